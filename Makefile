@@ -1,0 +1,96 @@
+# sctplb: build, test, demo and benchmark.  `make help` lists the targets.
+CLANG   ?= clang-19
+STRIP   ?= llvm-strip-19
+BPFTOOL ?= bpftool
+CC      ?= gcc
+BUILD   := build
+ARCH    := x86
+
+CFLAGS  ?= -O2 -g
+CFLAGS  += -Wall -Wextra -Werror -Iinclude -I$(BUILD) -Iuser/lib -D_GNU_SOURCE
+LDLIBS  := -lbpf -lxdp -ljson-c -lpcap -lelf -lz
+BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
+	-Iinclude -Ivmlinux/$(ARCH) -Ibpf
+
+BPF_OBJ  := $(BUILD)/sctplb.bpf.o
+SKEL     := $(BUILD)/sctplb.skel.h
+BPF_DEPS := $(wildcard bpf/*.h bpf/lib/*.h) include/sctplb.h
+
+LIB_SRCS := $(wildcard user/lib/*.c)
+LIB_OBJS := $(patsubst user/lib/%.c,$(BUILD)/lib/%.o,$(LIB_SRCS))
+LIB      := $(BUILD)/libsctplb.a
+LIB_HDRS := $(wildcard user/lib/*.h) include/sctplb.h $(SKEL)
+
+CMD_SRCS := $(wildcard user/*.c)
+CMD      := $(BUILD)/sctplb
+
+# Test programs: tests/unit/test_X.c and tests/bpf/test_X.c, each one binary;
+# tests/bpf/lib/*.c is shared by the BPF tests.
+UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test_*.c))
+BPF_TESTS  := $(patsubst tests/bpf/%.c,$(BUILD)/tests/%,$(wildcard tests/bpf/test_*.c))
+TESTLIB_SRCS := $(wildcard tests/bpf/lib/*.c)
+TESTLIB_HDRS := $(wildcard tests/bpf/lib/*.h)
+
+PEER := $(BUILD)/sctp-peer
+
+.PHONY: all deps test demo bench vmlinux clean help tests
+all: $(BPF_OBJ) $(SKEL) $(LIB) $(CMD) $(PEER)
+
+help:
+	@echo "make deps     install the Debian packages sctplb needs (root)"
+	@echo "make          build the BPF object, skeleton, library, sctplb and sctp-peer"
+	@echo "make test     deps + build + every test, ending with 'N passed, N failed'"
+	@echo "make demo     multihomed SCTP through sctplb in namespaces, with failover"
+	@echo "make bench    per-packet cost and scaling figures"
+	@echo "make vmlinux  regenerate vmlinux/$(ARCH)/vmlinux.h from the running kernel"
+
+deps:
+	@bash scripts/deps.sh
+
+vmlinux:
+	$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > vmlinux/$(ARCH)/vmlinux.h
+
+$(BUILD) $(BUILD)/lib $(BUILD)/tests:
+	@mkdir -p $@
+
+$(BPF_OBJ): bpf/sctplb.bpf.c $(BPF_DEPS) | $(BUILD)
+	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(SKEL): $(BPF_OBJ)
+	$(BPFTOOL) gen skeleton $< name sctplb > $@
+
+$(BUILD)/lib/%.o: user/lib/%.c $(LIB_HDRS) | $(BUILD)/lib
+	$(CC) $(CFLAGS) -c $< -o $@
+
+$(LIB): $(LIB_OBJS)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(CMD): $(CMD_SRCS) $(LIB) $(LIB_HDRS)
+	$(if $(CMD_SRCS),$(CC) $(CFLAGS) $(CMD_SRCS) $(LIB) $(LDLIBS) -o $@,@true)
+
+$(PEER): $(wildcard tools/sctp-peer/*.c tools/sctp-peer/*.h) | $(BUILD)
+	$(if $(wildcard tools/sctp-peer/*.c),$(CC) $(CFLAGS) -Wno-unused-parameter $(wildcard tools/sctp-peer/*.c) -lusrsctp -ljson-c -lpthread -o $@,@true)
+
+$(BUILD)/tests/test_%: tests/unit/test_%.c $(LIB) $(LIB_HDRS) | $(BUILD)/tests
+	$(CC) $(CFLAGS) -Itests/bpf/lib $< $(LIB) $(LDLIBS) -lm -o $@
+
+$(BUILD)/tests/test_%: tests/bpf/test_%.c $(TESTLIB_SRCS) $(TESTLIB_HDRS) $(LIB) $(LIB_HDRS) | $(BUILD)/tests
+	$(CC) $(CFLAGS) -Itests/bpf/lib $< $(TESTLIB_SRCS) $(LIB) $(LDLIBS) -lm -o $@
+
+tests: $(UNIT_TESTS) $(BPF_TESTS)
+
+test: deps
+	@$(MAKE) --no-print-directory all tests
+	@bash tests/run.sh
+
+demo: deps
+	@$(MAKE) --no-print-directory all
+	@bash tests/e2e/demo.sh
+
+bench: deps
+	@$(MAKE) --no-print-directory all
+	@bash tests/bench/run.sh
+
+clean:
+	rm -rf $(BUILD)

@@ -1,0 +1,254 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * sctplb.h: the ABI between the BPF programs and user space.
+ *
+ * Everything a map holds is defined here: keys, values, counter indexes and
+ * the constants both sides size things with.  Addresses are stored as four
+ * 32-bit words in network byte order; an IPv4 address uses word 0 and leaves
+ * words 1-3 zero.  Ports are in network byte order.  Times are
+ * CLOCK_MONOTONIC nanoseconds (bpf_ktime_get_ns()).
+ *
+ * Changing a struct here changes the pinned maps' layout: bump
+ * SCTPLB_ABI_VERSION so that the loader refuses to reuse incompatible pins.
+ */
+#ifndef SCTPLB_H
+#define SCTPLB_H
+
+#ifndef __VMLINUX_H__
+#include <linux/types.h>
+#endif
+
+#define SCTPLB_ABI_VERSION 1
+
+/* Sizes. */
+#define SCTPLB_MAX_PATHS     4      /* VIPs per service: path index = VIP index */
+#define SCTPLB_MAX_SERVICES  256
+#define SCTPLB_MAX_BACKENDS  4096   /* over all services; id 0 is never used */
+#define SCTPLB_MAX_VIP_KEYS  (SCTPLB_MAX_SERVICES * SCTPLB_MAX_PATHS * 2)
+#define SCTPLB_MAGLEV_SIZE   65537  /* prime, as in Katran; > 100 x backends */
+#define SCTPLB_MAX_ASSOCS    262144 /* default; the loader may resize */
+#define SCTPLB_MAX_HANDSHAKES 65536 /* LRU: a flood evicts only other handshakes */
+#define SCTPLB_MAX_PATH_STATS 65536 /* LRU per CPU: statistics, never state */
+#define SCTPLB_MAX_CHUNKS    64     /* chunks walked per packet */
+#define SCTPLB_MAX_INIT_PARAMS 16   /* INIT parameters walked for addresses */
+#define SCTPLB_MAX_INIT_ADDRS 4     /* listed addresses that get a handshake entry */
+#define SCTPLB_UDP_ENCAP_PORT 9899  /* RFC 6951 default */
+
+#define SCTPLB_BACKEND_NONE 0       /* backend id 0: "no backend" */
+
+#define SCTPLB_AF_INET  4
+#define SCTPLB_AF_INET6 6
+
+struct sctplb_addr {
+	__u32 addr[4];          /* network byte order; IPv4 in addr[0] */
+	__u8 family;            /* SCTPLB_AF_INET, SCTPLB_AF_INET6, 0 = none */
+	__u8 pad[3];
+};
+
+/*
+ * services: (VIP, port, protocol) -> service.  A service with n VIPs has n
+ * keys with protocol 132 (SCTP, port = the service port), and n more with
+ * protocol 17 (UDP, port = the encapsulation port) when it accepts SCTP over
+ * UDP (RFC 6951).
+ */
+struct sctplb_vip_key {
+	__u32 addr[4];
+	__u16 port;             /* network byte order */
+	__u8 proto;             /* 132 (SCTP) or 17 (UDP encapsulation) */
+	__u8 family;
+};
+
+#define SCTPLB_SVC_F_UDP_ENCAP (1u << 0) /* this key is the UDP encapsulation */
+
+struct sctplb_service {
+	__u32 id;               /* 1..SCTPLB_MAX_SERVICES-1: maglev slot */
+	__u16 sctp_port;        /* the service's SCTP port, network byte order */
+	__u8 path;              /* index of this VIP in the service's VIP list */
+	__u8 flags;             /* SCTPLB_SVC_F_* */
+};
+
+/*
+ * backends: array indexed by backend id.  addr[p] is the backend's address on
+ * path p (the path of the service's VIP number p); the forwarder sends a
+ * packet that arrived for VIP p toward addr[p].
+ */
+#define SCTPLB_BE_F_ACTIVE  (1u << 0)
+#define SCTPLB_BE_F_DRAINED (1u << 1) /* no new associations; existing stay */
+
+struct sctplb_backend {
+	__u32 service_id;
+	__u32 flags;            /* SCTPLB_BE_F_* */
+	struct sctplb_addr addr[SCTPLB_MAX_PATHS];
+};
+
+/*
+ * maglev: array of maps indexed by service id; each inner map is an array of
+ * SCTPLB_MAGLEV_SIZE backend ids.  User space builds a whole new inner map and
+ * then swaps it in with one update of the outer slot: lookups never see a
+ * half-filled table.
+ */
+
+/*
+ * handshakes (LRU): a client transport address that sent an INIT -> the
+ * backend chosen for it.  Keyed by the INIT's source address and by each
+ * address the INIT lists (up to SCTPLB_MAX_INIT_ADDRS), so that a COOKIE-ECHO
+ * from any of the client's addresses finds it.  client_index (not LRU): the
+ * same key for established associations, used by the restart rule.
+ */
+struct sctplb_client_key {
+	__u32 service_id;
+	__u16 cport;            /* client's SCTP port, network byte order */
+	__u8 family;
+	__u8 pad;
+	__u32 caddr[4];
+};
+
+struct sctplb_handshake {
+	__u32 backend_id;
+	__u32 ctag;             /* Tc: the Initiate Tag of the client's INIT */
+	__u64 created_ns;
+	__u8 path;              /* path of the INIT */
+	__u8 pad[7];
+};
+
+struct sctplb_client {
+	__u32 backend_id;
+	__u32 stag;             /* Ts of the association it holds */
+};
+
+/*
+ * assocs (hash, never evicted by traffic): (service, vtag, ports) -> state.
+ * The vtag is the one the client's packets carry: Ts.  assoc_ctags maps the
+ * client's own tag Tc (carried by T-bit ABORT and SHUTDOWN-COMPLETE) to Ts.
+ */
+struct sctplb_assoc_key {
+	__u32 service_id;
+	__u32 vtag;             /* host byte order, as on the wire read with ntohl */
+	__u16 cport;            /* network byte order */
+	__u16 sport;            /* network byte order */
+};
+
+enum sctplb_assoc_state {
+	SCTPLB_ASSOC_ESTABLISHED = 1,
+	SCTPLB_ASSOC_CLOSING = 2,   /* SHUTDOWN-COMPLETE or ABORT seen: removed after a grace */
+};
+
+/* Counters for one path of one association, or of one backend. */
+struct sctplb_path_counters {
+	__u64 packets;
+	__u64 bytes;
+	__u64 data_chunks;      /* DATA and I-DATA */
+	__u64 heartbeats;       /* HEARTBEAT and HEARTBEAT-ACK */
+	__u64 last_seen_ns;
+};
+
+struct sctplb_assoc_path {
+	struct sctplb_addr client;      /* last client address seen on this path */
+	struct sctplb_path_counters c;
+};
+
+struct sctplb_assoc {
+	__u32 backend_id;
+	__u32 ctag;             /* Tc, 0 if not known */
+	__u32 state;            /* enum sctplb_assoc_state */
+	__u32 flags;
+	__u64 created_ns;
+	__u64 last_seen_ns;
+	__u64 closing_ns;       /* when SHUTDOWN-COMPLETE or ABORT was seen */
+	struct sctplb_assoc_path path[SCTPLB_MAX_PATHS];
+};
+
+#define SCTPLB_ASSOC_F_FROM_INIT_ACK (1u << 0) /* learnt on the return path */
+
+struct sctplb_ctag_value {
+	__u32 stag;             /* Ts: the assocs key's vtag */
+};
+
+/*
+ * path_stats (LRU, per CPU): per backend, per path (client address, VIP
+ * index), per direction.
+ */
+enum sctplb_dir {
+	SCTPLB_DIR_TO_BACKEND = 0,
+	SCTPLB_DIR_TO_CLIENT = 1,
+};
+
+struct sctplb_path_key {
+	__u32 service_id;
+	__u32 backend_id;
+	__u8 path;
+	__u8 family;
+	__u8 dir;               /* enum sctplb_dir */
+	__u8 pad;
+	__u32 caddr[4];
+};
+
+/* settings: array of one element, written by user space. */
+enum sctplb_unknown_policy {
+	SCTPLB_UNKNOWN_DROP = 0,    /* default: drop and count */
+	SCTPLB_UNKNOWN_PASS = 1,    /* hand to the local stack */
+	SCTPLB_UNKNOWN_HASH = 2,    /* Maglev over (vtag, ports): same answer on every instance */
+};
+
+struct sctplb_config {
+	__u32 abi_version;
+	__u32 unknown_policy;       /* enum sctplb_unknown_policy */
+};
+
+/*
+ * stats: per-CPU array of __u64 indexed by enum sctplb_stat.  The names that
+ * user space prints are in SCTPLB_STAT_NAMES, in the same order.
+ */
+#define SCTPLB_STATS(X)                                                     \
+	X(RX, "rx", "packets seen")                                         \
+	X(PASS_NOT_IP, "pass_not_ip", "not IPv4/IPv6: passed")              \
+	X(PASS_NOT_SCTP, "pass_not_sctp", "not SCTP or SCTP-over-UDP: passed") \
+	X(PASS_NOT_SERVICE, "pass_not_service", "not for a service: passed") \
+	X(FWD, "fwd", "forwarded to a backend")                             \
+	X(FWD_TX, "fwd_tx", "forwarded out of the ingress interface")       \
+	X(FWD_REDIRECT, "fwd_redirect", "forwarded to another interface")   \
+	X(INIT, "init", "INIT chunks")                                      \
+	X(INIT_RESTART, "init_restart", "INIT from a transport address that holds an association") \
+	X(INIT_RETRANSMIT, "init_retransmit", "INIT matching a pending handshake") \
+	X(COOKIE_ECHO, "cookie_echo", "COOKIE-ECHO chunks")                 \
+	X(ASSOC_CREATED, "assoc_created", "associations established")       \
+	X(ASSOC_CLOSING, "assoc_closing", "associations marked ended (ABORT, SHUTDOWN-COMPLETE)") \
+	X(ESTABLISHED, "established", "packets of established associations") \
+	X(TBIT, "tbit", "T-bit ABORT/SHUTDOWN-COMPLETE found by the client's tag") \
+	X(DATA_CHUNKS, "data_chunks", "DATA and I-DATA chunks")             \
+	X(HEARTBEATS, "heartbeats", "HEARTBEAT and HEARTBEAT-ACK chunks")   \
+	X(UDP_ENCAP, "udp_encap", "SCTP over UDP packets")                  \
+	X(UNKNOWN_VTAG, "unknown_vtag", "no association for the vtag")      \
+	X(UNKNOWN_VTAG_DROP, "unknown_vtag_drop", "unknown vtag: dropped (policy drop)") \
+	X(UNKNOWN_VTAG_PASS, "unknown_vtag_pass", "unknown vtag: passed (policy pass)") \
+	X(UNKNOWN_VTAG_HASH, "unknown_vtag_hash", "unknown vtag: sent by Maglev (policy hash)") \
+	X(COOKIE_NO_HANDSHAKE, "cookie_no_handshake", "COOKIE-ECHO with no handshake for its source") \
+	X(ASSOC_TABLE_FULL, "assoc_table_full", "association not stored: table full (forwarded)") \
+	X(ASSOC_COLLISION, "assoc_collision", "vtag and ports held by another backend's association") \
+	X(CHUNKS_OVER_BOUND, "chunks_over_bound", "more chunks than walked; rest not inspected") \
+	X(NO_BACKEND, "no_backend", "no usable backend: dropped")           \
+	X(NO_BACKEND_PATH, "no_backend_path", "backend has no address on the path: dropped") \
+	X(FIB_NO_NEIGH, "fib_no_neigh", "backend next hop has no neighbour entry: passed") \
+	X(FIB_UNREACHABLE, "fib_unreachable", "no route to the backend: dropped") \
+	X(DROP_TRUNCATED, "drop_truncated", "malformed: headers truncated") \
+	X(DROP_BAD_IP, "drop_bad_ip", "malformed: bad IP header length")    \
+	X(DROP_IPV6_EXT, "drop_ipv6_ext", "IPv6 extension header chain too long") \
+	X(DROP_CHUNK_LEN, "drop_chunk_len", "malformed: chunk length zero, short or past the packet") \
+	X(DROP_NO_CHUNK, "drop_no_chunk", "malformed: SCTP packet with no chunk") \
+	X(DROP_INIT_BUNDLED, "drop_init_bundled", "malformed: INIT bundled with other chunks") \
+	X(DROP_INIT_VTAG, "drop_init_vtag", "malformed: INIT with a non-zero vtag") \
+	X(DROP_INIT_SHORT, "drop_init_short", "malformed: INIT shorter than its fixed part") \
+	X(DROP_ZERO_VTAG, "drop_zero_vtag", "malformed: vtag 0 without INIT") \
+	X(PASS_FRAGMENT, "pass_fragment", "IP fragment: passed")            \
+	X(CT_ENDED, "ct_ended", "return path: association ended by the backend") \
+	X(RET_INIT_ACK, "ret_init_ack", "return path: INIT-ACK learnt")     \
+	X(RET_PKTS, "ret_pkts", "return path: packets of known associations")
+
+#define SCTPLB_STAT_ENUM(name, str, help) SCTPLB_STAT_##name,
+enum sctplb_stat {
+	SCTPLB_STATS(SCTPLB_STAT_ENUM)
+	SCTPLB_STAT_MAX
+};
+#undef SCTPLB_STAT_ENUM
+
+#endif /* SCTPLB_H */

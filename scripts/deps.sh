@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Install everything sctplb needs to build, test, benchmark and demo on Debian 12.
+# Idempotent: does nothing when every package is already installed.
+set -euo pipefail
+
+PKGS=(
+  clang-19 llvm-19 lld-19        # BPF compiler (CO-RE, BTF) and llvm-strip
+  libbpf-dev bpftool             # skeletons, map and program loading
+  libxdp-dev xdp-tools           # multi-program XDP attach (coexistence)
+  libelf-dev zlib1g-dev pkg-config make gcc
+  iproute2 nftables ethtool      # namespaces, veths, path cuts
+  libusrsctp-dev                 # real SCTP endpoints (no kernel SCTP here)
+  libpcap-dev tcpdump tshark     # capture replay and inspection
+  libjson-c-dev                  # machine-readable output
+)
+
+missing=()
+for p in "${PKGS[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+if [ "$(id -u)" -ne 0 ]; then
+  echo "deps: missing packages: ${missing[*]}; run 'make deps' as root" >&2
+  exit 1
+fi
+echo "deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+# tshark asks whether non-root users may capture; answer no without a prompt.
+echo "wireshark-common wireshark-common/install-setuid boolean false" | debconf-set-selections
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+mountpoint -q /sys/fs/bpf || mount -t bpf bpf /sys/fs/bpf
