@@ -33,6 +33,7 @@
 #define SCTPLB_MAX_INIT_PARAMS 16   /* INIT parameters walked for addresses */
 #define SCTPLB_MAX_INIT_ADDRS 4     /* listed addresses that get a handshake entry */
 #define SCTPLB_UDP_ENCAP_PORT 9899  /* RFC 6951 default */
+#define SCTPLB_MAX_IPV6_EXT  6      /* IPv6 extension headers skipped */
 
 #define SCTPLB_BACKEND_NONE 0       /* backend id 0: "no backend" */
 
@@ -250,5 +251,25 @@ enum sctplb_stat {
 	SCTPLB_STAT_MAX
 };
 #undef SCTPLB_STAT_ENUM
+
+/*
+ * The INIT hash: Maglev slot = sctplb_init_hash(Tc, sport, dport) %
+ * SCTPLB_MAGLEV_SIZE.  Only what every copy of an INIT shares on every path
+ * and every forwarder: the Initiate Tag and the ports (never addresses, never
+ * ports alone).  Ports as they are in the packet (network byte order).  The
+ * mix is murmur3's finaliser: cheap, and every input bit moves the slot.
+ */
+static inline __u32 sctplb_init_hash(__u32 tag, __u16 sport, __u16 dport)
+{
+	__u32 h = tag ^ 0x5c7b1b5au;
+
+	h ^= ((__u32)sport << 16 | dport) * 0x9e3779b1u;
+	h ^= h >> 16;
+	h *= 0x85ebca6bu;
+	h ^= h >> 13;
+	h *= 0xc2b2ae35u;
+	h ^= h >> 16;
+	return h;
+}
 
 #endif /* SCTPLB_H */
