@@ -197,6 +197,43 @@ struct sctplb_config {
 };
 
 /*
+ * Control-plane metadata, read and written only by user space, pinned with
+ * the other maps so that the configuration survives the loader: svc_meta is
+ * indexed by service id, be_meta by backend id (an entry with name[0] == 0 is
+ * free).
+ */
+#define SCTPLB_NAME_LEN 32
+
+struct sctplb_service_meta {
+	char name[SCTPLB_NAME_LEN];
+	__u16 sctp_port;        /* host byte order */
+	__u16 udp_encap_port;   /* host byte order; 0 = no encapsulation */
+	__u32 nvips;
+	struct sctplb_addr vip[SCTPLB_MAX_PATHS];
+};
+
+struct sctplb_backend_meta {
+	char name[SCTPLB_NAME_LEN];
+	__u32 service_id;
+	__u32 weight;
+};
+
+/*
+ * trace: array of one element, the decision on the last packet.  Written only
+ * when the program was loaded with the read-only variable sctplb_trace set
+ * (replay and tests); in production the verifier removes the code.
+ */
+struct sctplb_decision {
+	__u32 service_id;       /* 0 if the packet is for no service */
+	__u32 backend_id;       /* chosen backend, even if it cannot be reached */
+	__u32 verdict;          /* XDP_* or TC_ACT_* returned */
+	__u32 reason;           /* enum sctplb_stat that decided the verdict */
+	__u32 vtag;             /* host byte order */
+	__u8 path;
+	__u8 pad[3];
+};
+
+/*
  * stats: per-CPU array of __u64 indexed by enum sctplb_stat.  The names that
  * user space prints are in SCTPLB_STAT_NAMES, in the same order.
  */

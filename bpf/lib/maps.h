@@ -93,4 +93,28 @@ struct {
 	__type(value, __u64);
 } stats SEC(".maps");
 
+/* Control-plane names and settings by service id (user space only). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, SCTPLB_MAX_SERVICES);
+	__type(key, __u32);
+	__type(value, struct sctplb_service_meta);
+} svc_meta SEC(".maps");
+
+/* Control-plane names and weights by backend id (user space only). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, SCTPLB_MAX_BACKENDS);
+	__type(key, __u32);
+	__type(value, struct sctplb_backend_meta);
+} be_meta SEC(".maps");
+
+/* The decision on the last packet, when sctplb_trace is set (replay, tests). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct sctplb_decision);
+} trace SEC(".maps");
+
 #endif
