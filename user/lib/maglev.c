@@ -1,0 +1,230 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * maglev.c: build a service's Maglev table and swap it into the datapath.
+ *
+ * The table is the lookup table of Eisenbud et al., "Maglev: A Fast and
+ * Reliable Software Network Load Balancer", NSDI 2016, section 3.4: every
+ * backend has a permutation of the M slots, and the backends take turns
+ * claiming the next slot of their permutation that is still free until the
+ * table is full.  Weights follow Katran (MaglevHashV2): each turn a backend
+ * earns its weight in credit and claims a slot only when it holds the
+ * largest weight's worth, so its share of turns is proportional to its
+ * weight.
+ *
+ * Every instance must build the same table from the same configuration: the
+ * permutations derive from the backend names alone through fixed-key hashes,
+ * and the backends take their turns in the order of their names, whatever
+ * the order and the ids they were given in.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+
+#include "maglev.h"
+
+#define M SCTPLB_MAGLEV_SIZE
+
+/*
+ * SipHash-2-4 (Aumasson and Bernstein, 2012) of a string.  The keys are
+ * fixed, not secret: the hash only has to spread names well and be the same
+ * on every instance.  Words are read little-endian whatever the host.
+ */
+#define ROTL64(x, b) (((x) << (b)) | ((x) >> (64 - (b))))
+#define SIPROUND(v0, v1, v2, v3)                                          \
+	do {                                                              \
+		v0 += v1; v1 = ROTL64(v1, 13); v1 ^= v0; v0 = ROTL64(v0, 32); \
+		v2 += v3; v3 = ROTL64(v3, 16); v3 ^= v2;                  \
+		v0 += v3; v3 = ROTL64(v3, 21); v3 ^= v0;                  \
+		v2 += v1; v1 = ROTL64(v1, 17); v1 ^= v2; v2 = ROTL64(v2, 32); \
+	} while (0)
+
+static __u64 siphash24(const char *s, __u64 k0, __u64 k1)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t len = strlen(s), i;
+	__u64 v0 = 0x736f6d6570736575ULL ^ k0;
+	__u64 v1 = 0x646f72616e646f6dULL ^ k1;
+	__u64 v2 = 0x6c7967656e657261ULL ^ k0;
+	__u64 v3 = 0x7465646279746573ULL ^ k1;
+	__u64 m = (__u64)len << 56;
+
+	for (; len >= 8; len -= 8, p += 8) {
+		__u64 w = 0;
+
+		for (i = 0; i < 8; i++)
+			w |= (__u64)p[i] << (8 * i);
+		v3 ^= w;
+		SIPROUND(v0, v1, v2, v3);
+		SIPROUND(v0, v1, v2, v3);
+		v0 ^= w;
+	}
+	for (i = 0; i < len; i++)
+		m |= (__u64)p[i] << (8 * i);
+	v3 ^= m;
+	SIPROUND(v0, v1, v2, v3);
+	SIPROUND(v0, v1, v2, v3);
+	v0 ^= m;
+	v2 ^= 0xff;
+	SIPROUND(v0, v1, v2, v3);
+	SIPROUND(v0, v1, v2, v3);
+	SIPROUND(v0, v1, v2, v3);
+	SIPROUND(v0, v1, v2, v3);
+	return v0 ^ v1 ^ v2 ^ v3;
+}
+
+/*
+ * The two keys: "sctplb-maglev-of" and "sctplb-maglev-sk" as little-endian
+ * words.  Changing them (or the hash) changes every table: instances running
+ * different versions would then disagree on where associations go.
+ */
+#define OFFSET_K0 0x6d2d626c70746373ULL
+#define OFFSET_K1 0x666f2d76656c6761ULL
+#define SKIP_K0   0x6d2d626c70746373ULL
+#define SKIP_K1   0x6b732d76656c6761ULL
+
+/* One usable backend while the table is being filled. */
+struct turn {
+	__u32 pos;      /* next slot of its permutation to try */
+	__u32 skip;
+	__u32 id;
+	__u32 weight;
+	__u64 credit;   /* weight earned and not yet spent on a slot */
+};
+
+static int by_name(const void *a, const void *b)
+{
+	const struct maglev_backend *x = *(const struct maglev_backend *const *)a;
+	const struct maglev_backend *y = *(const struct maglev_backend *const *)b;
+
+	return strcmp(x->name, y->name);
+}
+
+/* Sorts pointers to bes by name into sorted[n]; -EINVAL on bad input. */
+static int check_and_sort(const struct maglev_backend *bes, size_t n,
+			  const struct maglev_backend **sorted)
+{
+	unsigned char id_seen[SCTPLB_MAX_BACKENDS / 8] = {0};
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		__u32 id = bes[i].id;
+
+		if (!bes[i].name || id == SCTPLB_BACKEND_NONE || id >= SCTPLB_MAX_BACKENDS)
+			return -EINVAL;
+		if (id_seen[id / 8] & (1u << (id % 8)))
+			return -EINVAL;
+		id_seen[id / 8] |= 1u << (id % 8);
+		sorted[i] = &bes[i];
+	}
+	qsort(sorted, n, sizeof(*sorted), by_name);
+	for (i = 1; i < n; i++)
+		if (strcmp(sorted[i - 1]->name, sorted[i]->name) == 0)
+			return -EINVAL;
+	return 0;
+}
+
+int maglev_build(const struct maglev_backend *bes, size_t n, __u32 *table)
+{
+	const struct maglev_backend **sorted;
+	struct turn *turns;
+	__u32 max_weight = 0, filled = 0;
+	size_t i, usable = 0;
+	int err;
+
+	if (!table || (!bes && n) || n >= SCTPLB_MAX_BACKENDS)
+		return -EINVAL;
+	sorted = calloc(n ? n : 1, sizeof(*sorted));
+	turns = calloc(n ? n : 1, sizeof(*turns));
+	if (!sorted || !turns) {
+		err = -ENOMEM;
+		goto out;
+	}
+	err = check_and_sort(bes, n, sorted);
+	if (err)
+		goto out;
+
+	/*
+	 * Section 3.4: offset = h1(name) mod M, skip = h2(name) mod (M - 1) + 1;
+	 * slot j of the permutation is (offset + j * skip) mod M, which visits
+	 * every slot because M is prime.
+	 */
+	for (i = 0; i < n; i++) {
+		const struct maglev_backend *be = sorted[i];
+		struct turn *t = &turns[usable];
+
+		if (be->drained || !be->weight)
+			continue;
+		t->pos = siphash24(be->name, OFFSET_K0, OFFSET_K1) % M;
+		t->skip = siphash24(be->name, SKIP_K0, SKIP_K1) % (M - 1) + 1;
+		t->id = be->id;
+		t->weight = be->weight;
+		if (t->weight > max_weight)
+			max_weight = t->weight;
+		usable++;
+	}
+
+	memset(table, 0, M * sizeof(*table));
+	/*
+	 * Pseudocode 1 of section 3.4 with Katran's weighted turns; 0 marks a
+	 * free slot since no backend has id 0.  The backends of the largest
+	 * weight claim a slot every round, so the loop ends.
+	 */
+	while (usable && filled < M) {
+		for (i = 0; i < usable && filled < M; i++) {
+			struct turn *t = &turns[i];
+
+			t->credit += t->weight;
+			if (t->credit < max_weight)
+				continue;
+			t->credit -= max_weight;
+			while (table[t->pos]) {
+				t->pos += t->skip;
+				if (t->pos >= M)
+					t->pos -= M;
+			}
+			table[t->pos] = t->id;
+			filled++;
+		}
+	}
+out:
+	free(sorted);
+	free(turns);
+	return err;
+}
+
+int maglev_install(int outer_fd, __u32 service_id, const __u32 *table)
+{
+	__u32 *keys, count = M, i;
+	int inner_fd, err;
+
+	if (outer_fd < 0 || !table)
+		return -EINVAL;
+	keys = malloc(M * sizeof(*keys));
+	if (!keys)
+		return -ENOMEM;
+	for (i = 0; i < M; i++)
+		keys[i] = i;
+	/*
+	 * Same type, sizes and flags as the outer map's inner template
+	 * (bpf/lib/maps.h), or the kernel refuses it.
+	 */
+	inner_fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "sctplb_maglev", sizeof(__u32),
+				  sizeof(__u32), M, NULL);
+	if (inner_fd < 0) {
+		err = inner_fd;
+		goto out;
+	}
+	err = bpf_map_update_batch(inner_fd, keys, table, &count, NULL);
+	if (!err && count != M)
+		err = -EIO;
+	/* The one update that makes the new table visible, whole. */
+	if (!err)
+		err = bpf_map_update_elem(outer_fd, &service_id, &inner_fd, BPF_ANY);
+	close(inner_fd);
+out:
+	free(keys);
+	return err;
+}
