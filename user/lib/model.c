@@ -1,0 +1,871 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/* model.c: read, validate and commit the configuration; see model.h. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+
+#include "addr.h"
+#include "maglev.h"
+#include "model.h"
+
+/* ---- model editing ---- */
+
+void lb_model_free(struct lb_model *md)
+{
+	size_t i;
+
+	for (i = 0; i < md->nsvc; i++)
+		free(md->svc[i].be);
+	free(md->svc);
+	memset(md, 0, sizeof(*md));
+	md->unknown_policy = -1;
+}
+
+struct lb_service_cfg *lb_model_add_service(struct lb_model *md, const struct lb_service_cfg *s)
+{
+	struct lb_service_cfg *n;
+
+	if (md->nsvc == md->cap) {
+		size_t cap = md->cap ? md->cap * 2 : 8;
+
+		n = realloc(md->svc, cap * sizeof(*n));
+		if (!n)
+			return NULL;
+		md->svc = n;
+		md->cap = cap;
+	}
+	n = &md->svc[md->nsvc++];
+	*n = *s;
+	n->be = NULL;
+	n->nbe = n->cap = 0;
+	return n;
+}
+
+struct lb_backend_cfg *lb_service_add_backend(struct lb_service_cfg *s, const struct lb_backend_cfg *b)
+{
+	struct lb_backend_cfg *n;
+
+	if (s->nbe == s->cap) {
+		size_t cap = s->cap ? s->cap * 2 : 8;
+
+		n = realloc(s->be, cap * sizeof(*n));
+		if (!n)
+			return NULL;
+		s->be = n;
+		s->cap = cap;
+	}
+	n = &s->be[s->nbe++];
+	*n = *b;
+	return n;
+}
+
+void lb_model_del_service(struct lb_model *md, struct lb_service_cfg *s)
+{
+	size_t i = s - md->svc;
+
+	free(s->be);
+	memmove(&md->svc[i], &md->svc[i + 1], (md->nsvc - i - 1) * sizeof(*s));
+	md->nsvc--;
+}
+
+void lb_service_del_backend(struct lb_service_cfg *s, struct lb_backend_cfg *b)
+{
+	size_t i = b - s->be;
+
+	memmove(&s->be[i], &s->be[i + 1], (s->nbe - i - 1) * sizeof(*b));
+	s->nbe--;
+}
+
+int lb_model_copy(const struct lb_model *src, struct lb_model *dst)
+{
+	size_t i, j;
+
+	memset(dst, 0, sizeof(*dst));
+	dst->unknown_policy = src->unknown_policy;
+	for (i = 0; i < src->nsvc; i++) {
+		struct lb_service_cfg *s = lb_model_add_service(dst, &src->svc[i]);
+
+		if (!s)
+			goto nomem;
+		for (j = 0; j < src->svc[i].nbe; j++)
+			if (!lb_service_add_backend(s, &src->svc[i].be[j]))
+				goto nomem;
+	}
+	return 0;
+nomem:
+	lb_model_free(dst);
+	return -ENOMEM;
+}
+
+struct lb_service_cfg *lb_model_service(const struct lb_model *md, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < md->nsvc; i++)
+		if (!strcmp(md->svc[i].name, name))
+			return &md->svc[i];
+	return NULL;
+}
+
+struct lb_service_cfg *lb_model_service_by_id(const struct lb_model *md, __u32 id)
+{
+	size_t i;
+
+	for (i = 0; id && i < md->nsvc; i++)
+		if (md->svc[i].id == id)
+			return &md->svc[i];
+	return NULL;
+}
+
+struct lb_backend_cfg *lb_service_backend(const struct lb_service_cfg *s, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < s->nbe; i++)
+		if (!strcmp(s->be[i].name, name))
+			return &s->be[i];
+	return NULL;
+}
+
+const char *lb_policy_name(int policy)
+{
+	switch (policy) {
+	case SCTPLB_UNKNOWN_DROP: return "drop";
+	case SCTPLB_UNKNOWN_PASS: return "pass";
+	case SCTPLB_UNKNOWN_HASH: return "hash";
+	}
+	return "?";
+}
+
+int lb_policy_parse(const char *s)
+{
+	if (!strcmp(s, "drop"))
+		return SCTPLB_UNKNOWN_DROP;
+	if (!strcmp(s, "pass"))
+		return SCTPLB_UNKNOWN_PASS;
+	if (!strcmp(s, "hash"))
+		return SCTPLB_UNKNOWN_HASH;
+	return -EINVAL;
+}
+
+/* ---- reading ---- */
+
+int lb_model_read(const struct lb_maps *m, struct lb_model *out)
+{
+	struct sctplb_service_meta sm;
+	struct sctplb_backend_meta bm;
+	struct sctplb_backend be;
+	struct sctplb_config cfg;
+	__u32 id;
+
+	memset(out, 0, sizeof(*out));
+	out->unknown_policy = -1;
+	if (lb_settings_read(m, &cfg))
+		return -EIO;
+	out->unknown_policy = cfg.unknown_policy;
+	for (id = 1; id < SCTPLB_MAX_SERVICES; id++) {
+		struct lb_service_cfg s = {};
+
+		if (bpf_map_lookup_elem(m->fd[LB_SVC_META], &id, &sm))
+			goto io;
+		if (!sm.name[0])
+			continue;
+		memcpy(s.name, sm.name, sizeof(s.name));
+		s.name[SCTPLB_NAME_LEN - 1] = 0;
+		s.id = id;
+		s.port = sm.sctp_port;
+		s.udp_encap = sm.udp_encap_port;
+		s.nvips = sm.nvips > SCTPLB_MAX_PATHS ? SCTPLB_MAX_PATHS : sm.nvips;
+		memcpy(s.vip, sm.vip, sizeof(s.vip));
+		if (!lb_model_add_service(out, &s))
+			goto nomem;
+	}
+	for (id = 1; id < SCTPLB_MAX_BACKENDS; id++) {
+		struct lb_backend_cfg b = {};
+		struct lb_service_cfg *s;
+		__u32 p;
+
+		if (bpf_map_lookup_elem(m->fd[LB_BE_META], &id, &bm))
+			goto io;
+		if (!bm.name[0])
+			continue;
+		s = lb_model_service_by_id(out, bm.service_id);
+		if (!s)
+			continue;       /* orphan: not part of the configuration */
+		if (bpf_map_lookup_elem(m->fd[LB_BACKENDS], &id, &be))
+			goto io;
+		memcpy(b.name, bm.name, sizeof(b.name));
+		b.name[SCTPLB_NAME_LEN - 1] = 0;
+		b.id = id;
+		b.weight = bm.weight;
+		b.drained = be.flags & SCTPLB_BE_F_DRAINED;
+		b.naddr = s->nvips;
+		for (p = 0; p < SCTPLB_MAX_PATHS; p++)
+			b.addr[p] = be.addr[p];
+		if (!lb_service_add_backend(s, &b))
+			goto nomem;
+	}
+	return 0;
+io:
+	fprintf(stderr, "Error: cannot read the maps under %s: %s\n", m->dir, strerror(errno));
+	lb_model_free(out);
+	return -EIO;
+nomem:
+	lb_model_free(out);
+	return -ENOMEM;
+}
+
+/* ---- validation ---- */
+
+static void vip_key(const struct lb_service_cfg *s, __u32 i, bool encap, struct sctplb_vip_key *k)
+{
+	memset(k, 0, sizeof(*k));
+	memcpy(k->addr, s->vip[i].addr, sizeof(k->addr));
+	k->family = s->vip[i].family;
+	k->proto = encap ? 17 : 132;
+	k->port = htons(encap ? s->udp_encap : s->port);
+}
+
+int lb_backend_validate(const struct lb_service_cfg *s, const struct lb_backend_cfg *b,
+			char *err, size_t errlen)
+{
+	char a1[LB_ADDRSTRLEN], a2[LB_ADDRSTRLEN];
+	__u32 p;
+
+	if (!lb_name_valid(b->name)) {
+		snprintf(err, errlen, "backend name '%s' is not valid: use 1 to %d characters "
+			 "from A-Z a-z 0-9 . _ -", b->name, SCTPLB_NAME_LEN - 1);
+		return -EINVAL;
+	}
+	if (b->weight < 1 || b->weight > LB_MAX_WEIGHT) {
+		snprintf(err, errlen, "backend %s: weight %u out of range: use 1 to %u",
+			 b->name, b->weight, LB_MAX_WEIGHT);
+		return -EINVAL;
+	}
+	if (b->naddr != s->nvips) {
+		snprintf(err, errlen, "backend %s has %u address%s but service %s has %u VIP%s: "
+			 "give one address per VIP, in the order of the VIPs (sctplb service list)",
+			 b->name, b->naddr, b->naddr == 1 ? "" : "es", s->name, s->nvips,
+			 s->nvips == 1 ? "" : "s");
+		return -EINVAL;
+	}
+	for (p = 0; p < s->nvips; p++) {
+		if (b->addr[p].family != s->vip[p].family) {
+			snprintf(err, errlen, "backend %s: VIP %u of service %s (%s) is %s but the "
+				 "backend's address %u (%s) is %s: give an %s address for path %u",
+				 b->name, p, s->name, lb_addr_fmt(&s->vip[p], a1, sizeof(a1)),
+				 lb_family_name(s->vip[p].family), p,
+				 lb_addr_fmt(&b->addr[p], a2, sizeof(a2)),
+				 lb_family_name(b->addr[p].family),
+				 lb_family_name(s->vip[p].family), p);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+int lb_model_validate(const struct lb_model *md, char *err, size_t errlen)
+{
+	size_t i, j, k, nbe = 0;
+	char a[LB_ADDRSTRLEN];
+
+	if (md->nsvc > SCTPLB_MAX_SERVICES - 1) {
+		snprintf(err, errlen, "%zu services: at most %d", md->nsvc, SCTPLB_MAX_SERVICES - 1);
+		return -EINVAL;
+	}
+	for (i = 0; i < md->nsvc; i++) {
+		const struct lb_service_cfg *s = &md->svc[i];
+
+		if (!lb_name_valid(s->name)) {
+			snprintf(err, errlen, "service name '%s' is not valid: use 1 to %d characters "
+				 "from A-Z a-z 0-9 . _ -", s->name, SCTPLB_NAME_LEN - 1);
+			return -EINVAL;
+		}
+		for (j = 0; j < i; j++)
+			if (!strcmp(md->svc[j].name, s->name)) {
+				snprintf(err, errlen, "service %s is defined twice: service names are unique",
+					 s->name);
+				return -EINVAL;
+			}
+		if (s->nvips < 1 || s->nvips > SCTPLB_MAX_PATHS) {
+			snprintf(err, errlen, "service %s has %u VIPs: give 1 to %d", s->name, s->nvips,
+				 SCTPLB_MAX_PATHS);
+			return -EINVAL;
+		}
+		if (s->port == 0) {
+			snprintf(err, errlen, "service %s: port out of range: use 1 to 65535", s->name);
+			return -EINVAL;
+		}
+		/* Every VIP key (addr, port, proto) belongs to one service path. */
+		for (j = 0; j < s->nvips; j++) {
+			for (k = 0; k < j; k++)
+				if (lb_addr_equal(&s->vip[j], &s->vip[k])) {
+					snprintf(err, errlen, "service %s lists VIP %s twice: each VIP is one path",
+						 s->name, lb_addr_fmt(&s->vip[j], a, sizeof(a)));
+					return -EINVAL;
+				}
+			for (k = 0; k < i; k++) {
+				const struct lb_service_cfg *o = &md->svc[k];
+				__u32 q;
+
+				for (q = 0; q < o->nvips; q++) {
+					if (!lb_addr_equal(&s->vip[j], &o->vip[q]))
+						continue;
+					if (o->port == s->port ||
+					    (s->udp_encap && o->udp_encap == s->udp_encap)) {
+						lb_addr_fmt(&s->vip[j], a, sizeof(a));
+						snprintf(err, errlen, "service %s: %s port %u is already used by "
+							 "service %s: choose another VIP or port, or delete %s",
+							 s->name, a, o->port == s->port ? s->port : s->udp_encap,
+							 o->name, o->name);
+						return -EINVAL;
+					}
+				}
+			}
+		}
+		for (j = 0; j < s->nbe; j++) {
+			if (lb_backend_validate(s, &s->be[j], err, errlen))
+				return -EINVAL;
+			for (k = 0; k < j; k++)
+				if (!strcmp(s->be[k].name, s->be[j].name)) {
+					snprintf(err, errlen, "service %s: backend %s is defined twice: "
+						 "backend names are unique within a service", s->name,
+						 s->be[j].name);
+					return -EINVAL;
+				}
+		}
+		nbe += s->nbe;
+	}
+	if (nbe > SCTPLB_MAX_BACKENDS - 1) {
+		snprintf(err, errlen, "%zu backends: at most %d over all services", nbe,
+			 SCTPLB_MAX_BACKENDS - 1);
+		return -EINVAL;
+	}
+	if (md->unknown_policy > SCTPLB_UNKNOWN_HASH) {
+		snprintf(err, errlen, "unknown-vtag policy %d: use drop, pass or hash", md->unknown_policy);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* ---- the undo log ---- */
+
+#define LB_MAX_KV 128
+
+struct undo {
+	int map;                /* enum lb_map_id */
+	__u8 key[LB_MAX_KV];
+	__u8 old[LB_MAX_KV];
+	bool had;               /* hash maps: the key existed */
+	int inner_fd;           /* maglev: the replaced inner map, or -1 */
+};
+
+struct txn {
+	const struct lb_maps *m;
+	struct undo *log;
+	size_t n, cap;
+	struct lb_commit_stats *st;
+	long fail_after;        /* test hook: SCTPLB_FAIL_AFTER=N fails write N+1 */
+};
+
+static const size_t key_size[LB_MAP_N] = {
+	[LB_SERVICES] = sizeof(struct sctplb_vip_key),
+	[LB_BACKENDS] = 4, [LB_SVC_META] = 4, [LB_BE_META] = 4, [LB_SETTINGS] = 4, [LB_MAGLEV] = 4,
+};
+static const size_t val_size[LB_MAP_N] = {
+	[LB_SERVICES] = sizeof(struct sctplb_service),
+	[LB_BACKENDS] = sizeof(struct sctplb_backend),
+	[LB_SVC_META] = sizeof(struct sctplb_service_meta),
+	[LB_BE_META] = sizeof(struct sctplb_backend_meta),
+	[LB_SETTINGS] = sizeof(struct sctplb_config),
+};
+_Static_assert(sizeof(struct sctplb_service_meta) <= LB_MAX_KV, "undo buffer");
+_Static_assert(sizeof(struct sctplb_backend) <= LB_MAX_KV, "undo buffer");
+
+static struct undo *txn_push(struct txn *t)
+{
+	if (t->n == t->cap) {
+		size_t cap = t->cap ? t->cap * 2 : 64;
+		struct undo *n = realloc(t->log, cap * sizeof(*n));
+
+		if (!n)
+			return NULL;
+		t->log = n;
+		t->cap = cap;
+	}
+	memset(&t->log[t->n], 0, sizeof(t->log[0]));
+	t->log[t->n].inner_fd = -1;
+	return &t->log[t->n++];
+}
+
+static int txn_injected_failure(struct txn *t)
+{
+	if (t->fail_after >= 0 && (long)t->st->writes >= t->fail_after) {
+		errno = EIO;
+		return -1;
+	}
+	return 0;
+}
+
+/* Writes val at key (NULL val: delete / zero), if it differs. */
+static int txn_write(struct txn *t, int map, const void *key, const void *val)
+{
+	bool is_hash = map == LB_SERVICES;
+	__u8 cur[LB_MAX_KV], zero[LB_MAX_KV] = {};
+	size_t vs = val_size[map];
+	struct undo *u;
+	bool had;
+	int fd = t->m->fd[map];
+
+	had = bpf_map_lookup_elem(fd, key, cur) == 0;
+	if (!is_hash && !had)
+		return -errno;
+	if (!val && (is_hash ? !had : !memcmp(cur, zero, vs)))
+		return 0;
+	if (val && had && !memcmp(cur, val, vs))
+		return 0;
+	u = txn_push(t);
+	if (!u)
+		return -ENOMEM;
+	u->map = map;
+	memcpy(u->key, key, key_size[map]);
+	u->had = had;
+	if (had)
+		memcpy(u->old, cur, vs);
+	if (txn_injected_failure(t))
+		goto fail;
+	if (val || !is_hash) {
+		if (bpf_map_update_elem(fd, key, val ? val : zero, BPF_ANY))
+			goto fail;
+	} else if (bpf_map_delete_elem(fd, key)) {
+		goto fail;
+	}
+	t->st->writes++;
+	return 0;
+fail:
+	t->n--;
+	return -errno;
+}
+
+/* Installs table (NULL: removes the slot) for service sid. */
+static int txn_maglev(struct txn *t, __u32 sid, const __u32 *table)
+{
+	int outer = t->m->fd[LB_MAGLEV], err;
+	__u32 inner_id;
+	struct undo *u;
+
+	u = txn_push(t);
+	if (!u)
+		return -ENOMEM;
+	u->map = LB_MAGLEV;
+	memcpy(u->key, &sid, sizeof(sid));
+	if (bpf_map_lookup_elem(outer, &sid, &inner_id) == 0) {
+		u->had = true;
+		/* Keep the old table alive, to put it back on rollback. */
+		u->inner_fd = bpf_map_get_fd_by_id(inner_id);
+		if (u->inner_fd < 0) {
+			err = -errno;
+			t->n--;
+			return err;
+		}
+	}
+	if (!table && !u->had) {
+		t->n--;
+		return 0;
+	}
+	if (txn_injected_failure(t)) {
+		err = -errno;
+		goto fail;
+	}
+	if (table)
+		err = maglev_install(outer, sid, table);
+	else
+		err = bpf_map_delete_elem(outer, &sid) ? -errno : 0;
+	if (err)
+		goto fail;
+	t->st->writes++;
+	t->st->tables++;
+	return 0;
+fail:
+	if (u->inner_fd >= 0)
+		close(u->inner_fd);
+	t->n--;
+	return err;
+}
+
+static void txn_rollback(struct txn *t)
+{
+	__u8 zero[LB_MAX_KV] = {};
+
+	while (t->n) {
+		struct undo *u = &t->log[--t->n];
+		int fd = t->m->fd[u->map], err;
+
+		if (u->map == LB_MAGLEV) {
+			if (u->had)
+				err = bpf_map_update_elem(fd, u->key, &u->inner_fd, BPF_ANY);
+			else
+				err = bpf_map_delete_elem(fd, u->key);
+		} else if (u->had) {
+			err = bpf_map_update_elem(fd, u->key, u->old, BPF_ANY);
+		} else if (u->map == LB_SERVICES) {
+			err = bpf_map_delete_elem(fd, u->key);
+		} else {
+			err = bpf_map_update_elem(fd, u->key, zero, BPF_ANY);
+		}
+		if (err)
+			fprintf(stderr, "Warning: rollback of a write to %s failed: %s\n",
+				lb_map_names[u->map], strerror(errno));
+	}
+}
+
+static void txn_free(struct txn *t)
+{
+	size_t i;
+
+	for (i = 0; i < t->n; i++)
+		if (t->log[i].inner_fd >= 0)
+			close(t->log[i].inner_fd);
+	free(t->log);
+}
+
+/* ---- commit ---- */
+
+static bool tables_equal(const struct lb_service_cfg *a, const struct lb_service_cfg *b)
+{
+	size_t i;
+
+	if (!a || !b || a->nbe != b->nbe)
+		return false;
+	/* Same backends (by id) with the same name, weight and drain state. */
+	for (i = 0; i < a->nbe; i++) {
+		size_t j;
+
+		for (j = 0; j < b->nbe; j++)
+			if (b->be[j].id == a->be[i].id)
+				break;
+		if (j == b->nbe || strcmp(a->be[i].name, b->be[j].name) ||
+		    a->be[i].weight != b->be[j].weight || a->be[i].drained != b->be[j].drained)
+			return false;
+	}
+	return true;
+}
+
+static bool service_usable(const struct lb_service_cfg *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->nbe; i++)
+		if (!s->be[i].drained && s->be[i].weight)
+			return true;
+	return false;
+}
+
+static bool id_used(const struct lb_model *a, const struct lb_model *b, __u32 id, bool backend)
+{
+	const struct lb_model *md[2] = { a, b };
+	size_t k, i, j;
+
+	for (k = 0; k < 2; k++)
+		for (i = 0; i < md[k]->nsvc; i++) {
+			if (!backend && md[k]->svc[i].id == id)
+				return true;
+			for (j = 0; backend && j < md[k]->svc[i].nbe; j++)
+				if (md[k]->svc[i].be[j].id == id)
+					return true;
+		}
+	return false;
+}
+
+/* Matches want's entries to cur's by name and allocates new ids. */
+static int assign_ids(const struct lb_model *cur, struct lb_model *want)
+{
+	size_t i, j;
+	__u32 next_svc = 1, next_be = 1;
+
+	for (i = 0; i < want->nsvc; i++) {
+		struct lb_service_cfg *w = &want->svc[i];
+		const struct lb_service_cfg *c = lb_model_service(cur, w->name);
+
+		w->id = c ? c->id : 0;
+		for (j = 0; j < w->nbe; j++) {
+			const struct lb_backend_cfg *cb = c ? lb_service_backend(c, w->be[j].name) : NULL;
+
+			w->be[j].id = cb ? cb->id : 0;
+		}
+	}
+	for (i = 0; i < want->nsvc; i++) {
+		struct lb_service_cfg *w = &want->svc[i];
+
+		if (!w->id) {
+			while (next_svc < SCTPLB_MAX_SERVICES && id_used(cur, want, next_svc, false))
+				next_svc++;
+			if (next_svc >= SCTPLB_MAX_SERVICES) {
+				fprintf(stderr, "Error: no free service id (at most %d services)\n",
+					SCTPLB_MAX_SERVICES - 1);
+				return -ENOSPC;
+			}
+			w->id = next_svc;
+		}
+		for (j = 0; j < w->nbe; j++) {
+			if (w->be[j].id)
+				continue;
+			while (next_be < SCTPLB_MAX_BACKENDS && id_used(cur, want, next_be, true))
+				next_be++;
+			if (next_be >= SCTPLB_MAX_BACKENDS) {
+				fprintf(stderr, "Error: no free backend id (at most %d backends)\n",
+					SCTPLB_MAX_BACKENDS - 1);
+				return -ENOSPC;
+			}
+			w->be[j].id = next_be;
+		}
+	}
+	return 0;
+}
+
+static void backend_value(const struct lb_service_cfg *s, const struct lb_backend_cfg *b,
+			  struct sctplb_backend *v, struct sctplb_backend_meta *bm)
+{
+	__u32 p;
+
+	memset(v, 0, sizeof(*v));
+	v->service_id = s->id;
+	v->flags = SCTPLB_BE_F_ACTIVE | (b->drained ? SCTPLB_BE_F_DRAINED : 0);
+	for (p = 0; p < b->naddr && p < SCTPLB_MAX_PATHS; p++)
+		v->addr[p] = b->addr[p];
+	memset(bm, 0, sizeof(*bm));
+	memcpy(bm->name, b->name, sizeof(bm->name));
+	bm->service_id = s->id;
+	bm->weight = b->weight;
+}
+
+static void service_meta(const struct lb_service_cfg *s, struct sctplb_service_meta *sm)
+{
+	memset(sm, 0, sizeof(*sm));
+	memcpy(sm->name, s->name, sizeof(sm->name));
+	sm->sctp_port = s->port;
+	sm->udp_encap_port = s->udp_encap;
+	sm->nvips = s->nvips;
+	memcpy(sm->vip, s->vip, s->nvips * sizeof(s->vip[0]));
+}
+
+static bool want_has_key(const struct lb_model *want, const struct sctplb_vip_key *k,
+			 const struct sctplb_service *v)
+{
+	struct sctplb_vip_key wk;
+	size_t i;
+	__u32 p;
+
+	for (i = 0; i < want->nsvc; i++) {
+		const struct lb_service_cfg *s = &want->svc[i];
+
+		for (p = 0; p < s->nvips; p++) {
+			vip_key(s, p, false, &wk);
+			if (!memcmp(&wk, k, sizeof(wk)) && v->id == s->id)
+				return true;
+			if (!s->udp_encap)
+				continue;
+			vip_key(s, p, true, &wk);
+			if (!memcmp(&wk, k, sizeof(wk)) && v->id == s->id)
+				return true;
+		}
+	}
+	return false;
+}
+
+static int build_and_install(struct txn *t, const struct lb_service_cfg *s)
+{
+	struct maglev_backend *mb;
+	__u32 *table;
+	size_t i;
+	int err;
+
+	if (!service_usable(s))
+		return txn_maglev(t, s->id, NULL);
+	mb = calloc(s->nbe, sizeof(*mb));
+	table = calloc(SCTPLB_MAGLEV_SIZE, sizeof(*table));
+	if (!mb || !table) {
+		err = -ENOMEM;
+		goto out;
+	}
+	for (i = 0; i < s->nbe; i++) {
+		mb[i].name = s->be[i].name;
+		mb[i].id = s->be[i].id;
+		mb[i].weight = s->be[i].weight;
+		mb[i].drained = s->be[i].drained;
+	}
+	err = maglev_build(mb, s->nbe, table);
+	if (!err)
+		err = txn_maglev(t, s->id, table);
+out:
+	free(mb);
+	free(table);
+	return err;
+}
+
+static int commit_steps(struct txn *t, const struct lb_model *cur, const struct lb_model *want)
+{
+	const struct lb_maps *m = t->m;
+	struct sctplb_vip_key k, next;
+	struct sctplb_service v;
+	size_t i, j;
+	__u32 p;
+	int err;
+
+	/* 1. VIP keys that go away or change. */
+	for (;;) {
+		bool found = false;
+		void *prev = NULL;
+
+		/* Restart the walk after each delete: deleting under
+		 * get_next_key may skip keys. */
+		while (bpf_map_get_next_key(m->fd[LB_SERVICES], prev, &next) == 0) {
+			k = next;
+			prev = &k;
+			if (bpf_map_lookup_elem(m->fd[LB_SERVICES], &k, &v))
+				continue;
+			if (!want_has_key(want, &k, &v)) {
+				found = true;
+				break;
+			}
+		}
+		if (!found)
+			break;
+		err = txn_write(t, LB_SERVICES, &k, NULL);
+		if (err)
+			return err;
+	}
+	/* 2. Maglev slots of deleted services. */
+	for (i = 0; i < cur->nsvc; i++)
+		if (!lb_model_service_by_id(want, cur->svc[i].id)) {
+			err = txn_maglev(t, cur->svc[i].id, NULL);
+			if (err)
+				return err;
+		}
+	/* 3. New or changed backends (ids never referenced yet, or same id). */
+	for (i = 0; i < want->nsvc; i++)
+		for (j = 0; j < want->svc[i].nbe; j++) {
+			const struct lb_backend_cfg *b = &want->svc[i].be[j];
+			struct sctplb_backend_meta bm;
+			struct sctplb_backend bv;
+
+			backend_value(&want->svc[i], b, &bv, &bm);
+			err = txn_write(t, LB_BACKENDS, &b->id, &bv);
+			if (!err)
+				err = txn_write(t, LB_BE_META, &b->id, &bm);
+			if (err)
+				return err;
+		}
+	/* 4. svc_meta of new or changed services. */
+	for (i = 0; i < want->nsvc; i++) {
+		struct sctplb_service_meta sm;
+
+		service_meta(&want->svc[i], &sm);
+		err = txn_write(t, LB_SVC_META, &want->svc[i].id, &sm);
+		if (err)
+			return err;
+	}
+	/* 5. Maglev tables. */
+	for (i = 0; i < want->nsvc; i++) {
+		const struct lb_service_cfg *w = &want->svc[i];
+		const struct lb_service_cfg *c = lb_model_service_by_id(cur, w->id);
+		__u32 inner;
+		bool has = bpf_map_lookup_elem(m->fd[LB_MAGLEV], &w->id, &inner) == 0;
+
+		if (tables_equal(c, w) && has == service_usable(w))
+			continue;
+		err = build_and_install(t, w);
+		if (err)
+			return err;
+	}
+	/* 6. Backends that go away: entry first, then its name. */
+	for (i = 0; i < cur->nsvc; i++)
+		for (j = 0; j < cur->svc[i].nbe; j++) {
+			__u32 id = cur->svc[i].be[j].id;
+
+			if (id_used(want, want, id, true))
+				continue;
+			err = txn_write(t, LB_BACKENDS, &id, NULL);
+			if (!err)
+				err = txn_write(t, LB_BE_META, &id, NULL);
+			if (err)
+				return err;
+		}
+	/* 7. svc_meta of deleted services. */
+	for (i = 0; i < cur->nsvc; i++)
+		if (!lb_model_service_by_id(want, cur->svc[i].id)) {
+			err = txn_write(t, LB_SVC_META, &cur->svc[i].id, NULL);
+			if (err)
+				return err;
+		}
+	/* 8. VIP keys, new or changed. */
+	for (i = 0; i < want->nsvc; i++) {
+		const struct lb_service_cfg *s = &want->svc[i];
+
+		for (p = 0; p < s->nvips; p++) {
+			memset(&v, 0, sizeof(v));
+			v.id = s->id;
+			v.sctp_port = htons(s->port);
+			v.path = p;
+			vip_key(s, p, false, &k);
+			err = txn_write(t, LB_SERVICES, &k, &v);
+			if (err)
+				return err;
+			if (!s->udp_encap)
+				continue;
+			v.flags = SCTPLB_SVC_F_UDP_ENCAP;
+			vip_key(s, p, true, &k);
+			err = txn_write(t, LB_SERVICES, &k, &v);
+			if (err)
+				return err;
+		}
+	}
+	/* 9. settings. */
+	if (want->unknown_policy >= 0) {
+		struct sctplb_config c;
+		__u32 zero = 0;
+
+		if (lb_settings_read(m, &c))
+			return -EIO;
+		c.abi_version = SCTPLB_ABI_VERSION;
+		c.unknown_policy = want->unknown_policy;
+		err = txn_write(t, LB_SETTINGS, &zero, &c);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+int lb_commit(const struct lb_maps *m, const struct lb_model *cur, struct lb_model *want,
+	      struct lb_commit_stats *st)
+{
+	struct txn t = { .m = m, .st = st, .fail_after = -1 };
+	const char *fail = getenv("SCTPLB_FAIL_AFTER");
+	char msg[512];
+	int err;
+
+	memset(st, 0, sizeof(*st));
+	if (fail)
+		t.fail_after = atol(fail);
+	err = lb_model_validate(want, msg, sizeof(msg));
+	if (err) {
+		fprintf(stderr, "Error: %s\n", msg);
+		return err;
+	}
+	err = assign_ids(cur, want);
+	if (err)
+		return err;
+	err = commit_steps(&t, cur, want);
+	if (err) {
+		fprintf(stderr, "Error: writing the maps under %s failed (%s); every change was rolled back\n",
+			m->dir, strerror(-err));
+		txn_rollback(&t);
+		memset(st, 0, sizeof(*st));
+	}
+	txn_free(&t);
+	return err;
+}

@@ -1,0 +1,98 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * model.h: the configuration (services, their backends, settings) as one
+ * value, read from the pinned maps and written back by difference.
+ *
+ * Every command that changes the configuration does the same three steps:
+ * lb_model_read() the current model, edit a copy (or parse one from a file),
+ * lb_model_validate() it, then lb_commit(cur, want).  lb_commit() writes only
+ * what differs, in an order that never lets a lookup find a stale id:
+ *
+ *   1. VIP keys that go away (the service stops being found);
+ *   2. Maglev slots of deleted services;
+ *   3. backends and be_meta entries that are new or changed;
+ *   4. svc_meta of new or changed services;
+ *   5. Maglev tables whose inputs changed (built from the final backends);
+ *   6. backends that go away: entry zeroed (flags 0), then be_meta;
+ *   7. svc_meta of deleted services;
+ *   8. VIP keys that are new or changed (a new service appears last);
+ *   9. settings.
+ *
+ * Each write is logged with the value it replaced; if one fails, the log is
+ * replayed backwards and every map is left as it was.
+ */
+#ifndef SCTPLB_MODEL_H
+#define SCTPLB_MODEL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include "sctplb.h"
+#include "pinned.h"
+
+#define LB_MAX_WEIGHT 65535
+
+struct lb_backend_cfg {
+	char name[SCTPLB_NAME_LEN];
+	__u32 id;               /* 0 in a wanted model: allocate */
+	__u32 weight;
+	bool drained;
+	__u32 naddr;
+	struct sctplb_addr addr[SCTPLB_MAX_PATHS];
+};
+
+struct lb_service_cfg {
+	char name[SCTPLB_NAME_LEN];
+	__u32 id;               /* 0 in a wanted model: allocate */
+	__u16 port;             /* host byte order */
+	__u16 udp_encap;        /* host byte order, 0 = none */
+	__u32 nvips;
+	struct sctplb_addr vip[SCTPLB_MAX_PATHS];
+	struct lb_backend_cfg *be;
+	size_t nbe, cap;
+};
+
+struct lb_model {
+	struct lb_service_cfg *svc;
+	size_t nsvc, cap;
+	int unknown_policy;     /* enum sctplb_unknown_policy; -1 = leave as is */
+};
+
+int lb_model_read(const struct lb_maps *m, struct lb_model *out);
+void lb_model_free(struct lb_model *md);
+int lb_model_copy(const struct lb_model *src, struct lb_model *dst);
+
+struct lb_service_cfg *lb_model_service(const struct lb_model *md, const char *name);
+struct lb_service_cfg *lb_model_service_by_id(const struct lb_model *md, __u32 id);
+struct lb_backend_cfg *lb_service_backend(const struct lb_service_cfg *s, const char *name);
+/* Append copies; the service's backends are not copied (s->be ignored). */
+struct lb_service_cfg *lb_model_add_service(struct lb_model *md, const struct lb_service_cfg *s);
+struct lb_backend_cfg *lb_service_add_backend(struct lb_service_cfg *s, const struct lb_backend_cfg *b);
+void lb_model_del_service(struct lb_model *md, struct lb_service_cfg *s);
+void lb_service_del_backend(struct lb_service_cfg *s, struct lb_backend_cfg *b);
+
+/* Checks names, limits, families and VIP key clashes; err gets the cause
+ * and the fix.  Returns 0 or -EINVAL. */
+int lb_model_validate(const struct lb_model *md, char *err, size_t errlen);
+
+/* Backend validation alone, for a backend about to join service s. */
+int lb_backend_validate(const struct lb_service_cfg *s, const struct lb_backend_cfg *b,
+			char *err, size_t errlen);
+
+struct lb_commit_stats {
+	unsigned int writes;            /* map updates and deletes done */
+	unsigned int tables;            /* Maglev tables installed or removed */
+};
+
+/*
+ * Makes the maps hold want, given that they hold cur (lb_model_read).  Ids 0
+ * in want are allocated (lowest free, never one of cur's) and written back
+ * into want.  Returns 0 (st says how much was written; 0 writes = nothing
+ * changed) or a negative errno after rolling back; prints the error.
+ */
+int lb_commit(const struct lb_maps *m, const struct lb_model *cur, struct lb_model *want,
+	      struct lb_commit_stats *st);
+
+const char *lb_policy_name(int policy);
+int lb_policy_parse(const char *s);
+
+#endif

@@ -1,0 +1,410 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/* pinned.c: open, check and create the pinned maps; see pinned.h. */
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "pinned.h"
+#include "sctplb.skel.h"
+
+#ifndef BPF_FS_MAGIC
+#define BPF_FS_MAGIC 0xcafe4a11
+#endif
+
+const char *const lb_map_names[LB_MAP_N] = {
+	[LB_SERVICES] = "services",
+	[LB_BACKENDS] = "backends",
+	[LB_MAGLEV] = "maglev",
+	[LB_HANDSHAKES] = "handshakes",
+	[LB_CLIENT_INDEX] = "client_index",
+	[LB_ASSOCS] = "assocs",
+	[LB_ASSOC_CTAGS] = "assoc_ctags",
+	[LB_PATH_STATS] = "path_stats",
+	[LB_SETTINGS] = "settings",
+	[LB_STATS] = "stats",
+	[LB_SVC_META] = "svc_meta",
+	[LB_BE_META] = "be_meta",
+	[LB_TRACE] = "trace",
+};
+
+/* Maps sized by --max-assocs when they are created. */
+static bool sized_by_max_assocs(int i)
+{
+	return i == LB_ASSOCS || i == LB_ASSOC_CTAGS || i == LB_CLIENT_INDEX;
+}
+
+static bool on_bpffs(const char *path)
+{
+	struct statfs st;
+
+	return statfs(path, &st) == 0 && (unsigned long)st.f_type == BPF_FS_MAGIC;
+}
+
+static int mkdir_p(const char *dir)
+{
+	char tmp[PATH_MAX], *p;
+
+	if (snprintf(tmp, sizeof(tmp), "%s", dir) >= (int)sizeof(tmp))
+		return -ENAMETOOLONG;
+	for (p = tmp + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = 0;
+		if (mkdir(tmp, 0700) && errno != EEXIST)
+			return -errno;
+		*p = '/';
+	}
+	if (mkdir(tmp, 0700) && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+int lb_pin_dir_check(const char *dir, bool create)
+{
+	char parent[PATH_MAX];
+	struct stat st;
+	int err;
+
+	if (stat(dir, &st) == 0) {
+		if (!S_ISDIR(st.st_mode)) {
+			fprintf(stderr, "Error: pin path %s is not a directory; choose another --pin-path\n", dir);
+			return -ENOTDIR;
+		}
+		if (!on_bpffs(dir)) {
+			fprintf(stderr, "Error: pin path %s is not on a bpf filesystem; mount one "
+				"(mount -t bpf bpf /sys/fs/bpf) or choose a --pin-path under a bpffs\n", dir);
+			return -ENODEV;
+		}
+		return 0;
+	}
+	if (!create) {
+		fprintf(stderr, "Error: nothing configured under %s (no pinned maps); "
+			"create them with 'sctplb service add' or 'sctplb attach'\n", dir);
+		return -ENOENT;
+	}
+	snprintf(parent, sizeof(parent), "%s", dir);
+	/* The nearest existing ancestor must be a bpffs, else mkdir would
+	 * create a directory on some other filesystem (or fail on sysfs). */
+	for (;;) {
+		char *d = dirname(parent);
+
+		if (stat(d, &st) == 0) {
+			if (!on_bpffs(d)) {
+				fprintf(stderr, "Error: no bpf filesystem at %s (needed for %s); mount one "
+					"(mount -t bpf bpf /sys/fs/bpf) or choose a --pin-path under a bpffs\n",
+					d, dir);
+				return -ENODEV;
+			}
+			break;
+		}
+		if (!strcmp(d, "/"))
+			break;
+		memmove(parent, d, strlen(d) + 1);
+	}
+	err = mkdir_p(dir);
+	if (err) {
+		fprintf(stderr, "Error: cannot create pin directory %s: %s\n", dir, strerror(-err));
+		return err;
+	}
+	return 0;
+}
+
+static int map_path(char *buf, size_t len, const char *dir, int i)
+{
+	if (snprintf(buf, len, "%s/%s", dir, lb_map_names[i]) >= (int)len)
+		return -ENAMETOOLONG;
+	return 0;
+}
+
+/*
+ * Checks the pinned map i (if present) against the skeleton's definition.
+ * Returns its fd, -ENOENT when absent, or another -errno (printed).
+ */
+static int check_pinned(struct bpf_map *def, const char *dir, int i)
+{
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+	char path[PATH_MAX];
+	int fd, err;
+
+	err = map_path(path, sizeof(path), dir, i);
+	if (err)
+		return err;
+	if (access(path, F_OK))
+		return -ENOENT;
+	fd = bpf_obj_get(path);
+	if (fd < 0) {
+		err = -errno;
+		fprintf(stderr, "Error: cannot open pinned map %s: %s\n", path, strerror(-err));
+		return err;
+	}
+	if (bpf_obj_get_info_by_fd(fd, &info, &len)) {
+		err = -errno;
+		fprintf(stderr, "Error: %s is not a BPF map (%s); remove it or choose another --pin-path\n",
+			path, strerror(-err));
+		close(fd);
+		return err;
+	}
+	if (info.type != bpf_map__type(def) || info.key_size != bpf_map__key_size(def) ||
+	    info.value_size != bpf_map__value_size(def)) {
+		fprintf(stderr,
+			"Error: pinned map %s does not match this sctplb (type %u, key %u bytes, value %u bytes; "
+			"expected type %u, key %u, value %u): it was made by another version.\n"
+			"Detach sctplb from every interface, remove %s, then re-apply the configuration.\n",
+			path, info.type, info.key_size, info.value_size, bpf_map__type(def),
+			bpf_map__key_size(def), bpf_map__value_size(def), dir);
+		close(fd);
+		return -EPROTO;
+	}
+	if (!sized_by_max_assocs(i) && i != LB_PATH_STATS && i != LB_HANDSHAKES &&
+	    info.max_entries != bpf_map__max_entries(def)) {
+		fprintf(stderr,
+			"Error: pinned map %s has %u entries, this sctplb expects %u: it was made by another version.\n"
+			"Detach sctplb from every interface, remove %s, then re-apply the configuration.\n",
+			path, info.max_entries, bpf_map__max_entries(def), dir);
+		close(fd);
+		return -EPROTO;
+	}
+	/* Loading reuses the pin only if the sizes agree. */
+	bpf_map__set_max_entries(def, info.max_entries);
+	return fd;
+}
+
+static int check_abi(int settings_fd, const char *dir)
+{
+	struct sctplb_config c = {};
+	__u32 k = 0;
+
+	if (bpf_map_lookup_elem(settings_fd, &k, &c)) {
+		fprintf(stderr, "Error: cannot read %s/settings: %s\n", dir, strerror(errno));
+		return -errno;
+	}
+	if (c.abi_version != 0 && c.abi_version != SCTPLB_ABI_VERSION) {
+		fprintf(stderr,
+			"Error: the maps pinned under %s have ABI version %u, this sctplb expects %u.\n"
+			"Detach sctplb from every interface, remove %s, then re-apply the configuration.\n",
+			dir, c.abi_version, SCTPLB_ABI_VERSION, dir);
+		return -EPROTO;
+	}
+	return 0;
+}
+
+int lb_maps_bind_obj(struct bpf_object *obj, const char *dir)
+{
+	char path[PATH_MAX];
+	int i, fd;
+
+	for (i = 0; i < LB_MAP_N; i++) {
+		struct bpf_map *map = bpf_object__find_map_by_name(obj, lb_map_names[i]);
+
+		if (!map) {
+			fprintf(stderr, "Error: the BPF object has no map '%s'\n", lb_map_names[i]);
+			return -ENOENT;
+		}
+		fd = check_pinned(map, dir, i);
+		if (fd == -ENOENT)
+			fprintf(stderr, "Error: map %s/%s is missing\n", dir, lb_map_names[i]);
+		if (fd < 0)
+			return fd;
+		if (i == LB_SETTINGS && check_abi(fd, dir)) {
+			close(fd);
+			return -EPROTO;
+		}
+		close(fd);
+		map_path(path, sizeof(path), dir, i);
+		if (bpf_map__set_pin_path(map, path))
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+static int lock_dir(struct lb_maps *m)
+{
+	m->lock_fd = open(m->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (m->lock_fd < 0 || flock(m->lock_fd, LOCK_EX)) {
+		fprintf(stderr, "Error: cannot lock %s: %s\n", m->dir, strerror(errno));
+		return -errno;
+	}
+	return 0;
+}
+
+static int create_missing(struct lb_maps *m, __u32 max_assocs, const bool *present)
+{
+	struct sctplb *skel;
+	struct bpf_program *prog;
+	char path[PATH_MAX];
+	int i, err;
+
+	skel = sctplb__open();
+	if (!skel) {
+		fprintf(stderr, "Error: cannot open the BPF object: %s\n", strerror(errno));
+		return -errno;
+	}
+	bpf_object__for_each_program(prog, skel->obj)
+		bpf_program__set_autoload(prog, false);
+	for (i = 0; i < LB_MAP_N; i++) {
+		struct bpf_map *map = bpf_object__find_map_by_name(skel->obj, lb_map_names[i]);
+		int fd = check_pinned(map, m->dir, i); /* sets the pinned size */
+
+		if (fd >= 0)
+			close(fd);
+		else if (fd != -ENOENT) {
+			err = fd;
+			goto out;
+		}
+		if (!present[i] && max_assocs && sized_by_max_assocs(i))
+			bpf_map__set_max_entries(map, max_assocs);
+		map_path(path, sizeof(path), m->dir, i);
+		bpf_map__set_pin_path(map, path);
+	}
+	err = sctplb__load(skel);
+	if (err) {
+		fprintf(stderr, "Error: cannot create the maps under %s: %s\n", m->dir, strerror(-err));
+		goto out;
+	}
+	m->created = true;
+out:
+	sctplb__destroy(skel);
+	return err;
+}
+
+int lb_maps_open(struct lb_maps *m, const char *dir, unsigned int flags, __u32 max_assocs)
+{
+	bool present[LB_MAP_N] = {}, any = false, all = true;
+	char path[PATH_MAX];
+	struct sctplb *skel;
+	int i, err;
+
+	memset(m, 0, sizeof(*m));
+	m->lock_fd = -1;
+	for (i = 0; i < LB_MAP_N; i++)
+		m->fd[i] = -1;
+	if (snprintf(m->dir, sizeof(m->dir), "%s", dir) >= (int)sizeof(m->dir))
+		return -ENAMETOOLONG;
+	err = lb_pin_dir_check(dir, flags & LB_OPEN_CREATE);
+	if (err)
+		return err;
+	if (flags & LB_OPEN_LOCK) {
+		err = lock_dir(m);
+		if (err)
+			goto fail;
+	}
+
+	/* Check what is there before creating or using anything. */
+	skel = sctplb__open();
+	if (!skel) {
+		err = -errno;
+		fprintf(stderr, "Error: cannot open the BPF object: %s\n", strerror(-err));
+		goto fail;
+	}
+	for (i = 0; i < LB_MAP_N; i++) {
+		struct bpf_map *def = bpf_object__find_map_by_name(skel->obj, lb_map_names[i]);
+		int fd = check_pinned(def, dir, i);
+
+		if (fd == -ENOENT) {
+			all = false;
+			continue;
+		}
+		if (fd < 0) {
+			err = fd;
+			break;
+		}
+		present[i] = any = true;
+		m->fd[i] = fd;
+	}
+	sctplb__destroy(skel);
+	if (err)
+		goto fail;
+	if (present[LB_SETTINGS]) {
+		err = check_abi(m->fd[LB_SETTINGS], dir);
+		if (err)
+			goto fail;
+	}
+	if (!all && !(flags & LB_OPEN_CREATE)) {
+		if (any)
+			fprintf(stderr, "Error: some maps are missing under %s; run 'sctplb attach' or "
+				"'sctplb service add' to create them\n", dir);
+		else
+			fprintf(stderr, "Error: nothing configured under %s (no pinned maps); "
+				"create them with 'sctplb service add' or 'sctplb attach'\n", dir);
+		err = -ENOENT;
+		goto fail;
+	}
+	if (!all) {
+		err = create_missing(m, max_assocs, present);
+		if (err)
+			goto fail;
+		for (i = 0; i < LB_MAP_N; i++) {
+			if (m->fd[i] >= 0)
+				continue;
+			map_path(path, sizeof(path), dir, i);
+			m->fd[i] = bpf_obj_get(path);
+			if (m->fd[i] < 0) {
+				err = -errno;
+				fprintf(stderr, "Error: cannot open %s: %s\n", path, strerror(-err));
+				goto fail;
+			}
+		}
+	}
+	{
+		struct sctplb_config c;
+
+		err = lb_settings_read(m, &c);
+		if (err)
+			goto fail;
+		if (c.abi_version == 0) {
+			c.abi_version = SCTPLB_ABI_VERSION;
+			if ((flags & LB_OPEN_CREATE) && (err = lb_settings_write(m, &c)))
+				goto fail;
+		}
+	}
+	return 0;
+fail:
+	lb_maps_close(m);
+	return err;
+}
+
+void lb_maps_close(struct lb_maps *m)
+{
+	int i;
+
+	for (i = 0; i < LB_MAP_N; i++) {
+		if (m->fd[i] >= 0)
+			close(m->fd[i]);
+		m->fd[i] = -1;
+	}
+	if (m->lock_fd >= 0)
+		close(m->lock_fd);
+	m->lock_fd = -1;
+}
+
+int lb_settings_read(const struct lb_maps *m, struct sctplb_config *c)
+{
+	__u32 k = 0;
+
+	if (bpf_map_lookup_elem(m->fd[LB_SETTINGS], &k, c)) {
+		fprintf(stderr, "Error: cannot read %s/settings: %s\n", m->dir, strerror(errno));
+		return -errno;
+	}
+	return 0;
+}
+
+int lb_settings_write(const struct lb_maps *m, const struct sctplb_config *c)
+{
+	__u32 k = 0;
+
+	if (bpf_map_update_elem(m->fd[LB_SETTINGS], &k, c, BPF_ANY)) {
+		fprintf(stderr, "Error: cannot write %s/settings: %s\n", m->dir, strerror(errno));
+		return -errno;
+	}
+	return 0;
+}

@@ -1,0 +1,72 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * pinned.h: the maps pinned under the pin directory (default
+ * /sys/fs/bpf/sctplb), one file per map named as in bpf/lib/maps.h.
+ *
+ * lb_maps_open() checks every pinned map against this build's layout
+ * (type, key and value size, settings.abi_version) before using it, and with
+ * LB_OPEN_CREATE creates the missing ones through the skeleton (programs not
+ * loaded), pins them and writes settings.abi_version.  Errors are printed
+ * (cause and next step) and returned as -errno.  LB_OPEN_LOCK takes an
+ * exclusive flock on the directory for the lifetime of the handle, so that
+ * two commands never interleave their writes.
+ */
+#ifndef SCTPLB_PINNED_H
+#define SCTPLB_PINNED_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <bpf/libbpf.h>
+#include "sctplb.h"
+
+#define LB_DEFAULT_PIN_PATH "/sys/fs/bpf/sctplb"
+#define LB_PIN_PATH_MAX 1024
+
+enum lb_map_id {
+	LB_SERVICES,
+	LB_BACKENDS,
+	LB_MAGLEV,
+	LB_HANDSHAKES,
+	LB_CLIENT_INDEX,
+	LB_ASSOCS,
+	LB_ASSOC_CTAGS,
+	LB_PATH_STATS,
+	LB_SETTINGS,
+	LB_STATS,
+	LB_SVC_META,
+	LB_BE_META,
+	LB_TRACE,
+	LB_MAP_N
+};
+
+extern const char *const lb_map_names[LB_MAP_N];
+
+struct lb_maps {
+	char dir[LB_PIN_PATH_MAX];
+	int fd[LB_MAP_N];
+	int lock_fd;
+	bool created;           /* at least one map was created by this open */
+};
+
+#define LB_OPEN_CREATE (1u << 0)
+#define LB_OPEN_LOCK   (1u << 1)
+
+/* max_assocs: 0 = default; applied only to maps created now. */
+int lb_maps_open(struct lb_maps *m, const char *dir, unsigned int flags, __u32 max_assocs);
+void lb_maps_close(struct lb_maps *m);
+
+/*
+ * For an opened, not yet loaded, skeleton object: checks the pins under dir
+ * (which must all exist: call lb_maps_open with LB_OPEN_CREATE first) and sets
+ * every map's pin path and size so that loading reuses them.
+ */
+int lb_maps_bind_obj(struct bpf_object *obj, const char *dir);
+
+/* Checks that dir is on a bpffs (creating it if create); prints the error. */
+int lb_pin_dir_check(const char *dir, bool create);
+
+/* settings[0] */
+int lb_settings_read(const struct lb_maps *m, struct sctplb_config *c);
+int lb_settings_write(const struct lb_maps *m, const struct sctplb_config *c);
+
+#endif
