@@ -1,0 +1,436 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * attach.c: attach, detach and status.
+ *
+ * XDP goes through libxdp (a dispatcher), so that sctplb shares an interface
+ * with other XDP programs; the attachment is pinned by libxdp and needs no
+ * running process.  tc programs (--tc, --return) are direct-action filters at
+ * clsact ingress with a fixed handle and priority, which is how detach and
+ * status recognise them.  Every load binds the pinned maps first: an
+ * upgraded program finds the associations of the old one.
+ */
+#include <errno.h>
+#include <net/if.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <xdp/libxdp.h>
+
+#include "cmd.h"
+#include "sctplb.skel.h"
+
+#define XDP_PROG_NAME "sctplb_xdp"
+
+/* tc filters of sctplb: handle and priority at clsact ingress. */
+#define TC_HANDLE_INGRESS 0x5c7b
+#define TC_PRIO_INGRESS   0x5c7b
+#define TC_HANDLE_RETURN  0x5c7c
+#define TC_PRIO_RETURN    0x5c7c
+
+enum hook { HOOK_XDP, HOOK_TC, HOOK_RETURN };
+
+static const char *mode_name(enum xdp_attach_mode m)
+{
+	switch (m) {
+	case XDP_MODE_NATIVE: return "native";
+	case XDP_MODE_SKB: return "generic";
+	case XDP_MODE_HW: return "hw";
+	default: return "auto";
+	}
+}
+
+static int ifindex_of(const char *ifname)
+{
+	int idx = if_nametoindex(ifname);
+
+	if (!idx)
+		fprintf(stderr, "Error: no interface named '%s' in this network namespace; "
+			"see 'ip link' (inside a namespace, run sctplb with nsenter --net=...)\n", ifname);
+	return idx;
+}
+
+/* Ids (up to max) of sctplb XDP programs on ifindex; *mode gets their mode. */
+static int find_xdp(int ifindex, __u32 *ids, int max, enum xdp_attach_mode *mode)
+{
+	struct xdp_multiprog *mp = xdp_multiprog__get_from_ifindex(ifindex);
+	struct xdp_program *p;
+	int n = 0;
+
+	if (!mp || libxdp_get_error(mp))
+		return 0;
+	*mode = xdp_multiprog__attach_mode(mp);
+	if (xdp_multiprog__is_legacy(mp)) {
+		p = xdp_multiprog__main_prog(mp);
+		if (p && !strcmp(xdp_program__name(p), XDP_PROG_NAME) && n < max)
+			ids[n++] = xdp_program__id(p);
+	} else {
+		for (p = xdp_multiprog__next_prog(NULL, mp); p; p = xdp_multiprog__next_prog(p, mp))
+			if (!strcmp(xdp_program__name(p), XDP_PROG_NAME) && n < max)
+				ids[n++] = xdp_program__id(p);
+	}
+	xdp_multiprog__close(mp);
+	return n;
+}
+
+/* Detaches the sctplb XDP program with id from ifindex. */
+static int detach_xdp_id(int ifindex, __u32 id)
+{
+	struct xdp_multiprog *mp = xdp_multiprog__get_from_ifindex(ifindex);
+	enum xdp_attach_mode mode;
+	struct xdp_program *p;
+	int err = -ENOENT;
+
+	if (!mp || libxdp_get_error(mp))
+		return -ENOENT;
+	mode = xdp_multiprog__attach_mode(mp);
+	if (xdp_multiprog__is_legacy(mp)) {
+		p = xdp_multiprog__main_prog(mp);
+		if (p && xdp_program__id(p) == id)
+			err = xdp_program__detach(p, ifindex, mode, 0);
+	} else {
+		for (p = xdp_multiprog__next_prog(NULL, mp); p; p = xdp_multiprog__next_prog(p, mp))
+			if (xdp_program__id(p) == id) {
+				err = xdp_program__detach(p, ifindex, mode, 0);
+				break;
+			}
+	}
+	xdp_multiprog__close(mp);
+	return err;
+}
+
+/* The id of the sctplb tc program at (ifindex, handle, prio), or 0. */
+static __u32 tc_query(int ifindex, __u32 handle, __u32 prio)
+{
+	DECLARE_LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = BPF_TC_INGRESS);
+	DECLARE_LIBBPF_OPTS(bpf_tc_opts, opts, .handle = handle, .priority = prio);
+	struct bpf_prog_info info = {};
+	__u32 len = sizeof(info);
+	int fd;
+
+	if (bpf_tc_query(&hook, &opts) || !opts.prog_id)
+		return 0;
+	fd = bpf_prog_get_fd_by_id(opts.prog_id);
+	if (fd < 0)
+		return 0;
+	if (bpf_obj_get_info_by_fd(fd, &info, &len) || strncmp(info.name, "sctplb_tc", 9))
+		opts.prog_id = 0;
+	close(fd);
+	return opts.prog_id;
+}
+
+static int tc_detach(int ifindex, __u32 handle, __u32 prio)
+{
+	DECLARE_LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = BPF_TC_INGRESS);
+	DECLARE_LIBBPF_OPTS(bpf_tc_opts, opts, .handle = handle, .priority = prio);
+
+	return bpf_tc_detach(&hook, &opts);
+}
+
+static struct sctplb *open_bound(struct lb_maps *m, const char *prog)
+{
+	struct sctplb *skel = sctplb__open();
+	struct bpf_program *p;
+
+	if (!skel) {
+		fprintf(stderr, "Error: cannot open the BPF object: %s\n", strerror(errno));
+		return NULL;
+	}
+	if (lb_maps_bind_obj(skel->obj, m->dir)) {
+		sctplb__destroy(skel);
+		return NULL;
+	}
+	bpf_object__for_each_program(p, skel->obj)
+		bpf_program__set_autoload(p, !strcmp(bpf_program__name(p), prog));
+	return skel;
+}
+
+static int attach_xdp(struct lb_maps *m, const char *ifname, int ifindex,
+		      enum xdp_attach_mode mode)
+{
+	DECLARE_LIBXDP_OPTS(xdp_program_opts, xopts, .prog_name = XDP_PROG_NAME);
+	enum xdp_attach_mode old_mode = XDP_MODE_UNSPEC, new_mode;
+	struct xdp_program *prog;
+	struct sctplb *skel;
+	__u32 old[8], id;
+	int nold, i, err;
+	char msg[128];
+
+	nold = find_xdp(ifindex, old, 8, &old_mode);
+	/* A mode change cannot overlap: libxdp keeps one mode per interface. */
+	if (nold && mode != XDP_MODE_UNSPEC && mode != old_mode) {
+		for (i = 0; i < nold; i++)
+			detach_xdp_id(ifindex, old[i]);
+		nold = 0;
+	}
+	skel = open_bound(m, XDP_PROG_NAME);
+	if (!skel)
+		return -EINVAL;
+	xopts.obj = skel->obj;
+	prog = xdp_program__create(&xopts);
+	err = libxdp_get_error(prog);
+	if (err) {
+		libxdp_strerror(err, msg, sizeof(msg));
+		fprintf(stderr, "Error: cannot prepare the XDP program: %s\n", msg);
+		goto out;
+	}
+	if (nold && mode == XDP_MODE_UNSPEC)
+		mode = old_mode;
+	err = xdp_program__attach(prog, ifindex, mode, 0);
+	if (err) {
+		libxdp_strerror(err, msg, sizeof(msg));
+		if (mode == XDP_MODE_NATIVE && (err == -EOPNOTSUPP || err == -EINVAL))
+			fprintf(stderr, "Error: native XDP not supported on %s (%s); "
+				"try --xdp-mode generic, or --tc\n", ifname, msg);
+		else if (err == -EEXIST || err == -EBUSY)
+			fprintf(stderr, "Error: cannot attach to %s: %s; another XDP program is "
+				"attached without libxdp or in another mode (see 'xdp-loader status %s')\n",
+				ifname, msg, ifname);
+		else
+			fprintf(stderr, "Error: cannot attach XDP to %s: %s%s\n", ifname, msg,
+				g.verbose ? "" : " (run with --verbose for the loader's log)");
+		xdp_program__close(prog);
+		goto out;
+	}
+	id = xdp_program__id(prog);
+	/* The new program runs; now remove the one(s) it replaces. */
+	for (i = 0; i < nold; i++) {
+		int e = detach_xdp_id(ifindex, old[i]);
+
+		if (e)
+			fprintf(stderr, "Warning: the previous sctplb program (id %u) on %s could not "
+				"be detached (%s); run 'sctplb detach %s' then attach again\n",
+				old[i], ifname, strerror(-e), ifname);
+	}
+	new_mode = mode;
+	find_xdp(ifindex, old, 1, &new_mode);
+	printf("sctplb %s %s: xdp %s, program id %u, maps %s\n", nold ? "replaced on" : "attached to",
+	       ifname, mode_name(new_mode), id, m->dir);
+	xdp_program__close(prog);
+out:
+	sctplb__destroy(skel);
+	return err;
+}
+
+static int attach_tc(struct lb_maps *m, const char *ifname, int ifindex, enum hook h)
+{
+	DECLARE_LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = BPF_TC_INGRESS);
+	DECLARE_LIBBPF_OPTS(bpf_tc_opts, opts);
+	const char *pname = h == HOOK_TC ? "sctplb_tc_ingress" : "sctplb_tc_return";
+	struct sctplb *skel;
+	bool had;
+	int err;
+
+	opts.handle = h == HOOK_TC ? TC_HANDLE_INGRESS : TC_HANDLE_RETURN;
+	opts.priority = h == HOOK_TC ? TC_PRIO_INGRESS : TC_PRIO_RETURN;
+	had = tc_query(ifindex, opts.handle, opts.priority) != 0;
+	skel = open_bound(m, pname);
+	if (!skel)
+		return -EINVAL;
+	err = sctplb__load(skel);
+	if (err) {
+		fprintf(stderr, "Error: loading %s failed: %s%s\n", pname, strerror(-err),
+			g.verbose ? "" : " (run with --verbose for the verifier's log)");
+		goto out;
+	}
+	err = bpf_tc_hook_create(&hook);
+	if (err && err != -EEXIST) {
+		fprintf(stderr, "Error: cannot create the clsact qdisc on %s: %s\n", ifname,
+			strerror(-err));
+		goto out;
+	}
+	opts.prog_fd = bpf_program__fd(h == HOOK_TC ? skel->progs.sctplb_tc_ingress :
+						      skel->progs.sctplb_tc_return);
+	opts.flags = BPF_TC_F_REPLACE; /* an upgrade swaps the program in one step */
+	err = bpf_tc_attach(&hook, &opts);
+	if (err) {
+		fprintf(stderr, "Error: cannot attach %s at tc ingress of %s: %s\n", pname, ifname,
+			strerror(-err));
+		goto out;
+	}
+	printf("sctplb %s %s: tc ingress (%s), program id %u, maps %s\n",
+	       had ? "replaced on" : "attached to", ifname, h == HOOK_TC ? "clients" : "return path",
+	       opts.prog_id, m->dir);
+out:
+	sctplb__destroy(skel);
+	return err;
+}
+
+int cmd_attach(int argc, char **argv)
+{
+	static const char usage[] = "sctplb attach IFNAME [--xdp-mode native|generic|auto] | "
+				    "attach IFNAME --tc | attach IFNAME --return";
+	struct opt opts[] = { { "xdp-mode", true, NULL }, { "tc", false, NULL },
+			      { "return", false, NULL }, { NULL, false, NULL } };
+	enum xdp_attach_mode mode = XDP_MODE_UNSPEC;
+	const char *v;
+	struct lb_maps m;
+	char *pos[1];
+	int npos, ifindex, err;
+	enum hook h = HOOK_XDP;
+
+	if (parse_opts(argc, argv, opts, pos, 1, 1, &npos, usage))
+		return -EINVAL;
+	if (opt_val(opts, "tc") && opt_val(opts, "return")) {
+		fprintf(stderr, "Error: --tc and --return are two attachments: run attach twice\n");
+		return -EINVAL;
+	}
+	if (opt_val(opts, "tc"))
+		h = HOOK_TC;
+	if (opt_val(opts, "return"))
+		h = HOOK_RETURN;
+	if ((v = opt_val(opts, "xdp-mode"))) {
+		if (h != HOOK_XDP) {
+			fprintf(stderr, "Error: --xdp-mode applies to XDP, not to --tc or --return\n");
+			return -EINVAL;
+		}
+		if (!strcmp(v, "native") || !strcmp(v, "drv"))
+			mode = XDP_MODE_NATIVE;
+		else if (!strcmp(v, "generic") || !strcmp(v, "skb"))
+			mode = XDP_MODE_SKB;
+		else if (!strcmp(v, "auto"))
+			mode = XDP_MODE_UNSPEC;
+		else {
+			fprintf(stderr, "Error: --xdp-mode %s: use native, generic or auto\n", v);
+			return -EINVAL;
+		}
+	}
+	if (need_root())
+		return -EPERM;
+	ifindex = ifindex_of(pos[0]);
+	if (!ifindex)
+		return -ENODEV;
+	err = open_maps(&m, true);
+	if (err)
+		return err;
+	if (h == HOOK_XDP)
+		err = attach_xdp(&m, pos[0], ifindex, mode);
+	else
+		err = attach_tc(&m, pos[0], ifindex, h);
+	lb_maps_close(&m);
+	return err;
+}
+
+int cmd_detach(int argc, char **argv)
+{
+	static const char usage[] = "sctplb detach IFNAME";
+	enum xdp_attach_mode mode;
+	int npos, ifindex, n, i, done = 0, err = 0, e;
+	char *pos[1];
+	__u32 ids[8];
+
+	if (parse_opts(argc, argv, NULL, pos, 1, 1, &npos, usage))
+		return -EINVAL;
+	if (need_root())
+		return -EPERM;
+	ifindex = ifindex_of(pos[0]);
+	if (!ifindex)
+		return -ENODEV;
+	n = find_xdp(ifindex, ids, 8, &mode);
+	for (i = 0; i < n; i++) {
+		e = detach_xdp_id(ifindex, ids[i]);
+		if (e) {
+			fprintf(stderr, "Error: cannot detach XDP program %u from %s: %s\n", ids[i],
+				pos[0], strerror(-e));
+			err = e;
+		} else {
+			printf("sctplb detached from %s: xdp %s\n", pos[0], mode_name(mode));
+			done++;
+		}
+	}
+	if (tc_query(ifindex, TC_HANDLE_INGRESS, TC_PRIO_INGRESS)) {
+		e = tc_detach(ifindex, TC_HANDLE_INGRESS, TC_PRIO_INGRESS);
+		if (e)
+			err = e;
+		else
+			done++, printf("sctplb detached from %s: tc ingress (clients)\n", pos[0]);
+	}
+	if (tc_query(ifindex, TC_HANDLE_RETURN, TC_PRIO_RETURN)) {
+		e = tc_detach(ifindex, TC_HANDLE_RETURN, TC_PRIO_RETURN);
+		if (e)
+			err = e;
+		else
+			done++, printf("sctplb detached from %s: tc ingress (return path)\n", pos[0]);
+	}
+	if (!done && !err) {
+		fprintf(stderr, "Error: sctplb is not attached to %s; see 'sctplb status'\n", pos[0]);
+		return -ENOENT;
+	}
+	return err;
+}
+
+static void status_row(struct json_object *arr, const char *ifname, const char *hook,
+		       const char *mode, __u32 id)
+{
+	struct json_object *o;
+
+	if (!g.json) {
+		printf("%-16s %-10s %-8s %u\n", ifname, hook, mode, id);
+		return;
+	}
+	o = json_object_new_object();
+	json_object_object_add(o, "ifname", json_object_new_string(ifname));
+	json_object_object_add(o, "hook", json_object_new_string(hook));
+	json_object_object_add(o, "mode", json_object_new_string(mode));
+	json_object_object_add(o, "prog_id", json_object_new_int64(id));
+	json_object_array_add(arr, o);
+}
+
+int cmd_status(int argc, char **argv)
+{
+	static const char usage[] = "sctplb status";
+	struct json_object *root = json_object_new_object(), *arr = json_object_new_array();
+	struct if_nameindex *ifs, *it;
+	struct lb_maps m;
+	char *pos[1];
+	int npos, rows = 0;
+
+	if (parse_opts(argc, argv, NULL, pos, 0, 0, &npos, usage) || need_root()) {
+		json_object_put(root);
+		json_object_put(arr);
+		return -EINVAL;
+	}
+	ifs = if_nameindex();
+	if (!g.json)
+		printf("%-16s %-10s %-8s %s\n", "INTERFACE", "HOOK", "MODE", "PROG_ID");
+	for (it = ifs; it && it->if_index; it++) {
+		enum xdp_attach_mode mode;
+		__u32 ids[8], id;
+		int n = find_xdp(it->if_index, ids, 8, &mode), i;
+
+		for (i = 0; i < n; i++, rows++)
+			status_row(arr, it->if_name, "xdp", mode_name(mode), ids[i]);
+		if ((id = tc_query(it->if_index, TC_HANDLE_INGRESS, TC_PRIO_INGRESS)))
+			status_row(arr, it->if_name, "tc", "ingress", id), rows++;
+		if ((id = tc_query(it->if_index, TC_HANDLE_RETURN, TC_PRIO_RETURN)))
+			status_row(arr, it->if_name, "return", "ingress", id), rows++;
+	}
+	if (ifs)
+		if_freenameindex(ifs);
+	/* The maps: where, and whether they are usable by this version. */
+	if (access(g.pin_path, F_OK) == 0 && lb_maps_open(&m, g.pin_path, 0, 0) == 0) {
+		struct sctplb_config c = {};
+
+		lb_settings_read(&m, &c);
+		if (g.json) {
+			json_object_object_add(root, "pin_path", json_object_new_string(m.dir));
+			json_object_object_add(root, "abi_version", json_object_new_int64(c.abi_version));
+		} else {
+			printf("maps: %s (ABI %u)\n", m.dir, c.abi_version);
+		}
+		lb_maps_close(&m);
+	} else if (!g.json) {
+		printf("maps: none under %s\n", g.pin_path);
+	}
+	if (g.json) {
+		json_object_object_add(root, "attachments", json_object_get(arr));
+		print_json(root);
+	} else if (!rows) {
+		printf("(sctplb is attached nowhere in this network namespace)\n");
+	}
+	json_object_put(arr);
+	json_object_put(root);
+	return 0;
+}

@@ -1,0 +1,529 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * service.c: service, backend, apply and config commands.  Each one reads
+ * the current model, edits a copy, and lets lb_commit() write the difference
+ * (validated first, rolled back on failure; see user/lib/model.h).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "addr.h"
+#include "cmd.h"
+#include "config.h"
+#include "model.h"
+
+/* Reads cur, lets edit() build want from a copy, commits. */
+typedef int (*edit_fn)(struct lb_model *want, void *arg);
+
+static int change(edit_fn edit, void *arg, const char *done)
+{
+	struct lb_model cur, want;
+	struct lb_commit_stats st;
+	struct lb_maps m;
+	int err;
+
+	err = open_maps(&m, true);
+	if (err)
+		return err;
+	err = lb_model_read(&m, &cur);
+	if (err)
+		goto close;
+	err = lb_model_copy(&cur, &want);
+	if (err)
+		goto free_cur;
+	err = edit(&want, arg);
+	if (!err)
+		err = lb_commit(&m, &cur, &want, &st);
+	if (!err && done)
+		printf("%s\n", done);
+	lb_model_free(&want);
+free_cur:
+	lb_model_free(&cur);
+close:
+	lb_maps_close(&m);
+	return err;
+}
+
+static struct lb_service_cfg *find_service(struct lb_model *md, const char *name)
+{
+	struct lb_service_cfg *s = lb_model_service(md, name);
+
+	if (!s)
+		fprintf(stderr, "Error: no service named '%s'; see 'sctplb service list'\n", name);
+	return s;
+}
+
+/* ---- service ---- */
+
+struct service_add { struct lb_service_cfg s; };
+
+static int edit_service_add(struct lb_model *want, void *arg)
+{
+	struct service_add *a = arg;
+
+	if (lb_model_service(want, a->s.name)) {
+		fprintf(stderr, "Error: service '%s' already exists; delete it first "
+			"(sctplb service del %s) or choose another name\n", a->s.name, a->s.name);
+		return -EEXIST;
+	}
+	return lb_model_add_service(want, &a->s) ? 0 : -ENOMEM;
+}
+
+static int edit_service_del(struct lb_model *want, void *arg)
+{
+	struct lb_service_cfg *s = find_service(want, arg);
+
+	if (!s)
+		return -ENOENT;
+	lb_model_del_service(want, s);
+	return 0;
+}
+
+static int parse_addr_list_opt(const char *opt, const char *val, struct sctplb_addr *out, __u32 *n)
+{
+	const char *bad = NULL;
+	size_t k;
+	int err = lb_addr_list_parse(val, out, SCTPLB_MAX_PATHS, &k, &bad);
+
+	if (err == -E2BIG) {
+		fprintf(stderr, "Error: --%s: more than %d addresses (one per path)\n", opt,
+			SCTPLB_MAX_PATHS);
+		return err;
+	}
+	if (err) {
+		fprintf(stderr, "Error: --%s: malformed address at '%s': give IPv4 or IPv6 addresses "
+			"separated by commas, e.g. 192.0.2.1,2001:db8::1\n", opt, bad ? bad : "");
+		return err;
+	}
+	*n = k;
+	return 0;
+}
+
+static int json_services(const struct lb_model *md)
+{
+	struct json_object *arr = json_object_new_array();
+	char buf[LB_ADDRSTRLEN];
+	size_t i;
+	__u32 p;
+
+	for (i = 0; i < md->nsvc; i++) {
+		const struct lb_service_cfg *s = &md->svc[i];
+		struct json_object *o = json_object_new_object(), *vips = json_object_new_array();
+
+		json_object_object_add(o, "id", json_object_new_int64(s->id));
+		json_object_object_add(o, "name", json_object_new_string(s->name));
+		for (p = 0; p < s->nvips; p++)
+			json_object_array_add(vips, json_object_new_string(
+				lb_addr_fmt(&s->vip[p], buf, sizeof(buf))));
+		json_object_object_add(o, "vips", vips);
+		json_object_object_add(o, "port", json_object_new_int(s->port));
+		json_object_object_add(o, "udp_encap", json_object_new_int(s->udp_encap));
+		json_object_object_add(o, "backends", json_object_new_int64(s->nbe));
+		json_object_array_add(arr, o);
+	}
+	print_json(arr);
+	json_object_put(arr);
+	return 0;
+}
+
+static int service_list(void)
+{
+	struct lb_model md;
+	struct lb_maps m;
+	char buf[LB_ADDRSTRLEN];
+	size_t i;
+	__u32 p;
+	int err;
+
+	err = open_maps(&m, false);
+	if (err)
+		return err;
+	err = lb_model_read(&m, &md);
+	lb_maps_close(&m);
+	if (err)
+		return err;
+	if (g.json) {
+		json_services(&md);
+	} else {
+		printf("%-4s %-20s %-6s %-6s %-8s %s\n", "ID", "NAME", "PORT", "ENCAP", "BACKENDS",
+		       "VIPS (path 0, 1, ...)");
+		for (i = 0; i < md.nsvc; i++) {
+			const struct lb_service_cfg *s = &md.svc[i];
+
+			char encap[8] = "-";
+
+			if (s->udp_encap)
+				snprintf(encap, sizeof(encap), "%u", s->udp_encap);
+			printf("%-4u %-20s %-6u %-6s %-8zu", s->id, s->name, s->port, encap, s->nbe);
+			for (p = 0; p < s->nvips; p++)
+				printf("%s%s", p ? "," : " ", lb_addr_fmt(&s->vip[p], buf, sizeof(buf)));
+			printf("\n");
+		}
+	}
+	lb_model_free(&md);
+	return 0;
+}
+
+int cmd_service(int argc, char **argv)
+{
+	static const char usage[] = "sctplb service add NAME --vip ADDR[,ADDR...] --port PORT "
+				    "[--udp-encap PORT] | del NAME | list";
+	char *pos[2];
+	int npos;
+
+	if (argc < 1) {
+		fprintf(stderr, "Usage: %s\n", usage);
+		return -EINVAL;
+	}
+	if (!strcmp(argv[0], "add")) {
+		struct opt opts[] = { { "vip", true, NULL }, { "port", true, NULL },
+				      { "udp-encap", true, NULL }, { NULL, false, NULL } };
+		struct service_add a = {};
+		const char *v;
+		char done[128];
+
+		if (parse_opts(argc - 1, argv + 1, opts, pos, 1, 1, &npos, usage))
+			return -EINVAL;
+		if (!lb_name_valid(pos[0])) {
+			fprintf(stderr, "Error: service name '%s' is not valid: use 1 to %d characters "
+				"from A-Z a-z 0-9 . _ -\n", pos[0], SCTPLB_NAME_LEN - 1);
+			return -EINVAL;
+		}
+		strcpy(a.s.name, pos[0]);
+		if (!(v = opt_val(opts, "vip"))) {
+			fprintf(stderr, "Error: --vip ADDR[,ADDR...] is required (one VIP per path)\n");
+			return -EINVAL;
+		}
+		if (parse_addr_list_opt("vip", v, a.s.vip, &a.s.nvips))
+			return -EINVAL;
+		if (!(v = opt_val(opts, "port")) || lb_port_parse(v, &a.s.port)) {
+			fprintf(stderr, "Error: --port %s: give the service's SCTP port, 1 to 65535\n",
+				v ? v : "is required");
+			return -EINVAL;
+		}
+		if ((v = opt_val(opts, "udp-encap")) && lb_port_parse(v, &a.s.udp_encap)) {
+			fprintf(stderr, "Error: --udp-encap %s: give a UDP port, 1 to 65535 "
+				"(RFC 6951 uses %d)\n", v, SCTPLB_UDP_ENCAP_PORT);
+			return -EINVAL;
+		}
+		snprintf(done, sizeof(done), "service %s added", a.s.name);
+		return change(edit_service_add, &a, done);
+	}
+	if (!strcmp(argv[0], "del")) {
+		char done[128];
+
+		if (parse_opts(argc - 1, argv + 1, NULL, pos, 1, 1, &npos, usage))
+			return -EINVAL;
+		snprintf(done, sizeof(done), "service %s deleted", pos[0]);
+		return change(edit_service_del, pos[0], done);
+	}
+	if (!strcmp(argv[0], "list")) {
+		if (parse_opts(argc - 1, argv + 1, NULL, pos, 0, 0, &npos, usage))
+			return -EINVAL;
+		return service_list();
+	}
+	fprintf(stderr, "Error: unknown 'service %s'\nUsage: %s\n", argv[0], usage);
+	return -EINVAL;
+}
+
+/* ---- backend ---- */
+
+struct backend_op {
+	const char *op;
+	const char *service;
+	struct lb_backend_cfg b;
+};
+
+static int edit_backend(struct lb_model *want, void *arg)
+{
+	struct backend_op *a = arg;
+	struct lb_service_cfg *s = find_service(want, a->service);
+	struct lb_backend_cfg *b;
+	char err[512];
+
+	if (!s)
+		return -ENOENT;
+	b = lb_service_backend(s, a->b.name);
+	if (!strcmp(a->op, "add")) {
+		if (b) {
+			fprintf(stderr, "Error: service %s already has a backend '%s'; delete it first "
+				"(sctplb backend del %s %s) or choose another name\n", s->name,
+				a->b.name, s->name, a->b.name);
+			return -EEXIST;
+		}
+		if (lb_backend_validate(s, &a->b, err, sizeof(err))) {
+			fprintf(stderr, "Error: %s\n", err);
+			return -EINVAL;
+		}
+		return lb_service_add_backend(s, &a->b) ? 0 : -ENOMEM;
+	}
+	if (!b) {
+		fprintf(stderr, "Error: service %s has no backend '%s'; see 'sctplb backend list %s'\n",
+			s->name, a->b.name, s->name);
+		return -ENOENT;
+	}
+	if (!strcmp(a->op, "del"))
+		lb_service_del_backend(s, b);
+	else
+		b->drained = !strcmp(a->op, "drain");
+	return 0;
+}
+
+static int backend_list(const char *service)
+{
+	struct json_object *arr = json_object_new_array();
+	char buf[LB_ADDRSTRLEN];
+	struct lb_model md;
+	struct lb_maps m;
+	size_t i, j;
+	__u32 p;
+	int err;
+
+	err = open_maps(&m, false);
+	if (err)
+		goto out;
+	err = lb_model_read(&m, &md);
+	lb_maps_close(&m);
+	if (err)
+		goto out;
+	if (service && !lb_model_service(&md, service)) {
+		fprintf(stderr, "Error: no service named '%s'; see 'sctplb service list'\n", service);
+		err = -ENOENT;
+		goto free;
+	}
+	if (!g.json)
+		printf("%-20s %-4s %-20s %-6s %-8s %s\n", "SERVICE", "ID", "NAME", "WEIGHT", "STATE",
+		       "ADDRESSES (path 0, 1, ...)");
+	for (i = 0; i < md.nsvc; i++) {
+		const struct lb_service_cfg *s = &md.svc[i];
+
+		if (service && strcmp(service, s->name))
+			continue;
+		for (j = 0; j < s->nbe; j++) {
+			const struct lb_backend_cfg *b = &s->be[j];
+			struct json_object *o, *addrs;
+
+			if (!g.json) {
+				printf("%-20s %-4u %-20s %-6u %-8s", s->name, b->id, b->name, b->weight,
+				       b->drained ? "drained" : "active");
+				for (p = 0; p < b->naddr; p++)
+					printf("%s%s", p ? "," : " ", lb_addr_fmt(&b->addr[p], buf, sizeof(buf)));
+				printf("\n");
+				continue;
+			}
+			o = json_object_new_object();
+			addrs = json_object_new_array();
+			json_object_object_add(o, "service", json_object_new_string(s->name));
+			json_object_object_add(o, "service_id", json_object_new_int64(s->id));
+			json_object_object_add(o, "id", json_object_new_int64(b->id));
+			json_object_object_add(o, "name", json_object_new_string(b->name));
+			json_object_object_add(o, "weight", json_object_new_int64(b->weight));
+			json_object_object_add(o, "drained", json_object_new_boolean(b->drained));
+			for (p = 0; p < b->naddr; p++)
+				json_object_array_add(addrs, json_object_new_string(
+					lb_addr_fmt(&b->addr[p], buf, sizeof(buf))));
+			json_object_object_add(o, "addrs", addrs);
+			json_object_array_add(arr, o);
+		}
+	}
+	if (g.json)
+		print_json(arr);
+free:
+	lb_model_free(&md);
+out:
+	json_object_put(arr);
+	return err;
+}
+
+int cmd_backend(int argc, char **argv)
+{
+	static const char usage[] = "sctplb backend add SERVICE NAME --addr ADDR[,ADDR...] "
+				    "[--weight W] | drain|undrain|del SERVICE NAME | list [SERVICE]";
+	struct backend_op a = { .b.weight = 1 };
+	char *pos[2], done[160];
+	int npos;
+
+	if (argc < 1) {
+		fprintf(stderr, "Usage: %s\n", usage);
+		return -EINVAL;
+	}
+	a.op = argv[0];
+	if (!strcmp(a.op, "list")) {
+		if (parse_opts(argc - 1, argv + 1, NULL, pos, 0, 1, &npos, usage))
+			return -EINVAL;
+		return backend_list(npos ? pos[0] : NULL);
+	}
+	if (!strcmp(a.op, "add")) {
+		struct opt opts[] = { { "addr", true, NULL }, { "weight", true, NULL },
+				      { NULL, false, NULL } };
+		const char *v;
+
+		if (parse_opts(argc - 1, argv + 1, opts, pos, 2, 2, &npos, usage))
+			return -EINVAL;
+		if (!lb_name_valid(pos[1])) {
+			fprintf(stderr, "Error: backend name '%s' is not valid: use 1 to %d characters "
+				"from A-Z a-z 0-9 . _ -\n", pos[1], SCTPLB_NAME_LEN - 1);
+			return -EINVAL;
+		}
+		if (!(v = opt_val(opts, "addr"))) {
+			fprintf(stderr, "Error: --addr ADDR[,ADDR...] is required: one address per VIP "
+				"of the service, in the order of its VIPs\n");
+			return -EINVAL;
+		}
+		if (parse_addr_list_opt("addr", v, a.b.addr, &a.b.naddr))
+			return -EINVAL;
+		if ((v = opt_val(opts, "weight")) &&
+		    lb_u32_parse(v, 1, LB_MAX_WEIGHT, &a.b.weight)) {
+			fprintf(stderr, "Error: --weight %s: give a weight from 1 to %u\n", v, LB_MAX_WEIGHT);
+			return -EINVAL;
+		}
+	} else if (!strcmp(a.op, "del") || !strcmp(a.op, "drain") || !strcmp(a.op, "undrain")) {
+		if (parse_opts(argc - 1, argv + 1, NULL, pos, 2, 2, &npos, usage))
+			return -EINVAL;
+	} else {
+		fprintf(stderr, "Error: unknown 'backend %s'\nUsage: %s\n", a.op, usage);
+		return -EINVAL;
+	}
+	a.service = pos[0];
+	snprintf(a.b.name, sizeof(a.b.name), "%s", pos[1]);
+	snprintf(done, sizeof(done), "backend %s of service %s: %s", a.b.name, a.service,
+		 !strcmp(a.op, "add") ? "added" : !strcmp(a.op, "del") ? "deleted" :
+		 !strcmp(a.op, "drain") ? "drained" : "undrained");
+	return change(edit_backend, &a, done);
+}
+
+/* ---- apply ---- */
+
+static char *read_file(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	size_t len = 0, cap = 4096, n;
+	char *buf;
+
+	if (!f)
+		return NULL;
+	buf = malloc(cap);
+	while (buf && (n = fread(buf + len, 1, cap - len - 1, f)) > 0) {
+		len += n;
+		if (len + 1 == cap) {
+			char *nb = realloc(buf, cap * 2);
+
+			if (!nb) {
+				free(buf);
+				buf = NULL;
+				break;
+			}
+			buf = nb;
+			cap *= 2;
+		}
+	}
+	if (buf)
+		buf[len] = 0;
+	fclose(f);
+	return buf;
+}
+
+int cmd_apply(int argc, char **argv)
+{
+	static const char usage[] = "sctplb apply FILE [--dry-run]";
+	struct opt opts[] = { { "dry-run", false, NULL }, { NULL, false, NULL } };
+	struct lb_model cur, want;
+	struct lb_commit_stats st;
+	char *pos[1], *text, err[512];
+	struct lb_maps m;
+	int npos, e;
+
+	if (parse_opts(argc, argv, opts, pos, 1, 1, &npos, usage))
+		return -EINVAL;
+	text = read_file(pos[0]);
+	if (!text) {
+		fprintf(stderr, "Error: cannot read %s: %s\n", pos[0], strerror(errno));
+		return -errno;
+	}
+	e = lb_config_parse(text, &want, err, sizeof(err));
+	free(text);
+	if (e) {
+		fprintf(stderr, "Error: %s: %s; nothing was changed\n", pos[0], err);
+		return e;
+	}
+	if (lb_model_validate(&want, err, sizeof(err))) {
+		fprintf(stderr, "Error: %s: %s; nothing was changed\n", pos[0], err);
+		lb_model_free(&want);
+		return -EINVAL;
+	}
+	if (opt_val(opts, "dry-run")) {
+		printf("%s: valid\n", pos[0]);
+		lb_model_free(&want);
+		return 0;
+	}
+	e = open_maps(&m, true);
+	if (e)
+		goto free_want;
+	e = lb_model_read(&m, &cur);
+	if (e)
+		goto close;
+	e = lb_commit(&m, &cur, &want, &st);
+	if (!e) {
+		if (st.writes == 0)
+			printf("%s: no change (the maps already hold this configuration)\n", pos[0]);
+		else
+			printf("%s: applied (%u map writes, %u Maglev tables)\n", pos[0], st.writes,
+			       st.tables);
+	}
+	lb_model_free(&cur);
+close:
+	lb_maps_close(&m);
+free_want:
+	lb_model_free(&want);
+	return e;
+}
+
+/* ---- config ---- */
+
+static int edit_policy(struct lb_model *want, void *arg)
+{
+	want->unknown_policy = *(int *)arg;
+	return 0;
+}
+
+int cmd_config(int argc, char **argv)
+{
+	static const char usage[] = "sctplb config unknown-vtag drop|pass|hash | config show";
+	char *pos[2], done[96];
+	int npos, policy;
+
+	if (parse_opts(argc, argv, NULL, pos, 1, 2, &npos, usage))
+		return -EINVAL;
+	if (!strcmp(pos[0], "show") && npos == 1) {
+		struct json_object *o;
+		struct lb_model md;
+		struct lb_maps m;
+		int err = open_maps(&m, false);
+
+		if (err)
+			return err;
+		err = lb_model_read(&m, &md);
+		lb_maps_close(&m);
+		if (err)
+			return err;
+		o = lb_config_to_json(&md);
+		printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
+							      JSON_C_TO_STRING_NOSLASHESCAPE));
+		json_object_put(o);
+		lb_model_free(&md);
+		return 0;
+	}
+	if (!strcmp(pos[0], "unknown-vtag") && npos == 2) {
+		policy = lb_policy_parse(pos[1]);
+		if (policy < 0) {
+			fprintf(stderr, "Error: unknown-vtag policy '%s': use drop, pass or hash\n", pos[1]);
+			return -EINVAL;
+		}
+		snprintf(done, sizeof(done), "unknown-vtag policy: %s", pos[1]);
+		return change(edit_policy, &policy, done);
+	}
+	fprintf(stderr, "Error: bad 'config' command\nUsage: %s\n", usage);
+	return -EINVAL;
+}

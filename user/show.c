@@ -1,0 +1,536 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * show.c: assoc list, paths and stats: reading the datapath's state.
+ * Per-CPU maps are summed over the possible CPUs; times are CLOCK_MONOTONIC
+ * ns, shown as ages.  --watch S prints a sample every S seconds with rates
+ * computed between two samples.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "addr.h"
+#include "cmd.h"
+#include "model.h"
+
+static const char *const stat_names[] = {
+#define X(name, str, help) str,
+	SCTPLB_STATS(X)
+#undef X
+};
+static const char *const stat_help[] = {
+#define X(name, str, help) help,
+	SCTPLB_STATS(X)
+#undef X
+};
+
+static volatile sig_atomic_t stop;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop = 1;
+}
+
+/* --watch S --count N: the interval in seconds (0: one shot) and samples. */
+static int watch_opts(struct opt *opts, double *interval, long *count)
+{
+	const char *v;
+	char *end;
+
+	*interval = 0;
+	*count = 0;
+	if ((v = opt_val(opts, "watch"))) {
+		*interval = strtod(v, &end);
+		if (*end || *interval < 0.1 || *interval > 3600) {
+			fprintf(stderr, "Error: --watch %s: give an interval in seconds, 0.1 to 3600\n", v);
+			return -EINVAL;
+		}
+	}
+	if ((v = opt_val(opts, "count"))) {
+		*count = strtol(v, &end, 10);
+		if (*end || *count < 1) {
+			fprintf(stderr, "Error: --count %s: give a number of samples, 1 or more\n", v);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+static void sleep_s(double s)
+{
+	struct timespec ts = { .tv_sec = (time_t)s, .tv_nsec = (long)((s - (time_t)s) * 1e9) };
+
+	nanosleep(&ts, NULL);
+}
+
+/* ---- names ---- */
+
+struct names {
+	struct lb_model md;
+};
+
+static const char *svc_name(const struct names *n, __u32 id, char *buf, size_t len)
+{
+	const struct lb_service_cfg *s = lb_model_service_by_id(&n->md, id);
+
+	if (s)
+		return s->name;
+	snprintf(buf, len, "#%u", id);
+	return buf;
+}
+
+static const char *be_name(const struct names *n, __u32 sid, __u32 id, char *buf, size_t len)
+{
+	size_t i, j;
+
+	for (i = 0; i < n->md.nsvc; i++)
+		for (j = 0; j < n->md.svc[i].nbe; j++)
+			if (n->md.svc[i].be[j].id == id && (!sid || n->md.svc[i].id == sid))
+				return n->md.svc[i].be[j].name;
+	snprintf(buf, len, id ? "#%u" : "-", id);
+	return buf;
+}
+
+static const struct sctplb_addr *svc_vip(const struct names *n, __u32 sid, __u32 path)
+{
+	const struct lb_service_cfg *s = lb_model_service_by_id(&n->md, sid);
+
+	return s && path < s->nvips ? &s->vip[path] : NULL;
+}
+
+/* ---- stats ---- */
+
+static int read_stats(int fd, __u64 *out)
+{
+	int ncpu = libbpf_num_possible_cpus(), c;
+	__u64 *v;
+	__u32 k;
+
+	if (ncpu < 1)
+		return -EINVAL;
+	v = calloc(ncpu, sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	for (k = 0; k < SCTPLB_STAT_MAX; k++) {
+		out[k] = 0;
+		if (bpf_map_lookup_elem(fd, &k, v))
+			continue;
+		for (c = 0; c < ncpu; c++)
+			out[k] += v[c];
+	}
+	free(v);
+	return 0;
+}
+
+static void print_stats(const __u64 *cur, const __u64 *prev, double dt)
+{
+	struct json_object *arr = g.json ? json_object_new_array() : NULL;
+	int k;
+
+	if (!g.json)
+		printf("%-20s %14s %12s  %s\n", "COUNTER", "VALUE", prev ? "RATE/s" : "", "MEANING");
+	for (k = 0; k < SCTPLB_STAT_MAX; k++) {
+		double rate = prev && dt > 0 ? (cur[k] - prev[k]) / dt : 0;
+
+		if (!g.json) {
+			if (prev)
+				printf("%-20s %14llu %12.1f  %s\n", stat_names[k], (unsigned long long)cur[k],
+				       rate, stat_help[k]);
+			else
+				printf("%-20s %14llu %12s  %s\n", stat_names[k], (unsigned long long)cur[k],
+				       "", stat_help[k]);
+		} else {
+			struct json_object *o = json_object_new_object();
+
+			json_object_object_add(o, "name", json_object_new_string(stat_names[k]));
+			json_object_object_add(o, "value", json_object_new_uint64(cur[k]));
+			if (prev)
+				json_object_object_add(o, "rate", json_object_new_double(rate));
+			json_object_object_add(o, "help", json_object_new_string(stat_help[k]));
+			json_object_array_add(arr, o);
+		}
+	}
+	if (g.json) {
+		print_json(arr);
+		json_object_put(arr);
+	}
+}
+
+int cmd_stats(int argc, char **argv)
+{
+	static const char usage[] = "sctplb stats [--watch SECONDS] [--count N]";
+	struct opt opts[] = { { "watch", true, NULL }, { "count", true, NULL },
+			      { NULL, false, NULL } };
+	__u64 cur[SCTPLB_STAT_MAX], prev[SCTPLB_STAT_MAX];
+	double interval;
+	struct lb_maps m;
+	char *pos[1];
+	long count, n;
+	int npos, err;
+
+	if (parse_opts(argc, argv, opts, pos, 0, 0, &npos, usage) ||
+	    watch_opts(opts, &interval, &count))
+		return -EINVAL;
+	err = open_maps(&m, false);
+	if (err)
+		return err;
+	err = read_stats(m.fd[LB_STATS], cur);
+	if (err || interval == 0) {
+		if (!err)
+			print_stats(cur, NULL, 0);
+		goto out;
+	}
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	for (n = 0; !stop && (!count || n < count); n++) {
+		__u64 t0 = now_monotonic_ns(), t1;
+
+		memcpy(prev, cur, sizeof(cur));
+		sleep_s(interval);
+		if (stop)
+			break;
+		err = read_stats(m.fd[LB_STATS], cur);
+		if (err)
+			break;
+		t1 = now_monotonic_ns();
+		if (!g.json)
+			printf("\n");
+		print_stats(cur, prev, (t1 - t0) / 1e9);
+	}
+out:
+	lb_maps_close(&m);
+	return err;
+}
+
+/* ---- paths ---- */
+
+struct path_row {
+	struct sctplb_path_key k;
+	struct sctplb_path_counters c;
+};
+
+static int read_paths(int fd, struct path_row **rows, size_t *n)
+{
+	int ncpu = libbpf_num_possible_cpus(), c;
+	struct sctplb_path_key k, next, *prev = NULL;
+	struct sctplb_path_counters *v;
+	size_t cap = 0;
+
+	*rows = NULL;
+	*n = 0;
+	v = calloc(ncpu, sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
+		struct path_row r = { .k = next };
+
+		k = next;
+		prev = &k;
+		if (bpf_map_lookup_elem(fd, &k, v))
+			continue;
+		for (c = 0; c < ncpu; c++) {
+			r.c.packets += v[c].packets;
+			r.c.bytes += v[c].bytes;
+			r.c.data_chunks += v[c].data_chunks;
+			r.c.heartbeats += v[c].heartbeats;
+			if (v[c].last_seen_ns > r.c.last_seen_ns)
+				r.c.last_seen_ns = v[c].last_seen_ns;
+		}
+		if (*n == cap) {
+			struct path_row *nr;
+
+			cap = cap ? cap * 2 : 64;
+			nr = realloc(*rows, cap * sizeof(*nr));
+			if (!nr) {
+				free(v);
+				return -ENOMEM;
+			}
+			*rows = nr;
+		}
+		(*rows)[(*n)++] = r;
+	}
+	free(v);
+	return 0;
+}
+
+static int cmp_rows(const void *a, const void *b)
+{
+	const struct path_row *x = a, *y = b;
+
+	if (x->k.service_id != y->k.service_id)
+		return x->k.service_id < y->k.service_id ? -1 : 1;
+	if (x->k.backend_id != y->k.backend_id)
+		return x->k.backend_id < y->k.backend_id ? -1 : 1;
+	if (x->k.path != y->k.path)
+		return x->k.path - y->k.path;
+	if (x->k.dir != y->k.dir)
+		return x->k.dir - y->k.dir;
+	return memcmp(x->k.caddr, y->k.caddr, sizeof(x->k.caddr));
+}
+
+static const struct path_row *find_row(const struct path_row *rows, size_t n,
+				       const struct sctplb_path_key *k)
+{
+	size_t i;
+
+	for (i = 0; rows && i < n; i++)
+		if (!memcmp(&rows[i].k, k, sizeof(*k)))
+			return &rows[i];
+	return NULL;
+}
+
+static void print_paths(const struct names *nm, struct path_row *rows, size_t n,
+			const struct path_row *prev, size_t nprev, double dt, bool rated)
+{
+	struct json_object *arr = g.json ? json_object_new_array() : NULL;
+	char b1[40], b2[40], vip[LB_ADDRSTRLEN], cl[LB_ADDRSTRLEN], age[32];
+	__u64 now = now_monotonic_ns();
+	size_t i;
+
+	qsort(rows, n, sizeof(*rows), cmp_rows);
+	if (!g.json)
+		printf("%-12s %-12s %-4s %-20s %-24s %-10s %10s %12s %8s %6s %9s %10s\n", "SERVICE",
+		       "BACKEND", "PATH", "VIP", "CLIENT", "DIR", "PACKETS", "BYTES", "DATA", "HB",
+		       "LAST", "PKTS/s");
+	for (i = 0; i < n; i++) {
+		const struct path_row *r = &rows[i], *p = rated ? find_row(prev, nprev, &r->k) : NULL;
+		const struct sctplb_addr *va = svc_vip(nm, r->k.service_id, r->k.path);
+		struct sctplb_addr ca = { .family = r->k.family };
+		const char *dir = r->k.dir == SCTPLB_DIR_TO_CLIENT ? "to_client" : "to_backend";
+		double rate = rated && dt > 0 ? (r->c.packets - (p ? p->c.packets : 0)) / dt : 0;
+		double brate = rated && dt > 0 ? (r->c.bytes - (p ? p->c.bytes : 0)) / dt : 0;
+
+		memcpy(ca.addr, r->k.caddr, sizeof(ca.addr));
+		lb_addr_fmt(&ca, cl, sizeof(cl));
+		if (va)
+			lb_addr_fmt(va, vip, sizeof(vip));
+		else
+			snprintf(vip, sizeof(vip), "-");
+		if (!g.json) {
+			char rs[24] = "-";
+
+			if (rated)
+				snprintf(rs, sizeof(rs), "%.1f", rate);
+			printf("%-12s %-12s %-4u %-20s %-24s %-10s %10llu %12llu %8llu %6llu %9s %10s\n",
+			       svc_name(nm, r->k.service_id, b1, sizeof(b1)),
+			       be_name(nm, r->k.service_id, r->k.backend_id, b2, sizeof(b2)), r->k.path,
+			       vip, cl, dir, (unsigned long long)r->c.packets,
+			       (unsigned long long)r->c.bytes, (unsigned long long)r->c.data_chunks,
+			       (unsigned long long)r->c.heartbeats,
+			       fmt_age(r->c.last_seen_ns, now, age, sizeof(age)), rs);
+		} else {
+			struct json_object *o = json_object_new_object();
+
+			json_object_object_add(o, "service", json_object_new_string(
+				svc_name(nm, r->k.service_id, b1, sizeof(b1))));
+			json_object_object_add(o, "service_id", json_object_new_int64(r->k.service_id));
+			json_object_object_add(o, "backend", json_object_new_string(
+				be_name(nm, r->k.service_id, r->k.backend_id, b2, sizeof(b2))));
+			json_object_object_add(o, "backend_id", json_object_new_int64(r->k.backend_id));
+			json_object_object_add(o, "path", json_object_new_int(r->k.path));
+			json_object_object_add(o, "vip", json_object_new_string(vip));
+			json_object_object_add(o, "client", json_object_new_string(cl));
+			json_object_object_add(o, "dir", json_object_new_string(dir));
+			json_object_object_add(o, "packets", json_object_new_uint64(r->c.packets));
+			json_object_object_add(o, "bytes", json_object_new_uint64(r->c.bytes));
+			json_object_object_add(o, "data_chunks", json_object_new_uint64(r->c.data_chunks));
+			json_object_object_add(o, "heartbeats", json_object_new_uint64(r->c.heartbeats));
+			json_object_object_add(o, "last_seen_ns", json_object_new_uint64(r->c.last_seen_ns));
+			json_object_object_add(o, "idle_s", r->c.last_seen_ns ?
+				json_object_new_double((now - r->c.last_seen_ns) / 1e9) : NULL);
+			if (rated) {
+				json_object_object_add(o, "pps", json_object_new_double(rate));
+				json_object_object_add(o, "bps", json_object_new_double(brate * 8));
+			}
+			json_object_array_add(arr, o);
+		}
+	}
+	if (g.json) {
+		print_json(arr);
+		json_object_put(arr);
+	}
+}
+
+static int load_names(struct names *nm, const struct lb_maps *m)
+{
+	return lb_model_read(m, &nm->md);
+}
+
+int cmd_paths(int argc, char **argv)
+{
+	static const char usage[] = "sctplb paths [--watch SECONDS] [--count N]";
+	struct opt opts[] = { { "watch", true, NULL }, { "count", true, NULL },
+			      { NULL, false, NULL } };
+	struct path_row *rows = NULL, *prev = NULL;
+	size_t n = 0, nprev = 0;
+	struct names nm;
+	double interval;
+	struct lb_maps m;
+	char *pos[1];
+	long count, k;
+	int npos, err;
+
+	if (parse_opts(argc, argv, opts, pos, 0, 0, &npos, usage) ||
+	    watch_opts(opts, &interval, &count))
+		return -EINVAL;
+	err = open_maps(&m, false);
+	if (err)
+		return err;
+	err = load_names(&nm, &m);
+	if (err)
+		goto close;
+	err = read_paths(m.fd[LB_PATH_STATS], &rows, &n);
+	if (err || interval == 0) {
+		if (!err)
+			print_paths(&nm, rows, n, NULL, 0, 0, false);
+		goto out;
+	}
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	for (k = 0; !stop && (!count || k < count); k++) {
+		__u64 t0 = now_monotonic_ns();
+
+		free(prev);
+		prev = rows;
+		nprev = n;
+		rows = NULL;
+		sleep_s(interval);
+		if (stop)
+			break;
+		err = read_paths(m.fd[LB_PATH_STATS], &rows, &n);
+		if (err)
+			break;
+		if (!g.json)
+			printf("\n");
+		/* Sorting rows keeps prev in order too: find_row is linear. */
+		print_paths(&nm, rows, n, prev, nprev, (now_monotonic_ns() - t0) / 1e9, true);
+	}
+out:
+	free(rows);
+	free(prev);
+	lb_model_free(&nm.md);
+close:
+	lb_maps_close(&m);
+	return err;
+}
+
+/* ---- assoc list ---- */
+
+static const char *state_name(__u32 s)
+{
+	return s == SCTPLB_ASSOC_ESTABLISHED ? "established" :
+	       s == SCTPLB_ASSOC_CLOSING ? "closing" : "unknown";
+}
+
+int cmd_assoc(int argc, char **argv)
+{
+	static const char usage[] = "sctplb assoc list";
+	struct json_object *arr = json_object_new_array();
+	struct sctplb_assoc_key k, next, *prevk = NULL;
+	char b1[40], b2[40], a[LB_ADDRSTRLEN], age[32], idle[32];
+	__u64 now = now_monotonic_ns();
+	struct sctplb_assoc v;
+	struct names nm;
+	struct lb_maps m;
+	char *pos[1];
+	int npos, err, p;
+
+	if (argc < 1 || strcmp(argv[0], "list") ||
+	    parse_opts(argc - 1, argv + 1, NULL, pos, 0, 0, &npos, usage)) {
+		if (argc < 1 || strcmp(argv[0], "list"))
+			fprintf(stderr, "Usage: %s\n", usage);
+		json_object_put(arr);
+		return -EINVAL;
+	}
+	err = open_maps(&m, false);
+	if (err)
+		goto out;
+	err = load_names(&nm, &m);
+	if (err)
+		goto close;
+	if (!g.json)
+		printf("%-10s %-6s %-6s %-12s %-12s %-11s %9s %9s\n", "VTAG", "CPORT", "SPORT",
+		       "SERVICE", "BACKEND", "STATE", "AGE", "IDLE");
+	while (bpf_map_get_next_key(m.fd[LB_ASSOCS], prevk, &next) == 0) {
+		struct json_object *o, *paths;
+
+		k = next;
+		prevk = &k;
+		if (bpf_map_lookup_elem(m.fd[LB_ASSOCS], &k, &v))
+			continue;
+		if (!g.json) {
+			printf("0x%08x %-6u %-6u %-12s %-12s %-11s %9s %9s\n", k.vtag, ntohs(k.cport),
+			       ntohs(k.sport), svc_name(&nm, k.service_id, b1, sizeof(b1)),
+			       be_name(&nm, k.service_id, v.backend_id, b2, sizeof(b2)),
+			       state_name(v.state), fmt_age(v.created_ns, now, age, sizeof(age)),
+			       fmt_age(v.last_seen_ns, now, idle, sizeof(idle)));
+			for (p = 0; p < SCTPLB_MAX_PATHS; p++) {
+				const struct sctplb_assoc_path *ap = &v.path[p];
+
+				if (!ap->client.family && !ap->c.packets)
+					continue;
+				printf("    path %d client %-24s packets %llu bytes %llu data %llu hb %llu last %s\n",
+				       p, lb_addr_fmt(&ap->client, a, sizeof(a)),
+				       (unsigned long long)ap->c.packets, (unsigned long long)ap->c.bytes,
+				       (unsigned long long)ap->c.data_chunks,
+				       (unsigned long long)ap->c.heartbeats,
+				       fmt_age(ap->c.last_seen_ns, now, idle, sizeof(idle)));
+			}
+			continue;
+		}
+		o = json_object_new_object();
+		paths = json_object_new_array();
+		json_object_object_add(o, "vtag", json_object_new_uint64(k.vtag));
+		json_object_object_add(o, "ctag", json_object_new_uint64(v.ctag));
+		json_object_object_add(o, "cport", json_object_new_int(ntohs(k.cport)));
+		json_object_object_add(o, "sport", json_object_new_int(ntohs(k.sport)));
+		json_object_object_add(o, "service", json_object_new_string(
+			svc_name(&nm, k.service_id, b1, sizeof(b1))));
+		json_object_object_add(o, "service_id", json_object_new_int64(k.service_id));
+		json_object_object_add(o, "backend", json_object_new_string(
+			be_name(&nm, k.service_id, v.backend_id, b2, sizeof(b2))));
+		json_object_object_add(o, "backend_id", json_object_new_int64(v.backend_id));
+		json_object_object_add(o, "state", json_object_new_string(state_name(v.state)));
+		json_object_object_add(o, "from_init_ack",
+				       json_object_new_boolean(v.flags & SCTPLB_ASSOC_F_FROM_INIT_ACK));
+		json_object_object_add(o, "age_s", v.created_ns ?
+			json_object_new_double((now - v.created_ns) / 1e9) : NULL);
+		json_object_object_add(o, "idle_s", v.last_seen_ns ?
+			json_object_new_double((now - v.last_seen_ns) / 1e9) : NULL);
+		for (p = 0; p < SCTPLB_MAX_PATHS; p++) {
+			const struct sctplb_assoc_path *ap = &v.path[p];
+			struct json_object *po;
+
+			if (!ap->client.family && !ap->c.packets)
+				continue;
+			po = json_object_new_object();
+			json_object_object_add(po, "path", json_object_new_int(p));
+			json_object_object_add(po, "client", json_object_new_string(
+				lb_addr_fmt(&ap->client, a, sizeof(a))));
+			json_object_object_add(po, "packets", json_object_new_uint64(ap->c.packets));
+			json_object_object_add(po, "bytes", json_object_new_uint64(ap->c.bytes));
+			json_object_object_add(po, "data_chunks", json_object_new_uint64(ap->c.data_chunks));
+			json_object_object_add(po, "heartbeats", json_object_new_uint64(ap->c.heartbeats));
+			json_object_object_add(po, "last_seen_ns", json_object_new_uint64(ap->c.last_seen_ns));
+			json_object_array_add(paths, po);
+		}
+		json_object_object_add(o, "paths", paths);
+		json_object_array_add(arr, o);
+	}
+	if (g.json)
+		print_json(arr);
+	lb_model_free(&nm.md);
+close:
+	lb_maps_close(&m);
+out:
+	json_object_put(arr);
+	return err;
+}
