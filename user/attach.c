@@ -10,6 +10,7 @@
  * upgraded program finds the associations of the old one.
  */
 #include <errno.h>
+#include <linux/if_link.h>
 #include <net/if.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -52,20 +53,35 @@ static int ifindex_of(const char *ifname)
 	return idx;
 }
 
+struct xdp_found {
+	bool legacy;            /* a lone program, no libxdp dispatcher */
+	char other[64];         /* a program that is not sctplb's, if any */
+	__u32 other_id;
+};
+
 /* Ids (up to max) of sctplb XDP programs on ifindex; *mode gets their mode. */
-static int find_xdp(int ifindex, __u32 *ids, int max, enum xdp_attach_mode *mode)
+static int find_xdp_ex(int ifindex, __u32 *ids, int max, enum xdp_attach_mode *mode,
+		       struct xdp_found *f)
 {
 	struct xdp_multiprog *mp = xdp_multiprog__get_from_ifindex(ifindex);
 	struct xdp_program *p;
 	int n = 0;
 
+	if (f)
+		memset(f, 0, sizeof(*f));
 	if (!mp || libxdp_get_error(mp))
 		return 0;
 	*mode = xdp_multiprog__attach_mode(mp);
 	if (xdp_multiprog__is_legacy(mp)) {
 		p = xdp_multiprog__main_prog(mp);
+		if (f)
+			f->legacy = true;
 		if (p && !strcmp(xdp_program__name(p), XDP_PROG_NAME) && n < max)
 			ids[n++] = xdp_program__id(p);
+		else if (p && f) {
+			snprintf(f->other, sizeof(f->other), "%s", xdp_program__name(p));
+			f->other_id = xdp_program__id(p);
+		}
 	} else {
 		for (p = xdp_multiprog__next_prog(NULL, mp); p; p = xdp_multiprog__next_prog(p, mp))
 			if (!strcmp(xdp_program__name(p), XDP_PROG_NAME) && n < max)
@@ -73,6 +89,11 @@ static int find_xdp(int ifindex, __u32 *ids, int max, enum xdp_attach_mode *mode
 	}
 	xdp_multiprog__close(mp);
 	return n;
+}
+
+static int find_xdp(int ifindex, __u32 *ids, int max, enum xdp_attach_mode *mode)
+{
+	return find_xdp_ex(ifindex, ids, max, mode, NULL);
 }
 
 /* Detaches the sctplb XDP program with id from ifindex. */
@@ -147,18 +168,80 @@ static struct sctplb *open_bound(struct lb_maps *m, const char *prog)
 	return skel;
 }
 
+/*
+ * Upgrade of a lone sctplb program (libxdp fell back to one program per
+ * interface, e.g. when the kernel refuses its dispatcher): the new program
+ * replaces the old one in one step (XDP_FLAGS_REPLACE), no packet unserved.
+ */
+static int replace_legacy(struct lb_maps *m, const char *ifname, int ifindex, __u32 old_id,
+			  enum xdp_attach_mode mode)
+{
+	DECLARE_LIBBPF_OPTS(bpf_xdp_attach_opts, opts);
+	struct sctplb *skel;
+	__u32 flags = XDP_FLAGS_REPLACE;
+	int err, old_fd;
+
+	skel = open_bound(m, XDP_PROG_NAME);
+	if (!skel)
+		return -EINVAL;
+	err = sctplb__load(skel);
+	if (err) {
+		fprintf(stderr, "Error: loading %s failed: %s%s\n", XDP_PROG_NAME, strerror(-err),
+			g.verbose ? "" : " (run with --verbose for the verifier's log)");
+		goto out;
+	}
+	old_fd = bpf_prog_get_fd_by_id(old_id);
+	if (old_fd < 0) {
+		err = -errno;
+		fprintf(stderr, "Error: the sctplb program %u on %s vanished: %s; attach again\n",
+			old_id, ifname, strerror(-err));
+		goto out;
+	}
+	opts.old_prog_fd = old_fd;
+	flags |= mode == XDP_MODE_SKB ? XDP_FLAGS_SKB_MODE : XDP_FLAGS_DRV_MODE;
+	err = bpf_xdp_attach(ifindex, bpf_program__fd(skel->progs.sctplb_xdp), flags, &opts);
+	close(old_fd);
+	if (err) {
+		fprintf(stderr, "Error: cannot replace the sctplb program on %s: %s\n", ifname,
+			strerror(-err));
+		goto out;
+	}
+	{
+		struct bpf_prog_info info = {};
+		__u32 len = sizeof(info);
+
+		bpf_obj_get_info_by_fd(bpf_program__fd(skel->progs.sctplb_xdp), &info, &len);
+		printf("sctplb replaced on %s: xdp %s, program id %u (was %u), maps %s\n", ifname,
+		       mode_name(mode), info.id, old_id, m->dir);
+	}
+out:
+	sctplb__destroy(skel);
+	return err;
+}
+
 static int attach_xdp(struct lb_maps *m, const char *ifname, int ifindex,
 		      enum xdp_attach_mode mode)
 {
 	DECLARE_LIBXDP_OPTS(xdp_program_opts, xopts, .prog_name = XDP_PROG_NAME);
 	enum xdp_attach_mode old_mode = XDP_MODE_UNSPEC, new_mode;
+	struct xdp_found found;
 	struct xdp_program *prog;
 	struct sctplb *skel;
 	__u32 old[8], id;
 	int nold, i, err;
 	char msg[128];
 
-	nold = find_xdp(ifindex, old, 8, &old_mode);
+	nold = find_xdp_ex(ifindex, old, 8, &old_mode, &found);
+	if (nold && found.legacy && (mode == XDP_MODE_UNSPEC || mode == old_mode))
+		return replace_legacy(m, ifname, ifindex, old[0], old_mode);
+	if (!nold && found.legacy && found.other_id) {
+		fprintf(stderr, "Error: %s already runs XDP program %s (id %u) without a libxdp "
+			"dispatcher, so the two cannot share it (libxdp could not load its dispatcher "
+			"here, or that program was loaded without libxdp): unload it (xdp-loader "
+			"unload %s --all) or attach sctplb with --tc\n", ifname, found.other,
+			found.other_id, ifname);
+		return -EBUSY;
+	}
 	/* A mode change cannot overlap: libxdp keeps one mode per interface. */
 	if (nold && mode != XDP_MODE_UNSPEC && mode != old_mode) {
 		for (i = 0; i < nold; i++)
