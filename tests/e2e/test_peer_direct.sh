@@ -5,8 +5,8 @@
 # nothing lost), in both return variants (via the forwarder and DSR).
 # Prints PASS/FAIL per check; exits non-zero on any failure; leaves no namespace.
 set -u
-cd "$(dirname "$0")/../.."
-# shellcheck source=lib/topo.sh
+cd "$(dirname "$0")/../.." || exit 1
+# shellcheck source=tests/e2e/lib/topo.sh
 source tests/e2e/lib/topo.sh
 
 failures=0
@@ -136,12 +136,10 @@ if start_servers; then
 else
 	fail servers_dsr "sctp-peer servers did not start"
 fi
-ids=$TOPO_ID
+ids=${TOPO_ID%-*} # slb-PID: both topologies of this run share it
 topo_destroy
 
 left=$(ip netns list | grep -c "^$ids-" || true)
-ids=${ids%-*} # slb-PID: the first topology of this run shares the PID part
-left=$((left + $(ip netns list | grep -c "^$ids-" || true)))
 if [ "$left" -eq 0 ]; then pass no_namespace_left; else fail no_namespace_left "$(ip netns list)"; fi
 echo "  total time $(($(date +%s) - start))s"
 [ "$failures" -eq 0 ]

@@ -59,6 +59,7 @@
 #   topo_stop_bg                 stop every process started by topo_bg/topo_start_server
 #   topo_wait_file FILE SECONDS  wait until FILE exists (non-zero on timeout)
 #   topo_wait_log FILE PATTERN SECONDS  wait until FILE contains PATTERN
+#   topo_info                    print the namespaces, interfaces and addresses
 
 TOPO_ENCAP_PORT=9899
 VIP_A4=203.0.113.1 VIP_B4=203.0.113.2 VIP_A6=2001:db8:f::a VIP_B6=2001:db8:f::b
@@ -353,6 +354,20 @@ topo_stop_bg() {
 		wait "$pid" 2>/dev/null
 	done
 	TOPO_BG_PIDS=""
+}
+
+topo_info() {
+	local n
+	echo "topology $TOPO_ID (return via $TOPO_RETURN, forwarder $TOPO_FWD_MODE), logs in $TOPO_DIR"
+	echo "  VIPs: A $VIP_A4 $VIP_A6   B $VIP_B4 $VIP_B6"
+	echo "  client $CLI_NS: $CLI_IF_A $CLI_A4 $CLI_A6 / $CLI_IF_B $CLI_B4 $CLI_B6"
+	echo "  forwarder $FWD_NS: client side $FWD_CLI_IF_A $FWD_CLI_A4 / $FWD_CLI_IF_B $FWD_CLI_B4"
+	for n in 1 2 3; do
+		eval echo "\"  backend $n \$BE${n}_NS: fa \$BE${n}_A4 \$BE${n}_A6 (fwd \$FWD_BE${n}_IF_A)" \
+			"fb \$BE${n}_B4 \$BE${n}_B6 (fwd \$FWD_BE${n}_IF_B)\""
+	done
+	[ -n "$RTR_NS" ] && echo "  return router $RTR_NS"
+	return 0
 }
 
 topo_destroy() {
