@@ -30,6 +30,12 @@
 # k=4+n rtr(.1)-backend n(.2).  Every neighbour entry is static (permanent), so
 # bpf_fib_lookup in FWD_NS always finds the next hop's MAC.
 #
+# Bind each server to the VIPs of one service (e.g. VIP_A4,VIP_B4 or VIP_A4,VIP_B6):
+# a server on all four VIPs advertises VIP_B4 and VIP_A6 to a mixed VIP_A4+VIP_B6
+# client too; the client's packets to them leave with a source rewritten to an
+# address it never announced, and those extra paths go unreachable (noise in the
+# path events, no loss).  Two servers on distinct ports in one backend work.
+#
 # Exported variables (all set by topo_create):
 #   TOPO_ID TOPO_DIR (temp dir for logs) TOPO_RETURN TOPO_FWD_MODE TOPO_NAMESPACES
 #   SCTP_PEER (path of build/sctp-peer)
