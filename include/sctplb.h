@@ -33,7 +33,9 @@
 #define SCTPLB_MAX_INIT_PARAMS 16   /* INIT parameters walked for addresses */
 #define SCTPLB_MAX_INIT_ADDRS 4     /* listed addresses that get a handshake entry */
 #define SCTPLB_UDP_ENCAP_PORT 9899  /* RFC 6951 default */
+#ifndef SCTPLB_MAX_IPV6_EXT
 #define SCTPLB_MAX_IPV6_EXT  6      /* IPv6 extension headers skipped */
+#endif
 
 #define SCTPLB_BACKEND_NONE 0       /* backend id 0: "no backend" */
 

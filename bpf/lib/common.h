@@ -1,0 +1,78 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * Constants, the action encoding and the global counters shared by every
+ * step of the datapath.
+ */
+#ifndef SCTPLB_BPF_COMMON_H
+#define SCTPLB_BPF_COMMON_H
+
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_endian.h>
+#include "maps.h"
+
+/* uapi #defines that vmlinux.h (BTF) cannot carry. */
+#define ETH_P_IP      0x0800
+#define ETH_P_IPV6    0x86DD
+#define ETH_P_8021Q   0x8100
+#define ETH_P_8021AD  0x88A8
+#define AF_INET       2
+#define AF_INET6      10
+#define IPPROTO_HOPOPTS  0
+#define IPPROTO_ROUTING  43
+#define IPPROTO_FRAGMENT 44
+#define IPPROTO_DSTOPTS  60
+#define ETH_ALEN      6
+#define EEXIST        17
+#define TC_ACT_OK     0
+#define TC_ACT_SHOT   2
+#define TC_ACT_REDIRECT 7
+
+#define SCTPLB_MAX_PKT 0x3fff   /* offsets beyond this are not parsed (16 KiB) */
+#define SCTP_INIT_FIXED_LEN 20  /* chunk header + tag, a_rwnd, streams, TSN */
+
+/* Set by the loader before load for replay and tests; see the trace map. */
+extern const volatile __u32 sctplb_trace;
+
+/*
+ * Every step returns ACT_CONTINUE or a final action, Katran style:
+ * `if (act != ACT_CONTINUE) return act;`.  A final action carries the counter
+ * that decided it in its upper bits, so that the trace can name the reason.
+ */
+#define ACT_CONTINUE (-1)
+enum { ACT_PASS = 0, ACT_DROP = 1, ACT_FWD = 2 };
+#define ACT_MAKE(act, reason) ((int)(((reason) << 8) | (act)))
+#define ACT_KIND(a) ((a) & 0xff)
+#define ACT_REASON(a) ((__u32)(a) >> 8)
+
+static __always_inline void stat_add(__u32 idx, __u64 n)
+{
+	__u64 *v = bpf_map_lookup_elem(&stats, &idx);
+
+	if (v)
+		*v += n; /* per-CPU value: no atomic needed */
+}
+
+static __always_inline void stat_inc(__u32 idx)
+{
+	stat_add(idx, 1);
+}
+
+static __always_inline int stat_drop(__u32 idx)
+{
+	stat_inc(idx);
+	return ACT_MAKE(ACT_DROP, idx);
+}
+
+static __always_inline int stat_pass(__u32 idx)
+{
+	stat_inc(idx);
+	return ACT_MAKE(ACT_PASS, idx);
+}
+
+static __always_inline int addr_family_to_af(__u8 family)
+{
+	return family == SCTPLB_AF_INET6 ? AF_INET6 : AF_INET;
+}
+
+#endif

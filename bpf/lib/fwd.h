@@ -1,0 +1,123 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * Direct server return: the next hop toward the backend's address on the
+ * packet's path, from the kernel's FIB; and the counters of a forwarded
+ * packet.
+ */
+#ifndef SCTPLB_BPF_FWD_H
+#define SCTPLB_BPF_FWD_H
+
+#include "common.h"
+#include "parse.h"
+#include "lb.h"
+
+/*
+ * Left in the XDP metadata when the FIB has no neighbour entry for the next
+ * hop: the tc ingress program finishes the packet with bpf_redirect_neigh()
+ * without classifying it again.
+ */
+#define SCTPLB_META_MAGIC 0x5c7b1b01u
+struct sctplb_meta {
+	__u32 magic;
+	__u32 backend_id;
+	__u32 service_id;
+	__u32 path;
+};
+
+/*
+ * bpf_fib_lookup() for the backend's address on path `path`.  Returns the
+ * BPF_FIB_LKUP_RET_* code, or -1 when the backend has no address there.
+ */
+static __always_inline int fib_backend(void *ctx, const struct sctplb_backend *be, __u8 path,
+				       __u32 ifindex, __u32 l3_len, struct bpf_fib_lookup *fib)
+{
+	const struct sctplb_addr *a = &be->addr[path & (SCTPLB_MAX_PATHS - 1)];
+
+	if (!a->family)
+		return -1;
+	__builtin_memset(fib, 0, sizeof(*fib));
+	fib->family = addr_family_to_af(a->family);
+	fib->l4_protocol = IPPROTO_SCTP;
+	fib->tot_len = l3_len;
+	fib->ifindex = ifindex;
+	if (a->family == SCTPLB_AF_INET)
+		fib->ipv4_dst = a->addr[0];
+	else
+		__builtin_memcpy(fib->ipv6_dst, a->addr, 16);
+	return bpf_fib_lookup(ctx, fib, sizeof(*fib), 0);
+}
+
+static __always_inline void counters_add(struct sctplb_path_counters *c, const struct pkt *p,
+					 __u64 now)
+{
+	c->packets++;
+	c->bytes += p->l3_len;
+	c->data_chunks += p->data_chunks;
+	c->heartbeats += p->heartbeats;
+	c->last_seen_ns = now;
+}
+
+/*
+ * Per path (client address, VIP) per backend, per direction: a per-CPU LRU
+ * of statistics.  caddr is the client's address: the source toward the
+ * backend, the destination toward the client.
+ */
+static __always_inline void count_path(const struct pkt *p, __u32 service_id, __u32 backend_id,
+				       __u8 path, __u8 dir, const __u32 *caddr, __u64 now)
+{
+	struct sctplb_path_key k = {
+		.service_id = service_id,
+		.backend_id = backend_id,
+		.path = path,
+		.family = p->family,
+		.dir = dir,
+	};
+	struct sctplb_path_counters *c;
+
+	__builtin_memcpy(k.caddr, caddr, 16);
+	c = bpf_map_lookup_elem(&path_stats, &k);
+	if (c) {
+		counters_add(c, p, now);
+	} else {
+		struct sctplb_path_counters n = {};
+
+		counters_add(&n, p, now);
+		bpf_map_update_elem(&path_stats, &k, &n, BPF_NOEXIST);
+	}
+}
+
+/* A packet forwarded toward its backend: global, per-path and per-association counters. */
+static __always_inline void count_forward(const struct pkt *p, const struct lb *lb)
+{
+	__u8 path = p->path;
+
+	stat_inc(SCTPLB_STAT_FWD);
+	if (p->data_chunks)
+		stat_add(SCTPLB_STAT_DATA_CHUNKS, p->data_chunks);
+	if (p->heartbeats)
+		stat_add(SCTPLB_STAT_HEARTBEATS, p->heartbeats);
+	count_path(p, p->service_id, lb->backend_id, path, SCTPLB_DIR_TO_BACKEND, p->saddr, lb->now);
+	if (lb->assoc) {
+		/* Shared between CPUs: plain adds, as each path of an association
+		 * is one flow for RSS and so one CPU; the per-CPU path_stats are
+		 * exact. */
+		struct sctplb_assoc_path *ap = &lb->assoc->path[path];
+
+		ap->client.family = p->family;
+		__builtin_memcpy(ap->client.addr, p->saddr, 16);
+		counters_add(&ap->c, p, lb->now);
+		lb->assoc->last_seen_ns = lb->now;
+	}
+}
+
+static __always_inline void rewrite_macs(const struct buf *b, const struct bpf_fib_lookup *fib)
+{
+	struct ethhdr *eth = pkt_ptr(b, 0, sizeof(*eth));
+
+	if (!eth)
+		return;
+	__builtin_memcpy(eth->h_dest, fib->dmac, ETH_ALEN);
+	__builtin_memcpy(eth->h_source, fib->smac, ETH_ALEN);
+}
+
+#endif

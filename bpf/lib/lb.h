@@ -1,0 +1,323 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * Choosing the backend: INIT by the restart rule, then pending handshakes,
+ * then Maglev over (Initiate Tag, ports); COOKIE-ECHO turns a handshake into
+ * an association; everything else is found by (service, vtag, ports).
+ * docs/datapath.md is the contract.
+ */
+#ifndef SCTPLB_BPF_LB_H
+#define SCTPLB_BPF_LB_H
+
+#include "common.h"
+#include "parse.h"
+
+#define SCTP_PARAM_IPV4 5
+#define SCTP_PARAM_IPV6 6
+
+/* The decision so far, carried to forwarding and counting. */
+struct lb {
+	struct sctplb_backend *be;
+	struct sctplb_assoc *assoc;     /* NULL until the association exists */
+	__u32 backend_id;
+	__u32 service_id;
+	__u64 now;
+};
+
+/* Scratch space for a new association value: too big for the BPF stack. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct sctplb_assoc);
+} assoc_scratch SEC(".maps");
+
+/*
+ * A backend that may take this packet: active, of this service, and, for a
+ * new association, not drained.
+ */
+static __always_inline int use_backend(struct lb *lb, __u32 id, bool new_assoc)
+{
+	struct sctplb_backend *be;
+
+	if (id == SCTPLB_BACKEND_NONE)
+		return 0;
+	be = bpf_map_lookup_elem(&backends, &id);
+	if (!be || !(be->flags & SCTPLB_BE_F_ACTIVE) || be->service_id != lb->service_id)
+		return 0;
+	if (new_assoc && (be->flags & SCTPLB_BE_F_DRAINED))
+		return 0;
+	lb->be = be;
+	lb->backend_id = id;
+	return 1;
+}
+
+static __always_inline __u32 maglev_lookup(__u32 service_id, __u32 hash)
+{
+	__u32 slot = hash % SCTPLB_MAGLEV_SIZE;
+	__u32 *id;
+	void *table;
+
+	table = bpf_map_lookup_elem(&maglev, &service_id);
+	if (!table)
+		return SCTPLB_BACKEND_NONE;
+	id = bpf_map_lookup_elem(table, &slot);
+	return id ? *id : SCTPLB_BACKEND_NONE;
+}
+
+static __always_inline void client_key(struct sctplb_client_key *k, const struct pkt *p,
+				       __u32 service_id)
+{
+	k->service_id = service_id;
+	k->cport = p->sport;
+	k->family = p->family;
+	k->pad = 0;
+	__builtin_memcpy(k->caddr, p->saddr, 16);
+}
+
+static __always_inline void assoc_key(struct sctplb_assoc_key *k, const struct pkt *p,
+				      __u32 service_id, __u32 vtag)
+{
+	k->service_id = service_id;
+	k->vtag = vtag;
+	k->cport = p->sport;
+	k->sport = p->dport;
+}
+
+struct init_walk {
+	const struct buf *b;
+	struct sctplb_client_key *k;
+	const struct sctplb_handshake *hs;
+	__u32 off;
+	__u32 end;
+	__u32 naddrs;
+};
+
+/* One INIT parameter: an IPv4 (5) or IPv6 (6) address gets a handshake entry. */
+static long init_one_param(__u64 i, void *arg)
+{
+	struct init_walk *w = arg;
+	struct sctplb_client_key *k = w->k;
+	struct sctp_paramhdr *ph;
+	__u32 off = w->off;
+	__u16 type, len;
+	__u32 *a;
+
+	if (off + sizeof(*ph) > w->end)
+		return 1;
+	ph = pkt_ptr(w->b, off, sizeof(*ph));
+	if (!ph)
+		return 1;
+	type = bpf_ntohs(ph->type);
+	len = bpf_ntohs(ph->length);
+	if (len < sizeof(*ph) || off + len > w->end)
+		return 1;
+	w->off = off + ((len + 3) & ~3u);
+	if (type == SCTP_PARAM_IPV4 && len == 8) {
+		a = pkt_ptr(w->b, off + 4, 4);
+		if (!a)
+			return 1;
+		k->family = SCTPLB_AF_INET;
+		k->caddr[0] = *a;
+		k->caddr[1] = k->caddr[2] = k->caddr[3] = 0;
+	} else if (type == SCTP_PARAM_IPV6 && len == 20) {
+		a = pkt_ptr(w->b, off + 4, 16);
+		if (!a)
+			return 1;
+		k->family = SCTPLB_AF_INET6;
+		__builtin_memcpy(k->caddr, a, 16);
+	} else {
+		return 0;
+	}
+	bpf_map_update_elem(&handshakes, k, w->hs, BPF_ANY);
+	return ++w->naddrs >= SCTPLB_MAX_INIT_ADDRS;
+}
+
+/*
+ * Handshake entries for the addresses an INIT lists (RFC 9260 3.3.2.1,
+ * parameters 5 and 6): a COOKIE-ECHO may leave from any of them.
+ */
+static __always_inline void init_listed_addrs(const struct buf *b, const struct pkt *p,
+					      struct sctplb_client_key *k,
+					      const struct sctplb_handshake *hs)
+{
+	struct init_walk w = {
+		.b = b,
+		.k = k,
+		.hs = hs,
+		.off = p->init_off + SCTP_INIT_FIXED_LEN,
+		.end = p->init_off + p->init_len,
+	};
+
+	bpf_loop(SCTPLB_MAX_INIT_PARAMS, init_one_param, &w, 0);
+}
+
+static __always_inline int choose_init(const struct buf *b, const struct pkt *p, struct lb *lb)
+{
+	struct sctplb_handshake hs = {};
+	struct sctplb_client_key k;
+	struct sctplb_handshake *old;
+	struct sctplb_client *ci;
+	__u32 *tagp, ctag;
+
+	tagp = pkt_ptr(b, p->init_off + 4, 4);
+	if (!tagp)
+		return stat_drop(SCTPLB_STAT_DROP_INIT_SHORT);
+	ctag = bpf_ntohl(*tagp);
+	stat_inc(SCTPLB_STAT_INIT);
+	client_key(&k, p, p->service_id);
+
+	/* A restart reaches the backend that holds the old association. */
+	ci = bpf_map_lookup_elem(&client_index, &k);
+	if (ci && use_backend(lb, ci->backend_id, true)) {
+		stat_inc(SCTPLB_STAT_INIT_RESTART);
+		goto found;
+	}
+	old = bpf_map_lookup_elem(&handshakes, &k);
+	if (old && old->ctag == ctag && use_backend(lb, old->backend_id, true)) {
+		stat_inc(SCTPLB_STAT_INIT_RETRANSMIT);
+		goto found;
+	}
+	if (!use_backend(lb, maglev_lookup(p->service_id, sctplb_init_hash(ctag, p->sport, p->dport)),
+			 true))
+		return stat_drop(SCTPLB_STAT_NO_BACKEND);
+found:
+	hs.backend_id = lb->backend_id;
+	hs.ctag = ctag;
+	hs.created_ns = lb->now;
+	hs.path = p->path;
+	bpf_map_update_elem(&handshakes, &k, &hs, BPF_ANY);
+	init_listed_addrs(b, p, &k, &hs);
+	return ACT_CONTINUE;
+}
+
+/* A packet of a known association: its backend, and teardown. */
+static __always_inline int established(const struct pkt *p, struct lb *lb, struct sctplb_assoc *a)
+{
+	stat_inc(SCTPLB_STAT_ESTABLISHED);
+	lb->assoc = a;
+	if (!use_backend(lb, a->backend_id, false))
+		return stat_drop(SCTPLB_STAT_NO_BACKEND);
+	if (p->ends && a->state != SCTPLB_ASSOC_CLOSING) {
+		a->state = SCTPLB_ASSOC_CLOSING;
+		a->closing_ns = lb->now;
+		stat_inc(SCTPLB_STAT_ASSOC_CLOSING);
+	}
+	return ACT_CONTINUE;
+}
+
+/* The deterministic answer to a vtag no association holds (docs/datapath.md). */
+static __always_inline int unknown_vtag(const struct pkt *p, struct lb *lb)
+{
+	__u32 zero = 0, policy = SCTPLB_UNKNOWN_DROP;
+	struct sctplb_config *cfg;
+
+	stat_inc(SCTPLB_STAT_UNKNOWN_VTAG);
+	cfg = bpf_map_lookup_elem(&settings, &zero);
+	if (cfg)
+		policy = cfg->unknown_policy;
+	if (policy == SCTPLB_UNKNOWN_PASS)
+		return stat_pass(SCTPLB_STAT_UNKNOWN_VTAG_PASS);
+	if (policy != SCTPLB_UNKNOWN_HASH)
+		return stat_drop(SCTPLB_STAT_UNKNOWN_VTAG_DROP);
+	if (!use_backend(lb, maglev_lookup(p->service_id, sctplb_init_hash(p->vtag, p->sport, p->dport)),
+			 true))
+		return stat_drop(SCTPLB_STAT_NO_BACKEND);
+	stat_inc(SCTPLB_STAT_UNKNOWN_VTAG_HASH);
+	return ACT_CONTINUE;
+}
+
+/*
+ * COOKIE-ECHO: the first packet with Ts.  The handshake of its source
+ * transport address names the backend; the association is inserted, never
+ * replacing one, and indexed by Tc and by the client transport address.
+ */
+static __always_inline int choose_cookie(const struct pkt *p, struct lb *lb,
+					 struct sctplb_assoc_key *ak)
+{
+	struct sctplb_client_key k;
+	struct sctplb_handshake *hs;
+	struct sctplb_assoc *a;
+	__u32 zero = 0;
+	int err;
+
+	stat_inc(SCTPLB_STAT_COOKIE_ECHO);
+	a = bpf_map_lookup_elem(&assocs, ak);
+	if (a)
+		return established(p, lb, a); /* a retransmitted COOKIE-ECHO */
+	client_key(&k, p, p->service_id);
+	hs = bpf_map_lookup_elem(&handshakes, &k);
+	if (!hs) {
+		stat_inc(SCTPLB_STAT_COOKIE_NO_HANDSHAKE);
+		return unknown_vtag(p, lb);
+	}
+	if (!use_backend(lb, hs->backend_id, false))
+		return stat_drop(SCTPLB_STAT_NO_BACKEND);
+
+	a = bpf_map_lookup_elem(&assoc_scratch, &zero);
+	if (!a)
+		return ACT_CONTINUE;
+	__builtin_memset(a, 0, sizeof(*a));
+	a->backend_id = lb->backend_id;
+	a->ctag = hs->ctag;
+	a->state = SCTPLB_ASSOC_ESTABLISHED;
+	a->created_ns = lb->now;
+	a->last_seen_ns = lb->now;
+	err = bpf_map_update_elem(&assocs, ak, a, BPF_NOEXIST);
+	if (err == -EEXIST) {
+		/* Another CPU or another backend's association holds the key. */
+		lb->assoc = bpf_map_lookup_elem(&assocs, ak);
+		if (lb->assoc && lb->assoc->backend_id != lb->backend_id) {
+			stat_inc(SCTPLB_STAT_ASSOC_COLLISION);
+			lb->assoc = NULL;
+		}
+		return ACT_CONTINUE;
+	}
+	if (err) {
+		stat_inc(SCTPLB_STAT_ASSOC_TABLE_FULL);
+		return ACT_CONTINUE;
+	}
+	stat_inc(SCTPLB_STAT_ASSOC_CREATED);
+	{
+		struct sctplb_assoc_key ck = *ak;
+		struct sctplb_ctag_value cv = { .stag = ak->vtag };
+		struct sctplb_client ce = { .backend_id = lb->backend_id, .stag = ak->vtag };
+
+		ck.vtag = a->ctag;
+		bpf_map_update_elem(&assoc_ctags, &ck, &cv, BPF_ANY);
+		bpf_map_update_elem(&client_index, &k, &ce, BPF_ANY);
+	}
+	lb->assoc = bpf_map_lookup_elem(&assocs, ak);
+	return ACT_CONTINUE;
+}
+
+/* Every packet of a configured service that passed the chunk walk. */
+static __always_inline int choose_backend(const struct buf *b, const struct pkt *p, struct lb *lb)
+{
+	struct sctplb_assoc_key ak;
+	struct sctplb_assoc *a;
+
+	if (p->first_type == SCTP_CID_INIT)
+		return choose_init(b, p, lb);
+	assoc_key(&ak, p, p->service_id, p->vtag);
+	if (p->first_type == SCTP_CID_COOKIE_ECHO)
+		return choose_cookie(p, lb, &ak);
+	if (p->tbit) {
+		/* RFC 9260 8.5.1: a T-bit ABORT/SHUTDOWN-COMPLETE carries Tc */
+		struct sctplb_ctag_value *cv = bpf_map_lookup_elem(&assoc_ctags, &ak);
+
+		if (!cv)
+			return unknown_vtag(p, lb);
+		ak.vtag = cv->stag;
+		a = bpf_map_lookup_elem(&assocs, &ak);
+		if (!a)
+			return unknown_vtag(p, lb);
+		stat_inc(SCTPLB_STAT_TBIT);
+	} else {
+		a = bpf_map_lookup_elem(&assocs, &ak);
+		if (!a)
+			return unknown_vtag(p, lb);
+	}
+	return established(p, lb, a);
+}
+
+#endif

@@ -1,0 +1,331 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * Packet parsing shared by the XDP and tc programs: Ethernet (one VLAN tag),
+ * IPv4 (options), IPv6 (extension headers), SCTP and SCTP over UDP.  Works on
+ * [data, data_end) only, so that both hooks run the same code.
+ */
+#ifndef SCTPLB_BPF_PARSE_H
+#define SCTPLB_BPF_PARSE_H
+
+#include "common.h"
+
+/* The packet's bounds; kept apart from struct pkt, which holds scalars only. */
+struct buf {
+	void *data;
+	void *data_end;
+};
+
+/*
+ * Everything the later steps need, filled by parsing.  Scalars only, so that
+ * it can be handed to a global (separately verified) function.
+ */
+struct pkt {
+	__u32 service_id;
+	__u8 path;              /* index of the VIP the packet was sent to */
+	__u8 svc_flags;
+	__u32 l3_len;           /* IP length: total length / 40 + payload length */
+	__u32 sctp_off;         /* offset of the SCTP common header */
+	__u32 sctp_end;         /* offset just past the SCTP packet (IP/UDP length) */
+	__u32 saddr[4];
+	__u32 daddr[4];
+	__u16 sport;            /* SCTP ports, network byte order */
+	__u16 dport;
+	__u16 outer_dport;      /* UDP destination port when encapsulated, else = dport */
+	__u8 family;            /* SCTPLB_AF_INET / SCTPLB_AF_INET6 */
+	__u8 proto;             /* 132, or 17 when encapsulated */
+	__u32 vtag;             /* host byte order */
+	/* Chunk summary, filled by walk_chunks(). */
+	__u32 init_off;         /* offset of the INIT chunk, when first_type is INIT */
+	__u16 init_len;
+	__u8 first_type;
+	__u8 nchunks;
+	__u16 data_chunks;
+	__u16 heartbeats;
+	__u8 ends;              /* ABORT or SHUTDOWN-COMPLETE present */
+	__u8 tbit;              /* ... with the T bit: the vtag is the sender's own */
+	/* The decision, filled by the choosing step. */
+	__u32 backend_id;
+	__u32 reason;           /* enum sctplb_stat that decided the verdict */
+};
+
+/*
+ * Bounds-checked pointer into the packet.  The explicit bound on off keeps the
+ * verifier's range for (data + off) finite.
+ */
+static __always_inline void *pkt_ptr(const struct buf *b, __u32 off, __u32 len)
+{
+	void *ptr;
+
+	if (off > SCTPLB_MAX_PKT)
+		return NULL;
+	ptr = b->data + off;
+	if (ptr + len > b->data_end)
+		return NULL;
+	return ptr;
+}
+
+static __always_inline int parse_ipv4(const struct buf *b, struct pkt *p, __u32 *off)
+{
+	struct iphdr *ip = pkt_ptr(b, *off, sizeof(*ip));
+	__u32 hlen, tot;
+
+	if (!ip)
+		return stat_drop(SCTPLB_STAT_DROP_TRUNCATED);
+	hlen = ip->ihl * 4;
+	tot = bpf_ntohs(ip->tot_len);
+	if (hlen < sizeof(*ip) || tot < hlen)
+		return stat_drop(SCTPLB_STAT_DROP_BAD_IP);
+	if (*off + tot > (__u32)(b->data_end - b->data))
+		return stat_drop(SCTPLB_STAT_DROP_TRUNCATED);
+	/* MF set or a non-zero offset: only the first fragment has the SCTP
+	 * header; fragments are handed to the kernel (a later issue follows
+	 * them to the backend). */
+	if (ip->frag_off & bpf_htons(0x3fff))
+		return stat_pass(SCTPLB_STAT_PASS_FRAGMENT);
+	p->family = SCTPLB_AF_INET;
+	p->proto = ip->protocol;
+	p->saddr[0] = ip->saddr;
+	p->daddr[0] = ip->daddr;
+	p->l3_len = tot;
+	p->sctp_end = *off + tot;
+	*off += hlen;
+	return ACT_CONTINUE;
+}
+
+static __always_inline int parse_ipv6(const struct buf *b, struct pkt *p, __u32 *off)
+{
+	struct ipv6hdr *ip6 = pkt_ptr(b, *off, sizeof(*ip6));
+	__u32 plen;
+	__u8 next;
+	int i;
+
+	if (!ip6)
+		return stat_drop(SCTPLB_STAT_DROP_TRUNCATED);
+	plen = bpf_ntohs(ip6->payload_len);
+	if (*off + sizeof(*ip6) + plen > (__u32)(b->data_end - b->data))
+		return stat_drop(SCTPLB_STAT_DROP_TRUNCATED);
+	p->family = SCTPLB_AF_INET6;
+	__builtin_memcpy(p->saddr, &ip6->saddr, 16);
+	__builtin_memcpy(p->daddr, &ip6->daddr, 16);
+	p->l3_len = sizeof(*ip6) + plen;
+	p->sctp_end = *off + sizeof(*ip6) + plen;
+	next = ip6->nexthdr;
+	*off += sizeof(*ip6);
+
+	for (i = 0; i < SCTPLB_MAX_IPV6_EXT; i++) {
+		struct ipv6_opt_hdr *eh;
+
+		switch (next) {
+		case IPPROTO_HOPOPTS:
+		case IPPROTO_ROUTING:
+		case IPPROTO_DSTOPTS:
+			eh = pkt_ptr(b, *off, sizeof(*eh));
+			if (!eh)
+				return stat_drop(SCTPLB_STAT_DROP_TRUNCATED);
+			next = eh->nexthdr;
+			*off += (eh->hdrlen + 1) * 8;
+			break;
+		case IPPROTO_AH:
+			eh = pkt_ptr(b, *off, sizeof(*eh));
+			if (!eh)
+				return stat_drop(SCTPLB_STAT_DROP_TRUNCATED);
+			next = eh->nexthdr;
+			*off += (eh->hdrlen + 2) * 4; /* RFC 4302: 32-bit words, minus 2 */
+			break;
+		case IPPROTO_FRAGMENT:
+			return stat_pass(SCTPLB_STAT_PASS_FRAGMENT);
+		default:
+			p->proto = next;
+			if (*off > p->sctp_end)
+				return stat_drop(SCTPLB_STAT_DROP_TRUNCATED);
+			return ACT_CONTINUE;
+		}
+	}
+	return stat_drop(SCTPLB_STAT_DROP_IPV6_EXT);
+}
+
+/* Ethernet and IP: sets the addresses, the protocol and *off to the L4 header. */
+static __always_inline int parse_l3(const struct buf *b, struct pkt *p, __u32 *off)
+{
+	struct ethhdr *eth = pkt_ptr(b, 0, sizeof(*eth));
+	__u16 proto;
+
+	if (!eth)
+		return stat_pass(SCTPLB_STAT_PASS_NOT_IP);
+	proto = eth->h_proto;
+	*off = sizeof(*eth);
+	if (proto == bpf_htons(ETH_P_8021Q) || proto == bpf_htons(ETH_P_8021AD)) {
+		struct vlan_hdr *vh = pkt_ptr(b, *off, sizeof(*vh));
+
+		if (!vh)
+			return stat_drop(SCTPLB_STAT_DROP_TRUNCATED);
+		proto = vh->h_vlan_encapsulated_proto;
+		*off += sizeof(*vh);
+	}
+	if (proto == bpf_htons(ETH_P_IP))
+		return parse_ipv4(b, p, off);
+	if (proto == bpf_htons(ETH_P_IPV6))
+		return parse_ipv6(b, p, off);
+	return stat_pass(SCTPLB_STAT_PASS_NOT_IP);
+}
+
+/*
+ * SCTP, or SCTP over UDP: finds the service of (daddr, dport, proto) and the
+ * SCTP common header.  A packet for no service passes untouched.
+ */
+static __always_inline int parse_l4(const struct buf *b, struct pkt *p, __u32 off)
+{
+	struct sctplb_vip_key vk = {};
+	struct sctplb_service *s;
+	struct sctphdr *sh;
+
+	if (p->proto == IPPROTO_UDP) {
+		struct udphdr *uh = pkt_ptr(b, off, sizeof(*uh));
+		__u32 ulen;
+
+		if (!uh)
+			return stat_drop(SCTPLB_STAT_DROP_TRUNCATED);
+		vk.port = uh->dest;
+		p->outer_dport = uh->dest;
+		ulen = bpf_ntohs(uh->len);
+		if (ulen < sizeof(*uh) || off + ulen > p->sctp_end)
+			return stat_drop(SCTPLB_STAT_DROP_TRUNCATED);
+		p->sctp_end = off + ulen;
+		off += sizeof(*uh);
+	} else if (p->proto == IPPROTO_SCTP) {
+		sh = pkt_ptr(b, off, sizeof(*sh));
+		if (!sh)
+			return stat_drop(SCTPLB_STAT_DROP_TRUNCATED);
+		vk.port = sh->dest;
+		p->outer_dport = sh->dest;
+	} else {
+		return stat_pass(SCTPLB_STAT_PASS_NOT_SCTP);
+	}
+
+	__builtin_memcpy(vk.addr, p->daddr, 16);
+	vk.proto = p->proto;
+	vk.family = p->family;
+	s = bpf_map_lookup_elem(&services, &vk);
+	if (!s)
+		return stat_pass(SCTPLB_STAT_PASS_NOT_SERVICE);
+
+	sh = pkt_ptr(b, off, sizeof(*sh));
+	if (!sh || off + sizeof(*sh) > p->sctp_end)
+		return stat_drop(SCTPLB_STAT_DROP_TRUNCATED);
+	if (s->flags & SCTPLB_SVC_F_UDP_ENCAP) {
+		if (sh->dest != s->sctp_port)
+			return stat_pass(SCTPLB_STAT_PASS_NOT_SERVICE);
+		stat_inc(SCTPLB_STAT_UDP_ENCAP);
+	}
+	p->sport = sh->source;
+	p->dport = sh->dest;
+	p->vtag = bpf_ntohl(sh->vtag);
+	p->sctp_off = off;
+	p->service_id = s->id;
+	p->path = s->path & (SCTPLB_MAX_PATHS - 1);
+	p->svc_flags = s->flags;
+	return ACT_CONTINUE;
+}
+
+/* State of the chunk walk, shared with the bpf_loop() callback. */
+struct walk {
+	const struct buf *b;
+	struct pkt *p;
+	__u32 off;
+	__u32 n;
+	int act;
+};
+
+/*
+ * One chunk.  RFC 9260 3.2: a chunk is type, flags, length (without
+ * padding), value, padded to 4 bytes; a zero or short length, or one running
+ * past the packet, makes the packet malformed.  Missing padding after the
+ * last chunk is tolerated, as the RFC asks of a robust receiver.
+ */
+static long walk_one_chunk(__u64 i, void *arg)
+{
+	struct walk *w = arg;
+	const struct buf *b = w->b;
+	struct pkt *p = w->p;
+	struct sctp_chunkhdr *ch;
+	__u32 off = w->off, len;
+
+	if (off >= p->sctp_end)
+		return 1;
+	ch = pkt_ptr(b, off, sizeof(*ch));
+	if (!ch || off + sizeof(*ch) > p->sctp_end)
+		goto bad_len;
+	len = bpf_ntohs(ch->length);
+	if (len < sizeof(*ch) || off + len > p->sctp_end)
+		goto bad_len;
+	if (i == 0) {
+		p->first_type = ch->type;
+		p->init_off = off;
+		p->init_len = len;
+	}
+	switch (ch->type) {
+	case SCTP_CID_DATA:
+	case SCTP_CID_I_DATA:
+		p->data_chunks++;
+		break;
+	case SCTP_CID_HEARTBEAT:
+	case SCTP_CID_HEARTBEAT_ACK:
+		p->heartbeats++;
+		break;
+	case SCTP_CID_ABORT:
+	case SCTP_CID_SHUTDOWN_COMPLETE:
+		p->ends = 1;
+		/* RFC 9260 8.5.1: T bit set: the vtag is the sender's own */
+		if (ch->flags & SCTP_CHUNK_FLAG_T)
+			p->tbit = 1;
+		break;
+	case SCTP_CID_INIT:
+		if (i != 0) {
+			w->act = ACT_MAKE(ACT_DROP, SCTPLB_STAT_DROP_INIT_BUNDLED);
+			return 1;
+		}
+		break;
+	}
+	w->off = off + ((len + 3) & ~3u);
+	w->n++;
+	return 0;
+bad_len:
+	w->act = ACT_MAKE(ACT_DROP, SCTPLB_STAT_DROP_CHUNK_LEN);
+	return 1;
+}
+
+/*
+ * Walks every chunk (up to SCTPLB_MAX_CHUNKS) and summarises the packet.
+ * bpf_loop() keeps the verifier from exploring each iteration count through
+ * the rest of the program.
+ */
+static __always_inline int walk_chunks(const struct buf *b, struct pkt *p)
+{
+	struct walk w = { .b = b, .p = p, .off = p->sctp_off + sizeof(struct sctphdr), .act = ACT_CONTINUE };
+
+	if (w.off >= p->sctp_end)
+		return stat_drop(SCTPLB_STAT_DROP_NO_CHUNK);
+	bpf_loop(SCTPLB_MAX_CHUNKS, walk_one_chunk, &w, 0);
+	if (w.act != ACT_CONTINUE) {
+		stat_inc(ACT_REASON(w.act));
+		return w.act;
+	}
+	p->nchunks = w.n;
+	if (w.off < p->sctp_end)
+		stat_inc(SCTPLB_STAT_CHUNKS_OVER_BOUND);
+
+	if (p->first_type == SCTP_CID_INIT) {
+		/* RFC 9260 8.5.1: INIT is alone in its packet, with vtag 0 */
+		if (p->nchunks != 1)
+			return stat_drop(SCTPLB_STAT_DROP_INIT_BUNDLED);
+		if (p->vtag != 0)
+			return stat_drop(SCTPLB_STAT_DROP_INIT_VTAG);
+		if (p->init_len < SCTP_INIT_FIXED_LEN)
+			return stat_drop(SCTPLB_STAT_DROP_INIT_SHORT);
+	} else if (p->vtag == 0) {
+		return stat_drop(SCTPLB_STAT_DROP_ZERO_VTAG);
+	}
+	return ACT_CONTINUE;
+}
+
+#endif
