@@ -1,0 +1,434 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/* The datapath tests' private network and loaded program: see fixture.h. */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* unshare */
+#endif
+#include <arpa/inet.h>
+#include <errno.h>
+#include <net/if.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include <linux/if_link.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "sctplb.skel.h"
+#include "maglev.h"
+#include "fixture.h"
+
+static const uint8_t MAC_IN[6] = { 0x02, 0, 0, 0, 0x00, 0x10 };
+static const uint8_t MAC_OUT[6] = { 0x02, 0, 0, 0, 0x00, 0x20 };
+
+/*
+ * The topology, as `ip -batch` lines.  Neighbours: NN = the address's last
+ * byte, 0b/6b on FX_IF_IN, 0c/6c on FX_IF_OUT, fe = the gateways.
+ */
+static const char TOPOLOGY[] =
+	"link set lo up\n"
+	"link add " FX_IF_IN " address 02:00:00:00:00:10 type veth peer name slb-in-peer\n"
+	"link add " FX_IF_OUT " address 02:00:00:00:00:20 type veth peer name slb-out-peer\n"
+	"link set " FX_IF_IN " up\n"
+	"link set slb-in-peer up\n"
+	"link set " FX_IF_OUT " up\n"
+	"link set slb-out-peer up\n"
+	"addr add 192.0.2.1/25 dev " FX_IF_IN "\n"
+	"addr add 2001:db8::1/64 dev " FX_IF_IN " nodad\n"
+	"addr add 198.51.100.1/24 dev " FX_IF_OUT "\n"
+	"addr add 2001:db8:1::1/64 dev " FX_IF_OUT " nodad\n"
+	"neigh add 198.51.100.254 lladdr 02:00:00:00:0c:fe dev " FX_IF_OUT " nud permanent\n"
+	"neigh add 2001:db8:1::fe lladdr 02:00:00:00:6c:fe dev " FX_IF_OUT " nud permanent\n"
+	"route add 192.0.2.128/25 via 198.51.100.254 dev " FX_IF_OUT "\n"
+	"route add 2001:db8:2::/64 via 2001:db8:1::fe dev " FX_IF_OUT "\n"
+	"route add unreachable 2001:db8:e::/48\n";
+
+static int ip_batch(const char *lines)
+{
+	FILE *f = popen("ip -batch -", "w");
+
+	if (!f)
+		return -1;
+	fputs(lines, f);
+	return pclose(f) == 0 ? 0 : -1;
+}
+
+static int write_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+	int err;
+
+	if (!f)
+		return -1;
+	err = fputs(text, f) < 0;
+	return fclose(f) || err ? -1 : 0;
+}
+
+int fx_netns_setup(struct fx *fx)
+{
+	struct stat before, after;
+	char lines[8192], *p = lines;
+	int i;
+
+	memset(fx, 0, sizeof(*fx));
+	if (stat("/proc/self/ns/net", &before) || unshare(CLONE_NEWNET) ||
+	    stat("/proc/self/ns/net", &after) || before.st_ino == after.st_ino) {
+		fprintf(stderr, "fixture: cannot enter a new network namespace: %s\n",
+			strerror(errno));
+		return -1;
+	}
+	/* From here on, everything happens in the private namespace. */
+	p += snprintf(p, sizeof(lines), "%s", TOPOLOGY);
+	for (i = 11; i <= 19; i++) {   /* .11-.19 and ::11-::19 (hex) */
+		p += sprintf(p, "neigh add 192.0.2.%d lladdr 02:00:00:00:0b:%02x dev %s nud permanent\n",
+			     i, i, FX_IF_IN);
+		p += sprintf(p, "neigh add 198.51.100.%d lladdr 02:00:00:00:0c:%02x dev %s nud permanent\n",
+			     i, i, FX_IF_OUT);
+		p += sprintf(p, "neigh add 2001:db8::%x lladdr 02:00:00:00:6b:%02x dev %s nud permanent\n",
+			     i + 6, i + 6, FX_IF_IN);
+		p += sprintf(p, "neigh add 2001:db8:1::%x lladdr 02:00:00:00:6c:%02x dev %s nud permanent\n",
+			     i + 6, i + 6, FX_IF_OUT);
+	}
+	if (ip_batch(lines) ||
+	    write_file("/proc/sys/net/ipv4/conf/all/forwarding", "1") ||
+	    write_file("/proc/sys/net/ipv6/conf/all/forwarding", "1")) {
+		fprintf(stderr, "fixture: cannot set up the test network\n");
+		return -1;
+	}
+	fx->if_in = if_nametoindex(FX_IF_IN);
+	fx->if_out = if_nametoindex(FX_IF_OUT);
+	memcpy(fx->mac_in, MAC_IN, 6);
+	memcpy(fx->mac_out, MAC_OUT, 6);
+	fx->ncpus = libbpf_num_possible_cpus();
+	if (!fx->if_in || !fx->if_out || fx->ncpus <= 0) {
+		fprintf(stderr, "fixture: interfaces missing\n");
+		return -1;
+	}
+	return 0;
+}
+
+bool fx_nexthop(const char *text, struct fx_nexthop *nh)
+{
+	struct sctplb_addr a = pkt_addr(text);
+	const uint8_t *b = (const uint8_t *)a.addr;
+	uint8_t last = a.family == SCTPLB_AF_INET ? b[3] : b[15];
+	uint8_t kind;
+	bool host = (last >= 11 && last <= 19 && a.family == SCTPLB_AF_INET) ||
+		    (last >= 0x11 && last <= 0x19 && a.family == SCTPLB_AF_INET6);
+
+	memset(nh, 0, sizeof(*nh));
+	nh->addr = text;
+	if (a.family == SCTPLB_AF_INET) {
+		if (b[0] == 192 && b[1] == 0 && b[2] == 2 && b[3] >= 128) {
+			kind = 0x0c, last = 0xfe, nh->out = true;
+		} else if (b[0] == 192 && b[1] == 0 && b[2] == 2 && host) {
+			kind = 0x0b;
+		} else if (b[0] == 198 && b[1] == 51 && b[2] == 100 && host) {
+			kind = 0x0c, nh->out = true;
+		} else {
+			return false;
+		}
+	} else {
+		static const uint8_t net0[8] = { 0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0 };
+		static const uint8_t net1[8] = { 0x20, 0x01, 0x0d, 0xb8, 0, 1, 0, 0 };
+		static const uint8_t net2[8] = { 0x20, 0x01, 0x0d, 0xb8, 0, 2, 0, 0 };
+
+		if (!memcmp(b, net2, 8)) {
+			kind = 0x6c, last = 0xfe, nh->out = true;
+		} else if (!memcmp(b, net0, 8) && host) {
+			kind = 0x6b;
+		} else if (!memcmp(b, net1, 8) && host) {
+			kind = 0x6c, nh->out = true;
+		} else {
+			return false;
+		}
+	}
+	nh->mac[0] = 0x02;
+	nh->mac[4] = kind;
+	nh->mac[5] = last;
+	return true;
+}
+
+int fx_load(struct fx *fx)
+{
+	struct sctplb *s = sctplb__open();
+	struct sctplb_config cfg = { .abi_version = SCTPLB_ABI_VERSION };
+	__u32 zero = 0;
+
+	if (!s) {
+		fprintf(stderr, "fixture: sctplb__open failed\n");
+		return -1;
+	}
+	s->rodata->sctplb_trace = 1;
+	if (sctplb__load(s)) {
+		fprintf(stderr, "fixture: sctplb__load failed (verifier log above)\n");
+		sctplb__destroy(s);
+		return -1;
+	}
+	fx->skel = s;
+	fx->prog = bpf_program__fd(s->progs.sctplb_xdp);
+	fx->services = bpf_map__fd(s->maps.services);
+	fx->backends = bpf_map__fd(s->maps.backends);
+	fx->maglev = bpf_map__fd(s->maps.maglev);
+	fx->handshakes = bpf_map__fd(s->maps.handshakes);
+	fx->client_index = bpf_map__fd(s->maps.client_index);
+	fx->assocs = bpf_map__fd(s->maps.assocs);
+	fx->assoc_ctags = bpf_map__fd(s->maps.assoc_ctags);
+	fx->path_stats = bpf_map__fd(s->maps.path_stats);
+	fx->settings = bpf_map__fd(s->maps.settings);
+	fx->stats = bpf_map__fd(s->maps.stats);
+	fx->trace = bpf_map__fd(s->maps.trace);
+	return bpf_map_update_elem(fx->settings, &zero, &cfg, BPF_ANY) ? -1 : 0;
+}
+
+void fx_unload(struct fx *fx)
+{
+	if (fx->skel)
+		sctplb__destroy(fx->skel);
+	fx->skel = NULL;
+}
+
+int fx_service(struct fx *fx, uint32_t id, uint16_t port, const char *const *vips,
+	       int nvips, uint16_t encap_port)
+{
+	int i, err = 0;
+
+	for (i = 0; i < nvips; i++) {
+		struct sctplb_addr a = pkt_addr(vips[i]);
+		struct sctplb_vip_key k = { .port = htons(port), .proto = 132,
+					    .family = a.family };
+		struct sctplb_service v = { .id = id, .sctp_port = htons(port),
+					    .path = i };
+
+		memcpy(k.addr, a.addr, sizeof(k.addr));
+		err |= bpf_map_update_elem(fx->services, &k, &v, BPF_ANY);
+		if (encap_port) {
+			k.port = htons(encap_port);
+			k.proto = 17;
+			v.flags = SCTPLB_SVC_F_UDP_ENCAP;
+			err |= bpf_map_update_elem(fx->services, &k, &v, BPF_ANY);
+		}
+	}
+	return err ? -1 : 0;
+}
+
+int fx_backend(struct fx *fx, uint32_t id, uint32_t svc, uint32_t flags,
+	       const char *const addrs[SCTPLB_MAX_PATHS])
+{
+	struct sctplb_backend b = { .service_id = svc, .flags = flags };
+	int p;
+
+	for (p = 0; p < SCTPLB_MAX_PATHS; p++)
+		if (addrs[p])
+			b.addr[p] = pkt_addr(addrs[p]);
+	return bpf_map_update_elem(fx->backends, &id, &b, BPF_ANY) ? -1 : 0;
+}
+
+int fx_backend_flags(struct fx *fx, uint32_t id, uint32_t flags)
+{
+	struct sctplb_backend b;
+
+	if (bpf_map_lookup_elem(fx->backends, &id, &b))
+		return -1;
+	b.flags = flags;
+	return bpf_map_update_elem(fx->backends, &id, &b, BPF_ANY) ? -1 : 0;
+}
+
+int fx_table(struct fx *fx, uint32_t svc, const uint32_t *table)
+{
+	int err = maglev_install(fx->maglev, svc, table);
+
+	if (err)
+		fprintf(stderr, "fixture: maglev_install: %s\n", strerror(-err));
+	return err ? -1 : 0;
+}
+
+int fx_table_all(struct fx *fx, uint32_t svc, uint32_t backend)
+{
+	static uint32_t table[SCTPLB_MAGLEV_SIZE];
+	int i;
+
+	for (i = 0; i < SCTPLB_MAGLEV_SIZE; i++)
+		table[i] = backend;
+	return fx_table(fx, svc, table);
+}
+
+int fx_table_remove(struct fx *fx, uint32_t svc)
+{
+	return bpf_map_delete_elem(fx->maglev, &svc) && errno != ENOENT ? -1 : 0;
+}
+
+int fx_policy(struct fx *fx, uint32_t policy)
+{
+	struct sctplb_config cfg = { .abi_version = SCTPLB_ABI_VERSION,
+				     .unknown_policy = policy };
+	__u32 zero = 0;
+
+	return bpf_map_update_elem(fx->settings, &zero, &cfg, BPF_ANY) ? -1 : 0;
+}
+
+int fx_run(struct fx *fx, const uint8_t *in, size_t len, uint8_t *out,
+	   size_t *out_len, uint32_t *verdict)
+{
+	struct xdp_md md = { .data_end = len, .ingress_ifindex = fx->if_in };
+	LIBBPF_OPTS(bpf_test_run_opts, o,
+		.data_in = in, .data_size_in = len,
+		.data_out = out, .data_size_out = PKT_MAX,
+		.ctx_in = &md, .ctx_size_in = sizeof(md),
+		.repeat = 1);
+	int err = bpf_prog_test_run_opts(fx->prog, &o);
+
+	if (err)
+		return -errno;
+	*out_len = o.data_size_out;
+	*verdict = o.retval;
+	return 0;
+}
+
+void fx_stats(struct fx *fx, uint64_t out[SCTPLB_STAT_MAX])
+{
+	uint64_t v[fx->ncpus];
+	__u32 k;
+	int c;
+
+	for (k = 0; k < SCTPLB_STAT_MAX; k++) {
+		out[k] = 0;
+		if (bpf_map_lookup_elem(fx->stats, &k, v))
+			continue;
+		for (c = 0; c < fx->ncpus; c++)
+			out[k] += v[c];
+	}
+}
+
+bool fx_path_stats(struct fx *fx, const struct sctplb_path_key *k,
+		   struct sctplb_path_counters *sum)
+{
+	struct sctplb_path_counters v[fx->ncpus];
+	int c;
+
+	memset(sum, 0, sizeof(*sum));
+	if (bpf_map_lookup_elem(fx->path_stats, k, v))
+		return false;
+	for (c = 0; c < fx->ncpus; c++) {
+		sum->packets += v[c].packets;
+		sum->bytes += v[c].bytes;
+		sum->data_chunks += v[c].data_chunks;
+		sum->heartbeats += v[c].heartbeats;
+		if (v[c].last_seen_ns > sum->last_seen_ns)
+			sum->last_seen_ns = v[c].last_seen_ns;
+	}
+	return true;
+}
+
+void fx_decision_clear(struct fx *fx)
+{
+	struct sctplb_decision d;
+	__u32 zero = 0;
+
+	memset(&d, 0xff, sizeof(d));
+	d.verdict = FX_NO_DECISION;
+	bpf_map_update_elem(fx->trace, &zero, &d, BPF_ANY);
+}
+
+void fx_decision(struct fx *fx, struct sctplb_decision *d)
+{
+	__u32 zero = 0;
+
+	memset(d, 0, sizeof(*d));
+	bpf_map_lookup_elem(fx->trace, &zero, d);
+}
+
+long fx_count(int fd)
+{
+	uint8_t key[64], next[64];
+	long n = 0;
+	void *prev = NULL;
+
+	while (!bpf_map_get_next_key(fd, prev, next)) {
+		memcpy(key, next, sizeof(key));
+		prev = key;
+		n++;
+	}
+	return n;
+}
+
+void fx_clear(int fd)
+{
+	uint8_t key[64];
+
+	while (!bpf_map_get_next_key(fd, NULL, key))
+		if (bpf_map_delete_elem(fd, key))
+			break;
+}
+
+struct sctplb_client_key fx_client_key(uint32_t svc, uint16_t cport, const char *addr)
+{
+	struct sctplb_addr a = pkt_addr(addr);
+	struct sctplb_client_key k;
+
+	memset(&k, 0, sizeof(k));
+	k.service_id = svc;
+	k.cport = cport;
+	k.family = a.family;
+	memcpy(k.caddr, a.addr, sizeof(k.caddr));
+	return k;
+}
+
+struct sctplb_assoc_key fx_assoc_key(uint32_t svc, uint32_t vtag, uint16_t cport,
+				     uint16_t sport)
+{
+	struct sctplb_assoc_key k;
+
+	memset(&k, 0, sizeof(k));
+	k.service_id = svc;
+	k.vtag = vtag;
+	k.cport = cport;
+	k.sport = sport;
+	return k;
+}
+
+struct sctplb_path_key fx_path_key(uint32_t svc, uint32_t backend, uint8_t path,
+				   const struct sctplb_addr *client)
+{
+	struct sctplb_path_key k;
+
+	memset(&k, 0, sizeof(k));
+	k.service_id = svc;
+	k.backend_id = backend;
+	k.path = path;
+	k.family = client->family;
+	k.dir = SCTPLB_DIR_TO_BACKEND;
+	memcpy(k.caddr, client->addr, sizeof(k.caddr));
+	return k;
+}
+
+const char *fx_stat_name(int stat)
+{
+#define NAME(name, str, help) str,
+	static const char *const names[] = { SCTPLB_STATS(NAME) };
+#undef NAME
+	return stat >= 0 && stat < SCTPLB_STAT_MAX ? names[stat] : "?";
+}
+
+const char *fx_verdict_name(uint32_t v)
+{
+	static const char *const names[] = { "XDP_ABORTED", "XDP_DROP", "XDP_PASS",
+					     "XDP_TX", "XDP_REDIRECT" };
+
+	if (v == FX_NO_DECISION)
+		return "(none)";
+	return v < 5 ? names[v] : "?";
+}
+
+uint64_t fx_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec;
+}

@@ -1,0 +1,107 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * fixture.h: a private network and a loaded sctplb for the datapath tests.
+ *
+ * fx_netns_setup() moves the test process into a network namespace of its
+ * own (unshare(CLONE_NEWNET): it vanishes with the process, pass or fail, and
+ * nothing is pinned), with two veth pairs, addresses in documentation ranges,
+ * routes and PERMANENT neighbour entries with fixed MACs, so that
+ * bpf_fib_lookup gives the same MACs and interfaces on every run:
+ *
+ *   FX_IF_IN  (ingress, ifindex fx->if_in)   192.0.2.1/25     2001:db8::1/64
+ *       neighbours 192.0.2.11-19, 2001:db8::11-19 (MAC 02:00:00:00:0b|6b:NN,
+ *       NN = the last byte of the address)
+ *       on-link without neighbour: 192.0.2.99, 2001:db8::99
+ *   FX_IF_OUT (egress)                        198.51.100.1/24  2001:db8:1::1/64
+ *       neighbours 198.51.100.11-19, 2001:db8:1::11-19 (02:00:00:00:0c|6c:NN)
+ *       gateway 198.51.100.254 (02:00:00:00:0c:fe) for 192.0.2.128/25,
+ *       gateway 2001:db8:1::fe (02:00:00:00:6c:fe) for 2001:db8:2::/64
+ *   no route: 203.0.113.0/24 (VIPs and clients live there), 2001:db8:f::/48;
+ *   an unreachable route: 2001:db8:e::/48.
+ *
+ * fx_load() loads the skeleton with sctplb_trace = 1, fresh maps each time.
+ */
+#ifndef SCTPLB_TEST_FIXTURE_H
+#define SCTPLB_TEST_FIXTURE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "sctplb.h"
+#include "pkt.h"
+
+#define FX_IF_IN  "slb-in"
+#define FX_IF_OUT "slb-out"
+
+struct sctplb;
+
+struct fx {
+	struct sctplb *skel;
+	int prog;                  /* sctplb_xdp */
+	int if_in, if_out;
+	uint8_t mac_in[6], mac_out[6];
+	int ncpus;
+	int services, backends, maglev, handshakes, client_index, assocs,
+	    assoc_ctags, path_stats, settings, stats, trace;
+};
+
+/* The next hop the fixture gives an address: what a forwarded packet gets. */
+struct fx_nexthop {
+	const char *addr;
+	uint8_t mac[6];
+	bool out;                  /* egress FX_IF_OUT (else FX_IF_IN: XDP_TX) */
+};
+
+/* Once per process.  Returns 0, or -1 with a message (nothing left behind). */
+int fx_netns_setup(struct fx *fx);
+/* The next hop of a backend address (MAC last byte = the address's last
+ * byte); false if the fixture gives it no neighbour. */
+bool fx_nexthop(const char *addr, struct fx_nexthop *nh);
+
+/* Loads sctplb (trace on) into fx: 0 or -1.  fx_unload frees it all. */
+int fx_load(struct fx *fx);
+void fx_unload(struct fx *fx);
+
+/* Configuration.  Ports in host order.  vips[i] is path i.  encap_port 0:
+ * no UDP encapsulation.  addrs[p] NULL: no address on path p. */
+int fx_service(struct fx *fx, uint32_t id, uint16_t port, const char *const *vips,
+	       int nvips, uint16_t encap_port);
+int fx_backend(struct fx *fx, uint32_t id, uint32_t svc, uint32_t flags,
+	       const char *const addrs[SCTPLB_MAX_PATHS]);
+int fx_backend_flags(struct fx *fx, uint32_t id, uint32_t flags);
+/* Installs a Maglev table with maglev_install (every slot = backend, or the
+ * given table); fx_table_remove empties the service's slot. */
+int fx_table_all(struct fx *fx, uint32_t svc, uint32_t backend);
+int fx_table(struct fx *fx, uint32_t svc, const uint32_t *table);
+int fx_table_remove(struct fx *fx, uint32_t svc);
+int fx_policy(struct fx *fx, uint32_t policy);
+
+/* One run of sctplb_xdp, repeat=1, ingress FX_IF_IN.  out gets PKT_MAX
+ * bytes at most; returns 0 or a negative errno. */
+int fx_run(struct fx *fx, const uint8_t *in, size_t len, uint8_t *out,
+	   size_t *out_len, uint32_t *verdict);
+
+/* Reads: counters summed over CPUs; path_stats summed over CPUs (false if
+ * absent); the trace (fx_decision_clear writes a sentinel before a run). */
+void fx_stats(struct fx *fx, uint64_t out[SCTPLB_STAT_MAX]);
+bool fx_path_stats(struct fx *fx, const struct sctplb_path_key *k,
+		   struct sctplb_path_counters *sum);
+#define FX_NO_DECISION 0xdeadbeefu
+void fx_decision_clear(struct fx *fx);
+void fx_decision(struct fx *fx, struct sctplb_decision *d);
+/* Number of entries of a hash map. */
+long fx_count(int map_fd);
+/* Deletes every entry of a hash map. */
+void fx_clear(int map_fd);
+
+/* Keys.  Ports in network order as in the packet. */
+struct sctplb_client_key fx_client_key(uint32_t svc, uint16_t cport, const char *addr);
+struct sctplb_assoc_key fx_assoc_key(uint32_t svc, uint32_t vtag, uint16_t cport,
+				     uint16_t sport);
+struct sctplb_path_key fx_path_key(uint32_t svc, uint32_t backend, uint8_t path,
+				   const struct sctplb_addr *client);
+
+const char *fx_stat_name(int stat);
+const char *fx_verdict_name(uint32_t verdict);
+uint64_t fx_now(void);         /* CLOCK_MONOTONIC ns, as bpf_ktime_get_ns */
+
+#endif
