@@ -15,6 +15,7 @@ PIN2=/sys/fs/bpf/sctplb-test-$$-b
 PINR=/sys/fs/bpf/sctplb-test-$$-r
 TMP=$(mktemp -d /tmp/sctplb-test-$$.XXXX)
 failed=0
+out= out2=
 
 cleanup() {
 	for ifc in va vb vc vd ve; do
