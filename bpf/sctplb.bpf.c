@@ -15,20 +15,20 @@
 #include "lib/parse.h"
 #include "lib/lb.h"
 #include "lib/fwd.h"
+#include "lib/ret.h"
 
 const volatile __u32 sctplb_trace = 0;
 
-/* Parse and walk the chunks: the same for every hook. */
-static __always_inline int parse_packet(const struct buf *b, struct pkt *p)
+/* Parse and walk the chunks: the same for every hook and direction. */
+static __always_inline int parse_packet(const struct buf *b, struct pkt *p, bool reply)
 {
 	__u32 off = 0;
 	int act;
 
-	stat_inc(SCTPLB_STAT_RX);
 	act = parse_l3(b, p, &off);
 	if (act != ACT_CONTINUE)
 		return act;
-	act = parse_l4(b, p, off);
+	act = parse_l4(b, p, off, reply);
 	if (act != ACT_CONTINUE)
 		return act;
 	return walk_chunks(b, p);
@@ -105,21 +105,17 @@ __noinline int sctplb_xdp_lb(struct xdp_md *ctx, struct pkt *p)
 		count_forward(p, &lb);
 		if (fib.ifindex == ctx->ingress_ifindex) {
 			p->reason = SCTPLB_STAT_FWD_TX;
-			stat_inc(p->reason);
 			return XDP_TX;
 		}
 		p->reason = SCTPLB_STAT_FWD_REDIRECT;
-		stat_inc(p->reason);
 		return bpf_redirect(fib.ifindex, 0);
 	}
 	if (rc == BPF_FIB_LKUP_RET_NO_NEIGH) {
 		p->reason = SCTPLB_STAT_FIB_NO_NEIGH;
-		stat_inc(p->reason);
 		xdp_leave_meta(ctx, p);
 		return XDP_PASS;
 	}
 	p->reason = rc < 0 ? SCTPLB_STAT_NO_BACKEND_PATH : SCTPLB_STAT_FIB_UNREACHABLE;
-	stat_inc(p->reason);
 	return XDP_DROP;
 }
 
@@ -133,26 +129,152 @@ int sctplb_xdp(struct xdp_md *ctx)
 	struct pkt p = {};
 	int act, verdict;
 
-	act = parse_packet(&b, &p);
+	stat_inc(SCTPLB_STAT_RX);
+	act = parse_packet(&b, &p, false);
 	if (act == ACT_CONTINUE) {
 		verdict = sctplb_xdp_lb(ctx, &p);
 	} else {
 		p.reason = ACT_REASON(act);
 		verdict = ACT_KIND(act) == ACT_DROP ? XDP_DROP : XDP_PASS;
 	}
+	stat_inc(p.reason);
 	trace_decision(&p, verdict, p.reason);
 	return verdict;
+}
+
+/*
+ * tc: choose (unless XDP already chose: from_xdp) and forward.  Where XDP
+ * found no neighbour entry, bpf_redirect_neigh() resolves it.  Global:
+ * verified once.
+ */
+__noinline int sctplb_tc_lb(struct __sk_buff *skb, struct pkt *p, __u32 from_xdp)
+{
+	struct buf b = {
+		.data = (void *)(long)skb->data,
+		.data_end = (void *)(long)skb->data_end,
+	};
+	struct bpf_redir_neigh nh = {};
+	struct bpf_fib_lookup fib;
+	struct lb lb = {};
+	int act, rc;
+
+	if (!p)
+		return TC_ACT_SHOT;
+	lb.service_id = p->service_id;
+	lb.now = bpf_ktime_get_ns();
+	if (from_xdp) {
+		if (!use_backend(&lb, p->backend_id, false)) {
+			p->reason = SCTPLB_STAT_NO_BACKEND;
+			return TC_ACT_SHOT;
+		}
+	} else {
+		act = choose_backend(&b, p, &lb);
+		p->backend_id = lb.backend_id;
+		if (act != ACT_CONTINUE) {
+			p->reason = ACT_REASON(act);
+			return ACT_KIND(act) == ACT_DROP ? TC_ACT_SHOT : TC_ACT_OK;
+		}
+	}
+
+	rc = fib_backend(skb, lb.be, p->path, skb->ingress_ifindex, p->l3_len, &fib);
+	if (rc == BPF_FIB_LKUP_RET_SUCCESS) {
+		rewrite_macs(&b, &fib);
+		count_forward(p, &lb);
+		p->reason = SCTPLB_STAT_FWD_REDIRECT;
+		return bpf_redirect(fib.ifindex, 0);
+	}
+	if (rc == BPF_FIB_LKUP_RET_NO_NEIGH) {
+		/* fib has the egress and the next hop (the gateway, or the backend) */
+		nh.nh_family = fib.family;
+		if (fib.family == AF_INET)
+			nh.ipv4_nh = fib.ipv4_dst;
+		else
+			__builtin_memcpy(nh.ipv6_nh, fib.ipv6_dst, 16);
+		count_forward(p, &lb);
+		p->reason = SCTPLB_STAT_FWD_REDIRECT;
+		return bpf_redirect_neigh(fib.ifindex, &nh, sizeof(nh), 0);
+	}
+	p->reason = rc < 0 ? SCTPLB_STAT_NO_BACKEND_PATH : SCTPLB_STAT_FIB_UNREACHABLE;
+	return TC_ACT_SHOT;
+}
+
+/* The decision XDP left in the metadata when it had no neighbour entry. */
+static __always_inline bool from_xdp_meta(struct __sk_buff *skb, struct pkt *p)
+{
+	void *data = (void *)(long)skb->data;
+	struct sctplb_meta *m = (void *)(long)skb->data_meta;
+
+	if ((void *)(m + 1) > data || m->magic != SCTPLB_META_MAGIC)
+		return false;
+	p->backend_id = m->backend_id;
+	return true;
+}
+
+/* Makes the whole packet readable with direct access (the chunk walk needs it). */
+static __always_inline void tc_buf(struct __sk_buff *skb, struct buf *b)
+{
+	/* len 0: pull all of it; a no-op for a linear, unshared skb */
+	bpf_skb_pull_data(skb, 0);
+	/* Keep clang from reusing an address computed from skb before the
+	 * call: the verifier rejects a dereference of a modified ctx pointer. */
+	asm volatile("" : "+r"(skb));
+	b->data = (void *)(long)skb->data;
+	b->data_end = (void *)(long)skb->data_end;
 }
 
 SEC("tc")
 int sctplb_tc_ingress(struct __sk_buff *skb)
 {
+	struct pkt p = {};
+	__u32 from_xdp;
+	struct buf b;
+	int act, verdict;
+
+	from_xdp = from_xdp_meta(skb, &p);
+	tc_buf(skb, &b);
+	if (!from_xdp)
+		stat_inc(SCTPLB_STAT_RX);
+	act = parse_packet(&b, &p, false);
+	if (act == ACT_CONTINUE) {
+		verdict = sctplb_tc_lb(skb, &p, from_xdp);
+	} else {
+		p.reason = ACT_REASON(act);
+		verdict = ACT_KIND(act) == ACT_DROP ? TC_ACT_SHOT : TC_ACT_OK;
+	}
+	if (!from_xdp || act == ACT_CONTINUE)
+		stat_inc(p.reason);
+	trace_decision(&p, verdict, p.reason);
+	return verdict;
+}
+
+/* Learns, ends and counts what the backends send; global: verified once. */
+__noinline int sctplb_tc_ret(struct __sk_buff *skb, struct pkt *p)
+{
+	struct buf b = {
+		.data = (void *)(long)skb->data,
+		.data_end = (void *)(long)skb->data_end,
+	};
+
+	if (!p)
+		return TC_ACT_OK;
+	watch_return(&b, p);
 	return TC_ACT_OK;
 }
 
 SEC("tc")
 int sctplb_tc_return(struct __sk_buff *skb)
 {
+	struct pkt p = {};
+	struct buf b;
+	int act;
+
+	tc_buf(skb, &b);
+	act = parse_packet(&b, &p, true);
+	if (act == ACT_CONTINUE)
+		sctplb_tc_ret(skb, &p);
+	else
+		p.reason = ACT_REASON(act);
+	trace_decision(&p, TC_ACT_OK, p.reason);
 	return TC_ACT_OK;
 }
 

@@ -58,15 +58,18 @@ static __always_inline void stat_inc(__u32 idx)
 	stat_add(idx, 1);
 }
 
-static __always_inline int stat_drop(__u32 idx)
+/*
+ * A final action and its reason.  Not counted here: each program counts the
+ * one final reason of every packet, so that RX equals the sum of the final
+ * reasons, and so that the return-path program can parse without counting.
+ */
+static __always_inline int act_drop(__u32 idx)
 {
-	stat_inc(idx);
 	return ACT_MAKE(ACT_DROP, idx);
 }
 
-static __always_inline int stat_pass(__u32 idx)
+static __always_inline int act_pass(__u32 idx)
 {
-	stat_inc(idx);
 	return ACT_MAKE(ACT_PASS, idx);
 }
 

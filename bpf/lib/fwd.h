@@ -89,7 +89,7 @@ static __always_inline void count_path(const struct pkt *p, __u32 service_id, __
 /* A packet forwarded toward its backend: global, per-path and per-association counters. */
 static __always_inline void count_forward(const struct pkt *p, const struct lb *lb)
 {
-	__u8 path = p->path;
+	__u8 path = p->path & (SCTPLB_MAX_PATHS - 1); /* bound for the verifier */
 
 	stat_inc(SCTPLB_STAT_FWD);
 	if (p->data_chunks)

@@ -161,7 +161,7 @@ static __always_inline int choose_init(const struct buf *b, const struct pkt *p,
 
 	tagp = pkt_ptr(b, p->init_off + 4, 4);
 	if (!tagp)
-		return stat_drop(SCTPLB_STAT_DROP_INIT_SHORT);
+		return act_drop(SCTPLB_STAT_DROP_INIT_SHORT);
 	ctag = bpf_ntohl(*tagp);
 	stat_inc(SCTPLB_STAT_INIT);
 	client_key(&k, p, p->service_id);
@@ -179,7 +179,7 @@ static __always_inline int choose_init(const struct buf *b, const struct pkt *p,
 	}
 	if (!use_backend(lb, maglev_lookup(p->service_id, sctplb_init_hash(ctag, p->sport, p->dport)),
 			 true))
-		return stat_drop(SCTPLB_STAT_NO_BACKEND);
+		return act_drop(SCTPLB_STAT_NO_BACKEND);
 found:
 	hs.backend_id = lb->backend_id;
 	hs.ctag = ctag;
@@ -196,7 +196,7 @@ static __always_inline int established(const struct pkt *p, struct lb *lb, struc
 	stat_inc(SCTPLB_STAT_ESTABLISHED);
 	lb->assoc = a;
 	if (!use_backend(lb, a->backend_id, false))
-		return stat_drop(SCTPLB_STAT_NO_BACKEND);
+		return act_drop(SCTPLB_STAT_NO_BACKEND);
 	if (p->ends && a->state != SCTPLB_ASSOC_CLOSING) {
 		a->state = SCTPLB_ASSOC_CLOSING;
 		a->closing_ns = lb->now;
@@ -216,20 +216,69 @@ static __always_inline int unknown_vtag(const struct pkt *p, struct lb *lb)
 	if (cfg)
 		policy = cfg->unknown_policy;
 	if (policy == SCTPLB_UNKNOWN_PASS)
-		return stat_pass(SCTPLB_STAT_UNKNOWN_VTAG_PASS);
+		return act_pass(SCTPLB_STAT_UNKNOWN_VTAG_PASS);
 	if (policy != SCTPLB_UNKNOWN_HASH)
-		return stat_drop(SCTPLB_STAT_UNKNOWN_VTAG_DROP);
+		return act_drop(SCTPLB_STAT_UNKNOWN_VTAG_DROP);
 	if (!use_backend(lb, maglev_lookup(p->service_id, sctplb_init_hash(p->vtag, p->sport, p->dport)),
 			 true))
-		return stat_drop(SCTPLB_STAT_NO_BACKEND);
+		return act_drop(SCTPLB_STAT_NO_BACKEND);
 	stat_inc(SCTPLB_STAT_UNKNOWN_VTAG_HASH);
 	return ACT_CONTINUE;
 }
 
 /*
+ * A new association (service, Ts, ports) -> backend, indexed by Tc and by the
+ * client transport address.  Never replaces one: ASSOC_COLLISION if another
+ * backend holds the key, ASSOC_TABLE_FULL if the table is full.  Returns the
+ * association, or NULL.
+ */
+static __always_inline struct sctplb_assoc *assoc_create(const struct sctplb_assoc_key *ak,
+							 const struct sctplb_client_key *k,
+							 __u32 backend_id, __u32 ctag,
+							 __u32 flags, __u64 now)
+{
+	struct sctplb_ctag_value cv = { .stag = ak->vtag };
+	struct sctplb_client ce = { .backend_id = backend_id, .stag = ak->vtag };
+	struct sctplb_assoc_key ck = *ak;
+	struct sctplb_assoc *a;
+	__u32 zero = 0;
+	int err;
+
+	a = bpf_map_lookup_elem(&assoc_scratch, &zero);
+	if (!a)
+		return NULL;
+	__builtin_memset(a, 0, sizeof(*a));
+	a->backend_id = backend_id;
+	a->ctag = ctag;
+	a->state = SCTPLB_ASSOC_ESTABLISHED;
+	a->flags = flags;
+	a->created_ns = now;
+	a->last_seen_ns = now;
+	err = bpf_map_update_elem(&assocs, ak, a, BPF_NOEXIST);
+	if (err == -EEXIST) {
+		/* Another CPU was first, or another backend's association holds the key. */
+		a = bpf_map_lookup_elem(&assocs, ak);
+		if (a && a->backend_id != backend_id) {
+			stat_inc(SCTPLB_STAT_ASSOC_COLLISION);
+			return NULL;
+		}
+		return a;
+	}
+	if (err) {
+		stat_inc(SCTPLB_STAT_ASSOC_TABLE_FULL);
+		return NULL;
+	}
+	stat_inc(SCTPLB_STAT_ASSOC_CREATED);
+	ck.vtag = ctag;
+	bpf_map_update_elem(&assoc_ctags, &ck, &cv, BPF_ANY);
+	bpf_map_update_elem(&client_index, k, &ce, BPF_ANY);
+	return bpf_map_lookup_elem(&assocs, ak);
+}
+
+/*
  * COOKIE-ECHO: the first packet with Ts.  The handshake of its source
- * transport address names the backend; the association is inserted, never
- * replacing one, and indexed by Tc and by the client transport address.
+ * transport address names the backend; the packet goes there even when the
+ * association cannot be stored.
  */
 static __always_inline int choose_cookie(const struct pkt *p, struct lb *lb,
 					 struct sctplb_assoc_key *ak)
@@ -237,13 +286,11 @@ static __always_inline int choose_cookie(const struct pkt *p, struct lb *lb,
 	struct sctplb_client_key k;
 	struct sctplb_handshake *hs;
 	struct sctplb_assoc *a;
-	__u32 zero = 0;
-	int err;
 
 	stat_inc(SCTPLB_STAT_COOKIE_ECHO);
 	a = bpf_map_lookup_elem(&assocs, ak);
 	if (a)
-		return established(p, lb, a); /* a retransmitted COOKIE-ECHO */
+		return established(p, lb, a); /* a retransmission, or learnt from the INIT-ACK */
 	client_key(&k, p, p->service_id);
 	hs = bpf_map_lookup_elem(&handshakes, &k);
 	if (!hs) {
@@ -251,42 +298,8 @@ static __always_inline int choose_cookie(const struct pkt *p, struct lb *lb,
 		return unknown_vtag(p, lb);
 	}
 	if (!use_backend(lb, hs->backend_id, false))
-		return stat_drop(SCTPLB_STAT_NO_BACKEND);
-
-	a = bpf_map_lookup_elem(&assoc_scratch, &zero);
-	if (!a)
-		return ACT_CONTINUE;
-	__builtin_memset(a, 0, sizeof(*a));
-	a->backend_id = lb->backend_id;
-	a->ctag = hs->ctag;
-	a->state = SCTPLB_ASSOC_ESTABLISHED;
-	a->created_ns = lb->now;
-	a->last_seen_ns = lb->now;
-	err = bpf_map_update_elem(&assocs, ak, a, BPF_NOEXIST);
-	if (err == -EEXIST) {
-		/* Another CPU or another backend's association holds the key. */
-		lb->assoc = bpf_map_lookup_elem(&assocs, ak);
-		if (lb->assoc && lb->assoc->backend_id != lb->backend_id) {
-			stat_inc(SCTPLB_STAT_ASSOC_COLLISION);
-			lb->assoc = NULL;
-		}
-		return ACT_CONTINUE;
-	}
-	if (err) {
-		stat_inc(SCTPLB_STAT_ASSOC_TABLE_FULL);
-		return ACT_CONTINUE;
-	}
-	stat_inc(SCTPLB_STAT_ASSOC_CREATED);
-	{
-		struct sctplb_assoc_key ck = *ak;
-		struct sctplb_ctag_value cv = { .stag = ak->vtag };
-		struct sctplb_client ce = { .backend_id = lb->backend_id, .stag = ak->vtag };
-
-		ck.vtag = a->ctag;
-		bpf_map_update_elem(&assoc_ctags, &ck, &cv, BPF_ANY);
-		bpf_map_update_elem(&client_index, &k, &ce, BPF_ANY);
-	}
-	lb->assoc = bpf_map_lookup_elem(&assocs, ak);
+		return act_drop(SCTPLB_STAT_NO_BACKEND);
+	lb->assoc = assoc_create(ak, &k, lb->backend_id, hs->ctag, 0, lb->now);
 	return ACT_CONTINUE;
 }
 

@@ -30,7 +30,6 @@ struct pkt {
 	__u32 daddr[4];
 	__u16 sport;            /* SCTP ports, network byte order */
 	__u16 dport;
-	__u16 outer_dport;      /* UDP destination port when encapsulated, else = dport */
 	__u8 family;            /* SCTPLB_AF_INET / SCTPLB_AF_INET6 */
 	__u8 proto;             /* 132, or 17 when encapsulated */
 	__u32 vtag;             /* host byte order */
@@ -70,18 +69,18 @@ static __always_inline int parse_ipv4(const struct buf *b, struct pkt *p, __u32 
 	__u32 hlen, tot;
 
 	if (!ip)
-		return stat_drop(SCTPLB_STAT_DROP_TRUNCATED);
+		return act_drop(SCTPLB_STAT_DROP_TRUNCATED);
 	hlen = ip->ihl * 4;
 	tot = bpf_ntohs(ip->tot_len);
 	if (hlen < sizeof(*ip) || tot < hlen)
-		return stat_drop(SCTPLB_STAT_DROP_BAD_IP);
+		return act_drop(SCTPLB_STAT_DROP_BAD_IP);
 	if (*off + tot > (__u32)(b->data_end - b->data))
-		return stat_drop(SCTPLB_STAT_DROP_TRUNCATED);
+		return act_drop(SCTPLB_STAT_DROP_TRUNCATED);
 	/* MF set or a non-zero offset: only the first fragment has the SCTP
 	 * header; fragments are handed to the kernel (a later issue follows
 	 * them to the backend). */
 	if (ip->frag_off & bpf_htons(0x3fff))
-		return stat_pass(SCTPLB_STAT_PASS_FRAGMENT);
+		return act_pass(SCTPLB_STAT_PASS_FRAGMENT);
 	p->family = SCTPLB_AF_INET;
 	p->proto = ip->protocol;
 	p->saddr[0] = ip->saddr;
@@ -100,10 +99,10 @@ static __always_inline int parse_ipv6(const struct buf *b, struct pkt *p, __u32 
 	int i;
 
 	if (!ip6)
-		return stat_drop(SCTPLB_STAT_DROP_TRUNCATED);
+		return act_drop(SCTPLB_STAT_DROP_TRUNCATED);
 	plen = bpf_ntohs(ip6->payload_len);
 	if (*off + sizeof(*ip6) + plen > (__u32)(b->data_end - b->data))
-		return stat_drop(SCTPLB_STAT_DROP_TRUNCATED);
+		return act_drop(SCTPLB_STAT_DROP_TRUNCATED);
 	p->family = SCTPLB_AF_INET6;
 	__builtin_memcpy(p->saddr, &ip6->saddr, 16);
 	__builtin_memcpy(p->daddr, &ip6->daddr, 16);
@@ -121,27 +120,27 @@ static __always_inline int parse_ipv6(const struct buf *b, struct pkt *p, __u32 
 		case IPPROTO_DSTOPTS:
 			eh = pkt_ptr(b, *off, sizeof(*eh));
 			if (!eh)
-				return stat_drop(SCTPLB_STAT_DROP_TRUNCATED);
+				return act_drop(SCTPLB_STAT_DROP_TRUNCATED);
 			next = eh->nexthdr;
 			*off += (eh->hdrlen + 1) * 8;
 			break;
 		case IPPROTO_AH:
 			eh = pkt_ptr(b, *off, sizeof(*eh));
 			if (!eh)
-				return stat_drop(SCTPLB_STAT_DROP_TRUNCATED);
+				return act_drop(SCTPLB_STAT_DROP_TRUNCATED);
 			next = eh->nexthdr;
 			*off += (eh->hdrlen + 2) * 4; /* RFC 4302: 32-bit words, minus 2 */
 			break;
 		case IPPROTO_FRAGMENT:
-			return stat_pass(SCTPLB_STAT_PASS_FRAGMENT);
+			return act_pass(SCTPLB_STAT_PASS_FRAGMENT);
 		default:
 			p->proto = next;
 			if (*off > p->sctp_end)
-				return stat_drop(SCTPLB_STAT_DROP_TRUNCATED);
+				return act_drop(SCTPLB_STAT_DROP_TRUNCATED);
 			return ACT_CONTINUE;
 		}
 	}
-	return stat_drop(SCTPLB_STAT_DROP_IPV6_EXT);
+	return act_drop(SCTPLB_STAT_DROP_IPV6_EXT);
 }
 
 /* Ethernet and IP: sets the addresses, the protocol and *off to the L4 header. */
@@ -151,14 +150,14 @@ static __always_inline int parse_l3(const struct buf *b, struct pkt *p, __u32 *o
 	__u16 proto;
 
 	if (!eth)
-		return stat_pass(SCTPLB_STAT_PASS_NOT_IP);
+		return act_pass(SCTPLB_STAT_PASS_NOT_IP);
 	proto = eth->h_proto;
 	*off = sizeof(*eth);
 	if (proto == bpf_htons(ETH_P_8021Q) || proto == bpf_htons(ETH_P_8021AD)) {
 		struct vlan_hdr *vh = pkt_ptr(b, *off, sizeof(*vh));
 
 		if (!vh)
-			return stat_drop(SCTPLB_STAT_DROP_TRUNCATED);
+			return act_drop(SCTPLB_STAT_DROP_TRUNCATED);
 		proto = vh->h_vlan_encapsulated_proto;
 		*off += sizeof(*vh);
 	}
@@ -166,14 +165,17 @@ static __always_inline int parse_l3(const struct buf *b, struct pkt *p, __u32 *o
 		return parse_ipv4(b, p, off);
 	if (proto == bpf_htons(ETH_P_IPV6))
 		return parse_ipv6(b, p, off);
-	return stat_pass(SCTPLB_STAT_PASS_NOT_IP);
+	return act_pass(SCTPLB_STAT_PASS_NOT_IP);
 }
 
 /*
- * SCTP, or SCTP over UDP: finds the service of (daddr, dport, proto) and the
- * SCTP common header.  A packet for no service passes untouched.
+ * SCTP, or SCTP over UDP: finds the service and the SCTP common header.  A
+ * packet for no service passes untouched.  Toward the backends the service is
+ * (destination address, destination port); on the return path (reply) it is
+ * (source address, source port), and the addresses and ports are swapped so
+ * that saddr/sport are always the client's and daddr/dport the service's.
  */
-static __always_inline int parse_l4(const struct buf *b, struct pkt *p, __u32 off)
+static __always_inline int parse_l4(const struct buf *b, struct pkt *p, __u32 off, bool reply)
 {
 	struct sctplb_vip_key vk = {};
 	struct sctplb_service *s;
@@ -184,41 +186,47 @@ static __always_inline int parse_l4(const struct buf *b, struct pkt *p, __u32 of
 		__u32 ulen;
 
 		if (!uh)
-			return stat_drop(SCTPLB_STAT_DROP_TRUNCATED);
-		vk.port = uh->dest;
-		p->outer_dport = uh->dest;
+			return act_drop(SCTPLB_STAT_DROP_TRUNCATED);
+		vk.port = reply ? uh->source : uh->dest;
 		ulen = bpf_ntohs(uh->len);
 		if (ulen < sizeof(*uh) || off + ulen > p->sctp_end)
-			return stat_drop(SCTPLB_STAT_DROP_TRUNCATED);
+			return act_drop(SCTPLB_STAT_DROP_TRUNCATED);
 		p->sctp_end = off + ulen;
 		off += sizeof(*uh);
 	} else if (p->proto == IPPROTO_SCTP) {
 		sh = pkt_ptr(b, off, sizeof(*sh));
 		if (!sh)
-			return stat_drop(SCTPLB_STAT_DROP_TRUNCATED);
-		vk.port = sh->dest;
-		p->outer_dport = sh->dest;
+			return act_drop(SCTPLB_STAT_DROP_TRUNCATED);
+		vk.port = reply ? sh->source : sh->dest;
 	} else {
-		return stat_pass(SCTPLB_STAT_PASS_NOT_SCTP);
+		return act_pass(SCTPLB_STAT_PASS_NOT_SCTP);
 	}
 
-	__builtin_memcpy(vk.addr, p->daddr, 16);
+	__builtin_memcpy(vk.addr, reply ? p->saddr : p->daddr, 16);
 	vk.proto = p->proto;
 	vk.family = p->family;
 	s = bpf_map_lookup_elem(&services, &vk);
 	if (!s)
-		return stat_pass(SCTPLB_STAT_PASS_NOT_SERVICE);
+		return act_pass(SCTPLB_STAT_PASS_NOT_SERVICE);
 
 	sh = pkt_ptr(b, off, sizeof(*sh));
 	if (!sh || off + sizeof(*sh) > p->sctp_end)
-		return stat_drop(SCTPLB_STAT_DROP_TRUNCATED);
+		return act_drop(SCTPLB_STAT_DROP_TRUNCATED);
+	p->sport = reply ? sh->dest : sh->source;
+	p->dport = reply ? sh->source : sh->dest;
 	if (s->flags & SCTPLB_SVC_F_UDP_ENCAP) {
-		if (sh->dest != s->sctp_port)
-			return stat_pass(SCTPLB_STAT_PASS_NOT_SERVICE);
-		stat_inc(SCTPLB_STAT_UDP_ENCAP);
+		if (p->dport != s->sctp_port)
+			return act_pass(SCTPLB_STAT_PASS_NOT_SERVICE);
+		if (!reply)
+			stat_inc(SCTPLB_STAT_UDP_ENCAP);
 	}
-	p->sport = sh->source;
-	p->dport = sh->dest;
+	if (reply) {
+		__u32 a[4];
+
+		__builtin_memcpy(a, p->saddr, 16);
+		__builtin_memcpy(p->saddr, p->daddr, 16);
+		__builtin_memcpy(p->daddr, a, 16);
+	}
 	p->vtag = bpf_ntohl(sh->vtag);
 	p->sctp_off = off;
 	p->service_id = s->id;
@@ -304,12 +312,10 @@ static __always_inline int walk_chunks(const struct buf *b, struct pkt *p)
 	struct walk w = { .b = b, .p = p, .off = p->sctp_off + sizeof(struct sctphdr), .act = ACT_CONTINUE };
 
 	if (w.off >= p->sctp_end)
-		return stat_drop(SCTPLB_STAT_DROP_NO_CHUNK);
+		return act_drop(SCTPLB_STAT_DROP_NO_CHUNK);
 	bpf_loop(SCTPLB_MAX_CHUNKS, walk_one_chunk, &w, 0);
-	if (w.act != ACT_CONTINUE) {
-		stat_inc(ACT_REASON(w.act));
+	if (w.act != ACT_CONTINUE)
 		return w.act;
-	}
 	p->nchunks = w.n;
 	if (w.off < p->sctp_end)
 		stat_inc(SCTPLB_STAT_CHUNKS_OVER_BOUND);
@@ -317,13 +323,13 @@ static __always_inline int walk_chunks(const struct buf *b, struct pkt *p)
 	if (p->first_type == SCTP_CID_INIT) {
 		/* RFC 9260 8.5.1: INIT is alone in its packet, with vtag 0 */
 		if (p->nchunks != 1)
-			return stat_drop(SCTPLB_STAT_DROP_INIT_BUNDLED);
+			return act_drop(SCTPLB_STAT_DROP_INIT_BUNDLED);
 		if (p->vtag != 0)
-			return stat_drop(SCTPLB_STAT_DROP_INIT_VTAG);
+			return act_drop(SCTPLB_STAT_DROP_INIT_VTAG);
 		if (p->init_len < SCTP_INIT_FIXED_LEN)
-			return stat_drop(SCTPLB_STAT_DROP_INIT_SHORT);
+			return act_drop(SCTPLB_STAT_DROP_INIT_SHORT);
 	} else if (p->vtag == 0) {
-		return stat_drop(SCTPLB_STAT_DROP_ZERO_VTAG);
+		return act_drop(SCTPLB_STAT_DROP_ZERO_VTAG);
 	}
 	return ACT_CONTINUE;
 }

@@ -1,0 +1,90 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * The return path: what the backends send toward the clients, seen where the
+ * forwarder is their gateway.  parse_l4(reply) has put the client in
+ * saddr/sport, so the keys are the same as toward the backends.  The INIT-ACK
+ * gives Ts before the client's COOKIE-ECHO arrives; the backends' ABORT and
+ * SHUTDOWN-COMPLETE end associations.  Nothing here drops a packet.
+ */
+#ifndef SCTPLB_BPF_RET_H
+#define SCTPLB_BPF_RET_H
+
+#include "common.h"
+#include "parse.h"
+#include "lb.h"
+#include "fwd.h"
+
+/* INIT-ACK: header vtag Tc, Initiate Tag Ts (RFC 9260 3.3.3). */
+static __always_inline struct sctplb_assoc *learn_init_ack(const struct buf *b, struct pkt *p,
+							   __u64 now)
+{
+	struct sctplb_client_key k;
+	struct sctplb_assoc_key ak;
+	struct sctplb_handshake *hs;
+	__u32 *tagp;
+
+	if (p->init_len < SCTP_INIT_FIXED_LEN)
+		return NULL;
+	tagp = pkt_ptr(b, p->init_off + 4, 4);
+	if (!tagp)
+		return NULL;
+	client_key(&k, p, p->service_id);
+	hs = bpf_map_lookup_elem(&handshakes, &k);
+	if (!hs || hs->ctag != p->vtag)
+		return NULL;
+	p->backend_id = hs->backend_id;
+	stat_inc(SCTPLB_STAT_RET_INIT_ACK);
+	assoc_key(&ak, p, p->service_id, bpf_ntohl(*tagp));
+	return assoc_create(&ak, &k, hs->backend_id, p->vtag, SCTPLB_ASSOC_F_FROM_INIT_ACK, now);
+}
+
+/*
+ * Any other packet from a backend carries Tc, unless it is a T-bit ABORT or
+ * SHUTDOWN-COMPLETE, which carries the backend's own tag Ts.
+ */
+static __always_inline struct sctplb_assoc *find_return(const struct pkt *p)
+{
+	struct sctplb_assoc_key ak;
+	struct sctplb_ctag_value *cv;
+
+	assoc_key(&ak, p, p->service_id, p->vtag);
+	if (!p->tbit) {
+		cv = bpf_map_lookup_elem(&assoc_ctags, &ak);
+		if (!cv)
+			return NULL;
+		ak.vtag = cv->stag;
+	}
+	return bpf_map_lookup_elem(&assocs, &ak);
+}
+
+/* Learns, ends and counts; sets p->reason and p->backend_id for the trace. */
+static __always_inline void watch_return(const struct buf *b, struct pkt *p)
+{
+	__u64 now = bpf_ktime_get_ns();
+	struct sctplb_assoc *a;
+
+	if (p->first_type == SCTP_CID_INIT_ACK) {
+		a = learn_init_ack(b, p, now);
+		p->reason = SCTPLB_STAT_RET_INIT_ACK;
+	} else {
+		a = find_return(p);
+		p->reason = SCTPLB_STAT_RET_PKTS;
+	}
+	if (!a) {
+		if (!p->backend_id)
+			p->reason = SCTPLB_STAT_UNKNOWN_VTAG;
+		return;
+	}
+	p->backend_id = a->backend_id;
+	stat_inc(SCTPLB_STAT_RET_PKTS);
+	a->last_seen_ns = now;
+	if (p->ends && a->state != SCTPLB_ASSOC_CLOSING) {
+		a->state = SCTPLB_ASSOC_CLOSING;
+		a->closing_ns = now;
+		stat_inc(SCTPLB_STAT_CT_ENDED);
+		p->reason = SCTPLB_STAT_CT_ENDED;
+	}
+	count_path(p, p->service_id, a->backend_id, p->path, SCTPLB_DIR_TO_CLIENT, p->saddr, now);
+}
+
+#endif
