@@ -275,17 +275,24 @@ int fx_policy(struct fx *fx, uint32_t policy)
 int fx_run(struct fx *fx, const uint8_t *in, size_t len, uint8_t *out,
 	   size_t *out_len, uint32_t *verdict)
 {
-	struct xdp_md md = { .data_end = len, .ingress_ifindex = fx->if_in };
+	struct xdp_md md = { .data_end = len, .ingress_ifindex = fx->if_in }, md_out;
 	LIBBPF_OPTS(bpf_test_run_opts, o,
 		.data_in = in, .data_size_in = len,
 		.data_out = out, .data_size_out = PKT_MAX,
 		.ctx_in = &md, .ctx_size_in = sizeof(md),
+		.ctx_out = &md_out, .ctx_size_out = sizeof(md_out),
 		.repeat = 1);
 	int err = bpf_prog_test_run_opts(fx->prog, &o);
 
 	if (err)
 		return -errno;
-	*out_len = o.data_size_out;
+	/* data_out starts with the metadata the program left (xdp_md.data
+	 * bytes of it): not part of the frame. */
+	fx->meta_len = md_out.data;
+	if (fx->meta_len > o.data_size_out)
+		return -EINVAL;
+	memmove(out, out + fx->meta_len, o.data_size_out - fx->meta_len);
+	*out_len = o.data_size_out - fx->meta_len;
 	*verdict = o.retval;
 	return 0;
 }

@@ -40,6 +40,7 @@ struct fx {
 	int if_in, if_out;
 	uint8_t mac_in[6], mac_out[6];
 	int ncpus;
+	uint32_t meta_len;         /* XDP metadata left by the last fx_run */
 	int services, backends, maglev, handshakes, client_index, assocs,
 	    assoc_ctags, path_stats, settings, stats, trace;
 };
@@ -75,8 +76,9 @@ int fx_table(struct fx *fx, uint32_t svc, const uint32_t *table);
 int fx_table_remove(struct fx *fx, uint32_t svc);
 int fx_policy(struct fx *fx, uint32_t policy);
 
-/* One run of sctplb_xdp, repeat=1, ingress FX_IF_IN.  out gets PKT_MAX
- * bytes at most; returns 0 or a negative errno. */
+/* One run of sctplb_xdp, repeat=1, ingress FX_IF_IN.  out gets the frame
+ * (PKT_MAX bytes at most) without the XDP metadata the program may have
+ * put before it (its length in fx->meta_len); returns 0 or a negative errno. */
 int fx_run(struct fx *fx, const uint8_t *in, size_t len, uint8_t *out,
 	   size_t *out_len, uint32_t *verdict);
 
