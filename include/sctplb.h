@@ -236,6 +236,19 @@ struct sctplb_decision {
 };
 
 /*
+ * Left in the XDP metadata, in front of the packet, when the FIB has no
+ * neighbour entry for the next hop: the tc ingress program finishes the
+ * packet with bpf_redirect_neigh() without classifying it again.
+ */
+#define SCTPLB_META_MAGIC 0x5c7b1b01u
+struct sctplb_meta {
+	__u32 magic;
+	__u32 backend_id;
+	__u32 service_id;
+	__u32 path;
+};
+
+/*
  * stats: per-CPU array of __u64 indexed by enum sctplb_stat.  The names that
  * user space prints are in SCTPLB_STAT_NAMES, in the same order.
  */

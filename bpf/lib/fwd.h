@@ -12,19 +12,6 @@
 #include "lb.h"
 
 /*
- * Left in the XDP metadata when the FIB has no neighbour entry for the next
- * hop: the tc ingress program finishes the packet with bpf_redirect_neigh()
- * without classifying it again.
- */
-#define SCTPLB_META_MAGIC 0x5c7b1b01u
-struct sctplb_meta {
-	__u32 magic;
-	__u32 backend_id;
-	__u32 service_id;
-	__u32 path;
-};
-
-/*
  * bpf_fib_lookup() for the backend's address on path `path`.  Returns the
  * BPF_FIB_LKUP_RET_* code, or -1 when the backend has no address there.
  */

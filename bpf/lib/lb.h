@@ -276,9 +276,12 @@ static __always_inline struct sctplb_assoc *assoc_create(const struct sctplb_ass
 }
 
 /*
- * COOKIE-ECHO: the first packet with Ts.  The handshake of its source
- * transport address names the backend; the packet goes there even when the
- * association cannot be stored.
+ * COOKIE-ECHO: the first packet with Ts.  The pending handshake of its source
+ * transport address names the backend (its cookie was made there): an
+ * association with the same key on another backend is another client's, a
+ * collision, and is not taken over.  Without a handshake (evicted, or a
+ * COOKIE-ECHO from an address the INIT did not list), an existing
+ * association, learnt from the INIT-ACK or by an earlier COOKIE-ECHO, decides.
  */
 static __always_inline int choose_cookie(const struct pkt *p, struct lb *lb,
 					 struct sctplb_assoc_key *ak)
@@ -288,17 +291,21 @@ static __always_inline int choose_cookie(const struct pkt *p, struct lb *lb,
 	struct sctplb_assoc *a;
 
 	stat_inc(SCTPLB_STAT_COOKIE_ECHO);
-	a = bpf_map_lookup_elem(&assocs, ak);
-	if (a)
-		return established(p, lb, a); /* a retransmission, or learnt from the INIT-ACK */
 	client_key(&k, p, p->service_id);
 	hs = bpf_map_lookup_elem(&handshakes, &k);
+	a = bpf_map_lookup_elem(&assocs, ak);
+	if (a && (!hs || hs->backend_id == a->backend_id))
+		return established(p, lb, a); /* a retransmission, or learnt from the INIT-ACK */
 	if (!hs) {
 		stat_inc(SCTPLB_STAT_COOKIE_NO_HANDSHAKE);
 		return unknown_vtag(p, lb);
 	}
 	if (!use_backend(lb, hs->backend_id, false))
 		return act_drop(SCTPLB_STAT_NO_BACKEND);
+	if (a) {
+		stat_inc(SCTPLB_STAT_ASSOC_COLLISION);
+		return ACT_CONTINUE;
+	}
 	lb->assoc = assoc_create(ak, &k, lb->backend_id, hs->ctag, 0, lb->now);
 	return ACT_CONTINUE;
 }

@@ -114,33 +114,33 @@ static __always_inline int parse_ipv6(const struct buf *b, struct pkt *p, __u32 
 	for (i = 0; i < SCTPLB_MAX_IPV6_EXT; i++) {
 		struct ipv6_opt_hdr *eh;
 
-		switch (next) {
-		case IPPROTO_HOPOPTS:
-		case IPPROTO_ROUTING:
-		case IPPROTO_DSTOPTS:
-			eh = pkt_ptr(b, *off, sizeof(*eh));
-			if (!eh)
-				return act_drop(SCTPLB_STAT_DROP_TRUNCATED);
-			next = eh->nexthdr;
+		if (next != IPPROTO_HOPOPTS && next != IPPROTO_ROUTING &&
+		    next != IPPROTO_DSTOPTS && next != IPPROTO_AH)
+			break;
+		eh = pkt_ptr(b, *off, sizeof(*eh));
+		if (!eh)
+			return act_drop(SCTPLB_STAT_DROP_TRUNCATED);
+		/* RFC 8200 4.3: 8-octet units, not counting the first 8;
+		 * RFC 4302 2.2: AH counts 4-octet units, minus 2 */
+		if (next == IPPROTO_AH)
+			*off += (eh->hdrlen + 2) * 4;
+		else
 			*off += (eh->hdrlen + 1) * 8;
-			break;
-		case IPPROTO_AH:
-			eh = pkt_ptr(b, *off, sizeof(*eh));
-			if (!eh)
-				return act_drop(SCTPLB_STAT_DROP_TRUNCATED);
-			next = eh->nexthdr;
-			*off += (eh->hdrlen + 2) * 4; /* RFC 4302: 32-bit words, minus 2 */
-			break;
-		case IPPROTO_FRAGMENT:
-			return act_pass(SCTPLB_STAT_PASS_FRAGMENT);
-		default:
-			p->proto = next;
-			if (*off > p->sctp_end)
-				return act_drop(SCTPLB_STAT_DROP_TRUNCATED);
-			return ACT_CONTINUE;
-		}
+		next = eh->nexthdr;
 	}
-	return act_drop(SCTPLB_STAT_DROP_IPV6_EXT);
+	switch (next) {
+	case IPPROTO_HOPOPTS:
+	case IPPROTO_ROUTING:
+	case IPPROTO_DSTOPTS:
+	case IPPROTO_AH:
+		return act_drop(SCTPLB_STAT_DROP_IPV6_EXT);
+	case IPPROTO_FRAGMENT:
+		return act_pass(SCTPLB_STAT_PASS_FRAGMENT);
+	}
+	p->proto = next;
+	if (*off > p->sctp_end)
+		return act_drop(SCTPLB_STAT_DROP_TRUNCATED);
+	return ACT_CONTINUE;
 }
 
 /* Ethernet and IP: sets the addresses, the protocol and *off to the L4 header. */
