@@ -33,7 +33,18 @@ TESTLIB_HDRS := $(wildcard tests/bpf/lib/*.h)
 
 PEER := $(BUILD)/sctp-peer
 
-.PHONY: all deps test demo bench vmlinux clean help tests
+# Benchmark: tests/bench/*.c, with the BPF test library (packet builder, fixture).
+BENCH_SRCS := $(wildcard tests/bench/*.c)
+BENCH      := $(BUILD)/sctplb-bench
+
+# Fuzzers: tests/fuzz/fuzz_X.c, each a libFuzzer target (clang-19, ASan, UBSan)
+# built against the datapath's own headers (bpf/lib) with user-space shims.
+FUZZ_CC    := clang-19
+FUZZ_SRCS  := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZERS    := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRCS))
+FUZZ_HDRS  := $(wildcard tests/fuzz/*.h) $(BPF_DEPS)
+
+.PHONY: all deps test demo bench fuzz vmlinux clean help tests
 all: $(BPF_OBJ) $(SKEL) $(LIB) $(CMD) $(PEER)
 
 help:
@@ -42,6 +53,7 @@ help:
 	@echo "make test     deps + build + every test, ending with 'N passed, N failed'"
 	@echo "make demo     multihomed SCTP through sctplb in namespaces, with failover"
 	@echo "make bench    per-packet cost and scaling figures"
+	@echo "make fuzz     the fuzzers for longer (FUZZ_SECONDS, default 300 each)"
 	@echo "make vmlinux  regenerate vmlinux/$(ARCH)/vmlinux.h from the running kernel"
 
 deps:
@@ -78,7 +90,15 @@ $(BUILD)/tests/test_%: tests/unit/test_%.c $(LIB) $(LIB_HDRS) | $(BUILD)/tests
 $(BUILD)/tests/test_%: tests/bpf/test_%.c $(TESTLIB_SRCS) $(TESTLIB_HDRS) $(LIB) $(LIB_HDRS) | $(BUILD)/tests
 	$(CC) $(CFLAGS) -Itests/bpf/lib $< $(TESTLIB_SRCS) $(LIB) $(LDLIBS) -lm -o $@
 
-tests: $(UNIT_TESTS) $(BPF_TESTS)
+$(BENCH): $(BENCH_SRCS) $(TESTLIB_SRCS) $(TESTLIB_HDRS) $(LIB) $(LIB_HDRS) | $(BUILD)
+	$(if $(BENCH_SRCS),$(CC) $(CFLAGS) -Itests/bpf/lib $(BENCH_SRCS) $(TESTLIB_SRCS) $(LIB) $(LDLIBS) -lm -o $@,@true)
+
+$(BUILD)/fuzz/%: tests/fuzz/%.c $(FUZZ_HDRS) | $(BUILD)
+	@mkdir -p $(BUILD)/fuzz
+	$(FUZZ_CC) -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+		-Iinclude -Ibpf -Itests/fuzz $< -o $@
+
+tests: $(UNIT_TESTS) $(BPF_TESTS) $(FUZZERS) $(BENCH)
 
 test: deps
 	@$(MAKE) --no-print-directory all tests
@@ -89,8 +109,12 @@ demo: deps
 	@bash tests/e2e/demo.sh
 
 bench: deps
-	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory all $(BENCH)
 	@bash tests/bench/run.sh
+
+fuzz: deps
+	@$(MAKE) --no-print-directory all tests
+	@FUZZ_SECONDS=$${FUZZ_SECONDS:-300} bash tests/fuzz/run.sh
 
 clean:
 	rm -rf $(BUILD)

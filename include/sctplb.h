@@ -193,9 +193,21 @@ enum sctplb_unknown_policy {
 	SCTPLB_UNKNOWN_HASH = 2,    /* Maglev over (vtag, ports): same answer on every instance */
 };
 
+/*
+ * Expiry (done by `sctplb gc`, see the README): 0 in a field means its
+ * default below.
+ */
+#define SCTPLB_IDLE_TIMEOUT_S      300 /* established, idle: telco heartbeats are 30 s */
+#define SCTPLB_CLOSING_GRACE_S     5   /* ended: SHUTDOWN-COMPLETE/ABORT may be retransmitted */
+#define SCTPLB_HANDSHAKE_TIMEOUT_S 10  /* INIT with no COOKIE-ECHO */
+
 struct sctplb_config {
 	__u32 abi_version;
 	__u32 unknown_policy;       /* enum sctplb_unknown_policy */
+	__u32 idle_timeout_s;
+	__u32 closing_grace_s;
+	__u32 handshake_timeout_s;
+	__u32 pad;
 };
 
 /*

@@ -5,6 +5,7 @@ set -euo pipefail
 
 PKGS=(
   clang-19 llvm-19 lld-19        # BPF compiler (CO-RE, BTF) and llvm-strip
+  libclang-rt-19-dev             # libFuzzer and sanitizers for the fuzzers
   libbpf-dev bpftool             # skeletons, map and program loading
   libxdp-dev xdp-tools           # multi-program XDP attach (coexistence)
   libelf-dev zlib1g-dev pkg-config make gcc
@@ -18,7 +19,11 @@ missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
 done
+mount_bpffs() {
+  mountpoint -q /sys/fs/bpf || mount -t bpf bpf /sys/fs/bpf
+}
 if [ ${#missing[@]} -eq 0 ]; then
+  mount_bpffs
   exit 0
 fi
 if [ "$(id -u)" -ne 0 ]; then
@@ -31,4 +36,4 @@ apt-get update -qq
 # tshark asks whether non-root users may capture; answer no without a prompt.
 echo "wireshark-common wireshark-common/install-setuid boolean false" | debconf-set-selections
 apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-mountpoint -q /sys/fs/bpf || mount -t bpf bpf /sys/fs/bpf
+mount_bpffs

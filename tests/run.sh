@@ -32,7 +32,7 @@ run_one() {
 	failed=$((failed + f))
 }
 
-for t in build/tests/test_* tests/e2e/test_*.sh; do
+for t in build/tests/test_* tests/fuzz/test_*.sh tests/e2e/test_*.sh; do
 	[ -e "$t" ] || continue
 	[ -n "${TESTS:-}" ] && [[ "$t" != *${TESTS}* ]] && continue
 	run_one "$t"
