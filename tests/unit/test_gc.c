@@ -1,0 +1,442 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * gc_sweep() and gc_remove_owned() against real maps (the skeleton's,
+ * created unpinned, programs not loaded), with injected times: entries of
+ * various ages and states, one sweep at an injected "now", then exactly what
+ * remains.  Needs root (BPF maps).
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "gc.h"
+#include "pinned.h"
+#include "sctplb.skel.h"
+
+#define S(x) ((__u64)(x) * 1000000000ull)
+#define NOW S(100000)           /* injected: 27 h after boot */
+#define SPORT 3868
+#define MAX_ASSOCS 16384
+
+static int failed;
+static struct lb_maps m;
+
+#define CHECK(name, cond, ...) do {                                     \
+	if (cond) printf("PASS %s\n", name);                             \
+	else { printf("FAIL %s: ", name); printf(__VA_ARGS__); printf("\n"); failed = 1; } \
+} while (0)
+
+static struct sctplb_assoc_key akey(__u32 svc, __u32 vtag, __u16 cport)
+{
+	struct sctplb_assoc_key k = { .service_id = svc, .vtag = vtag, .cport = htons(cport),
+				      .sport = htons(SPORT) };
+	return k;
+}
+
+static struct sctplb_client_key ckey(__u32 svc, __u16 cport, const char *addr)
+{
+	struct sctplb_client_key k = { .service_id = svc, .cport = htons(cport) };
+
+	if (strchr(addr, ':')) {
+		k.family = SCTPLB_AF_INET6;
+		inet_pton(AF_INET6, addr, k.caddr);
+	} else {
+		k.family = SCTPLB_AF_INET;
+		inet_pton(AF_INET, addr, k.caddr);
+	}
+	return k;
+}
+
+struct spec {
+	__u32 svc, vtag, ctag, backend, state, flags;
+	__u16 cport;
+	__u64 last_seen, closing;       /* absolute ns */
+	const char *client[2];          /* path 0, 1 client addresses (NULL: none) */
+	bool index;                     /* client_index entries for those addresses */
+};
+
+/* An association as the datapath writes it: assocs, assoc_ctags, client_index. */
+static void put_assoc(const struct spec *s)
+{
+	struct sctplb_assoc a = {};
+	struct sctplb_assoc_key k = akey(s->svc, s->vtag, s->cport), ck = k;
+	struct sctplb_ctag_value cv = { .stag = s->vtag };
+	struct sctplb_client cl = { .backend_id = s->backend, .stag = s->vtag };
+	int p;
+
+	a.backend_id = s->backend;
+	a.ctag = s->ctag;
+	a.state = s->state;
+	a.flags = s->flags;
+	a.created_ns = s->last_seen - S(1);
+	a.last_seen_ns = s->last_seen;
+	a.closing_ns = s->closing;
+	for (p = 0; p < 2; p++) {
+		struct sctplb_client_key c;
+
+		if (!s->client[p])
+			continue;
+		c = ckey(s->svc, s->cport, s->client[p]);
+		a.path[p].client.family = c.family;
+		memcpy(a.path[p].client.addr, c.caddr, 16);
+		a.path[p].c.packets = 3;
+		a.path[p].c.last_seen_ns = s->last_seen;
+		if (s->index && bpf_map_update_elem(m.fd[LB_CLIENT_INDEX], &c, &cl, BPF_ANY))
+			printf("setup: client_index: %s\n", strerror(errno));
+	}
+	if (bpf_map_update_elem(m.fd[LB_ASSOCS], &k, &a, BPF_ANY))
+		printf("setup: assocs: %s\n", strerror(errno));
+	if (s->ctag) {
+		ck.vtag = s->ctag;
+		bpf_map_update_elem(m.fd[LB_ASSOC_CTAGS], &ck, &cv, BPF_ANY);
+	}
+}
+
+static void put_client(__u32 svc, __u16 cport, const char *addr, __u32 backend, __u32 stag)
+{
+	struct sctplb_client_key k = ckey(svc, cport, addr);
+	struct sctplb_client v = { .backend_id = backend, .stag = stag };
+
+	bpf_map_update_elem(m.fd[LB_CLIENT_INDEX], &k, &v, BPF_ANY);
+}
+
+static void put_hs(__u32 svc, __u16 cport, const char *addr, __u32 backend, __u64 created)
+{
+	struct sctplb_client_key k = ckey(svc, cport, addr);
+	struct sctplb_handshake h = { .backend_id = backend, .ctag = 0x77, .created_ns = created };
+
+	bpf_map_update_elem(m.fd[LB_HANDSHAKES], &k, &h, BPF_ANY);
+}
+
+static void put_backend(__u32 id, __u32 svc, bool active)
+{
+	struct sctplb_backend b = { .service_id = svc, .flags = active ? SCTPLB_BE_F_ACTIVE : 0 };
+
+	bpf_map_update_elem(m.fd[LB_BACKENDS], &id, &b, BPF_ANY);
+}
+
+static bool has_assoc(__u32 svc, __u32 vtag, __u16 cport)
+{
+	struct sctplb_assoc_key k = akey(svc, vtag, cport);
+	struct sctplb_assoc a;
+
+	return bpf_map_lookup_elem(m.fd[LB_ASSOCS], &k, &a) == 0;
+}
+
+static bool has_ctag(__u32 svc, __u32 ctag, __u16 cport)
+{
+	struct sctplb_assoc_key k = akey(svc, ctag, cport);
+	struct sctplb_ctag_value v;
+
+	return bpf_map_lookup_elem(m.fd[LB_ASSOC_CTAGS], &k, &v) == 0;
+}
+
+static bool has_client(__u32 svc, __u16 cport, const char *addr)
+{
+	struct sctplb_client_key k = ckey(svc, cport, addr);
+	struct sctplb_client v;
+
+	return bpf_map_lookup_elem(m.fd[LB_CLIENT_INDEX], &k, &v) == 0;
+}
+
+static bool has_hs(__u32 svc, __u16 cport, const char *addr)
+{
+	struct sctplb_client_key k = ckey(svc, cport, addr);
+	struct sctplb_handshake v;
+
+	return bpf_map_lookup_elem(m.fd[LB_HANDSHAKES], &k, &v) == 0;
+}
+
+static unsigned int count(int fd, size_t ksz)
+{
+	unsigned char k[64], n[64];
+	unsigned int c = 0;
+	void *prev = NULL;
+
+	while (bpf_map_get_next_key(fd, prev, n) == 0) {
+		memcpy(k, n, ksz);
+		prev = k;
+		c++;
+	}
+	return c;
+}
+
+static void clear(int fd, size_t ksz)
+{
+	unsigned char k[64];
+
+	while (bpf_map_get_next_key(fd, NULL, k) == 0)
+		bpf_map_delete_elem(fd, k);
+	(void)ksz;
+}
+
+static void clear_all(void)
+{
+	clear(m.fd[LB_ASSOCS], sizeof(struct sctplb_assoc_key));
+	clear(m.fd[LB_ASSOC_CTAGS], sizeof(struct sctplb_assoc_key));
+	clear(m.fd[LB_CLIENT_INDEX], sizeof(struct sctplb_client_key));
+	clear(m.fd[LB_HANDSHAKES], sizeof(struct sctplb_client_key));
+}
+
+/* ---- the sweep: ages and states ---- */
+
+enum {
+	V_ENDED_OLD = 0x100, V_ENDED_NEW, V_IDLE, V_ACTIVE, V_INITACK, V_RESTARTED, V_FUTURE,
+	V_ORPHAN, V_ENDED_NOTS,
+};
+
+static void test_sweep(void)
+{
+	const struct sctplb_config defaults = {};
+	struct gc_result r;
+	int err;
+
+	clear_all();
+	/* Ended 6 s ago (grace 5): removed, with its ctag and both client_index keys. */
+	put_assoc(&(struct spec){ 1, V_ENDED_OLD, 0xc100, 1, SCTPLB_ASSOC_CLOSING, 0, 40001,
+				  NOW - S(6), NOW - S(6), { "192.0.2.1", "2001:db8::1" }, true });
+	/* Ended 4 s ago: kept, and its indexes. */
+	put_assoc(&(struct spec){ 1, V_ENDED_NEW, 0xc101, 1, SCTPLB_ASSOC_CLOSING, 0, 40002,
+				  NOW - S(4), NOW - S(4), { "192.0.2.2", NULL }, true });
+	/* Idle 301 s (timeout 300): removed. */
+	put_assoc(&(struct spec){ 1, V_IDLE, 0xc102, 1, SCTPLB_ASSOC_ESTABLISHED, 0, 40003,
+				  NOW - S(301), 0, { "192.0.2.3", "2001:db8::3" }, true });
+	/* Idle 299 s: kept. */
+	put_assoc(&(struct spec){ 1, V_ACTIVE, 0xc103, 2, SCTPLB_ASSOC_ESTABLISHED, 0, 40004,
+				  NOW - S(299), 0, { "192.0.2.4", NULL }, true });
+	/* Learnt from the INIT-ACK, never a packet from the client: no path address
+	 * recorded; its client_index entry is found by the scan. */
+	put_assoc(&(struct spec){ 1, V_INITACK, 0xc104, 2, SCTPLB_ASSOC_ESTABLISHED,
+				  SCTPLB_ASSOC_F_FROM_INIT_ACK, 40005, NOW - S(400), 0, { NULL, NULL }, false });
+	put_client(1, 40005, "192.0.2.5", 2, V_INITACK);
+	/* The idle association's second address now belongs to a restarted
+	 * association of the same client (another Ts): that entry stays. */
+	put_assoc(&(struct spec){ 1, V_RESTARTED, 0xc105, 1, SCTPLB_ASSOC_ESTABLISHED, 0, 40003,
+				  NOW - S(1), 0, { "198.51.100.3", NULL }, true });
+	put_client(1, 40003, "2001:db8::3", 1, V_RESTARTED);
+	/* A ctag entry whose Tc was reused by another association: stays. */
+	{
+		struct sctplb_assoc_key ck = akey(1, 0xc102, 40003);
+		struct sctplb_ctag_value cv = { .stag = V_RESTARTED };
+
+		bpf_map_update_elem(m.fd[LB_ASSOC_CTAGS], &ck, &cv, BPF_ANY);
+	}
+	/* last_seen after the injected now (another CPU, a later clock): kept. */
+	put_assoc(&(struct spec){ 1, V_FUTURE, 0, 1, SCTPLB_ASSOC_ESTABLISHED, 0, 40006,
+				  NOW + S(2), 0, { "192.0.2.6", NULL }, true });
+	/* Backend 9 does not exist (its deletion's cleanup failed): removed though active. */
+	put_assoc(&(struct spec){ 1, V_ORPHAN, 0xc107, 9, SCTPLB_ASSOC_ESTABLISHED, 0, 40007,
+				  NOW - S(1), 0, { "192.0.2.7", NULL }, true });
+	/* CLOSING without closing_ns: the grace counts from last_seen. */
+	put_assoc(&(struct spec){ 1, V_ENDED_NOTS, 0, 1, SCTPLB_ASSOC_CLOSING, 0, 40008,
+				  NOW - S(10), 0, { NULL, NULL }, false });
+	/* Handshakes: 11 s (timeout 10) removed, 9 s kept, of a missing backend removed. */
+	put_hs(1, 50001, "192.0.2.101", 1, NOW - S(11));
+	put_hs(1, 50002, "192.0.2.102", 1, NOW - S(9));
+	put_hs(1, 50003, "2001:db8::103", 2, NOW - S(11));
+	put_hs(1, 50004, "192.0.2.104", 9, NOW - S(1));
+
+	err = gc_sweep(&m, NOW, &defaults, &r);
+	CHECK("sweep_ok", err == 0, "gc_sweep: %s", strerror(-err));
+	CHECK("ended_after_grace_removed", !has_assoc(1, V_ENDED_OLD, 40001), "still there");
+	CHECK("ended_after_grace_ctag_removed", !has_ctag(1, 0xc100, 40001), "ctag still there");
+	CHECK("ended_after_grace_clients_removed",
+	      !has_client(1, 40001, "192.0.2.1") && !has_client(1, 40001, "2001:db8::1"),
+	      "client_index entries left");
+	CHECK("ended_within_grace_kept", has_assoc(1, V_ENDED_NEW, 40002) && has_ctag(1, 0xc101, 40002) &&
+	      has_client(1, 40002, "192.0.2.2"), "association or its indexes removed");
+	CHECK("ended_no_closing_ns_removed", !has_assoc(1, V_ENDED_NOTS, 40008), "still there");
+	CHECK("idle_removed", !has_assoc(1, V_IDLE, 40003) && !has_client(1, 40003, "192.0.2.3"),
+	      "idle association or its client_index left");
+	CHECK("active_kept", has_assoc(1, V_ACTIVE, 40004) && has_ctag(1, 0xc103, 40004) &&
+	      has_client(1, 40004, "192.0.2.4"), "active association or its indexes removed");
+	CHECK("init_ack_learnt_removed_with_client", !has_assoc(1, V_INITACK, 40005) &&
+	      !has_ctag(1, 0xc104, 40005) && !has_client(1, 40005, "192.0.2.5"),
+	      "association, ctag or client_index (found by scan) left");
+	CHECK("client_of_other_assoc_kept", has_client(1, 40003, "2001:db8::3") &&
+	      has_assoc(1, V_RESTARTED, 40003) && has_client(1, 40003, "198.51.100.3"),
+	      "an entry pointing to the restarted association was removed");
+	CHECK("ctag_of_other_assoc_kept", has_ctag(1, 0xc102, 40003), "reused Tc entry removed");
+	CHECK("future_last_seen_kept", has_assoc(1, V_FUTURE, 40006), "removed");
+	CHECK("orphan_backend_removed", !has_assoc(1, V_ORPHAN, 40007) && !has_ctag(1, 0xc107, 40007) &&
+	      !has_client(1, 40007, "192.0.2.7") && !has_hs(1, 50004, "192.0.2.104"),
+	      "state of a backend that does not exist left");
+	CHECK("stale_handshakes_removed", !has_hs(1, 50001, "192.0.2.101") &&
+	      !has_hs(1, 50003, "2001:db8::103"), "a handshake older than 10 s left");
+	CHECK("fresh_handshake_kept", has_hs(1, 50002, "192.0.2.102"), "removed");
+	CHECK("sweep_counts", r.assocs_closed == 2 && r.assocs_idle == 2 && r.assocs_owned == 1 &&
+	      r.ctags == 3 && r.clients == 5 && r.handshakes == 3 && r.assocs_scanned == 9,
+	      "closed %u idle %u orphan %u ctags %u clients %u handshakes %u scanned %u",
+	      r.assocs_closed, r.assocs_idle, r.assocs_owned, r.ctags, r.clients, r.handshakes,
+	      r.assocs_scanned);
+	CHECK("remaining_exact", count(m.fd[LB_ASSOCS], sizeof(struct sctplb_assoc_key)) == 4 &&
+	      count(m.fd[LB_ASSOC_CTAGS], sizeof(struct sctplb_assoc_key)) == 4 &&
+	      count(m.fd[LB_CLIENT_INDEX], sizeof(struct sctplb_client_key)) == 5 &&
+	      count(m.fd[LB_HANDSHAKES], sizeof(struct sctplb_client_key)) == 1,
+	      "assocs %u ctags %u clients %u handshakes %u",
+	      count(m.fd[LB_ASSOCS], sizeof(struct sctplb_assoc_key)),
+	      count(m.fd[LB_ASSOC_CTAGS], sizeof(struct sctplb_assoc_key)),
+	      count(m.fd[LB_CLIENT_INDEX], sizeof(struct sctplb_client_key)),
+	      count(m.fd[LB_HANDSHAKES], sizeof(struct sctplb_client_key)));
+
+	err = gc_sweep(&m, NOW, &defaults, &r);
+	CHECK("sweep_idempotent", err == 0 && gc_total(&r) == 0, "second sweep removed %u", gc_total(&r));
+
+	/* Settings: a shorter idle timeout and grace apply; minutes simulated. */
+	{
+		struct sctplb_config c = { .idle_timeout_s = 60, .closing_grace_s = 2,
+					   .handshake_timeout_s = 30 };
+
+		err = gc_sweep(&m, NOW, &c, &r);
+		CHECK("custom_timeouts", err == 0 && !has_assoc(1, V_ACTIVE, 40004) &&
+		      !has_assoc(1, V_ENDED_NEW, 40002) && has_assoc(1, V_RESTARTED, 40003) &&
+		      has_hs(1, 50002, "192.0.2.102"), "idle 60 s / grace 2 s not applied");
+		err = gc_sweep(&m, NOW + S(20), &c, &r);
+		CHECK("seconds_later", err == 0 && gc_total(&r) == 0 && has_hs(1, 50002, "192.0.2.102") &&
+		      has_assoc(1, V_RESTARTED, 40003), "20 s later: removed %u (handshake 29 s old, "
+		      "association idle 21 s: both within their timeouts)", gc_total(&r));
+		err = gc_sweep(&m, NOW + S(62), &c, &r);
+		CHECK("a_minute_later", err == 0 && !has_hs(1, 50002, "192.0.2.102") &&
+		      !has_assoc(1, V_RESTARTED, 40003) && has_assoc(1, V_FUTURE, 40006),
+		      "62 s later: handshake (71 s) and association (idle 63 s) should be gone, "
+		      "the one seen at +2 s (idle 60 s) kept");
+		err = gc_sweep(&m, NOW + S(120), &c, &r);
+		CHECK("all_expire_eventually", err == 0 &&
+		      count(m.fd[LB_ASSOCS], sizeof(struct sctplb_assoc_key)) == 0 &&
+		      count(m.fd[LB_ASSOC_CTAGS], sizeof(struct sctplb_assoc_key)) == 1 &&
+		      count(m.fd[LB_CLIENT_INDEX], sizeof(struct sctplb_client_key)) == 0 &&
+		      count(m.fd[LB_HANDSHAKES], sizeof(struct sctplb_client_key)) == 0,
+		      "left: assocs %u ctags %u (the reused-Tc entry only) clients %u handshakes %u",
+		      count(m.fd[LB_ASSOCS], sizeof(struct sctplb_assoc_key)),
+		      count(m.fd[LB_ASSOC_CTAGS], sizeof(struct sctplb_assoc_key)),
+		      count(m.fd[LB_CLIENT_INDEX], sizeof(struct sctplb_client_key)),
+		      count(m.fd[LB_HANDSHAKES], sizeof(struct sctplb_client_key)));
+	}
+}
+
+/* ---- many entries: several batches, deletes after the scan ---- */
+
+static void test_large(void)
+{
+	const struct sctplb_config defaults = {};
+	unsigned int i, n = 6000, left_idle = 0;
+	struct gc_result r;
+	int err;
+
+	clear_all();
+	for (i = 0; i < n; i++) {
+		char a[32];
+
+		snprintf(a, sizeof(a), "10.%u.%u.1", i / 250, i % 250);
+		put_assoc(&(struct spec){ 1, 0x10000 + i, 0x20000 + i, 1 + i % 2, SCTPLB_ASSOC_ESTABLISHED,
+					  0, (__u16)(1024 + i), i % 3 ? NOW - S(10) : NOW - S(1000),
+					  0, { a, NULL }, true });
+	}
+	err = gc_sweep(&m, NOW, &defaults, &r);
+	for (i = 0; i < n; i++)
+		if (!(i % 3) && has_assoc(1, 0x10000 + i, 1024 + i))
+			left_idle++;
+	CHECK("large_table_batches", err == 0 && r.assocs_scanned == n && r.assocs_idle == n / 3 &&
+	      left_idle == 0 && r.ctags == n / 3 && r.clients == n / 3 &&
+	      count(m.fd[LB_ASSOCS], sizeof(struct sctplb_assoc_key)) == n - n / 3,
+	      "err %d scanned %u idle %u (want %u) left idle %u ctags %u clients %u", err,
+	      r.assocs_scanned, r.assocs_idle, n / 3, left_idle, r.ctags, r.clients);
+}
+
+/* ---- deletion of a backend, of a service ---- */
+
+static void test_owned(void)
+{
+	struct gc_result r;
+	__u32 be = 2, svc = 3;
+	int err;
+
+	clear_all();
+	put_backend(2, 1, false);       /* as after 'backend del': flags 0 */
+	put_assoc(&(struct spec){ 1, 0x201, 0xd201, 2, SCTPLB_ASSOC_ESTABLISHED, 0, 41001, NOW, 0,
+				  { "192.0.2.21", "2001:db8::21" }, true });
+	put_assoc(&(struct spec){ 1, 0x202, 0xd202, 2, SCTPLB_ASSOC_CLOSING, 0, 41002, NOW, NOW,
+				  { "192.0.2.22", NULL }, true });
+	put_assoc(&(struct spec){ 1, 0x203, 0xd203, 1, SCTPLB_ASSOC_ESTABLISHED, 0, 41003, NOW, 0,
+				  { "192.0.2.23", NULL }, true });
+	put_client(1, 41009, "192.0.2.29", 2, 0x999); /* of backend 2, association gone */
+	put_hs(1, 51001, "192.0.2.121", 2, NOW);
+	put_hs(1, 51002, "192.0.2.122", 1, NOW);
+	/* service 3 */
+	put_assoc(&(struct spec){ 3, 0x301, 0xd301, 5, SCTPLB_ASSOC_ESTABLISHED, 0, 42001, NOW, 0,
+				  { "192.0.2.31", NULL }, true });
+	{
+		struct sctplb_assoc_key ck = akey(3, 0xd399, 42009);
+		struct sctplb_ctag_value cv = { .stag = 0x399 };
+
+		bpf_map_update_elem(m.fd[LB_ASSOC_CTAGS], &ck, &cv, BPF_ANY);
+	}
+	put_hs(3, 52001, "192.0.2.131", 5, NOW);
+
+	err = gc_remove_owned(&m, &be, 1, NULL, 0, &r);
+	CHECK("backend_del_state_removed", err == 0 && !has_assoc(1, 0x201, 41001) &&
+	      !has_assoc(1, 0x202, 41002) && !has_ctag(1, 0xd201, 41001) && !has_ctag(1, 0xd202, 41002) &&
+	      !has_client(1, 41001, "192.0.2.21") && !has_client(1, 41001, "2001:db8::21") &&
+	      !has_client(1, 41002, "192.0.2.22") && !has_client(1, 41009, "192.0.2.29") &&
+	      !has_hs(1, 51001, "192.0.2.121"), "state of backend 2 left (err %d)", err);
+	CHECK("backend_del_counts", r.assocs_owned == 2 && r.ctags == 2 && r.clients == 4 &&
+	      r.handshakes == 1, "assocs %u ctags %u clients %u handshakes %u", r.assocs_owned,
+	      r.ctags, r.clients, r.handshakes);
+	CHECK("backend_del_others_kept", has_assoc(1, 0x203, 41003) && has_ctag(1, 0xd203, 41003) &&
+	      has_client(1, 41003, "192.0.2.23") && has_hs(1, 51002, "192.0.2.122") &&
+	      has_assoc(3, 0x301, 42001) && has_hs(3, 52001, "192.0.2.131"),
+	      "another backend's state removed");
+	err = gc_remove_owned(&m, &be, 1, NULL, 0, &r);
+	CHECK("backend_del_idempotent", err == 0 && gc_total(&r) == 0, "removed %u more", gc_total(&r));
+
+	err = gc_remove_owned(&m, NULL, 0, &svc, 1, &r);
+	CHECK("service_del_state_removed", err == 0 && !has_assoc(3, 0x301, 42001) &&
+	      !has_ctag(3, 0xd301, 42001) && !has_ctag(3, 0xd399, 42009) &&
+	      !has_client(3, 42001, "192.0.2.31") && !has_hs(3, 52001, "192.0.2.131") &&
+	      has_assoc(1, 0x203, 41003), "err %d", err);
+}
+
+int main(void)
+{
+	struct bpf_program *p;
+	struct sctplb *skel;
+	int i;
+
+	if (geteuid()) {
+		printf("FAIL setup: needs root (BPF maps)\n");
+		return 1;
+	}
+	skel = sctplb__open();
+	if (!skel) {
+		printf("FAIL setup: cannot open the skeleton\n");
+		return 1;
+	}
+	bpf_object__for_each_program(p, skel->obj)
+		bpf_program__set_autoload(p, false);
+	bpf_map__set_max_entries(skel->maps.assocs, MAX_ASSOCS);
+	bpf_map__set_max_entries(skel->maps.assoc_ctags, MAX_ASSOCS);
+	bpf_map__set_max_entries(skel->maps.client_index, MAX_ASSOCS);
+	if (sctplb__load(skel)) {
+		printf("FAIL setup: cannot create the maps: %s\n", strerror(errno));
+		return 1;
+	}
+	memset(&m, 0, sizeof(m));
+	m.lock_fd = -1;
+	snprintf(m.dir, sizeof(m.dir), "(unpinned)");
+	for (i = 0; i < LB_MAP_N; i++)
+		m.fd[i] = bpf_map__fd(bpf_object__find_map_by_name(skel->obj, lb_map_names[i]));
+	put_backend(1, 1, true);
+	put_backend(2, 1, true);
+	put_backend(5, 3, true);
+
+	test_sweep();
+	test_large();
+	test_owned();
+	sctplb__destroy(skel);
+	return failed;
+}

@@ -1,0 +1,525 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/* gc.c: expiry of associations, their indexes and handshakes; see gc.h. */
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <bpf/bpf.h>
+
+#include "gc.h"
+
+#define NS 1000000000ull
+#ifndef ENOTSUPP
+#define ENOTSUPP 524 /* the kernel's, for "no batch ops" */
+#endif
+#define BATCH 256
+
+__u64 gc_idle_ns(const struct sctplb_config *cfg)
+{
+	return (__u64)(cfg && cfg->idle_timeout_s ? cfg->idle_timeout_s : SCTPLB_IDLE_TIMEOUT_S) * NS;
+}
+
+__u64 gc_grace_ns(const struct sctplb_config *cfg)
+{
+	return (__u64)(cfg && cfg->closing_grace_s ? cfg->closing_grace_s : SCTPLB_CLOSING_GRACE_S) * NS;
+}
+
+__u64 gc_handshake_ns(const struct sctplb_config *cfg)
+{
+	return (__u64)(cfg && cfg->handshake_timeout_s ? cfg->handshake_timeout_s :
+		       SCTPLB_HANDSHAKE_TIMEOUT_S) * NS;
+}
+
+/* ---- growable arrays ---- */
+
+struct vec {
+	unsigned char *p;
+	size_t n, cap, sz;
+};
+
+static void *vec_push(struct vec *v)
+{
+	if (v->n == v->cap) {
+		size_t cap = v->cap ? v->cap * 2 : 64;
+		unsigned char *np = realloc(v->p, cap * v->sz);
+
+		if (!np)
+			return NULL;
+		v->p = np;
+		v->cap = cap;
+	}
+	return v->p + v->sz * v->n++;
+}
+
+static void *vec_at(const struct vec *v, size_t i)
+{
+	return v->p + v->sz * i;
+}
+
+/* ---- scanning ---- */
+
+typedef int (*scan_fn)(const void *key, const void *val, void *ctx);
+
+/* get_next_key walk, where batch lookups are not supported. */
+static int scan_slow(int fd, void *key, void *next, void *val, scan_fn fn, void *ctx)
+{
+	void *prev = NULL;
+	int err;
+
+	while (bpf_map_get_next_key(fd, prev, next) == 0) {
+		/* key <- next, without knowing the size here: swap the buffers */
+		void *t = key;
+
+		key = next;
+		next = t;
+		prev = key;
+		if (bpf_map_lookup_elem(fd, key, val))
+			continue;       /* deleted meanwhile */
+		err = fn(key, val, ctx);
+		if (err)
+			return err;
+	}
+	return errno == ENOENT ? 0 : -errno;
+}
+
+/*
+ * Calls fn(key, value) for every entry of the hash map fd, BATCH at a time
+ * with bpf_map_lookup_batch.  fn must not delete (collect, then delete).
+ */
+static int scan_map(int fd, __u32 ksz, __u32 vsz, scan_fn fn, void *ctx)
+{
+	DECLARE_LIBBPF_OPTS(bpf_map_batch_opts, opts);
+	__u32 batch = BATCH, count, i;
+	__u64 tok_in = 0, tok_out = 0;
+	unsigned char *keys, *vals;
+	bool first = true;
+	int err = 0, e;
+
+	keys = malloc((size_t)ksz * batch);
+	vals = malloc((size_t)vsz * batch);
+	if (!keys || !vals) {
+		err = -ENOMEM;
+		goto out;
+	}
+	for (;;) {
+		count = batch;
+		e = bpf_map_lookup_batch(fd, first ? NULL : &tok_in, &tok_out, keys, vals, &count, &opts);
+		e = e < 0 ? errno : 0;
+		if (e == ENOSPC && count == 0) {
+			/* one bucket holds more than batch entries */
+			unsigned char *nk = realloc(keys, (size_t)ksz * batch * 2);
+			unsigned char *nv = nk ? realloc(vals, (size_t)vsz * batch * 2) : NULL;
+
+			if (nk)
+				keys = nk;
+			if (!nv) {
+				err = -ENOMEM;
+				goto out;
+			}
+			vals = nv;
+			batch *= 2;
+			continue;
+		}
+		if (e && e != ENOENT) {
+			if (first && (e == EINVAL || e == ENOTSUPP || e == EOPNOTSUPP)) {
+				/* no batch ops for this map or kernel */
+				err = scan_slow(fd, keys, keys + ksz, vals, fn, ctx);
+				goto out;
+			}
+			err = -e;
+			fprintf(stderr, "Error: reading a map failed: %s\n", strerror(e));
+			goto out;
+		}
+		for (i = 0; i < count; i++) {
+			err = fn(keys + (size_t)ksz * i, vals + (size_t)vsz * i, ctx);
+			if (err)
+				goto out;
+		}
+		if (e == ENOENT)
+			break;
+		tok_in = tok_out;
+		first = false;
+	}
+out:
+	free(keys);
+	free(vals);
+	return err;
+}
+
+/* ---- expiry rules ---- */
+
+enum why { KEEP, CLOSED, IDLE, OWNED };
+
+static enum why assoc_expired(const struct sctplb_assoc *a, __u64 now,
+			      const struct sctplb_config *cfg)
+{
+	__u64 last = a->last_seen_ns ? a->last_seen_ns : a->created_ns;
+
+	if (a->state == SCTPLB_ASSOC_CLOSING) {
+		__u64 t = a->closing_ns ? a->closing_ns : last;
+
+		if (now > t && now - t > gc_grace_ns(cfg))
+			return CLOSED;
+	}
+	if (now > last && now - last > gc_idle_ns(cfg))
+		return IDLE;
+	return KEEP;
+}
+
+static bool hs_expired(const struct sctplb_handshake *h, __u64 now, const struct sctplb_config *cfg)
+{
+	return now > h->created_ns && now - h->created_ns > gc_handshake_ns(cfg);
+}
+
+/* ---- removal of one association and what points to it ---- */
+
+struct removed {
+	__u32 service_id, stag, backend_id;
+	__u16 cport;
+};
+
+static int cmp_removed(const void *a, const void *b)
+{
+	const struct removed *x = a, *y = b;
+
+	if (x->service_id != y->service_id)
+		return x->service_id < y->service_id ? -1 : 1;
+	if (x->stag != y->stag)
+		return x->stag < y->stag ? -1 : 1;
+	if (x->cport != y->cport)
+		return x->cport < y->cport ? -1 : 1;
+	return 0;
+}
+
+struct ctx {
+	const struct lb_maps *m;
+	const struct sctplb_config *cfg;
+	__u64 now;
+	const __u32 *be;
+	size_t nbe;
+	const __u32 *svc;
+	size_t nsvc;
+	const __u8 *active;     /* sweep: active[id] for every backend id, or NULL */
+	struct vec cand;        /* keys collected by a scan */
+	struct vec removed;     /* struct removed, for the client_index scan */
+	struct gc_result *r;
+};
+
+static bool in_list(const __u32 *l, size_t n, __u32 id)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (l[i] == id)
+			return true;
+	return false;
+}
+
+/* Sweep: the backend no longer exists (deleted while a removal failed). */
+static bool orphan(const struct ctx *c, __u32 backend_id)
+{
+	return c->active && (backend_id >= SCTPLB_MAX_BACKENDS || !c->active[backend_id]);
+}
+
+/* Owned (gc_remove_owned) or orphan (sweep): gone whatever its age. */
+static bool owned(const struct ctx *c, __u32 service_id, __u32 backend_id)
+{
+	return in_list(c->be, c->nbe, backend_id) || in_list(c->svc, c->nsvc, service_id) ||
+	       orphan(c, backend_id);
+}
+
+static enum why assoc_why(const struct ctx *c, const struct sctplb_assoc_key *k,
+			  const struct sctplb_assoc *a)
+{
+	if (owned(c, k->service_id, a->backend_id))
+		return OWNED;
+	if (c->be || c->svc)
+		return KEEP;
+	return assoc_expired(a, c->now, c->cfg);
+}
+
+static bool hs_gone(const struct ctx *c, const struct sctplb_client_key *k,
+		    const struct sctplb_handshake *h)
+{
+	if (owned(c, k->service_id, h->backend_id))
+		return true;
+	return !(c->be || c->svc) && hs_expired(h, c->now, c->cfg);
+}
+
+/* assoc_ctags and the rebuilt client_index keys of a removed association. */
+static void remove_indexes(struct ctx *c, const struct sctplb_assoc_key *k,
+			   const struct sctplb_assoc *a)
+{
+	struct sctplb_ctag_value cv;
+	struct sctplb_client cl;
+	int p;
+
+	if (a->ctag) {
+		struct sctplb_assoc_key ck = *k;
+
+		ck.vtag = a->ctag;
+		if (bpf_map_lookup_elem(c->m->fd[LB_ASSOC_CTAGS], &ck, &cv) == 0 && cv.stag == k->vtag &&
+		    bpf_map_delete_elem(c->m->fd[LB_ASSOC_CTAGS], &ck) == 0)
+			c->r->ctags++;
+	}
+	for (p = 0; p < SCTPLB_MAX_PATHS; p++) {
+		const struct sctplb_addr *ca = &a->path[p].client;
+		struct sctplb_client_key ck;
+
+		if (!ca->family)
+			continue;
+		memset(&ck, 0, sizeof(ck));
+		ck.service_id = k->service_id;
+		ck.cport = k->cport;
+		ck.family = ca->family;
+		memcpy(ck.caddr, ca->addr, sizeof(ck.caddr));
+		if (bpf_map_lookup_elem(c->m->fd[LB_CLIENT_INDEX], &ck, &cl) == 0 &&
+		    cl.stag == k->vtag && cl.backend_id == a->backend_id &&
+		    bpf_map_delete_elem(c->m->fd[LB_CLIENT_INDEX], &ck) == 0)
+			c->r->clients++;
+	}
+}
+
+static int collect_assoc(const void *key, const void *val, void *arg)
+{
+	struct ctx *c = arg;
+	const struct sctplb_assoc_key *k = key;
+	const struct sctplb_assoc *a = val;
+	void *slot;
+
+	c->r->assocs_scanned++;
+	if (assoc_why(c, k, a) == KEEP)
+		return 0;
+	slot = vec_push(&c->cand);
+	if (!slot)
+		return -ENOMEM;
+	memcpy(slot, k, sizeof(*k));
+	return 0;
+}
+
+/* Deletes the collected associations that still qualify, with their indexes. */
+static int remove_assocs(struct ctx *c)
+{
+	struct sctplb_assoc a;
+	size_t i;
+
+	for (i = 0; i < c->cand.n; i++) {
+		const struct sctplb_assoc_key *k = vec_at(&c->cand, i);
+		struct removed *rm;
+		enum why w;
+
+		if (bpf_map_lookup_elem(c->m->fd[LB_ASSOCS], k, &a))
+			continue;       /* gone already */
+		w = assoc_why(c, k, &a); /* again: it may have seen a packet meanwhile */
+		if (w == KEEP)
+			continue;
+		if (bpf_map_delete_elem(c->m->fd[LB_ASSOCS], k)) {
+			if (errno == ENOENT)
+				continue;
+			fprintf(stderr, "Error: cannot delete an association: %s\n", strerror(errno));
+			return -errno;
+		}
+		if (w == CLOSED)
+			c->r->assocs_closed++;
+		else if (w == IDLE)
+			c->r->assocs_idle++;
+		else
+			c->r->assocs_owned++;
+		remove_indexes(c, k, &a);
+		rm = vec_push(&c->removed);
+		if (!rm)
+			return -ENOMEM;
+		rm->service_id = k->service_id;
+		rm->stag = k->vtag;
+		rm->cport = k->cport;
+		rm->backend_id = a.backend_id;
+	}
+	c->cand.n = 0;
+	return 0;
+}
+
+/* client_index entries pointing to a removed association (or owned). */
+static int collect_client(const void *key, const void *val, void *arg)
+{
+	struct ctx *c = arg;
+	const struct sctplb_client_key *k = key;
+	const struct sctplb_client *v = val;
+	struct removed q = { .service_id = k->service_id, .stag = v->stag, .cport = k->cport }, *f;
+	void *slot;
+
+	if (!owned(c, k->service_id, v->backend_id)) {
+		f = c->removed.n ? bsearch(&q, c->removed.p, c->removed.n, sizeof(q), cmp_removed) : NULL;
+		if (!f || f->backend_id != v->backend_id)
+			return 0;
+	}
+	slot = vec_push(&c->cand);
+	if (!slot)
+		return -ENOMEM;
+	memcpy(slot, k, sizeof(*k));
+	return 0;
+}
+
+static int remove_clients(struct ctx *c)
+{
+	size_t i;
+	int err;
+
+	c->cand.sz = sizeof(struct sctplb_client_key);
+	c->cand.n = 0;
+	if (c->removed.n)
+		qsort(c->removed.p, c->removed.n, sizeof(struct removed), cmp_removed);
+	err = scan_map(c->m->fd[LB_CLIENT_INDEX], sizeof(struct sctplb_client_key),
+		       sizeof(struct sctplb_client), collect_client, c);
+	if (err)
+		return err;
+	for (i = 0; i < c->cand.n; i++) {
+		const struct sctplb_client_key *k = vec_at(&c->cand, i);
+		struct sctplb_client v;
+		struct removed q = { .service_id = k->service_id, .cport = k->cport }, *f = NULL;
+
+		if (bpf_map_lookup_elem(c->m->fd[LB_CLIENT_INDEX], k, &v))
+			continue;
+		q.stag = v.stag;
+		/* again: the datapath may have written a new association's entry */
+		if (!owned(c, k->service_id, v.backend_id)) {
+			f = c->removed.n ? bsearch(&q, c->removed.p, c->removed.n, sizeof(q), cmp_removed) : NULL;
+			if (!f || f->backend_id != v.backend_id)
+				continue;
+		}
+		if (bpf_map_delete_elem(c->m->fd[LB_CLIENT_INDEX], k) == 0)
+			c->r->clients++;
+	}
+	c->cand.n = 0;
+	return 0;
+}
+
+static int collect_ctag(const void *key, const void *val, void *arg)
+{
+	struct ctx *c = arg;
+	const struct sctplb_assoc_key *k = key;
+	void *slot;
+
+	(void)val;
+	if (!in_list(c->svc, c->nsvc, k->service_id))
+		return 0;
+	slot = vec_push(&c->cand);
+	if (!slot)
+		return -ENOMEM;
+	memcpy(slot, k, sizeof(*k));
+	return 0;
+}
+
+static int collect_hs(const void *key, const void *val, void *arg)
+{
+	struct ctx *c = arg;
+	const struct sctplb_client_key *k = key;
+	const struct sctplb_handshake *h = val;
+	void *slot;
+
+	c->r->handshakes_scanned++;
+	if (!hs_gone(c, k, h))
+		return 0;
+	slot = vec_push(&c->cand);
+	if (!slot)
+		return -ENOMEM;
+	memcpy(slot, k, sizeof(*k));
+	return 0;
+}
+
+static int remove_handshakes(struct ctx *c)
+{
+	struct sctplb_handshake h;
+	size_t i;
+	int err;
+
+	c->cand.sz = sizeof(struct sctplb_client_key);
+	c->cand.n = 0;
+	err = scan_map(c->m->fd[LB_HANDSHAKES], sizeof(struct sctplb_client_key),
+		       sizeof(struct sctplb_handshake), collect_hs, c);
+	if (err)
+		return err;
+	for (i = 0; i < c->cand.n; i++) {
+		const struct sctplb_client_key *k = vec_at(&c->cand, i);
+
+		if (bpf_map_lookup_elem(c->m->fd[LB_HANDSHAKES], k, &h))
+			continue;
+		/* again: a retransmitted INIT refreshes created_ns */
+		if (!hs_gone(c, k, &h))
+			continue;
+		if (bpf_map_delete_elem(c->m->fd[LB_HANDSHAKES], k) == 0)
+			c->r->handshakes++;
+	}
+	c->cand.n = 0;
+	return 0;
+}
+
+static int run(struct ctx *c)
+{
+	size_t i;
+	int err;
+
+	c->cand.sz = sizeof(struct sctplb_assoc_key);
+	c->removed.sz = sizeof(struct removed);
+	err = scan_map(c->m->fd[LB_ASSOCS], sizeof(struct sctplb_assoc_key),
+		       sizeof(struct sctplb_assoc), collect_assoc, c);
+	if (!err)
+		err = remove_assocs(c);
+	if (!err && (c->removed.n || c->be || c->svc || c->active))
+		err = remove_clients(c);
+	if (!err && c->svc) {
+		/* ctags of a deleted service, even those whose association is gone */
+		c->cand.sz = sizeof(struct sctplb_assoc_key);
+		c->cand.n = 0;
+		err = scan_map(c->m->fd[LB_ASSOC_CTAGS], sizeof(struct sctplb_assoc_key),
+			       sizeof(struct sctplb_ctag_value), collect_ctag, c);
+		for (i = 0; !err && i < c->cand.n; i++)
+			if (bpf_map_delete_elem(c->m->fd[LB_ASSOC_CTAGS], vec_at(&c->cand, i)) == 0)
+				c->r->ctags++;
+	}
+	if (!err)
+		err = remove_handshakes(c);
+	free(c->cand.p);
+	free(c->removed.p);
+	if (err == -ENOMEM)
+		fprintf(stderr, "Error: out of memory while sweeping\n");
+	return err;
+}
+
+int gc_sweep(const struct lb_maps *m, __u64 now_ns, const struct sctplb_config *cfg,
+	     struct gc_result *out)
+{
+	struct ctx c = { .m = m, .cfg = cfg, .now = now_ns, .r = out };
+	static __u8 active[SCTPLB_MAX_BACKENDS];
+	struct sctplb_backend be;
+	__u32 id;
+
+	memset(out, 0, sizeof(*out));
+	/* Which backends exist: state of a vanished one is removed whatever its age. */
+	c.active = active;
+	for (id = 0; id < SCTPLB_MAX_BACKENDS; id++) {
+		if (bpf_map_lookup_elem(m->fd[LB_BACKENDS], &id, &be)) {
+			c.active = NULL;        /* cannot tell: age rules only */
+			break;
+		}
+		active[id] = id != SCTPLB_BACKEND_NONE && (be.flags & SCTPLB_BE_F_ACTIVE);
+	}
+	return run(&c);
+}
+
+int gc_remove_owned(const struct lb_maps *m, const __u32 *backend_ids, size_t nbe,
+		    const __u32 *service_ids, size_t nsvc, struct gc_result *out)
+{
+	static const __u32 none;
+	struct ctx c = { .m = m, .r = out };
+
+	memset(out, 0, sizeof(*out));
+	if (!nbe && !nsvc)
+		return 0;
+	/* non-NULL lists select the "owned" rules */
+	c.be = nbe ? backend_ids : &none;
+	c.nbe = nbe;
+	c.svc = nsvc ? service_ids : &none;
+	c.nsvc = nsvc;
+	return run(&c);
+}
