@@ -215,7 +215,8 @@ static int parse_service(struct json_object *o, struct lb_model *md, size_t idx,
 
 int lb_config_parse(const char *text, struct lb_model *out, char *err, size_t errlen)
 {
-	static const char *const keys[] = { "unknown_vtag", "services", NULL };
+	static const char *const keys[] = { "unknown_vtag", "services", "idle_timeout",
+					    "closing_grace", "handshake_timeout", NULL };
 	struct json_tokener *tok = json_tokener_new();
 	struct json_object *root, *svcs;
 	const char *policy;
@@ -253,6 +254,19 @@ parsed:
 			snprintf(err, errlen, "unknown_vtag \"%s\": use drop, pass or hash", policy);
 			goto out;
 		}
+	}
+	for (i = 0; i < 3; i++) {
+		const struct lb_timeout_def *d = &lb_timeouts[i];
+		__u32 v = 0;
+
+		if (get_uint(root, d->key, false, 0, d->max, &v, "top level", err, errlen))
+			goto out;
+		if (v && v < d->min) {
+			snprintf(err, errlen, "top level: \"%s\" %u out of range: use %ld to %ld "
+				 "seconds, or 0 for the default (%ld)", d->key, v, d->min, d->max, d->def);
+			goto out;
+		}
+		*lb_model_timeout(out, d) = v;
 	}
 	if (json_object_object_get_ex(root, "services", &svcs)) {
 		if (!json_object_is_type(svcs, json_type_array)) {
@@ -293,6 +307,13 @@ struct json_object *lb_config_to_json(const struct lb_model *md)
 	json_object_object_add(root, "unknown_vtag",
 			       json_object_new_string(lb_policy_name(md->unknown_policy < 0 ? 0 :
 								     md->unknown_policy)));
+	for (i = 0; i < 3; i++) {
+		const struct lb_timeout_def *d = &lb_timeouts[i];
+		long v = *lb_model_timeout((struct lb_model *)md, d);
+
+		/* the effective value: 0 (and "unchanged") mean the default */
+		json_object_object_add(root, d->key, json_object_new_int64(v > 0 ? v : d->def));
+	}
 	for (i = 0; i < md->nsvc; i++) {
 		const struct lb_service_cfg *s = &md->svc[i];
 		struct json_object *so = json_object_new_object(), *bes = json_object_new_array();

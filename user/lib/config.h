@@ -4,6 +4,9 @@
  *
  *   {
  *     "unknown_vtag": "drop" | "pass" | "hash",      optional, default "drop"
+ *     "idle_timeout": 300,                           expiry (sctplb gc), seconds, optional:
+ *     "closing_grace": 5,                              absent or 0 = the default; config
+ *     "handshake_timeout": 10,                         show prints the effective values
  *     "services": [
  *       { "name": "diameter",
  *         "vips": ["192.0.2.10", "2001:db8::10"],    path i = VIP i

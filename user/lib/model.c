@@ -14,6 +14,23 @@
 
 /* ---- model editing ---- */
 
+const struct lb_timeout_def lb_timeouts[3] = {
+	{ "idle-timeout", "idle_timeout", LB_IDLE_TIMEOUT_MIN, LB_IDLE_TIMEOUT_MAX,
+	  SCTPLB_IDLE_TIMEOUT_S, offsetof(struct lb_model, idle_timeout_s) },
+	{ "closing-grace", "closing_grace", LB_CLOSING_GRACE_MIN, LB_CLOSING_GRACE_MAX,
+	  SCTPLB_CLOSING_GRACE_S, offsetof(struct lb_model, closing_grace_s) },
+	{ "handshake-timeout", "handshake_timeout", LB_HANDSHAKE_TIMEOUT_MIN,
+	  LB_HANDSHAKE_TIMEOUT_MAX, SCTPLB_HANDSHAKE_TIMEOUT_S,
+	  offsetof(struct lb_model, handshake_timeout_s) },
+};
+
+static void model_init(struct lb_model *md)
+{
+	memset(md, 0, sizeof(*md));
+	md->unknown_policy = -1;
+	md->idle_timeout_s = md->closing_grace_s = md->handshake_timeout_s = -1;
+}
+
 void lb_model_free(struct lb_model *md)
 {
 	size_t i;
@@ -21,8 +38,7 @@ void lb_model_free(struct lb_model *md)
 	for (i = 0; i < md->nsvc; i++)
 		free(md->svc[i].be);
 	free(md->svc);
-	memset(md, 0, sizeof(*md));
-	md->unknown_policy = -1;
+	model_init(md);
 }
 
 struct lb_service_cfg *lb_model_add_service(struct lb_model *md, const struct lb_service_cfg *s)
@@ -84,8 +100,11 @@ int lb_model_copy(const struct lb_model *src, struct lb_model *dst)
 {
 	size_t i, j;
 
-	memset(dst, 0, sizeof(*dst));
+	model_init(dst);
 	dst->unknown_policy = src->unknown_policy;
+	dst->idle_timeout_s = src->idle_timeout_s;
+	dst->closing_grace_s = src->closing_grace_s;
+	dst->handshake_timeout_s = src->handshake_timeout_s;
 	for (i = 0; i < src->nsvc; i++) {
 		struct lb_service_cfg *s = lb_model_add_service(dst, &src->svc[i]);
 
@@ -162,11 +181,13 @@ int lb_model_read(const struct lb_maps *m, struct lb_model *out)
 	struct sctplb_config cfg;
 	__u32 id;
 
-	memset(out, 0, sizeof(*out));
-	out->unknown_policy = -1;
+	model_init(out);
 	if (lb_settings_read(m, &cfg))
 		return -EIO;
 	out->unknown_policy = cfg.unknown_policy;
+	out->idle_timeout_s = cfg.idle_timeout_s;
+	out->closing_grace_s = cfg.closing_grace_s;
+	out->handshake_timeout_s = cfg.handshake_timeout_s;
 	for (id = 1; id < SCTPLB_MAX_SERVICES; id++) {
 		struct lb_service_cfg s = {};
 
@@ -344,6 +365,16 @@ int lb_model_validate(const struct lb_model *md, char *err, size_t errlen)
 		snprintf(err, errlen, "%zu backends: at most %d over all services", nbe,
 			 SCTPLB_MAX_BACKENDS - 1);
 		return -EINVAL;
+	}
+	for (i = 0; i < 3; i++) {
+		const struct lb_timeout_def *d = &lb_timeouts[i];
+		long v = *lb_model_timeout((struct lb_model *)md, d);
+
+		if (v > 0 && (v < d->min || v > d->max)) {
+			snprintf(err, errlen, "%s %ld s out of range: use %ld to %ld seconds, or 0 for "
+				 "the default (%ld)", d->key, v, d->min, d->max, d->def);
+			return -EINVAL;
+		}
 	}
 	if (md->unknown_policy > SCTPLB_UNKNOWN_HASH) {
 		snprintf(err, errlen, "unknown-vtag policy %d: use drop, pass or hash", md->unknown_policy);
@@ -825,19 +856,63 @@ static int commit_steps(struct txn *t, const struct lb_model *cur, const struct 
 		}
 	}
 	/* 9. settings. */
-	if (want->unknown_policy >= 0) {
+	if (want->unknown_policy >= 0 || want->idle_timeout_s >= 0 || want->closing_grace_s >= 0 ||
+	    want->handshake_timeout_s >= 0) {
 		struct sctplb_config c;
 		__u32 zero = 0;
 
 		if (lb_settings_read(m, &c))
 			return -EIO;
 		c.abi_version = SCTPLB_ABI_VERSION;
-		c.unknown_policy = want->unknown_policy;
+		if (want->unknown_policy >= 0)
+			c.unknown_policy = want->unknown_policy;
+		if (want->idle_timeout_s >= 0)
+			c.idle_timeout_s = want->idle_timeout_s;
+		if (want->closing_grace_s >= 0)
+			c.closing_grace_s = want->closing_grace_s;
+		if (want->handshake_timeout_s >= 0)
+			c.handshake_timeout_s = want->handshake_timeout_s;
 		err = txn_write(t, LB_SETTINGS, &zero, &c);
 		if (err)
 			return err;
 	}
 	return 0;
+}
+
+static int push_id(__u32 **a, size_t *n, __u32 id)
+{
+	__u32 *na = realloc(*a, (*n + 1) * sizeof(**a));
+
+	if (!na)
+		return -ENOMEM;
+	na[(*n)++] = id;
+	*a = na;
+	return 0;
+}
+
+int lb_model_removed_ids(const struct lb_model *cur, const struct lb_model *want,
+			 __u32 **be_ids, size_t *nbe, __u32 **svc_ids, size_t *nsvc)
+{
+	size_t i, j;
+
+	*be_ids = *svc_ids = NULL;
+	*nbe = *nsvc = 0;
+	for (i = 0; i < cur->nsvc; i++) {
+		if (!lb_model_service_by_id(want, cur->svc[i].id) &&
+		    push_id(svc_ids, nsvc, cur->svc[i].id))
+			goto nomem;
+		for (j = 0; j < cur->svc[i].nbe; j++)
+			if (!id_used(want, want, cur->svc[i].be[j].id, true) &&
+			    push_id(be_ids, nbe, cur->svc[i].be[j].id))
+				goto nomem;
+	}
+	return 0;
+nomem:
+	free(*be_ids);
+	free(*svc_ids);
+	*be_ids = *svc_ids = NULL;
+	*nbe = *nsvc = 0;
+	return -ENOMEM;
 }
 
 int lb_commit(const struct lb_maps *m, const struct lb_model *cur, struct lb_model *want,

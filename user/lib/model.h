@@ -55,7 +55,32 @@ struct lb_model {
 	struct lb_service_cfg *svc;
 	size_t nsvc, cap;
 	int unknown_policy;     /* enum sctplb_unknown_policy; -1 = leave as is */
+	/* Expiry (settings), seconds; 0 = the SCTPLB_*_S default, -1 = leave as is. */
+	long idle_timeout_s;
+	long closing_grace_s;
+	long handshake_timeout_s;
 };
+
+/* Ranges of the expiry settings, in seconds (0 also accepted: the default). */
+#define LB_IDLE_TIMEOUT_MIN      10
+#define LB_IDLE_TIMEOUT_MAX      604800 /* a week */
+#define LB_CLOSING_GRACE_MIN     1
+#define LB_CLOSING_GRACE_MAX     3600
+#define LB_HANDSHAKE_TIMEOUT_MIN 1
+#define LB_HANDSHAKE_TIMEOUT_MAX 3600
+
+/* One expiry setting: its names, range, default and place in a model. */
+struct lb_timeout_def {
+	const char *cmd;        /* config command word: "idle-timeout" */
+	const char *key;        /* apply file key: "idle_timeout" */
+	long min, max, def;
+	size_t model_off;       /* offsetof(struct lb_model, ...) */
+};
+extern const struct lb_timeout_def lb_timeouts[3];
+static inline long *lb_model_timeout(struct lb_model *md, const struct lb_timeout_def *d)
+{
+	return (long *)((char *)md + d->model_off);
+}
 
 int lb_model_read(const struct lb_maps *m, struct lb_model *out);
 void lb_model_free(struct lb_model *md);
@@ -91,6 +116,13 @@ struct lb_commit_stats {
  */
 int lb_commit(const struct lb_maps *m, const struct lb_model *cur, struct lb_model *want,
 	      struct lb_commit_stats *st);
+
+/*
+ * The ids that cur has and want (after lb_commit) has not: backends and
+ * services deleted by the change.  Arrays malloc'ed (free them); counts out.
+ */
+int lb_model_removed_ids(const struct lb_model *cur, const struct lb_model *want,
+			 __u32 **be_ids, size_t *nbe, __u32 **svc_ids, size_t *nsvc);
 
 const char *lb_policy_name(int policy);
 int lb_policy_parse(const char *s);
