@@ -1,0 +1,298 @@
+# shellcheck shell=bash
+# sctplb in the topology of topo.sh: shared helpers of the end-to-end tests and the demo.
+# Source topo.sh first, then this file:
+#   lb_create --return fwd|dsr    topology in "lb" mode, sctplb attached in FWD_NS
+#   trap lb_destroy EXIT          detach, remove the pin dir, delete the namespaces
+#
+# Functions:
+#   sl ARGS...                 sctplb in FWD_NS with our private pin dir (nsenter keeps
+#                              the host bpffs visible; ip netns exec would hide it)
+#   lb_create [--return R]     topo_create --fwd lb, then lb_attach
+#   lb_attach                  XDP on the client-facing veths (ca, cb); with --return fwd
+#                              also the return-path tc program on b<n>a/b<n>b (INIT-ACKs)
+#   lb_service NAME PORT VIPS [ARGS]   service NAME on VIPS (comma separated, VIP i = path
+#                              i) with backends be1..be3 at their own address of the same
+#                              family on each path; ARGS go to `service add` (--udp-encap P)
+#   lb_backend_add SVC N       backend beN of SVC (addresses as above)
+#   lb_json CMD...             `sctplb --json CMD...`
+#   lb_path_counters SVC       "path:packets:data:heartbeats" per path, client to backend,
+#                              summed over backends and clients (sctplb paths --json)
+#   lb_stat NAME               one global counter (sctplb stats --json)
+#   lb_destroy                 detach everything we attached, rm the pin dir, topo_destroy
+# Variables: SCTPLB (binary), LB_PIN (pin dir /sys/fs/bpf/sctplb-e2e-<topology id>),
+#   LB_VIPS_<svc> (VIPs of each service, for lb_backend_add).
+
+_LB_REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)
+SCTPLB=${SCTPLB:-$_LB_REPO/build/sctplb}
+LB_PIN=""
+LB_ATTACHED=""
+
+sl() { nsenter --net="/run/netns/$FWD_NS" "$SCTPLB" --pin-path "$LB_PIN" "$@"; }
+lb_json() { sl --json "$@"; }
+
+lb_attach() {
+	local ifn n p out
+	for ifn in "$FWD_CLI_IF_A" "$FWD_CLI_IF_B"; do
+		out=$(sl attach "$ifn" 2>&1) || { echo "lb_attach: sctplb attach $ifn: $out" >&2; return 1; }
+		LB_ATTACHED="$LB_ATTACHED $ifn"
+	done
+	if [ "$TOPO_RETURN" = fwd ]; then
+		for n in 1 2 3; do
+			for p in a b; do
+				out=$(sl attach "b$n$p" --return 2>&1) ||
+					{ echo "lb_attach: sctplb attach b$n$p --return: $out" >&2; return 1; }
+				LB_ATTACHED="$LB_ATTACHED b$n$p"
+			done
+		done
+	fi
+}
+
+lb_create() {
+	[ -x "$SCTPLB" ] && [ -x "$SCTP_PEER" ] || { echo "lb_create: build first (make)" >&2; return 1; }
+	mountpoint -q /sys/fs/bpf || mount -t bpf bpf /sys/fs/bpf
+	topo_create "$@" --fwd lb || return 1
+	LB_PIN=/sys/fs/bpf/sctplb-e2e-$TOPO_ID
+	export LB_PIN
+	lb_attach
+}
+
+# _lb_be_addr N VIP: backend N's address on the path of VIP (same path, same family).
+_lb_be_addr() {
+	case $2 in
+	"$VIP_A4") eval echo "\$BE${1}_A4" ;;
+	"$VIP_B4") eval echo "\$BE${1}_B4" ;;
+	"$VIP_A6") eval echo "\$BE${1}_A6" ;;
+	"$VIP_B6") eval echo "\$BE${1}_B6" ;;
+	*) echo "_lb_be_addr: $2 is not a VIP of the topology" >&2; return 1 ;;
+	esac
+}
+
+lb_backend_add() {
+	local svc=$1 n=$2 vips addrs="" v a
+	shift 2
+	vips=$(eval echo "\$LB_VIPS_${svc//[^A-Za-z0-9_]/_}")
+	for v in ${vips//,/ }; do
+		a=$(_lb_be_addr "$n" "$v") || return 1
+		addrs="${addrs:+$addrs,}$a"
+	done
+	sl backend add "$svc" "be$n" --addr "$addrs" "$@" >/dev/null
+}
+
+lb_service() {
+	local name=$1 port=$2 vips=$3 n
+	shift 3
+	sl service add "$name" --vip "$vips" --port "$port" "$@" >/dev/null || return 1
+	eval "LB_VIPS_${name//[^A-Za-z0-9_]/_}=\$vips"
+	for n in 1 2 3; do lb_backend_add "$name" "$n" || return 1; done
+}
+
+lb_path_counters() {
+	lb_json paths | python3 -c '
+import json, sys
+svc = sys.argv[1]
+tot = {}
+for r in json.load(sys.stdin):
+    if r["service"] != svc or r["dir"] not in ("to_backend", "in", "to-backend"):
+        continue
+    t = tot.setdefault(r["path"], [0, 0, 0])
+    t[0] += r["packets"]; t[1] += r["data_chunks"]; t[2] += r["heartbeats"]
+print(" ".join("%d:%d:%d:%d" % (p, *tot[p]) for p in sorted(tot)))' "$1"
+}
+
+lb_stat() {
+	lb_json stats | python3 -c '
+import json, sys
+print(next((s["value"] for s in json.load(sys.stdin) if s["name"] == sys.argv[1]), 0))' "$1"
+}
+
+lb_destroy() {
+	local ifn
+	if [ -n "${FWD_NS:-}" ] && [ -n "$LB_PIN" ]; then
+		for ifn in $LB_ATTACHED; do sl detach "$ifn" >/dev/null 2>&1; done
+	fi
+	LB_ATTACHED=""
+	topo_destroy
+	case $LB_PIN in /sys/fs/bpf/sctplb-e2e-?*) rm -rf "$LB_PIN" ;; esac
+	LB_PIN=""
+	return 0
+}
+
+# ---- checks shared by the test scripts ----
+# Each check prints "PASS name" or "FAIL name: why", then indented figures.
+E2E_FAILURES=0
+pass() { echo "PASS $1"; }
+fail() { echo "FAIL $1: $2"; E2E_FAILURES=$((E2E_FAILURES + 1)); }
+now_ms() { date +%s%3N; }
+
+# lb_servers PORT ADDRS [ARGS...]: an sctp-peer server in each of the three backends.
+lb_servers() {
+	local n port=$1 addrs=$2
+	shift 2
+	for n in 1 2 3; do topo_start_server "$n" "$port" "$addrs" "$@" || return 1; done
+}
+
+# lb_traffic NAME ARGS...: sctp-peer traffic in CLI_NS in the background (log
+# $TOPO_DIR/NAME.log); waits until every association is up.  LB_TRAFFIC_PID.
+lb_traffic() {
+	local name=$1
+	shift
+	rm -f "$TOPO_DIR/$name.ready"
+	topo_bg "$CLI_NS" "$TOPO_DIR/$name.log" timeout 60 "$SCTP_PEER" traffic --quiet \
+		--ready-file "$TOPO_DIR/$name.ready" "$@"
+	LB_TRAFFIC_PID=$TOPO_LAST_PID
+	topo_wait_file "$TOPO_DIR/$name.ready" 10
+}
+
+# lb_assoc_backends SVC: "cport=backend" of every association sctplb holds for SVC.
+lb_assoc_backends() {
+	lb_json assoc list | python3 -c '
+import json, sys
+print(" ".join("%d=%s" % (a["cport"], a["backend"]) for a in json.load(sys.stdin)
+               if a["service"] == sys.argv[1]))' "$1"
+}
+
+# lb_check_assocs NAME LOG SVC PORT [MAX_SHARE]: the traffic of LOG (one process,
+# all of its associations) against the servers' logs and sctplb's association table:
+# every association up, sent == received > 0, nothing lost; each association served
+# by exactly one backend for its whole life (the echoed name never changed, exactly
+# one server saw it come up, sctplb pins it on that same backend); with MAX_SHARE
+# (a fraction), no backend holds more than that share and all three are used.
+lb_check_assocs() {
+	local name=$1 log=$2 svc=$3 port=$4 share=${5:-} out
+	out=$(python3 - "$log" "$TOPO_DIR" "$port" "$share" "$(lb_assoc_backends "$svc")" <<'PY'
+import json, sys, glob, os
+log, tdir, port, share, table = sys.argv[1:6]
+errs = []
+st = None
+for line in open(log):
+    try:
+        j = json.loads(line)
+    except ValueError:
+        continue
+    if j.get("event") == "stats":
+        st = j
+if st is None:
+    print("no stats line in %s: %s" % (os.path.basename(log), open(log).read()[-300:]))
+    sys.exit(1)
+pinned = dict(kv.split("=") for kv in table.split())
+# comm_up (and restart) events per client port, per server
+seen = {}
+for f in glob.glob("%s/be*-%s.log" % (tdir, port)):
+    for line in open(f):
+        try:
+            j = json.loads(line)
+        except ValueError:
+            continue
+        if j.get("event") == "comm_up" and "rport" in j:
+            seen.setdefault(j["rport"], set()).add(j["name"])
+n = st["assocs"]
+if st["assocs_up"] != n:
+    errs.append("%d of %d associations up" % (st["assocs_up"], n))
+if st["sent"] == 0 or st["sent"] != st["received"] or st["lost"] or st["send_errors"]:
+    errs.append("sent=%d received=%d lost=%d send_errors=%d" %
+                (st["sent"], st["received"], st["lost"], st["send_errors"]))
+for a in st["per_assoc"]:
+    lp = a["lport"]
+    if not a["backend"] or a["backend_changes"]:
+        errs.append("lport %d: backend %r, %d changes" % (lp, a["backend"], a["backend_changes"]))
+    elif seen.get(lp) != {a["backend"]}:
+        errs.append("lport %d: echoed by %s, comm_up at %s" % (lp, a["backend"], sorted(seen.get(lp, []))))
+    elif pinned.get(str(lp)) != a["backend"]:
+        errs.append("lport %d: echoed by %s, sctplb pins it on %s" % (lp, a["backend"], pinned.get(str(lp))))
+be = st["backends"]
+if share:
+    if len(be) != 3:
+        errs.append("backends used: %s (expected all 3)" % be)
+    if max(be.values()) > float(share) * n:
+        errs.append("a backend holds more than %s of %d: %s" % (share, n, be))
+print("%s|sent=%d received=%d lost=%d assocs=%d/%d backends=%s max_rtt=%sms max_gap=%sms" %
+      ("; ".join(errs[:4]), st["sent"], st["received"], st["lost"], st["assocs_up"], n,
+       json.dumps(be, sort_keys=True), st["max_rtt_ms"], st["max_gap_ms"]))
+sys.exit(1 if errs else 0)
+PY
+	)
+	if [ $? -eq 0 ]; then
+		pass "$name"
+	else
+		fail "$name" "${out%%|*}"
+	fi
+	echo "  $name: ${out#*|}"
+}
+
+# lb_failover NAME SVC PORT LOCAL REMOTE LPORT_BASE [ARGS...]: 6 associations at 50 msg/s
+# for 4 s; path A is cut (both ends) 1 s in and restored after the traffic.
+# Counters are cumulative for the service: compare the lines, not the totals.  Checks
+# lb_check_assocs, that sctplb kept every association on its backend, that path A was
+# declared unreachable within 3 s, that path A's counters froze during the cut and that
+# path B carried the DATA afterwards (sctplb paths --json, client to backend).
+lb_failover() {
+	local name=$1 svc=$2 port=$3 local=$4 remote=$5 lbase=$6 log cut_ms unreach gap t0 t1
+	local c_before c_cut c_during c_after pins_before pins_after rc
+	shift 6
+	log=$TOPO_DIR/$name.log
+	if ! lb_traffic "$name" --local "$local" --remote "$remote" --port "$port" \
+		--lport-base "$lbase" --assocs 6 --rate 50 --duration 4 "$@"; then
+		fail "$name" "associations not up: $(tail -c 300 "$log")"
+		return
+	fi
+	c_before=$(lb_path_counters "$svc")
+	sleep 1
+	pins_before=$(lb_assoc_backends "$svc")
+	cut_ms=$(now_ms)
+	topo_cut_path A
+	c_cut=$(lb_path_counters "$svc")
+	sleep 2.5
+	c_during=$(lb_path_counters "$svc")
+	wait "$LB_TRAFFIC_PID"
+	rc=$?
+	c_after=$(lb_path_counters "$svc")
+	topo_restore_path A
+	pins_after=$(lb_assoc_backends "$svc")
+	read -r unreach gap < <("$SCTP_PEER" stats "$log" first_unreachable_ts_ms max_gap_ms 2>/dev/null)
+	if [ "${unreach:-0}" -gt 0 ] 2>/dev/null; then unreach=$((unreach - cut_ms)); else unreach=none; fi
+	echo "  $name: path A declared unreachable ${unreach}ms after the cut; longest gap between echoes ${gap:-?}ms"
+	echo "  $name: sctplb paths, client to backend, path:packets:DATA:HEARTBEATs summed over backends"
+	echo "    before the cut:       $c_before"
+	echo "    at the cut:           $c_cut"
+	echo "    2.5 s into the cut:   $c_during"
+	echo "    end of the traffic:   $c_after"
+	lb_check_assocs "$name" "$log" "$svc" "$port"
+	[ "$rc" -eq 0 ] || fail "${name}_exit" "traffic exited $rc"
+	if [ "$pins_before" = "$pins_after" ] && [ -n "$pins_before" ]; then
+		pass "${name}_same_backend"
+	else
+		fail "${name}_same_backend" "sctplb pins before: $pins_before; after: $pins_after"
+	fi
+	if [ "$unreach" != none ] && [ "$unreach" -le 3000 ]; then
+		pass "${name}_detected"
+	else
+		fail "${name}_detected" "path A not declared unreachable within 3 s ($unreach)"
+	fi
+	t0=$(_lb_counter "$c_cut" 0 1) t1=$(_lb_counter "$c_during" 0 1)
+	if [ "$t0" = "$t1" ] && [ "$(_lb_counter "$c_during" 1 2)" -gt "$(_lb_counter "$c_cut" 1 2)" ]; then
+		pass "${name}_path_b_carries"
+	else
+		fail "${name}_path_b_carries" "path A packets $t0 -> $t1 during the cut, path B DATA" \
+			"$(_lb_counter "$c_cut" 1 2) -> $(_lb_counter "$c_during" 1 2)"
+	fi
+}
+
+# _lb_counter "COUNTERS" PATH FIELD: field (1 packets, 2 DATA, 3 HEARTBEATs) of PATH.
+_lb_counter() {
+	local c
+	for c in $1; do
+		[ "${c%%:*}" = "$2" ] && { echo "$c" | cut -d: -f$(($3 + 1)); return; }
+	done
+	echo 0
+}
+
+# lb_no_leftovers: our namespaces and pin dir are gone (call after lb_destroy).
+lb_no_leftovers() {
+	local ids=$1 pin=$2 left
+	left=$(ip netns list | grep -c "^$ids-")
+	if [ "$left" -eq 0 ] && [ ! -e "$pin" ]; then
+		pass no_leftovers
+	else
+		fail no_leftovers "$left namespaces, pin dir $(ls -d "$pin" 2>/dev/null)"
+	fi
+}
