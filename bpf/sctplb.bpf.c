@@ -19,15 +19,24 @@
 
 const volatile __u32 sctplb_trace = 0;
 
-/* Parse and walk the chunks: the same for every hook and direction. */
-static __always_inline int parse_packet(const struct buf *b, struct pkt *p, bool reply)
+/*
+ * Above IP: a later fragment (no SCTP header: it follows its first), an ICMP
+ * error (the packet it quotes), SCTP or SCTP over UDP, and the chunk walk.
+ * The same for every hook and direction; each hook wraps it in a global
+ * function.
+ */
+static __always_inline int parse_upper(const struct buf *b, struct pkt *p, __u32 off, bool reply)
 {
-	__u32 off = 0;
 	int act;
 
-	act = parse_l3(b, p, &off);
-	if (act != ACT_CONTINUE)
-		return act;
+	if (p->frag == FRAG_LATER)
+		return reply ? act_pass(SCTPLB_STAT_PASS_FRAGMENT) : ACT_CONTINUE;
+	if (!reply && (p->proto == IPPROTO_ICMP || p->proto == IPPROTO_ICMPV6)) {
+		act = parse_icmp(b, p, &off);
+		if (act != ACT_CONTINUE)
+			return act;
+		return parse_l4(b, p, off, true); /* the quoted packet: no chunk walk */
+	}
 	act = parse_l4(b, p, off, reply);
 	if (act != ACT_CONTINUE)
 		return act;
@@ -74,22 +83,37 @@ static __always_inline void xdp_leave_meta(struct xdp_md *ctx, const struct pkt 
 	m->path = p->path;
 }
 
+static __always_inline void xdp_buf(struct xdp_md *ctx, struct buf *b)
+{
+	b->data = (void *)(long)ctx->data;
+	b->data_end = (void *)(long)ctx->data_end;
+}
+
+/* parse_upper() for XDP; global: verified once. */
+__noinline int sctplb_xdp_upper(struct xdp_md *ctx, struct pkt *p, __u32 off)
+{
+	struct buf b;
+
+	if (!p)
+		return ACT_MAKE(ACT_DROP, SCTPLB_STAT_DROP_TRUNCATED);
+	xdp_buf(ctx, &b);
+	return parse_upper(&b, p, off, false);
+}
+
 /*
  * Choose the backend and forward: returns the XDP verdict and sets
  * p->reason (and p->backend_id).  Global: verified once.
  */
 __noinline int sctplb_xdp_lb(struct xdp_md *ctx, struct pkt *p)
 {
-	struct buf b = {
-		.data = (void *)(long)ctx->data,
-		.data_end = (void *)(long)ctx->data_end,
-	};
 	struct bpf_fib_lookup fib;
+	struct buf b;
 	struct lb lb = {};
 	int act, rc;
 
 	if (!p)
 		return XDP_ABORTED;
+	xdp_buf(ctx, &b);
 	lb.service_id = p->service_id;
 	lb.now = bpf_ktime_get_ns();
 	act = choose_backend(&b, p, &lb);
@@ -122,15 +146,16 @@ __noinline int sctplb_xdp_lb(struct xdp_md *ctx, struct pkt *p)
 SEC("xdp")
 int sctplb_xdp(struct xdp_md *ctx)
 {
-	struct buf b = {
-		.data = (void *)(long)ctx->data,
-		.data_end = (void *)(long)ctx->data_end,
-	};
 	struct pkt p = {};
+	__u32 off = 0;
 	int act, verdict;
+	struct buf b;
 
+	xdp_buf(ctx, &b);
 	stat_inc(SCTPLB_STAT_RX);
-	act = parse_packet(&b, &p, false);
+	act = parse_l3(&b, &p, &off);
+	if (act == ACT_CONTINUE)
+		act = sctplb_xdp_upper(ctx, &p, off);
 	if (act == ACT_CONTINUE) {
 		verdict = sctplb_xdp_lb(ctx, &p);
 	} else {
@@ -140,6 +165,19 @@ int sctplb_xdp(struct xdp_md *ctx)
 	stat_inc(p.reason);
 	trace_decision(&p, verdict, p.reason);
 	return verdict;
+}
+
+/* parse_upper() for tc; global: verified once. */
+__noinline int sctplb_tc_upper(struct __sk_buff *skb, struct pkt *p, __u32 off, __u32 reply)
+{
+	struct buf b = {
+		.data = (void *)(long)skb->data,
+		.data_end = (void *)(long)skb->data_end,
+	};
+
+	if (!p)
+		return ACT_MAKE(ACT_DROP, SCTPLB_STAT_DROP_TRUNCATED);
+	return parse_upper(&b, p, off, reply);
 }
 
 /*
@@ -226,7 +264,7 @@ SEC("tc")
 int sctplb_tc_ingress(struct __sk_buff *skb)
 {
 	struct pkt p = {};
-	__u32 from_xdp;
+	__u32 from_xdp, off = 0;
 	struct buf b;
 	int act, verdict;
 
@@ -234,7 +272,9 @@ int sctplb_tc_ingress(struct __sk_buff *skb)
 	tc_buf(skb, &b);
 	if (!from_xdp)
 		stat_inc(SCTPLB_STAT_RX);
-	act = parse_packet(&b, &p, false);
+	act = parse_l3(&b, &p, &off);
+	if (act == ACT_CONTINUE)
+		act = sctplb_tc_upper(skb, &p, off, 0);
 	if (act == ACT_CONTINUE) {
 		verdict = sctplb_tc_lb(skb, &p, from_xdp);
 	} else {
@@ -265,11 +305,14 @@ SEC("tc")
 int sctplb_tc_return(struct __sk_buff *skb)
 {
 	struct pkt p = {};
+	__u32 off = 0;
 	struct buf b;
 	int act;
 
 	tc_buf(skb, &b);
-	act = parse_packet(&b, &p, true);
+	act = parse_l3(&b, &p, &off);
+	if (act == ACT_CONTINUE)
+		act = sctplb_tc_upper(skb, &p, off, 1);
 	if (act == ACT_CONTINUE)
 		sctplb_tc_ret(skb, &p);
 	else

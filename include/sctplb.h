@@ -29,6 +29,7 @@
 #define SCTPLB_MAX_ASSOCS    262144 /* default; the loader may resize */
 #define SCTPLB_MAX_HANDSHAKES 65536 /* LRU: a flood evicts only other handshakes */
 #define SCTPLB_MAX_PATH_STATS 65536 /* LRU per CPU: statistics, never state */
+#define SCTPLB_MAX_FRAGS     8192   /* LRU: IP datagrams being fragmented */
 #define SCTPLB_MAX_CHUNKS    64     /* chunks walked per packet */
 #define SCTPLB_MAX_INIT_PARAMS 16   /* INIT parameters walked for addresses */
 #define SCTPLB_MAX_INIT_ADDRS 4     /* listed addresses that get a handshake entry */
@@ -186,6 +187,26 @@ struct sctplb_path_key {
 	__u32 caddr[4];
 };
 
+/*
+ * frags (LRU): a fragmented IP datagram whose first fragment was classified
+ * -> where its later fragments go.  IPv4 identification is 16 bits, IPv6's
+ * (fragment header) 32.  Addresses as in the packet (client -> VIP).
+ */
+struct sctplb_frag_key {
+	__u32 id;
+	__u8 family;
+	__u8 pad[3];
+	__u32 saddr[4];
+	__u32 daddr[4];
+};
+
+struct sctplb_frag {
+	__u32 service_id;
+	__u32 backend_id;
+	__u32 path;
+	__u32 pad;
+};
+
 /* settings: array of one element, written by user space. */
 enum sctplb_unknown_policy {
 	SCTPLB_UNKNOWN_DROP = 0,    /* default: drop and count */
@@ -304,7 +325,11 @@ struct sctplb_meta {
 	X(DROP_INIT_VTAG, "drop_init_vtag", "malformed: INIT with a non-zero vtag") \
 	X(DROP_INIT_SHORT, "drop_init_short", "malformed: INIT shorter than its fixed part") \
 	X(DROP_ZERO_VTAG, "drop_zero_vtag", "malformed: vtag 0 without INIT") \
-	X(PASS_FRAGMENT, "pass_fragment", "IP fragment: passed")            \
+	X(PASS_FRAGMENT, "pass_fragment", "later IP fragment before its first: passed") \
+	X(FRAG_FIRST, "frag_first", "first fragments classified")          \
+	X(FRAG_LATER, "frag_later", "later fragments sent after their first") \
+	X(ICMP_ERROR, "icmp_error", "ICMP errors sent to the quoted association's backend") \
+	X(PASS_ICMP_UNKNOWN, "pass_icmp_unknown", "ICMP error quoting no known association: passed") \
 	X(CT_ENDED, "ct_ended", "return path: association ended by the backend") \
 	X(RET_INIT_ACK, "ret_init_ack", "return path: INIT-ACK learnt")     \
 	X(RET_PKTS, "ret_pkts", "return path: packets of known associations")

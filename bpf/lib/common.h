@@ -22,6 +22,7 @@
 #define IPPROTO_ROUTING  43
 #define IPPROTO_FRAGMENT 44
 #define IPPROTO_DSTOPTS  60
+#define IPPROTO_ICMPV6   58
 #define ETH_ALEN      6
 #define EEXIST        17
 #define TC_ACT_OK     0
@@ -30,6 +31,7 @@
 
 #define SCTPLB_MAX_PKT 0x3fff   /* offsets beyond this are not parsed (16 KiB) */
 #define SCTP_INIT_FIXED_LEN 20  /* chunk header + tag, a_rwnd, streams, TSN */
+#define SCTP_PORTS_VTAG_LEN 8   /* common header without the checksum */
 
 /* Set by the loader before load for replay and tests; see the trace map. */
 extern const volatile __u32 sctplb_trace;

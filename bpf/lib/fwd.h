@@ -79,6 +79,8 @@ static __always_inline void count_forward(const struct pkt *p, const struct lb *
 	__u8 path = p->path & (SCTPLB_MAX_PATHS - 1); /* bound for the verifier */
 
 	stat_inc(SCTPLB_STAT_FWD);
+	if (p->icmp)
+		return; /* not the association's traffic */
 	if (p->data_chunks)
 		stat_add(SCTPLB_STAT_DATA_CHUNKS, p->data_chunks);
 	if (p->heartbeats)

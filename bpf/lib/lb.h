@@ -310,34 +310,116 @@ static __always_inline int choose_cookie(const struct pkt *p, struct lb *lb,
 	return ACT_CONTINUE;
 }
 
+/*
+ * A later fragment has no SCTP header: it follows its first fragment
+ * (remember_fragment()).  One that arrives first goes to the kernel.
+ */
+static __always_inline int choose_fragment(struct pkt *p, struct lb *lb)
+{
+	struct sctplb_frag_key fk = { .id = p->frag_id, .family = p->family };
+	struct sctplb_frag *f;
+
+	__builtin_memcpy(fk.saddr, p->saddr, 16);
+	__builtin_memcpy(fk.daddr, p->daddr, 16);
+	f = bpf_map_lookup_elem(&frags, &fk);
+	if (!f)
+		return act_pass(SCTPLB_STAT_PASS_FRAGMENT);
+	p->service_id = f->service_id;
+	p->path = f->path & (SCTPLB_MAX_PATHS - 1);
+	lb->service_id = f->service_id;
+	if (!use_backend(lb, f->backend_id, false))
+		return act_drop(SCTPLB_STAT_NO_BACKEND);
+	stat_inc(SCTPLB_STAT_FRAG_LATER);
+	return ACT_CONTINUE;
+}
+
+static __always_inline void remember_fragment(const struct pkt *p, const struct lb *lb)
+{
+	struct sctplb_frag_key fk = { .id = p->frag_id, .family = p->family };
+	struct sctplb_frag f = {
+		.service_id = p->service_id,
+		.backend_id = lb->backend_id,
+		.path = p->path,
+	};
+
+	__builtin_memcpy(fk.saddr, p->saddr, 16);
+	__builtin_memcpy(fk.daddr, p->daddr, 16);
+	bpf_map_update_elem(&frags, &fk, &f, BPF_ANY);
+	stat_inc(SCTPLB_STAT_FRAG_FIRST);
+}
+
+/*
+ * An ICMP error quoting a backend's packet to a client: that packet carries
+ * Tc (Ts if it was a T-bit ABORT/SHUTDOWN-COMPLETE); before the association
+ * exists, a quoted INIT-ACK is matched to its handshake.
+ */
+static __always_inline int choose_icmp(const struct pkt *p, struct lb *lb)
+{
+	struct sctplb_handshake *hs = NULL;
+	struct sctplb_ctag_value *cv;
+	struct sctplb_client_key k;
+	struct sctplb_assoc_key ak;
+	struct sctplb_assoc *a;
+	__u32 id = SCTPLB_BACKEND_NONE;
+
+	assoc_key(&ak, p, p->service_id, p->vtag);
+	cv = bpf_map_lookup_elem(&assoc_ctags, &ak);
+	if (cv)
+		ak.vtag = cv->stag;
+	a = bpf_map_lookup_elem(&assocs, &ak);
+	if (a) {
+		id = a->backend_id;
+	} else {
+		client_key(&k, p, p->service_id);
+		hs = bpf_map_lookup_elem(&handshakes, &k);
+		if (hs && hs->ctag == p->vtag)
+			id = hs->backend_id;
+	}
+	if (id == SCTPLB_BACKEND_NONE)
+		return act_pass(SCTPLB_STAT_PASS_ICMP_UNKNOWN);
+	if (!use_backend(lb, id, false))
+		return act_drop(SCTPLB_STAT_NO_BACKEND);
+	stat_inc(SCTPLB_STAT_ICMP_ERROR);
+	return ACT_CONTINUE;
+}
+
 /* Every packet of a configured service that passed the chunk walk. */
-static __always_inline int choose_backend(const struct buf *b, const struct pkt *p, struct lb *lb)
+static __always_inline int choose_backend(const struct buf *b, struct pkt *p, struct lb *lb)
 {
 	struct sctplb_assoc_key ak;
 	struct sctplb_assoc *a;
+	int act;
 
-	if (p->first_type == SCTP_CID_INIT)
-		return choose_init(b, p, lb);
-	assoc_key(&ak, p, p->service_id, p->vtag);
-	if (p->first_type == SCTP_CID_COOKIE_ECHO)
-		return choose_cookie(p, lb, &ak);
-	if (p->tbit) {
-		/* RFC 9260 8.5.1: a T-bit ABORT/SHUTDOWN-COMPLETE carries Tc */
-		struct sctplb_ctag_value *cv = bpf_map_lookup_elem(&assoc_ctags, &ak);
-
-		if (!cv)
-			return unknown_vtag(p, lb);
-		ak.vtag = cv->stag;
-		a = bpf_map_lookup_elem(&assocs, &ak);
-		if (!a)
-			return unknown_vtag(p, lb);
-		stat_inc(SCTPLB_STAT_TBIT);
+	if (p->frag == FRAG_LATER)
+		return choose_fragment(p, lb);
+	if (p->icmp)
+		return choose_icmp(p, lb);
+	if (p->first_type == SCTP_CID_INIT) {
+		act = choose_init(b, p, lb);
 	} else {
-		a = bpf_map_lookup_elem(&assocs, &ak);
-		if (!a)
-			return unknown_vtag(p, lb);
+		assoc_key(&ak, p, p->service_id, p->vtag);
+		if (p->first_type == SCTP_CID_COOKIE_ECHO) {
+			act = choose_cookie(p, lb, &ak);
+		} else {
+			if (p->tbit) {
+				/* RFC 9260 8.5.1: a T-bit ABORT/SHUTDOWN-COMPLETE carries Tc */
+				struct sctplb_ctag_value *cv = bpf_map_lookup_elem(&assoc_ctags, &ak);
+
+				if (!cv)
+					return unknown_vtag(p, lb);
+				ak.vtag = cv->stag;
+			}
+			a = bpf_map_lookup_elem(&assocs, &ak);
+			if (!a)
+				return unknown_vtag(p, lb);
+			if (p->tbit)
+				stat_inc(SCTPLB_STAT_TBIT);
+			act = established(p, lb, a);
+		}
 	}
-	return established(p, lb, a);
+	if (act == ACT_CONTINUE && p->frag == FRAG_FIRST)
+		remember_fragment(p, lb);
+	return act;
 }
 
 #endif

@@ -93,6 +93,14 @@ struct {
 	__type(value, __u64);
 } stats SEC(".maps");
 
+/* Later fragments follow their first fragment's backend; LRU. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, SCTPLB_MAX_FRAGS);
+	__type(key, struct sctplb_frag_key);
+	__type(value, struct sctplb_frag);
+} frags SEC(".maps");
+
 /* Control-plane names and settings by service id (user space only). */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
 /*
  * Packet parsing shared by the XDP and tc programs: Ethernet (one VLAN tag),
- * IPv4 (options), IPv6 (extension headers), SCTP and SCTP over UDP.  Works on
- * [data, data_end) only, so that both hooks run the same code.
+ * IPv4 (options), IPv6 (extension headers), IP fragments, SCTP, SCTP over UDP
+ * and ICMP errors that quote them.  Works on [data, data_end) only, so that
+ * both hooks run the same code.
  */
 #ifndef SCTPLB_BPF_PARSE_H
 #define SCTPLB_BPF_PARSE_H
@@ -14,6 +15,8 @@ struct buf {
 	void *data;
 	void *data_end;
 };
+
+enum { FRAG_NONE = 0, FRAG_FIRST = 1, FRAG_LATER = 2 };
 
 /*
  * Everything the later steps need, filled by parsing.  Scalars only, so that
@@ -42,6 +45,9 @@ struct pkt {
 	__u16 heartbeats;
 	__u8 ends;              /* ABORT or SHUTDOWN-COMPLETE present */
 	__u8 tbit;              /* ... with the T bit: the vtag is the sender's own */
+	__u8 frag;              /* FRAG_*: an IP fragment, first or later */
+	__u8 icmp;              /* an ICMP error; the rest describes the packet it quotes */
+	__u32 frag_id;          /* IPv4 identification or IPv6 fragment header's, as on the wire */
 	/* The decision, filled by the choosing step. */
 	__u32 backend_id;
 	__u32 reason;           /* enum sctplb_stat that decided the verdict */
@@ -76,17 +82,18 @@ static __always_inline int parse_ipv4(const struct buf *b, struct pkt *p, __u32 
 		return act_drop(SCTPLB_STAT_DROP_BAD_IP);
 	if (*off + tot > (__u32)(b->data_end - b->data))
 		return act_drop(SCTPLB_STAT_DROP_TRUNCATED);
-	/* MF set or a non-zero offset: only the first fragment has the SCTP
-	 * header; fragments are handed to the kernel (a later issue follows
-	 * them to the backend). */
-	if (ip->frag_off & bpf_htons(0x3fff))
-		return act_pass(SCTPLB_STAT_PASS_FRAGMENT);
 	p->family = SCTPLB_AF_INET;
 	p->proto = ip->protocol;
 	p->saddr[0] = ip->saddr;
 	p->daddr[0] = ip->daddr;
 	p->l3_len = tot;
 	p->sctp_end = *off + tot;
+	/* MF set or a non-zero offset: a fragment.  Only the first one has
+	 * the SCTP header; the later ones follow it (the frags map). */
+	if (ip->frag_off & bpf_htons(0x3fff)) {
+		p->frag_id = ip->id;
+		p->frag = ip->frag_off & bpf_htons(0x1fff) ? FRAG_LATER : FRAG_FIRST;
+	}
 	*off += hlen;
 	return ACT_CONTINUE;
 }
@@ -114,6 +121,23 @@ static __always_inline int parse_ipv6(const struct buf *b, struct pkt *p, __u32 
 	for (i = 0; i < SCTPLB_MAX_IPV6_EXT; i++) {
 		struct ipv6_opt_hdr *eh;
 
+		if (next == IPPROTO_FRAGMENT) {
+			/* RFC 8200 4.5: offset in 8-octet units, M flag in bit 0 */
+			struct frag_hdr *fh = pkt_ptr(b, *off, sizeof(*fh));
+
+			if (!fh)
+				return act_drop(SCTPLB_STAT_DROP_TRUNCATED);
+			p->frag_id = fh->identification;
+			if (fh->frag_off & bpf_htons(0xfff8)) {
+				p->frag = FRAG_LATER;
+				return ACT_CONTINUE;
+			}
+			if (fh->frag_off & bpf_htons(1))
+				p->frag = FRAG_FIRST; /* else an atomic fragment: whole */
+			next = fh->nexthdr;
+			*off += sizeof(*fh);
+			continue;
+		}
 		if (next != IPPROTO_HOPOPTS && next != IPPROTO_ROUTING &&
 		    next != IPPROTO_DSTOPTS && next != IPPROTO_AH)
 			break;
@@ -133,9 +157,8 @@ static __always_inline int parse_ipv6(const struct buf *b, struct pkt *p, __u32 
 	case IPPROTO_ROUTING:
 	case IPPROTO_DSTOPTS:
 	case IPPROTO_AH:
-		return act_drop(SCTPLB_STAT_DROP_IPV6_EXT);
 	case IPPROTO_FRAGMENT:
-		return act_pass(SCTPLB_STAT_PASS_FRAGMENT);
+		return act_drop(SCTPLB_STAT_DROP_IPV6_EXT);
 	}
 	p->proto = next;
 	if (*off > p->sctp_end)
@@ -169,6 +192,58 @@ static __always_inline int parse_l3(const struct buf *b, struct pkt *p, __u32 *o
 }
 
 /*
+ * An ICMP error sent to a VIP (frag-needed, unreachable, time exceeded;
+ * ICMPv6 unreachable, packet too big, time exceeded) quotes a packet that a
+ * backend sent from that VIP toward a client: the rest of the parse (in reply
+ * mode) describes the quoted packet, so that it goes to that backend.  RFC 792
+ * quotes at least the IP header and 8 bytes: the SCTP ports and vtag.
+ */
+static __always_inline int parse_icmp(const struct buf *b, struct pkt *p, __u32 *off)
+{
+	__u32 vip[4], inner_end;
+	__u8 *ih = pkt_ptr(b, *off, 8);
+
+	if (!ih)
+		return act_pass(SCTPLB_STAT_PASS_NOT_SCTP);
+	if (p->family == SCTPLB_AF_INET ? ih[0] != 3 && ih[0] != 11
+					: ih[0] != 1 && ih[0] != 2 && ih[0] != 3)
+		return act_pass(SCTPLB_STAT_PASS_NOT_SCTP);
+	*off += 8;
+	__builtin_memcpy(vip, p->daddr, 16);
+	if (p->family == SCTPLB_AF_INET) {
+		struct iphdr *ip = pkt_ptr(b, *off, sizeof(*ip));
+
+		if (!ip || ip->ihl < 5)
+			return act_pass(SCTPLB_STAT_PASS_NOT_SCTP);
+		p->proto = ip->protocol;
+		p->saddr[0] = ip->saddr;
+		p->daddr[0] = ip->daddr;
+		inner_end = *off + bpf_ntohs(ip->tot_len);
+		*off += ip->ihl * 4;
+	} else {
+		struct ipv6hdr *ip6 = pkt_ptr(b, *off, sizeof(*ip6));
+
+		if (!ip6)
+			return act_pass(SCTPLB_STAT_PASS_NOT_SCTP);
+		p->proto = ip6->nexthdr;
+		__builtin_memcpy(p->saddr, &ip6->saddr, 16);
+		__builtin_memcpy(p->daddr, &ip6->daddr, 16);
+		inner_end = *off + sizeof(*ip6) + bpf_ntohs(ip6->payload_len);
+		*off += sizeof(*ip6);
+	}
+	if (p->proto != IPPROTO_SCTP && p->proto != IPPROTO_UDP)
+		return act_pass(SCTPLB_STAT_PASS_NOT_SCTP);
+	/* Only errors about the VIP's own packets, sent to that VIP. */
+	if (vip[0] != p->saddr[0] || vip[1] != p->saddr[1] || vip[2] != p->saddr[2] ||
+	    vip[3] != p->saddr[3])
+		return act_pass(SCTPLB_STAT_PASS_NOT_SERVICE);
+	if (inner_end < p->sctp_end)
+		p->sctp_end = inner_end; /* the quote is usually cut short */
+	p->icmp = 1;
+	return ACT_CONTINUE;
+}
+
+/*
  * SCTP, or SCTP over UDP: finds the service and the SCTP common header.  A
  * packet for no service passes untouched.  Toward the backends the service is
  * (destination address, destination port); on the return path (reply) it is
@@ -189,12 +264,14 @@ static __always_inline int parse_l4(const struct buf *b, struct pkt *p, __u32 of
 			return act_drop(SCTPLB_STAT_DROP_TRUNCATED);
 		vk.port = reply ? uh->source : uh->dest;
 		ulen = bpf_ntohs(uh->len);
-		if (ulen < sizeof(*uh) || off + ulen > p->sctp_end)
-			return act_drop(SCTPLB_STAT_DROP_TRUNCATED);
-		p->sctp_end = off + ulen;
+		if (!p->icmp) {
+			if (ulen < sizeof(*uh) || off + ulen > p->sctp_end)
+				return act_drop(SCTPLB_STAT_DROP_TRUNCATED);
+			p->sctp_end = off + ulen;
+		}
 		off += sizeof(*uh);
 	} else if (p->proto == IPPROTO_SCTP) {
-		sh = pkt_ptr(b, off, sizeof(*sh));
+		sh = pkt_ptr(b, off, SCTP_PORTS_VTAG_LEN);
 		if (!sh)
 			return act_drop(SCTPLB_STAT_DROP_TRUNCATED);
 		vk.port = reply ? sh->source : sh->dest;
@@ -209,15 +286,16 @@ static __always_inline int parse_l4(const struct buf *b, struct pkt *p, __u32 of
 	if (!s)
 		return act_pass(SCTPLB_STAT_PASS_NOT_SERVICE);
 
-	sh = pkt_ptr(b, off, sizeof(*sh));
-	if (!sh || off + sizeof(*sh) > p->sctp_end)
+	/* An ICMP quote needs the ports and the vtag; a packet, the whole header. */
+	sh = pkt_ptr(b, off, SCTP_PORTS_VTAG_LEN);
+	if (!sh || off + (p->icmp ? SCTP_PORTS_VTAG_LEN : sizeof(*sh)) > p->sctp_end)
 		return act_drop(SCTPLB_STAT_DROP_TRUNCATED);
 	p->sport = reply ? sh->dest : sh->source;
 	p->dport = reply ? sh->source : sh->dest;
 	if (s->flags & SCTPLB_SVC_F_UDP_ENCAP) {
 		if (p->dport != s->sctp_port)
 			return act_pass(SCTPLB_STAT_PASS_NOT_SERVICE);
-		if (!reply)
+		if (!reply && !p->icmp)
 			stat_inc(SCTPLB_STAT_UDP_ENCAP);
 	}
 	if (reply) {
@@ -257,14 +335,19 @@ static long walk_one_chunk(__u64 i, void *arg)
 	struct pkt *p = w->p;
 	struct sctp_chunkhdr *ch;
 	__u32 off = w->off, len;
+	bool cut;
 
 	if (off >= p->sctp_end)
 		return 1;
 	ch = pkt_ptr(b, off, sizeof(*ch));
 	if (!ch || off + sizeof(*ch) > p->sctp_end)
-		goto bad_len;
+		goto short_header;
 	len = bpf_ntohs(ch->length);
-	if (len < sizeof(*ch) || off + len > p->sctp_end)
+	if (len < sizeof(*ch))
+		goto bad_len;
+	/* A first fragment ends inside a chunk: walk what is there. */
+	cut = off + len > p->sctp_end;
+	if (cut && p->frag != FRAG_FIRST)
 		goto bad_len;
 	if (i == 0) {
 		p->first_type = ch->type;
@@ -296,7 +379,10 @@ static long walk_one_chunk(__u64 i, void *arg)
 	}
 	w->off = off + ((len + 3) & ~3u);
 	w->n++;
-	return 0;
+	return cut;
+short_header:
+	if (p->frag == FRAG_FIRST)
+		return 1;
 bad_len:
 	w->act = ACT_MAKE(ACT_DROP, SCTPLB_STAT_DROP_CHUNK_LEN);
 	return 1;
@@ -317,7 +403,7 @@ static __always_inline int walk_chunks(const struct buf *b, struct pkt *p)
 	if (w.act != ACT_CONTINUE)
 		return w.act;
 	p->nchunks = w.n;
-	if (w.off < p->sctp_end)
+	if (w.n == SCTPLB_MAX_CHUNKS && w.off < p->sctp_end)
 		stat_inc(SCTPLB_STAT_CHUNKS_OVER_BOUND);
 
 	if (p->first_type == SCTP_CID_INIT) {
