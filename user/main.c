@@ -22,8 +22,9 @@ static const char usage_text[] =
 	"Usage: sctplb [--pin-path DIR] [--json] [--verbose] COMMAND ...\n"
 	"\n"
 	"Interfaces:\n"
-	"  attach IFNAME [--xdp-mode native|generic|auto]   XDP (through libxdp)\n"
-	"  attach IFNAME --tc                               tc clsact ingress instead of XDP\n"
+	"  attach IFNAME [--xdp-mode native|generic|auto]   XDP (through libxdp), and tc ingress for\n"
+	"                                                   what XDP leaves (no neighbour entry)\n"
+	"  attach IFNAME --tc                               tc clsact ingress only, instead of XDP\n"
 	"  attach IFNAME --return                           tc ingress of a backend-facing interface\n"
 	"  detach IFNAME                                    remove whatever sctplb attached there\n"
 	"  status                                           where sctplb is attached, and how\n"
@@ -34,9 +35,12 @@ static const char usage_text[] =
 	"  backend drain|undrain|del SERVICE NAME | backend list [SERVICE]\n"
 	"  apply FILE                                       declarative configuration (JSON)\n"
 	"  config unknown-vtag drop|pass|hash | config show\n"
+	"  config idle-timeout S | closing-grace S | handshake-timeout S   (0 or default: the default)\n"
 	"State:\n"
 	"  assoc list | paths [--watch S] | stats [--watch S]   (--count N: samples to take)\n"
 	"  replay CAPTURE.pcap                              run a capture through the programs\n"
+	"  gc [--interval S]                                expire ended, idle and stale state once,\n"
+	"                                                   or every S seconds until SIGTERM\n"
 	"\n"
 	"Global options (anywhere on the line):\n"
 	"  --pin-path DIR     pinned maps (default " LB_DEFAULT_PIN_PATH ")\n"
@@ -180,7 +184,7 @@ static const struct command commands[] = {
 	{ "attach", cmd_attach },   { "detach", cmd_detach }, { "status", cmd_status },
 	{ "service", cmd_service }, { "backend", cmd_backend }, { "apply", cmd_apply },
 	{ "config", cmd_config },   { "assoc", cmd_assoc },   { "paths", cmd_paths },
-	{ "stats", cmd_stats },     { "replay", cmd_replay },
+	{ "stats", cmd_stats },     { "replay", cmd_replay }, { "gc", cmd_gc },
 };
 
 int main(int argc, char **argv)

@@ -12,7 +12,42 @@
 #include "addr.h"
 #include "cmd.h"
 #include "config.h"
+#include "gc.h"
 #include "model.h"
+
+/*
+ * After a committed change: the associations, assoc_ctags, client_index and
+ * handshake entries of the backends and services it deleted.  Last, after the
+ * Maglev swap and the backend entries' flags went to 0 (the datapath no
+ * longer uses those ids), and idempotent: a failure leaves the configuration
+ * as committed, and 'sctplb gc' removes what is left (state of a backend that
+ * no longer exists is removed by every sweep).
+ */
+static int remove_deleted_state(const struct lb_maps *m, const struct lb_model *cur,
+				const struct lb_model *want)
+{
+	__u32 *be = NULL, *svc = NULL;
+	struct gc_result r;
+	size_t nbe, nsvc;
+	int err;
+
+	err = lb_model_removed_ids(cur, want, &be, &nbe, &svc, &nsvc);
+	if (!err && (nbe || nsvc))
+		err = gc_remove_owned(m, be, nbe, svc, nsvc, &r);
+	if (!err && (nbe || nsvc) && !g.json)
+		printf("state of the deleted %s removed: %u association%s, %u assoc_ctags, "
+		       "%u client_index, %u handshake%s\n",
+		       nsvc ? (nsvc == 1 ? "service" : "services") : (nbe == 1 ? "backend" : "backends"),
+		       r.assocs_owned, r.assocs_owned == 1 ? "" : "s", r.ctags, r.clients,
+		       r.handshakes, r.handshakes == 1 ? "" : "s");
+	if (err)
+		fprintf(stderr, "Error: the configuration was changed, but removing the deleted "
+			"backends' associations failed (%s); run 'sctplb gc' to remove them\n",
+			strerror(-err));
+	free(be);
+	free(svc);
+	return err;
+}
 
 /* Reads cur, lets edit() build want from a copy, commits. */
 typedef int (*edit_fn)(struct lb_model *want, void *arg);
@@ -38,6 +73,8 @@ static int change(edit_fn edit, void *arg, const char *done)
 		err = lb_commit(&m, &cur, &want, &st);
 	if (!err && done)
 		printf("%s\n", done);
+	if (!err)
+		err = remove_deleted_state(&m, &cur, &want);
 	lb_model_free(&want);
 free_cur:
 	lb_model_free(&cur);
@@ -471,6 +508,7 @@ int cmd_apply(int argc, char **argv)
 		else
 			printf("%s: applied (%u map writes, %u Maglev tables)\n", pos[0], st.writes,
 			       st.tables);
+		e = remove_deleted_state(&m, &cur, &want);
 	}
 	lb_model_free(&cur);
 close:
@@ -488,9 +526,48 @@ static int edit_policy(struct lb_model *want, void *arg)
 	return 0;
 }
 
+struct timeout_set {
+	const struct lb_timeout_def *d;
+	long v;
+};
+
+static int edit_timeout(struct lb_model *want, void *arg)
+{
+	struct timeout_set *t = arg;
+
+	*lb_model_timeout(want, t->d) = t->v;
+	return 0;
+}
+
+/* config idle-timeout|closing-grace|handshake-timeout S|default */
+static int config_timeout(const struct lb_timeout_def *d, const char *val)
+{
+	struct timeout_set t = { .d = d };
+	char done[128];
+	__u32 v;
+
+	if (!strcmp(val, "default")) {
+		t.v = 0;
+	} else if (lb_u32_parse(val, 0, (__u32)d->max, &v) || (v && v < d->min)) {
+		fprintf(stderr, "Error: %s %s: give whole seconds from %ld to %ld, or 0 or 'default' "
+			"for the default (%ld s)\n", d->cmd, val, d->min, d->max, d->def);
+		return -EINVAL;
+	} else {
+		t.v = v;
+	}
+	if (t.v)
+		snprintf(done, sizeof(done), "%s: %ld s", d->cmd, t.v);
+	else
+		snprintf(done, sizeof(done), "%s: default (%ld s)", d->cmd, d->def);
+	return change(edit_timeout, &t, done);
+}
+
 int cmd_config(int argc, char **argv)
 {
-	static const char usage[] = "sctplb config unknown-vtag drop|pass|hash | config show";
+	static const char usage[] = "sctplb config unknown-vtag drop|pass|hash | "
+				    "config idle-timeout|closing-grace|handshake-timeout SECONDS|default | "
+				    "config show";
+	size_t i;
 	char *pos[2], done[96];
 	int npos, policy;
 
@@ -524,6 +601,16 @@ int cmd_config(int argc, char **argv)
 		snprintf(done, sizeof(done), "unknown-vtag policy: %s", pos[1]);
 		return change(edit_policy, &policy, done);
 	}
+	for (i = 0; i < 3; i++)
+		if (!strcmp(pos[0], lb_timeouts[i].cmd)) {
+			if (npos != 2) {
+				fprintf(stderr, "Error: %s needs a value in seconds (%ld to %ld, or "
+					"'default')\nUsage: %s\n", pos[0], lb_timeouts[i].min,
+					lb_timeouts[i].max, usage);
+				return -EINVAL;
+			}
+			return config_timeout(&lb_timeouts[i], pos[1]);
+		}
 	fprintf(stderr, "Error: bad 'config' command\nUsage: %s\n", usage);
 	return -EINVAL;
 }

@@ -1,0 +1,125 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * gc.c: sctplb gc, the expiry sweep (user/lib/gc.h has the rules): once, or
+ * every S seconds until SIGTERM/SIGINT, to run as a service.  The timeouts
+ * are read from settings before every sweep, so 'sctplb config
+ * idle-timeout ...' applies to a running gc.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cmd.h"
+#include "gc.h"
+
+static volatile sig_atomic_t stop;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop = 1;
+}
+
+void print_gc_result(const struct gc_result *r, const struct sctplb_config *cfg, const char *what)
+{
+	if (g.json) {
+		struct json_object *o = json_object_new_object();
+
+		json_object_object_add(o, "assocs_scanned", json_object_new_int64(r->assocs_scanned));
+		json_object_object_add(o, "assocs_closed", json_object_new_int64(r->assocs_closed));
+		json_object_object_add(o, "assocs_idle", json_object_new_int64(r->assocs_idle));
+		json_object_object_add(o, "assocs_orphan", json_object_new_int64(r->assocs_owned));
+		json_object_object_add(o, "assoc_ctags", json_object_new_int64(r->ctags));
+		json_object_object_add(o, "client_index", json_object_new_int64(r->clients));
+		json_object_object_add(o, "handshakes", json_object_new_int64(r->handshakes));
+		json_object_object_add(o, "handshakes_scanned", json_object_new_int64(r->handshakes_scanned));
+		if (cfg) {
+			json_object_object_add(o, "idle_timeout_s", json_object_new_int64(gc_idle_ns(cfg) / 1000000000ull));
+			json_object_object_add(o, "closing_grace_s", json_object_new_int64(gc_grace_ns(cfg) / 1000000000ull));
+			json_object_object_add(o, "handshake_timeout_s",
+					       json_object_new_int64(gc_handshake_ns(cfg) / 1000000000ull));
+		}
+		print_json(o);
+		json_object_put(o);
+		return;
+	}
+	printf("%s: removed %u association%s (%u ended past the %llu s grace, %u idle over %llu s, "
+	       "%u of deleted backends), %u assoc_ctags, %u client_index, %u handshake%s "
+	       "(older than %llu s); %u associations and %u handshakes scanned\n",
+	       what, r->assocs_closed + r->assocs_idle + r->assocs_owned,
+	       r->assocs_closed + r->assocs_idle + r->assocs_owned == 1 ? "" : "s", r->assocs_closed,
+	       (unsigned long long)(gc_grace_ns(cfg) / 1000000000ull), r->assocs_idle,
+	       (unsigned long long)(gc_idle_ns(cfg) / 1000000000ull), r->assocs_owned, r->ctags,
+	       r->clients, r->handshakes, r->handshakes == 1 ? "" : "s",
+	       (unsigned long long)(gc_handshake_ns(cfg) / 1000000000ull), r->assocs_scanned,
+	       r->handshakes_scanned);
+	fflush(stdout);
+}
+
+static int sweep_once(bool quiet_if_nothing)
+{
+	struct sctplb_config cfg;
+	struct gc_result r;
+	struct lb_maps m;
+	int err;
+
+	err = open_maps(&m, false);
+	if (err)
+		return err;
+	err = lb_settings_read(&m, &cfg);
+	if (!err)
+		err = gc_sweep(&m, now_monotonic_ns(), &cfg, &r);
+	lb_maps_close(&m);
+	if (!err && !(quiet_if_nothing && gc_total(&r) == 0))
+		print_gc_result(&r, &cfg, "gc");
+	return err;
+}
+
+int cmd_gc(int argc, char **argv)
+{
+	static const char usage[] = "sctplb gc [--interval SECONDS]";
+	struct opt opts[] = { { "interval", true, NULL }, { NULL, false, NULL } };
+	struct sigaction sa = { .sa_handler = on_signal };
+	double interval = 0;
+	const char *v;
+	char *pos[1], *end;
+	int npos, err;
+
+	if (parse_opts(argc, argv, opts, pos, 0, 0, &npos, usage))
+		return -EINVAL;
+	if ((v = opt_val(opts, "interval"))) {
+		interval = strtod(v, &end);
+		if (!*v || *end || interval < 0.1 || interval > 86400) {
+			fprintf(stderr, "Error: --interval %s: give the time between sweeps in seconds, "
+				"0.1 to 86400\n", v);
+			return -EINVAL;
+		}
+	}
+	if (need_root())
+		return -EPERM;
+	if (!interval)
+		return sweep_once(false);
+	/* No SA_RESTART: the signal ends the sleep at once. */
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	if (!g.json)
+		printf("gc: sweeping %s every %g s until SIGTERM or SIGINT\n", g.pin_path, interval);
+	fflush(stdout);
+	while (!stop) {
+		struct timespec ts = { .tv_sec = (time_t)interval,
+				       .tv_nsec = (long)((interval - (time_t)interval) * 1e9) };
+
+		err = sweep_once(!g.verbose);
+		if (err && err != -ENOENT)
+			fprintf(stderr, "Warning: sweep failed (%s); trying again in %g s\n",
+				strerror(-err), interval);
+		while (!stop && nanosleep(&ts, &ts) && errno == EINTR)
+			;
+	}
+	if (!g.json)
+		printf("gc: stopped\n");
+	return 0;
+}
