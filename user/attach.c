@@ -297,7 +297,13 @@ out:
 	return err;
 }
 
-static int attach_tc(struct lb_maps *m, const char *ifname, int ifindex, enum hook h)
+/*
+ * Attaches (or replaces) sctplb_tc_ingress (HOOK_TC) or sctplb_tc_return.
+ * companion: the tc half of an XDP attachment.  *created_hook: this call
+ * created the clsact qdisc (for a rollback).
+ */
+static int attach_tc(struct lb_maps *m, const char *ifname, int ifindex, enum hook h,
+		     bool companion, bool *created_hook)
 {
 	DECLARE_LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = BPF_TC_INGRESS);
 	DECLARE_LIBBPF_OPTS(bpf_tc_opts, opts);
@@ -319,6 +325,8 @@ static int attach_tc(struct lb_maps *m, const char *ifname, int ifindex, enum ho
 		goto out;
 	}
 	err = bpf_tc_hook_create(&hook);
+	if (created_hook)
+		*created_hook = !err;
 	if (err && err != -EEXIST) {
 		fprintf(stderr, "Error: cannot create the clsact qdisc on %s: %s\n", ifname,
 			strerror(-err));
@@ -334,8 +342,9 @@ static int attach_tc(struct lb_maps *m, const char *ifname, int ifindex, enum ho
 		goto out;
 	}
 	printf("sctplb %s %s: tc ingress (%s), program id %u, maps %s\n",
-	       had ? "replaced on" : "attached to", ifname, h == HOOK_TC ? "clients" : "return path",
-	       opts.prog_id, m->dir);
+	       had ? "replaced on" : "attached to", ifname,
+	       h != HOOK_TC ? "return path" : companion ? "finishes XDP's packets with no neighbour entry" :
+	       "clients", opts.prog_id, m->dir);
 out:
 	sctplb__destroy(skel);
 	return err;
@@ -388,10 +397,31 @@ int cmd_attach(int argc, char **argv)
 	err = open_maps(&m, true);
 	if (err)
 		return err;
-	if (h == HOOK_XDP)
-		err = attach_xdp(&m, pos[0], ifindex, mode);
-	else
-		err = attach_tc(&m, pos[0], ifindex, h);
+	if (h == HOOK_XDP) {
+		/*
+		 * XDP passes a packet whose next hop has no neighbour entry with its
+		 * decision in the metadata; sctplb_tc_ingress at the same interface
+		 * finishes it (bpf_redirect_neigh).  tc first: if XDP then fails, the
+		 * tc program this attach added is removed again.
+		 */
+		bool had_tc = tc_query(ifindex, TC_HANDLE_INGRESS, TC_PRIO_INGRESS) != 0, created = false;
+
+		err = attach_tc(&m, pos[0], ifindex, HOOK_TC, true, &created);
+		if (!err) {
+			err = attach_xdp(&m, pos[0], ifindex, mode);
+			if (err && !had_tc) {
+				tc_detach(ifindex, TC_HANDLE_INGRESS, TC_PRIO_INGRESS);
+				if (created) {
+					DECLARE_LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex,
+							    .attach_point = BPF_TC_INGRESS | BPF_TC_EGRESS);
+					bpf_tc_hook_destroy(&hook);
+				}
+				fprintf(stderr, "(the tc ingress program attached with it was removed again)\n");
+			}
+		}
+	} else {
+		err = attach_tc(&m, pos[0], ifindex, h, false, NULL);
+	}
 	lb_maps_close(&m);
 	return err;
 }

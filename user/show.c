@@ -435,7 +435,7 @@ int cmd_assoc(int argc, char **argv)
 	static const char usage[] = "sctplb assoc list";
 	struct json_object *arr = json_object_new_array();
 	struct sctplb_assoc_key k, next, *prevk = NULL;
-	char b1[40], b2[40], a[LB_ADDRSTRLEN], age[32], idle[32];
+	char b1[40], b2[40], a[LB_ADDRSTRLEN], age[32], idle[32], closing[32];
 	__u64 now = now_monotonic_ns();
 	struct sctplb_assoc v;
 	struct names nm;
@@ -457,8 +457,8 @@ int cmd_assoc(int argc, char **argv)
 	if (err)
 		goto close;
 	if (!g.json)
-		printf("%-10s %-6s %-6s %-12s %-12s %-11s %9s %9s\n", "VTAG", "CPORT", "SPORT",
-		       "SERVICE", "BACKEND", "STATE", "AGE", "IDLE");
+		printf("%-10s %-6s %-6s %-12s %-12s %-11s %9s %9s %9s %s\n", "VTAG", "CPORT", "SPORT",
+		       "SERVICE", "BACKEND", "STATE", "AGE", "IDLE", "CLOSING", "LEARNT");
 	while (bpf_map_get_next_key(m.fd[LB_ASSOCS], prevk, &next) == 0) {
 		struct json_object *o, *paths;
 
@@ -467,11 +467,16 @@ int cmd_assoc(int argc, char **argv)
 		if (bpf_map_lookup_elem(m.fd[LB_ASSOCS], &k, &v))
 			continue;
 		if (!g.json) {
-			printf("0x%08x %-6u %-6u %-12s %-12s %-11s %9s %9s\n", k.vtag, ntohs(k.cport),
+			/* CLOSING: time since ABORT/SHUTDOWN-COMPLETE; LEARNT: from the
+			 * backend's INIT-ACK (return path) or the client's COOKIE-ECHO */
+			printf("0x%08x %-6u %-6u %-12s %-12s %-11s %9s %9s %9s %s\n", k.vtag, ntohs(k.cport),
 			       ntohs(k.sport), svc_name(&nm, k.service_id, b1, sizeof(b1)),
 			       be_name(&nm, k.service_id, v.backend_id, b2, sizeof(b2)),
 			       state_name(v.state), fmt_age(v.created_ns, now, age, sizeof(age)),
-			       fmt_age(v.last_seen_ns, now, idle, sizeof(idle)));
+			       fmt_age(v.last_seen_ns, now, idle, sizeof(idle)),
+			       v.state == SCTPLB_ASSOC_CLOSING ?
+			       fmt_age(v.closing_ns, now, closing, sizeof(closing)) : "-",
+			       v.flags & SCTPLB_ASSOC_F_FROM_INIT_ACK ? "init-ack" : "cookie-echo");
 			for (p = 0; p < SCTPLB_MAX_PATHS; p++) {
 				const struct sctplb_assoc_path *ap = &v.path[p];
 
@@ -502,9 +507,11 @@ int cmd_assoc(int argc, char **argv)
 		json_object_object_add(o, "from_init_ack",
 				       json_object_new_boolean(v.flags & SCTPLB_ASSOC_F_FROM_INIT_ACK));
 		json_object_object_add(o, "age_s", v.created_ns ?
-			json_object_new_double((now - v.created_ns) / 1e9) : NULL);
+			json_object_new_double((now > v.created_ns ? now - v.created_ns : 0) / 1e9) : NULL);
 		json_object_object_add(o, "idle_s", v.last_seen_ns ?
-			json_object_new_double((now - v.last_seen_ns) / 1e9) : NULL);
+			json_object_new_double((now > v.last_seen_ns ? now - v.last_seen_ns : 0) / 1e9) : NULL);
+		json_object_object_add(o, "closing_s", v.state == SCTPLB_ASSOC_CLOSING && v.closing_ns ?
+			json_object_new_double((now > v.closing_ns ? now - v.closing_ns : 0) / 1e9) : NULL);
 		for (p = 0; p < SCTPLB_MAX_PATHS; p++) {
 			const struct sctplb_assoc_path *ap = &v.path[p];
 			struct json_object *po;
