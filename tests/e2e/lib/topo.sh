@@ -200,6 +200,13 @@ topo_create() {
 	ip -n "$CLI_NS" route add "$VIP_A6/128" via "$FWD_CLI_A6" dev "$CLI_IF_A"
 	ip -n "$CLI_NS" route add "$VIP_B6/128" via "$FWD_CLI_B6" dev "$CLI_IF_B"
 	_topo_srcfix "$CLI_NS" "$CLI_IF_A" "$CLI_A4" "$CLI_A6" "$CLI_IF_B" "$CLI_B4" "$CLI_B6"
+	# UDP checksums in full on the client's access links, as a NIC would put them on the
+	# wire: with veth's tx offload a UDP packet carries only the pseudo-header sum
+	# (CHECKSUM_PARTIAL); kernel forwarding keeps that state, but a frame that an XDP
+	# program redirects loses it and reaches the backend with a bad checksum (SCTP over
+	# UDP through sctplb: every INIT dropped by the backend's UDP stack).
+	ip netns exec "$CLI_NS" ethtool -K "$CLI_IF_A" tx off >/dev/null 2>&1
+	ip netns exec "$CLI_NS" ethtool -K "$CLI_IF_B" tx off >/dev/null 2>&1
 
 	if [ "$ret" = dsr ]; then
 		_topo_link "$RTR_NS" ca "$CLI_NS" "$CLI_RET_IF_A" A 4 || { topo_destroy; return 1; }
