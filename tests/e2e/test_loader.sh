@@ -113,9 +113,17 @@ python3 -c "
 import json,sys; a=json.loads(sys.argv[1])['attachments']
 m={(x['ifname'],x['hook']):x['mode'] for x in a}
 assert m[('va','xdp')]=='native' and m[('vb','xdp')]=='generic'" "$st" 2>/dev/null && pass status || fail status "$st"
+# XDP comes with sctplb_tc_ingress at tc ingress: it finishes what XDP passes with no neighbour entry.
+python3 -c "
+import json,sys; a=json.loads(sys.argv[1])['attachments']
+h=sorted((x['ifname'],x['hook']) for x in a)
+assert h==[('va','tc'),('va','xdp'),('vb','tc'),('vb','xdp')], h" "$st" 2>/dev/null &&
+	tc -n $NS filter show dev va ingress | grep -q sctplb_tc && pass attach_xdp_adds_tc || fail attach_xdp_adds_tc "$st"
 nsenter --net=/run/netns/$NS xdp-loader status va 2>/dev/null | grep -q sctplb_xdp && pass xdp_loader_sees_it || fail xdp_loader_sees_it "xdp-loader status va does not list sctplb_xdp"
 out=$(sl attach vc --tc 2>&1) && out2=$(sl attach vd --return 2>&1) &&
 	sl status | grep -q "^vc .*tc" && sl status | grep -q "^vd .*return" && pass attach_tc || fail attach_tc "$out $out2"
+! sl status | grep -q "^vc .*xdp" && ! nsenter --net=/run/netns/$NS ip link show vc | grep -q xdp &&
+	pass attach_tc_only || fail attach_tc_only "--tc also attached XDP"
 tc -n $NS filter show dev vd ingress | grep -q sctplb_tc && pass tc_filter_present || fail tc_filter_present "no sctplb filter at vd ingress"
 out=$(sl detach vc 2>&1) && sl detach vd >/dev/null 2>&1 && ! tc -n $NS filter show dev vd ingress | grep -q sctplb &&
 	pass detach_tc || fail detach_tc "$out"
@@ -166,7 +174,8 @@ expect_error err_detach_not_attached "not attached" sl detach vc
 
 # Pinned maps of another layout or ABI version are refused.
 "$SCTPLB" --pin-path "$PIN2" service add a --vip 192.0.2.60 --port 60 >/dev/null 2>&1
-bpftool map update pinned "$PIN2/settings" key 0 0 0 0 value 99 0 0 0 0 0 0 0 2>/dev/null
+ssz=$(bpftool -j map show pinned "$PIN2/settings" | python3 -c "import json,sys; print(json.load(sys.stdin)['bytes_value'])")
+bpftool map update pinned "$PIN2/settings" key 0 0 0 0 value 99 $(python3 -c "print(' '.join(['0']*($ssz - 1)))") 2>/dev/null
 out=$("$SCTPLB" --pin-path "$PIN2" service list 2>&1) && fail err_abi_mismatch "accepted ABI 99" ||
 	{ grep -q "ABI version 99" <<<"$out" && pass err_abi_mismatch || fail err_abi_mismatch "$out"; }
 rm -rf "$PIN2"; mkdir -p "$PIN2"
@@ -175,9 +184,12 @@ out=$("$SCTPLB" --pin-path "$PIN2" service add a --vip 192.0.2.60 --port 60 2>&1
 	{ grep -q "does not match" <<<"$out" && [ ! -e "$PIN2/backends" ] && pass err_layout_mismatch || fail err_layout_mismatch "$out"; }
 
 # ---- apply: declarative, idempotent, ids kept ----
-sl service del diameter >/dev/null
+# The association inserted above (service 1, backend 1) goes with its service.
+out=$(sl service del diameter 2>&1)
 [ "$(sl --json service list | jcount)" = 0 ] && [ "$(bpftool -j map dump pinned "$PIN/services" | jcount)" = 0 ] &&
 	! bpftool map lookup pinned "$PIN/maglev" key 1 0 0 0 >/dev/null 2>&1 && pass service_del || fail service_del "leftovers"
+! bpftool map lookup pinned "$PIN/assocs" key $key >/dev/null 2>&1 && grep -q "1 association" <<<"$out" &&
+	pass service_del_removes_state || fail service_del_removes_state "$out"
 out=$(sl apply examples/sctplb.json 2>&1) && grep -q applied <<<"$out" && pass apply || fail apply "$out"
 ids0=$(sl --json backend list | python3 -c "import json,sys; print(sorted((b['name'],b['id']) for b in json.load(sys.stdin)))")
 before=$(snapshot)
@@ -191,7 +203,15 @@ c["services"][0]["backends"] = [b for b in c["services"][0]["backends"] if b["na
 c["services"][0]["backends"][0]["weight"] = 5
 json.dump(c, open(sys.argv[2], "w"))
 PY
-sl apply "$TMP/edit.json" >/dev/null
+# An association of dra-2, which the edit removes: apply removes it too.
+be2=$(sl --json backend list | python3 -c "import json,sys; print([b['id'] for b in json.load(sys.stdin) if b['name']=='dra-2'][0])")
+sid=$(sl --json backend list | python3 -c "import json,sys; print([b['service_id'] for b in json.load(sys.stdin) if b['name']=='dra-2'][0])")
+key2=$(python3 -c "import struct; print(' '.join(str(b) for b in struct.pack('<IIHH', $sid, 0x2222, 0x3412, 0x1c0f)))")
+val2=$(python3 -c "import struct; v=struct.pack('<IIII', $be2, 0, 1, 0); print(' '.join(str(b) for b in v + bytes($vsz - 16)))")
+bpftool map update pinned "$PIN/assocs" key $key2 value $val2 2>/dev/null
+out=$(sl apply "$TMP/edit.json" 2>&1)
+! bpftool map lookup pinned "$PIN/assocs" key $key2 >/dev/null 2>&1 && grep -q "deleted backend removed: 1 association" <<<"$out" &&
+	pass apply_removes_deleted_backend_state || fail apply_removes_deleted_backend_state "$out"
 ids1=$(sl --json backend list | python3 -c "import json,sys; print(sorted((b['name'],b['id']) for b in json.load(sys.stdin)))")
 exp=$(python3 -c "print(sorted(x for x in $ids0 if x[0] != 'dra-2'))")
 [ "$ids1" = "$exp" ] && pass apply_removes_keeps_ids || fail apply_removes_keeps_ids "$ids0 -> $ids1"
@@ -254,8 +274,11 @@ fi
 nsenter --net=/run/netns/$NS xdp-loader unload ve --all >/dev/null 2>&1
 
 # ---- detach ----
+bpftool map update pinned "$PIN/assocs" key $key value $val 2>/dev/null
 out=$(sl detach va 2>&1) && out2=$(sl detach vb 2>&1) && ! sl status | grep -qE "^(va|vb) " &&
-	! nsenter --net=/run/netns/$NS xdp-loader status va | grep -q sctplb && pass detach || fail detach "$out $out2"
+	! nsenter --net=/run/netns/$NS xdp-loader status va | grep -q sctplb &&
+	! tc -n $NS filter show dev va ingress | grep -q sctplb &&
+	grep -q "xdp" <<<"$out" && grep -q "tc ingress" <<<"$out" && pass detach || fail detach "$out $out2"
 [ -e "$PIN/assocs" ] && bpftool map lookup pinned "$PIN/assocs" key $key >/dev/null 2>&1 &&
 	pass maps_outlive_detach || fail maps_outlive_detach "pinned state gone"
 
