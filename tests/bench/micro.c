@@ -1,0 +1,794 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * Sections 1-4 of docs/bench.md, with BPF_PROG_TEST_RUN (JIT on) in the
+ * datapath tests' private network namespace (tests/bpf/lib/fixture.h), so
+ * that bpf_fib_lookup finds the backends' next hops:
+ *   1. per-packet cost of sctplb_xdp by packet kind, against a floor program;
+ *   2. scaling with 1K, 100K and 1M associations, memory per association,
+ *      the time to insert a million;
+ *   3. maglev_build + maglev_install for 10, 100 and 1000 backends;
+ *   4. a flood of 1M spoofed INITs over 1000 established associations.
+ * sctplb is loaded with sctplb_trace = 0, as in production.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <linux/bpf.h>
+
+#include "fixture.h"
+#include "maglev.h"
+#include "pkt.h"
+#include "bench.h"
+
+#define SVC     1
+#define VIP4    "203.0.113.1"   /* path 0 */
+#define VIP6    "2001:db8:f::1" /* path 1: the secondary path */
+#define NOT_VIP "203.0.113.9"
+#define PORT    5000
+#define ENCAP   9899
+#define CPORT   40000
+#define C4      "203.0.113.100"
+#define C6      "2001:db8:c::100"
+#define C6B     "2001:db8:c::101"
+#define TS1     0x5e000001u
+#define TC1     0x7c000001u
+#define NBE     3               /* backends in the Maglev table */
+#define NBE_ALL 5
+
+/* Every backend's next hop is on the ingress interface: XDP_TX, like the floor. */
+static const char *const BACKENDS[NBE_ALL + 1][SCTPLB_MAX_PATHS] = {
+	[1] = { "192.0.2.11", "2001:db8::11" },
+	[2] = { "192.0.2.12", "2001:db8::12" },
+	[3] = { "192.0.2.13", "2001:db8::13" },
+	/* Not in the Maglev table: the breakdown cases' associations. */
+	[4] = { "192.0.2.99", "2001:db8::99" },         /* on-link, no neighbour */
+	[5] = { NULL, NULL },                           /* no address on any path */
+};
+#define TS_NONEIGH 0x5e000004u
+#define TS_NOPATH  0x5e000005u
+static const char *const VIPS[] = { VIP4, VIP6 };
+
+static struct fx FX;
+static int FLOOR;
+static bool QUICK;
+static FILE *J;                 /* the JSON being written */
+
+/* Sizes; --quick divides them for a smoke run. */
+static uint32_t REPEAT = 100000;        /* runs per repeat=N call */
+static int ROUNDS = 9;
+static uint32_t K1 = 10000;             /* repeat=1 calls per round and case */
+
+#define DIE(...) do { fprintf(stderr, "bench: " __VA_ARGS__); fputc('\n', stderr); exit(1); } while (0)
+
+static size_t build(const struct pkt_spec *s, uint8_t *out)
+{
+	struct pkt_info info;
+
+	if (pkt_build(s, FX.mac_in, out, &info) < 0)
+		DIE("cannot build a packet (src %s)", s->src);
+	return info.len;
+}
+
+/* A service with two VIPs and UDP encapsulation, NBE backends, a Maglev
+ * table built by maglev_build. */
+static void configure(struct fx *fx)
+{
+	struct maglev_backend mb[NBE];
+	static uint32_t table[SCTPLB_MAGLEV_SIZE];
+	static char names[NBE][16];
+	uint32_t id;
+
+	if (fx_service(fx, SVC, PORT, VIPS, 2, ENCAP))
+		DIE("service");
+	for (id = 1; id <= NBE_ALL; id++)
+		if (fx_backend(fx, id, SVC, SCTPLB_BE_F_ACTIVE, BACKENDS[id]))
+			DIE("backend");
+	for (id = 1; id <= NBE; id++) {
+		snprintf(names[id - 1], sizeof(names[0]), "be-%u", id);
+		mb[id - 1] = (struct maglev_backend){ .name = names[id - 1], .id = id, .weight = 1 };
+	}
+	if (maglev_build(mb, NBE, table) || fx_table(fx, SVC, table))
+		DIE("maglev");
+}
+
+static uint64_t stat_get(struct fx *fx, int idx)
+{
+	uint64_t s[SCTPLB_STAT_MAX];
+
+	fx_stats(fx, s);
+	return s[idx];
+}
+
+/* An established association as COOKIE-ECHO leaves it: assocs, assoc_ctags,
+ * client_index. */
+static void put_assoc(struct fx *fx, uint32_t ts, uint32_t tc, uint16_t cport, const char *caddr,
+		      uint32_t backend)
+{
+	struct sctplb_assoc_key k = fx_assoc_key(SVC, ts, htons(cport), htons(PORT));
+	struct sctplb_assoc a = { .backend_id = backend, .ctag = tc,
+				  .state = SCTPLB_ASSOC_ESTABLISHED,
+				  .created_ns = fx_now(), .last_seen_ns = fx_now() };
+	struct sctplb_ctag_value cv = { .stag = ts };
+	struct sctplb_client_key ck = fx_client_key(SVC, htons(cport), caddr);
+	struct sctplb_client c = { .backend_id = backend, .stag = ts };
+
+	if (bpf_map_update_elem(fx->assocs, &k, &a, BPF_ANY))
+		DIE("assoc");
+	k.vtag = tc;
+	if (bpf_map_update_elem(fx->assoc_ctags, &k, &cv, BPF_ANY) ||
+	    bpf_map_update_elem(fx->client_index, &ck, &c, BPF_ANY))
+		DIE("assoc indexes");
+}
+
+/* ---------------------------------------------------------------- JSON */
+
+static void json_case(const char *name, const char *method, double ns, double floor_ns,
+		      double ratio, const char *verdict, bool *first)
+{
+	fprintf(J, "%s\n    {\"name\": \"%s\", \"method\": \"%s\", \"ns_per_pkt\": %.1f, "
+		"\"floor_ns\": %.1f, \"ratio\": %.2f, \"verdict\": \"%s\"}",
+		*first ? "" : ",", name, method, ns, floor_ns, ratio, verdict);
+	*first = false;
+}
+
+/* ------------------------------------------- 1. per-packet cost by kind */
+
+struct ncase {
+	const char *name;
+	struct pkt_spec spec;
+	uint32_t want;          /* expected verdict */
+	bool established;       /* counts toward the "established within 4x" goal */
+	uint8_t pkt[PKT_MAX];
+	size_t len;
+	double ns[64], ratio[64];
+};
+
+#define DATA_BODY 64
+static struct ncase NCASES[] = {
+	{ .name = "DATA, IPv4", .want = XDP_TX, .established = true,
+	  .spec = { .src = C4, .dst = VIP4, .sport = CPORT, .dport = PORT, .vtag = TS1,
+		    .chunks = { CH_DATA(.body = DATA_BODY) } } },
+	{ .name = "DATA, IPv6", .want = XDP_TX, .established = true,
+	  .spec = { .src = C6, .dst = VIP6, .sport = CPORT, .dport = PORT, .vtag = TS1,
+		    .chunks = { CH_DATA(.body = DATA_BODY) } } },
+	{ .name = "DATA, IPv4, UDP-encapsulated", .want = XDP_TX, .established = true,
+	  .spec = { .src = C4, .dst = VIP4, .sport = CPORT, .dport = PORT, .vtag = TS1,
+		    .udp_sport = ENCAP, .udp_dport = ENCAP,
+		    .chunks = { CH_DATA(.body = DATA_BODY) } } },
+	{ .name = "4 DATA chunks bundled, IPv4", .want = XDP_TX, .established = true,
+	  .spec = { .src = C4, .dst = VIP4, .sport = CPORT, .dport = PORT, .vtag = TS1,
+		    .chunks = { CH_DATA(.body = DATA_BODY, .repeat = 3) } } },
+	{ .name = "SACK, IPv4", .want = XDP_TX, .established = true,
+	  .spec = { .src = C4, .dst = VIP4, .sport = CPORT, .dport = PORT, .vtag = TS1,
+		    .chunks = { CH(CT_SACK) } } },
+	{ .name = "HEARTBEAT, secondary path (IPv6)", .want = XDP_TX, .established = true,
+	  .spec = { .src = C6B, .dst = VIP6, .sport = CPORT, .dport = PORT, .vtag = TS1,
+		    .chunks = { CH(CT_HEARTBEAT) } } },
+	{ .name = "breakdown: DATA, IPv4, backend with no address (no FIB)", .want = XDP_DROP,
+	  .spec = { .src = C4, .dst = VIP4, .sport = CPORT + 5, .dport = PORT, .vtag = TS_NOPATH,
+		    .chunks = { CH_DATA(.body = DATA_BODY) } } },
+	{ .name = "breakdown: DATA, IPv4, FIB but no neighbour", .want = XDP_PASS,
+	  .spec = { .src = C4, .dst = VIP4, .sport = CPORT + 4, .dport = PORT, .vtag = TS_NONEIGH,
+		    .chunks = { CH_DATA(.body = DATA_BODY) } } },
+	{ .name = "unknown vtag (policy drop)", .want = XDP_DROP,
+	  .spec = { .src = C4, .dst = VIP4, .sport = CPORT, .dport = PORT, .vtag = 0x0badbad0u,
+		    .chunks = { CH_DATA(.body = DATA_BODY) } } },
+	{ .name = "non-SCTP (TCP) passing through", .want = XDP_PASS,
+	  .spec = { .src = C4, .dst = VIP4, .sport = CPORT, .dport = PORT, .proto = 6 } },
+	{ .name = "SCTP to no service (passed)", .want = XDP_PASS,
+	  .spec = { .src = C4, .dst = NOT_VIP, .sport = CPORT, .dport = PORT, .vtag = TS1,
+		    .chunks = { CH_DATA(.body = DATA_BODY) } } },
+	{ .name = "INIT retransmitted (same buffer, repeat=N)", .want = XDP_TX,
+	  .spec = { .src = "203.0.113.50", .dst = VIP4, .sport = CPORT + 1, .dport = PORT,
+		    .chunks = { CH_INIT(0x7c0000aau, "203.0.113.50", "2001:db8:c:1::50") } } },
+};
+#define NNCASES (int)(sizeof(NCASES) / sizeof(NCASES[0]))
+
+/* repeat=1 cases: a fresh packet per call from a pool of K1. */
+enum { R1_FLOOR, R1_DATA, R1_COOKIE, R1_INIT, R1_N };
+static const char *const R1_NAMES[R1_N] = {
+	"floor, repeat=1 (per-call overhead)", "DATA, IPv4, repeat=1 (method check)",
+	"COOKIE-ECHO (new association, fresh Ts)", "INIT (new handshake, fresh Tc and source)",
+};
+
+static uint32_t G_INIT, G_COOKIE;       /* global indexes: every packet distinct */
+
+/* Mean of opts.duration over n repeat=1 calls of the packets in pool
+ * (stride PKT_MAX; pool of 1: the same packet each time). */
+static double run_pool(int prog, uint8_t *pool, size_t *lens, uint32_t n, bool same,
+		       uint32_t want, uint32_t *bad)
+{
+	double sum = 0, d;
+	uint32_t i, ret;
+
+	for (i = 0; i < n; i++) {
+		size_t j = same ? 0 : i;
+
+		d = run_prog(prog, pool + j * PKT_MAX, lens[j], FX.if_in, 1, &ret);
+		if (d < 0)
+			DIE("test run");
+		if (ret != want)
+			(*bad)++;
+		sum += d;
+	}
+	return sum / n;
+}
+
+static uint8_t *POOL;
+static size_t *LENS;
+
+static void build_inits(uint32_t n)
+{
+	char src[32], alt[48];
+	uint32_t i;
+
+	for (i = 0; i < n; i++, G_INIT++) {
+		struct pkt_spec s = { .src = src, .dst = VIP4, .dport = PORT,
+				      .chunks = { CH_INIT(0, src, alt) } };
+
+		snprintf(src, sizeof(src), "203.0.113.%u", 2 + G_INIT % 250);
+		snprintf(alt, sizeof(alt), "2001:db8:c:1::%x:%x", G_INIT >> 16, G_INIT & 0xffff);
+		s.sport = 10000 + G_INIT / 250;
+		s.chunks[0].tag = 0x70000000u + G_INIT;
+		LENS[i] = build(&s, POOL + (size_t)i * PKT_MAX);
+	}
+}
+
+/* COOKIE-ECHOs from distinct clients, each with the handshake its INIT left. */
+static void build_cookies(uint32_t n)
+{
+	struct sctplb_client_key *keys = calloc(n, sizeof(*keys));
+	struct sctplb_handshake *vals = calloc(n, sizeof(*vals));
+	char src[32];
+	uint32_t i, cnt = n;
+	LIBBPF_OPTS(bpf_map_batch_opts, bo);
+
+	if (!keys || !vals)
+		DIE("memory");
+	for (i = 0; i < n; i++, G_COOKIE++) {
+		struct pkt_spec s = { .src = src, .dst = VIP4, .dport = PORT,
+				      .chunks = { CH_COOKIE() } };
+
+		snprintf(src, sizeof(src), "203.0.113.%u", 2 + G_COOKIE % 250);
+		s.sport = 20000 + G_COOKIE / 250;
+		s.vtag = 0x50000000u + G_COOKIE;
+		LENS[i] = build(&s, POOL + (size_t)i * PKT_MAX);
+		keys[i] = fx_client_key(SVC, htons(s.sport), src);
+		vals[i] = (struct sctplb_handshake){ .backend_id = 1 + G_COOKIE % NBE,
+						     .ctag = 0x60000000u + G_COOKIE,
+						     .created_ns = fx_now() };
+	}
+	if (bpf_map_update_batch(FX.handshakes, keys, vals, &cnt, &bo) || cnt != n)
+		DIE("handshakes batch: %s", strerror(errno));
+	free(keys);
+	free(vals);
+}
+
+static void section_cases(void)
+{
+	static double floor_n[64], r1[R1_N][64], r1_ratio[R1_N][64], overhead[64];
+	uint8_t fpkt[PKT_MAX];
+	size_t flen;
+	uint32_t ret, bad[R1_N] = { 0 };
+	bool first = true;
+	int r, c;
+
+	/* The floor runs on the same frame as the first case. */
+	flen = build(&NCASES[0].spec, fpkt);
+	for (c = 0; c < NNCASES; c++)
+		NCASES[c].len = build(&NCASES[c].spec, NCASES[c].pkt);
+	put_assoc(&FX, TS1, TC1, CPORT, C4, 1);
+	put_assoc(&FX, TS_NONEIGH, TC1 + 4, CPORT + 4, C4, 4);
+	put_assoc(&FX, TS_NOPATH, TC1 + 5, CPORT + 5, C4, 5);
+
+	for (r = 0; r < ROUNDS; r++) {
+		double f0, f1, d;
+		uint64_t created;
+
+		f0 = run_prog(FLOOR, fpkt, flen, FX.if_in, REPEAT, &ret);
+		for (c = 0; c < NNCASES; c++) {
+			d = run_prog(FX.prog, NCASES[c].pkt, NCASES[c].len, FX.if_in, REPEAT, &ret);
+			if (d < 0 || ret != NCASES[c].want)
+				DIE("%s: verdict %s, want %s", NCASES[c].name, verdict_str(ret),
+				    verdict_str(NCASES[c].want));
+			NCASES[c].ns[r] = d;
+		}
+		f1 = run_prog(FLOOR, fpkt, flen, FX.if_in, REPEAT, &ret);
+		if (f0 < 0 || f1 < 0 || ret != XDP_TX)
+			DIE("floor");
+		floor_n[r] = (f0 + f1) / 2;
+		for (c = 0; c < NNCASES; c++)
+			NCASES[c].ratio[r] = NCASES[c].ns[r] / floor_n[r];
+
+		/* repeat=1: overhead = floor(repeat=1) - floor(repeat=N). */
+		LENS[0] = flen;
+		memcpy(POOL, fpkt, flen);
+		r1[R1_FLOOR][r] = run_pool(FLOOR, POOL, LENS, K1, true, XDP_TX, &bad[R1_FLOOR]);
+		LENS[0] = NCASES[0].len;
+		memcpy(POOL, NCASES[0].pkt, NCASES[0].len);
+		r1[R1_DATA][r] = run_pool(FX.prog, POOL, LENS, K1, true, XDP_TX, &bad[R1_DATA]);
+		build_cookies(K1);
+		created = stat_get(&FX, SCTPLB_STAT_ASSOC_CREATED);
+		r1[R1_COOKIE][r] = run_pool(FX.prog, POOL, LENS, K1, false, XDP_TX, &bad[R1_COOKIE]);
+		if (stat_get(&FX, SCTPLB_STAT_ASSOC_CREATED) - created != K1)
+			fprintf(stderr, "bench: warning: %llu of %u COOKIE-ECHOs created an association\n",
+				(unsigned long long)(stat_get(&FX, SCTPLB_STAT_ASSOC_CREATED) - created), K1);
+		build_inits(K1);
+		r1[R1_INIT][r] = run_pool(FX.prog, POOL, LENS, K1, false, XDP_TX, &bad[R1_INIT]);
+		overhead[r] = r1[R1_FLOOR][r] - floor_n[r];
+		for (c = 0; c < R1_N; c++) {
+			if (c != R1_FLOOR)
+				r1[c][r] -= overhead[r];
+			r1_ratio[c][r] = r1[c][r] / floor_n[r];
+		}
+		/* The COOKIE rounds fill assocs: keep only the benchmark's own. */
+		if (r % 3 == 2) {
+			fx_clear(FX.assocs);
+			fx_clear(FX.assoc_ctags);
+			fx_clear(FX.client_index);
+			put_assoc(&FX, TS1, TC1, CPORT, C4, 1);
+			put_assoc(&FX, TS_NONEIGH, TC1 + 4, CPORT + 4, C4, 4);
+			put_assoc(&FX, TS_NOPATH, TC1 + 5, CPORT + 5, C4, 5);
+		}
+	}
+	for (c = 0; c < R1_N; c++)
+		if (bad[c])
+			DIE("%s: %u calls with an unexpected verdict", R1_NAMES[c], bad[c]);
+
+	double fl = median(floor_n, ROUNDS), oh = median(overhead, ROUNDS);
+
+	printf("\n1. Per-packet cost of sctplb_xdp (BPF_PROG_TEST_RUN, JIT on), median of %d rounds\n",
+	       ROUNDS);
+	printf("   floor (swap MACs, XDP_TX), repeat=%u: %.1f ns; repeat=1 per-call overhead %.1f ns\n",
+	       REPEAT, fl, oh);
+	printf("   %-46s %9s %7s %9s  %s\n", "case", "ns/pkt", "ratio", "verdict", "method");
+	fprintf(J, "  \"floor_ns\": %.1f,\n  \"repeat\": %u,\n  \"rounds\": %d,\n"
+		"  \"repeat1_overhead_ns\": %.1f,\n  \"cases\": [", fl, REPEAT, ROUNDS, oh);
+	json_case("floor (swap MACs, XDP_TX)", "repeat=N", fl, fl, 1.0, "TX", &first);
+	for (c = 0; c < NNCASES; c++) {
+		struct ncase *k = &NCASES[c];
+		double ns = median(k->ns, ROUNDS), ra = median(k->ratio, ROUNDS);
+
+		printf("   %-46s %9.1f %6.2fx %9s  repeat=%u\n", k->name, ns, ra,
+		       verdict_str(k->want), REPEAT);
+		json_case(k->name, "repeat=N", ns, fl, ra, verdict_str(k->want), &first);
+	}
+	for (c = R1_DATA; c < R1_N; c++) {
+		double ns = median(r1[c], ROUNDS), ra = median(r1_ratio[c], ROUNDS);
+
+		printf("   %-46s %9.1f %6.2fx %9s  repeat=1 x %u, overhead subtracted\n",
+		       R1_NAMES[c], ns, ra, "TX", K1);
+		json_case(R1_NAMES[c], "repeat=1, overhead subtracted", ns, fl, ra, "TX", &first);
+	}
+	fprintf(J, "\n  ],\n");
+}
+
+/* --------------------------------------- 2. scaling with the table size */
+
+static long memlock(int fd)
+{
+	char path[64], line[256];
+	long v = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "memlock: %ld", &v) == 1)
+			break;
+	fclose(f);
+	return v;
+}
+
+static uint32_t max_entries(int fd)
+{
+	struct bpf_map_info mi = { 0 };
+	__u32 len = sizeof(mi);
+
+	return bpf_obj_get_info_by_fd(fd, &mi, &len) ? 0 : mi.max_entries;
+}
+
+/* Association i of the scaling table. */
+#define SC_TS(i)    (0x10000000u + (i))
+#define SC_TC(i)    (0x20000000u + (i))
+#define SC_PORT(i)  ((uint16_t)(1024 + (i) / 256))
+static void sc_addr(uint32_t i, char *buf, size_t n)
+{
+	snprintf(buf, n, "203.0.113.%u", i % 256);
+}
+
+/* Inserts associations [from, to) in batches; adds the seconds spent per map. */
+static void sc_fill(struct fx *fx, uint32_t from, uint32_t to, double secs[3])
+{
+	enum { B = 16384 };
+	static struct sctplb_assoc_key ak[B], ck[B];
+	static struct sctplb_assoc av[B];
+	static struct sctplb_ctag_value cv[B];
+	static struct sctplb_client_key ik[B];
+	static struct sctplb_client iv[B];
+	LIBBPF_OPTS(bpf_map_batch_opts, bo);
+	uint32_t i, j, n, cnt;
+	char a[32];
+	uint64_t t;
+
+	for (i = from; i < to; i += n) {
+		n = to - i < B ? to - i : B;
+		for (j = 0; j < n; j++) {
+			uint32_t x = i + j;
+
+			ak[j] = fx_assoc_key(SVC, SC_TS(x), htons(SC_PORT(x)), htons(PORT));
+			ck[j] = fx_assoc_key(SVC, SC_TC(x), htons(SC_PORT(x)), htons(PORT));
+			memset(&av[j], 0, sizeof(av[j]));
+			av[j].backend_id = 1 + x % NBE;
+			av[j].ctag = SC_TC(x);
+			av[j].state = SCTPLB_ASSOC_ESTABLISHED;
+			cv[j].stag = SC_TS(x);
+			sc_addr(x, a, sizeof(a));
+			ik[j] = fx_client_key(SVC, htons(SC_PORT(x)), a);
+			iv[j] = (struct sctplb_client){ .backend_id = 1 + x % NBE, .stag = SC_TS(x) };
+		}
+		cnt = n;
+		t = now_ns();
+		if (bpf_map_update_batch(fx->assocs, ak, av, &cnt, &bo) || cnt != n)
+			DIE("assocs batch at %u: %s", i, strerror(errno));
+		secs[0] += (now_ns() - t) / 1e9;
+		cnt = n;
+		t = now_ns();
+		if (bpf_map_update_batch(fx->assoc_ctags, ck, cv, &cnt, &bo) || cnt != n)
+			DIE("assoc_ctags batch: %s", strerror(errno));
+		secs[1] += (now_ns() - t) / 1e9;
+		cnt = n;
+		t = now_ns();
+		if (bpf_map_update_batch(fx->client_index, ik, iv, &cnt, &bo) || cnt != n)
+			DIE("client_index batch: %s", strerror(errno));
+		secs[2] += (now_ns() - t) / 1e9;
+	}
+}
+
+static size_t sc_packet(uint32_t i, uint8_t *out)
+{
+	char a[32];
+	struct pkt_spec s = { .src = a, .dst = VIP4, .dport = PORT,
+			      .chunks = { CH_DATA(.body = DATA_BODY) } };
+
+	sc_addr(i, a, sizeof(a));
+	s.sport = SC_PORT(i);
+	s.vtag = SC_TS(i);
+	return build(&s, out);
+}
+
+static void section_scaling(void)
+{
+	static const uint32_t steps[] = { 1000, 100000, 1000000 };
+	const uint32_t cap = 1100000;
+	struct fx fx = FX;
+	double secs[3] = { 0 };
+	long ml[3];
+	uint32_t me[3], filled = 0, s, r, i, ret, bad = 0;
+	int rounds = QUICK ? 3 : 5;
+	uint8_t fpkt[PKT_MAX], hot[PKT_MAX];
+	size_t flen, hlen;
+	const char *mapname[3] = { "assocs", "assoc_ctags", "client_index" };
+
+	fx.skel = NULL;
+	if (bench_load(&fx, cap))
+		DIE("load with %u associations", cap);
+	configure(&fx);
+	flen = build(&NCASES[0].spec, fpkt);
+
+	printf("\n2. Scaling: established DATA (IPv4) with N associations in the table "
+	       "(max_entries %u), median of %d rounds\n", cap, rounds);
+	printf("   %-10s %9s %7s %13s %7s %9s\n", "assocs", "hot ns", "ratio", "spread ns",
+	       "ratio", "floor ns");
+	fprintf(J, "  \"scaling\": {\n    \"max_entries\": %u,\n    \"points\": [", cap);
+	for (s = 0; s < sizeof(steps) / sizeof(steps[0]); s++) {
+		double hot_ns[16], hot_ra[16], sp_ns[16], sp_ra[16], fl[16];
+		uint32_t want = steps[s];
+
+		sc_fill(&fx, filled, want, secs);
+		filled = want;
+		if ((uint32_t)fx_count(fx.assocs) != filled)
+			DIE("assocs holds %ld, not %u", fx_count(fx.assocs), filled);
+		/* hot: one association in the middle, the same buffer repeat=N */
+		hlen = sc_packet(filled / 2, hot);
+		/* spread: K1 random associations, one repeat=1 call each */
+		srand(12345 + s);
+		for (i = 0; i < K1; i++)
+			LENS[i] = sc_packet((uint32_t)(((uint64_t)rand() * RAND_MAX + rand()) % filled),
+					    POOL + (size_t)i * PKT_MAX);
+		for (r = 0; r < (uint32_t)rounds; r++) {
+			double f0, f1, f1x, oh;
+			static size_t one[1];
+
+			f0 = run_prog(FLOOR, fpkt, flen, fx.if_in, REPEAT, &ret);
+			hot_ns[r] = run_prog(fx.prog, hot, hlen, fx.if_in, REPEAT, &ret);
+			if (ret != XDP_TX)
+				DIE("scaling hot: verdict %s", verdict_str(ret));
+			f1 = run_prog(FLOOR, fpkt, flen, fx.if_in, REPEAT, &ret);
+			fl[r] = (f0 + f1) / 2;
+			hot_ra[r] = hot_ns[r] / fl[r];
+			one[0] = flen;
+			f1x = run_pool(FLOOR, fpkt, one, K1, true, XDP_TX, &bad);
+			oh = f1x - fl[r];
+			sp_ns[r] = run_pool(fx.prog, POOL, LENS, K1, false, XDP_TX, &bad) - oh;
+			sp_ra[r] = sp_ns[r] / fl[r];
+		}
+		if (bad)
+			DIE("scaling: %u calls with an unexpected verdict", bad);
+		double hn = median(hot_ns, rounds), hr = median(hot_ra, rounds);
+		double sn = median(sp_ns, rounds), sr = median(sp_ra, rounds), f = median(fl, rounds);
+
+		printf("   %-10u %9.1f %6.2fx %13.1f %6.2fx %9.1f\n", filled, hn, hr, sn, sr, f);
+		fprintf(J, "%s\n      {\"assocs\": %u, \"hot_ns\": %.1f, \"hot_ratio\": %.2f, "
+			"\"spread_ns\": %.1f, \"spread_ratio\": %.2f, \"floor_ns\": %.1f}",
+			s ? "," : "", filled, hn, hr, sn, sr, f);
+	}
+	fprintf(J, "\n    ],\n");
+
+	/* Memory: the maps' memlock (preallocated hash maps: all of max_entries). */
+	int fds[3] = { fx.assocs, fx.assoc_ctags, fx.client_index };
+	double per = 0;
+
+	printf("   memory (fdinfo memlock / max_entries):");
+	fprintf(J, "    \"memory\": {");
+	for (i = 0; i < 3; i++) {
+		ml[i] = memlock(fds[i]);
+		me[i] = max_entries(fds[i]);
+		per += (double)ml[i] / me[i];
+		printf(" %s %.1f B", mapname[i], (double)ml[i] / me[i]);
+		fprintf(J, "\"%s_memlock\": %ld, \"%s_bytes_per_entry\": %.1f, ", mapname[i], ml[i],
+			mapname[i], (double)ml[i] / me[i]);
+	}
+	printf("; per association %.0f B (%.0f MiB for %u)\n", per, per * cap / 1048576.0, cap);
+	fprintf(J, "\"bytes_per_assoc\": %.1f},\n", per);
+	printf("   insert 1M from user space (bpf_map_update_batch, 16384 per call): assocs %.2f s, "
+	       "assoc_ctags %.2f s, client_index %.2f s, all three %.2f s\n",
+	       secs[0], secs[1], secs[2], secs[0] + secs[1] + secs[2]);
+	fprintf(J, "    \"insert_1m_s\": {\"assocs\": %.3f, \"assoc_ctags\": %.3f, "
+		"\"client_index\": %.3f, \"total\": %.3f}\n  },\n",
+		secs[0], secs[1], secs[2], secs[0] + secs[1] + secs[2]);
+
+	/* 3. Maglev, on this instance's maglev map. */
+	static const int nbs[] = { 10, 100, 1000 };
+	static uint32_t table[SCTPLB_MAGLEV_SIZE];
+	int reps = QUICK ? 3 : 7, b, k;
+
+	printf("\n3. Control plane: Maglev table (%d slots) for N backends, median of %d\n",
+	       SCTPLB_MAGLEV_SIZE, reps);
+	printf("   %-9s %10s %12s %10s\n", "backends", "build ms", "install ms", "total ms");
+	fprintf(J, "  \"maglev\": [");
+	for (b = 0; b < 3; b++) {
+		struct maglev_backend *mb = calloc(nbs[b], sizeof(*mb));
+		char (*names)[16] = calloc(nbs[b], 16);
+		double tb[16], ti[16], tt[16];
+
+		if (!mb || !names)
+			DIE("memory");
+		for (k = 0; k < nbs[b]; k++) {
+			snprintf(names[k], 16, "backend-%04d", k % 10000);
+			mb[k] = (struct maglev_backend){ .name = names[k], .id = k + 1, .weight = 1 };
+		}
+		for (k = 0; k < reps; k++) {
+			uint64_t t0 = now_ns(), t1, t2;
+			int err = maglev_build(mb, nbs[b], table);
+
+			t1 = now_ns();
+			if (err || maglev_install(fx.maglev, SVC, table))
+				DIE("maglev %d", nbs[b]);
+			t2 = now_ns();
+			tb[k] = (t1 - t0) / 1e6;
+			ti[k] = (t2 - t1) / 1e6;
+			tt[k] = (t2 - t0) / 1e6;
+		}
+		printf("   %-9d %10.2f %12.2f %10.2f\n", nbs[b], median(tb, reps), median(ti, reps),
+		       median(tt, reps));
+		fprintf(J, "%s\n    {\"backends\": %d, \"build_ms\": %.3f, \"install_ms\": %.3f, "
+			"\"total_ms\": %.3f}", b ? "," : "", nbs[b], median(tb, reps),
+			median(ti, reps), median(tt, reps));
+		free(mb);
+		free(names);
+	}
+	fprintf(J, "\n  ],\n");
+	fx_unload(&fx);
+}
+
+/* ------------------------------------------------------------ 4. flood */
+
+#define FL_N 1000
+static void flood_client(uint32_t j, char *a, size_t n)
+{
+	snprintf(a, n, "2001:db8:c:2::%x", j + 1);
+}
+
+static void section_flood(void)
+{
+	struct fx fx = FX;
+	uint8_t pkt[PKT_MAX], fpkt[PKT_MAX];
+	char src[48], alt[48];
+	uint32_t j, ret, nflood = QUICK ? 100000 : 1000000, bad = 0, lost = 0, lost_idx = 0;
+	uint32_t fwd_after = 0;
+	size_t len, flen;
+	uint64_t created, t0, wall;
+	double sum = 0, d, oh0, oh1, floor_n, oh;
+	static size_t one[1];
+
+	fx.skel = NULL;
+	if (bench_load(&fx, 0))
+		DIE("load");
+	configure(&fx);
+
+	/* 1000 associations through the program: INIT, then COOKIE-ECHO. */
+	created = stat_get(&fx, SCTPLB_STAT_ASSOC_CREATED);
+	for (j = 0; j < FL_N; j++) {
+		struct pkt_spec i = { .src = src, .dst = VIP6, .sport = 30000, .dport = PORT,
+				      .chunks = { CH_INIT(0x30000000u + j, src) } };
+		struct pkt_spec c = { .src = src, .dst = VIP6, .sport = 30000, .dport = PORT,
+				      .vtag = 0x40000000u + j, .chunks = { CH_COOKIE(), CH_DATA() } };
+
+		flood_client(j, src, sizeof(src));
+		len = build(&i, pkt);
+		if (run_prog(fx.prog, pkt, len, fx.if_in, 1, &ret) < 0 || ret != XDP_TX)
+			DIE("flood setup INIT %u: %s", j, verdict_str(ret));
+		len = build(&c, pkt);
+		if (run_prog(fx.prog, pkt, len, fx.if_in, 1, &ret) < 0 || ret != XDP_TX)
+			DIE("flood setup COOKIE-ECHO %u: %s", j, verdict_str(ret));
+	}
+	if (stat_get(&fx, SCTPLB_STAT_ASSOC_CREATED) - created != FL_N)
+		DIE("flood setup: %llu associations created",
+		    (unsigned long long)(stat_get(&fx, SCTPLB_STAT_ASSOC_CREATED) - created));
+
+	/* Per-call overhead, as in section 1, before and after. */
+	flen = build(&NCASES[0].spec, fpkt);
+	one[0] = flen;
+	floor_n = run_prog(FLOOR, fpkt, flen, fx.if_in, REPEAT, &ret);
+	oh0 = run_pool(FLOOR, fpkt, one, K1, true, XDP_TX, &bad) - floor_n;
+
+	/* The flood: spoofed sources (half IPv4, half IPv6), ports and tags. */
+	t0 = now_ns();
+	for (j = 0; j < nflood; j++) {
+		uint32_t h = j / 2;
+		struct pkt_spec s = { .src = src, .dport = PORT,
+				      .chunks = { CH_INIT((j + 1) * 2654435761u, src, alt) } };
+
+		if (j & 1) {
+			snprintf(src, sizeof(src), "2001:db8:c:f::%x:%x", h >> 16, h & 0xffff);
+			s.dst = VIP6;
+			s.sport = 1024 + h % 60000;
+		} else {
+			snprintf(src, sizeof(src), "203.0.113.%u", h % 256);
+			s.dst = VIP4;
+			s.sport = 1024 + h / 256;
+		}
+		snprintf(alt, sizeof(alt), "2001:db8:c:e::%x:%x", j >> 16, j & 0xffff);
+		len = build(&s, pkt);
+		d = run_prog(fx.prog, pkt, len, fx.if_in, 1, &ret);
+		if (d < 0)
+			DIE("flood run");
+		if (ret != XDP_TX)
+			bad++;
+		sum += d;
+	}
+	wall = now_ns() - t0;
+	oh1 = run_pool(FLOOR, fpkt, one, K1, true, XDP_TX, &bad) - floor_n;
+	oh = (oh0 + oh1) / 2;
+
+	/* What is left of the 1000: in the maps, and forwarded by the program. */
+	uint64_t est0 = stat_get(&fx, SCTPLB_STAT_ESTABLISHED);
+
+	for (j = 0; j < FL_N; j++) {
+		struct sctplb_assoc_key k = fx_assoc_key(SVC, 0x40000000u + j, htons(30000),
+							 htons(PORT));
+		struct sctplb_assoc a;
+		struct pkt_spec s = { .src = src, .dst = VIP6, .sport = 30000, .dport = PORT,
+				      .vtag = 0x40000000u + j, .chunks = { CH_DATA() } };
+
+		if (bpf_map_lookup_elem(fx.assocs, &k, &a) || a.backend_id == 0) {
+			if (!lost++)
+				lost_idx = j;
+		}
+		flood_client(j, src, sizeof(src));
+		len = build(&s, pkt);
+		if (run_prog(fx.prog, pkt, len, fx.if_in, 1, &ret) >= 0 && ret == XDP_TX)
+			fwd_after++;
+	}
+	uint64_t est = stat_get(&fx, SCTPLB_STAT_ESTABLISHED) - est0;
+	long hs = fx_count(fx.handshakes), na = fx_count(fx.assocs);
+	double per = sum / nflood - oh;
+
+	printf("\n4. Flood: %u INITs from spoofed sources (distinct addresses, ports, tags; "
+	       "each lists 2 addresses) over %d established associations\n", nflood, FL_N);
+	printf("   lost associations: %u (first %u); DATA of the %d still forwarded: %u "
+	       "(ESTABLISHED +%llu)\n", lost, lost ? lost_idx : 0, FL_N, fwd_after,
+	       (unsigned long long)est);
+	printf("   per INIT %.1f ns (%.2fx floor %.1f ns; repeat=1, overhead %.1f ns subtracted); "
+	       "%.0f INITs/s wall clock with packet building; handshakes %ld (LRU of %d), "
+	       "assocs %ld; unexpected verdicts %u\n", per, per / floor_n, floor_n, oh,
+	       nflood / (wall / 1e9), hs, SCTPLB_MAX_HANDSHAKES, na, bad);
+	fprintf(J, "  \"flood\": {\"inits\": %u, \"established\": %d, \"lost\": %u, "
+		"\"forwarded_after\": %u, \"ns_per_init\": %.1f, \"floor_ns\": %.1f, "
+		"\"ratio\": %.2f, \"handshakes_after\": %ld, \"assocs_after\": %ld, "
+		"\"unexpected_verdicts\": %u, \"wall_s\": %.2f}",
+		nflood, FL_N, lost, fwd_after, per, floor_n, per / floor_n, hs, na, bad,
+		wall / 1e9);
+	fx_unload(&fx);
+}
+
+/* ------------------------------------------------------------------ main */
+
+static void machine(void)
+{
+	char line[256], model[128] = "?", jit[8] = "?";
+	struct utsname u;
+	FILE *f = fopen("/proc/cpuinfo", "r");
+
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "model name : %127[^\n]", model) == 1)
+			break;
+	if (f)
+		fclose(f);
+	f = fopen("/proc/sys/net/core/bpf_jit_enable", "r");
+	if (f) {
+		if (!fgets(jit, sizeof(jit), f))
+			strcpy(jit, "?");
+		jit[strcspn(jit, "\n")] = 0;
+		fclose(f);
+	}
+	uname(&u);
+	printf("machine: %s, %ld CPUs, kernel %s, bpf_jit_enable=%s\n", model,
+	       sysconf(_SC_NPROCESSORS_ONLN), u.release, jit);
+	fprintf(J, "  \"machine\": {\"cpu\": \"%s\", \"cpus\": %ld, \"kernel\": \"%s\", "
+		"\"jit\": \"%s\"},\n", model, sysconf(_SC_NPROCESSORS_ONLN), u.release, jit);
+	if (strcmp(jit, "1") && strcmp(jit, "2"))
+		fprintf(stderr, "bench: warning: the JIT is off: figures are the interpreter's\n");
+}
+
+int micro_main(int argc, char **argv)
+{
+	const char *json = "build/bench-micro.json";
+	int i;
+
+	for (i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--json") && i + 1 < argc)
+			json = argv[++i];
+		else if (!strcmp(argv[i], "--quick"))
+			QUICK = true;
+		else
+			DIE("micro: unknown argument %s", argv[i]);
+	}
+	if (QUICK) {
+		REPEAT = 20000;
+		ROUNDS = 3;
+		K1 = 2000;
+	}
+	J = fopen(json, "w");
+	if (!J)
+		DIE("%s: %s", json, strerror(errno));
+	POOL = malloc((size_t)K1 * PKT_MAX);
+	LENS = calloc(K1, sizeof(*LENS));
+	if (!POOL || !LENS)
+		DIE("memory");
+	fprintf(J, "{\n");
+	machine();
+	if (fx_netns_setup(&FX) || bench_load(&FX, 0))
+		DIE("setup");
+	FLOOR = prog_floor();
+	if (FLOOR < 0)
+		DIE("floor");
+	configure(&FX);
+	section_cases();
+	section_scaling();
+	section_flood();
+	fprintf(J, "\n}\n");
+	if (fclose(J))
+		DIE("%s: write error", json);
+	fx_unload(&FX);
+	return 0;
+}

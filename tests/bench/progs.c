@@ -1,0 +1,228 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * The benchmark's own tiny XDP programs, as raw BPF instructions (no BPF
+ * compile step, and no BPF source for the Makefile's wildcard over the C
+ * files of tests/bench to mistake for user-space C): the floor every figure is divided by, the
+ * live-frames generator and the receiver's counter.  Plus the timing and
+ * loading helpers every section shares.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <linux/bpf.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "sctplb.skel.h"
+#include "fixture.h"
+#include "bench.h"
+
+#define INSN(c, d, s, o, i) ((struct bpf_insn){ .code = (c), .dst_reg = (d), \
+				.src_reg = (s), .off = (o), .imm = (i) })
+#define LDX(sz, d, s, o)  INSN(BPF_LDX | BPF_MEM | (sz), d, s, o, 0)
+#define STX(sz, d, s, o)  INSN(BPF_STX | BPF_MEM | (sz), d, s, o, 0)
+#define ST(sz, d, o, i)   INSN(BPF_ST | BPF_MEM | (sz), d, 0, o, i)
+#define MOV_R(d, s)       INSN(BPF_ALU64 | BPF_MOV | BPF_X, d, s, 0, 0)
+#define MOV_I(d, i)       INSN(BPF_ALU64 | BPF_MOV | BPF_K, d, 0, 0, i)
+#define ADD_I(d, i)       INSN(BPF_ALU64 | BPF_ADD | BPF_K, d, 0, 0, i)
+#define JGT_R(d, s, o)    INSN(BPF_JMP | BPF_JGT | BPF_X, d, s, o, 0)
+#define JNE_I(d, i, o)    INSN(BPF_JMP | BPF_JNE | BPF_K, d, 0, o, i)
+#define JEQ_I(d, i, o)    INSN(BPF_JMP | BPF_JEQ | BPF_K, d, 0, o, i)
+#define CALL(f)           INSN(BPF_JMP | BPF_CALL, 0, 0, 0, f)
+#define EXIT()            INSN(BPF_JMP | BPF_EXIT, 0, 0, 0, 0)
+#define LD_MAP(d, fd)     INSN(BPF_LD | BPF_DW | BPF_IMM, d, BPF_PSEUDO_MAP_FD, 0, fd), \
+			  INSN(0, 0, 0, 0, 0)
+
+static int load(const char *name, const struct bpf_insn *insns, size_t n)
+{
+	LIBBPF_OPTS(bpf_prog_load_opts, o);
+	int fd = bpf_prog_load(BPF_PROG_TYPE_XDP, name, "GPL", insns, n, &o);
+
+	if (fd < 0)
+		fprintf(stderr, "bench: cannot load %s: %s\n", name, strerror(errno));
+	return fd;
+}
+
+/* r2 = data, r3 = data_end; 14 bytes or XDP_DROP; swap the 6-byte MACs; XDP_TX. */
+int prog_floor(void)
+{
+	const struct bpf_insn p[] = {
+		LDX(BPF_W, 2, 1, 0),            /* r2 = ctx->data */
+		LDX(BPF_W, 3, 1, 4),            /* r3 = ctx->data_end */
+		MOV_R(4, 2),
+		ADD_I(4, 14),
+		JGT_R(4, 3, 10),                /* short frame: drop */
+		LDX(BPF_W, 4, 2, 0),
+		LDX(BPF_H, 5, 2, 4),
+		LDX(BPF_W, 6, 2, 6),
+		LDX(BPF_H, 7, 2, 10),
+		STX(BPF_W, 2, 6, 0),
+		STX(BPF_H, 2, 7, 4),
+		STX(BPF_W, 2, 4, 6),
+		STX(BPF_H, 2, 5, 10),
+		MOV_I(0, 3),                    /* XDP_TX */
+		EXIT(),
+		MOV_I(0, 1),                    /* XDP_DROP */
+		EXIT(),
+	};
+
+	return load("bench_floor", p, sizeof(p) / sizeof(p[0]));
+}
+
+int prog_tx(void)
+{
+	const struct bpf_insn p[] = { MOV_I(0, 3), EXIT() };
+
+	return load("bench_gen", p, 2);
+}
+
+/* Counts frames with ethertype IPv4 and protocol 132 (SCTP); drops everything. */
+int prog_count(int *map_fd)
+{
+	int m = bpf_map_create(BPF_MAP_TYPE_PERCPU_ARRAY, "bench_count", 4, 8, 1, NULL);
+
+	if (m < 0) {
+		fprintf(stderr, "bench: cannot create the counter map: %s\n", strerror(errno));
+		return -1;
+	}
+	const struct bpf_insn p[] = {
+		LDX(BPF_W, 2, 1, 0),
+		LDX(BPF_W, 3, 1, 4),
+		MOV_R(4, 2),
+		ADD_I(4, 34),
+		JGT_R(4, 3, 14),                /* -> drop */
+		LDX(BPF_H, 4, 2, 12),
+		JNE_I(4, 0x0008, 12),           /* ethertype 0x0800, read little-endian */
+		LDX(BPF_B, 4, 2, 23),
+		JNE_I(4, 132, 10),
+		ST(BPF_W, 10, -4, 0),
+		MOV_R(2, 10),
+		ADD_I(2, -4),
+		LD_MAP(1, m),
+		CALL(BPF_FUNC_map_lookup_elem),
+		JEQ_I(0, 0, 3),
+		LDX(BPF_DW, 1, 0, 0),
+		ADD_I(1, 1),
+		STX(BPF_DW, 0, 1, 0),
+		MOV_I(0, 1),                    /* XDP_DROP */
+		EXIT(),
+	};
+	int fd = load("bench_count", p, sizeof(p) / sizeof(p[0]));
+
+	if (fd < 0) {
+		close(m);
+		return -1;
+	}
+	*map_fd = m;
+	return fd;
+}
+
+uint64_t count_read(int map_fd)
+{
+	int n = libbpf_num_possible_cpus();
+	uint64_t v[n > 0 ? n : 1], sum = 0;
+	__u32 zero = 0;
+	int i;
+
+	if (n <= 0 || bpf_map_lookup_elem(map_fd, &zero, v))
+		return 0;
+	for (i = 0; i < n; i++)
+		sum += v[i];
+	return sum;
+}
+
+int bench_load(struct fx *fx, uint32_t max_assocs)
+{
+	struct sctplb *s = sctplb__open();
+	struct sctplb_config cfg = { .abi_version = SCTPLB_ABI_VERSION };
+	__u32 zero = 0;
+
+	if (!s) {
+		fprintf(stderr, "bench: sctplb__open failed\n");
+		return -1;
+	}
+	s->rodata->sctplb_trace = 0;
+	if (max_assocs &&
+	    (bpf_map__set_max_entries(s->maps.assocs, max_assocs) ||
+	     bpf_map__set_max_entries(s->maps.assoc_ctags, max_assocs) ||
+	     bpf_map__set_max_entries(s->maps.client_index, max_assocs))) {
+		fprintf(stderr, "bench: cannot resize the association maps\n");
+		sctplb__destroy(s);
+		return -1;
+	}
+	if (sctplb__load(s)) {
+		fprintf(stderr, "bench: sctplb__load failed\n");
+		sctplb__destroy(s);
+		return -1;
+	}
+	fx->skel = s;
+	fx->prog = bpf_program__fd(s->progs.sctplb_xdp);
+	fx->services = bpf_map__fd(s->maps.services);
+	fx->backends = bpf_map__fd(s->maps.backends);
+	fx->maglev = bpf_map__fd(s->maps.maglev);
+	fx->handshakes = bpf_map__fd(s->maps.handshakes);
+	fx->client_index = bpf_map__fd(s->maps.client_index);
+	fx->assocs = bpf_map__fd(s->maps.assocs);
+	fx->assoc_ctags = bpf_map__fd(s->maps.assoc_ctags);
+	fx->path_stats = bpf_map__fd(s->maps.path_stats);
+	fx->settings = bpf_map__fd(s->maps.settings);
+	fx->stats = bpf_map__fd(s->maps.stats);
+	fx->trace = bpf_map__fd(s->maps.trace);
+	if (fx->ncpus <= 0)
+		fx->ncpus = libbpf_num_possible_cpus();
+	return bpf_map_update_elem(fx->settings, &zero, &cfg, BPF_ANY) ? -1 : 0;
+}
+
+double run_prog(int prog, const uint8_t *pkt, size_t len, int ifindex, uint32_t repeat,
+		uint32_t *retval)
+{
+	struct xdp_md md = { .data_end = len, .ingress_ifindex = ifindex };
+	LIBBPF_OPTS(bpf_test_run_opts, o,
+		.data_in = pkt, .data_size_in = len,
+		.ctx_in = &md, .ctx_size_in = sizeof(md),
+		.repeat = repeat);
+
+	if (bpf_prog_test_run_opts(prog, &o)) {
+		fprintf(stderr, "bench: BPF_PROG_TEST_RUN: %s\n", strerror(errno));
+		return -1;
+	}
+	if (retval)
+		*retval = o.retval;
+	return o.duration;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+double median(double *v, int n)
+{
+	double t[n > 0 ? n : 1];
+
+	if (n <= 0)
+		return 0;
+	memcpy(t, v, n * sizeof(*v));
+	qsort(t, n, sizeof(*t), cmp_double);
+	return n % 2 ? t[n / 2] : (t[n / 2 - 1] + t[n / 2]) / 2;
+}
+
+uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec;
+}
+
+const char *verdict_str(uint32_t v)
+{
+	static const char *const names[] = { "ABORTED", "DROP", "PASS", "TX", "REDIRECT" };
+
+	return v < 5 ? names[v] : "?";
+}
