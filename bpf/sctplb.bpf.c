@@ -260,8 +260,12 @@ static __always_inline void tc_buf(struct __sk_buff *skb, struct buf *b)
 	b->data_end = (void *)(long)skb->data_end;
 }
 
-SEC("tc")
-int sctplb_tc_ingress(struct __sk_buff *skb)
+/*
+ * tc ingress: classify and forward.  companion: the tc half of an XDP
+ * attachment, which only finishes what XDP handed over in the metadata and
+ * lets everything else through uncounted (XDP has counted it).
+ */
+static __always_inline int tc_ingress(struct __sk_buff *skb, bool companion)
 {
 	struct pkt p = {};
 	__u32 from_xdp, off = 0;
@@ -269,6 +273,8 @@ int sctplb_tc_ingress(struct __sk_buff *skb)
 	int act, verdict;
 
 	from_xdp = from_xdp_meta(skb, &p);
+	if (companion && !from_xdp)
+		return TC_ACT_OK;
 	tc_buf(skb, &b);
 	if (!from_xdp)
 		stat_inc(SCTPLB_STAT_RX);
@@ -285,6 +291,20 @@ int sctplb_tc_ingress(struct __sk_buff *skb)
 		stat_inc(p.reason);
 	trace_decision(&p, verdict, p.reason);
 	return verdict;
+}
+
+/* Where XDP cannot run: the whole datapath at tc ingress. */
+SEC("tc")
+int sctplb_tc_ingress(struct __sk_buff *skb)
+{
+	return tc_ingress(skb, false);
+}
+
+/* Beside sctplb_xdp: finishes the packets XDP found no neighbour entry for. */
+SEC("tc")
+int sctplb_tc_finish(struct __sk_buff *skb)
+{
+	return tc_ingress(skb, true);
 }
 
 /* Learns, ends and counts what the backends send; global: verified once. */

@@ -299,7 +299,8 @@ out:
 
 /*
  * Attaches (or replaces) sctplb_tc_ingress (HOOK_TC) or sctplb_tc_return.
- * companion: the tc half of an XDP attachment.  *created_hook: this call
+ * companion: the tc half of an XDP attachment, sctplb_tc_finish, which only
+ * finishes what XDP handed over and lets everything else through untouched.  *created_hook: this call
  * created the clsact qdisc (for a rollback).
  */
 static int attach_tc(struct lb_maps *m, const char *ifname, int ifindex, enum hook h,
@@ -307,7 +308,8 @@ static int attach_tc(struct lb_maps *m, const char *ifname, int ifindex, enum ho
 {
 	DECLARE_LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = BPF_TC_INGRESS);
 	DECLARE_LIBBPF_OPTS(bpf_tc_opts, opts);
-	const char *pname = h == HOOK_TC ? "sctplb_tc_ingress" : "sctplb_tc_return";
+	const char *pname = h == HOOK_RETURN ? "sctplb_tc_return" :
+			    companion ? "sctplb_tc_finish" : "sctplb_tc_ingress";
 	struct sctplb *skel;
 	bool had;
 	int err;
@@ -332,8 +334,9 @@ static int attach_tc(struct lb_maps *m, const char *ifname, int ifindex, enum ho
 			strerror(-err));
 		goto out;
 	}
-	opts.prog_fd = bpf_program__fd(h == HOOK_TC ? skel->progs.sctplb_tc_ingress :
-						      skel->progs.sctplb_tc_return);
+	opts.prog_fd = bpf_program__fd(h == HOOK_RETURN ? skel->progs.sctplb_tc_return :
+				       companion ? skel->progs.sctplb_tc_finish :
+						   skel->progs.sctplb_tc_ingress);
 	opts.flags = BPF_TC_F_REPLACE; /* an upgrade swaps the program in one step */
 	err = bpf_tc_attach(&hook, &opts);
 	if (err) {
@@ -400,7 +403,7 @@ int cmd_attach(int argc, char **argv)
 	if (h == HOOK_XDP) {
 		/*
 		 * XDP passes a packet whose next hop has no neighbour entry with its
-		 * decision in the metadata; sctplb_tc_ingress at the same interface
+		 * decision in the metadata; sctplb_tc_finish at the same interface
 		 * finishes it (bpf_redirect_neigh).  tc first: if XDP then fails, the
 		 * tc program this attach added is removed again.
 		 */

@@ -111,8 +111,8 @@ grep -q "no change" <<<"$out" && pass apply_roundtrip_timeouts || fail apply_rou
 
 # ---- gc: one sweep ----
 # service 1 (sig): be1 = 1, be2 = 2; service 2 (other): ob1 = 3
-sl config closing-grace 5 >/dev/null
-put assoc 1 0x101 0xc101 1 2 40001 6 6 192.0.2.1       # ended 6 s ago (grace 5): removed
+sl config closing-grace 60 >/dev/null
+put assoc 1 0x101 0xc101 1 2 40001 70 70 192.0.2.1     # ended 70 s ago (grace 60): removed
 put assoc 1 0x102 0xc102 1 2 40002 0 0 192.0.2.2       # ended now: kept
 put assoc 1 0x103 0xc103 2 1 40003 130 - 2001:db8::3   # idle 130 s (timeout 120): removed
 put assoc 1 0x104 0xc104 2 1 40004 100 - 192.0.2.4     # idle 100 s: kept
@@ -130,7 +130,7 @@ assert 129 < a[0x103]['idle_s'] < 140 and a[0x101]['closing_s'] >= 3" "$out" 2>/
 sl assoc list | grep -q "closing .*cookie-echo" && sl assoc list | grep -q "init-ack" &&
 	pass assoc_list_text || fail assoc_list_text "$(sl assoc list)"
 out=$(sl gc 2>&1)
-grep -q "removed 3 associations (1 ended past the 5 s grace, 2 idle over 120 s" <<<"$out" &&
+grep -q "removed 3 associations (1 ended past the 60 s grace, 2 idle over 120 s" <<<"$out" &&
 	! has_assoc 1 0x101 40001 && has_assoc 1 0x102 40002 && ! has_assoc 1 0x103 40003 &&
 	has_assoc 1 0x104 40004 && ! has_assoc 1 0x105 40005 && pass gc_once || fail gc_once "$out"
 [ "$(count assocs)" = 2 ] && [ "$(count assoc_ctags)" = 2 ] && [ "$(count client_index)" = 2 ] &&

@@ -34,6 +34,7 @@ const char *const lb_map_names[LB_MAP_N] = {
 	[LB_SVC_META] = "svc_meta",
 	[LB_BE_META] = "be_meta",
 	[LB_TRACE] = "trace",
+	[LB_FRAGS] = "frags",
 };
 
 /* Maps sized by --max-assocs when they are created. */

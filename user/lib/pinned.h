@@ -36,6 +36,7 @@ enum lb_map_id {
 	LB_SVC_META,
 	LB_BE_META,
 	LB_TRACE,
+	LB_FRAGS,
 	LB_MAP_N
 };
 
