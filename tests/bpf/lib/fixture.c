@@ -183,6 +183,8 @@ int fx_load(struct fx *fx)
 	fx->settings = bpf_map__fd(s->maps.settings);
 	fx->stats = bpf_map__fd(s->maps.stats);
 	fx->trace = bpf_map__fd(s->maps.trace);
+	fx->prog_tc_ingress = bpf_program__fd(s->progs.sctplb_tc_ingress);
+	fx->prog_tc_return = bpf_program__fd(s->progs.sctplb_tc_return);
 	return bpf_map_update_elem(fx->settings, &zero, &cfg, BPF_ANY) ? -1 : 0;
 }
 
@@ -295,6 +297,64 @@ int fx_run(struct fx *fx, const uint8_t *in, size_t len, uint8_t *out,
 	*out_len = o.data_size_out - fx->meta_len;
 	*verdict = o.retval;
 	return 0;
+}
+
+int fx_run_tc(struct fx *fx, int prog, int ifindex, const uint8_t *in, size_t len,
+	      uint8_t *out, size_t *out_len, uint32_t *verdict)
+{
+	struct __sk_buff skb = { .ifindex = ifindex, .ingress_ifindex = ifindex }, skb_out;
+	LIBBPF_OPTS(bpf_test_run_opts, o,
+		.data_in = in, .data_size_in = len,
+		.data_out = out, .data_size_out = PKT_MAX,
+		.ctx_in = &skb, .ctx_size_in = sizeof(skb),
+		.ctx_out = &skb_out, .ctx_size_out = sizeof(skb_out),
+		.repeat = 1);
+
+	(void)fx;
+	if (bpf_prog_test_run_opts(prog, &o))
+		return -errno;
+	*out_len = o.data_size_out;
+	*verdict = o.retval;
+	return 0;
+}
+
+int fx_run_live(struct fx *fx, const uint8_t *in, size_t len)
+{
+	struct xdp_md md = { .data_end = len, .ingress_ifindex = fx->if_in };
+	LIBBPF_OPTS(bpf_test_run_opts, o,
+		.data_in = in, .data_size_in = len,
+		.ctx_in = &md, .ctx_size_in = sizeof(md),
+		.flags = BPF_F_TEST_XDP_LIVE_FRAMES,
+		.repeat = 1, .batch_size = 1);
+
+	return bpf_prog_test_run_opts(fx->prog, &o) ? -errno : 0;
+}
+
+int fx_prog_fd(struct fx *fx, const char *name)
+{
+	struct bpf_program *p = fx->skel ? bpf_object__find_program_by_name(fx->skel->obj, name) : NULL;
+
+	return p ? bpf_program__fd(p) : -1;
+}
+
+int fx_tc_attach(int prog, int ifindex)
+{
+	DECLARE_LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex,
+			    .attach_point = BPF_TC_INGRESS);
+	DECLARE_LIBBPF_OPTS(bpf_tc_opts, opts, .prog_fd = prog, .handle = 1, .priority = 1);
+	int err = bpf_tc_hook_create(&hook);
+
+	if (err && err != -EEXIST)
+		return err;
+	return bpf_tc_attach(&hook, &opts);
+}
+
+int fx_tc_detach(int ifindex)
+{
+	DECLARE_LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex,
+			    .attach_point = BPF_TC_INGRESS | BPF_TC_EGRESS);
+
+	return bpf_tc_hook_destroy(&hook);
 }
 
 void fx_stats(struct fx *fx, uint64_t out[SCTPLB_STAT_MAX])
@@ -430,6 +490,17 @@ const char *fx_verdict_name(uint32_t v)
 	if (v == FX_NO_DECISION)
 		return "(none)";
 	return v < 5 ? names[v] : "?";
+}
+
+const char *fx_tc_verdict_name(uint32_t v)
+{
+	switch (v) {
+	case 0: return "TC_ACT_OK";
+	case 2: return "TC_ACT_SHOT";
+	case 7: return "TC_ACT_REDIRECT";
+	case FX_NO_DECISION: return "(none)";
+	default: return "?";
+	}
 }
 
 uint64_t fx_now(void)

@@ -43,6 +43,8 @@ struct fx {
 	uint32_t meta_len;         /* XDP metadata left by the last fx_run */
 	int services, backends, maglev, handshakes, client_index, assocs,
 	    assoc_ctags, path_stats, settings, stats, trace;
+	int prog_tc_ingress;       /* sctplb_tc_ingress */
+	int prog_tc_return;        /* sctplb_tc_return */
 };
 
 /* The next hop the fixture gives an address: what a forwarded packet gets. */
@@ -82,6 +84,31 @@ int fx_policy(struct fx *fx, uint32_t policy);
 int fx_run(struct fx *fx, const uint8_t *in, size_t len, uint8_t *out,
 	   size_t *out_len, uint32_t *verdict);
 
+/*
+ * One run of a tc program (sctplb_tc_ingress or sctplb_tc_return), repeat=1,
+ * with struct __sk_buff {.ifindex = .ingress_ifindex = ifindex} as the
+ * context: skb->dev is that interface (the FIB is looked up from it).  out
+ * gets the frame from its Ethernet header (PKT_MAX bytes at most); verdict
+ * the TC_ACT_* returned.  No redirect is carried out by a test run.  Returns
+ * 0 or a negative errno.
+ */
+int fx_run_tc(struct fx *fx, int prog, int ifindex, const uint8_t *in, size_t len,
+	      uint8_t *out, size_t *out_len, uint32_t *verdict);
+/*
+ * sctplb_xdp in live-frame mode (BPF_F_TEST_XDP_LIVE_FRAMES), once, on
+ * FX_IF_IN: an XDP_PASS frame is handed to the stack as an skb, with the
+ * XDP metadata, and so goes through the tc ingress hook of FX_IF_IN; XDP_TX
+ * and XDP_REDIRECT are carried out.  The verdict is not reported.
+ */
+int fx_run_live(struct fx *fx, const uint8_t *in, size_t len);
+/* The fd of the loaded program of that name, or -1 (programs the skeleton
+ * of this build may not have). */
+int fx_prog_fd(struct fx *fx, const char *name);
+/* Attaches prog at clsact ingress of ifindex (direct action); detach
+ * removes the clsact qdisc.  0 or a negative errno. */
+int fx_tc_attach(int prog, int ifindex);
+int fx_tc_detach(int ifindex);
+
 /* Reads: counters summed over CPUs; path_stats summed over CPUs (false if
  * absent); the trace (fx_decision_clear writes a sentinel before a run). */
 void fx_stats(struct fx *fx, uint64_t out[SCTPLB_STAT_MAX]);
@@ -104,6 +131,7 @@ struct sctplb_path_key fx_path_key(uint32_t svc, uint32_t backend, uint8_t path,
 
 const char *fx_stat_name(int stat);
 const char *fx_verdict_name(uint32_t verdict);
+const char *fx_tc_verdict_name(uint32_t verdict); /* TC_ACT_OK, _SHOT, _REDIRECT */
 uint64_t fx_now(void);         /* CLOCK_MONOTONIC ns, as bpf_ktime_get_ns */
 
 #endif

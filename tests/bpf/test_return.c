@@ -1,0 +1,967 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * test_return: the tc programs through BPF_PROG_TEST_RUN.
+ *
+ * - sctplb_tc_return (the backends' traffic toward the clients): INIT-ACK
+ *   learning from the pending handshake, the learnt association used by the
+ *   XDP program for a COOKIE-ECHO from an address the INIT did not list,
+ *   INIT-ACKs that must learn nothing, return-path counting (path_stats,
+ *   dir SCTPLB_DIR_TO_CLIENT, the client's address), the backends' ABORT and
+ *   SHUTDOWN-COMPLETE (T bit or not) ending associations, traffic that is
+ *   not the service's, SCTP over UDP, IPv6.
+ * - sctplb_tc_ingress without XDP: the XDP classification, verdicts mapped
+ *   to TC_ACT_REDIRECT / TC_ACT_SHOT / TC_ACT_OK, MACs rewritten as XDP does;
+ *   with no neighbour entry, bpf_redirect_neigh (TC_ACT_REDIRECT,
+ *   FWD_REDIRECT, the frame left for the neighbour code to address).
+ * - sctplb_tc_ingress finishing what XDP passed with struct sctplb_meta: the
+ *   skb context of a test run cannot carry metadata (the kernel rejects a
+ *   non-zero __sk_buff.data_meta), so these cases run sctplb_xdp in
+ *   live-frame mode (BPF_F_TEST_XDP_LIVE_FRAMES) with sctplb_tc_ingress
+ *   attached at clsact ingress of the fixture's interface: an XDP_PASS frame
+ *   becomes an skb with the metadata and goes through the tc hook for real;
+ *   bpf_redirect_neigh then really resolves the next hop (the neighbour entry
+ *   it creates is checked).
+ *
+ * Each scenario loads sctplb afresh in the fixture's private namespace
+ * (nothing pinned); its cases run in order and share state.  A case is
+ * {hook, packet, verdict, decision, counters, map changes, path counters}.
+ * Counters: every one not expected must not move.  Ports: a case's client
+ * port is .cport (default CPORT), the service's PORT; a return packet goes
+ * from (VIP, PORT) to (client, cport).
+ */
+#include <arpa/inet.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <bpf/bpf.h>
+#include <linux/bpf.h>
+#include <linux/pkt_cls.h>
+
+#include "fixture.h"
+#include "pkt.h"
+
+#define SVC      1
+#define VIP4     "203.0.113.1"   /* service 1, path 0 */
+#define VIP6     "2001:db8:f::1" /* service 1, path 1 */
+#define NOT_VIP4 "203.0.113.9"
+#define PORT     5000
+#define ENCAP    9899
+#define CPORT    40000
+
+#define C4A "203.0.113.100"
+#define C4B "203.0.113.101"
+#define C6A "2001:db8:c::100"
+#define C6B "2001:db8:c::101"
+
+static const char *const SVC1_VIPS[] = { VIP4, VIP6 };
+
+/* As in test_datapath: the fixture's next hops decide TX or REDIRECT. */
+static const char *const BACKENDS[][SCTPLB_MAX_PATHS] = {
+	[1] = { "192.0.2.11", "2001:db8:1::11" },     /* TX / REDIRECT */
+	[2] = { "198.51.100.12", "2001:db8::12" },    /* REDIRECT / TX */
+	[3] = { "192.0.2.130", "2001:db8:2::13" },    /* through the gateways */
+	[4] = { "192.0.2.99", "2001:db8::99" },       /* on-link, no neighbour */
+	[5] = { "203.0.113.250", "2001:db8:e::5" },   /* no route / unreachable */
+	[6] = { NULL, "2001:db8:1::16" },             /* no address on path 0 */
+};
+#define NBACKENDS 7
+
+#define TC1 0x7c000001u
+#define TS1 0x5e000001u
+#define TC2 0x7c000002u
+#define TS2 0x5e000002u
+#define TC3 0x7c000003u
+#define TS3 0x5e000003u
+#define TC4 0x7c000004u
+#define TS4 0x5e000004u
+#define TC5 0x7c000005u
+#define TS5 0x5e000005u
+#define TC6 0x7c000006u
+#define TS6 0x5e000006u
+#define TUNKNOWN 0x0badbad0u
+
+#define DC 0xffffffffu          /* not checked */
+#define ANY INT_MIN             /* map growth not checked */
+
+enum hook { H_XDP, H_TC, H_RET, H_LIVE };
+static const char *const HOOK_NAMES[] = { "xdp", "tc-ingress", "tc-return", "xdp-live+tc" };
+
+struct stat_delta {
+	int stat;
+	int n;
+};
+
+enum check_kind { K_NONE, K_ASSOC, K_HANDSHAKE, K_CLIENT, K_CTAG, K_NEIGH };
+
+struct map_check {
+	enum check_kind kind;
+	bool absent;
+	const char *addr;       /* handshake, client, neighbour */
+	uint16_t cport;         /* host order; 0: the case's */
+	uint32_t tag;           /* assoc: Ts; ctag: Tc */
+	uint32_t backend;
+	uint32_t ctag;          /* assoc, handshake: Tc */
+	uint32_t stag;          /* client, ctag: Ts */
+	uint32_t state;         /* assoc */
+	uint32_t flags;         /* assoc */
+	bool now;               /* assoc CLOSING: closing_ns set by this packet */
+	uint8_t path;           /* handshake */
+};
+
+struct tcase {
+	const char *name;
+	int (*before)(struct fx *fx);
+	enum hook hook;
+	uint16_t cport;                /* host order; 0: CPORT */
+	struct pkt_spec pkt;
+	uint32_t verdict;              /* returned (H_LIVE: in the trace) */
+	bool fwd;                      /* forwarded to .backend on .path */
+	bool neigh;                    /* forwarded with bpf_redirect_neigh: frame unchanged */
+	bool by_xdp;                   /* H_LIVE: the last decision is sctplb_xdp's */
+	uint32_t svc, backend;         /* expected decision */
+	uint8_t path;
+	int reason;                    /* decision reason, if non-zero */
+	int why;                       /* counter of the reason, +1 */
+	int data, hb;
+	struct stat_delta stats[10];
+	uint64_t ignore;
+	int new_assocs, new_handshakes, new_clients, new_ctags;
+	uint32_t assoc;                /* Ts of the association the packet counts into */
+	bool counted;                  /* H_RET: path_stats toward the client +1 */
+	struct map_check maps[6];
+};
+
+struct scenario {
+	const char *name;
+	int (*setup)(struct fx *fx);
+	int (*teardown)(struct fx *fx);
+	const struct tcase *cases;
+};
+
+#define S(x) { SCTPLB_STAT_##x, 1 }
+#define IGN(x) (1ull << SCTPLB_STAT_##x)
+/* Toward a backend: XDP verdict, or TC_ACT_REDIRECT. */
+#define XTO(be, p, v) .hook = H_XDP, .verdict = (v), .fwd = true, .svc = SVC, .backend = (be), .path = (p)
+#define TTO(be, p) .hook = H_TC, .verdict = TC_ACT_REDIRECT, .fwd = true, .svc = SVC, \
+	.backend = (be), .path = (p), .reason = SCTPLB_STAT_FWD_REDIRECT
+#define TDROP(w) .hook = H_TC, .verdict = TC_ACT_SHOT, .reason = SCTPLB_STAT_##w, .why = SCTPLB_STAT_##w
+#define TPASS(w) .hook = H_TC, .verdict = TC_ACT_OK, .reason = SCTPLB_STAT_##w, .why = SCTPLB_STAT_##w
+/* Return path: always TC_ACT_OK. */
+#define RET(be, p, r) .hook = H_RET, .verdict = TC_ACT_OK, .svc = SVC, .backend = (be), .path = (p), \
+	.reason = SCTPLB_STAT_##r, .counted = true
+#define RET_NONE(p) .hook = H_RET, .verdict = TC_ACT_OK, .svc = SVC, .backend = 0, .path = (p), \
+	.reason = SCTPLB_STAT_UNKNOWN_VTAG
+#define RET_SKIP(w) .hook = H_RET, .verdict = TC_ACT_OK, .svc = 0, .backend = 0, .path = 0, \
+	.reason = SCTPLB_STAT_##w
+#define V4(from, vt) .src = (from), .dst = VIP4, .vtag = (vt)
+#define V6(from, vt) .src = (from), .dst = VIP6, .vtag = (vt)
+#define R4(to, vt) .src = VIP4, .dst = (to), .vtag = (vt)
+#define R6(to, vt) .src = VIP6, .dst = (to), .vtag = (vt)
+#define INIT_ACK(ts) CH(CT_INIT_ACK, .tag = (ts), .addrs = { VIP4, VIP6 })
+#define HS(a, be, tc, p) { .kind = K_HANDSHAKE, .addr = (a), .backend = (be), .ctag = (tc), .path = (p) }
+#define NO_HS(a) { .kind = K_HANDSHAKE, .addr = (a), .absent = true }
+#define CLIENT(a, be, ts) { .kind = K_CLIENT, .addr = (a), .backend = (be), .stag = (ts) }
+#define ASSOC(ts, be, tc) { .kind = K_ASSOC, .tag = (ts), .backend = (be), .ctag = (tc), \
+			    .state = SCTPLB_ASSOC_ESTABLISHED }
+#define LEARNT(ts, be, tc) { .kind = K_ASSOC, .tag = (ts), .backend = (be), .ctag = (tc), \
+			     .state = SCTPLB_ASSOC_ESTABLISHED, .flags = SCTPLB_ASSOC_F_FROM_INIT_ACK }
+#define CLOSING(ts, be, tc, fl, now_) { .kind = K_ASSOC, .tag = (ts), .backend = (be), .ctag = (tc), \
+					.state = SCTPLB_ASSOC_CLOSING, .flags = (fl), .now = (now_) }
+#define NO_ASSOC(ts) { .kind = K_ASSOC, .tag = (ts), .absent = true }
+#define CTAG(tc, ts) { .kind = K_CTAG, .tag = (tc), .stag = (ts) }
+#define NEIGH(a) { .kind = K_NEIGH, .addr = (a) }
+#define NEW_ASSOC .new_assocs = 1, .new_clients = 1, .new_ctags = 1
+#define LEARNT_F SCTPLB_ASSOC_F_FROM_INIT_ACK
+#define UDP .udp_sport = ENCAP, .udp_dport = ENCAP
+#define END { .name = NULL }
+
+/* ---- configuration changes ---- */
+
+static struct fx FX;
+
+static int table_be(struct fx *fx, uint32_t be) { return fx_table_all(fx, SVC, be); }
+static int table_be1(struct fx *fx) { return table_be(fx, 1); }
+static int table_be2(struct fx *fx) { return table_be(fx, 2); }
+static int table_be3(struct fx *fx) { return table_be(fx, 3); }
+static int table_be4(struct fx *fx) { return table_be(fx, 4); }
+static int table_be5(struct fx *fx) { return table_be(fx, 5); }
+static int table_be6(struct fx *fx) { return table_be(fx, 6); }
+static int policy_pass(struct fx *fx) { return fx_policy(fx, SCTPLB_UNKNOWN_PASS); }
+static int policy_drop(struct fx *fx) { return fx_policy(fx, SCTPLB_UNKNOWN_DROP); }
+
+/* Anything not found through the association would now go to backend be:
+ * Maglev (new INITs) and the unknown-vtag policy HASH both say so. */
+static int elsewhere_be1(struct fx *fx) { return fx_policy(fx, SCTPLB_UNKNOWN_HASH) || table_be1(fx); }
+static int elsewhere_be2(struct fx *fx) { return fx_policy(fx, SCTPLB_UNKNOWN_HASH) || table_be2(fx); }
+
+/* Another backend's association already holds (service 1, TS5, CPORT+3). */
+static int collide_ts5(struct fx *fx)
+{
+	struct sctplb_assoc_key k = fx_assoc_key(SVC, TS5, htons(CPORT + 3), htons(PORT));
+	struct sctplb_assoc v = { .backend_id = 2, .ctag = 0x1234,
+				  .state = SCTPLB_ASSOC_ESTABLISHED, .created_ns = 1 };
+
+	return bpf_map_update_elem(fx->assocs, &k, &v, BPF_NOEXIST) ? -1 : 0;
+}
+
+/*
+ * The tc program the loader puts beside sctplb_xdp: sctplb_tc_finish where
+ * the object has it (it finishes XDP's packets and nothing else), else
+ * sctplb_tc_ingress.
+ */
+static const char *COMPANION = "sctplb_tc_finish";
+
+static int attach_tc(struct fx *fx)
+{
+	int prog = fx_prog_fd(fx, COMPANION), err;
+
+	if (prog < 0) {
+		COMPANION = "sctplb_tc_ingress";
+		prog = fx->prog_tc_ingress;
+	}
+	printf("  note: tc-metadata: %s attached at ingress beside sctplb_xdp\n", COMPANION);
+	err = fx_tc_attach(prog, fx->if_in);
+
+	if (err)
+		fprintf(stderr, "tc attach: %s\n", strerror(-err));
+	return err ? -1 : table_be4(fx);
+}
+
+static int detach_tc(struct fx *fx) { return fx_tc_detach(fx->if_in) ? -1 : 0; }
+
+/* ---- return path, IPv4, multihomed ---- */
+
+static const struct tcase RETURN[] = {
+	{ "INIT from C4A listing only C4A: Maglev, backend 2",
+	  .before = table_be2, .pkt = { V4(C4A, 0), .chunks = { CH_INIT(TC1, C4A) } },
+	  XTO(2, 0, XDP_REDIRECT), .stats = { S(INIT) }, .new_handshakes = 1,
+	  .maps = { HS(C4A, 2, TC1, 0), NO_HS(C4B) } },
+	{ "backend's INIT-ACK (vtag Tc, Initiate Tag Ts): association learnt",
+	  .pkt = { R4(C4A, TC1), .chunks = { INIT_ACK(TS1) } },
+	  RET(2, 0, RET_INIT_ACK), .stats = { S(RET_INIT_ACK), S(RET_PKTS), S(ASSOC_CREATED) },
+	  NEW_ASSOC, .assoc = TS1,
+	  .maps = { LEARNT(TS1, 2, TC1), CTAG(TC1, TS1), CLIENT(C4A, 2, TS1), HS(C4A, 2, TC1, 0) } },
+	{ "COOKIE-ECHO+DATA from C4B (no handshake): the learnt association, backend 2 (Maglev and policy HASH say 1)",
+	  .before = elsewhere_be1, .pkt = { V4(C4B, TS1), .chunks = { CH_COOKIE(), CH_DATA() } },
+	  XTO(2, 0, XDP_REDIRECT), .data = 1, .stats = { S(COOKIE_ECHO), S(ESTABLISHED) },
+	  .assoc = TS1, .maps = { LEARNT(TS1, 2, TC1), NO_HS(C4B) } },
+	{ "COOKIE-ECHO from C4A (handshake on the same backend): the learnt association",
+	  .pkt = { V4(C4A, TS1), .chunks = { CH_COOKIE() } },
+	  XTO(2, 0, XDP_REDIRECT), .stats = { S(COOKIE_ECHO), S(ESTABLISHED) }, .assoc = TS1,
+	  .maps = { LEARNT(TS1, 2, TC1) } },
+	{ "DATA from C6B on the IPv6 VIP: backend 2's path-1 address",
+	  .pkt = { V6(C6B, TS1), .chunks = { CH_DATA() } },
+	  XTO(2, 1, XDP_TX), .data = 1, .stats = { S(ESTABLISHED) }, .assoc = TS1 },
+	{ "INIT-ACK whose vtag is not the handshake's Tc: nothing learnt",
+	  .pkt = { R4(C4A, TC2), .chunks = { INIT_ACK(TS2) } },
+	  RET_NONE(0), .maps = { NO_ASSOC(TS2), HS(C4A, 2, TC1, 0), CLIENT(C4A, 2, TS1) } },
+	{ "INIT-ACK toward a client port with no pending handshake: nothing learnt",
+	  .cport = CPORT + 5, .pkt = { R4(C4A, TC1), .chunks = { INIT_ACK(TS3) } },
+	  RET_NONE(0), .maps = { NO_ASSOC(TS3) } },
+	{ "INIT-ACK toward an address with no pending handshake (C4B): nothing learnt",
+	  .pkt = { R4(C4B, TC1), .chunks = { INIT_ACK(TS3) } },
+	  RET_NONE(0), .maps = { NO_ASSOC(TS3) } },
+	{ "INIT-ACK retransmitted (same Ts): no new state",
+	  .pkt = { R4(C4A, TC1), .chunks = { INIT_ACK(TS1) } },
+	  RET(2, 0, RET_INIT_ACK), .stats = { S(RET_INIT_ACK), S(RET_PKTS) }, .assoc = TS1,
+	  .maps = { LEARNT(TS1, 2, TC1) } },
+	{ "backend's DATA (vtag Tc) to C4A: RET_PKTS, path_stats toward the client",
+	  .pkt = { R4(C4A, TC1), .chunks = { CH_DATA() } },
+	  RET(2, 0, RET_PKTS), .data = 1, .stats = { S(RET_PKTS) }, .assoc = TS1 },
+	{ "backend's first IPv4 fragment (MF, offset 0): classified as usual",
+	  .pkt = { R4(C4A, TC1), .frag = 0x2000, .chunks = { CH_DATA() } },
+	  RET(2, 0, RET_PKTS), .data = 1, .stats = { S(RET_PKTS) }, .assoc = TS1 },
+	{ "backend's SACK+DATA on path 1 (IPv6) to C6A",
+	  .pkt = { R6(C6A, TC1), .chunks = { CH(CT_SACK), CH_DATA(.body = 64) } },
+	  RET(2, 1, RET_PKTS), .data = 1, .stats = { S(RET_PKTS) }, .assoc = TS1 },
+	{ "backend's HEARTBEAT on path 1 to C6B",
+	  .pkt = { R6(C6B, TC1), .chunks = { CH(CT_HEARTBEAT) } },
+	  RET(2, 1, RET_PKTS), .hb = 1, .stats = { S(RET_PKTS) }, .assoc = TS1 },
+	{ "backend's DATA with an unknown vtag: nothing counted",
+	  .pkt = { R4(C4A, TUNKNOWN), .chunks = { CH_DATA() } }, RET_NONE(0) },
+	{ "backend's DATA with vtag Ts and no T bit: Ts is not a Tc, unknown",
+	  .pkt = { R4(C4A, TS1), .chunks = { CH_DATA() } }, RET_NONE(0) },
+	{ "backend's SHUTDOWN-ACK: not an end",
+	  .pkt = { R4(C4A, TC1), .chunks = { CH(CT_SHUTDOWN_ACK) } },
+	  RET(2, 0, RET_PKTS), .stats = { S(RET_PKTS) }, .assoc = TS1,
+	  .maps = { LEARNT(TS1, 2, TC1) } },
+	{ "backend's SHUTDOWN-COMPLETE (no T bit, vtag Tc): CLOSING, CT_ENDED",
+	  .pkt = { R4(C4A, TC1), .chunks = { CH(CT_SHUTDOWN_COMPLETE) } },
+	  RET(2, 0, CT_ENDED), .stats = { S(RET_PKTS), S(CT_ENDED) }, .assoc = TS1,
+	  .maps = { CLOSING(TS1, 2, TC1, LEARNT_F, true) } },
+	{ "SHUTDOWN-COMPLETE retransmitted on path 1: CT_ENDED once",
+	  .pkt = { R6(C6A, TC1), .chunks = { CH(CT_SHUTDOWN_COMPLETE) } },
+	  RET(2, 1, RET_PKTS), .stats = { S(RET_PKTS) }, .assoc = TS1,
+	  .maps = { CLOSING(TS1, 2, TC1, LEARNT_F, false) } },
+	{ "client's DATA of the CLOSING association: still backend 2",
+	  .pkt = { V4(C4A, TS1), .chunks = { CH_DATA() } },
+	  XTO(2, 0, XDP_REDIRECT), .data = 1, .stats = { S(ESTABLISHED) }, .assoc = TS1 },
+	END
+};
+
+/* ---- the backends' ABORTs, and a learnt association that collides ---- */
+
+static const struct tcase ABORTS[] = {
+	{ "INIT from C4B",
+	  .cport = CPORT + 1, .pkt = { V4(C4B, 0), .chunks = { CH_INIT(TC2, C4B) } },
+	  XTO(1, 0, XDP_TX), .stats = { S(INIT) }, .new_handshakes = 1 },
+	{ "its INIT-ACK: learnt",
+	  .cport = CPORT + 1, .pkt = { R4(C4B, TC2), .chunks = { INIT_ACK(TS2) } },
+	  RET(1, 0, RET_INIT_ACK), .stats = { S(RET_INIT_ACK), S(RET_PKTS), S(ASSOC_CREATED) },
+	  NEW_ASSOC, .assoc = TS2, .maps = { LEARNT(TS2, 1, TC2), CTAG(TC2, TS2) } },
+	{ "backend's ABORT (no T bit, vtag Tc): CLOSING, CT_ENDED",
+	  .cport = CPORT + 1, .pkt = { R4(C4B, TC2), .chunks = { CH(CT_ABORT) } },
+	  RET(1, 0, CT_ENDED), .stats = { S(RET_PKTS), S(CT_ENDED) }, .assoc = TS2,
+	  .maps = { CLOSING(TS2, 1, TC2, LEARNT_F, true) } },
+	{ "client's T-bit ABORT (vtag Tc): found through the learnt assoc_ctags, CLOSING once",
+	  .cport = CPORT + 1, .pkt = { V4(C4B, TC2), .chunks = { CH_ABORT_T } },
+	  XTO(1, 0, XDP_TX), .stats = { S(TBIT) }, .ignore = IGN(ESTABLISHED), .assoc = TS2,
+	  .maps = { CLOSING(TS2, 1, TC2, LEARNT_F, false) } },
+	{ "INIT from C4A, another port",
+	  .cport = CPORT + 2, .pkt = { V4(C4A, 0), .chunks = { CH_INIT(TC3, C4A) } },
+	  XTO(1, 0, XDP_TX), .stats = { S(INIT) }, .new_handshakes = 1 },
+	{ "its COOKIE-ECHO (no INIT-ACK seen): association made by XDP",
+	  .cport = CPORT + 2, .pkt = { V4(C4A, TS3), .chunks = { CH_COOKIE() } },
+	  XTO(1, 0, XDP_TX), .stats = { S(COOKIE_ECHO), S(ASSOC_CREATED) }, NEW_ASSOC, .assoc = TS3,
+	  .maps = { ASSOC(TS3, 1, TC3) } },
+	{ "backend's T-bit ABORT with a Tc: the T bit means vtag = Ts, unknown",
+	  .cport = CPORT + 2, .pkt = { R4(C4A, TC3), .chunks = { CH_ABORT_T } },
+	  RET_NONE(0), .maps = { ASSOC(TS3, 1, TC3) } },
+	{ "backend's T-bit ABORT (vtag Ts, its own tag): CLOSING, CT_ENDED",
+	  .cport = CPORT + 2, .pkt = { R4(C4A, TS3), .chunks = { CH_ABORT_T } },
+	  RET(1, 0, CT_ENDED), .stats = { S(RET_PKTS), S(CT_ENDED) }, .assoc = TS3,
+	  .maps = { CLOSING(TS3, 1, TC3, 0, true) } },
+	{ "backend's T-bit SHUTDOWN-COMPLETE on path 1: CT_ENDED once",
+	  .cport = CPORT + 2, .pkt = { R6(C6A, TS3), .chunks = { CH_SC_T } },
+	  RET(1, 1, RET_PKTS), .stats = { S(RET_PKTS) }, .assoc = TS3,
+	  .maps = { CLOSING(TS3, 1, TC3, 0, false) } },
+	{ "backend's ABORT with an unknown Tc: nothing",
+	  .pkt = { R4(C4A, TUNKNOWN), .chunks = { CH(CT_ABORT) } }, RET_NONE(0) },
+	{ "INIT from C4A, a third port",
+	  .before = collide_ts5, .cport = CPORT + 3,
+	  .pkt = { V4(C4A, 0), .chunks = { CH_INIT(TC5, C4A) } },
+	  XTO(1, 0, XDP_TX), .stats = { S(INIT) }, .new_handshakes = 1 },
+	{ "INIT-ACK whose Ts another backend's association holds: nothing replaced, ASSOC_COLLISION",
+	  .cport = CPORT + 3, .pkt = { R4(C4A, TC5), .chunks = { INIT_ACK(TS5) } },
+	  .hook = H_RET, .verdict = TC_ACT_OK, .svc = SVC, .backend = DC,
+	  .stats = { S(ASSOC_COLLISION) }, .ignore = IGN(RET_INIT_ACK) | IGN(RET_PKTS),
+	  .maps = { { .kind = K_ASSOC, .tag = TS5, .backend = 2, .ctag = 0x1234,
+		      .state = SCTPLB_ASSOC_ESTABLISHED } } },
+	END
+};
+
+/* ---- what the return path must leave alone ---- */
+
+static const struct tcase NOT_SERVICE[] = {
+	{ "SCTP from an address that is no VIP",
+	  .pkt = { .src = NOT_VIP4, .dst = C4A, .vtag = TC1, .chunks = { INIT_ACK(TS1) } },
+	  RET_SKIP(PASS_NOT_SERVICE) },
+	{ "SCTP from the VIP, another source port",
+	  .pkt = { R4(C4A, TC1), .sport = PORT + 1, .chunks = { CH_DATA() } },
+	  RET_SKIP(PASS_NOT_SERVICE) },
+	{ "a client's packet toward the VIP (the service is the destination)",
+	  .pkt = { V4(C4A, TS1), .sport = CPORT, .dport = PORT, .chunks = { CH_DATA() } },
+	  RET_SKIP(PASS_NOT_SERVICE) },
+	{ "TCP from the VIP and port",
+	  .pkt = { R4(C4A, 0), .proto = 6 }, RET_SKIP(PASS_NOT_SCTP) },
+	{ "ICMP from the VIP",
+	  .pkt = { R4(C4A, 0), .proto = 1 }, RET_SKIP(PASS_NOT_SCTP) },
+	{ "ICMPv6 from the IPv6 VIP",
+	  .pkt = { R6(C6A, 0), .proto = 58 }, RET_SKIP(PASS_NOT_SCTP) },
+	{ "ARP",
+	  .pkt = { R4(C4A, 0), .ethertype = 0x0806 }, RET_SKIP(PASS_NOT_IP) },
+	{ "UDP from the VIP, not the encapsulation port",
+	  .pkt = { R4(C4A, 0), .udp_plain = 32, .udp_sport = 53 }, RET_SKIP(PASS_NOT_SERVICE) },
+	{ "later IPv4 fragment from the VIP (no SCTP header)",
+	  .pkt = { R4(C4A, TC1), .frag = 0x0010, .chunks = { CH_DATA() } },
+	  RET_SKIP(PASS_FRAGMENT) },
+	{ "malformed from the VIP (chunk length 0): passed, not dropped",
+	  .pkt = { R4(C4A, TC1), .chunks = { CH_DATA(.set_len = true, .len = 0) } },
+	  .hook = H_RET, .verdict = TC_ACT_OK, .svc = SVC, .backend = 0,
+	  .reason = SCTPLB_STAT_DROP_CHUNK_LEN },
+	{ "malformed from the VIP (IP length past the frame): passed",
+	  .pkt = { R4(C4A, TC1), .ip_len_adj = 8, .chunks = { CH_DATA() } },
+	  RET_SKIP(DROP_TRUNCATED) },
+	{ "INIT-ACK with vtag 0: passed",
+	  .pkt = { R4(C4A, 0), .chunks = { INIT_ACK(TS1) } },
+	  .hook = H_RET, .verdict = TC_ACT_OK, .svc = SVC, .backend = 0,
+	  .reason = SCTPLB_STAT_DROP_ZERO_VTAG },
+	END
+};
+
+/* ---- SCTP over UDP ---- */
+
+static const struct tcase UDP_ENCAP_CASES[] = {
+	{ "INIT over UDP from C4A",
+	  .cport = CPORT + 100, .pkt = { V4(C4A, 0), UDP, .chunks = { CH_INIT(TC4, C4A) } },
+	  XTO(1, 0, XDP_TX), .stats = { S(UDP_ENCAP), S(INIT) }, .new_handshakes = 1 },
+	{ "INIT-ACK over UDP (source port = encapsulation port): learnt",
+	  .cport = CPORT + 100, .pkt = { R4(C4A, TC4), UDP, .chunks = { INIT_ACK(TS4) } },
+	  RET(1, 0, RET_INIT_ACK), .stats = { S(RET_INIT_ACK), S(RET_PKTS), S(ASSOC_CREATED) },
+	  NEW_ASSOC, .assoc = TS4, .maps = { LEARNT(TS4, 1, TC4), CTAG(TC4, TS4), CLIENT(C4A, 1, TS4) } },
+	{ "COOKIE-ECHO over UDP from C4B (no handshake): the learnt association (Maglev and HASH say 2)",
+	  .before = elsewhere_be2, .cport = CPORT + 100,
+	  .pkt = { V4(C4B, TS4), UDP, .chunks = { CH_COOKIE() } },
+	  XTO(1, 0, XDP_TX), .stats = { S(UDP_ENCAP), S(COOKIE_ECHO), S(ESTABLISHED) }, .assoc = TS4 },
+	{ "backend's DATA over UDP on path 1: bytes = outer IP length",
+	  .cport = CPORT + 100, .pkt = { R6(C6A, TC4), UDP, .chunks = { CH_DATA() } },
+	  RET(1, 1, RET_PKTS), .data = 1, .stats = { S(RET_PKTS) }, .assoc = TS4 },
+	{ "UDP from the encapsulation port, inner source port not the service's",
+	  .cport = CPORT + 100, .pkt = { R4(C4A, TC4), UDP, .sport = PORT + 1, .chunks = { CH_DATA() } },
+	  .hook = H_RET, .verdict = TC_ACT_OK, .svc = 0, .backend = 0,
+	  .reason = SCTPLB_STAT_PASS_NOT_SERVICE },
+	{ "backend's SHUTDOWN-COMPLETE over UDP: CLOSING",
+	  .cport = CPORT + 100, .pkt = { R4(C4A, TC4), UDP, .chunks = { CH(CT_SHUTDOWN_COMPLETE) } },
+	  RET(1, 0, CT_ENDED), .stats = { S(RET_PKTS), S(CT_ENDED) }, .assoc = TS4,
+	  .maps = { CLOSING(TS4, 1, TC4, LEARNT_F, true) } },
+	END
+};
+
+/* ---- IPv6 ---- */
+
+static const struct tcase IPV6_CASES[] = {
+	{ "INIT on the IPv6 VIP from C6A",
+	  .pkt = { V6(C6A, 0), .chunks = { CH_INIT(TC6, C6A) } },
+	  XTO(1, 1, XDP_REDIRECT), .stats = { S(INIT) }, .new_handshakes = 1,
+	  .maps = { HS(C6A, 1, TC6, 1) } },
+	{ "INIT-ACK from the IPv6 VIP behind hop-by-hop options: learnt",
+	  .pkt = { R6(C6A, TC6), .ext = { 0 }, .next_ext = 1, .chunks = { INIT_ACK(TS6) } },
+	  RET(1, 1, RET_INIT_ACK), .stats = { S(RET_INIT_ACK), S(RET_PKTS), S(ASSOC_CREATED) },
+	  NEW_ASSOC, .assoc = TS6, .maps = { LEARNT(TS6, 1, TC6), CTAG(TC6, TS6), CLIENT(C6A, 1, TS6) } },
+	{ "COOKIE-ECHO from C6B (no handshake): the learnt association (Maglev and HASH say 2)",
+	  .before = elsewhere_be2, .pkt = { V6(C6B, TS6), .chunks = { CH_COOKIE(), CH_DATA() } },
+	  XTO(1, 1, XDP_REDIRECT), .data = 1, .stats = { S(COOKIE_ECHO), S(ESTABLISHED) }, .assoc = TS6 },
+	{ "COOKIE-ECHO from C4B on the IPv4 VIP: the learnt association, path 0",
+	  .pkt = { V4(C4B, TS6), .chunks = { CH_COOKIE() } },
+	  XTO(1, 0, XDP_TX), .stats = { S(COOKIE_ECHO), S(ESTABLISHED) }, .assoc = TS6 },
+	{ "backend's DATA to C6B: path_stats toward the client, family 6",
+	  .pkt = { R6(C6B, TC6), .chunks = { CH_DATA() } },
+	  RET(1, 1, RET_PKTS), .data = 1, .stats = { S(RET_PKTS) }, .assoc = TS6 },
+	{ "backend's T-bit SHUTDOWN-COMPLETE (vtag Ts): CLOSING",
+	  .pkt = { R6(C6A, TS6), .chunks = { CH_SC_T } },
+	  RET(1, 1, CT_ENDED), .stats = { S(RET_PKTS), S(CT_ENDED) }, .assoc = TS6,
+	  .maps = { CLOSING(TS6, 1, TC6, LEARNT_F, true) } },
+	END
+};
+
+/* ---- sctplb_tc_ingress on its own ---- */
+
+static const struct tcase TC_INGRESS[] = {
+	{ "INIT listing 2 addresses: Maglev, backend 1, MACs of its next hop",
+	  .pkt = { V4(C4A, 0), .chunks = { CH_INIT(TC1, C4A, C6A) } },
+	  TTO(1, 0), .stats = { S(INIT) }, .new_handshakes = 2,
+	  .maps = { HS(C4A, 1, TC1, 0), HS(C6A, 1, TC1, 0) } },
+	{ "COOKIE-ECHO+DATA: association created",
+	  .pkt = { V4(C4A, TS1), .chunks = { CH_COOKIE(), CH_DATA() } },
+	  TTO(1, 0), .data = 1, .stats = { S(COOKIE_ECHO), S(ASSOC_CREATED) }, NEW_ASSOC,
+	  .assoc = TS1, .maps = { ASSOC(TS1, 1, TC1), CLIENT(C4A, 1, TS1), CTAG(TC1, TS1) } },
+	{ "DATA on path 1 (IPv6), other egress interface",
+	  .pkt = { V6(C6A, TS1), .chunks = { CH_DATA() } },
+	  TTO(1, 1), .data = 1, .stats = { S(ESTABLISHED) }, .assoc = TS1 },
+	{ "802.1Q tagged HEARTBEAT: MACs rewritten, tag kept",
+	  .pkt = { V4(C4A, TS1), .nvlan = 1, .chunks = { CH(CT_HEARTBEAT) } },
+	  TTO(1, 0), .hb = 1, .stats = { S(ESTABLISHED) }, .assoc = TS1 },
+	{ "unknown vtag: TC_ACT_SHOT, UNKNOWN_VTAG_DROP",
+	  .pkt = { V4(C4A, TUNKNOWN), .chunks = { CH_DATA() } },
+	  TDROP(UNKNOWN_VTAG_DROP), .svc = SVC, .backend = 0, .stats = { S(UNKNOWN_VTAG) } },
+	{ "unknown vtag, policy PASS: TC_ACT_OK",
+	  .before = policy_pass, .pkt = { V4(C4A, TUNKNOWN), .chunks = { CH_DATA() } },
+	  TPASS(UNKNOWN_VTAG_PASS), .svc = SVC, .backend = 0, .stats = { S(UNKNOWN_VTAG) } },
+	{ "chunk length 0: TC_ACT_SHOT, DROP_CHUNK_LEN",
+	  .before = policy_drop, .pkt = { V4(C4A, TS1), .chunks = { CH_DATA(.set_len = true, .len = 0) } },
+	  TDROP(DROP_CHUNK_LEN), .svc = DC },
+	{ "INIT bundled with DATA: TC_ACT_SHOT",
+	  .pkt = { V4(C4A, 0), .chunks = { CH_INIT(TC2, C4A), CH_DATA() } },
+	  TDROP(DROP_INIT_BUNDLED), .svc = DC },
+	{ "IPv4 total length past the frame: TC_ACT_SHOT, DROP_TRUNCATED",
+	  .pkt = { V4(C4A, TS1), .ip_len_adj = 8, .chunks = { CH_DATA() } },
+	  TDROP(DROP_TRUNCATED), .svc = DC },
+	{ "SCTP to an address that is no VIP: TC_ACT_OK",
+	  .pkt = { .src = C4A, .dst = NOT_VIP4, .vtag = TS1, .chunks = { CH_DATA() } },
+	  TPASS(PASS_NOT_SERVICE), .svc = 0, .backend = 0 },
+	{ "ARP: TC_ACT_OK",
+	  .pkt = { V4(C4A, 0), .ethertype = 0x0806 }, TPASS(PASS_NOT_IP), .svc = 0, .backend = 0 },
+	{ "TCP to the VIP: TC_ACT_OK",
+	  .pkt = { V4(C4A, 0), .proto = 6 }, TPASS(PASS_NOT_SCTP), .svc = 0, .backend = 0 },
+	{ "T-bit ABORT with Tc: found by Tc, CLOSING",
+	  .pkt = { V4(C4A, TC1), .chunks = { CH_ABORT_T } },
+	  TTO(1, 0), .stats = { S(TBIT), S(ASSOC_CLOSING) }, .ignore = IGN(ESTABLISHED),
+	  .assoc = TS1, .maps = { CLOSING(TS1, 1, TC1, 0, true) } },
+	{ "next hop a gateway: its MAC",
+	  .before = table_be3, .pkt = { V4(C4B, 0), .chunks = { CH_INIT(TC3, C4B) } },
+	  TTO(3, 0), .stats = { S(INIT) }, .new_handshakes = 1 },
+	{ "no neighbour entry (IPv4): bpf_redirect_neigh, TC_ACT_REDIRECT, frame unchanged",
+	  .before = table_be4, .cport = CPORT + 4, .pkt = { V4(C4B, 0), .chunks = { CH_INIT(TC4, C4B) } },
+	  TTO(4, 0), .neigh = true, .stats = { S(INIT) }, .new_handshakes = 1 },
+	{ "no neighbour entry (IPv6): bpf_redirect_neigh",
+	  .pkt = { V6(C6B, 0), .chunks = { CH_INIT(TC5, C6B) } },
+	  TTO(4, 1), .neigh = true, .stats = { S(INIT) }, .new_handshakes = 1 },
+	{ "no route: TC_ACT_SHOT, FIB_UNREACHABLE",
+	  .before = table_be5, .pkt = { V4(C4B, 0), .chunks = { CH_INIT(TC6, C4B) } },
+	  TDROP(FIB_UNREACHABLE), .svc = SVC, .backend = 5, .stats = { S(INIT) }, .new_handshakes = ANY },
+	{ "no address on the path: TC_ACT_SHOT, NO_BACKEND_PATH",
+	  .before = table_be6, .pkt = { V4(C4B, 0), .chunks = { CH_INIT(TC2, C4B) } },
+	  TDROP(NO_BACKEND_PATH), .svc = SVC, .backend = 6, .stats = { S(INIT) }, .new_handshakes = ANY },
+	END
+};
+
+/* ---- XDP's metadata finished by sctplb_tc_ingress (live frames) ---- */
+
+#define LIVE(be, p) .hook = H_LIVE, .verdict = TC_ACT_REDIRECT, .fwd = true, .neigh = true, \
+	.svc = SVC, .backend = (be), .path = (p), .reason = SCTPLB_STAT_FWD_REDIRECT
+static const struct tcase METADATA[] = {
+	{ "INIT, no neighbour: XDP passes with metadata, tc redirects with bpf_redirect_neigh",
+	  .pkt = { V4(C4A, 0), .chunks = { CH_INIT(TC1, C4A) } }, LIVE(4, 0),
+	  .stats = { S(RX), S(INIT), S(FIB_NO_NEIGH), S(FWD), S(FWD_REDIRECT) },
+	  .new_handshakes = 1, .maps = { HS(C4A, 4, TC1, 0), NEIGH("192.0.2.99") } },
+	{ "COOKIE-ECHO+DATA: association by XDP, counted once by tc",
+	  .pkt = { V4(C4A, TS1), .chunks = { CH_COOKIE(), CH_DATA() } }, LIVE(4, 0), .data = 1,
+	  .stats = { S(RX), S(COOKIE_ECHO), S(ASSOC_CREATED), S(FIB_NO_NEIGH), S(FWD),
+		     S(FWD_REDIRECT), S(DATA_CHUNKS) },
+	  NEW_ASSOC, .assoc = TS1, .maps = { ASSOC(TS1, 4, TC1) } },
+	{ "IPv6 DATA on path 1: the path-1 neighbour resolved",
+	  .pkt = { V6(C6A, TS1), .chunks = { CH_DATA() } }, LIVE(4, 1), .data = 1,
+	  .stats = { S(RX), S(ESTABLISHED), S(FIB_NO_NEIGH), S(FWD), S(FWD_REDIRECT), S(DATA_CHUNKS) },
+	  .assoc = TS1, .maps = { NEIGH("2001:db8::99") } },
+	{ "65 chunks: CHUNKS_OVER_BOUND once per packet",
+	  .pkt = { V4(C4A, TS1), .chunks = { CH_DATA(.body = 4, .repeat = 64) } }, LIVE(4, 0), .data = 64,
+	  .stats = { S(RX), S(ESTABLISHED), S(CHUNKS_OVER_BOUND), S(FIB_NO_NEIGH), S(FWD),
+		     S(FWD_REDIRECT), { SCTPLB_STAT_DATA_CHUNKS, 64 } },
+	  .assoc = TS1 },
+	{ "INIT over UDP: UDP_ENCAP once per packet",
+	  .cport = CPORT + 100, .pkt = { V4(C4B, 0), UDP, .chunks = { CH_INIT(TC2, C4B) } },
+	  LIVE(4, 0),
+	  .stats = { S(RX), S(UDP_ENCAP), S(INIT), S(FIB_NO_NEIGH), S(FWD), S(FWD_REDIRECT) },
+	  .new_handshakes = 1 },
+	{ "backend with a neighbour: XDP_TX by XDP, tc not involved",
+	  .before = table_be1, .pkt = { V4(C4B, 0), .chunks = { CH_INIT(TC3, C4B) } },
+	  .hook = H_LIVE, .by_xdp = true, .verdict = XDP_TX, .fwd = true, .svc = SVC, .backend = 1,
+	  .reason = SCTPLB_STAT_FWD_TX,
+	  .stats = { S(RX), S(INIT), S(FWD), S(FWD_TX) }, .new_handshakes = 1 },
+	{ "no metadata (not a service): XDP passes it, counted once (RX and one final reason)",
+	  .pkt = { .src = C4A, .dst = NOT_VIP4, .vtag = TS1, .chunks = { CH_DATA() } },
+	  .hook = H_LIVE, .by_xdp = true, .verdict = XDP_PASS, .svc = 0, .backend = 0,
+	  .reason = SCTPLB_STAT_PASS_NOT_SERVICE,
+	  .stats = { S(RX), S(PASS_NOT_SERVICE) } },
+	END
+};
+
+static const struct scenario SCENARIOS[] = {
+	{ "return", NULL, NULL, RETURN },
+	{ "return-abort", NULL, NULL, ABORTS },
+	{ "return-not-service", NULL, NULL, NOT_SERVICE },
+	{ "return-udp", NULL, NULL, UDP_ENCAP_CASES },
+	{ "return-ipv6", NULL, NULL, IPV6_CASES },
+	{ "tc-ingress", NULL, NULL, TC_INGRESS },
+	{ "tc-metadata", attach_tc, detach_tc, METADATA },
+};
+
+/* ---- the runner ---- */
+
+struct failure {
+	char msg[2048];
+	size_t len;
+};
+
+static void fail(struct failure *f, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void fail(struct failure *f, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (f->len && f->len < sizeof(f->msg) - 2)
+		f->len += snprintf(f->msg + f->len, sizeof(f->msg) - f->len, "; ");
+	va_start(ap, fmt);
+	if (f->len < sizeof(f->msg))
+		f->len += vsnprintf(f->msg + f->len, sizeof(f->msg) - f->len, fmt, ap);
+	va_end(ap);
+}
+
+static int setup_scenario(struct fx *fx)
+{
+	uint32_t id;
+
+	if (fx_load(fx) || fx_service(fx, SVC, PORT, SVC1_VIPS, 2, ENCAP))
+		return -1;
+	for (id = 1; id < NBACKENDS; id++)
+		if (fx_backend(fx, id, SVC, SCTPLB_BE_F_ACTIVE, BACKENDS[id]))
+			return -1;
+	return table_be1(fx);
+}
+
+static const char *verdict_name(enum hook h, bool by_xdp, uint32_t v)
+{
+	return h == H_XDP || by_xdp ? fx_verdict_name(v) : fx_tc_verdict_name(v);
+}
+
+static bool neigh_exists(const char *addr)
+{
+	char cmd[128], line[256];
+	FILE *p;
+	bool found = false;
+
+	snprintf(cmd, sizeof(cmd), "ip neigh show to %s", addr);
+	p = popen(cmd, "r");
+	if (!p)
+		return false;
+	while (fgets(line, sizeof(line), p))
+		found |= strncmp(line, addr, strlen(addr)) == 0;
+	pclose(p);
+	return found;
+}
+
+static void check_maps(struct fx *fx, const struct tcase *c, uint16_t cport_n,
+		       uint64_t t0, uint64_t t1, struct failure *f)
+{
+	uint16_t sport_n = htons(PORT);
+	int i;
+
+	for (i = 0; i < 6 && c->maps[i].kind != K_NONE; i++) {
+		const struct map_check *m = &c->maps[i];
+		uint16_t cp = m->cport ? htons(m->cport) : cport_n;
+
+		switch (m->kind) {
+		case K_ASSOC: {
+			struct sctplb_assoc_key k = fx_assoc_key(SVC, m->tag, cp, sport_n);
+			struct sctplb_assoc a;
+			bool found = !bpf_map_lookup_elem(fx->assocs, &k, &a);
+
+			if (m->absent) {
+				if (found)
+					fail(f, "assocs[%#x]: expected absent, got backend %u flags %#x",
+					     m->tag, a.backend_id, a.flags);
+				break;
+			}
+			if (!found) {
+				fail(f, "assocs[%#x]: expected present, got absent", m->tag);
+				break;
+			}
+			if (a.backend_id != m->backend || a.ctag != m->ctag || a.state != m->state ||
+			    a.flags != m->flags)
+				fail(f, "assocs[%#x]: expected {backend %u, ctag %#x, state %u, flags %#x}, got {%u, %#x, %u, %#x}",
+				     m->tag, m->backend, m->ctag, m->state, m->flags, a.backend_id,
+				     a.ctag, a.state, a.flags);
+			if (!a.created_ns)
+				fail(f, "assocs[%#x]: created_ns 0", m->tag);
+			if (m->state == SCTPLB_ASSOC_CLOSING && m->now &&
+			    (a.closing_ns < t0 || a.closing_ns > t1))
+				fail(f, "assocs[%#x]: closing_ns %llu not set by this packet",
+				     m->tag, (unsigned long long)a.closing_ns);
+			if (m->state == SCTPLB_ASSOC_CLOSING && !m->now &&
+			    (!a.closing_ns || a.closing_ns >= t0))
+				fail(f, "assocs[%#x]: closing_ns %llu changed by this packet (CLOSING once)",
+				     m->tag, (unsigned long long)a.closing_ns);
+			break;
+		}
+		case K_HANDSHAKE: {
+			struct sctplb_client_key k = fx_client_key(SVC, cp, m->addr);
+			struct sctplb_handshake h;
+			bool found = !bpf_map_lookup_elem(fx->handshakes, &k, &h);
+
+			if (m->absent && found)
+				fail(f, "handshakes[%s]: expected absent, got backend %u",
+				     m->addr, h.backend_id);
+			else if (!m->absent && !found)
+				fail(f, "handshakes[%s]: expected present, got absent", m->addr);
+			else if (!m->absent && (h.backend_id != m->backend || h.ctag != m->ctag ||
+						h.path != m->path))
+				fail(f, "handshakes[%s]: expected {backend %u, Tc %#x, path %u}, got {%u, %#x, %u}",
+				     m->addr, m->backend, m->ctag, m->path, h.backend_id, h.ctag, h.path);
+			break;
+		}
+		case K_CLIENT: {
+			struct sctplb_client_key k = fx_client_key(SVC, cp, m->addr);
+			struct sctplb_client v;
+
+			if (bpf_map_lookup_elem(fx->client_index, &k, &v))
+				fail(f, "client_index[%s]: expected {backend %u, Ts %#x}, got absent",
+				     m->addr, m->backend, m->stag);
+			else if (v.backend_id != m->backend || v.stag != m->stag)
+				fail(f, "client_index[%s]: expected {backend %u, Ts %#x}, got {%u, %#x}",
+				     m->addr, m->backend, m->stag, v.backend_id, v.stag);
+			break;
+		}
+		case K_CTAG: {
+			struct sctplb_assoc_key k = fx_assoc_key(SVC, m->tag, cp, sport_n);
+			struct sctplb_ctag_value v;
+
+			if (bpf_map_lookup_elem(fx->assoc_ctags, &k, &v))
+				fail(f, "assoc_ctags[%#x]: expected Ts %#x, got absent", m->tag, m->stag);
+			else if (v.stag != m->stag)
+				fail(f, "assoc_ctags[%#x]: expected Ts %#x, got %#x", m->tag, m->stag, v.stag);
+			break;
+		}
+		case K_NEIGH:
+			if (!neigh_exists(m->addr))
+				fail(f, "neighbour %s: expected an entry (bpf_redirect_neigh resolving it), got none",
+				     m->addr);
+			break;
+		default:
+			break;
+		}
+	}
+}
+
+static void check_counters(const struct sctplb_path_counters *b,
+			   const struct sctplb_path_counters *a, const char *what,
+			   const struct tcase *c, uint32_t ip_len, uint64_t t0, uint64_t t1,
+			   struct failure *f)
+{
+	if (a->packets - b->packets != 1 || a->bytes - b->bytes != ip_len ||
+	    a->data_chunks - b->data_chunks != (uint64_t)c->data ||
+	    a->heartbeats - b->heartbeats != (uint64_t)c->hb)
+		fail(f, "%s: expected +{packets 1, bytes %u, data %d, hb %d}, got +{%llu, %llu, %llu, %llu}",
+		     what, ip_len, c->data, c->hb,
+		     (unsigned long long)(a->packets - b->packets),
+		     (unsigned long long)(a->bytes - b->bytes),
+		     (unsigned long long)(a->data_chunks - b->data_chunks),
+		     (unsigned long long)(a->heartbeats - b->heartbeats));
+	if (a->last_seen_ns < t0 || a->last_seen_ns > t1)
+		fail(f, "%s: last_seen_ns not set by this packet", what);
+}
+
+static void count_state(struct fx *fx, long n[5])
+{
+	n[0] = fx_count(fx->assocs);
+	n[1] = fx_count(fx->handshakes);
+	n[2] = fx_count(fx->client_index);
+	n[3] = fx_count(fx->assoc_ctags);
+	n[4] = fx_count(fx->path_stats);
+}
+
+static bool run_case(struct fx *fx, const char *scenario, const struct tcase *c)
+{
+	static uint8_t in[PKT_MAX], out[PKT_MAX], want[PKT_MAX];
+	static const char *const map_names[4] = { "assocs", "handshakes", "client_index",
+						  "assoc_ctags" };
+	struct pkt_spec spec = c->pkt;
+	struct pkt_info info;
+	struct failure f = { .len = 0 };
+	uint64_t s0[SCTPLB_STAT_MAX], s1[SCTPLB_STAT_MAX], want_stats[SCTPLB_STAT_MAX] = { 0 };
+	struct sctplb_path_counters ps0, ps1;
+	struct sctplb_path_key pk;
+	struct sctplb_assoc_key ak;
+	struct sctplb_assoc a0, a1;
+	struct sctplb_decision d;
+	struct fx_nexthop nh = { 0 };
+	long n0[5], n1[5];
+	int want_new[4] = { c->new_assocs, c->new_handshakes, c->new_clients, c->new_ctags };
+	uint16_t cport = c->cport ? c->cport : CPORT;
+	bool ret = c->hook == H_RET, counted = c->fwd || (ret && c->counted);
+	const struct sctplb_addr *client = ret ? &info.dst : &info.src;
+	uint32_t verdict = 0;
+	uint64_t t0, t1;
+	size_t out_len = 0;
+	int i, len, err = 0;
+
+	if (!spec.sport)
+		spec.sport = ret ? PORT : cport;
+	if (!spec.dport)
+		spec.dport = ret ? cport : PORT;
+	if (spec.udp_plain && !spec.udp_dport)
+		spec.udp_dport = cport;
+	if (c->before && c->before(fx)) {
+		printf("FAIL %s: %s: configuration change failed\n", scenario, c->name);
+		return false;
+	}
+	len = pkt_build(&spec, ret ? fx->mac_out : fx->mac_in, in, &info);
+	if (len < 0) {
+		printf("FAIL %s: %s: cannot build the packet\n", scenario, c->name);
+		return false;
+	}
+	memcpy(want, in, len);
+	if (c->fwd) {
+		const char *addr = c->backend < NBACKENDS ? BACKENDS[c->backend][c->path] : NULL;
+
+		if (!addr || fx_nexthop(addr, &nh) == c->neigh) {
+			printf("FAIL %s: %s: table error: backend %u path %u next hop\n",
+			       scenario, c->name, c->backend, c->path);
+			return false;
+		}
+		if (!c->neigh) {
+			memcpy(want, nh.mac, 6);
+			memcpy(want + 6, nh.out ? fx->mac_out : fx->mac_in, 6);
+		}
+	}
+	if (counted) {
+		pk = fx_path_key(c->svc, c->backend, c->path, client);
+		pk.dir = ret ? SCTPLB_DIR_TO_CLIENT : SCTPLB_DIR_TO_BACKEND;
+		fx_path_stats(fx, &pk, &ps0);
+	}
+	if (c->assoc) {
+		ak = fx_assoc_key(SVC, c->assoc, htons(cport), htons(PORT));
+		memset(&a0, 0, sizeof(a0));
+		bpf_map_lookup_elem(fx->assocs, &ak, &a0);
+	}
+	fx_stats(fx, s0);
+	count_state(fx, n0);
+	fx_decision_clear(fx);
+
+	t0 = fx_now();
+	switch (c->hook) {
+	case H_XDP:
+		err = fx_run(fx, in, len, out, &out_len, &verdict);
+		break;
+	case H_TC:
+		err = fx_run_tc(fx, fx->prog_tc_ingress, fx->if_in, in, len, out, &out_len, &verdict);
+		break;
+	case H_RET:
+		err = fx_run_tc(fx, fx->prog_tc_return, fx->if_out, in, len, out, &out_len, &verdict);
+		break;
+	case H_LIVE:
+		err = fx_run_live(fx, in, len);
+		break;
+	}
+	t1 = fx_now();
+	if (err) {
+		printf("FAIL %s: %s: BPF_PROG_TEST_RUN (%s): %s\n", scenario, c->name,
+		       HOOK_NAMES[c->hook], strerror(-err));
+		return false;
+	}
+	fx_decision(fx, &d);
+
+	/* Verdict and bytes (a live run reports neither: the trace has the verdict). */
+	if (c->hook != H_LIVE) {
+		if (verdict != c->verdict)
+			fail(&f, "verdict: expected %s, got %s", verdict_name(c->hook, false, c->verdict),
+			     verdict_name(c->hook, false, verdict));
+		if (out_len != (size_t)len) {
+			fail(&f, "output length: expected %d, got %zu", len, out_len);
+		} else if (memcmp(out, want, len)) {
+			for (i = 0; i < len && out[i] == want[i]; i++)
+				;
+			fail(&f, "output bytes differ from offset %d: expected %02x, got %02x%s", i,
+			     want[i], out[i], i < 12 ? " (MACs)" : "");
+		}
+	}
+
+	/* Counters. */
+	fx_stats(fx, s1);
+	if (c->hook == H_XDP || c->hook == H_TC) {
+		want_stats[SCTPLB_STAT_RX] = 1;
+		if (c->fwd) {
+			want_stats[SCTPLB_STAT_FWD] = 1;
+			want_stats[c->verdict == XDP_TX && c->hook == H_XDP ? SCTPLB_STAT_FWD_TX :
+				   SCTPLB_STAT_FWD_REDIRECT] = 1;
+			want_stats[SCTPLB_STAT_DATA_CHUNKS] = c->data;
+			want_stats[SCTPLB_STAT_HEARTBEATS] = c->hb;
+		}
+	}
+	if (c->why)
+		want_stats[c->why]++;
+	for (i = 0; i < 10 && c->stats[i].n; i++)
+		want_stats[c->stats[i].stat] += c->stats[i].n;
+	for (i = 0; i < SCTPLB_STAT_MAX; i++) {
+		if (c->ignore & (1ull << i))
+			continue;
+		if (s1[i] - s0[i] != want_stats[i])
+			fail(&f, "counter %s: expected +%llu, got +%llu", fx_stat_name(i),
+			     (unsigned long long)want_stats[i], (unsigned long long)(s1[i] - s0[i]));
+	}
+
+	/* The decision. */
+	if (d.verdict == FX_NO_DECISION) {
+		fail(&f, "trace: no decision written");
+	} else {
+		uint32_t want_v = c->hook == H_LIVE ? c->verdict : verdict;
+		int want_reason = c->reason;
+
+		if (!want_reason && c->fwd && c->hook == H_XDP)
+			want_reason = c->verdict == XDP_TX ? SCTPLB_STAT_FWD_TX : SCTPLB_STAT_FWD_REDIRECT;
+		if (d.verdict != want_v)
+			fail(&f, "trace verdict: expected %s, got %s",
+			     verdict_name(c->hook, c->by_xdp, want_v),
+			     verdict_name(c->hook, c->by_xdp, d.verdict));
+		if (c->svc != DC && d.service_id != c->svc)
+			fail(&f, "trace service: expected %u, got %u", c->svc, d.service_id);
+		if (c->svc != DC && c->backend != DC &&
+		    (d.backend_id != c->backend || d.path != c->path))
+			fail(&f, "trace backend/path: expected %u/%u, got %u/%u", c->backend,
+			     c->path, d.backend_id, d.path);
+		if (want_reason && d.reason != (uint32_t)want_reason)
+			fail(&f, "trace reason: expected %s, got %s", fx_stat_name(want_reason),
+			     fx_stat_name(d.reason));
+		if ((c->fwd || counted) && d.vtag != spec.vtag)
+			fail(&f, "trace vtag: expected %#x, got %#x", spec.vtag, d.vtag);
+	}
+
+	/* State. */
+	count_state(fx, n1);
+	for (i = 0; i < 4; i++)
+		if (want_new[i] != ANY && n1[i] - n0[i] != want_new[i])
+			fail(&f, "%s: expected %+d entries, got %+ld", map_names[i], want_new[i],
+			     n1[i] - n0[i]);
+	if (!counted && n1[4] != n0[4])
+		fail(&f, "path_stats: expected no new entry, got %+ld", n1[4] - n0[4]);
+	check_maps(fx, c, htons(cport), t0, t1, &f);
+
+	/* Per-path counters; the association. */
+	if (counted) {
+		char what[96];
+
+		snprintf(what, sizeof(what), "path_stats[svc %u, backend %u, path %u, %s]", c->svc,
+			 c->backend, c->path, ret ? "to client" : "to backend");
+		if (!fx_path_stats(fx, &pk, &ps1))
+			fail(&f, "%s: missing", what);
+		else
+			check_counters(&ps0, &ps1, what, c, info.ip_len, t0, t1, &f);
+	}
+	if (c->assoc) {
+		if (bpf_map_lookup_elem(fx->assocs, &ak, &a1)) {
+			fail(&f, "assocs[%#x]: missing", c->assoc);
+		} else if (c->fwd) {
+			char what[64];
+
+			snprintf(what, sizeof(what), "assoc path[%u]", c->path);
+			check_counters(&a0.path[c->path].c, &a1.path[c->path].c, what, c,
+				       info.ip_len, t0, t1, &f);
+			if (memcmp(&a1.path[c->path].client, &info.src, sizeof(info.src)))
+				fail(&f, "assoc path[%u].client: not the packet's source", c->path);
+		}
+		if (!f.len && (a1.last_seen_ns < t0 || a1.last_seen_ns > t1))
+			fail(&f, "assocs[%#x].last_seen_ns not set by this packet", c->assoc);
+	}
+
+	if (f.len) {
+		printf("FAIL %s: %s: %s: %s\n", scenario, HOOK_NAMES[c->hook], c->name, f.msg);
+		return false;
+	}
+	printf("PASS %s: %s: %s\n", scenario, HOOK_NAMES[c->hook], c->name);
+	return true;
+}
+
+int main(void)
+{
+	size_t s;
+	int failed = 0, ran = 0;
+	const struct tcase *c;
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (fx_netns_setup(&FX)) {
+		printf("FAIL return: fixture: no private network namespace\n");
+		return 1;
+	}
+	for (s = 0; s < sizeof(SCENARIOS) / sizeof(SCENARIOS[0]); s++) {
+		const struct scenario *sc = &SCENARIOS[s];
+
+		if (setup_scenario(&FX) || (sc->setup && sc->setup(&FX))) {
+			printf("FAIL %s: cannot load and configure sctplb\n", sc->name);
+			failed++;
+			if (sc->teardown)
+				sc->teardown(&FX);
+			fx_unload(&FX);
+			continue;
+		}
+		for (c = sc->cases; c->name; c++, ran++)
+			failed += !run_case(&FX, sc->name, c);
+		if (sc->teardown && sc->teardown(&FX)) {
+			printf("FAIL %s: cannot detach the tc program\n", sc->name);
+			failed++;
+		}
+		fx_unload(&FX);
+	}
+	fprintf(stderr, "%d cases, %d failed\n", ran, failed);
+	return failed ? 1 : 0;
+}
