@@ -10,15 +10,21 @@
  * documentation ranges.  A service gets the capture's server addresses as
  * its VIPs (path = their order) and 3 backends with a real Maglev table
  * (maglev_build).  Every client->service packet runs through the XDP
- * program; server->client packets are handed to to_client(), which skips
- * them while sctplb_tc_return is not the return path yet.
+ * program, every server->client packet through sctplb_tc_return (an skb
+ * test run on the fixture's other interface), in capture order.
  *
  * Checked per capture: the CRC32c of every captured packet (the input is
  * what a real stack sent); every client->service packet is forwarded
  * (XDP_TX or XDP_REDIRECT) to one and the same backend, on the path of the
  * VIP it was sent to, with the MACs of that backend's next hop; the paths
- * the capture uses are all seen; the association ends CLOSING after its
- * SHUTDOWN-COMPLETE.
+ * the capture uses are all seen; every server packet is let through
+ * unchanged (TC_ACT_OK) by the return path, an INIT-ACK is learnt (the
+ * association (service, its Initiate Tag, ports) exists from then on, on the
+ * backend that took the INIT, flagged SCTPLB_ASSOC_F_FROM_INIT_ACK) and every
+ * other server packet is found (RET_PKTS or CT_ENDED, the same backend, the
+ * path of its VIP); the COOKIE-ECHO finds the learnt association; at the end
+ * assoc_ctags and client_index name it, it is CLOSING after its
+ * SHUTDOWN-COMPLETE, and no association is left ESTABLISHED.
  */
 #include <arpa/inet.h>
 #include <stdarg.h>
@@ -26,6 +32,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <bpf/bpf.h>
+#include <linux/pkt_cls.h>
 
 #include "fixture.h"
 #include "maglev.h"
@@ -80,12 +87,19 @@ struct replay {
 	const struct capture *cap;
 	char err[512];                  /* first failure */
 	bool crc_bad;
-	int to_service, to_client_skipped, paths_seen;
+	int to_service, to_client, init_acks, paths_seen;
 	uint32_t backend;               /* of the first forwarded packet */
 	uint32_t ts;                    /* vtag of the first COOKIE-ECHO */
+	uint32_t tc;                    /* Initiate Tag of the first INIT */
+	uint8_t caddr[4];               /* the first INIT's source */
 	uint16_t cport, sport;          /* network order */
 	bool shutdown_complete;
 };
+
+static uint32_t be32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | p[1] << 16 | p[2] << 8 | p[3];
+}
 
 static void failf(struct replay *r, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
@@ -202,14 +216,68 @@ static int vip_path(const struct capture *cap, const uint8_t *a)
 	return -1;
 }
 
-/* Server -> client: the return path.  sctplb_tc_return is a stub for now:
- * skipped, counted.  Running it means bpf_prog_test_run_opts on that
- * program with this frame (struct __sk_buff ctx). */
-static int to_client(struct replay *r, const uint8_t *frame, size_t len)
+/*
+ * Server -> client: sctplb_tc_return, where the backends' traffic arrives
+ * (the fixture's other interface).  Never changes or drops a packet; learns
+ * the INIT-ACK; finds the association of every other packet.
+ */
+static int to_client(struct replay *r, int index, uint8_t *frame, size_t len, int path,
+		     size_t sctp)
 {
-	(void)frame;
-	(void)len;
-	r->to_client_skipped++;
+	static uint8_t out[PKT_MAX];
+	struct sctplb_decision d;
+	uint32_t verdict, vtag = be32(frame + sctp + 4);
+	const uint8_t *chunk = frame + sctp + 12;
+	size_t out_len;
+
+	memcpy(frame, r->fx->mac_out, 6);
+	fx_decision_clear(r->fx);
+	if (fx_run_tc(r->fx, r->fx->prog_tc_return, r->fx->if_out, frame, len, out, &out_len,
+		      &verdict)) {
+		failf(r, "frame %d: BPF_PROG_TEST_RUN of sctplb_tc_return failed", index + 1);
+		return -1;
+	}
+	fx_decision(r->fx, &d);
+	r->to_client++;
+	if (verdict != TC_ACT_OK || out_len != len || memcmp(out, frame, len)) {
+		failf(r, "frame %d (server, chunk %u): expected TC_ACT_OK and the frame unchanged, got %s%s",
+		      index + 1, chunk[0], fx_tc_verdict_name(verdict),
+		      out_len != len || memcmp(out, frame, len) ? ", frame changed" : "");
+		return 0;
+	}
+	if (!r->backend) {
+		failf(r, "frame %d: a server packet before any client packet", index + 1);
+		return 0;
+	}
+	if (chunk[0] == CT_INIT_ACK) {
+		uint32_t ts = be32(chunk + 4);
+		struct sctplb_assoc_key k;
+		struct sctplb_assoc a;
+		uint16_t cport, sport;
+
+		memcpy(&sport, frame + sctp, 2);
+		memcpy(&cport, frame + sctp + 2, 2);
+		k = fx_assoc_key(SVC, ts, cport, sport);
+		r->init_acks++;
+		if (d.reason != SCTPLB_STAT_RET_INIT_ACK || d.backend_id != r->backend ||
+		    d.path != path)
+			failf(r, "frame %d (INIT-ACK, Tc %#x, Ts %#x): expected RET_INIT_ACK on backend %u path %d, got %s on %u/%u",
+			      index + 1, vtag, ts, r->backend, path, fx_stat_name(d.reason),
+			      d.backend_id, d.path);
+		else if (bpf_map_lookup_elem(r->fx->assocs, &k, &a))
+			failf(r, "frame %d (INIT-ACK): assocs[Ts %#x]: expected learnt, got absent",
+			      index + 1, ts);
+		else if (a.backend_id != r->backend || !(a.flags & SCTPLB_ASSOC_F_FROM_INIT_ACK) ||
+			 a.ctag != vtag)
+			failf(r, "frame %d (INIT-ACK): assocs[Ts %#x]: expected {backend %u, Tc %#x, from INIT-ACK}, got {%u, %#x, flags %#x}",
+			      index + 1, ts, r->backend, vtag, a.backend_id, a.ctag, a.flags);
+		return 0;
+	}
+	if ((d.reason != SCTPLB_STAT_RET_PKTS && d.reason != SCTPLB_STAT_CT_ENDED) ||
+	    d.backend_id != r->backend || d.path != path || d.service_id != SVC)
+		failf(r, "frame %d (server, chunk %u, vtag %#x): expected the association found (RET_PKTS/CT_ENDED) on backend %u path %d, got %s on %u/%u",
+		      index + 1, chunk[0], vtag, r->backend, path, fx_stat_name(d.reason),
+		      d.backend_id, d.path);
 	return 0;
 }
 
@@ -256,6 +324,10 @@ static int to_service(struct replay *r, int index, uint8_t *frame, size_t len, i
 		      index + 1, d.backend_id, path);
 		return 0;
 	}
+	if (chunk[0] == CT_INIT && !r->tc) {
+		r->tc = be32(chunk + 4);
+		memcpy(r->caddr, frame + 14 + 12, 4);
+	}
 	if (chunk[0] == CT_COOKIE_ECHO && !r->ts) {
 		r->ts = vtag;
 		memcpy(&r->cport, frame + sctp, 2);
@@ -281,8 +353,9 @@ static int on_frame(void *arg, int index, const uint8_t *frame, size_t len, int 
 	path = vip_path(r->cap, f + 14 + 16);
 	if (path >= 0)
 		return to_service(r, index, f, len, path, sctp);
-	if (vip_path(r->cap, f + 14 + 12) >= 0)
-		return to_client(r, f, len);
+	path = vip_path(r->cap, f + 14 + 12);
+	if (path >= 0)
+		return to_client(r, index, f, len, path, sctp);
 	failf(r, "frame %d: neither to nor from a VIP", index + 1);
 	return 0;
 }
@@ -351,9 +424,69 @@ static int replay_one(struct fx *fx, const struct capture *cap)
 		snprintf(err, sizeof(err), "assocs[Ts %#x]: expected {backend %u, CLOSING}, got {%u, state %u}",
 			 r.ts, r.backend, a.backend_id, a.state);
 	failed += result(cap->file, "association CLOSING after SHUTDOWN-COMPLETE", err);
-	if (r.to_client_skipped)
-		printf("  note: %s: %d server->client packets skipped (return path not run yet)\n",
-		       cap->file, r.to_client_skipped);
+
+	/* The return path. */
+	if (!r.err[0] && !r.init_acks)
+		snprintf(r.err, sizeof(r.err), "no INIT-ACK in the capture");
+	snprintf(path, sizeof(path),
+		 "%d server packets through sctplb_tc_return: %d INIT-ACK learnt, every other one found",
+		 r.to_client, r.init_acks);
+	failed += result(cap->file, path, r.err);
+	err[0] = 0;
+	if (r.ts && !bpf_map_lookup_elem(fx->assocs, &k, &a) &&
+	    !(a.flags & SCTPLB_ASSOC_F_FROM_INIT_ACK))
+		snprintf(err, sizeof(err), "assocs[Ts %#x]: flags %#x: made by the COOKIE-ECHO, not learnt from the INIT-ACK",
+			 r.ts, a.flags);
+	failed += result(cap->file, "the COOKIE-ECHO found the association learnt from the INIT-ACK", err);
+	err[0] = 0;
+	{
+		struct sctplb_assoc_key ck = fx_assoc_key(SVC, r.tc, r.cport, r.sport);
+		struct sctplb_client_key cl;
+		struct sctplb_ctag_value cv;
+		struct sctplb_client ce;
+
+		memset(&cl, 0, sizeof(cl));
+		cl.service_id = SVC;
+		cl.cport = r.cport;
+		cl.family = SCTPLB_AF_INET;
+		memcpy(cl.caddr, r.caddr, 4);
+		if (bpf_map_lookup_elem(fx->assoc_ctags, &ck, &cv))
+			snprintf(err, sizeof(err), "assoc_ctags[Tc %#x]: expected Ts %#x, got absent", r.tc, r.ts);
+		else if (cv.stag != r.ts)
+			snprintf(err, sizeof(err), "assoc_ctags[Tc %#x]: expected Ts %#x (the established association), got %#x",
+				 r.tc, r.ts, cv.stag);
+		else if (bpf_map_lookup_elem(fx->client_index, &cl, &ce) || ce.stag != r.ts)
+			snprintf(err, sizeof(err), "client_index of the INIT's source: expected Ts %#x, got %s%#x",
+				 r.ts, bpf_map_lookup_elem(fx->client_index, &cl, &ce) ? "absent " : "",
+				 ce.stag);
+	}
+	failed += result(cap->file, "assoc_ctags[Tc] and client_index name the established association", err);
+	err[0] = 0;
+	{
+		struct sctplb_assoc_key key, next;
+		struct sctplb_assoc v;
+		void *prev = NULL;
+		int n = 0, open = 0;
+		size_t e = 0;
+
+		while (!bpf_map_get_next_key(fx->assocs, prev, &next)) {
+			key = next;
+			prev = &key;
+			if (bpf_map_lookup_elem(fx->assocs, &key, &v))
+				continue;
+			n++;
+			if (v.state == SCTPLB_ASSOC_CLOSING)
+				continue;
+			open++;
+			if (e < sizeof(err))
+				e += snprintf(err + e, sizeof(err) - e,
+					      "%sassocs[Ts %#x] {backend %u, Tc %#x, flags %#x} ESTABLISHED",
+					      open > 1 ? ", " : "", key.vtag, v.backend_id, v.ctag, v.flags);
+		}
+		if (open && e < sizeof(err))
+			snprintf(err + e, sizeof(err) - e, " (%d of %d associations)", open, n);
+	}
+	failed += result(cap->file, "no association left ESTABLISHED at the end of the capture", err);
 	fx_unload(fx);
 	return failed;
 }
