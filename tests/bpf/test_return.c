@@ -548,12 +548,43 @@ static const struct tcase METADATA[] = {
 	END
 };
 
+/* ---- an INIT-ACK answering an INIT retransmitted after the handshake ----
+ * (the usrsctp capture: the INIT reaches the other VIP after the association
+ * is up; the backend answers, RFC 9260 5.2.2, with an INIT-ACK of another
+ * Initiate Tag that the client never echoes.)  The established association
+ * must stay the one the client's Tc names. */
+static const struct tcase INIT_COLLISION[] = {
+	{ "INIT", .pkt = { V4(C4A, 0), .chunks = { CH_INIT(TC1, C4A) } },
+	  XTO(1, 0, XDP_TX), .stats = { S(INIT) }, .new_handshakes = 1 },
+	{ "INIT-ACK: learnt",
+	  .pkt = { R4(C4A, TC1), .chunks = { INIT_ACK(TS1) } },
+	  RET(1, 0, RET_INIT_ACK), .stats = { S(RET_INIT_ACK), S(RET_PKTS), S(ASSOC_CREATED) },
+	  NEW_ASSOC, .assoc = TS1 },
+	{ "COOKIE-ECHO: the learnt association",
+	  .pkt = { V4(C4A, TS1), .chunks = { CH_COOKIE() } },
+	  XTO(1, 0, XDP_TX), .stats = { S(COOKIE_ECHO), S(ESTABLISHED) }, .assoc = TS1 },
+	{ "the INIT retransmitted: the restart rule, backend 1",
+	  .pkt = { V4(C4A, 0), .chunks = { CH_INIT(TC1, C4A) } },
+	  XTO(1, 0, XDP_TX), .stats = { S(INIT), S(INIT_RESTART) }, .new_handshakes = ANY },
+	{ "the backend's INIT-ACK to it (new Initiate Tag, never echoed): assoc_ctags[Tc] still names the established association",
+	  .pkt = { R4(C4A, TC1), .chunks = { INIT_ACK(TS2) } },
+	  .hook = H_RET, .verdict = TC_ACT_OK, .svc = SVC, .backend = DC, .ignore = ~0ull,
+	  .new_assocs = ANY, .new_clients = ANY, .new_ctags = ANY,
+	  .maps = { CTAG(TC1, TS1), CLIENT(C4A, 1, TS1), LEARNT(TS1, 1, TC1) } },
+	{ "the client's T-bit ABORT (vtag Tc) ends the established association",
+	  .pkt = { V4(C4A, TC1), .chunks = { CH_ABORT_T } },
+	  XTO(1, 0, XDP_TX), .stats = { S(TBIT), S(ASSOC_CLOSING) }, .ignore = IGN(ESTABLISHED),
+	  .maps = { CLOSING(TS1, 1, TC1, LEARNT_F, true) } },
+	END
+};
+
 static const struct scenario SCENARIOS[] = {
 	{ "return", NULL, NULL, RETURN },
 	{ "return-abort", NULL, NULL, ABORTS },
 	{ "return-not-service", NULL, NULL, NOT_SERVICE },
 	{ "return-udp", NULL, NULL, UDP_ENCAP_CASES },
 	{ "return-ipv6", NULL, NULL, IPV6_CASES },
+	{ "return-init-collision", NULL, NULL, INIT_COLLISION },
 	{ "tc-ingress", NULL, NULL, TC_INGRESS },
 	{ "tc-metadata", attach_tc, detach_tc, METADATA },
 };
