@@ -16,7 +16,8 @@ struct fx;
 
 /* Raw programs (progs.c), loaded with bpf_prog_load; fds or -1. */
 int prog_floor(void);               /* swap the MACs, XDP_TX */
-int prog_tx(void);                  /* XDP_TX, nothing else: the live-frames generator */
+int prog_fib(bool v6, uint32_t flags); /* the floor plus one bpf_fib_lookup */
+int prog_tx(const uint8_t *hdr, size_t n); /* restores n header bytes, XDP_TX: the generator */
 int prog_count(int *map_fd);        /* counts IPv4 SCTP frames in a per-CPU array, XDP_DROP */
 uint64_t count_read(int map_fd);    /* the counter summed over CPUs */
 

@@ -5,8 +5,10 @@
  * kernel routing (--mode kernel), for a bounded time.
  *
  *   generator  BPF_PROG_TEST_RUN with BPF_F_TEST_XDP_LIVE_FRAMES in the
- *              client namespace: a program returning XDP_TX sends the DATA
- *              frame of an established association out of the client's veth
+ *              client namespace: a program that restores the Ethernet and IP
+ *              headers (recycled pages come back as the forwarder left them)
+ *              and returns XDP_TX sends the DATA frame of an established
+ *              association out of the client's veth
  *   forwarder  lb: sctplb_xdp (skeleton, trace off) attached in native mode
  *              to the forwarder's client-side veth, the association put in
  *              the maps directly; kernel: the routes topo.sh sets
@@ -194,15 +196,15 @@ int e2e_main(int argc, char **argv)
 	/* Generator. */
 	enter(NS_CLI);
 	cli_ifx = ifindex(cli_if);
-	gen = prog_tx();
-	if (gen < 0)
-		DIE("generator");
 	struct pkt_spec s = { .src = src, .dst = vip, .sport = E2E_CPORT, .dport = E2E_PORT,
 			      .vtag = E2E_TS, .chunks = { CH_DATA(.body = 64) } };
 
 	if (pkt_build(&s, dmac, pkt, &info) < 0)
 		DIE("packet");
 	mac_of(cli_if, pkt + 6);
+	gen = prog_tx(pkt, info.l3 + 20);       /* Ethernet and IPv4 headers */
+	if (gen < 0)
+		DIE("generator");
 
 	struct xdp_md md = { .data_end = info.len, .ingress_ifindex = cli_ifx };
 	LIBBPF_OPTS(bpf_test_run_opts, o,

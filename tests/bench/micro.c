@@ -191,11 +191,20 @@ static struct ncase NCASES[] = {
 #define NNCASES (int)(sizeof(NCASES) / sizeof(NCASES[0]))
 
 /* repeat=1 cases: a fresh packet per call from a pool of K1. */
-enum { R1_FLOOR, R1_DATA, R1_COOKIE, R1_INIT, R1_N };
+enum { R1_FLOOR, R1_DATA, R1_COOKIE, R1_INIT, R1_INIT0, R1_N };
 static const char *const R1_NAMES[R1_N] = {
 	"floor, repeat=1 (per-call overhead)", "DATA, IPv4, repeat=1 (method check)",
 	"COOKIE-ECHO (new association, fresh Ts)", "INIT (new handshake, fresh Tc and source)",
+	"breakdown: INIT listing no address (1 handshake)",
 };
+
+/* Reference programs (not sctplb): the floor plus one FIB lookup. */
+enum { REF_FIB4, REF_FIB4_DIRECT, REF_FIB6, REF_N };
+static const char *const REF_NAMES[REF_N] = {
+	"reference: floor + bpf_fib_lookup IPv4", "reference: floor + bpf_fib_lookup IPv4, DIRECT",
+	"reference: floor + bpf_fib_lookup IPv6",
+};
+static int REF_PROG[REF_N];
 
 static uint32_t G_INIT, G_COOKIE;       /* global indexes: every packet distinct */
 
@@ -223,7 +232,7 @@ static double run_pool(int prog, uint8_t *pool, size_t *lens, uint32_t n, bool s
 static uint8_t *POOL;
 static size_t *LENS;
 
-static void build_inits(uint32_t n)
+static void build_inits(uint32_t n, bool listed)
 {
 	char src[32], alt[48];
 	uint32_t i;
@@ -236,6 +245,8 @@ static void build_inits(uint32_t n)
 		snprintf(alt, sizeof(alt), "2001:db8:c:1::%x:%x", G_INIT >> 16, G_INIT & 0xffff);
 		s.sport = 10000 + G_INIT / 250;
 		s.chunks[0].tag = 0x70000000u + G_INIT;
+		if (!listed)
+			s.chunks[0].addrs[0] = NULL;
 		LENS[i] = build(&s, POOL + (size_t)i * PKT_MAX);
 	}
 }
@@ -273,6 +284,7 @@ static void build_cookies(uint32_t n)
 static void section_cases(void)
 {
 	static double floor_n[64], r1[R1_N][64], r1_ratio[R1_N][64], overhead[64];
+	static double ref[REF_N][64], ref_ratio[REF_N][64];
 	uint8_t fpkt[PKT_MAX];
 	size_t flen;
 	uint32_t ret, bad[R1_N] = { 0 };
@@ -286,6 +298,9 @@ static void section_cases(void)
 	put_assoc(&FX, TS1, TC1, CPORT, C4, 1);
 	put_assoc(&FX, TS_NONEIGH, TC1 + 4, CPORT + 4, C4, 4);
 	put_assoc(&FX, TS_NOPATH, TC1 + 5, CPORT + 5, C4, 5);
+	REF_PROG[REF_FIB4] = prog_fib(false, 0);
+	REF_PROG[REF_FIB4_DIRECT] = prog_fib(false, BPF_FIB_LOOKUP_DIRECT);
+	REF_PROG[REF_FIB6] = prog_fib(true, 0);
 
 	for (r = 0; r < ROUNDS; r++) {
 		double f0, f1, d;
@@ -299,10 +314,15 @@ static void section_cases(void)
 				    verdict_str(NCASES[c].want));
 			NCASES[c].ns[r] = d;
 		}
+		for (c = 0; c < REF_N; c++)
+			ref[c][r] = REF_PROG[c] < 0 ? 0 :
+				    run_prog(REF_PROG[c], fpkt, flen, FX.if_in, REPEAT, &ret);
 		f1 = run_prog(FLOOR, fpkt, flen, FX.if_in, REPEAT, &ret);
 		if (f0 < 0 || f1 < 0 || ret != XDP_TX)
 			DIE("floor");
 		floor_n[r] = (f0 + f1) / 2;
+		for (c = 0; c < REF_N; c++)
+			ref_ratio[c][r] = ref[c][r] / floor_n[r];
 		for (c = 0; c < NNCASES; c++)
 			NCASES[c].ratio[r] = NCASES[c].ns[r] / floor_n[r];
 
@@ -319,8 +339,10 @@ static void section_cases(void)
 		if (stat_get(&FX, SCTPLB_STAT_ASSOC_CREATED) - created != K1)
 			fprintf(stderr, "bench: warning: %llu of %u COOKIE-ECHOs created an association\n",
 				(unsigned long long)(stat_get(&FX, SCTPLB_STAT_ASSOC_CREATED) - created), K1);
-		build_inits(K1);
+		build_inits(K1, true);
 		r1[R1_INIT][r] = run_pool(FX.prog, POOL, LENS, K1, false, XDP_TX, &bad[R1_INIT]);
+		build_inits(K1, false);
+		r1[R1_INIT0][r] = run_pool(FX.prog, POOL, LENS, K1, false, XDP_TX, &bad[R1_INIT0]);
 		overhead[r] = r1[R1_FLOOR][r] - floor_n[r];
 		for (c = 0; c < R1_N; c++) {
 			if (c != R1_FLOOR)
@@ -365,6 +387,14 @@ static void section_cases(void)
 		printf("   %-46s %9.1f %6.2fx %9s  repeat=1 x %u, overhead subtracted\n",
 		       R1_NAMES[c], ns, ra, "TX", K1);
 		json_case(R1_NAMES[c], "repeat=1, overhead subtracted", ns, fl, ra, "TX", &first);
+	}
+	for (c = 0; c < REF_N; c++) {
+		double ns = median(ref[c], ROUNDS), ra = median(ref_ratio[c], ROUNDS);
+
+		if (REF_PROG[c] < 0)
+			continue;
+		printf("   %-46s %9.1f %6.2fx %9s  repeat=%u\n", REF_NAMES[c], ns, ra, "TX", REPEAT);
+		json_case(REF_NAMES[c], "repeat=N", ns, fl, ra, "TX", &first);
 	}
 	fprintf(J, "\n  ],\n");
 }

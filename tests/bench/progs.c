@@ -72,11 +72,93 @@ int prog_floor(void)
 	return load("bench_floor", p, sizeof(p) / sizeof(p[0]));
 }
 
-int prog_tx(void)
+/*
+ * The floor plus one bpf_fib_lookup toward 192.0.2.11 or 2001:db8::11 from
+ * the ingress interface (what sctplb does for a backend on path p): how much
+ * of sctplb's cost the FIB lookup alone takes, and what a flag would save.
+ */
+int prog_fib(bool v6, uint32_t flags)
 {
-	const struct bpf_insn p[] = { MOV_I(0, 3), EXIT() };
+	struct bpf_insn p[64];
+	int n = 0, i;
 
-	return load("bench_gen", p, 2);
+	p[n++] = MOV_R(6, 1);
+	for (i = 0; i < 8; i++)
+		p[n++] = ST(BPF_DW, 10, -64 + 8 * i, 0);
+	p[n++] = ST(BPF_B, 10, -64, v6 ? 10 : 2);       /* family */
+	p[n++] = ST(BPF_B, 10, -63, 132);               /* l4_protocol */
+	p[n++] = ST(BPF_H, 10, -58, 100);               /* tot_len */
+	p[n++] = LDX(BPF_W, 2, 6, 12);                  /* ctx->ingress_ifindex */
+	p[n++] = STX(BPF_W, 10, 2, -56);                /* ifindex */
+	if (v6) {                                       /* 2001:db8::11 at offset 32 */
+		p[n++] = ST(BPF_W, 10, -32, (int)0xb80d0120);
+		p[n++] = ST(BPF_W, 10, -20, 0x11000000);
+	} else {                                        /* 192.0.2.11 */
+		p[n++] = ST(BPF_W, 10, -32, 0x0b0200c0);
+	}
+	p[n++] = MOV_R(1, 6);
+	p[n++] = MOV_R(2, 10);
+	p[n++] = ADD_I(2, -64);
+	p[n++] = MOV_I(3, 64);
+	p[n++] = MOV_I(4, flags);
+	p[n++] = CALL(BPF_FUNC_fib_lookup);
+	p[n++] = LDX(BPF_W, 2, 6, 0);
+	p[n++] = LDX(BPF_W, 3, 6, 4);
+	p[n++] = MOV_R(4, 2);
+	p[n++] = ADD_I(4, 14);
+	p[n++] = JGT_R(4, 3, 10);
+	p[n++] = LDX(BPF_W, 4, 2, 0);
+	p[n++] = LDX(BPF_H, 5, 2, 4);
+	p[n++] = LDX(BPF_W, 7, 2, 6);
+	p[n++] = LDX(BPF_H, 8, 2, 10);
+	p[n++] = STX(BPF_W, 2, 7, 0);
+	p[n++] = STX(BPF_H, 2, 8, 4);
+	p[n++] = STX(BPF_W, 2, 4, 6);
+	p[n++] = STX(BPF_H, 2, 5, 10);
+	p[n++] = MOV_I(0, 3);
+	p[n++] = EXIT();
+	p[n++] = MOV_I(0, 1);
+	p[n++] = EXIT();
+	return load("bench_fib", p, n);
+}
+
+/*
+ * XDP_TX after writing the first n bytes (even, at most 64) of the frame from
+ * hdr.  In live-frames mode a page comes back from the page pool as the
+ * receivers left it, and a frame that a forwarder turned into an skb shares
+ * that page: kernel routing decrements the TTL and writes the next hop's MACs
+ * into it.  Restoring the headers makes every frame sent the same.
+ */
+int prog_tx(const uint8_t *hdr, size_t n)
+{
+	struct bpf_insn p[64];
+	size_t i;
+	int k = 0;
+
+	if (n > 64 || n % 2)
+		return -1;
+	p[k++] = LDX(BPF_W, 2, 1, 0);
+	p[k++] = LDX(BPF_W, 3, 1, 4);
+	p[k++] = MOV_R(4, 2);
+	p[k++] = ADD_I(4, n);
+	p[k++] = JGT_R(4, 3, (int)((n / 4) + (n % 4 ? 1 : 0) + 2));
+	for (i = 0; i + 4 <= n; i += 4) {
+		uint32_t w;
+
+		memcpy(&w, hdr + i, 4);
+		p[k++] = ST(BPF_W, 2, (int)i, (int)w);
+	}
+	if (n % 4) {
+		uint16_t h;
+
+		memcpy(&h, hdr + i, 2);
+		p[k++] = ST(BPF_H, 2, (int)i, h);
+	}
+	p[k++] = MOV_I(0, 3);
+	p[k++] = EXIT();
+	p[k++] = MOV_I(0, 1);
+	p[k++] = EXIT();
+	return load("bench_gen", p, k);
 }
 
 /* Counts frames with ethertype IPv4 and protocol 132 (SCTP); drops everything. */
