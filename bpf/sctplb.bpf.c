@@ -81,6 +81,8 @@ static __always_inline void xdp_leave_meta(struct xdp_md *ctx, const struct pkt 
 	m->backend_id = p->backend_id;
 	m->service_id = p->service_id;
 	m->path = p->path;
+	m->pad = 0;
+	m->l3_len = p->l3_len;
 }
 
 static __always_inline void xdp_buf(struct xdp_md *ctx, struct buf *b)
@@ -135,11 +137,14 @@ __noinline int sctplb_xdp_lb(struct xdp_md *ctx, struct pkt *p)
 		return bpf_redirect(fib.ifindex, 0);
 	}
 	if (rc == BPF_FIB_LKUP_RET_NO_NEIGH) {
+		/* On its way to the backend through sctplb_tc_finish: counted here,
+		 * where the association is at hand. */
+		count_forward(p, &lb);
 		p->reason = SCTPLB_STAT_FIB_NO_NEIGH;
 		xdp_leave_meta(ctx, p);
 		return XDP_PASS;
 	}
-	p->reason = rc < 0 ? SCTPLB_STAT_NO_BACKEND_PATH : SCTPLB_STAT_FIB_UNREACHABLE;
+	p->reason = fib_failure(rc);
 	return XDP_DROP;
 }
 
@@ -217,7 +222,8 @@ __noinline int sctplb_tc_lb(struct __sk_buff *skb, struct pkt *p, __u32 from_xdp
 	rc = fib_backend(skb, lb.be, p->path, skb->ingress_ifindex, p->l3_len, &fib);
 	if (rc == BPF_FIB_LKUP_RET_SUCCESS) {
 		rewrite_macs(&b, &fib);
-		count_forward(p, &lb);
+		if (!from_xdp)
+			count_forward(p, &lb);
 		p->reason = SCTPLB_STAT_FWD_REDIRECT;
 		return bpf_redirect(fib.ifindex, 0);
 	}
@@ -228,11 +234,12 @@ __noinline int sctplb_tc_lb(struct __sk_buff *skb, struct pkt *p, __u32 from_xdp
 			nh.ipv4_nh = fib.ipv4_dst;
 		else
 			__builtin_memcpy(nh.ipv6_nh, fib.ipv6_dst, 16);
-		count_forward(p, &lb);
+		if (!from_xdp)
+			count_forward(p, &lb);
 		p->reason = SCTPLB_STAT_FWD_REDIRECT;
 		return bpf_redirect_neigh(fib.ifindex, &nh, sizeof(nh), 0);
 	}
-	p->reason = rc < 0 ? SCTPLB_STAT_NO_BACKEND_PATH : SCTPLB_STAT_FIB_UNREACHABLE;
+	p->reason = fib_failure(rc);
 	return TC_ACT_SHOT;
 }
 
@@ -245,6 +252,9 @@ static __always_inline bool from_xdp_meta(struct __sk_buff *skb, struct pkt *p)
 	if ((void *)(m + 1) > data || m->magic != SCTPLB_META_MAGIC)
 		return false;
 	p->backend_id = m->backend_id;
+	p->service_id = m->service_id;
+	p->path = m->path & (SCTPLB_MAX_PATHS - 1);
+	p->l3_len = m->l3_len;
 	return true;
 }
 
@@ -268,27 +278,33 @@ static __always_inline void tc_buf(struct __sk_buff *skb, struct buf *b)
 static __always_inline int tc_ingress(struct __sk_buff *skb, bool companion)
 {
 	struct pkt p = {};
-	__u32 from_xdp, off = 0;
+	__u32 off = 0;
 	struct buf b;
 	int act, verdict;
 
-	from_xdp = from_xdp_meta(skb, &p);
-	if (companion && !from_xdp)
-		return TC_ACT_OK;
+	if (from_xdp_meta(skb, &p)) {
+		/* Decided and counted by XDP: only the redirect is left.  A
+		 * failure here is counted as a second reason. */
+		verdict = sctplb_tc_lb(skb, &p, 1);
+		if (verdict == TC_ACT_SHOT)
+			stat_inc(p.reason);
+		trace_decision(&p, verdict, p.reason);
+		return verdict;
+	}
+	if (companion)
+		return TC_ACT_OK; /* XDP has decided and counted it */
 	tc_buf(skb, &b);
-	if (!from_xdp)
-		stat_inc(SCTPLB_STAT_RX);
+	stat_inc(SCTPLB_STAT_RX);
 	act = parse_l3(&b, &p, &off);
 	if (act == ACT_CONTINUE)
 		act = sctplb_tc_upper(skb, &p, off, 0);
 	if (act == ACT_CONTINUE) {
-		verdict = sctplb_tc_lb(skb, &p, from_xdp);
+		verdict = sctplb_tc_lb(skb, &p, 0);
 	} else {
 		p.reason = ACT_REASON(act);
 		verdict = ACT_KIND(act) == ACT_DROP ? TC_ACT_SHOT : TC_ACT_OK;
 	}
-	if (!from_xdp || act == ACT_CONTINUE)
-		stat_inc(p.reason);
+	stat_inc(p.reason);
 	trace_decision(&p, verdict, p.reason);
 	return verdict;
 }

@@ -270,15 +270,18 @@ struct sctplb_decision {
 
 /*
  * Left in the XDP metadata, in front of the packet, when the FIB has no
- * neighbour entry for the next hop: the tc ingress program finishes the
- * packet with bpf_redirect_neigh() without classifying it again.
+ * neighbour entry for the next hop: sctplb_tc_finish sends the packet on with
+ * bpf_redirect_neigh() from this alone, without parsing it again.  XDP has
+ * counted it as forwarded (and FIB_NO_NEIGH).
  */
 #define SCTPLB_META_MAGIC 0x5c7b1b01u
 struct sctplb_meta {
 	__u32 magic;
 	__u32 backend_id;
 	__u32 service_id;
-	__u32 path;
+	__u8 path;
+	__u8 pad;
+	__u16 l3_len;           /* IP length, for the FIB's MTU check */
 };
 
 /*
@@ -316,6 +319,7 @@ struct sctplb_meta {
 	X(NO_BACKEND_PATH, "no_backend_path", "backend has no address on the path: dropped") \
 	X(FIB_NO_NEIGH, "fib_no_neigh", "backend next hop has no neighbour entry: passed") \
 	X(FIB_UNREACHABLE, "fib_unreachable", "no route to the backend: dropped") \
+	X(FIB_FRAG_NEEDED, "fib_frag_needed", "larger than the MTU toward the backend: dropped") \
 	X(DROP_TRUNCATED, "drop_truncated", "malformed: headers truncated") \
 	X(DROP_BAD_IP, "drop_bad_ip", "malformed: bad IP header length")    \
 	X(DROP_IPV6_EXT, "drop_ipv6_ext", "IPv6 extension header chain too long") \

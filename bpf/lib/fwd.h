@@ -34,6 +34,16 @@ static __always_inline int fib_backend(void *ctx, const struct sctplb_backend *b
 	return bpf_fib_lookup(ctx, fib, sizeof(*fib), 0);
 }
 
+/* The final reason of a FIB lookup that gave no next hop. */
+static __always_inline __u32 fib_failure(int rc)
+{
+	if (rc < 0)
+		return SCTPLB_STAT_NO_BACKEND_PATH;
+	if (rc == BPF_FIB_LKUP_RET_FRAG_NEEDED)
+		return SCTPLB_STAT_FIB_FRAG_NEEDED;
+	return SCTPLB_STAT_FIB_UNREACHABLE;
+}
+
 static __always_inline void counters_add(struct sctplb_path_counters *c, const struct pkt *p,
 					 __u64 now)
 {

@@ -148,6 +148,9 @@ static __always_inline void init_listed_addrs(const struct buf *b, const struct 
 		.end = p->init_off + p->init_len,
 	};
 
+	if (w.end > p->sctp_end) /* a first fragment: what it has */
+		w.end = p->sctp_end;
+
 	bpf_loop(SCTPLB_MAX_INIT_PARAMS, init_one_param, &w, 0);
 }
 
@@ -270,7 +273,8 @@ static __always_inline struct sctplb_assoc *assoc_create(const struct sctplb_ass
 	}
 	stat_inc(SCTPLB_STAT_ASSOC_CREATED);
 	ck.vtag = ctag;
-	bpf_map_update_elem(&assoc_ctags, &ck, &cv, BPF_ANY);
+	/* Never re-point Tc: the first association of a Tc keeps it. */
+	bpf_map_update_elem(&assoc_ctags, &ck, &cv, BPF_NOEXIST);
 	bpf_map_update_elem(&client_index, k, &ce, BPF_ANY);
 	return bpf_map_lookup_elem(&assocs, ak);
 }

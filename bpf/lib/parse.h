@@ -125,7 +125,7 @@ static __always_inline int parse_ipv6(const struct buf *b, struct pkt *p, __u32 
 			/* RFC 8200 4.5: offset in 8-octet units, M flag in bit 0 */
 			struct frag_hdr *fh = pkt_ptr(b, *off, sizeof(*fh));
 
-			if (!fh)
+			if (!fh || *off + sizeof(*fh) > p->sctp_end)
 				return act_drop(SCTPLB_STAT_DROP_TRUNCATED);
 			p->frag_id = fh->identification;
 			if (fh->frag_off & bpf_htons(0xfff8)) {
@@ -141,8 +141,9 @@ static __always_inline int parse_ipv6(const struct buf *b, struct pkt *p, __u32 
 		if (next != IPPROTO_HOPOPTS && next != IPPROTO_ROUTING &&
 		    next != IPPROTO_DSTOPTS && next != IPPROTO_AH)
 			break;
+		/* Within the IP packet, not just the frame (Ethernet padding). */
 		eh = pkt_ptr(b, *off, sizeof(*eh));
-		if (!eh)
+		if (!eh || *off + sizeof(*eh) > p->sctp_end)
 			return act_drop(SCTPLB_STAT_DROP_TRUNCATED);
 		/* RFC 8200 4.3: 8-octet units, not counting the first 8;
 		 * RFC 4302 2.2: AH counts 4-octet units, minus 2 */
@@ -403,6 +404,8 @@ static __always_inline int walk_chunks(const struct buf *b, struct pkt *p)
 	if (w.act != ACT_CONTINUE)
 		return w.act;
 	p->nchunks = w.n;
+	if (!w.n) /* a first fragment cut inside its first chunk header */
+		return act_drop(SCTPLB_STAT_DROP_NO_CHUNK);
 	if (w.n == SCTPLB_MAX_CHUNKS && w.off < p->sctp_end)
 		stat_inc(SCTPLB_STAT_CHUNKS_OVER_BOUND);
 
@@ -412,7 +415,9 @@ static __always_inline int walk_chunks(const struct buf *b, struct pkt *p)
 			return act_drop(SCTPLB_STAT_DROP_INIT_BUNDLED);
 		if (p->vtag != 0)
 			return act_drop(SCTPLB_STAT_DROP_INIT_VTAG);
-		if (p->init_len < SCTP_INIT_FIXED_LEN)
+		/* its fixed part present, even in a first fragment */
+		if (p->init_len < SCTP_INIT_FIXED_LEN ||
+		    p->init_off + SCTP_INIT_FIXED_LEN > p->sctp_end)
 			return act_drop(SCTPLB_STAT_DROP_INIT_SHORT);
 	} else if (p->vtag == 0) {
 		return act_drop(SCTPLB_STAT_DROP_ZERO_VTAG);

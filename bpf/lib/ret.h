@@ -14,16 +14,24 @@
 #include "lb.h"
 #include "fwd.h"
 
-/* INIT-ACK: header vtag Tc, Initiate Tag Ts (RFC 9260 3.3.3). */
+/*
+ * INIT-ACK: header vtag Tc, Initiate Tag Ts (RFC 9260 3.3.3).  Learnt when it
+ * answers the pending handshake of its client transport address.  When Tc
+ * already has an association, it answers a retransmission of the INIT (a
+ * late one may even carry another Ts, whose cookie an established client will
+ * never echo): it belongs to that association, and nothing is created.
+ */
 static __always_inline struct sctplb_assoc *learn_init_ack(const struct buf *b, struct pkt *p,
 							   __u64 now)
 {
 	struct sctplb_client_key k;
 	struct sctplb_assoc_key ak;
 	struct sctplb_handshake *hs;
+	struct sctplb_ctag_value *cv;
+	struct sctplb_assoc *a;
 	__u32 *tagp;
 
-	if (p->init_len < SCTP_INIT_FIXED_LEN)
+	if (p->init_len < SCTP_INIT_FIXED_LEN || p->init_off + SCTP_INIT_FIXED_LEN > p->sctp_end)
 		return NULL;
 	tagp = pkt_ptr(b, p->init_off + 4, 4);
 	if (!tagp)
@@ -32,10 +40,19 @@ static __always_inline struct sctplb_assoc *learn_init_ack(const struct buf *b, 
 	hs = bpf_map_lookup_elem(&handshakes, &k);
 	if (!hs || hs->ctag != p->vtag)
 		return NULL;
-	p->backend_id = hs->backend_id;
-	stat_inc(SCTPLB_STAT_RET_INIT_ACK);
-	assoc_key(&ak, p, p->service_id, bpf_ntohl(*tagp));
-	return assoc_create(&ak, &k, hs->backend_id, p->vtag, SCTPLB_ASSOC_F_FROM_INIT_ACK, now);
+	assoc_key(&ak, p, p->service_id, p->vtag);
+	cv = bpf_map_lookup_elem(&assoc_ctags, &ak);
+	if (cv) {
+		ak.vtag = cv->stag;
+		a = bpf_map_lookup_elem(&assocs, &ak);
+	} else {
+		ak.vtag = bpf_ntohl(*tagp);
+		a = assoc_create(&ak, &k, hs->backend_id, p->vtag, SCTPLB_ASSOC_F_FROM_INIT_ACK,
+				 now);
+	}
+	if (a)
+		stat_inc(SCTPLB_STAT_RET_INIT_ACK);
+	return a;
 }
 
 /*

@@ -207,6 +207,7 @@ static void init_final(void)
 	F(NO_BACKEND, XDP_DROP);
 	F(NO_BACKEND_PATH, XDP_DROP);
 	F(FIB_UNREACHABLE, XDP_DROP);
+	F(FIB_FRAG_NEEDED, XDP_DROP);
 	F(UNKNOWN_VTAG_DROP, XDP_DROP);
 	F(DROP_TRUNCATED, XDP_DROP);
 	F(DROP_BAD_IP, XDP_DROP);
@@ -367,7 +368,8 @@ static bool run_checked(struct fx *fx, const uint8_t *in, size_t len, const char
 			 fx_verdict_name(o->verdict), fx_verdict_name(o->d.verdict),
 			 fx_stat_name(moved));
 	else if ((o->delta[SCTPLB_STAT_FWD] == 1) !=
-		 (o->verdict == XDP_TX || o->verdict == XDP_REDIRECT))
+		 (o->verdict == XDP_TX || o->verdict == XDP_REDIRECT ||
+		  moved == SCTPLB_STAT_FIB_NO_NEIGH)) /* handed to tc, counted here */
 		snprintf(why, sizeof(why), "FWD +%llu with %s",
 			 (unsigned long long)o->delta[SCTPLB_STAT_FWD], fx_verdict_name(o->verdict));
 

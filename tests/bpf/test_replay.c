@@ -20,7 +20,9 @@
  * the capture uses are all seen; every server packet is let through
  * unchanged (TC_ACT_OK) by the return path, an INIT-ACK is learnt (the
  * association (service, its Initiate Tag, ports) exists from then on, on the
- * backend that took the INIT, flagged SCTPLB_ASSOC_F_FROM_INIT_ACK) and every
+ * backend that took the INIT, flagged SCTPLB_ASSOC_F_FROM_INIT_ACK; an
+ * INIT-ACK answering a late INIT retransmission is the established
+ * association's, and creates no other) and every
  * other server packet is found (RET_PKTS or CT_ENDED, the same backend, the
  * path of its VIP); the COOKIE-ECHO finds the learnt association; at the end
  * assoc_ctags and client_index name it, it is CLOSING after its
@@ -251,26 +253,36 @@ static int to_client(struct replay *r, int index, uint8_t *frame, size_t len, in
 	}
 	if (chunk[0] == CT_INIT_ACK) {
 		uint32_t ts = be32(chunk + 4);
-		struct sctplb_assoc_key k;
+		struct sctplb_assoc_key k, ck;
+		struct sctplb_ctag_value cv;
 		struct sctplb_assoc a;
 		uint16_t cport, sport;
 
 		memcpy(&sport, frame + sctp, 2);
 		memcpy(&cport, frame + sctp + 2, 2);
 		k = fx_assoc_key(SVC, ts, cport, sport);
+		ck = fx_assoc_key(SVC, vtag, cport, sport);
 		r->init_acks++;
 		if (d.reason != SCTPLB_STAT_RET_INIT_ACK || d.backend_id != r->backend ||
 		    d.path != path)
 			failf(r, "frame %d (INIT-ACK, Tc %#x, Ts %#x): expected RET_INIT_ACK on backend %u path %d, got %s on %u/%u",
 			      index + 1, vtag, ts, r->backend, path, fx_stat_name(d.reason),
 			      d.backend_id, d.path);
-		else if (bpf_map_lookup_elem(r->fx->assocs, &k, &a))
+		else if (bpf_map_lookup_elem(r->fx->assoc_ctags, &ck, &cv))
+			failf(r, "frame %d (INIT-ACK): assoc_ctags[Tc %#x]: expected, got absent",
+			      index + 1, vtag);
+		else if (cv.stag != ts && !bpf_map_lookup_elem(r->fx->assocs, &k, &a))
+			/* An INIT-ACK to a late INIT retransmission (another Ts'): it
+			 * belongs to the established association and creates nothing. */
+			failf(r, "frame %d (INIT-ACK to a retransmitted INIT): assocs[Ts' %#x]: expected none (Tc already has Ts %#x), got one",
+			      index + 1, ts, cv.stag);
+		else if (k.vtag = cv.stag, bpf_map_lookup_elem(r->fx->assocs, &k, &a))
 			failf(r, "frame %d (INIT-ACK): assocs[Ts %#x]: expected learnt, got absent",
-			      index + 1, ts);
+			      index + 1, cv.stag);
 		else if (a.backend_id != r->backend || !(a.flags & SCTPLB_ASSOC_F_FROM_INIT_ACK) ||
 			 a.ctag != vtag)
 			failf(r, "frame %d (INIT-ACK): assocs[Ts %#x]: expected {backend %u, Tc %#x, from INIT-ACK}, got {%u, %#x, flags %#x}",
-			      index + 1, ts, r->backend, vtag, a.backend_id, a.ctag, a.flags);
+			      index + 1, cv.stag, r->backend, vtag, a.backend_id, a.ctag, a.flags);
 		return 0;
 	}
 	if ((d.reason != SCTPLB_STAT_RET_PKTS && d.reason != SCTPLB_STAT_CT_ENDED) ||

@@ -85,6 +85,7 @@ static void init_final(void)
 	F(NO_BACKEND, XDP_DROP);
 	F(NO_BACKEND_PATH, XDP_DROP);
 	F(FIB_UNREACHABLE, XDP_DROP);
+	F(FIB_FRAG_NEEDED, XDP_DROP);
 	F(UNKNOWN_VTAG_DROP, XDP_DROP);
 	F(DROP_TRUNCATED, XDP_DROP);
 	F(DROP_BAD_IP, XDP_DROP);
@@ -103,7 +104,7 @@ static int reason_chooses_backend(__u32 r)
 {
 	return r == SCTPLB_STAT_FWD_TX || r == SCTPLB_STAT_FWD_REDIRECT ||
 	       r == SCTPLB_STAT_FIB_NO_NEIGH || r == SCTPLB_STAT_FIB_UNREACHABLE ||
-	       r == SCTPLB_STAT_NO_BACKEND_PATH;
+	       r == SCTPLB_STAT_FIB_FRAG_NEEDED || r == SCTPLB_STAT_NO_BACKEND_PATH;
 }
 
 static void a4(__u32 *w, uint8_t a, uint8_t b, uint8_t c, uint8_t d)
@@ -370,12 +371,15 @@ static struct ref ref_walk(const uint8_t *d, __u32 sctp_off, __u32 end, __u32 vt
 		if (cut)          /* the rest is in the later fragments */
 			break;
 	}
-	if (r.first == SCTP_CID_INIT) {
+	if (!r.n) {             /* a first fragment cut inside its first chunk header */
+		r.act = SCTPLB_STAT_DROP_NO_CHUNK;
+	} else if (r.first == SCTP_CID_INIT) {
 		if (r.n != 1)
 			r.act = SCTPLB_STAT_DROP_INIT_BUNDLED;
 		else if (vtag)
 			r.act = SCTPLB_STAT_DROP_INIT_VTAG;
-		else if (init_len < SCTP_INIT_FIXED_LEN)
+		else if (init_len < SCTP_INIT_FIXED_LEN ||
+			 sctp_off + 12 + SCTP_INIT_FIXED_LEN > end) /* fixed part in the packet */
 			r.act = SCTPLB_STAT_DROP_INIT_SHORT;
 	} else if (!vtag) {
 		r.act = SCTPLB_STAT_DROP_ZERO_VTAG;
@@ -727,8 +731,10 @@ static void run_xdp(const uint8_t *data, size_t size, const struct pkt *p, int p
 		 verdict);
 	FZ_CHECK(verdict == FINAL_XDP[reason], "xdp: verdict %d for %s", verdict,
 		 STAT_NAMES[reason]);
+	/* FIB_NO_NEIGH: handed to sctplb_tc_finish, counted as forwarded here */
 	FZ_CHECK((s1[SCTPLB_STAT_FWD] - s0[SCTPLB_STAT_FWD] == 1) ==
-		 (reason == SCTPLB_STAT_FWD_TX || reason == SCTPLB_STAT_FWD_REDIRECT),
+		 (reason == SCTPLB_STAT_FWD_TX || reason == SCTPLB_STAT_FWD_REDIRECT ||
+		  reason == SCTPLB_STAT_FIB_NO_NEIGH),
 		 "xdp: FWD counted for %s", STAT_NAMES[reason]);
 	if (parsed == ACT_CONTINUE)
 		check_backend(p, &s, s0, s1, "xdp");
