@@ -2,7 +2,7 @@
 # sctplb end to end, raw SCTP over IPv4 on two paths, in both return variants (through
 # the forwarder, where the tc return program learns the INIT-ACKs, and direct server
 # return, where sctplb learns the server's tag from the COOKIE-ECHO):
-#   spread    30 associations of one client over three backends, each pinned to one;
+#   spread    90 associations of one client over three backends, each pinned to one;
 #   failover  path A cut during traffic: every association goes on over path B, on
 #             its backend, nothing lost; sctplb's per-path counters before/after.
 set -u
@@ -24,7 +24,7 @@ for ret in fwd dsr; do
 		continue
 	fi
 	if lb_traffic "${ret}_spread" --local "$CLI_A4,$CLI_B4" --remote "$VIP_A4,$VIP_B4" \
-		--port $PORT --lport-base 41000 --assocs 30 --rate 20 --duration 3; then
+		--port $PORT --lport-base 41000 --assocs 90 --rate 10 --duration 3; then
 		wait "$LB_TRAFFIC_PID"
 		lb_check_assocs "${ret}_spread" "$TOPO_DIR/${ret}_spread.log" s4 $PORT 0.5
 	else

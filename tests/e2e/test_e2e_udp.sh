@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # sctplb end to end with SCTP over UDP (RFC 6951): a service with --udp-encap 9899,
 # servers and client encapsulating.  The same checks as test_e2e_spread.sh (spread of
-# 30 associations, path A failover) in both return variants, and sctplb's UDP_ENCAP
+# 90 associations, path A failover) in both return variants, and sctplb's UDP_ENCAP
 # counter.
 set -u
 cd "$(dirname "$0")/../.." || exit 1
@@ -23,7 +23,7 @@ for ret in fwd dsr; do
 		continue
 	fi
 	if lb_traffic "${ret}_udp_spread" --udp-encap --local "$CLI_A4,$CLI_B4" --remote "$VIP_A4,$VIP_B4" \
-		--port $PORT --lport-base 41000 --assocs 30 --rate 20 --duration 3; then
+		--port $PORT --lport-base 41000 --assocs 90 --rate 10 --duration 3; then
 		wait "$LB_TRAFFIC_PID"
 		lb_check_assocs "${ret}_udp_spread" "$TOPO_DIR/${ret}_udp_spread.log" s4u $PORT 0.5
 	else
