@@ -125,7 +125,8 @@ __noinline int sctplb_xdp_lb(struct xdp_md *ctx, struct pkt *p)
 		return ACT_KIND(act) == ACT_DROP ? XDP_DROP : XDP_PASS;
 	}
 
-	rc = fib_backend(ctx, lb.be, p->path, ctx->ingress_ifindex, p->l3_len, &fib);
+	rc = fib_backend(ctx, lb.be, lb.backend_id, p->path, ctx->ingress_ifindex, p->l3_len, lb.now,
+			 &fib);
 	if (rc == BPF_FIB_LKUP_RET_SUCCESS) {
 		rewrite_macs(&b, &fib);
 		count_forward(p, &lb);
@@ -219,7 +220,8 @@ __noinline int sctplb_tc_lb(struct __sk_buff *skb, struct pkt *p, __u32 from_xdp
 		}
 	}
 
-	rc = fib_backend(skb, lb.be, p->path, skb->ingress_ifindex, p->l3_len, &fib);
+	rc = fib_backend(skb, lb.be, lb.backend_id, p->path, skb->ingress_ifindex, p->l3_len, lb.now,
+			 &fib);
 	if (rc == BPF_FIB_LKUP_RET_SUCCESS) {
 		rewrite_macs(&b, &fib);
 		if (!from_xdp)

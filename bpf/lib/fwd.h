@@ -12,16 +12,59 @@
 #include "lb.h"
 
 /*
- * bpf_fib_lookup() for the backend's address on path `path`.  Returns the
- * BPF_FIB_LKUP_RET_* code, or -1 when the backend has no address there.
+ * The FIB's answer for (backend, path), per CPU, for SCTPLB_NEXTHOP_TTL_NS:
+ * bpf_fib_lookup() is about half of a packet's cost (docs/bench.md).  An
+ * entry is used only for the same ingress interface and the same backend
+ * address, and for packets no longer than one that passed the FIB's MTU check;
+ * route and neighbour changes are seen within the TTL.  Only successes are
+ * kept: a missing neighbour is looked up again on every packet.
  */
-static __always_inline int fib_backend(void *ctx, const struct sctplb_backend *be, __u8 path,
-				       __u32 ifindex, __u32 l3_len, struct bpf_fib_lookup *fib)
+#define SCTPLB_NEXTHOP_TTL_NS 1000000000ull
+
+struct sctplb_nexthop {
+	__u64 expires_ns;
+	__u32 addr[4];          /* the backend address it was looked up for */
+	__u32 ingress;
+	__u32 egress;
+	__u32 ok_len;           /* longest IP length the FIB's MTU check passed */
+	__u8 dmac[ETH_ALEN];
+	__u8 smac[ETH_ALEN];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, SCTPLB_MAX_BACKENDS * SCTPLB_MAX_PATHS);
+	__type(key, __u32);
+	__type(value, struct sctplb_nexthop);
+} nexthops SEC(".maps");
+
+/*
+ * The next hop toward the backend's address on path `path`: from the cache,
+ * or bpf_fib_lookup().  Returns the BPF_FIB_LKUP_RET_* code, or -1 when the
+ * backend has no address there; on success fib->ifindex, dmac and smac are
+ * set.
+ */
+static __always_inline int fib_backend(void *ctx, const struct sctplb_backend *be, __u32 backend_id,
+				       __u8 path, __u32 ifindex, __u32 l3_len, __u64 now,
+				       struct bpf_fib_lookup *fib)
 {
 	const struct sctplb_addr *a = &be->addr[path & (SCTPLB_MAX_PATHS - 1)];
+	__u32 slot = backend_id * SCTPLB_MAX_PATHS + (path & (SCTPLB_MAX_PATHS - 1));
+	struct sctplb_nexthop *nh;
+	int rc;
 
 	if (!a->family)
 		return -1;
+	nh = bpf_map_lookup_elem(&nexthops, &slot);
+	if (nh && now < nh->expires_ns && nh->ingress == ifindex && l3_len <= nh->ok_len &&
+	    nh->addr[0] == a->addr[0] && nh->addr[1] == a->addr[1] &&
+	    nh->addr[2] == a->addr[2] && nh->addr[3] == a->addr[3]) {
+		fib->ifindex = nh->egress;
+		__builtin_memcpy(fib->dmac, nh->dmac, ETH_ALEN);
+		__builtin_memcpy(fib->smac, nh->smac, ETH_ALEN);
+		return BPF_FIB_LKUP_RET_SUCCESS;
+	}
+
 	__builtin_memset(fib, 0, sizeof(*fib));
 	fib->family = addr_family_to_af(a->family);
 	fib->l4_protocol = IPPROTO_SCTP;
@@ -31,7 +74,20 @@ static __always_inline int fib_backend(void *ctx, const struct sctplb_backend *b
 		fib->ipv4_dst = a->addr[0];
 	else
 		__builtin_memcpy(fib->ipv6_dst, a->addr, 16);
-	return bpf_fib_lookup(ctx, fib, sizeof(*fib), 0);
+	rc = bpf_fib_lookup(ctx, fib, sizeof(*fib), 0);
+	if (rc == BPF_FIB_LKUP_RET_SUCCESS && nh) {
+		if (nh->ingress != ifindex || now >= nh->expires_ns || nh->egress != fib->ifindex)
+			nh->ok_len = 0;
+		if (l3_len > nh->ok_len)
+			nh->ok_len = l3_len;
+		nh->expires_ns = now + SCTPLB_NEXTHOP_TTL_NS;
+		__builtin_memcpy(nh->addr, a->addr, 16);
+		nh->ingress = ifindex;
+		nh->egress = fib->ifindex;
+		__builtin_memcpy(nh->dmac, fib->dmac, ETH_ALEN);
+		__builtin_memcpy(nh->smac, fib->smac, ETH_ALEN);
+	}
+	return rc;
 }
 
 /* The final reason of a FIB lookup that gave no next hop. */

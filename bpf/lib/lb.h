@@ -85,6 +85,7 @@ static __always_inline void assoc_key(struct sctplb_assoc_key *k, const struct p
 
 struct init_walk {
 	const struct buf *b;
+	const struct pkt *p;
 	struct sctplb_client_key *k;
 	const struct sctplb_handshake *hs;
 	__u32 off;
@@ -128,6 +129,11 @@ static long init_one_param(__u64 i, void *arg)
 	} else {
 		return 0;
 	}
+	/* The source address has its entry already. */
+	if (k->family == w->p->family && k->caddr[0] == w->p->saddr[0] &&
+	    k->caddr[1] == w->p->saddr[1] && k->caddr[2] == w->p->saddr[2] &&
+	    k->caddr[3] == w->p->saddr[3])
+		return 0;
 	bpf_map_update_elem(&handshakes, k, w->hs, BPF_ANY);
 	return ++w->naddrs >= SCTPLB_MAX_INIT_ADDRS;
 }
@@ -142,6 +148,7 @@ static __always_inline void init_listed_addrs(const struct buf *b, const struct 
 {
 	struct init_walk w = {
 		.b = b,
+		.p = p,
 		.k = k,
 		.hs = hs,
 		.off = p->init_off + SCTP_INIT_FIXED_LEN,
