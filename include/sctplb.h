@@ -338,6 +338,38 @@ struct sctplb_meta {
 	X(RET_INIT_ACK, "ret_init_ack", "return path: INIT-ACK learnt")     \
 	X(RET_PKTS, "ret_pkts", "return path: packets of known associations")
 
+/*
+ * The final reasons: every packet the XDP program (or sctplb_tc_ingress, with
+ * TC_ACT_* for the verdicts) sees increments RX and exactly one of these; the
+ * second column is the verdict that goes with it.  The other counters are
+ * events along the way.  FIB_NO_NEIGH passes the packet to sctplb_tc_finish,
+ * which sends it on: FWD counts it.
+ */
+#define SCTPLB_FINAL_REASONS(X)                                              \
+	X(PASS_NOT_IP, XDP_PASS)                                             \
+	X(PASS_NOT_SCTP, XDP_PASS)                                           \
+	X(PASS_NOT_SERVICE, XDP_PASS)                                        \
+	X(PASS_FRAGMENT, XDP_PASS)                                           \
+	X(PASS_ICMP_UNKNOWN, XDP_PASS)                                       \
+	X(UNKNOWN_VTAG_PASS, XDP_PASS)                                       \
+	X(FIB_NO_NEIGH, XDP_PASS)                                            \
+	X(FWD_TX, XDP_TX)                                                    \
+	X(FWD_REDIRECT, XDP_REDIRECT)                                        \
+	X(NO_BACKEND, XDP_DROP)                                              \
+	X(NO_BACKEND_PATH, XDP_DROP)                                         \
+	X(FIB_UNREACHABLE, XDP_DROP)                                         \
+	X(FIB_FRAG_NEEDED, XDP_DROP)                                         \
+	X(UNKNOWN_VTAG_DROP, XDP_DROP)                                       \
+	X(DROP_TRUNCATED, XDP_DROP)                                          \
+	X(DROP_BAD_IP, XDP_DROP)                                             \
+	X(DROP_IPV6_EXT, XDP_DROP)                                           \
+	X(DROP_CHUNK_LEN, XDP_DROP)                                          \
+	X(DROP_NO_CHUNK, XDP_DROP)                                           \
+	X(DROP_INIT_BUNDLED, XDP_DROP)                                       \
+	X(DROP_INIT_VTAG, XDP_DROP)                                          \
+	X(DROP_INIT_SHORT, XDP_DROP)                                         \
+	X(DROP_ZERO_VTAG, XDP_DROP)
+
 #define SCTPLB_STAT_ENUM(name, str, help) SCTPLB_STAT_##name,
 enum sctplb_stat {
 	SCTPLB_STATS(SCTPLB_STAT_ENUM)
