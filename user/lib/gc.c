@@ -281,21 +281,35 @@ static void remove_indexes(struct ctx *c, const struct sctplb_assoc_key *k,
 	}
 }
 
+/* Adds key (c->cand.sz bytes) to the candidates of the current scan. */
+static int collect_key(struct ctx *c, const void *key)
+{
+	void *slot = vec_push(&c->cand);
+
+	if (!slot)
+		return -ENOMEM;
+	memcpy(slot, key, c->cand.sz);
+	return 0;
+}
+
+/* Scans map for candidates: fn collects the keys (ksz bytes) to delete. */
+static int scan_collect(struct ctx *c, enum lb_map_id map, __u32 ksz, __u32 vsz, scan_fn fn)
+{
+	c->cand.sz = ksz;
+	c->cand.n = 0;
+	return scan_map(c->m->fd[map], ksz, vsz, fn, c);
+}
+
 static int collect_assoc(const void *key, const void *val, void *arg)
 {
 	struct ctx *c = arg;
 	const struct sctplb_assoc_key *k = key;
 	const struct sctplb_assoc *a = val;
-	void *slot;
 
 	c->r->assocs_scanned++;
 	if (assoc_why(c, k, a) == KEEP)
 		return 0;
-	slot = vec_push(&c->cand);
-	if (!slot)
-		return -ENOMEM;
-	memcpy(slot, k, sizeof(*k));
-	return 0;
+	return collect_key(c, k);
 }
 
 /* Deletes the collected associations that still qualify, with their indexes. */
@@ -335,29 +349,27 @@ static int remove_assocs(struct ctx *c)
 		rm->cport = k->cport;
 		rm->backend_id = a.backend_id;
 	}
-	c->cand.n = 0;
 	return 0;
 }
 
-/* client_index entries pointing to a removed association (or owned). */
+/* A client_index entry pointing to a removed association (or owned); removed is sorted. */
+static bool client_gone(const struct ctx *c, const struct sctplb_client_key *k,
+			const struct sctplb_client *v)
+{
+	struct removed q = { .service_id = k->service_id, .stag = v->stag, .cport = k->cport };
+	const struct removed *f;
+
+	if (owned(c, k->service_id, v->backend_id))
+		return true;
+	f = c->removed.n ? bsearch(&q, c->removed.p, c->removed.n, sizeof(q), cmp_removed) : NULL;
+	return f && f->backend_id == v->backend_id;
+}
+
 static int collect_client(const void *key, const void *val, void *arg)
 {
 	struct ctx *c = arg;
-	const struct sctplb_client_key *k = key;
-	const struct sctplb_client *v = val;
-	struct removed q = { .service_id = k->service_id, .stag = v->stag, .cport = k->cport }, *f;
-	void *slot;
 
-	if (!owned(c, k->service_id, v->backend_id)) {
-		f = c->removed.n ? bsearch(&q, c->removed.p, c->removed.n, sizeof(q), cmp_removed) : NULL;
-		if (!f || f->backend_id != v->backend_id)
-			return 0;
-	}
-	slot = vec_push(&c->cand);
-	if (!slot)
-		return -ENOMEM;
-	memcpy(slot, k, sizeof(*k));
-	return 0;
+	return client_gone(c, key, val) ? collect_key(c, key) : 0;
 }
 
 static int remove_clients(struct ctx *c)
@@ -365,32 +377,24 @@ static int remove_clients(struct ctx *c)
 	size_t i;
 	int err;
 
-	c->cand.sz = sizeof(struct sctplb_client_key);
-	c->cand.n = 0;
 	if (c->removed.n)
 		qsort(c->removed.p, c->removed.n, sizeof(struct removed), cmp_removed);
-	err = scan_map(c->m->fd[LB_CLIENT_INDEX], sizeof(struct sctplb_client_key),
-		       sizeof(struct sctplb_client), collect_client, c);
+	err = scan_collect(c, LB_CLIENT_INDEX, sizeof(struct sctplb_client_key),
+			   sizeof(struct sctplb_client), collect_client);
 	if (err)
 		return err;
 	for (i = 0; i < c->cand.n; i++) {
 		const struct sctplb_client_key *k = vec_at(&c->cand, i);
 		struct sctplb_client v;
-		struct removed q = { .service_id = k->service_id, .cport = k->cport }, *f = NULL;
 
 		if (bpf_map_lookup_elem(c->m->fd[LB_CLIENT_INDEX], k, &v))
 			continue;
-		q.stag = v.stag;
 		/* again: the datapath may have written a new association's entry */
-		if (!owned(c, k->service_id, v.backend_id)) {
-			f = c->removed.n ? bsearch(&q, c->removed.p, c->removed.n, sizeof(q), cmp_removed) : NULL;
-			if (!f || f->backend_id != v.backend_id)
-				continue;
-		}
+		if (!client_gone(c, k, &v))
+			continue;
 		if (bpf_map_delete_elem(c->m->fd[LB_CLIENT_INDEX], k) == 0)
 			c->r->clients++;
 	}
-	c->cand.n = 0;
 	return 0;
 }
 
@@ -398,16 +402,9 @@ static int collect_ctag(const void *key, const void *val, void *arg)
 {
 	struct ctx *c = arg;
 	const struct sctplb_assoc_key *k = key;
-	void *slot;
 
 	(void)val;
-	if (!in_list(c->svc, c->nsvc, k->service_id))
-		return 0;
-	slot = vec_push(&c->cand);
-	if (!slot)
-		return -ENOMEM;
-	memcpy(slot, k, sizeof(*k));
-	return 0;
+	return in_list(c->svc, c->nsvc, k->service_id) ? collect_key(c, k) : 0;
 }
 
 static int collect_hs(const void *key, const void *val, void *arg)
@@ -415,16 +412,9 @@ static int collect_hs(const void *key, const void *val, void *arg)
 	struct ctx *c = arg;
 	const struct sctplb_client_key *k = key;
 	const struct sctplb_handshake *h = val;
-	void *slot;
 
 	c->r->handshakes_scanned++;
-	if (!hs_gone(c, k, h))
-		return 0;
-	slot = vec_push(&c->cand);
-	if (!slot)
-		return -ENOMEM;
-	memcpy(slot, k, sizeof(*k));
-	return 0;
+	return hs_gone(c, k, h) ? collect_key(c, k) : 0;
 }
 
 static int remove_handshakes(struct ctx *c)
@@ -433,10 +423,8 @@ static int remove_handshakes(struct ctx *c)
 	size_t i;
 	int err;
 
-	c->cand.sz = sizeof(struct sctplb_client_key);
-	c->cand.n = 0;
-	err = scan_map(c->m->fd[LB_HANDSHAKES], sizeof(struct sctplb_client_key),
-		       sizeof(struct sctplb_handshake), collect_hs, c);
+	err = scan_collect(c, LB_HANDSHAKES, sizeof(struct sctplb_client_key),
+			   sizeof(struct sctplb_handshake), collect_hs);
 	if (err)
 		return err;
 	for (i = 0; i < c->cand.n; i++) {
@@ -450,7 +438,6 @@ static int remove_handshakes(struct ctx *c)
 		if (bpf_map_delete_elem(c->m->fd[LB_HANDSHAKES], k) == 0)
 			c->r->handshakes++;
 	}
-	c->cand.n = 0;
 	return 0;
 }
 
@@ -459,20 +446,17 @@ static int run(struct ctx *c)
 	size_t i;
 	int err;
 
-	c->cand.sz = sizeof(struct sctplb_assoc_key);
 	c->removed.sz = sizeof(struct removed);
-	err = scan_map(c->m->fd[LB_ASSOCS], sizeof(struct sctplb_assoc_key),
-		       sizeof(struct sctplb_assoc), collect_assoc, c);
+	err = scan_collect(c, LB_ASSOCS, sizeof(struct sctplb_assoc_key), sizeof(struct sctplb_assoc),
+			   collect_assoc);
 	if (!err)
 		err = remove_assocs(c);
 	if (!err && (c->removed.n || c->be || c->svc || c->active))
 		err = remove_clients(c);
 	if (!err && c->svc) {
 		/* ctags of a deleted service, even those whose association is gone */
-		c->cand.sz = sizeof(struct sctplb_assoc_key);
-		c->cand.n = 0;
-		err = scan_map(c->m->fd[LB_ASSOC_CTAGS], sizeof(struct sctplb_assoc_key),
-			       sizeof(struct sctplb_ctag_value), collect_ctag, c);
+		err = scan_collect(c, LB_ASSOC_CTAGS, sizeof(struct sctplb_assoc_key),
+				   sizeof(struct sctplb_ctag_value), collect_ctag);
 		for (i = 0; !err && i < c->cand.n; i++)
 			if (bpf_map_delete_elem(c->m->fd[LB_ASSOC_CTAGS], vec_at(&c->cand, i)) == 0)
 				c->r->ctags++;
