@@ -39,6 +39,11 @@ const char *opt_val(const struct opt *opts, const char *name);
 int need_root(void);
 /* Opens the pinned maps; mutating commands create and lock them. */
 int open_maps(struct lb_maps *m, bool modify);
+struct lb_model;
+/* open_maps, then the model read from them; on failure nothing stays open. */
+int open_model(struct lb_maps *m, bool modify, struct lb_model *md);
+/* The model of the pinned maps (read-only open, closed again). */
+int read_model(struct lb_model *md);
 /* Prints a JSON value on one line... or pretty when stdout is a terminal. */
 void print_json(struct json_object *o);
 /* "1.5 s", "3 min", for ages from CLOCK_MONOTONIC ns. */

@@ -15,6 +15,7 @@
 
 #include "addr.h"
 #include "cmd.h"
+#include "model.h"
 
 struct global g = { .pin_path = LB_DEFAULT_PIN_PATH };
 
@@ -139,6 +140,28 @@ int open_maps(struct lb_maps *m, bool modify)
 		return -EPERM;
 	return lb_maps_open(m, g.pin_path, modify ? LB_OPEN_CREATE | LB_OPEN_LOCK : 0,
 			    g.max_assocs);
+}
+
+int open_model(struct lb_maps *m, bool modify, struct lb_model *md)
+{
+	int err = open_maps(m, modify);
+
+	if (err)
+		return err;
+	err = lb_model_read(m, md);
+	if (err)
+		lb_maps_close(m);
+	return err;
+}
+
+int read_model(struct lb_model *md)
+{
+	struct lb_maps m;
+	int err = open_model(&m, false, md);
+
+	if (!err)
+		lb_maps_close(&m);
+	return err;
 }
 
 void print_json(struct json_object *o)

@@ -59,26 +59,22 @@ static int change(edit_fn edit, void *arg, const char *done)
 	struct lb_maps m;
 	int err;
 
-	err = open_maps(&m, true);
+	err = open_model(&m, true, &cur);
 	if (err)
 		return err;
-	err = lb_model_read(&m, &cur);
-	if (err)
-		goto close;
 	err = lb_model_copy(&cur, &want);
 	if (err)
 		goto free_cur;
 	err = edit(&want, arg);
 	if (!err)
 		err = lb_commit(&m, &cur, &want, &st);
-	if (!err && done)
+	if (!err) {
 		printf("%s\n", done);
-	if (!err)
 		err = remove_deleted_state(&m, &cur, &want);
+	}
 	lb_model_free(&want);
 free_cur:
 	lb_model_free(&cur);
-close:
 	lb_maps_close(&m);
 	return err;
 }
@@ -90,6 +86,16 @@ static struct lb_service_cfg *find_service(struct lb_model *md, const char *name
 	if (!s)
 		fprintf(stderr, "Error: no service named '%s'; see 'sctplb service list'\n", name);
 	return s;
+}
+
+/* what: "service" or "backend" */
+static bool name_valid(const char *what, const char *name)
+{
+	if (lb_name_valid(name))
+		return true;
+	fprintf(stderr, "Error: %s name '%s' is not valid: use 1 to %d characters "
+		"from A-Z a-z 0-9 . _ -\n", what, name, SCTPLB_NAME_LEN - 1);
+	return false;
 }
 
 /* ---- service ---- */
@@ -168,17 +174,12 @@ static int json_services(const struct lb_model *md)
 static int service_list(void)
 {
 	struct lb_model md;
-	struct lb_maps m;
 	char buf[LB_ADDRSTRLEN];
 	size_t i;
 	__u32 p;
 	int err;
 
-	err = open_maps(&m, false);
-	if (err)
-		return err;
-	err = lb_model_read(&m, &md);
-	lb_maps_close(&m);
+	err = read_model(&md);
 	if (err)
 		return err;
 	if (g.json) {
@@ -223,11 +224,8 @@ int cmd_service(int argc, char **argv)
 
 		if (parse_opts(argc - 1, argv + 1, opts, pos, 1, 1, &npos, usage))
 			return -EINVAL;
-		if (!lb_name_valid(pos[0])) {
-			fprintf(stderr, "Error: service name '%s' is not valid: use 1 to %d characters "
-				"from A-Z a-z 0-9 . _ -\n", pos[0], SCTPLB_NAME_LEN - 1);
+		if (!name_valid("service", pos[0]))
 			return -EINVAL;
-		}
 		strcpy(a.s.name, pos[0]);
 		if (!(v = opt_val(opts, "vip"))) {
 			fprintf(stderr, "Error: --vip ADDR[,ADDR...] is required (one VIP per path)\n");
@@ -313,20 +311,14 @@ static int backend_list(const char *service)
 	struct json_object *arr = json_object_new_array();
 	char buf[LB_ADDRSTRLEN];
 	struct lb_model md;
-	struct lb_maps m;
 	size_t i, j;
 	__u32 p;
 	int err;
 
-	err = open_maps(&m, false);
+	err = read_model(&md);
 	if (err)
 		goto out;
-	err = lb_model_read(&m, &md);
-	lb_maps_close(&m);
-	if (err)
-		goto out;
-	if (service && !lb_model_service(&md, service)) {
-		fprintf(stderr, "Error: no service named '%s'; see 'sctplb service list'\n", service);
+	if (service && !find_service(&md, service)) {
 		err = -ENOENT;
 		goto free;
 	}
@@ -399,11 +391,8 @@ int cmd_backend(int argc, char **argv)
 
 		if (parse_opts(argc - 1, argv + 1, opts, pos, 2, 2, &npos, usage))
 			return -EINVAL;
-		if (!lb_name_valid(pos[1])) {
-			fprintf(stderr, "Error: backend name '%s' is not valid: use 1 to %d characters "
-				"from A-Z a-z 0-9 . _ -\n", pos[1], SCTPLB_NAME_LEN - 1);
+		if (!name_valid("backend", pos[1]))
 			return -EINVAL;
-		}
 		if (!(v = opt_val(opts, "addr"))) {
 			fprintf(stderr, "Error: --addr ADDR[,ADDR...] is required: one address per VIP "
 				"of the service, in the order of its VIPs\n");
@@ -495,12 +484,9 @@ int cmd_apply(int argc, char **argv)
 		lb_model_free(&want);
 		return 0;
 	}
-	e = open_maps(&m, true);
+	e = open_model(&m, true, &cur);
 	if (e)
 		goto free_want;
-	e = lb_model_read(&m, &cur);
-	if (e)
-		goto close;
 	e = lb_commit(&m, &cur, &want, &st);
 	if (!e) {
 		if (st.writes == 0)
@@ -511,7 +497,6 @@ int cmd_apply(int argc, char **argv)
 		e = remove_deleted_state(&m, &cur, &want);
 	}
 	lb_model_free(&cur);
-close:
 	lb_maps_close(&m);
 free_want:
 	lb_model_free(&want);
@@ -576,13 +561,8 @@ int cmd_config(int argc, char **argv)
 	if (!strcmp(pos[0], "show") && npos == 1) {
 		struct json_object *o;
 		struct lb_model md;
-		struct lb_maps m;
-		int err = open_maps(&m, false);
+		int err = read_model(&md);
 
-		if (err)
-			return err;
-		err = lb_model_read(&m, &md);
-		lb_maps_close(&m);
 		if (err)
 			return err;
 		o = lb_config_to_json(&md);
