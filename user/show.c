@@ -39,14 +39,24 @@ static void on_signal(int sig)
 	stop = 1;
 }
 
-/* --watch S --count N: the interval in seconds (0: one shot) and samples. */
-static int watch_opts(struct opt *opts, double *interval, long *count)
+/*
+ * stats and paths: parses --watch S --count N (the interval in seconds, 0: one
+ * shot, and the samples), then opens the maps and, when md is given, reads the
+ * model (the names) from them.
+ */
+static int open_watch(int argc, char **argv, const char *usage, double *interval, long *count,
+		      struct lb_maps *m, struct lb_model *md)
 {
+	struct opt opts[] = { { "watch", true, NULL }, { "count", true, NULL },
+			      { NULL, false, NULL } };
 	const char *v;
-	char *end;
+	char *end, *pos[1];
+	int npos;
 
 	*interval = 0;
 	*count = 0;
+	if (parse_opts(argc, argv, opts, pos, 0, 0, &npos, usage))
+		return -EINVAL;
 	if ((v = opt_val(opts, "watch"))) {
 		*interval = strtod(v, &end);
 		if (*end || *interval < 0.1 || *interval > 3600) {
@@ -61,7 +71,7 @@ static int watch_opts(struct opt *opts, double *interval, long *count)
 			return -EINVAL;
 		}
 	}
-	return 0;
+	return md ? open_model(m, false, md) : open_maps(m, false);
 }
 
 static void sleep_s(double s)
@@ -73,13 +83,9 @@ static void sleep_s(double s)
 
 /* ---- names ---- */
 
-struct names {
-	struct lb_model md;
-};
-
-static const char *svc_name(const struct names *n, __u32 id, char *buf, size_t len)
+static const char *svc_name(const struct lb_model *md, __u32 id, char *buf, size_t len)
 {
-	const struct lb_service_cfg *s = lb_model_service_by_id(&n->md, id);
+	const struct lb_service_cfg *s = lb_model_service_by_id(md, id);
 
 	if (s)
 		return s->name;
@@ -87,21 +93,19 @@ static const char *svc_name(const struct names *n, __u32 id, char *buf, size_t l
 	return buf;
 }
 
-static const char *be_name(const struct names *n, __u32 sid, __u32 id, char *buf, size_t len)
+static const char *be_name(const struct lb_model *md, __u32 sid, __u32 id, char *buf, size_t len)
 {
-	size_t i, j;
+	const struct lb_backend_cfg *b = lb_model_backend_by_id(md, sid, id);
 
-	for (i = 0; i < n->md.nsvc; i++)
-		for (j = 0; j < n->md.svc[i].nbe; j++)
-			if (n->md.svc[i].be[j].id == id && (!sid || n->md.svc[i].id == sid))
-				return n->md.svc[i].be[j].name;
+	if (b)
+		return b->name;
 	snprintf(buf, len, id ? "#%u" : "-", id);
 	return buf;
 }
 
-static const struct sctplb_addr *svc_vip(const struct names *n, __u32 sid, __u32 path)
+static const struct sctplb_addr *svc_vip(const struct lb_model *md, __u32 sid, __u32 path)
 {
-	const struct lb_service_cfg *s = lb_model_service_by_id(&n->md, sid);
+	const struct lb_service_cfg *s = lb_model_service_by_id(md, sid);
 
 	return s && path < s->nvips ? &s->vip[path] : NULL;
 }
@@ -167,19 +171,13 @@ static void print_stats(const __u64 *cur, const __u64 *prev, double dt)
 int cmd_stats(int argc, char **argv)
 {
 	static const char usage[] = "sctplb stats [--watch SECONDS] [--count N]";
-	struct opt opts[] = { { "watch", true, NULL }, { "count", true, NULL },
-			      { NULL, false, NULL } };
 	__u64 cur[SCTPLB_STAT_MAX], prev[SCTPLB_STAT_MAX];
 	double interval;
 	struct lb_maps m;
-	char *pos[1];
 	long count, n;
-	int npos, err;
+	int err;
 
-	if (parse_opts(argc, argv, opts, pos, 0, 0, &npos, usage) ||
-	    watch_opts(opts, &interval, &count))
-		return -EINVAL;
-	err = open_maps(&m, false);
+	err = open_watch(argc, argv, usage, &interval, &count, &m, NULL);
 	if (err)
 		return err;
 	err = read_stats(m.fd[LB_STATS], cur);
@@ -287,7 +285,7 @@ static const struct path_row *find_row(const struct path_row *rows, size_t n,
 	return NULL;
 }
 
-static void print_paths(const struct names *nm, struct path_row *rows, size_t n,
+static void print_paths(const struct lb_model *nm, struct path_row *rows, size_t n,
 			const struct path_row *prev, size_t nprev, double dt, bool rated)
 {
 	struct json_object *arr = g.json ? json_object_new_array() : NULL;
@@ -359,34 +357,20 @@ static void print_paths(const struct names *nm, struct path_row *rows, size_t n,
 	}
 }
 
-static int load_names(struct names *nm, const struct lb_maps *m)
-{
-	return lb_model_read(m, &nm->md);
-}
-
 int cmd_paths(int argc, char **argv)
 {
 	static const char usage[] = "sctplb paths [--watch SECONDS] [--count N]";
-	struct opt opts[] = { { "watch", true, NULL }, { "count", true, NULL },
-			      { NULL, false, NULL } };
 	struct path_row *rows = NULL, *prev = NULL;
 	size_t n = 0, nprev = 0;
-	struct names nm;
+	struct lb_model nm;
 	double interval;
 	struct lb_maps m;
-	char *pos[1];
 	long count, k;
-	int npos, err;
+	int err;
 
-	if (parse_opts(argc, argv, opts, pos, 0, 0, &npos, usage) ||
-	    watch_opts(opts, &interval, &count))
-		return -EINVAL;
-	err = open_maps(&m, false);
+	err = open_watch(argc, argv, usage, &interval, &count, &m, &nm);
 	if (err)
 		return err;
-	err = load_names(&nm, &m);
-	if (err)
-		goto close;
 	err = read_paths(m.fd[LB_PATH_STATS], &rows, &n);
 	if (err || interval == 0) {
 		if (!err)
@@ -416,8 +400,7 @@ int cmd_paths(int argc, char **argv)
 out:
 	free(rows);
 	free(prev);
-	lb_model_free(&nm.md);
-close:
+	lb_model_free(&nm);
 	lb_maps_close(&m);
 	return err;
 }
@@ -438,7 +421,7 @@ int cmd_assoc(int argc, char **argv)
 	char b1[40], b2[40], a[LB_ADDRSTRLEN], age[32], idle[32], closing[32];
 	__u64 now = now_monotonic_ns();
 	struct sctplb_assoc v;
-	struct names nm;
+	struct lb_model nm;
 	struct lb_maps m;
 	char *pos[1];
 	int npos, err, p;
@@ -450,12 +433,9 @@ int cmd_assoc(int argc, char **argv)
 		json_object_put(arr);
 		return -EINVAL;
 	}
-	err = open_maps(&m, false);
+	err = open_model(&m, false, &nm);
 	if (err)
 		goto out;
-	err = load_names(&nm, &m);
-	if (err)
-		goto close;
 	if (!g.json)
 		printf("%-10s %-6s %-6s %-12s %-12s %-11s %9s %9s %9s %s\n", "VTAG", "CPORT", "SPORT",
 		       "SERVICE", "BACKEND", "STATE", "AGE", "IDLE", "CLOSING", "LEARNT");
@@ -534,8 +514,7 @@ int cmd_assoc(int argc, char **argv)
 	}
 	if (g.json)
 		print_json(arr);
-	lb_model_free(&nm.md);
-close:
+	lb_model_free(&nm);
 	lb_maps_close(&m);
 out:
 	json_object_put(arr);

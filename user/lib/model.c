@@ -140,6 +140,17 @@ struct lb_service_cfg *lb_model_service_by_id(const struct lb_model *md, __u32 i
 	return NULL;
 }
 
+struct lb_backend_cfg *lb_model_backend_by_id(const struct lb_model *md, __u32 sid, __u32 id)
+{
+	size_t i, j;
+
+	for (i = 0; i < md->nsvc; i++)
+		for (j = 0; j < md->svc[i].nbe; j++)
+			if (md->svc[i].be[j].id == id && (!sid || md->svc[i].id == sid))
+				return &md->svc[i].be[j];
+	return NULL;
+}
+
 struct lb_backend_cfg *lb_service_backend(const struct lb_service_cfg *s, const char *name)
 {
 	size_t i;

@@ -88,6 +88,8 @@ int lb_model_copy(const struct lb_model *src, struct lb_model *dst);
 
 struct lb_service_cfg *lb_model_service(const struct lb_model *md, const char *name);
 struct lb_service_cfg *lb_model_service_by_id(const struct lb_model *md, __u32 id);
+/* The backend with id, of service sid (0: of any service). */
+struct lb_backend_cfg *lb_model_backend_by_id(const struct lb_model *md, __u32 sid, __u32 id);
 struct lb_backend_cfg *lb_service_backend(const struct lb_service_cfg *s, const char *name);
 /* Append copies; the service's backends are not copied (s->be ignored). */
 struct lb_service_cfg *lb_model_add_service(struct lb_model *md, const struct lb_service_cfg *s);
