@@ -180,15 +180,46 @@ static const char *tc_verdict(int v)
 	return "TC_ACT_?";
 }
 
-static const char *be_name(const struct lb_model *md, __u32 id)
+/* One line (or JSON object) for packet n: the program's verdict and its decision. */
+static void print_decision(unsigned long n, bool ret, const char *verdict,
+			   struct sctplb_decision *d, const struct lb_model *md)
 {
-	size_t i, j;
+	const struct lb_service_cfg *s;
+	const struct lb_backend_cfg *b;
+	const char *reason;
 
-	for (i = 0; i < md->nsvc; i++)
-		for (j = 0; j < md->svc[i].nbe; j++)
-			if (md->svc[i].be[j].id == id)
-				return md->svc[i].be[j].name;
-	return NULL;
+	if (d->reason == TRACE_UNSET) {
+		reason = "untraced";
+		memset(d, 0, sizeof(*d));       /* nothing of it is shown */
+	} else {
+		reason = d->reason < SCTPLB_STAT_MAX ? stat_names[d->reason] : "?";
+	}
+	s = d->service_id ? lb_model_service_by_id(md, d->service_id) : NULL;
+	b = d->backend_id ? lb_model_backend_by_id(md, 0, d->backend_id) : NULL;
+	if (g.json) {
+		struct json_object *o = json_object_new_object();
+
+		json_object_object_add(o, "n", json_object_new_int64(n));
+		json_object_object_add(o, "dir", json_object_new_string(ret ? "return" : "in"));
+		json_object_object_add(o, "verdict", json_object_new_string(verdict));
+		json_object_object_add(o, "service", s ? json_object_new_string(s->name) : NULL);
+		json_object_object_add(o, "backend", b ? json_object_new_string(b->name) : NULL);
+		json_object_object_add(o, "path", d->service_id ? json_object_new_int(d->path) : NULL);
+		json_object_object_add(o, "reason", json_object_new_string(reason));
+		json_object_object_add(o, "service_id", json_object_new_int64(d->service_id));
+		json_object_object_add(o, "backend_id", json_object_new_int64(d->backend_id));
+		json_object_object_add(o, "vtag", json_object_new_uint64(d->vtag));
+		printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
+							      JSON_C_TO_STRING_NOSLASHESCAPE));
+		json_object_put(o);
+	} else {
+		char path[8] = "-";
+
+		if (d->service_id)
+			snprintf(path, sizeof(path), "%u", d->path);
+		printf("%-5lu %-6s %-15s service=%-12s backend=%-12s path=%-2s reason=%s\n", n,
+		       ret ? "return" : "in", verdict, s ? s->name : "-", b ? b->name : "-", path, reason);
+	}
 }
 
 int cmd_replay(int argc, char **argv)
@@ -200,7 +231,7 @@ int cmd_replay(int argc, char **argv)
 	const unsigned char *frame;
 	size_t len;
 	struct vipset *vips = NULL;
-	struct lb_model md = { .unknown_policy = -1 };
+	struct lb_model md;
 	struct lb_maps m;
 	struct lb_capture *pc;
 	unsigned long n = 0;
@@ -213,12 +244,9 @@ int cmd_replay(int argc, char **argv)
 		fprintf(stderr, "Error: %s\n", errbuf);
 		return -EINVAL;
 	}
-	err = open_maps(&m, false);
+	err = open_model(&m, false, &md);
 	if (err)
 		goto out_pcap;
-	err = lb_model_read(&m, &md);
-	if (err)
-		goto out_maps;
 	skel = sctplb__open();
 	if (!skel) {
 		err = -errno;
@@ -249,7 +277,6 @@ int cmd_replay(int argc, char **argv)
 		bool ret;
 		int fd;
 		__u32 zero = 0;
-		const char *verdict, *svc = NULL, *be = NULL, *reason;
 		DECLARE_LIBBPF_OPTS(bpf_test_run_opts, topts);
 
 		n++;
@@ -271,46 +298,8 @@ int cmd_replay(int argc, char **argv)
 			break;
 		}
 		bpf_map_lookup_elem(bpf_map__fd(skel->maps.trace), &zero, &d);
-		verdict = ret ? tc_verdict((int)topts.retval) : xdp_verdict(topts.retval);
-		if (d.reason == TRACE_UNSET)
-			reason = "untraced";
-		else
-			reason = d.reason < SCTPLB_STAT_MAX ? stat_names[d.reason] : "?";
-		if (d.reason != TRACE_UNSET && d.service_id) {
-			struct lb_service_cfg *s = lb_model_service_by_id(&md, d.service_id);
-
-			svc = s ? s->name : NULL;
-		}
-		if (d.reason != TRACE_UNSET && d.backend_id)
-			be = be_name(&md, d.backend_id);
-		if (g.json) {
-			struct json_object *o = json_object_new_object();
-			bool has_svc = d.reason != TRACE_UNSET && d.service_id;
-
-			json_object_object_add(o, "n", json_object_new_int64(n));
-			json_object_object_add(o, "dir", json_object_new_string(ret ? "return" : "in"));
-			json_object_object_add(o, "verdict", json_object_new_string(verdict));
-			json_object_object_add(o, "service", svc ? json_object_new_string(svc) : NULL);
-			json_object_object_add(o, "backend", be ? json_object_new_string(be) : NULL);
-			json_object_object_add(o, "path", has_svc ? json_object_new_int(d.path) : NULL);
-			json_object_object_add(o, "reason", json_object_new_string(reason));
-			json_object_object_add(o, "service_id", json_object_new_int64(
-				d.reason == TRACE_UNSET ? 0 : d.service_id));
-			json_object_object_add(o, "backend_id", json_object_new_int64(
-				d.reason == TRACE_UNSET ? 0 : d.backend_id));
-			json_object_object_add(o, "vtag", json_object_new_uint64(
-				d.reason == TRACE_UNSET ? 0 : d.vtag));
-			printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
-								      JSON_C_TO_STRING_NOSLASHESCAPE));
-			json_object_put(o);
-		} else {
-			char path[8] = "-";
-
-			if (d.reason != TRACE_UNSET && d.service_id)
-				snprintf(path, sizeof(path), "%u", d.path);
-			printf("%-5lu %-6s %-15s service=%-12s backend=%-12s path=%-2s reason=%s\n", n,
-			       ret ? "return" : "in", verdict, svc ?: "-", be ?: "-", path, reason);
-		}
+		print_decision(n, ret, ret ? tc_verdict((int)topts.retval) : xdp_verdict(topts.retval),
+			       &d, &md);
 	}
 	if (rc < 0) {
 		fprintf(stderr, "Error: %s: %s\n", pos[0], errbuf);
