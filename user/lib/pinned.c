@@ -228,6 +228,18 @@ int lb_maps_bind_obj(struct bpf_object *obj, const char *dir)
 	return 0;
 }
 
+struct sctplb *lb_skel_open(void)
+{
+	struct sctplb *skel = sctplb__open();
+	int err = errno;
+
+	if (!skel) {
+		fprintf(stderr, "Error: cannot open the BPF object: %s\n", strerror(err));
+		errno = err;
+	}
+	return skel;
+}
+
 static int lock_dir(struct lb_maps *m)
 {
 	m->lock_fd = open(m->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -245,11 +257,9 @@ static int create_missing(struct lb_maps *m, __u32 max_assocs, const bool *prese
 	char path[PATH_MAX];
 	int i, err;
 
-	skel = sctplb__open();
-	if (!skel) {
-		fprintf(stderr, "Error: cannot open the BPF object: %s\n", strerror(errno));
+	skel = lb_skel_open();
+	if (!skel)
 		return -errno;
-	}
 	bpf_object__for_each_program(prog, skel->obj)
 		bpf_program__set_autoload(prog, false);
 	for (i = 0; i < LB_MAP_N; i++) {
@@ -268,11 +278,8 @@ static int create_missing(struct lb_maps *m, __u32 max_assocs, const bool *prese
 		bpf_map__set_pin_path(map, path);
 	}
 	err = sctplb__load(skel);
-	if (err) {
+	if (err)
 		fprintf(stderr, "Error: cannot create the maps under %s: %s\n", m->dir, strerror(-err));
-		goto out;
-	}
-	m->created = true;
 out:
 	sctplb__destroy(skel);
 	return err;
@@ -301,10 +308,9 @@ int lb_maps_open(struct lb_maps *m, const char *dir, unsigned int flags, __u32 m
 	}
 
 	/* Check what is there before creating or using anything. */
-	skel = sctplb__open();
+	skel = lb_skel_open();
 	if (!skel) {
 		err = -errno;
-		fprintf(stderr, "Error: cannot open the BPF object: %s\n", strerror(-err));
 		goto fail;
 	}
 	for (i = 0; i < LB_MAP_N; i++) {

@@ -46,7 +46,6 @@ struct lb_maps {
 	char dir[LB_PIN_PATH_MAX];
 	int fd[LB_MAP_N];
 	int lock_fd;
-	bool created;           /* at least one map was created by this open */
 };
 
 #define LB_OPEN_CREATE (1u << 0)
@@ -65,6 +64,10 @@ int lb_maps_bind_obj(struct bpf_object *obj, const char *dir);
 
 /* Checks that dir is on a bpffs (creating it if create); prints the error. */
 int lb_pin_dir_check(const char *dir, bool create);
+
+/* sctplb__open() of the skeleton (sctplb.skel.h); prints the error, keeps errno. */
+struct sctplb;
+struct sctplb *lb_skel_open(void);
 
 /* settings[0] */
 int lb_settings_read(const struct lb_maps *m, struct sctplb_config *c);
