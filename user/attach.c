@@ -33,6 +33,16 @@
 
 enum hook { HOOK_XDP, HOOK_TC, HOOK_RETURN };
 
+/* The two tc filters, as detach and status name them. */
+static const struct tc_filter {
+	__u32 handle, prio;
+	const char *hook;       /* status */
+	const char *role;       /* detach */
+} tc_filters[] = {
+	{ TC_HANDLE_INGRESS, TC_PRIO_INGRESS, "tc", "clients" },
+	{ TC_HANDLE_RETURN, TC_PRIO_RETURN, "return", "return path" },
+};
+
 static const char *mode_name(enum xdp_attach_mode m)
 {
 	switch (m) {
@@ -59,8 +69,11 @@ struct xdp_found {
 	__u32 other_id;
 };
 
-/* Ids (up to max) of sctplb XDP programs on ifindex; *mode gets their mode. */
-static int find_xdp_ex(int ifindex, __u32 *ids, int max, enum xdp_attach_mode *mode,
+/*
+ * Ids (up to max) of sctplb XDP programs on ifindex; *mode gets their mode,
+ * f (if given) what else is there.
+ */
+static int find_xdp(int ifindex, __u32 *ids, int max, enum xdp_attach_mode *mode,
 		       struct xdp_found *f)
 {
 	struct xdp_multiprog *mp = xdp_multiprog__get_from_ifindex(ifindex);
@@ -89,11 +102,6 @@ static int find_xdp_ex(int ifindex, __u32 *ids, int max, enum xdp_attach_mode *m
 	}
 	xdp_multiprog__close(mp);
 	return n;
-}
-
-static int find_xdp(int ifindex, __u32 *ids, int max, enum xdp_attach_mode *mode)
-{
-	return find_xdp_ex(ifindex, ids, max, mode, NULL);
 }
 
 /* Detaches the sctplb XDP program with id from ifindex. */
@@ -152,13 +160,11 @@ static int tc_detach(int ifindex, __u32 handle, __u32 prio)
 
 static struct sctplb *open_bound(struct lb_maps *m, const char *prog)
 {
-	struct sctplb *skel = sctplb__open();
+	struct sctplb *skel = lb_skel_open();
 	struct bpf_program *p;
 
-	if (!skel) {
-		fprintf(stderr, "Error: cannot open the BPF object: %s\n", strerror(errno));
+	if (!skel)
 		return NULL;
-	}
 	if (lb_maps_bind_obj(skel->obj, m->dir)) {
 		sctplb__destroy(skel);
 		return NULL;
@@ -166,6 +172,21 @@ static struct sctplb *open_bound(struct lb_maps *m, const char *prog)
 	bpf_object__for_each_program(p, skel->obj)
 		bpf_program__set_autoload(p, !strcmp(bpf_program__name(p), prog));
 	return skel;
+}
+
+/* open_bound, then loaded: *skel to destroy in any case (NULL if not opened). */
+static int load_bound(struct lb_maps *m, const char *prog, struct sctplb **skel)
+{
+	int err;
+
+	*skel = open_bound(m, prog);
+	if (!*skel)
+		return -EINVAL;
+	err = sctplb__load(*skel);
+	if (err)
+		fprintf(stderr, "Error: loading %s failed: %s%s\n", prog, strerror(-err),
+			g.verbose ? "" : " (run with --verbose for the verifier's log)");
+	return err;
 }
 
 /*
@@ -181,15 +202,9 @@ static int replace_legacy(struct lb_maps *m, const char *ifname, int ifindex, __
 	__u32 flags = XDP_FLAGS_REPLACE;
 	int err, old_fd;
 
-	skel = open_bound(m, XDP_PROG_NAME);
-	if (!skel)
-		return -EINVAL;
-	err = sctplb__load(skel);
-	if (err) {
-		fprintf(stderr, "Error: loading %s failed: %s%s\n", XDP_PROG_NAME, strerror(-err),
-			g.verbose ? "" : " (run with --verbose for the verifier's log)");
+	err = load_bound(m, XDP_PROG_NAME, &skel);
+	if (err)
 		goto out;
-	}
 	old_fd = bpf_prog_get_fd_by_id(old_id);
 	if (old_fd < 0) {
 		err = -errno;
@@ -231,7 +246,7 @@ static int attach_xdp(struct lb_maps *m, const char *ifname, int ifindex,
 	int nold, i, err;
 	char msg[128];
 
-	nold = find_xdp_ex(ifindex, old, 8, &old_mode, &found);
+	nold = find_xdp(ifindex, old, 8, &old_mode, &found);
 	if (nold && found.legacy && (mode == XDP_MODE_UNSPEC || mode == old_mode))
 		return replace_legacy(m, ifname, ifindex, old[0], old_mode);
 	if (!nold && found.legacy && found.other_id) {
@@ -288,7 +303,7 @@ static int attach_xdp(struct lb_maps *m, const char *ifname, int ifindex,
 				old[i], ifname, strerror(-e), ifname);
 	}
 	new_mode = mode;
-	find_xdp(ifindex, old, 1, &new_mode);
+	find_xdp(ifindex, old, 1, &new_mode, NULL);
 	printf("sctplb %s %s: xdp %s, program id %u, maps %s\n", nold ? "replaced on" : "attached to",
 	       ifname, mode_name(new_mode), id, m->dir);
 	xdp_program__close(prog);
@@ -300,8 +315,8 @@ out:
 /*
  * Attaches (or replaces) sctplb_tc_ingress (HOOK_TC) or sctplb_tc_return.
  * companion: the tc half of an XDP attachment, sctplb_tc_finish, which only
- * finishes what XDP handed over and lets everything else through untouched.  *created_hook: this call
- * created the clsact qdisc (for a rollback).
+ * finishes what XDP handed over and lets everything else through untouched.
+ * *created_hook: this call created the clsact qdisc (for a rollback).
  */
 static int attach_tc(struct lb_maps *m, const char *ifname, int ifindex, enum hook h,
 		     bool companion, bool *created_hook)
@@ -317,15 +332,9 @@ static int attach_tc(struct lb_maps *m, const char *ifname, int ifindex, enum ho
 	opts.handle = h == HOOK_TC ? TC_HANDLE_INGRESS : TC_HANDLE_RETURN;
 	opts.priority = h == HOOK_TC ? TC_PRIO_INGRESS : TC_PRIO_RETURN;
 	had = tc_query(ifindex, opts.handle, opts.priority) != 0;
-	skel = open_bound(m, pname);
-	if (!skel)
-		return -EINVAL;
-	err = sctplb__load(skel);
-	if (err) {
-		fprintf(stderr, "Error: loading %s failed: %s%s\n", pname, strerror(-err),
-			g.verbose ? "" : " (run with --verbose for the verifier's log)");
+	err = load_bound(m, pname, &skel);
+	if (err)
 		goto out;
-	}
 	err = bpf_tc_hook_create(&hook);
 	if (created_hook)
 		*created_hook = !err;
@@ -334,9 +343,7 @@ static int attach_tc(struct lb_maps *m, const char *ifname, int ifindex, enum ho
 			strerror(-err));
 		goto out;
 	}
-	opts.prog_fd = bpf_program__fd(h == HOOK_RETURN ? skel->progs.sctplb_tc_return :
-				       companion ? skel->progs.sctplb_tc_finish :
-						   skel->progs.sctplb_tc_ingress);
+	opts.prog_fd = bpf_program__fd(bpf_object__find_program_by_name(skel->obj, pname));
 	opts.flags = BPF_TC_F_REPLACE; /* an upgrade swaps the program in one step */
 	err = bpf_tc_attach(&hook, &opts);
 	if (err) {
@@ -351,6 +358,18 @@ static int attach_tc(struct lb_maps *m, const char *ifname, int ifindex, enum ho
 out:
 	sctplb__destroy(skel);
 	return err;
+}
+
+/* Rollback of attach_tc(companion) after XDP failed: the filter, and the qdisc if it made it. */
+static void remove_companion(int ifindex, bool created_hook)
+{
+	DECLARE_LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex,
+			    .attach_point = BPF_TC_INGRESS | BPF_TC_EGRESS);
+
+	tc_detach(ifindex, TC_HANDLE_INGRESS, TC_PRIO_INGRESS);
+	if (created_hook)
+		bpf_tc_hook_destroy(&hook);
+	fprintf(stderr, "(the tc ingress program attached with it was removed again)\n");
 }
 
 int cmd_attach(int argc, char **argv)
@@ -412,15 +431,8 @@ int cmd_attach(int argc, char **argv)
 		err = attach_tc(&m, pos[0], ifindex, HOOK_TC, true, &created);
 		if (!err) {
 			err = attach_xdp(&m, pos[0], ifindex, mode);
-			if (err && !had_tc) {
-				tc_detach(ifindex, TC_HANDLE_INGRESS, TC_PRIO_INGRESS);
-				if (created) {
-					DECLARE_LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex,
-							    .attach_point = BPF_TC_INGRESS | BPF_TC_EGRESS);
-					bpf_tc_hook_destroy(&hook);
-				}
-				fprintf(stderr, "(the tc ingress program attached with it was removed again)\n");
-			}
+			if (err && !had_tc)
+				remove_companion(ifindex, created);
 		}
 	} else {
 		err = attach_tc(&m, pos[0], ifindex, h, false, NULL);
@@ -436,6 +448,7 @@ int cmd_detach(int argc, char **argv)
 	int npos, ifindex, n, i, done = 0, err = 0, e;
 	char *pos[1];
 	__u32 ids[8];
+	size_t t;
 
 	if (parse_opts(argc, argv, NULL, pos, 1, 1, &npos, usage))
 		return -EINVAL;
@@ -444,7 +457,7 @@ int cmd_detach(int argc, char **argv)
 	ifindex = ifindex_of(pos[0]);
 	if (!ifindex)
 		return -ENODEV;
-	n = find_xdp(ifindex, ids, 8, &mode);
+	n = find_xdp(ifindex, ids, 8, &mode, NULL);
 	for (i = 0; i < n; i++) {
 		e = detach_xdp_id(ifindex, ids[i]);
 		if (e) {
@@ -456,19 +469,18 @@ int cmd_detach(int argc, char **argv)
 			done++;
 		}
 	}
-	if (tc_query(ifindex, TC_HANDLE_INGRESS, TC_PRIO_INGRESS)) {
-		e = tc_detach(ifindex, TC_HANDLE_INGRESS, TC_PRIO_INGRESS);
-		if (e)
+	for (t = 0; t < sizeof(tc_filters) / sizeof(tc_filters[0]); t++) {
+		const struct tc_filter *f = &tc_filters[t];
+
+		if (!tc_query(ifindex, f->handle, f->prio))
+			continue;
+		e = tc_detach(ifindex, f->handle, f->prio);
+		if (e) {
 			err = e;
-		else
-			done++, printf("sctplb detached from %s: tc ingress (clients)\n", pos[0]);
-	}
-	if (tc_query(ifindex, TC_HANDLE_RETURN, TC_PRIO_RETURN)) {
-		e = tc_detach(ifindex, TC_HANDLE_RETURN, TC_PRIO_RETURN);
-		if (e)
-			err = e;
-		else
-			done++, printf("sctplb detached from %s: tc ingress (return path)\n", pos[0]);
+			continue;
+		}
+		printf("sctplb detached from %s: tc ingress (%s)\n", pos[0], f->role);
+		done++;
 	}
 	if (!done && !err) {
 		fprintf(stderr, "Error: sctplb is not attached to %s; see 'sctplb status'\n", pos[0]);
@@ -514,14 +526,14 @@ int cmd_status(int argc, char **argv)
 	for (it = ifs; it && it->if_index; it++) {
 		enum xdp_attach_mode mode;
 		__u32 ids[8], id;
-		int n = find_xdp(it->if_index, ids, 8, &mode), i;
+		int n = find_xdp(it->if_index, ids, 8, &mode, NULL), i;
+		size_t t;
 
 		for (i = 0; i < n; i++, rows++)
 			status_row(arr, it->if_name, "xdp", mode_name(mode), ids[i]);
-		if ((id = tc_query(it->if_index, TC_HANDLE_INGRESS, TC_PRIO_INGRESS)))
-			status_row(arr, it->if_name, "tc", "ingress", id), rows++;
-		if ((id = tc_query(it->if_index, TC_HANDLE_RETURN, TC_PRIO_RETURN)))
-			status_row(arr, it->if_name, "return", "ingress", id), rows++;
+		for (t = 0; t < sizeof(tc_filters) / sizeof(tc_filters[0]); t++)
+			if ((id = tc_query(it->if_index, tc_filters[t].handle, tc_filters[t].prio)))
+				status_row(arr, it->if_name, tc_filters[t].hook, "ingress", id), rows++;
 	}
 	if (ifs)
 		if_freenameindex(ifs);
