@@ -49,6 +49,8 @@ void print_json(struct json_object *o);
 /* "1.5 s", "3 min", for ages from CLOCK_MONOTONIC ns. */
 const char *fmt_age(__u64 then_ns, __u64 now_ns, char *buf, size_t len);
 __u64 now_monotonic_ns(void);
+/* The counters' names, by enum sctplb_stat (show.c). */
+extern const char *const stat_names[];
 
 int cmd_attach(int argc, char **argv);
 int cmd_detach(int argc, char **argv);

@@ -34,12 +34,6 @@
 
 #define TRACE_UNSET 0xffffffffu
 
-static const char *const stat_names[] = {
-#define X(name, str, help) str,
-	SCTPLB_STATS(X)
-#undef X
-};
-
 struct vipset {
 	struct sctplb_addr a[SCTPLB_MAX_VIP_KEYS];
 	size_t n;
@@ -247,10 +241,9 @@ int cmd_replay(int argc, char **argv)
 	err = open_model(&m, false, &md);
 	if (err)
 		goto out_pcap;
-	skel = sctplb__open();
+	skel = lb_skel_open();
 	if (!skel) {
 		err = -errno;
-		fprintf(stderr, "Error: cannot open the BPF object: %s\n", strerror(-err));
 		goto out_maps;
 	}
 	skel->rodata->sctplb_trace = 1;

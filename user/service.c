@@ -144,7 +144,7 @@ static int parse_addr_list_opt(const char *opt, const char *val, struct sctplb_a
 	return 0;
 }
 
-static int json_services(const struct lb_model *md)
+static void json_services(const struct lb_model *md)
 {
 	struct json_object *arr = json_object_new_array();
 	char buf[LB_ADDRSTRLEN];
@@ -168,7 +168,6 @@ static int json_services(const struct lb_model *md)
 	}
 	print_json(arr);
 	json_object_put(arr);
-	return 0;
 }
 
 static int service_list(void)

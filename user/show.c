@@ -20,7 +20,7 @@
 #include "cmd.h"
 #include "model.h"
 
-static const char *const stat_names[] = {
+const char *const stat_names[] = {
 #define X(name, str, help) str,
 	SCTPLB_STATS(X)
 #undef X
