@@ -65,9 +65,4 @@ int cmd_stats(int argc, char **argv);
 int cmd_replay(int argc, char **argv);
 int cmd_gc(int argc, char **argv);
 
-struct gc_result;
-struct sctplb_config;
-/* "WHAT: removed ..." (or one JSON object); cfg gives the timeouts shown. */
-void print_gc_result(const struct gc_result *r, const struct sctplb_config *cfg, const char *what);
-
 #endif

@@ -23,7 +23,8 @@ static void on_signal(int sig)
 	stop = 1;
 }
 
-void print_gc_result(const struct gc_result *r, const struct sctplb_config *cfg, const char *what)
+/* "gc: removed ..." (or one JSON object); cfg gives the timeouts shown. */
+static void print_gc_result(const struct gc_result *r, const struct sctplb_config *cfg)
 {
 	if (g.json) {
 		struct json_object *o = json_object_new_object();
@@ -36,20 +37,18 @@ void print_gc_result(const struct gc_result *r, const struct sctplb_config *cfg,
 		json_object_object_add(o, "client_index", json_object_new_int64(r->clients));
 		json_object_object_add(o, "handshakes", json_object_new_int64(r->handshakes));
 		json_object_object_add(o, "handshakes_scanned", json_object_new_int64(r->handshakes_scanned));
-		if (cfg) {
-			json_object_object_add(o, "idle_timeout_s", json_object_new_int64(gc_idle_ns(cfg) / 1000000000ull));
-			json_object_object_add(o, "closing_grace_s", json_object_new_int64(gc_grace_ns(cfg) / 1000000000ull));
-			json_object_object_add(o, "handshake_timeout_s",
-					       json_object_new_int64(gc_handshake_ns(cfg) / 1000000000ull));
-		}
+		json_object_object_add(o, "idle_timeout_s", json_object_new_int64(gc_idle_ns(cfg) / 1000000000ull));
+		json_object_object_add(o, "closing_grace_s", json_object_new_int64(gc_grace_ns(cfg) / 1000000000ull));
+		json_object_object_add(o, "handshake_timeout_s",
+				       json_object_new_int64(gc_handshake_ns(cfg) / 1000000000ull));
 		print_json(o);
 		json_object_put(o);
 		return;
 	}
-	printf("%s: removed %u association%s (%u ended past the %llu s grace, %u idle over %llu s, "
+	printf("gc: removed %u association%s (%u ended past the %llu s grace, %u idle over %llu s, "
 	       "%u of deleted backends), %u assoc_ctags, %u client_index, %u handshake%s "
 	       "(older than %llu s); %u associations and %u handshakes scanned\n",
-	       what, r->assocs_closed + r->assocs_idle + r->assocs_owned,
+	       r->assocs_closed + r->assocs_idle + r->assocs_owned,
 	       r->assocs_closed + r->assocs_idle + r->assocs_owned == 1 ? "" : "s", r->assocs_closed,
 	       (unsigned long long)(gc_grace_ns(cfg) / 1000000000ull), r->assocs_idle,
 	       (unsigned long long)(gc_idle_ns(cfg) / 1000000000ull), r->assocs_owned, r->ctags,
@@ -74,7 +73,7 @@ static int sweep_once(bool quiet_if_nothing)
 		err = gc_sweep(&m, now_monotonic_ns(), &cfg, &r);
 	lb_maps_close(&m);
 	if (!err && !(quiet_if_nothing && gc_total(&r) == 0))
-		print_gc_result(&r, &cfg, "gc");
+		print_gc_result(&r, &cfg);
 	return err;
 }
 
