@@ -63,6 +63,17 @@ static int ifindex_of(const char *ifname)
 	return idx;
 }
 
+/* Root, then the interface's index: > 0, or -EPERM / -ENODEV (printed). */
+static int root_ifindex(const char *ifname)
+{
+	int idx;
+
+	if (need_root())
+		return -EPERM;
+	idx = ifindex_of(ifname);
+	return idx ? idx : -ENODEV;
+}
+
 struct xdp_found {
 	bool legacy;            /* a lone program, no libxdp dispatcher */
 	char other[64];         /* a program that is not sctplb's, if any */
@@ -411,11 +422,9 @@ int cmd_attach(int argc, char **argv)
 			return -EINVAL;
 		}
 	}
-	if (need_root())
-		return -EPERM;
-	ifindex = ifindex_of(pos[0]);
-	if (!ifindex)
-		return -ENODEV;
+	ifindex = root_ifindex(pos[0]);
+	if (ifindex < 0)
+		return ifindex;
 	err = open_maps(&m, true);
 	if (err)
 		return err;
@@ -452,11 +461,9 @@ int cmd_detach(int argc, char **argv)
 
 	if (parse_opts(argc, argv, NULL, pos, 1, 1, &npos, usage))
 		return -EINVAL;
-	if (need_root())
-		return -EPERM;
-	ifindex = ifindex_of(pos[0]);
-	if (!ifindex)
-		return -ENODEV;
+	ifindex = root_ifindex(pos[0]);
+	if (ifindex < 0)
+		return ifindex;
 	n = find_xdp(ifindex, ids, 8, &mode, NULL);
 	for (i = 0; i < n; i++) {
 		e = detach_xdp_id(ifindex, ids[i]);

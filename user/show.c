@@ -407,6 +407,14 @@ out:
 
 /* ---- assoc list ---- */
 
+/* Seconds since then_ns, or null when it never happened. */
+static struct json_object *json_age(__u64 then_ns, __u64 now_ns)
+{
+	if (!then_ns)
+		return NULL;
+	return json_object_new_double((now_ns > then_ns ? now_ns - then_ns : 0) / 1e9);
+}
+
 static const char *state_name(__u32 s)
 {
 	return s == SCTPLB_ASSOC_ESTABLISHED ? "established" :
@@ -486,12 +494,10 @@ int cmd_assoc(int argc, char **argv)
 		json_object_object_add(o, "state", json_object_new_string(state_name(v.state)));
 		json_object_object_add(o, "from_init_ack",
 				       json_object_new_boolean(v.flags & SCTPLB_ASSOC_F_FROM_INIT_ACK));
-		json_object_object_add(o, "age_s", v.created_ns ?
-			json_object_new_double((now > v.created_ns ? now - v.created_ns : 0) / 1e9) : NULL);
-		json_object_object_add(o, "idle_s", v.last_seen_ns ?
-			json_object_new_double((now > v.last_seen_ns ? now - v.last_seen_ns : 0) / 1e9) : NULL);
-		json_object_object_add(o, "closing_s", v.state == SCTPLB_ASSOC_CLOSING && v.closing_ns ?
-			json_object_new_double((now > v.closing_ns ? now - v.closing_ns : 0) / 1e9) : NULL);
+		json_object_object_add(o, "age_s", json_age(v.created_ns, now));
+		json_object_object_add(o, "idle_s", json_age(v.last_seen_ns, now));
+		json_object_object_add(o, "closing_s", v.state == SCTPLB_ASSOC_CLOSING ?
+				       json_age(v.closing_ns, now) : NULL);
 		for (p = 0; p < SCTPLB_MAX_PATHS; p++) {
 			const struct sctplb_assoc_path *ap = &v.path[p];
 			struct json_object *po;
