@@ -216,46 +216,13 @@ uint64_t count_read(int map_fd)
 	return sum;
 }
 
+/* The trace off, as in production; max_assocs: the association maps' size. */
 int bench_load(struct fx *fx, uint32_t max_assocs)
 {
-	struct sctplb *s = sctplb__open();
-	struct sctplb_config cfg = { .abi_version = SCTPLB_ABI_VERSION };
-	__u32 zero = 0;
+	struct fx_load_opts o = { .assocs_max = max_assocs, .client_index_max = max_assocs,
+				  .no_trace = true };
 
-	if (!s) {
-		fprintf(stderr, "bench: sctplb__open failed\n");
-		return -1;
-	}
-	s->rodata->sctplb_trace = 0;
-	if (max_assocs &&
-	    (bpf_map__set_max_entries(s->maps.assocs, max_assocs) ||
-	     bpf_map__set_max_entries(s->maps.assoc_ctags, max_assocs) ||
-	     bpf_map__set_max_entries(s->maps.client_index, max_assocs))) {
-		fprintf(stderr, "bench: cannot resize the association maps\n");
-		sctplb__destroy(s);
-		return -1;
-	}
-	if (sctplb__load(s)) {
-		fprintf(stderr, "bench: sctplb__load failed\n");
-		sctplb__destroy(s);
-		return -1;
-	}
-	fx->skel = s;
-	fx->prog = bpf_program__fd(s->progs.sctplb_xdp);
-	fx->services = bpf_map__fd(s->maps.services);
-	fx->backends = bpf_map__fd(s->maps.backends);
-	fx->maglev = bpf_map__fd(s->maps.maglev);
-	fx->handshakes = bpf_map__fd(s->maps.handshakes);
-	fx->client_index = bpf_map__fd(s->maps.client_index);
-	fx->assocs = bpf_map__fd(s->maps.assocs);
-	fx->assoc_ctags = bpf_map__fd(s->maps.assoc_ctags);
-	fx->path_stats = bpf_map__fd(s->maps.path_stats);
-	fx->settings = bpf_map__fd(s->maps.settings);
-	fx->stats = bpf_map__fd(s->maps.stats);
-	fx->trace = bpf_map__fd(s->maps.trace);
-	if (fx->ncpus <= 0)
-		fx->ncpus = libbpf_num_possible_cpus();
-	return bpf_map_update_elem(fx->settings, &zero, &cfg, BPF_ANY) ? -1 : 0;
+	return fx_load_opts(fx, &o);
 }
 
 double run_prog(int prog, const uint8_t *pkt, size_t len, int ifindex, uint32_t repeat,

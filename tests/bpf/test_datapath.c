@@ -33,83 +33,31 @@
 #include "fixture.h"
 #include "pcapio.h"
 #include "pkt.h"
+#include "table.h"
 
-/* The configuration every scenario starts from. */
-#define SVC      1
+/* The configuration every scenario starts from: tb_setup (table.h), and a
+ * second service. */
 #define SVC2     2              /* a service with no Maglev table */
-#define VIP4     "203.0.113.1"  /* service 1, path 0 */
-#define VIP6     "2001:db8:f::1" /* service 1, path 1 */
 #define VIP_SVC2 "203.0.113.2"
-#define NOT_VIP4 "203.0.113.9"
 #define NOT_VIP6 "2001:db8:f::9"
-#define PORT     5000
-#define ENCAP    9899
-#define CPORT    40000
 
-#define C4A "203.0.113.100"
-#define C4B "203.0.113.101"
-#define C6A "2001:db8:c::100"
-#define C6B "2001:db8:c::101"
-
-static const char *const SVC1_VIPS[] = { VIP4, VIP6 };
 static const char *const SVC2_VIPS[] = { VIP_SVC2 };
 
-/* Backends of service 1: addr[path]; the fixture's next hops make path 0 of
- * backend 1 XDP_TX, path 1 XDP_REDIRECT, and so on. */
-static const char *const BACKENDS[][SCTPLB_MAX_PATHS] = {
-	[1] = { "192.0.2.11", "2001:db8:1::11" },     /* TX / REDIRECT */
-	[2] = { "198.51.100.12", "2001:db8::12" },    /* REDIRECT / TX */
-	[3] = { "192.0.2.130", "2001:db8:2::13" },    /* through the gateways */
-	[4] = { "192.0.2.99", "2001:db8::99" },       /* on-link, no neighbour */
-	[5] = { "203.0.113.250", "2001:db8:e::5" },   /* no route / unreachable */
-	[6] = { NULL, "2001:db8:1::16" },             /* no address on path 0 */
-	[7] = { "192.0.2.17", NULL },                 /* no address on path 1 */
-};
+/* Backends of service 1: TB_BACKENDS[1..7]. */
+#define BACKENDS TB_BACKENDS
 #define NBACKENDS 8
 
-/* Tags. */
-#define TC1 0x7c000001u
-#define TS1 0x5e000001u
-#define TC2 0x7c000002u
-#define TS2 0x5e000002u
-#define TC3 0x7c000003u
-#define TS3 0x5e000003u
-#define TC4 0x7c000004u
-#define TC5 0x7c000005u
-#define TS5 0x5e000005u
-#define TC6 0x7c000006u
+/* Tags, besides table.h's. */
 #define TC8 0x7c000008u
 #define TC9 0x7c000009u
-#define TUNKNOWN 0x0badbad0u
 /* With the alternating table (even slot: backend 1, odd: backend 2), for
  * ports 40000 -> 5000: sctplb_init_hash(H1) % 65537 is even, H2's is odd. */
 #define H1 0x33330000u
 #define H2 0x33330001u
 
-#define DC 0xffffffffu          /* decision field not checked */
+#define DC TB_DC
 #define V_FWD 100               /* XDP_TX or XDP_REDIRECT, from the next hop */
-#define ANY INT_MIN             /* map growth not checked */
-
-struct stat_delta {
-	int stat;
-	int n;
-};
-
-enum check_kind { K_NONE, K_ASSOC, K_HANDSHAKE, K_CLIENT, K_CTAG };
-
-struct map_check {
-	enum check_kind kind;
-	bool absent;
-	const char *addr;       /* handshake, client */
-	uint16_t cport;         /* host order; 0: the packet's source port */
-	uint32_t tag;           /* assoc: Ts; ctag: Tc */
-	uint32_t backend;
-	uint32_t ctag;          /* assoc, handshake: Tc */
-	uint32_t stag;          /* client, ctag: Ts */
-	uint32_t state;         /* assoc */
-	bool now;               /* assoc CLOSING: closing_ns set by this packet */
-	uint8_t path;           /* handshake */
-};
+#define ANY TB_ANY
 
 struct tcase {
 	const char *name;
@@ -122,16 +70,11 @@ struct tcase {
 	int why;                       /* the counter of the reason, +1 (with .stats) */
 	uint32_t meta;                 /* XDP metadata bytes before the frame, checked if set */
 	int data, hb;                  /* DATA/I-DATA and HEARTBEAT(-ACK) chunks counted */
-	struct stat_delta stats[6];
+	struct tb_stat_delta stats[6];
 	uint64_t ignore;
 	int new_assocs, new_handshakes, new_clients, new_ctags;
 	uint32_t assoc;                /* Ts of the association the packet counts into */
-	struct map_check maps[6];
-};
-
-struct scenario {
-	const char *name;
-	const struct tcase *cases;
+	struct tb_map_check maps[TB_MAPS];
 };
 
 /* Table shorthands. */
@@ -146,9 +89,10 @@ struct scenario {
 #define NO_HS(a) { .kind = K_HANDSHAKE, .addr = (a), .absent = true }
 #define CLIENT(a, be, ts) { .kind = K_CLIENT, .addr = (a), .backend = (be), .stag = (ts) }
 #define ASSOC(ts, be, tc) { .kind = K_ASSOC, .tag = (ts), .backend = (be), .ctag = (tc), \
-			    .state = SCTPLB_ASSOC_ESTABLISHED }
+			    .state = SCTPLB_ASSOC_ESTABLISHED, .any_created = (be) == 2 }
 #define CLOSING(ts, be, tc, now_) { .kind = K_ASSOC, .tag = (ts), .backend = (be), .ctag = (tc), \
-				    .state = SCTPLB_ASSOC_CLOSING, .now = (now_) }
+				    .state = SCTPLB_ASSOC_CLOSING, .now = (now_), \
+				    .any_created = (be) == 2 }
 #define NO_ASSOC(ts) { .kind = K_ASSOC, .tag = (ts), .absent = true }
 #define CTAG(tc, ts) { .kind = K_CTAG, .tag = (tc), .stag = (ts) }
 #define NEW_ASSOC .new_assocs = 1, .new_clients = 1, .new_ctags = 1
@@ -160,7 +104,6 @@ static struct fx FX;
 static struct pcapio_dump *DUMP;     /* SCTPLB_TEST_PCAP=file: every input frame, for tshark */
 
 static int table_be(struct fx *fx, uint32_t be) { return fx_table_all(fx, SVC, be); }
-static int table_be1(struct fx *fx) { return table_be(fx, 1); }
 static int table_be2(struct fx *fx) { return table_be(fx, 2); }
 static int table_be3(struct fx *fx) { return table_be(fx, 3); }
 static int table_be4(struct fx *fx) { return table_be(fx, 4); }
@@ -169,15 +112,7 @@ static int table_be6(struct fx *fx) { return table_be(fx, 6); }
 static int table_be7(struct fx *fx) { return table_be(fx, 7); }
 static int table_zero(struct fx *fx) { return table_be(fx, 0); }
 
-static int table_alternating(struct fx *fx)
-{
-	static uint32_t t[SCTPLB_MAGLEV_SIZE];
-	int i;
-
-	for (i = 0; i < SCTPLB_MAGLEV_SIZE; i++)
-		t[i] = i & 1 ? 2 : 1;
-	return fx_table(fx, SVC, t);
-}
+static int table_alternating(struct fx *fx) { return fx_table_alternating(fx, SVC, 1, 2); }
 
 /* Drained: no new associations.  The control plane also leaves it out of
  * the table, as maglev_build does. */
@@ -764,236 +699,74 @@ static const struct tcase MALFORMED[] = {
 	END
 };
 
-static const struct scenario SCENARIOS[] = {
-	{ "lifecycle", LIFECYCLE },
-	{ "abort", ABORTS },
-	{ "ipv6-ext", IPV6_EXT },
-	{ "udp-encap", UDP_ENCAP_CASES },
-	{ "restart", RESTART },
-	{ "drained", DRAINED },
-	{ "no-backend", NO_BACKENDS },
-	{ "fib", FIB },
-	{ "hashing", HASHING },
-	{ "state", STATE },
-	{ "malformed", MALFORMED },
+static const struct tb_scenario SCENARIOS[] = {
+	{ "lifecycle", LIFECYCLE, NULL, NULL },
+	{ "abort", ABORTS, NULL, NULL },
+	{ "ipv6-ext", IPV6_EXT, NULL, NULL },
+	{ "udp-encap", UDP_ENCAP_CASES, NULL, NULL },
+	{ "restart", RESTART, NULL, NULL },
+	{ "drained", DRAINED, NULL, NULL },
+	{ "no-backend", NO_BACKENDS, NULL, NULL },
+	{ "fib", FIB, NULL, NULL },
+	{ "hashing", HASHING, NULL, NULL },
+	{ "state", STATE, NULL, NULL },
+	{ "malformed", MALFORMED, NULL, NULL },
 };
 
-/* ---- the runner ---- */
-
-struct failure {
-	char msg[2048];
-	size_t len;
-};
-
-static void fail(struct failure *f, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (f->len && f->len < sizeof(f->msg) - 2)
-		f->len += snprintf(f->msg + f->len, sizeof(f->msg) - f->len, "; ");
-	va_start(ap, fmt);
-	if (f->len < sizeof(f->msg))
-		f->len += vsnprintf(f->msg + f->len, sizeof(f->msg) - f->len, fmt, ap);
-	va_end(ap);
-}
+/* ---- the runner (the checks: tests/bpf/lib/table.h) ---- */
 
 static int setup_scenario(struct fx *fx)
 {
-	uint32_t id;
-
-	if (fx_load(fx) || fx_service(fx, SVC, PORT, SVC1_VIPS, 2, ENCAP) ||
-	    fx_service(fx, SVC2, PORT, SVC2_VIPS, 1, 0))
-		return -1;
-	for (id = 1; id < NBACKENDS; id++)
-		if (fx_backend(fx, id, SVC, SCTPLB_BE_F_ACTIVE, BACKENDS[id]))
-			return -1;
-	return table_be1(fx);
+	return tb_setup(fx, NBACKENDS) || fx_service(fx, SVC2, PORT, SVC2_VIPS, 1, 0);
 }
 
-static const int STATE_MAPS_N = 4;
-
-static void count_state(struct fx *fx, long n[4])
+static bool run_case(struct fx *fx, const char *scenario, const void *tc)
 {
-	n[0] = fx_count(fx->assocs);
-	n[1] = fx_count(fx->handshakes);
-	n[2] = fx_count(fx->client_index);
-	n[3] = fx_count(fx->assoc_ctags);
-}
-
-static void check_maps(struct fx *fx, const struct tcase *c, uint16_t cport_n,
-		       uint16_t sport_n, uint64_t t0, uint64_t t1, struct failure *f)
-{
-	int i;
-
-	for (i = 0; i < 6 && c->maps[i].kind != K_NONE; i++) {
-		const struct map_check *m = &c->maps[i];
-		uint16_t cp = m->cport ? htons(m->cport) : cport_n;
-
-		switch (m->kind) {
-		case K_ASSOC: {
-			struct sctplb_assoc_key k = fx_assoc_key(SVC, m->tag, cp, sport_n);
-			struct sctplb_assoc a;
-			bool found = !bpf_map_lookup_elem(fx->assocs, &k, &a);
-
-			if (m->absent) {
-				if (found)
-					fail(f, "assocs[%#x]: expected absent, got backend %u",
-					     m->tag, a.backend_id);
-				break;
-			}
-			if (!found) {
-				fail(f, "assocs[%#x]: expected present, got absent", m->tag);
-				break;
-			}
-			if (a.backend_id != m->backend || a.ctag != m->ctag || a.state != m->state)
-				fail(f, "assocs[%#x]: expected {backend %u, ctag %#x, state %u}, got {%u, %#x, %u}",
-				     m->tag, m->backend, m->ctag, m->state, a.backend_id, a.ctag, a.state);
-			if (m->backend != 2 && !a.created_ns)
-				fail(f, "assocs[%#x]: created_ns 0", m->tag);
-			if (m->state == SCTPLB_ASSOC_CLOSING && m->now &&
-			    (a.closing_ns < t0 || a.closing_ns > t1))
-				fail(f, "assocs[%#x]: closing_ns %llu not set by this packet [%llu, %llu]",
-				     m->tag, (unsigned long long)a.closing_ns,
-				     (unsigned long long)t0, (unsigned long long)t1);
-			if (m->state == SCTPLB_ASSOC_CLOSING && !m->now &&
-			    (!a.closing_ns || a.closing_ns >= t0))
-				fail(f, "assocs[%#x]: closing_ns %llu changed by this packet (CLOSING once)",
-				     m->tag, (unsigned long long)a.closing_ns);
-			break;
-		}
-		case K_HANDSHAKE: {
-			struct sctplb_client_key k = fx_client_key(SVC, cp, m->addr);
-			struct sctplb_handshake h;
-			bool found = !bpf_map_lookup_elem(fx->handshakes, &k, &h);
-
-			if (m->absent && found)
-				fail(f, "handshakes[%s]: expected absent, got backend %u",
-				     m->addr, h.backend_id);
-			else if (!m->absent && !found)
-				fail(f, "handshakes[%s]: expected present, got absent", m->addr);
-			else if (!m->absent && (h.backend_id != m->backend || h.ctag != m->ctag ||
-						h.path != m->path))
-				fail(f, "handshakes[%s]: expected {backend %u, Tc %#x, path %u}, got {%u, %#x, %u}",
-				     m->addr, m->backend, m->ctag, m->path, h.backend_id, h.ctag, h.path);
-			else if (!m->absent && !h.created_ns)
-				fail(f, "handshakes[%s]: created_ns 0", m->addr);
-			break;
-		}
-		case K_CLIENT: {
-			struct sctplb_client_key k = fx_client_key(SVC, cp, m->addr);
-			struct sctplb_client v;
-
-			if (bpf_map_lookup_elem(fx->client_index, &k, &v))
-				fail(f, "client_index[%s]: expected {backend %u, Ts %#x}, got absent",
-				     m->addr, m->backend, m->stag);
-			else if (v.backend_id != m->backend || v.stag != m->stag)
-				fail(f, "client_index[%s]: expected {backend %u, Ts %#x}, got {%u, %#x}",
-				     m->addr, m->backend, m->stag, v.backend_id, v.stag);
-			break;
-		}
-		case K_CTAG: {
-			struct sctplb_assoc_key k = fx_assoc_key(SVC, m->tag, cp, sport_n);
-			struct sctplb_ctag_value v;
-
-			if (bpf_map_lookup_elem(fx->assoc_ctags, &k, &v))
-				fail(f, "assoc_ctags[%#x]: expected Ts %#x, got absent", m->tag, m->stag);
-			else if (v.stag != m->stag)
-				fail(f, "assoc_ctags[%#x]: expected Ts %#x, got %#x", m->tag, m->stag, v.stag);
-			break;
-		}
-		default:
-			break;
-		}
-	}
-}
-
-static void check_counters(const struct sctplb_path_counters *b,
-			   const struct sctplb_path_counters *a, const char *what,
-			   const struct tcase *c, uint32_t ip_len, uint64_t t0, uint64_t t1,
-			   struct failure *f)
-{
-	if (a->packets - b->packets != 1 || a->bytes - b->bytes != ip_len ||
-	    a->data_chunks - b->data_chunks != (uint64_t)c->data ||
-	    a->heartbeats - b->heartbeats != (uint64_t)c->hb)
-		fail(f, "%s: expected +{packets 1, bytes %u, data %d, hb %d}, got +{%llu, %llu, %llu, %llu}",
-		     what, ip_len, c->data, c->hb,
-		     (unsigned long long)(a->packets - b->packets),
-		     (unsigned long long)(a->bytes - b->bytes),
-		     (unsigned long long)(a->data_chunks - b->data_chunks),
-		     (unsigned long long)(a->heartbeats - b->heartbeats));
-	if (a->last_seen_ns < t0 || a->last_seen_ns > t1)
-		fail(f, "%s: last_seen_ns %llu outside [%llu, %llu]", what,
-		     (unsigned long long)a->last_seen_ns, (unsigned long long)t0,
-		     (unsigned long long)t1);
-}
-
-static bool run_case(struct fx *fx, const char *scenario, const struct tcase *c)
-{
-	static uint8_t in[PKT_MAX], out[PKT_MAX], want[PKT_MAX];
+	const struct tcase *c = tc;
+	static struct tb_frames io;
 	struct pkt_spec spec = c->pkt;
-	struct pkt_info info;
-	struct failure f = { .len = 0 };
-	uint64_t s0[SCTPLB_STAT_MAX], s1[SCTPLB_STAT_MAX], want_stats[SCTPLB_STAT_MAX] = { 0 };
-	struct sctplb_path_counters ps0, ps1;
+	struct tb_failure f = { .len = 0 };
+	struct tb_snap b, a;
+	uint64_t want_stats[SCTPLB_STAT_MAX] = { 0 };
 	struct sctplb_path_key pk;
 	struct sctplb_assoc_key ak;
-	struct sctplb_assoc a0, a1;
 	struct sctplb_decision d;
 	struct fx_nexthop nh = { 0 };
-	long n0[4], n1[4];
-	int want_new[4] = { c->new_assocs, c->new_handshakes, c->new_clients, c->new_ctags };
-	static const char *const map_names[4] = { "assocs", "handshakes", "client_index",
-						  "assoc_ctags" };
+	struct tb_maps where;
+	int want_new[TB_STATE_GROWN] = { c->new_assocs, c->new_handshakes, c->new_clients,
+					 c->new_ctags };
 	uint32_t verdict, want_verdict = c->verdict;
 	uint64_t t0, t1;
-	size_t out_len;
-	bool fwd, have_a0 = false;
-	int i, len, err;
+	bool fwd;
+	int err;
 
 	if (!spec.sport)
 		spec.sport = CPORT;
 	if (!spec.dport)
 		spec.dport = PORT;
-	if (c->before && c->before(fx)) {
-		printf("FAIL %s: %s: configuration change failed\n", scenario, c->name);
+	tb_prepare(fx, scenario, c->name, c->before, &spec, fx->mac_in, &io);
+	if (io.len < 0)
 		return false;
-	}
-	len = pkt_build(&spec, fx->mac_in, in, &info);
-	if (len < 0) {
-		printf("FAIL %s: %s: cannot build the packet\n", scenario, c->name);
-		return false;
-	}
 
 	/* The expected output: MACs toward the backend's next hop on the path. */
 	if (DUMP)
-		pcapio_dump(DUMP, in, len);
-	memcpy(want, in, len);
+		pcapio_dump(DUMP, io.in, io.len);
 	fwd = want_verdict == XDP_TX || want_verdict == XDP_REDIRECT || want_verdict == V_FWD;
 	if (fwd) {
-		const char *addr = c->backend < NBACKENDS ? BACKENDS[c->backend][c->path] : NULL;
-
-		if (!addr || !fx_nexthop(addr, &nh)) {
-			printf("FAIL %s: %s: table error: backend %u has no next hop on path %u\n",
-			       scenario, c->name, c->backend, c->path);
+		if (!tb_next_hop(fx, scenario, c->name, c->backend, c->path, NBACKENDS, false, &nh,
+				 io.want))
 			return false;
-		}
 		if (want_verdict == V_FWD)
 			want_verdict = nh.out ? XDP_REDIRECT : XDP_TX;
-		memcpy(want, nh.mac, 6);
-		memcpy(want + 6, nh.out ? fx->mac_out : fx->mac_in, 6);
-		pk = fx_path_key(c->svc, c->backend, c->path, &info.src);
-		fx_path_stats(fx, &pk, &ps0);
+		pk = fx_path_key(c->svc, c->backend, c->path, &io.info.src);
 	}
-	if (c->assoc) {
-		ak = fx_assoc_key(c->svc, c->assoc, info.sport, info.dport);
-		have_a0 = !bpf_map_lookup_elem(fx->assocs, &ak, &a0);
-	}
-	fx_stats(fx, s0);
-	count_state(fx, n0);
+	if (c->assoc)
+		ak = fx_assoc_key(c->svc, c->assoc, io.info.sport, io.info.dport);
+	tb_snap(fx, fwd ? &pk : NULL, c->assoc ? &ak : NULL, &b);
 	fx_decision_clear(fx);
 
 	t0 = fx_now();
-	err = fx_run(fx, in, len, out, &out_len, &verdict);
+	err = fx_run(fx, io.in, io.len, io.out, &io.out_len, &verdict);
 	t1 = fx_now();
 	if (err) {
 		printf("FAIL %s: %s: BPF_PROG_TEST_RUN: %s\n", scenario, c->name, strerror(-err));
@@ -1002,26 +775,19 @@ static bool run_case(struct fx *fx, const char *scenario, const struct tcase *c)
 
 	/* Verdict and bytes. */
 	if (verdict != want_verdict)
-		fail(&f, "verdict: expected %s, got %s", fx_verdict_name(want_verdict),
-		     fx_verdict_name(verdict));
-	if (out_len != (size_t)len) {
-		fail(&f, "output length: expected %d, got %zu", len, out_len);
-	} else if (memcmp(out, want, len)) {
-		for (i = 0; i < len && out[i] == want[i]; i++)
-			;
-		fail(&f, "output bytes differ from offset %d: expected %02x, got %02x%s", i, want[i],
-		     out[i], i < 12 ? " (MAC rewrite)" : "");
-	}
+		tb_fail(&f, "verdict: expected %s, got %s", fx_verdict_name(want_verdict),
+			fx_verdict_name(verdict));
+	tb_check_output(&io, &f);
 
 	/* FIB_NO_NEIGH: the decision for the tc program in struct sctplb_meta. */
 	if (c->meta && fx->meta_len != c->meta)
-		fail(&f, "XDP metadata: expected %u bytes, got %u", c->meta, fx->meta_len);
+		tb_fail(&f, "XDP metadata: expected %u bytes, got %u", c->meta, fx->meta_len);
 	else if (!c->meta && fx->meta_len)
 		printf("  note: %s: %s: %u bytes of XDP metadata before the frame\n", scenario,
 		       c->name, fx->meta_len);
 
 	/* Counters: everything not expected must not move. */
-	fx_stats(fx, s1);
+	tb_snap(fx, fwd ? &pk : NULL, c->assoc ? &ak : NULL, &a);
 	want_stats[SCTPLB_STAT_RX] = 1;
 	if (fwd) {
 		want_stats[SCTPLB_STAT_FWD] = 1;
@@ -1031,67 +797,45 @@ static bool run_case(struct fx *fx, const char *scenario, const struct tcase *c)
 	}
 	if (c->why)
 		want_stats[c->why]++;
-	for (i = 0; i < 6 && c->stats[i].n; i++)
-		want_stats[c->stats[i].stat] += c->stats[i].n;
-	for (i = 0; i < SCTPLB_STAT_MAX; i++) {
-		if (c->ignore & (1ull << i))
-			continue;
-		if (s1[i] - s0[i] != want_stats[i])
-			fail(&f, "counter %s: expected +%llu, got +%llu", fx_stat_name(i),
-			     (unsigned long long)want_stats[i], (unsigned long long)(s1[i] - s0[i]));
-	}
+	tb_add_deltas(want_stats, c->stats, 6);
+	tb_check_stats(b.stats, a.stats, want_stats, c->ignore, &f);
 
 	/* The decision. */
 	fx_decision(fx, &d);
 	if (d.verdict == FX_NO_DECISION) {
-		fail(&f, "trace: no decision written");
+		tb_fail(&f, "trace: no decision written");
 	} else {
 		if (d.verdict != verdict)
-			fail(&f, "trace verdict: expected %s (returned), got %s",
-			     fx_verdict_name(verdict), fx_verdict_name(d.verdict));
-		if (c->svc != DC && d.service_id != c->svc)
-			fail(&f, "trace service: expected %u, got %u", c->svc, d.service_id);
-		if (c->svc != DC && c->backend != DC &&
-		    (d.backend_id != c->backend || d.path != c->path))
-			fail(&f, "trace backend/path: expected %u/%u, got %u/%u", c->backend,
-			     c->path, d.backend_id, d.path);
+			tb_fail(&f, "trace verdict: expected %s (returned), got %s",
+				fx_verdict_name(verdict), fx_verdict_name(d.verdict));
 		if (fwd && d.vtag != spec.vtag)
-			fail(&f, "trace vtag: expected %#x, got %#x", spec.vtag, d.vtag);
-		if (c->reason && d.reason != (uint32_t)c->reason)
-			fail(&f, "trace reason: expected %s, got %s", fx_stat_name(c->reason),
-			     fx_stat_name(d.reason));
+			tb_fail(&f, "trace vtag: expected %#x, got %#x", spec.vtag, d.vtag);
+		tb_check_decision(&d, c->svc, c->backend, c->path, c->reason, &f);
 	}
 
 	/* State. */
-	count_state(fx, n1);
-	for (i = 0; i < STATE_MAPS_N; i++)
-		if (want_new[i] != ANY && n1[i] - n0[i] != want_new[i])
-			fail(&f, "%s: expected %+d entries, got %+ld", map_names[i], want_new[i],
-			     n1[i] - n0[i]);
-	check_maps(fx, c, info.sport, info.dport, t0, t1, &f);
+	tb_check_growth(b.n, a.n, want_new, &f);
+	where = (struct tb_maps){ .fx = fx, .svc = SVC, .cport_n = io.info.sport,
+				  .sport_n = io.info.dport, .t0 = t0, .t1 = t1,
+				  .handshake_created = true };
+	tb_check_maps(&where, c->maps, &f);
 
 	/* Per-path counters. */
 	if (fwd) {
-		if (!fx_path_stats(fx, &pk, &ps1))
-			fail(&f, "path_stats[svc %u, backend %u, path %u]: missing", c->svc,
-			     c->backend, c->path);
+		if (!a.have_path)
+			tb_fail(&f, "path_stats[svc %u, backend %u, path %u]: missing", c->svc,
+				c->backend, c->path);
 		else
-			check_counters(&ps0, &ps1, "path_stats", c, info.ip_len, t0, t1, &f);
+			tb_check_counters(&b.path, &a.path, "path_stats", c->data, c->hb, io.info.ip_len,
+					  t0, t1, &f);
 		if (c->assoc) {
-			if (bpf_map_lookup_elem(fx->assocs, &ak, &a1)) {
-				fail(&f, "assocs[%#x]: missing", c->assoc);
+			if (!a.have_assoc) {
+				tb_fail(&f, "assocs[%#x]: missing", c->assoc);
 			} else {
-				struct sctplb_path_counters zero = { 0 };
-				char what[64];
-
-				snprintf(what, sizeof(what), "assoc path[%u]", c->path);
-				check_counters(have_a0 ? &a0.path[c->path].c : &zero,
-					       &a1.path[c->path].c, what, c, info.ip_len, t0, t1, &f);
-				if (memcmp(&a1.path[c->path].client, &info.src, sizeof(info.src)))
-					fail(&f, "assoc path[%u].client: not the packet's source",
-					     c->path);
-				if (a1.last_seen_ns < t0 || a1.last_seen_ns > t1)
-					fail(&f, "assoc last_seen_ns not set by this packet");
+				tb_check_assoc_path(&b.assoc, &a.assoc, c->path, &io.info.src, c->data, c->hb,
+						    io.info.ip_len, t0, t1, &f);
+				if (a.assoc.last_seen_ns < t0 || a.assoc.last_seen_ns > t1)
+					tb_fail(&f, "assoc last_seen_ns not set by this packet");
 			}
 		}
 	}
@@ -1106,32 +850,13 @@ static bool run_case(struct fx *fx, const char *scenario, const struct tcase *c)
 
 int main(void)
 {
-	size_t s;
-	int failed = 0, ran = 0;
-	const struct tcase *c;
+	int rc;
 
-	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (getenv("SCTPLB_TEST_PCAP"))
 		DUMP = pcapio_dump_open(getenv("SCTPLB_TEST_PCAP"));
-	if (fx_netns_setup(&FX)) {
-		printf("FAIL datapath: fixture: no private network namespace\n");
-		return 1;
-	}
-	for (s = 0; s < sizeof(SCENARIOS) / sizeof(SCENARIOS[0]); s++) {
-		const struct scenario *sc = &SCENARIOS[s];
-
-		if (setup_scenario(&FX)) {
-			printf("FAIL %s: cannot load and configure sctplb\n", sc->name);
-			failed++;
-			fx_unload(&FX);
-			continue;
-		}
-		for (c = sc->cases; c->name; c++, ran++)
-			failed += !run_case(&FX, sc->name, c);
-		fx_unload(&FX);
-	}
+	rc = tb_run("datapath", &FX, setup_scenario, SCENARIOS,
+		    sizeof(SCENARIOS) / sizeof(SCENARIOS[0]), sizeof(struct tcase), run_case);
 	if (DUMP)
 		pcapio_dump_close(DUMP);
-	fprintf(stderr, "%d cases, %d failed\n", ran, failed);
-	return failed ? 1 : 0;
+	return rc;
 }

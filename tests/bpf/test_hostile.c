@@ -81,56 +81,16 @@ static void hexdump(const uint8_t *p, size_t n)
 
 static int load(struct fx *fx, uint32_t assocs_max)
 {
-	struct sctplb_config cfg = { .abi_version = SCTPLB_ABI_VERSION };
-	struct sctplb *s = sctplb__open();
-	__u32 zero = 0;
+	struct fx_load_opts o = { .assocs_max = assocs_max, .client_index_max = assocs_max };
 
-	if (!s)
-		return -1;
-	s->rodata->sctplb_trace = 1;
-	if (assocs_max && (bpf_map__set_max_entries(s->maps.assocs, assocs_max) ||
-			   bpf_map__set_max_entries(s->maps.assoc_ctags, assocs_max) ||
-			   bpf_map__set_max_entries(s->maps.client_index, assocs_max))) {
-		sctplb__destroy(s);
-		return -1;
-	}
-	if (sctplb__load(s)) {
-		sctplb__destroy(s);
-		return -1;
-	}
-	fx->skel = s;
-	fx->prog = bpf_program__fd(s->progs.sctplb_xdp);
-	fx->services = bpf_map__fd(s->maps.services);
-	fx->backends = bpf_map__fd(s->maps.backends);
-	fx->maglev = bpf_map__fd(s->maps.maglev);
-	fx->handshakes = bpf_map__fd(s->maps.handshakes);
-	fx->client_index = bpf_map__fd(s->maps.client_index);
-	fx->assocs = bpf_map__fd(s->maps.assocs);
-	fx->assoc_ctags = bpf_map__fd(s->maps.assoc_ctags);
-	fx->path_stats = bpf_map__fd(s->maps.path_stats);
-	fx->settings = bpf_map__fd(s->maps.settings);
-	fx->stats = bpf_map__fd(s->maps.stats);
-	fx->trace = bpf_map__fd(s->maps.trace);
-	if (bpf_map_update_elem(fx->settings, &zero, &cfg, BPF_ANY))
-		return -1;
-	return 0;
-}
-
-static int table_alternating(struct fx *fx)
-{
-	static uint32_t t[SCTPLB_MAGLEV_SIZE];
-	int i;
-
-	for (i = 0; i < SCTPLB_MAGLEV_SIZE; i++)
-		t[i] = i & 1 ? 2 : 1;
-	return fx_table(fx, SVC, t);
+	return fx_load_opts(fx, &o);
 }
 
 static int setup(struct fx *fx, uint32_t assocs_max)
 {
 	if (load(fx, assocs_max) || fx_service(fx, SVC, PORT, SVC1_VIPS, 2, ENCAP) ||
 	    fx_backend(fx, 1, SVC, SCTPLB_BE_F_ACTIVE, BE1) ||
-	    fx_backend(fx, 2, SVC, SCTPLB_BE_F_ACTIVE, BE2) || table_alternating(fx))
+	    fx_backend(fx, 2, SVC, SCTPLB_BE_F_ACTIVE, BE2) || fx_table_alternating(fx, SVC, 1, 2))
 		return -1;
 	return 0;
 }

@@ -41,74 +41,25 @@
 
 #include "fixture.h"
 #include "pkt.h"
+#include "table.h"
 
-#define SVC      1
-#define VIP4     "203.0.113.1"   /* service 1, path 0 */
-#define VIP6     "2001:db8:f::1" /* service 1, path 1 */
-#define NOT_VIP4 "203.0.113.9"
-#define PORT     5000
-#define ENCAP    9899
-#define CPORT    40000
-
-#define C4A "203.0.113.100"
-#define C4B "203.0.113.101"
-#define C6A "2001:db8:c::100"
-#define C6B "2001:db8:c::101"
-
-static const char *const SVC1_VIPS[] = { VIP4, VIP6 };
-
-/* As in test_datapath: the fixture's next hops decide TX or REDIRECT. */
-static const char *const BACKENDS[][SCTPLB_MAX_PATHS] = {
-	[1] = { "192.0.2.11", "2001:db8:1::11" },     /* TX / REDIRECT */
-	[2] = { "198.51.100.12", "2001:db8::12" },    /* REDIRECT / TX */
-	[3] = { "192.0.2.130", "2001:db8:2::13" },    /* through the gateways */
-	[4] = { "192.0.2.99", "2001:db8::99" },       /* on-link, no neighbour */
-	[5] = { "203.0.113.250", "2001:db8:e::5" },   /* no route / unreachable */
-	[6] = { NULL, "2001:db8:1::16" },             /* no address on path 0 */
-};
+/* The configuration: tb_setup (table.h) with backends 1-6 of TB_BACKENDS,
+ * the fixture's next hops deciding TX or REDIRECT as in test_datapath. */
+#define BACKENDS TB_BACKENDS
 #define NBACKENDS 7
 
-#define TC1 0x7c000001u
-#define TS1 0x5e000001u
-#define TC2 0x7c000002u
-#define TS2 0x5e000002u
-#define TC3 0x7c000003u
-#define TS3 0x5e000003u
-#define TC4 0x7c000004u
+/* Tags, besides table.h's. */
 #define TS4 0x5e000004u
 #define TC5 0x7c000005u
 #define TS5 0x5e000005u
 #define TC6 0x7c000006u
 #define TS6 0x5e000006u
-#define TUNKNOWN 0x0badbad0u
 
-#define DC 0xffffffffu          /* not checked */
-#define ANY INT_MIN             /* map growth not checked */
+#define DC TB_DC
+#define ANY TB_ANY
 
 enum hook { H_XDP, H_TC, H_RET, H_LIVE };
 static const char *const HOOK_NAMES[] = { "xdp", "tc-ingress", "tc-return", "xdp-live+tc" };
-
-struct stat_delta {
-	int stat;
-	int n;
-};
-
-enum check_kind { K_NONE, K_ASSOC, K_HANDSHAKE, K_CLIENT, K_CTAG, K_NEIGH };
-
-struct map_check {
-	enum check_kind kind;
-	bool absent;
-	const char *addr;       /* handshake, client, neighbour */
-	uint16_t cport;         /* host order; 0: the case's */
-	uint32_t tag;           /* assoc: Ts; ctag: Tc */
-	uint32_t backend;
-	uint32_t ctag;          /* assoc, handshake: Tc */
-	uint32_t stag;          /* client, ctag: Ts */
-	uint32_t state;         /* assoc */
-	uint32_t flags;         /* assoc */
-	bool now;               /* assoc CLOSING: closing_ns set by this packet */
-	uint8_t path;           /* handshake */
-};
 
 struct tcase {
 	const char *name;
@@ -125,19 +76,12 @@ struct tcase {
 	int reason;                    /* decision reason, if non-zero */
 	int why;                       /* counter of the reason, +1 */
 	int data, hb;
-	struct stat_delta stats[10];
+	struct tb_stat_delta stats[10];
 	uint64_t ignore;
 	int new_assocs, new_handshakes, new_clients, new_ctags;
 	uint32_t assoc;                /* Ts of the association the packet counts into */
 	bool counted;                  /* H_RET: path_stats toward the client +1 */
-	struct map_check maps[6];
-};
-
-struct scenario {
-	const char *name;
-	int (*setup)(struct fx *fx);
-	int (*teardown)(struct fx *fx);
-	const struct tcase *cases;
+	struct tb_map_check maps[TB_MAPS];
 };
 
 #define S(x) { SCTPLB_STAT_##x, 1 }
@@ -579,48 +523,22 @@ static const struct tcase INIT_COLLISION[] = {
 	END
 };
 
-static const struct scenario SCENARIOS[] = {
-	{ "return", NULL, NULL, RETURN },
-	{ "return-abort", NULL, NULL, ABORTS },
-	{ "return-not-service", NULL, NULL, NOT_SERVICE },
-	{ "return-udp", NULL, NULL, UDP_ENCAP_CASES },
-	{ "return-ipv6", NULL, NULL, IPV6_CASES },
-	{ "return-init-collision", NULL, NULL, INIT_COLLISION },
-	{ "tc-ingress", NULL, NULL, TC_INGRESS },
-	{ "tc-metadata", attach_tc, detach_tc, METADATA },
+static const struct tb_scenario SCENARIOS[] = {
+	{ "return", RETURN, NULL, NULL },
+	{ "return-abort", ABORTS, NULL, NULL },
+	{ "return-not-service", NOT_SERVICE, NULL, NULL },
+	{ "return-udp", UDP_ENCAP_CASES, NULL, NULL },
+	{ "return-ipv6", IPV6_CASES, NULL, NULL },
+	{ "return-init-collision", INIT_COLLISION, NULL, NULL },
+	{ "tc-ingress", TC_INGRESS, NULL, NULL },
+	{ "tc-metadata", METADATA, attach_tc, detach_tc },
 };
 
-/* ---- the runner ---- */
-
-struct failure {
-	char msg[2048];
-	size_t len;
-};
-
-static void fail(struct failure *f, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void fail(struct failure *f, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (f->len && f->len < sizeof(f->msg) - 2)
-		f->len += snprintf(f->msg + f->len, sizeof(f->msg) - f->len, "; ");
-	va_start(ap, fmt);
-	if (f->len < sizeof(f->msg))
-		f->len += vsnprintf(f->msg + f->len, sizeof(f->msg) - f->len, fmt, ap);
-	va_end(ap);
-}
+/* ---- the runner (the checks: tests/bpf/lib/table.h) ---- */
 
 static int setup_scenario(struct fx *fx)
 {
-	uint32_t id;
-
-	if (fx_load(fx) || fx_service(fx, SVC, PORT, SVC1_VIPS, 2, ENCAP))
-		return -1;
-	for (id = 1; id < NBACKENDS; id++)
-		if (fx_backend(fx, id, SVC, SCTPLB_BE_F_ACTIVE, BACKENDS[id]))
-			return -1;
-	return table_be1(fx);
+	return tb_setup(fx, NBACKENDS);
 }
 
 static const char *verdict_name(enum hook h, bool by_xdp, uint32_t v)
@@ -628,165 +546,26 @@ static const char *verdict_name(enum hook h, bool by_xdp, uint32_t v)
 	return h == H_XDP || by_xdp ? fx_verdict_name(v) : fx_tc_verdict_name(v);
 }
 
-static bool neigh_exists(const char *addr)
+static bool run_case(struct fx *fx, const char *scenario, const void *tc)
 {
-	char cmd[128], line[256];
-	FILE *p;
-	bool found = false;
-
-	snprintf(cmd, sizeof(cmd), "ip neigh show to %s", addr);
-	p = popen(cmd, "r");
-	if (!p)
-		return false;
-	while (fgets(line, sizeof(line), p))
-		found |= strncmp(line, addr, strlen(addr)) == 0;
-	pclose(p);
-	return found;
-}
-
-static void check_maps(struct fx *fx, const struct tcase *c, uint16_t cport_n,
-		       uint64_t t0, uint64_t t1, struct failure *f)
-{
-	uint16_t sport_n = htons(PORT);
-	int i;
-
-	for (i = 0; i < 6 && c->maps[i].kind != K_NONE; i++) {
-		const struct map_check *m = &c->maps[i];
-		uint16_t cp = m->cport ? htons(m->cport) : cport_n;
-
-		switch (m->kind) {
-		case K_ASSOC: {
-			struct sctplb_assoc_key k = fx_assoc_key(SVC, m->tag, cp, sport_n);
-			struct sctplb_assoc a;
-			bool found = !bpf_map_lookup_elem(fx->assocs, &k, &a);
-
-			if (m->absent) {
-				if (found)
-					fail(f, "assocs[%#x]: expected absent, got backend %u flags %#x",
-					     m->tag, a.backend_id, a.flags);
-				break;
-			}
-			if (!found) {
-				fail(f, "assocs[%#x]: expected present, got absent", m->tag);
-				break;
-			}
-			if (a.backend_id != m->backend || a.ctag != m->ctag || a.state != m->state ||
-			    a.flags != m->flags)
-				fail(f, "assocs[%#x]: expected {backend %u, ctag %#x, state %u, flags %#x}, got {%u, %#x, %u, %#x}",
-				     m->tag, m->backend, m->ctag, m->state, m->flags, a.backend_id,
-				     a.ctag, a.state, a.flags);
-			if (!a.created_ns)
-				fail(f, "assocs[%#x]: created_ns 0", m->tag);
-			if (m->state == SCTPLB_ASSOC_CLOSING && m->now &&
-			    (a.closing_ns < t0 || a.closing_ns > t1))
-				fail(f, "assocs[%#x]: closing_ns %llu not set by this packet",
-				     m->tag, (unsigned long long)a.closing_ns);
-			if (m->state == SCTPLB_ASSOC_CLOSING && !m->now &&
-			    (!a.closing_ns || a.closing_ns >= t0))
-				fail(f, "assocs[%#x]: closing_ns %llu changed by this packet (CLOSING once)",
-				     m->tag, (unsigned long long)a.closing_ns);
-			break;
-		}
-		case K_HANDSHAKE: {
-			struct sctplb_client_key k = fx_client_key(SVC, cp, m->addr);
-			struct sctplb_handshake h;
-			bool found = !bpf_map_lookup_elem(fx->handshakes, &k, &h);
-
-			if (m->absent && found)
-				fail(f, "handshakes[%s]: expected absent, got backend %u",
-				     m->addr, h.backend_id);
-			else if (!m->absent && !found)
-				fail(f, "handshakes[%s]: expected present, got absent", m->addr);
-			else if (!m->absent && (h.backend_id != m->backend || h.ctag != m->ctag ||
-						h.path != m->path))
-				fail(f, "handshakes[%s]: expected {backend %u, Tc %#x, path %u}, got {%u, %#x, %u}",
-				     m->addr, m->backend, m->ctag, m->path, h.backend_id, h.ctag, h.path);
-			break;
-		}
-		case K_CLIENT: {
-			struct sctplb_client_key k = fx_client_key(SVC, cp, m->addr);
-			struct sctplb_client v;
-
-			if (bpf_map_lookup_elem(fx->client_index, &k, &v))
-				fail(f, "client_index[%s]: expected {backend %u, Ts %#x}, got absent",
-				     m->addr, m->backend, m->stag);
-			else if (v.backend_id != m->backend || v.stag != m->stag)
-				fail(f, "client_index[%s]: expected {backend %u, Ts %#x}, got {%u, %#x}",
-				     m->addr, m->backend, m->stag, v.backend_id, v.stag);
-			break;
-		}
-		case K_CTAG: {
-			struct sctplb_assoc_key k = fx_assoc_key(SVC, m->tag, cp, sport_n);
-			struct sctplb_ctag_value v;
-
-			if (bpf_map_lookup_elem(fx->assoc_ctags, &k, &v))
-				fail(f, "assoc_ctags[%#x]: expected Ts %#x, got absent", m->tag, m->stag);
-			else if (v.stag != m->stag)
-				fail(f, "assoc_ctags[%#x]: expected Ts %#x, got %#x", m->tag, m->stag, v.stag);
-			break;
-		}
-		case K_NEIGH:
-			if (!neigh_exists(m->addr))
-				fail(f, "neighbour %s: expected an entry (bpf_redirect_neigh resolving it), got none",
-				     m->addr);
-			break;
-		default:
-			break;
-		}
-	}
-}
-
-static void check_counters(const struct sctplb_path_counters *b,
-			   const struct sctplb_path_counters *a, const char *what,
-			   const struct tcase *c, uint32_t ip_len, uint64_t t0, uint64_t t1,
-			   struct failure *f)
-{
-	if (a->packets - b->packets != 1 || a->bytes - b->bytes != ip_len ||
-	    a->data_chunks - b->data_chunks != (uint64_t)c->data ||
-	    a->heartbeats - b->heartbeats != (uint64_t)c->hb)
-		fail(f, "%s: expected +{packets 1, bytes %u, data %d, hb %d}, got +{%llu, %llu, %llu, %llu}",
-		     what, ip_len, c->data, c->hb,
-		     (unsigned long long)(a->packets - b->packets),
-		     (unsigned long long)(a->bytes - b->bytes),
-		     (unsigned long long)(a->data_chunks - b->data_chunks),
-		     (unsigned long long)(a->heartbeats - b->heartbeats));
-	if (a->last_seen_ns < t0 || a->last_seen_ns > t1)
-		fail(f, "%s: last_seen_ns not set by this packet", what);
-}
-
-static void count_state(struct fx *fx, long n[5])
-{
-	n[0] = fx_count(fx->assocs);
-	n[1] = fx_count(fx->handshakes);
-	n[2] = fx_count(fx->client_index);
-	n[3] = fx_count(fx->assoc_ctags);
-	n[4] = fx_count(fx->path_stats);
-}
-
-static bool run_case(struct fx *fx, const char *scenario, const struct tcase *c)
-{
-	static uint8_t in[PKT_MAX], out[PKT_MAX], want[PKT_MAX];
-	static const char *const map_names[4] = { "assocs", "handshakes", "client_index",
-						  "assoc_ctags" };
+	const struct tcase *c = tc;
+	static struct tb_frames io;
 	struct pkt_spec spec = c->pkt;
-	struct pkt_info info;
-	struct failure f = { .len = 0 };
-	uint64_t s0[SCTPLB_STAT_MAX], s1[SCTPLB_STAT_MAX], want_stats[SCTPLB_STAT_MAX] = { 0 };
-	struct sctplb_path_counters ps0, ps1;
+	struct tb_failure f = { .len = 0 };
+	struct tb_snap b, a;
+	uint64_t want_stats[SCTPLB_STAT_MAX] = { 0 };
 	struct sctplb_path_key pk;
 	struct sctplb_assoc_key ak;
-	struct sctplb_assoc a0, a1;
 	struct sctplb_decision d;
 	struct fx_nexthop nh = { 0 };
-	long n0[5], n1[5];
-	int want_new[4] = { c->new_assocs, c->new_handshakes, c->new_clients, c->new_ctags };
+	struct tb_maps where;
+	int want_new[TB_STATE_GROWN] = { c->new_assocs, c->new_handshakes, c->new_clients, c->new_ctags };
 	uint16_t cport = c->cport ? c->cport : CPORT;
 	bool ret = c->hook == H_RET, counted = c->fwd || (ret && c->counted);
-	const struct sctplb_addr *client = ret ? &info.dst : &info.src;
+	const struct sctplb_addr *client = ret ? &io.info.dst : &io.info.src;
 	uint32_t verdict = 0;
 	uint64_t t0, t1;
-	size_t out_len = 0;
-	int i, len, err = 0;
+	int err = 0;
 
 	if (!spec.sport)
 		spec.sport = ret ? PORT : cport;
@@ -794,56 +573,34 @@ static bool run_case(struct fx *fx, const char *scenario, const struct tcase *c)
 		spec.dport = ret ? cport : PORT;
 	if (spec.udp_plain && !spec.udp_dport)
 		spec.udp_dport = cport;
-	if (c->before && c->before(fx)) {
-		printf("FAIL %s: %s: configuration change failed\n", scenario, c->name);
+	tb_prepare(fx, scenario, c->name, c->before, &spec, ret ? fx->mac_out : fx->mac_in, &io);
+	if (io.len < 0)
 		return false;
-	}
-	len = pkt_build(&spec, ret ? fx->mac_out : fx->mac_in, in, &info);
-	if (len < 0) {
-		printf("FAIL %s: %s: cannot build the packet\n", scenario, c->name);
+	if (c->fwd && !tb_next_hop(fx, scenario, c->name, c->backend, c->path, NBACKENDS, c->neigh,
+				   &nh, io.want))
 		return false;
-	}
-	memcpy(want, in, len);
-	if (c->fwd) {
-		const char *addr = c->backend < NBACKENDS ? BACKENDS[c->backend][c->path] : NULL;
-
-		if (!addr || fx_nexthop(addr, &nh) == c->neigh) {
-			printf("FAIL %s: %s: table error: backend %u path %u next hop\n",
-			       scenario, c->name, c->backend, c->path);
-			return false;
-		}
-		if (!c->neigh) {
-			memcpy(want, nh.mac, 6);
-			memcpy(want + 6, nh.out ? fx->mac_out : fx->mac_in, 6);
-		}
-	}
 	if (counted) {
 		pk = fx_path_key(c->svc, c->backend, c->path, client);
 		pk.dir = ret ? SCTPLB_DIR_TO_CLIENT : SCTPLB_DIR_TO_BACKEND;
-		fx_path_stats(fx, &pk, &ps0);
 	}
-	if (c->assoc) {
+	if (c->assoc)
 		ak = fx_assoc_key(SVC, c->assoc, htons(cport), htons(PORT));
-		memset(&a0, 0, sizeof(a0));
-		bpf_map_lookup_elem(fx->assocs, &ak, &a0);
-	}
-	fx_stats(fx, s0);
-	count_state(fx, n0);
+	tb_snap(fx, counted ? &pk : NULL, c->assoc ? &ak : NULL, &b);
 	fx_decision_clear(fx);
 
 	t0 = fx_now();
 	switch (c->hook) {
 	case H_XDP:
-		err = fx_run(fx, in, len, out, &out_len, &verdict);
+		err = fx_run(fx, io.in, io.len, io.out, &io.out_len, &verdict);
 		break;
 	case H_TC:
-		err = fx_run_tc(fx, fx->prog_tc_ingress, fx->if_in, in, len, out, &out_len, &verdict);
+		err = fx_run_tc(fx, fx->prog_tc_ingress, fx->if_in, io.in, io.len, io.out, &io.out_len, &verdict);
 		break;
 	case H_RET:
-		err = fx_run_tc(fx, fx->prog_tc_return, fx->if_out, in, len, out, &out_len, &verdict);
+		err = fx_run_tc(fx, fx->prog_tc_return, fx->if_out, io.in, io.len, io.out, &io.out_len, &verdict);
 		break;
 	case H_LIVE:
-		err = fx_run_live(fx, in, len);
+		err = fx_run_live(fx, io.in, io.len);
 		break;
 	}
 	t1 = fx_now();
@@ -857,20 +614,13 @@ static bool run_case(struct fx *fx, const char *scenario, const struct tcase *c)
 	/* Verdict and bytes (a live run reports neither: the trace has the verdict). */
 	if (c->hook != H_LIVE) {
 		if (verdict != c->verdict)
-			fail(&f, "verdict: expected %s, got %s", verdict_name(c->hook, false, c->verdict),
-			     verdict_name(c->hook, false, verdict));
-		if (out_len != (size_t)len) {
-			fail(&f, "output length: expected %d, got %zu", len, out_len);
-		} else if (memcmp(out, want, len)) {
-			for (i = 0; i < len && out[i] == want[i]; i++)
-				;
-			fail(&f, "output bytes differ from offset %d: expected %02x, got %02x%s", i,
-			     want[i], out[i], i < 12 ? " (MACs)" : "");
-		}
+			tb_fail(&f, "verdict: expected %s, got %s", verdict_name(c->hook, false, c->verdict),
+				verdict_name(c->hook, false, verdict));
+		tb_check_output(&io, &f);
 	}
 
 	/* Counters. */
-	fx_stats(fx, s1);
+	tb_snap(fx, counted ? &pk : NULL, c->assoc ? &ak : NULL, &a);
 	if (c->hook == H_XDP || c->hook == H_TC) {
 		want_stats[SCTPLB_STAT_RX] = 1;
 		if (c->fwd) {
@@ -883,19 +633,12 @@ static bool run_case(struct fx *fx, const char *scenario, const struct tcase *c)
 	}
 	if (c->why)
 		want_stats[c->why]++;
-	for (i = 0; i < 10 && c->stats[i].n; i++)
-		want_stats[c->stats[i].stat] += c->stats[i].n;
-	for (i = 0; i < SCTPLB_STAT_MAX; i++) {
-		if (c->ignore & (1ull << i))
-			continue;
-		if (s1[i] - s0[i] != want_stats[i])
-			fail(&f, "counter %s: expected +%llu, got +%llu", fx_stat_name(i),
-			     (unsigned long long)want_stats[i], (unsigned long long)(s1[i] - s0[i]));
-	}
+	tb_add_deltas(want_stats, c->stats, 10);
+	tb_check_stats(b.stats, a.stats, want_stats, c->ignore, &f);
 
 	/* The decision. */
 	if (d.verdict == FX_NO_DECISION) {
-		fail(&f, "trace: no decision written");
+		tb_fail(&f, "trace: no decision written");
 	} else {
 		uint32_t want_v = c->hook == H_LIVE ? c->verdict : verdict;
 		int want_reason = c->reason;
@@ -903,32 +646,22 @@ static bool run_case(struct fx *fx, const char *scenario, const struct tcase *c)
 		if (!want_reason && c->fwd && c->hook == H_XDP)
 			want_reason = c->verdict == XDP_TX ? SCTPLB_STAT_FWD_TX : SCTPLB_STAT_FWD_REDIRECT;
 		if (d.verdict != want_v)
-			fail(&f, "trace verdict: expected %s, got %s",
-			     verdict_name(c->hook, c->by_xdp, want_v),
-			     verdict_name(c->hook, c->by_xdp, d.verdict));
-		if (c->svc != DC && d.service_id != c->svc)
-			fail(&f, "trace service: expected %u, got %u", c->svc, d.service_id);
-		if (c->svc != DC && c->backend != DC &&
-		    (d.backend_id != c->backend || d.path != c->path))
-			fail(&f, "trace backend/path: expected %u/%u, got %u/%u", c->backend,
-			     c->path, d.backend_id, d.path);
-		if (want_reason && d.reason != (uint32_t)want_reason)
-			fail(&f, "trace reason: expected %s, got %s", fx_stat_name(want_reason),
-			     fx_stat_name(d.reason));
+			tb_fail(&f, "trace verdict: expected %s, got %s",
+				verdict_name(c->hook, c->by_xdp, want_v),
+			       verdict_name(c->hook, c->by_xdp, d.verdict));
+		tb_check_decision(&d, c->svc, c->backend, c->path, want_reason, &f);
 		if ((c->fwd || counted) && d.vtag != spec.vtag &&
 		    !(c->hook == H_LIVE && !c->by_xdp))
-			fail(&f, "trace vtag: expected %#x, got %#x", spec.vtag, d.vtag);
+			tb_fail(&f, "trace vtag: expected %#x, got %#x", spec.vtag, d.vtag);
 	}
 
 	/* State. */
-	count_state(fx, n1);
-	for (i = 0; i < 4; i++)
-		if (want_new[i] != ANY && n1[i] - n0[i] != want_new[i])
-			fail(&f, "%s: expected %+d entries, got %+ld", map_names[i], want_new[i],
-			     n1[i] - n0[i]);
-	if (!counted && n1[4] != n0[4])
-		fail(&f, "path_stats: expected no new entry, got %+ld", n1[4] - n0[4]);
-	check_maps(fx, c, htons(cport), t0, t1, &f);
+	tb_check_growth(b.n, a.n, want_new, &f);
+	if (!counted && a.n[4] != b.n[4])
+		tb_fail(&f, "path_stats: expected no new entry, got %+ld", a.n[4] - b.n[4]);
+	where = (struct tb_maps){ .fx = fx, .svc = SVC, .cport_n = htons(cport),
+				  .sport_n = htons(PORT), .t0 = t0, .t1 = t1, .assoc_flags = true };
+	tb_check_maps(&where, c->maps, &f);
 
 	/* Per-path counters; the association. */
 	if (counted) {
@@ -936,25 +669,20 @@ static bool run_case(struct fx *fx, const char *scenario, const struct tcase *c)
 
 		snprintf(what, sizeof(what), "path_stats[svc %u, backend %u, path %u, %s]", c->svc,
 			 c->backend, c->path, ret ? "to client" : "to backend");
-		if (!fx_path_stats(fx, &pk, &ps1))
-			fail(&f, "%s: missing", what);
+		if (!a.have_path)
+			tb_fail(&f, "%s: missing", what);
 		else
-			check_counters(&ps0, &ps1, what, c, info.ip_len, t0, t1, &f);
+			tb_check_counters(&b.path, &a.path, what, c->data, c->hb, io.info.ip_len, t0, t1, &f);
 	}
 	if (c->assoc) {
-		if (bpf_map_lookup_elem(fx->assocs, &ak, &a1)) {
-			fail(&f, "assocs[%#x]: missing", c->assoc);
+		if (!a.have_assoc) {
+			tb_fail(&f, "assocs[%#x]: missing", c->assoc);
 		} else if (c->fwd) {
-			char what[64];
-
-			snprintf(what, sizeof(what), "assoc path[%u]", c->path);
-			check_counters(&a0.path[c->path].c, &a1.path[c->path].c, what, c,
-				       info.ip_len, t0, t1, &f);
-			if (memcmp(&a1.path[c->path].client, &info.src, sizeof(info.src)))
-				fail(&f, "assoc path[%u].client: not the packet's source", c->path);
+			tb_check_assoc_path(&b.assoc, &a.assoc, c->path, &io.info.src, c->data, c->hb,
+					    io.info.ip_len, t0, t1, &f);
 		}
-		if (!f.len && (a1.last_seen_ns < t0 || a1.last_seen_ns > t1))
-			fail(&f, "assocs[%#x].last_seen_ns not set by this packet", c->assoc);
+		if (!f.len && (a.assoc.last_seen_ns < t0 || a.assoc.last_seen_ns > t1))
+			tb_fail(&f, "assocs[%#x].last_seen_ns not set by this packet", c->assoc);
 	}
 
 	if (f.len) {
@@ -967,34 +695,6 @@ static bool run_case(struct fx *fx, const char *scenario, const struct tcase *c)
 
 int main(void)
 {
-	size_t s;
-	int failed = 0, ran = 0;
-	const struct tcase *c;
-
-	setvbuf(stdout, NULL, _IOLBF, 0);
-	if (fx_netns_setup(&FX)) {
-		printf("FAIL return: fixture: no private network namespace\n");
-		return 1;
-	}
-	for (s = 0; s < sizeof(SCENARIOS) / sizeof(SCENARIOS[0]); s++) {
-		const struct scenario *sc = &SCENARIOS[s];
-
-		if (setup_scenario(&FX) || (sc->setup && sc->setup(&FX))) {
-			printf("FAIL %s: cannot load and configure sctplb\n", sc->name);
-			failed++;
-			if (sc->teardown)
-				sc->teardown(&FX);
-			fx_unload(&FX);
-			continue;
-		}
-		for (c = sc->cases; c->name; c++, ran++)
-			failed += !run_case(&FX, sc->name, c);
-		if (sc->teardown && sc->teardown(&FX)) {
-			printf("FAIL %s: cannot detach the tc program\n", sc->name);
-			failed++;
-		}
-		fx_unload(&FX);
-	}
-	fprintf(stderr, "%d cases, %d failed\n", ran, failed);
-	return failed ? 1 : 0;
+	return tb_run("return", &FX, setup_scenario, SCENARIOS,
+		      sizeof(SCENARIOS) / sizeof(SCENARIOS[0]), sizeof(struct tcase), run_case);
 }

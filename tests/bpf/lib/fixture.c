@@ -154,7 +154,7 @@ bool fx_nexthop(const char *text, struct fx_nexthop *nh)
 	return true;
 }
 
-int fx_load(struct fx *fx)
+int fx_load_opts(struct fx *fx, const struct fx_load_opts *o)
 {
 	struct sctplb *s = sctplb__open();
 	struct sctplb_config cfg = { .abi_version = SCTPLB_ABI_VERSION };
@@ -164,7 +164,15 @@ int fx_load(struct fx *fx)
 		fprintf(stderr, "fixture: sctplb__open failed\n");
 		return -1;
 	}
-	s->rodata->sctplb_trace = 1;
+	s->rodata->sctplb_trace = !o->no_trace;
+	if ((o->assocs_max && (bpf_map__set_max_entries(s->maps.assocs, o->assocs_max) ||
+			       bpf_map__set_max_entries(s->maps.assoc_ctags, o->assocs_max))) ||
+	    (o->client_index_max &&
+	     bpf_map__set_max_entries(s->maps.client_index, o->client_index_max))) {
+		fprintf(stderr, "fixture: cannot resize the association maps\n");
+		sctplb__destroy(s);
+		return -1;
+	}
 	if (sctplb__load(s)) {
 		fprintf(stderr, "fixture: sctplb__load failed (verifier log above)\n");
 		sctplb__destroy(s);
@@ -185,7 +193,26 @@ int fx_load(struct fx *fx)
 	fx->trace = bpf_map__fd(s->maps.trace);
 	fx->prog_tc_ingress = bpf_program__fd(s->progs.sctplb_tc_ingress);
 	fx->prog_tc_return = bpf_program__fd(s->progs.sctplb_tc_return);
+	if (fx->ncpus <= 0)
+		fx->ncpus = libbpf_num_possible_cpus();
 	return bpf_map_update_elem(fx->settings, &zero, &cfg, BPF_ANY) ? -1 : 0;
+}
+
+int fx_load(struct fx *fx)
+{
+	static const struct fx_load_opts defaults = { 0 };
+
+	return fx_load_opts(fx, &defaults);
+}
+
+int fx_table_alternating(struct fx *fx, uint32_t svc, uint32_t even, uint32_t odd)
+{
+	static uint32_t t[SCTPLB_MAGLEV_SIZE];
+	int i;
+
+	for (i = 0; i < SCTPLB_MAGLEV_SIZE; i++)
+		t[i] = i & 1 ? odd : even;
+	return fx_table(fx, svc, t);
 }
 
 void fx_unload(struct fx *fx)

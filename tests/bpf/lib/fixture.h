@@ -19,7 +19,8 @@
  *   no route: 203.0.113.0/24 (VIPs and clients live there), 2001:db8:f::/48;
  *   an unreachable route: 2001:db8:e::/48.
  *
- * fx_load() loads the skeleton with sctplb_trace = 1, fresh maps each time.
+ * fx_load() loads the skeleton with sctplb_trace = 1, fresh maps each time;
+ * fx_load_opts() with other map sizes or the trace off.
  */
 #ifndef SCTPLB_TEST_FIXTURE_H
 #define SCTPLB_TEST_FIXTURE_H
@@ -62,6 +63,13 @@ bool fx_nexthop(const char *addr, struct fx_nexthop *nh);
 
 /* Loads sctplb (trace on) into fx: 0 or -1.  fx_unload frees it all. */
 int fx_load(struct fx *fx);
+/* fx_load with options; a zero field keeps the default. */
+struct fx_load_opts {
+	uint32_t assocs_max;       /* max_entries of assocs and assoc_ctags */
+	uint32_t client_index_max; /* max_entries of client_index */
+	bool no_trace;             /* sctplb_trace = 0 (the benchmark) */
+};
+int fx_load_opts(struct fx *fx, const struct fx_load_opts *o);
 void fx_unload(struct fx *fx);
 
 /* Configuration.  Ports in host order.  vips[i] is path i.  encap_port 0:
@@ -77,6 +85,8 @@ int fx_table_all(struct fx *fx, uint32_t svc, uint32_t backend);
 int fx_table(struct fx *fx, uint32_t svc, const uint32_t *table);
 int fx_table_remove(struct fx *fx, uint32_t svc);
 int fx_policy(struct fx *fx, uint32_t policy);
+/* A Maglev table alternating two backends: even slots even, odd slots odd. */
+int fx_table_alternating(struct fx *fx, uint32_t svc, uint32_t even, uint32_t odd);
 
 /* One run of sctplb_xdp, repeat=1, ingress FX_IF_IN.  out gets the frame
  * (PKT_MAX bytes at most) without the XDP metadata the program may have
