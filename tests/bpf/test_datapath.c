@@ -722,52 +722,43 @@ static int setup_scenario(struct fx *fx)
 
 static bool run_case(struct fx *fx, const char *scenario, const void *tc)
 {
+	static struct tb_case r;
 	const struct tcase *c = tc;
-	static struct tb_frames io;
-	struct pkt_spec spec = c->pkt;
-	struct tb_failure f = { .len = 0 };
-	struct tb_snap b, a;
-	uint64_t want_stats[SCTPLB_STAT_MAX] = { 0 };
-	struct sctplb_path_key pk;
-	struct sctplb_assoc_key ak;
-	struct sctplb_decision d;
-	struct fx_nexthop nh = { 0 };
-	struct tb_maps where;
 	int want_new[TB_STATE_GROWN] = { c->new_assocs, c->new_handshakes, c->new_clients,
 					 c->new_ctags };
 	uint32_t verdict, want_verdict = c->verdict;
-	uint64_t t0, t1;
 	bool fwd;
 	int err;
 
-	if (!spec.sport)
-		spec.sport = CPORT;
-	if (!spec.dport)
-		spec.dport = PORT;
-	tb_prepare(fx, scenario, c->name, c->before, &spec, fx->mac_in, &io);
-	if (io.len < 0)
+	tb_case_init(&r, &c->pkt);
+	if (!r.spec.sport)
+		r.spec.sport = CPORT;
+	if (!r.spec.dport)
+		r.spec.dport = PORT;
+	tb_prepare(fx, scenario, c->name, c->before, &r.spec, fx->mac_in, &r.io);
+	if (r.io.len < 0)
 		return false;
 
 	/* The expected output: MACs toward the backend's next hop on the path. */
 	if (DUMP)
-		pcapio_dump(DUMP, io.in, io.len);
+		pcapio_dump(DUMP, r.io.in, r.io.len);
 	fwd = want_verdict == XDP_TX || want_verdict == XDP_REDIRECT || want_verdict == V_FWD;
 	if (fwd) {
-		if (!tb_next_hop(fx, scenario, c->name, c->backend, c->path, NBACKENDS, false, &nh,
-				 io.want))
+		if (!tb_next_hop(fx, scenario, c->name, c->backend, c->path, NBACKENDS, false, &r.nh,
+				 r.io.want))
 			return false;
 		if (want_verdict == V_FWD)
-			want_verdict = nh.out ? XDP_REDIRECT : XDP_TX;
-		pk = fx_path_key(c->svc, c->backend, c->path, &io.info.src);
+			want_verdict = r.nh.out ? XDP_REDIRECT : XDP_TX;
+		r.pk = fx_path_key(c->svc, c->backend, c->path, &r.io.info.src);
 	}
 	if (c->assoc)
-		ak = fx_assoc_key(c->svc, c->assoc, io.info.sport, io.info.dport);
-	tb_snap(fx, fwd ? &pk : NULL, c->assoc ? &ak : NULL, &b);
+		r.ak = fx_assoc_key(c->svc, c->assoc, r.io.info.sport, r.io.info.dport);
+	tb_snap(fx, fwd ? &r.pk : NULL, c->assoc ? &r.ak : NULL, &r.b);
 	fx_decision_clear(fx);
 
-	t0 = fx_now();
-	err = fx_run(fx, io.in, io.len, io.out, &io.out_len, &verdict);
-	t1 = fx_now();
+	r.t0 = fx_now();
+	err = fx_run(fx, r.io.in, r.io.len, r.io.out, &r.io.out_len, &verdict);
+	r.t1 = fx_now();
 	if (err) {
 		printf("FAIL %s: %s: BPF_PROG_TEST_RUN: %s\n", scenario, c->name, strerror(-err));
 		return false;
@@ -775,73 +766,74 @@ static bool run_case(struct fx *fx, const char *scenario, const void *tc)
 
 	/* Verdict and bytes. */
 	if (verdict != want_verdict)
-		tb_fail(&f, "verdict: expected %s, got %s", fx_verdict_name(want_verdict),
+		tb_fail(&r.f, "verdict: expected %s, got %s", fx_verdict_name(want_verdict),
 			fx_verdict_name(verdict));
-	tb_check_output(&io, &f);
+	tb_check_output(&r.io, &r.f);
 
 	/* FIB_NO_NEIGH: the decision for the tc program in struct sctplb_meta. */
 	if (c->meta && fx->meta_len != c->meta)
-		tb_fail(&f, "XDP metadata: expected %u bytes, got %u", c->meta, fx->meta_len);
+		tb_fail(&r.f, "XDP metadata: expected %u bytes, got %u", c->meta, fx->meta_len);
 	else if (!c->meta && fx->meta_len)
 		printf("  note: %s: %s: %u bytes of XDP metadata before the frame\n", scenario,
 		       c->name, fx->meta_len);
 
 	/* Counters: everything not expected must not move. */
-	tb_snap(fx, fwd ? &pk : NULL, c->assoc ? &ak : NULL, &a);
-	want_stats[SCTPLB_STAT_RX] = 1;
+	tb_snap(fx, fwd ? &r.pk : NULL, c->assoc ? &r.ak : NULL, &r.a);
+	r.want_stats[SCTPLB_STAT_RX] = 1;
 	if (fwd) {
-		want_stats[SCTPLB_STAT_FWD] = 1;
-		want_stats[want_verdict == XDP_TX ? SCTPLB_STAT_FWD_TX : SCTPLB_STAT_FWD_REDIRECT] = 1;
-		want_stats[SCTPLB_STAT_DATA_CHUNKS] = c->data;
-		want_stats[SCTPLB_STAT_HEARTBEATS] = c->hb;
+		r.want_stats[SCTPLB_STAT_FWD] = 1;
+		r.want_stats[want_verdict == XDP_TX ? SCTPLB_STAT_FWD_TX : SCTPLB_STAT_FWD_REDIRECT] = 1;
+		r.want_stats[SCTPLB_STAT_DATA_CHUNKS] = c->data;
+		r.want_stats[SCTPLB_STAT_HEARTBEATS] = c->hb;
 	}
 	if (c->why)
-		want_stats[c->why]++;
-	tb_add_deltas(want_stats, c->stats, 6);
-	tb_check_stats(b.stats, a.stats, want_stats, c->ignore, &f);
+		r.want_stats[c->why]++;
+	tb_add_deltas(r.want_stats, c->stats, 6);
+	tb_check_stats(r.b.stats, r.a.stats, r.want_stats, c->ignore, &r.f);
 
 	/* The decision. */
-	fx_decision(fx, &d);
-	if (d.verdict == FX_NO_DECISION) {
-		tb_fail(&f, "trace: no decision written");
+	fx_decision(fx, &r.d);
+	if (r.d.verdict == FX_NO_DECISION) {
+		tb_fail(&r.f, "trace: no decision written");
 	} else {
-		if (d.verdict != verdict)
-			tb_fail(&f, "trace verdict: expected %s (returned), got %s",
-				fx_verdict_name(verdict), fx_verdict_name(d.verdict));
-		if (fwd && d.vtag != spec.vtag)
-			tb_fail(&f, "trace vtag: expected %#x, got %#x", spec.vtag, d.vtag);
-		tb_check_decision(&d, c->svc, c->backend, c->path, c->reason, &f);
+		if (r.d.verdict != verdict)
+			tb_fail(&r.f, "trace verdict: expected %s (returned), got %s",
+				fx_verdict_name(verdict), fx_verdict_name(r.d.verdict));
+		if (fwd && r.d.vtag != r.spec.vtag)
+			tb_fail(&r.f, "trace vtag: expected %#x, got %#x", r.spec.vtag, r.d.vtag);
+		tb_check_decision(&r.d, c->svc, c->backend, c->path, c->reason, &r.f);
 	}
 
 	/* State. */
-	tb_check_growth(b.n, a.n, want_new, &f);
-	where = (struct tb_maps){ .fx = fx, .svc = SVC, .cport_n = io.info.sport,
-				  .sport_n = io.info.dport, .t0 = t0, .t1 = t1,
+	tb_check_growth(r.b.n, r.a.n, want_new, &r.f);
+	r.where = (struct tb_maps){ .fx = fx, .svc = SVC, .cport_n = r.io.info.sport,
+				  .sport_n = r.io.info.dport, .t0 = r.t0, .t1 = r.t1,
 				  .handshake_created = true };
-	tb_check_maps(&where, c->maps, &f);
+	tb_check_maps(&r.where, c->maps, &r.f);
 
 	/* Per-path counters. */
 	if (fwd) {
-		if (!a.have_path)
-			tb_fail(&f, "path_stats[svc %u, backend %u, path %u]: missing", c->svc,
+		if (!r.a.have_path)
+			tb_fail(&r.f, "path_stats[svc %u, backend %u, path %u]: missing", c->svc,
 				c->backend, c->path);
 		else
-			tb_check_counters(&b.path, &a.path, "path_stats", c->data, c->hb, io.info.ip_len,
-					  t0, t1, &f);
+			tb_check_counters(&r.b.path, &r.a.path, "path_stats", c->data, c->hb,
+					  r.io.info.ip_len, r.t0, r.t1, &r.f);
 		if (c->assoc) {
-			if (!a.have_assoc) {
-				tb_fail(&f, "assocs[%#x]: missing", c->assoc);
+			if (!r.a.have_assoc) {
+				tb_fail(&r.f, "assocs[%#x]: missing", c->assoc);
 			} else {
-				tb_check_assoc_path(&b.assoc, &a.assoc, c->path, &io.info.src, c->data, c->hb,
-						    io.info.ip_len, t0, t1, &f);
-				if (a.assoc.last_seen_ns < t0 || a.assoc.last_seen_ns > t1)
-					tb_fail(&f, "assoc last_seen_ns not set by this packet");
+				tb_check_assoc_path(&r.b.assoc, &r.a.assoc, c->path, &r.io.info.src,
+						    c->data, c->hb, r.io.info.ip_len, r.t0, r.t1,
+						    &r.f);
+				if (r.a.assoc.last_seen_ns < r.t0 || r.a.assoc.last_seen_ns > r.t1)
+					tb_fail(&r.f, "assoc last_seen_ns not set by this packet");
 			}
 		}
 	}
 
-	if (f.len) {
-		printf("FAIL %s: %s: %s\n", scenario, c->name, f.msg);
+	if (r.f.len) {
+		printf("FAIL %s: %s: %s\n", scenario, c->name, r.f.msg);
 		return false;
 	}
 	printf("PASS %s: %s\n", scenario, c->name);

@@ -548,120 +548,111 @@ static const char *verdict_name(enum hook h, bool by_xdp, uint32_t v)
 
 static bool run_case(struct fx *fx, const char *scenario, const void *tc)
 {
+	static struct tb_case r;
 	const struct tcase *c = tc;
-	static struct tb_frames io;
-	struct pkt_spec spec = c->pkt;
-	struct tb_failure f = { .len = 0 };
-	struct tb_snap b, a;
-	uint64_t want_stats[SCTPLB_STAT_MAX] = { 0 };
-	struct sctplb_path_key pk;
-	struct sctplb_assoc_key ak;
-	struct sctplb_decision d;
-	struct fx_nexthop nh = { 0 };
-	struct tb_maps where;
 	int want_new[TB_STATE_GROWN] = { c->new_assocs, c->new_handshakes, c->new_clients, c->new_ctags };
 	uint16_t cport = c->cport ? c->cport : CPORT;
 	bool ret = c->hook == H_RET, counted = c->fwd || (ret && c->counted);
-	const struct sctplb_addr *client = ret ? &io.info.dst : &io.info.src;
+	const struct sctplb_addr *client = ret ? &r.io.info.dst : &r.io.info.src;
 	uint32_t verdict = 0;
-	uint64_t t0, t1;
 	int err = 0;
 
-	if (!spec.sport)
-		spec.sport = ret ? PORT : cport;
-	if (!spec.dport)
-		spec.dport = ret ? cport : PORT;
-	if (spec.udp_plain && !spec.udp_dport)
-		spec.udp_dport = cport;
-	tb_prepare(fx, scenario, c->name, c->before, &spec, ret ? fx->mac_out : fx->mac_in, &io);
-	if (io.len < 0)
+	tb_case_init(&r, &c->pkt);
+	if (!r.spec.sport)
+		r.spec.sport = ret ? PORT : cport;
+	if (!r.spec.dport)
+		r.spec.dport = ret ? cport : PORT;
+	if (r.spec.udp_plain && !r.spec.udp_dport)
+		r.spec.udp_dport = cport;
+	tb_prepare(fx, scenario, c->name, c->before, &r.spec, ret ? fx->mac_out : fx->mac_in, &r.io);
+	if (r.io.len < 0)
 		return false;
 	if (c->fwd && !tb_next_hop(fx, scenario, c->name, c->backend, c->path, NBACKENDS, c->neigh,
-				   &nh, io.want))
+				   &r.nh, r.io.want))
 		return false;
 	if (counted) {
-		pk = fx_path_key(c->svc, c->backend, c->path, client);
-		pk.dir = ret ? SCTPLB_DIR_TO_CLIENT : SCTPLB_DIR_TO_BACKEND;
+		r.pk = fx_path_key(c->svc, c->backend, c->path, client);
+		r.pk.dir = ret ? SCTPLB_DIR_TO_CLIENT : SCTPLB_DIR_TO_BACKEND;
 	}
 	if (c->assoc)
-		ak = fx_assoc_key(SVC, c->assoc, htons(cport), htons(PORT));
-	tb_snap(fx, counted ? &pk : NULL, c->assoc ? &ak : NULL, &b);
+		r.ak = fx_assoc_key(SVC, c->assoc, htons(cport), htons(PORT));
+	tb_snap(fx, counted ? &r.pk : NULL, c->assoc ? &r.ak : NULL, &r.b);
 	fx_decision_clear(fx);
 
-	t0 = fx_now();
+	r.t0 = fx_now();
 	switch (c->hook) {
 	case H_XDP:
-		err = fx_run(fx, io.in, io.len, io.out, &io.out_len, &verdict);
+		err = fx_run(fx, r.io.in, r.io.len, r.io.out, &r.io.out_len, &verdict);
 		break;
 	case H_TC:
-		err = fx_run_tc(fx, fx->prog_tc_ingress, fx->if_in, io.in, io.len, io.out, &io.out_len, &verdict);
+		err = fx_run_tc(fx, fx->prog_tc_ingress, fx->if_in, r.io.in, r.io.len, r.io.out, &r.io.out_len, &verdict);
 		break;
 	case H_RET:
-		err = fx_run_tc(fx, fx->prog_tc_return, fx->if_out, io.in, io.len, io.out, &io.out_len, &verdict);
+		err = fx_run_tc(fx, fx->prog_tc_return, fx->if_out, r.io.in, r.io.len, r.io.out, &r.io.out_len, &verdict);
 		break;
 	case H_LIVE:
-		err = fx_run_live(fx, io.in, io.len);
+		err = fx_run_live(fx, r.io.in, r.io.len);
 		break;
 	}
-	t1 = fx_now();
+	r.t1 = fx_now();
 	if (err) {
 		printf("FAIL %s: %s: BPF_PROG_TEST_RUN (%s): %s\n", scenario, c->name,
 		       HOOK_NAMES[c->hook], strerror(-err));
 		return false;
 	}
-	fx_decision(fx, &d);
+	fx_decision(fx, &r.d);
 
 	/* Verdict and bytes (a live run reports neither: the trace has the verdict). */
 	if (c->hook != H_LIVE) {
 		if (verdict != c->verdict)
-			tb_fail(&f, "verdict: expected %s, got %s", verdict_name(c->hook, false, c->verdict),
+			tb_fail(&r.f, "verdict: expected %s, got %s", verdict_name(c->hook, false, c->verdict),
 				verdict_name(c->hook, false, verdict));
-		tb_check_output(&io, &f);
+		tb_check_output(&r.io, &r.f);
 	}
 
 	/* Counters. */
-	tb_snap(fx, counted ? &pk : NULL, c->assoc ? &ak : NULL, &a);
+	tb_snap(fx, counted ? &r.pk : NULL, c->assoc ? &r.ak : NULL, &r.a);
 	if (c->hook == H_XDP || c->hook == H_TC) {
-		want_stats[SCTPLB_STAT_RX] = 1;
+		r.want_stats[SCTPLB_STAT_RX] = 1;
 		if (c->fwd) {
-			want_stats[SCTPLB_STAT_FWD] = 1;
-			want_stats[c->verdict == XDP_TX && c->hook == H_XDP ? SCTPLB_STAT_FWD_TX :
+			r.want_stats[SCTPLB_STAT_FWD] = 1;
+			r.want_stats[c->verdict == XDP_TX && c->hook == H_XDP ? SCTPLB_STAT_FWD_TX :
 				   SCTPLB_STAT_FWD_REDIRECT] = 1;
-			want_stats[SCTPLB_STAT_DATA_CHUNKS] = c->data;
-			want_stats[SCTPLB_STAT_HEARTBEATS] = c->hb;
+			r.want_stats[SCTPLB_STAT_DATA_CHUNKS] = c->data;
+			r.want_stats[SCTPLB_STAT_HEARTBEATS] = c->hb;
 		}
 	}
 	if (c->why)
-		want_stats[c->why]++;
-	tb_add_deltas(want_stats, c->stats, 10);
-	tb_check_stats(b.stats, a.stats, want_stats, c->ignore, &f);
+		r.want_stats[c->why]++;
+	tb_add_deltas(r.want_stats, c->stats, 10);
+	tb_check_stats(r.b.stats, r.a.stats, r.want_stats, c->ignore, &r.f);
 
 	/* The decision. */
-	if (d.verdict == FX_NO_DECISION) {
-		tb_fail(&f, "trace: no decision written");
+	if (r.d.verdict == FX_NO_DECISION) {
+		tb_fail(&r.f, "trace: no decision written");
 	} else {
 		uint32_t want_v = c->hook == H_LIVE ? c->verdict : verdict;
 		int want_reason = c->reason;
 
 		if (!want_reason && c->fwd && c->hook == H_XDP)
 			want_reason = c->verdict == XDP_TX ? SCTPLB_STAT_FWD_TX : SCTPLB_STAT_FWD_REDIRECT;
-		if (d.verdict != want_v)
-			tb_fail(&f, "trace verdict: expected %s, got %s",
+		if (r.d.verdict != want_v)
+			tb_fail(&r.f, "trace verdict: expected %s, got %s",
 				verdict_name(c->hook, c->by_xdp, want_v),
-			       verdict_name(c->hook, c->by_xdp, d.verdict));
-		tb_check_decision(&d, c->svc, c->backend, c->path, want_reason, &f);
-		if ((c->fwd || counted) && d.vtag != spec.vtag &&
+			       verdict_name(c->hook, c->by_xdp, r.d.verdict));
+		tb_check_decision(&r.d, c->svc, c->backend, c->path, want_reason, &r.f);
+		if ((c->fwd || counted) && r.d.vtag != r.spec.vtag &&
 		    !(c->hook == H_LIVE && !c->by_xdp))
-			tb_fail(&f, "trace vtag: expected %#x, got %#x", spec.vtag, d.vtag);
+			tb_fail(&r.f, "trace vtag: expected %#x, got %#x", r.spec.vtag, r.d.vtag);
 	}
 
 	/* State. */
-	tb_check_growth(b.n, a.n, want_new, &f);
-	if (!counted && a.n[4] != b.n[4])
-		tb_fail(&f, "path_stats: expected no new entry, got %+ld", a.n[4] - b.n[4]);
-	where = (struct tb_maps){ .fx = fx, .svc = SVC, .cport_n = htons(cport),
-				  .sport_n = htons(PORT), .t0 = t0, .t1 = t1, .assoc_flags = true };
-	tb_check_maps(&where, c->maps, &f);
+	tb_check_growth(r.b.n, r.a.n, want_new, &r.f);
+	if (!counted && r.a.n[4] != r.b.n[4])
+		tb_fail(&r.f, "path_stats: expected no new entry, got %+ld", r.a.n[4] - r.b.n[4]);
+	r.where = (struct tb_maps){ .fx = fx, .svc = SVC, .cport_n = htons(cport),
+				  .sport_n = htons(PORT), .t0 = r.t0, .t1 = r.t1, .assoc_flags = true };
+	tb_check_maps(&r.where, c->maps, &r.f);
 
 	/* Per-path counters; the association. */
 	if (counted) {
@@ -669,24 +660,24 @@ static bool run_case(struct fx *fx, const char *scenario, const void *tc)
 
 		snprintf(what, sizeof(what), "path_stats[svc %u, backend %u, path %u, %s]", c->svc,
 			 c->backend, c->path, ret ? "to client" : "to backend");
-		if (!a.have_path)
-			tb_fail(&f, "%s: missing", what);
+		if (!r.a.have_path)
+			tb_fail(&r.f, "%s: missing", what);
 		else
-			tb_check_counters(&b.path, &a.path, what, c->data, c->hb, io.info.ip_len, t0, t1, &f);
+			tb_check_counters(&r.b.path, &r.a.path, what, c->data, c->hb, r.io.info.ip_len, r.t0, r.t1, &r.f);
 	}
 	if (c->assoc) {
-		if (!a.have_assoc) {
-			tb_fail(&f, "assocs[%#x]: missing", c->assoc);
+		if (!r.a.have_assoc) {
+			tb_fail(&r.f, "assocs[%#x]: missing", c->assoc);
 		} else if (c->fwd) {
-			tb_check_assoc_path(&b.assoc, &a.assoc, c->path, &io.info.src, c->data, c->hb,
-					    io.info.ip_len, t0, t1, &f);
+			tb_check_assoc_path(&r.b.assoc, &r.a.assoc, c->path, &r.io.info.src, c->data, c->hb,
+					    r.io.info.ip_len, r.t0, r.t1, &r.f);
 		}
-		if (!f.len && (a.assoc.last_seen_ns < t0 || a.assoc.last_seen_ns > t1))
-			tb_fail(&f, "assocs[%#x].last_seen_ns not set by this packet", c->assoc);
+		if (!r.f.len && (r.a.assoc.last_seen_ns < r.t0 || r.a.assoc.last_seen_ns > r.t1))
+			tb_fail(&r.f, "assocs[%#x].last_seen_ns not set by this packet", c->assoc);
 	}
 
-	if (f.len) {
-		printf("FAIL %s: %s: %s: %s\n", scenario, HOOK_NAMES[c->hook], c->name, f.msg);
+	if (r.f.len) {
+		printf("FAIL %s: %s: %s: %s\n", scenario, HOOK_NAMES[c->hook], c->name, r.f.msg);
 		return false;
 	}
 	printf("PASS %s: %s: %s\n", scenario, HOOK_NAMES[c->hook], c->name);

@@ -165,6 +165,12 @@ bool tb_next_hop(struct fx *fx, const char *scenario, const char *name, uint32_t
 	return true;
 }
 
+void tb_case_init(struct tb_case *r, const struct pkt_spec *spec)
+{
+	memset(r, 0, sizeof(*r));
+	r->spec = *spec;
+}
+
 void tb_snap(struct fx *fx, const struct sctplb_path_key *pk, const struct sctplb_assoc_key *ak,
 	     struct tb_snap *s)
 {

@@ -191,4 +191,21 @@ void tb_check_maps(const struct tb_maps *w, const struct tb_map_check m[TB_MAPS]
 /* `ip neigh show to addr` lists an entry. */
 bool tb_neigh_exists(const char *addr);
 
+/* What a runner keeps of one case while it runs and checks it. */
+struct tb_case {
+	struct tb_frames io;
+	struct pkt_spec spec;                 /* the packet, ports filled in */
+	struct tb_failure f;
+	struct tb_snap b, a;                  /* before and after the run */
+	uint64_t want_stats[SCTPLB_STAT_MAX]; /* counter deltas expected */
+	struct sctplb_path_key pk;            /* the path counted, if any */
+	struct sctplb_assoc_key ak;           /* the association counted, if any */
+	struct sctplb_decision d;             /* the trace after the run */
+	struct fx_nexthop nh;
+	struct tb_maps where;
+	uint64_t t0, t1;                      /* the run, CLOCK_MONOTONIC */
+};
+/* Zeroes r; r->spec = *spec. */
+void tb_case_init(struct tb_case *r, const struct pkt_spec *spec);
+
 #endif
