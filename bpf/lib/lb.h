@@ -200,6 +200,20 @@ found:
 	return ACT_CONTINUE;
 }
 
+/*
+ * The association of a client's tag Tc: ak has Tc as its vtag on entry and
+ * the association's Ts when one is found.
+ */
+static __always_inline struct sctplb_assoc *assoc_by_ctag(struct sctplb_assoc_key *ak)
+{
+	struct sctplb_ctag_value *cv = bpf_map_lookup_elem(&assoc_ctags, ak);
+
+	if (!cv)
+		return NULL;
+	ak->vtag = cv->stag;
+	return bpf_map_lookup_elem(&assocs, ak);
+}
+
 /* A packet of a known association: its backend, and teardown. */
 static __always_inline int established(const struct pkt *p, struct lb *lb, struct sctplb_assoc *a)
 {
@@ -367,17 +381,17 @@ static __always_inline void remember_fragment(const struct pkt *p, const struct 
 static __always_inline int choose_icmp(const struct pkt *p, struct lb *lb)
 {
 	struct sctplb_handshake *hs = NULL;
-	struct sctplb_ctag_value *cv;
 	struct sctplb_client_key k;
 	struct sctplb_assoc_key ak;
 	struct sctplb_assoc *a;
 	__u32 id = SCTPLB_BACKEND_NONE;
 
 	assoc_key(&ak, p, p->service_id, p->vtag);
-	cv = bpf_map_lookup_elem(&assoc_ctags, &ak);
-	if (cv)
-		ak.vtag = cv->stag;
-	a = bpf_map_lookup_elem(&assocs, &ak);
+	a = assoc_by_ctag(&ak);
+	if (!a) {
+		assoc_key(&ak, p, p->service_id, p->vtag);
+		a = bpf_map_lookup_elem(&assocs, &ak);
+	}
 	if (a) {
 		id = a->backend_id;
 	} else {
@@ -412,15 +426,8 @@ static __always_inline int choose_backend(const struct buf *b, struct pkt *p, st
 		if (p->first_type == SCTP_CID_COOKIE_ECHO) {
 			act = choose_cookie(p, lb, &ak);
 		} else {
-			if (p->tbit) {
-				/* RFC 9260 8.5.1: a T-bit ABORT/SHUTDOWN-COMPLETE carries Tc */
-				struct sctplb_ctag_value *cv = bpf_map_lookup_elem(&assoc_ctags, &ak);
-
-				if (!cv)
-					return unknown_vtag(p, lb);
-				ak.vtag = cv->stag;
-			}
-			a = bpf_map_lookup_elem(&assocs, &ak);
+			/* RFC 9260 8.5.1: a T-bit ABORT/SHUTDOWN-COMPLETE carries Tc */
+			a = p->tbit ? assoc_by_ctag(&ak) : bpf_map_lookup_elem(&assocs, &ak);
 			if (!a)
 				return unknown_vtag(p, lb);
 			if (p->tbit)

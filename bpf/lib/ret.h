@@ -27,7 +27,6 @@ static __always_inline struct sctplb_assoc *learn_init_ack(const struct buf *b, 
 	struct sctplb_client_key k;
 	struct sctplb_assoc_key ak;
 	struct sctplb_handshake *hs;
-	struct sctplb_ctag_value *cv;
 	struct sctplb_assoc *a;
 	__u32 *tagp;
 
@@ -41,10 +40,8 @@ static __always_inline struct sctplb_assoc *learn_init_ack(const struct buf *b, 
 	if (!hs || hs->ctag != p->vtag)
 		return NULL;
 	assoc_key(&ak, p, p->service_id, p->vtag);
-	cv = bpf_map_lookup_elem(&assoc_ctags, &ak);
-	if (cv) {
-		ak.vtag = cv->stag;
-		a = bpf_map_lookup_elem(&assocs, &ak);
+	if (bpf_map_lookup_elem(&assoc_ctags, &ak)) {
+		a = assoc_by_ctag(&ak);
 	} else {
 		ak.vtag = bpf_ntohl(*tagp);
 		a = assoc_create(&ak, &k, hs->backend_id, p->vtag, SCTPLB_ASSOC_F_FROM_INIT_ACK,
@@ -62,16 +59,9 @@ static __always_inline struct sctplb_assoc *learn_init_ack(const struct buf *b, 
 static __always_inline struct sctplb_assoc *find_return(const struct pkt *p)
 {
 	struct sctplb_assoc_key ak;
-	struct sctplb_ctag_value *cv;
 
 	assoc_key(&ak, p, p->service_id, p->vtag);
-	if (!p->tbit) {
-		cv = bpf_map_lookup_elem(&assoc_ctags, &ak);
-		if (!cv)
-			return NULL;
-		ak.vtag = cv->stag;
-	}
-	return bpf_map_lookup_elem(&assocs, &ak);
+	return p->tbit ? bpf_map_lookup_elem(&assocs, &ak) : assoc_by_ctag(&ak);
 }
 
 /* Learns, ends and counts; sets p->reason and p->backend_id for the trace. */
