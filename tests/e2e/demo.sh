@@ -5,12 +5,8 @@
 # at the end.  Needs root and a build (make).  Under a minute.
 set -u
 cd "$(dirname "$0")/../.." || exit 1
-# shellcheck source=tests/e2e/lib/topo.sh
-source tests/e2e/lib/topo.sh
 # shellcheck source=tests/e2e/lib/lb.sh
 source tests/e2e/lib/lb.sh
-trap lb_destroy EXIT
-trap 'exit 130' INT TERM
 
 PORT=3868 ASSOCS=6 RATE=20 DURATION=16
 b="" n=""

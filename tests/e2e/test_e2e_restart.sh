@@ -8,12 +8,8 @@
 # table.  Return through the forwarder.
 set -u
 cd "$(dirname "$0")/../.." || exit 1
-# shellcheck source=tests/e2e/lib/topo.sh
-source tests/e2e/lib/topo.sh
 # shellcheck source=tests/e2e/lib/lb.sh
 source tests/e2e/lib/lb.sh
-trap lb_destroy EXIT
-trap 'exit 130' INT TERM
 PORT=5000
 start=$(now_ms)
 

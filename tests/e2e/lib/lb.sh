@@ -1,8 +1,9 @@
 # shellcheck shell=bash
 # sctplb in the topology of topo.sh: shared helpers of the end-to-end tests and the demo.
-# Source topo.sh first, then this file:
+# A script cds to the repository root and sources this file, which sources topo.sh and
+# sets the traps: on exit lb_destroy detaches, removes the pin dir and deletes the
+# namespaces, pass or fail.
 #   lb_create --return fwd|dsr    topology in "lb" mode, sctplb attached in FWD_NS
-#   trap lb_destroy EXIT          detach, remove the pin dir, delete the namespaces
 #
 # Functions:
 #   sl ARGS...                 sctplb in FWD_NS with our private pin dir (nsenter keeps
@@ -23,6 +24,10 @@
 #   LB_VIPS_<svc> (VIPs of each service, for lb_backend_add).
 
 _LB_REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)
+# shellcheck source=tests/e2e/lib/topo.sh
+source "$_LB_REPO/tests/e2e/lib/topo.sh"
+trap lb_destroy EXIT
+trap 'exit 130' INT TERM
 SCTPLB=${SCTPLB:-$_LB_REPO/build/sctplb}
 LB_PIN=""
 LB_ATTACHED=""
