@@ -18,6 +18,8 @@
 #include "lib/ret.h"
 
 const volatile __u32 sctplb_trace = 0;
+const volatile __u32 sctplb_test_clock = 0;
+__u64 sctplb_clock_ns = 0;
 
 /*
  * Above IP: a later fragment (no SCTP header: it follows its first), an ICMP
@@ -117,7 +119,7 @@ __noinline int sctplb_xdp_lb(struct xdp_md *ctx, struct pkt *p)
 		return XDP_ABORTED;
 	xdp_buf(ctx, &b);
 	lb.service_id = p->service_id;
-	lb.now = bpf_ktime_get_ns();
+	lb.now = lb_now();
 	act = choose_backend(&b, p, &lb);
 	p->backend_id = lb.backend_id;
 	if (act != ACT_CONTINUE) {
@@ -205,7 +207,7 @@ __noinline int sctplb_tc_lb(struct __sk_buff *skb, struct pkt *p, __u32 from_xdp
 	if (!p)
 		return TC_ACT_SHOT;
 	lb.service_id = p->service_id;
-	lb.now = bpf_ktime_get_ns();
+	lb.now = lb_now();
 	if (from_xdp) {
 		if (!use_backend(&lb, p->backend_id, false)) {
 			p->reason = SCTPLB_STAT_NO_BACKEND;

@@ -37,6 +37,19 @@
 extern const volatile __u32 sctplb_trace;
 
 /*
+ * The datapath's clock.  Tests set sctplb_test_clock before load and then
+ * move time by writing sctplb_clock_ns (.bss), so that nothing they check
+ * depends on the wall clock; in production the verifier removes the branch.
+ */
+extern const volatile __u32 sctplb_test_clock;
+extern __u64 sctplb_clock_ns;
+
+static __always_inline __u64 lb_now(void)
+{
+	return sctplb_test_clock ? sctplb_clock_ns : bpf_ktime_get_ns();
+}
+
+/*
  * Every step returns ACT_CONTINUE or a final action, Katran style:
  * `if (act != ACT_CONTINUE) return act;`.  A final action carries the counter
  * that decided it in its upper bits, so that the trace can name the reason.

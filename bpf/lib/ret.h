@@ -67,7 +67,7 @@ static __always_inline struct sctplb_assoc *find_return(const struct pkt *p)
 /* Learns, ends and counts; sets p->reason and p->backend_id for the trace. */
 static __always_inline void watch_return(const struct buf *b, struct pkt *p)
 {
-	__u64 now = bpf_ktime_get_ns();
+	__u64 now = lb_now();
 	struct sctplb_assoc *a;
 
 	if (p->first_type == SCTP_CID_INIT_ACK) {

@@ -10,7 +10,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 #include <linux/bpf.h>
 
 #include "fixture.h"
@@ -24,6 +23,7 @@
 #define CLI4  "203.0.113.100"
 #define TC    0x7c0000ccu
 #define TS    0x5e0000ccu
+#define NSEC  1000000000ull
 
 static const char *const VIPS[] = { VIP4, VIP6 };
 static const char *const BE_A[SCTPLB_MAX_PATHS] = { "192.0.2.11", "2001:db8:1::11" };
@@ -98,14 +98,16 @@ int main(void)
 	struct fx_nexthop nh;
 	struct pkt_info info;
 	uint32_t verdict;
+	uint64_t now = 1000 * NSEC; /* the datapath's injected clock */
 	size_t len;
 	int i;
 
-	if (fx_netns_setup(&fx) || fx_load(&fx) || fx_service(&fx, SVC, PORT, VIPS, 2, 0) ||
+	if (fx_netns_setup(&fx) || fx_load_opts(&fx, &(struct fx_load_opts){ .test_clock = true }) || fx_service(&fx, SVC, PORT, VIPS, 2, 0) ||
 	    fx_backend(&fx, 1, SVC, SCTPLB_BE_F_ACTIVE, BE_A) || fx_table_all(&fx, SVC, 1)) {
 		printf("FAIL nexthop setup\n");
 		return 1;
 	}
+	fx_set_clock(&fx, now);
 	for (i = 0; i < 2; i++)
 		if (pkt_build(i ? &cookie : &init, fx.mac_in, in, &info) < 0 ||
 		    fx_run(&fx, in, info.len, out, &len, &verdict) || verdict != XDP_TX) {
@@ -130,7 +132,11 @@ int main(void)
 	} else {
 		result("neighbour changed: the cached next hop within the TTL (1 s)",
 		       expect(100, XDP_TX, mac_b, SCTPLB_STAT_FWD_TX));
-		usleep(1100 * 1000);
+		fx_set_clock(&fx, now + NSEC - 1);
+		result("neighbour changed: still the cached next hop 1 ns before the TTL",
+		       expect(100, XDP_TX, mac_b, SCTPLB_STAT_FWD_TX));
+		now += NSEC;
+		fx_set_clock(&fx, now);
 		result("neighbour changed: the new MAC after the TTL",
 		       expect(100, XDP_TX, mac_moved, SCTPLB_STAT_FWD_TX));
 	}
@@ -139,7 +145,8 @@ int main(void)
 	if (sh("ip link set dev " FX_IF_IN " mtu 1280")) {
 		result("MTU", "ip link set mtu failed");
 	} else {
-		usleep(1100 * 1000); /* let the entry made before the MTU change expire */
+		now += NSEC; /* let the entry made before the MTU change expire */
+		fx_set_clock(&fx, now);
 		result("small packet after the MTU change: forwarded (and cached)",
 		       expect(100, XDP_TX, mac_moved, SCTPLB_STAT_FWD_TX));
 		result("packet over the egress MTU: FIB_FRAG_NEEDED despite the cached next hop",

@@ -154,6 +154,11 @@ bool fx_nexthop(const char *text, struct fx_nexthop *nh)
 	return true;
 }
 
+void fx_set_clock(struct fx *fx, uint64_t ns)
+{
+	fx->skel->bss->sctplb_clock_ns = ns;
+}
+
 int fx_load_opts(struct fx *fx, const struct fx_load_opts *o)
 {
 	struct sctplb *s = sctplb__open();
@@ -165,6 +170,7 @@ int fx_load_opts(struct fx *fx, const struct fx_load_opts *o)
 		return -1;
 	}
 	s->rodata->sctplb_trace = !o->no_trace;
+	s->rodata->sctplb_test_clock = o->test_clock;
 	if ((o->assocs_max && (bpf_map__set_max_entries(s->maps.assocs, o->assocs_max) ||
 			       bpf_map__set_max_entries(s->maps.assoc_ctags, o->assocs_max))) ||
 	    (o->client_index_max &&

@@ -68,9 +68,13 @@ struct fx_load_opts {
 	uint32_t assocs_max;       /* max_entries of assocs and assoc_ctags */
 	uint32_t client_index_max; /* max_entries of client_index */
 	bool no_trace;             /* sctplb_trace = 0 (the benchmark) */
+	bool test_clock;           /* the datapath's clock is fx_set_clock's */
 };
 int fx_load_opts(struct fx *fx, const struct fx_load_opts *o);
 void fx_unload(struct fx *fx);
+/* With fx_load_opts(.test_clock): the time the datapath sees from now on
+ * (CLOCK_MONOTONIC ns in its meaning), so that tests of expiry never wait. */
+void fx_set_clock(struct fx *fx, uint64_t ns);
 
 /* Configuration.  Ports in host order.  vips[i] is path i.  encap_port 0:
  * no UDP encapsulation.  addrs[p] NULL: no address on path p. */
