@@ -18,7 +18,7 @@
 #include <linux/types.h>
 #endif
 
-#define SCTPLB_ABI_VERSION 1
+#define SCTPLB_ABI_VERSION 2
 
 /* Sizes. */
 #define SCTPLB_MAX_PATHS     4      /* VIPs per service: path index = VIP index */
@@ -112,8 +112,16 @@ struct sctplb_handshake {
 	__u32 ctag;             /* Tc: the Initiate Tag of the client's INIT */
 	__u64 created_ns;
 	__u8 path;              /* path of the INIT */
-	__u8 pad[7];
+	__u8 flags;             /* SCTPLB_HS_F_* */
+	__u8 pad[6];
 };
+
+/*
+ * The backend's INIT-ACK to this handshake was seen on the return path: its
+ * COOKIE-ECHO will be found by the Ts learnt there, so the handshake no
+ * longer needs to hold its client address for it.
+ */
+#define SCTPLB_HS_F_ANSWERED (1u << 0)
 
 struct sctplb_client {
 	__u32 backend_id;
@@ -121,9 +129,19 @@ struct sctplb_client {
 };
 
 /*
- * assocs (hash, never evicted by traffic): (service, vtag, ports) -> state.
- * The vtag is the one the client's packets carry: Ts.  assoc_ctags maps the
- * client's own tag Tc (carried by T-bit ABORT and SHUTDOWN-COMPLETE) to Ts.
+ * Associations: (service, vtag, ports) -> state.  The vtag is the one the
+ * client's packets carry: Ts.  The ctags maps give the client's own tag Tc
+ * (carried by T-bit ABORT and SHUTDOWN-COMPLETE and by everything the backend
+ * sends) -> Ts.
+ *
+ * Nothing an off-path attacker can send confirms an association: an INIT and
+ * a COOKIE-ECHO from a spoofed source, or the backend's INIT-ACK to a spoofed
+ * INIT, make only *unconfirmed* entries (assocs_pending, pending_ctags: LRU
+ * maps, so that they evict only each other).  A packet the backend sends with
+ * Tc that is neither an INIT-ACK nor an ending T-bit packet (its COOKIE-ACK,
+ * at the latest) proves that the client echoed a cookie the backend made, and
+ * moves the association to assocs and assoc_ctags (hash maps, never evicted
+ * by traffic).  Without the return path, associations stay unconfirmed.
  */
 struct sctplb_assoc_key {
 	__u32 service_id;
@@ -285,6 +303,53 @@ struct sctplb_meta {
 };
 
 /*
+ * The pinned maps, in one list: X(ID, name, TYPE, max_entries, key, value,
+ * flags, what).  bpf/lib/maps.h declares every map from it (BPF_MAP_TYPE_TYPE,
+ * named `name` in the object and under the pin directory); user space takes
+ * from it its map ids (LB_ID), names, key and value sizes, and which maps
+ * --max-assocs sizes.  maglev, a map of maps, is declared by hand in maps.h
+ * and listed apart.  Adding a map is one line here.
+ */
+#define SCTPLB_MAP_F_ASSOCS (1u << 0) /* sized by --max-assocs when created */
+
+#define SCTPLB_MAPS(X)                                                                        \
+	X(SERVICES, services, HASH, SCTPLB_MAX_VIP_KEYS, struct sctplb_vip_key,               \
+	  struct sctplb_service, 0, "(VIP, port, protocol) -> service and path index")         \
+	X(BACKENDS, backends, ARRAY, SCTPLB_MAX_BACKENDS, __u32, struct sctplb_backend, 0,     \
+	  "backend id -> service, flags and one address per path")                             \
+	X(HANDSHAKES, handshakes, LRU_HASH, SCTPLB_MAX_HANDSHAKES, struct sctplb_client_key,   \
+	  struct sctplb_handshake, 0, "pending handshakes by client transport address")         \
+	X(CLIENT_INDEX, client_index, LRU_HASH, SCTPLB_MAX_ASSOCS, struct sctplb_client_key,   \
+	  struct sctplb_client, SCTPLB_MAP_F_ASSOCS,                                           \
+	  "client transport address -> backend of its last association (restart rule)")       \
+	X(ASSOCS, assocs, HASH, SCTPLB_MAX_ASSOCS, struct sctplb_assoc_key, struct sctplb_assoc, \
+	  SCTPLB_MAP_F_ASSOCS, "confirmed associations by (service, Ts, ports); never evicted") \
+	X(ASSOC_CTAGS, assoc_ctags, HASH, SCTPLB_MAX_ASSOCS, struct sctplb_assoc_key,          \
+	  struct sctplb_ctag_value, SCTPLB_MAP_F_ASSOCS,                                       \
+	  "(service, Tc, ports) -> Ts of a confirmed association")                             \
+	X(PENDING, assocs_pending, LRU_HASH, SCTPLB_MAX_ASSOCS, struct sctplb_assoc_key,       \
+	  struct sctplb_assoc, SCTPLB_MAP_F_ASSOCS,                                            \
+	  "unconfirmed associations (COOKIE-ECHO, INIT-ACK): evict only each other")           \
+	X(PENDING_CTAGS, pending_ctags, LRU_HASH, SCTPLB_MAX_ASSOCS, struct sctplb_assoc_key,  \
+	  struct sctplb_ctag_value, SCTPLB_MAP_F_ASSOCS,                                       \
+	  "(service, Tc, ports) -> Ts of an unconfirmed association")                          \
+	X(PATH_STATS, path_stats, LRU_PERCPU_HASH, SCTPLB_MAX_PATH_STATS,                      \
+	  struct sctplb_path_key, struct sctplb_path_counters, 0,                              \
+	  "per backend, path (client address, VIP) and direction counters")                    \
+	X(SETTINGS, settings, ARRAY, 1, __u32, struct sctplb_config, 0,                        \
+	  "global settings written by user space")                                             \
+	X(STATS, stats, PERCPU_ARRAY, SCTPLB_STAT_MAX, __u32, __u64, 0,                        \
+	  "global counters by reason (enum sctplb_stat)")                                      \
+	X(SVC_META, svc_meta, ARRAY, SCTPLB_MAX_SERVICES, __u32, struct sctplb_service_meta, 0, \
+	  "control-plane names and settings by service id (user space only)")                  \
+	X(BE_META, be_meta, ARRAY, SCTPLB_MAX_BACKENDS, __u32, struct sctplb_backend_meta, 0,  \
+	  "control-plane names and weights by backend id (user space only)")                   \
+	X(TRACE, trace, ARRAY, 1, __u32, struct sctplb_decision, 0,                            \
+	  "the decision on the last packet, when sctplb_trace is set")                         \
+	X(FRAGS, frags, LRU_HASH, SCTPLB_MAX_FRAGS, struct sctplb_frag_key, struct sctplb_frag, \
+	  0, "later fragments follow their first fragment's backend")
+
+/*
  * stats: per-CPU array of __u64 indexed by enum sctplb_stat.  The names that
  * user space prints are in SCTPLB_STAT_NAMES, in the same order.
  */
@@ -299,8 +364,10 @@ struct sctplb_meta {
 	X(INIT, "init", "INIT chunks")                                      \
 	X(INIT_RESTART, "init_restart", "INIT from a transport address that holds an association") \
 	X(INIT_RETRANSMIT, "init_retransmit", "INIT matching a pending handshake") \
+	X(INIT_PINNED, "init_pinned", "INIT with another tag from an address with a pending handshake: kept on its backend") \
 	X(COOKIE_ECHO, "cookie_echo", "COOKIE-ECHO chunks")                 \
-	X(ASSOC_CREATED, "assoc_created", "associations established")       \
+	X(ASSOC_CREATED, "assoc_created", "associations stored, unconfirmed (COOKIE-ECHO, INIT-ACK)") \
+	X(ASSOC_CONFIRMED, "assoc_confirmed", "associations confirmed by the backend's packet on the return path") \
 	X(ASSOC_CLOSING, "assoc_closing", "associations marked ended (ABORT, SHUTDOWN-COMPLETE)") \
 	X(ESTABLISHED, "established", "packets of established associations") \
 	X(TBIT, "tbit", "T-bit ABORT/SHUTDOWN-COMPLETE found by the client's tag") \
@@ -312,7 +379,7 @@ struct sctplb_meta {
 	X(UNKNOWN_VTAG_PASS, "unknown_vtag_pass", "unknown vtag: passed (policy pass)") \
 	X(UNKNOWN_VTAG_HASH, "unknown_vtag_hash", "unknown vtag: sent by Maglev (policy hash)") \
 	X(COOKIE_NO_HANDSHAKE, "cookie_no_handshake", "COOKIE-ECHO with no handshake for its source") \
-	X(ASSOC_TABLE_FULL, "assoc_table_full", "association not stored: table full (forwarded)") \
+	X(ASSOC_TABLE_FULL, "assoc_table_full", "confirmed association table full: the association stays unconfirmed") \
 	X(ASSOC_COLLISION, "assoc_collision", "vtag and ports held by another backend's association") \
 	X(CHUNKS_OVER_BOUND, "chunks_over_bound", "more chunks than walked; rest not inspected") \
 	X(NO_BACKEND, "no_backend", "no usable backend: dropped")           \

@@ -424,6 +424,7 @@ static const char *state_name(__u32 s)
 int cmd_assoc(int argc, char **argv)
 {
 	static const char usage[] = "sctplb assoc list";
+	static const enum lb_map_id tables[2] = { LB_ASSOCS, LB_PENDING };
 	struct json_object *arr = json_object_new_array();
 	struct sctplb_assoc_key k, next, *prevk = NULL;
 	char b1[40], b2[40], a[LB_ADDRSTRLEN], age[32], idle[32], closing[32];
@@ -432,7 +433,7 @@ int cmd_assoc(int argc, char **argv)
 	struct lb_model nm;
 	struct lb_maps m;
 	char *pos[1];
-	int npos, err, p;
+	int npos, err, p, t;
 
 	if (argc < 1 || strcmp(argv[0], "list") ||
 	    parse_opts(argc - 1, argv + 1, NULL, pos, 0, 0, &npos, usage)) {
@@ -445,26 +446,30 @@ int cmd_assoc(int argc, char **argv)
 	if (err)
 		goto out;
 	if (!g.json)
-		printf("%-10s %-6s %-6s %-12s %-12s %-11s %9s %9s %9s %s\n", "VTAG", "CPORT", "SPORT",
-		       "SERVICE", "BACKEND", "STATE", "AGE", "IDLE", "CLOSING", "LEARNT");
-	while (bpf_map_get_next_key(m.fd[LB_ASSOCS], prevk, &next) == 0) {
+		printf("%-10s %-6s %-6s %-12s %-12s %-11s %9s %9s %9s %-11s %s\n", "VTAG", "CPORT",
+		       "SPORT", "SERVICE", "BACKEND", "STATE", "AGE", "IDLE", "CLOSING", "LEARNT",
+		       "CONFIRMED");
+	/* The confirmed associations, then the unconfirmed ones (include/sctplb.h). */
+	for (t = 0; t < 2; t++, prevk = NULL)
+	while (bpf_map_get_next_key(m.fd[tables[t]], prevk, &next) == 0) {
 		struct json_object *o, *paths;
 
 		k = next;
 		prevk = &k;
-		if (bpf_map_lookup_elem(m.fd[LB_ASSOCS], &k, &v))
+		if (bpf_map_lookup_elem(m.fd[tables[t]], &k, &v))
 			continue;
 		if (!g.json) {
 			/* CLOSING: time since ABORT/SHUTDOWN-COMPLETE; LEARNT: from the
 			 * backend's INIT-ACK (return path) or the client's COOKIE-ECHO */
-			printf("0x%08x %-6u %-6u %-12s %-12s %-11s %9s %9s %9s %s\n", k.vtag, ntohs(k.cport),
+			printf("0x%08x %-6u %-6u %-12s %-12s %-11s %9s %9s %9s %-11s %s\n", k.vtag, ntohs(k.cport),
 			       ntohs(k.sport), svc_name(&nm, k.service_id, b1, sizeof(b1)),
 			       be_name(&nm, k.service_id, v.backend_id, b2, sizeof(b2)),
 			       state_name(v.state), fmt_age(v.created_ns, now, age, sizeof(age)),
 			       fmt_age(v.last_seen_ns, now, idle, sizeof(idle)),
 			       v.state == SCTPLB_ASSOC_CLOSING ?
 			       fmt_age(v.closing_ns, now, closing, sizeof(closing)) : "-",
-			       v.flags & SCTPLB_ASSOC_F_FROM_INIT_ACK ? "init-ack" : "cookie-echo");
+			       v.flags & SCTPLB_ASSOC_F_FROM_INIT_ACK ? "init-ack" : "cookie-echo",
+			       tables[t] == LB_ASSOCS ? "yes" : "no");
 			for (p = 0; p < SCTPLB_MAX_PATHS; p++) {
 				const struct sctplb_assoc_path *ap = &v.path[p];
 
@@ -494,6 +499,7 @@ int cmd_assoc(int argc, char **argv)
 		json_object_object_add(o, "state", json_object_new_string(state_name(v.state)));
 		json_object_object_add(o, "from_init_ack",
 				       json_object_new_boolean(v.flags & SCTPLB_ASSOC_F_FROM_INIT_ACK));
+		json_object_object_add(o, "confirmed", json_object_new_boolean(tables[t] == LB_ASSOCS));
 		json_object_object_add(o, "age_s", json_age(v.created_ns, now));
 		json_object_object_add(o, "idle_s", json_age(v.last_seen_ns, now));
 		json_object_object_add(o, "closing_s", v.state == SCTPLB_ASSOC_CLOSING ?

@@ -161,6 +161,42 @@ static __always_inline void init_listed_addrs(const struct buf *b, const struct 
 	bpf_loop(SCTPLB_MAX_INIT_PARAMS, init_one_param, &w, 0);
 }
 
+/*
+ * A pending handshake: younger than the handshake timeout (an older one is
+ * stale: its client has given up or finished), NULL otherwise.
+ */
+static __always_inline struct sctplb_handshake *pending_handshake(const struct sctplb_client_key *k,
+								  __u64 now)
+{
+	struct sctplb_handshake *hs = bpf_map_lookup_elem(&handshakes, k);
+	__u64 timeout = SCTPLB_HANDSHAKE_TIMEOUT_S;
+	struct sctplb_config *cfg;
+	__u32 zero = 0;
+
+	if (!hs)
+		return NULL;
+	cfg = bpf_map_lookup_elem(&settings, &zero);
+	if (cfg && cfg->handshake_timeout_s)
+		timeout = cfg->handshake_timeout_s;
+	if (now - hs->created_ns >= timeout * 1000000000ull)
+		return NULL;
+	/* Keep clang from turning the choice into arithmetic on the pointer,
+	 * which the verifier cannot follow. */
+	asm volatile("" : "+r"(hs));
+	return hs;
+}
+
+/*
+ * INIT: the restart rule, then the pending handshake of its client transport
+ * address, then Maglev over (Tc, ports).  An INIT with another tag from an
+ * address whose handshake is pending keeps that handshake's backend and
+ * leaves the handshake as it is: the COOKIE-ECHO that completes it is matched
+ * by address, and a spoofed INIT must not re-point it (a client restarting in
+ * the middle of its handshake reaches the same backend, which is right too).
+ * Once the backend's INIT-ACK has been seen, its Ts finds the COOKIE-ECHO and
+ * the address is free again: another INIT goes by its own tag, so two clients
+ * behind one NAT'd address and port reach their own backends.
+ */
 static __always_inline int choose_init(const struct buf *b, const struct pkt *p, struct lb *lb)
 {
 	struct sctplb_handshake hs = {};
@@ -182,10 +218,14 @@ static __always_inline int choose_init(const struct buf *b, const struct pkt *p,
 		stat_inc(SCTPLB_STAT_INIT_RESTART);
 		goto found;
 	}
-	old = bpf_map_lookup_elem(&handshakes, &k);
+	old = pending_handshake(&k, lb->now);
 	if (old && old->ctag == ctag && use_backend(lb, old->backend_id, true)) {
 		stat_inc(SCTPLB_STAT_INIT_RETRANSMIT);
 		goto found;
+	}
+	if (old && !(old->flags & SCTPLB_HS_F_ANSWERED) && use_backend(lb, old->backend_id, true)) {
+		stat_inc(SCTPLB_STAT_INIT_PINNED);
+		return ACT_CONTINUE;
 	}
 	if (!use_backend(lb, maglev_lookup(p->service_id, sctplb_init_hash(ctag, p->sport, p->dport)),
 			 true))
@@ -201,17 +241,43 @@ found:
 }
 
 /*
+ * The association of (service, vtag, ports): confirmed, else unconfirmed
+ * (include/sctplb.h).  *pending says which.
+ */
+static __always_inline struct sctplb_assoc *assoc_find(const struct sctplb_assoc_key *ak,
+							bool *pending)
+{
+	struct sctplb_assoc *a = bpf_map_lookup_elem(&assocs, ak);
+
+	*pending = !a;
+	return a ? a : bpf_map_lookup_elem(&assocs_pending, ak);
+}
+
+/*
  * The association of a client's tag Tc: ak has Tc as its vtag on entry and
  * the association's Ts when one is found.
  */
-static __always_inline struct sctplb_assoc *assoc_by_ctag(struct sctplb_assoc_key *ak)
+static __always_inline struct sctplb_assoc *assoc_by_ctag(struct sctplb_assoc_key *ak,
+							   bool *pending)
 {
 	struct sctplb_ctag_value *cv = bpf_map_lookup_elem(&assoc_ctags, ak);
+	struct sctplb_assoc *a;
 
+	if (cv) {
+		ak->vtag = cv->stag;
+		a = bpf_map_lookup_elem(&assocs, ak);
+		if (a) {
+			*pending = false;
+			return a;
+		}
+		return NULL;
+	}
+	cv = bpf_map_lookup_elem(&pending_ctags, ak);
 	if (!cv)
 		return NULL;
 	ak->vtag = cv->stag;
-	return bpf_map_lookup_elem(&assocs, ak);
+	*pending = true;
+	return bpf_map_lookup_elem(&assocs_pending, ak);
 }
 
 /* A packet of a known association: its backend, and teardown. */
@@ -251,10 +317,11 @@ static __always_inline int unknown_vtag(const struct pkt *p, struct lb *lb)
 }
 
 /*
- * A new association (service, Ts, ports) -> backend, indexed by Tc and by the
- * client transport address.  Never replaces one: ASSOC_COLLISION if another
- * backend holds the key, ASSOC_TABLE_FULL if the table is full.  Returns the
- * association, or NULL.
+ * A new, unconfirmed association (service, Ts, ports) -> backend, indexed by
+ * Tc and by the client transport address.  Never replaces one: if another
+ * backend's association (confirmed or not) holds the key, ASSOC_COLLISION.
+ * Stored in LRU maps, so that it is always stored and evicts only other
+ * unconfirmed entries.  Returns the association, or NULL.
  */
 static __always_inline struct sctplb_assoc *assoc_create(const struct sctplb_assoc_key *ak,
 							 const struct sctplb_client_key *k,
@@ -265,9 +332,18 @@ static __always_inline struct sctplb_assoc *assoc_create(const struct sctplb_ass
 	struct sctplb_client ce = { .backend_id = backend_id, .stag = ak->vtag };
 	struct sctplb_assoc_key ck = *ak;
 	struct sctplb_assoc *a;
+	bool pending;
 	__u32 zero = 0;
-	int err;
 
+	a = assoc_find(ak, &pending);
+	if (a) {
+		/* Another CPU was first, or another backend's association holds the key. */
+		if (a->backend_id != backend_id) {
+			stat_inc(SCTPLB_STAT_ASSOC_COLLISION);
+			return NULL;
+		}
+		return a;
+	}
 	a = bpf_map_lookup_elem(&assoc_scratch, &zero);
 	if (!a)
 		return NULL;
@@ -278,35 +354,54 @@ static __always_inline struct sctplb_assoc *assoc_create(const struct sctplb_ass
 	a->flags = flags;
 	a->created_ns = now;
 	a->last_seen_ns = now;
-	err = bpf_map_update_elem(&assocs, ak, a, BPF_NOEXIST);
-	if (err == -EEXIST) {
-		/* Another CPU was first, or another backend's association holds the key. */
-		a = bpf_map_lookup_elem(&assocs, ak);
-		if (a && a->backend_id != backend_id) {
-			stat_inc(SCTPLB_STAT_ASSOC_COLLISION);
-			return NULL;
-		}
-		return a;
-	}
-	if (err) {
-		stat_inc(SCTPLB_STAT_ASSOC_TABLE_FULL);
-		return NULL;
-	}
+	if (bpf_map_update_elem(&assocs_pending, ak, a, BPF_NOEXIST))
+		return bpf_map_lookup_elem(&assocs_pending, ak); /* another CPU was first */
 	stat_inc(SCTPLB_STAT_ASSOC_CREATED);
 	ck.vtag = ctag;
 	/* Never re-point Tc: the first association of a Tc keeps it. */
-	bpf_map_update_elem(&assoc_ctags, &ck, &cv, BPF_NOEXIST);
+	bpf_map_update_elem(&pending_ctags, &ck, &cv, BPF_NOEXIST);
 	bpf_map_update_elem(&client_index, k, &ce, BPF_ANY);
-	return bpf_map_lookup_elem(&assocs, ak);
+	return bpf_map_lookup_elem(&assocs_pending, ak);
 }
 
 /*
- * COOKIE-ECHO: the first packet with Ts.  The pending handshake of its source
- * transport address names the backend (its cookie was made there): an
- * association with the same key on another backend is another client's, a
- * collision, and is not taken over.  Without a handshake (evicted, or a
- * COOKIE-ECHO from an address the INIT did not list), an existing
- * association, learnt from the INIT-ACK or by an earlier COOKIE-ECHO, decides.
+ * The backend has answered with Tc (include/sctplb.h): the unconfirmed
+ * association a (key ak, Ts) moves to the confirmed maps.  With the confirmed
+ * table full it stays where it is (ASSOC_TABLE_FULL).  Returns the
+ * association in its new place, or a.
+ */
+static __always_inline struct sctplb_assoc *assoc_confirm(const struct sctplb_assoc_key *ak,
+							  struct sctplb_assoc *a)
+{
+	struct sctplb_ctag_value cv = { .stag = ak->vtag };
+	struct sctplb_assoc_key ck = *ak;
+	struct sctplb_assoc *c;
+
+	if (bpf_map_update_elem(&assocs, ak, a, BPF_NOEXIST)) {
+		c = bpf_map_lookup_elem(&assocs, ak);
+		if (c)
+			return c; /* another CPU was first */
+		stat_inc(SCTPLB_STAT_ASSOC_TABLE_FULL);
+		return a;
+	}
+	ck.vtag = a->ctag;
+	bpf_map_update_elem(&assoc_ctags, &ck, &cv, BPF_NOEXIST);
+	bpf_map_delete_elem(&pending_ctags, &ck);
+	bpf_map_delete_elem(&assocs_pending, ak);
+	stat_inc(SCTPLB_STAT_ASSOC_CONFIRMED);
+	c = bpf_map_lookup_elem(&assocs, ak);
+	return c ? c : a;
+}
+
+/*
+ * COOKIE-ECHO: the first packet with Ts.  An association learnt from the
+ * backend's INIT-ACK for this Ts is what the backend said, and decides.
+ * Otherwise the pending handshake of its source transport address names the
+ * backend (its cookie was made there): an association with the same key on
+ * another backend is another client's, a collision, and is not taken over.
+ * Without a handshake (expired, evicted, or a COOKIE-ECHO from an address the
+ * INIT did not list), an existing association, learnt by an earlier
+ * COOKIE-ECHO, decides.
  */
 static __always_inline int choose_cookie(const struct pkt *p, struct lb *lb,
 					 struct sctplb_assoc_key *ak)
@@ -314,13 +409,16 @@ static __always_inline int choose_cookie(const struct pkt *p, struct lb *lb,
 	struct sctplb_client_key k;
 	struct sctplb_handshake *hs;
 	struct sctplb_assoc *a;
+	bool pending;
 
 	stat_inc(SCTPLB_STAT_COOKIE_ECHO);
 	client_key(&k, p, p->service_id);
-	hs = bpf_map_lookup_elem(&handshakes, &k);
-	a = bpf_map_lookup_elem(&assocs, ak);
+	a = assoc_find(ak, &pending);
+	if (a && (a->flags & SCTPLB_ASSOC_F_FROM_INIT_ACK))
+		return established(p, lb, a);
+	hs = pending_handshake(&k, lb->now);
 	if (a && (!hs || hs->backend_id == a->backend_id))
-		return established(p, lb, a); /* a retransmission, or learnt from the INIT-ACK */
+		return established(p, lb, a); /* a retransmission */
 	if (!hs) {
 		stat_inc(SCTPLB_STAT_COOKIE_NO_HANDSHAKE);
 		return unknown_vtag(p, lb);
@@ -386,11 +484,13 @@ static __always_inline int choose_icmp(const struct pkt *p, struct lb *lb)
 	struct sctplb_assoc *a;
 	__u32 id = SCTPLB_BACKEND_NONE;
 
+	bool pending;
+
 	assoc_key(&ak, p, p->service_id, p->vtag);
-	a = assoc_by_ctag(&ak);
+	a = assoc_by_ctag(&ak, &pending);
 	if (!a) {
 		assoc_key(&ak, p, p->service_id, p->vtag);
-		a = bpf_map_lookup_elem(&assocs, &ak);
+		a = assoc_find(&ak, &pending);
 	}
 	if (a) {
 		id = a->backend_id;
@@ -413,6 +513,7 @@ static __always_inline int choose_backend(const struct buf *b, struct pkt *p, st
 {
 	struct sctplb_assoc_key ak;
 	struct sctplb_assoc *a;
+	bool pending;
 	int act;
 
 	if (p->frag == FRAG_LATER)
@@ -427,7 +528,7 @@ static __always_inline int choose_backend(const struct buf *b, struct pkt *p, st
 			act = choose_cookie(p, lb, &ak);
 		} else {
 			/* RFC 9260 8.5.1: a T-bit ABORT/SHUTDOWN-COMPLETE carries Tc */
-			a = p->tbit ? assoc_by_ctag(&ak) : bpf_map_lookup_elem(&assocs, &ak);
+			a = p->tbit ? assoc_by_ctag(&ak, &pending) : assoc_find(&ak, &pending);
 			if (!a)
 				return unknown_vtag(p, lb);
 			if (p->tbit)

@@ -16,10 +16,12 @@
 
 /*
  * INIT-ACK: header vtag Tc, Initiate Tag Ts (RFC 9260 3.3.3).  Learnt when it
- * answers the pending handshake of its client transport address.  When Tc
- * already has an association, it answers a retransmission of the INIT (a
- * late one may even carry another Ts, whose cookie an established client will
- * never echo): it belongs to that association, and nothing is created.
+ * answers the pending handshake of its client transport address, as an
+ * unconfirmed association (a spoofed INIT gets its INIT-ACK too), and the
+ * handshake is marked answered.  When Tc already has an association, it
+ * answers a retransmission of the INIT (a late one may even carry another Ts,
+ * whose cookie an established client will never echo): it belongs to that
+ * association, and nothing is created.
  */
 static __always_inline struct sctplb_assoc *learn_init_ack(const struct buf *b, struct pkt *p,
 							   __u64 now)
@@ -28,6 +30,7 @@ static __always_inline struct sctplb_assoc *learn_init_ack(const struct buf *b, 
 	struct sctplb_assoc_key ak;
 	struct sctplb_handshake *hs;
 	struct sctplb_assoc *a;
+	bool pending;
 	__u32 *tagp;
 
 	if (p->init_len < SCTP_INIT_FIXED_LEN || p->init_off + SCTP_INIT_FIXED_LEN > p->sctp_end)
@@ -40,28 +43,40 @@ static __always_inline struct sctplb_assoc *learn_init_ack(const struct buf *b, 
 	if (!hs || hs->ctag != p->vtag)
 		return NULL;
 	assoc_key(&ak, p, p->service_id, p->vtag);
-	if (bpf_map_lookup_elem(&assoc_ctags, &ak)) {
-		a = assoc_by_ctag(&ak);
-	} else {
+	a = assoc_by_ctag(&ak, &pending);
+	if (!a) {
 		ak.vtag = bpf_ntohl(*tagp);
 		a = assoc_create(&ak, &k, hs->backend_id, p->vtag, SCTPLB_ASSOC_F_FROM_INIT_ACK,
 				 now);
 	}
-	if (a)
+	if (a) {
+		hs->flags |= SCTPLB_HS_F_ANSWERED;
 		stat_inc(SCTPLB_STAT_RET_INIT_ACK);
+	}
 	return a;
 }
 
 /*
  * Any other packet from a backend carries Tc, unless it is a T-bit ABORT or
- * SHUTDOWN-COMPLETE, which carries the backend's own tag Ts.
+ * SHUTDOWN-COMPLETE, which carries the backend's own tag Ts.  A packet with
+ * Tc that does not end the association (a COOKIE-ACK at the latest) confirms
+ * an unconfirmed one: the backend accepted a cookie it made, which an
+ * off-path attacker cannot echo.  A T-bit packet confirms nothing: a backend
+ * answers an out-of-the-blue packet with one (RFC 9260 8.4), whatever its tag.
  */
 static __always_inline struct sctplb_assoc *find_return(const struct pkt *p)
 {
 	struct sctplb_assoc_key ak;
+	struct sctplb_assoc *a;
+	bool pending;
 
 	assoc_key(&ak, p, p->service_id, p->vtag);
-	return p->tbit ? bpf_map_lookup_elem(&assocs, &ak) : assoc_by_ctag(&ak);
+	if (p->tbit)
+		return assoc_find(&ak, &pending);
+	a = assoc_by_ctag(&ak, &pending);
+	if (a && pending && !p->ends)
+		a = assoc_confirm(&ak, a);
+	return a;
 }
 
 /* Learns, ends and counts; sets p->reason and p->backend_id for the trace. */

@@ -95,6 +95,9 @@ struct tcase {
 				    .any_created = (be) == 2 }
 #define NO_ASSOC(ts) { .kind = K_ASSOC, .tag = (ts), .absent = true }
 #define CTAG(tc, ts) { .kind = K_CTAG, .tag = (tc), .stag = (ts) }
+#define PENDING_ASSOC(ts, be, tc) { .kind = K_ASSOC, .tag = (ts), .backend = (be), .ctag = (tc), \
+	.state = SCTPLB_ASSOC_ESTABLISHED, .table = TB_PENDING }
+#define PENDING_CTAG(tc, ts) { .kind = K_CTAG, .tag = (tc), .stag = (ts), .table = TB_PENDING }
 #define NEW_ASSOC .new_assocs = 1, .new_clients = 1, .new_ctags = 1
 #define END { .name = NULL }
 
@@ -447,9 +450,11 @@ static const struct tcase RESTART[] = {
 	  .before = table_be2, INIT_C4A(TC5),
 	  TO(1, 0, XDP_TX), .stats = { S(INIT), S(INIT_RESTART) },
 	  .maps = { HS(C4A, 1, TC5, 0), CLIENT(C4A, 1, TS1) } },
-	{ "INIT with another Tc from an address with a pending handshake: Maglev",
+	/* A spoofed INIT must not re-point it (issue: handshakes no one can re-point). */
+	{ "INIT with another Tc from an address with a pending handshake: its backend, handshake kept",
 	  .pkt = { V6(C6B, 0), .chunks = { CH_INIT(TC9, C6B) } },
-	  TO(2, 1, XDP_TX), .stats = { S(INIT) }, .maps = { HS(C6B, 2, TC9, 1) } },
+	  TO(1, 1, XDP_REDIRECT), .stats = { S(INIT), S(INIT_PINNED) },
+	  .maps = { HS(C6B, 1, TC8, 1) } },
 	{ "same address, other port: not a restart, Maglev",
 	  .pkt = { V4(C4A, 0), .sport = CPORT + 7, .chunks = { CH_INIT(TC6, C4A) } },
 	  TO(2, 0, XDP_REDIRECT), .stats = { S(INIT) }, .new_handshakes = 1 },
@@ -511,7 +516,10 @@ static const struct tcase NO_BACKENDS[] = {
 };
 
 /* What the FIB says about the backend's address on the path. */
-#define FIB_INIT(vip, from, tc) .pkt = { .src = (from), .dst = (vip), .chunks = { CH_INIT(tc, from) } }, \
+/* Each case from a client port of its own (its line): no pending handshake
+ * of an earlier case holds the address. */
+#define FIB_INIT(vip, from, tc) .pkt = { .src = (from), .dst = (vip), .sport = CPORT + __LINE__, \
+					 .chunks = { CH_INIT(tc, from) } }, \
 	.new_handshakes = ANY
 static const struct tcase FIB[] = {
 	{ "next hop a gateway, path 0: REDIRECT with the gateway's MAC",
@@ -613,11 +621,15 @@ static const struct tcase STATE[] = {
 	{ "INIT with assocs full",
 	  .before = fill_assocs, .pkt = { V6(C6A, 0), .chunks = { CH_INIT(TC3, C6A) } },
 	  TO(1, 1, XDP_REDIRECT), .stats = { S(INIT) }, .new_handshakes = ANY },
-	{ "COOKIE-ECHO with assocs full: forwarded, ASSOC_TABLE_FULL",
+	/* Unconfirmed: it never competes with the full table of confirmed ones. */
+	{ "COOKIE-ECHO with assocs full: forwarded, stored unconfirmed",
 	  .pkt = { V6(C6A, TS3), .chunks = { CH_COOKIE() } },
-	  TO(1, 1, XDP_REDIRECT), .stats = { S(COOKIE_ECHO), S(ASSOC_TABLE_FULL) },
-	  .ignore = IGN(ASSOC_CREATED), .new_handshakes = ANY, .new_clients = ANY, .new_ctags = ANY,
-	  .maps = { NO_ASSOC(TS3) } },
+	  TO(1, 1, XDP_REDIRECT), .stats = { S(COOKIE_ECHO), S(ASSOC_CREATED) },
+	  .new_handshakes = ANY, NEW_ASSOC,
+	  .maps = { PENDING_ASSOC(TS3, 1, TC3), PENDING_CTAG(TC3, TS3) } },
+	{ "its DATA with assocs full: forwarded to its backend",
+	  .pkt = { V6(C6A, TS3), .chunks = { CH_DATA() } }, .data = 1,
+	  TO(1, 1, XDP_REDIRECT), .stats = { S(ESTABLISHED) }, .assoc = TS3 },
 	END
 };
 

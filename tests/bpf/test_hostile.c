@@ -120,7 +120,7 @@ static const struct massoc *model_find(uint32_t vtag, uint16_t cport, uint16_t s
 	return NULL;
 }
 
-/* Every model association still in assocs, with its backend. */
+/* Every model association still stored (confirmed or not), with its backend. */
 static bool model_intact(struct fx *fx, char *why, size_t n)
 {
 	int i;
@@ -130,7 +130,7 @@ static bool model_intact(struct fx *fx, char *why, size_t n)
 							 htons(PORT));
 		struct sctplb_assoc a;
 
-		if (bpf_map_lookup_elem(fx->assocs, &k, &a)) {
+		if (fx_assoc_lookup(fx, &k, &a, NULL)) {
 			snprintf(why, n, "association Ts %#x lost", MODEL[i].ts);
 			return false;
 		}
@@ -808,16 +808,52 @@ static void test_flood(struct fx *fx)
 
 /* ---- 5: tables full ---- */
 
+/*
+ * The backend's COOKIE-ACK (vtag Tc) to the client of m, through
+ * sctplb_tc_return: confirms the association.  The counters it moved in delta.
+ */
+static bool confirm(struct fx *fx, const char *client, const struct massoc *m,
+		    uint64_t delta[SCTPLB_STAT_MAX])
+{
+	static uint8_t buf[PKT_MAX], out[PKT_MAX];
+	struct pkt_spec s = { .src = VIP4, .dst = client, .sport = PORT, .dport = ntohs(m->cport),
+			      .vtag = m->tc, .chunks = { CH(CT_COOKIE_ACK) } };
+	uint64_t s0[SCTPLB_STAT_MAX], s1[SCTPLB_STAT_MAX];
+	struct pkt_info info;
+	uint32_t verdict;
+	size_t n;
+	int i;
+
+	if (pkt_build(&s, fx->mac_out, buf, &info) < 0)
+		return false;
+	fx_stats(fx, s0);
+	if (fx_run_tc(fx, fx->prog_tc_return, fx->if_out, buf, info.len, out, &n, &verdict))
+		return false;
+	fx_stats(fx, s1);
+	for (i = 0; i < SCTPLB_STAT_MAX; i++)
+		delta[i] = s1[i] - s0[i];
+	return true;
+}
+
+/*
+ * Full tables (include/sctplb.h): a confirmed table of max entries filled by
+ * associations the backends confirmed, then spoofed INIT + COOKIE-ECHO pairs,
+ * ten times the table, into the unconfirmed LRU of the same size.  Nothing
+ * confirmed is lost; a new real association is stored (unconfirmed) and
+ * forwarded, and its confirmation with the confirmed table full keeps it
+ * where it is (ASSOC_TABLE_FULL).
+ */
 static void test_full(void)
 {
 	static uint8_t buf[PKT_MAX];
+	uint64_t delta[SCTPLB_STAT_MAX];
 	const uint32_t max = 64;
 	struct fx fx2 = FX;
 	struct outcome o;
 	char src[64], why[256];
 	int i, saved = NMODEL;
 	size_t n;
-	bool ok = true;
+	bool ok = true, pending;
 
 	fx2.skel = NULL;
 	if (setup(&fx2, max)) {
@@ -827,16 +863,50 @@ static void test_full(void)
 	NMODEL = 0;
 	for (i = 0; i < (int)max && ok; i++) {
 		snprintf(src, sizeof(src), "203.0.113.%d", 100 + i);
-		ok = establish(&fx2, src, VIP4, 30000 + i, 0x71000000u + i, 0x51000000u + i, false);
+		ok = establish(&fx2, src, VIP4, 30000 + i, 0x71000000u + i, 0x51000000u + i, false) &&
+		     confirm(&fx2, src, &MODEL[NMODEL - 1], delta) &&
+		     delta[SCTPLB_STAT_ASSOC_CONFIRMED] == 1;
 	}
-	if (!ok || fx_count(fx2.assocs) != max) {
-		failf("full: could not fill assocs (%ld of %u)", fx_count(fx2.assocs), max);
+	if (!ok || fx_count(fx2.assocs) != max || fx_count(fx2.pending) != 0) {
+		failf("full: could not fill assocs by confirmations (%ld of %u, %ld unconfirmed)",
+		      fx_count(fx2.assocs), max, fx_count(fx2.pending));
 		goto out;
 	}
-	/* A new association: INIT, then COOKIE-ECHO with the table full. */
+	pass("full: %u associations confirmed by their backends' COOKIE-ACK fill assocs", max);
+
+	/* The attack: spoofed handshakes, ten times the table. */
+	for (i = 0; i < (int)(10 * max); i++) {
+		uint32_t tc = 0x73000000u + i, ts = 0x53000000u + i;
+		struct pkt_spec s = { .dst = VIP4, .sport = (uint16_t)(20000 + i), .dport = PORT,
+				      .chunks = { CH_INIT(tc) } };
+
+		snprintf(src, sizeof(src), "198.51.100.%d", i % 250 + 1);
+		s.src = src;
+		n = build(&fx2, &s, buf);
+		if (!run_checked(&fx2, buf, n, "full: spoofed INIT", &o))
+			goto out;
+		s.vtag = ts;
+		memset(s.chunks, 0, sizeof(s.chunks));
+		s.chunks[0] = (struct chunk_spec)CH_COOKIE();
+		n = build(&fx2, &s, buf);
+		if (!run_checked(&fx2, buf, n, "full: spoofed COOKIE-ECHO", &o))
+			goto out;
+	}
+	if (!model_intact(&fx2, why, sizeof(why))) {
+		failf("full: after %u spoofed handshakes: %s", 10 * max, why);
+		goto out;
+	}
+	pass("full: %u spoofed INIT + COOKIE-ECHO pairs: every confirmed association kept "
+	     "(unconfirmed LRU %ld of %u)", 10 * max, fx_count(fx2.pending), max);
+
+	/* A new real association: stored unconfirmed, forwarded, then confirmed
+	 * against a full table. */
 	{
 		struct pkt_spec s = { .src = "203.0.113.220", .dst = VIP4, .sport = 31000,
 				      .dport = PORT, .chunks = { CH_INIT(0x7200beef, "203.0.113.220") } };
+		struct massoc m = { .ts = 0x5200beef, .tc = 0x7200beef, .cport = htons(31000) };
+		struct sctplb_assoc_key k = fx_assoc_key(SVC, m.ts, m.cport, htons(PORT));
+		struct sctplb_assoc a;
 		uint32_t hs_be;
 
 		n = build(&fx2, &s, buf);
@@ -846,32 +916,43 @@ static void test_full(void)
 			goto out;
 		}
 		hs_be = o.d.backend_id;
-		s.vtag = 0x5200beef;
+		s.vtag = m.ts;
 		memset(s.chunks, 0, sizeof(s.chunks));
 		s.chunks[0] = (struct chunk_spec)CH_COOKIE();
 		n = build(&fx2, &s, buf);
 		if (!run_checked(&fx2, buf, n, "full: COOKIE-ECHO", &o))
 			goto out;
 		if ((o.verdict != XDP_TX && o.verdict != XDP_REDIRECT) || o.d.backend_id != hs_be ||
-		    o.delta[SCTPLB_STAT_ASSOC_TABLE_FULL] != 1 || o.delta[SCTPLB_STAT_ASSOC_CREATED])
+		    o.delta[SCTPLB_STAT_ASSOC_TABLE_FULL] || o.delta[SCTPLB_STAT_ASSOC_CREATED] != 1 ||
+		    fx_assoc_lookup(&fx2, &k, &a, &pending) || !pending)
 			failf("full: COOKIE-ECHO with assocs full: expected forwarded to the handshake's "
-			      "backend %u with ASSOC_TABLE_FULL, got %s to %u (table_full +%llu, "
+			      "backend %u and stored unconfirmed, got %s to %u (table_full +%llu, "
 			      "created +%llu)", hs_be, fx_verdict_name(o.verdict), o.d.backend_id,
 			      (unsigned long long)o.delta[SCTPLB_STAT_ASSOC_TABLE_FULL],
 			      (unsigned long long)o.delta[SCTPLB_STAT_ASSOC_CREATED]);
 		else
-			pass("full: COOKIE-ECHO with assocs full (%u): forwarded to the handshake's "
-			     "backend %u, ASSOC_TABLE_FULL counted", max, hs_be);
-		/* Its later packets: not stored, so the unknown-vtag policy (drop). */
+			pass("full: COOKIE-ECHO with assocs full (%u) and the LRU churned: stored "
+			     "unconfirmed, forwarded to the handshake's backend %u", max, hs_be);
+		m.backend = hs_be;
+		if (!confirm(&fx2, "203.0.113.220", &m, delta) ||
+		    delta[SCTPLB_STAT_ASSOC_TABLE_FULL] != 1 || delta[SCTPLB_STAT_ASSOC_CONFIRMED] ||
+		    fx_assoc_lookup(&fx2, &k, &a, &pending) || !pending)
+			failf("full: its COOKIE-ACK with assocs full: expected ASSOC_TABLE_FULL and the "
+			      "association kept unconfirmed, got table_full +%llu confirmed +%llu",
+			      (unsigned long long)delta[SCTPLB_STAT_ASSOC_TABLE_FULL],
+			      (unsigned long long)delta[SCTPLB_STAT_ASSOC_CONFIRMED]);
+		else
+			pass("full: its COOKIE-ACK with assocs full: ASSOC_TABLE_FULL, kept unconfirmed");
 		memset(s.chunks, 0, sizeof(s.chunks));
 		s.chunks[0] = (struct chunk_spec)CH_DATA();
 		n = build(&fx2, &s, buf);
-		if (run_checked(&fx2, buf, n, "full: DATA of the unstored association", &o)) {
-			if (o.d.reason != SCTPLB_STAT_UNKNOWN_VTAG_DROP)
-				failf("full: DATA of the unstored association: expected UNKNOWN_VTAG_DROP, "
-				      "got %s", fx_stat_name(o.d.reason));
+		if (run_checked(&fx2, buf, n, "full: DATA of the unconfirmed association", &o)) {
+			if (o.d.backend_id != hs_be || (o.verdict != XDP_TX && o.verdict != XDP_REDIRECT))
+				failf("full: DATA of the unconfirmed association: expected forwarded to %u, "
+				      "got %s (%s)", hs_be, fx_verdict_name(o.verdict),
+				      fx_stat_name(o.d.reason));
 			else
-				pass("full: DATA of the association not stored: unknown vtag, dropped");
+				pass("full: DATA of the unconfirmed association: forwarded to its backend");
 		}
 	}
 	if (!model_intact(&fx2, why, sizeof(why))) {
@@ -892,7 +973,7 @@ static void test_full(void)
 			goto out;
 		}
 	}
-	pass("full: the %u established associations kept and forwarded to their backends", max);
+	pass("full: the %u confirmed associations kept and forwarded to their backends", max);
 out:
 	NMODEL = saved;
 	fx_unload(&fx2);

@@ -268,15 +268,15 @@ static int to_client(struct replay *r, int index, uint8_t *frame, size_t len, in
 			failf(r, "frame %d (INIT-ACK, Tc %#x, Ts %#x): expected RET_INIT_ACK on backend %u path %d, got %s on %u/%u",
 			      index + 1, vtag, ts, r->backend, path, fx_stat_name(d.reason),
 			      d.backend_id, d.path);
-		else if (bpf_map_lookup_elem(r->fx->assoc_ctags, &ck, &cv))
+		else if (fx_ctag_lookup(r->fx, &ck, &cv, NULL))
 			failf(r, "frame %d (INIT-ACK): assoc_ctags[Tc %#x]: expected, got absent",
 			      index + 1, vtag);
-		else if (cv.stag != ts && !bpf_map_lookup_elem(r->fx->assocs, &k, &a))
+		else if (cv.stag != ts && !fx_assoc_lookup(r->fx, &k, &a, NULL))
 			/* An INIT-ACK to a late INIT retransmission (another Ts'): it
 			 * belongs to the established association and creates nothing. */
 			failf(r, "frame %d (INIT-ACK to a retransmitted INIT): assocs[Ts' %#x]: expected none (Tc already has Ts %#x), got one",
 			      index + 1, ts, cv.stag);
-		else if (k.vtag = cv.stag, bpf_map_lookup_elem(r->fx->assocs, &k, &a))
+		else if (k.vtag = cv.stag, fx_assoc_lookup(r->fx, &k, &a, NULL))
 			failf(r, "frame %d (INIT-ACK): assocs[Ts %#x]: expected learnt, got absent",
 			      index + 1, cv.stag);
 		else if (a.backend_id != r->backend || !(a.flags & SCTPLB_ASSOC_F_FROM_INIT_ACK) ||
@@ -430,7 +430,7 @@ static int replay_one(struct fx *fx, const struct capture *cap)
 	k = fx_assoc_key(SVC, r.ts, r.cport, r.sport);
 	if (!r.ts || !r.shutdown_complete)
 		snprintf(err, sizeof(err), "no COOKIE-ECHO or no SHUTDOWN-COMPLETE replayed");
-	else if (bpf_map_lookup_elem(fx->assocs, &k, &a))
+	else if (fx_assoc_lookup(fx, &k, &a, NULL))
 		snprintf(err, sizeof(err), "assocs[Ts %#x]: absent", r.ts);
 	else if (a.state != SCTPLB_ASSOC_CLOSING || a.backend_id != r.backend || !a.closing_ns)
 		snprintf(err, sizeof(err), "assocs[Ts %#x]: expected {backend %u, CLOSING}, got {%u, state %u}",
@@ -445,7 +445,7 @@ static int replay_one(struct fx *fx, const struct capture *cap)
 		 r.to_client, r.init_acks);
 	failed += result(cap->file, path, r.err);
 	err[0] = 0;
-	if (r.ts && !bpf_map_lookup_elem(fx->assocs, &k, &a) &&
+	if (r.ts && !fx_assoc_lookup(fx, &k, &a, NULL) &&
 	    !(a.flags & SCTPLB_ASSOC_F_FROM_INIT_ACK))
 		snprintf(err, sizeof(err), "assocs[Ts %#x]: flags %#x: made by the COOKIE-ECHO, not learnt from the INIT-ACK",
 			 r.ts, a.flags);
@@ -462,7 +462,7 @@ static int replay_one(struct fx *fx, const struct capture *cap)
 		cl.cport = r.cport;
 		cl.family = SCTPLB_AF_INET;
 		memcpy(cl.caddr, r.caddr, 4);
-		if (bpf_map_lookup_elem(fx->assoc_ctags, &ck, &cv))
+		if (fx_ctag_lookup(fx, &ck, &cv, NULL))
 			snprintf(err, sizeof(err), "assoc_ctags[Tc %#x]: expected Ts %#x, got absent", r.tc, r.ts);
 		else if (cv.stag != r.ts)
 			snprintf(err, sizeof(err), "assoc_ctags[Tc %#x]: expected Ts %#x (the established association), got %#x",
@@ -481,10 +481,13 @@ static int replay_one(struct fx *fx, const struct capture *cap)
 		int n = 0, open = 0;
 		size_t e = 0;
 
-		while (!bpf_map_get_next_key(fx->assocs, prev, &next)) {
+		int maps[2] = { fx->assocs, fx->pending }, i;
+
+		for (i = 0; i < 2; i++, prev = NULL)
+		while (!bpf_map_get_next_key(maps[i], prev, &next)) {
 			key = next;
 			prev = &key;
-			if (bpf_map_lookup_elem(fx->assocs, &key, &v))
+			if (bpf_map_lookup_elem(maps[i], &key, &v))
 				continue;
 			n++;
 			if (v.state == SCTPLB_ASSOC_CLOSING)

@@ -115,6 +115,9 @@ struct tcase {
 					.state = SCTPLB_ASSOC_CLOSING, .flags = (fl), .now = (now_) }
 #define NO_ASSOC(ts) { .kind = K_ASSOC, .tag = (ts), .absent = true }
 #define CTAG(tc, ts) { .kind = K_CTAG, .tag = (tc), .stag = (ts) }
+#define CONFIRMED(ts, be, tc) { .kind = K_ASSOC, .tag = (ts), .backend = (be), .ctag = (tc), \
+	.state = SCTPLB_ASSOC_ESTABLISHED, .flags = SCTPLB_ASSOC_F_FROM_INIT_ACK, .table = TB_CONFIRMED }
+#define CONFIRMED_CTAG(tc, ts) { .kind = K_CTAG, .tag = (tc), .stag = (ts), .table = TB_CONFIRMED }
 #define NEIGH(a) { .kind = K_NEIGH, .addr = (a) }
 #define NEW_ASSOC .new_assocs = 1, .new_clients = 1, .new_ctags = 1
 #define LEARNT_F SCTPLB_ASSOC_F_FROM_INIT_ACK
@@ -211,9 +214,10 @@ static const struct tcase RETURN[] = {
 	  .pkt = { R4(C4A, TC1), .chunks = { INIT_ACK(TS1) } },
 	  RET(2, 0, RET_INIT_ACK), .stats = { S(RET_INIT_ACK), S(RET_PKTS) }, .assoc = TS1,
 	  .maps = { LEARNT(TS1, 2, TC1) } },
-	{ "backend's DATA (vtag Tc) to C4A: RET_PKTS, path_stats toward the client",
+	{ "backend's DATA (vtag Tc) to C4A: RET_PKTS, path_stats toward the client, confirms",
 	  .pkt = { R4(C4A, TC1), .chunks = { CH_DATA() } },
-	  RET(2, 0, RET_PKTS), .data = 1, .stats = { S(RET_PKTS) }, .assoc = TS1 },
+	  RET(2, 0, RET_PKTS), .data = 1, .stats = { S(RET_PKTS), S(ASSOC_CONFIRMED) }, .assoc = TS1,
+	  .maps = { CONFIRMED(TS1, 2, TC1), CONFIRMED_CTAG(TC1, TS1) } },
 	{ "backend's first IPv4 fragment (MF, offset 0): classified as usual",
 	  .pkt = { R4(C4A, TC1), .frag = 0x2000, .chunks = { CH_DATA() } },
 	  RET(2, 0, RET_PKTS), .data = 1, .stats = { S(RET_PKTS) }, .assoc = TS1 },
@@ -351,7 +355,7 @@ static const struct tcase UDP_ENCAP_CASES[] = {
 	  XTO(1, 0, XDP_TX), .stats = { S(UDP_ENCAP), S(COOKIE_ECHO), S(ESTABLISHED) }, .assoc = TS4 },
 	{ "backend's DATA over UDP on path 1: bytes = outer IP length",
 	  .cport = CPORT + 100, .pkt = { R6(C6A, TC4), UDP, .chunks = { CH_DATA() } },
-	  RET(1, 1, RET_PKTS), .data = 1, .stats = { S(RET_PKTS) }, .assoc = TS4 },
+	  RET(1, 1, RET_PKTS), .data = 1, .stats = { S(RET_PKTS), S(ASSOC_CONFIRMED) }, .assoc = TS4 },
 	{ "UDP from the encapsulation port, inner source port not the service's",
 	  .cport = CPORT + 100, .pkt = { R4(C4A, TC4), UDP, .sport = PORT + 1, .chunks = { CH_DATA() } },
 	  .hook = H_RET, .verdict = TC_ACT_OK, .svc = 0, .backend = 0,
@@ -382,7 +386,7 @@ static const struct tcase IPV6_CASES[] = {
 	  XTO(1, 0, XDP_TX), .stats = { S(COOKIE_ECHO), S(ESTABLISHED) }, .assoc = TS6 },
 	{ "backend's DATA to C6B: path_stats toward the client, family 6",
 	  .pkt = { R6(C6B, TC6), .chunks = { CH_DATA() } },
-	  RET(1, 1, RET_PKTS), .data = 1, .stats = { S(RET_PKTS) }, .assoc = TS6 },
+	  RET(1, 1, RET_PKTS), .data = 1, .stats = { S(RET_PKTS), S(ASSOC_CONFIRMED) }, .assoc = TS6 },
 	{ "backend's T-bit SHUTDOWN-COMPLETE (vtag Ts): CLOSING",
 	  .pkt = { R6(C6A, TS6), .chunks = { CH_SC_T } },
 	  RET(1, 1, CT_ENDED), .stats = { S(RET_PKTS), S(CT_ENDED) }, .assoc = TS6,
@@ -443,10 +447,10 @@ static const struct tcase TC_INGRESS[] = {
 	  .pkt = { V6(C6B, 0), .chunks = { CH_INIT(TC5, C6B) } },
 	  TTO(4, 1), .neigh = true, .stats = { S(INIT) }, .new_handshakes = 1 },
 	{ "no route: TC_ACT_SHOT, FIB_UNREACHABLE",
-	  .before = table_be5, .pkt = { V4(C4B, 0), .chunks = { CH_INIT(TC6, C4B) } },
+	  .before = table_be5, .cport = CPORT + 5, .pkt = { V4(C4B, 0), .chunks = { CH_INIT(TC6, C4B) } },
 	  TDROP(FIB_UNREACHABLE), .svc = SVC, .backend = 5, .stats = { S(INIT) }, .new_handshakes = ANY },
 	{ "no address on the path: TC_ACT_SHOT, NO_BACKEND_PATH",
-	  .before = table_be6, .pkt = { V4(C4B, 0), .chunks = { CH_INIT(TC2, C4B) } },
+	  .before = table_be6, .cport = CPORT + 6, .pkt = { V4(C4B, 0), .chunks = { CH_INIT(TC2, C4B) } },
 	  TDROP(NO_BACKEND_PATH), .svc = SVC, .backend = 6, .stats = { S(INIT) }, .new_handshakes = ANY },
 	END
 };

@@ -167,6 +167,8 @@ static void configure(void)
 	FAKE_MAP(client_index, 5);
 	FAKE_MAP(assocs, 5);
 	FAKE_MAP(assoc_ctags, 5);
+	FAKE_MAP(assocs_pending, 5);
+	FAKE_MAP(pending_ctags, 5);
 	FAKE_MAP(path_stats, 4);
 	FAKE_MAP(frags, 4);
 	FAKE_MAP(settings, 0);
@@ -279,6 +281,8 @@ static void reset(__u32 policy)
 	fake_map_clear(&client_index);
 	fake_map_clear(&assocs);
 	fake_map_clear(&assoc_ctags);
+	fake_map_clear(&assocs_pending);
+	fake_map_clear(&pending_ctags);
 	fake_map_clear(&path_stats);
 	fake_map_clear(&frags);
 	fake_map_clear(&stats);

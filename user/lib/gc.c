@@ -204,6 +204,8 @@ struct ctx {
 	struct vec cand;        /* keys collected by a scan */
 	struct vec removed;     /* struct removed, for the client_index scan */
 	struct gc_result *r;
+	enum lb_map_id amap, cmap; /* the table swept: assocs and assoc_ctags, or the
+				    * unconfirmed assocs_pending and pending_ctags */
 };
 
 static bool in_list(const __u32 *l, size_t n, __u32 id)
@@ -259,8 +261,8 @@ static void remove_indexes(struct ctx *c, const struct sctplb_assoc_key *k,
 		struct sctplb_assoc_key ck = *k;
 
 		ck.vtag = a->ctag;
-		if (bpf_map_lookup_elem(c->m->fd[LB_ASSOC_CTAGS], &ck, &cv) == 0 && cv.stag == k->vtag &&
-		    bpf_map_delete_elem(c->m->fd[LB_ASSOC_CTAGS], &ck) == 0)
+		if (bpf_map_lookup_elem(c->m->fd[c->cmap], &ck, &cv) == 0 && cv.stag == k->vtag &&
+		    bpf_map_delete_elem(c->m->fd[c->cmap], &ck) == 0)
 			c->r->ctags++;
 	}
 	for (p = 0; p < SCTPLB_MAX_PATHS; p++) {
@@ -323,12 +325,12 @@ static int remove_assocs(struct ctx *c)
 		struct removed *rm;
 		enum why w;
 
-		if (bpf_map_lookup_elem(c->m->fd[LB_ASSOCS], k, &a))
-			continue;       /* gone already */
+		if (bpf_map_lookup_elem(c->m->fd[c->amap], k, &a))
+			continue;       /* gone already, or confirmed meanwhile */
 		w = assoc_why(c, k, &a); /* again: it may have seen a packet meanwhile */
 		if (w == KEEP)
 			continue;
-		if (bpf_map_delete_elem(c->m->fd[LB_ASSOCS], k)) {
+		if (bpf_map_delete_elem(c->m->fd[c->amap], k)) {
 			if (errno == ENOENT)
 				continue;
 			fprintf(stderr, "Error: cannot delete an association: %s\n", strerror(errno));
@@ -443,24 +445,32 @@ static int remove_handshakes(struct ctx *c)
 
 static int run(struct ctx *c)
 {
-	size_t i;
-	int err;
+	static const enum lb_map_id tables[][2] = {
+		{ LB_ASSOCS, LB_ASSOC_CTAGS },
+		{ LB_PENDING, LB_PENDING_CTAGS },
+	};
+	size_t i, t;
+	int err = 0;
 
 	c->removed.sz = sizeof(struct removed);
-	err = scan_collect(c, LB_ASSOCS, sizeof(struct sctplb_assoc_key), sizeof(struct sctplb_assoc),
-			   collect_assoc);
-	if (!err)
-		err = remove_assocs(c);
+	for (t = 0; !err && t < sizeof(tables) / sizeof(tables[0]); t++) {
+		c->amap = tables[t][0];
+		c->cmap = tables[t][1];
+		err = scan_collect(c, c->amap, sizeof(struct sctplb_assoc_key),
+				   sizeof(struct sctplb_assoc), collect_assoc);
+		if (!err)
+			err = remove_assocs(c);
+		if (!err && c->svc) {
+			/* ctags of a deleted service, even those whose association is gone */
+			err = scan_collect(c, c->cmap, sizeof(struct sctplb_assoc_key),
+					   sizeof(struct sctplb_ctag_value), collect_ctag);
+			for (i = 0; !err && i < c->cand.n; i++)
+				if (bpf_map_delete_elem(c->m->fd[c->cmap], vec_at(&c->cand, i)) == 0)
+					c->r->ctags++;
+		}
+	}
 	if (!err && (c->removed.n || c->be || c->svc || c->active))
 		err = remove_clients(c);
-	if (!err && c->svc) {
-		/* ctags of a deleted service, even those whose association is gone */
-		err = scan_collect(c, LB_ASSOC_CTAGS, sizeof(struct sctplb_assoc_key),
-				   sizeof(struct sctplb_ctag_value), collect_ctag);
-		for (i = 0; !err && i < c->cand.n; i++)
-			if (bpf_map_delete_elem(c->m->fd[LB_ASSOC_CTAGS], vec_at(&c->cand, i)) == 0)
-				c->r->ctags++;
-	}
 	if (!err)
 		err = remove_handshakes(c);
 	free(c->cand.p);

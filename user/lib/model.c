@@ -414,17 +414,13 @@ struct txn {
 	long fail_after;        /* test hook: SCTPLB_FAIL_AFTER=N fails write N+1 */
 };
 
-static const size_t key_size[LB_MAP_N] = {
-	[LB_SERVICES] = sizeof(struct sctplb_vip_key),
-	[LB_BACKENDS] = 4, [LB_SVC_META] = 4, [LB_BE_META] = 4, [LB_SETTINGS] = 4, [LB_MAGLEV] = 4,
+#define LB_MAP_SIZES(id, name, type, max, key, value, flags, what) \
+	[LB_##id] = { sizeof(key), sizeof(value) },
+static const struct { size_t key, value; } kv_size[LB_MAP_N] = {
+	SCTPLB_MAPS(LB_MAP_SIZES)
+	[LB_MAGLEV] = { 4, 4 },
 };
-static const size_t val_size[LB_MAP_N] = {
-	[LB_SERVICES] = sizeof(struct sctplb_service),
-	[LB_BACKENDS] = sizeof(struct sctplb_backend),
-	[LB_SVC_META] = sizeof(struct sctplb_service_meta),
-	[LB_BE_META] = sizeof(struct sctplb_backend_meta),
-	[LB_SETTINGS] = sizeof(struct sctplb_config),
-};
+#undef LB_MAP_SIZES
 _Static_assert(sizeof(struct sctplb_service_meta) <= LB_MAX_KV, "undo buffer");
 _Static_assert(sizeof(struct sctplb_backend) <= LB_MAX_KV, "undo buffer");
 
@@ -458,7 +454,7 @@ static int txn_write(struct txn *t, int map, const void *key, const void *val)
 {
 	bool is_hash = map == LB_SERVICES;
 	__u8 cur[LB_MAX_KV], zero[LB_MAX_KV] = {};
-	size_t vs = val_size[map];
+	size_t vs = kv_size[map].value;
 	struct undo *u;
 	bool had;
 	int fd = t->m->fd[map];
@@ -474,7 +470,7 @@ static int txn_write(struct txn *t, int map, const void *key, const void *val)
 	if (!u)
 		return -ENOMEM;
 	u->map = map;
-	memcpy(u->key, key, key_size[map]);
+	memcpy(u->key, key, kv_size[map].key);
 	u->had = had;
 	if (had)
 		memcpy(u->old, cur, vs);

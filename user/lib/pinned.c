@@ -20,27 +20,21 @@
 #define BPF_FS_MAGIC 0xcafe4a11
 #endif
 
+#define LB_MAP_NAME(id, name, ...) [LB_##id] = #name,
 const char *const lb_map_names[LB_MAP_N] = {
-	[LB_SERVICES] = "services",
-	[LB_BACKENDS] = "backends",
+	SCTPLB_MAPS(LB_MAP_NAME)
 	[LB_MAGLEV] = "maglev",
-	[LB_HANDSHAKES] = "handshakes",
-	[LB_CLIENT_INDEX] = "client_index",
-	[LB_ASSOCS] = "assocs",
-	[LB_ASSOC_CTAGS] = "assoc_ctags",
-	[LB_PATH_STATS] = "path_stats",
-	[LB_SETTINGS] = "settings",
-	[LB_STATS] = "stats",
-	[LB_SVC_META] = "svc_meta",
-	[LB_BE_META] = "be_meta",
-	[LB_TRACE] = "trace",
-	[LB_FRAGS] = "frags",
 };
+#undef LB_MAP_NAME
+
+#define LB_MAP_FLAGS(id, name, type, max, key, value, flags, what) [LB_##id] = (flags),
+static const __u32 map_flags[LB_MAP_N] = { SCTPLB_MAPS(LB_MAP_FLAGS) };
+#undef LB_MAP_FLAGS
 
 /* Maps sized by --max-assocs when they are created. */
 static bool sized_by_max_assocs(int i)
 {
-	return i == LB_ASSOCS || i == LB_ASSOC_CTAGS || i == LB_CLIENT_INDEX;
+	return map_flags[i] & SCTPLB_MAP_F_ASSOCS;
 }
 
 static bool on_bpffs(const char *path)

@@ -22,23 +22,14 @@
 #define LB_DEFAULT_PIN_PATH "/sys/fs/bpf/sctplb"
 #define LB_PIN_PATH_MAX 1024
 
+/* Map ids: SCTPLB_MAPS (include/sctplb.h), then maglev. */
+#define LB_MAP_ID(id, ...) LB_##id,
 enum lb_map_id {
-	LB_SERVICES,
-	LB_BACKENDS,
+	SCTPLB_MAPS(LB_MAP_ID)
 	LB_MAGLEV,
-	LB_HANDSHAKES,
-	LB_CLIENT_INDEX,
-	LB_ASSOCS,
-	LB_ASSOC_CTAGS,
-	LB_PATH_STATS,
-	LB_SETTINGS,
-	LB_STATS,
-	LB_SVC_META,
-	LB_BE_META,
-	LB_TRACE,
-	LB_FRAGS,
 	LB_MAP_N
 };
+#undef LB_MAP_ID
 
 extern const char *const lb_map_names[LB_MAP_N];
 

@@ -154,6 +154,30 @@ bool fx_nexthop(const char *text, struct fx_nexthop *nh)
 	return true;
 }
 
+int fx_assoc_lookup(struct fx *fx, const struct sctplb_assoc_key *k, struct sctplb_assoc *a,
+		    bool *pending)
+{
+	bool p = bpf_map_lookup_elem(fx->assocs, k, a) != 0;
+
+	if (p && bpf_map_lookup_elem(fx->pending, k, a))
+		return -1;
+	if (pending)
+		*pending = p;
+	return 0;
+}
+
+int fx_ctag_lookup(struct fx *fx, const struct sctplb_assoc_key *k, struct sctplb_ctag_value *v,
+		   bool *pending)
+{
+	bool p = bpf_map_lookup_elem(fx->assoc_ctags, k, v) != 0;
+
+	if (p && bpf_map_lookup_elem(fx->pending_ctags, k, v))
+		return -1;
+	if (pending)
+		*pending = p;
+	return 0;
+}
+
 void fx_set_clock(struct fx *fx, uint64_t ns)
 {
 	fx->skel->bss->sctplb_clock_ns = ns;
@@ -172,7 +196,9 @@ int fx_load_opts(struct fx *fx, const struct fx_load_opts *o)
 	s->rodata->sctplb_trace = !o->no_trace;
 	s->rodata->sctplb_test_clock = o->test_clock;
 	if ((o->assocs_max && (bpf_map__set_max_entries(s->maps.assocs, o->assocs_max) ||
-			       bpf_map__set_max_entries(s->maps.assoc_ctags, o->assocs_max))) ||
+			       bpf_map__set_max_entries(s->maps.assoc_ctags, o->assocs_max) ||
+			       bpf_map__set_max_entries(s->maps.assocs_pending, o->assocs_max) ||
+			       bpf_map__set_max_entries(s->maps.pending_ctags, o->assocs_max))) ||
 	    (o->client_index_max &&
 	     bpf_map__set_max_entries(s->maps.client_index, o->client_index_max))) {
 		fprintf(stderr, "fixture: cannot resize the association maps\n");
@@ -193,6 +219,8 @@ int fx_load_opts(struct fx *fx, const struct fx_load_opts *o)
 	fx->client_index = bpf_map__fd(s->maps.client_index);
 	fx->assocs = bpf_map__fd(s->maps.assocs);
 	fx->assoc_ctags = bpf_map__fd(s->maps.assoc_ctags);
+	fx->pending = bpf_map__fd(s->maps.assocs_pending);
+	fx->pending_ctags = bpf_map__fd(s->maps.pending_ctags);
 	fx->path_stats = bpf_map__fd(s->maps.path_stats);
 	fx->settings = bpf_map__fd(s->maps.settings);
 	fx->stats = bpf_map__fd(s->maps.stats);

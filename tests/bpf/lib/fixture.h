@@ -44,6 +44,7 @@ struct fx {
 	uint32_t meta_len;         /* XDP metadata left by the last fx_run */
 	int services, backends, maglev, handshakes, client_index, assocs,
 	    assoc_ctags, path_stats, settings, stats, trace;
+	int pending, pending_ctags; /* the unconfirmed associations and their Tc index */
 	int prog_tc_ingress;       /* sctplb_tc_ingress */
 	int prog_tc_return;        /* sctplb_tc_return */
 };
@@ -72,6 +73,13 @@ struct fx_load_opts {
 };
 int fx_load_opts(struct fx *fx, const struct fx_load_opts *o);
 void fx_unload(struct fx *fx);
+/* An association by key, confirmed (assocs) or not (assocs_pending): 0, or
+ * -1 if neither holds it; *pending says which (may be NULL). */
+int fx_assoc_lookup(struct fx *fx, const struct sctplb_assoc_key *k, struct sctplb_assoc *a,
+		    bool *pending);
+/* The Ts of a client tag Tc, confirmed or not: 0 or -1. */
+int fx_ctag_lookup(struct fx *fx, const struct sctplb_assoc_key *k, struct sctplb_ctag_value *v,
+		   bool *pending);
 /* With fx_load_opts(.test_clock): the time the datapath sees from now on
  * (CLOCK_MONOTONIC ns in its meaning), so that tests of expiry never wait. */
 void fx_set_clock(struct fx *fx, uint64_t ns);

@@ -179,12 +179,12 @@ void tb_snap(struct fx *fx, const struct sctplb_path_key *pk, const struct sctpl
 	memset(&s->path, 0, sizeof(s->path));
 	memset(&s->assoc, 0, sizeof(s->assoc));
 	s->have_path = pk && fx_path_stats(fx, pk, &s->path);
-	s->have_assoc = ak && !bpf_map_lookup_elem(fx->assocs, ak, &s->assoc);
+	s->have_assoc = ak && !fx_assoc_lookup(fx, ak, &s->assoc, NULL);
 	fx_stats(fx, s->stats);
-	n[0] = fx_count(fx->assocs);
+	n[0] = fx_count(fx->assocs) + fx_count(fx->pending);
 	n[1] = fx_count(fx->handshakes);
 	n[2] = fx_count(fx->client_index);
-	n[3] = fx_count(fx->assoc_ctags);
+	n[3] = fx_count(fx->assoc_ctags) + fx_count(fx->pending_ctags);
 	n[4] = fx_count(fx->path_stats);
 }
 
@@ -253,7 +253,8 @@ static void check_assoc(const struct tb_maps *w, const struct tb_map_check *m, u
 {
 	struct sctplb_assoc_key k = fx_assoc_key(w->svc, m->tag, cp, w->sport_n);
 	struct sctplb_assoc a;
-	bool found = !bpf_map_lookup_elem(w->fx->assocs, &k, &a);
+	bool pending = false;
+	bool found = !fx_assoc_lookup(w->fx, &k, &a, &pending);
 	uint32_t flags = w->assoc_flags ? m->flags : a.flags;
 
 	if (m->absent) {
@@ -266,6 +267,10 @@ static void check_assoc(const struct tb_maps *w, const struct tb_map_check *m, u
 		tb_fail(f, "assocs[%#x]: expected present, got absent", m->tag);
 		return;
 	}
+	if (m->table && pending != (m->table == TB_PENDING))
+		tb_fail(f, "assocs[%#x]: expected %s, got %s", m->tag,
+			m->table == TB_PENDING ? "unconfirmed" : "confirmed",
+			pending ? "unconfirmed" : "confirmed");
 	if (a.backend_id != m->backend || a.ctag != m->ctag || a.state != m->state ||
 	    a.flags != flags)
 		tb_fail(f, "assocs[%#x]: expected {backend %u, ctag %#x, state %u, flags %#x}, got {%u, %#x, %u, %#x}",
@@ -334,9 +339,14 @@ void tb_check_maps(const struct tb_maps *w, const struct tb_map_check ms[TB_MAPS
 		case K_CTAG: {
 			struct sctplb_assoc_key k = fx_assoc_key(w->svc, m->tag, cp, w->sport_n);
 			struct sctplb_ctag_value v;
+			bool pending = false;
 
-			if (bpf_map_lookup_elem(w->fx->assoc_ctags, &k, &v))
+			if (fx_ctag_lookup(w->fx, &k, &v, &pending))
 				tb_fail(f, "assoc_ctags[%#x]: expected Ts %#x, got absent", m->tag, m->stag);
+			else if (m->table && pending != (m->table == TB_PENDING))
+				tb_fail(f, "assoc_ctags[%#x]: expected %s, got %s", m->tag,
+					m->table == TB_PENDING ? "unconfirmed" : "confirmed",
+					pending ? "unconfirmed" : "confirmed");
 			else if (v.stag != m->stag)
 				tb_fail(f, "assoc_ctags[%#x]: expected Ts %#x, got %#x", m->tag, m->stag,
 					v.stag);

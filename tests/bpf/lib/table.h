@@ -93,7 +93,8 @@ int tb_prepare(struct fx *fx, const char *scenario, const char *name,
 enum { TB_STATE_GROWN = 4, TB_STATE_N = 5 };
 struct tb_snap {
 	uint64_t stats[SCTPLB_STAT_MAX];
-	long n[TB_STATE_N];     /* assocs, handshakes, client_index, assoc_ctags, path_stats */
+	long n[TB_STATE_N];     /* assocs (both tables), handshakes, client_index, ctags
+				 * (both tables), path_stats */
 	bool have_path, have_assoc;
 	struct sctplb_path_counters path; /* path_stats[pk], zero if absent */
 	struct sctplb_assoc assoc;        /* assocs[ak], zero if absent */
@@ -173,7 +174,9 @@ struct tb_map_check {
 	bool now;               /* assoc CLOSING: closing_ns set by this packet */
 	bool any_created;       /* assoc put there by the test: created_ns not checked */
 	uint8_t path;           /* handshake */
+	uint8_t table;          /* assoc, ctag: TB_EITHER, TB_CONFIRMED or TB_PENDING */
 };
+enum { TB_EITHER = 0, TB_CONFIRMED = 1, TB_PENDING = 2 };
 #define TB_MAPS 6
 
 /* Where the entries are looked up, and what is compared. */
