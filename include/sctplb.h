@@ -117,9 +117,10 @@ struct sctplb_handshake {
 };
 
 /*
- * The backend's INIT-ACK to this handshake was seen on the return path: its
- * COOKIE-ECHO will be found by the Ts learnt there, so the handshake no
- * longer needs to hold its client address for it.
+ * The backend's INIT-ACK to this handshake was seen on the return path (its
+ * COOKIE-ECHO will be found by the Ts learnt there), or its COOKIE-ECHO has
+ * completed it: the handshake no longer holds its client address, and an
+ * INIT with another tag from there goes by its own tag.
  */
 #define SCTPLB_HS_F_ANSWERED (1u << 0)
 

@@ -13,6 +13,10 @@
 
 #define SCTP_PARAM_IPV4 5
 #define SCTP_PARAM_IPV6 6
+/* draft-ietf-tsvwg-natsupp: the sender may share its address and port with
+ * other endpoints behind a NAT, and asks that its associations never be
+ * restarted (FreeBSD and usrsctp call it "NAT friendly"). */
+#define SCTP_PARAM_DISABLE_RESTART 0xc007
 
 /* The decision so far, carried to forwarding and counting. */
 struct lb {
@@ -138,6 +142,51 @@ static long init_one_param(__u64 i, void *arg)
 	return ++w->naddrs >= SCTPLB_MAX_INIT_ADDRS;
 }
 
+struct param_find {
+	const struct buf *b;
+	__u32 off, end;
+	__u16 type;
+	bool found;
+};
+
+static long find_one_param(__u64 i, void *arg)
+{
+	struct param_find *w = arg;
+	struct sctp_paramhdr *ph;
+	__u16 len;
+
+	if (w->off + sizeof(*ph) > w->end)
+		return 1;
+	ph = pkt_ptr(w->b, w->off, sizeof(*ph));
+	if (!ph)
+		return 1;
+	len = bpf_ntohs(ph->length);
+	if (len < sizeof(*ph) || w->off + len > w->end)
+		return 1;
+	if (bpf_ntohs(ph->type) == w->type) {
+		w->found = true;
+		return 1;
+	}
+	w->off += (len + 3) & ~3u;
+	return 0;
+}
+
+/* The INIT carries a parameter of this type (among the first it walks). */
+static __always_inline bool init_has_param(const struct buf *b, const struct pkt *p, __u16 type)
+{
+	struct param_find w = {
+		.b = b,
+		.off = p->init_off + SCTP_INIT_FIXED_LEN,
+		.end = p->init_off + p->init_len,
+		.type = type,
+	};
+
+	if (w.end > p->sctp_end)
+		w.end = p->sctp_end;
+	bpf_loop(SCTPLB_MAX_INIT_PARAMS, find_one_param, &w, 0);
+	return w.found;
+}
+
 /*
  * Handshake entries for the addresses an INIT lists (RFC 9260 3.3.2.1,
  * parameters 5 and 6): a COOKIE-ECHO may leave from any of them.
@@ -193,9 +242,10 @@ static __always_inline struct sctplb_handshake *pending_handshake(const struct s
  * leaves the handshake as it is: the COOKIE-ECHO that completes it is matched
  * by address, and a spoofed INIT must not re-point it (a client restarting in
  * the middle of its handshake reaches the same backend, which is right too).
- * Once the backend's INIT-ACK has been seen, its Ts finds the COOKIE-ECHO and
- * the address is free again: another INIT goes by its own tag, so two clients
- * behind one NAT'd address and port reach their own backends.
+ * Once the backend's INIT-ACK has been seen (its Ts finds the COOKIE-ECHO) or
+ * the COOKIE-ECHO has completed the handshake, the address is free again:
+ * another INIT goes by its own tag, so two clients behind one NAT'd address
+ * and port reach their own backends (with Disable Restart, see above).
  */
 static __always_inline int choose_init(const struct buf *b, const struct pkt *p, struct lb *lb)
 {
@@ -212,9 +262,12 @@ static __always_inline int choose_init(const struct buf *b, const struct pkt *p,
 	stat_inc(SCTPLB_STAT_INIT);
 	client_key(&k, p, p->service_id);
 
-	/* A restart reaches the backend that holds the old association. */
+	/* A restart reaches the backend that holds the old association, unless
+	 * the client says it may be another endpoint behind the same NAT'd
+	 * address and port, whose restart the backend must not see. */
 	ci = bpf_map_lookup_elem(&client_index, &k);
-	if (ci && use_backend(lb, ci->backend_id, true)) {
+	if (ci && !init_has_param(b, p, SCTP_PARAM_DISABLE_RESTART) &&
+	    use_backend(lb, ci->backend_id, true)) {
 		stat_inc(SCTPLB_STAT_INIT_RESTART);
 		goto found;
 	}
@@ -430,6 +483,8 @@ static __always_inline int choose_cookie(const struct pkt *p, struct lb *lb,
 		return ACT_CONTINUE;
 	}
 	lb->assoc = assoc_create(ak, &k, lb->backend_id, hs->ctag, 0, lb->now);
+	if (lb->assoc)
+		hs->flags |= SCTPLB_HS_F_ANSWERED; /* completed: pins nothing now */
 	return ACT_CONTINUE;
 }
 

@@ -162,6 +162,11 @@ static size_t chunk_value(const struct chunk_spec *c, uint8_t *v)
 		put16(v + n + 4, 5);
 		put16(v + n + 6, 6);
 		n += 8;
+		if (c->disable_restart) { /* draft-ietf-tsvwg-natsupp */
+			put16(v + n, 0xc007);
+			put16(v + n + 2, 4);
+			n += 4;
+		}
 		if (c->type == CT_INIT_ACK) { /* state cookie */
 			put16(v + n, 7);
 			put16(v + n + 2, 4 + 16);

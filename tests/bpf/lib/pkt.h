@@ -41,6 +41,7 @@ struct chunk_spec {
 	uint16_t body;         /* user data, cookie, info bytes (0: a per-type default) */
 	uint32_t tag;          /* INIT, INIT-ACK: Initiate Tag */
 	const char *addrs[PKT_MAX_ADDRS]; /* INIT, INIT-ACK: address parameters */
+	bool disable_restart;  /* INIT: the Disable Restart parameter (0xc007) */
 	bool set_len;          /* write len into the length field instead of the real one */
 	uint16_t len;
 	uint16_t raw_len;      /* emit only this many bytes (and say so in the length field) */

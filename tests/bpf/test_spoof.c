@@ -1,0 +1,367 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * test_spoof: the attacks on learnt state, as packet sequences through the
+ * loaded programs (sctplb_xdp toward the backends, sctplb_tc_return for what
+ * the backends send), with the datapath's clock injected.
+ *
+ *   1. Re-pointing a pending handshake: a client's INIT, then spoofed INITs
+ *      with other tags (and Disable Restart) from its address and fixed port
+ *      (S1AP), then its COOKIE-ECHO and DATA; in direct server return (the
+ *      handshake keeps its backend), and with the return path (the spoofed
+ *      INITs re-point the handshake, but the Ts learnt from the backend's
+ *      INIT-ACK outranks it).
+ *   2. A handshake pins its address only until it expires.
+ *   3. Two clients behind one NAT'd address and port (draft-ietf-tsvwg-natsupp,
+ *      Disable Restart), one after the other and at the same time.
+ *   4. What confirms an association, and what does not.
+ * Filling the tables with spoofed handshakes is test_hostile's "full" part.
+ */
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <string.h>
+#include <linux/bpf.h>
+#include <linux/pkt_cls.h>
+#include <bpf/bpf.h>
+
+#include "fixture.h"
+#include "pkt.h"
+
+#define SVC    1
+#define PORT   36412            /* S1AP: clients use it too */
+#define CPORT  36412
+#define VIP4   "203.0.113.1"
+#define VIP6   "2001:db8:f::1"
+#define NSEC   1000000000ull
+#define NSPOOF 6
+
+static const char *const VIPS[] = { VIP4, VIP6 };
+static const char *const BE1[SCTPLB_MAX_PATHS] = { "192.0.2.11", "2001:db8:1::11" };
+static const char *const BE2[SCTPLB_MAX_PATHS] = { "192.0.2.12", "2001:db8:1::12" };
+
+static struct fx fx;
+static uint64_t now = 1000 * NSEC;
+static int failures;
+
+static void result(const char *name, const char *why)
+{
+	if (why) {
+		printf("FAIL %s: %s\n", name, why);
+		failures++;
+	} else {
+		printf("PASS %s\n", name);
+	}
+}
+
+/* Where Maglev sends an INIT with tag Tc: the fixture's table alternates
+ * backend 1 (even slots) and 2 (odd slots). */
+static uint32_t maglev_be(uint32_t tag)
+{
+	uint32_t slot = sctplb_init_hash(tag, htons(CPORT), htons(PORT)) % SCTPLB_MAGLEV_SIZE;
+
+	return slot & 1 ? 2 : 1;
+}
+
+/* A tag (from seed on) that Maglev sends to backend be, or elsewhere (!same). */
+static uint32_t tag_for(uint32_t seed, uint32_t be, bool same)
+{
+	while ((maglev_be(seed) == be) != same)
+		seed += 0x01000193;
+	return seed;
+}
+
+struct out {
+	uint32_t verdict, backend, reason;
+	uint64_t d[SCTPLB_STAT_MAX];
+};
+
+/* One packet through sctplb_xdp (to_backend) or sctplb_tc_return. */
+static int run(const struct pkt_spec *s, bool to_backend, struct out *o)
+{
+	static uint8_t in[PKT_MAX], outb[PKT_MAX];
+	uint64_t s0[SCTPLB_STAT_MAX], s1[SCTPLB_STAT_MAX];
+	struct sctplb_decision d;
+	struct pkt_info info;
+	size_t len;
+	int i, err;
+
+	if (pkt_build(s, to_backend ? fx.mac_in : fx.mac_out, in, &info) < 0)
+		return -1;
+	fx_set_clock(&fx, now);
+	fx_stats(&fx, s0);
+	fx_decision_clear(&fx);
+	err = to_backend ? fx_run(&fx, in, info.len, outb, &len, &o->verdict)
+			 : fx_run_tc(&fx, fx.prog_tc_return, fx.if_out, in, info.len, outb, &len,
+				     &o->verdict);
+	if (err)
+		return -1;
+	fx_stats(&fx, s1);
+	fx_decision(&fx, &d);
+	o->backend = d.backend_id;
+	o->reason = d.reason;
+	for (i = 0; i < SCTPLB_STAT_MAX; i++)
+		o->d[i] = s1[i] - s0[i];
+	return 0;
+}
+
+static bool forwarded(const struct out *o)
+{
+	return o->verdict == XDP_TX || o->verdict == XDP_REDIRECT;
+}
+
+/* The client's packets (to VIP4) and the backend's (from it). */
+static int init(const char *c, uint32_t tc, bool disable_restart, struct out *o)
+{
+	struct pkt_spec s = { .src = c, .dst = VIP4, .sport = CPORT, .dport = PORT,
+			      .chunks = { CH_INIT(tc, c) } };
+
+	s.chunks[0].disable_restart = disable_restart;
+	return run(&s, true, o);
+}
+
+static int client(const char *c, uint32_t ts, uint8_t type, struct out *o)
+{
+	struct pkt_spec s = { .src = c, .dst = VIP4, .sport = CPORT, .dport = PORT, .vtag = ts,
+			      .chunks = { CH(0) } };
+
+	s.chunks[0].type = type;
+	if (type == CT_DATA)
+		s.chunks[0] = (struct chunk_spec)CH_DATA();
+	return run(&s, true, o);
+}
+
+static int backend(const char *c, uint32_t vtag, struct chunk_spec ch, struct out *o)
+{
+	struct pkt_spec s = { .src = VIP4, .dst = c, .sport = PORT, .dport = CPORT, .vtag = vtag,
+			      .chunks = { ch } };
+
+	return run(&s, false, o);
+}
+
+#define INIT_ACK(ts) ((struct chunk_spec)CH(CT_INIT_ACK, .tag = (ts)))
+
+static char why[512];
+#define WHY(...) (snprintf(why, sizeof(why), __VA_ARGS__), why)
+
+static bool stored(uint32_t ts, bool *pending, uint32_t *be)
+{
+	struct sctplb_assoc_key k = fx_assoc_key(SVC, ts, htons(CPORT), htons(PORT));
+	struct sctplb_assoc a;
+
+	if (fx_assoc_lookup(&fx, &k, &a, pending))
+		return false;
+	*be = a.backend_id;
+	return true;
+}
+
+/*
+ * 1. 24 clients, each: INIT, NSPOOF spoofed INITs from its address and port,
+ * (with the return path: the backend's INIT-ACK first, then its COOKIE-ACK),
+ * COOKIE-ECHO, DATA.  Every packet of the real association on the backend
+ * that made the cookie.
+ */
+static void repoint(bool return_path)
+{
+	const char *name = return_path ?
+		"re-pointing, return path: the Ts learnt from the INIT-ACK outranks a re-pointed handshake" :
+		"re-pointing, direct return: spoofed INITs pinned to the pending handshake's backend";
+	int i, k, would_move = 0, pinned = 0, repointed = 0;
+	char c[64];
+	struct out o;
+
+	for (i = 0; i < 24; i++) {
+		uint32_t tc = 0x10000000u + i * 7919 + return_path * 0x01000000u;
+		uint32_t ts = 0x20000000u + i + return_path * 0x01000000u, b;
+
+		snprintf(c, sizeof(c), "203.0.113.%d", (return_path ? 140 : 100) + i);
+		if (init(c, tc, false, &o) || !forwarded(&o))
+			return result(name, WHY("client %s: INIT not forwarded", c));
+		b = o.backend;
+		if (return_path && (backend(c, tc, INIT_ACK(ts), &o) || !o.d[SCTPLB_STAT_RET_INIT_ACK]))
+			return result(name, WHY("client %s: INIT-ACK not learnt", c));
+		for (k = 0; k < NSPOOF; k++) {
+			uint32_t spoof = 0xdead0000u + i * 64 + k * 13;
+
+			/* The attacker adds Disable Restart: with the return path
+			 * the spoofed INITs then re-point the handshake itself. */
+			would_move += maglev_be(spoof) != b;
+			if (init(c, spoof, true, &o) || !forwarded(&o) ||
+			    (!return_path && o.backend != b))
+				return result(name, WHY("client %s: spoofed INIT %#x went to %u, expected %u",
+							c, spoof, o.backend, b));
+			pinned += o.d[SCTPLB_STAT_INIT_PINNED];
+		}
+		if (return_path) {
+			struct sctplb_client_key hk = fx_client_key(SVC, htons(CPORT), c);
+			struct sctplb_handshake hs;
+
+			if (!bpf_map_lookup_elem(fx.handshakes, &hk, &hs) && hs.backend_id != b)
+				repointed++;
+		}
+		if (client(c, ts, CT_COOKIE_ECHO, &o) || !forwarded(&o) || o.backend != b)
+			return result(name, WHY("client %s: COOKIE-ECHO to %u, its cookie was made on %u",
+						c, o.backend, b));
+		if (client(c, ts, CT_DATA, &o) || !forwarded(&o) || o.backend != b)
+			return result(name, WHY("client %s: DATA to %u, not %u", c, o.backend, b));
+		if (return_path &&
+		    (backend(c, tc, (struct chunk_spec)CH(CT_COOKIE_ACK), &o) ||
+		     o.d[SCTPLB_STAT_ASSOC_CONFIRMED] != 1))
+			return result(name, WHY("client %s: COOKIE-ACK did not confirm", c));
+	}
+	/* The attack was real: without the rule these tags would have moved. */
+	if (!would_move)
+		return result(name, "no spoofed tag hashes to another backend: the test proves nothing");
+	if (!return_path && pinned != 24 * NSPOOF)
+		return result(name, WHY("INIT_PINNED %d, expected %d", pinned, 24 * NSPOOF));
+	if (return_path && !repointed)
+		return result(name, "no handshake was re-pointed: the learnt Ts was never needed");
+	printf("  %d of %d spoofed INITs hash to another backend%s; every association kept its own\n",
+	       would_move, 24 * NSPOOF,
+	       return_path ? WHY(" (%d of 24 handshakes re-pointed)", repointed) : "");
+	result(name, NULL);
+}
+
+/* 2. The pin lasts as long as the handshake: config handshake-timeout (10 s). */
+static void expiry(void)
+{
+	const char *c = "203.0.113.200";
+	uint32_t tc = 0x30000001u, b, other;
+	struct out o;
+
+	if (init(c, tc, false, &o) || !forwarded(&o))
+		return result("handshake expiry", "INIT not forwarded");
+	b = o.backend;
+	other = tag_for(0x30000100u, b, false);
+	now += SCTPLB_HANDSHAKE_TIMEOUT_S * NSEC - 1;
+	if (init(c, other, false, &o) || o.backend != b || o.d[SCTPLB_STAT_INIT_PINNED] != 1)
+		return result("handshake expiry: 1 ns before the timeout, still pinned",
+			      WHY("went to %u (pinned +%llu), expected %u", o.backend,
+				  (unsigned long long)o.d[SCTPLB_STAT_INIT_PINNED], b));
+	result("handshake expiry: 1 ns before the timeout, another tag still pinned", NULL);
+	now += 1;
+	if (init(c, other, false, &o) || o.backend == b || o.d[SCTPLB_STAT_INIT_PINNED])
+		return result("handshake expiry: at the timeout",
+			      WHY("went to %u (pinned +%llu), expected Maglev's %u", o.backend,
+				  (unsigned long long)o.d[SCTPLB_STAT_INIT_PINNED], maglev_be(other)));
+	result("handshake expiry: at the timeout, another tag goes by Maglev", NULL);
+}
+
+/*
+ * 3. Two endpoints behind one NAT'd address and port: each INIT carries
+ * Disable Restart.  One after the other (direct return), and at the same
+ * time (the INIT-ACKs seen on the return path).
+ */
+static void nat_clients(void)
+{
+	const char *c = "203.0.113.210", *c2 = "203.0.113.211";
+	uint32_t tca = 0x40000001u, tsa = 0x50000001u, tcb, tsb = 0x50000002u, ba, bb, be;
+	bool pending;
+	struct out o;
+
+	if (init(c, tca, true, &o) || !forwarded(&o))
+		return result("NAT'd clients", "first INIT not forwarded");
+	ba = o.backend;
+	if (client(c, tsa, CT_COOKIE_ECHO, &o) || o.backend != ba || !o.d[SCTPLB_STAT_ASSOC_CREATED])
+		return result("NAT'd clients", "first COOKIE-ECHO");
+	tcb = tag_for(0x40000100u, ba, false);
+	if (init(c, tcb, true, &o) || o.backend == ba || o.d[SCTPLB_STAT_INIT_RESTART] ||
+	    o.d[SCTPLB_STAT_INIT_PINNED])
+		return result("NAT'd clients, one after the other: the second by its own tag",
+			      WHY("second INIT to %u (restart +%llu, pinned +%llu), Maglev says %u",
+				  o.backend, (unsigned long long)o.d[SCTPLB_STAT_INIT_RESTART],
+				  (unsigned long long)o.d[SCTPLB_STAT_INIT_PINNED], maglev_be(tcb)));
+	bb = o.backend;
+	if (client(c, tsb, CT_COOKIE_ECHO, &o) || o.backend != bb ||
+	    client(c, tsa, CT_DATA, &o) || o.backend != ba ||
+	    client(c, tsb, CT_DATA, &o) || o.backend != bb ||
+	    !stored(tsa, &pending, &be) || be != ba || !stored(tsb, &pending, &be) || be != bb)
+		return result("NAT'd clients, one after the other: the second by its own tag",
+			      "the two associations do not stay on their backends");
+	result("NAT'd clients, one after the other: Disable Restart skips the restart rule, each on its backend",
+	       NULL);
+	/* Without the parameter, an INIT from there is a restart of the latest. */
+	if (init(c, tag_for(0x40000200u, bb, false), false, &o) || o.backend != bb ||
+	    o.d[SCTPLB_STAT_INIT_RESTART] != 1)
+		return result("restart rule without Disable Restart",
+			      WHY("went to %u, expected the latest association's %u", o.backend, bb));
+	result("without Disable Restart the same INIT is a restart: the latest association's backend",
+	       NULL);
+
+	/* At the same time, return path: A's INIT, its INIT-ACK, B's INIT, ... */
+	tca = 0x41000001u;
+	if (init(c2, tca, true, &o) || backend(c2, tca, INIT_ACK(0x51000001u), &o))
+		return result("NAT'd clients at the same time", "first handshake");
+	ba = maglev_be(tca);
+	tcb = tag_for(0x41000100u, ba, false);
+	if (init(c2, tcb, true, &o) || o.backend == ba || o.d[SCTPLB_STAT_INIT_PINNED])
+		return result("NAT'd clients at the same time",
+			      WHY("second INIT to %u, expected Maglev's %u", o.backend, maglev_be(tcb)));
+	bb = o.backend;
+	if (backend(c2, tcb, INIT_ACK(0x51000002u), &o) || !o.d[SCTPLB_STAT_RET_INIT_ACK] ||
+	    client(c2, 0x51000001u, CT_COOKIE_ECHO, &o) || o.backend != ba ||
+	    client(c2, 0x51000002u, CT_COOKIE_ECHO, &o) || o.backend != bb ||
+	    backend(c2, tca, (struct chunk_spec)CH(CT_COOKIE_ACK), &o) ||
+	    !o.d[SCTPLB_STAT_ASSOC_CONFIRMED] ||
+	    backend(c2, tcb, (struct chunk_spec)CH(CT_COOKIE_ACK), &o) ||
+	    !o.d[SCTPLB_STAT_ASSOC_CONFIRMED] ||
+	    client(c2, 0x51000001u, CT_DATA, &o) || o.backend != ba ||
+	    client(c2, 0x51000002u, CT_DATA, &o) || o.backend != bb)
+		return result("NAT'd clients at the same time, return path",
+			      "the two handshakes did not each stay on their backend");
+	result("NAT'd clients at the same time, return path: each handshake on its own backend, both confirmed",
+	       NULL);
+}
+
+/* 4. Only the backend's packet with Tc confirms; an INIT-ACK or a T-bit reply does not. */
+static void confirmation(void)
+{
+	const char *c = "203.0.113.220";
+	uint32_t tc = 0x60000001u, ts = 0x70000001u, be;
+	bool pending = false;
+	struct out o;
+
+	if (init(c, tc, false, &o) || client(c, ts, CT_COOKIE_ECHO, &o) ||
+	    !stored(ts, &pending, &be) || !pending)
+		return result("confirmation", "COOKIE-ECHO: not stored unconfirmed");
+	result("a COOKIE-ECHO alone stores the association unconfirmed", NULL);
+	/* An out-of-the-blue reply (RFC 9260 8.4) carries the sender's tag: Ts. */
+	if (backend(c, ts, (struct chunk_spec)CH_ABORT_T, &o) || o.d[SCTPLB_STAT_ASSOC_CONFIRMED] ||
+	    !stored(ts, &pending, &be) || !pending)
+		return result("a backend's T-bit ABORT confirms nothing",
+			      WHY("confirmed +%llu, pending %d",
+				  (unsigned long long)o.d[SCTPLB_STAT_ASSOC_CONFIRMED], pending));
+	result("a backend's T-bit ABORT (its answer to anything unknown) confirms nothing", NULL);
+
+	tc = 0x60000002u;
+	ts = 0x70000002u;
+	if (init(c, tc, false, &o) || backend(c, tc, INIT_ACK(ts), &o) ||
+	    o.d[SCTPLB_STAT_ASSOC_CONFIRMED] || !stored(ts, &pending, &be) || !pending)
+		return result("an INIT-ACK confirms nothing", "INIT-ACK confirmed, or nothing learnt");
+	result("an INIT-ACK (a spoofed INIT gets one too) stores the association unconfirmed", NULL);
+	if (backend(c, tc, (struct chunk_spec)CH(CT_COOKIE_ACK), &o) ||
+	    o.d[SCTPLB_STAT_ASSOC_CONFIRMED] != 1 || !stored(ts, &pending, &be) || pending)
+		return result("COOKIE-ACK confirms", "not confirmed");
+	if (backend(c, tc, (struct chunk_spec)CH(CT_COOKIE_ACK), &o) ||
+	    o.d[SCTPLB_STAT_ASSOC_CONFIRMED])
+		return result("COOKIE-ACK confirms", "confirmed twice");
+	result("the backend's COOKIE-ACK (vtag Tc) confirms it, once", NULL);
+}
+
+int main(void)
+{
+	struct fx_load_opts lo = { .test_clock = true };
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (fx_netns_setup(&fx) || fx_load_opts(&fx, &lo) || fx_service(&fx, SVC, PORT, VIPS, 2, 0) ||
+	    fx_backend(&fx, 1, SVC, SCTPLB_BE_F_ACTIVE, BE1) ||
+	    fx_backend(&fx, 2, SVC, SCTPLB_BE_F_ACTIVE, BE2) || fx_table_alternating(&fx, SVC, 1, 2)) {
+		printf("FAIL spoof: setup\n");
+		return 1;
+	}
+	repoint(false);
+	repoint(true);
+	expiry();
+	nat_clients();
+	confirmation();
+	fx_unload(&fx);
+	return failures ? 1 : 0;
+}
