@@ -83,7 +83,7 @@ int lb_rtag_key_parse(const char *text, size_t len, const char *name,
 
 		if (v < 0) {
 			unsigned char c = text[i];
-			char what[16];
+			char what[24];
 
 			if (c > ' ' && c < 0x7f)
 				snprintf(what, sizeof(what), "'%c'", c);
