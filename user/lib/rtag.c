@@ -78,7 +78,7 @@ int lb_rtag_key_parse(const char *text, size_t len, const char *name,
 
 	if (len && text[len - 1] == '\n')
 		digits--;
-	for (i = 0; i < digits && i < LB_RTAG_KEY_HEX; i++) {
+	for (i = 0; i < digits; i++) {
 		int v = hexval(text[i]);
 
 		if (v < 0) {
@@ -97,7 +97,8 @@ int lb_rtag_key_parse(const char *text, size_t len, const char *name,
 				 "with sctplb keygen)", name, i + 1, what, LB_RTAG_KEY_HEX);
 			return -EINVAL;
 		}
-		k[i / 2] |= v << (i % 2 ? 0 : 4);
+		if (i < LB_RTAG_KEY_HEX)
+			k[i / 2] |= v << (i % 2 ? 0 : 4);
 	}
 	if (digits != LB_RTAG_KEY_HEX) {
 		snprintf(err, errlen,
@@ -121,7 +122,7 @@ int lb_rtag_key_parse(const char *text, size_t len, const char *name,
 int lb_rtag_key_read(const char *path, uint8_t key[SCTPLB_RTAG_KEY_LEN], char *err,
 		     size_t errlen)
 {
-	char text[LB_RTAG_KEY_HEX + 3];
+	char text[128];                 /* room to name what is wrong */
 	struct stat st;
 	ssize_t n;
 	int fd, e;
