@@ -312,21 +312,17 @@ SCTPLB_INLINE __u32 sctplb_crc32c_patch(__u32 field, __u32 len, __u32 off,
 
 /*
  * The same for 4 bytes given as __u32 loaded from the packet (a vtag, an
- * Initiate Tag, an IPv4 address: no byte swap either way).  On a
- * little-endian machine the four bytes of from ^ to loaded as a __u32 are
- * the register itself, so CRC0(d) is four zero-byte steps.
+ * Initiate Tag, an IPv4 address: no byte swap either way).  The four bytes
+ * of from ^ to, loaded as a __u32 on a little-endian machine, are a
+ * register d, and CRC0 of those bytes is d * x^32: so the whole change is
+ * d * x^(8 (len - off)), one shift.
  */
 SCTPLB_INLINE __u32 sctplb_crc32c_patch32(__u32 field, __u32 len, __u32 off,
 					  __u32 from, __u32 to)
 {
 	__u32 d = sctplb_crc32c_field_to_crc(from ^ to); /* bytes in LE order */
 
-	d = sctplb_crc32c_tab[d & 0xff] ^ (d >> 8);
-	d = sctplb_crc32c_tab[d & 0xff] ^ (d >> 8);
-	d = sctplb_crc32c_tab[d & 0xff] ^ (d >> 8);
-	d = sctplb_crc32c_tab[d & 0xff] ^ (d >> 8);
-	d = sctplb_crc32c_shift(d, len - off - 4);
-	return field ^ sctplb_crc32c_crc_to_field(d);
+	return field ^ sctplb_crc32c_crc_to_field(sctplb_crc32c_shift(d, len - off));
 }
 
 #endif

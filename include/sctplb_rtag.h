@@ -62,8 +62,7 @@ SCTPLB_INLINE __u32 sctplb_rtag_round(__u32 rk, __u32 half)
 	x *= 0x7feb352du;
 	x ^= x >> 15;
 	x *= 0x846ca68bu;
-	x ^= x >> 16;
-	return x >> 16;
+	return x >> 16; /* lowbias32's last step, x ^= x >> 16, keeps these bits */
 }
 
 /* E: the keyed permutation of the 32-bit values. */
