@@ -118,3 +118,14 @@ fuzz: deps
 
 clean:
 	rm -rf $(BUILD)
+
+# The primitives' BPF test programs (tests/bpf/progs/prim.bpf.c: routable
+# tags and the CRC32c patch as BPF runs them) and their skeleton, for
+# tests/bpf/test_prim.c.
+PRIM_OBJ  := $(BUILD)/prim.bpf.o
+PRIM_SKEL := $(BUILD)/prim.skel.h
+$(PRIM_OBJ): tests/bpf/progs/prim.bpf.c tests/bpf/progs/prim.h include/sctplb_rtag.h include/sctplb_crc32c.h | $(BUILD)
+	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+$(PRIM_SKEL): $(PRIM_OBJ)
+	$(BPFTOOL) gen skeleton $< name prim > $@
+$(BUILD)/tests/test_prim: $(PRIM_SKEL)
