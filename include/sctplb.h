@@ -17,6 +17,7 @@
 #ifndef __VMLINUX_H__
 #include <linux/types.h>
 #endif
+#include "sctplb_rtag.h"
 
 #define SCTPLB_ABI_VERSION 2
 
@@ -273,6 +274,56 @@ struct sctplb_backend_meta {
 };
 
 /*
+ * Routable tags (include/sctplb_rtag.h, docs/routable-tags.md).  A service
+ * whose backends run the agent has a tag key: svc_rtag[service id], the
+ * expanded key (never the secret itself).  server_ids maps (service, server
+ * id) to the backend that holds it: a vtag that decodes to one is forwarded
+ * there with no association lookup.
+ */
+#define SCTPLB_RTAG_F_ON (1u << 0)
+
+struct sctplb_svc_rtag {
+	struct sctplb_rtag_key key;
+	__u32 flags;            /* SCTPLB_RTAG_F_ON */
+};
+
+struct sctplb_server_key {
+	__u32 service_id;
+	__u32 server_id;
+};
+
+/*
+ * The backend agent (bpf/agent.bpf.c), on a backend host: agent_config[0]
+ * says which server it is; agent_out maps the backend's own tag Ts to the
+ * routable tag T' that the clients see, agent_in T' back to Ts.  Keys carry
+ * the ports (client, service: network order) so that two associations with
+ * the same tag on different ports never meet.
+ */
+struct sctplb_agent_config {
+	struct sctplb_rtag_key key;
+	__u32 server_id;
+	__u32 flags;            /* SCTPLB_RTAG_F_ON: attached and configured */
+};
+
+struct sctplb_agent_key {
+	__u32 tag;              /* host byte order */
+	__u16 cport;            /* network byte order */
+	__u16 sport;            /* network byte order */
+};
+
+#define SCTPLB_AGENT_F_SEEN    (1u << 0) /* a client packet came back with T' */
+#define SCTPLB_AGENT_F_CLOSING (1u << 1) /* ABORT or SHUTDOWN-COMPLETE seen */
+
+struct sctplb_agent_tag {
+	__u32 tag;              /* the other tag: T' in agent_out, Ts in agent_in */
+	__u32 flags;            /* SCTPLB_AGENT_F_* (kept in agent_in) */
+	__u64 created_ns;
+	__u64 last_seen_ns;     /* agent_in: the last client packet translated */
+	__u64 closing_ns;
+};
+#define SCTPLB_AGENT_MAX_TAGS 262144 /* LRU: handshakes that never complete fall out */
+
+/*
  * trace: array of one element, the decision on the last packet.  Written only
  * when the program was loaded with the read-only variable sctplb_trace set
  * (replay and tests); in production the verifier removes the code.
@@ -348,7 +399,27 @@ struct sctplb_meta {
 	X(TRACE, trace, ARRAY, 1, __u32, struct sctplb_decision, 0,                            \
 	  "the decision on the last packet, when sctplb_trace is set")                         \
 	X(FRAGS, frags, LRU_HASH, SCTPLB_MAX_FRAGS, struct sctplb_frag_key, struct sctplb_frag, \
-	  0, "later fragments follow their first fragment's backend")
+	  0, "later fragments follow their first fragment's backend")                          \
+	X(SVC_RTAG, svc_rtag, ARRAY, SCTPLB_MAX_SERVICES, __u32, struct sctplb_svc_rtag, 0,    \
+	  "service id -> its routable-tag key (expanded), when its backends run the agent")    \
+	X(SERVER_IDS, server_ids, HASH, SCTPLB_MAX_BACKENDS, struct sctplb_server_key, __u32, 0, \
+	  "(service, server id) -> backend id, for routable tags")
+
+/*
+ * The agent's maps (bpf/agent.bpf.c), pinned apart (/sys/fs/bpf/sctplb-agent):
+ * services (its VIPs and port, service id 1) and stats as the forwarder's,
+ * and its own.
+ */
+#define SCTPLB_AGENT_MAPS(X)                                                                  \
+	X(SERVICES, services, HASH, SCTPLB_MAX_VIP_KEYS, struct sctplb_vip_key,               \
+	  struct sctplb_service, 0, "(VIP, port, protocol) of this backend host")             \
+	X(STATS, stats, PERCPU_ARRAY, SCTPLB_STAT_MAX, __u32, __u64, 0, "counters")            \
+	X(AGENT_CONFIG, agent_config, ARRAY, 1, __u32, struct sctplb_agent_config, 0,           \
+	  "server id and expanded tag key")                                                    \
+	X(AGENT_OUT, agent_out, LRU_HASH, SCTPLB_AGENT_MAX_TAGS, struct sctplb_agent_key,       \
+	  struct sctplb_agent_tag, 0, "(Ts, ports) -> T'")                                     \
+	X(AGENT_IN, agent_in, LRU_HASH, SCTPLB_AGENT_MAX_TAGS, struct sctplb_agent_key,        \
+	  struct sctplb_agent_tag, 0, "(T', ports) -> Ts")
 
 /*
  * stats: per-CPU array of __u64 indexed by enum sctplb_stat.  The names that
@@ -404,7 +475,16 @@ struct sctplb_meta {
 	X(PASS_ICMP_UNKNOWN, "pass_icmp_unknown", "ICMP error quoting no known association: passed") \
 	X(CT_ENDED, "ct_ended", "return path: association ended by the backend") \
 	X(RET_INIT_ACK, "ret_init_ack", "return path: INIT-ACK learnt")     \
-	X(RET_PKTS, "ret_pkts", "return path: packets of known associations")
+	X(RET_PKTS, "ret_pkts", "return path: packets of known associations") \
+	X(RTAG_FWD, "rtag_fwd", "routable vtag: sent to the backend it decodes to, no lookup") \
+	X(RTAG_UNKNOWN, "rtag_unknown", "vtag decodes to no backend of the service: learnt state decides") \
+	X(RTAG_CTAG_HASH, "rtag_ctag_hash", "client's T-bit packet or ICMP quote of a routable service: Maglev over (Tc, ports)") \
+	X(AGENT_INIT_ACK, "agent_init_ack", "agent: INIT-ACK's Initiate Tag made routable") \
+	X(AGENT_TBIT_OUT, "agent_tbit_out", "agent: backend's T-bit packet given its routable tag") \
+	X(AGENT_IN, "agent_in", "agent: client packet's routable vtag translated back") \
+	X(AGENT_IN_UNKNOWN, "agent_in_unknown", "agent: client packet with a vtag it never issued: left alone") \
+	X(AGENT_NO_TAG, "agent_no_tag", "agent: no free routable tag after retries: INIT-ACK left as it is") \
+	X(AGENT_CSUM_OFFLOAD, "agent_csum_offload", "agent: checksum left to the NIC, not patched")
 
 /*
  * The final reasons: every packet the XDP program (or sctplb_tc_ingress, with
