@@ -383,30 +383,23 @@ static void remove_companion(int ifindex, bool created_hook)
 	fprintf(stderr, "(the tc ingress program attached with it was removed again)\n");
 }
 
-int cmd_attach(int argc, char **argv)
+int do_attach(const struct cmd_args *a)
 {
-	static const char usage[] = "sctplb attach IFNAME [--xdp-mode native|generic|auto] | "
-				    "attach IFNAME --tc | attach IFNAME --return";
-	struct opt opts[] = { { "xdp-mode", true, NULL }, { "tc", false, NULL },
-			      { "return", false, NULL }, { NULL, false, NULL } };
 	enum xdp_attach_mode mode = XDP_MODE_UNSPEC;
-	const char *v;
+	const char *v, *ifname = a->pos[0];
 	struct lb_maps m;
-	char *pos[1];
-	int npos, ifindex, err;
+	int ifindex, err;
 	enum hook h = HOOK_XDP;
 
-	if (parse_opts(argc, argv, opts, pos, 1, 1, &npos, usage))
-		return -EINVAL;
-	if (opt_val(opts, "tc") && opt_val(opts, "return")) {
+	if (arg_opt(a, "tc") && arg_opt(a, "return")) {
 		fprintf(stderr, "Error: --tc and --return are two attachments: run attach twice\n");
 		return -EINVAL;
 	}
-	if (opt_val(opts, "tc"))
+	if (arg_opt(a, "tc"))
 		h = HOOK_TC;
-	if (opt_val(opts, "return"))
+	if (arg_opt(a, "return"))
 		h = HOOK_RETURN;
-	if ((v = opt_val(opts, "xdp-mode"))) {
+	if ((v = arg_opt(a, "xdp-mode"))) {
 		if (h != HOOK_XDP) {
 			fprintf(stderr, "Error: --xdp-mode applies to XDP, not to --tc or --return\n");
 			return -EINVAL;
@@ -422,7 +415,7 @@ int cmd_attach(int argc, char **argv)
 			return -EINVAL;
 		}
 	}
-	ifindex = root_ifindex(pos[0]);
+	ifindex = root_ifindex(ifname);
 	if (ifindex < 0)
 		return ifindex;
 	err = open_maps(&m, true);
@@ -437,31 +430,28 @@ int cmd_attach(int argc, char **argv)
 		 */
 		bool had_tc = tc_query(ifindex, TC_HANDLE_INGRESS, TC_PRIO_INGRESS) != 0, created = false;
 
-		err = attach_tc(&m, pos[0], ifindex, HOOK_TC, true, &created);
+		err = attach_tc(&m, ifname, ifindex, HOOK_TC, true, &created);
 		if (!err) {
-			err = attach_xdp(&m, pos[0], ifindex, mode);
+			err = attach_xdp(&m, ifname, ifindex, mode);
 			if (err && !had_tc)
 				remove_companion(ifindex, created);
 		}
 	} else {
-		err = attach_tc(&m, pos[0], ifindex, h, false, NULL);
+		err = attach_tc(&m, ifname, ifindex, h, false, NULL);
 	}
 	lb_maps_close(&m);
 	return err;
 }
 
-int cmd_detach(int argc, char **argv)
+int do_detach(const struct cmd_args *a)
 {
-	static const char usage[] = "sctplb detach IFNAME";
+	const char *ifname = a->pos[0];
 	enum xdp_attach_mode mode;
-	int npos, ifindex, n, i, done = 0, err = 0, e;
-	char *pos[1];
+	int ifindex, n, i, done = 0, err = 0, e;
 	__u32 ids[8];
 	size_t t;
 
-	if (parse_opts(argc, argv, NULL, pos, 1, 1, &npos, usage))
-		return -EINVAL;
-	ifindex = root_ifindex(pos[0]);
+	ifindex = root_ifindex(ifname);
 	if (ifindex < 0)
 		return ifindex;
 	n = find_xdp(ifindex, ids, 8, &mode, NULL);
@@ -469,10 +459,10 @@ int cmd_detach(int argc, char **argv)
 		e = detach_xdp_id(ifindex, ids[i]);
 		if (e) {
 			fprintf(stderr, "Error: cannot detach XDP program %u from %s: %s\n", ids[i],
-				pos[0], strerror(-e));
+				ifname, strerror(-e));
 			err = e;
 		} else {
-			printf("sctplb detached from %s: xdp %s\n", pos[0], mode_name(mode));
+			printf("sctplb detached from %s: xdp %s\n", ifname, mode_name(mode));
 			done++;
 		}
 	}
@@ -486,11 +476,11 @@ int cmd_detach(int argc, char **argv)
 			err = e;
 			continue;
 		}
-		printf("sctplb detached from %s: tc ingress (%s)\n", pos[0], f->role);
+		printf("sctplb detached from %s: tc ingress (%s)\n", ifname, f->role);
 		done++;
 	}
 	if (!done && !err) {
-		fprintf(stderr, "Error: sctplb is not attached to %s; see 'sctplb status'\n", pos[0]);
+		fprintf(stderr, "Error: sctplb is not attached to %s; see 'sctplb status'\n", ifname);
 		return -ENOENT;
 	}
 	return err;
@@ -513,16 +503,15 @@ static void status_row(struct json_object *arr, const char *ifname, const char *
 	json_object_array_add(arr, o);
 }
 
-int cmd_status(int argc, char **argv)
+int do_status(const struct cmd_args *a)
 {
-	static const char usage[] = "sctplb status";
 	struct json_object *root = json_object_new_object(), *arr = json_object_new_array();
 	struct if_nameindex *ifs, *it;
 	struct lb_maps m;
-	char *pos[1];
-	int npos, rows = 0;
+	int rows = 0;
 
-	if (parse_opts(argc, argv, NULL, pos, 0, 0, &npos, usage) || need_root()) {
+	(void)a;
+	if (need_root()) {
 		json_object_put(root);
 		json_object_put(arr);
 		return -EINVAL;
