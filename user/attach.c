@@ -148,9 +148,13 @@ static __u32 tc_query(int ifindex, __u32 handle, __u32 prio)
 	DECLARE_LIBBPF_OPTS(bpf_tc_opts, opts, .handle = handle, .priority = prio);
 	struct bpf_prog_info info = {};
 	__u32 len = sizeof(info);
-	int fd;
+	int fd, err;
 
-	if (bpf_tc_query(&hook, &opts) || !opts.prog_id)
+	/* No qdisc, no chain, no filter: the kernel says so, libbpf warns; it only means "none". */
+	log_silence(true);
+	err = bpf_tc_query(&hook, &opts);
+	log_silence(false);
+	if (err || !opts.prog_id)
 		return 0;
 	fd = bpf_prog_get_fd_by_id(opts.prog_id);
 	if (fd < 0)
@@ -165,8 +169,12 @@ static int tc_detach(int ifindex, __u32 handle, __u32 prio)
 {
 	DECLARE_LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = BPF_TC_INGRESS);
 	DECLARE_LIBBPF_OPTS(bpf_tc_opts, opts, .handle = handle, .priority = prio);
+	int err;
 
-	return bpf_tc_detach(&hook, &opts);
+	log_silence(true);      /* callers check with tc_query, or do not mind "none" */
+	err = bpf_tc_detach(&hook, &opts);
+	log_silence(false);
+	return err;
 }
 
 static struct sctplb *open_bound(struct lb_maps *m, const char *prog)
@@ -346,7 +354,9 @@ static int attach_tc(struct lb_maps *m, const char *ifname, int ifindex, enum ho
 	err = load_bound(m, pname, &skel);
 	if (err)
 		goto out;
+	log_silence(true);      /* EEXIST (the qdisc is there) is the usual case */
 	err = bpf_tc_hook_create(&hook);
+	log_silence(false);
 	if (created_hook)
 		*created_hook = !err;
 	if (err && err != -EEXIST) {
@@ -473,6 +483,8 @@ int do_detach(const struct cmd_args *a)
 			continue;
 		e = tc_detach(ifindex, f->handle, f->prio);
 		if (e) {
+			fprintf(stderr, "Error: cannot detach the tc program (%s) from %s: %s\n", f->role,
+				ifname, strerror(-e));
 			err = e;
 			continue;
 		}
