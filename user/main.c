@@ -247,5 +247,6 @@ int main(int argc, char **argv)
 	}
 	if (cmd_parse(c, n - nw, args + nw, &a))
 		return 2;
-	return c->fn(&a) ? 1 : 0;
+	/* help's only failure is a line naming no command: a command-line error */
+	return c->fn(&a) ? (c->fn == do_help ? 2 : 1) : 0;
 }
