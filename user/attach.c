@@ -21,6 +21,7 @@
 #include <xdp/libxdp.h>
 
 #include "cmd.h"
+#include "err.h"
 #include "sctplb.skel.h"
 
 #define XDP_PROG_NAME "sctplb_xdp"
@@ -87,9 +88,13 @@ struct xdp_found {
 static int find_xdp(int ifindex, __u32 *ids, int max, enum xdp_attach_mode *mode,
 		       struct xdp_found *f)
 {
-	struct xdp_multiprog *mp = xdp_multiprog__get_from_ifindex(ifindex);
+	struct xdp_multiprog *mp;
 	struct xdp_program *p;
 	int n = 0;
+
+	log_expected_failures(true);    /* nothing attached is an answer too */
+	mp = xdp_multiprog__get_from_ifindex(ifindex);
+	log_expected_failures(false);
 
 	if (f)
 		memset(f, 0, sizeof(*f));
@@ -118,13 +123,18 @@ static int find_xdp(int ifindex, __u32 *ids, int max, enum xdp_attach_mode *mode
 /* Detaches the sctplb XDP program with id from ifindex. */
 static int detach_xdp_id(int ifindex, __u32 id)
 {
-	struct xdp_multiprog *mp = xdp_multiprog__get_from_ifindex(ifindex);
+	struct xdp_multiprog *mp;
 	enum xdp_attach_mode mode;
 	struct xdp_program *p;
 	int err = -ENOENT;
 
-	if (!mp || libxdp_get_error(mp))
+	/* libxdp tries its dispatcher for what remains first (refused by some kernels) */
+	log_expected_failures(true);
+	mp = xdp_multiprog__get_from_ifindex(ifindex);
+	if (!mp || libxdp_get_error(mp)) {
+		log_expected_failures(false);
 		return -ENOENT;
+	}
 	mode = xdp_multiprog__attach_mode(mp);
 	if (xdp_multiprog__is_legacy(mp)) {
 		p = xdp_multiprog__main_prog(mp);
@@ -138,6 +148,7 @@ static int detach_xdp_id(int ifindex, __u32 id)
 			}
 	}
 	xdp_multiprog__close(mp);
+	log_expected_failures(false);
 	return err;
 }
 
@@ -151,9 +162,9 @@ static __u32 tc_query(int ifindex, __u32 handle, __u32 prio)
 	int fd, err;
 
 	/* No qdisc, no chain, no filter: the kernel says so, libbpf warns; it only means "none". */
-	log_silence(true);
+	log_expected_failures(true);
 	err = bpf_tc_query(&hook, &opts);
-	log_silence(false);
+	log_expected_failures(false);
 	if (err || !opts.prog_id)
 		return 0;
 	fd = bpf_prog_get_fd_by_id(opts.prog_id);
@@ -171,9 +182,9 @@ static int tc_detach(int ifindex, __u32 handle, __u32 prio)
 	DECLARE_LIBBPF_OPTS(bpf_tc_opts, opts, .handle = handle, .priority = prio);
 	int err;
 
-	log_silence(true);      /* callers check with tc_query, or do not mind "none" */
+	log_expected_failures(true);      /* callers check with tc_query, or do not mind "none" */
 	err = bpf_tc_detach(&hook, &opts);
-	log_silence(false);
+	log_expected_failures(false);
 	return err;
 }
 
@@ -204,7 +215,7 @@ static int load_bound(struct lb_maps *m, const char *prog, struct sctplb **skel)
 	err = sctplb__load(*skel);
 	if (err)
 		fprintf(stderr, "Error: loading %s failed: %s%s\n", prog, strerror(-err),
-			g.verbose ? "" : " (run with --verbose for the verifier's log)");
+			g.quiet ? " (run without --quiet for the verifier's log)" : "");
 	return err;
 }
 
@@ -295,7 +306,11 @@ static int attach_xdp(struct lb_maps *m, const char *ifname, int ifindex,
 	}
 	if (nold && mode == XDP_MODE_UNSPEC)
 		mode = old_mode;
+	/* libxdp tries its dispatcher first, then one program per interface: the
+	 * failures of the first try are expected (the error below says what to do) */
+	log_expected_failures(true);
 	err = xdp_program__attach(prog, ifindex, mode, 0);
+	log_expected_failures(false);
 	if (err) {
 		libxdp_strerror(err, msg, sizeof(msg));
 		if (mode == XDP_MODE_NATIVE && (err == -EOPNOTSUPP || err == -EINVAL))
@@ -354,9 +369,9 @@ static int attach_tc(struct lb_maps *m, const char *ifname, int ifindex, enum ho
 	err = load_bound(m, pname, &skel);
 	if (err)
 		goto out;
-	log_silence(true);      /* EEXIST (the qdisc is there) is the usual case */
+	log_expected_failures(true);      /* EEXIST (the qdisc is there) is the usual case */
 	err = bpf_tc_hook_create(&hook);
-	log_silence(false);
+	log_expected_failures(false);
 	if (created_hook)
 		*created_hook = !err;
 	if (err && err != -EEXIST) {
@@ -549,7 +564,7 @@ int do_status(const struct cmd_args *a)
 	if (access(g.pin_path, F_OK) == 0 && lb_maps_open(&m, g.pin_path, 0, 0) == 0) {
 		struct sctplb_config c = {};
 
-		lb_settings_read(&m, &c);
+		lb_settings_read(&m, &c); /* a zero ABI version says it could not */
 		if (g.json) {
 			json_object_object_add(root, "pin_path", json_object_new_string(m.dir));
 			json_object_object_add(root, "abi_version", json_object_new_int64(c.abi_version));
@@ -560,6 +575,7 @@ int do_status(const struct cmd_args *a)
 	} else if (!g.json) {
 		printf("maps: none under %s\n", g.pin_path);
 	}
+	lb_err_clear();         /* status shows what it can; no map is no error */
 	if (g.json) {
 		json_object_object_add(root, "attachments", json_object_get(arr));
 		print_json(root);

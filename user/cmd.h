@@ -23,9 +23,9 @@ struct global {
 
 extern struct global g;
 
-/* Hides libbpf's and libxdp's warnings (on) until the matching off: around
- * calls whose failure is expected and handled. */
-void log_silence(bool on);
+/* From on to the matching off, libbpf's and libxdp's warnings are shown with
+ * --verbose only: around calls whose failures are expected and handled. */
+void log_expected_failures(bool on);
 /* Root check with the fix in the message. */
 int need_root(void);
 /* Opens the pinned maps; mutating commands create and lock them. */

@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "cmd.h"
+#include "err.h"
 #include "gc.h"
 
 static volatile sig_atomic_t stop;
@@ -110,7 +111,8 @@ int do_gc(const struct cmd_args *a)
 		err = sweep_once(!g.verbose);
 		if (err && err != -ENOENT)
 			fprintf(stderr, "Warning: sweep failed (%s); trying again in %g s\n",
-				strerror(-err), interval);
+				lb_err_msg() ? lb_err_msg() : strerror(-err), interval);
+		lb_err_clear();         /* reported, or no maps yet (-ENOENT): not an error here */
 		while (!stop && nanosleep(&ts, &ts) && errno == EINTR)
 			;
 	}

@@ -15,6 +15,7 @@
 
 #include "addr.h"
 #include "cmd.h"
+#include "err.h"
 #include "model.h"
 
 struct global g = { .pin_path = LB_DEFAULT_PIN_PATH };
@@ -26,19 +27,21 @@ struct global g = { .pin_path = LB_DEFAULT_PIN_PATH };
 /*
  * libbpf and libxdp messages, by level: warnings unless --quiet (a load
  * that fails shows the verifier's log), info and debug with --verbose.
- * log_silence() hides even warnings around calls whose failure is expected
- * and handled (probing what is attached, a qdisc that already exists).
+ * Between log_expected_failures(true) and (false), around calls whose
+ * failures are expected and handled (probing what is attached, a qdisc that
+ * exists, libxdp trying its dispatcher before one program per interface),
+ * warnings count as info: shown with --verbose only.
  */
-static int silence;
+static int expected;
 
-void log_silence(bool on)
+void log_expected_failures(bool on)
 {
-	silence += on ? 1 : -1;
+	expected += on ? 1 : -1;
 }
 
 static bool lib_shown(bool warning)
 {
-	return warning ? !g.quiet && !silence : g.verbose;
+	return warning && !expected ? !g.quiet : g.verbose;
 }
 
 static int print_libbpf(enum libbpf_print_level level, const char *fmt, va_list ap)
@@ -247,6 +250,11 @@ int main(int argc, char **argv)
 	}
 	if (cmd_parse(c, n - nw, args + nw, &a))
 		return 2;
+	if (!c->fn(&a))
+		return 0;
+	/* The library's error, printed here once (err.h); the command printed its own. */
+	if (lb_err_msg())
+		fprintf(stderr, "Error: %s\n", lb_err_msg());
 	/* help's only failure is a line naming no command: a command-line error */
-	return c->fn(&a) ? (c->fn == do_help ? 2 : 1) : 0;
+	return c->fn == do_help ? 2 : 1;
 }

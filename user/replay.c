@@ -248,7 +248,7 @@ int do_replay(const struct cmd_args *a)
 	err = sctplb__load(skel);
 	if (err) {
 		fprintf(stderr, "Error: loading the programs for replay failed: %s%s\n", strerror(-err),
-			g.verbose ? "" : " (run with --verbose for the verifier's log)");
+			g.quiet ? " (run without --quiet for the verifier's log)" : "");
 		goto out_skel;
 	}
 	vips = calloc(1, sizeof(*vips));

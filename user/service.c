@@ -12,6 +12,7 @@
 #include "addr.h"
 #include "cmd.h"
 #include "config.h"
+#include "err.h"
 #include "gc.h"
 #include "model.h"
 
@@ -40,10 +41,12 @@ static int remove_deleted_state(const struct lb_maps *m, const struct lb_model *
 		       nsvc ? (nsvc == 1 ? "service" : "services") : (nbe == 1 ? "backend" : "backends"),
 		       r.assocs_owned, r.assocs_owned == 1 ? "" : "s", r.ctags, r.clients,
 		       r.handshakes, r.handshakes == 1 ? "" : "s");
-	if (err)
+	if (err) {
 		fprintf(stderr, "Error: the configuration was changed, but removing the deleted "
 			"backends' associations failed (%s); run 'sctplb gc' to remove them\n",
-			strerror(-err));
+			lb_err_msg() ? lb_err_msg() : strerror(-err));
+		lb_err_clear();         /* in the message above */
+	}
 	free(be);
 	free(svc);
 	return err;

@@ -81,6 +81,28 @@ expect_usage_error err_extra_argument "unexpected argument 'extra'" service list
 expect_usage_error err_help_unknown "no command 'frob'" help frob
 [ ! -e "$PIN" ] && pass usage_errors_change_nothing || fail usage_errors_change_nothing "$PIN was created"
 
+# ---- errors from the library: one message, printed once; libbpf's by level ----
+# (ulimit -n 12: creating the maps runs out of descriptors, so libbpf warns and fails)
+out=$("$SCTPLB" --pin-path "$TMP/nobpffs" service add s --vip 192.0.2.1 --port 1 2>&1); rc=$?
+[ $rc = 1 ] && [ "$(grep -c '^Error:' <<<"$out")" = 1 ] && grep -q "^Error: no bpf filesystem" <<<"$out" &&
+	pass err_library_printed_once || fail err_library_printed_once "rc $rc: $out"
+out=$(ulimit -n 12; "$SCTPLB" --pin-path "$PIN" service add s --vip 192.0.2.1 --port 1 2>&1); rc=$?
+rm -rf "$PIN"
+[ $rc = 1 ] && grep -q "^libbpf: .*Too many open files" <<<"$out" && [ "$(grep -c '^Error:' <<<"$out")" = 1 ] &&
+	grep -q "^Error: cannot create the maps under $PIN: Too many open files" <<<"$out" &&
+	pass libbpf_warnings_shown || fail libbpf_warnings_shown "rc $rc: $out"
+out=$(ulimit -n 12; "$SCTPLB" --quiet --pin-path "$PIN" service add s --vip 192.0.2.1 --port 1 2>&1); rc=$?
+rm -rf "$PIN"
+[ $rc = 1 ] && ! grep -q "libbpf" <<<"$out" && grep -q "^Error: cannot create the maps" <<<"$out" &&
+	pass libbpf_warnings_quiet || fail libbpf_warnings_quiet "rc $rc: $out"
+out=$("$SCTPLB" --pin-path "$PIN" service add s --vip 192.0.2.1 --port 1 2>&1) &&
+	! grep -q libbpf <<<"$out" && out=$("$SCTPLB" -v --pin-path "$PIN" service add t --vip 192.0.2.2 --port 1 2>&1) &&
+	grep -q "^libbpf: " <<<"$out" && pass libbpf_info_with_verbose || fail libbpf_info_with_verbose "$out"
+out=$(SCTPLB_FAIL_AFTER=1 "$SCTPLB" --pin-path "$PIN" service add u --vip 192.0.2.3 --port 1 2>&1); rc=$?
+[ $rc = 1 ] && [ "$(grep -c '^Error:' <<<"$out")" = 1 ] && grep -q "rolled back" <<<"$out" &&
+	pass err_commit_printed_once || fail err_commit_printed_once "rc $rc: $out"
+rm -rf "$PIN"
+
 # ---- version (of a binary built from this tree, as make test does) ----
 want=$(git describe --always --dirty 2>/dev/null)
 abi=$(awk '/define SCTPLB_ABI_VERSION/{print $3}' include/sctplb.h)
