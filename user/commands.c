@@ -2,8 +2,10 @@
 /*
  * commands.c: every command of sctplb, its arguments and options, in one
  * table (see params.h).  Parsing, help, the man page check and the bash
- * completion all read it: a new command is one entry here plus its function.
- * Sections follow `sctplb help`; order within a section is the help's order.
+ * completion all read it: a new command is one entry here plus its do_*()
+ * function (declared in cmd.h), and its entry in docs/sctplb.8, which
+ * tests/e2e/test_cli.sh compares with this table.  Sections follow `sctplb
+ * help`; order within a section is the help's order.
  */
 #include <stddef.h>
 

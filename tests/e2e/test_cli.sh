@@ -13,10 +13,18 @@ SCTPLB=${SCTPLB:-$top/build/sctplb}
 MAN=docs/sctplb.8
 COMP=contrib/bash-completion/sctplb
 PIN=/sys/fs/bpf/sctplb-clitest-$$-$RANDOM
+PINU=$PIN-unit
+NS=sctplbcli$$-$RANDOM
 TMP=$(mktemp -d /tmp/sctplb-clitest-$$.XXXX)
 failed=0
 
-cleanup() { rm -rf "$PIN" "$TMP"; }
+cleanup() {
+	if [ -e "/run/netns/$NS" ]; then
+		for i in va vc; do nsenter --net="/run/netns/$NS" "$SCTPLB" --pin-path "$PINU" detach $i >/dev/null 2>&1; done
+		ip netns del "$NS"
+	fi
+	rm -rf "$PIN" "$PINU" "$TMP"
+}
 trap cleanup EXIT INT TERM
 
 pass() { echo "PASS $1"; }
@@ -108,7 +116,7 @@ want=$(git describe --always --dirty 2>/dev/null)
 abi=$(awk '/define SCTPLB_ABI_VERSION/{print $3}' include/sctplb.h)
 v1=$("$SCTPLB" --version) && v2=$("$SCTPLB" version) && v3=$("$SCTPLB" -V)
 [ "$v1" = "sctplb $want (BPF ABI version $abi)" ] && [ "$v1" = "$v2" ] && [ "$v1" = "$v3" ] &&
-	pass "version ($v1)" || fail version "'$v1' / '$v2' / '$v3', want git describe '$want', ABI $abi"
+	pass "version ($v1)" || fail version "'$v1' / '$v2' / '$v3', want git describe '$want', ABI $abi (a binary older than the tree? make)"
 "$SCTPLB" --json version | python3 -c "
 import json,sys; o=json.load(sys.stdin); assert o['version']=='$want' and o['abi_version']==$abi, o" 2>/dev/null &&
 	pass version_json || fail version_json "$("$SCTPLB" --json version)"
@@ -206,6 +214,42 @@ if command -v systemd-analyze >/dev/null; then
 		"$D"/usr/local/lib/systemd/system/sctplb-gc.service 2>&1 | grep -v "not executable: No such file")
 	[ -z "$out" ] && pass units_verify || fail units_verify "$out"
 fi
+# sctplb.service, run as systemd would run it (continuation lines joined, an empty $VAR
+# word dropped, $$ a literal $), the command at its DESTDIR path, in a namespace of the
+# test's own with two veths: va for clients (XDP), vc toward the backends (--return).
+unit=$D/usr/local/lib/systemd/system/sctplb.service
+run_unit() {
+	local line
+	while IFS= read -r line; do
+		line=${line//\$\$/\$}
+		line=${line//\/usr\/local\/sbin\/sctplb/$S}
+		nsenter --net="/run/netns/$NS" env SCTPLB_INTERFACES=va SCTPLB_TC_INTERFACES= \
+			SCTPLB_RETURN_INTERFACES=vc SCTPLB_OPTIONS="--pin-path $PINU" \
+			SCTPLB_CONFIG="$top/examples/sctplb.json" bash -c 'eval "$1"' _ "$line" || return 1
+	done < <(sed -e ':a' -e '/\\$/{N;s/\\\n//;ba' -e '}' "$unit" | sed -n "s/^$1=//p")
+}
+attached() {
+	nsenter --net="/run/netns/$NS" "$SCTPLB" --pin-path "$PINU" --json status | python3 -c "
+import json,sys; print(' '.join(sorted(a['ifname'] + ':' + a['hook'] for a in json.load(sys.stdin)['attachments'])))"
+}
+if ip netns add "$NS"; then
+	ip -n "$NS" link add va type veth peer name vb && ip -n "$NS" link add vc type veth peer name vd
+	for i in va vb vc vd; do ip -n "$NS" link set $i up; done
+	out=$(run_unit ExecStart 2>&1); rc=$?
+	svcs=$("$SCTPLB" --pin-path "$PINU" --json service list | python3 -c "
+import json,sys; print(' '.join(sorted(s['name'] for s in json.load(sys.stdin))))" 2>&1)
+	st=$(attached 2>&1)
+	[ $rc = 0 ] && [ "$svcs" = "diameter s1ap" ] && [ "$st" = "va:tc va:xdp vc:return" ] &&
+		pass "unit_start_applies_and_attaches ($st)" || fail unit_start_applies_and_attaches "rc $rc, services '$svcs', attached '$st': $out"
+	out=$(run_unit ExecReload 2>&1); rc=$?
+	[ $rc = 0 ] && grep -q "no change" <<<"$out" && grep -q "replaced on va" <<<"$out" && [ "$(attached)" = "$st" ] &&
+		pass unit_reload || fail unit_reload "rc $rc: $out"
+	out=$(run_unit ExecStop 2>&1); rc=$?
+	[ $rc = 0 ] && [ -z "$(attached)" ] && [ -e "$PINU/assocs" ] && pass unit_stop_detaches || fail unit_stop_detaches "rc $rc, attached '$(attached)': $out"
+else
+	fail unit_start_applies_and_attaches "cannot create namespace $NS"
+fi
+
 out=$(make -s --no-print-directory uninstall DESTDIR="$D" 2>&1)
 left=$(find "$D" ! -type d)
 [ -z "$left" ] && pass "uninstall_leaves_nothing" || fail uninstall_leaves_nothing "$left $out"
