@@ -12,6 +12,25 @@ LDLIBS  := -lbpf -lxdp -ljson-c -lpcap -lelf -lz
 BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
 	-Iinclude -Ivmlinux/$(ARCH) -Ibpf
 
+# The version: `git describe` of the clone at build time, else VERSION (a
+# tarball).  Written to $(BUILD)/version when it changes, so that a new
+# commit rebuilds the command.
+VERSION ?= 0.1.0
+SCTPLB_VERSION := $(or $(if $(wildcard .git),$(shell git describe --always --dirty 2>/dev/null)),$(VERSION))
+
+# make install: PREFIX and DESTDIR as usual.  The BPF object is embedded in
+# the command (the skeleton), so the command is all that runs.
+PREFIX   ?= /usr/local
+SBINDIR  ?= $(PREFIX)/sbin
+MANDIR   ?= $(PREFIX)/share/man
+DOCDIR   ?= $(PREFIX)/share/doc/sctplb
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+UNITDIR  ?= $(PREFIX)/lib/systemd/system
+UNITS    := examples/sctplb.service examples/sctplb-gc.service
+INSTALLED := $(SBINDIR)/sctplb $(MANDIR)/man8/sctplb.8 $(BASHCOMPDIR)/sctplb \
+	$(addprefix $(UNITDIR)/,$(notdir $(UNITS))) \
+	$(DOCDIR)/sctplb.json $(DOCDIR)/sctplb.default
+
 BPF_OBJ  := $(BUILD)/sctplb.bpf.o
 SKEL     := $(BUILD)/sctplb.skel.h
 BPF_DEPS := $(wildcard bpf/*.h bpf/lib/*.h) include/sctplb.h
@@ -44,7 +63,7 @@ FUZZ_SRCS  := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZERS    := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRCS))
 FUZZ_HDRS  := $(wildcard tests/fuzz/*.h) $(BPF_DEPS)
 
-.PHONY: all deps test demo bench fuzz vmlinux clean help tests
+.PHONY: all deps test demo bench fuzz vmlinux clean help tests install uninstall FORCE
 all: $(BPF_OBJ) $(SKEL) $(LIB) $(CMD) $(PEER)
 
 help:
@@ -55,6 +74,8 @@ help:
 	@echo "make bench    per-packet cost and scaling figures"
 	@echo "make fuzz     the fuzzers for longer (FUZZ_SECONDS, default 300 each)"
 	@echo "make vmlinux  regenerate vmlinux/$(ARCH)/vmlinux.h from the running kernel"
+	@echo "make install  the command, man page, bash completion, systemd units (PREFIX, DESTDIR)"
+	@echo "make uninstall  remove what make install put there"
 
 deps:
 	@bash scripts/deps.sh
@@ -78,8 +99,11 @@ $(LIB): $(LIB_OBJS)
 	@rm -f $@
 	ar rcs $@ $^
 
-$(CMD): $(CMD_SRCS) $(LIB) $(LIB_HDRS)
-	$(if $(CMD_SRCS),$(CC) $(CFLAGS) $(CMD_SRCS) $(LIB) $(LDLIBS) -o $@,@true)
+$(BUILD)/version: FORCE | $(BUILD)
+	@[ "$$(cat $@ 2>/dev/null)" = "$(SCTPLB_VERSION)" ] || echo "$(SCTPLB_VERSION)" >$@
+
+$(CMD): $(CMD_SRCS) $(wildcard user/*.h) $(LIB) $(LIB_HDRS) $(BUILD)/version
+	$(if $(CMD_SRCS),$(CC) $(CFLAGS) -DSCTPLB_VERSION='"$(SCTPLB_VERSION)"' $(CMD_SRCS) $(LIB) $(LDLIBS) -o $@,@true)
 
 $(PEER): $(wildcard tools/sctp-peer/*.c tools/sctp-peer/*.h) | $(BUILD)
 	$(if $(wildcard tools/sctp-peer/*.c),$(CC) $(CFLAGS) -Wno-unused-parameter $(wildcard tools/sctp-peer/*.c) -lusrsctp -ljson-c -lpthread -o $@,@true)
@@ -115,6 +139,23 @@ bench: deps
 fuzz: deps
 	@$(MAKE) --no-print-directory all tests
 	@FUZZ_SECONDS=$${FUZZ_SECONDS:-300} bash tests/fuzz/run.sh
+
+# Units name the command by its installed path.
+install: $(CMD)
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(BASHCOMPDIR) \
+		$(DESTDIR)$(UNITDIR) $(DESTDIR)$(DOCDIR)
+	install -m 0755 $(CMD) $(DESTDIR)$(SBINDIR)/sctplb
+	install -m 0644 docs/sctplb.8 $(DESTDIR)$(MANDIR)/man8/sctplb.8
+	install -m 0644 contrib/bash-completion/sctplb $(DESTDIR)$(BASHCOMPDIR)/sctplb
+	for u in $(UNITS); do \
+		sed 's|/usr/local/sbin/sctplb|$(SBINDIR)/sctplb|g' $$u >$(DESTDIR)$(UNITDIR)/$$(basename $$u) && \
+		chmod 0644 $(DESTDIR)$(UNITDIR)/$$(basename $$u) || exit 1; \
+	done
+	install -m 0644 examples/sctplb.json examples/sctplb.default $(DESTDIR)$(DOCDIR)/
+
+uninstall:
+	rm -f $(addprefix $(DESTDIR),$(INSTALLED))
+	-rmdir $(DESTDIR)$(DOCDIR) 2>/dev/null
 
 clean:
 	rm -rf $(BUILD)

@@ -13,6 +13,7 @@ PKGS=(
   libusrsctp-dev                 # real SCTP endpoints (no kernel SCTP here)
   libpcap-dev tcpdump tshark     # capture replay and inspection
   libjson-c-dev                  # machine-readable output
+  groff-base man-db              # sctplb(8): rendered and checked by tests/e2e/test_cli.sh
 )
 
 missing=()

@@ -21,6 +21,7 @@
 #include <xdp/libxdp.h>
 
 #include "cmd.h"
+#include "err.h"
 #include "sctplb.skel.h"
 
 #define XDP_PROG_NAME "sctplb_xdp"
@@ -87,9 +88,13 @@ struct xdp_found {
 static int find_xdp(int ifindex, __u32 *ids, int max, enum xdp_attach_mode *mode,
 		       struct xdp_found *f)
 {
-	struct xdp_multiprog *mp = xdp_multiprog__get_from_ifindex(ifindex);
+	struct xdp_multiprog *mp;
 	struct xdp_program *p;
 	int n = 0;
+
+	log_expected_failures(true);    /* nothing attached is an answer too */
+	mp = xdp_multiprog__get_from_ifindex(ifindex);
+	log_expected_failures(false);
 
 	if (f)
 		memset(f, 0, sizeof(*f));
@@ -118,13 +123,18 @@ static int find_xdp(int ifindex, __u32 *ids, int max, enum xdp_attach_mode *mode
 /* Detaches the sctplb XDP program with id from ifindex. */
 static int detach_xdp_id(int ifindex, __u32 id)
 {
-	struct xdp_multiprog *mp = xdp_multiprog__get_from_ifindex(ifindex);
+	struct xdp_multiprog *mp;
 	enum xdp_attach_mode mode;
 	struct xdp_program *p;
 	int err = -ENOENT;
 
-	if (!mp || libxdp_get_error(mp))
+	/* libxdp tries its dispatcher for what remains first (refused by some kernels) */
+	log_expected_failures(true);
+	mp = xdp_multiprog__get_from_ifindex(ifindex);
+	if (!mp || libxdp_get_error(mp)) {
+		log_expected_failures(false);
 		return -ENOENT;
+	}
 	mode = xdp_multiprog__attach_mode(mp);
 	if (xdp_multiprog__is_legacy(mp)) {
 		p = xdp_multiprog__main_prog(mp);
@@ -138,6 +148,7 @@ static int detach_xdp_id(int ifindex, __u32 id)
 			}
 	}
 	xdp_multiprog__close(mp);
+	log_expected_failures(false);
 	return err;
 }
 
@@ -148,9 +159,13 @@ static __u32 tc_query(int ifindex, __u32 handle, __u32 prio)
 	DECLARE_LIBBPF_OPTS(bpf_tc_opts, opts, .handle = handle, .priority = prio);
 	struct bpf_prog_info info = {};
 	__u32 len = sizeof(info);
-	int fd;
+	int fd, err;
 
-	if (bpf_tc_query(&hook, &opts) || !opts.prog_id)
+	/* No qdisc, no chain, no filter: the kernel says so, libbpf warns; it only means "none". */
+	log_expected_failures(true);
+	err = bpf_tc_query(&hook, &opts);
+	log_expected_failures(false);
+	if (err || !opts.prog_id)
 		return 0;
 	fd = bpf_prog_get_fd_by_id(opts.prog_id);
 	if (fd < 0)
@@ -165,8 +180,12 @@ static int tc_detach(int ifindex, __u32 handle, __u32 prio)
 {
 	DECLARE_LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = BPF_TC_INGRESS);
 	DECLARE_LIBBPF_OPTS(bpf_tc_opts, opts, .handle = handle, .priority = prio);
+	int err;
 
-	return bpf_tc_detach(&hook, &opts);
+	log_expected_failures(true);      /* callers check with tc_query, or do not mind "none" */
+	err = bpf_tc_detach(&hook, &opts);
+	log_expected_failures(false);
+	return err;
 }
 
 static struct sctplb *open_bound(struct lb_maps *m, const char *prog)
@@ -196,7 +215,7 @@ static int load_bound(struct lb_maps *m, const char *prog, struct sctplb **skel)
 	err = sctplb__load(*skel);
 	if (err)
 		fprintf(stderr, "Error: loading %s failed: %s%s\n", prog, strerror(-err),
-			g.verbose ? "" : " (run with --verbose for the verifier's log)");
+			g.quiet ? " (run without --quiet for the verifier's log)" : "");
 	return err;
 }
 
@@ -287,7 +306,11 @@ static int attach_xdp(struct lb_maps *m, const char *ifname, int ifindex,
 	}
 	if (nold && mode == XDP_MODE_UNSPEC)
 		mode = old_mode;
+	/* libxdp tries its dispatcher first, then one program per interface: the
+	 * failures of the first try are expected (the error below says what to do) */
+	log_expected_failures(true);
 	err = xdp_program__attach(prog, ifindex, mode, 0);
+	log_expected_failures(false);
 	if (err) {
 		libxdp_strerror(err, msg, sizeof(msg));
 		if (mode == XDP_MODE_NATIVE && (err == -EOPNOTSUPP || err == -EINVAL))
@@ -346,7 +369,9 @@ static int attach_tc(struct lb_maps *m, const char *ifname, int ifindex, enum ho
 	err = load_bound(m, pname, &skel);
 	if (err)
 		goto out;
+	log_expected_failures(true);      /* EEXIST (the qdisc is there) is the usual case */
 	err = bpf_tc_hook_create(&hook);
+	log_expected_failures(false);
 	if (created_hook)
 		*created_hook = !err;
 	if (err && err != -EEXIST) {
@@ -383,30 +408,23 @@ static void remove_companion(int ifindex, bool created_hook)
 	fprintf(stderr, "(the tc ingress program attached with it was removed again)\n");
 }
 
-int cmd_attach(int argc, char **argv)
+int do_attach(const struct cmd_args *a)
 {
-	static const char usage[] = "sctplb attach IFNAME [--xdp-mode native|generic|auto] | "
-				    "attach IFNAME --tc | attach IFNAME --return";
-	struct opt opts[] = { { "xdp-mode", true, NULL }, { "tc", false, NULL },
-			      { "return", false, NULL }, { NULL, false, NULL } };
 	enum xdp_attach_mode mode = XDP_MODE_UNSPEC;
-	const char *v;
+	const char *v, *ifname = a->pos[0];
 	struct lb_maps m;
-	char *pos[1];
-	int npos, ifindex, err;
+	int ifindex, err;
 	enum hook h = HOOK_XDP;
 
-	if (parse_opts(argc, argv, opts, pos, 1, 1, &npos, usage))
-		return -EINVAL;
-	if (opt_val(opts, "tc") && opt_val(opts, "return")) {
+	if (arg_opt(a, "tc") && arg_opt(a, "return")) {
 		fprintf(stderr, "Error: --tc and --return are two attachments: run attach twice\n");
 		return -EINVAL;
 	}
-	if (opt_val(opts, "tc"))
+	if (arg_opt(a, "tc"))
 		h = HOOK_TC;
-	if (opt_val(opts, "return"))
+	if (arg_opt(a, "return"))
 		h = HOOK_RETURN;
-	if ((v = opt_val(opts, "xdp-mode"))) {
+	if ((v = arg_opt(a, "xdp-mode"))) {
 		if (h != HOOK_XDP) {
 			fprintf(stderr, "Error: --xdp-mode applies to XDP, not to --tc or --return\n");
 			return -EINVAL;
@@ -422,7 +440,7 @@ int cmd_attach(int argc, char **argv)
 			return -EINVAL;
 		}
 	}
-	ifindex = root_ifindex(pos[0]);
+	ifindex = root_ifindex(ifname);
 	if (ifindex < 0)
 		return ifindex;
 	err = open_maps(&m, true);
@@ -437,31 +455,28 @@ int cmd_attach(int argc, char **argv)
 		 */
 		bool had_tc = tc_query(ifindex, TC_HANDLE_INGRESS, TC_PRIO_INGRESS) != 0, created = false;
 
-		err = attach_tc(&m, pos[0], ifindex, HOOK_TC, true, &created);
+		err = attach_tc(&m, ifname, ifindex, HOOK_TC, true, &created);
 		if (!err) {
-			err = attach_xdp(&m, pos[0], ifindex, mode);
+			err = attach_xdp(&m, ifname, ifindex, mode);
 			if (err && !had_tc)
 				remove_companion(ifindex, created);
 		}
 	} else {
-		err = attach_tc(&m, pos[0], ifindex, h, false, NULL);
+		err = attach_tc(&m, ifname, ifindex, h, false, NULL);
 	}
 	lb_maps_close(&m);
 	return err;
 }
 
-int cmd_detach(int argc, char **argv)
+int do_detach(const struct cmd_args *a)
 {
-	static const char usage[] = "sctplb detach IFNAME";
+	const char *ifname = a->pos[0];
 	enum xdp_attach_mode mode;
-	int npos, ifindex, n, i, done = 0, err = 0, e;
-	char *pos[1];
+	int ifindex, n, i, done = 0, err = 0, e;
 	__u32 ids[8];
 	size_t t;
 
-	if (parse_opts(argc, argv, NULL, pos, 1, 1, &npos, usage))
-		return -EINVAL;
-	ifindex = root_ifindex(pos[0]);
+	ifindex = root_ifindex(ifname);
 	if (ifindex < 0)
 		return ifindex;
 	n = find_xdp(ifindex, ids, 8, &mode, NULL);
@@ -469,10 +484,10 @@ int cmd_detach(int argc, char **argv)
 		e = detach_xdp_id(ifindex, ids[i]);
 		if (e) {
 			fprintf(stderr, "Error: cannot detach XDP program %u from %s: %s\n", ids[i],
-				pos[0], strerror(-e));
+				ifname, strerror(-e));
 			err = e;
 		} else {
-			printf("sctplb detached from %s: xdp %s\n", pos[0], mode_name(mode));
+			printf("sctplb detached from %s: xdp %s\n", ifname, mode_name(mode));
 			done++;
 		}
 	}
@@ -483,14 +498,16 @@ int cmd_detach(int argc, char **argv)
 			continue;
 		e = tc_detach(ifindex, f->handle, f->prio);
 		if (e) {
+			fprintf(stderr, "Error: cannot detach the tc program (%s) from %s: %s\n", f->role,
+				ifname, strerror(-e));
 			err = e;
 			continue;
 		}
-		printf("sctplb detached from %s: tc ingress (%s)\n", pos[0], f->role);
+		printf("sctplb detached from %s: tc ingress (%s)\n", ifname, f->role);
 		done++;
 	}
 	if (!done && !err) {
-		fprintf(stderr, "Error: sctplb is not attached to %s; see 'sctplb status'\n", pos[0]);
+		fprintf(stderr, "Error: sctplb is not attached to %s; see 'sctplb status'\n", ifname);
 		return -ENOENT;
 	}
 	return err;
@@ -513,16 +530,15 @@ static void status_row(struct json_object *arr, const char *ifname, const char *
 	json_object_array_add(arr, o);
 }
 
-int cmd_status(int argc, char **argv)
+int do_status(const struct cmd_args *a)
 {
-	static const char usage[] = "sctplb status";
 	struct json_object *root = json_object_new_object(), *arr = json_object_new_array();
 	struct if_nameindex *ifs, *it;
 	struct lb_maps m;
-	char *pos[1];
-	int npos, rows = 0;
+	int rows = 0;
 
-	if (parse_opts(argc, argv, NULL, pos, 0, 0, &npos, usage) || need_root()) {
+	(void)a;
+	if (need_root()) {
 		json_object_put(root);
 		json_object_put(arr);
 		return -EINVAL;
@@ -548,7 +564,7 @@ int cmd_status(int argc, char **argv)
 	if (access(g.pin_path, F_OK) == 0 && lb_maps_open(&m, g.pin_path, 0, 0) == 0) {
 		struct sctplb_config c = {};
 
-		lb_settings_read(&m, &c);
+		lb_settings_read(&m, &c); /* a zero ABI version says it could not */
 		if (g.json) {
 			json_object_object_add(root, "pin_path", json_object_new_string(m.dir));
 			json_object_object_add(root, "abi_version", json_object_new_int64(c.abi_version));
@@ -559,6 +575,7 @@ int cmd_status(int argc, char **argv)
 	} else if (!g.json) {
 		printf("maps: none under %s\n", g.pin_path);
 	}
+	lb_err_clear();         /* status shows what it can; no map is no error */
 	if (g.json) {
 		json_object_object_add(root, "attachments", json_object_get(arr));
 		print_json(root);

@@ -1,40 +1,31 @@
 /* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
 /*
- * cmd.h: what the command groups share: the global options, a small option
- * parser (one table per command), and output helpers.  Each group lives in
- * its own file and exports one cmd_<group>() entry point.
+ * cmd.h: what the command files share: the global options and output
+ * helpers.  Each command is a do_<command>() function, declared here and
+ * listed with its arguments and options in cmd_table[] (commands.c,
+ * params.h), which parses the line before calling it.
  */
 #ifndef SCTPLB_CMD_H
 #define SCTPLB_CMD_H
 
 #include <stdbool.h>
 #include <json-c/json.h>
+#include "params.h"
 #include "pinned.h"
 
 struct global {
 	const char *pin_path;   /* --pin-path, default LB_DEFAULT_PIN_PATH */
 	bool json;              /* --json */
-	bool verbose;           /* --verbose: libbpf and libxdp messages */
+	bool verbose;           /* --verbose: libbpf and libxdp info and debug messages */
+	bool quiet;             /* --quiet: not even their warnings */
 	__u32 max_assocs;       /* --max-assocs, when the maps are created */
 };
 
 extern struct global g;
 
-struct opt {
-	const char *name;       /* long name without "--" */
-	bool has_arg;
-	const char *val;        /* set by parse_opts: the argument, or "" */
-};
-
-/*
- * Parses argv (after the command words) into opts and positional arguments.
- * Accepts --name VALUE and --name=VALUE.  npos_min..npos_max positionals.
- * Prints "Error: ... ; usage: <usage>" and returns -1 on a bad line.
- */
-int parse_opts(int argc, char **argv, struct opt *opts, char **pos, int npos_min, int npos_max,
-	       int *npos, const char *usage);
-const char *opt_val(const struct opt *opts, const char *name);
-
+/* From on to the matching off, libbpf's and libxdp's warnings are shown with
+ * --verbose only: around calls whose failures are expected and handled. */
+void log_expected_failures(bool on);
 /* Root check with the fix in the message. */
 int need_root(void);
 /* Opens the pinned maps; mutating commands create and lock them. */
@@ -46,23 +37,32 @@ int open_model(struct lb_maps *m, bool modify, struct lb_model *md);
 int read_model(struct lb_model *md);
 /* Prints a JSON value on one line... or pretty when stdout is a terminal. */
 void print_json(struct json_object *o);
-/* "1.5 s", "3 min", for ages from CLOCK_MONOTONIC ns. */
+/* "1.5s", "3m05s", "2h10m" ("-" for 0: never), for ages from CLOCK_MONOTONIC ns. */
 const char *fmt_age(__u64 then_ns, __u64 now_ns, char *buf, size_t len);
 __u64 now_monotonic_ns(void);
 /* The counters' names, by enum sctplb_stat (show.c). */
 extern const char *const stat_names[];
 
-int cmd_attach(int argc, char **argv);
-int cmd_detach(int argc, char **argv);
-int cmd_status(int argc, char **argv);
-int cmd_service(int argc, char **argv);
-int cmd_backend(int argc, char **argv);
-int cmd_apply(int argc, char **argv);
-int cmd_config(int argc, char **argv);
-int cmd_assoc(int argc, char **argv);
-int cmd_paths(int argc, char **argv);
-int cmd_stats(int argc, char **argv);
-int cmd_replay(int argc, char **argv);
-int cmd_gc(int argc, char **argv);
+/* The commands (cmd_table[]); 0 or a negative errno, the error printed. */
+int do_attach(const struct cmd_args *a);
+int do_detach(const struct cmd_args *a);
+int do_status(const struct cmd_args *a);
+int do_service_add(const struct cmd_args *a);
+int do_service_del(const struct cmd_args *a);
+int do_service_list(const struct cmd_args *a);
+int do_backend_add(const struct cmd_args *a);
+int do_backend_op(const struct cmd_args *a);    /* drain, undrain, del */
+int do_backend_list(const struct cmd_args *a);
+int do_apply(const struct cmd_args *a);
+int do_config_show(const struct cmd_args *a);
+int do_config_unknown_vtag(const struct cmd_args *a);
+int do_config_timeout(const struct cmd_args *a); /* idle-timeout, closing-grace, ... */
+int do_assoc_list(const struct cmd_args *a);
+int do_paths(const struct cmd_args *a);
+int do_stats(const struct cmd_args *a);
+int do_replay(const struct cmd_args *a);
+int do_gc(const struct cmd_args *a);
+int do_help(const struct cmd_args *a);
+int do_version(const struct cmd_args *a);
 
 #endif

@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "cmd.h"
+#include "err.h"
 #include "gc.h"
 
 static volatile sig_atomic_t stop;
@@ -77,19 +78,15 @@ static int sweep_once(bool quiet_if_nothing)
 	return err;
 }
 
-int cmd_gc(int argc, char **argv)
+int do_gc(const struct cmd_args *a)
 {
-	static const char usage[] = "sctplb gc [--interval SECONDS]";
-	struct opt opts[] = { { "interval", true, NULL }, { NULL, false, NULL } };
 	struct sigaction sa = { .sa_handler = on_signal };
 	double interval = 0;
 	const char *v;
-	char *pos[1], *end;
-	int npos, err;
+	char *end;
+	int err;
 
-	if (parse_opts(argc, argv, opts, pos, 0, 0, &npos, usage))
-		return -EINVAL;
-	if ((v = opt_val(opts, "interval"))) {
+	if ((v = arg_opt(a, "interval"))) {
 		interval = strtod(v, &end);
 		if (!*v || *end || interval < 0.1 || interval > 86400) {
 			fprintf(stderr, "Error: --interval %s: give the time between sweeps in seconds, "
@@ -114,7 +111,8 @@ int cmd_gc(int argc, char **argv)
 		err = sweep_once(!g.verbose);
 		if (err && err != -ENOENT)
 			fprintf(stderr, "Warning: sweep failed (%s); trying again in %g s\n",
-				strerror(-err), interval);
+				lb_err_msg() ? lb_err_msg() : strerror(-err), interval);
+		lb_err_clear();         /* reported, or no maps yet (-ENOENT): not an error here */
 		while (!stop && nanosleep(&ts, &ts) && errno == EINTR)
 			;
 	}

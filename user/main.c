@@ -15,113 +15,47 @@
 
 #include "addr.h"
 #include "cmd.h"
+#include "err.h"
 #include "model.h"
 
 struct global g = { .pin_path = LB_DEFAULT_PIN_PATH };
 
-static const char usage_text[] =
-	"Usage: sctplb [--pin-path DIR] [--json] [--verbose] COMMAND ...\n"
-	"\n"
-	"Interfaces:\n"
-	"  attach IFNAME [--xdp-mode native|generic|auto]   XDP (through libxdp), and tc ingress for\n"
-	"                                                   what XDP leaves (no neighbour entry)\n"
-	"  attach IFNAME --tc                               tc clsact ingress only, instead of XDP\n"
-	"  attach IFNAME --return                           tc ingress of a backend-facing interface\n"
-	"  detach IFNAME                                    remove whatever sctplb attached there\n"
-	"  status                                           where sctplb is attached, and how\n"
-	"Configuration (works before any attach):\n"
-	"  service add NAME --vip ADDR[,ADDR...] --port PORT [--udp-encap PORT]\n"
-	"  service del NAME | service list\n"
-	"  backend add SERVICE NAME --addr ADDR[,ADDR...] [--weight W]\n"
-	"  backend drain|undrain|del SERVICE NAME | backend list [SERVICE]\n"
-	"  apply FILE                                       declarative configuration (JSON)\n"
-	"  config unknown-vtag drop|pass|hash | config show\n"
-	"  config idle-timeout S | closing-grace S | handshake-timeout S   (0 or default: the default)\n"
-	"State:\n"
-	"  assoc list | paths [--watch S] | stats [--watch S]   (--count N: samples to take)\n"
-	"  replay CAPTURE.pcap                              run a capture through the programs\n"
-	"  gc [--interval S]                                expire ended, idle and stale state once,\n"
-	"                                                   or every S seconds until SIGTERM\n"
-	"\n"
-	"Global options (anywhere on the line):\n"
-	"  --pin-path DIR     pinned maps (default " LB_DEFAULT_PIN_PATH ")\n"
-	"  --max-assocs N     size of the association tables, when they are created\n"
-	"  --json             JSON output (listings)\n"
-	"  --verbose          libbpf/libxdp messages\n";
+#ifndef SCTPLB_VERSION
+#define SCTPLB_VERSION "unknown" /* the Makefile passes git describe, or its VERSION */
+#endif
+
+/*
+ * libbpf and libxdp messages, by level: warnings unless --quiet (a load
+ * that fails shows the verifier's log), info and debug with --verbose.
+ * Between log_expected_failures(true) and (false), around calls whose
+ * failures are expected and handled (probing what is attached, a qdisc that
+ * exists, libxdp trying its dispatcher before one program per interface),
+ * warnings count as info: shown with --verbose only.
+ */
+static int expected;
+
+void log_expected_failures(bool on)
+{
+	expected += on ? 1 : -1;
+}
+
+static bool lib_shown(bool warning)
+{
+	return warning && !expected ? !g.quiet : g.verbose;
+}
 
 static int print_libbpf(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
-	(void)level;
-	if (!g.verbose)
+	if (!lib_shown(level == LIBBPF_WARN))
 		return 0;
 	return vfprintf(stderr, fmt, ap);
 }
 
 static int print_libxdp(enum libxdp_print_level level, const char *fmt, va_list ap)
 {
-	(void)level;
-	if (!g.verbose)
+	if (!lib_shown(level == LIBXDP_WARN))
 		return 0;
 	return vfprintf(stderr, fmt, ap);
-}
-
-int parse_opts(int argc, char **argv, struct opt *opts, char **pos, int npos_min, int npos_max,
-	       int *npos, const char *usage)
-{
-	int i, n = 0;
-
-	for (i = 0; i < argc; i++) {
-		const char *a = argv[i];
-		struct opt *o;
-		size_t len;
-		const char *eq;
-
-		if (strncmp(a, "--", 2) || !a[2]) {
-			if (n == npos_max) {
-				fprintf(stderr, "Error: unexpected argument '%s'\nUsage: %s\n", a, usage);
-				return -1;
-			}
-			pos[n++] = argv[i];
-			continue;
-		}
-		eq = strchr(a, '=');
-		len = eq ? (size_t)(eq - a - 2) : strlen(a + 2);
-		for (o = opts; o && o->name; o++)
-			if (strlen(o->name) == len && !strncmp(o->name, a + 2, len))
-				break;
-		if (!o || !o->name) {
-			fprintf(stderr, "Error: unknown option '%s'\nUsage: %s\n", a, usage);
-			return -1;
-		}
-		if (!o->has_arg) {
-			if (eq) {
-				fprintf(stderr, "Error: option --%s takes no value\nUsage: %s\n", o->name, usage);
-				return -1;
-			}
-			o->val = "";
-		} else if (eq) {
-			o->val = eq + 1;
-		} else if (i + 1 < argc) {
-			o->val = argv[++i];
-		} else {
-			fprintf(stderr, "Error: option --%s needs a value\nUsage: %s\n", o->name, usage);
-			return -1;
-		}
-	}
-	if (n < npos_min) {
-		fprintf(stderr, "Error: missing argument\nUsage: %s\n", usage);
-		return -1;
-	}
-	*npos = n;
-	return 0;
-}
-
-const char *opt_val(const struct opt *opts, const char *name)
-{
-	for (; opts && opts->name; opts++)
-		if (!strcmp(opts->name, name))
-			return opts->val;
-	return NULL;
 }
 
 int need_root(void)
@@ -198,63 +132,129 @@ const char *fmt_age(__u64 then_ns, __u64 now_ns, char *buf, size_t len)
 	return buf;
 }
 
-struct command {
-	const char *name;
-	int (*fn)(int argc, char **argv);
-};
+int do_help(const struct cmd_args *a)
+{
+	if (arg_opt(a, "list")) {
+		if (a->npos) {
+			fprintf(stderr, "Error: help --list takes no command; see 'sctplb help help'\n");
+			return -EINVAL;
+		}
+		cmd_dump(stdout);
+		return 0;
+	}
+	return cmd_help_words(a->npos, (char **)a->pos, stdout);
+}
 
-static const struct command commands[] = {
-	{ "attach", cmd_attach },   { "detach", cmd_detach }, { "status", cmd_status },
-	{ "service", cmd_service }, { "backend", cmd_backend }, { "apply", cmd_apply },
-	{ "config", cmd_config },   { "assoc", cmd_assoc },   { "paths", cmd_paths },
-	{ "stats", cmd_stats },     { "replay", cmd_replay }, { "gc", cmd_gc },
-};
+int do_version(const struct cmd_args *a)
+{
+	(void)a;
+	if (g.json) {
+		struct json_object *o = json_object_new_object();
 
+		json_object_object_add(o, "version", json_object_new_string(SCTPLB_VERSION));
+		json_object_object_add(o, "abi_version", json_object_new_int(SCTPLB_ABI_VERSION));
+		print_json(o);
+		json_object_put(o);
+	} else {
+		printf("sctplb %s (BPF ABI version %d)\n", SCTPLB_VERSION, SCTPLB_ABI_VERSION);
+	}
+	return 0;
+}
+
+/* The global option arg names (--name, --name=VALUE, -c), or NULL; *val: its value. */
+static const struct param_opt *global_opt(const char *arg, const char **val)
+{
+	const struct param_opt *o;
+
+	*val = NULL;
+	for (o = global_opts; o->name; o++) {
+		size_t len = strlen(o->name);
+
+		if (o->short_name && arg[0] == '-' && arg[1] == o->short_name && !arg[2])
+			return o;
+		if (strncmp(arg, "--", 2) || strncmp(arg + 2, o->name, len))
+			continue;
+		if (!arg[2 + len])
+			return o;
+		if (o->arg && arg[2 + len] == '=') {
+			*val = arg + 3 + len;
+			return o;
+		}
+	}
+	return NULL;
+}
+
+/* Exit status: 0 done, 1 the command failed, 2 the command line is wrong. */
 int main(int argc, char **argv)
 {
 	char **args = calloc(argc + 1, sizeof(*args));
-	int i, n = 0;
-	size_t c;
+	bool help = false, version = false;
+	const struct command *c;
+	struct cmd_args a;
+	int i, n = 0, nw;
 
 	if (!args)
 		return 1;
 	/* Global options may appear anywhere; take them out first. */
 	for (i = 1; i < argc; i++) {
-		const char *a = argv[i], *v = NULL;
+		const char *v;
+		const struct param_opt *o = global_opt(argv[i], &v);
 
-		if (!strcmp(a, "--json")) {
+		if (!o) {
+			args[n++] = argv[i];
+			continue;
+		}
+		if (o->arg && !v)
+			v = i + 1 < argc ? argv[++i] : NULL;
+		if (!strcmp(o->name, "json")) {
 			g.json = true;
-		} else if (!strcmp(a, "--verbose") || !strcmp(a, "-v")) {
+		} else if (!strcmp(o->name, "verbose")) {
 			g.verbose = true;
-		} else if (!strcmp(a, "--pin-path") || !strncmp(a, "--pin-path=", 11)) {
-			v = a[10] == '=' ? a + 11 : (i + 1 < argc ? argv[++i] : NULL);
+		} else if (!strcmp(o->name, "quiet")) {
+			g.quiet = true;
+		} else if (!strcmp(o->name, "help")) {
+			help = true;
+		} else if (!strcmp(o->name, "version")) {
+			version = true;
+		} else if (!strcmp(o->name, "pin-path")) {
 			if (!v || !*v || v[0] != '/') {
 				fprintf(stderr, "Error: --pin-path needs an absolute directory\n");
 				return 2;
 			}
 			g.pin_path = v;
-		} else if (!strcmp(a, "--max-assocs") || !strncmp(a, "--max-assocs=", 13)) {
-			v = a[12] == '=' ? a + 13 : (i + 1 < argc ? argv[++i] : NULL);
+		} else if (!strcmp(o->name, "max-assocs")) {
 			if (!v || lb_u32_parse(v, 1024, 1u << 26, &g.max_assocs)) {
 				fprintf(stderr, "Error: --max-assocs needs a number from 1024 to %u\n", 1u << 26);
 				return 2;
 			}
-		} else if (!strcmp(a, "--help") || !strcmp(a, "-h") || !strcmp(a, "help")) {
-			fputs(usage_text, stdout);
-			return 0;
-		} else {
-			args[n++] = argv[i];
 		}
 	}
 	libbpf_set_print(print_libbpf);
 	libxdp_set_print(print_libxdp);
+	if (version)
+		return do_version(NULL) ? 1 : 0;
 	if (n == 0) {
-		fputs(usage_text, stderr);
+		cmd_help_words(0, NULL, help ? stdout : stderr);
+		return help ? 0 : 2;
+	}
+	c = cmd_find(n, args, &nw);
+	if (help) {
+		/* `sctplb service add ... --help`: the help of what the line names */
+		if (c)
+			cmd_help(c, stdout);
+		return c ? 0 : cmd_help_words(1, args, stdout) ? 2 : 0;
+	}
+	if (!c) {
+		cmd_unknown(n, args);
 		return 2;
 	}
-	for (c = 0; c < sizeof(commands) / sizeof(commands[0]); c++)
-		if (!strcmp(args[0], commands[c].name))
-			return commands[c].fn(n - 1, args + 1) ? 1 : 0;
-	fprintf(stderr, "Error: unknown command '%s'; see 'sctplb help'\n", args[0]);
-	return 2;
+	if (cmd_parse(c, n - nw, args + nw, &a))
+		return 2;
+	if (!c->fn(&a))
+		return 0;
+	/* The library's error, printed here once (err.h); the command printed its own. */
+	if (lb_err_msg())
+		fprintf(stderr, "Error: %s\n", lb_err_msg());
+	/* help's only failure is a line naming no command: a command-line error */
+	return c->fn == do_help ? 2 : 1;
 }

@@ -216,11 +216,11 @@ static void print_decision(unsigned long n, bool ret, const char *verdict,
 	}
 }
 
-int cmd_replay(int argc, char **argv)
+int do_replay(const struct cmd_args *a)
 {
-	static const char usage[] = "sctplb replay CAPTURE.pcap [--json]";
 	static unsigned char out[LB_CAPTURE_MAX_FRAME + 512];
-	char errbuf[512], *pos[1];
+	const char *file = a->pos[0];
+	char errbuf[512];
 	struct sctplb *skel = NULL;
 	const unsigned char *frame;
 	size_t len;
@@ -229,11 +229,9 @@ int cmd_replay(int argc, char **argv)
 	struct lb_maps m;
 	struct lb_capture *pc;
 	unsigned long n = 0;
-	int npos, err, rc;
+	int err, rc;
 
-	if (parse_opts(argc, argv, NULL, pos, 1, 1, &npos, usage))
-		return -EINVAL;
-	pc = lb_capture_open(pos[0], errbuf, sizeof(errbuf));
+	pc = lb_capture_open(file, errbuf, sizeof(errbuf));
 	if (!pc) {
 		fprintf(stderr, "Error: %s\n", errbuf);
 		return -EINVAL;
@@ -250,7 +248,7 @@ int cmd_replay(int argc, char **argv)
 	err = sctplb__load(skel);
 	if (err) {
 		fprintf(stderr, "Error: loading the programs for replay failed: %s%s\n", strerror(-err),
-			g.verbose ? "" : " (run with --verbose for the verifier's log)");
+			g.quiet ? " (run without --quiet for the verifier's log)" : "");
 		goto out_skel;
 	}
 	vips = calloc(1, sizeof(*vips));
@@ -295,7 +293,7 @@ int cmd_replay(int argc, char **argv)
 			       &d, &md);
 	}
 	if (rc < 0) {
-		fprintf(stderr, "Error: %s: %s\n", pos[0], errbuf);
+		fprintf(stderr, "Error: %s: %s\n", file, errbuf);
 		err = -EIO;
 	}
 	fflush(stdout);

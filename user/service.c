@@ -12,6 +12,7 @@
 #include "addr.h"
 #include "cmd.h"
 #include "config.h"
+#include "err.h"
 #include "gc.h"
 #include "model.h"
 
@@ -40,10 +41,12 @@ static int remove_deleted_state(const struct lb_maps *m, const struct lb_model *
 		       nsvc ? (nsvc == 1 ? "service" : "services") : (nbe == 1 ? "backend" : "backends"),
 		       r.assocs_owned, r.assocs_owned == 1 ? "" : "s", r.ctags, r.clients,
 		       r.handshakes, r.handshakes == 1 ? "" : "s");
-	if (err)
+	if (err) {
 		fprintf(stderr, "Error: the configuration was changed, but removing the deleted "
 			"backends' associations failed (%s); run 'sctplb gc' to remove them\n",
-			strerror(-err));
+			lb_err_msg() ? lb_err_msg() : strerror(-err));
+		lb_err_clear();         /* in the message above */
+	}
 	free(be);
 	free(svc);
 	return err;
@@ -203,63 +206,42 @@ static int service_list(void)
 	return 0;
 }
 
-int cmd_service(int argc, char **argv)
+int do_service_add(const struct cmd_args *args)
 {
-	static const char usage[] = "sctplb service add NAME --vip ADDR[,ADDR...] --port PORT "
-				    "[--udp-encap PORT] | del NAME | list";
-	char *pos[2];
-	int npos;
+	struct service_add a = {};
+	const char *v;
+	char done[128];
 
-	if (argc < 1) {
-		fprintf(stderr, "Usage: %s\n", usage);
+	if (!name_valid("service", args->pos[0]))
+		return -EINVAL;
+	strcpy(a.s.name, args->pos[0]);
+	if (parse_addr_list_opt("vip", arg_opt(args, "vip"), a.s.vip, &a.s.nvips))
+		return -EINVAL;
+	if (lb_port_parse((v = arg_opt(args, "port")), &a.s.port)) {
+		fprintf(stderr, "Error: --port %s: give the service's SCTP port, 1 to 65535\n", v);
 		return -EINVAL;
 	}
-	if (!strcmp(argv[0], "add")) {
-		struct opt opts[] = { { "vip", true, NULL }, { "port", true, NULL },
-				      { "udp-encap", true, NULL }, { NULL, false, NULL } };
-		struct service_add a = {};
-		const char *v;
-		char done[128];
+	if ((v = arg_opt(args, "udp-encap")) && lb_port_parse(v, &a.s.udp_encap)) {
+		fprintf(stderr, "Error: --udp-encap %s: give a UDP port, 1 to 65535 "
+			"(RFC 6951 uses %d)\n", v, SCTPLB_UDP_ENCAP_PORT);
+		return -EINVAL;
+	}
+	snprintf(done, sizeof(done), "service %s added", a.s.name);
+	return change(edit_service_add, &a, done);
+}
 
-		if (parse_opts(argc - 1, argv + 1, opts, pos, 1, 1, &npos, usage))
-			return -EINVAL;
-		if (!name_valid("service", pos[0]))
-			return -EINVAL;
-		strcpy(a.s.name, pos[0]);
-		if (!(v = opt_val(opts, "vip"))) {
-			fprintf(stderr, "Error: --vip ADDR[,ADDR...] is required (one VIP per path)\n");
-			return -EINVAL;
-		}
-		if (parse_addr_list_opt("vip", v, a.s.vip, &a.s.nvips))
-			return -EINVAL;
-		if (!(v = opt_val(opts, "port")) || lb_port_parse(v, &a.s.port)) {
-			fprintf(stderr, "Error: --port %s: give the service's SCTP port, 1 to 65535\n",
-				v ? v : "is required");
-			return -EINVAL;
-		}
-		if ((v = opt_val(opts, "udp-encap")) && lb_port_parse(v, &a.s.udp_encap)) {
-			fprintf(stderr, "Error: --udp-encap %s: give a UDP port, 1 to 65535 "
-				"(RFC 6951 uses %d)\n", v, SCTPLB_UDP_ENCAP_PORT);
-			return -EINVAL;
-		}
-		snprintf(done, sizeof(done), "service %s added", a.s.name);
-		return change(edit_service_add, &a, done);
-	}
-	if (!strcmp(argv[0], "del")) {
-		char done[128];
+int do_service_del(const struct cmd_args *a)
+{
+	char done[128];
 
-		if (parse_opts(argc - 1, argv + 1, NULL, pos, 1, 1, &npos, usage))
-			return -EINVAL;
-		snprintf(done, sizeof(done), "service %s deleted", pos[0]);
-		return change(edit_service_del, pos[0], done);
-	}
-	if (!strcmp(argv[0], "list")) {
-		if (parse_opts(argc - 1, argv + 1, NULL, pos, 0, 0, &npos, usage))
-			return -EINVAL;
-		return service_list();
-	}
-	fprintf(stderr, "Error: unknown 'service %s'\nUsage: %s\n", argv[0], usage);
-	return -EINVAL;
+	snprintf(done, sizeof(done), "service %s deleted", a->pos[0]);
+	return change(edit_service_del, (void *)a->pos[0], done);
+}
+
+int do_service_list(const struct cmd_args *a)
+{
+	(void)a;
+	return service_list();
 }
 
 /* ---- backend ---- */
@@ -365,58 +347,46 @@ out:
 	return err;
 }
 
-int cmd_backend(int argc, char **argv)
+/* backend add|drain|undrain|del SERVICE NAME: a.op is the command's second word */
+static int backend_change(const struct cmd_args *args, struct backend_op *a)
 {
-	static const char usage[] = "sctplb backend add SERVICE NAME --addr ADDR[,ADDR...] "
-				    "[--weight W] | drain|undrain|del SERVICE NAME | list [SERVICE]";
+	char done[160];
+
+	a->op = strchr(args->cmd->words, ' ') + 1;
+	a->service = args->pos[0];
+	snprintf(a->b.name, sizeof(a->b.name), "%s", args->pos[1]);
+	snprintf(done, sizeof(done), "backend %s of service %s: %s", a->b.name, a->service,
+		 !strcmp(a->op, "add") ? "added" : !strcmp(a->op, "del") ? "deleted" :
+		 !strcmp(a->op, "drain") ? "drained" : "undrained");
+	return change(edit_backend, a, done);
+}
+
+int do_backend_add(const struct cmd_args *args)
+{
 	struct backend_op a = { .b.weight = 1 };
-	char *pos[2], done[160];
-	int npos;
+	const char *v;
 
-	if (argc < 1) {
-		fprintf(stderr, "Usage: %s\n", usage);
+	if (!name_valid("backend", args->pos[1]))
+		return -EINVAL;
+	if (parse_addr_list_opt("addr", arg_opt(args, "addr"), a.b.addr, &a.b.naddr))
+		return -EINVAL;
+	if ((v = arg_opt(args, "weight")) && lb_u32_parse(v, 1, LB_MAX_WEIGHT, &a.b.weight)) {
+		fprintf(stderr, "Error: --weight %s: give a weight from 1 to %u\n", v, LB_MAX_WEIGHT);
 		return -EINVAL;
 	}
-	a.op = argv[0];
-	if (!strcmp(a.op, "list")) {
-		if (parse_opts(argc - 1, argv + 1, NULL, pos, 0, 1, &npos, usage))
-			return -EINVAL;
-		return backend_list(npos ? pos[0] : NULL);
-	}
-	if (!strcmp(a.op, "add")) {
-		struct opt opts[] = { { "addr", true, NULL }, { "weight", true, NULL },
-				      { NULL, false, NULL } };
-		const char *v;
+	return backend_change(args, &a);
+}
 
-		if (parse_opts(argc - 1, argv + 1, opts, pos, 2, 2, &npos, usage))
-			return -EINVAL;
-		if (!name_valid("backend", pos[1]))
-			return -EINVAL;
-		if (!(v = opt_val(opts, "addr"))) {
-			fprintf(stderr, "Error: --addr ADDR[,ADDR...] is required: one address per VIP "
-				"of the service, in the order of its VIPs\n");
-			return -EINVAL;
-		}
-		if (parse_addr_list_opt("addr", v, a.b.addr, &a.b.naddr))
-			return -EINVAL;
-		if ((v = opt_val(opts, "weight")) &&
-		    lb_u32_parse(v, 1, LB_MAX_WEIGHT, &a.b.weight)) {
-			fprintf(stderr, "Error: --weight %s: give a weight from 1 to %u\n", v, LB_MAX_WEIGHT);
-			return -EINVAL;
-		}
-	} else if (!strcmp(a.op, "del") || !strcmp(a.op, "drain") || !strcmp(a.op, "undrain")) {
-		if (parse_opts(argc - 1, argv + 1, NULL, pos, 2, 2, &npos, usage))
-			return -EINVAL;
-	} else {
-		fprintf(stderr, "Error: unknown 'backend %s'\nUsage: %s\n", a.op, usage);
-		return -EINVAL;
-	}
-	a.service = pos[0];
-	snprintf(a.b.name, sizeof(a.b.name), "%s", pos[1]);
-	snprintf(done, sizeof(done), "backend %s of service %s: %s", a.b.name, a.service,
-		 !strcmp(a.op, "add") ? "added" : !strcmp(a.op, "del") ? "deleted" :
-		 !strcmp(a.op, "drain") ? "drained" : "undrained");
-	return change(edit_backend, &a, done);
+int do_backend_op(const struct cmd_args *args)
+{
+	struct backend_op a = { .b.weight = 1 };
+
+	return backend_change(args, &a);
+}
+
+int do_backend_list(const struct cmd_args *a)
+{
+	return backend_list(a->npos ? a->pos[0] : NULL);
 }
 
 /* ---- apply ---- */
@@ -450,36 +420,33 @@ static char *read_file(const char *path)
 	return buf;
 }
 
-int cmd_apply(int argc, char **argv)
+int do_apply(const struct cmd_args *a)
 {
-	static const char usage[] = "sctplb apply FILE [--dry-run]";
-	struct opt opts[] = { { "dry-run", false, NULL }, { NULL, false, NULL } };
+	const char *file = a->pos[0];
 	struct lb_model cur, want;
 	struct lb_commit_stats st;
-	char *pos[1], *text, err[512];
+	char *text, err[512];
 	struct lb_maps m;
-	int npos, e;
+	int e;
 
-	if (parse_opts(argc, argv, opts, pos, 1, 1, &npos, usage))
-		return -EINVAL;
-	text = read_file(pos[0]);
+	text = read_file(file);
 	if (!text) {
-		fprintf(stderr, "Error: cannot read %s: %s\n", pos[0], strerror(errno));
+		fprintf(stderr, "Error: cannot read %s: %s\n", file, strerror(errno));
 		return -errno;
 	}
 	e = lb_config_parse(text, &want, err, sizeof(err));
 	free(text);
 	if (e) {
-		fprintf(stderr, "Error: %s: %s; nothing was changed\n", pos[0], err);
+		fprintf(stderr, "Error: %s: %s; nothing was changed\n", file, err);
 		return e;
 	}
 	if (lb_model_validate(&want, err, sizeof(err))) {
-		fprintf(stderr, "Error: %s: %s; nothing was changed\n", pos[0], err);
+		fprintf(stderr, "Error: %s: %s; nothing was changed\n", file, err);
 		lb_model_free(&want);
 		return -EINVAL;
 	}
-	if (opt_val(opts, "dry-run")) {
-		printf("%s: valid\n", pos[0]);
+	if (arg_opt(a, "dry-run")) {
+		printf("%s: valid\n", file);
 		lb_model_free(&want);
 		return 0;
 	}
@@ -489,9 +456,9 @@ int cmd_apply(int argc, char **argv)
 	e = lb_commit(&m, &cur, &want, &st);
 	if (!e) {
 		if (st.writes == 0)
-			printf("%s: no change (the maps already hold this configuration)\n", pos[0]);
+			printf("%s: no change (the maps already hold this configuration)\n", file);
 		else
-			printf("%s: applied (%u map writes, %u Maglev tables)\n", pos[0], st.writes,
+			printf("%s: applied (%u map writes, %u Maglev tables)\n", file, st.writes,
 			       st.tables);
 		e = remove_deleted_state(&m, &cur, &want);
 	}
@@ -546,50 +513,45 @@ static int config_timeout(const struct lb_timeout_def *d, const char *val)
 	return change(edit_timeout, &t, done);
 }
 
-int cmd_config(int argc, char **argv)
+int do_config_show(const struct cmd_args *a)
 {
-	static const char usage[] = "sctplb config unknown-vtag drop|pass|hash | "
-				    "config idle-timeout|closing-grace|handshake-timeout SECONDS|default | "
-				    "config show";
-	size_t i;
-	char *pos[2], done[96];
-	int npos, policy;
+	struct json_object *o;
+	struct lb_model md;
+	int err = read_model(&md);
 
-	if (parse_opts(argc, argv, NULL, pos, 1, 2, &npos, usage))
+	(void)a;
+	if (err)
+		return err;
+	o = lb_config_to_json(&md);
+	printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
+						      JSON_C_TO_STRING_NOSLASHESCAPE));
+	json_object_put(o);
+	lb_model_free(&md);
+	return 0;
+}
+
+int do_config_unknown_vtag(const struct cmd_args *a)
+{
+	int policy = lb_policy_parse(a->pos[0]);
+	char done[96];
+
+	if (policy < 0) {
+		fprintf(stderr, "Error: unknown-vtag policy '%s': use drop, pass or hash\n", a->pos[0]);
 		return -EINVAL;
-	if (!strcmp(pos[0], "show") && npos == 1) {
-		struct json_object *o;
-		struct lb_model md;
-		int err = read_model(&md);
+	}
+	snprintf(done, sizeof(done), "unknown-vtag policy: %s", a->pos[0]);
+	return change(edit_policy, &policy, done);
+}
 
-		if (err)
-			return err;
-		o = lb_config_to_json(&md);
-		printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
-							      JSON_C_TO_STRING_NOSLASHESCAPE));
-		json_object_put(o);
-		lb_model_free(&md);
-		return 0;
-	}
-	if (!strcmp(pos[0], "unknown-vtag") && npos == 2) {
-		policy = lb_policy_parse(pos[1]);
-		if (policy < 0) {
-			fprintf(stderr, "Error: unknown-vtag policy '%s': use drop, pass or hash\n", pos[1]);
-			return -EINVAL;
-		}
-		snprintf(done, sizeof(done), "unknown-vtag policy: %s", pos[1]);
-		return change(edit_policy, &policy, done);
-	}
-	for (i = 0; i < 3; i++)
-		if (!strcmp(pos[0], lb_timeouts[i].cmd)) {
-			if (npos != 2) {
-				fprintf(stderr, "Error: %s needs a value in seconds (%ld to %ld, or "
-					"'default')\nUsage: %s\n", pos[0], lb_timeouts[i].min,
-					lb_timeouts[i].max, usage);
-				return -EINVAL;
-			}
-			return config_timeout(&lb_timeouts[i], pos[1]);
-		}
-	fprintf(stderr, "Error: bad 'config' command\nUsage: %s\n", usage);
+/* config idle-timeout|closing-grace|handshake-timeout: the setting is the second word. */
+int do_config_timeout(const struct cmd_args *a)
+{
+	const char *what = strchr(a->cmd->words, ' ') + 1;
+	size_t i;
+
+	for (i = 0; i < sizeof(lb_timeouts) / sizeof(lb_timeouts[0]); i++)
+		if (!strcmp(what, lb_timeouts[i].cmd))
+			return config_timeout(&lb_timeouts[i], a->pos[0]);
+	fprintf(stderr, "Error: no setting '%s' in lb_timeouts\n", what);
 	return -EINVAL;
 }

@@ -40,31 +40,26 @@ static void on_signal(int sig)
 }
 
 /*
- * stats and paths: parses --watch S --count N (the interval in seconds, 0: one
+ * stats and paths: checks --watch S --count N (the interval in seconds, 0: one
  * shot, and the samples), then opens the maps and, when md is given, reads the
  * model (the names) from them.
  */
-static int open_watch(int argc, char **argv, const char *usage, double *interval, long *count,
+static int open_watch(const struct cmd_args *a, double *interval, long *count,
 		      struct lb_maps *m, struct lb_model *md)
 {
-	struct opt opts[] = { { "watch", true, NULL }, { "count", true, NULL },
-			      { NULL, false, NULL } };
 	const char *v;
-	char *end, *pos[1];
-	int npos;
+	char *end;
 
 	*interval = 0;
 	*count = 0;
-	if (parse_opts(argc, argv, opts, pos, 0, 0, &npos, usage))
-		return -EINVAL;
-	if ((v = opt_val(opts, "watch"))) {
+	if ((v = arg_opt(a, "watch"))) {
 		*interval = strtod(v, &end);
 		if (*end || *interval < 0.1 || *interval > 3600) {
 			fprintf(stderr, "Error: --watch %s: give an interval in seconds, 0.1 to 3600\n", v);
 			return -EINVAL;
 		}
 	}
-	if ((v = opt_val(opts, "count"))) {
+	if ((v = arg_opt(a, "count"))) {
 		*count = strtol(v, &end, 10);
 		if (*end || *count < 1) {
 			fprintf(stderr, "Error: --count %s: give a number of samples, 1 or more\n", v);
@@ -168,16 +163,15 @@ static void print_stats(const __u64 *cur, const __u64 *prev, double dt)
 	}
 }
 
-int cmd_stats(int argc, char **argv)
+int do_stats(const struct cmd_args *a)
 {
-	static const char usage[] = "sctplb stats [--watch SECONDS] [--count N]";
 	__u64 cur[SCTPLB_STAT_MAX], prev[SCTPLB_STAT_MAX];
 	double interval;
 	struct lb_maps m;
 	long count, n;
 	int err;
 
-	err = open_watch(argc, argv, usage, &interval, &count, &m, NULL);
+	err = open_watch(a, &interval, &count, &m, NULL);
 	if (err)
 		return err;
 	err = read_stats(m.fd[LB_STATS], cur);
@@ -357,9 +351,8 @@ static void print_paths(const struct lb_model *nm, struct path_row *rows, size_t
 	}
 }
 
-int cmd_paths(int argc, char **argv)
+int do_paths(const struct cmd_args *a)
 {
-	static const char usage[] = "sctplb paths [--watch SECONDS] [--count N]";
 	struct path_row *rows = NULL, *prev = NULL;
 	size_t n = 0, nprev = 0;
 	struct lb_model nm;
@@ -368,7 +361,7 @@ int cmd_paths(int argc, char **argv)
 	long count, k;
 	int err;
 
-	err = open_watch(argc, argv, usage, &interval, &count, &m, &nm);
+	err = open_watch(a, &interval, &count, &m, &nm);
 	if (err)
 		return err;
 	err = read_paths(m.fd[LB_PATH_STATS], &rows, &n);
@@ -421,9 +414,8 @@ static const char *state_name(__u32 s)
 	       s == SCTPLB_ASSOC_CLOSING ? "closing" : "unknown";
 }
 
-int cmd_assoc(int argc, char **argv)
+int do_assoc_list(const struct cmd_args *args)
 {
-	static const char usage[] = "sctplb assoc list";
 	static const enum lb_map_id tables[2] = { LB_ASSOCS, LB_PENDING };
 	struct json_object *arr = json_object_new_array();
 	struct sctplb_assoc_key k, next, *prevk = NULL;
@@ -432,16 +424,9 @@ int cmd_assoc(int argc, char **argv)
 	struct sctplb_assoc v;
 	struct lb_model nm;
 	struct lb_maps m;
-	char *pos[1];
-	int npos, err, p, t;
+	int err, p, t;
 
-	if (argc < 1 || strcmp(argv[0], "list") ||
-	    parse_opts(argc - 1, argv + 1, NULL, pos, 0, 0, &npos, usage)) {
-		if (argc < 1 || strcmp(argv[0], "list"))
-			fprintf(stderr, "Usage: %s\n", usage);
-		json_object_put(arr);
-		return -EINVAL;
-	}
+	(void)args;
 	err = open_model(&m, false, &nm);
 	if (err)
 		goto out;

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <bpf/bpf.h>
 
+#include "err.h"
 #include "gc.h"
 
 #define NS 1000000000ull
@@ -127,8 +128,7 @@ static int scan_map(int fd, __u32 ksz, __u32 vsz, scan_fn fn, void *ctx)
 				err = scan_slow(fd, keys, keys + ksz, vals, fn, ctx);
 				goto out;
 			}
-			err = -e;
-			fprintf(stderr, "Error: reading a map failed: %s\n", strerror(e));
+			err = lb_err(-e, "reading a map failed: %s", strerror(e));
 			goto out;
 		}
 		for (i = 0; i < count; i++) {
@@ -333,8 +333,8 @@ static int remove_assocs(struct ctx *c)
 		if (bpf_map_delete_elem(c->m->fd[c->amap], k)) {
 			if (errno == ENOENT)
 				continue;
-			fprintf(stderr, "Error: cannot delete an association: %s\n", strerror(errno));
-			return -errno;
+			return lb_err(-errno, "cannot delete an association from %s/assocs: %s",
+				      c->m->dir, strerror(errno));
 		}
 		if (w == CLOSED)
 			c->r->assocs_closed++;
@@ -452,6 +452,8 @@ static int run(struct ctx *c)
 	size_t i, t;
 	int err = 0;
 
+	lb_err_clear();
+
 	c->removed.sz = sizeof(struct removed);
 	for (t = 0; !err && t < sizeof(tables) / sizeof(tables[0]); t++) {
 		c->amap = tables[t][0];
@@ -476,7 +478,9 @@ static int run(struct ctx *c)
 	free(c->cand.p);
 	free(c->removed.p);
 	if (err == -ENOMEM)
-		fprintf(stderr, "Error: out of memory while sweeping\n");
+		lb_err(err, "out of memory while sweeping");
+	else if (err && !lb_err_msg())
+		lb_err(err, "sweeping the maps under %s failed: %s", c->m->dir, strerror(-err));
 	return err;
 }
 

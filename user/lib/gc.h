@@ -50,7 +50,7 @@ __u64 gc_idle_ns(const struct sctplb_config *cfg);
 __u64 gc_grace_ns(const struct sctplb_config *cfg);
 __u64 gc_handshake_ns(const struct sctplb_config *cfg);
 
-/* One sweep; out is zeroed first.  Returns 0 or -errno (printed). */
+/* One sweep; out is zeroed first.  Returns 0 or -errno (message in lb_err_msg()). */
 int gc_sweep(const struct lb_maps *m, __u64 now_ns, const struct sctplb_config *cfg,
 	     struct gc_result *out);
 

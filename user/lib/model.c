@@ -10,6 +10,7 @@
 
 #include "addr.h"
 #include "maglev.h"
+#include "err.h"
 #include "model.h"
 
 /* ---- model editing ---- */
@@ -243,12 +244,12 @@ int lb_model_read(const struct lb_maps *m, struct lb_model *out)
 	}
 	return 0;
 io:
-	fprintf(stderr, "Error: cannot read the maps under %s: %s\n", m->dir, strerror(errno));
+	lb_err(-EIO, "cannot read the maps under %s: %s", m->dir, strerror(errno));
 	lb_model_free(out);
 	return -EIO;
 nomem:
 	lb_model_free(out);
-	return -ENOMEM;
+	return lb_err(-ENOMEM, "out of memory reading the configuration");
 }
 
 /* ---- validation ---- */
@@ -535,9 +536,12 @@ fail:
 	return err;
 }
 
-static void txn_rollback(struct txn *t)
+/* Undoes the logged writes, newest first; returns how many could not be undone
+ * (the first one's map and cause in bad, badlen). */
+static unsigned int txn_rollback(struct txn *t, char *bad, size_t badlen)
 {
 	__u8 zero[LB_MAX_KV] = {};
+	unsigned int failed = 0;
 
 	while (t->n) {
 		struct undo *u = &t->log[--t->n];
@@ -555,10 +559,10 @@ static void txn_rollback(struct txn *t)
 		} else {
 			err = bpf_map_update_elem(fd, u->key, zero, BPF_ANY);
 		}
-		if (err)
-			fprintf(stderr, "Warning: rollback of a write to %s failed: %s\n",
-				lb_map_names[u->map], strerror(errno));
+		if (err && !failed++)
+			snprintf(bad, badlen, "%s: %s", lb_map_names[u->map], strerror(errno));
 	}
+	return failed;
 }
 
 static void txn_free(struct txn *t)
@@ -642,11 +646,9 @@ static int assign_ids(const struct lb_model *cur, struct lb_model *want)
 		if (!w->id) {
 			while (next_svc < SCTPLB_MAX_SERVICES && id_used(cur, want, next_svc, false))
 				next_svc++;
-			if (next_svc >= SCTPLB_MAX_SERVICES) {
-				fprintf(stderr, "Error: no free service id (at most %d services)\n",
-					SCTPLB_MAX_SERVICES - 1);
-				return -ENOSPC;
-			}
+			if (next_svc >= SCTPLB_MAX_SERVICES)
+				return lb_err(-ENOSPC, "no free service id (at most %d services); delete "
+					      "one first", SCTPLB_MAX_SERVICES - 1);
 			w->id = next_svc;
 		}
 		for (j = 0; j < w->nbe; j++) {
@@ -654,11 +656,9 @@ static int assign_ids(const struct lb_model *cur, struct lb_model *want)
 				continue;
 			while (next_be < SCTPLB_MAX_BACKENDS && id_used(cur, want, next_be, true))
 				next_be++;
-			if (next_be >= SCTPLB_MAX_BACKENDS) {
-				fprintf(stderr, "Error: no free backend id (at most %d backends)\n",
-					SCTPLB_MAX_BACKENDS - 1);
-				return -ENOSPC;
-			}
+			if (next_be >= SCTPLB_MAX_BACKENDS)
+				return lb_err(-ENOSPC, "no free backend id (at most %d backends); delete "
+					      "one first", SCTPLB_MAX_BACKENDS - 1);
 			w->be[j].id = next_be;
 		}
 	}
@@ -934,18 +934,23 @@ int lb_commit(const struct lb_maps *m, const struct lb_model *cur, struct lb_mod
 	if (fail)
 		t.fail_after = atol(fail);
 	err = lb_model_validate(want, msg, sizeof(msg));
-	if (err) {
-		fprintf(stderr, "Error: %s\n", msg);
-		return err;
-	}
+	if (err)
+		return lb_err(err, "%s", msg);
 	err = assign_ids(cur, want);
 	if (err)
 		return err;
 	err = commit_steps(&t, cur, want);
 	if (err) {
-		fprintf(stderr, "Error: writing the maps under %s failed (%s); every change was rolled back\n",
-			m->dir, strerror(-err));
-		txn_rollback(&t);
+		char bad[128];
+		unsigned int failed = txn_rollback(&t, bad, sizeof(bad));
+
+		if (failed)
+			lb_err(err, "writing the maps under %s failed (%s), and %u of the writes could "
+			       "not be undone (first: %s): apply the whole configuration again "
+			       "(sctplb apply)", m->dir, strerror(-err), failed, bad);
+		else
+			lb_err(err, "writing the maps under %s failed (%s); every change was rolled "
+			       "back", m->dir, strerror(-err));
 		memset(st, 0, sizeof(*st));
 	}
 	txn_free(&t);

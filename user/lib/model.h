@@ -114,7 +114,8 @@ struct lb_commit_stats {
  * Makes the maps hold want, given that they hold cur (lb_model_read).  Ids 0
  * in want are allocated (lowest free, never one of cur's) and written back
  * into want.  Returns 0 (st says how much was written; 0 writes = nothing
- * changed) or a negative errno after rolling back; prints the error.
+ * changed) or a negative errno after rolling back, with the message in
+ * lb_err_msg() (err.h).
  */
 int lb_commit(const struct lb_maps *m, const struct lb_model *cur, struct lb_model *want,
 	      struct lb_commit_stats *st);

@@ -13,6 +13,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "err.h"
 #include "pinned.h"
 #include "sctplb.skel.h"
 
@@ -70,22 +71,18 @@ int lb_pin_dir_check(const char *dir, bool create)
 	int err;
 
 	if (stat(dir, &st) == 0) {
-		if (!S_ISDIR(st.st_mode)) {
-			fprintf(stderr, "Error: pin path %s is not a directory; choose another --pin-path\n", dir);
-			return -ENOTDIR;
-		}
-		if (!on_bpffs(dir)) {
-			fprintf(stderr, "Error: pin path %s is not on a bpf filesystem; mount one "
-				"(mount -t bpf bpf /sys/fs/bpf) or choose a --pin-path under a bpffs\n", dir);
-			return -ENODEV;
-		}
+		if (!S_ISDIR(st.st_mode))
+			return lb_err(-ENOTDIR, "pin path %s is not a directory; choose another "
+				      "--pin-path", dir);
+		if (!on_bpffs(dir))
+			return lb_err(-ENODEV, "pin path %s is not on a bpf filesystem; mount one "
+				      "(mount -t bpf bpf /sys/fs/bpf) or choose a --pin-path under a "
+				      "bpffs", dir);
 		return 0;
 	}
-	if (!create) {
-		fprintf(stderr, "Error: nothing configured under %s (no pinned maps); "
-			"create them with 'sctplb service add' or 'sctplb attach'\n", dir);
-		return -ENOENT;
-	}
+	if (!create)
+		return lb_err(-ENOENT, "nothing configured under %s (no pinned maps); create them "
+			      "with 'sctplb service add' or 'sctplb attach'", dir);
 	snprintf(parent, sizeof(parent), "%s", dir);
 	/* The nearest existing ancestor must be a bpffs, else mkdir would
 	 * create a directory on some other filesystem (or fail on sysfs). */
@@ -93,12 +90,10 @@ int lb_pin_dir_check(const char *dir, bool create)
 		char *d = dirname(parent);
 
 		if (stat(d, &st) == 0) {
-			if (!on_bpffs(d)) {
-				fprintf(stderr, "Error: no bpf filesystem at %s (needed for %s); mount one "
-					"(mount -t bpf bpf /sys/fs/bpf) or choose a --pin-path under a bpffs\n",
-					d, dir);
-				return -ENODEV;
-			}
+			if (!on_bpffs(d))
+				return lb_err(-ENODEV, "no bpf filesystem at %s (needed for %s); mount "
+					      "one (mount -t bpf bpf /sys/fs/bpf) or choose a --pin-path "
+					      "under a bpffs", d, dir);
 			break;
 		}
 		if (!strcmp(d, "/"))
@@ -106,17 +101,15 @@ int lb_pin_dir_check(const char *dir, bool create)
 		memmove(parent, d, strlen(d) + 1);
 	}
 	err = mkdir_p(dir);
-	if (err) {
-		fprintf(stderr, "Error: cannot create pin directory %s: %s\n", dir, strerror(-err));
-		return err;
-	}
+	if (err)
+		return lb_err(err, "cannot create pin directory %s: %s", dir, strerror(-err));
 	return 0;
 }
 
 static int map_path(char *buf, size_t len, const char *dir, int i)
 {
 	if (snprintf(buf, len, "%s/%s", dir, lb_map_names[i]) >= (int)len)
-		return -ENAMETOOLONG;
+		return lb_err(-ENAMETOOLONG, "pin path %s is too long; choose a shorter --pin-path", dir);
 	return 0;
 }
 
@@ -139,35 +132,32 @@ static int check_pinned(struct bpf_map *def, const char *dir, int i)
 	fd = bpf_obj_get(path);
 	if (fd < 0) {
 		err = -errno;
-		fprintf(stderr, "Error: cannot open pinned map %s: %s\n", path, strerror(-err));
-		return err;
+		return lb_err(err, "cannot open pinned map %s: %s", path, strerror(-err));
 	}
 	if (bpf_obj_get_info_by_fd(fd, &info, &len)) {
 		err = -errno;
-		fprintf(stderr, "Error: %s is not a BPF map (%s); remove it or choose another --pin-path\n",
-			path, strerror(-err));
 		close(fd);
-		return err;
+		return lb_err(err, "%s is not a BPF map (%s); remove it or choose another --pin-path",
+			      path, strerror(-err));
 	}
 	if (info.type != bpf_map__type(def) || info.key_size != bpf_map__key_size(def) ||
 	    info.value_size != bpf_map__value_size(def)) {
-		fprintf(stderr,
-			"Error: pinned map %s does not match this sctplb (type %u, key %u bytes, value %u bytes; "
-			"expected type %u, key %u, value %u): it was made by another version.\n"
-			"Detach sctplb from every interface, remove %s, then re-apply the configuration.\n",
-			path, info.type, info.key_size, info.value_size, bpf_map__type(def),
-			bpf_map__key_size(def), bpf_map__value_size(def), dir);
 		close(fd);
-		return -EPROTO;
+		return lb_err(-EPROTO,
+			      "pinned map %s does not match this sctplb (type %u, key %u bytes, value %u "
+			      "bytes; expected type %u, key %u, value %u): it was made by another version.\n"
+			      "Detach sctplb from every interface, remove %s, then re-apply the "
+			      "configuration.", path, info.type, info.key_size, info.value_size,
+			      bpf_map__type(def), bpf_map__key_size(def), bpf_map__value_size(def), dir);
 	}
 	if (!sized_by_max_assocs(i) && i != LB_PATH_STATS && i != LB_HANDSHAKES &&
 	    info.max_entries != bpf_map__max_entries(def)) {
-		fprintf(stderr,
-			"Error: pinned map %s has %u entries, this sctplb expects %u: it was made by another version.\n"
-			"Detach sctplb from every interface, remove %s, then re-apply the configuration.\n",
-			path, info.max_entries, bpf_map__max_entries(def), dir);
 		close(fd);
-		return -EPROTO;
+		return lb_err(-EPROTO,
+			      "pinned map %s has %u entries, this sctplb expects %u: it was made by "
+			      "another version.\nDetach sctplb from every interface, remove %s, then "
+			      "re-apply the configuration.", path, info.max_entries,
+			      bpf_map__max_entries(def), dir);
 	}
 	/* Loading reuses the pin only if the sizes agree. */
 	bpf_map__set_max_entries(def, info.max_entries);
@@ -179,17 +169,13 @@ static int check_abi(int settings_fd, const char *dir)
 	struct sctplb_config c = {};
 	__u32 k = 0;
 
-	if (bpf_map_lookup_elem(settings_fd, &k, &c)) {
-		fprintf(stderr, "Error: cannot read %s/settings: %s\n", dir, strerror(errno));
-		return -errno;
-	}
-	if (c.abi_version != 0 && c.abi_version != SCTPLB_ABI_VERSION) {
-		fprintf(stderr,
-			"Error: the maps pinned under %s have ABI version %u, this sctplb expects %u.\n"
-			"Detach sctplb from every interface, remove %s, then re-apply the configuration.\n",
-			dir, c.abi_version, SCTPLB_ABI_VERSION, dir);
-		return -EPROTO;
-	}
+	if (bpf_map_lookup_elem(settings_fd, &k, &c))
+		return lb_err(-errno, "cannot read %s/settings: %s", dir, strerror(errno));
+	if (c.abi_version != 0 && c.abi_version != SCTPLB_ABI_VERSION)
+		return lb_err(-EPROTO,
+			      "the maps pinned under %s have ABI version %u, this sctplb expects %u.\n"
+			      "Detach sctplb from every interface, remove %s, then re-apply the "
+			      "configuration.", dir, c.abi_version, SCTPLB_ABI_VERSION, dir);
 	return 0;
 }
 
@@ -201,13 +187,13 @@ int lb_maps_bind_obj(struct bpf_object *obj, const char *dir)
 	for (i = 0; i < LB_MAP_N; i++) {
 		struct bpf_map *map = bpf_object__find_map_by_name(obj, lb_map_names[i]);
 
-		if (!map) {
-			fprintf(stderr, "Error: the BPF object has no map '%s'\n", lb_map_names[i]);
-			return -ENOENT;
-		}
+		if (!map)
+			return lb_err(-ENOENT, "the BPF object has no map '%s': the build is broken",
+				      lb_map_names[i]);
 		fd = check_pinned(map, dir, i);
 		if (fd == -ENOENT)
-			fprintf(stderr, "Error: map %s/%s is missing\n", dir, lb_map_names[i]);
+			return lb_err(fd, "map %s/%s is missing; run 'sctplb service add' or "
+				      "'sctplb attach' to create it", dir, lb_map_names[i]);
 		if (fd < 0)
 			return fd;
 		if (i == LB_SETTINGS && check_abi(fd, dir)) {
@@ -228,7 +214,7 @@ struct sctplb *lb_skel_open(void)
 	int err = errno;
 
 	if (!skel) {
-		fprintf(stderr, "Error: cannot open the BPF object: %s\n", strerror(err));
+		lb_err(-err, "cannot open the BPF object: %s", strerror(err));
 		errno = err;
 	}
 	return skel;
@@ -237,10 +223,8 @@ struct sctplb *lb_skel_open(void)
 static int lock_dir(struct lb_maps *m)
 {
 	m->lock_fd = open(m->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (m->lock_fd < 0 || flock(m->lock_fd, LOCK_EX)) {
-		fprintf(stderr, "Error: cannot lock %s: %s\n", m->dir, strerror(errno));
-		return -errno;
-	}
+	if (m->lock_fd < 0 || flock(m->lock_fd, LOCK_EX))
+		return lb_err(-errno, "cannot lock %s: %s", m->dir, strerror(errno));
 	return 0;
 }
 
@@ -273,7 +257,7 @@ static int create_missing(struct lb_maps *m, __u32 max_assocs, const bool *prese
 	}
 	err = sctplb__load(skel);
 	if (err)
-		fprintf(stderr, "Error: cannot create the maps under %s: %s\n", m->dir, strerror(-err));
+		lb_err(err, "cannot create the maps under %s: %s", m->dir, strerror(-err));
 out:
 	sctplb__destroy(skel);
 	return err;
@@ -291,7 +275,7 @@ int lb_maps_open(struct lb_maps *m, const char *dir, unsigned int flags, __u32 m
 	for (i = 0; i < LB_MAP_N; i++)
 		m->fd[i] = -1;
 	if (snprintf(m->dir, sizeof(m->dir), "%s", dir) >= (int)sizeof(m->dir))
-		return -ENAMETOOLONG;
+		return lb_err(-ENAMETOOLONG, "pin path %s is too long; choose a shorter --pin-path", dir);
 	err = lb_pin_dir_check(dir, flags & LB_OPEN_CREATE);
 	if (err)
 		return err;
@@ -332,12 +316,11 @@ int lb_maps_open(struct lb_maps *m, const char *dir, unsigned int flags, __u32 m
 	}
 	if (!all && !(flags & LB_OPEN_CREATE)) {
 		if (any)
-			fprintf(stderr, "Error: some maps are missing under %s; run 'sctplb attach' or "
-				"'sctplb service add' to create them\n", dir);
+			err = lb_err(-ENOENT, "some maps are missing under %s; run 'sctplb attach' or "
+				     "'sctplb service add' to create them", dir);
 		else
-			fprintf(stderr, "Error: nothing configured under %s (no pinned maps); "
-				"create them with 'sctplb service add' or 'sctplb attach'\n", dir);
-		err = -ENOENT;
+			err = lb_err(-ENOENT, "nothing configured under %s (no pinned maps); create "
+				     "them with 'sctplb service add' or 'sctplb attach'", dir);
 		goto fail;
 	}
 	if (!all) {
@@ -350,8 +333,7 @@ int lb_maps_open(struct lb_maps *m, const char *dir, unsigned int flags, __u32 m
 			map_path(path, sizeof(path), dir, i);
 			m->fd[i] = bpf_obj_get(path);
 			if (m->fd[i] < 0) {
-				err = -errno;
-				fprintf(stderr, "Error: cannot open %s: %s\n", path, strerror(-err));
+				err = lb_err(-errno, "cannot open %s: %s", path, strerror(errno));
 				goto fail;
 			}
 		}
@@ -392,10 +374,8 @@ int lb_settings_read(const struct lb_maps *m, struct sctplb_config *c)
 {
 	__u32 k = 0;
 
-	if (bpf_map_lookup_elem(m->fd[LB_SETTINGS], &k, c)) {
-		fprintf(stderr, "Error: cannot read %s/settings: %s\n", m->dir, strerror(errno));
-		return -errno;
-	}
+	if (bpf_map_lookup_elem(m->fd[LB_SETTINGS], &k, c))
+		return lb_err(-errno, "cannot read %s/settings: %s", m->dir, strerror(errno));
 	return 0;
 }
 
@@ -403,9 +383,7 @@ int lb_settings_write(const struct lb_maps *m, const struct sctplb_config *c)
 {
 	__u32 k = 0;
 
-	if (bpf_map_update_elem(m->fd[LB_SETTINGS], &k, c, BPF_ANY)) {
-		fprintf(stderr, "Error: cannot write %s/settings: %s\n", m->dir, strerror(errno));
-		return -errno;
-	}
+	if (bpf_map_update_elem(m->fd[LB_SETTINGS], &k, c, BPF_ANY))
+		return lb_err(-errno, "cannot write %s/settings: %s", m->dir, strerror(errno));
 	return 0;
 }

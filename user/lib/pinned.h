@@ -6,8 +6,8 @@
  * lb_maps_open() checks every pinned map against this build's layout
  * (type, key and value size, settings.abi_version) before using it, and with
  * LB_OPEN_CREATE creates the missing ones through the skeleton (programs not
- * loaded), pins them and writes settings.abi_version.  Errors are printed
- * (cause and next step) and returned as -errno.  LB_OPEN_LOCK takes an
+ * loaded), pins them and writes settings.abi_version.  Errors are returned
+ * as -errno with their message (cause and next step) in lb_err_msg() (err.h).  LB_OPEN_LOCK takes an
  * exclusive flock on the directory for the lifetime of the handle, so that
  * two commands never interleave their writes.
  */
@@ -53,10 +53,10 @@ void lb_maps_close(struct lb_maps *m);
  */
 int lb_maps_bind_obj(struct bpf_object *obj, const char *dir);
 
-/* Checks that dir is on a bpffs (creating it if create); prints the error. */
+/* Checks that dir is on a bpffs (creating it if create); lb_err() on failure. */
 int lb_pin_dir_check(const char *dir, bool create);
 
-/* sctplb__open() of the skeleton (sctplb.skel.h); prints the error, keeps errno. */
+/* sctplb__open() of the skeleton (sctplb.skel.h); lb_err() on failure, keeps errno. */
 struct sctplb;
 struct sctplb *lb_skel_open(void);
 

@@ -1,0 +1,147 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * commands.c: every command of sctplb, its arguments and options, in one
+ * table (see params.h).  Parsing, help, the man page check and the bash
+ * completion all read it: a new command is one entry here plus its do_*()
+ * function (declared in cmd.h), and its entry in docs/sctplb.8, which
+ * tests/e2e/test_cli.sh compares with this table.  Sections follow `sctplb
+ * help`; order within a section is the help's order.
+ */
+#include <stddef.h>
+
+#include "cmd.h"
+#include "model.h"
+#include "params.h"
+
+#define STR_(x) #x
+#define STR(x)  STR_(x)
+
+/* The help texts below spell these out. */
+_Static_assert(SCTPLB_NAME_LEN == 32, "names: 1 to 31 characters");
+_Static_assert(SCTPLB_MAX_PATHS == 4, "1 to 4 VIPs");
+
+#define NAME_RULE "1 to 31 characters of A-Z a-z 0-9 . _ -"
+#define POS(n, h)     { .name = n, .help = h }
+#define POS_OPT(n, h) { .name = n, .help = h, .optional = true }
+#define OPT(n, a, h)  { .name = n, .arg = a, .help = h }
+#define OPT_REQ(n, a, h) { .name = n, .arg = a, .help = h, .required = true }
+#define FLAG(n, h)    { .name = n, .help = h }
+#define END           { 0 }
+/* A compound literal at file scope has static storage: the lists stay inline. */
+#define ARGS(...)     ((const struct param_pos[]){ __VA_ARGS__, END })
+#define OPTS(...)     ((const struct param_opt[]){ __VA_ARGS__, END })
+
+#define WATCH_OPTS OPTS( \
+	OPT("watch", "SECONDS", "print a sample every SECONDS (0.1 to 3600) until interrupted, " \
+	    "with rates between two samples"), \
+	OPT("count", "N", "with --watch: stop after N samples"))
+
+#define TIMEOUT_CMD(w, what, min, max, def) \
+	{ "config " w, "Configuration", what " (" STR(min) " to " STR(max) " s; default " \
+	  STR(def) " s); 0 or 'default' restores the default", \
+	  ARGS(POS("SECONDS|default", "whole seconds from " STR(min) " to " STR(max) \
+		   ", or 0 or 'default' for the default (" STR(def) " s)")), \
+	  NULL, do_config_timeout }
+
+const struct param_opt global_opts[] = {
+	OPT("pin-path", "DIR", "bpffs directory of the pinned maps (default " LB_DEFAULT_PIN_PATH ")"),
+	OPT("max-assocs", "N", "size of the association tables when they are created (1024 to "
+	    "67108864; default 262144)"),
+	FLAG("json", "JSON output (listings, status, gc, replay)"),
+	{ .name = "verbose", .short_name = 'v',
+	  .help = "also the informational and debug messages of libbpf and libxdp (the verifier's log)" },
+	{ .name = "quiet", .short_name = 'q', .help = "no warnings from libbpf and libxdp" },
+	{ .name = "help", .short_name = 'h', .help = "help (of the command on the line, if any)" },
+	{ .name = "version", .short_name = 'V', .help = "version and BPF ABI version" },
+	END
+};
+
+const struct command cmd_table[] = {
+	/* ---- Interfaces ---- */
+	{ "attach", "Interfaces",
+	  "attach the datapath to IFNAME: XDP through libxdp, with sctplb_tc_finish at tc ingress "
+	  "for what XDP passes with no neighbour entry; or tc ingress only (--tc), or the return "
+	  "path of a backend-facing interface (--return). Creates the pinned maps if missing; "
+	  "again on an attached interface, replaces the program and keeps the maps",
+	  ARGS(POS("IFNAME", "the interface, in the current network namespace")),
+	  OPTS(OPT("xdp-mode", "native|generic|auto", "XDP mode (default auto: native when the "
+		   "driver has it)"),
+	       FLAG("tc", "tc clsact ingress only, instead of XDP (interfaces without XDP)"),
+	       FLAG("return", "tc ingress of an interface that faces the backends: learns the "
+		    "server's tag from the INIT-ACK")),
+	  do_attach },
+	{ "detach", "Interfaces", "remove whatever sctplb attached to IFNAME (XDP and its tc "
+	  "program, --tc, --return); the pinned maps stay",
+	  ARGS(POS("IFNAME", "the interface")), NULL, do_detach },
+	{ "status", "Interfaces", "where sctplb is attached in this network namespace (interface, "
+	  "hook, mode, program id), and its maps", NULL, NULL, do_status },
+
+	/* ---- Configuration ---- */
+	{ "service add", "Configuration", "add a service: VIP i is path i (IPv4 and IPv6 may mix)",
+	  ARGS(POS("NAME", "service name: " NAME_RULE)),
+	  OPTS(OPT_REQ("vip", "ADDR[,ADDR...]", "the service's VIPs, one per path (1 to 4)"),
+	       OPT_REQ("port", "PORT", "the service's SCTP port, 1 to 65535"),
+	       OPT("udp-encap", "PORT", "also SCTP over UDP (RFC 6951) to this UDP port, 1 to 65535 "
+		   "(the RFC's is 9899)")),
+	  do_service_add },
+	{ "service del", "Configuration", "delete a service, its backends and their state "
+	  "(associations, handshakes)", ARGS(POS("NAME", "service name")), NULL, do_service_del },
+	{ "service list", "Configuration", "id, name, port, encapsulation port, backend count, VIPs",
+	  NULL, NULL, do_service_list },
+	{ "backend add", "Configuration", "add a backend to a service",
+	  ARGS(POS("SERVICE", "service name"), POS("NAME", "backend name: " NAME_RULE)),
+	  OPTS(OPT_REQ("addr", "ADDR[,ADDR...]", "one address per VIP of the service, in the order "
+		       "of its VIPs and of the same family"),
+	       OPT("weight", "W", "Maglev weight, 1 to " STR(LB_MAX_WEIGHT) " (default 1)")),
+	  do_backend_add },
+	{ "backend drain", "Configuration", "no new associations to the backend; existing ones stay",
+	  ARGS(POS("SERVICE", "service name"), POS("NAME", "backend name")), NULL, do_backend_op },
+	{ "backend undrain", "Configuration", "new associations to the backend again",
+	  ARGS(POS("SERVICE", "service name"), POS("NAME", "backend name")), NULL, do_backend_op },
+	{ "backend del", "Configuration", "delete a backend and its state (associations, "
+	  "handshakes)", ARGS(POS("SERVICE", "service name"), POS("NAME", "backend name")), NULL,
+	  do_backend_op },
+	{ "backend list", "Configuration", "service, id, name, weight, state, addresses",
+	  ARGS(POS_OPT("SERVICE", "only this service's backends")), NULL, do_backend_list },
+	{ "apply", "Configuration", "make the configuration the one in FILE (JSON, as 'config "
+	  "show' prints it): writes only the difference, idempotent, all or nothing",
+	  ARGS(POS("FILE", "the configuration file")),
+	  OPTS(FLAG("dry-run", "check FILE and change nothing")), do_apply },
+	{ "config show", "Configuration", "the current configuration, in the format of apply",
+	  NULL, NULL, do_config_show },
+	{ "config unknown-vtag", "Configuration", "what to do with a packet whose verification tag "
+	  "no association has", ARGS(POS("drop|pass|hash", "drop it, pass it to the kernel, or "
+	  "choose a backend by hashing as for an INIT")), NULL, do_config_unknown_vtag },
+	TIMEOUT_CMD("idle-timeout", "expire an established association idle this long",
+		    LB_IDLE_TIMEOUT_MIN, LB_IDLE_TIMEOUT_MAX, SCTPLB_IDLE_TIMEOUT_S),
+	TIMEOUT_CMD("closing-grace", "keep an ended association (ABORT, SHUTDOWN-COMPLETE) this "
+		    "long for retransmissions", LB_CLOSING_GRACE_MIN, LB_CLOSING_GRACE_MAX,
+		    SCTPLB_CLOSING_GRACE_S),
+	TIMEOUT_CMD("handshake-timeout", "expire a handshake (INIT with no COOKIE-ECHO) this old",
+		    LB_HANDSHAKE_TIMEOUT_MIN, LB_HANDSHAKE_TIMEOUT_MAX, SCTPLB_HANDSHAKE_TIMEOUT_S),
+
+	/* ---- State ---- */
+	{ "assoc list", "State", "associations: tag, ports, service, backend, state, age, idle; "
+	  "per path: client address, packets, bytes, DATA, HEARTBEATs", NULL, NULL, do_assoc_list },
+	{ "paths", "State", "per path (client, VIP) and direction: packets, bytes, DATA, "
+	  "HEARTBEATs, last seen", NULL, WATCH_OPTS, do_paths },
+	{ "stats", "State", "the global counters, with what each one means", NULL, WATCH_OPTS,
+	  do_stats },
+	{ "replay", "State", "run every packet of a capture through the programs (an unpinned copy "
+	  "with the pinned configuration; the live maps are only read) and print each decision",
+	  ARGS(POS("CAPTURE.pcap", "a pcap file: Ethernet, Linux cooked or raw IP")), NULL,
+	  do_replay },
+	{ "gc", "State", "expire ended, idle and half-open associations and the state of deleted "
+	  "backends, once, or every SECONDS until SIGTERM or SIGINT",
+	  NULL, OPTS(OPT("interval", "SECONDS", "sweep every SECONDS (0.1 to 86400)")), do_gc },
+
+	/* ---- This command ---- */
+	{ "help", "Help", "this overview, or the help of one command (also 'sctplb COMMAND --help')",
+	  ARGS(POS_OPT("COMMAND", "a command, e.g. attach"),
+	       POS_OPT("SUBCOMMAND", "its sub-command, e.g. add of service")),
+	  OPTS(FLAG("list", "the table of commands, arguments and options, one per line, tab-separated, "
+		    "for scripts (the bash completion)")), do_help },
+	{ "version", "Help", "the version of sctplb and of the BPF ABI it speaks (also --version)",
+	  NULL, NULL, do_version },
+	{ 0 }
+};
