@@ -66,6 +66,17 @@ wait_count() {
 	[ "$(count "$1" "$2")" -ge "$3" ]
 }
 
+# wait_bpf PCAP BPF N SECONDS: the same with a tcpdump filter: quicker than tshark, for
+# acting on the traffic while it runs.
+wait_bpf() {
+	local t=$(($4 * 20))
+	while [ "$(tcpdump -r "$1" -nn "$2" 2>/dev/null | grep -c .)" -lt "$3" ] && [ $t -gt 0 ]; do
+		sleep 0.05
+		t=$((t - 1))
+	done
+	[ "$(tcpdump -r "$1" -nn "$2" 2>/dev/null | grep -c .)" -ge "$3" ]
+}
+
 # capture NAME DURING -- CLIENT_ARGS...: tcpdump in the client's namespace, one sctp-peer
 # client run, DURING (a function, or :) while it runs; the capture ends once the client's
 # SHUTDOWN-COMPLETE is in the file.  Leaves $TOPO_DIR/NAME.pcap.
@@ -73,7 +84,7 @@ capture() {
 	local name=$1 during=$2 pcap log tlog cpid rc
 	shift 3
 	pcap=$TOPO_DIR/$name.pcap log=$TOPO_DIR/$name.client.log tlog=$TOPO_DIR/$name.tcpdump.log
-	ip netns exec "$CLI_NS" tcpdump -i any -y LINUX_SLL -Z root -U -nn -s 0 -c $MAX_PACKETS \
+	ip netns exec "$CLI_NS" tcpdump -i any -y LINUX_SLL -Z root -U --immediate-mode -nn -s 0 -c $MAX_PACKETS \
 		-w "$pcap" "$FILTER" >"$tlog" 2>&1 &
 	tcpdump_pid=$!
 	topo_wait_log "$tlog" "listening on" 10 || die "$name: tcpdump did not start: $(cat "$tlog")"
@@ -129,7 +140,8 @@ udp_encap() {
 	capture $n : -- --udp-encap --local "$CLI_A4,$CLI_B4" --remote "$VIP_A4,$VIP_B4" \
 		--port $PORT4 --lport 40002 --count 4 --interval 200
 	expect $n "an INIT in UDP 9899" "udp.dstport == $TOPO_ENCAP_PORT && sctp.chunk_type == 1"
-	expect $n "a HEARTBEAT in UDP on path B" "udp && sctp.chunk_type == 4 && ip.dst == $VIP_B4"
+	expect $n "a HEARTBEAT and its ACK in UDP on path B" \
+		"udp && sctp.chunk_type == 5 && (ip.src == $VIP_B4 || ip.dst == $VIP_B4)"
 	expect $n "DATA in UDP" "udp && sctp.chunk_type == 0"
 	[ "$(count "$TOPO_DIR/$n.pcap" "sctp && !udp")" -eq 0 ] || die "$n: SCTP outside UDP"
 	keep $n
@@ -158,8 +170,8 @@ EOF
 	expect $n "an INIT to path A" "sctp.chunk_type == 1 && ip.dst == $VIP_A4"
 	expect $n "the INIT retransmitted to path B" "sctp.chunk_type == 1 && ip.dst == $VIP_B4"
 	expect $n "an INIT-ACK from path B" "sctp.chunk_type == 2 && ip.src == $VIP_B4"
-	expect $n "traffic on path A after the handshake" \
-		"(sctp.chunk_type == 0 || sctp.chunk_type == 4) && ip.dst == $VIP_A4"
+	expect $n "the client's packets on path A after the handshake" \
+		"sctp.chunk_type != 1 && ip.dst == $VIP_A4"
 	[ "$(tsh "$TOPO_DIR/$n.pcap" "sctp.chunk_type == 1" ip.dst | head -2 | tr '\n' ' ')" = "$VIP_A4 $VIP_B4 " ] ||
 		die "$n: the first two INITs are not to $VIP_A4 then $VIP_B4"
 	keep $n
@@ -169,13 +181,14 @@ EOF
 # The cut is on the forwarder's side of path A (topo_cut_if), not at the client, so the
 # client's capture shows its packets to path A going unanswered.
 cut_a() {
-	wait_count "$1" "sctp.chunk_type == 0 && ip.dst == $VIP_A4" 3 10 || return 1
+	# Three packets to path A that start with DATA (the 13th byte: the first chunk's type).
+	wait_bpf "$1" "ip dst $VIP_A4 and sctp[12] = 0" 3 10 || return 1
 	topo_cut_if "$FWD_NS" "$FWD_CLI_IF_A"
 }
 failover() {
 	local n=usrsctp-failover
 	capture $n cut_a -- --local "$CLI_A4,$CLI_B4" --remote "$VIP_A4,$VIP_B4" \
-		--port $PORT4 --lport 40004 --count 14 --interval 150
+		--port $PORT4 --lport 40004 --count 10 --interval 150
 	topo_restore_if "$FWD_NS" "$FWD_CLI_IF_A"
 	expect $n "DATA on path A" "sctp.chunk_type == 0 && ip.dst == $VIP_A4"
 	expect $n "DATA on path B" "sctp.chunk_type == 0 && ip.dst == $VIP_B4"
