@@ -1,20 +1,28 @@
 /* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
 /*
- * test_replay: real SCTP captures (/work/shared/captures, README there)
- * through sctplb_xdp.
+ * test_replay: real SCTP captures (tests/captures, README.md there: three
+ * public ones from Linux and usrsctp, and the usrsctp ones that
+ * tests/captures/make-captures.sh makes) through sctplb_xdp.  The folder is
+ * $SCTPLB_CAPTURES, else tests/captures of the repository this program was
+ * built in (found from its own path, build/tests/test_replay), else
+ * tests/captures under the current directory.
  *
- * The captures use private and other non-documentation addresses; each is
- * rewritten on load through ADDRS (IP headers, INIT/INIT-ACK address
- * parameters; the IPv4 header checksum and the SCTP CRC32c are recomputed,
- * UDP checksums set to 0), so that no configuration holds anything but
- * documentation ranges.  A service gets the capture's server addresses as
- * its VIPs (path = their order) and 3 backends with a real Maglev table
+ * The captures use private and other addresses outside what the fixture
+ * keeps for clients and VIPs; each is rewritten on load through ADDRS (IP
+ * headers, INIT/INIT-ACK IPv4 and IPv6 address parameters; the IPv4 header
+ * checksum and the SCTP CRC32c are recomputed, UDP checksums set to 0 over
+ * IPv4 and recomputed over IPv6), so that no configuration holds anything
+ * but documentation ranges, clients and VIPs in 203.0.113.0/24 and
+ * 2001:db8:f::/48.  A service gets the capture's server addresses as its
+ * VIPs (path = their order, IPv4 and IPv6 mixed as in the capture) and 3
+ * backends, of the VIPs' families, with a real Maglev table
  * (maglev_build).  Every client->service packet runs through the XDP
  * program, every server->client packet through sctplb_tc_return (an skb
  * test run on the fixture's other interface), in capture order.
  *
- * Checked per capture: the CRC32c of every captured packet (the input is
- * what a real stack sent); every client->service packet is forwarded
+ * Checked per capture: every frame is SCTP over IPv4 or IPv6, in UDP or
+ * not; the CRC32c of every captured packet (the input is what a real stack
+ * sent); every client->service packet is forwarded
  * (XDP_TX or XDP_REDIRECT) to one and the same backend, on the path of the
  * VIP it was sent to, with the MACs of that backend's next hop; the paths
  * the capture uses are all seen; every server packet is let through
@@ -25,14 +33,19 @@
  * association's, and creates no other) and every
  * other server packet is found (RET_PKTS or CT_ENDED, the same backend, the
  * path of its VIP); the COOKIE-ECHO finds the learnt association; at the end
- * assoc_ctags and client_index name it, it is CLOSING after its
- * SHUTDOWN-COMPLETE, and no association is left ESTABLISHED.
+ * assoc_ctags (by the first INIT's tag) and client_index (by the address
+ * the handshake completed from, the COOKIE-ECHO's source) name it, it is
+ * CLOSING after its SHUTDOWN-COMPLETE, and no association is left
+ * ESTABLISHED.
  */
 #include <arpa/inet.h>
+#include <libgen.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <bpf/bpf.h>
 #include <linux/pkt_cls.h>
 
@@ -41,7 +54,6 @@
 #include "pcapio.h"
 #include "pkt.h"
 
-#define CAPTURES "../shared/captures"
 #define SVC 1
 
 struct addr_map {
@@ -59,14 +71,26 @@ static const struct addr_map ADDRS[] = {
 	{ "192.168.3.221", "203.0.113.31" },    /* init-retransmit: server, path 0 */
 	{ "192.168.4.221", "203.0.113.41" },    /* init-retransmit: server, path 1 */
 	{ "11.0.2.2", "203.0.113.202" },        /* init-retransmit: client */
+	/* usrsctp-* (make-captures.sh, the namespaces of tests/e2e/lib/topo.sh):
+	 * the VIPs 203.0.113.1, 203.0.113.2, 2001:db8:f::b stay as they are. */
+	{ "192.0.2.1", "203.0.113.101" },       /* client, path A */
+	{ "198.51.100.1", "203.0.113.102" },    /* client, path B (IPv4) */
+	{ "2001:db8:b::1", "2001:db8:f::102" }, /* client, path B (IPv6) */
 };
 
 /* Backends: both paths IPv4; backend 1 answers through the ingress
  * interface (XDP_TX), 2 and 3 partly through the other one. */
-static const char *const BACKENDS[][SCTPLB_MAX_PATHS] = {
+static const char *const BACKENDS_44[][SCTPLB_MAX_PATHS] = {
 	[1] = { "192.0.2.11", "192.0.2.12" },
 	[2] = { "198.51.100.12", "192.0.2.13" },
 	[3] = { "192.0.2.14", "198.51.100.13" },
+};
+
+/* Path 0 IPv4, path 1 IPv6, the same mix of interfaces. */
+static const char *const BACKENDS_46[][SCTPLB_MAX_PATHS] = {
+	[1] = { "192.0.2.11", "2001:db8::12" },
+	[2] = { "198.51.100.12", "2001:db8::13" },
+	[3] = { "192.0.2.14", "2001:db8:1::13" },
 };
 
 struct capture {
@@ -75,13 +99,33 @@ struct capture {
 	int nvips;
 	uint16_t port;                          /* the server's SCTP port */
 	uint16_t encap_port;                    /* UDP encapsulation, 0 none */
+	const char *const (*backends)[SCTPLB_MAX_PATHS]; /* [1..3], path order */
 };
 
+#define VIPS_44 { "203.0.113.1", "203.0.113.2" }, 2
 static const struct capture CAPS[] = {
-	{ "linux-multihomed-basic.pcap", { "203.0.113.11", "203.0.113.14" }, 2, 6000, 0 },
-	{ "udp-encap-ipv4.pcap", { "203.0.113.10" }, 1, 6000, SCTPLB_UDP_ENCAP_PORT },
+	{ "linux-multihomed-basic.pcap", { "203.0.113.11", "203.0.113.14" }, 2, 6000, 0,
+	  BACKENDS_44 },
+	{ "udp-encap-ipv4.pcap", { "203.0.113.10" }, 1, 6000, SCTPLB_UDP_ENCAP_PORT,
+	  BACKENDS_44 },
 	{ "init-retransmit-alternate-address.pcap", { "203.0.113.31", "203.0.113.41" }, 2,
-	  7003, 0 },
+	  7003, 0, BACKENDS_44 },
+	/* Paths A IPv4 and B IPv6; HEARTBEATs on B both ways. */
+	{ "usrsctp-multihomed-mixed.pcap", { "203.0.113.1", "2001:db8:f::b" }, 2, 5001, 0,
+	  BACKENDS_46 },
+	/* Both paths in UDP 9899. */
+	{ "usrsctp-udp-encap.pcap", VIPS_44, 5000, SCTPLB_UDP_ENCAP_PORT, BACKENDS_44 },
+	/* The first INIT, to path A, lost; the second to path B; the rest on both. */
+	{ "usrsctp-init-retransmit.pcap", VIPS_44, 5000, 0, BACKENDS_44 },
+	/* DATA on A, A cut: retransmissions and the rest of the DATA on B, the
+	 * client's HEARTBEATs to A unanswered. */
+	{ "usrsctp-failover.pcap", VIPS_44, 5000, 0, BACKENDS_44 },
+};
+
+/* Where a frame's IP addresses are, once rewritten. */
+struct ipf {
+	uint8_t family;                         /* SCTPLB_AF_INET or _INET6 */
+	uint8_t *src, *dst;                     /* in the frame */
 };
 
 struct replay {
@@ -93,7 +137,8 @@ struct replay {
 	uint32_t backend;               /* of the first forwarded packet */
 	uint32_t ts;                    /* vtag of the first COOKIE-ECHO */
 	uint32_t tc;                    /* Initiate Tag of the first INIT */
-	uint8_t caddr[4];               /* the first INIT's source */
+	uint8_t cfamily;                /* the first COOKIE-ECHO's source: the */
+	uint8_t caddr[16];              /* address the handshake completed from */
 	uint16_t cport, sport;          /* network order */
 	bool shutdown_complete;
 };
@@ -117,63 +162,100 @@ static void failf(struct replay *r, const char *fmt, ...)
 	va_end(ap);
 }
 
-static bool map_addr(uint8_t *a)
+static size_t addr_len(uint8_t family)
+{
+	return family == SCTPLB_AF_INET ? 4 : 16;
+}
+
+static bool map_addr(uint8_t *a, uint8_t family)
 {
 	size_t i;
 
 	for (i = 0; i < sizeof(ADDRS) / sizeof(ADDRS[0]); i++) {
 		struct sctplb_addr from = pkt_addr(ADDRS[i].capture);
 
-		if (!memcmp(a, from.addr, 4)) {
+		if (from.family == family && !memcmp(a, from.addr, addr_len(family))) {
 			struct sctplb_addr to = pkt_addr(ADDRS[i].test);
 
-			memcpy(a, to.addr, 4);
+			memcpy(a, to.addr, addr_len(family));
 			return true;
 		}
 	}
 	return false;
 }
 
-static uint16_t ip_csum(const uint8_t *p, size_t n)
+/* The Internet checksum (RFC 1071) of the n bytes at p, added to sum. */
+static uint32_t csum_add(uint32_t sum, const uint8_t *p, size_t n)
 {
-	uint32_t sum = 0;
 	size_t i;
 
-	for (i = 0; i < n; i += 2)
+	for (i = 0; i + 1 < n; i += 2)
 		sum += p[i] << 8 | p[i + 1];
+	if (n & 1)
+		sum += p[n - 1] << 8;
+	return sum;
+}
+
+static uint16_t csum_fold(uint32_t sum)
+{
 	while (sum >> 16)
 		sum = (sum & 0xffff) + (sum >> 16);
 	return ~sum;
 }
 
 /*
- * Rewrites the addresses of an IPv4 frame (l3 at 14) in place; returns the
- * offset of the SCTP header and its length through *sctp_len, or 0 when the
- * frame is not SCTP (possibly over UDP) over IPv4.
+ * Rewrites the addresses of an IPv4 or IPv6 frame (l3 at 14) in place;
+ * returns the offset of the SCTP header, its length through *sctp_len and
+ * where the addresses are through *ipf, or 0 when the frame is not SCTP
+ * (possibly over UDP) over IPv4 or IPv6 (no extension header: the stacks
+ * captured here send none).
  */
-static size_t rewrite(struct replay *r, uint8_t *f, size_t len, size_t *sctp_len)
+static size_t rewrite(struct replay *r, uint8_t *f, size_t len, size_t *sctp_len,
+		      struct ipf *ipf)
 {
-	uint8_t *ip = f + 14;
-	size_t ihl, tot, off, end, c;
+	uint8_t *ip = f + 14, proto;
+	size_t off, end, c, udp = 0;
 	bool changed = false;
 
-	if (len < 34 || f[12] != 0x08 || f[13] != 0x00)
+	if (len >= 34 && f[12] == 0x08 && f[13] == 0x00) {
+		size_t ihl = (ip[0] & 15) * 4, tot = ip[2] << 8 | ip[3];
+		uint16_t sum;
+
+		if (14 + tot > len || ihl < 20 || ihl > tot)
+			return 0;
+		ipf->family = SCTPLB_AF_INET;
+		ipf->src = ip + 12;
+		ipf->dst = ip + 16;
+		map_addr(ipf->src, ipf->family);
+		map_addr(ipf->dst, ipf->family);
+		ip[10] = ip[11] = 0;
+		sum = csum_fold(csum_add(0, ip, ihl));
+		ip[10] = sum >> 8;
+		ip[11] = sum & 0xff;
+		proto = ip[9];
+		off = 14 + ihl;
+		end = 14 + tot;
+	} else if (len >= 54 && f[12] == 0x86 && f[13] == 0xdd) {
+		end = 54 + (ip[4] << 8 | ip[5]);
+		if (end > len)
+			return 0;
+		ipf->family = SCTPLB_AF_INET6;
+		ipf->src = ip + 8;
+		ipf->dst = ip + 24;
+		map_addr(ipf->src, ipf->family);
+		map_addr(ipf->dst, ipf->family);
+		proto = ip[6];
+		off = 54;
+	} else {
 		return 0;
-	ihl = (ip[0] & 15) * 4;
-	tot = ip[2] << 8 | ip[3];
-	if (14 + tot > len)
-		return 0;
-	map_addr(ip + 12);
-	map_addr(ip + 16);
-	ip[10] = ip[11] = 0;
-	ip[10] = ip_csum(ip, ihl) >> 8;
-	ip[11] = ip_csum(ip, ihl) & 0xff;
-	off = 14 + ihl;
-	end = 14 + tot;
-	if (ip[9] == 17) {
-		f[off + 6] = f[off + 7] = 0;    /* UDP checksum: none (IPv4) */
+	}
+	if (proto == 17) {
+		if (off + 8 > end)
+			return 0;
+		udp = off;
+		f[off + 6] = f[off + 7] = 0;    /* UDP checksum: none (IPv4), below (IPv6) */
 		off += 8;
-	} else if (ip[9] != 132) {
+	} else if (proto != 132) {
 		return 0;
 	}
 	*sctp_len = end - off;
@@ -194,7 +276,9 @@ static size_t rewrite(struct replay *r, uint8_t *f, size_t len, size_t *sctp_len
 				if (plen < 4)
 					break;
 				if ((f[p] << 8 | f[p + 1]) == 5 && plen == 8)
-					changed |= map_addr(f + p + 4);
+					changed |= map_addr(f + p + 4, SCTPLB_AF_INET);
+				if ((f[p] << 8 | f[p + 1]) == 6 && plen == 20)
+					changed |= map_addr(f + p + 4, SCTPLB_AF_INET6);
 				p += (plen + 3) & ~3u;
 			}
 		}
@@ -202,17 +286,28 @@ static size_t rewrite(struct replay *r, uint8_t *f, size_t len, size_t *sctp_len
 	}
 	if (changed)
 		pkt_sctp_set_crc(f + off, end - off);
+	if (udp && ipf->family == SCTPLB_AF_INET6) {
+		/* Mandatory over IPv6 (RFC 8200 8.1): pseudo-header, then UDP. */
+		uint8_t ph[8] = { 0, 0, (end - udp) >> 8, (end - udp) & 0xff, 0, 0, 0, 17 };
+		uint16_t sum = csum_fold(csum_add(csum_add(csum_add(0, ipf->src, 32), ph, 8),
+						  f + udp, end - udp));
+
+		if (!sum)
+			sum = 0xffff;
+		f[udp + 6] = sum >> 8;
+		f[udp + 7] = sum & 0xff;
+	}
 	return off;
 }
 
-static int vip_path(const struct capture *cap, const uint8_t *a)
+static int vip_path(const struct capture *cap, const struct ipf *ipf, const uint8_t *a)
 {
 	int i;
 
 	for (i = 0; i < cap->nvips; i++) {
 		struct sctplb_addr v = pkt_addr(cap->vips[i]);
 
-		if (!memcmp(v.addr, a, 4))
+		if (v.family == ipf->family && !memcmp(v.addr, a, addr_len(v.family)))
 			return i;
 	}
 	return -1;
@@ -294,7 +389,7 @@ static int to_client(struct replay *r, int index, uint8_t *frame, size_t len, in
 }
 
 static int to_service(struct replay *r, int index, uint8_t *frame, size_t len, int path,
-		      size_t sctp)
+		      size_t sctp, const struct ipf *ipf)
 {
 	static uint8_t out[PKT_MAX];
 	struct sctplb_decision d;
@@ -327,7 +422,7 @@ static int to_service(struct replay *r, int index, uint8_t *frame, size_t len, i
 		return 0;
 	}
 	if (d.backend_id < 1 || d.backend_id > 3 ||
-	    !fx_nexthop(BACKENDS[d.backend_id][path], &nh) ||
+	    !fx_nexthop(r->cap->backends[d.backend_id][path], &nh) ||
 	    out_len != len || memcmp(out, nh.mac, 6) ||
 	    memcmp(out + 6, nh.out ? r->fx->mac_out : r->fx->mac_in, 6) ||
 	    memcmp(out + 12, frame + 12, len - 12) ||
@@ -338,10 +433,11 @@ static int to_service(struct replay *r, int index, uint8_t *frame, size_t len, i
 	}
 	if (chunk[0] == CT_INIT && !r->tc) {
 		r->tc = be32(chunk + 4);
-		memcpy(r->caddr, frame + 14 + 12, 4);
 	}
 	if (chunk[0] == CT_COOKIE_ECHO && !r->ts) {
 		r->ts = vtag;
+		r->cfamily = ipf->family;
+		memcpy(r->caddr, ipf->src, addr_len(ipf->family));
 		memcpy(&r->cport, frame + sctp, 2);
 		memcpy(&r->sport, frame + sctp + 2, 2);
 	}
@@ -355,17 +451,27 @@ static int on_frame(void *arg, int index, const uint8_t *frame, size_t len, int 
 	struct replay *r = arg;
 	static uint8_t f[PKT_MAX];
 	size_t sctp, sctp_len = 0;
+	struct ipf ipf;
 	int path;
 
 	(void)pkttype;
-	memcpy(f, frame, len);
-	sctp = rewrite(r, f, len, &sctp_len);
-	if (!sctp || sctp_len < 16)
+	if (len > sizeof(f)) {
+		failf(r, "frame %d: %zu bytes, more than the %d a test frame may have",
+		      index + 1, len, PKT_MAX);
 		return 0;
-	path = vip_path(r->cap, f + 14 + 16);
+	}
+	memcpy(f, frame, len);
+	sctp = rewrite(r, f, len, &sctp_len, &ipf);
+	if (!sctp || sctp_len < 16) {
+		/* Every capture here holds only SCTP packets with a chunk. */
+		failf(r, "frame %d: not an SCTP packet with a chunk over IPv4 or IPv6 (in UDP or not)",
+		      index + 1);
+		return 0;
+	}
+	path = vip_path(r->cap, &ipf, ipf.dst);
 	if (path >= 0)
-		return to_service(r, index, f, len, path, sctp);
-	path = vip_path(r->cap, f + 14 + 12);
+		return to_service(r, index, f, len, path, sctp, &ipf);
+	path = vip_path(r->cap, &ipf, ipf.src);
 	if (path >= 0)
 		return to_client(r, index, f, len, path, sctp);
 	failf(r, "frame %d: neither to nor from a VIP", index + 1);
@@ -383,7 +489,7 @@ static int configure(struct fx *fx, const struct capture *cap)
 	if (fx_load(fx) || fx_service(fx, SVC, cap->port, cap->vips, cap->nvips, cap->encap_port))
 		return -1;
 	for (id = 1; id <= 3; id++)
-		if (fx_backend(fx, id, SVC, SCTPLB_BE_F_ACTIVE, BACKENDS[id]))
+		if (fx_backend(fx, id, SVC, SCTPLB_BE_F_ACTIVE, cap->backends[id]))
 			return -1;
 	return maglev_build(bes, 3, table) || fx_table(fx, SVC, table) ? -1 : 0;
 }
@@ -398,7 +504,7 @@ static int result(const char *cap, const char *what, const char *err)
 	return 0;
 }
 
-static int replay_one(struct fx *fx, const struct capture *cap)
+static int replay_one(struct fx *fx, const struct capture *cap, const char *dir)
 {
 	struct replay r = { .fx = fx, .cap = cap };
 	struct sctplb_assoc_key k;
@@ -406,7 +512,7 @@ static int replay_one(struct fx *fx, const struct capture *cap)
 	char path[256], err[256] = "";
 	int failed = 0, n, want_paths = (1 << cap->nvips) - 1;
 
-	snprintf(path, sizeof(path), "%s/%s", CAPTURES, cap->file);
+	snprintf(path, sizeof(path), "%s/%s", dir, cap->file);
 	if (configure(fx, cap)) {
 		fx_unload(fx);
 		return result(cap->file, "load and configure", "failed");
@@ -460,15 +566,16 @@ static int replay_one(struct fx *fx, const struct capture *cap)
 		memset(&cl, 0, sizeof(cl));
 		cl.service_id = SVC;
 		cl.cport = r.cport;
-		cl.family = SCTPLB_AF_INET;
-		memcpy(cl.caddr, r.caddr, 4);
+		cl.family = r.cfamily;
+		memcpy(cl.caddr, r.caddr, r.cfamily ? addr_len(r.cfamily) : 0);
 		if (fx_ctag_lookup(fx, &ck, &cv, NULL))
 			snprintf(err, sizeof(err), "assoc_ctags[Tc %#x]: expected Ts %#x, got absent", r.tc, r.ts);
 		else if (cv.stag != r.ts)
 			snprintf(err, sizeof(err), "assoc_ctags[Tc %#x]: expected Ts %#x (the established association), got %#x",
 				 r.tc, r.ts, cv.stag);
 		else if (bpf_map_lookup_elem(fx->client_index, &cl, &ce) || ce.stag != r.ts)
-			snprintf(err, sizeof(err), "client_index of the INIT's source: expected Ts %#x, got %s%#x",
+			/* Not the first INIT's: that one may have been lost on another path. */
+			snprintf(err, sizeof(err), "client_index of the COOKIE-ECHO's source: expected Ts %#x, got %s%#x",
 				 r.ts, bpf_map_lookup_elem(fx->client_index, &cl, &ce) ? "absent " : "",
 				 ce.stag);
 	}
@@ -506,18 +613,50 @@ static int replay_one(struct fx *fx, const struct capture *cap)
 	return failed;
 }
 
+/*
+ * The captures' folder: $SCTPLB_CAPTURES; else tests/captures two levels up
+ * from this program (build/tests/test_replay in the repository it was built
+ * in, wherever that clone lives and whatever the current directory); else
+ * tests/captures under the current directory (tests/run.sh runs from the
+ * repository's root).  Never a path outside the repository by default.
+ */
+static const char *captures_dir(void)
+{
+	static char dir[PATH_MAX + 32];
+	char exe[PATH_MAX];
+	const char *env = getenv("SCTPLB_CAPTURES");
+	ssize_t n;
+
+	if (env && env[0])
+		return env;
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n > 0) {
+		exe[n] = 0;
+		snprintf(dir, sizeof(dir), "%s/../../tests/captures", dirname(exe));
+		if (!access(dir, R_OK | X_OK))
+			return dir;
+	}
+	return "tests/captures";
+}
+
 int main(void)
 {
+	const char *dir = captures_dir();
 	struct fx fx;
 	size_t i;
 	int failed = 0;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (access(dir, R_OK | X_OK)) {
+		printf("FAIL replay: no captures folder %s: run from the repository's root or set SCTPLB_CAPTURES\n",
+		       dir);
+		return 1;
+	}
 	if (fx_netns_setup(&fx)) {
 		printf("FAIL replay: fixture: no private network namespace\n");
 		return 1;
 	}
 	for (i = 0; i < sizeof(CAPS) / sizeof(CAPS[0]); i++)
-		failed += replay_one(&fx, &CAPS[i]);
+		failed += replay_one(&fx, &CAPS[i], dir);
 	return failed ? 1 : 0;
 }

@@ -5,7 +5,7 @@
 # one of its own to the end (nothing lost).  Return through the forwarder.
 # The first client encapsulates in UDP and the second sends raw SCTP, so that the
 # second usrsctp process, while it starts, cannot see (and ABORT) the first one's
-# packets (environment.md, pitfall 7); the service takes both.
+# packets (usrsctp pitfall 7 in tools/sctp-peer/README.md); the service takes both.
 set -u
 cd "$(dirname "$0")/../.." || exit 1
 # shellcheck source=tests/e2e/lib/lb.sh

@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # End-to-end test of the sctplb command (issue 3): attach/detach/status on veths in a
 # namespace of its own, configuration before attach, listings and JSON, errors that change
-# nothing, upgrade keeping the pinned maps, idempotent apply, replay of the shared captures,
-# coexistence with another XDP program.  Prints PASS/FAIL lines; exits non-zero on a failure.
-# SCTPLB=path overrides the binary (default build/sctplb).
+# nothing, upgrade keeping the pinned maps, idempotent apply, replay of the captures in
+# tests/captures, coexistence with another XDP program.  Prints PASS/FAIL lines; exits
+# non-zero on a failure.  SCTPLB=path overrides the binary (default build/sctplb),
+# SCTPLB_CAPTURES the captures' folder (default tests/captures of this repository).
 set -u
 top=$(git -C "$(dirname "$0")" rev-parse --show-toplevel)
 cd "$top"
 SCTPLB=${SCTPLB:-$top/build/sctplb}
-captures="$top/../shared/captures"
+captures=${SCTPLB_CAPTURES:-$top/tests/captures}
 NS=sctplbt$$
 PIN=/sys/fs/bpf/sctplb-test-$$
 PIN2=/sys/fs/bpf/sctplb-test-$$-b
@@ -220,15 +221,21 @@ pol=$(bpftool -j map lookup pinned "$PIN/settings" key 0 0 0 0 | python3 -c "imp
 [ "$pol" = 2 ] && pass config_unknown_vtag || fail config_unknown_vtag "policy $pol"
 expect_error err_bad_policy "use drop, pass or hash" sl config unknown-vtag maybe
 
-# ---- replay of the shared captures, against a private configuration ----
+# ---- replay of the captures (tests/captures/README.md), against a private configuration ----
 R() { "$SCTPLB" --pin-path "$PINR" "$@"; }
 R service add basic --vip 192.168.1.1,192.168.4.1 --port 6000 >/dev/null &&
 	R backend add basic b1 --addr 198.51.100.1,198.51.100.2 >/dev/null &&
 	R service add encap --vip 10.0.0.0 --port 6000 --udp-encap 9899 >/dev/null &&
 	R backend add encap b1 --addr 198.51.100.3 >/dev/null &&
 	R service add retrans --vip 192.168.3.221,192.168.4.221 --port 7003 >/dev/null &&
-	R backend add retrans b1 --addr 198.51.100.4,198.51.100.5 >/dev/null || fail replay_setup "configuration"
+	R backend add retrans b1 --addr 198.51.100.4,198.51.100.5 >/dev/null &&
+	R service add usrsctp --vip 203.0.113.1,203.0.113.2 --port 5000 --udp-encap 9899 >/dev/null &&
+	R backend add usrsctp b1 --addr 198.51.100.6,198.51.100.7 >/dev/null &&
+	R service add mixed --vip 203.0.113.1,2001:db8:f::b --port 5001 >/dev/null &&
+	R backend add mixed b1 --addr 198.51.100.8,2001:db8:1::8 >/dev/null || fail replay_setup "configuration"
+ls "$captures"/*.pcap >/dev/null 2>&1 || fail replay_captures "no capture in $captures"
 for cap in "$captures"/*.pcap; do
+	[ -e "$cap" ] || continue
 	name=replay_$(basename "$cap" .pcap)
 	before=$(snapshot "$PINR")
 	out=$(R replay --json "$cap" 2>&1); rc=$?
@@ -243,7 +250,7 @@ for i, o in enumerate(lines, 1):
     assert set(["n", "dir", "verdict", "service", "backend", "path", "reason"]) <= set(o), o
     assert o["n"] == i and o["dir"] in ("in", "return"), o
     if o["reason"] != "untraced" and o["dir"] == "in" and o["reason"] not in ("pass_not_service", "pass_not_ip", "pass_not_sctp"):
-        assert o["service"] in ("basic", "encap", "retrans"), o
+        assert o["service"] in ("basic", "encap", "retrans", "usrsctp", "mixed"), o
 print("ok", sum(1 for o in lines if o["dir"] == "return"))
 PY
 )

@@ -4,7 +4,7 @@
  * (this kernel has no SCTP).  Subcommands: server, client, traffic, stats.
  * See tools/sctp-peer/README.md.  Every event is one JSON line on stdout.
  *
- * usrsctp rules followed here (shared/design/environment.md):
+ * usrsctp rules followed here (the pitfalls in tools/sctp-peer/README.md):
  *  - blackhole sysctl = 2 in every process, explicit local ports (pitfall 2);
  *  - addresses must exist before usrsctp_init (pitfall 3), connectx returns at
  *    once: wait for SCTP_COMM_UP;
