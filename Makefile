@@ -33,12 +33,15 @@ INSTALLED := $(SBINDIR)/sctplb $(MANDIR)/man8/sctplb.8 $(BASHCOMPDIR)/sctplb \
 
 BPF_OBJ  := $(BUILD)/sctplb.bpf.o
 SKEL     := $(BUILD)/sctplb.skel.h
-BPF_DEPS := $(wildcard bpf/*.h bpf/lib/*.h) include/sctplb.h
+# The backend agent (routable tags): its own object and skeleton.
+AGENT_OBJ  := $(BUILD)/agent.bpf.o
+AGENT_SKEL := $(BUILD)/agent.skel.h
+BPF_DEPS := $(wildcard bpf/*.h bpf/lib/*.h include/*.h)
 
 LIB_SRCS := $(wildcard user/lib/*.c)
 LIB_OBJS := $(patsubst user/lib/%.c,$(BUILD)/lib/%.o,$(LIB_SRCS))
 LIB      := $(BUILD)/libsctplb.a
-LIB_HDRS := $(wildcard user/lib/*.h) include/sctplb.h $(SKEL)
+LIB_HDRS := $(wildcard user/lib/*.h include/*.h) $(SKEL) $(AGENT_SKEL)
 
 CMD_SRCS := $(wildcard user/*.c)
 CMD      := $(BUILD)/sctplb
@@ -64,7 +67,7 @@ FUZZERS    := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRCS))
 FUZZ_HDRS  := $(wildcard tests/fuzz/*.h) $(BPF_DEPS)
 
 .PHONY: all deps test demo bench fuzz vmlinux clean help tests install uninstall FORCE
-all: $(BPF_OBJ) $(SKEL) $(LIB) $(CMD) $(PEER)
+all: $(BPF_OBJ) $(SKEL) $(AGENT_SKEL) $(LIB) $(CMD) $(PEER)
 
 help:
 	@echo "make deps     install the Debian packages sctplb needs (root)"
@@ -88,6 +91,12 @@ $(BUILD) $(BUILD)/lib $(BUILD)/tests:
 
 $(BPF_OBJ): bpf/sctplb.bpf.c $(BPF_DEPS) | $(BUILD)
 	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(AGENT_OBJ): bpf/agent.bpf.c $(BPF_DEPS) | $(BUILD)
+	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(AGENT_SKEL): $(AGENT_OBJ)
+	$(BPFTOOL) gen skeleton $< name sctplb_agent > $@
 
 $(SKEL): $(BPF_OBJ)
 	$(BPFTOOL) gen skeleton $< name sctplb > $@

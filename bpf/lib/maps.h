@@ -15,8 +15,15 @@
 		__type(key, key_);                                                             \
 		__type(value, value_);                                                         \
 	} name_ SEC(".maps");
+#ifdef SCTPLB_AGENT
+/* The backend agent's object: its own, smaller set (bpf/agent.bpf.c). */
+SCTPLB_AGENT_MAPS(SCTPLB_MAP_DECL)
+#else
 SCTPLB_MAPS(SCTPLB_MAP_DECL)
+#endif
 #undef SCTPLB_MAP_DECL
+
+#ifndef SCTPLB_AGENT
 
 /* One Maglev table of backend ids; the template of maglev's inner maps. */
 struct maglev_table {
@@ -33,5 +40,6 @@ struct {
 	__type(key, __u32);
 	__array(values, struct maglev_table);
 } maglev SEC(".maps");
+#endif
 
 #endif
