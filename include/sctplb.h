@@ -79,6 +79,7 @@ struct sctplb_service {
  */
 #define SCTPLB_BE_F_ACTIVE  (1u << 0)
 #define SCTPLB_BE_F_DRAINED (1u << 1) /* no new associations; existing stay */
+#define SCTPLB_BE_F_RTAG    (1u << 2) /* runs the agent: has a server id (server_ids) */
 
 struct sctplb_backend {
 	__u32 service_id;

@@ -210,6 +210,50 @@ static __always_inline void init_listed_addrs(const struct buf *b, const struct 
 	bpf_loop(SCTPLB_MAX_INIT_PARAMS, init_one_param, &w, 0);
 }
 
+/* The service's routable-tag key, when its backends run the agent. */
+static __always_inline const struct sctplb_svc_rtag *svc_rtag_of(__u32 service_id)
+{
+	const struct sctplb_svc_rtag *r = bpf_map_lookup_elem(&svc_rtag, &service_id);
+
+	return r && (r->flags & SCTPLB_RTAG_F_ON) ? r : NULL;
+}
+
+/*
+ * A routable vtag (include/sctplb_rtag.h): the backend of the server id it
+ * decodes to, with no association lookup.  False when it decodes to no
+ * backend of the service that runs the agent: learnt state decides then.
+ */
+static __always_inline bool choose_routable(const struct pkt *p, struct lb *lb,
+					    const struct sctplb_svc_rtag *r)
+{
+	struct sctplb_server_key sk = {
+		.service_id = p->service_id,
+		.server_id = sctplb_rtag_server(&r->key, p->vtag),
+	};
+	__u32 *id = bpf_map_lookup_elem(&server_ids, &sk);
+
+	if (!id || !use_backend(lb, *id, false) || !(lb->be->flags & SCTPLB_BE_F_RTAG)) {
+		stat_inc(SCTPLB_STAT_RTAG_UNKNOWN);
+		return false;
+	}
+	stat_inc(SCTPLB_STAT_RTAG_FWD);
+	return true;
+}
+
+/*
+ * What carries the client's tag Tc in a routable service (its T-bit packets,
+ * an ICMP error quoting the backend's packet) goes where the INIT went: Maglev
+ * over (Tc, ports).
+ */
+static __always_inline bool choose_by_ctag(const struct pkt *p, struct lb *lb)
+{
+	if (!use_backend(lb, maglev_lookup(p->service_id,
+					   sctplb_init_hash(p->vtag, p->sport, p->dport)), false))
+		return false;
+	stat_inc(SCTPLB_STAT_RTAG_CTAG_HASH);
+	return true;
+}
+
 /*
  * A pending handshake: younger than the handshake timeout (an older one is
  * stale: its client has given up or finished), NULL otherwise.
@@ -283,6 +327,10 @@ static __always_inline int choose_init(const struct buf *b, const struct pkt *p,
 	if (!use_backend(lb, maglev_lookup(p->service_id, sctplb_init_hash(ctag, p->sport, p->dport)),
 			 true))
 		return act_drop(SCTPLB_STAT_NO_BACKEND);
+	/* A backend that runs the agent: its tag will route every later packet,
+	 * so a handshake costs no state (a spoofed INIT flood costs nothing). */
+	if ((lb->be->flags & SCTPLB_BE_F_RTAG) && svc_rtag_of(p->service_id))
+		return ACT_CONTINUE;
 found:
 	hs.backend_id = lb->backend_id;
 	hs.ctag = ctag;
@@ -555,8 +603,12 @@ static __always_inline int choose_icmp(const struct pkt *p, struct lb *lb)
 		if (hs && hs->ctag == p->vtag)
 			id = hs->backend_id;
 	}
-	if (id == SCTPLB_BACKEND_NONE)
-		return act_pass(SCTPLB_STAT_PASS_ICMP_UNKNOWN);
+	if (id == SCTPLB_BACKEND_NONE) {
+		if (!svc_rtag_of(p->service_id) || !choose_by_ctag(p, lb))
+			return act_pass(SCTPLB_STAT_PASS_ICMP_UNKNOWN);
+		stat_inc(SCTPLB_STAT_ICMP_ERROR);
+		return ACT_CONTINUE;
+	}
 	if (!use_backend(lb, id, false))
 		return act_drop(SCTPLB_STAT_NO_BACKEND);
 	stat_inc(SCTPLB_STAT_ICMP_ERROR);
@@ -566,6 +618,7 @@ static __always_inline int choose_icmp(const struct pkt *p, struct lb *lb)
 /* Every packet of a configured service that passed the chunk walk. */
 static __always_inline int choose_backend(const struct buf *b, struct pkt *p, struct lb *lb)
 {
+	const struct sctplb_svc_rtag *r;
 	struct sctplb_assoc_key ak;
 	struct sctplb_assoc *a;
 	bool pending;
@@ -578,12 +631,22 @@ static __always_inline int choose_backend(const struct buf *b, struct pkt *p, st
 	if (p->first_type == SCTP_CID_INIT) {
 		act = choose_init(b, p, lb);
 	} else {
+		r = svc_rtag_of(p->service_id);
+		if (r && !p->tbit && choose_routable(p, lb, r)) {
+			act = ACT_CONTINUE; /* COOKIE-ECHO included: no state */
+			goto out;
+		}
 		assoc_key(&ak, p, p->service_id, p->vtag);
 		if (p->first_type == SCTP_CID_COOKIE_ECHO) {
 			act = choose_cookie(p, lb, &ak);
 		} else {
 			/* RFC 9260 8.5.1: a T-bit ABORT/SHUTDOWN-COMPLETE carries Tc */
 			a = p->tbit ? assoc_by_ctag(&ak, &pending) : assoc_find(&ak, &pending);
+			if (!a && p->tbit && r && choose_by_ctag(p, lb)) {
+				stat_inc(SCTPLB_STAT_TBIT);
+				act = ACT_CONTINUE;
+				goto out;
+			}
 			if (!a)
 				return unknown_vtag(p, lb);
 			if (p->tbit)
@@ -591,6 +654,7 @@ static __always_inline int choose_backend(const struct buf *b, struct pkt *p, st
 			act = established(p, lb, a);
 		}
 	}
+out:
 	if (act == ACT_CONTINUE && p->frag == FRAG_FIRST)
 		remember_fragment(p, lb);
 	return act;

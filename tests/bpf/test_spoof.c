@@ -25,6 +25,7 @@
 
 #include "fixture.h"
 #include "pkt.h"
+#include "seq.h"
 
 #define SVC    1
 #define PORT   36412            /* S1AP: clients use it too */
@@ -69,43 +70,16 @@ static uint32_t tag_for(uint32_t seed, uint32_t be, bool same)
 	return seed;
 }
 
-struct out {
-	uint32_t verdict, backend, reason;
-	uint64_t d[SCTPLB_STAT_MAX];
-};
+#define out seq_out
 
-/* One packet through sctplb_xdp (to_backend) or sctplb_tc_return. */
 static int run(const struct pkt_spec *s, bool to_backend, struct out *o)
 {
-	static uint8_t in[PKT_MAX], outb[PKT_MAX];
-	uint64_t s0[SCTPLB_STAT_MAX], s1[SCTPLB_STAT_MAX];
-	struct sctplb_decision d;
-	struct pkt_info info;
-	size_t len;
-	int i, err;
-
-	if (pkt_build(s, to_backend ? fx.mac_in : fx.mac_out, in, &info) < 0)
-		return -1;
-	fx_set_clock(&fx, now);
-	fx_stats(&fx, s0);
-	fx_decision_clear(&fx);
-	err = to_backend ? fx_run(&fx, in, info.len, outb, &len, &o->verdict)
-			 : fx_run_tc(&fx, fx.prog_tc_return, fx.if_out, in, info.len, outb, &len,
-				     &o->verdict);
-	if (err)
-		return -1;
-	fx_stats(&fx, s1);
-	fx_decision(&fx, &d);
-	o->backend = d.backend_id;
-	o->reason = d.reason;
-	for (i = 0; i < SCTPLB_STAT_MAX; i++)
-		o->d[i] = s1[i] - s0[i];
-	return 0;
+	return seq_run(&fx, s, to_backend, now, o);
 }
 
 static bool forwarded(const struct out *o)
 {
-	return o->verdict == XDP_TX || o->verdict == XDP_REDIRECT;
+	return seq_forwarded(o);
 }
 
 /* The client's packets (to VIP4) and the backend's (from it). */

@@ -221,6 +221,8 @@ int fx_load_opts(struct fx *fx, const struct fx_load_opts *o)
 	fx->assoc_ctags = bpf_map__fd(s->maps.assoc_ctags);
 	fx->pending = bpf_map__fd(s->maps.assocs_pending);
 	fx->pending_ctags = bpf_map__fd(s->maps.pending_ctags);
+	fx->svc_rtag = bpf_map__fd(s->maps.svc_rtag);
+	fx->server_ids = bpf_map__fd(s->maps.server_ids);
 	fx->path_stats = bpf_map__fd(s->maps.path_stats);
 	fx->settings = bpf_map__fd(s->maps.settings);
 	fx->stats = bpf_map__fd(s->maps.stats);

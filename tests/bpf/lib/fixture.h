@@ -45,6 +45,7 @@ struct fx {
 	int services, backends, maglev, handshakes, client_index, assocs,
 	    assoc_ctags, path_stats, settings, stats, trace;
 	int pending, pending_ctags; /* the unconfirmed associations and their Tc index */
+	int svc_rtag, server_ids;   /* routable tags */
 	int prog_tc_ingress;       /* sctplb_tc_ingress */
 	int prog_tc_return;        /* sctplb_tc_return */
 };
