@@ -260,18 +260,23 @@ struct sctplb_config {
  */
 #define SCTPLB_NAME_LEN 32
 
+#define SCTPLB_PATH_LEN 128
+
 struct sctplb_service_meta {
 	char name[SCTPLB_NAME_LEN];
 	__u16 sctp_port;        /* host byte order */
 	__u16 udp_encap_port;   /* host byte order; 0 = no encapsulation */
 	__u32 nvips;
 	struct sctplb_addr vip[SCTPLB_MAX_PATHS];
+	char tag_key_file[SCTPLB_PATH_LEN]; /* routable tags: where the key came from */
 };
 
 struct sctplb_backend_meta {
 	char name[SCTPLB_NAME_LEN];
 	__u32 service_id;
 	__u32 weight;
+	__u32 server_id;        /* routable tags: 0 = the backend runs no agent */
+	__u32 pad;
 };
 
 /*

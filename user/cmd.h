@@ -44,7 +44,14 @@ __u64 now_monotonic_ns(void);
 extern const char *const stat_names[];
 
 /* The commands (cmd_table[]); 0 or a negative errno, the error printed. */
+/* --OPT A[,B...]: up to SCTPLB_MAX_PATHS addresses; prints the error (service.c). */
+int parse_addr_list_opt(const char *opt, const char *val, struct sctplb_addr *out, __u32 *n);
+
 int do_attach(const struct cmd_args *a);
+int do_agent_attach(const struct cmd_args *a);
+int do_agent_detach(const struct cmd_args *a);
+int do_agent_status(const struct cmd_args *a);
+int do_keygen(const struct cmd_args *a);
 int do_detach(const struct cmd_args *a);
 int do_status(const struct cmd_args *a);
 int do_service_add(const struct cmd_args *a);

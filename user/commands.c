@@ -82,7 +82,10 @@ const struct command cmd_table[] = {
 	  OPTS(OPT_REQ("vip", "ADDR[,ADDR...]", "the service's VIPs, one per path (1 to 4)"),
 	       OPT_REQ("port", "PORT", "the service's SCTP port, 1 to 65535"),
 	       OPT("udp-encap", "PORT", "also SCTP over UDP (RFC 6951) to this UDP port, 1 to 65535 "
-		   "(the RFC's is 9899)")),
+		   "(the RFC's is 9899)"),
+	       OPT("tag-key", "FILE", "routable tags: the key its backends' agents share, 32 "
+		   "hexadecimal digits in a file of mode 0600 ('sctplb keygen FILE' makes one); a "
+		   "vtag then finds its backend with no state (backends with --server-id)")),
 	  do_service_add },
 	{ "service del", "Configuration", "delete a service, its backends and their state "
 	  "(associations, handshakes)", ARGS(POS("NAME", "service name")), NULL, do_service_del },
@@ -92,7 +95,9 @@ const struct command cmd_table[] = {
 	  ARGS(POS("SERVICE", "service name"), POS("NAME", "backend name: " NAME_RULE)),
 	  OPTS(OPT_REQ("addr", "ADDR[,ADDR...]", "one address per VIP of the service, in the order "
 		       "of its VIPs and of the same family"),
-	       OPT("weight", "W", "Maglev weight, 1 to " STR(LB_MAX_WEIGHT) " (default 1)")),
+	       OPT("weight", "W", "Maglev weight, 1 to " STR(LB_MAX_WEIGHT) " (default 1)"),
+	       OPT("server-id", "N", "routable tags: the server id of the backend's agent ('sctplb "
+		   "agent attach ... --server-id N'), 1 to 4095, unique in the service")),
 	  do_backend_add },
 	{ "backend drain", "Configuration", "no new associations to the backend; existing ones stay",
 	  ARGS(POS("SERVICE", "service name"), POS("NAME", "backend name")), NULL, do_backend_op },
@@ -119,6 +124,27 @@ const struct command cmd_table[] = {
 		    SCTPLB_CLOSING_GRACE_S),
 	TIMEOUT_CMD("handshake-timeout", "expire a handshake (INIT with no COOKIE-ECHO) this old",
 		    LB_HANDSHAKE_TIMEOUT_MIN, LB_HANDSHAKE_TIMEOUT_MAX, SCTPLB_HANDSHAKE_TIMEOUT_S),
+
+	/* ---- Routable tags: the backend agent ---- */
+	{ "agent attach", "Backend agent", "on a backend host: make the backend's verification tags "
+	  "routable (tc ingress and egress of IFNAME), so that every forwarder holding the key "
+	  "finds this backend from the vtag alone. Pins its maps under " "/sys/fs/bpf/sctplb-agent "
+	  "(or --pin-path); again, replaces the configuration for every interface",
+	  ARGS(POS("IFNAME", "an interface the clients' packets arrive and leave by")),
+	  OPTS(OPT_REQ("vip", "ADDR[,ADDR...]", "the service's VIPs this host holds (1 to 4)"),
+	       OPT_REQ("port", "PORT", "the service's SCTP port, 1 to 65535"),
+	       OPT_REQ("server-id", "N", "this backend's server id, 1 to 4095, as its forwarders "
+		       "know it (backend add --server-id)"),
+	       OPT_REQ("tag-key", "FILE", "the service's tag key file (32 hexadecimal digits, mode "
+		       "0600), the forwarders' (service add --tag-key)"),
+	       OPT("udp-encap", "PORT", "also SCTP over UDP (RFC 6951) to this UDP port")),
+	  do_agent_attach },
+	{ "agent detach", "Backend agent", "remove the agent from IFNAME; its maps stay",
+	  ARGS(POS("IFNAME", "the interface")), NULL, do_agent_detach },
+	{ "agent status", "Backend agent", "where the agent is attached, its server id, the tags it "
+	  "holds and its counters", NULL, NULL, do_agent_status },
+	{ "keygen", "Backend agent", "write a new random tag key to FILE (mode 0600; never "
+	  "replaces a file)", ARGS(POS("FILE", "the key file to create")), NULL, do_keygen },
 
 	/* ---- State ---- */
 	{ "assoc list", "State", "associations: tag, ports, service, backend, state, age, idle; "

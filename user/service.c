@@ -127,7 +127,7 @@ static int edit_service_del(struct lb_model *want, void *arg)
 	return 0;
 }
 
-static int parse_addr_list_opt(const char *opt, const char *val, struct sctplb_addr *out, __u32 *n)
+int parse_addr_list_opt(const char *opt, const char *val, struct sctplb_addr *out, __u32 *n)
 {
 	const char *bad = NULL;
 	size_t k;
@@ -225,6 +225,14 @@ int do_service_add(const struct cmd_args *args)
 		fprintf(stderr, "Error: --udp-encap %s: give a UDP port, 1 to 65535 "
 			"(RFC 6951 uses %d)\n", v, SCTPLB_UDP_ENCAP_PORT);
 		return -EINVAL;
+	}
+	if ((v = arg_opt(args, "tag-key"))) {
+		char err[512];
+
+		if (lb_service_tag_key(&a.s, v, err, sizeof(err))) {
+			fprintf(stderr, "Error: --tag-key %s\n", err);
+			return -EINVAL;
+		}
 	}
 	snprintf(done, sizeof(done), "service %s added", a.s.name);
 	return change(edit_service_add, &a, done);
@@ -372,6 +380,12 @@ int do_backend_add(const struct cmd_args *args)
 		return -EINVAL;
 	if ((v = arg_opt(args, "weight")) && lb_u32_parse(v, 1, LB_MAX_WEIGHT, &a.b.weight)) {
 		fprintf(stderr, "Error: --weight %s: give a weight from 1 to %u\n", v, LB_MAX_WEIGHT);
+		return -EINVAL;
+	}
+	if ((v = arg_opt(args, "server-id")) &&
+	    lb_u32_parse(v, 1, LB_SERVER_ID_MAX, &a.b.server_id)) {
+		fprintf(stderr, "Error: --server-id %s: give the server id its agent was given, "
+			"1 to %u\n", v, LB_SERVER_ID_MAX);
 		return -EINVAL;
 	}
 	return backend_change(args, &a);

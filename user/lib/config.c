@@ -139,7 +139,7 @@ static int set_name(char *dst, const char *name, const char *what, const char *w
 static int parse_backend(struct json_object *o, struct lb_service_cfg *s, const char *swhere,
 			 size_t idx, char *err, size_t errlen)
 {
-	static const char *const keys[] = { "name", "addrs", "weight", "drained", NULL };
+	static const char *const keys[] = { "name", "addrs", "weight", "drained", "server_id", NULL };
 	struct lb_backend_cfg b = { .weight = 1 };
 	struct json_object *v;
 	char where[128];
@@ -156,7 +156,8 @@ static int parse_backend(struct json_object *o, struct lb_service_cfg *s, const 
 		return -EINVAL;
 	snprintf(where, sizeof(where), "%s backend %s", swhere, name);
 	if (get_addrs(o, "addrs", b.addr, &b.naddr, where, err, errlen) ||
-	    get_uint(o, "weight", false, 1, LB_MAX_WEIGHT, &b.weight, where, err, errlen))
+	    get_uint(o, "weight", false, 1, LB_MAX_WEIGHT, &b.weight, where, err, errlen) ||
+	    get_uint(o, "server_id", false, 0, LB_SERVER_ID_MAX, &b.server_id, where, err, errlen))
 		return -EINVAL;
 	if (json_object_object_get_ex(o, "drained", &v)) {
 		if (!json_object_is_type(v, json_type_boolean)) {
@@ -171,7 +172,8 @@ static int parse_backend(struct json_object *o, struct lb_service_cfg *s, const 
 static int parse_service(struct json_object *o, struct lb_model *md, size_t idx, char *err,
 			 size_t errlen)
 {
-	static const char *const keys[] = { "name", "vips", "port", "udp_encap", "backends", NULL };
+	static const char *const keys[] = { "name", "vips", "port", "udp_encap", "tag_key",
+					    "backends", NULL };
 	struct lb_service_cfg s = {}, *ns;
 	struct json_object *bes;
 	__u32 port = 0, encap = 0;
@@ -196,6 +198,15 @@ static int parse_service(struct json_object *o, struct lb_model *md, size_t idx,
 		return -EINVAL;
 	s.port = port;
 	s.udp_encap = encap;
+	if (json_object_object_get_ex(o, "tag_key", &bes)) {
+		const char *file;
+
+		if (get_string(o, "tag_key", true, &file, where, err, errlen))
+			return -EINVAL;
+		e = lb_service_tag_key(&s, file, err, errlen);
+		if (e)
+			return e;
+	}
 	ns = lb_model_add_service(md, &s);
 	if (!ns)
 		return -ENOMEM;
@@ -323,6 +334,8 @@ struct json_object *lb_config_to_json(const struct lb_model *md)
 		json_object_object_add(so, "port", json_object_new_int(s->port));
 		if (s->udp_encap)
 			json_object_object_add(so, "udp_encap", json_object_new_int(s->udp_encap));
+		if (s->rtag.flags & SCTPLB_RTAG_F_ON)
+			json_object_object_add(so, "tag_key", json_object_new_string(s->tag_key_file));
 		for (j = 0; j < s->nbe; j++) {
 			const struct lb_backend_cfg *b = &s->be[j];
 			struct json_object *bo = json_object_new_object();
@@ -331,6 +344,8 @@ struct json_object *lb_config_to_json(const struct lb_model *md)
 			json_object_object_add(bo, "addrs", addrs_json(b->addr, b->naddr));
 			json_object_object_add(bo, "weight", json_object_new_int64(b->weight));
 			json_object_object_add(bo, "drained", json_object_new_boolean(b->drained));
+			if (b->server_id)
+				json_object_object_add(bo, "server_id", json_object_new_int64(b->server_id));
 			json_object_array_add(bes, bo);
 		}
 		json_object_object_add(so, "backends", bes);

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /* model.c: read, validate and commit the configuration; see model.h. */
+#include <limits.h>
 #include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
@@ -12,6 +13,7 @@
 #include "maglev.h"
 #include "err.h"
 #include "model.h"
+#include "rtag.h"
 
 /* ---- model editing ---- */
 
@@ -214,6 +216,10 @@ int lb_model_read(const struct lb_maps *m, struct lb_model *out)
 		s.udp_encap = sm.udp_encap_port;
 		s.nvips = sm.nvips > SCTPLB_MAX_PATHS ? SCTPLB_MAX_PATHS : sm.nvips;
 		memcpy(s.vip, sm.vip, sizeof(s.vip));
+		memcpy(s.tag_key_file, sm.tag_key_file, sizeof(s.tag_key_file));
+		s.tag_key_file[SCTPLB_PATH_LEN - 1] = 0;
+		if (bpf_map_lookup_elem(m->fd[LB_SVC_RTAG], &id, &s.rtag))
+			goto io;
 		if (!lb_model_add_service(out, &s))
 			goto nomem;
 	}
@@ -235,6 +241,7 @@ int lb_model_read(const struct lb_maps *m, struct lb_model *out)
 		b.name[SCTPLB_NAME_LEN - 1] = 0;
 		b.id = id;
 		b.weight = bm.weight;
+		b.server_id = bm.server_id;
 		b.drained = be.flags & SCTPLB_BE_F_DRAINED;
 		b.naddr = s->nvips;
 		for (p = 0; p < SCTPLB_MAX_PATHS; p++)
@@ -250,6 +257,35 @@ io:
 nomem:
 	lb_model_free(out);
 	return lb_err(-ENOMEM, "out of memory reading the configuration");
+}
+
+int lb_service_tag_key(struct lb_service_cfg *s, const char *path, char *err, size_t errlen)
+{
+	uint8_t key[SCTPLB_RTAG_KEY_LEN];
+	struct sctplb_svc_rtag r = { .flags = SCTPLB_RTAG_F_ON };
+	char abs[PATH_MAX];
+	int e;
+
+	if (!realpath(path, abs)) {
+		e = -errno;
+		snprintf(err, errlen, "%s: %s (the tag key file: make one with 'sctplb keygen FILE')",
+			 path, strerror(-e));
+		return e;
+	}
+	if (strlen(abs) >= SCTPLB_PATH_LEN) {
+		snprintf(err, errlen, "%s: the key file's path is longer than %d characters: move "
+			 "it somewhere shorter", abs, SCTPLB_PATH_LEN - 1);
+		return -ENAMETOOLONG;
+	}
+	e = lb_rtag_key_read(abs, key, err, errlen);
+	if (!e)
+		e = lb_rtag_key_expand(key, SCTPLB_RTAG_SID_BITS_DEFAULT, &r.key, err, errlen);
+	explicit_bzero(key, sizeof(key));
+	if (e)
+		return e;
+	s->rtag = r;
+	snprintf(s->tag_key_file, sizeof(s->tag_key_file), "%s", abs);
+	return 0;
 }
 
 /* ---- validation ---- */
@@ -286,6 +322,26 @@ int lb_backend_validate(const struct lb_service_cfg *s, const struct lb_backend_
 			 s->nvips == 1 ? "" : "s");
 		return -EINVAL;
 	}
+	if (b->server_id && !(s->rtag.flags & SCTPLB_RTAG_F_ON)) {
+		snprintf(err, errlen, "backend %s has server id %u but service %s has no tag key: "
+			 "give the service one (service add ... --tag-key FILE, or \"tag_key\" in "
+			 "the configuration file), or drop the server id", b->name, b->server_id,
+			 s->name);
+		return -EINVAL;
+	}
+	if (b->server_id > LB_SERVER_ID_MAX) {
+		snprintf(err, errlen, "backend %s: server id %u out of range: use 1 to %u",
+			 b->name, b->server_id, LB_SERVER_ID_MAX);
+		return -EINVAL;
+	}
+	for (p = 0; p < s->nbe; p++)
+		if (b->server_id && s->be[p].server_id == b->server_id &&
+		    strcmp(s->be[p].name, b->name)) {
+			snprintf(err, errlen, "backend %s: server id %u is backend %s's already: "
+				 "server ids are unique within a service", b->name, b->server_id,
+				 s->be[p].name);
+			return -EINVAL;
+		}
 	for (p = 0; p < s->nvips; p++) {
 		if (b->addr[p].family != s->vip[p].family) {
 			snprintf(err, errlen, "backend %s: VIP %u of service %s (%s) is %s but the "
@@ -397,7 +453,7 @@ int lb_model_validate(const struct lb_model *md, char *err, size_t errlen)
 
 /* ---- the undo log ---- */
 
-#define LB_MAX_KV 128
+#define LB_MAX_KV 512
 
 struct undo {
 	int map;                /* enum lb_map_id */
@@ -423,6 +479,7 @@ static const struct { size_t key, value; } kv_size[LB_MAP_N] = {
 };
 #undef LB_MAP_SIZES
 _Static_assert(sizeof(struct sctplb_service_meta) <= LB_MAX_KV, "undo buffer");
+_Static_assert(sizeof(struct sctplb_svc_rtag) <= LB_MAX_KV, "undo buffer");
 _Static_assert(sizeof(struct sctplb_backend) <= LB_MAX_KV, "undo buffer");
 
 static struct undo *txn_push(struct txn *t)
@@ -453,7 +510,7 @@ static int txn_injected_failure(struct txn *t)
 /* Writes val at key (NULL val: delete / zero), if it differs. */
 static int txn_write(struct txn *t, int map, const void *key, const void *val)
 {
-	bool is_hash = map == LB_SERVICES;
+	bool is_hash = map == LB_SERVICES || map == LB_SERVER_IDS;
 	__u8 cur[LB_MAX_KV], zero[LB_MAX_KV] = {};
 	size_t vs = kv_size[map].value;
 	struct undo *u;
@@ -672,13 +729,15 @@ static void backend_value(const struct lb_service_cfg *s, const struct lb_backen
 
 	memset(v, 0, sizeof(*v));
 	v->service_id = s->id;
-	v->flags = SCTPLB_BE_F_ACTIVE | (b->drained ? SCTPLB_BE_F_DRAINED : 0);
+	v->flags = SCTPLB_BE_F_ACTIVE | (b->drained ? SCTPLB_BE_F_DRAINED : 0) |
+		   (b->server_id ? SCTPLB_BE_F_RTAG : 0);
 	for (p = 0; p < b->naddr && p < SCTPLB_MAX_PATHS; p++)
 		v->addr[p] = b->addr[p];
 	memset(bm, 0, sizeof(*bm));
 	memcpy(bm->name, b->name, sizeof(bm->name));
 	bm->service_id = s->id;
 	bm->weight = b->weight;
+	bm->server_id = b->server_id;
 }
 
 static void service_meta(const struct lb_service_cfg *s, struct sctplb_service_meta *sm)
@@ -689,6 +748,20 @@ static void service_meta(const struct lb_service_cfg *s, struct sctplb_service_m
 	sm->udp_encap_port = s->udp_encap;
 	sm->nvips = s->nvips;
 	memcpy(sm->vip, s->vip, s->nvips * sizeof(s->vip[0]));
+	memcpy(sm->tag_key_file, s->tag_key_file, sizeof(sm->tag_key_file));
+}
+
+/* want's backend of service sid with this server id, or NULL. */
+static const struct lb_backend_cfg *server_holder(const struct lb_model *md, __u32 sid,
+						  __u32 server_id)
+{
+	const struct lb_service_cfg *s = lb_model_service_by_id(md, sid);
+	size_t j;
+
+	for (j = 0; s && j < s->nbe; j++)
+		if (s->be[j].server_id == server_id)
+			return &s->be[j];
+	return NULL;
 }
 
 static bool want_has_key(const struct lb_model *want, const struct sctplb_vip_key *k,
@@ -792,6 +865,15 @@ static int commit_steps(struct txn *t, const struct lb_model *cur, const struct 
 			struct sctplb_backend bv;
 
 			backend_value(&want->svc[i], b, &bv, &bm);
+			/* Its server id first: a tag decodes to it before the
+			 * backend says it runs the agent. */
+			if (b->server_id) {
+				struct sctplb_server_key sk = { want->svc[i].id, b->server_id };
+
+				err = txn_write(t, LB_SERVER_IDS, &sk, &b->id);
+				if (err)
+					return err;
+			}
 			err = txn_write(t, LB_BACKENDS, &b->id, &bv);
 			if (!err)
 				err = txn_write(t, LB_BE_META, &b->id, &bm);
@@ -803,7 +885,9 @@ static int commit_steps(struct txn *t, const struct lb_model *cur, const struct 
 		struct sctplb_service_meta sm;
 
 		service_meta(&want->svc[i], &sm);
-		err = txn_write(t, LB_SVC_META, &want->svc[i].id, &sm);
+		err = txn_write(t, LB_SVC_RTAG, &want->svc[i].id, &want->svc[i].rtag);
+		if (!err)
+			err = txn_write(t, LB_SVC_META, &want->svc[i].id, &sm);
 		if (err)
 			return err;
 	}
@@ -833,10 +917,24 @@ static int commit_steps(struct txn *t, const struct lb_model *cur, const struct 
 			if (err)
 				return err;
 		}
-	/* 7. svc_meta of deleted services. */
+	/* 6b. Server ids that no backend holds any more. */
+	for (i = 0; i < cur->nsvc; i++)
+		for (j = 0; j < cur->svc[i].nbe; j++) {
+			const struct lb_backend_cfg *b = &cur->svc[i].be[j];
+			struct sctplb_server_key sk = { cur->svc[i].id, b->server_id };
+
+			if (!b->server_id || server_holder(want, sk.service_id, sk.server_id))
+				continue;
+			err = txn_write(t, LB_SERVER_IDS, &sk, NULL);
+			if (err)
+				return err;
+		}
+	/* 7. svc_meta and tag key of deleted services. */
 	for (i = 0; i < cur->nsvc; i++)
 		if (!lb_model_service_by_id(want, cur->svc[i].id)) {
-			err = txn_write(t, LB_SVC_META, &cur->svc[i].id, NULL);
+			err = txn_write(t, LB_SVC_RTAG, &cur->svc[i].id, NULL);
+			if (!err)
+				err = txn_write(t, LB_SVC_META, &cur->svc[i].id, NULL);
 			if (err)
 				return err;
 		}

@@ -35,6 +35,7 @@ struct lb_backend_cfg {
 	char name[SCTPLB_NAME_LEN];
 	__u32 id;               /* 0 in a wanted model: allocate */
 	__u32 weight;
+	__u32 server_id;        /* routable tags: 0 = no agent */
 	bool drained;
 	__u32 naddr;
 	struct sctplb_addr addr[SCTPLB_MAX_PATHS];
@@ -47,6 +48,9 @@ struct lb_service_cfg {
 	__u16 udp_encap;        /* host byte order, 0 = none */
 	__u32 nvips;
 	struct sctplb_addr vip[SCTPLB_MAX_PATHS];
+	/* Routable tags: the key file (absolute) and the key expanded from it. */
+	char tag_key_file[SCTPLB_PATH_LEN];
+	struct sctplb_svc_rtag rtag; /* flags 0: none */
 	struct lb_backend_cfg *be;
 	size_t nbe, cap;
 };
@@ -96,6 +100,13 @@ struct lb_service_cfg *lb_model_add_service(struct lb_model *md, const struct lb
 struct lb_backend_cfg *lb_service_add_backend(struct lb_service_cfg *s, const struct lb_backend_cfg *b);
 void lb_model_del_service(struct lb_model *md, struct lb_service_cfg *s);
 void lb_service_del_backend(struct lb_service_cfg *s, struct lb_backend_cfg *b);
+
+/* Reads the key file at path (include/sctplb_rtag.h: 32 hex digits, mode
+ * 0600) into s: its absolute path and the expanded key.  0 or -errno with
+ * err set; s unchanged on error. */
+int lb_service_tag_key(struct lb_service_cfg *s, const char *path, char *err, size_t errlen);
+/* The largest server id of a service's tag key. */
+#define LB_SERVER_ID_MAX ((1u << SCTPLB_RTAG_SID_BITS_DEFAULT) - 1)
 
 /* Checks names, limits, families and VIP key clashes; err gets the cause
  * and the fix.  Returns 0 or -EINVAL. */

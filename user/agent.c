@@ -1,0 +1,290 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * agent.c: the backend agent's commands (bpf/agent.bpf.c): agent attach,
+ * agent detach, agent status, and keygen for the tag key they share with the
+ * forwarders.
+ *
+ * The agent's maps are pinned under LB_AGENT_PIN_PATH (or --pin-path), apart
+ * from a forwarder's: one host may be both.  Its configuration (server id,
+ * key, VIPs and port) is the host's, whichever interface it is attached to;
+ * attaching again with another one replaces it for every interface.  Every
+ * input is checked before anything is written.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <net/if.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "addr.h"
+#include "cmd.h"
+#include "model.h"
+#include "params.h"
+#include "rtag.h"
+#include "agent.skel.h"
+
+#define LB_AGENT_PIN_PATH "/sys/fs/bpf/sctplb-agent"
+#define AGENT_HANDLE      0x5c7d
+#define AGENT_PRIO        0x5c7d
+
+/* The agent's pin directory: --pin-path when given, else its own default. */
+static const char *agent_dir(void)
+{
+	return strcmp(g.pin_path, LB_DEFAULT_PIN_PATH) ? g.pin_path : LB_AGENT_PIN_PATH;
+}
+
+/* The agent's object with every map pinned under dir (reused when there). */
+static struct sctplb_agent *agent_open(const char *dir, bool load)
+{
+	struct sctplb_agent *ag = sctplb_agent__open();
+	struct bpf_map *map;
+	char path[PATH_MAX];
+
+	if (!ag) {
+		fprintf(stderr, "Error: cannot open the agent's BPF object: %s\n", strerror(errno));
+		return NULL;
+	}
+	bpf_object__for_each_map(map, ag->obj) {
+		if (!strchr(bpf_map__name(map), '.')) { /* .rodata, .bss: not pinned */
+			snprintf(path, sizeof(path), "%s/%s", dir, bpf_map__name(map));
+			bpf_map__set_pin_path(map, path);
+		}
+	}
+	if (load && sctplb_agent__load(ag)) {
+		fprintf(stderr, "Error: cannot load the agent (maps under %s of another version? "
+			"detach it everywhere and remove %s): %s\n", dir, dir, strerror(errno));
+		sctplb_agent__destroy(ag);
+		return NULL;
+	}
+	return ag;
+}
+
+static int tc_hook(int ifindex, enum bpf_tc_attach_point where, int prog_fd, bool detach)
+{
+	DECLARE_LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = where);
+	DECLARE_LIBBPF_OPTS(bpf_tc_opts, opts, .handle = AGENT_HANDLE, .priority = AGENT_PRIO);
+	int err;
+
+	if (detach) {
+		log_expected_failures(true);
+		err = bpf_tc_detach(&hook, &opts);
+		log_expected_failures(false);
+		return err;
+	}
+	log_expected_failures(true);
+	err = bpf_tc_hook_create(&hook);
+	log_expected_failures(false);
+	if (err && err != -EEXIST)
+		return err;
+	opts.prog_fd = prog_fd;
+	opts.flags = BPF_TC_F_REPLACE;
+	return bpf_tc_attach(&hook, &opts);
+}
+
+/* The agent's program id at (ifindex, where), or 0. */
+static __u32 tc_agent_id(int ifindex, enum bpf_tc_attach_point where)
+{
+	DECLARE_LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = where);
+	DECLARE_LIBBPF_OPTS(bpf_tc_opts, opts, .handle = AGENT_HANDLE, .priority = AGENT_PRIO);
+	int err;
+
+	log_expected_failures(true);
+	err = bpf_tc_query(&hook, &opts);
+	log_expected_failures(false);
+	return err ? 0 : opts.prog_id;
+}
+
+int do_keygen(const struct cmd_args *a)
+{
+	char err[512];
+
+	if (lb_rtag_keygen(a->pos[0], err, sizeof(err))) {
+		fprintf(stderr, "Error: %s\n", err);
+		return -EINVAL;
+	}
+	printf("a new tag key in %s (mode 0600): give the same file to every forwarder "
+	       "(service add --tag-key) and every agent (agent attach --tag-key)\n", a->pos[0]);
+	return 0;
+}
+
+int do_agent_attach(const struct cmd_args *a)
+{
+	const char *ifname = a->pos[0], *v, *dir = agent_dir();
+	struct sctplb_agent_config cfg = { .flags = SCTPLB_RTAG_F_ON };
+	struct sctplb_addr vip[SCTPLB_MAX_PATHS];
+	uint8_t key[SCTPLB_RTAG_KEY_LEN];
+	struct sctplb_vip_key vk, next;
+	struct sctplb_agent *ag;
+	__u16 port, encap = 0;
+	__u32 nvip, p, zero = 0;
+	int ifindex, fd, err;
+	char msg[512];
+
+	/* Everything checked before anything is written. */
+	ifindex = if_nametoindex(ifname);
+	if (!ifindex) {
+		fprintf(stderr, "Error: no interface '%s' in this network namespace (ip link)\n",
+			ifname);
+		return -ENODEV;
+	}
+	if (parse_addr_list_opt("vip", arg_opt(a, "vip"), vip, &nvip))
+		return -EINVAL;
+	if (lb_port_parse((v = arg_opt(a, "port")), &port)) {
+		fprintf(stderr, "Error: --port %s: give the service's SCTP port, 1 to 65535\n", v);
+		return -EINVAL;
+	}
+	if ((v = arg_opt(a, "udp-encap")) && lb_port_parse(v, &encap)) {
+		fprintf(stderr, "Error: --udp-encap %s: give a UDP port, 1 to 65535\n", v);
+		return -EINVAL;
+	}
+	if (lb_u32_parse((v = arg_opt(a, "server-id")), 1, LB_SERVER_ID_MAX, &cfg.server_id)) {
+		fprintf(stderr, "Error: --server-id %s: give this backend's server id, 1 to %u, the "
+			"one its forwarders know it by (backend add --server-id)\n", v,
+			LB_SERVER_ID_MAX);
+		return -EINVAL;
+	}
+	err = lb_rtag_key_read(arg_opt(a, "tag-key"), key, msg, sizeof(msg));
+	if (!err)
+		err = lb_rtag_key_expand(key, SCTPLB_RTAG_SID_BITS_DEFAULT, &cfg.key, msg,
+					 sizeof(msg));
+	explicit_bzero(key, sizeof(key));
+	if (err) {
+		fprintf(stderr, "Error: --tag-key %s\n", msg);
+		return -EINVAL;
+	}
+	err = lb_pin_dir_check(dir, true);
+	if (err)
+		return err;
+	ag = agent_open(dir, true);
+	if (!ag)
+		return -EIO;
+
+	/* The VIPs: new keys first, then the ones that are no longer. */
+	fd = bpf_map__fd(ag->maps.services);
+	for (p = 0; p < nvip && !err; p++) {
+		struct sctplb_service sv = { .id = 1, .sctp_port = htons(port), .path = p };
+
+		memset(&vk, 0, sizeof(vk));
+		memcpy(vk.addr, vip[p].addr, 16);
+		vk.family = vip[p].family;
+		vk.proto = 132;
+		vk.port = htons(port);
+		err = bpf_map_update_elem(fd, &vk, &sv, BPF_ANY) ? -errno : 0;
+		if (!err && encap) {
+			vk.proto = 17;
+			vk.port = htons(encap);
+			sv.flags = SCTPLB_SVC_F_UDP_ENCAP;
+			err = bpf_map_update_elem(fd, &vk, &sv, BPF_ANY) ? -errno : 0;
+		}
+	}
+	for (void *prev = NULL; !err && bpf_map_get_next_key(fd, prev, &next) == 0;) {
+		bool keep = false;
+
+		for (p = 0; p < nvip; p++)
+			keep |= next.family == vip[p].family && !memcmp(next.addr, vip[p].addr, 16) &&
+				(next.proto == 132 ? next.port == htons(port) :
+				 encap && next.port == htons(encap));
+		vk = next;
+		if (keep) {
+			prev = &vk;
+			continue;
+		}
+		bpf_map_delete_elem(fd, &vk);
+		prev = NULL; /* restart: deleting under get_next_key may skip keys */
+	}
+	if (!err)
+		err = bpf_map_update_elem(bpf_map__fd(ag->maps.agent_config), &zero, &cfg, BPF_ANY) ?
+		      -errno : 0;
+	if (!err)
+		err = tc_hook(ifindex, BPF_TC_EGRESS, bpf_program__fd(ag->progs.sctplb_agent_egress),
+			      false);
+	if (!err)
+		err = tc_hook(ifindex, BPF_TC_INGRESS,
+			      bpf_program__fd(ag->progs.sctplb_agent_ingress), false);
+	if (err) {
+		fprintf(stderr, "Error: cannot attach the agent to %s: %s\n", ifname, strerror(-err));
+		tc_hook(ifindex, BPF_TC_EGRESS, -1, true);
+		tc_hook(ifindex, BPF_TC_INGRESS, -1, true);
+	} else {
+		printf("agent attached to %s: server id %u, %u VIP%s, port %u%s, maps %s\n", ifname,
+		       cfg.server_id, nvip, nvip == 1 ? "" : "s", port, encap ? " (and UDP)" : "",
+		       dir);
+	}
+	sctplb_agent__destroy(ag);
+	return err;
+}
+
+int do_agent_detach(const struct cmd_args *a)
+{
+	int ifindex = if_nametoindex(a->pos[0]);
+	bool had;
+
+	if (!ifindex) {
+		fprintf(stderr, "Error: no interface '%s' in this network namespace\n", a->pos[0]);
+		return -ENODEV;
+	}
+	had = tc_agent_id(ifindex, BPF_TC_INGRESS) || tc_agent_id(ifindex, BPF_TC_EGRESS);
+	tc_hook(ifindex, BPF_TC_EGRESS, -1, true);
+	tc_hook(ifindex, BPF_TC_INGRESS, -1, true);
+	printf("agent %s %s; its maps stay under %s\n", had ? "detached from" : "was not attached to",
+	       a->pos[0], agent_dir());
+	return 0;
+}
+
+int do_agent_status(const struct cmd_args *a)
+{
+	const char *dir = agent_dir();
+	struct json_object *o = json_object_new_object(), *ifs = json_object_new_array();
+	struct if_nameindex *ni = if_nameindex(), *i;
+	struct sctplb_agent_config cfg = {};
+	struct sctplb_agent *ag;
+	__u64 v[libbpf_num_possible_cpus()], total;
+	struct sctplb_agent_key k, nk;
+	__u32 zero = 0, s, c;
+	long tags = 0;
+	bool configured = false;
+	size_t nifs;
+
+	(void)a;
+	for (i = ni; i && i->if_index; i++)
+		if (tc_agent_id(i->if_index, BPF_TC_INGRESS) || tc_agent_id(i->if_index, BPF_TC_EGRESS))
+			json_object_array_add(ifs, json_object_new_string(i->if_name));
+	if (ni)
+		if_freenameindex(ni);
+	nifs = json_object_array_length(ifs);
+	json_object_object_add(o, "interfaces", ifs);
+	json_object_object_add(o, "pin_path", json_object_new_string(dir));
+	ag = access(dir, F_OK) ? NULL : agent_open(dir, true);
+	if (ag) {
+		configured = true;
+		bpf_map_lookup_elem(bpf_map__fd(ag->maps.agent_config), &zero, &cfg);
+		for (void *prev = NULL; !bpf_map_get_next_key(bpf_map__fd(ag->maps.agent_in), prev, &nk);
+		     prev = &k, k = nk)
+			tags++;
+		json_object_object_add(o, "server_id", json_object_new_int64(cfg.server_id));
+		json_object_object_add(o, "tags", json_object_new_int64(tags));
+		for (s = SCTPLB_STAT_AGENT_INIT_ACK; s <= SCTPLB_STAT_AGENT_CSUM_OFFLOAD; s++) {
+			total = 0;
+			if (!bpf_map_lookup_elem(bpf_map__fd(ag->maps.stats), &s, v))
+				for (c = 0; c < (__u32)libbpf_num_possible_cpus(); c++)
+					total += v[c];
+			json_object_object_add(o, stat_names[s], json_object_new_uint64(total));
+		}
+		sctplb_agent__destroy(ag);
+	}
+	if (g.json) {
+		print_json(o);
+	} else {
+		printf("agent: %s\n", configured ? "configured" : "no maps (never attached here)");
+		json_object_object_foreach(o, key, val)
+			printf("  %-20s %s\n", key, json_object_to_json_string(val));
+	}
+	json_object_put(o);
+	return configured || nifs ? 0 : -ENOENT;
+}
