@@ -30,7 +30,7 @@
  * four-lookup reduction.  No loop depends on the packet length.
  *
  * Preconditions of the patch (the caller's, not checked):
- *   o + n <= L <= 65535 + o + n, and [o, o + n) does not overlap the
+ *   o + n <= L and L - o < 65536, and [o, o + n) does not overlap the
  *   checksum field [8, 12): the field is zero in both CRCs, so the patch and
  *   the field must not touch.
  *

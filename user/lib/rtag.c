@@ -127,11 +127,12 @@ int lb_rtag_key_read(const char *path, uint8_t key[SCTPLB_RTAG_KEY_LEN], char *e
 	ssize_t n;
 	int fd, e;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	/* Symbolic links are followed (a Kubernetes secret is one); the mode
+	 * checked is the file's. */
+	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
 		e = errno;
 		snprintf(err, errlen, "%s: cannot open the key file: %s%s", path, strerror(e),
-			 e == ELOOP ? " (a symbolic link: give the file itself)" :
 			 e == ENOENT ? " (make one with sctplb keygen)" : "");
 		return -e;
 	}

@@ -6,10 +6,11 @@
  *
  * The key file holds the 128-bit key as 32 hexadecimal digits (either case),
  * optionally followed by one newline, and nothing else.  It must be a regular
- * file that neither group nor others may read or write (mode 0600 or
- * 0400, as ssh wants of a private key): whoever reads it can decode every
- * tag to its server and mint tags for any server.  A key of all zeros is
- * refused (a placeholder, not a key).
+ * file (a symbolic link to one is followed) that neither group nor others may
+ * read or write (mode 0600 or 0400, as ssh wants of a private key; a
+ * Kubernetes secret needs defaultMode 0400): whoever reads it can decode
+ * every tag to its server and mint tags for any server.  A key of all zeros
+ * is refused (a placeholder, not a key).
  *
  * Every function returns 0, or a negative errno with "FILE: what is wrong;
  * what to do" in err (errlen bytes), and writes its output only on success.
