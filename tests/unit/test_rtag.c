@@ -136,6 +136,12 @@ static void test_expand(void)
 	e2 = lb_rtag_key_expand(KEY_A, 17, &out, err, sizeof(err));
 	report(e1 == -EINVAL && e2 == -EINVAL && out.sid_bits == 99 && strstr(err, "4 to 16"),
 	       "expansion refuses sid_bits 3 and 17", "%d %d '%s'", e1, e2, err);
+	for (i = 0, same_b = 0; i < SCTPLB_RTAG_ROUNDS; i++)
+		same_b += lb_rtag_key_id(KEY_A) == a.rk[i];
+	report(lb_rtag_key_id(KEY_A) == lb_rtag_key_id(KEY_A) &&
+	       lb_rtag_key_id(KEY_A) != lb_rtag_key_id(KEY_B) && !same_b,
+	       "key id: deterministic, differs with one key bit, is no round key",
+	       "%08x %08x", lb_rtag_key_id(KEY_A), lb_rtag_key_id(KEY_B));
 	report(sizeof(struct sctplb_rtag_key) == 4 * SCTPLB_RTAG_ROUNDS + 4,
 	       "the map value is small", "%zu bytes", sizeof(struct sctplb_rtag_key));
 }

@@ -202,6 +202,13 @@ int lb_rtag_key_expand(const uint8_t key[SCTPLB_RTAG_KEY_LEN], unsigned int sid_
 	return 0;
 }
 
+uint32_t lb_rtag_key_id(const uint8_t key[SCTPLB_RTAG_KEY_LEN])
+{
+	static const char label[] = "sctplb-rtag-key-id";
+
+	return (uint32_t)lb_siphash24(key, label, sizeof(label) - 1);
+}
+
 int lb_rtag_keygen(const char *path, char *err, size_t errlen)
 {
 	uint8_t key[SCTPLB_RTAG_KEY_LEN];

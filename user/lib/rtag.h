@@ -40,6 +40,10 @@ int lb_rtag_key_read(const char *path, uint8_t key[SCTPLB_RTAG_KEY_LEN], char *e
  * permutations.  -EINVAL if sid_bits is out of range. */
 int lb_rtag_key_expand(const uint8_t key[SCTPLB_RTAG_KEY_LEN], unsigned int sid_bits,
 		       struct sctplb_rtag_key *out, char *err, size_t errlen);
+/* A public fingerprint of the key (32 bits of SipHash-2-4 of a label no
+ * round key uses), for status output and for comparing the keys of two
+ * hosts without showing them. */
+uint32_t lb_rtag_key_id(const uint8_t key[SCTPLB_RTAG_KEY_LEN]);
 /* Writes a fresh key (getrandom) to a new file at path, mode 0600.  It
  * never replaces a file: -EEXIST if path exists (a key in use must be
  * rotated deliberately). */
