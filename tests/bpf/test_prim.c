@@ -260,6 +260,7 @@ static void test_cost(void)
 		{ "decode (map lookup + sctplb_rtag_server)", skel->progs.prim_decode },
 		{ "retag (sctplb_rtag_make + vtag + patch32)", skel->progs.prim_retag },
 		{ "patch32 alone", skel->progs.prim_patch32 },
+		{ "make alone (map lookup + sctplb_rtag_make)", skel->progs.prim_make },
 		{ "patch of 16 bytes", skel->progs.prim_patch },
 		{ "full CRC", skel->progs.prim_full },
 	};
@@ -306,9 +307,9 @@ static void test_cost(void)
 		added[i] = extra[ROUNDS / 2];
 	}
 	sp += snprintf(sp, sizeof(summary), "trivial %.0f ns; added: decode %.0f, retag %.0f, "
-		       "patch32 %.0f, patch16 %.0f, full CRC of %zu bytes %.0f ns",
-		       floor_ns[ROUNDS / 2], added[0], added[1], added[2], added[3], len - info.sctp,
-		       added[4]);
+		       "patch32 %.0f, make %.0f, patch16 %.0f, full CRC of %zu bytes %.0f ns",
+		       floor_ns[ROUNDS / 2], added[0], added[1], added[2], added[3], added[4],
+		       len - info.sctp, added[5]);
 	report(!errs, "costs measured (information only)", "%s; %d failed runs", summary, errs);
 }
 

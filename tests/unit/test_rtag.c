@@ -136,6 +136,12 @@ static void test_expand(void)
 	e2 = lb_rtag_key_expand(KEY_A, 17, &out, err, sizeof(err));
 	report(e1 == -EINVAL && e2 == -EINVAL && out.sid_bits == 99 && strstr(err, "4 to 16"),
 	       "expansion refuses sid_bits 3 and 17", "%d %d '%s'", e1, e2, err);
+	for (i = 0, same_b = 0; i < SCTPLB_RTAG_ROUNDS; i++)
+		same_b += lb_rtag_key_id(KEY_A) == a.rk[i];
+	report(lb_rtag_key_id(KEY_A) == lb_rtag_key_id(KEY_A) &&
+	       lb_rtag_key_id(KEY_A) != lb_rtag_key_id(KEY_B) && !same_b,
+	       "key id: deterministic, differs with one key bit, is no round key",
+	       "%08x %08x", lb_rtag_key_id(KEY_A), lb_rtag_key_id(KEY_B));
 	report(sizeof(struct sctplb_rtag_key) == 4 * SCTPLB_RTAG_ROUNDS + 4,
 	       "the map value is small", "%zu bytes", sizeof(struct sctplb_rtag_key));
 }
@@ -605,13 +611,19 @@ static void test_keyfile(void)
 	e = lb_rtag_key_read(dir, key, err, sizeof(err));
 	report(e == -EINVAL && strstr(err, "not a regular file"), "key file: a directory",
 	       "%d: %s", e, err);
+	/* A symbolic link is followed, and the mode checked is the file's. */
 	snprintf(path, sizeof(path), "%s/link", dir);
 	put("key", "3c8e1f559002d76ba419ee702db348c1\n", 33, 0600);
 	if (symlink("key", path))
 		perror("symlink");
+	memset(key, 0, sizeof(key));
 	e = lb_rtag_key_read(path, key, err, sizeof(err));
-	report(e == -ELOOP && strstr(err, "symbolic link"), "key file: a symbolic link",
-	       "%d: %s", e, err);
+	report(!e && !memcmp(key, KEY_A, 16), "key file: a symbolic link to a good file",
+	       "%d", e);
+	put("key", "3c8e1f559002d76ba419ee702db348c1\n", 33, 0644);
+	e = lb_rtag_key_read(path, key, err, sizeof(err));
+	report(e == -EPERM && strstr(err, "mode 0644"),
+	       "key file: a symbolic link to a 0644 file", "%d: %s", e, err);
 }
 
 static void test_keygen(void)

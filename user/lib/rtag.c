@@ -127,11 +127,12 @@ int lb_rtag_key_read(const char *path, uint8_t key[SCTPLB_RTAG_KEY_LEN], char *e
 	ssize_t n;
 	int fd, e;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	/* Symbolic links are followed (a Kubernetes secret is one); the mode
+	 * checked is the file's. */
+	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
 		e = errno;
 		snprintf(err, errlen, "%s: cannot open the key file: %s%s", path, strerror(e),
-			 e == ELOOP ? " (a symbolic link: give the file itself)" :
 			 e == ENOENT ? " (make one with sctplb keygen)" : "");
 		return -e;
 	}
@@ -199,6 +200,13 @@ int lb_rtag_key_expand(const uint8_t key[SCTPLB_RTAG_KEY_LEN], unsigned int sid_
 	}
 	*out = k;
 	return 0;
+}
+
+uint32_t lb_rtag_key_id(const uint8_t key[SCTPLB_RTAG_KEY_LEN])
+{
+	static const char label[] = "sctplb-rtag-key-id";
+
+	return (uint32_t)lb_siphash24(key, label, sizeof(label) - 1);
 }
 
 int lb_rtag_keygen(const char *path, char *err, size_t errlen)

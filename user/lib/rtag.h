@@ -6,10 +6,11 @@
  *
  * The key file holds the 128-bit key as 32 hexadecimal digits (either case),
  * optionally followed by one newline, and nothing else.  It must be a regular
- * file that neither group nor others may read or write (mode 0600 or
- * 0400, as ssh wants of a private key): whoever reads it can decode every
- * tag to its server and mint tags for any server.  A key of all zeros is
- * refused (a placeholder, not a key).
+ * file (a symbolic link to one is followed) that neither group nor others may
+ * read or write (mode 0600 or 0400, as ssh wants of a private key; a
+ * Kubernetes secret needs defaultMode 0400): whoever reads it can decode
+ * every tag to its server and mint tags for any server.  A key of all zeros
+ * is refused (a placeholder, not a key).
  *
  * Every function returns 0, or a negative errno with "FILE: what is wrong;
  * what to do" in err (errlen bytes), and writes its output only on success.
@@ -39,6 +40,10 @@ int lb_rtag_key_read(const char *path, uint8_t key[SCTPLB_RTAG_KEY_LEN], char *e
  * permutations.  -EINVAL if sid_bits is out of range. */
 int lb_rtag_key_expand(const uint8_t key[SCTPLB_RTAG_KEY_LEN], unsigned int sid_bits,
 		       struct sctplb_rtag_key *out, char *err, size_t errlen);
+/* A public fingerprint of the key (32 bits of SipHash-2-4 of a label no
+ * round key uses), for status output and for comparing the keys of two
+ * hosts without showing them. */
+uint32_t lb_rtag_key_id(const uint8_t key[SCTPLB_RTAG_KEY_LEN]);
 /* Writes a fresh key (getrandom) to a new file at path, mode 0600.  It
  * never replaces a file: -EEXIST if path exists (a key in use must be
  * rotated deliberately). */

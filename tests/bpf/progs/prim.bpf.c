@@ -85,6 +85,19 @@ int prim_retag(struct xdp_md *ctx)
 	return XDP_PASS_;
 }
 
+/* The tag part alone: sctplb_rtag_make into io.tag. */
+SEC("xdp")
+int prim_make(struct xdp_md *ctx)
+{
+	__u32 zero = 0;
+	struct sctplb_rtag_key *k = bpf_map_lookup_elem(&rtag_key, &zero);
+
+	if (!k)
+		return XDP_ABORTED_;
+	io.tag = sctplb_rtag_make(k, io.server_id, io.nonce);
+	return XDP_PASS_;
+}
+
 /* The CRC part alone: io.tag into the vtag. */
 SEC("xdp")
 int prim_patch32(struct xdp_md *ctx)
