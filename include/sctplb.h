@@ -144,8 +144,12 @@ struct sctplb_client {
  * Tc that is neither an INIT-ACK nor an ending T-bit packet (its COOKIE-ACK,
  * at the latest) proves that the client echoed a cookie the backend made, and
  * moves the association to assocs and assoc_ctags (hash maps, never evicted
- * by traffic).  Without the return path, associations stay unconfirmed.
+ * by traffic).  Without the return path, an association is confirmed once its
+ * client has sent SCTPLB_CONFIRM_PACKETS packets with its tag: a blind flood of
+ * INIT + COOKIE-ECHO pairs never gets there, a live association soon does.
+ * A spoofer who keeps sending on each fake association can (README: limits).
  */
+#define SCTPLB_CONFIRM_PACKETS 4
 struct sctplb_assoc_key {
 	__u32 service_id;
 	__u32 vtag;             /* host byte order, as on the wire read with ntohl */
@@ -446,6 +450,7 @@ struct sctplb_meta {
 	X(COOKIE_ECHO, "cookie_echo", "COOKIE-ECHO chunks")                 \
 	X(ASSOC_CREATED, "assoc_created", "associations stored, unconfirmed (COOKIE-ECHO, INIT-ACK)") \
 	X(ASSOC_CONFIRMED, "assoc_confirmed", "associations confirmed by the backend's packet on the return path") \
+	X(ASSOC_PROMOTED, "assoc_promoted", "associations confirmed by sustained client traffic (direct return: SCTPLB_CONFIRM_PACKETS packets)") \
 	X(ASSOC_CLOSING, "assoc_closing", "associations marked ended (ABORT, SHUTDOWN-COMPLETE)") \
 	X(ESTABLISHED, "established", "packets of established associations") \
 	X(TBIT, "tbit", "T-bit ABORT/SHUTDOWN-COMPLETE found by the client's tag") \

@@ -396,6 +396,13 @@ static __always_inline int established(const struct pkt *p, struct lb *lb, struc
 	return ACT_CONTINUE;
 }
 
+/* Packets the association has carried toward its backend, on every path. */
+static __always_inline __u64 assoc_packets(const struct sctplb_assoc *a)
+{
+	return a->path[0].c.packets + a->path[1].c.packets + a->path[2].c.packets +
+	       a->path[3].c.packets;
+}
+
 /* The deterministic answer to a vtag no association holds (docs/datapath.md). */
 static __always_inline int unknown_vtag(const struct pkt *p, struct lb *lb)
 {
@@ -472,7 +479,7 @@ static __always_inline struct sctplb_assoc *assoc_create(const struct sctplb_ass
  * association in its new place, or a.
  */
 static __always_inline struct sctplb_assoc *assoc_confirm(const struct sctplb_assoc_key *ak,
-							  struct sctplb_assoc *a)
+							  struct sctplb_assoc *a, __u32 why)
 {
 	struct sctplb_ctag_value cv = { .stag = ak->vtag };
 	struct sctplb_assoc_key ck = *ak;
@@ -489,7 +496,7 @@ static __always_inline struct sctplb_assoc *assoc_confirm(const struct sctplb_as
 	bpf_map_update_elem(&assoc_ctags, &ck, &cv, BPF_NOEXIST);
 	bpf_map_delete_elem(&pending_ctags, &ck);
 	bpf_map_delete_elem(&assocs_pending, ak);
-	stat_inc(SCTPLB_STAT_ASSOC_CONFIRMED);
+	stat_inc(why);
 	c = bpf_map_lookup_elem(&assocs, ak);
 	return c ? c : a;
 }
@@ -652,6 +659,9 @@ static __always_inline int choose_backend(const struct buf *b, struct pkt *p, st
 			if (p->tbit)
 				stat_inc(SCTPLB_STAT_TBIT);
 			act = established(p, lb, a);
+			if (act == ACT_CONTINUE && pending && !p->tbit && !p->ends &&
+			    assoc_packets(a) + 1 >= SCTPLB_CONFIRM_PACKETS)
+				lb->assoc = assoc_confirm(&ak, a, SCTPLB_STAT_ASSOC_PROMOTED);
 		}
 	}
 out:

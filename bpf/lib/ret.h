@@ -75,7 +75,7 @@ static __always_inline struct sctplb_assoc *find_return(const struct pkt *p)
 		return assoc_find(&ak, &pending);
 	a = assoc_by_ctag(&ak, &pending);
 	if (a && pending && !p->ends)
-		a = assoc_confirm(&ak, a);
+		a = assoc_confirm(&ak, a, SCTPLB_STAT_ASSOC_CONFIRMED);
 	return a;
 }
 

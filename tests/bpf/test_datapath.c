@@ -98,6 +98,9 @@ struct tcase {
 #define PENDING_ASSOC(ts, be, tc) { .kind = K_ASSOC, .tag = (ts), .backend = (be), .ctag = (tc), \
 	.state = SCTPLB_ASSOC_ESTABLISHED, .table = TB_PENDING }
 #define PENDING_CTAG(tc, ts) { .kind = K_CTAG, .tag = (tc), .stag = (ts), .table = TB_PENDING }
+#define CONFIRMED_ASSOC(ts, be, tc) { .kind = K_ASSOC, .tag = (ts), .backend = (be), .ctag = (tc), \
+	.state = SCTPLB_ASSOC_ESTABLISHED, .table = TB_CONFIRMED }
+#define CONFIRMED_CTAG(tc, ts) { .kind = K_CTAG, .tag = (tc), .stag = (ts), .table = TB_CONFIRMED }
 #define NEW_ASSOC .new_assocs = 1, .new_clients = 1, .new_ctags = 1
 #define END { .name = NULL }
 
@@ -226,9 +229,12 @@ static const struct tcase LIFECYCLE[] = {
 	{ "DATA on path 0 from the INIT's source",
 	  .pkt = { V4(C4A, TS1), .chunks = { CH_DATA() } },
 	  TO(1, 0, XDP_TX), .data = 1, .stats = { S(ESTABLISHED) }, .assoc = TS1 },
-	{ "SACK+DATA on path 1 (IPv6) toward the backend's path-1 address",
+	/* The association's 4th packet (SCTPLB_CONFIRM_PACKETS): sustained client
+	 * traffic confirms it in direct return, as no blind spoofer's pair does. */
+	{ "SACK+DATA on path 1 (IPv6) toward the backend's path-1 address: the 4th packet confirms",
 	  .pkt = { V6(C6A, TS1), .chunks = { CH(CT_SACK), CH_DATA(.body = 64) } },
-	  TO(1, 1, XDP_REDIRECT), .data = 1, .stats = { S(ESTABLISHED) }, .assoc = TS1 },
+	  TO(1, 1, XDP_REDIRECT), .data = 1, .stats = { S(ESTABLISHED), S(ASSOC_PROMOTED) },
+	  .assoc = TS1, .maps = { CONFIRMED_ASSOC(TS1, 1, TC1), CONFIRMED_CTAG(TC1, TS1) } },
 	{ "several DATA and an I-DATA in one packet",
 	  .pkt = { V4(C4A, TS1), .chunks = { CH_DATA(), CH_DATA(.body = 100), CH_DATA(.body = 3),
 					     CH(CT_IDATA) } },
@@ -382,11 +388,11 @@ static const struct tcase IPV6_EXT[] = {
 	{ "first fragment (fragment header, offset 0, M): classified as usual",
 	  .pkt = { V6(C6A, TS2), .ext = { 44 }, .next_ext = 1, .chunks = { CH_DATA() } },
 	  TO(1, 1, XDP_REDIRECT), .data = 1, .stats = { S(ESTABLISHED), S(FRAG_FIRST) },
-	  .assoc = TS2 },
+	  .ignore = IGN(ASSOC_PROMOTED), .assoc = TS2 },
 	{ "first fragment after destination options: classified as usual",
 	  .pkt = { V6(C6A, TS2), .ext = { 60, 44 }, .next_ext = 2, .chunks = { CH_DATA() } },
 	  TO(1, 1, XDP_REDIRECT), .data = 1, .stats = { S(ESTABLISHED), S(FRAG_FIRST) },
-	  .assoc = TS2 },
+	  .ignore = IGN(ASSOC_PROMOTED), .assoc = TS2 },
 	{ "payload length past the frame: DROP_TRUNCATED",
 	  .pkt = { V6(C6A, TS2), .ip_len_adj = 8, .chunks = { CH_DATA() } },
 	  DROP(DROP_TRUNCATED), .svc = DC },
@@ -418,7 +424,8 @@ static const struct tcase UDP_ENCAP_CASES[] = {
 	  TO(1, 0, XDP_TX), .stats = { S(UDP_ENCAP), S(ESTABLISHED) }, .assoc = TS1 },
 	{ "HEARTBEAT over UDP, Ethernet padding after it",
 	  .pkt = { V4(C4A, TS1), UDP, .chunks = { CH(CT_HEARTBEAT, .body = 1) }, .eth_pad = 6 },
-	  TO(1, 0, XDP_TX), .hb = 1, .stats = { S(UDP_ENCAP), S(ESTABLISHED) }, .assoc = TS1 },
+	  TO(1, 0, XDP_TX), .hb = 1, .stats = { S(UDP_ENCAP), S(ESTABLISHED) },
+	  .ignore = IGN(ASSOC_PROMOTED), .assoc = TS1 },
 	{ "UDP length past the frame: DROP_TRUNCATED",
 	  .pkt = { V4(C4A, TS1), UDP, .udp_len_adj = 16, .chunks = { CH_DATA() } },
 	  DROP(DROP_TRUNCATED), .svc = DC, .ignore = IGN(UDP_ENCAP) },

@@ -169,6 +169,8 @@ static void configure(void)
 	FAKE_MAP(assoc_ctags, 5);
 	FAKE_MAP(assocs_pending, 5);
 	FAKE_MAP(pending_ctags, 5);
+	FAKE_MAP(svc_rtag, 0);
+	FAKE_MAP(server_ids, 0);
 	FAKE_MAP(path_stats, 4);
 	FAKE_MAP(frags, 4);
 	FAKE_MAP(settings, 0);

@@ -32,7 +32,8 @@ SCTPLB=${SCTPLB:-$_LB_REPO/build/sctplb}
 LB_PIN=""
 LB_ATTACHED=""
 
-sl() { nsenter --net="/run/netns/$FWD_NS" "$SCTPLB" --pin-path "$LB_PIN" "$@"; }
+# LB_OPTS: global options for every call (e.g. --max-assocs N, used when maps are created).
+sl() { nsenter --net="/run/netns/$FWD_NS" "$SCTPLB" --pin-path "$LB_PIN" ${LB_OPTS:-} "$@"; }
 lb_json() { sl --json "$@"; }
 
 lb_attach() {
@@ -164,7 +165,7 @@ print(" ".join("%d=%s" % (a["cport"], a["backend"]) for a in json.load(sys.stdin
 # (a fraction), no backend holds more than that share and all three are used.
 lb_check_assocs() {
 	local name=$1 log=$2 svc=$3 port=$4 share=${5:-} out
-	out=$(python3 - "$log" "$TOPO_DIR" "$port" "$share" "$(lb_assoc_backends "$svc")" <<'PY'
+	out=$(python3 - "$log" "$TOPO_DIR" "$port" "$share" "$(lb_assoc_backends "$svc")" "$svc" <<'PY'
 import json, sys, glob, os
 log, tdir, port, share, table = sys.argv[1:6]
 errs = []
@@ -179,7 +180,8 @@ for line in open(log):
 if st is None:
     print("no stats line in %s: %s" % (os.path.basename(log), open(log).read()[-300:]))
     sys.exit(1)
-pinned = dict(kv.split("=") for kv in table.split())
+# SVC "-": the forwarder keeps no association (routable tags): nothing to compare
+pinned = None if sys.argv[6] == "-" else dict(kv.split("=") for kv in table.split())
 # comm_up (and restart) events per client port, per server
 seen = {}
 for f in glob.glob("%s/be*-%s.log" % (tdir, port)):
@@ -202,7 +204,7 @@ for a in st["per_assoc"]:
         errs.append("lport %d: backend %r, %d changes" % (lp, a["backend"], a["backend_changes"]))
     elif seen.get(lp) != {a["backend"]}:
         errs.append("lport %d: echoed by %s, comm_up at %s" % (lp, a["backend"], sorted(seen.get(lp, []))))
-    elif pinned.get(str(lp)) != a["backend"]:
+    elif pinned is not None and pinned.get(str(lp)) != a["backend"]:
         errs.append("lport %d: echoed by %s, sctplb pins it on %s" % (lp, a["backend"], pinned.get(str(lp))))
 be = st["backends"]
 if share:
