@@ -27,7 +27,6 @@
 #define EEXIST        17
 #define TC_ACT_OK     0
 #define TC_ACT_SHOT   2
-#define TC_ACT_REDIRECT 7
 
 #define SCTPLB_MAX_PKT 0x3fff   /* offsets beyond this are not parsed (16 KiB) */
 #define SCTP_INIT_FIXED_LEN 20  /* chunk header + tag, a_rwnd, streams, TSN */
@@ -55,7 +54,7 @@ static __always_inline __u64 lb_now(void)
  * that decided it in its upper bits, so that the trace can name the reason.
  */
 #define ACT_CONTINUE (-1)
-enum { ACT_PASS = 0, ACT_DROP = 1, ACT_FWD = 2 };
+enum { ACT_PASS = 0, ACT_DROP = 1 };
 #define ACT_MAKE(act, reason) ((int)(((reason) << 8) | (act)))
 #define ACT_KIND(a) ((a) & 0xff)
 #define ACT_REASON(a) ((__u32)(a) >> 8)
