@@ -14,8 +14,8 @@
  *
  * Every rewrite patches the CRC32c incrementally (sctplb_crc32c_patch32) and,
  * under UDP encapsulation, the UDP checksum.  A packet whose CRC32c the stack
- * left to the NIC (CHECKSUM_PARTIAL, csum_not_inet) is not patched: the NIC
- * computes it over the rewritten packet.  Nothing here drops a packet.
+ * left to the NIC (crc_offloaded) is not patched: the NIC computes it over the
+ * rewritten packet.  Nothing here drops a packet.
  *
  * The same parsing as the forwarder (bpf/lib/parse.h): this host's VIPs and
  * port are the agent's "services" (id 1).  Its maps are its own, pinned
@@ -24,37 +24,30 @@
 #define SCTPLB_AGENT
 #include "lib/common.h"
 #include "lib/parse.h"
-#include <bpf/bpf_core_read.h>
 #include "sctplb_crc32c.h"
 
 const volatile __u32 sctplb_trace = 0;
 const volatile __u32 sctplb_test_clock = 0;
 __u64 sctplb_clock_ns = 0;
 
-#define CHECKSUM_PARTIAL 3
 #define AGENT_TAG_TRIES 4     /* fresh nonces tried for an unused T' */
 
-extern void *bpf_cast_to_kern_ctx(void *obj) __ksym;
-
-/* sk_buff's csum_not_inet exists only in kernels built with SCTP. */
-struct sk_buff___sctp {
-	__u8 csum_not_inet: 1;
-} __attribute__((preserve_access_index));
-
 /*
- * The stack left the SCTP checksum to the device: CHECKSUM_PARTIAL with
- * csum_not_inet (the CRC32c offload).  A kernel without SCTP has no such
- * packet.  A partial UDP checksum (SCTP over UDP) is not this: the CRC32c is
- * in the packet, and bpf_l4_csum_replace leaves a partial checksum alone.
+ * The stack left the SCTP checksum to the device (RFC 9260 6.8 offload):
+ * Linux then sends the packet with CHECKSUM_PARTIAL, csum_not_inet and the
+ * checksum field zero (sctp_packet_pack), and the device or the software
+ * fallback computes it over the packet as it leaves, rewritten or not.  A tc
+ * program cannot read ip_summed before Linux 6.3 (bpf_cast_to_kern_ctx), so
+ * the field is the sign: zero means not computed yet.  A computed CRC32c is
+ * zero for one packet in 2^32; that one leaves unpatched, and SCTP
+ * retransmits it.
  */
-static __always_inline bool crc_offloaded(struct __sk_buff *skb)
+static __always_inline bool crc_offloaded(struct __sk_buff *skb, const struct pkt *p)
 {
-	struct sk_buff *k = bpf_cast_to_kern_ctx(skb);
+	struct buf b = { .data = (void *)(long)skb->data, .data_end = (void *)(long)skb->data_end };
+	__u32 *csum = pkt_ptr(&b, p->sctp_off + SCTPLB_SCTP_CSUM_OFF, 4);
 
-	if (!bpf_core_field_exists(struct sk_buff___sctp, csum_not_inet))
-		return false;
-	return BPF_CORE_READ_BITFIELD(k, ip_summed) == CHECKSUM_PARTIAL &&
-	       BPF_CORE_READ_BITFIELD((struct sk_buff___sctp *)k, csum_not_inet);
+	return csum && *csum == 0;
 }
 
 /*
@@ -228,7 +221,7 @@ static __always_inline int agent(struct __sk_buff *skb, bool out)
 	bpf_skb_pull_data(skb, 0);
 	if (sctplb_agent_parse(skb, &p, out) != ACT_CONTINUE)
 		return TC_ACT_OK;
-	offloaded = out && crc_offloaded(skb);
+	offloaded = out && crc_offloaded(skb, &p);
 	if (offloaded)
 		stat_inc(SCTPLB_STAT_AGENT_CSUM_OFFLOAD);
 	return out ? sctplb_agent_out(skb, &p, offloaded) : sctplb_agent_in(skb, &p, offloaded);

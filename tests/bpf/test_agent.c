@@ -384,6 +384,29 @@ int main(void)
 		in("UDP-encapsulated DATA with T': Ts, both checksums right", s, 0x5e000007u,
 		   SCTPLB_STAT_AGENT_IN);
 	}
+	/* A checksum left to the NIC: the field is 0 until the device fills it. */
+	{
+		struct pkt_spec s = FROM_BE(C4, TC2, INIT_ACK(0x5e000008u));
+		uint64_t s0[SCTPLB_STAT_MAX], s1[SCTPLB_STAT_MAX];
+		struct run r;
+		uint32_t verdict;
+		const char *err = NULL;
+
+		if (pkt_build(&s, fx.mac_in, r.in, &r.info) < 0)
+			err = "cannot build";
+		memset(r.in + r.info.sctp + 8, 0, 4);
+		stats(s0);
+		if (!err && fx_run_tc(&fx, bpf_program__fd(ag->progs.sctplb_agent_egress), fx.if_in,
+				      r.in, r.info.len, r.out, &r.len, &verdict))
+			err = "test run failed";
+		stats(s1);
+		if (!err && (itag_out(&r) == 0x5e000008u || get32(r.out + r.info.sctp + 8) != 0))
+			err = WHY("tag %#x, checksum field %#x: expected a new tag and the field left 0",
+				  itag_out(&r), get32(r.out + r.info.sctp + 8));
+		if (!err && s1[SCTPLB_STAT_AGENT_CSUM_OFFLOAD] - s0[SCTPLB_STAT_AGENT_CSUM_OFFLOAD] != 1)
+			err = "agent_csum_offload not counted";
+		result("checksum left to the NIC (field 0): the tag rewritten, the field left alone", err);
+	}
 	sctplb_agent__destroy(ag);
 	return failures ? 1 : 0;
 }

@@ -346,7 +346,8 @@ static inline long bpf_fib_lookup(void *ctx, struct bpf_fib_lookup *params, int 
 	return fake_fib_hook ? fake_fib_hook(params) : BPF_FIB_LKUP_RET_SUCCESS;
 }
 
-/* What bpf_redirect() returns: XDP_REDIRECT, or TC_ACT_REDIRECT (7) in tc. */
+/* What bpf_redirect() returns: XDP_REDIRECT, or TC_ACT_REDIRECT in tc. */
+#define TC_ACT_REDIRECT 7
 static long fake_redirect_ret = XDP_REDIRECT;
 
 static inline long bpf_redirect(__u32 ifindex, __u64 flags)
