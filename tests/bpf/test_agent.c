@@ -20,6 +20,7 @@
 #include "pkt.h"
 #include "rtag.h"
 #include "agent.skel.h"
+#include "report.h"
 
 #define VIP4  "203.0.113.1"
 #define VIP6  "2001:db8:f::1"
@@ -40,19 +41,9 @@
 static struct fx fx;
 static struct sctplb_agent *ag;
 static struct sctplb_rtag_key key;
-static int failures;
 static char why[512];
 #define WHY(...) (snprintf(why, sizeof(why), __VA_ARGS__), why)
 
-static void result(const char *name, const char *err)
-{
-	if (err) {
-		printf("FAIL %s: %s\n", name, err);
-		failures++;
-	} else {
-		printf("PASS %s\n", name);
-	}
-}
 
 static void stats(uint64_t out[SCTPLB_STAT_MAX])
 {
@@ -234,7 +225,7 @@ static uint32_t init_ack(const char *name, const char *client, uint32_t tc, uint
 		err = only_changed(&r, r.info.sctp + 16, 4);
 	if (!err && mapped_in(rt) != ts)
 		err = WHY("agent_in[T' %#x] = %#x, expected Ts %#x", rt, mapped_in(rt), ts);
-	result(name, err);
+	tr_result(name, err);
 	return err ? 0 : rt;
 }
 
@@ -250,7 +241,7 @@ static void in(const char *name, struct pkt_spec s, uint32_t want, int stat)
 		err = WHY("counter %d not +1", stat);
 	if (!err)
 		err = want == s.vtag ? unchanged(&r) : only_changed(&r, r.info.sctp + 4, 4);
-	result(name, err);
+	tr_result(name, err);
 }
 
 static void out(const char *name, struct pkt_spec s, uint32_t want, int stat)
@@ -264,7 +255,7 @@ static void out(const char *name, struct pkt_spec s, uint32_t want, int stat)
 		err = WHY("counter %d not +1", stat);
 	if (!err)
 		err = want == s.vtag ? unchanged(&r) : only_changed(&r, r.info.sctp + 4, 4);
-	result(name, err);
+	tr_result(name, err);
 }
 
 static int setup(void)
@@ -318,17 +309,17 @@ int main(void)
 	   (struct pkt_spec)TO_BE(C4, rt1, CH_COOKIE(), CH_DATA()), TS1, SCTPLB_STAT_AGENT_IN);
 	in("DATA with T': Ts", (struct pkt_spec)TO_BE(C4, rt1, CH_DATA(.body = 300)), TS1,
 	   SCTPLB_STAT_AGENT_IN);
-	result("the association is marked seen", agent_flags(rt1) & SCTPLB_AGENT_F_SEEN ? NULL :
+	tr_result("the association is marked seen", agent_flags(rt1) & SCTPLB_AGENT_F_SEEN ? NULL :
 	       "agent_in flags without SEEN");
 	out("backend's DATA (vtag Tc): untouched", (struct pkt_spec)FROM_BE(C4, TC1, CH_DATA()), TC1, -1);
 
 	/* RFC 9260 5.2.1: an INIT-ACK sent again with the same Initiate Tag. */
 	rt1b = init_ack("5.2.1: an INIT-ACK again with the same Ts: a T' again", C4, TC1, TS1, false);
-	result("5.2.1: the same Ts gets the same T'", rt1b == rt1 ? NULL :
+	tr_result("5.2.1: the same Ts gets the same T'", rt1b == rt1 ? NULL :
 	       WHY("%#x, then %#x", rt1, rt1b));
 	/* 5.2.2: the peer restarts: a new INIT, an INIT-ACK with a new Ts. */
 	rt2 = init_ack("5.2.2: restart: the new INIT-ACK's new Ts gets a new T'", C4, TC2, TS2, false);
-	result("5.2.2: old and new associations both mapped", rt2 && rt2 != rt1 &&
+	tr_result("5.2.2: old and new associations both mapped", rt2 && rt2 != rt1 &&
 	       mapped_in(rt1) == TS1 && mapped_in(rt2) == TS2 ? NULL : "a mapping was lost");
 	/* 5.2.4: the restart's COOKIE-ECHO (new T'); the old one's packets still. */
 	in("5.2.4: COOKIE-ECHO of the restart: its own Ts",
@@ -346,7 +337,7 @@ int main(void)
 	out("5.2.6: the backend's Stale Cookie ERROR (vtag Tc): untouched",
 	    (struct pkt_spec)FROM_BE(C4, TC2, CH(CT_ERROR)), TC2, -1);
 	rt3 = init_ack("5.2.6: the INIT-ACK to the client's next INIT: a new T'", C4, TC2, TS3, false);
-	result("5.2.6: three tags, three T'", rt3 && rt3 != rt1 && rt3 != rt2 ? NULL : "tags reused");
+	tr_result("5.2.6: three tags, three T'", rt3 && rt3 != rt1 && rt3 != rt2 ? NULL : "tags reused");
 
 	in("client's INIT: untouched", (struct pkt_spec)TO_BE(C4, 0, CH_INIT(TC1, C4)), 0, -1);
 	in("client's T-bit ABORT (vtag Tc): untouched",
@@ -365,7 +356,7 @@ int main(void)
 	    (struct pkt_spec)FROM_BE(C4, 0x0badbad1, CH_ABORT_T), 0x0badbad1, -1);
 	in("client's SHUTDOWN-COMPLETE (vtag T'): Ts, and the association is closing",
 	   (struct pkt_spec)TO_BE(C4, rt3, CH(CT_SHUTDOWN_COMPLETE)), TS3, SCTPLB_STAT_AGENT_IN);
-	result("closing marked", agent_flags(rt3) & SCTPLB_AGENT_F_CLOSING ? NULL : "no CLOSING flag");
+	tr_result("closing marked", agent_flags(rt3) & SCTPLB_AGENT_F_CLOSING ? NULL : "no CLOSING flag");
 
 	/* IPv6, and SCTP over UDP (the UDP checksum covers the tag and the CRC32c). */
 	rt6 = init_ack("IPv6 INIT-ACK: T'", C6, TC1, 0x5e000006u, false);
@@ -405,8 +396,8 @@ int main(void)
 				  itag_out(&r), get32(r.out + r.info.sctp + 8));
 		if (!err && s1[SCTPLB_STAT_AGENT_CSUM_OFFLOAD] - s0[SCTPLB_STAT_AGENT_CSUM_OFFLOAD] != 1)
 			err = "agent_csum_offload not counted";
-		result("checksum left to the NIC (field 0): the tag rewritten, the field left alone", err);
+		tr_result("checksum left to the NIC (field 0): the tag rewritten, the field left alone", err);
 	}
 	sctplb_agent__destroy(ag);
-	return failures ? 1 : 0;
+	return tr_failures ? 1 : 0;
 }

@@ -14,6 +14,7 @@
 
 #include "fixture.h"
 #include "pkt.h"
+#include "report.h"
 
 #define SVC   1
 #define PORT  5000
@@ -30,17 +31,7 @@ static const char *const BE_A[SCTPLB_MAX_PATHS] = { "192.0.2.11", "2001:db8:1::1
 static const char *const BE_B[SCTPLB_MAX_PATHS] = { "192.0.2.12", "2001:db8:1::12" };
 
 static struct fx fx;
-static int failures;
 
-static void result(const char *name, const char *why)
-{
-	if (why) {
-		printf("FAIL %s: %s\n", name, why);
-		failures++;
-	} else {
-		printf("PASS %s\n", name);
-	}
-}
 
 /* One packet of the association (body bytes of DATA): verdict, reason, dst MAC. */
 static int send_data(uint16_t body, uint32_t *verdict, uint32_t *reason, uint8_t dmac[6])
@@ -119,41 +110,41 @@ int main(void)
 	fx_nexthop(BE_B[0], &nh);
 	memcpy(mac_b, nh.mac, 6);
 
-	result("first packet: the FIB's next hop", expect(100, XDP_TX, mac_a, SCTPLB_STAT_FWD_TX));
+	tr_result("first packet: the FIB's next hop", expect(100, XDP_TX, mac_a, SCTPLB_STAT_FWD_TX));
 
 	/* A backend's new address is used at once, cached or not. */
 	fx_backend(&fx, 1, SVC, SCTPLB_BE_F_ACTIVE, BE_B);
-	result("backend address changed: the new address's next hop at once",
+	tr_result("backend address changed: the new address's next hop at once",
 	       expect(100, XDP_TX, mac_b, SCTPLB_STAT_FWD_TX));
 
 	/* A neighbour change: the cached next hop within the TTL, the new one after. */
 	if (sh("ip neigh replace 192.0.2.12 lladdr 02:00:00:00:0b:77 dev " FX_IF_IN " nud permanent")) {
-		result("neighbour change", "ip neigh replace failed");
+		tr_result("neighbour change", "ip neigh replace failed");
 	} else {
-		result("neighbour changed: the cached next hop within the TTL (1 s)",
+		tr_result("neighbour changed: the cached next hop within the TTL (1 s)",
 		       expect(100, XDP_TX, mac_b, SCTPLB_STAT_FWD_TX));
 		fx_set_clock(&fx, now + NSEC - 1);
-		result("neighbour changed: still the cached next hop 1 ns before the TTL",
+		tr_result("neighbour changed: still the cached next hop 1 ns before the TTL",
 		       expect(100, XDP_TX, mac_b, SCTPLB_STAT_FWD_TX));
 		now += NSEC;
 		fx_set_clock(&fx, now);
-		result("neighbour changed: the new MAC after the TTL",
+		tr_result("neighbour changed: the new MAC after the TTL",
 		       expect(100, XDP_TX, mac_moved, SCTPLB_STAT_FWD_TX));
 	}
 
 	/* The MTU check is not skipped by a cache filled by smaller packets. */
 	if (sh("ip link set dev " FX_IF_IN " mtu 1280")) {
-		result("MTU", "ip link set mtu failed");
+		tr_result("MTU", "ip link set mtu failed");
 	} else {
 		now += NSEC; /* let the entry made before the MTU change expire */
 		fx_set_clock(&fx, now);
-		result("small packet after the MTU change: forwarded (and cached)",
+		tr_result("small packet after the MTU change: forwarded (and cached)",
 		       expect(100, XDP_TX, mac_moved, SCTPLB_STAT_FWD_TX));
-		result("packet over the egress MTU: FIB_FRAG_NEEDED despite the cached next hop",
+		tr_result("packet over the egress MTU: FIB_FRAG_NEEDED despite the cached next hop",
 		       expect(1300, XDP_DROP, NULL, SCTPLB_STAT_FIB_FRAG_NEEDED));
-		result("small packet again: forwarded",
+		tr_result("small packet again: forwarded",
 		       expect(100, XDP_TX, mac_moved, SCTPLB_STAT_FWD_TX));
 	}
 	fx_unload(&fx);
-	return failures ? 1 : 0;
+	return tr_failures ? 1 : 0;
 }

@@ -8,7 +8,7 @@
  * expected checksum comes from the builder's own CRC32c (tests/bpf/lib/pkt.c),
  * not from the header under test.  Then the cost of each program, in ns per
  * run (opts.duration, repeat = 100000) and as a ratio to a trivial program
- * timed in the same round (median of 7 rounds): printed, never failed on.
+ * timed in the same round (median of 7 rounds): printed, never tr_failures on.
  *
  * Nothing is attached and nothing is pinned: the programs only run through
  * BPF_PROG_TEST_RUN, in a network namespace of the test's own.
@@ -32,24 +32,11 @@
 #include "rtag.h"
 #include "sctplb_crc32c.h"
 #include "pkt.h"
+#include "report.h"
 
-static int failed;
 static struct prim *skel;
 static struct sctplb_rtag_key key;
 
-static void report(int ok, const char *name, const char *fmt, ...)
-{
-	va_list ap;
-
-	printf("%s %s: ", ok ? "PASS" : "FAIL", name);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf("\n");
-	fflush(stdout);
-	if (!ok)
-		failed++;
-}
 
 static uint64_t rng_state = 0xfeedfacecafebeefull;
 
@@ -140,9 +127,9 @@ static void test_decode(void)
 			printf("  vtag %08x: BPF says server %u, user space %u\n", tag,
 			       skel->bss->io.server, want);
 	}
-	report(!bad && !errs && runs > 3900,
+	tr_report(!bad && !errs && runs > 3900,
 	       "BPF decodes vtags to the server ids user space made them for",
-	       "%d packets (3000 routable tags, 1000 arbitrary vtags), %d wrong, %d failed runs",
+	       "%d packets (3000 routable tags, 1000 arbitrary vtags), %d wrong, %d tr_failures runs",
 	       runs, bad, errs);
 }
 
@@ -175,8 +162,8 @@ static void test_retag(void)
 			       i % 2 ? "IPv6" : "IPv4", len, skel->bss->io.tag, tag,
 			       *(uint32_t *)(out + info.sctp + 8), *(uint32_t *)(want + info.sctp + 8));
 	}
-	report(!bad && !errs, "BPF retag (make + vtag + patch32) == user space make + full CRC",
-	       "2000 packets of 40..3300 bytes, %d wrong, %d failed runs", bad, errs);
+	tr_report(!bad && !errs, "BPF retag (make + vtag + patch32) == user space make + full CRC",
+	       "2000 packets of 40..3300 bytes, %d wrong, %d tr_failures runs", bad, errs);
 }
 
 static void test_patch(void)
@@ -212,8 +199,8 @@ static void test_patch(void)
 			printf("  n %u off %u len %zu: crc %08x, want %08x\n", n, off, slen,
 			       *(uint32_t *)(out + info.sctp + 8), *(uint32_t *)(want + info.sctp + 8));
 	}
-	report(!bad && !errs, "BPF patch of 2, 4 and 16 bytes at any offset == full CRC",
-	       "3000 packets, %d wrong, %d failed runs", bad, errs);
+	tr_report(!bad && !errs, "BPF patch of 2, 4 and 16 bytes at any offset == full CRC",
+	       "3000 packets, %d wrong, %d tr_failures runs", bad, errs);
 }
 
 static void test_full(void)
@@ -238,8 +225,8 @@ static void test_full(void)
 			printf("  len %zu: crc %08x, want %08x\n", len - info.sctp,
 			       *(uint32_t *)(out + info.sctp + 8), *(uint32_t *)(want + info.sctp + 8));
 	}
-	report(!bad && !errs, "BPF full CRC (bpf_loop over 64-byte blocks) == the builder's",
-	       "600 packets of 40..3300 bytes, %d wrong, %d failed runs", bad, errs);
+	tr_report(!bad && !errs, "BPF full CRC (bpf_loop over 64-byte blocks) == the builder's",
+	       "600 packets of 40..3300 bytes, %d wrong, %d tr_failures runs", bad, errs);
 }
 
 /* ---- cost ---- */
@@ -310,7 +297,7 @@ static void test_cost(void)
 		       "patch32 %.0f, make %.0f, patch16 %.0f, full CRC of %zu bytes %.0f ns",
 		       floor_ns[ROUNDS / 2], added[0], added[1], added[2], added[3], added[4],
 		       len - info.sctp, added[5]);
-	report(!errs, "costs measured (information only)", "%s; %d failed runs", summary, errs);
+	tr_report(!errs, "costs measured (information only)", "%s; %d tr_failures runs", summary, errs);
 }
 
 int main(void)
@@ -340,5 +327,5 @@ int main(void)
 	test_full();
 	test_cost();
 	prim__destroy(skel);
-	return failed ? 1 : 0;
+	return tr_failures ? 1 : 0;
 }

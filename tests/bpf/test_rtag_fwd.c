@@ -23,6 +23,7 @@
 #include "pkt.h"
 #include "rtag.h"
 #include "seq.h"
+#include "report.h"
 
 #define SVC   1
 #define PORT  38412             /* NGAP */
@@ -43,15 +44,9 @@ static const uint32_t SIDS[4] = { 0, 7, 9, 0 };
 
 static struct fx fx;
 static struct sctplb_rtag_key key;
-static int failures;
 static char why[512];
 #define WHY(...) (snprintf(why, sizeof(why), __VA_ARGS__), why)
 
-static void result(const char *name, const char *err)
-{
-	printf("%s %s%s%s\n", err ? "FAIL" : "PASS", name, err ? ": " : "", err ? err : "");
-	failures += !!err;
-}
 
 static long state(void)
 {
@@ -141,33 +136,33 @@ int main(void)
 	s0 = state();
 	if (pkt_send(C4, VIP4, rt(9, 1), (struct chunk_spec)CH_COOKIE(), &o) || !seq_forwarded(&o) ||
 	    o.backend != 2 || o.d[SCTPLB_STAT_RTAG_FWD] != 1 || state() != s0)
-		result("COOKIE-ECHO with a routable tag: its backend, no state",
+		tr_result("COOKIE-ECHO with a routable tag: its backend, no state",
 		       WHY("backend %u, %s, state %+ld", o.backend, fx_stat_name(o.reason), state() - s0));
 	else
-		result("COOKIE-ECHO with a routable tag: its backend, no state", NULL);
+		tr_result("COOKIE-ECHO with a routable tag: its backend, no state", NULL);
 	if (pkt_send(C6, VIP6, rt(7, 2), (struct chunk_spec)CH_DATA(), &o) || !seq_forwarded(&o) ||
 	    o.backend != 1 || o.path != 1 || o.d[SCTPLB_STAT_ESTABLISHED] || o.d[SCTPLB_STAT_UNKNOWN_VTAG])
-		result("DATA on path 1 (IPv6) never seen before: backend 1 on path 1, no lookup",
+		tr_result("DATA on path 1 (IPv6) never seen before: backend 1 on path 1, no lookup",
 		       WHY("backend %u path %u, %s", o.backend, o.path, fx_stat_name(o.reason)));
 	else
-		result("DATA on path 1 (IPv6) never seen before: backend 1 on path 1, no lookup", NULL);
+		tr_result("DATA on path 1 (IPv6) never seen before: backend 1 on path 1, no lookup", NULL);
 
 	/* INIT to a backend that runs the agent: no handshake state. */
 	s0 = state();
 	if (pkt_send(C4, VIP4, 0, (struct chunk_spec)CH_INIT(0x71000001u, C4), &o) || !seq_forwarded(&o) ||
 	    o.backend != maglev_be(0x71000001u) || state() != s0)
-		result("INIT: Maglev, and no handshake state for an agent's backend",
+		tr_result("INIT: Maglev, and no handshake state for an agent's backend",
 		       WHY("backend %u, state %+ld", o.backend, state() - s0));
 	else
-		result("INIT: Maglev, and no handshake state for an agent's backend", NULL);
+		tr_result("INIT: Maglev, and no handshake state for an agent's backend", NULL);
 
 	/* The client's T-bit ABORT (Tc): where its INIT went. */
 	if (pkt_send(C4, VIP4, 0x71000001u, (struct chunk_spec)CH_ABORT_T, &o) || !seq_forwarded(&o) ||
 	    o.backend != maglev_be(0x71000001u) || o.d[SCTPLB_STAT_RTAG_CTAG_HASH] != 1)
-		result("client's T-bit ABORT: Maglev over (Tc, ports), the INIT's backend",
+		tr_result("client's T-bit ABORT: Maglev over (Tc, ports), the INIT's backend",
 		       WHY("backend %u, %s", o.backend, fx_stat_name(o.reason)));
 	else
-		result("client's T-bit ABORT: Maglev over (Tc, ports), the INIT's backend", NULL);
+		tr_result("client's T-bit ABORT: Maglev over (Tc, ports), the INIT's backend", NULL);
 
 	/* A spoofed handshake flood: no state at all. */
 	s0 = state();
@@ -179,7 +174,7 @@ int main(void)
 		    pkt_send(src, VIP4, 0x60000000u + i * 13, (struct chunk_spec)CH_COOKIE(), &o))
 			break;
 	}
-	result("2000 spoofed INIT + COOKIE-ECHO pairs: the forwarder keeps no state",
+	tr_result("2000 spoofed INIT + COOKIE-ECHO pairs: the forwarder keeps no state",
 	       i == 2000 && state() == s0 ? NULL : WHY("state %+ld after %d pairs", state() - s0, i));
 
 	/* Backend 3 runs no agent: learnt as before, reached through the fallback. */
@@ -194,32 +189,32 @@ int main(void)
 		bpf_map_update_elem(fx.assocs, &k, &a, BPF_NOEXIST);
 		if (pkt_send(C4, VIP4, ts, (struct chunk_spec)CH_DATA(), &o) || !seq_forwarded(&o) ||
 		    o.backend != 3 || o.d[SCTPLB_STAT_RTAG_UNKNOWN] != 1 || o.d[SCTPLB_STAT_ESTABLISHED] != 1)
-			result("a backend without the agent: its learnt association through the fallback",
+			tr_result("a backend without the agent: its learnt association through the fallback",
 			       WHY("backend %u, %s", o.backend, fx_stat_name(o.reason)));
 		else
-			result("a backend without the agent: its learnt association through the fallback", NULL);
+			tr_result("a backend without the agent: its learnt association through the fallback", NULL);
 	}
 	if (pkt_send(C4, VIP4, stray(0x53000001u), (struct chunk_spec)CH_DATA(), &o) ||
 	    o.verdict != XDP_DROP || o.reason != SCTPLB_STAT_UNKNOWN_VTAG_DROP)
-		result("a vtag of no server and no association: the unknown-vtag policy",
+		tr_result("a vtag of no server and no association: the unknown-vtag policy",
 		       WHY("%s", fx_stat_name(o.reason)));
 	else
-		result("a vtag of no server and no association: the unknown-vtag policy", NULL);
+		tr_result("a vtag of no server and no association: the unknown-vtag policy", NULL);
 
 	/* A backend that stopped running the agent, or was deleted: not decoded to. */
 	fx_backend(&fx, 2, SVC, SCTPLB_BE_F_ACTIVE, BE[2]);
 	if (pkt_send(C4, VIP4, rt(9, 3), (struct chunk_spec)CH_DATA(), &o) ||
 	    o.d[SCTPLB_STAT_RTAG_FWD] || o.d[SCTPLB_STAT_RTAG_UNKNOWN] != 1)
-		result("server id of a backend without the agent flag: not routed by tag",
+		tr_result("server id of a backend without the agent flag: not routed by tag",
 		       WHY("%s to %u", fx_stat_name(o.reason), o.backend));
 	else
-		result("server id of a backend without the agent flag: not routed by tag", NULL);
+		tr_result("server id of a backend without the agent flag: not routed by tag", NULL);
 	fx_backend(&fx, 2, SVC, SCTPLB_BE_F_ACTIVE | SCTPLB_BE_F_RTAG | SCTPLB_BE_F_DRAINED, BE[2]);
 	if (pkt_send(C4, VIP4, rt(9, 4), (struct chunk_spec)CH_DATA(), &o) || !seq_forwarded(&o) ||
 	    o.backend != 2)
-		result("a drained backend keeps its routable associations", WHY("%s", fx_stat_name(o.reason)));
+		tr_result("a drained backend keeps its routable associations", WHY("%s", fx_stat_name(o.reason)));
 	else
-		result("a drained backend keeps its routable associations", NULL);
+		tr_result("a drained backend keeps its routable associations", NULL);
 
 	/* Every server id round-trips through the datapath: 200 nonces each. */
 	for (i = 0, wrong = 0; i < 400; i++) {
@@ -229,8 +224,8 @@ int main(void)
 			 (struct chunk_spec)CH(CT_SACK), &o) || o.backend != want || !seq_forwarded(&o))
 			wrong++;
 	}
-	result("400 routable tags of two servers on both paths: each to its backend",
+	tr_result("400 routable tags of two servers on both paths: each to its backend",
 	       wrong ? WHY("%d wrong", wrong) : NULL);
 	fx_unload(&fx);
-	return failures ? 1 : 0;
+	return tr_failures ? 1 : 0;
 }

@@ -26,6 +26,7 @@
 #include "fixture.h"
 #include "pkt.h"
 #include "seq.h"
+#include "report.h"
 
 #define SVC    1
 #define PORT   36412            /* S1AP: clients use it too */
@@ -41,17 +42,7 @@ static const char *const BE2[SCTPLB_MAX_PATHS] = { "192.0.2.12", "2001:db8:1::12
 
 static struct fx fx;
 static uint64_t now = 1000 * NSEC;
-static int failures;
 
-static void result(const char *name, const char *why)
-{
-	if (why) {
-		printf("FAIL %s: %s\n", name, why);
-		failures++;
-	} else {
-		printf("PASS %s\n", name);
-	}
-}
 
 /* Where Maglev sends an INIT with tag Tc: the fixture's table alternates
  * backend 1 (even slots) and 2 (odd slots). */
@@ -148,10 +139,10 @@ static void repoint(bool return_path)
 
 		snprintf(c, sizeof(c), "203.0.113.%d", (return_path ? 140 : 100) + i);
 		if (init(c, tc, false, &o) || !forwarded(&o))
-			return result(name, WHY("client %s: INIT not forwarded", c));
+			return tr_result(name, WHY("client %s: INIT not forwarded", c));
 		b = o.backend;
 		if (return_path && (backend(c, tc, INIT_ACK(ts), &o) || !o.d[SCTPLB_STAT_RET_INIT_ACK]))
-			return result(name, WHY("client %s: INIT-ACK not learnt", c));
+			return tr_result(name, WHY("client %s: INIT-ACK not learnt", c));
 		for (k = 0; k < NSPOOF; k++) {
 			uint32_t spoof = 0xdead0000u + i * 64 + k * 13;
 
@@ -160,7 +151,7 @@ static void repoint(bool return_path)
 			would_move += maglev_be(spoof) != b;
 			if (init(c, spoof, true, &o) || !forwarded(&o) ||
 			    (!return_path && o.backend != b))
-				return result(name, WHY("client %s: spoofed INIT %#x went to %u, expected %u",
+				return tr_result(name, WHY("client %s: spoofed INIT %#x went to %u, expected %u",
 							c, spoof, o.backend, b));
 			pinned += o.d[SCTPLB_STAT_INIT_PINNED];
 		}
@@ -172,26 +163,26 @@ static void repoint(bool return_path)
 				repointed++;
 		}
 		if (client(c, ts, CT_COOKIE_ECHO, &o) || !forwarded(&o) || o.backend != b)
-			return result(name, WHY("client %s: COOKIE-ECHO to %u, its cookie was made on %u",
+			return tr_result(name, WHY("client %s: COOKIE-ECHO to %u, its cookie was made on %u",
 						c, o.backend, b));
 		if (client(c, ts, CT_DATA, &o) || !forwarded(&o) || o.backend != b)
-			return result(name, WHY("client %s: DATA to %u, not %u", c, o.backend, b));
+			return tr_result(name, WHY("client %s: DATA to %u, not %u", c, o.backend, b));
 		if (return_path &&
 		    (backend(c, tc, (struct chunk_spec)CH(CT_COOKIE_ACK), &o) ||
 		     o.d[SCTPLB_STAT_ASSOC_CONFIRMED] != 1))
-			return result(name, WHY("client %s: COOKIE-ACK did not confirm", c));
+			return tr_result(name, WHY("client %s: COOKIE-ACK did not confirm", c));
 	}
 	/* The attack was real: without the rule these tags would have moved. */
 	if (!would_move)
-		return result(name, "no spoofed tag hashes to another backend: the test proves nothing");
+		return tr_result(name, "no spoofed tag hashes to another backend: the test proves nothing");
 	if (!return_path && pinned != 24 * NSPOOF)
-		return result(name, WHY("INIT_PINNED %d, expected %d", pinned, 24 * NSPOOF));
+		return tr_result(name, WHY("INIT_PINNED %d, expected %d", pinned, 24 * NSPOOF));
 	if (return_path && !repointed)
-		return result(name, "no handshake was re-pointed: the learnt Ts was never needed");
+		return tr_result(name, "no handshake was re-pointed: the learnt Ts was never needed");
 	printf("  %d of %d spoofed INITs hash to another backend%s; every association kept its own\n",
 	       would_move, 24 * NSPOOF,
 	       return_path ? WHY(" (%d of 24 handshakes re-pointed)", repointed) : "");
-	result(name, NULL);
+	tr_result(name, NULL);
 }
 
 /* 2. The pin lasts as long as the handshake: config handshake-timeout (10 s). */
@@ -202,21 +193,21 @@ static void expiry(void)
 	struct out o;
 
 	if (init(c, tc, false, &o) || !forwarded(&o))
-		return result("handshake expiry", "INIT not forwarded");
+		return tr_result("handshake expiry", "INIT not forwarded");
 	b = o.backend;
 	other = tag_for(0x30000100u, b, false);
 	now += SCTPLB_HANDSHAKE_TIMEOUT_S * NSEC - 1;
 	if (init(c, other, false, &o) || o.backend != b || o.d[SCTPLB_STAT_INIT_PINNED] != 1)
-		return result("handshake expiry: 1 ns before the timeout, still pinned",
+		return tr_result("handshake expiry: 1 ns before the timeout, still pinned",
 			      WHY("went to %u (pinned +%llu), expected %u", o.backend,
 				  (unsigned long long)o.d[SCTPLB_STAT_INIT_PINNED], b));
-	result("handshake expiry: 1 ns before the timeout, another tag still pinned", NULL);
+	tr_result("handshake expiry: 1 ns before the timeout, another tag still pinned", NULL);
 	now += 1;
 	if (init(c, other, false, &o) || o.backend == b || o.d[SCTPLB_STAT_INIT_PINNED])
-		return result("handshake expiry: at the timeout",
+		return tr_result("handshake expiry: at the timeout",
 			      WHY("went to %u (pinned +%llu), expected Maglev's %u", o.backend,
 				  (unsigned long long)o.d[SCTPLB_STAT_INIT_PINNED], maglev_be(other)));
-	result("handshake expiry: at the timeout, another tag goes by Maglev", NULL);
+	tr_result("handshake expiry: at the timeout, another tag goes by Maglev", NULL);
 }
 
 /*
@@ -232,14 +223,14 @@ static void nat_clients(void)
 	struct out o;
 
 	if (init(c, tca, true, &o) || !forwarded(&o))
-		return result("NAT'd clients", "first INIT not forwarded");
+		return tr_result("NAT'd clients", "first INIT not forwarded");
 	ba = o.backend;
 	if (client(c, tsa, CT_COOKIE_ECHO, &o) || o.backend != ba || !o.d[SCTPLB_STAT_ASSOC_CREATED])
-		return result("NAT'd clients", "first COOKIE-ECHO");
+		return tr_result("NAT'd clients", "first COOKIE-ECHO");
 	tcb = tag_for(0x40000100u, ba, false);
 	if (init(c, tcb, true, &o) || o.backend == ba || o.d[SCTPLB_STAT_INIT_RESTART] ||
 	    o.d[SCTPLB_STAT_INIT_PINNED])
-		return result("NAT'd clients, one after the other: the second by its own tag",
+		return tr_result("NAT'd clients, one after the other: the second by its own tag",
 			      WHY("second INIT to %u (restart +%llu, pinned +%llu), Maglev says %u",
 				  o.backend, (unsigned long long)o.d[SCTPLB_STAT_INIT_RESTART],
 				  (unsigned long long)o.d[SCTPLB_STAT_INIT_PINNED], maglev_be(tcb)));
@@ -248,26 +239,26 @@ static void nat_clients(void)
 	    client(c, tsa, CT_DATA, &o) || o.backend != ba ||
 	    client(c, tsb, CT_DATA, &o) || o.backend != bb ||
 	    !stored(tsa, &pending, &be) || be != ba || !stored(tsb, &pending, &be) || be != bb)
-		return result("NAT'd clients, one after the other: the second by its own tag",
+		return tr_result("NAT'd clients, one after the other: the second by its own tag",
 			      "the two associations do not stay on their backends");
-	result("NAT'd clients, one after the other: Disable Restart skips the restart rule, each on its backend",
+	tr_result("NAT'd clients, one after the other: Disable Restart skips the restart rule, each on its backend",
 	       NULL);
 	/* Without the parameter, an INIT from there is a restart of the latest. */
 	if (init(c, tag_for(0x40000200u, bb, false), false, &o) || o.backend != bb ||
 	    o.d[SCTPLB_STAT_INIT_RESTART] != 1)
-		return result("restart rule without Disable Restart",
+		return tr_result("restart rule without Disable Restart",
 			      WHY("went to %u, expected the latest association's %u", o.backend, bb));
-	result("without Disable Restart the same INIT is a restart: the latest association's backend",
+	tr_result("without Disable Restart the same INIT is a restart: the latest association's backend",
 	       NULL);
 
 	/* At the same time, return path: A's INIT, its INIT-ACK, B's INIT, ... */
 	tca = 0x41000001u;
 	if (init(c2, tca, true, &o) || backend(c2, tca, INIT_ACK(0x51000001u), &o))
-		return result("NAT'd clients at the same time", "first handshake");
+		return tr_result("NAT'd clients at the same time", "first handshake");
 	ba = maglev_be(tca);
 	tcb = tag_for(0x41000100u, ba, false);
 	if (init(c2, tcb, true, &o) || o.backend == ba || o.d[SCTPLB_STAT_INIT_PINNED])
-		return result("NAT'd clients at the same time",
+		return tr_result("NAT'd clients at the same time",
 			      WHY("second INIT to %u, expected Maglev's %u", o.backend, maglev_be(tcb)));
 	bb = o.backend;
 	if (backend(c2, tcb, INIT_ACK(0x51000002u), &o) || !o.d[SCTPLB_STAT_RET_INIT_ACK] ||
@@ -279,9 +270,9 @@ static void nat_clients(void)
 	    !o.d[SCTPLB_STAT_ASSOC_CONFIRMED] ||
 	    client(c2, 0x51000001u, CT_DATA, &o) || o.backend != ba ||
 	    client(c2, 0x51000002u, CT_DATA, &o) || o.backend != bb)
-		return result("NAT'd clients at the same time, return path",
+		return tr_result("NAT'd clients at the same time, return path",
 			      "the two handshakes did not each stay on their backend");
-	result("NAT'd clients at the same time, return path: each handshake on its own backend, both confirmed",
+	tr_result("NAT'd clients at the same time, return path: each handshake on its own backend, both confirmed",
 	       NULL);
 }
 
@@ -295,29 +286,29 @@ static void confirmation(void)
 
 	if (init(c, tc, false, &o) || client(c, ts, CT_COOKIE_ECHO, &o) ||
 	    !stored(ts, &pending, &be) || !pending)
-		return result("confirmation", "COOKIE-ECHO: not stored unconfirmed");
-	result("a COOKIE-ECHO alone stores the association unconfirmed", NULL);
+		return tr_result("confirmation", "COOKIE-ECHO: not stored unconfirmed");
+	tr_result("a COOKIE-ECHO alone stores the association unconfirmed", NULL);
 	/* An out-of-the-blue reply (RFC 9260 8.4) carries the sender's tag: Ts. */
 	if (backend(c, ts, (struct chunk_spec)CH_ABORT_T, &o) || o.d[SCTPLB_STAT_ASSOC_CONFIRMED] ||
 	    !stored(ts, &pending, &be) || !pending)
-		return result("a backend's T-bit ABORT confirms nothing",
+		return tr_result("a backend's T-bit ABORT confirms nothing",
 			      WHY("confirmed +%llu, pending %d",
 				  (unsigned long long)o.d[SCTPLB_STAT_ASSOC_CONFIRMED], pending));
-	result("a backend's T-bit ABORT (its answer to anything unknown) confirms nothing", NULL);
+	tr_result("a backend's T-bit ABORT (its answer to anything unknown) confirms nothing", NULL);
 
 	tc = 0x60000002u;
 	ts = 0x70000002u;
 	if (init(c, tc, false, &o) || backend(c, tc, INIT_ACK(ts), &o) ||
 	    o.d[SCTPLB_STAT_ASSOC_CONFIRMED] || !stored(ts, &pending, &be) || !pending)
-		return result("an INIT-ACK confirms nothing", "INIT-ACK confirmed, or nothing learnt");
-	result("an INIT-ACK (a spoofed INIT gets one too) stores the association unconfirmed", NULL);
+		return tr_result("an INIT-ACK confirms nothing", "INIT-ACK confirmed, or nothing learnt");
+	tr_result("an INIT-ACK (a spoofed INIT gets one too) stores the association unconfirmed", NULL);
 	if (backend(c, tc, (struct chunk_spec)CH(CT_COOKIE_ACK), &o) ||
 	    o.d[SCTPLB_STAT_ASSOC_CONFIRMED] != 1 || !stored(ts, &pending, &be) || pending)
-		return result("COOKIE-ACK confirms", "not confirmed");
+		return tr_result("COOKIE-ACK confirms", "not confirmed");
 	if (backend(c, tc, (struct chunk_spec)CH(CT_COOKIE_ACK), &o) ||
 	    o.d[SCTPLB_STAT_ASSOC_CONFIRMED])
-		return result("COOKIE-ACK confirms", "confirmed twice");
-	result("the backend's COOKIE-ACK (vtag Tc) confirms it, once", NULL);
+		return tr_result("COOKIE-ACK confirms", "confirmed twice");
+	tr_result("the backend's COOKIE-ACK (vtag Tc) confirms it, once", NULL);
 }
 
 int main(void)
@@ -337,5 +328,5 @@ int main(void)
 	nat_clients();
 	confirmation();
 	fx_unload(&fx);
-	return failures ? 1 : 0;
+	return tr_failures ? 1 : 0;
 }

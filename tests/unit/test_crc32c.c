@@ -29,25 +29,12 @@
 #include <time.h>
 
 #include "sctplb_crc32c.h"
+#include "report.h"
 
 #define POLY 0x82f63b78u
 #define MAXLEN 9000
 
-static int failed;
 
-static void report(int ok, const char *name, const char *fmt, ...)
-{
-	va_list ap;
-
-	printf("%s %s: ", ok ? "PASS" : "FAIL", name);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf("\n");
-	fflush(stdout);
-	if (!ok)
-		failed++;
-}
 
 static double now(void)
 {
@@ -175,7 +162,7 @@ static void test_tables(void)
 	for (i = 0; i < 256; i++)
 		bad += tab[i] != sctplb_crc32c_tab[i] || lo[i] != sctplb_crc32c_x8lo[i] ||
 		       hi[i] != sctplb_crc32c_x8hi[i];
-	report(!bad, "the header's tables equal tables computed bit by bit",
+	tr_report(!bad, "the header's tables equal tables computed bit by bit",
 	       "%d of 256 rows differ (regenerate: test_crc32c --tables)", bad);
 }
 
@@ -192,13 +179,13 @@ static void test_mulmod_shift(void)
 		if (sctplb_crc32c_mulmod(a, b) != bit_mulmod(a, b))
 			bad++;
 	}
-	report(!bad, "carry-less multiplication mod P (1M products)", "%u wrong", bad);
+	tr_report(!bad, "carry-less multiplication mod P (1M products)", "%u wrong", bad);
 	for (reg = v, i = 0; i < 65536; i++) {
 		if (sctplb_crc32c_shift(v, i) != reg)
 			bad_shift++;
 		reg = ref_update(reg, zeros, 1);
 	}
-	report(!bad_shift, "shift over m zero bytes, every m < 65536", "%u wrong", bad_shift);
+	tr_report(!bad_shift, "shift over m zero bytes, every m < 65536", "%u wrong", bad_shift);
 	(void)zeros;
 }
 
@@ -248,14 +235,14 @@ static void test_known(void)
 			       wire[3]);
 		}
 	}
-	report(!bad, "RFC 3720 B.4 vectors, in wire byte order", "%d of 5 wrong", bad);
+	tr_report(!bad, "RFC 3720 B.4 vectors, in wire byte order", "%d of 5 wrong", bad);
 	crc = sctplb_crc32c("123456789", 9);
-	report(crc == 0xe3069283u, "check value of \"123456789\"", "%08x", crc);
+	tr_report(crc == 0xe3069283u, "check value of \"123456789\"", "%08x", crc);
 	memcpy(pkt, SCTP_INIT, sizeof(pkt));
 	memcpy(&want, pkt + 8, 4);
 	field = sctplb_sctp_csum(pkt, sizeof(pkt));
 	memset(pkt + 8, 0, 4);
-	report(field == want && ref_field(pkt, sizeof(pkt)) == want,
+	tr_report(field == want && ref_field(pkt, sizeof(pkt)) == want,
 	       "a captured SCTP INIT: sctplb_sctp_csum equals its checksum field",
 	       "%08x, field %08x", field, want);
 }
@@ -273,7 +260,7 @@ static void test_full(void)
 		if (sctplb_crc32c(S, n) != ~ref_update(~0u, S, n) ||
 		    (n >= 12 && sctplb_sctp_csum(S, n) != ref_field(S, n)))
 			bad++;
-	report(!bad, "full computation, every length 0..9000", "%u wrong, %.2f s", bad, now() - t0);
+	tr_report(!bad, "full computation, every length 0..9000", "%u wrong, %.2f s", bad, now() - t0);
 }
 
 /* ---- incremental, exhaustive ---- */
@@ -324,7 +311,7 @@ static void test_exhaustive(int n, bool use32)
 	}
 	snprintf(name, sizeof(name), "%s of %d bytes == full CRC, every offset, every length <= 9000",
 		 use32 ? "sctplb_crc32c_patch32" : "sctplb_crc32c_patch", n);
-	report(!bad && calls > 1000000, name, "%llu patches, %llu wrong, %.2f s",
+	tr_report(!bad && calls > 1000000, name, "%llu patches, %llu wrong, %.2f s",
 	       (unsigned long long)calls, (unsigned long long)bad, now() - t0);
 }
 
@@ -365,7 +352,7 @@ static void test_chains(void)
 				bad++;
 		}
 	}
-	report(!bad, "chains of 8 patches on 4000 random packets", "%u steps, %u wrong", steps,
+	tr_report(!bad, "chains of 8 patches on 4000 random packets", "%u steps, %u wrong", steps,
 	       bad);
 }
 
@@ -421,5 +408,5 @@ int main(int argc, char **argv)
 	test_chains();
 	measure();
 	printf("# test_crc32c: %.1f s\n", now() - t0);
-	return failed ? 1 : 0;
+	return tr_failures ? 1 : 0;
 }

@@ -15,27 +15,14 @@
 #include <bpf/bpf.h>
 
 #include "maglev.h"
+#include "report.h"
 
 #define M SCTPLB_MAGLEV_SIZE
 #define MAX_N 1000
 #define NAME_LEN 24
 
-static int failed;
 static __u32 ta[M], tb[M];
 
-static void report(int ok, const char *name, const char *fmt, ...)
-{
-	va_list ap;
-
-	printf("%s %s: ", ok ? "PASS" : "FAIL", name);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf("\n");
-	fflush(stdout);
-	if (!ok)
-		failed++;
-}
 
 /* A set of backends with names "<prefix>-<i>", ids first_id + i, weight 1. */
 struct set {
@@ -138,7 +125,7 @@ static void test_spread(size_t n)
 		if (counts[s1.be[i].id] < min)
 			min = counts[s1.be[i].id];
 	}
-	report(!err && counts[0] == 0 && max <= expect * 1.01 && min >= expect * 0.99, name,
+	tr_report(!err && counts[0] == 0 && max <= expect * 1.01 && min >= expect * 0.99, name,
 	       "err %d, empty slots %zu, max %zu (%+.3f%%) min %zu (%+.3f%%) of M/N %.1f",
 	       err, counts[0], max, (max / expect - 1) * 100, min, (min / expect - 1) * 100,
 	       expect);
@@ -168,7 +155,7 @@ static void test_weights(size_t n)
 			worst_i = i;
 		}
 	}
-	report(!err && counts[0] == 0 && worst <= 0.01, name,
+	tr_report(!err && counts[0] == 0 && worst <= 0.01, name,
 	       "err %d, worst: weight %zu has %zu slots, expected %.1f (%.3f%% off)",
 	       err, worst_i + 1, counts[s1.be[worst_i].id], M * (worst_i + 1) / sum,
 	       worst * 100);
@@ -187,7 +174,7 @@ static void test_excluded(void)
 	s1.be[2].weight = 0;
 	err = maglev_build(s1.be, 4, ta);
 	count_slots(ta, counts);
-	report(!err && counts[0] == 0 && counts[2] == 0 && counts[3] == 0 &&
+	tr_report(!err && counts[0] == 0 && counts[2] == 0 && counts[3] == 0 &&
 	       counts[1] >= half * 0.99 && counts[4] >= half * 0.99, "drained_and_weight0_excluded",
 	       "err %d, slots: x-0 %zu, x-1 (drained) %zu, x-2 (weight 0) %zu, x-3 %zu, empty %zu",
 	       err, counts[1], counts[2], counts[3], counts[4], counts[0]);
@@ -197,13 +184,13 @@ static void test_excluded(void)
 	memset(ta, 0xff, sizeof(ta));
 	err = maglev_build(s1.be, 4, ta);
 	count_slots(ta, counts);
-	report(!err && counts[0] == M, "all_drained_table_zero",
+	tr_report(!err && counts[0] == M, "all_drained_table_zero",
 	       "err %d, %zu of %d slots are 0", err, counts[0], M);
 
 	memset(ta, 0xff, sizeof(ta));
 	err = maglev_build(NULL, 0, ta);
 	count_slots(ta, counts);
-	report(!err && counts[0] == M, "no_backend_table_zero",
+	tr_report(!err && counts[0] == M, "no_backend_table_zero",
 	       "err %d, %zu of %d slots are 0", err, counts[0], M);
 }
 
@@ -226,7 +213,7 @@ static void test_remove(size_t n)
 		if (diff > worst)
 			worst = diff;
 	}
-	report(!err && worst <= bound * M, name,
+	tr_report(!err && worst <= bound * M, name,
 	       "err %d, worst %zu slots moved (%.3f%%), mean %.3f%%, minimum 1/N %.3f%%, bound %.3f%%",
 	       err, worst, 100.0 * worst / M, 100.0 * total / n / M, 100.0 / n, bound * 100);
 }
@@ -253,7 +240,7 @@ static void test_add(size_t n)
 		if (diff > worst)
 			worst = diff;
 	}
-	report(!err && worst <= bound * M, name,
+	tr_report(!err && worst <= bound * M, name,
 	       "err %d, worst %zu slots moved (%.3f%%), mean %.3f%%, minimum 1/(N+1) %.3f%%, bound %.3f%%",
 	       err, worst, 100.0 * worst / M, 100.0 * total / tries / M, 100.0 / (n + 1),
 	       bound * 100);
@@ -271,7 +258,7 @@ static void test_deterministic(void)
 	s1.be[4].drained = true;
 	err = maglev_build(s1.be, n, ta);
 	err2 = maglev_build(s1.be, n, tb);
-	report(!err && !err2 && !memcmp(ta, tb, sizeof(ta)), "deterministic_same_input",
+	tr_report(!err && !err2 && !memcmp(ta, tb, sizeof(ta)), "deterministic_same_input",
 	       "err %d %d, tables %s", err, err2, memcmp(ta, tb, sizeof(ta)) ? "differ" : "identical");
 
 	/* The same backends in reverse order, with other ids. */
@@ -289,7 +276,7 @@ static void test_deterministic(void)
 	for (i = 0; i < M; i++)
 		if (!na[i] || !nb[i] || strcmp(na[i], nb[i]))
 			diff++;
-	report(!err && !err2 && diff == 0, "deterministic_order_and_ids",
+	tr_report(!err && !err2 && diff == 0, "deterministic_order_and_ids",
 	       "err %d %d, %zu slots map to another name", err, err2, diff);
 }
 
@@ -316,7 +303,7 @@ static void test_pinned(void)
 	err = maglev_build(bes, 3, ta);
 	for (i = 0; i < M; i++)
 		h = (h ^ ta[i]) * 0x100000001b3ULL;
-	report(!err && !memcmp(ta, head, sizeof(head)) && h == 0x9e67949ac071370dULL, "pinned_table",
+	tr_report(!err && !memcmp(ta, head, sizeof(head)) && h == 0x9e67949ac071370dULL, "pinned_table",
 	       "err %d, slots 0-7 %u %u %u %u %u %u %u %u, FNV-1a %#llx", err, ta[0], ta[1],
 	       ta[2], ta[3], ta[4], ta[5], ta[6], ta[7], (unsigned long long)h);
 }
@@ -354,7 +341,7 @@ static void test_bad_input(void)
 		printf("  NULL backends, NULL table or n too large accepted\n");
 		ok = 0;
 	}
-	report(ok, "bad_input_rejected", "%zu backend lists and NULL/size checks",
+	tr_report(ok, "bad_input_rejected", "%zu backend lists and NULL/size checks",
 	       sizeof(cases) / sizeof(cases[0]));
 }
 
@@ -376,7 +363,7 @@ static void test_build_time(void)
 				best[i] = t;
 		}
 	}
-	report(!err && best[2] < 1.0, "build_time",
+	tr_report(!err && best[2] < 1.0, "build_time",
 	       "best of 3: 10 backends %.2f ms, 100 %.2f ms, 1000 %.2f ms (limit 1000 ms)",
 	       best[0] * 1e3, best[1] * 1e3, best[2] * 1e3);
 }
@@ -411,7 +398,7 @@ static void test_install(void)
 	opts.inner_map_fd = tmpl_fd;
 	outer_fd = bpf_map_create(BPF_MAP_TYPE_ARRAY_OF_MAPS, "t_maglev", 4, 4, 4, &opts);
 	if (tmpl_fd < 0 || outer_fd < 0) {
-		report(0, "install", "map creation: template %d, outer %d", tmpl_fd, outer_fd);
+		tr_report(0, "install", "map creation: template %d, outer %d", tmpl_fd, outer_fd);
 		return;
 	}
 	close(tmpl_fd);
@@ -425,7 +412,7 @@ static void test_install(void)
 	close(fd_after);
 	if (!err)
 		err = read_slot(outer_fd, 1, &id1, readback);
-	report(!err && !memcmp(readback, ta, sizeof(ta)) && fd_after == fd_before, "install",
+	tr_report(!err && !memcmp(readback, ta, sizeof(ta)) && fd_after == fd_before, "install",
 	       "err %d, inner map id %u, %s, inner fd %s", err, id1,
 	       memcmp(readback, ta, sizeof(ta)) ? "content differs" : "all slots equal",
 	       fd_after == fd_before ? "closed" : "leaked");
@@ -435,14 +422,14 @@ static void test_install(void)
 	err = maglev_install(outer_fd, 1, tb);
 	if (!err)
 		err = read_slot(outer_fd, 1, &id2, readback);
-	report(!err && id2 != id1 && !memcmp(readback, tb, sizeof(tb)), "install_replace",
+	tr_report(!err && id2 != id1 && !memcmp(readback, tb, sizeof(tb)), "install_replace",
 	       "err %d, inner map id %u -> %u, %s", err, id1, id2,
 	       memcmp(readback, tb, sizeof(tb)) ? "content differs" : "all slots equal");
 
 	/* Slot 4 does not exist: refused, and slot 1 keeps its table. */
 	bad = maglev_install(outer_fd, 4, ta);
 	err = read_slot(outer_fd, 1, &id3, readback);
-	report(bad < 0 && !err && id3 == id2 && !memcmp(readback, tb, sizeof(tb)),
+	tr_report(bad < 0 && !err && id3 == id2 && !memcmp(readback, tb, sizeof(tb)),
 	       "install_failure_leaves_slot",
 	       "install at slot 4 returned %d, slot 1 holds map %u (was %u), %s", bad, id3, id2, memcmp(readback, tb, sizeof(tb)) ? "content differs" : "content unchanged");
 	close(outer_fd);
@@ -467,5 +454,5 @@ int main(void)
 	test_bad_input();
 	test_build_time();
 	test_install();
-	return failed ? 1 : 0;
+	return tr_failures ? 1 : 0;
 }

@@ -37,22 +37,9 @@
 #include <unistd.h>
 
 #include "rtag.h"
+#include "report.h"
 
-static int failed;
 
-static void report(int ok, const char *name, const char *fmt, ...)
-{
-	va_list ap;
-
-	printf("%s %s: ", ok ? "PASS" : "FAIL", name);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf("\n");
-	fflush(stdout);
-	if (!ok)
-		failed++;
-}
 
 static double now(void)
 {
@@ -113,7 +100,7 @@ static void test_siphash(void)
 			       (unsigned long long)lb_siphash24(key, msg, v[i].len),
 			       (unsigned long long)v[i].want);
 		}
-	report(!bad, "siphash24 reference vectors", "%zu of %zu differ", bad,
+	tr_report(!bad, "siphash24 reference vectors", "%zu of %zu differ", bad,
 	       sizeof(v) / sizeof(v[0]));
 }
 
@@ -129,20 +116,20 @@ static void test_expand(void)
 		same_b += a.rk[i] == b.rk[i];
 		same_w += a.rk[i] == w.rk[i];
 	}
-	report(!memcmp(&a, &a2, sizeof(a)) && a.sid_bits == 12 && !same_b && !same_w,
+	tr_report(!memcmp(&a, &a2, sizeof(a)) && a.sid_bits == 12 && !same_b && !same_w,
 	       "expansion: deterministic, every round key changes with one key bit or sid_bits",
 	       "equal round keys: %d with the other key, %d with sid_bits 13", same_b, same_w);
 	e1 = lb_rtag_key_expand(KEY_A, 3, &out, err, sizeof(err));
 	e2 = lb_rtag_key_expand(KEY_A, 17, &out, err, sizeof(err));
-	report(e1 == -EINVAL && e2 == -EINVAL && out.sid_bits == 99 && strstr(err, "4 to 16"),
+	tr_report(e1 == -EINVAL && e2 == -EINVAL && out.sid_bits == 99 && strstr(err, "4 to 16"),
 	       "expansion refuses sid_bits 3 and 17", "%d %d '%s'", e1, e2, err);
 	for (i = 0, same_b = 0; i < SCTPLB_RTAG_ROUNDS; i++)
 		same_b += lb_rtag_key_id(KEY_A) == a.rk[i];
-	report(lb_rtag_key_id(KEY_A) == lb_rtag_key_id(KEY_A) &&
+	tr_report(lb_rtag_key_id(KEY_A) == lb_rtag_key_id(KEY_A) &&
 	       lb_rtag_key_id(KEY_A) != lb_rtag_key_id(KEY_B) && !same_b,
 	       "key id: deterministic, differs with one key bit, is no round key",
 	       "%08x %08x", lb_rtag_key_id(KEY_A), lb_rtag_key_id(KEY_B));
-	report(sizeof(struct sctplb_rtag_key) == 4 * SCTPLB_RTAG_ROUNDS + 4,
+	tr_report(sizeof(struct sctplb_rtag_key) == 4 * SCTPLB_RTAG_ROUNDS + 4,
 	       "the map value is small", "%zu bytes", sizeof(struct sctplb_rtag_key));
 }
 
@@ -191,7 +178,7 @@ static void test_roundtrip(void)
 		if (sid0 == 0)
 			zero_expected++, zero++;
 	}
-	report(!bad && zero == zero_expected && zero == 13,
+	tr_report(!bad && zero == zero_expected && zero == 13,
 	       "every server id of every width 4..16 round-trips, no tag 0",
 	       "%lu tags, %lu wrong, %lu zero (%lu expected: one (server, nonce) per width "
 	       "encrypts to 0), %.2f s", calls, bad, zero, zero_expected, now() - t0);
@@ -212,7 +199,7 @@ static void test_edges(void)
 	bad += sctplb_rtag_make(&badk, 1, 5) != 0 || sctplb_rtag_server(&badk, 1234) != 0;
 	badk.sid_bits = 17;
 	bad += sctplb_rtag_make(&badk, 1, 5) != 0 || sctplb_rtag_server(&badk, 1234) != 0;
-	report(!bad, "server 0, a too-wide server id, tag 0 and a bad width give 0; "
+	tr_report(!bad, "server 0, a too-wide server id, tag 0 and a bad width give 0; "
 	       "the nonce is masked", "%d wrong", bad);
 }
 
@@ -237,7 +224,7 @@ static void test_bijection(void)
 				bad++;
 		}
 	}
-	report(!bad, full ? "decrypt(encrypt(p)) == p for all 2^32 p: a bijection"
+	tr_report(!bad, full ? "decrypt(encrypt(p)) == p for all 2^32 p: a bijection"
 			  : "decrypt(encrypt(p)) == p on 2^25 p (SCTPLB_TEST_FULL=1: all 2^32)",
 	       "%llu values, %llu wrong, %.1f s", (unsigned long long)n,
 	       (unsigned long long)bad, now() - t0);
@@ -475,7 +462,7 @@ static void test_statistics(void)
 		snprintf(name, sizeof(name), "1M tags of server %u (key %c, %s nonces) look random",
 			 c[i].sid, c[i].key == KEY_A ? 'A' : 'B',
 			 c[i].how == CONSECUTIVE ? "consecutive" : "random");
-		report(!r.bad && r.n > 500, name,
+		tr_report(!r.bad && r.n > 500, name,
 		       "%d statistics, %d with |z| > %.1f; largest |z| %.2f (%s); %.2f s", r.n,
 		       r.bad, Z_MAX, r.worst, r.worst_name, now() - t0);
 	}
@@ -496,19 +483,19 @@ static void test_battery_power(void)
 
 	make_tags(&k, 1234, CONSECUTIVE, weak_xor);
 	r = battery(tags, NTAGS);
-	report(r.bad > 0, "the battery rejects tags = P ^ key", "%d statistics fail (worst |z| %.0f, %s)",
+	tr_report(r.bad > 0, "the battery rejects tags = P ^ key", "%d statistics fail (worst |z| %.0f, %s)",
 	       r.bad, r.worst, r.worst_name);
 	for (weak_nrounds = 2; weak_nrounds <= 4; weak_nrounds++) {
 		make_tags(&k, 1234, CONSECUTIVE, weak_rounds);
 		r = battery(tags, NTAGS);
 		snprintf(name, sizeof(name), "the battery rejects %d Feistel rounds", weak_nrounds);
-		report(r.bad > 0, name, "%d statistics fail (worst |z| %.1f, %s)", r.bad, r.worst,
+		tr_report(r.bad > 0, name, "%d statistics fail (worst |z| %.1f, %s)", r.bad, r.worst,
 		       r.worst_name);
 	}
 	weak_nrounds = SCTPLB_RTAG_ROUNDS;
 	for (i = 0; i < 1000; i++)
 		same += weak_rounds(&k, 1234u << 20 | i) == sctplb_rtag_make(&k, 1234, i);
-	report(same == 1000, "the reduced-round reference at full rounds is E", "%u of 1000", same);
+	tr_report(same == 1000, "the reduced-round reference at full rounds is E", "%u of 1000", same);
 }
 
 /* Another key, or another width, decodes tags to evenly spread server ids. */
@@ -532,7 +519,7 @@ static void test_other_key(void)
 	}
 	z = chi2_z(chi2_hist(h, 4096, NTAGS), 4095);
 	zs = (same - NTAGS * p) / sqrt(NTAGS * p * (1 - p));
-	report(fabs(z) <= Z_MAX && fabs(zs) <= Z_MAX && same_w < NTAGS / 100,
+	tr_report(fabs(z) <= Z_MAX && fabs(zs) <= Z_MAX && same_w < NTAGS / 100,
 	       "a key differing in one bit decodes 1M tags of one server to spread ids",
 	       "ids chi-square(4095) z = %.2f; the true id %u times (%.0f expected, z = %.2f); "
 	       "with sid_bits 13 the true id %u times", z, same, NTAGS * p, zs, same_w);
@@ -599,17 +586,17 @@ static void test_keyfile(void)
 		e = lb_rtag_key_read(p, key, err, sizeof(err));
 		snprintf(name, sizeof(name), "key file: %s", c[i].name);
 		if (!c[i].err)
-			report(!e && !memcmp(key, KEY_A, 16), name, "read %d %s", e, err);
+			tr_report(!e && !memcmp(key, KEY_A, 16), name, "read %d %s", e, err);
 		else
-			report(e == c[i].err && strstr(err, p) && strstr(err, c[i].msg) &&
+			tr_report(e == c[i].err && strstr(err, p) && strstr(err, c[i].msg) &&
 			       key[0] == 0xa5, name, "%d: %s", e, err);
 	}
 	snprintf(path, sizeof(path), "%s/none", dir);
 	e = lb_rtag_key_read(path, key, err, sizeof(err));
-	report(e == -ENOENT && strstr(err, path) && strstr(err, "keygen"), "key file: missing",
+	tr_report(e == -ENOENT && strstr(err, path) && strstr(err, "keygen"), "key file: missing",
 	       "%d: %s", e, err);
 	e = lb_rtag_key_read(dir, key, err, sizeof(err));
-	report(e == -EINVAL && strstr(err, "not a regular file"), "key file: a directory",
+	tr_report(e == -EINVAL && strstr(err, "not a regular file"), "key file: a directory",
 	       "%d: %s", e, err);
 	/* A symbolic link is followed, and the mode checked is the file's. */
 	snprintf(path, sizeof(path), "%s/link", dir);
@@ -618,11 +605,11 @@ static void test_keyfile(void)
 		perror("symlink");
 	memset(key, 0, sizeof(key));
 	e = lb_rtag_key_read(path, key, err, sizeof(err));
-	report(!e && !memcmp(key, KEY_A, 16), "key file: a symbolic link to a good file",
+	tr_report(!e && !memcmp(key, KEY_A, 16), "key file: a symbolic link to a good file",
 	       "%d", e);
 	put("key", "3c8e1f559002d76ba419ee702db348c1\n", 33, 0644);
 	e = lb_rtag_key_read(path, key, err, sizeof(err));
-	report(e == -EPERM && strstr(err, "mode 0644"),
+	tr_report(e == -EPERM && strstr(err, "mode 0644"),
 	       "key file: a symbolic link to a 0644 file", "%d: %s", e, err);
 }
 
@@ -642,7 +629,7 @@ static void test_keygen(void)
 	r2 = lb_rtag_key_read(p2, k2, err, sizeof(err));
 	if (stat(p1, &st))
 		memset(&st, 0, sizeof(st));
-	report(!e1 && !e2 && !r1 && !r2 && (st.st_mode & 0777) == 0600 &&
+	tr_report(!e1 && !e2 && !r1 && !r2 && (st.st_mode & 0777) == 0600 &&
 	       st.st_size == 33 && memcmp(k1, k2, 16),
 	       "keygen: a 0600 file of 32 hex digits and a newline that reads back; two differ",
 	       "%d %d %d %d mode %o size %lld", e1, e2, r1, r2, st.st_mode & 0777,
@@ -660,7 +647,7 @@ static void test_keygen(void)
 			after[0] = 0;
 		fclose(f);
 	}
-	report(e3 == -EEXIST && strstr(err, p1) && !strcmp(before, after) && before[0],
+	tr_report(e3 == -EEXIST && strstr(err, p1) && !strcmp(before, after) && before[0],
 	       "keygen never replaces a file", "%d: %s", e3, err);
 }
 
@@ -688,5 +675,5 @@ int main(void)
 	if (system(cmd))
 		fprintf(stderr, "cannot remove %s\n", dir);
 	printf("# test_rtag: %.1f s\n", now() - t0);
-	return failed ? 1 : 0;
+	return tr_failures ? 1 : 0;
 }
