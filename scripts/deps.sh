@@ -13,6 +13,7 @@ PKGS=(
   libusrsctp-dev                 # real SCTP endpoints (no kernel SCTP here)
   libpcap-dev tcpdump tshark     # capture replay and inspection
   libjson-c-dev                  # machine-readable output
+  qemu-system-x86                # Linux kernel SCTP in VMs (tests/vm: Debian kernel, TCG)
 )
 
 missing=()

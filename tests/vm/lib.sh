@@ -1,0 +1,220 @@
+# shellcheck shell=bash
+# Virtual machines running the Linux kernel's SCTP (Debian's own kernel, under qemu with
+# TCG), with their NICs on TAP devices in a test's network namespaces.  Source this file
+# (after tests/e2e/lib/lb.sh or topo.sh if used), then:
+#
+#   vm_build                        build or reuse the kernel + initramfs (tests/vm/build.sh);
+#                                   sets VM_IMAGE.  Non-zero (and says why) if impossible.
+#   vm_start NAME [OPTIONS] -- SCRIPT
+#                                   boot VM NAME in the background and return once its NICs
+#                                   are in their namespaces and configured; the guest runs
+#                                   SCRIPT (busybox sh) after its own network set-up.
+#     --nic NS,TAP,MAC,GUEST,HOST   a virtio NIC on a TAP named TAP, moved into namespace NS.
+#                                   The guest's NIC (MAC) gets GUEST, the TAP gets HOST, as a
+#                                   point-to-point pair (ip addr add A peer B): each side has a
+#                                   /32 route to the other; HOST may be an address NS already
+#                                   holds elsewhere.  NIC i is eth<i> in the guest.
+#     --route "ROUTE"               `ip route add ROUTE` in the guest (repeatable)
+#     --sysctl KEY=VALUE            in the guest, before SCRIPT (repeatable); defaults: the
+#                                   fast SCTP timers below
+#     --console FILE                serial console log (default $VM_DIR/NAME.console)
+#   vm_wait NAME [SECONDS (120)]    wait until the guest's script ends; prints its output
+#                                   (between the markers) and returns its exit status (124:
+#                                   timeout, 125: the VM died without a marker)
+#   vm_wait_log NAME PATTERN SECONDS   wait until the console shows PATTERN
+#   vm_output NAME                  the script's output so far
+#   vm_stop NAME                    kill the VM (qemu), remove its TAPs and namespace
+#   vm_run NAME [OPTIONS] -- SCRIPT vm_start + vm_wait
+#   vm_destroy_all                  vm_stop every VM started here (put it in the EXIT trap)
+#
+# How: qemu starts in a namespace of its own (NAME's, unique to the run) where the TAPs are
+# created, opens them by name, and each TAP is then moved into its target namespace (a TAP
+# keeps its queue when it changes namespace).  Nothing is done in the root namespace.
+# The script reaches the guest through qemu's fw_cfg (opt/slb/script); the guest's /init
+# (tests/vm/init.sh) prints "SLB-VM-START", the output, "SLB-VM-EXIT <rc>" on the serial
+# console and powers off.  Before the script, the guest pings each HOST until it answers
+# (the host side is configured while the guest boots).
+# Measured facts (docs in tests/vm/README.md): TCG only; -kernel takes the uncompressed
+# vmlinux (PVH entry); romfile= skips the NIC boot ROM; csum=off,guest_csum=off keeps
+# partial checksums off the TAPs; at most two VMs at a time on this 2-core machine.
+
+_VM_REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+VM_MAX=2
+VM_NAMES=""
+VM_DIR=${VM_DIR:-}
+# Fast SCTP timers: a cut path is declared failed after 2 retransmissions of 100-400 ms
+# RTOs; heartbeats every 500 ms (RFC 9260 section 16 values scaled down, as sctp-peer's
+# --fast-failover).  pf_expose shows the potentially-failed state to the application.
+VM_SCTP_SYSCTLS="net.sctp.rto_min=100 net.sctp.rto_max=400 net.sctp.rto_initial=200
+net.sctp.path_max_retrans=2 net.sctp.pf_retrans=1 net.sctp.hb_interval=500
+net.sctp.max_init_retransmits=10 net.sctp.pf_expose=1"
+
+vm_build() {
+	local out
+	command -v qemu-system-x86_64 >/dev/null ||
+		{ echo "vm_build: qemu-system-x86_64 missing: run 'make deps'" >&2; return 1; }
+	out=$(bash "$_VM_REPO/tests/vm/build.sh") || return 1
+	VM_IMAGE=$_VM_REPO/$out
+	[ -s "$VM_IMAGE/vmlinux" ] && [ -s "$VM_IMAGE/initramfs.cpio" ]
+}
+
+_vm_var() { eval echo "\${VM_${1//[^A-Za-z0-9_]/_}_$2:-}"; }
+_vm_set() { eval "VM_${1//[^A-Za-z0-9_]/_}_$2=\$3"; }
+
+vm_start() {
+	local name=$1 nics=() routes=() sysctls=$VM_SCTP_SYSCTLS console="" script ns i spec
+	local tns tap mac guest host qargs=() pid t n=0 s
+	shift
+	while [ $# -gt 0 ]; do
+		case $1 in
+		--nic) nics+=("$2"); shift 2 ;;
+		--route) routes+=("$2"); shift 2 ;;
+		--sysctl) sysctls="$sysctls $2"; shift 2 ;;
+		--console) console=$2; shift 2 ;;
+		--) shift; break ;;
+		*) echo "vm_start: unknown option $1" >&2; return 2 ;;
+		esac
+	done
+	script=${1:-true}
+	[ -n "${VM_IMAGE:-}" ] || { echo "vm_start: call vm_build first" >&2; return 1; }
+	for s in $VM_NAMES; do n=$((n + 1)); done
+	[ "$n" -lt "$VM_MAX" ] || { echo "vm_start: at most $VM_MAX VMs at a time" >&2; return 1; }
+	[ -n "$VM_DIR" ] || VM_DIR=$(mktemp -d "/tmp/slbvm-$$.XXXX")
+	[ -n "$console" ] || console=$VM_DIR/$name.console
+	ns=slbvm-$$-$RANDOM-$name
+	ip netns add "$ns" || return 1
+	VM_NAMES="$VM_NAMES $name"
+	_vm_set "$name" NS "$ns"
+	_vm_set "$name" CONSOLE "$console"
+	_vm_set "$name" TAPS ""
+	: >"$console"
+
+	# The guest's script: its NICs (found by MAC), sysctls, routes, then SCRIPT.
+	{
+		echo "set -u"
+		for s in $sysctls; do echo "sysctl -qw $s >/dev/null || echo 'vm: sysctl $s failed'"; done
+		i=0
+		for spec in "${nics[@]}"; do
+			IFS=, read -r tns tap mac guest host <<<"$spec"
+			echo "for d in /sys/class/net/*; do [ \"\$(cat \$d/address)\" = $mac ] && [ \${d##*/} != eth$i ] && ip link set \${d##*/} name eth$i; done"
+			echo "ip link set eth$i up && ip addr add $guest peer $host dev eth$i || echo 'vm: eth$i set-up failed'"
+			i=$((i + 1))
+		done
+		for s in "${routes[@]}"; do echo "ip route add $s || echo 'vm: route $s failed'"; done
+		for spec in "${nics[@]}"; do
+			IFS=, read -r tns tap mac guest host <<<"$spec"
+			echo "t=0; until ping -c1 -W1 $host >/dev/null 2>&1; do sleep 0.2; t=\$((t+1)); [ \$t -ge 100 ] && { echo 'vm: $host unreachable'; break; }; done"
+		done
+		echo "$script"
+	} >"$VM_DIR/$name.script"
+
+	i=0
+	for spec in "${nics[@]}"; do
+		IFS=, read -r tns tap mac guest host <<<"$spec"
+		ip -n "$ns" tuntap add dev "$tap" mode tap || { vm_stop "$name"; return 1; }
+		_vm_set "$name" TAPS "$(_vm_var "$name" TAPS) $spec"
+		qargs+=(-netdev "tap,id=n$i,ifname=$tap,script=no,downscript=no"
+			-device "virtio-net-pci,netdev=n$i,mac=$mac,romfile=,csum=off,guest_csum=off")
+		i=$((i + 1))
+	done
+	ip netns exec "$ns" qemu-system-x86_64 -M pc,accel=tcg -smp 1 -m 256 -nodefaults -no-user-config \
+		-display none -monitor none -no-reboot -serial "file:$console" \
+		-kernel "$VM_IMAGE/vmlinux" -initrd "$VM_IMAGE/initramfs.cpio" \
+		-append "console=ttyS0 quiet loglevel=3 panic=-1 reboot=t mitigations=off" \
+		-fw_cfg "name=opt/slb/script,file=$VM_DIR/$name.script" \
+		"${qargs[@]}" >"$VM_DIR/$name.qemu.log" 2>&1 &
+	pid=$!
+	_vm_set "$name" PID "$pid"
+	# Wait until qemu holds every TAP (its fdinfo names them), then move them.
+	for spec in "${nics[@]}"; do
+		IFS=, read -r tns tap mac guest host <<<"$spec"
+		t=100
+		until grep -qs "^iff:[[:space:]]*$tap\$" /proc/"$pid"/fdinfo/* || [ $t -le 0 ]; do
+			kill -0 "$pid" 2>/dev/null || break
+			sleep 0.1
+			t=$((t - 1))
+		done
+		grep -qs "^iff:[[:space:]]*$tap\$" /proc/"$pid"/fdinfo/* ||
+			{ echo "vm_start: qemu did not open $tap: $(cat "$VM_DIR/$name.qemu.log")" >&2; vm_stop "$name"; return 1; }
+	done
+	for spec in "${nics[@]}"; do
+		IFS=, read -r tns tap mac guest host <<<"$spec"
+		ip -n "$ns" link set "$tap" netns "$tns" &&
+			ip -n "$tns" link set "$tap" up &&
+			ip -n "$tns" addr add "$host" peer "$guest" dev "$tap" &&
+			ip -n "$tns" neigh replace "$guest" lladdr "$mac" dev "$tap" nud permanent ||
+			{ echo "vm_start: TAP $tap into $tns failed" >&2; vm_stop "$name"; return 1; }
+	done
+}
+
+# Lines of the script's output (between the markers), without the console's CRs.
+vm_output() {
+	tr -d '\r' <"$(_vm_var "$1" CONSOLE)" | sed -n '/^SLB-VM-START$/,/^SLB-VM-EXIT /p' | sed '1d;/^SLB-VM-EXIT /d'
+}
+
+vm_wait_log() {
+	local f t=$(($3 * 10))
+	f=$(_vm_var "$1" CONSOLE)
+	while ! grep -q -- "$2" "$f" 2>/dev/null && [ $t -gt 0 ]; do sleep 0.1; t=$((t - 1)); done
+	grep -q -- "$2" "$f" 2>/dev/null
+}
+
+vm_wait() {
+	local name=$1 secs=${2:-120} pid f t rc
+	pid=$(_vm_var "$name" PID)
+	f=$(_vm_var "$name" CONSOLE)
+	t=$((secs * 10))
+	while ! grep -qa '^SLB-VM-EXIT ' "$f" 2>/dev/null && kill -0 "$pid" 2>/dev/null && [ $t -gt 0 ]; do
+		sleep 0.1
+		t=$((t - 1))
+	done
+	rc=$(tr -d '\r' <"$f" | sed -n 's/^SLB-VM-EXIT \([0-9]*\)$/\1/p' | tail -1)
+	if [ -z "$rc" ]; then
+		kill -0 "$pid" 2>/dev/null && rc=124 || rc=125
+	fi
+	vm_output "$name"
+	return "$rc"
+}
+
+vm_run() {
+	local name=$1 rc
+	shift
+	vm_start "$name" "$@" || return 1
+	vm_wait "$name" "${VM_RUN_TIMEOUT:-120}"
+	rc=$?
+	vm_stop "$name"
+	return $rc
+}
+
+vm_stop() {
+	local name=$1 pid ns spec tns tap t
+	pid=$(_vm_var "$name" PID)
+	ns=$(_vm_var "$name" NS)
+	if [ -n "$pid" ]; then
+		kill -TERM "$pid" 2>/dev/null
+		t=30
+		while kill -0 "$pid" 2>/dev/null && [ $t -gt 0 ]; do sleep 0.1; t=$((t - 1)); done
+		kill -KILL "$pid" 2>/dev/null
+		wait "$pid" 2>/dev/null
+	fi
+	for spec in $(_vm_var "$name" TAPS); do
+		IFS=, read -r tns tap mac guest host <<<"$spec"
+		ip -n "$tns" link del "$tap" 2>/dev/null
+		[ -n "$ns" ] && ip -n "$ns" link del "$tap" 2>/dev/null
+	done
+	[ -n "$ns" ] && ip netns del "$ns" 2>/dev/null
+	_vm_set "$name" PID ""
+	_vm_set "$name" TAPS ""
+	_vm_set "$name" NS ""
+	VM_NAMES=$(echo "$VM_NAMES" | tr ' ' '\n' | grep -vx -- "$name" | tr '\n' ' ')
+	return 0
+}
+
+vm_destroy_all() {
+	local n
+	for n in $VM_NAMES; do vm_stop "$n"; done
+	if [ -n "$VM_DIR" ] && [ -d "$VM_DIR" ] && [ -z "${VM_KEEP_DIR:-}" ]; then
+		rm -rf "$VM_DIR"
+	fi
+	return 0
+}
