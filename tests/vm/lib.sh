@@ -14,6 +14,8 @@
 #                                   point-to-point pair (ip addr add A peer B): each side has a
 #                                   /32 route to the other; HOST may be an address NS already
 #                                   holds elsewhere.  NIC i is eth<i> in the guest.
+#     --lo ADDR                     an address on the guest's lo (repeatable), before routes
+#                                   (a backend's VIPs: a route's `src VIP` needs it)
 #     --route "ROUTE"               `ip route add ROUTE` in the guest (repeatable)
 #     --sysctl KEY=VALUE            in the guest, before SCRIPT (repeatable); defaults: the
 #                                   fast SCTP timers below
@@ -62,13 +64,14 @@ _vm_var() { eval echo "\${VM_${1//[^A-Za-z0-9_]/_}_$2:-}"; }
 _vm_set() { eval "VM_${1//[^A-Za-z0-9_]/_}_$2=\$3"; }
 
 vm_start() {
-	local name=$1 nics=() routes=() sysctls=$VM_SCTP_SYSCTLS console="" script ns i spec
+	local name=$1 nics=() routes=() los=() sysctls=$VM_SCTP_SYSCTLS console="" script ns i spec
 	local tns tap mac guest host qargs=() pid t n=0 s
 	shift
 	while [ $# -gt 0 ]; do
 		case $1 in
 		--nic) nics+=("$2"); shift 2 ;;
 		--route) routes+=("$2"); shift 2 ;;
+		--lo) los+=("$2"); shift 2 ;;
 		--sysctl) sysctls="$sysctls $2"; shift 2 ;;
 		--console) console=$2; shift 2 ;;
 		--) shift; break ;;
@@ -100,6 +103,7 @@ vm_start() {
 			echo "ip link set eth$i up && ip addr add $guest peer $host dev eth$i || echo 'vm: eth$i set-up failed'"
 			i=$((i + 1))
 		done
+		for s in "${los[@]}"; do echo "ip addr add $s dev lo || echo 'vm: address $s failed'"; done
 		for s in "${routes[@]}"; do echo "ip route add $s || echo 'vm: route $s failed'"; done
 		for spec in "${nics[@]}"; do
 			IFS=, read -r tns tap mac guest host <<<"$spec"

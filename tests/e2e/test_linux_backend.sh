@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# A Linux kernel SCTP backend (a VM running Debian's kernel) holding the VIPs, behind
+# sctplb, with usrsctp clients; path A cut during the traffic.
+#
+# Topology: tests/e2e/lib/topo.sh with direct server return (--return dsr).  Backend 1's
+# namespace becomes the VM's access router: its own VIPs are removed, the VIPs are routed
+# to the VM (VIP A over the TAP next to fa, VIP B over the one next to fb), and its usrsctp
+# source-address rewrite (pitfall 1) is removed, so the source of every answer is the one
+# Linux chose.  The VM holds both VIPs on lo, as a Linux DSR backend does, and routes the
+# client subnets back with `src VIP` of the path (without it, Linux answers path B from
+# VIP A: the first address of lo).  Service diam has that one backend, be1.
+#
+# The VM runs tests/vm/ksctp-peer server (echoes prefixed "n=be1 ", comm_up lines in the
+# console, which is be1's server log for lb_check_assocs).  The client is sctp-peer
+# traffic in CLI_NS: lb_failover (6 associations, 50 msg/s each for 4 s, path A cut 1 s
+# in): linux_backend (every association up, nothing lost, one backend each, the Linux
+# server saw each come up), _same_backend, _detected, _path_b_carries, _exit.
+# Then linux_backend_sources: sctplb's return-path view is not on this path (DSR), so the
+# check is the server's: each association's peer addresses were both client addresses.
+set -u
+cd "$(dirname "$0")/../.." || exit 1
+# shellcheck source=tests/e2e/lib/lb.sh
+source tests/e2e/lib/lb.sh
+# shellcheck source=tests/vm/lib.sh
+source tests/vm/lib.sh
+trap 'vm_destroy_all; lb_destroy' EXIT
+
+PORT=3868
+VM_A4=192.0.2.66 VM_B4=198.51.100.66 GW_A4=192.0.2.65 GW_B4=198.51.100.65
+
+start=$(now_ms)
+vm_build || { fail linux_vm_build "kernel and initramfs could not be built (see above)"; exit 1; }
+lb_create --return dsr || { fail linux_backend_setup "topology or attach"; exit 1; }
+sl service add diam --vip "$VIP_A4,$VIP_B4" --port $PORT >/dev/null &&
+	LB_VIPS_diam="$VIP_A4,$VIP_B4" && lb_backend_add diam 1 ||
+	{ fail linux_backend_setup "service"; exit 1; }
+
+# Backend 1's namespace becomes the VM's access router.
+ip -n "$BE1_NS" addr flush dev "$BE_VIP_IF"
+ip netns exec "$BE1_NS" sysctl -qw net.ipv4.ip_forward=1 >/dev/null
+ip netns exec "$BE1_NS" nft delete table inet sctplb_srcfix
+vm_start be1 --console "$TOPO_DIR/be1-$PORT.log" \
+	--nic "$BE1_NS,tapa,52:54:00:5c:02:0a,$VM_A4,$GW_A4" \
+	--nic "$BE1_NS,tapb,52:54:00:5c:02:0b,$VM_B4,$GW_B4" \
+	--lo "$VIP_A4/32" --lo "$VIP_B4/32" \
+	--route "192.0.2.0/29 via $GW_A4 dev eth0 src $VIP_A4" \
+	--route "198.51.100.0/29 via $GW_B4 dev eth1 src $VIP_B4" \
+	-- "ksctp-peer server --name be1 --local $VIP_A4,$VIP_B4 --port $PORT" ||
+	{ fail linux_backend_setup "VM did not start"; exit 1; }
+ip -n "$BE1_NS" route add "$VIP_A4/32" via "$VM_A4" dev tapa
+ip -n "$BE1_NS" route add "$VIP_B4/32" via "$VM_B4" dev tapb
+if ! vm_wait_log be1 '"event":"listening"' 90; then
+	fail linux_backend_setup "the Linux server did not start: $(vm_output be1 | tail -5)"
+	exit 1
+fi
+
+lb_failover linux_backend diam $PORT "$CLI_A4,$CLI_B4" "$VIP_A4,$VIP_B4" 42000
+
+out=$(tr -d '\r' <"$TOPO_DIR/be1-$PORT.log" | python3 -c '
+import json, sys
+want = sorted(sys.argv[1:3])
+ups = []
+for line in sys.stdin:
+    try:
+        j = json.loads(line)
+    except ValueError:
+        continue
+    if j.get("event") == "comm_up":
+        ups.append(sorted(j.get("peer_addrs", [])))
+bad = [u for u in ups if u != want]
+print("%d associations seen by the Linux server, peer addresses %s" % (len(ups), ups[0] if ups else "none"))
+sys.exit(1 if bad or not ups else 0)' "$CLI_A4" "$CLI_B4")
+if [ $? -eq 0 ]; then pass linux_backend_sources; else fail linux_backend_sources "$out"; fi
+echo "  linux_backend_sources: $out"
+
+ids=$TOPO_ID pin=$LB_PIN
+vm_destroy_all
+lb_destroy
+lb_no_leftovers "$ids" "$pin"
+if ip netns list | grep -q "^slbvm-$$-"; then fail linux_backend_vm_gone "VM namespaces left"; fi
+echo "  total time $(($(now_ms) - start)) ms"
+[ "$E2E_FAILURES" -eq 0 ]
