@@ -15,8 +15,9 @@
 # traffic in CLI_NS: lb_failover (6 associations, 50 msg/s each for 4 s, path A cut 1 s
 # in): linux_backend (every association up, nothing lost, one backend each, the Linux
 # server saw each come up), _same_backend, _detected, _path_b_carries, _exit.
-# Then linux_backend_sources: sctplb's return-path view is not on this path (DSR), so the
-# check is the server's: each association's peer addresses were both client addresses.
+# Then linux_backend_path_sources: every SCTP packet the VM sent on its path-A NIC came
+# from VIP A, on its path-B NIC from VIP B (tcpdump on the TAPs); linux_backend_sources:
+# the Linux server learnt both client addresses for each association.
 set -u
 cd "$(dirname "$0")/../.." || exit 1
 # shellcheck source=tests/e2e/lib/lb.sh
@@ -54,7 +55,29 @@ if ! vm_wait_log be1 '"event":"listening"' 90; then
 	exit 1
 fi
 
+# What leaves the VM on each path, for the source-address check below.
+for t in tapa tapb; do
+	topo_bg "$BE1_NS" "$TOPO_DIR/$t.tcpdump.log" tcpdump -i "$t" -nn -U -w "$TOPO_DIR/$t.pcap" -Q in sctp
+	topo_wait_log "$TOPO_DIR/$t.tcpdump.log" "listening on" 10 || fail linux_backend_setup "tcpdump on $t"
+done
+
 lb_failover linux_backend diam $PORT "$CLI_A4,$CLI_B4" "$VIP_A4,$VIP_B4" 42000
+
+topo_stop_bg
+# Every SCTP packet the VM sent on path A's NIC came from VIP A, on path B's from VIP B.
+src_check() {
+	local t=$1 vip=$2 all good
+	all=$(tcpdump -r "$TOPO_DIR/$t.pcap" -nn 2>/dev/null | grep -c ' IP ')
+	good=$(tcpdump -r "$TOPO_DIR/$t.pcap" -nn "src host $vip" 2>/dev/null | grep -c ' IP ')
+	echo "$t: $good of $all packets from $vip"
+	[ "$all" -gt 0 ] && [ "$all" -eq "$good" ]
+}
+if a=$(src_check tapa "$VIP_A4") && b=$(src_check tapb "$VIP_B4"); then
+	pass linux_backend_path_sources
+else
+	fail linux_backend_path_sources "$a; $b"
+fi
+echo "  linux_backend_path_sources: $a; $b"
 
 out=$(tr -d '\r' <"$TOPO_DIR/be1-$PORT.log" | python3 -c '
 import json, sys
