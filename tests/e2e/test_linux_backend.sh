@@ -2,13 +2,10 @@
 # A Linux kernel SCTP backend (a VM running Debian's kernel) holding the VIPs, behind
 # sctplb, with usrsctp clients; path A cut during the traffic.
 #
-# Topology: tests/e2e/lib/topo.sh with direct server return (--return dsr).  Backend 1's
-# namespace becomes the VM's access router: its own VIPs are removed, the VIPs are routed
-# to the VM (VIP A over the TAP next to fa, VIP B over the one next to fb), and its usrsctp
-# source-address rewrite (pitfall 1) is removed, so the source of every answer is the one
-# Linux chose.  The VM holds both VIPs on lo, as a Linux DSR backend does, and routes the
-# client subnets back with `src VIP` of the path (without it, Linux answers path B from
-# VIP A: the first address of lo).  Service diam has that one backend, be1.
+# Topology: tests/e2e/lib/topo.sh with direct server return (--return dsr); the VM sits
+# behind backend 1's namespace (vm_backend in tests/vm/lib.sh), holds both VIPs on lo, as
+# a Linux DSR backend does, and routes the client subnets back with `src VIP` of each
+# path.  Service diam has that one backend, be1.
 #
 # The VM runs tests/vm/ksctp-peer server (echoes prefixed "n=be1 ", comm_up lines in the
 # console, which is be1's server log for lb_check_assocs).  The client is sctp-peer
@@ -27,7 +24,6 @@ source tests/vm/lib.sh
 trap 'vm_destroy_all; lb_destroy' EXIT
 
 PORT=3868
-VM_A4=192.0.2.66 VM_B4=198.51.100.66 GW_A4=192.0.2.65 GW_B4=198.51.100.65
 
 start=$(now_ms)
 vm_build || { fail linux_vm_build "kernel and initramfs could not be built (see above)"; exit 1; }
@@ -36,20 +32,9 @@ sl service add diam --vip "$VIP_A4,$VIP_B4" --port $PORT >/dev/null &&
 	LB_VIPS_diam="$VIP_A4,$VIP_B4" && lb_backend_add diam 1 ||
 	{ fail linux_backend_setup "service"; exit 1; }
 
-# Backend 1's namespace becomes the VM's access router.
-ip -n "$BE1_NS" addr flush dev "$BE_VIP_IF"
-ip netns exec "$BE1_NS" sysctl -qw net.ipv4.ip_forward=1 >/dev/null
-ip netns exec "$BE1_NS" nft delete table inet sctplb_srcfix
-vm_start be1 --console "$TOPO_DIR/be1-$PORT.log" \
-	--nic "$BE1_NS,tapa,52:54:00:5c:02:0a,$VM_A4,$GW_A4" \
-	--nic "$BE1_NS,tapb,52:54:00:5c:02:0b,$VM_B4,$GW_B4" \
-	--lo "$VIP_A4/32" --lo "$VIP_B4/32" \
-	--route "192.0.2.0/29 via $GW_A4 dev eth0 src $VIP_A4" \
-	--route "198.51.100.0/29 via $GW_B4 dev eth1 src $VIP_B4" \
+vm_backend be1 --console "$TOPO_DIR/be1-$PORT.log" \
 	-- "ksctp-peer server --name be1 --local $VIP_A4,$VIP_B4 --port $PORT" ||
 	{ fail linux_backend_setup "VM did not start"; exit 1; }
-ip -n "$BE1_NS" route add "$VIP_A4/32" via "$VM_A4" dev tapa
-ip -n "$BE1_NS" route add "$VIP_B4/32" via "$VM_B4" dev tapb
 if ! vm_wait_log be1 '"event":"listening"' 90; then
 	fail linux_backend_setup "the Linux server did not start: $(vm_output be1 | tail -5)"
 	exit 1

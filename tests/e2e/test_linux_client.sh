@@ -2,12 +2,9 @@
 # A multihomed Linux kernel SCTP client (a VM running Debian's kernel) through sctplb to
 # usrsctp backends, with path A cut during the traffic.
 #
-# Topology: tests/e2e/lib/topo.sh with direct server return (--return dsr).  The VM sits
-# behind the client namespace, which routes for it: its NIC eth0 (192.0.2.3) is on a TAP
-# in CLI_NS next to pa (path A), eth1 (198.51.100.3) next to pb (path B); the addresses
-# are inside the client subnets, so the backends' and the return router's routes reach
-# them.  CLI_NS forwards, and its usrsctp source-address rewrite (pitfall 1) is removed:
-# what reaches sctplb is what Linux chose.
+# Topology: tests/e2e/lib/topo.sh with direct server return (--return dsr); the VM sits
+# behind the client namespace (vm_client in tests/vm/lib.sh): eth0 192.0.2.3 on path A,
+# eth1 198.51.100.3 on path B.
 #
 # The VM runs tests/vm/ksctp-peer (sctp-peer's twin on the kernel's SCTP): 8 associations,
 # each bound to both addresses and connected to both VIPs (connectx), 20 msg/s each for
@@ -33,7 +30,7 @@ source tests/vm/lib.sh
 trap 'vm_destroy_all; lb_destroy' EXIT
 
 PORT=36412 ASSOCS=8 RATE=20 DURATION=8 LBASE=41000
-VM_A4=192.0.2.3 VM_B4=198.51.100.3
+VM_A4=$VM_CLI_A4 VM_B4=$VM_CLI_B4
 
 start=$(now_ms)
 vm_build || { fail linux_vm_build "kernel and initramfs could not be built (see above)"; exit 1; }
@@ -41,16 +38,8 @@ lb_create --return dsr || { fail linux_client_setup "topology or attach"; exit 1
 lb_service s1ap $PORT "$VIP_A4,$VIP_B4" || { fail linux_client_setup "service"; exit 1; }
 lb_servers $PORT "$VIP_A4,$VIP_B4" || { fail linux_client_setup "servers"; exit 1; }
 
-# CLI_NS becomes the VM's access router.
-ip netns exec "$CLI_NS" sysctl -qw net.ipv4.ip_forward=1 >/dev/null
-ip netns exec "$CLI_NS" nft delete table inet sctplb_srcfix
-
 log=$TOPO_DIR/linux_client.log
-vm_start cli \
-	--nic "$CLI_NS,tapa,52:54:00:5c:01:0a,$VM_A4,$CLI_A4" \
-	--nic "$CLI_NS,tapb,52:54:00:5c:01:0b,$VM_B4,$CLI_B4" \
-	--route "$VIP_A4 via $CLI_A4 dev eth0 src $VM_A4" \
-	--route "$VIP_B4 via $CLI_B4 dev eth1 src $VM_B4" \
+vm_client cli \
 	-- "ksctp-peer traffic --local $VM_A4,$VM_B4 --remote $VIP_A4,$VIP_B4 --port $PORT \
 		--lport-base $LBASE --assocs $ASSOCS --rate $RATE --duration $DURATION" ||
 	{ fail linux_client_setup "VM did not start"; exit 1; }

@@ -222,3 +222,48 @@ vm_destroy_all() {
 	fi
 	return 0
 }
+
+# ---- The VMs in the topology of tests/e2e/lib/topo.sh (source topo.sh or lb.sh first) ----
+# vm_client NAME [vm_start OPTIONS] -- SCRIPT
+#   A multihomed Linux client behind the client namespace, which routes for it: eth0
+#   VM_CLI_A4 on a TAP (tapa) in CLI_NS beside pa (path A), eth1 VM_CLI_B4 on tapb beside
+#   pb (path B); each VIP of a path is routed over that path's NIC with the NIC's address
+#   as source.  The addresses lie inside the client subnets, so the backends' and the
+#   return router's routes reach them.  CLI_NS forwards and loses its usrsctp source
+#   rewrite (pitfall 1), so what reaches sctplb is what Linux chose.
+# vm_backend NAME [vm_start OPTIONS] -- SCRIPT
+#   A Linux backend behind backend 1's namespace holding the VIPs on lo (as Linux DSR
+#   backends do): BE1_NS loses its own VIPs and its source rewrite, forwards, and routes
+#   VIP A to the VM over tapa (eth0 VM_BE_A4) and VIP B over tapb (eth1 VM_BE_B4).  The VM
+#   routes the client subnets back over the NIC of each path with `src VIP` of that path
+#   (without it Linux answers path B from VIP A, the first address of lo).
+VM_CLI_A4=192.0.2.3 VM_CLI_B4=198.51.100.3
+VM_BE_A4=192.0.2.66 VM_BE_B4=198.51.100.66 VM_BE_GW_A4=192.0.2.65 VM_BE_GW_B4=198.51.100.65
+
+vm_client() {
+	local name=$1
+	shift
+	ip netns exec "$CLI_NS" sysctl -qw net.ipv4.ip_forward=1 >/dev/null || return 1
+	ip netns exec "$CLI_NS" nft delete table inet sctplb_srcfix 2>/dev/null
+	vm_start "$name" \
+		--nic "$CLI_NS,tapa,52:54:00:5c:01:0a,$VM_CLI_A4,$CLI_A4" \
+		--nic "$CLI_NS,tapb,52:54:00:5c:01:0b,$VM_CLI_B4,$CLI_B4" \
+		--route "$VIP_A4 via $CLI_A4 dev eth0 src $VM_CLI_A4" \
+		--route "$VIP_B4 via $CLI_B4 dev eth1 src $VM_CLI_B4" "$@"
+}
+
+vm_backend() {
+	local name=$1
+	shift
+	ip -n "$BE1_NS" addr flush dev "$BE_VIP_IF" || return 1
+	ip netns exec "$BE1_NS" sysctl -qw net.ipv4.ip_forward=1 >/dev/null
+	ip netns exec "$BE1_NS" nft delete table inet sctplb_srcfix 2>/dev/null
+	vm_start "$name" \
+		--nic "$BE1_NS,tapa,52:54:00:5c:02:0a,$VM_BE_A4,$VM_BE_GW_A4" \
+		--nic "$BE1_NS,tapb,52:54:00:5c:02:0b,$VM_BE_B4,$VM_BE_GW_B4" \
+		--lo "$VIP_A4/32" --lo "$VIP_B4/32" \
+		--route "192.0.2.0/29 via $VM_BE_GW_A4 dev eth0 src $VIP_A4" \
+		--route "198.51.100.0/29 via $VM_BE_GW_B4 dev eth1 src $VIP_B4" "$@" || return 1
+	ip -n "$BE1_NS" route add "$VIP_A4/32" via "$VM_BE_A4" dev tapa &&
+		ip -n "$BE1_NS" route add "$VIP_B4/32" via "$VM_BE_B4" dev tapb
+}
