@@ -23,7 +23,8 @@
 #   vm_wait NAME [SECONDS (120)]    wait until the guest's script ends; prints its output
 #                                   (between the markers) and returns its exit status (124:
 #                                   timeout, 125: the VM died without a marker)
-#   vm_wait_log NAME PATTERN SECONDS   wait until the console shows PATTERN
+#   vm_wait_log NAME PATTERN SECONDS   wait until the console shows PATTERN (not after the
+#                                   script's end)
 #   vm_output NAME                  the script's output so far
 #   vm_stop NAME                    kill the VM (qemu), remove its TAPs and namespace
 #   vm_run NAME [OPTIONS] -- SCRIPT vm_start + vm_wait
@@ -156,10 +157,17 @@ vm_output() {
 	tr -d '\r' <"$(_vm_var "$1" CONSOLE)" | sed -n '/^SLB-VM-START$/,/^SLB-VM-EXIT /p' | sed '1d;/^SLB-VM-EXIT /d'
 }
 
+# Gives up early when the guest's script has ended or the VM is gone.
 vm_wait_log() {
-	local f t=$(($3 * 10))
+	local f pid t=$(($3 * 10))
 	f=$(_vm_var "$1" CONSOLE)
-	while ! grep -q -- "$2" "$f" 2>/dev/null && [ $t -gt 0 ]; do sleep 0.1; t=$((t - 1)); done
+	pid=$(_vm_var "$1" PID)
+	while ! grep -q -- "$2" "$f" 2>/dev/null && [ $t -gt 0 ]; do
+		grep -qa '^SLB-VM-EXIT ' "$f" 2>/dev/null && break
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.1
+		t=$((t - 1))
+	done
 	grep -q -- "$2" "$f" 2>/dev/null
 }
 
