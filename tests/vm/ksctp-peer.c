@@ -10,6 +10,7 @@
  *   ksctp-peer traffic --local A[,A...] --remote A[,A...] --port P --lport-base LP
  *                      [--assocs N (1)] [--rate MSGS/S PER ASSOC (10)] [--duration S (5)]
  *                      [--size BYTES (64)] [--drain MS (5000)] [--connect-timeout MS (10000)]
+ *   ksctp-peer send    --local A[,A...] --remote A --port P --lport-base LP [--count N (3)]
  *
  * server: one one-to-many socket bound (SCTP_SOCKOPT_BINDX_ADD) to every --local
  *   address; echoes each message prefixed "n=NAME " (--raw: as is), on its stream;
@@ -19,6 +20,7 @@
  *   first is the primary path); waits for COMM_UP, prints "ready", sends rate*duration
  *   messages per association at a fixed pace, waits for the echoes, prints "stats".
  *   Exit 0 ok, 1 lost messages or an association lost or restarted, 2 usage, 3 connect.
+ * send: implicit set-up on a one-to-many socket (see run_send): DATA in the COOKIE-ECHO.
  *
  * IPv4 only is enough for the guests here; addresses are dotted quads.
  */
@@ -51,8 +53,8 @@ static struct {
 	int n_local, n_remote;
 	int port, lport_base, assocs, size, raw;
 	double rate, duration;
-	long drain_ms, connect_timeout_ms;
-} o = { .name = "linux", .assocs = 1, .size = 64, .rate = 10, .duration = 5,
+	long drain_ms, connect_timeout_ms, count;
+} o = { .count = 3, .name = "linux", .assocs = 1, .size = 64, .rate = 10, .duration = 5,
 	.drain_ms = 5000, .connect_timeout_ms = 10000 };
 
 static volatile sig_atomic_t stop_flag;
@@ -211,7 +213,8 @@ static ssize_t recv_msg(int fd, char *buf, size_t len, int *flags, struct sctp_s
 	return n;
 }
 
-static ssize_t send_msg(int fd, const char *buf, size_t len, sctp_assoc_t id, uint16_t sid, uint32_t ppid)
+static ssize_t send_to(int fd, const struct sockaddr_in *to, const char *buf, size_t len, sctp_assoc_t id,
+		       uint16_t sid, uint32_t ppid, uint16_t flags)
 {
 	char cbuf[CMSG_SPACE(sizeof(struct sctp_sndrcvinfo))];
 	struct iovec iov = { (void *)buf, len };
@@ -220,6 +223,8 @@ static ssize_t send_msg(int fd, const char *buf, size_t len, sctp_assoc_t id, ui
 	struct sctp_sndrcvinfo *si;
 
 	memset(cbuf, 0, sizeof(cbuf));
+	mh.msg_name = (void *)to;
+	mh.msg_namelen = to ? sizeof(*to) : 0;
 	mh.msg_iov = &iov;
 	mh.msg_iovlen = 1;
 	mh.msg_control = cbuf;
@@ -232,7 +237,13 @@ static ssize_t send_msg(int fd, const char *buf, size_t len, sctp_assoc_t id, ui
 	si->sinfo_assoc_id = id;
 	si->sinfo_stream = sid;
 	si->sinfo_ppid = ppid;
+	si->sinfo_flags = flags;
 	return sendmsg(fd, &mh, MSG_NOSIGNAL);
+}
+
+static ssize_t send_msg(int fd, const char *buf, size_t len, sctp_assoc_t id, uint16_t sid, uint32_t ppid)
+{
+	return send_to(fd, NULL, buf, len, id, sid, ppid, 0);
 }
 
 /* ---------- server ---------- */
@@ -569,6 +580,77 @@ static int run_traffic(void)
 	return recv < sent ? EXIT_LOST : rc;
 }
 
+/* ---------- send: implicit association set-up ---------- */
+
+/*
+ * One one-to-many socket bound to --local:--lport sends --count messages to the first
+ * --remote address at once, with no connect: the kernel sets the association up and
+ * bundles the queued DATA with its COOKIE-ECHO (RFC 9260 section 5.1, as S1AP and
+ * Diameter stacks on one-to-many sockets do).  Waits for the echoes, then ends the
+ * association gracefully (SCTP_EOF) and waits for SHUTDOWN-COMPLETE.
+ */
+static int run_send(long count)
+{
+	static char buf[MAX_MSG];
+	struct sctp_sndrcvinfo info;
+	sctp_assoc_t id = 0;
+	uint64_t deadline;
+	long echoes = 0;
+	int fd, flags, done = 0;
+	char name[64] = "";
+	ssize_t n;
+
+	if (!o.port || !o.n_local || !o.n_remote || !o.lport_base || count < 1 || count > 100)
+		die(EXIT_USAGE, "send needs --port, --local, --remote, --lport-base and --count 1..100");
+	set_port(o.remote, o.n_remote, o.port);
+	fd = socket(AF_INET, SOCK_SEQPACKET, IPPROTO_SCTP);
+	if (fd < 0)
+		die(EXIT_USAGE, "socket: %s (is sctp.ko loaded?)", strerror(errno));
+	subscribe(fd);
+	bind_all(fd, o.lport_base);
+	for (long k = 0; k < count; k++) {
+		int len = snprintf(buf, sizeof(buf), "a=0 s=%ld ", k);
+
+		memset(buf + len, '.', o.size - len);
+		if (send_to(fd, &o.remote[0], buf, o.size, 0, 0, htonl(0x736c6200), 0) < 0)
+			die(EXIT_CONNECT, "sendmsg: %s", strerror(errno));
+	}
+	deadline = mono_ns() + o.connect_timeout_ms * 1000000ull;
+	while (mono_ns() < deadline && !done) {
+		struct pollfd pf = { fd, POLLIN, 0 };
+
+		if (poll(&pf, 1, 50) <= 0)
+			continue;
+		n = recv_msg(fd, buf, sizeof(buf) - 1, &flags, &info);
+		if (n <= 0)
+			break;
+		if (flags & MSG_NOTIFICATION) {
+			union sctp_notification *sn = (union sctp_notification *)buf;
+
+			if (sn->sn_header.sn_type == SCTP_ASSOC_CHANGE) {
+				id = sn->sn_assoc_change.sac_assoc_id;
+				printf("{\"event\":\"%s\",\"lport\":%d}\n",
+				       assoc_state(sn->sn_assoc_change.sac_state), o.lport_base);
+				done = sn->sn_assoc_change.sac_state != SCTP_COMM_UP &&
+				       sn->sn_assoc_change.sac_state != SCTP_RESTART;
+			}
+			continue;
+		}
+		buf[n] = 0;
+		sscanf(buf, "n=%63s ", name);
+		if (++echoes == count) {
+			/* All echoed: graceful end (SHUTDOWN), then wait for its completion. */
+			send_to(fd, NULL, "", 0, info.sinfo_assoc_id, 0, 0, SCTP_EOF);
+			deadline = mono_ns() + o.drain_ms * 1000000ull;
+		}
+	}
+	printf("{\"event\":\"stats\",\"mode\":\"send\",\"sent\":%ld,\"received\":%ld,\"lost\":%ld,"
+	       "\"server\":\"%s\",\"assoc_id\":%d}\n", count, echoes, count - echoes, name, id);
+	fflush(stdout);
+	close(fd);
+	return echoes == count ? EXIT_OK : EXIT_LOST;
+}
+
 static void on_signal(int sig)
 {
 	(void)sig;
@@ -581,7 +663,7 @@ int main(int argc, char **argv)
 	const char *cmd;
 
 	if (argc < 2)
-		die(EXIT_USAGE, "usage: ksctp-peer server|traffic OPTIONS (see the source)");
+		die(EXIT_USAGE, "usage: ksctp-peer server|traffic|send OPTIONS (see the source)");
 	cmd = argv[1];
 	for (int i = 2; i < argc; i++) {
 		const char *k = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -609,6 +691,8 @@ int main(int argc, char **argv)
 			o.rate = atof(v);
 		else if (!strcmp(k, "--duration"))
 			o.duration = atof(v);
+		else if (!strcmp(k, "--count"))
+			o.count = atol(v);
 		else if (!strcmp(k, "--size"))
 			o.size = atoi(v);
 		else if (!strcmp(k, "--drain"))
@@ -627,6 +711,8 @@ int main(int argc, char **argv)
 		return run_server();
 	if (!strcmp(cmd, "traffic"))
 		return run_traffic();
-	die(EXIT_USAGE, "unknown command %s: server or traffic", cmd);
+	if (!strcmp(cmd, "send"))
+		return run_send(o.count);
+	die(EXIT_USAGE, "unknown command %s: server, traffic or send", cmd);
 	return EXIT_USAGE;
 }

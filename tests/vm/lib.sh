@@ -20,6 +20,10 @@
 #     --sysctl KEY=VALUE            in the guest, before SCRIPT (repeatable); defaults: the
 #                                   fast SCTP timers below
 #     --console FILE                serial console log (default $VM_DIR/NAME.console)
+#     --hold                        the TAPs are up but get their HOST addresses only at
+#                                   vm_release NAME, so the guest waits (pinging HOST) before
+#                                   SCRIPT: e.g. until tcpdump listens on the TAPs
+#   vm_release NAME                 give the TAPs of a held VM their HOST addresses
 #   vm_wait NAME [SECONDS (120)]    wait until the guest's script ends; prints its output
 #                                   (between the markers) and returns its exit status (124:
 #                                   timeout, 125: the VM died without a marker)
@@ -66,7 +70,7 @@ _vm_set() { eval "VM_${1//[^A-Za-z0-9_]/_}_$2=\$3"; }
 
 vm_start() {
 	local name=$1 nics=() routes=() los=() sysctls=$VM_SCTP_SYSCTLS console="" script ns i spec
-	local tns tap mac guest host qargs=() pid t n=0 s
+	local tns tap mac guest host qargs=() pid t n=0 s hold=""
 	shift
 	while [ $# -gt 0 ]; do
 		case $1 in
@@ -75,6 +79,7 @@ vm_start() {
 		--lo) los+=("$2"); shift 2 ;;
 		--sysctl) sysctls="$sysctls $2"; shift 2 ;;
 		--console) console=$2; shift 2 ;;
+		--hold) hold=1; shift ;;
 		--) shift; break ;;
 		*) echo "vm_start: unknown option $1" >&2; return 2 ;;
 		esac
@@ -145,10 +150,19 @@ vm_start() {
 	for spec in "${nics[@]}"; do
 		IFS=, read -r tns tap mac guest host <<<"$spec"
 		ip -n "$ns" link set "$tap" netns "$tns" &&
-			ip -n "$tns" link set "$tap" up &&
-			ip -n "$tns" addr add "$host" peer "$guest" dev "$tap" &&
-			ip -n "$tns" neigh replace "$guest" lladdr "$mac" dev "$tap" nud permanent ||
+			ip -n "$tns" link set "$tap" up ||
 			{ echo "vm_start: TAP $tap into $tns failed" >&2; vm_stop "$name"; return 1; }
+	done
+	[ -n "$hold" ] || vm_release "$name"
+}
+
+vm_release() {
+	local spec tns tap mac guest host
+	for spec in $(_vm_var "$1" TAPS); do
+		IFS=, read -r tns tap mac guest host <<<"$spec"
+		ip -n "$tns" addr add "$host" peer "$guest" dev "$tap" &&
+			ip -n "$tns" neigh replace "$guest" lladdr "$mac" dev "$tap" nud permanent ||
+			{ echo "vm_release: addresses on $tap in $tns failed" >&2; return 1; }
 	done
 }
 
@@ -237,8 +251,9 @@ vm_destroy_all() {
 #   VM_CLI_A4 on a TAP (tapa) in CLI_NS beside pa (path A), eth1 VM_CLI_B4 on tapb beside
 #   pb (path B); each VIP of a path is routed over that path's NIC with the NIC's address
 #   as source.  The addresses lie inside the client subnets, so the backends' and the
-#   return router's routes reach them.  CLI_NS forwards and loses its usrsctp source
-#   rewrite (pitfall 1), so what reaches sctplb is what Linux chose.
+#   return router's routes reach them.  CLI_NS forwards, and its usrsctp source rewrite
+#   (pitfall 1) applies only to CLI_NS's own addresses: what reaches sctplb from the VM
+#   is what Linux chose, and a usrsctp client (IPv4) can still run in CLI_NS.
 # vm_backend NAME [vm_start OPTIONS] -- SCRIPT
 #   A Linux backend behind backend 1's namespace holding the VIPs on lo (as Linux DSR
 #   backends do): BE1_NS loses its own VIPs and its source rewrite, forwards, and routes
@@ -252,7 +267,19 @@ vm_client() {
 	local name=$1
 	shift
 	ip netns exec "$CLI_NS" sysctl -qw net.ipv4.ip_forward=1 >/dev/null || return 1
+	# topo.sh's source rewrite for usrsctp (pitfall 1), narrowed to packets that carry
+	# CLI_NS's own addresses: a usrsctp client may still run there, and the VM's packets
+	# keep the source Linux chose.
 	ip netns exec "$CLI_NS" nft delete table inet sctplb_srcfix 2>/dev/null
+	ip netns exec "$CLI_NS" nft -f - <<EOF || return 1
+table inet sctplb_vm_srcfix {
+	chain post {
+		type filter hook postrouting priority 100; policy accept;
+		oifname "$CLI_IF_A" ip saddr { $CLI_A4, $CLI_B4 } meta l4proto sctp ip saddr set $CLI_A4
+		oifname "$CLI_IF_B" ip saddr { $CLI_A4, $CLI_B4 } meta l4proto sctp ip saddr set $CLI_B4
+	}
+}
+EOF
 	vm_start "$name" \
 		--nic "$CLI_NS,tapa,52:54:00:5c:01:0a,$VM_CLI_A4,$CLI_A4" \
 		--nic "$CLI_NS,tapb,52:54:00:5c:01:0b,$VM_CLI_B4,$CLI_B4" \
