@@ -22,7 +22,7 @@
  *   Exit 0 ok, 1 lost messages or an association lost or restarted, 2 usage, 3 connect.
  * send: implicit set-up on a one-to-many socket (see run_send): DATA in the COOKIE-ECHO.
  *
- * IPv4 only is enough for the guests here; addresses are dotted quads.
+ * Addresses are IPv4 or IPv6 and may mix (a socket with an IPv6 address is AF_INET6).
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -47,10 +47,20 @@
 
 enum { EXIT_OK = 0, EXIT_LOST = 1, EXIT_USAGE = 2, EXIT_CONNECT = 3 };
 
+union addr {
+	struct sockaddr sa;
+	struct sockaddr_in v4;
+	struct sockaddr_in6 v6;
+};
+
+struct addrs {
+	union addr a[MAX_ADDRS];
+	int n, v6;
+};
+
 static struct {
 	const char *name;
-	struct sockaddr_in local[MAX_ADDRS], remote[MAX_ADDRS];
-	int n_local, n_remote;
+	struct addrs local, remote;
 	int port, lport_base, assocs, size, raw;
 	double rate, duration;
 	long drain_ms, connect_timeout_ms, count;
@@ -80,26 +90,55 @@ static void die(int rc, const char *fmt, ...)
 	exit(rc);
 }
 
-static void parse_addrs(const char *arg, struct sockaddr_in *a, int *n)
+static void parse_addrs(const char *arg, struct addrs *l)
 {
 	char *dup = strdup(arg), *save = NULL, *tok;
 
 	for (tok = strtok_r(dup, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-		if (*n == MAX_ADDRS)
+		union addr *a = &l->a[l->n];
+
+		if (l->n == MAX_ADDRS)
 			die(EXIT_USAGE, "more than %d addresses in %s", MAX_ADDRS, arg);
-		memset(&a[*n], 0, sizeof(a[*n]));
-		a[*n].sin_family = AF_INET;
-		if (inet_pton(AF_INET, tok, &a[*n].sin_addr) != 1)
-			die(EXIT_USAGE, "bad IPv4 address %s", tok);
-		(*n)++;
+		memset(a, 0, sizeof(*a));
+		if (inet_pton(AF_INET, tok, &a->v4.sin_addr) == 1) {
+			a->v4.sin_family = AF_INET;
+		} else if (inet_pton(AF_INET6, tok, &a->v6.sin6_addr) == 1) {
+			a->v6.sin6_family = AF_INET6;
+			l->v6 = 1;
+		} else {
+			die(EXIT_USAGE, "bad address %s", tok);
+		}
+		l->n++;
 	}
 	free(dup);
 }
 
-static void set_port(struct sockaddr_in *a, int n, int port)
+static socklen_t addr_len(const union addr *a)
 {
-	for (int i = 0; i < n; i++)
-		a[i].sin_port = htons(port);
+	return a->sa.sa_family == AF_INET6 ? sizeof(a->v6) : sizeof(a->v4);
+}
+
+/* The packed array of sockaddrs that bindx and connectx take, every port set. */
+static size_t pack_addrs(const struct addrs *l, int port, char *buf)
+{
+	size_t off = 0;
+
+	for (int i = 0; i < l->n; i++) {
+		union addr a = l->a[i];
+
+		if (a.sa.sa_family == AF_INET6)
+			a.v6.sin6_port = htons(port);
+		else
+			a.v4.sin_port = htons(port);
+		memcpy(buf + off, &a, addr_len(&a));
+		off += addr_len(&a);
+	}
+	return off;
+}
+
+static int family(void)
+{
+	return o.local.v6 || o.remote.v6 ? AF_INET6 : AF_INET;
 }
 
 static void subscribe(int fd)
@@ -117,8 +156,10 @@ static void subscribe(int fd)
 
 static void bind_all(int fd, int port)
 {
-	set_port(o.local, o.n_local, port);
-	if (setsockopt(fd, IPPROTO_SCTP, SCTP_SOCKOPT_BINDX_ADD, o.local, o.n_local * sizeof(o.local[0])) < 0)
+	char buf[MAX_ADDRS * sizeof(union addr)];
+	size_t len = pack_addrs(&o.local, port, buf);
+
+	if (setsockopt(fd, IPPROTO_SCTP, SCTP_SOCKOPT_BINDX_ADD, buf, len) < 0)
 		die(EXIT_USAGE, "bindx port %d: %s", port, strerror(errno));
 }
 
@@ -213,7 +254,7 @@ static ssize_t recv_msg(int fd, char *buf, size_t len, int *flags, struct sctp_s
 	return n;
 }
 
-static ssize_t send_to(int fd, const struct sockaddr_in *to, const char *buf, size_t len, sctp_assoc_t id,
+static ssize_t send_to(int fd, const union addr *to, const char *buf, size_t len, sctp_assoc_t id,
 		       uint16_t sid, uint32_t ppid, uint16_t flags)
 {
 	char cbuf[CMSG_SPACE(sizeof(struct sctp_sndrcvinfo))];
@@ -224,7 +265,7 @@ static ssize_t send_to(int fd, const struct sockaddr_in *to, const char *buf, si
 
 	memset(cbuf, 0, sizeof(cbuf));
 	mh.msg_name = (void *)to;
-	mh.msg_namelen = to ? sizeof(*to) : 0;
+	mh.msg_namelen = to ? addr_len(to) : 0;
 	mh.msg_iov = &iov;
 	mh.msg_iovlen = 1;
 	mh.msg_control = cbuf;
@@ -288,9 +329,9 @@ static int run_server(void)
 	int fd, flags, pre;
 	ssize_t n;
 
-	if (!o.port || !o.n_local)
+	if (!o.port || !o.local.n)
 		die(EXIT_USAGE, "server needs --port and --local");
-	fd = socket(AF_INET, SOCK_SEQPACKET, IPPROTO_SCTP);
+	fd = socket(family(), SOCK_SEQPACKET, IPPROTO_SCTP);
 	if (fd < 0)
 		die(EXIT_USAGE, "socket: %s (is sctp.ko loaded?)", strerror(errno));
 	subscribe(fd);
@@ -496,7 +537,10 @@ static int run_traffic(void)
 	long sent = 0, recv = 0;
 	int up, rc = EXIT_OK;
 
-	if (!o.port || !o.n_local || !o.n_remote || !o.lport_base)
+	char rbuf[MAX_ADDRS * sizeof(union addr)];
+	size_t rlen;
+
+	if (!o.port || !o.local.n || !o.remote.n || !o.lport_base)
 		die(EXIT_USAGE, "traffic needs --port, --local, --remote and --lport-base");
 	if (o.assocs < 1 || o.assocs > MAX_ASSOCS || o.rate <= 0 || o.duration <= 0)
 		die(EXIT_USAGE, "--assocs 1..%d, --rate and --duration positive", MAX_ASSOCS);
@@ -504,7 +548,7 @@ static int run_traffic(void)
 		die(EXIT_USAGE, "--size 32..200");
 	n_msgs = (long)(o.rate * o.duration);
 	interval_ns = (uint64_t)(1e9 / o.rate);
-	set_port(o.remote, o.n_remote, o.port);
+	rlen = pack_addrs(&o.remote, o.port, rbuf);
 	start_ns = mono_ns();
 	for (int i = 0; i < o.assocs; i++) {
 		struct assoc *a = &as[i];
@@ -512,14 +556,13 @@ static int run_traffic(void)
 		a->lport = o.lport_base + i;
 		a->tx_ns = calloc(n_msgs, sizeof(uint64_t));
 		a->seen = calloc(n_msgs, 1);
-		a->fd = socket(AF_INET, SOCK_STREAM, IPPROTO_SCTP);
+		a->fd = socket(family(), SOCK_STREAM, IPPROTO_SCTP);
 		if (a->fd < 0 || !a->tx_ns || !a->seen)
 			die(EXIT_USAGE, "socket: %s (is sctp.ko loaded?)", strerror(errno));
 		subscribe(a->fd);
 		bind_all(a->fd, a->lport);
 		fcntl(a->fd, F_SETFL, O_NONBLOCK);
-		if (setsockopt(a->fd, IPPROTO_SCTP, SCTP_SOCKOPT_CONNECTX, o.remote,
-			       o.n_remote * sizeof(o.remote[0])) < 0 && errno != EINPROGRESS)
+		if (setsockopt(a->fd, IPPROTO_SCTP, SCTP_SOCKOPT_CONNECTX, rbuf, rlen) < 0 && errno != EINPROGRESS)
 			die(EXIT_CONNECT, "connectx (local port %d): %s", a->lport, strerror(errno));
 	}
 	deadline = mono_ns() + o.connect_timeout_ms * 1000000ull;
@@ -600,10 +643,16 @@ static int run_send(long count)
 	char name[64] = "";
 	ssize_t n;
 
-	if (!o.port || !o.n_local || !o.n_remote || !o.lport_base || count < 1 || count > 100)
+	union addr to;
+
+	if (!o.port || !o.local.n || !o.remote.n || !o.lport_base || count < 1 || count > 100)
 		die(EXIT_USAGE, "send needs --port, --local, --remote, --lport-base and --count 1..100");
-	set_port(o.remote, o.n_remote, o.port);
-	fd = socket(AF_INET, SOCK_SEQPACKET, IPPROTO_SCTP);
+	to = o.remote.a[0];
+	if (to.sa.sa_family == AF_INET6)
+		to.v6.sin6_port = htons(o.port);
+	else
+		to.v4.sin_port = htons(o.port);
+	fd = socket(family(), SOCK_SEQPACKET, IPPROTO_SCTP);
 	if (fd < 0)
 		die(EXIT_USAGE, "socket: %s (is sctp.ko loaded?)", strerror(errno));
 	subscribe(fd);
@@ -612,7 +661,7 @@ static int run_send(long count)
 		int len = snprintf(buf, sizeof(buf), "a=0 s=%ld ", k);
 
 		memset(buf + len, '.', o.size - len);
-		if (send_to(fd, &o.remote[0], buf, o.size, 0, 0, htonl(0x736c6200), 0) < 0)
+		if (send_to(fd, &to, buf, o.size, 0, 0, htonl(0x736c6200), 0) < 0)
 			die(EXIT_CONNECT, "sendmsg: %s", strerror(errno));
 	}
 	deadline = mono_ns() + o.connect_timeout_ms * 1000000ull;
@@ -678,9 +727,9 @@ int main(int argc, char **argv)
 		if (!strcmp(k, "--name"))
 			o.name = v;
 		else if (!strcmp(k, "--local"))
-			parse_addrs(v, o.local, &o.n_local);
+			parse_addrs(v, &o.local);
 		else if (!strcmp(k, "--remote"))
-			parse_addrs(v, o.remote, &o.n_remote);
+			parse_addrs(v, &o.remote);
 		else if (!strcmp(k, "--port"))
 			o.port = atoi(v);
 		else if (!strcmp(k, "--lport-base"))

@@ -12,8 +12,11 @@
 #     --nic NS,TAP,MAC,GUEST,HOST   a virtio NIC on a TAP named TAP, moved into namespace NS.
 #                                   The guest's NIC (MAC) gets GUEST, the TAP gets HOST, as a
 #                                   point-to-point pair (ip addr add A peer B): each side has a
-#                                   /32 route to the other; HOST may be an address NS already
-#                                   holds elsewhere.  NIC i is eth<i> in the guest.
+#                                   host route to the other; HOST may be an address NS already
+#                                   holds elsewhere.  GUEST and HOST may be lists joined by +
+#                                   (e.g. an IPv4 and an IPv6 pair: 192.0.2.3+2001:db8:b::3
+#                                   with 192.0.2.1+2001:db8:b::1).  NIC i is eth<i> in the
+#                                   guest.  No DAD on either side.
 #     --lo ADDR                     an address on the guest's lo (repeatable), before routes
 #                                   (a backend's VIPs: a route's `src VIP` needs it)
 #     --route "ROUTE"               `ip route add ROUTE` in the guest (repeatable)
@@ -106,14 +109,19 @@ vm_start() {
 		for spec in "${nics[@]}"; do
 			IFS=, read -r tns tap mac guest host <<<"$spec"
 			echo "for d in /sys/class/net/*; do [ \"\$(cat \$d/address)\" = $mac ] && [ \${d##*/} != eth$i ] && ip link set \${d##*/} name eth$i; done"
-			echo "ip link set eth$i up && ip addr add $guest peer $host dev eth$i || echo 'vm: eth$i set-up failed'"
+			echo "sysctl -qw net.ipv6.conf.eth$i.accept_dad=0 >/dev/null; ip link set eth$i up || echo 'vm: eth$i down'"
+			while read -r g h; do
+				echo "ip addr add $g peer $h dev eth$i || echo 'vm: $g on eth$i failed'"
+			done < <(_vm_pairs "$guest" "$host")
 			i=$((i + 1))
 		done
 		for s in "${los[@]}"; do echo "ip addr add $s dev lo || echo 'vm: address $s failed'"; done
 		for s in "${routes[@]}"; do echo "ip route add $s || echo 'vm: route $s failed'"; done
 		for spec in "${nics[@]}"; do
 			IFS=, read -r tns tap mac guest host <<<"$spec"
-			echo "t=0; until ping -c1 -W1 $host >/dev/null 2>&1; do sleep 0.2; t=\$((t+1)); [ \$t -ge 100 ] && { echo 'vm: $host unreachable'; break; }; done"
+			for host in ${host//+/ }; do
+				echo "t=0; until ping -c1 -W1 $host >/dev/null 2>&1; do sleep 0.2; t=\$((t+1)); [ \$t -ge 100 ] && { echo 'vm: $host unreachable'; break; }; done"
+			done
 		done
 		echo "$script"
 	} >"$VM_DIR/$name.script"
@@ -157,13 +165,23 @@ vm_start() {
 }
 
 vm_release() {
-	local spec tns tap mac guest host
+	local spec tns tap mac guest host g h
 	for spec in $(_vm_var "$1" TAPS); do
 		IFS=, read -r tns tap mac guest host <<<"$spec"
-		ip -n "$tns" addr add "$host" peer "$guest" dev "$tap" &&
-			ip -n "$tns" neigh replace "$guest" lladdr "$mac" dev "$tap" nud permanent ||
-			{ echo "vm_release: addresses on $tap in $tns failed" >&2; return 1; }
+		while read -r g h; do
+			ip -n "$tns" addr add "$h" peer "$g" dev "$tap" $([[ $h == *:* ]] && echo nodad) &&
+				ip -n "$tns" neigh replace "$g" lladdr "$mac" dev "$tap" nud permanent ||
+				{ echo "vm_release: $h on $tap in $tns failed" >&2; return 1; }
+		done < <(_vm_pairs "$guest" "$host")
 	done
+}
+
+# _vm_pairs "G1+G2" "H1+H2": lines "G1 H1", "G2 H2".
+_vm_pairs() {
+	local gs=() hs=() i
+	IFS=+ read -r -a gs <<<"$1"
+	IFS=+ read -r -a hs <<<"$2"
+	for i in "${!gs[@]}"; do echo "${gs[$i]} ${hs[$i]:-}"; done
 }
 
 # Lines of the script's output (between the markers), without the console's CRs.
@@ -248,9 +266,9 @@ vm_destroy_all() {
 # ---- The VMs in the topology of tests/e2e/lib/topo.sh (source topo.sh or lb.sh first) ----
 # vm_client NAME [vm_start OPTIONS] -- SCRIPT
 #   A multihomed Linux client behind the client namespace, which routes for it: eth0
-#   VM_CLI_A4 on a TAP (tapa) in CLI_NS beside pa (path A), eth1 VM_CLI_B4 on tapb beside
-#   pb (path B); each VIP of a path is routed over that path's NIC with the NIC's address
-#   as source.  The addresses lie inside the client subnets, so the backends' and the
+#   VM_CLI_A4 + VM_CLI_A6 on a TAP (tapa) in CLI_NS beside pa (path A), eth1 VM_CLI_B4 +
+#   VM_CLI_B6 on tapb beside pb (path B); each VIP of a path (IPv4 and IPv6) is routed over
+#   that path's NIC with the NIC's address of its family as source.  The addresses lie inside the client subnets, so the backends' and the
 #   return router's routes reach them.  CLI_NS forwards, and its usrsctp source rewrite
 #   (pitfall 1) applies only to CLI_NS's own addresses: what reaches sctplb from the VM
 #   is what Linux chose, and a usrsctp client (IPv4) can still run in CLI_NS.
@@ -260,13 +278,13 @@ vm_destroy_all() {
 #   VIP A to the VM over tapa (eth0 VM_BE_A4) and VIP B over tapb (eth1 VM_BE_B4).  The VM
 #   routes the client subnets back over the NIC of each path with `src VIP` of that path
 #   (without it Linux answers path B from VIP A, the first address of lo).
-VM_CLI_A4=192.0.2.3 VM_CLI_B4=198.51.100.3
+VM_CLI_A4=192.0.2.3 VM_CLI_B4=198.51.100.3 VM_CLI_A6=2001:db8:a::3 VM_CLI_B6=2001:db8:b::3
 VM_BE_A4=192.0.2.66 VM_BE_B4=198.51.100.66 VM_BE_GW_A4=192.0.2.65 VM_BE_GW_B4=198.51.100.65
 
 vm_client() {
 	local name=$1
 	shift
-	ip netns exec "$CLI_NS" sysctl -qw net.ipv4.ip_forward=1 >/dev/null || return 1
+	ip netns exec "$CLI_NS" sysctl -qw net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1 >/dev/null || return 1
 	# topo.sh's source rewrite for usrsctp (pitfall 1), narrowed to packets that carry
 	# CLI_NS's own addresses: a usrsctp client may still run there, and the VM's packets
 	# keep the source Linux chose.
@@ -277,14 +295,18 @@ table inet sctplb_vm_srcfix {
 		type filter hook postrouting priority 100; policy accept;
 		oifname "$CLI_IF_A" ip saddr { $CLI_A4, $CLI_B4 } meta l4proto sctp ip saddr set $CLI_A4
 		oifname "$CLI_IF_B" ip saddr { $CLI_A4, $CLI_B4 } meta l4proto sctp ip saddr set $CLI_B4
+		oifname "$CLI_IF_A" ip6 saddr { $CLI_A6, $CLI_B6 } meta l4proto sctp ip6 saddr set $CLI_A6
+		oifname "$CLI_IF_B" ip6 saddr { $CLI_A6, $CLI_B6 } meta l4proto sctp ip6 saddr set $CLI_B6
 	}
 }
 EOF
 	vm_start "$name" \
-		--nic "$CLI_NS,tapa,52:54:00:5c:01:0a,$VM_CLI_A4,$CLI_A4" \
-		--nic "$CLI_NS,tapb,52:54:00:5c:01:0b,$VM_CLI_B4,$CLI_B4" \
+		--nic "$CLI_NS,tapa,52:54:00:5c:01:0a,$VM_CLI_A4+$VM_CLI_A6,$CLI_A4+$CLI_A6" \
+		--nic "$CLI_NS,tapb,52:54:00:5c:01:0b,$VM_CLI_B4+$VM_CLI_B6,$CLI_B4+$CLI_B6" \
 		--route "$VIP_A4 via $CLI_A4 dev eth0 src $VM_CLI_A4" \
-		--route "$VIP_B4 via $CLI_B4 dev eth1 src $VM_CLI_B4" "$@"
+		--route "$VIP_B4 via $CLI_B4 dev eth1 src $VM_CLI_B4" \
+		--route "$VIP_A6 via $CLI_A6 dev eth0 src $VM_CLI_A6" \
+		--route "$VIP_B6 via $CLI_B6 dev eth1 src $VM_CLI_B6" "$@"
 }
 
 vm_backend() {
