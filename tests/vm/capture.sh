@@ -22,6 +22,8 @@
 #                           41100 -> 36412): the DATA rides in the COOKIE-ECHO's packet.
 #   linux-vm-restart.pcap   usrsctp client killed (no ABORT) and started again from the same
 #                           addresses and port 42100: the Linux server's restart.
+#   linux-vm-mixed.pcap     Linux client with path A IPv4 (192.0.2.3) and path B IPv6
+#                           (2001:db8:b::3) to VIP A4 + VIP B6, port 36413: 5 messages.
 # Each file is checked for the frames the differences page relies on before it replaces
 # the committed one.
 set -u
@@ -39,6 +41,8 @@ vm_build || die "no VM image"
 lb_create --return dsr || die "topology"
 sl service add s1ap --vip "$VIP_A4,$VIP_B4" --port 36412 >/dev/null && LB_VIPS_s1ap="$VIP_A4,$VIP_B4" &&
 	lb_backend_add s1ap 2 && topo_start_server 2 36412 "$VIP_A4,$VIP_B4" || die "service s1ap"
+sl service add mixed --vip "$VIP_A4,$VIP_B6" --port 36413 >/dev/null && LB_VIPS_mixed="$VIP_A4,$VIP_B6" &&
+	lb_backend_add mixed 2 && topo_start_server 2 36413 "$VIP_A4,$VIP_B6" || die "service mixed"
 for s in diam:3868 ncat:7777; do
 	sl service add "${s%%:*}" --vip "$VIP_A4,$VIP_B4" --port "${s#*:}" >/dev/null &&
 		eval "LB_VIPS_${s%%:*}=\$VIP_A4,\$VIP_B4" && lb_backend_add "${s%%:*}" 1 || die "service ${s%%:*}"
@@ -71,7 +75,9 @@ t=0; until [ \$(wc -c </tmp/out) -ge 16 ] || [ \$t -ge 100 ]; do sleep 0.1; t=\$
 exec 3>&-
 wait
 cmp /tmp/msg /tmp/out && echo NCAT-OK
-ksctp-peer send --local $VM_CLI_A4,$VM_CLI_B4 --remote $VIP_A4 --port 36412 --lport-base 41100 --count 3" ||
+ksctp-peer send --local $VM_CLI_A4,$VM_CLI_B4 --remote $VIP_A4 --port 36412 --lport-base 41100 --count 3
+ksctp-peer traffic --local $VM_CLI_A4,$VM_CLI_B6 --remote $VIP_A4,$VIP_B6 --port 36413 \
+	--lport-base 41200 --assocs 1 --rate 5 --duration 1" ||
 	die "client VM"
 cap "$CLI_NS" tapa
 cap "$CLI_NS" tapb
@@ -86,6 +92,7 @@ topo_restore_path A
 out=$(vm_wait cli 60) || die "client VM script failed: $out"
 echo "$out" | grep -q NCAT-OK || die "ncat round trip: $out"
 echo "$out" | grep -q '"mode":"send","sent":3,"received":3' || die "implicit set-up: $out"
+echo "$out" | grep -q '"sent":5,"received":5,"lost":0' || die "mixed: $out"
 wait "$LB_TRAFFIC_PID" || die "usrsctp client: $(tail -3 "$TOPO_DIR/usr.log")"
 
 # A usrsctp client that loses its state (SIGKILL: no ABORT, no SHUTDOWN) and comes back
@@ -109,6 +116,7 @@ mergecap -F pcap -w "$TOPO_DIR/cli.pcap" "$TOPO_DIR/$CLI_NS-tapa.pcap" "$TOPO_DI
 mergecap -F pcap -w "$TOPO_DIR/srv.pcap" "$TOPO_DIR/$BE1_NS-tapa.pcap" "$TOPO_DIR/$BE1_NS-tapb.pcap"
 tcpdump -r "$TOPO_DIR/cli.pcap" -w "$TOPO_DIR/linux-vm-client.pcap" 'sctp and port 36412 and port 41000' 2>/dev/null
 tcpdump -r "$TOPO_DIR/cli.pcap" -w "$TOPO_DIR/linux-vm-cookie-data.pcap" 'sctp and port 36412 and port 41100' 2>/dev/null
+tcpdump -r "$TOPO_DIR/cli.pcap" -w "$TOPO_DIR/linux-vm-mixed.pcap" 'sctp and port 36413' 2>/dev/null
 tcpdump -r "$TOPO_DIR/srv.pcap" -w "$TOPO_DIR/linux-vm-restart.pcap" 'sctp and port 3868 and port 42100' 2>/dev/null
 tcpdump -r "$TOPO_DIR/srv.pcap" -w "$TOPO_DIR/linux-vm-server.pcap" 'sctp and port 3868 and port 42000' 2>/dev/null
 tcpdump -r "$TOPO_DIR/cli.pcap" -w "$TOPO_DIR/linux-vm-wildcard.pcap" 'sctp and port 7777' 2>/dev/null
@@ -130,7 +138,9 @@ check linux-vm-wildcard.pcap "sctp.chunk_type == 2 && sctp.parameter_ipv4_addres
 	"INIT-ACK of a wildcard-bound Linux server listing its own interface address"
 check linux-vm-cookie-data.pcap "sctp.chunk_type == 10 && sctp.chunk_type == 0" 1 "DATA bundled with the COOKIE-ECHO"
 check linux-vm-restart.pcap "sctp.chunk_type == 1" 2 "two INITs from the same port"
-for f in linux-vm-client linux-vm-server linux-vm-wildcard linux-vm-cookie-data linux-vm-restart; do
+check linux-vm-mixed.pcap "sctp.chunk_type == 1 && sctp.parameter_ipv6_address == $VM_CLI_B6" 1 "INIT listing an IPv6 address"
+check linux-vm-mixed.pcap "ipv6.src == $VM_CLI_B6" 1 "packets from the IPv6 address on path B"
+for f in linux-vm-client linux-vm-server linux-vm-wildcard linux-vm-cookie-data linux-vm-restart linux-vm-mixed; do
 	cp "$TOPO_DIR/$f.pcap" "$OUTDIR/$f.pcap"
 	echo "$OUTDIR/$f.pcap: $(capinfos -Mc "$OUTDIR/$f.pcap" | awk '/Number of packets/{print $NF}') frames, $(stat -c %s "$OUTDIR/$f.pcap") bytes"
 done
