@@ -46,13 +46,9 @@ until grep -q ' $NCAT_PORT ' /proc/net/sctp/eps && grep -qi ':$(printf %04X $IPE
 done
 echo SERVERS-UP
 wait" || { fail linux_tools_setup "backend VM did not start"; exit 1; }
-if ! vm_wait_log srv SERVERS-UP 90; then
-	fail linux_tools_setup "ncat/iperf3 servers did not start: $(vm_output srv | tail -5)"
-	exit 1
-fi
-
-# The client: one ncat round trip, then a short rate-limited iperf3 run.
-vm_client cli -- "
+# The client: one ncat round trip, then a short rate-limited iperf3 run.  It boots with
+# the backend and is held (no address on its TAPs) until the servers listen.
+vm_client cli --hold -- "
 head -c $MSG_LEN /dev/urandom | od -An -tx1 | tr -d ' \n' | head -c $MSG_LEN >/tmp/msg
 mkfifo /tmp/in
 ncat --sctp $VIP_A4 $NCAT_PORT </tmp/in >/tmp/out 2>/tmp/ncat.err &
@@ -68,6 +64,12 @@ echo \"IPERF3-RC \$?\"
 echo IPERF3-JSON-BEGIN
 cat /tmp/iperf3.json
 echo IPERF3-JSON-END" || { fail linux_tools_setup "client VM did not start"; exit 1; }
+if ! vm_wait_log srv SERVERS-UP 90; then
+	fail linux_tools_setup "ncat/iperf3 servers did not start: $(vm_output srv | tail -5)"
+	exit 1
+fi
+
+vm_release cli || { fail linux_tools_setup "client VM release"; exit 1; }
 out=$(vm_wait cli 120)
 rc=$?
 echo "$out" >"$TOPO_DIR/cli.out"
