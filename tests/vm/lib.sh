@@ -241,6 +241,11 @@ vm_stop() {
 		kill -KILL "$pid" 2>/dev/null
 		wait "$pid" 2>/dev/null
 	fi
+	# Whatever else runs in the VM's own namespace was started here (a qemu whose pid we
+	# did not get, if qemu was not exec'd directly).
+	if [ -n "$ns" ]; then
+		for pid in $(ip netns pids "$ns" 2>/dev/null); do kill -KILL "$pid" 2>/dev/null; done
+	fi
 	for spec in $(_vm_var "$name" TAPS); do
 		IFS=, read -r tns tap mac guest host <<<"$spec"
 		ip -n "$tns" link del "$tap" 2>/dev/null
