@@ -74,6 +74,7 @@ help:
 	@echo "make          build the BPF object, skeleton, library, sctplb and sctp-peer"
 	@echo "make test     deps + build + every test, ending with 'N passed, N failed'"
 	@echo "make demo     multihomed SCTP through sctplb in namespaces, with failover"
+	@echo "              (LINUX=1: the client is Linux kernel SCTP in a VM)"
 	@echo "make bench    per-packet cost and scaling figures"
 	@echo "make fuzz     the fuzzers for longer (FUZZ_SECONDS, default 300 each)"
 	@echo "make vmlinux  regenerate vmlinux/$(ARCH)/vmlinux.h from the running kernel"
@@ -139,7 +140,7 @@ test: deps
 
 demo: deps
 	@$(MAKE) --no-print-directory all
-	@bash tests/e2e/demo.sh
+	@bash tests/e2e/$(if $(LINUX),demo_linux.sh,demo.sh)
 
 bench: deps
 	@$(MAKE) --no-print-directory all $(BENCH)
