@@ -63,11 +63,8 @@
 #                                waits for it to listen; log $TOPO_DIR/beN-PORT.log
 #   topo_bg NS LOG CMD...        start CMD in NS in the background, remember its pid
 #   topo_stop_bg                 stop every process started by topo_bg/topo_start_server
-#   wait_until SECONDS CMD...    run CMD every 0.2 s until it succeeds (non-zero if it
-#                                has not after SECONDS).  Tests wait for the condition
-#                                they need, never a fixed time; SECONDS only bounds a
-#                                hang, so it is generous (TOPO_DEADLINE, 60 s): a loaded
-#                                machine is slower, never wrong.
+#   wait_until SECONDS CMD...    (lib/wait.sh) run CMD every 0.2 s until it succeeds;
+#                                SECONDS (TOPO_DEADLINE, 60) only bounds a hang
 #   topo_wait_file FILE SECONDS  wait until FILE exists (non-zero on timeout)
 #   topo_wait_log FILE PATTERN SECONDS  wait until FILE contains PATTERN
 #   topo_wait_ready FILE PID SECONDS  wait until FILE exists or process PID has ended;
@@ -98,6 +95,8 @@ export TOPO_ENCAP_PORT VIP_A4 VIP_B4 VIP_A6 VIP_B6 CLI_IF_A CLI_IF_B CLI_RET_IF_
 	FWD_CLI_IF_A FWD_CLI_IF_B BE_IF_A BE_IF_B BE_VIP_IF BE_RET_IF_A BE_RET_IF_B
 
 _TOPO_REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)
+# shellcheck source=tests/e2e/lib/wait.sh
+source "$_TOPO_REPO/tests/e2e/lib/wait.sh"
 export SCTP_PEER=${SCTP_PEER:-$_TOPO_REPO/build/sctp-peer}
 TOPO_NAMESPACES=""
 TOPO_BG_PIDS=""
@@ -356,15 +355,6 @@ topo_bg() {
 TOPO_DEADLINE=${TOPO_DEADLINE:-60}
 # Longer than every wait a test makes before it stops such traffic (each <= TOPO_DEADLINE).
 TOPO_UNTIL_STOPPED=600
-
-wait_until() {
-	local end=$((SECONDS + $1))
-	shift
-	until "$@"; do
-		[ "$SECONDS" -lt "$end" ] || return 1
-		sleep 0.2
-	done
-}
 
 topo_wait_file() { wait_until "$2" test -e "$1"; }
 
