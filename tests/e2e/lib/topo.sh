@@ -355,6 +355,7 @@ topo_bg() {
 TOPO_DEADLINE=${TOPO_DEADLINE:-60}
 # Longer than every wait a test makes before it stops such traffic (each <= TOPO_DEADLINE).
 TOPO_UNTIL_STOPPED=600
+export TOPO_DEADLINE TOPO_UNTIL_STOPPED
 
 topo_wait_file() { wait_until "$2" test -e "$1"; }
 
