@@ -5,10 +5,10 @@
 # SECONDS only bounds a hang, so it is generous (30-60 s): a slow machine is slower,
 # never wrong.
 wait_until() {
-	local end=$((SECONDS + $1))
+	local end=$((${EPOCHREALTIME/./} + $1 * 1000000))
 	shift
 	until "$@"; do
-		[ "$SECONDS" -lt "$end" ] || return 1
+		[ "${EPOCHREALTIME/./}" -lt "$end" ] || return 1
 		sleep 0.2
 	done
 }
