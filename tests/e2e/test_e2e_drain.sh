@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# sctplb end to end: `sctplb backend drain` during traffic.  12 associations run for
-# 6 s; 1 s in, the backend that holds most of them is drained; then 12 new
-# associations start.  The drained backend gets none of the new ones and keeps every
-# one of its own to the end (nothing lost).  Return through the forwarder.
+# sctplb end to end: `sctplb backend drain` during traffic.  12 associations run; once
+# each has 10 echoes, the backend that holds most of them is drained; then 12 new
+# associations start (40 messages each).  The drained backend gets none of the new ones
+# and keeps every one of its own, which go on (20 more echoes each after the drain)
+# until the test stops them: nothing lost.  Return through the forwarder.
 # The first client encapsulates in UDP and the second sends raw SCTP, so that the
 # second usrsctp process, while it starts, cannot see (and ABORT) the first one's
 # packets (usrsctp pitfall 7 in tools/sctp-peer/README.md); the service takes both.
@@ -19,18 +20,19 @@ if ! lb_create --return fwd || ! lb_service s4 $PORT "$VIP_A4,$VIP_B4" --udp-enc
 	exit 1
 fi
 if ! lb_traffic before --udp-encap --local "$CLI_A4,$CLI_B4" --remote "$VIP_A4,$VIP_B4" --port $PORT \
-	--lport-base 45000 --assocs 12 --rate 20 --duration 6; then
+	--lport-base 45000 --assocs 12 --rate 20 --duration "$TOPO_UNTIL_STOPPED"; then
 	fail drain "associations not up: $(tail -c 300 "$TOPO_DIR/before.log")"
 	exit 1
 fi
 pid1=$LB_TRAFFIC_PID
-sleep 1
+lb_wait_echoes before 10 || fail drain_before "not 10 echoes on every association: $(lb_received before)"
 pins=$(lb_assoc_backends s4)
 victim=$(tr ' ' '\n' <<<"$pins" | cut -d= -f2 | sort | uniq -c | sort -rn | awk 'NR==1{print $2}')
 held=$(tr ' ' '\n' <<<"$pins" | grep -c "=$victim$")
 echo "  before the drain: $pins"
 echo "  draining $victim, which holds $held of 12 associations"
 sl backend drain s4 "$victim" >/dev/null || fail drain_command "sctplb backend drain s4 $victim failed"
+at_drain=$(lb_received before)
 sl backend list s4 | sed 's/^/  /'
 
 if lb_traffic after --local "$CLI_A4,$CLI_B4" --remote "$VIP_A4,$VIP_B4" --port $PORT \
@@ -46,7 +48,12 @@ if lb_traffic after --local "$CLI_A4,$CLI_B4" --remote "$VIP_A4,$VIP_B4" --port 
 else
 	fail drain_new_assocs "associations not up: $(tail -c 300 "$TOPO_DIR/after.log")"
 fi
-wait "$pid1"
+if lb_wait_echoes before 20 "$at_drain"; then
+	pass drain_existing_flow
+else
+	fail drain_existing_flow "not 20 more echoes on every association after the drain: $at_drain -> $(lb_received before)"
+fi
+topo_traffic_stop "$pid1"
 rc=$?
 lb_check_assocs drain_keeps_existing "$TOPO_DIR/before.log" s4 $PORT
 [ "$rc" -eq 0 ] || fail drain_keeps_existing_exit "first traffic exited $rc"

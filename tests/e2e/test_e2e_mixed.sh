@@ -16,10 +16,19 @@ if ! lb_create --return fwd || ! lb_service s46 $PORT "$VIP_A4,$VIP_B6" || ! lb_
 fi
 sl backend list s46 | sed 's/^/  /'
 
-# One association for 3 s: 60 messages, heartbeats every 500 ms on the idle path.
+# One association, 20 messages a second, HEARTBEATs every 500 ms on the idle path: it
+# runs until 20 messages came back and sctplb counted DATA on path 0 and a HEARTBEAT on
+# path 1 (however long a loaded machine takes).
+both_paths_counted() {
+	local c
+	c=$(lb_path_counters s46)
+	[ "$(_lb_counter "$c" 0 2)" -gt 0 ] && [ "$(_lb_counter "$c" 1 3)" -gt 0 ]
+}
 if lb_traffic mixed --local "$CLI_A4,$CLI_B6" --remote "$VIP_A4,$VIP_B6" --port $PORT \
-	--lport-base 43000 --assocs 1 --rate 20 --duration 3; then
-	wait "$LB_TRAFFIC_PID"
+	--lport-base 43000 --assocs 1 --rate 20 --duration "$TOPO_UNTIL_STOPPED"; then
+	lb_wait_echoes mixed 20
+	wait_until "$TOPO_DEADLINE" both_paths_counted
+	lb_traffic_stop || fail mixed_exit "traffic exited $?"
 	lb_check_assocs mixed "$TOPO_DIR/mixed.log" s46 $PORT
 else
 	fail mixed "association not up: $(tail -c 300 "$TOPO_DIR/mixed.log")"

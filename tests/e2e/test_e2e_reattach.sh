@@ -3,7 +3,8 @@
 # interfaces (XDP on ca/cb; with return through the forwarder also the tc return program
 # on the backend-facing veths) replaces the programs and reuses the pinned maps: no
 # association is lost, sent == received, every association stays on its backend.
-# Both return variants.
+# The traffic runs until every association has 25 echoes before the re-attach and 25
+# more after it (through the new programs).  Both return variants.
 set -u
 cd "$(dirname "$0")/../.." || exit 1
 # shellcheck source=tests/e2e/lib/lb.sh
@@ -32,19 +33,26 @@ for ret in fwd dsr; do
 		continue
 	fi
 	if ! lb_traffic "${ret}_reattach" --local "$CLI_A4,$CLI_B4" --remote "$VIP_A4,$VIP_B4" --port $PORT \
-		--lport-base 48000 --assocs 10 --rate 50 --duration 5; then
+		--lport-base 48000 --assocs 10 --rate 50 --duration "$TOPO_UNTIL_STOPPED"; then
 		fail "${ret}_reattach" "associations not up: $(tail -c 300 "$TOPO_DIR/${ret}_reattach.log")"
 		lb_destroy
 		continue
 	fi
-	sleep 1
+	lb_wait_echoes "${ret}_reattach" 25 ||
+		fail "${ret}_reattach_before" "not 25 echoes on every association: $(lb_received "${ret}_reattach")"
 	progs0=$(prog_ids) maps0=$(map_ids) pins0=$(lb_assoc_backends s4)
 	ta=$(now_ms)
 	out=$(lb_attach 2>&1)
 	rc=$?
 	tb=$(now_ms)
 	progs1=$(prog_ids) maps1=$(map_ids)
-	wait "$LB_TRAFFIC_PID"
+	at=$(lb_received "${ret}_reattach")
+	if lb_wait_echoes "${ret}_reattach" 25 "$at"; then
+		pass "${ret}_reattach_flows"
+	else
+		fail "${ret}_reattach_flows" "not 25 more echoes on every association after the re-attach: $at -> $(lb_received "${ret}_reattach")"
+	fi
+	lb_traffic_stop || fail "${ret}_reattach_exit" "traffic exited $?"
 	pins1=$(lb_assoc_backends s4)
 	echo "  $ret: re-attach of $(wc -w <<<"$progs0") hooks took $((tb - ta)) ms"
 	echo "    programs before: $progs0"

@@ -21,11 +21,11 @@ fi
 LB_VIPS_s4="$VIP_A4,$VIP_B4"
 lb_backend_add s4 1 && lb_backend_add s4 2 || { fail setup "backend add failed"; exit 1; }
 if ! lb_traffic first --local "$CLI_A4,$CLI_B4" --remote "$VIP_A4,$VIP_B4" --port $PORT \
-	--lport-base 47000 --assocs 12 --rate 20 --duration 20; then
+	--lport-base 47000 --assocs 12 --rate 20 --duration "$TOPO_UNTIL_STOPPED"; then
 	fail restart "associations not up: $(tail -c 300 "$TOPO_DIR/first.log")"
 	exit 1
 fi
-sleep 1
+lb_wait_echoes first 10 || fail restart_before "not 10 echoes on every association: $(lb_received first)"
 # ip netns exec execs timeout, whose child is sctp-peer: kill that one, by pid.
 kill -KILL $(pgrep -P "$LB_TRAFFIC_PID") 2>/dev/null
 wait "$LB_TRAFFIC_PID" 2>/dev/null

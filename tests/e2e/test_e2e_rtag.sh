@@ -38,12 +38,7 @@ configure() {
 	sl config show >"$TOPO_DIR/config.json"
 }
 
-# wait_stat NAME MIN SECONDS: until the forwarder's counter NAME reaches MIN.
-wait_stat() {
-	local t=$(($3 * 10))
-	while [ "$(lb_stat "$1")" -lt "$2" ] && [ $t -gt 0 ]; do sleep 0.1; t=$((t - 1)); done
-	[ "$(lb_stat "$1")" -ge "$2" ]
-}
+stat_at_least() { [ "$(lb_stat "$1")" -ge "$2" ]; }
 
 if ! lb_create --return dsr; then
 	fail setup "topology or sctplb failed"
@@ -65,13 +60,13 @@ if ! configure || ! lb_servers $PORT "$VIP_A4,$VIP_B4"; then
 fi
 
 if ! lb_traffic rtag --local "$CLI_A4,$CLI_B4" --remote "$VIP_A4,$VIP_B4" --port $PORT \
-	--lport-base 46000 --assocs 12 --rate 20 --duration 12 --drain 15000; then
+	--lport-base 46000 --assocs 12 --rate 20 --duration "$TOPO_UNTIL_STOPPED"; then
 	fail rtag "associations not up: $(tail -c 300 "$TOPO_DIR/rtag.log")"
 	exit 1
 fi
-# Traffic flows by tag (each association's COOKIE-ECHO at least), then the restart.
-if ! wait_stat rtag_fwd 60 30; then
-	fail rtag "no routable traffic: rtag_fwd $(lb_stat rtag_fwd)"
+# Traffic flows by tag (10 echoes on every association), then the restart.
+if ! lb_wait_echoes rtag 10 || ! stat_at_least rtag_fwd 60; then
+	fail rtag "no routable traffic: echoes $(lb_received rtag), rtag_fwd $(lb_stat rtag_fwd)"
 	exit 1
 fi
 held=$(lb_json assoc list | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')
@@ -86,7 +81,10 @@ if ! sl apply "$TOPO_DIR/config.json" >/dev/null || ! lb_attach; then
 	exit 1
 fi
 echo "  forwarder restarted with its maps deleted (it held $held associations, saw $hs INITs)"
-wait "$LB_TRAFFIC_PID"
+at_restart=$(lb_received rtag)
+lb_wait_echoes rtag 40 "$at_restart" ||
+	fail rtag_flows_after_restart "not 40 more echoes on every association: $at_restart -> $(lb_received rtag)"
+lb_traffic_stop
 lb_check_assocs rtag_restart_nothing_lost "$TOPO_DIR/rtag.log" - $PORT
 after=$(lb_stat rtag_fwd)
 held=$(lb_json assoc list | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')

@@ -17,6 +17,8 @@ PORT=36412
 PAIRS=11000
 LB_OPTS="--max-assocs 1024"
 
+stat_at_least() { [ "$(lb_stat "$1")" -ge "$2" ]; }
+
 # flood NAME: PAIRS spoofed pairs from the client namespace toward the forwarder.
 flood() {
 	local mac
@@ -49,7 +51,7 @@ for ret in dsr fwd; do
 	fi
 	echo "  $ret: $PAIRS spoofed pairs before the traffic: $created unconfirmed associations stored (table 1024)"
 	if ! lb_traffic "${ret}_spoof" --local "$CLI_A4,$CLI_B4" --remote "$VIP_A4,$VIP_B4" \
-		--port $PORT --lport-base 45000 --assocs 12 --rate 20 --duration 8 --drain 15000; then
+		--port $PORT --lport-base 45000 --assocs 12 --rate 20 --duration "$TOPO_UNTIL_STOPPED"; then
 		fail "${ret}_spoof" "associations not up: $(tail -c 300 "$TOPO_DIR/${ret}_spoof.log")"
 		lb_destroy
 		continue
@@ -60,11 +62,13 @@ for ret in dsr fwd; do
 	# their backends' COOKIE-ACK.
 	want=assoc_promoted
 	[ $ret = fwd ] && want=assoc_confirmed
-	t=300
-	while [ "$(lb_stat $want)" -lt 12 ] && [ $t -gt 0 ]; do sleep 0.1; t=$((t - 1)); done
+	wait_until "$TOPO_DEADLINE" stat_at_least $want 12
 	echo "  $ret: $(lb_stat $want) associations confirmed ($want) before the second flood"
 	flood during 2
-	wait "$LB_TRAFFIC_PID"
+	at_flood=$(lb_received "${ret}_spoof")
+	lb_wait_echoes "${ret}_spoof" 40 "$at_flood" ||
+		fail "${ret}_flows_after_flood" "not 40 more echoes each: $at_flood -> $(lb_received "${ret}_spoof")"
+	lb_traffic_stop
 	lb_check_assocs "${ret}_spoofed_flood_nothing_lost" "$TOPO_DIR/${ret}_spoof.log" s4 $PORT
 	full=$(lb_stat assoc_table_full) confirmed=$(lb_stat assoc_confirmed)
 	echo "  $ret: confirmed by the return path $confirmed, by traffic $(lb_stat assoc_promoted), table full $full times"

@@ -97,11 +97,13 @@ static void count_slots(const __u32 *t, size_t *counts)
 		counts[t[i] < SCTPLB_MAX_BACKENDS ? t[i] : 0]++;
 }
 
-static double now_s(void)
+/* The CPU time of this thread, not the wall clock: the build's cost does not
+ * include the time a loaded machine gives to other processes. */
+static double cpu_s(void)
 {
 	struct timespec ts;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
@@ -356,15 +358,15 @@ static void test_build_time(void)
 		set_init(&s1, sizes[i], "backend", 1);
 		best[i] = 1e9;
 		for (r = 0; r < 3; r++) {
-			t = now_s();
+			t = cpu_s();
 			err |= maglev_build(s1.be, sizes[i], ta);
-			t = now_s() - t;
+			t = cpu_s() - t;
 			if (t < best[i])
 				best[i] = t;
 		}
 	}
 	tr_report(!err && best[2] < 1.0, "build_time",
-	       "best of 3: 10 backends %.2f ms, 100 %.2f ms, 1000 %.2f ms (limit 1000 ms)",
+	       "CPU time, best of 3: 10 backends %.2f ms, 100 %.2f ms, 1000 %.2f ms (limit 1000 ms)",
 	       best[0] * 1e3, best[1] * 1e3, best[2] * 1e3);
 }
 

@@ -52,7 +52,7 @@ static struct opts {
 	int assocs;
 	double rate, duration;
 	int size;
-	const char *ready_file;
+	const char *ready_file, *progress_file;
 	long connect_timeout_ms, drain_ms;
 	int default_timers;
 	int rto_min, rto_max, rto_initial, path_max_rtx, hb_interval;
@@ -679,11 +679,14 @@ static void cli_connect(struct assoc *as)
 		die(EXIT_CONNECT, "connectx (assoc %d, local port %u): %s", as->idx, as->lport, strerror(errno));
 }
 
-static json_object *stats_json(bool final)
+/* The counters so far as one JSON object; event: "stats" (the final line),
+ * "stats_snapshot" (SIGUSR1) or "progress" (--progress-file). */
+static json_object *stats_json(const char *event)
 {
-	json_object *j = event_new(final ? "stats" : "stats_snapshot"), *pa = json_object_new_array();
+	json_object *j = event_new(event), *pa = json_object_new_array();
 	json_object *be = json_object_new_object();
 	uint64_t sent = 0, recv = 0, dup = 0, serr = 0, bad = 0, rtt_max = 0, rtt_sum = 0, gap = 0;
+	uint64_t min_recv = UINT64_MAX;
 	int up = 0, changes = 0;
 
 	pthread_mutex_lock(&lock);
@@ -714,6 +717,8 @@ static json_object *stats_json(bool final)
 		bad += as->bad;
 		rtt_sum += as->rtt_sum_ns;
 		changes += as->backend_changes;
+		if (as->received < min_recv)
+			min_recv = as->received;
 		if (as->rtt_max_ns > rtt_max)
 			rtt_max = as->rtt_max_ns;
 		if (as->max_gap_ns > gap)
@@ -733,6 +738,7 @@ static json_object *stats_json(bool final)
 	jadd_int(j, "sent", sent);
 	jadd_int(j, "received", recv);
 	jadd_int(j, "lost", sent - recv);
+	jadd_int(j, "min_received", n_assocs ? min_recv : 0);
 	jadd_int(j, "dup", dup);
 	jadd_int(j, "send_errors", serr);
 	jadd_int(j, "bad_replies", bad);
@@ -753,7 +759,41 @@ static json_object *stats_json(bool final)
 
 static void snapshot(void)
 {
-	emit(stats_json(false));
+	emit(stats_json("stats_snapshot"));
+}
+
+/* --progress-file: the counters so far, replaced whole (write, then rename)
+ * every 100 ms, so that a test waits for "N echoes on every association"
+ * instead of sleeping for as long as it hopes that takes. */
+static pthread_mutex_t progress_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static void progress_write(void)
+{
+	char tmp[4096];
+	json_object *j;
+	FILE *f;
+
+	snprintf(tmp, sizeof(tmp), "%s.tmp", o.progress_file);
+	j = stats_json("progress");
+	pthread_mutex_lock(&progress_lock);
+	f = fopen(tmp, "w");
+	if (f) {
+		fputs(json_object_to_json_string_ext(j, JSON_C_TO_STRING_PLAIN), f);
+		fputc('\n', f);
+		if (fclose(f) == 0)
+			rename(tmp, o.progress_file);
+	}
+	pthread_mutex_unlock(&progress_lock);
+	json_object_put(j);
+}
+
+static void *progress_thread(void *arg)
+{
+	for (;;) {
+		progress_write();
+		sleep_ns(100000000);
+	}
+	return NULL;
 }
 
 static void send_one(struct assoc *as, long seq, char *buf)
@@ -850,11 +890,21 @@ static int run_client(bool traffic)
 	for (int i = 0; i < n_assocs; i++)
 		cli_connect(&assocs[i]);
 
+	if (o.progress_file) {
+		FILE *f = fopen(o.progress_file, "w");
+		pthread_t t;
+
+		if (!f)
+			die(EXIT_USAGE, "cannot write --progress-file %s: %s", o.progress_file, strerror(errno));
+		fclose(f);
+		pthread_create(&t, NULL, progress_thread, NULL);
+		pthread_detach(t);
+	}
 	deadline = mono_ns() + o.connect_timeout_ms * 1000000ull;
 	while (all_state(A_UP, &failed) + failed < n_assocs && mono_ns() < deadline && !stop_flag)
 		sleep_ns(5000000);
 	if (failed || all_state(A_UP, &failed) < n_assocs) {
-		emit(stats_json(true));
+		emit(stats_json("stats"));
 		if (failed)
 			die(EXIT_CONNECT, "%d of %d associations failed to start (ABORT or INIT timeout)", failed, n_assocs);
 		die(EXIT_CONNECT, "timeout after %ld ms waiting for COMM_UP (%d of %d up)", o.connect_timeout_ms,
@@ -901,7 +951,9 @@ static int run_client(bool traffic)
 			break;
 		sleep_ns(10000000);
 	}
-	emit(stats_json(true));
+	if (o.progress_file)
+		progress_write();
+	emit(stats_json("stats"));
 	if (total_recv < total_sent || all_state(A_UP, &failed) < n_assocs)
 		rc = EXIT_LOSS;
 	/* Graceful SHUTDOWN of every association, then leave. */
@@ -1011,7 +1063,8 @@ static void usage(FILE *f)
 	      "                    [--count N] [--interval MS] [--udp-encap [PORT]] [common] [timers]\n"
 	      "  sctp-peer traffic --local A[,A...] --remote A[,A...] --port P --lport-base LP\n"
 	      "                    [--assocs N] [--rate MSGS_PER_SEC_PER_ASSOC] [--duration SEC]\n"
-	      "                    [--ready-file F] [--udp-encap [PORT]] [common] [timers]\n"
+	      "                    [--ready-file F] [--progress-file F] [--udp-encap [PORT]]\n"
+	      "                    [common] [timers]\n"
 	      "  sctp-peer stats FILE [--event NAME] [--first] [KEY[.SUB]...]\n"
 	      "common: --size BYTES (64) --connect-timeout MS (5000) --drain MS (3000)\n"
 	      "        --remote-encap-port PORT (= --udp-encap port) --quiet\n"
@@ -1090,6 +1143,7 @@ int main(int argc, char **argv)
 		else if (OPT("--duration")) o.duration = dnum(a, TAKE());
 		else if (OPT("--size")) o.size = num(a, TAKE(), 32, MAX_MSG - 128);
 		else if (OPT("--ready-file")) o.ready_file = TAKE();
+		else if (OPT("--progress-file")) o.progress_file = TAKE();
 		else if (OPT("--connect-timeout")) o.connect_timeout_ms = num(a, TAKE(), 1, 3600000);
 		else if (OPT("--drain")) o.drain_ms = num(a, TAKE(), 0, 3600000);
 		else if (OPT("--quiet")) o.quiet = 1;

@@ -63,8 +63,27 @@
 #                                waits for it to listen; log $TOPO_DIR/beN-PORT.log
 #   topo_bg NS LOG CMD...        start CMD in NS in the background, remember its pid
 #   topo_stop_bg                 stop every process started by topo_bg/topo_start_server
+#   wait_until SECONDS CMD...    (lib/wait.sh) run CMD every 0.2 s until it succeeds;
+#                                SECONDS (TOPO_DEADLINE, 60) only bounds a hang
 #   topo_wait_file FILE SECONDS  wait until FILE exists (non-zero on timeout)
 #   topo_wait_log FILE PATTERN SECONDS  wait until FILE contains PATTERN
+#   topo_wait_ready FILE PID SECONDS  wait until FILE exists or process PID has ended;
+#                                non-zero unless FILE exists (sctp-peer --ready-file)
+# sctp-peer traffic (client side; PROGRESS is its --progress-file, LOG its stdout):
+#   topo_peer_args               options for every client: connect and drain timeouts
+#                                that only bound a hang (default 5 s and 3 s would be
+#                                verdicts on the machine's speed)
+#   topo_received PROGRESS       echoes so far per association, space separated
+#   topo_echoed PROGRESS N [BASE]  every association has N echoes more than in BASE
+#                                (a topo_received line; none: N echoes each)
+#   topo_unreachable LOG OFFSET ADDR N  each of the N associations has logged remote
+#                                ADDR unreachable after byte OFFSET of LOG (its size
+#                                when the path was cut: order, not time)
+#   topo_unreachable_ms LOG OFFSET ADDR CUT_MS  "first..last" ms from CUT_MS to those
+#                                events (printed; a delay is no verdict)
+#   topo_traffic_stop PID        SIGTERM (sctp-peer stops sending, waits for the echoes
+#                                still due, prints its stats line), then its exit status
+#   TOPO_UNTIL_STOPPED           --duration for traffic that the test stops itself
 #   topo_info                    print the namespaces, interfaces and addresses
 
 TOPO_ENCAP_PORT=9899
@@ -76,6 +95,8 @@ export TOPO_ENCAP_PORT VIP_A4 VIP_B4 VIP_A6 VIP_B6 CLI_IF_A CLI_IF_B CLI_RET_IF_
 	FWD_CLI_IF_A FWD_CLI_IF_B BE_IF_A BE_IF_B BE_VIP_IF BE_RET_IF_A BE_RET_IF_B
 
 _TOPO_REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)
+# shellcheck source=tests/e2e/lib/wait.sh
+source "$_TOPO_REPO/tests/e2e/lib/wait.sh"
 export SCTP_PEER=${SCTP_PEER:-$_TOPO_REPO/build/sctp-peer}
 TOPO_NAMESPACES=""
 TOPO_BG_PIDS=""
@@ -331,26 +352,94 @@ topo_bg() {
 	TOPO_BG_PIDS="$TOPO_BG_PIDS $TOPO_LAST_PID"
 }
 
-topo_wait_file() {
-	local f=$1 t=$(($2 * 10))
-	while [ ! -e "$f" ] && [ $t -gt 0 ]; do sleep 0.1; t=$((t - 1)); done
-	[ -e "$f" ]
+TOPO_DEADLINE=${TOPO_DEADLINE:-60}
+# Longer than every wait a test makes before it stops such traffic (each <= TOPO_DEADLINE).
+TOPO_UNTIL_STOPPED=600
+export TOPO_DEADLINE TOPO_UNTIL_STOPPED
+
+topo_wait_file() { wait_until "$2" test -e "$1"; }
+
+topo_wait_log() { wait_until "$3" grep -q -- "$2" "$1" 2>/dev/null; }
+
+_topo_file_or_gone() { [ -e "$1" ] || ! kill -0 "$2" 2>/dev/null; }
+topo_wait_ready() {
+	wait_until "$3" _topo_file_or_gone "$1" "$2"
+	[ -e "$1" ]
 }
 
-topo_wait_log() {
-	local f=$1 pat=$2 t=$(($3 * 10))
-	while ! grep -q -- "$pat" "$f" 2>/dev/null && [ $t -gt 0 ]; do sleep 0.1; t=$((t - 1)); done
-	grep -q -- "$pat" "$f" 2>/dev/null
+topo_peer_args() { echo --connect-timeout 30000 --drain 30000; }
+
+topo_received() {
+	python3 -c '
+import json, sys
+print(" ".join(str(a["received"]) for a in json.load(open(sys.argv[1]))["per_assoc"]))' "$1" 2>/dev/null
+}
+
+topo_echoed() {
+	python3 -c '
+import json, sys
+try:
+    pa = json.load(open(sys.argv[1]))["per_assoc"]
+except (OSError, ValueError, KeyError):
+    sys.exit(1)  # not written yet
+n = int(sys.argv[2])
+base = [int(x) for x in sys.argv[3].split()] if len(sys.argv) > 3 else [0] * len(pa)
+sys.exit(0 if pa and len(base) == len(pa) and all(a["received"] >= b + n for a, b in zip(pa, base)) else 1)' "$@"
+}
+
+topo_unreachable() {
+	python3 -c '
+import ipaddress, json, sys
+log, off, addr, n = sys.argv[1], int(sys.argv[2]), ipaddress.ip_address(sys.argv[3]), int(sys.argv[4])
+with open(log, "rb") as f:
+    f.seek(off)
+    lines = f.read().decode(errors="replace").splitlines()
+got = set()
+for line in lines:
+    try:
+        j = json.loads(line)
+    except ValueError:
+        continue  # a line still being written
+    if j.get("event") == "path" and j.get("state") == "unreachable" and ipaddress.ip_address(j["addr"]) == addr:
+        got.add(j["assoc"])
+sys.exit(0 if len(got) >= n else 1)' "$@"
+}
+
+# topo_unreachable_ms LOG OFFSET ADDR CUT_MS: "first..last" delay (ms, wall clock) from
+# CUT_MS to each association's first ADDR unreachable event after OFFSET; for the log.
+topo_unreachable_ms() {
+	python3 -c '
+import ipaddress, json, sys
+log, off, addr, cut = sys.argv[1], int(sys.argv[2]), ipaddress.ip_address(sys.argv[3]), int(sys.argv[4])
+with open(log, "rb") as f:
+    f.seek(off)
+    lines = f.read().decode(errors="replace").splitlines()
+first = {}
+for line in lines:
+    try:
+        j = json.loads(line)
+    except ValueError:
+        continue
+    if j.get("event") == "path" and j.get("state") == "unreachable" and ipaddress.ip_address(j["addr"]) == addr:
+        first.setdefault(j["assoc"], j["ts_ms"] - cut)
+print("%d..%d" % (min(first.values()), max(first.values())) if first else "never")' "$@"
+}
+
+topo_traffic_stop() {
+	kill -TERM "$1" 2>/dev/null
+	wait "$1"
 }
 
 # topo_start_server N PORT ADDRS [ARGS...]: sctp-peer server "beN" in backend N.
+_topo_listening() { grep -q '"event":"listening"' "$1" 2>/dev/null || ! kill -0 "$2" 2>/dev/null; }
 topo_start_server() {
 	local n=$1 port=$2 addrs=$3 ns log
 	shift 3
 	ns=$(eval echo "\$BE${n}_NS")
 	log=$TOPO_DIR/be$n-$port.log
 	topo_bg "$ns" "$log" "$SCTP_PEER" server --name "be$n" --local "$addrs" --port "$port" "$@"
-	if ! topo_wait_log "$log" '"event":"listening"' 5; then
+	wait_until "$TOPO_DEADLINE" _topo_listening "$log" "$TOPO_LAST_PID"
+	if ! grep -q '"event":"listening"' "$log"; then
 		echo "topo_start_server: be$n port $port did not start:" >&2
 		cat "$log" >&2
 		return 1
