@@ -12,7 +12,7 @@ log_dir=build/test-logs
 mkdir -p "$log_dir"
 
 run_one() {
-	local t=$1 name log rc p f
+	local t=$1 name log rc p f t0=$SECONDS
 	name=$(basename "$t")
 	log="$log_dir/$name.log"
 	echo "== $t"
@@ -30,6 +30,7 @@ run_one() {
 	fi
 	passed=$((passed + p))
 	failed=$((failed + f))
+	echo "  ($((SECONDS - t0)) s)"
 }
 
 for t in build/tests/test_* tests/fuzz/test_*.sh tests/e2e/test_*.sh; do
@@ -39,5 +40,6 @@ for t in build/tests/test_* tests/fuzz/test_*.sh tests/e2e/test_*.sh; do
 done
 
 [ $((passed + failed)) -eq 0 ] && failed=1 && echo "no test ran"
+echo "all tests: $SECONDS s"
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
