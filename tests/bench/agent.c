@@ -13,7 +13,8 @@
  *     host never sent in an INIT-ACK, so every run but the first of a call
  *     (which finds the T' it had, as for an INIT-ACK sent again, RFC 9260
  *     5.2.1) mints a fresh T' (two LRU inserts), as for a new association:
- *     agent_out must grow by repeat - 1 entries in the first round.
+ *     agent_out must grow by about repeat - 1 entries in the first round (a
+ *     random nonce may give a T' already in use: that run reuses or retries).
  * One run of each case first checks what it measures: the tag it leaves and
  * the CRC32c.
  */
@@ -250,7 +251,7 @@ void section_agent(void)
 	fprintf(J, "\n  ]}");
 	printf("   INIT-ACK row: %ld fresh T' minted by the %u runs of the first round (a mapping "
 	       "found by the first)\n", minted, REPEAT);
-	if (minted != (long)REPEAT - 1)
+	if (minted < (long)(REPEAT - 1) * 99 / 100)
 		fprintf(stderr, "bench: warning: %ld of %u INIT-ACK runs minted a tag: the INIT-ACK "
 			"row is a mix\n", minted, REPEAT - 1);
 	sctplb_agent__destroy(AG);
