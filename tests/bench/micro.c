@@ -15,7 +15,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <sys/utsname.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -25,6 +28,7 @@
 #include "maglev.h"
 #include "pkt.h"
 #include "rtag.h"
+#include "sctplb.skel.h"
 #include "bench.h"
 
 #define SVC     1
@@ -562,6 +566,51 @@ static void sc_fill(struct fx *fx, uint32_t from, uint32_t to, double secs[3])
 	}
 }
 
+/*
+ * `sctplb assoc list` (the command, build/sctplb) over this instance's maps,
+ * pinned for the time of the run under PIN_DIR (a directory unique to the
+ * run that run.sh gives and removes on exit); its output goes to /dev/null.
+ * Seconds, or -1 when not measured (no --pin-dir, or it failed: said why).
+ */
+static const char *PIN_DIR;
+static double assoc_list_time(struct fx *fx)
+{
+	uint64_t t0, t1;
+	int st = -1, fd;
+	pid_t pid;
+
+	if (!PIN_DIR)
+		return -1;
+	if (mkdir(PIN_DIR, 0700) && errno != EEXIST) {
+		fprintf(stderr, "bench: %s: %s: assoc list not timed\n", PIN_DIR, strerror(errno));
+		return -1;
+	}
+	if (bpf_object__pin_maps(fx->skel->obj, PIN_DIR)) {
+		fprintf(stderr, "bench: cannot pin the maps under %s: assoc list not timed\n", PIN_DIR);
+		rmdir(PIN_DIR);
+		return -1;
+	}
+	t0 = now_ns();
+	pid = fork();
+	if (pid == 0) {
+		fd = open("/dev/null", O_WRONLY);
+		if (fd < 0 || dup2(fd, 1) < 0)
+			_exit(127);
+		execl("build/sctplb", "sctplb", "--pin-path", PIN_DIR, "assoc", "list", (char *)NULL);
+		_exit(127);
+	}
+	if (pid > 0)
+		waitpid(pid, &st, 0);
+	t1 = now_ns();
+	bpf_object__unpin_maps(fx->skel->obj, PIN_DIR);
+	rmdir(PIN_DIR);
+	if (pid < 0 || !WIFEXITED(st) || WEXITSTATUS(st)) {
+		fprintf(stderr, "bench: sctplb assoc list failed (status %#x): not timed\n", st);
+		return -1;
+	}
+	return (t1 - t0) / 1e9;
+}
+
 static size_t sc_packet(uint32_t i, uint8_t *out)
 {
 	char a[32];
@@ -669,8 +718,15 @@ static void section_scaling(void)
 	       "assoc_ctags %.2f s, client_index %.2f s, all three %.2f s\n",
 	       secs[0], secs[1], secs[2], secs[0] + secs[1] + secs[2]);
 	fprintf(J, "    \"insert_1m_s\": {\"assocs\": %.3f, \"assoc_ctags\": %.3f, "
-		"\"client_index\": %.3f, \"total\": %.3f}\n  },\n",
+		"\"client_index\": %.3f, \"total\": %.3f},\n",
 		secs[0], secs[1], secs[2], secs[0] + secs[1] + secs[2]);
+	double al = assoc_list_time(&fx);
+
+	if (al >= 0)
+		printf("   sctplb assoc list of the %u associations (output to /dev/null): %.2f s\n",
+		       filled, al);
+	fprintf(J, "    \"assoc_list_assocs\": %u, \"assoc_list_s\": ", filled);
+	fprintf(J, al >= 0 ? "%.3f\n  },\n" : "null\n  },\n", al);
 
 	/* 3. Maglev, on this instance's maglev map. */
 	static const int nbs[] = { 10, 100, 1000 };
@@ -880,6 +936,8 @@ int micro_main(int argc, char **argv)
 			QUICK = true;
 		else if (!strcmp(argv[i], "--only") && i + 1 < argc)
 			only = argv[++i];
+		else if (!strcmp(argv[i], "--pin-dir") && i + 1 < argc)
+			PIN_DIR = argv[++i];
 		else
 			DIE("micro: unknown argument %s", argv[i]);
 	}
@@ -905,17 +963,29 @@ int micro_main(int argc, char **argv)
 	configure(&FX);
 	configure_routable(&FX);
 #define RUN(n) (!only || strchr(only, (n)))
+	uint64_t t0 = now_ns();
+	double secs[5] = { 0 };
+
 	section_cases();
+	secs[0] = (now_ns() - t0) / 1e9;
 	if (RUN('2') || RUN('3'))
 		section_scaling();
+	secs[1] = (now_ns() - t0) / 1e9 - secs[0];
 	if (RUN('4'))
 		section_flood();
 	else
 		fprintf(J, "  \"flood\": null");
+	secs[2] = (now_ns() - t0) / 1e9 - secs[0] - secs[1];
 	if (RUN('6'))
 		section_spoof();
+	secs[3] = (now_ns() - t0) / 1e9 - secs[0] - secs[1] - secs[2];
 	if (RUN('7'))
 		section_agent();
+	secs[4] = (now_ns() - t0) / 1e9 - secs[0] - secs[1] - secs[2] - secs[3];
+	printf("\n   seconds per section: 1: %.0f, 2-3: %.0f, 4: %.0f, 6: %.0f, 7: %.0f\n",
+	       secs[0], secs[1], secs[2], secs[3], secs[4]);
+	fprintf(J, ",\n  \"section_s\": {\"1\": %.1f, \"2-3\": %.1f, \"4\": %.1f, \"6\": %.1f, "
+		"\"7\": %.1f}", secs[0], secs[1], secs[2], secs[3], secs[4]);
 #undef RUN
 	fprintf(J, "\n}\n");
 	if (fclose(J))
