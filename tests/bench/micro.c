@@ -266,9 +266,10 @@ static struct ncase NCASES[] = {
 #define NNCASES (int)(sizeof(NCASES) / sizeof(NCASES[0]))
 
 /* repeat=1 cases: a fresh packet per call from a pool of K1. */
-enum { R1_FLOOR, R1_DATA, R1_COOKIE, R1_INIT, R1_INIT0, R1_N };
+enum { R1_FLOOR, R1_DATA, R1_RDATA, R1_COOKIE, R1_INIT, R1_INIT0, R1_N };
 static const char *const R1_NAMES[R1_N] = {
 	"floor, repeat=1 (per-call overhead)", "DATA, IPv4, repeat=1 (method check)",
+	"DATA, IPv4, routable, a different tag each call",
 	"COOKIE-ECHO (new association, fresh Ts)", "INIT (new handshake, fresh Tc and source)",
 	"breakdown: INIT listing no address (1 handshake)",
 };
@@ -322,6 +323,24 @@ static void build_inits(uint32_t n, bool listed)
 		s.chunks[0].tag = 0x70000000u + G_INIT;
 		if (!listed)
 			s.chunks[0].addrs[0] = NULL;
+		LENS[i] = build(&s, POOL + (size_t)i * PKT_MAX);
+	}
+}
+
+/* DATA of K1 routable associations no forwarder has seen (distinct tags,
+ * ports and clients, both servers): no state at all, so no table to miss in. */
+static void build_routable(uint32_t n)
+{
+	char src[32];
+	uint32_t i;
+
+	for (i = 0; i < n; i++) {
+		struct pkt_spec s = { .src = src, .dst = VIP4R, .dport = PORT,
+				      .chunks = { CH_DATA(.body = DATA_BODY) } };
+
+		snprintf(src, sizeof(src), "203.0.113.%u", 2 + i % 250);
+		s.sport = 20000 + i / 250;
+		s.vtag = routable_tag(SIDS_R[i & 1], 0x1000 + i * 7);
 		LENS[i] = build(&s, POOL + (size_t)i * PKT_MAX);
 	}
 }
@@ -411,6 +430,8 @@ static void section_cases(void)
 		LENS[0] = NCASES[0].len;
 		memcpy(POOL, NCASES[0].pkt, NCASES[0].len);
 		r1[R1_DATA][r] = run_pool(FX.prog, POOL, LENS, K1, true, XDP_TX, &bad[R1_DATA]);
+		build_routable(K1);
+		r1[R1_RDATA][r] = run_pool(FX.prog, POOL, LENS, K1, false, XDP_TX, &bad[R1_RDATA]);
 		build_cookies(K1);
 		created = stat_get(&FX, SCTPLB_STAT_ASSOC_CREATED);
 		r1[R1_COOKIE][r] = run_pool(FX.prog, POOL, LENS, K1, false, XDP_TX, &bad[R1_COOKIE]);
