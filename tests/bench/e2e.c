@@ -44,13 +44,14 @@
 #define E2E_CPORT 40000
 #define E2E_PORT  5000
 
+#undef DIE
 #define DIE(...) do { fprintf(stderr, "bench e2e: " __VA_ARGS__); fputc('\n', stderr); \
 		      cleanup(); exit(1); } while (0)
 
 static int NS_CLI = -1, NS_FWD = -1, NS_BE = -1;
 static int BE_IF, FWD_IF;
 static bool BE_ATTACHED, FWD_ATTACHED;
-static struct fx FX;
+static struct fx EFX;
 
 static void enter(int ns)
 {
@@ -72,8 +73,8 @@ static void cleanup(void)
 		bpf_xdp_detach(FWD_IF, XDP_FLAGS_DRV_MODE, NULL);
 		FWD_ATTACHED = false;
 	}
-	if (FX.skel)
-		fx_unload(&FX);
+	if (EFX.skel)
+		fx_unload(&EFX);
 }
 
 static int open_ns(const char *name)
@@ -116,7 +117,7 @@ static uint64_t sctplb_stat(int idx)
 {
 	uint64_t s[SCTPLB_STAT_MAX];
 
-	fx_stats(&FX, s);
+	fx_stats(&EFX, s);
 	return s[idx];
 }
 
@@ -184,11 +185,11 @@ int e2e_main(int argc, char **argv)
 		struct sctplb_assoc a = { .backend_id = 1, .ctag = E2E_TC,
 					  .state = SCTPLB_ASSOC_ESTABLISHED };
 
-		if (bench_load(&FX, 0) || fx_service(&FX, 1, E2E_PORT, vips, 1, 0) ||
-		    fx_backend(&FX, 1, 1, SCTPLB_BE_F_ACTIVE, addrs) || fx_table_all(&FX, 1, 1) ||
-		    bpf_map_update_elem(FX.assocs, &k, &a, BPF_ANY))
+		if (bench_load(&EFX, 0) || fx_service(&EFX, 1, E2E_PORT, vips, 1, 0) ||
+		    fx_backend(&EFX, 1, 1, SCTPLB_BE_F_ACTIVE, addrs) || fx_table_all(&EFX, 1, 1) ||
+		    bpf_map_update_elem(EFX.assocs, &k, &a, BPF_ANY))
 			DIE("sctplb set-up");
-		if (bpf_xdp_attach(FWD_IF, FX.prog, XDP_FLAGS_DRV_MODE, NULL))
+		if (bpf_xdp_attach(FWD_IF, EFX.prog, XDP_FLAGS_DRV_MODE, NULL))
 			DIE("attach sctplb to %s: %s", fwd_if, strerror(errno));
 		FWD_ATTACHED = true;
 	}
@@ -217,7 +218,7 @@ int e2e_main(int argc, char **argv)
 		DIE("live frames: %s", strerror(errno));
 	usleep(100000);
 	o.repeat = R;
-	if (FX.skel)
+	if (EFX.skel)
 		fwd0 = sctplb_stat(SCTPLB_STAT_FWD);
 	c0 = count_read(cnt_map);
 	t0 = now_ns();
@@ -229,7 +230,7 @@ int e2e_main(int argc, char **argv)
 	} while ((t1 - t0) / 1e9 < seconds);
 	usleep(100000);                 /* what is in flight arrives */
 	c1 = count_read(cnt_map);
-	if (FX.skel)
+	if (EFX.skel)
 		fwd1 = sctplb_stat(SCTPLB_STAT_FWD);
 
 	double el = (t1 - t0) / 1e9, pps = (c1 - c0) / el;
@@ -237,7 +238,7 @@ int e2e_main(int argc, char **argv)
 	printf("   %-7s round %d: %.2f Mpps received (%llu of %llu sent in %.2f s, %.2f Mpps offered)",
 	       mode, round, pps / 1e6, (unsigned long long)(c1 - c0), (unsigned long long)sent,
 	       el, sent / el / 1e6);
-	if (FX.skel)
+	if (EFX.skel)
 		printf(", sctplb fwd %llu", (unsigned long long)(fwd1 - fwd0));
 	printf("\n");
 	if (json) {

@@ -15,7 +15,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <sys/utsname.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -24,6 +27,8 @@
 #include "fixture.h"
 #include "maglev.h"
 #include "pkt.h"
+#include "rtag.h"
+#include "sctplb.skel.h"
 #include "bench.h"
 
 #define SVC     1
@@ -54,19 +59,35 @@ static const char *const BACKENDS[NBE_ALL + 1][SCTPLB_MAX_PATHS] = {
 #define TS_NOPATH  0x5e000005u
 static const char *const VIPS[] = { VIP4, VIP6 };
 
-static struct fx FX;
-static int FLOOR;
-static bool QUICK;
-static FILE *J;                 /* the JSON being written */
+/*
+ * A second service, in the same program, whose backends run the agent
+ * (issue 12): a tag key, backends 6 and 7 with server ids 7 and 9.  A packet
+ * with a routable vtag goes to its backend with no association lookup.  Its
+ * own VIPs, so that the learnt service's packets never try the decode.
+ */
+#define SVC_R   2
+#define VIP4R   "203.0.113.2"
+#define VIP6R   "2001:db8:f::2"
+#define RT_PH   0xfee00000u     /* placeholder vtag: the routable tag of server (vtag & 0xff) */
+static const char *const VIPS_R[] = { VIP4R, VIP6R };
+static const char *const BACKENDS_R[2][SCTPLB_MAX_PATHS] = {
+	{ "192.0.2.16", "2001:db8::16" }, { "192.0.2.17", "2001:db8::17" },
+};
+static const uint32_t SIDS_R[2] = { 7, 9 };
+static struct sctplb_rtag_key RKEY;
+
+struct fx FX;
+int FLOOR;
+bool QUICK;
+FILE *J;                        /* the JSON being written */
 
 /* Sizes; --quick divides them for a smoke run. */
-static uint32_t REPEAT = 100000;        /* runs per repeat=N call */
-static int ROUNDS = 9;
-static uint32_t K1 = 10000;             /* repeat=1 calls per round and case */
+uint32_t REPEAT = 100000;               /* runs per repeat=N call */
+int ROUNDS = 9;
+uint32_t K1 = 10000;                    /* repeat=1 calls per round and case */
 
-#define DIE(...) do { fprintf(stderr, "bench: " __VA_ARGS__); fputc('\n', stderr); exit(1); } while (0)
 
-static size_t build(const struct pkt_spec *s, uint8_t *out)
+size_t build(const struct pkt_spec *s, uint8_t *out)
 {
 	struct pkt_info info;
 
@@ -77,7 +98,7 @@ static size_t build(const struct pkt_spec *s, uint8_t *out)
 
 /* A service with two VIPs and UDP encapsulation, NBE backends, a Maglev
  * table built by maglev_build. */
-static void configure(struct fx *fx)
+void configure(struct fx *fx)
 {
 	struct maglev_backend mb[NBE];
 	static uint32_t table[SCTPLB_MAGLEV_SIZE];
@@ -97,7 +118,43 @@ static void configure(struct fx *fx)
 		DIE("maglev");
 }
 
-static uint64_t stat_get(struct fx *fx, int idx)
+/* The routable service SVC_R, its key and its two agent-running backends. */
+static void configure_routable(struct fx *fx)
+{
+	static const uint8_t k[SCTPLB_RTAG_KEY_LEN] = "sctplb-bench-key";
+	struct sctplb_svc_rtag r = { .flags = SCTPLB_RTAG_F_ON };
+	char err[128];
+	__u32 svc = SVC_R, i;
+
+	if (fx_service(fx, SVC_R, PORT, VIPS_R, 2, 0) ||
+	    lb_rtag_key_expand(k, SCTPLB_RTAG_SID_BITS_DEFAULT, &RKEY, err, sizeof(err)))
+		DIE("routable service: %s", err);
+	r.key = RKEY;
+	if (bpf_map_update_elem(fx->svc_rtag, &svc, &r, BPF_ANY))
+		DIE("svc_rtag");
+	for (i = 0; i < 2; i++) {
+		struct sctplb_server_key sk = { .service_id = SVC_R, .server_id = SIDS_R[i] };
+		__u32 id = 6 + i;
+
+		if (fx_backend(fx, id, SVC_R, SCTPLB_BE_F_ACTIVE | SCTPLB_BE_F_RTAG, BACKENDS_R[i]) ||
+		    bpf_map_update_elem(fx->server_ids, &sk, &id, BPF_ANY))
+			DIE("routable backend %u", id);
+	}
+	if (fx_table_alternating(fx, SVC_R, 6, 7))
+		DIE("routable service's Maglev table");
+}
+
+/* A routable tag of server sid (never 0). */
+uint32_t routable_tag(uint32_t sid, uint32_t nonce)
+{
+	uint32_t t;
+
+	while (!(t = sctplb_rtag_make(&RKEY, sid, nonce)))
+		nonce++;
+	return t;
+}
+
+uint64_t stat_get(struct fx *fx, int idx)
 {
 	uint64_t s[SCTPLB_STAT_MAX];
 
@@ -128,12 +185,15 @@ static void put_assoc(struct fx *fx, uint32_t ts, uint32_t tc, uint16_t cport, c
 
 /* ---------------------------------------------------------------- JSON */
 
+/* kind: what goal the case counts toward (run.sh): "learnt" (established
+ * packets of a learnt association), "routable" (forwarded by routable tag),
+ * "new" (a new association), or "" (none). */
 static void json_case(const char *name, const char *method, double ns, double floor_ns,
-		      double ratio, const char *verdict, bool *first)
+		      double ratio, const char *verdict, const char *kind, bool *first)
 {
 	fprintf(J, "%s\n    {\"name\": \"%s\", \"method\": \"%s\", \"ns_per_pkt\": %.1f, "
-		"\"floor_ns\": %.1f, \"ratio\": %.2f, \"verdict\": \"%s\"}",
-		*first ? "" : ",", name, method, ns, floor_ns, ratio, verdict);
+		"\"floor_ns\": %.1f, \"ratio\": %.2f, \"verdict\": \"%s\", \"kind\": \"%s\"}",
+		*first ? "" : ",", name, method, ns, floor_ns, ratio, verdict, kind);
 	*first = false;
 }
 
@@ -143,7 +203,7 @@ struct ncase {
 	const char *name;
 	struct pkt_spec spec;
 	uint32_t want;          /* expected verdict */
-	bool established;       /* counts toward the "established within 4x" goal */
+	const char *kind;       /* json_case's kind: the goal it counts toward */
 	uint8_t pkt[PKT_MAX];
 	size_t len;
 	double ns[64], ratio[64];
@@ -151,25 +211,40 @@ struct ncase {
 
 #define DATA_BODY 64
 static struct ncase NCASES[] = {
-	{ .name = "DATA, IPv4", .want = XDP_TX, .established = true,
+	{ .name = "DATA, IPv4", .want = XDP_TX, .kind = "learnt",
 	  .spec = { .src = C4, .dst = VIP4, .sport = CPORT, .dport = PORT, .vtag = TS1,
 		    .chunks = { CH_DATA(.body = DATA_BODY) } } },
-	{ .name = "DATA, IPv6", .want = XDP_TX, .established = true,
+	{ .name = "DATA, IPv6", .want = XDP_TX, .kind = "learnt",
 	  .spec = { .src = C6, .dst = VIP6, .sport = CPORT, .dport = PORT, .vtag = TS1,
 		    .chunks = { CH_DATA(.body = DATA_BODY) } } },
-	{ .name = "DATA, IPv4, UDP-encapsulated", .want = XDP_TX, .established = true,
+	{ .name = "DATA, IPv4, UDP-encapsulated", .want = XDP_TX, .kind = "learnt",
 	  .spec = { .src = C4, .dst = VIP4, .sport = CPORT, .dport = PORT, .vtag = TS1,
 		    .udp_sport = ENCAP, .udp_dport = ENCAP,
 		    .chunks = { CH_DATA(.body = DATA_BODY) } } },
-	{ .name = "4 DATA chunks bundled, IPv4", .want = XDP_TX, .established = true,
+	{ .name = "4 DATA chunks bundled, IPv4", .want = XDP_TX, .kind = "learnt",
 	  .spec = { .src = C4, .dst = VIP4, .sport = CPORT, .dport = PORT, .vtag = TS1,
 		    .chunks = { CH_DATA(.body = DATA_BODY, .repeat = 3) } } },
-	{ .name = "SACK, IPv4", .want = XDP_TX, .established = true,
+	{ .name = "SACK, IPv4", .want = XDP_TX, .kind = "learnt",
 	  .spec = { .src = C4, .dst = VIP4, .sport = CPORT, .dport = PORT, .vtag = TS1,
 		    .chunks = { CH(CT_SACK) } } },
-	{ .name = "HEARTBEAT, secondary path (IPv6)", .want = XDP_TX, .established = true,
+	{ .name = "HEARTBEAT, secondary path (IPv6)", .want = XDP_TX, .kind = "learnt",
 	  .spec = { .src = C6B, .dst = VIP6, .sport = CPORT, .dport = PORT, .vtag = TS1,
 		    .chunks = { CH(CT_HEARTBEAT) } } },
+	{ .name = "DATA, IPv4, routable tag (no lookup)", .want = XDP_TX, .kind = "routable",
+	  .spec = { .src = C4, .dst = VIP4R, .sport = CPORT, .dport = PORT, .vtag = RT_PH | 7,
+		    .chunks = { CH_DATA(.body = DATA_BODY) } } },
+	{ .name = "DATA, IPv6, routable tag (no lookup)", .want = XDP_TX, .kind = "routable",
+	  .spec = { .src = C6, .dst = VIP6R, .sport = CPORT, .dport = PORT, .vtag = RT_PH | 9,
+		    .chunks = { CH_DATA(.body = DATA_BODY) } } },
+	{ .name = "4 DATA chunks bundled, IPv4, routable tag", .want = XDP_TX, .kind = "routable",
+	  .spec = { .src = C4, .dst = VIP4R, .sport = CPORT, .dport = PORT, .vtag = RT_PH | 7,
+		    .chunks = { CH_DATA(.body = DATA_BODY, .repeat = 3) } } },
+	{ .name = "COOKIE-ECHO, routable tag (no state)", .want = XDP_TX,
+	  .spec = { .src = C4, .dst = VIP4R, .sport = CPORT + 2, .dport = PORT, .vtag = RT_PH | 9,
+		    .chunks = { CH_COOKIE() } } },
+	{ .name = "INIT, routable service (no state, 2 listed addresses)", .want = XDP_TX,
+	  .spec = { .src = "203.0.113.51", .dst = VIP4R, .sport = CPORT + 3, .dport = PORT,
+		    .chunks = { CH_INIT(0x7c0000abu, "203.0.113.51", "2001:db8:c:1::51") } } },
 	{ .name = "breakdown: DATA, IPv4, backend with no address (no FIB)", .want = XDP_DROP,
 	  .spec = { .src = C4, .dst = VIP4, .sport = CPORT + 5, .dport = PORT, .vtag = TS_NOPATH,
 		    .chunks = { CH_DATA(.body = DATA_BODY) } } },
@@ -191,9 +266,10 @@ static struct ncase NCASES[] = {
 #define NNCASES (int)(sizeof(NCASES) / sizeof(NCASES[0]))
 
 /* repeat=1 cases: a fresh packet per call from a pool of K1. */
-enum { R1_FLOOR, R1_DATA, R1_COOKIE, R1_INIT, R1_INIT0, R1_N };
+enum { R1_FLOOR, R1_DATA, R1_RDATA, R1_COOKIE, R1_INIT, R1_INIT0, R1_N };
 static const char *const R1_NAMES[R1_N] = {
 	"floor, repeat=1 (per-call overhead)", "DATA, IPv4, repeat=1 (method check)",
+	"DATA, IPv4, routable, a different tag each call",
 	"COOKIE-ECHO (new association, fresh Ts)", "INIT (new handshake, fresh Tc and source)",
 	"breakdown: INIT listing no address (1 handshake)",
 };
@@ -210,7 +286,7 @@ static uint32_t G_INIT, G_COOKIE;       /* global indexes: every packet distinct
 
 /* Mean of opts.duration over n repeat=1 calls of the packets in pool
  * (stride PKT_MAX; pool of 1: the same packet each time). */
-static double run_pool(int prog, uint8_t *pool, size_t *lens, uint32_t n, bool same,
+double run_pool(int prog, uint8_t *pool, size_t *lens, uint32_t n, bool same,
 		       uint32_t want, uint32_t *bad)
 {
 	double sum = 0, d;
@@ -229,8 +305,8 @@ static double run_pool(int prog, uint8_t *pool, size_t *lens, uint32_t n, bool s
 	return sum / n;
 }
 
-static uint8_t *POOL;
-static size_t *LENS;
+uint8_t *POOL;
+size_t *LENS;
 
 static void build_inits(uint32_t n, bool listed)
 {
@@ -247,6 +323,24 @@ static void build_inits(uint32_t n, bool listed)
 		s.chunks[0].tag = 0x70000000u + G_INIT;
 		if (!listed)
 			s.chunks[0].addrs[0] = NULL;
+		LENS[i] = build(&s, POOL + (size_t)i * PKT_MAX);
+	}
+}
+
+/* DATA of K1 routable associations no forwarder has seen (distinct tags,
+ * ports and clients, both servers): no state at all, so no table to miss in. */
+static void build_routable(uint32_t n)
+{
+	char src[32];
+	uint32_t i;
+
+	for (i = 0; i < n; i++) {
+		struct pkt_spec s = { .src = src, .dst = VIP4R, .dport = PORT,
+				      .chunks = { CH_DATA(.body = DATA_BODY) } };
+
+		snprintf(src, sizeof(src), "203.0.113.%u", 2 + i % 250);
+		s.sport = 20000 + i / 250;
+		s.vtag = routable_tag(SIDS_R[i & 1], 0x1000 + i * 7);
 		LENS[i] = build(&s, POOL + (size_t)i * PKT_MAX);
 	}
 }
@@ -281,6 +375,33 @@ static void build_cookies(uint32_t n)
 	free(vals);
 }
 
+/*
+ * Empties a hash map: its keys in one walk, then deleted.  (Deleting the
+ * first key again and again, as fx_clear does, walks the empty buckets from
+ * the start each time: seconds for a few ten thousand entries in a table of
+ * 262144 buckets, which made section 1 take a minute.)
+ */
+static void clear_map(int fd)
+{
+	enum { KEY_MAX = 64 };
+	struct bpf_map_info mi = { 0 };
+	__u32 len = sizeof(mi), n = 0, i;
+	uint8_t *keys, *prev = NULL;
+
+	if (bpf_obj_get_info_by_fd(fd, &mi, &len) || mi.key_size > KEY_MAX)
+		DIE("clear_map: map info");
+	keys = malloc((size_t)mi.max_entries * mi.key_size);
+	if (!keys)
+		DIE("memory");
+	while (n < mi.max_entries && !bpf_map_get_next_key(fd, prev, keys + (size_t)n * mi.key_size)) {
+		prev = keys + (size_t)n * mi.key_size;
+		n++;
+	}
+	for (i = 0; i < n; i++)
+		bpf_map_delete_elem(fd, keys + (size_t)i * mi.key_size);
+	free(keys);
+}
+
 static void section_cases(void)
 {
 	static double floor_n[64], r1[R1_N][64], r1_ratio[R1_N][64], overhead[64];
@@ -293,8 +414,11 @@ static void section_cases(void)
 
 	/* The floor runs on the same frame as the first case. */
 	flen = build(&NCASES[0].spec, fpkt);
-	for (c = 0; c < NNCASES; c++)
+	for (c = 0; c < NNCASES; c++) {
+		if ((NCASES[c].spec.vtag & 0xffffff00u) == RT_PH)
+			NCASES[c].spec.vtag = routable_tag(NCASES[c].spec.vtag & 0xff, 1000 + c);
 		NCASES[c].len = build(&NCASES[c].spec, NCASES[c].pkt);
+	}
 	put_assoc(&FX, TS1, TC1, CPORT, C4, 1);
 	put_assoc(&FX, TS_NONEIGH, TC1 + 4, CPORT + 4, C4, 4);
 	put_assoc(&FX, TS_NOPATH, TC1 + 5, CPORT + 5, C4, 5);
@@ -333,6 +457,8 @@ static void section_cases(void)
 		LENS[0] = NCASES[0].len;
 		memcpy(POOL, NCASES[0].pkt, NCASES[0].len);
 		r1[R1_DATA][r] = run_pool(FX.prog, POOL, LENS, K1, true, XDP_TX, &bad[R1_DATA]);
+		build_routable(K1);
+		r1[R1_RDATA][r] = run_pool(FX.prog, POOL, LENS, K1, false, XDP_TX, &bad[R1_RDATA]);
 		build_cookies(K1);
 		created = stat_get(&FX, SCTPLB_STAT_ASSOC_CREATED);
 		r1[R1_COOKIE][r] = run_pool(FX.prog, POOL, LENS, K1, false, XDP_TX, &bad[R1_COOKIE]);
@@ -349,11 +475,14 @@ static void section_cases(void)
 				r1[c][r] -= overhead[r];
 			r1_ratio[c][r] = r1[c][r] / floor_n[r];
 		}
-		/* The COOKIE rounds fill assocs: keep only the benchmark's own. */
+		/* The COOKIE rounds fill the unconfirmed maps and client_index:
+		 * keep only the benchmark's own associations. */
 		if (r % 3 == 2) {
-			fx_clear(FX.assocs);
-			fx_clear(FX.assoc_ctags);
-			fx_clear(FX.client_index);
+			clear_map(FX.assocs);
+			clear_map(FX.assoc_ctags);
+			clear_map(FX.pending);
+			clear_map(FX.pending_ctags);
+			clear_map(FX.client_index);
 			put_assoc(&FX, TS1, TC1, CPORT, C4, 1);
 			put_assoc(&FX, TS_NONEIGH, TC1 + 4, CPORT + 4, C4, 4);
 			put_assoc(&FX, TS_NOPATH, TC1 + 5, CPORT + 5, C4, 5);
@@ -372,21 +501,23 @@ static void section_cases(void)
 	printf("   %-46s %9s %7s %9s  %s\n", "case", "ns/pkt", "ratio", "verdict", "method");
 	fprintf(J, "  \"floor_ns\": %.1f,\n  \"repeat\": %u,\n  \"rounds\": %d,\n"
 		"  \"repeat1_overhead_ns\": %.1f,\n  \"cases\": [", fl, REPEAT, ROUNDS, oh);
-	json_case("floor (swap MACs, XDP_TX)", "repeat=N", fl, fl, 1.0, "TX", &first);
+	json_case("floor (swap MACs, XDP_TX)", "repeat=N", fl, fl, 1.0, "TX", "", &first);
 	for (c = 0; c < NNCASES; c++) {
 		struct ncase *k = &NCASES[c];
 		double ns = median(k->ns, ROUNDS), ra = median(k->ratio, ROUNDS);
 
 		printf("   %-46s %9.1f %6.2fx %9s  repeat=%u\n", k->name, ns, ra,
 		       verdict_str(k->want), REPEAT);
-		json_case(k->name, "repeat=N", ns, fl, ra, verdict_str(k->want), &first);
+		json_case(k->name, "repeat=N", ns, fl, ra, verdict_str(k->want), k->kind ? k->kind : "",
+			  &first);
 	}
 	for (c = R1_DATA; c < R1_N; c++) {
 		double ns = median(r1[c], ROUNDS), ra = median(r1_ratio[c], ROUNDS);
 
 		printf("   %-46s %9.1f %6.2fx %9s  repeat=1 x %u, overhead subtracted\n",
 		       R1_NAMES[c], ns, ra, "TX", K1);
-		json_case(R1_NAMES[c], "repeat=1, overhead subtracted", ns, fl, ra, "TX", &first);
+		json_case(R1_NAMES[c], "repeat=1, overhead subtracted", ns, fl, ra, "TX",
+			  c == R1_COOKIE || c == R1_INIT ? "new" : "", &first);
 	}
 	for (c = 0; c < REF_N; c++) {
 		double ns = median(ref[c], ROUNDS), ra = median(ref_ratio[c], ROUNDS);
@@ -394,7 +525,7 @@ static void section_cases(void)
 		if (REF_PROG[c] < 0)
 			continue;
 		printf("   %-46s %9.1f %6.2fx %9s  repeat=%u\n", REF_NAMES[c], ns, ra, "TX", REPEAT);
-		json_case(REF_NAMES[c], "repeat=N", ns, fl, ra, "TX", &first);
+		json_case(REF_NAMES[c], "repeat=N", ns, fl, ra, "TX", "", &first);
 	}
 	fprintf(J, "\n  ],\n");
 }
@@ -483,6 +614,51 @@ static void sc_fill(struct fx *fx, uint32_t from, uint32_t to, double secs[3])
 	}
 }
 
+/*
+ * `sctplb assoc list` (the command, build/sctplb) over this instance's maps,
+ * pinned for the time of the run under PIN_DIR (a directory unique to the
+ * run that run.sh gives and removes on exit); its output goes to /dev/null.
+ * Seconds, or -1 when not measured (no --pin-dir, or it failed: said why).
+ */
+static const char *PIN_DIR;
+static double assoc_list_time(struct fx *fx)
+{
+	uint64_t t0, t1;
+	int st = -1, fd;
+	pid_t pid;
+
+	if (!PIN_DIR)
+		return -1;
+	if (mkdir(PIN_DIR, 0700) && errno != EEXIST) {
+		fprintf(stderr, "bench: %s: %s: assoc list not timed\n", PIN_DIR, strerror(errno));
+		return -1;
+	}
+	if (bpf_object__pin_maps(fx->skel->obj, PIN_DIR)) {
+		fprintf(stderr, "bench: cannot pin the maps under %s: assoc list not timed\n", PIN_DIR);
+		rmdir(PIN_DIR);
+		return -1;
+	}
+	t0 = now_ns();
+	pid = fork();
+	if (pid == 0) {
+		fd = open("/dev/null", O_WRONLY);
+		if (fd < 0 || dup2(fd, 1) < 0)
+			_exit(127);
+		execl("build/sctplb", "sctplb", "--pin-path", PIN_DIR, "assoc", "list", (char *)NULL);
+		_exit(127);
+	}
+	if (pid > 0)
+		waitpid(pid, &st, 0);
+	t1 = now_ns();
+	bpf_object__unpin_maps(fx->skel->obj, PIN_DIR);
+	rmdir(PIN_DIR);
+	if (pid < 0 || !WIFEXITED(st) || WEXITSTATUS(st)) {
+		fprintf(stderr, "bench: sctplb assoc list failed (status %#x): not timed\n", st);
+		return -1;
+	}
+	return (t1 - t0) / 1e9;
+}
+
 static size_t sc_packet(uint32_t i, uint8_t *out)
 {
 	char a[32];
@@ -501,12 +677,13 @@ static void section_scaling(void)
 	const uint32_t cap = 1100000;
 	struct fx fx = FX;
 	double secs[3] = { 0 };
-	long ml[3];
-	uint32_t me[3], filled = 0, s, r, i, ret, bad = 0;
+	long ml[5];
+	uint32_t me[5], filled = 0, s, r, i, ret, bad = 0;
 	int rounds = QUICK ? 3 : 5;
 	uint8_t fpkt[PKT_MAX], hot[PKT_MAX];
 	size_t flen, hlen;
-	const char *mapname[3] = { "assocs", "assoc_ctags", "client_index" };
+	const char *mapname[5] = { "assocs", "assoc_ctags", "client_index", "assocs_pending",
+				   "pending_ctags" };
 
 	fx.skel = NULL;
 	if (bench_load(&fx, cap))
@@ -563,28 +740,41 @@ static void section_scaling(void)
 	}
 	fprintf(J, "\n    ],\n");
 
-	/* Memory: the maps' memlock (preallocated hash maps: all of max_entries). */
-	int fds[3] = { fx.assocs, fx.assoc_ctags, fx.client_index };
-	double per = 0;
+	/* Memory: the maps' memlock (preallocated hash maps, LRU included: all of
+	 * max_entries).  The five maps --max-assocs sizes: what a confirmed
+	 * association holds (the first three) and what the table's capacity costs
+	 * per association (all five: the unconfirmed LRU maps are as large). */
+	int fds[5] = { fx.assocs, fx.assoc_ctags, fx.client_index, fx.pending, fx.pending_ctags };
+	double per = 0, all = 0;
 
 	printf("   memory (fdinfo memlock / max_entries):");
 	fprintf(J, "    \"memory\": {");
-	for (i = 0; i < 3; i++) {
+	for (i = 0; i < 5; i++) {
 		ml[i] = memlock(fds[i]);
 		me[i] = max_entries(fds[i]);
-		per += (double)ml[i] / me[i];
+		if (i < 3)
+			per += (double)ml[i] / me[i];
+		all += (double)ml[i] / me[i];
 		printf(" %s %.1f B", mapname[i], (double)ml[i] / me[i]);
 		fprintf(J, "\"%s_memlock\": %ld, \"%s_bytes_per_entry\": %.1f, ", mapname[i], ml[i],
 			mapname[i], (double)ml[i] / me[i]);
 	}
-	printf("; per association %.0f B (%.0f MiB for %u)\n", per, per * cap / 1048576.0, cap);
-	fprintf(J, "\"bytes_per_assoc\": %.1f},\n", per);
+	printf("; per confirmed association %.0f B; all five maps %.0f B per association "
+	       "(%.0f MiB for %u)\n", per, all, all * cap / 1048576.0, cap);
+	fprintf(J, "\"bytes_per_confirmed\": %.1f, \"bytes_per_assoc\": %.1f},\n", per, all);
 	printf("   insert 1M from user space (bpf_map_update_batch, 16384 per call): assocs %.2f s, "
 	       "assoc_ctags %.2f s, client_index %.2f s, all three %.2f s\n",
 	       secs[0], secs[1], secs[2], secs[0] + secs[1] + secs[2]);
 	fprintf(J, "    \"insert_1m_s\": {\"assocs\": %.3f, \"assoc_ctags\": %.3f, "
-		"\"client_index\": %.3f, \"total\": %.3f}\n  },\n",
+		"\"client_index\": %.3f, \"total\": %.3f},\n",
 		secs[0], secs[1], secs[2], secs[0] + secs[1] + secs[2]);
+	double al = assoc_list_time(&fx);
+
+	if (al >= 0)
+		printf("   sctplb assoc list of the %u associations (output to /dev/null): %.2f s\n",
+		       filled, al);
+	fprintf(J, "    \"assoc_list_assocs\": %u, \"assoc_list_s\": ", filled);
+	fprintf(J, al >= 0 ? "%.3f\n  },\n" : "null\n  },\n", al);
 
 	/* 3. Maglev, on this instance's maglev map. */
 	static const int nbs[] = { 10, 100, 1000 };
@@ -720,7 +910,8 @@ static void section_flood(void)
 		struct pkt_spec s = { .src = src, .dst = VIP6, .sport = 30000, .dport = PORT,
 				      .vtag = 0x40000000u + j, .chunks = { CH_DATA() } };
 
-		if (bpf_map_lookup_elem(fx.assocs, &k, &a) || a.backend_id == 0) {
+		/* Confirmed or not: INITs never touch either table. */
+		if (fx_assoc_lookup(&fx, &k, &a, NULL) || a.backend_id == 0) {
 			if (!lost++)
 				lost_idx = j;
 		}
@@ -730,7 +921,7 @@ static void section_flood(void)
 			fwd_after++;
 	}
 	uint64_t est = stat_get(&fx, SCTPLB_STAT_ESTABLISHED) - est0;
-	long hs = fx_count(fx.handshakes), na = fx_count(fx.assocs);
+	long hs = fx_count(fx.handshakes), na = fx_count(fx.assocs) + fx_count(fx.pending);
 	double per = sum / nflood - oh;
 
 	printf("\n4. Flood: %u INITs from spoofed sources (distinct addresses, ports, tags; "
@@ -738,15 +929,15 @@ static void section_flood(void)
 	printf("   lost associations: %u (first %u); DATA of the %d still forwarded: %u "
 	       "(ESTABLISHED +%llu)\n", lost, lost ? lost_idx : 0, FL_N, fwd_after,
 	       (unsigned long long)est);
-	printf("   per INIT %.1f ns (%.2fx floor %.1f ns; repeat=1, overhead %.1f ns subtracted); "
-	       "%.0f INITs/s wall clock with packet building; handshakes %ld (LRU of %d), "
-	       "assocs %ld; unexpected verdicts %u\n", per, per / floor_n, floor_n, oh,
-	       nflood / (wall / 1e9), hs, SCTPLB_MAX_HANDSHAKES, na, bad);
+	printf("   per INIT %.1f ns (%.2fx floor %.1f ns; repeat=1, overhead %.1f ns subtracted): "
+	       "%.0f INITs/s per CPU; %.0f INITs/s wall clock with packet building; handshakes %ld "
+	       "(LRU of %d), associations %ld; unexpected verdicts %u\n", per, per / floor_n,
+	       floor_n, oh, 1e9 / per, nflood / (wall / 1e9), hs, SCTPLB_MAX_HANDSHAKES, na, bad);
 	fprintf(J, "  \"flood\": {\"inits\": %u, \"established\": %d, \"lost\": %u, "
 		"\"forwarded_after\": %u, \"ns_per_init\": %.1f, \"floor_ns\": %.1f, "
-		"\"ratio\": %.2f, \"handshakes_after\": %ld, \"assocs_after\": %ld, "
-		"\"unexpected_verdicts\": %u, \"wall_s\": %.2f}",
-		nflood, FL_N, lost, fwd_after, per, floor_n, per / floor_n, hs, na, bad,
+		"\"ratio\": %.2f, \"inits_per_s_per_cpu\": %.0f, \"handshakes_after\": %ld, "
+		"\"assocs_after\": %ld, \"unexpected_verdicts\": %u, \"wall_s\": %.2f}",
+		nflood, FL_N, lost, fwd_after, per, floor_n, per / floor_n, 1e9 / per, hs, na, bad,
 		wall / 1e9);
 	fx_unload(&fx);
 }
@@ -783,6 +974,7 @@ static void machine(void)
 int micro_main(int argc, char **argv)
 {
 	const char *json = "build/bench-micro.json";
+	const char *only = NULL;        /* sections to run besides 1, e.g. "6,7" (development) */
 	int i;
 
 	for (i = 1; i < argc; i++) {
@@ -790,6 +982,10 @@ int micro_main(int argc, char **argv)
 			json = argv[++i];
 		else if (!strcmp(argv[i], "--quick"))
 			QUICK = true;
+		else if (!strcmp(argv[i], "--only") && i + 1 < argc)
+			only = argv[++i];
+		else if (!strcmp(argv[i], "--pin-dir") && i + 1 < argc)
+			PIN_DIR = argv[++i];
 		else
 			DIE("micro: unknown argument %s", argv[i]);
 	}
@@ -813,9 +1009,32 @@ int micro_main(int argc, char **argv)
 	if (FLOOR < 0)
 		DIE("floor");
 	configure(&FX);
+	configure_routable(&FX);
+#define RUN(n) (!only || strchr(only, (n)))
+	uint64_t t0 = now_ns();
+	double secs[5] = { 0 };
+
 	section_cases();
-	section_scaling();
-	section_flood();
+	secs[0] = (now_ns() - t0) / 1e9;
+	if (RUN('2') || RUN('3'))
+		section_scaling();
+	secs[1] = (now_ns() - t0) / 1e9 - secs[0];
+	if (RUN('4'))
+		section_flood();
+	else
+		fprintf(J, "  \"flood\": null");
+	secs[2] = (now_ns() - t0) / 1e9 - secs[0] - secs[1];
+	if (RUN('6'))
+		section_spoof();
+	secs[3] = (now_ns() - t0) / 1e9 - secs[0] - secs[1] - secs[2];
+	if (RUN('7'))
+		section_agent();
+	secs[4] = (now_ns() - t0) / 1e9 - secs[0] - secs[1] - secs[2] - secs[3];
+	printf("\n   seconds per section: 1: %.0f, 2-3: %.0f, 4: %.0f, 6: %.0f, 7: %.0f\n",
+	       secs[0], secs[1], secs[2], secs[3], secs[4]);
+	fprintf(J, ",\n  \"section_s\": {\"1\": %.1f, \"2-3\": %.1f, \"4\": %.1f, \"6\": %.1f, "
+		"\"7\": %.1f}", secs[0], secs[1], secs[2], secs[3], secs[4]);
+#undef RUN
 	fprintf(J, "\n}\n");
 	if (fclose(J))
 		DIE("%s: write error", json);

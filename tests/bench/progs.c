@@ -73,6 +73,41 @@ int prog_floor(void)
 }
 
 /*
+ * The floor as a tc program, for the agent's tc programs: struct __sk_buff
+ * has data at offset 76 and data_end at 80; TC_ACT_OK (0).  Direct packet
+ * access needs the program type to allow it: SCHED_CLS does.
+ */
+int prog_floor_tc(void)
+{
+	const struct bpf_insn p[] = {
+		LDX(BPF_W, 2, 1, 76),           /* r2 = skb->data */
+		LDX(BPF_W, 3, 1, 80),           /* r3 = skb->data_end */
+		MOV_R(4, 2),
+		ADD_I(4, 14),
+		JGT_R(4, 3, 10),                /* short frame: TC_ACT_SHOT */
+		LDX(BPF_W, 4, 2, 0),
+		LDX(BPF_H, 5, 2, 4),
+		LDX(BPF_W, 6, 2, 6),
+		LDX(BPF_H, 7, 2, 10),
+		STX(BPF_W, 2, 6, 0),
+		STX(BPF_H, 2, 7, 4),
+		STX(BPF_W, 2, 4, 6),
+		STX(BPF_H, 2, 5, 10),
+		MOV_I(0, 0),                    /* TC_ACT_OK */
+		EXIT(),
+		MOV_I(0, 2),                    /* TC_ACT_SHOT */
+		EXIT(),
+	};
+	LIBBPF_OPTS(bpf_prog_load_opts, o);
+	int fd = bpf_prog_load(BPF_PROG_TYPE_SCHED_CLS, "bench_floor_tc", "GPL", p,
+			       sizeof(p) / sizeof(p[0]), &o);
+
+	if (fd < 0)
+		fprintf(stderr, "bench: cannot load bench_floor_tc: %s\n", strerror(errno));
+	return fd;
+}
+
+/*
  * The floor plus one bpf_fib_lookup toward 192.0.2.11 or 2001:db8::11 from
  * the ingress interface (what sctplb does for a backend on path p): how much
  * of sctplb's cost the FIB lookup alone takes, and what a flag would save.
@@ -241,6 +276,35 @@ double run_prog(int prog, const uint8_t *pkt, size_t len, int ifindex, uint32_t 
 	if (retval)
 		*retval = o.retval;
 	return o.duration;
+}
+
+double run_tc(int prog, const uint8_t *pkt, size_t len, int ifindex, uint32_t repeat,
+	      uint32_t *retval)
+{
+	struct __sk_buff skb = { .ifindex = ifindex, .ingress_ifindex = ifindex };
+	LIBBPF_OPTS(bpf_test_run_opts, o,
+		.data_in = pkt, .data_size_in = len,
+		.ctx_in = &skb, .ctx_size_in = sizeof(skb),
+		.repeat = repeat);
+
+	if (bpf_prog_test_run_opts(prog, &o)) {
+		fprintf(stderr, "bench: BPF_PROG_TEST_RUN (tc): %s\n", strerror(errno));
+		return -1;
+	}
+	if (retval)
+		*retval = o.retval;
+	return o.duration;
+}
+
+double minimum(const double *v, int n)
+{
+	double m = n > 0 ? v[0] : 0;
+	int i;
+
+	for (i = 1; i < n; i++)
+		if (v[i] < m)
+			m = v[i];
+	return m;
 }
 
 static int cmp_double(const void *a, const void *b)
