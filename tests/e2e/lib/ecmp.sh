@@ -77,6 +77,8 @@ ECMP_FLOOD=$_ECMP_REPO/tests/e2e/tools/sctp_flood.py
 ECMP_N=0 ECMP_AGENT=0 ECMP_PIN_PREFIX="" ECMP_ATTACHED="" ECMP_AGENT_ATTACHED=""
 ECMP_VIPS="$VIP_A4 $VIP_B4 $VIP_A6 $VIP_B6"
 ECMP_RTR_AS=65000
+CLI_A4=$(_topo_v4 A 0 1) CLI_B4=$(_topo_v4 B 0 1) CLI_A6=$(_topo_v6 A 0 1) CLI_B6=$(_topo_v6 B 0 1)
+export CLI_A4 CLI_B4 CLI_A6 CLI_B6
 
 _ecmp_now() { date +%s%3N; }
 
@@ -293,8 +295,6 @@ ecmp_create() {
 	BE1_NS=$TOPO_ID-be1 BE2_NS=$TOPO_ID-be2 BE3_NS=$TOPO_ID-be3
 	export TOPO_ID TOPO_RETURN TOPO_FWD_MODE TOPO_DIR CLI_NS RTR_NS ATK_NS FWD_NS BE1_NS BE2_NS BE3_NS
 	export ECMP_N ECMP_AGENT ECMP_PIN_PREFIX
-	CLI_A4=$(_topo_v4 A 0 1) CLI_B4=$(_topo_v4 B 0 1) CLI_A6=$(_topo_v6 A 0 1) CLI_B6=$(_topo_v6 B 0 1)
-	export CLI_A4 CLI_B4 CLI_A6 CLI_B6
 
 	for n in cli rtr atk $(seq -f 'fwd%g' 1 "$ECMP_N") be1 be2 be3; do
 		_topo_ns_add "$TOPO_ID-$n" || { ecmp_destroy; return 1; }
