@@ -60,7 +60,7 @@
 #   ecmp_withdraw I / ecmp_restore I   forwarder I stops / resumes announcing the VIPs
 #                              (birdc disable|enable vips4 vips6); wait for the router
 #   ecmp_restart_fwd I         detach, delete its pins, attach again, configure again
-#   ecmp_flood PAIRS PORT [RATE] [FAMILY]  spoofed INIT + COOKIE-ECHO pairs at the VIPs
+#   ecmp_flood PAIRS PORT VIPS [RATE]  spoofed INIT + COOKIE-ECHO pairs at the VIPs
 #   ecmp_router_flows          "cport=A:f1,B:f2 ..." which forwarder the router sent
 #                              each client port's packets of each path to (nft sets)
 #   ecmp_router_flows_reset    empty those sets
@@ -509,14 +509,14 @@ ecmp_restart_fwd() {
 	export ECMP_LAST_MS
 }
 
-# ecmp_flood PAIRS PORT [RATE] [4|6|46]: spoofed INIT + COOKIE-ECHO pairs from ATK_NS to
-# the VIPs of PORT (RATE pairs/s, 0 = as fast as it goes).  Output: the generator's line.
+# ecmp_flood PAIRS PORT VIPS [RATE]: spoofed INIT + COOKIE-ECHO pairs from ATK_NS to
+# each of VIPS (comma separated) in turn, service port PORT, RATE pairs/s (0, the
+# default: as fast as it goes).  Output: the generator's line.
 ecmp_flood() {
-	local pairs=$1 port=$2 rate=${3:-0} fam=${4:-4} mac
+	local pairs=$1 port=$2 vips=$3 rate=${4:-0} mac
 	mac=$(_topo_mac "$RTR_NS" atk)
 	ip netns exec "$ATK_NS" python3 "$ECMP_FLOOD" --ifname rt --dst-mac "$mac" \
-		--vip4 "$VIP_A4,$VIP_B4" --vip6 "$VIP_A6,$VIP_B6" --port "$port" \
-		--pairs "$pairs" --rate "$rate" --family "$fam" \
+		--vip "$vips" --port "$port" --pairs "$pairs" --rate "$rate" \
 		--src4 203.0.113.128/25 --src6 2001:db8:e::/48
 }
 

@@ -81,25 +81,24 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--ifname", required=True)
     ap.add_argument("--dst-mac", required=True, help="MAC of the next hop (the router)")
-    ap.add_argument("--vip4", default="", help="IPv4 VIPs, comma separated")
-    ap.add_argument("--vip6", default="", help="IPv6 VIPs, comma separated")
+    ap.add_argument("--vip", required=True, help="VIPs (IPv4 and/or IPv6), comma separated: "
+                    "the pairs go to each in turn")
     ap.add_argument("--port", type=int, required=True)
     ap.add_argument("--pairs", type=int, default=1000)
     ap.add_argument("--rate", type=float, default=0, help="pairs per second (0: no pacing)")
-    ap.add_argument("--family", choices=("4", "6", "46"), default="4")
     ap.add_argument("--src4", default="203.0.113.128/25")
     ap.add_argument("--src6", default="2001:db8:e::/48")
     ap.add_argument("--seed", type=int, default=None)
     a = ap.parse_args()
     if a.seed is not None:
         random.seed(a.seed)
-    targets = []
-    if "4" in a.family:
-        targets += [(4, ipaddress.ip_address(v).packed) for v in a.vip4.split(",") if v]
-    if "6" in a.family:
-        targets += [(6, ipaddress.ip_address(v).packed) for v in a.vip6.split(",") if v]
+    try:
+        targets = [(ipaddress.ip_address(v).version, ipaddress.ip_address(v).packed)
+                   for v in a.vip.split(",") if v]
+    except ValueError as e:
+        sys.exit("sctp_flood: --vip: %s" % e)
     if not targets:
-        sys.exit("sctp_flood: no VIP of the requested family (--vip4/--vip6 and --family)")
+        sys.exit("sctp_flood: --vip: no address")
     try:
         s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
         s.bind((a.ifname, 0))
