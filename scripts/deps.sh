@@ -13,6 +13,7 @@ PKGS=(
   libusrsctp-dev                 # real SCTP endpoints (no kernel SCTP here)
   libpcap-dev tcpdump tshark     # capture replay and inspection
   libjson-c-dev                  # machine-readable output
+  bird2                          # BGP: forwarders announce the VIPs to an ECMP router (test_e2e_ecmp)
 )
 
 missing=()

@@ -16,14 +16,16 @@
 #   association tables.  Those are asserted as PASS of "without_agent_*" checks.
 # ECMP_FORWARDERS (2 or 3, default 2), ECMP_PATHS (4: IPv4 on both paths (default),
 #   6: IPv6 on both, mixed: path A IPv4 and path B IPv6), ECMP_ASSOCS (24),
-#   ECMP_FLOOD_PAIRS (3000).
+#   ECMP_FLOOD_PAIRS (3000), ECMP_WITHDRAW (announce: forwarder 1 stops announcing the
+#   VIPs (default); crash: its link to the router fails and BGP's hold time (3 s) tells
+#   the router, which blackholes its share until then).
 set -u
 cd "$(dirname "$0")/../.." || exit 1
 # shellcheck source=tests/e2e/lib/ecmp.sh
 source tests/e2e/lib/ecmp.sh
 PORT=5000 LBASE=41000 RATE=20
 NFWD=${ECMP_FORWARDERS:-2} PATHS=${ECMP_PATHS:-4} NASSOC=${ECMP_ASSOCS:-24}
-PAIRS=${ECMP_FLOOD_PAIRS:-3000} AGENT=${ECMP_AGENT:-0}
+PAIRS=${ECMP_FLOOD_PAIRS:-3000} AGENT=${ECMP_AGENT:-0} WITHDRAW=${ECMP_WITHDRAW:-announce}
 FAILURES=0
 pass() { echo "PASS $1"; }
 fail() { echo "FAIL $1: $2"; FAILURES=$((FAILURES + 1)); }
@@ -192,9 +194,9 @@ snap steady
 
 # ---- 1. forwarder 1 withdrawn, then back ----
 snap w0
-if ecmp_withdraw 1; then
+if ecmp_withdraw 1 "$WITHDRAW"; then
 	withdraw_ms=$ECMP_LAST_MS
-	echo "  forwarder 1 withdrawn: router at $(ecmp_nexthops "$VIP_A4") next hops after $withdraw_ms ms"
+	echo "  forwarder 1 withdrawn ($WITHDRAW): router at $(ecmp_nexthops "$VIP_A4") next hops after $withdraw_ms ms"
 	snap w1
 	hold $RATE
 	snap w2

@@ -56,9 +56,11 @@
 #                              identically (recorded, replayed by ecmp_restart_fwd)
 #   ecmp_agent_attach PORT VIPS   the agent on every backend's f<i> and r
 #   ecmp_nexthops VIP          next hops of the router's route to VIP (0: no route)
+#   ecmp_nexthops_all          "VIP=n ..." for the four VIPs
 #   ecmp_wait_nexthops N [S]   until every VIP's route has N next hops (S seconds, 20)
-#   ecmp_withdraw I / ecmp_restore I   forwarder I stops / resumes announcing the VIPs
-#                              (birdc disable|enable vips4 vips6); wait for the router
+#   ecmp_withdraw I [announce|crash] / ecmp_restore I   forwarder I stops announcing the
+#                              VIPs (birdc disable), or its link fails (BGP hold time);
+#                              both wait for the router's routes to change
 #   ecmp_restart_fwd I         detach, delete its pins, attach again, configure again
 #   ecmp_flood PAIRS PORT VIPS [RATE]  spoofed INIT + COOKIE-ECHO pairs at the VIPs
 #   ecmp_router_flows          "cport=A:f1,B:f2 ..." which forwarder the router sent
@@ -232,36 +234,46 @@ protocol bgp up6 {
 EOF
 }
 
-# ecmp_nexthops VIP: number of next hops of the router's route to VIP.
-ecmp_nexthops() {
-	local fam=-4
-	case $1 in *:*) fam=-6 ;; esac
-	ip -n "$RTR_NS" -j "$fam" route show "$1" | python3 -c '
+# ecmp_nexthops_all: "VIP=n ..." for the four VIPs: the next hops of the router's route
+# to each (0: no route).  One read of each routing table.
+ecmp_nexthops_all() {
+	{
+		ip -n "$RTR_NS" -j -4 route show
+		echo
+		ip -n "$RTR_NS" -j -6 route show
+		echo
+	} | python3 -c '
 import json, sys
-r = json.load(sys.stdin)
-print(sum(len(x["nexthops"]) if "nexthops" in x else 1 for x in r if x.get("type", "unicast") == "unicast"))'
+routes = [r for part in sys.stdin.read().split("\n") if part.strip() for r in json.loads(part)]
+n = {}
+for r in routes:
+    if r.get("type", "unicast") == "unicast":
+        n[r["dst"]] = len(r["nexthops"]) if "nexthops" in r else 1
+print(" ".join("%s=%d" % (v, n.get(v, 0)) for v in sys.argv[1:]))' $ECMP_VIPS
 }
 
-# ecmp_nexthops_all: "VIP=n ..." for the four VIPs.
-ecmp_nexthops_all() {
-	local v out=""
-	for v in $ECMP_VIPS; do out="$out $v=$(ecmp_nexthops "$v")"; done
-	echo "${out# }"
+# ecmp_nexthops VIP: next hops of the router's route to VIP.
+ecmp_nexthops() {
+	local kv
+	for kv in $(ecmp_nexthops_all); do
+		[ "${kv%=*}" = "$1" ] && { echo "${kv#*=}"; return; }
+	done
+	echo 0
 }
 
 # ecmp_wait_nexthops N [SECONDS]: until the route of every VIP has N next hops.
 ecmp_wait_nexthops() {
-	local want=$1 t=$((${2:-20} * 20)) v ok
+	local want=$1 end all kv ok
+	end=$(($(_ecmp_now) + ${2:-20} * 1000))
 	while :; do
-		ok=1
-		for v in $ECMP_VIPS; do
-			[ "$(ecmp_nexthops "$v")" -eq "$want" ] || { ok=0; break; }
-		done
+		all=$(ecmp_nexthops_all) ok=1
+		for kv in $all; do [ "${kv#*=}" -eq "$want" ] || ok=0; done
 		[ $ok -eq 1 ] && return 0
-		[ $t -le 0 ] && { echo "ecmp: VIP routes not at $want next hops: $(ecmp_nexthops_all)" >&2; return 1; }
-		sleep 0.05
-		t=$((t - 1))
+		[ "$(_ecmp_now)" -lt "$end" ] || break
+		sleep 0.02
 	done
+	echo "ecmp: VIP routes not at $want next hops: $all" >&2
+	return 1
 }
 
 _ecmp_fwd_attach() {
@@ -469,29 +481,48 @@ ecmp_agent_available() {
 	return 0
 }
 
-# _ecmp_announce I disable|enable, then wait for the router to have WANT next hops.
-_ecmp_announce() {
-	local i=$1 op=$2 want=$3 t0 out
+# ecmp_withdraw I [announce|crash]: forwarder I leaves the router's next hops.
+#   announce (default)  it stops announcing the VIPs (birdc disable "vips*"): BGP sends
+#                       the withdrawal at once;
+#   crash               its link to the router fails (nft drops both ways on both ends,
+#                       pitfall 6): the router notices when the BGP hold time (3 s) runs
+#                       out, and blackholes that forwarder's share until then.
+# Returns when the router's VIP routes have one next hop fewer; ECMP_LAST_MS is the time
+# from the command to that.  ecmp_restore I undoes it and waits for the next hop back.
+ecmp_withdraw() {
+	local i=$1 how=${2:-announce} cur t0 out
+	cur=$(ecmp_nexthops "$VIP_A4")
 	t0=$(_ecmp_now)
-	out=$(ecmp_birdc "fwd$i" "$op" vips4 2>&1 && ecmp_birdc "fwd$i" "$op" vips6 2>&1) ||
-		{ echo "ecmp: birdc $op on fwd$i: $out" >&2; return 1; }
-	ecmp_wait_nexthops "$want" 20 || return 1
+	case $how in
+	announce)
+		out=$(ecmp_birdc "fwd$i" disable '"vips*"' 2>&1) ||
+			{ echo "ecmp: birdc disable on fwd$i: $out" >&2; return 1; } ;;
+	crash)
+		topo_cut_if "$RTR_NS" "f$i" && topo_cut_if "$TOPO_ID-fwd$i" r || return 1 ;;
+	*) echo "ecmp_withdraw: announce or crash" >&2; return 2 ;;
+	esac
+	eval "_ECMP_WITHDRAWN_$i=$how"
+	ecmp_wait_nexthops $((cur - 1)) 20 || return 1
 	ECMP_LAST_MS=$(($(_ecmp_now) - t0))
 	export ECMP_LAST_MS
 }
 
-# Forwarder I stops announcing the VIPs; returns when the router's routes have one next
-# hop fewer (ECMP_LAST_MS: from the command to the router's kernel routes).
-ecmp_withdraw() {
-	local cur
-	cur=$(ecmp_nexthops "$VIP_A4")
-	_ecmp_announce "$1" disable $((cur - 1))
-}
-
 ecmp_restore() {
-	local cur
+	local i=$1 how cur t0 out
+	how=$(eval echo "\${_ECMP_WITHDRAWN_$i:-announce}")
 	cur=$(ecmp_nexthops "$VIP_A4")
-	_ecmp_announce "$1" enable $((cur + 1))
+	t0=$(_ecmp_now)
+	case $how in
+	announce)
+		out=$(ecmp_birdc "fwd$i" enable '"vips*"' 2>&1) ||
+			{ echo "ecmp: birdc enable on fwd$i: $out" >&2; return 1; } ;;
+	crash)
+		topo_restore_if "$RTR_NS" "f$i"
+		topo_restore_if "$TOPO_ID-fwd$i" r ;;
+	esac
+	ecmp_wait_nexthops $((cur + 1)) 30 || return 1
+	ECMP_LAST_MS=$(($(_ecmp_now) - t0))
+	export ECMP_LAST_MS
 }
 
 # Forwarder I restarts with its maps deleted: detach, remove the pins, attach, configure
