@@ -354,8 +354,13 @@ phases = [("the steady state", 0, ts("snap-w0.ts")),
           ("restart of fwd2", ts("t-restart"), ts("t-flood")),
           ("flood", ts("t-flood"), 1 << 62)]
 for name, t0, t1 in phases:
-    ps = sorted(e["lport"] for e in lost_ev if t0 <= e["ts_ms"] < t1)
-    info.append("associations lost (comm_lost) during %s: %d %s" % (name, len(ps), ps if ps else ""))
+    ev = [e for e in lost_ev if t0 <= e["ts_ms"] < t1]
+    ps = sorted(e["lport"] for e in ev)
+    when = ""
+    if ev and t0:
+        when = " (%.1f to %.1f s after it began)" % ((min(e["ts_ms"] for e in ev) - t0) / 1e3,
+                                                   (max(e["ts_ms"] for e in ev) - t0) / 1e3)
+    info.append("associations lost (comm_lost) during %s: %d%s %s" % (name, len(ps), when, ps if ps else ""))
 down = sorted(a["lport"] for a in final["per_assoc"] if a["state"] != "up")
 stalled_w = sorted(p for p in ports if during_w[p] == 0)
 stalled_r = sorted(p for p in ports if during_r[p] == 0)

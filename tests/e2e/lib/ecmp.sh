@@ -76,7 +76,7 @@ trap ecmp_destroy EXIT
 trap 'exit 130' INT TERM
 SCTPLB=${SCTPLB:-$_ECMP_REPO/build/sctplb}
 ECMP_FLOOD=$_ECMP_REPO/tests/e2e/tools/sctp_flood.py
-ECMP_N=0 ECMP_AGENT=0 ECMP_PIN_PREFIX="" ECMP_ATTACHED="" ECMP_AGENT_ATTACHED=""
+ECMP_PIN_PREFIX="" ECMP_ATTACHED="" ECMP_AGENT_ATTACHED=""
 ECMP_VIPS="$VIP_A4 $VIP_B4 $VIP_A6 $VIP_B6"
 ECMP_RTR_AS=65000
 CLI_A4=$(_topo_v4 A 0 1) CLI_B4=$(_topo_v4 B 0 1) CLI_A6=$(_topo_v6 A 0 1) CLI_B6=$(_topo_v6 B 0 1)
@@ -284,6 +284,7 @@ _ecmp_fwd_attach() {
 
 ecmp_create() {
 	local n p k i low bns fns
+	ECMP_N=2 ECMP_AGENT=0
 	while [ $# -gt 0 ]; do
 		case $1 in
 		--forwarders) ECMP_N=$2; shift 2 ;;
@@ -291,7 +292,6 @@ ecmp_create() {
 		*) echo "ecmp_create: unknown argument $1" >&2; return 2 ;;
 		esac
 	done
-	[ "$ECMP_N" -eq 0 ] && ECMP_N=2
 	case $ECMP_N in 2 | 3) ;; *) echo "ecmp_create: --forwarders 2 or 3" >&2; return 2 ;; esac
 	[ "$(id -u)" -eq 0 ] || { echo "ecmp_create: needs root" >&2; return 1; }
 	[ -x "$SCTPLB" ] && [ -x "$SCTP_PEER" ] || { echo "ecmp_create: build first (make)" >&2; return 1; }
