@@ -65,7 +65,6 @@
 #   ecmp_flood PAIRS PORT VIPS [RATE]  spoofed INIT + COOKIE-ECHO pairs at the VIPs
 #   ecmp_router_flows          "cport=A:f1,B:f2 ..." which forwarder the router sent
 #                              each client port's packets of each path to (nft sets)
-#   ecmp_router_flows_reset    empty those sets
 #   ecmp_stat I NAME           one global counter of forwarder I
 #   ecmp_destroy               everything away (idempotent)
 
@@ -137,15 +136,8 @@ table inet ecmp_flows {
 EOF
 }
 
-ecmp_router_flows_reset() {
-	local i
-	for i in $(seq 1 "$ECMP_N"); do
-		ip netns exec "$RTR_NS" nft flush set inet ecmp_flows "f${i}v4"
-		ip netns exec "$RTR_NS" nft flush set inet ecmp_flows "f${i}v6"
-	done
-}
-
 ecmp_router_flows() {
+	# shellcheck disable=SC2086 # one argument per VIP
 	ip netns exec "$RTR_NS" nft -j list table inet ecmp_flows | python3 -c '
 import json, sys
 vips = {sys.argv[1]: "A", sys.argv[2]: "B", sys.argv[3]: "A", sys.argv[4]: "B"}
@@ -244,6 +236,7 @@ EOF
 # ecmp_nexthops_all: "VIP=n ..." for the four VIPs: the next hops of the router's route
 # to each (0: no route).  One read of each routing table.
 ecmp_nexthops_all() {
+	# shellcheck disable=SC2086 # one argument per VIP
 	{
 		ip -n "$RTR_NS" -j -4 route show
 		echo
@@ -301,9 +294,14 @@ ecmp_create() {
 	done
 	case $ECMP_N in 2 | 3) ;; *) echo "ecmp_create: --forwarders 2 or 3" >&2; return 2 ;; esac
 	[ "$(id -u)" -eq 0 ] || { echo "ecmp_create: needs root" >&2; return 1; }
-	[ -x "$SCTPLB" ] && [ -x "$SCTP_PEER" ] || { echo "ecmp_create: build first (make)" >&2; return 1; }
-	command -v bird >/dev/null && command -v birdc >/dev/null ||
-		{ echo "ecmp_create: bird2 is not installed; run 'make deps' as root" >&2; return 1; }
+	if [ ! -x "$SCTPLB" ] || [ ! -x "$SCTP_PEER" ]; then
+		echo "ecmp_create: build first (make)" >&2
+		return 1
+	fi
+	if ! command -v bird >/dev/null || ! command -v birdc >/dev/null; then
+		echo "ecmp_create: bird2 is not installed; run 'make deps' as root" >&2
+		return 1
+	fi
 	mountpoint -q /sys/fs/bpf || mount -t bpf bpf /sys/fs/bpf
 
 	TOPO_ID="slb-$$-$RANDOM"
@@ -594,7 +592,7 @@ ecmp_no_leftovers() {
 	local ids=$1 pin=$2 ns birds pins
 	ns=$(ip netns list | grep -c "^$ids-")
 	birds=$(pgrep -f "bird -c /tmp/$ids" | wc -l)
-	pins=$(ls -d "$pin"-* 2>/dev/null | wc -l)
+	pins=$(find /sys/fs/bpf -maxdepth 1 -name "${pin##*/}-*" | wc -l)
 	if [ "$ns" -eq 0 ] && [ "$birds" -eq 0 ] && [ "$pins" -eq 0 ]; then
 		echo "PASS no_leftovers"
 	else
