@@ -448,6 +448,7 @@ if [ "$downs" = "$want" ]; then
 	pass bgp_stable
 else
 	fail bgp_stable "router's BGP sessions that went down: '${downs}', expected '${want}'"
+	grep -v 'k[46]:\|device1\|State changed to \(start\|feed\)' "$TOPO_DIR/bird-rtr.log" | tail -n 25 | sed 's/^/    /'
 fi
 
 echo "  timings: BGP up ${ECMP_BGP_MS} ms, withdrawal seen by the router ${withdraw_ms:-?} ms," \

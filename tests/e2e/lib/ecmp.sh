@@ -182,7 +182,7 @@ _ecmp_bird_router_conf() {
 	cat <<EOF
 router id $(_topo_v4 A 0 2);
 log "$TOPO_DIR/bird-rtr.log" all;
-debug protocols { states };
+debug protocols { states, events };
 protocol device { scan time 10; }
 $_ECMP_BFD
 # Multipath: the kernel route of a prefix gets every equally good BGP route as a next hop.
