@@ -17,8 +17,8 @@
 # ECMP_FORWARDERS (2 or 3, default 2), ECMP_PATHS (4: IPv4 on both paths (default),
 #   6: IPv6 on both, mixed: path A IPv4 and path B IPv6), ECMP_ASSOCS (24),
 #   ECMP_FLOOD_PAIRS (3000), ECMP_WITHDRAW (announce: forwarder 1 stops announcing the
-#   VIPs (default); crash: its link to the router fails and BGP's hold time (3 s) tells
-#   the router, which blackholes its share until then).
+#   VIPs (default); crash: its link to the router fails and BFD (1.5 s) tells the router,
+#   which blackholes its share until then).
 set -u
 cd "$(dirname "$0")/../.." || exit 1
 # shellcheck source=tests/e2e/lib/ecmp.sh
@@ -167,7 +167,7 @@ for kv in sys.argv[2].split():
     p, v = kv.split("=")
     flows[int(p)] = dict(x.split(":") for x in v.split(","))
 split = {p for p, f in flows.items() if "A" in f and "B" in f and f["A"] != f["B"]}
-lport, down = {}, set()
+down = set()
 for line in open(sys.argv[1]):
     try:
         j = json.loads(line)
