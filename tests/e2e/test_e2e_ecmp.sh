@@ -18,7 +18,9 @@
 #   6: IPv6 on both, mixed: path A IPv4 and path B IPv6), ECMP_ASSOCS (24),
 #   ECMP_FLOOD_PAIRS (3000), ECMP_WITHDRAW (announce: forwarder 1 stops announcing the
 #   VIPs (default); crash: its link to the router fails and BFD (1.5 s) tells the router,
-#   which blackholes its share until then).
+#   which blackholes its share until then), ECMP_RESTART (config-first (default): the
+#   restarted forwarder is configured, then attached; attach-first: the other way round,
+#   and packets that arrive in between meet a half-made configuration).
 set -u
 cd "$(dirname "$0")/../.." || exit 1
 # shellcheck source=tests/e2e/lib/ecmp.sh
@@ -26,6 +28,7 @@ source tests/e2e/lib/ecmp.sh
 PORT=5000 LBASE=41000 RATE=20
 NFWD=${ECMP_FORWARDERS:-2} PATHS=${ECMP_PATHS:-4} NASSOC=${ECMP_ASSOCS:-24}
 PAIRS=${ECMP_FLOOD_PAIRS:-3000} AGENT=${ECMP_AGENT:-0} WITHDRAW=${ECMP_WITHDRAW:-announce}
+RESTART=${ECMP_RESTART:-config-first}
 FAILURES=0
 pass() { echo "PASS $1"; }
 fail() { echo "FAIL $1: $2"; FAILURES=$((FAILURES + 1)); }
@@ -59,11 +62,14 @@ if ! ecmp_service s $PORT "$VIPS"; then
 	fail setup "sctplb configuration failed"
 	exit 1
 fi
+t_agent=$(now_ms)
 if [ "$AGENT" = 1 ] && ! ecmp_agent_attach $PORT "$VIPS"; then
 	fail setup "sctplb agent attach failed"
 	exit 1
 fi
+t_agent=$(($(now_ms) - t_agent))
 for n in 1 2 3; do topo_start_server "$n" $PORT "$VIPS" || { fail setup "server be$n"; exit 1; }; done
+echo "  set-up: $(($(now_ms) - start)) ms (the agent on $((3 * (NFWD + 1))) interfaces: $t_agent ms)"
 
 # ---- helpers of this test ----
 LOG=$TOPO_DIR/traffic.log
@@ -218,9 +224,9 @@ all_stats withdraw
 # ---- 2. forwarder 2 restarted with its maps deleted ----
 for i in $(seq 1 "$NFWD"); do assocs_of "$i" prerestart >/dev/null; done
 now_ms >"$TOPO_DIR/t-restart"
-if ecmp_restart_fwd 2; then
+if ecmp_restart_fwd 2 "$RESTART"; then
 	restart_ms=$ECMP_LAST_MS
-	echo "  forwarder 2 restarted with empty maps in $restart_ms ms (detach to configured)"
+	echo "  forwarder 2 restarted with empty maps ($RESTART) in $restart_ms ms (detach to attached and configured)"
 	snap r1
 	hold $RATE
 	snap r2
@@ -390,7 +396,9 @@ if mode == "agent":
     check("agent_restarted_forwards", fwd2 > 0,
           "fwd2 forwarded %d packets after its restart" % fwd2)
     # No forwarder ever met a vtag it could not place (before the flood): a forwarder that
-    # never saw an association's handshake forwards it from its first packet.
+    # never saw an association's handshake forwards it from its first packet.  (With
+    # ECMP_RESTART=attach-first, packets that reach forwarder 2 while its service has no
+    # backends yet are unknown vtags: that order fails this check, by design.)
     unknown = {"fwd%d" % i: stats(i, "restart").get("unknown_vtag", 0) for i in range(1, nfwd + 1)}
     unknown["fwd2 before its restart"] = stats(2, "withdraw").get("unknown_vtag", 0)
     check("agent_no_unknown_vtag", not any(unknown.values()), "unknown_vtag counters %s" % unknown)

@@ -61,7 +61,8 @@
 #   ecmp_withdraw I [announce|crash] / ecmp_restore I   forwarder I stops announcing the
 #                              VIPs (birdc disable), or its link fails (BFD);
 #                              both wait for the router's routes to change
-#   ecmp_restart_fwd I         detach, delete its pins, attach again, configure again
+#   ecmp_restart_fwd I [config-first|attach-first]   detach, delete its pins, configure
+#                              and attach again (in that order by default)
 #   ecmp_flood PAIRS PORT VIPS [RATE]  spoofed INIT + COOKIE-ECHO pairs at the VIPs
 #   ecmp_router_flows          "cport=A:f1,B:f2 ..." which forwarder the router sent
 #                              each client port's packets of each path to (nft sets)
@@ -283,7 +284,7 @@ _ecmp_fwd_attach() {
 }
 
 ecmp_create() {
-	local n p k i low bns fns
+	local n p k i low bns fns out
 	ECMP_N=2 ECMP_AGENT=0
 	while [ $# -gt 0 ]; do
 		case $1 in
@@ -407,9 +408,10 @@ ecmp_create() {
 		_ecmp_fwd_attach "$i" || { ecmp_destroy; return 1; }
 	done
 	if [ "$ECMP_AGENT" = 1 ]; then
+		# The same key file for every forwarder and backend (mode 0600, made by sctplb).
 		ECMP_TAG_KEY=$TOPO_DIR/tag.key
-		od -An -tx1 -N16 /dev/urandom | tr -d ' \n' >"$ECMP_TAG_KEY"
-		echo >>"$ECMP_TAG_KEY"
+		out=$("$SCTPLB" keygen "$ECMP_TAG_KEY" 2>&1) ||
+			{ echo "ecmp_create: sctplb keygen: $out" >&2; ecmp_destroy; return 1; }
 		export ECMP_TAG_KEY
 	fi
 	: >"$TOPO_DIR/fwd-config"
@@ -461,17 +463,30 @@ ecmp_service() {
 }
 
 # ecmp_agent_attach PORT VIPS: the routable-tag agent on every interface of every
-# backend that SCTP of the service crosses (f<i> in, r out).
+# backend that SCTP of the service crosses (f<i> in, r out).  Each `agent attach` loads
+# and verifies its programs (seconds each on a loaded machine): the three backends do
+# theirs at the same time.
 ecmp_agent_attach() {
-	local port=$1 vips=$2 n i ifn out
+	local port=$1 vips=$2 n ifn pid pids="" rc=0
 	for n in 1 2 3; do
-		for ifn in $(seq -f 'f%g' 1 "$ECMP_N") r; do
-			out=$(ecmp_agent_sl "$n" agent attach "$ifn" --vip "$vips" --port "$port" \
-				--server-id "$n" --tag-key "$ECMP_TAG_KEY" 2>&1) ||
-				{ echo "ecmp: be$n: sctplb agent attach $ifn: $out" >&2; return 1; }
-			ECMP_AGENT_ATTACHED="$ECMP_AGENT_ATTACHED $n:$ifn"
-		done
+		(
+			for ifn in $(seq -f 'f%g' 1 "$ECMP_N") r; do
+				out=$(ecmp_agent_sl "$n" agent attach "$ifn" --vip "$vips" --port "$port" \
+					--server-id "$n" --tag-key "$ECMP_TAG_KEY" 2>&1) ||
+					{ echo "ecmp: be$n: sctplb agent attach $ifn: $out" >&2; exit 1; }
+				echo "$ifn" >>"$TOPO_DIR/agent-be$n"
+			done
+		) &
+		pids="$pids $!"
 	done
+	for pid in $pids; do wait "$pid" || rc=1; done
+	# what was attached, for ecmp_destroy, whatever failed
+	for n in 1 2 3; do
+		while read -r ifn; do
+			ECMP_AGENT_ATTACHED="$ECMP_AGENT_ATTACHED $n:$ifn"
+		done < <(cat "$TOPO_DIR/agent-be$n" 2>/dev/null)
+	done
+	return $rc
 }
 
 # ecmp_agent_available: does this sctplb have the agent command?  Prints the reason if not.
@@ -530,17 +545,28 @@ ecmp_restore() {
 	export ECMP_LAST_MS
 }
 
-# Forwarder I restarts with its maps deleted: detach, remove the pins, attach, configure
-# again from the recorded configuration.  BGP stays up (a process restart, not a
-# withdrawal).  ECMP_LAST_MS: detach to configured.
+# ecmp_restart_fwd I [config-first|attach-first]: forwarder I restarts with its maps
+# deleted: detach, remove the pins, then
+#   config-first (default)  configure (replay the recorded commands), then attach: the
+#                           order of an operator's restart (configuration works before
+#                           attach), so no packet meets a half-made configuration;
+#   attach-first            attach, then configure: packets that arrive in between meet
+#                           no service, or a service whose backends are not all there.
+# BGP stays up (a process restart, not a withdrawal).  ECMP_LAST_MS: detach to done.
 ecmp_restart_fwd() {
-	local i=$1 t0 out
+	local i=$1 how=${2:-config-first} t0 out
+	case $how in config-first | attach-first) ;; *)
+		echo "ecmp_restart_fwd: config-first or attach-first" >&2; return 2 ;;
+	esac
 	t0=$(_ecmp_now)
 	out=$(ecmp_sl "$i" detach r 2>&1) || { echo "ecmp: fwd$i: detach r: $out" >&2; return 1; }
 	case $ECMP_PIN_PREFIX in /sys/fs/bpf/sctplb-e2e-?*) rm -rf "$ECMP_PIN_PREFIX-f$i" ;; esac
 	[ -e "$ECMP_PIN_PREFIX-f$i" ] && { echo "ecmp: fwd$i: pins not removed" >&2; return 1; }
-	_ecmp_fwd_attach "$i" || return 1
-	_ecmp_replay_config "$i" || return 1
+	if [ "$how" = config-first ]; then
+		_ecmp_replay_config "$i" && _ecmp_fwd_attach "$i" || return 1
+	else
+		_ecmp_fwd_attach "$i" && _ecmp_replay_config "$i" || return 1
+	fi
 	ECMP_LAST_MS=$(($(_ecmp_now) - t0))
 	export ECMP_LAST_MS
 }
