@@ -69,7 +69,11 @@ if [ "$AGENT" = 1 ] && ! ecmp_agent_attach $PORT "$VIPS"; then
 fi
 t_agent=$(($(now_ms) - t_agent))
 for n in 1 2 3; do topo_start_server "$n" $PORT "$VIPS" || { fail setup "server be$n"; exit 1; }; done
-echo "  set-up: $(($(now_ms) - start)) ms (the agent on $((3 * (NFWD + 1))) interfaces: $t_agent ms)"
+if [ "$AGENT" = 1 ]; then
+	echo "  set-up: $(($(now_ms) - start)) ms (the agent on $((3 * (NFWD + 1))) interfaces: $t_agent ms)"
+else
+	echo "  set-up: $(($(now_ms) - start)) ms"
+fi
 
 # ---- helpers of this test ----
 LOG=$TOPO_DIR/traffic.log
