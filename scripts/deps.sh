@@ -15,6 +15,7 @@ PKGS=(
   libjson-c-dev                  # machine-readable output
   groff-base man-db              # sctplb(8): rendered and checked by tests/e2e/test_cli.sh
   qemu-system-x86                # Linux kernel SCTP in VMs (tests/vm: Debian kernel, TCG)
+  bird2                          # BGP: forwarders announce the VIPs to an ECMP router (test_e2e_ecmp)
 )
 
 missing=()
@@ -37,5 +38,16 @@ export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
 # tshark asks whether non-root users may capture; answer no without a prompt.
 echo "wireshark-common wireshark-common/install-setuid boolean false" | debconf-set-selections
-apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+# Packages that ship a daemon (bird2, prometheus) must not start it in the root namespace:
+# the tests run their own copies inside namespaces.  policy-rc.d 101 = "do not start".
+policy=/usr/sbin/policy-rc.d
+own_policy=0
+if [ ! -e "$policy" ]; then
+  printf '#!/bin/sh\nexit 101\n' >"$policy" && chmod 755 "$policy" && own_policy=1
+fi
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null || { rc=$?; [ $own_policy = 1 ] && rm -f "$policy"; exit $rc; }
+[ $own_policy = 1 ] && rm -f "$policy"
+if command -v systemctl >/dev/null 2>&1; then
+  systemctl disable --now bird.service >/dev/null 2>&1 || true
+fi
 mount_bpffs
