@@ -313,6 +313,7 @@ struct sctplb_agent_config {
 	struct sctplb_rtag_key key;
 	__u32 server_id;
 	__u32 flags;            /* SCTPLB_RTAG_F_ON: attached and configured */
+	__u64 build_id;         /* user space: the object whose programs are pinned beside */
 };
 
 struct sctplb_agent_key {

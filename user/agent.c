@@ -39,16 +39,73 @@ static const char *agent_dir(void)
 	return strcmp(g.pin_path, LB_DEFAULT_PIN_PATH) ? g.pin_path : LB_AGENT_PIN_PATH;
 }
 
-/* The agent's object with every map pinned under dir (reused when there). */
-static struct sctplb_agent *agent_open(const char *dir, bool load)
+/* A pinned object of the agent's (map or program), or -1. */
+static int agent_pin(const char *dir, const char *name)
 {
-	struct sctplb_agent *ag = sctplb_agent__open();
-	struct bpf_map *map;
 	char path[PATH_MAX];
 
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	return bpf_obj_get(path);
+}
+
+/* This build's agent object, as a number: pinned programs of another build are not reused. */
+static __u64 agent_build_id(void)
+{
+	size_t n, i;
+	const unsigned char *p = sctplb_agent__elf_bytes(&n);
+	__u64 h = 0xcbf29ce484222325ull; /* FNV-1a */
+
+	for (i = 0; i < n; i++)
+		h = (h ^ p[i]) * 0x100000001b3ull;
+	return h;
+}
+
+/* The agent's maps and programs, pinned under dir. */
+struct agent_fds {
+	int services, config, egress, ingress;
+};
+
+static void agent_fds_close(struct agent_fds *f)
+{
+	int *fd[] = { &f->services, &f->config, &f->egress, &f->ingress };
+	size_t i;
+
+	for (i = 0; i < sizeof(fd) / sizeof(fd[0]); i++) {
+		if (*fd[i] >= 0)
+			close(*fd[i]);
+		*fd[i] = -1;
+	}
+}
+
+/*
+ * Opens the agent under dir: its pinned programs when this build pinned them
+ * (verifying them again takes a second or two for every interface), else the
+ * object is loaded with its maps pinned (reused when there) and its programs
+ * pinned beside them.  0 or a negative errno (printed).
+ */
+static int agent_open(const char *dir, __u64 build, struct agent_fds *f)
+{
+	struct sctplb_agent_config cfg;
+	struct sctplb_agent *ag;
+	struct bpf_map *map;
+	char path[PATH_MAX];
+	__u32 zero = 0;
+	int err;
+
+	f->services = agent_pin(dir, "services");
+	f->config = agent_pin(dir, "agent_config");
+	f->egress = agent_pin(dir, "prog_egress");
+	f->ingress = agent_pin(dir, "prog_ingress");
+	if (f->services >= 0 && f->config >= 0 && f->egress >= 0 && f->ingress >= 0 &&
+	    !bpf_map_lookup_elem(f->config, &zero, &cfg) && cfg.build_id == build)
+		return 0;
+	agent_fds_close(f);
+
+	ag = sctplb_agent__open();
 	if (!ag) {
-		fprintf(stderr, "Error: cannot open the agent's BPF object: %s\n", strerror(errno));
-		return NULL;
+		err = -errno;
+		fprintf(stderr, "Error: cannot open the agent's BPF object: %s\n", strerror(-err));
+		return err;
 	}
 	bpf_object__for_each_map(map, ag->obj) {
 		if (!strchr(bpf_map__name(map), '.')) { /* .rodata, .bss: not pinned */
@@ -56,13 +113,31 @@ static struct sctplb_agent *agent_open(const char *dir, bool load)
 			bpf_map__set_pin_path(map, path);
 		}
 	}
-	if (load && sctplb_agent__load(ag)) {
+	err = sctplb_agent__load(ag);
+	if (err) {
 		fprintf(stderr, "Error: cannot load the agent (maps under %s of another version? "
-			"detach it everywhere and remove %s): %s\n", dir, dir, strerror(errno));
-		sctplb_agent__destroy(ag);
-		return NULL;
+			"detach it everywhere and remove %s): %s\n", dir, dir, strerror(-err));
+		goto out;
 	}
-	return ag;
+	snprintf(path, sizeof(path), "%s/prog_egress", dir);
+	unlink(path);
+	err = bpf_program__pin(ag->progs.sctplb_agent_egress, path);
+	snprintf(path, sizeof(path), "%s/prog_ingress", dir);
+	unlink(path);
+	if (!err)
+		err = bpf_program__pin(ag->progs.sctplb_agent_ingress, path);
+	if (err) {
+		fprintf(stderr, "Error: cannot pin the agent's programs under %s: %s\n", dir,
+			strerror(-err));
+		goto out;
+	}
+	f->services = dup(bpf_map__fd(ag->maps.services));
+	f->config = dup(bpf_map__fd(ag->maps.agent_config));
+	f->egress = dup(bpf_program__fd(ag->progs.sctplb_agent_egress));
+	f->ingress = dup(bpf_program__fd(ag->progs.sctplb_agent_ingress));
+out:
+	sctplb_agent__destroy(ag);
+	return err;
 }
 
 static int tc_hook(int ifindex, enum bpf_tc_attach_point where, int prog_fd, bool detach)
@@ -120,7 +195,7 @@ int do_agent_attach(const struct cmd_args *a)
 	struct sctplb_addr vip[SCTPLB_MAX_PATHS];
 	uint8_t key[SCTPLB_RTAG_KEY_LEN];
 	struct sctplb_vip_key vk, next;
-	struct sctplb_agent *ag;
+	struct agent_fds f = { -1, -1, -1, -1 };
 	__u16 port, encap = 0;
 	__u32 nvip, p, zero = 0;
 	int ifindex, fd, err;
@@ -161,12 +236,13 @@ int do_agent_attach(const struct cmd_args *a)
 	err = lb_pin_dir_check(dir, true);
 	if (err)
 		return err;
-	ag = agent_open(dir, true);
-	if (!ag)
-		return -EIO;
+	cfg.build_id = agent_build_id();
+	err = agent_open(dir, cfg.build_id, &f);
+	if (err)
+		return err;
 
 	/* The VIPs: new keys first, then the ones that are no longer. */
-	fd = bpf_map__fd(ag->maps.services);
+	fd = f.services;
 	for (p = 0; p < nvip && !err; p++) {
 		struct sctplb_service sv = { .id = 1, .sctp_port = htons(port), .path = p };
 
@@ -199,14 +275,11 @@ int do_agent_attach(const struct cmd_args *a)
 		prev = NULL; /* restart: deleting under get_next_key may skip keys */
 	}
 	if (!err)
-		err = bpf_map_update_elem(bpf_map__fd(ag->maps.agent_config), &zero, &cfg, BPF_ANY) ?
-		      -errno : 0;
+		err = bpf_map_update_elem(f.config, &zero, &cfg, BPF_ANY) ? -errno : 0;
 	if (!err)
-		err = tc_hook(ifindex, BPF_TC_EGRESS, bpf_program__fd(ag->progs.sctplb_agent_egress),
-			      false);
+		err = tc_hook(ifindex, BPF_TC_EGRESS, f.egress, false);
 	if (!err)
-		err = tc_hook(ifindex, BPF_TC_INGRESS,
-			      bpf_program__fd(ag->progs.sctplb_agent_ingress), false);
+		err = tc_hook(ifindex, BPF_TC_INGRESS, f.ingress, false);
 	if (err) {
 		fprintf(stderr, "Error: cannot attach the agent to %s: %s\n", ifname, strerror(-err));
 		tc_hook(ifindex, BPF_TC_EGRESS, -1, true);
@@ -216,7 +289,7 @@ int do_agent_attach(const struct cmd_args *a)
 		       cfg.server_id, nvip, nvip == 1 ? "" : "s", port, encap ? " (and UDP)" : "",
 		       dir);
 	}
-	sctplb_agent__destroy(ag);
+	agent_fds_close(&f);
 	return err;
 }
 
@@ -237,19 +310,22 @@ int do_agent_detach(const struct cmd_args *a)
 	return 0;
 }
 
+/* Reads the pins only: no program is loaded (attach does that). */
 int do_agent_status(const struct cmd_args *a)
 {
 	const char *dir = agent_dir();
 	struct json_object *o = json_object_new_object(), *ifs = json_object_new_array();
 	struct if_nameindex *ni = if_nameindex(), *i;
 	struct sctplb_agent_config cfg = {};
-	struct sctplb_agent *ag;
-	__u64 v[libbpf_num_possible_cpus()], total;
+	int ncpu = libbpf_num_possible_cpus();
+	int cfg_fd, in_fd, st_fd;
+	__u64 v[ncpu], total;
 	struct sctplb_agent_key k, nk;
-	__u32 zero = 0, s, c;
+	__u32 zero = 0, s;
+	bool configured;
 	long tags = 0;
-	bool configured = false;
 	size_t nifs;
+	int c;
 
 	(void)a;
 	for (i = ni; i && i->if_index; i++)
@@ -260,23 +336,29 @@ int do_agent_status(const struct cmd_args *a)
 	nifs = json_object_array_length(ifs);
 	json_object_object_add(o, "interfaces", ifs);
 	json_object_object_add(o, "pin_path", json_object_new_string(dir));
-	ag = access(dir, F_OK) ? NULL : agent_open(dir, true);
-	if (ag) {
-		configured = true;
-		bpf_map_lookup_elem(bpf_map__fd(ag->maps.agent_config), &zero, &cfg);
-		for (void *prev = NULL; !bpf_map_get_next_key(bpf_map__fd(ag->maps.agent_in), prev, &nk);
-		     prev = &k, k = nk)
+	cfg_fd = agent_pin(dir, "agent_config");
+	in_fd = agent_pin(dir, "agent_in");
+	st_fd = agent_pin(dir, "stats");
+	configured = cfg_fd >= 0 && in_fd >= 0 && st_fd >= 0 &&
+		     !bpf_map_lookup_elem(cfg_fd, &zero, &cfg);
+	if (configured) {
+		for (void *prev = NULL; !bpf_map_get_next_key(in_fd, prev, &nk); prev = &k, k = nk)
 			tags++;
 		json_object_object_add(o, "server_id", json_object_new_int64(cfg.server_id));
 		json_object_object_add(o, "tags", json_object_new_int64(tags));
 		for (s = SCTPLB_STAT_AGENT_INIT_ACK; s <= SCTPLB_STAT_AGENT_CSUM_OFFLOAD; s++) {
 			total = 0;
-			if (!bpf_map_lookup_elem(bpf_map__fd(ag->maps.stats), &s, v))
-				for (c = 0; c < (__u32)libbpf_num_possible_cpus(); c++)
+			if (!bpf_map_lookup_elem(st_fd, &s, v))
+				for (c = 0; c < ncpu; c++)
 					total += v[c];
 			json_object_object_add(o, stat_names[s], json_object_new_uint64(total));
 		}
-		sctplb_agent__destroy(ag);
+	}
+	for (c = 0; c < 3; c++) {
+		int fd = c == 0 ? cfg_fd : c == 1 ? in_fd : st_fd;
+
+		if (fd >= 0)
+			close(fd);
 	}
 	if (g.json) {
 		print_json(o);
