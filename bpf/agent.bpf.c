@@ -218,7 +218,9 @@ static __always_inline int agent(struct __sk_buff *skb, bool out)
 	struct pkt p = {};
 	bool offloaded;
 
-	bpf_skb_pull_data(skb, 0);
+	/* The whole packet readable (len 0 would pull only the linear head:
+	 * virtio-net gives large packets just their Ethernet header there). */
+	bpf_skb_pull_data(skb, skb->len);
 	if (sctplb_agent_parse(skb, &p, out) != ACT_CONTINUE)
 		return TC_ACT_OK;
 	offloaded = out && crc_offloaded(skb, &p);

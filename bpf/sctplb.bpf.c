@@ -265,8 +265,10 @@ static __always_inline bool from_xdp_meta(struct __sk_buff *skb, struct pkt *p)
 /* Makes the whole packet readable with direct access (the chunk walk needs it). */
 static __always_inline void tc_buf(struct __sk_buff *skb, struct buf *b)
 {
-	/* len 0: pull all of it; a no-op for a linear, unshared skb */
-	bpf_skb_pull_data(skb, 0);
+	/* All of it: len 0 would only make the linear head writable, and a NIC
+	 * such as virtio-net hands over large packets with just their Ethernet
+	 * header there.  A no-op for a linear, unshared skb. */
+	bpf_skb_pull_data(skb, skb->len);
 	/* Keep clang from reusing an address computed from skb before the
 	 * call: the verifier rejects a dereference of a modified ctx pointer. */
 	asm volatile("" : "+r"(skb));

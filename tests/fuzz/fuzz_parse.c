@@ -201,7 +201,8 @@ static void configure(void)
 	a6(BE[3].addr[1].addr, 0, 0x11), BE[3].addr[1].family = SCTPLB_AF_INET6;
 	BE[4] = (struct sctplb_backend){ .service_id = SVC1, .flags = 0 };
 	a4(BE[4].addr[0].addr, 192, 0, 2, 0x11), BE[4].addr[0].family = SCTPLB_AF_INET;
-	BE[5] = (struct sctplb_backend){ .service_id = SVC2, .flags = SCTPLB_BE_F_ACTIVE };
+	BE[5] = (struct sctplb_backend){ .service_id = SVC2,
+					 .flags = SCTPLB_BE_F_ACTIVE | SCTPLB_BE_F_RTAG };
 	a4(BE[5].addr[0].addr, 192, 0, 2, 0x11), BE[5].addr[0].family = SCTPLB_AF_INET;
 	BE[6] = (struct sctplb_backend){ .service_id = SVC1, .flags = SCTPLB_BE_F_ACTIVE };
 	for (id = 1; id < NBE; id++)
@@ -210,6 +211,21 @@ static void configure(void)
 	for (i = 0; i < SCTPLB_MAGLEV_SIZE; i++)
 		bpf_map_update_elem(&fuzz_maglev1, &i, &pattern[i % 10], BPF_ANY);
 	fake_set_inner(&maglev, SVC1, &fuzz_maglev1);
+
+	/* Service 2 routes by tag: 4-bit server ids, so that one random vtag in 16
+	 * decodes to backend 5's id 3. */
+	{
+		struct sctplb_svc_rtag r = { .key = { .rk = { 0x1234567, 0x89abcdef, 0x13579bdf,
+							     0x2468ace0, 0xdeadbeef, 0x0badf00d,
+							     0x5c7b1b5a, 0x7c7c7c7c },
+						      .sid_bits = 4 },
+					     .flags = SCTPLB_RTAG_F_ON };
+		struct sctplb_server_key sk = { .service_id = SVC2, .server_id = 3 };
+		__u32 svc = SVC2, be = 5;
+
+		bpf_map_update_elem(&svc_rtag, &svc, &r, BPF_ANY);
+		bpf_map_update_elem(&server_ids, &sk, &be, BPF_ANY);
+	}
 }
 
 /* ---- the state every input starts from ---- */
@@ -658,6 +674,13 @@ static void check_backend(const struct pkt *p, const struct before *s, const __u
 				 prog, d.backend_id, s->client_be);
 		return;
 	}
+	/* Routed by its tag (service 2): to the backend of the server id, whatever
+	 * else there is. */
+	if (s1[SCTPLB_STAT_RTAG_FWD] > s0[SCTPLB_STAT_RTAG_FWD]) {
+		FZ_CHECK(p->service_id == SVC2 && d.backend_id == 5,
+			 "%s: routed by tag to %u of service %u", prog, d.backend_id, p->service_id);
+		return;
+	}
 	if (p->first_type == SCTP_CID_COOKIE_ECHO) {
 		if (s->assoc && (!s->hs || s->hs_be == s->assoc_be))
 			FZ_CHECK(d.backend_id == s->assoc_be,
@@ -674,7 +697,8 @@ static void check_backend(const struct pkt *p, const struct before *s, const __u
 	}
 	if (p->tbit) {
 		FZ_CHECK(s->tbit_assoc || s1[SCTPLB_STAT_UNKNOWN_VTAG_HASH] >
-						  s0[SCTPLB_STAT_UNKNOWN_VTAG_HASH],
+						  s0[SCTPLB_STAT_UNKNOWN_VTAG_HASH] ||
+			 s1[SCTPLB_STAT_RTAG_CTAG_HASH] > s0[SCTPLB_STAT_RTAG_CTAG_HASH],
 			 "%s: T-bit packet forwarded without its association", prog);
 		if (s->tbit_assoc)
 			FZ_CHECK(d.backend_id == s->tbit_be, "%s: T-bit packet of %u sent to %u",
