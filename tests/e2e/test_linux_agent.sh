@@ -53,13 +53,6 @@ vm_build --sctplb || { fail linux_vm_build "kernel and initramfs could not be bu
 lb_create --return dsr || { fail linux_agent_setup "topology or attach"; exit 1; }
 KEY=$TOPO_DIR/tag.key
 "$SCTPLB" keygen "$KEY" >/dev/null || { fail linux_agent_setup "keygen"; exit 1; }
-if ! sl service add diam --vip "$VIP_A4,$VIP_B4" --port $PORT --tag-key "$KEY" >/dev/null; then
-	fail linux_agent_setup "service"
-	exit 1
-fi
-LB_VIPS_diam="$VIP_A4,$VIP_B4"
-lb_backend_add diam 1 --server-id 1 || { fail linux_agent_setup "backend"; exit 1; }
-sl config show >"$TOPO_DIR/config.json" || { fail linux_agent_setup "config show"; exit 1; }
 
 # The guest: the key (through the script, which lives in the run's private VM_DIR), the
 # agent on both NICs, the Linux server; when the host connects to DONE_PORT (the traffic
@@ -71,6 +64,7 @@ sl config show >"$TOPO_DIR/config.json" || { fail linux_agent_setup "config show
 # the association that margin back, keeping the fast path timers.
 t_boot=$(now_ms)
 vm_backend be1 --console "$TOPO_DIR/be1-$PORT.log" --sysctl net.sctp.association_max_retrans=100 -- "
+echo AGENT-ATTACHING
 umask 077
 echo $(cat "$KEY") >/tmp/tag.key
 for i in eth0 eth1; do
@@ -84,13 +78,24 @@ echo AGENT-STATUS \$(sctplb --json agent status)
 echo SNMP \$(grep -E '^Sctp(ChecksumErrors|InSCTPPacks|OutSCTPPacks|PassiveEstabs|Aborteds) ' /proc/net/sctp/snmp | tr -s ' \t' '=' | tr '\n' ' ')
 " || { fail linux_agent_setup "VM did not start"; exit 1; }
 
+# The forwarder's service while the VM boots: the key, and be1 with its server id.
+if ! sl service add diam --vip "$VIP_A4,$VIP_B4" --port $PORT --tag-key "$KEY" >/dev/null; then
+	fail linux_agent_setup "service"
+	exit 1
+fi
+LB_VIPS_diam="$VIP_A4,$VIP_B4"
+lb_backend_add diam 1 --server-id 1 || { fail linux_agent_setup "backend"; exit 1; }
+sl config show >"$TOPO_DIR/config.json" || { fail linux_agent_setup "config show"; exit 1; }
+
+vm_wait_log be1 'AGENT-ATTACHING' 90
+t_attach=$(now_ms)
 if ! vm_wait_log be1 'AGENT-ATTACHED' 90; then
 	fail linux_agent_attached "sctplb agent attach in the guest (kernel $(cat "$VM_IMAGE/kernel-release")):"
 	vm_output be1 | sed 's/^/    /' | tail -60
 	exit 1
 fi
 pass linux_agent_attached
-echo "  topology $((t_boot - start)) ms, boot to the agent attached $(($(now_ms) - t_boot)) ms"
+echo "  topology $((t_boot - start)) ms, VM boot $((t_attach - t_boot)) ms, agent attached to eth0 and eth1 in $(($(now_ms) - t_attach)) ms"
 if ! vm_wait_log be1 '"event":"listening"' 60; then
 	fail linux_agent_setup "the Linux server did not start: $(vm_output be1 | tail -5)"
 	exit 1
