@@ -83,6 +83,7 @@ if ! sl service add diam --vip "$VIP_A4,$VIP_B4" --port $PORT --tag-key "$KEY" >
 	fail linux_agent_setup "service"
 	exit 1
 fi
+# shellcheck disable=SC2034 # read by lb_backend_add (eval)
 LB_VIPS_diam="$VIP_A4,$VIP_B4"
 lb_backend_add diam 1 --server-id 1 || { fail linux_agent_setup "backend"; exit 1; }
 sl config show >"$TOPO_DIR/config.json" || { fail linux_agent_setup "config show"; exit 1; }
