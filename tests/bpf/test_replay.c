@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
 /*
  * test_replay: real SCTP captures (tests/captures, README.md there: three
- * public ones from Linux and usrsctp, and the usrsctp ones that
- * tests/captures/make-captures.sh makes) through sctplb_xdp.  The folder is
+ * public ones from Linux and usrsctp, the usrsctp ones that
+ * tests/captures/make-captures.sh makes, and the Linux kernel's, from the
+ * VMs of tests/vm: linux-vm-*, all but linux-vm-restart, which holds two
+ * associations, see test_linux_cases) through sctplb_xdp.  The folder is
  * $SCTPLB_CAPTURES, else tests/captures of the repository this program was
  * built in (found from its own path, build/tests/test_replay), else
  * tests/captures under the current directory.
@@ -76,6 +78,10 @@ static const struct addr_map ADDRS[] = {
 	{ "192.0.2.1", "203.0.113.101" },       /* client, path A */
 	{ "198.51.100.1", "203.0.113.102" },    /* client, path B (IPv4) */
 	{ "2001:db8:b::1", "2001:db8:f::102" }, /* client, path B (IPv6) */
+	/* linux-vm-* (tests/vm/capture.sh): the Linux client VM. */
+	{ "192.0.2.3", "203.0.113.103" },       /* Linux client, path A */
+	{ "198.51.100.3", "203.0.113.104" },    /* Linux client, path B (IPv4) */
+	{ "2001:db8:b::3", "2001:db8:f::103" }, /* Linux client, path B (IPv6) */
 };
 
 /* Backends: both paths IPv4; backend 1 answers through the ingress
@@ -120,6 +126,21 @@ static const struct capture CAPS[] = {
 	/* DATA on A, A cut: retransmissions and the rest of the DATA on B, the
 	 * client's HEARTBEATs to A unanswered. */
 	{ "usrsctp-failover.pcap", VIPS_44, 5000, 0, BACKENDS_44 },
+	/* The Linux kernel's SCTP (tests/vm, tests/captures/linux-vm-differences.md).
+	 * A Linux client to a usrsctp server: addresses first in its INIT, path
+	 * A cut and restored, DATA bundles of up to 9 chunks, SHUTDOWN. */
+	{ "linux-vm-client.pcap", VIPS_44, 36412, 0, BACKENDS_44 },
+	/* A Linux server: State Cookie followed by ECN and Forward-TSN in its
+	 * INIT-ACK; the two directions on different paths for a while. */
+	{ "linux-vm-server.pcap", VIPS_44, 3868, 0, BACKENDS_44 },
+	/* Implicit set-up: INIT retransmitted (same tag), DATA bundled with the
+	 * COOKIE-ECHO. */
+	{ "linux-vm-cookie-data.pcap", VIPS_44, 36412, 0, BACKENDS_44 },
+	/* ncat on the wildcard address: the INIT-ACK lists the server's own
+	 * interface addresses besides the VIPs. */
+	{ "linux-vm-wildcard.pcap", VIPS_44, 7777, 0, BACKENDS_44 },
+	/* Path A IPv4, path B IPv6 from the Linux client. */
+	{ "linux-vm-mixed.pcap", { "203.0.113.1", "2001:db8:f::b" }, 2, 36413, 0, BACKENDS_46 },
 };
 
 /* Where a frame's IP addresses are, once rewritten. */

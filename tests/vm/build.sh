@@ -6,6 +6,17 @@
 #                            packages used and by this script and the guest sources; the
 #                            versions are resolved again only when apt's lists change, so a
 #                            second run costs a few milliseconds.
+#   tests/vm/build.sh --sctplb
+#                            the same, and initramfs-sctplb.cpio beside it: initramfs.cpio
+#                            followed by a second archive holding build/sctplb (its BPF
+#                            objects are embedded) and the host libraries `ldd` lists that
+#                            the first lacks (the kernel unpacks concatenated archives in
+#                            order).  That layer is rebuilt when build/sctplb or one of
+#                            those libraries changes (sctplb.key), which costs ~0.2 s, not
+#                            a rebuild of the image.  The guest's `sctplb` is
+#                            /usr/bin/sctplb.  Needs a host whose C library the guest's
+#                            can stand in for (both Debian 12 here: the guest's libc6 is
+#                            the archive's, the host's the installed one).
 #
 # Nothing is installed on the host: the packages are fetched with `apt-get download` and
 # unpacked with `dpkg-deb -x` into a staging tree:
@@ -21,12 +32,20 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 OUT_ROOT=build/vm
+WITH_SCTPLB=""
+case ${1:-} in
+--sctplb) WITH_SCTPLB=1 ;;
+"") ;;
+*) echo "usage: tests/vm/build.sh [--sctplb]" >&2; exit 2 ;;
+esac
 TOOLS_PKGS=(busybox-static lksctp-tools ncat iperf3)
 LIB_PKGS=(libc6 libgcc-s1 libsctp1 libiperf0 libssl3 libpcap0.8 liblua5.3-0
 	libdbus-1-3 libsystemd0 liblzma5 libzstd1 liblz4-1 libcap2 libgcrypt20 libgpg-error0)
 # Modules for the guest, in load order (each after what it depends on; checked below).
+# sch_ingress (the clsact qdisc) and cls_bpf: the routable-tag agent's tc programs.
 MODULES=(failover net_failover virtio_ring virtio virtio_pci_legacy_dev virtio_pci_modern_dev
-	virtio_pci virtio_net qemu_fw_cfg crc32c_generic libcrc32c udp_tunnel ip6_udp_tunnel sctp)
+	virtio_pci virtio_net qemu_fw_cfg crc32c_generic libcrc32c udp_tunnel ip6_udp_tunnel sctp
+	sch_ingress cls_bpf)
 GUEST_BINS=(usr/bin/sctp_test usr/bin/sctp_darn usr/bin/sctp_status usr/bin/checksctp
 	usr/bin/ncat usr/bin/iperf3)
 
@@ -69,7 +88,38 @@ mkdir -p "$OUT_ROOT"
 printf '%s\n%s\n%s\n' "$(lists_stamp)" "$VERSIONS" "$KPKG" >"$OUT_ROOT/resolved"
 KEY=$( { echo "$VERSIONS"; cat "$0" tests/vm/ksctp-peer.c tests/vm/init.sh; } | sha256sum | cut -c1-16)
 OUT=$OUT_ROOT/$KEY
+
+# The sctplb layer (--sctplb): build/sctplb and the libraries the image lacks, as a second
+# newc archive appended to the image's (see the header).  Run after the image exists.
+sctplb_layer() {
+	local bin=build/sctplb libs l akey L
+	[ -x "$bin" ] || die "$bin missing: run 'make' first"
+	libs=$(ldd "$bin" | awk '$2 == "=>" && $3 ~ /^\// { print $3 }') || die "ldd $bin failed"
+	akey=$( { sha256sum "$bin" "$OUT/initramfs.cpio"; for l in $libs; do sha256sum "$(readlink -f "$l")"; done; } |
+		sha256sum | cut -c1-16)
+	if [ -s "$OUT/initramfs-sctplb.cpio" ] && [ "$(cat "$OUT/sctplb.key" 2>/dev/null)" = "$akey" ]; then
+		return 0
+	fi
+	L=$OUT_ROOT/sctplb-layer-$$
+	rm -rf "$L"
+	mkdir -p "$L/usr/bin" "$L/lib/x86_64-linux-gnu"
+	cp "$bin" "$L/usr/bin/sctplb"
+	for l in $libs; do
+		# What the packages put in the image wins: one copy of each library.
+		grep -qx "\./\(usr/\)\?lib/x86_64-linux-gnu/${l##*/}" "$OUT/files" && continue
+		cp -L "$l" "$L/lib/x86_64-linux-gnu/"
+	done
+	(cd "$L" && find . | LC_ALL=C sort | "$OLDPWD/$OUT/busybox" cpio -o -H newc 2>/dev/null) >"$L.cpio" ||
+		{ rm -rf "$L" "$L.cpio"; die "cpio of the sctplb layer failed"; }
+	cat "$OUT/initramfs.cpio" "$L.cpio" >"$OUT/initramfs-sctplb.cpio.tmp-$$"
+	mv "$OUT/initramfs-sctplb.cpio.tmp-$$" "$OUT/initramfs-sctplb.cpio"
+	echo "$akey" >"$OUT/sctplb.key"
+	log "sctplb layer: $(cd "$L" && find . -type f | sed 's|^\./||' | tr '\n' ' ')"
+	rm -rf "$L" "$L.cpio"
+}
+
 if [ -s "$OUT/vmlinux" ] && [ -s "$OUT/initramfs.cpio" ]; then
+	[ -z "$WITH_SCTPLB" ] || sctplb_layer
 	echo "$OUT"
 	exit 0
 fi
@@ -164,6 +214,10 @@ chmod 755 "$R/init"
 
 (cd "$R" && find . | LC_ALL=C sort | "$OLDPWD/$S/bin/busybox" cpio -o -H newc 2>/dev/null) >"$OUT_ROOT/initramfs.tmp-$$"
 mkdir -p "$OUT"
+# The image's file list and a cpio for the sctplb layer (--sctplb), before the image
+# itself: its presence is what marks the build complete.
+(cd "$R" && find . | LC_ALL=C sort) >"$OUT/files"
+cp "$S/bin/busybox" "$OUT/busybox"
 mv "$OUT_ROOT/vmlinux.tmp-$$" "$OUT/vmlinux"
 mv "$OUT_ROOT/initramfs.tmp-$$" "$OUT/initramfs.cpio"
 echo "$VERSIONS" | tr ' ' '\n' | sed '/^$/d' >"$OUT/packages"
@@ -173,4 +227,5 @@ for d in "$OUT_ROOT"/*/; do
 	case $d in "$OUT/" | */work-*) ;; *) [ -e "$d/vmlinux" ] && rm -rf "$d" ;; esac
 done
 log "built $OUT (kernel $KVER, ${MB} MB downloaded, initramfs $(($(stat -c %s "$OUT/initramfs.cpio") / 1048576)) MB) in $((($(date +%s%N) - t0) / 1000000)) ms"
+[ -z "$WITH_SCTPLB" ] || sctplb_layer
 echo "$OUT"

@@ -13,6 +13,8 @@ mount -t proc proc /proc
 mount -t sysfs sys /sys
 mount -t devtmpfs dev /dev
 mount -t tmpfs tmp /tmp
+# bpffs, for the routable-tag agent's pinned maps (sctplb agent attach).
+mount -t bpf bpf /sys/fs/bpf
 while read -r m; do
 	insmod "/lib/modules/$m.ko" || echo "init: insmod $m failed"
 done </lib/modules/order

@@ -3,8 +3,10 @@
 # TCG), with their NICs on TAP devices in a test's network namespaces.  Source this file
 # (after tests/e2e/lib/lb.sh or topo.sh if used), then:
 #
-#   vm_build                        build or reuse the kernel + initramfs (tests/vm/build.sh);
-#                                   sets VM_IMAGE.  Non-zero (and says why) if impossible.
+#   vm_build [--sctplb]             build or reuse the kernel + initramfs (tests/vm/build.sh);
+#                                   sets VM_IMAGE and VM_INITRD.  With --sctplb the guest also
+#                                   has /usr/bin/sctplb (build/sctplb, for the routable-tag
+#                                   agent).  Non-zero (and says why) if impossible.
 #   vm_start NAME [OPTIONS] -- SCRIPT
 #                                   boot VM NAME in the background and return once its NICs
 #                                   are in their namespaces and configured; the guest runs
@@ -60,12 +62,14 @@ net.sctp.path_max_retrans=2 net.sctp.pf_retrans=1 net.sctp.hb_interval=500
 net.sctp.max_init_retransmits=10 net.sctp.pf_expose=1"
 
 vm_build() {
-	local out
+	local out initrd=initramfs.cpio
 	command -v qemu-system-x86_64 >/dev/null ||
 		{ echo "vm_build: qemu-system-x86_64 missing: run 'make deps'" >&2; return 1; }
-	out=$(bash "$_VM_REPO/tests/vm/build.sh") || return 1
+	[ "${1:-}" = --sctplb ] && initrd=initramfs-sctplb.cpio
+	out=$(bash "$_VM_REPO/tests/vm/build.sh" "$@") || return 1
 	VM_IMAGE=$_VM_REPO/$out
-	[ -s "$VM_IMAGE/vmlinux" ] && [ -s "$VM_IMAGE/initramfs.cpio" ]
+	VM_INITRD=$VM_IMAGE/$initrd
+	[ -s "$VM_IMAGE/vmlinux" ] && [ -s "$VM_INITRD" ]
 }
 
 _vm_var() { eval echo "\${VM_${1//[^A-Za-z0-9_]/_}_$2:-}"; }
@@ -137,7 +141,7 @@ vm_start() {
 	done
 	ip netns exec "$ns" qemu-system-x86_64 -M pc,accel=tcg -smp 1 -m 256 -nodefaults -no-user-config \
 		-display none -monitor none -no-reboot -serial "file:$console" \
-		-kernel "$VM_IMAGE/vmlinux" -initrd "$VM_IMAGE/initramfs.cpio" \
+		-kernel "$VM_IMAGE/vmlinux" -initrd "${VM_INITRD:-$VM_IMAGE/initramfs.cpio}" \
 		-append "console=ttyS0 quiet loglevel=3 panic=-1 reboot=t mitigations=off" \
 		-fw_cfg "name=opt/slb/script,file=$VM_DIR/$name.script" \
 		"${qargs[@]}" >"$VM_DIR/$name.qemu.log" 2>&1 &
