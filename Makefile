@@ -73,7 +73,8 @@ help:
 	@echo "make deps     install the Debian packages sctplb needs (root)"
 	@echo "make          build the BPF object, skeleton, library, sctplb and sctp-peer"
 	@echo "make test     deps + build + every test, ending with 'N passed, N failed'"
-	@echo "make demo     multihomed SCTP through sctplb in namespaces, with failover"
+	@echo "make demo     multihomed SCTP through sctplb in namespaces, with failover; then two"
+	@echo "              forwarders behind ECMP, one stopped in the middle (routable tags)"
 	@echo "              (LINUX=1: the client is Linux kernel SCTP in a VM)"
 	@echo "make bench    per-packet cost and scaling figures"
 	@echo "make fuzz     the fuzzers for longer (FUZZ_SECONDS, default 300 each)"
@@ -141,6 +142,7 @@ test: deps
 demo: deps
 	@$(MAKE) --no-print-directory all
 	@bash tests/e2e/$(if $(LINUX),demo_linux.sh,demo.sh)
+	@$(if $(LINUX),true,bash tests/e2e/demo_ecmp.sh)
 
 bench: deps
 	@$(MAKE) --no-print-directory all $(BENCH)
