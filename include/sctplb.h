@@ -332,7 +332,14 @@ struct sctplb_agent_tag {
 	__u64 last_seen_ns;     /* agent_in: the last client packet translated */
 	__u64 closing_ns;
 };
-#define SCTPLB_AGENT_MAX_TAGS 262144 /* LRU: handshakes that never complete fall out */
+/*
+ * Hash maps, not LRU: a flood of spoofed INITs makes the backend answer with
+ * INIT-ACKs, and their tags must never evict a live association's.  With the
+ * maps full a new association keeps its own tag (AGENT_NO_TAG: not routable,
+ * still forwarded by learnt state); `sctplb agent gc` expires what never got
+ * an answer (handshake timeout), what ended (grace) and what went idle.
+ */
+#define SCTPLB_AGENT_MAX_TAGS 262144
 
 /*
  * trace: array of one element, the decision on the last packet.  Written only
@@ -427,9 +434,9 @@ struct sctplb_meta {
 	X(STATS, stats, PERCPU_ARRAY, SCTPLB_STAT_MAX, __u32, __u64, 0, "counters")            \
 	X(AGENT_CONFIG, agent_config, ARRAY, 1, __u32, struct sctplb_agent_config, 0,           \
 	  "server id and expanded tag key")                                                    \
-	X(AGENT_OUT, agent_out, LRU_HASH, SCTPLB_AGENT_MAX_TAGS, struct sctplb_agent_key,       \
+	X(AGENT_OUT, agent_out, HASH, SCTPLB_AGENT_MAX_TAGS, struct sctplb_agent_key,           \
 	  struct sctplb_agent_tag, 0, "(Ts, ports) -> T'")                                     \
-	X(AGENT_IN, agent_in, LRU_HASH, SCTPLB_AGENT_MAX_TAGS, struct sctplb_agent_key,        \
+	X(AGENT_IN, agent_in, HASH, SCTPLB_AGENT_MAX_TAGS, struct sctplb_agent_key,            \
 	  struct sctplb_agent_tag, 0, "(T', ports) -> Ts")
 
 /*

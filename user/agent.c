@@ -23,6 +23,7 @@
 #include <bpf/libbpf.h>
 
 #include "addr.h"
+#include "agentgc.h"
 #include "cmd.h"
 #include "model.h"
 #include "params.h"
@@ -369,4 +370,44 @@ int do_agent_status(const struct cmd_args *a)
 	}
 	json_object_put(o);
 	return configured || nifs ? 0 : -ENOENT;
+}
+
+/* One sweep of the agent's tags (agentgc.h), with the forwarder's default times. */
+static int agent_sweep_once(bool quiet_if_nothing)
+{
+	const char *dir = agent_dir();
+	int in_fd = agent_pin(dir, "agent_in"), out_fd = agent_pin(dir, "agent_out"), err;
+	struct lb_agent_gc r;
+
+	if (in_fd < 0 || out_fd < 0) {
+		err = -ENOENT;
+		if (!quiet_if_nothing)
+			fprintf(stderr, "Error: no agent maps under %s: attach the agent first "
+				"(sctplb agent attach)\n", dir);
+	} else {
+		err = lb_agent_sweep(in_fd, out_fd, now_monotonic_ns(),
+				     SCTPLB_HANDSHAKE_TIMEOUT_S * 1000000000ull,
+				     SCTPLB_CLOSING_GRACE_S * 1000000000ull,
+				     SCTPLB_IDLE_TIMEOUT_S * 1000000000ull, &r);
+		if (!err && !(quiet_if_nothing && !(r.unanswered + r.closed + r.idle))) {
+			if (g.json)
+				printf("{\"scanned\":%u,\"unanswered\":%u,\"closed\":%u,\"idle\":%u}\n",
+				       r.scanned, r.unanswered, r.closed, r.idle);
+			else
+				printf("agent gc: %u tags scanned, removed %u never answered (%d s), "
+				       "%u ended (%d s grace), %u idle (%d s)\n", r.scanned, r.unanswered,
+				       SCTPLB_HANDSHAKE_TIMEOUT_S, r.closed, SCTPLB_CLOSING_GRACE_S, r.idle,
+				       SCTPLB_IDLE_TIMEOUT_S);
+		}
+	}
+	if (in_fd >= 0)
+		close(in_fd);
+	if (out_fd >= 0)
+		close(out_fd);
+	return err;
+}
+
+int do_agent_gc(const struct cmd_args *a)
+{
+	return gc_loop(a, agent_sweep_once, agent_dir());
 }

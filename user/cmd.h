@@ -47,7 +47,11 @@ extern const char *const stat_names[];
 /* --OPT A[,B...]: up to SCTPLB_MAX_PATHS addresses; prints the error (service.c). */
 int parse_addr_list_opt(const char *opt, const char *val, struct sctplb_addr *out, __u32 *n);
 
+/* gc, agent gc: once(), or every --interval seconds until SIGTERM/SIGINT (gc.c). */
+int gc_loop(const struct cmd_args *a, int (*once)(bool quiet_if_nothing), const char *what);
+
 int do_attach(const struct cmd_args *a);
+int do_agent_gc(const struct cmd_args *a);
 int do_agent_attach(const struct cmd_args *a);
 int do_agent_detach(const struct cmd_args *a);
 int do_agent_status(const struct cmd_args *a);

@@ -141,6 +141,10 @@ const struct command cmd_table[] = {
 	  do_agent_attach },
 	{ "agent detach", "Backend agent", "remove the agent from IFNAME; its maps stay",
 	  ARGS(POS("IFNAME", "the interface")), NULL, do_agent_detach },
+	{ "agent gc", "Backend agent", "expire the agent's tags: never answered by a client packet "
+	  "(10 s), ended (5 s after ABORT or SHUTDOWN-COMPLETE), idle (300 s); once, or every "
+	  "SECONDS until SIGTERM or SIGINT",
+	  NULL, OPTS(OPT("interval", "SECONDS", "sweep every SECONDS (0.1 to 86400)")), do_agent_gc },
 	{ "agent status", "Backend agent", "where the agent is attached, its server id, the tags it "
 	  "holds and its counters", NULL, NULL, do_agent_status },
 	{ "keygen", "Backend agent", "write a new random tag key to FILE (mode 0600; never "

@@ -78,7 +78,7 @@ static int sweep_once(bool quiet_if_nothing)
 	return err;
 }
 
-int do_gc(const struct cmd_args *a)
+int gc_loop(const struct cmd_args *a, int (*once)(bool quiet_if_nothing), const char *what)
 {
 	struct sigaction sa = { .sa_handler = on_signal };
 	double interval = 0;
@@ -97,18 +97,18 @@ int do_gc(const struct cmd_args *a)
 	if (need_root())
 		return -EPERM;
 	if (!interval)
-		return sweep_once(false);
+		return once(false);
 	/* No SA_RESTART: the signal ends the sleep at once. */
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	if (!g.json)
-		printf("gc: sweeping %s every %g s until SIGTERM or SIGINT\n", g.pin_path, interval);
+		printf("gc: sweeping %s every %g s until SIGTERM or SIGINT\n", what, interval);
 	fflush(stdout);
 	while (!stop) {
 		struct timespec ts = { .tv_sec = (time_t)interval,
 				       .tv_nsec = (long)((interval - (time_t)interval) * 1e9) };
 
-		err = sweep_once(!g.verbose);
+		err = once(!g.verbose);
 		if (err && err != -ENOENT)
 			fprintf(stderr, "Warning: sweep failed (%s); trying again in %g s\n",
 				lb_err_msg() ? lb_err_msg() : strerror(-err), interval);
@@ -119,4 +119,9 @@ int do_gc(const struct cmd_args *a)
 	if (!g.json)
 		printf("gc: stopped\n");
 	return 0;
+}
+
+int do_gc(const struct cmd_args *a)
+{
+	return gc_loop(a, sweep_once, g.pin_path);
 }

@@ -19,6 +19,7 @@
 #include "fixture.h"
 #include "pkt.h"
 #include "rtag.h"
+#include "agentgc.h"
 #include "agent.skel.h"
 #include "report.h"
 
@@ -293,6 +294,67 @@ static int setup(void)
 	return 0;
 }
 
+/* An association's tags as the agent would keep them, both ways. */
+static void put_tags(uint32_t rt, uint32_t ts, uint32_t flags, uint64_t created, uint64_t last,
+		     uint64_t closing)
+{
+	struct sctplb_agent_key ik = { .tag = rt, .cport = htons(CPORT), .sport = htons(PORT) };
+	struct sctplb_agent_key ok = { .tag = ts, .cport = htons(CPORT), .sport = htons(PORT) };
+	struct sctplb_agent_tag in = { .tag = ts, .flags = flags, .created_ns = created,
+				       .last_seen_ns = last, .closing_ns = closing };
+	struct sctplb_agent_tag out = { .tag = rt, .created_ns = created };
+
+	bpf_map_update_elem(bpf_map__fd(ag->maps.agent_in), &ik, &in, BPF_ANY);
+	bpf_map_update_elem(bpf_map__fd(ag->maps.agent_out), &ok, &out, BPF_ANY);
+}
+
+static bool tags_there(uint32_t rt, uint32_t ts)
+{
+	struct sctplb_agent_key ok = { .tag = ts, .cport = htons(CPORT), .sport = htons(PORT) };
+	struct sctplb_agent_tag o;
+	bool in = mapped_in(rt) == ts;
+	bool out = !bpf_map_lookup_elem(bpf_map__fd(ag->maps.agent_out), &ok, &o);
+
+	return in && out;
+}
+
+/* agent gc (user/lib/agentgc.c) with the time passed in: each rule at its edge. */
+static void sweep_cases(void)
+{
+	const uint64_t S = 1000000000ull, hs = 10 * S, grace = 5 * S, idle = 300 * S;
+	int in = bpf_map__fd(ag->maps.agent_in), out = bpf_map__fd(ag->maps.agent_out);
+	struct sctplb_agent_key k;
+	struct lb_agent_gc r;
+
+	/* Only these tags: the earlier cases' are stamped with the real clock. */
+	while (!bpf_map_get_next_key(in, NULL, &k))
+		bpf_map_delete_elem(in, &k);
+	while (!bpf_map_get_next_key(out, NULL, &k))
+		bpf_map_delete_elem(out, &k);
+	put_tags(0x11110001, 0x22220001, 0, 1000 * S, 1000 * S, 0);              /* never answered */
+	put_tags(0x11110002, 0x22220002, SCTPLB_AGENT_F_SEEN, 900 * S, 1000 * S, 0);  /* live */
+	put_tags(0x11110003, 0x22220003, SCTPLB_AGENT_F_SEEN | SCTPLB_AGENT_F_CLOSING, 900 * S,
+		 1000 * S, 1000 * S);                                                /* ended */
+	lb_agent_sweep(in, out, 1000 * S + grace, hs, grace, idle, &r);
+	tr_result("agent gc: nothing expires at its limit (10 s unanswered, 5 s grace, 300 s idle)",
+		  tags_there(0x11110001, 0x22220001) && tags_there(0x11110002, 0x22220002) &&
+		  tags_there(0x11110003, 0x22220003) ? NULL : "a tag went early");
+	lb_agent_sweep(in, out, 1000 * S + grace + 1, hs, grace, idle, &r);
+	tr_result("agent gc: an ended association's tags go after the grace, both ways",
+		  !tags_there(0x11110003, 0x22220003) && mapped_in(0x11110003) == 0 &&
+		  tags_there(0x11110001, 0x22220001) && r.closed == 1 ? NULL : "not as expected");
+	lb_agent_sweep(in, out, 1000 * S + hs + 1, hs, grace, idle, &r);
+	tr_result("agent gc: a tag no client packet answered goes after the handshake timeout",
+		  !tags_there(0x11110001, 0x22220001) && tags_there(0x11110002, 0x22220002) &&
+		  r.unanswered == 1 ? NULL : "not as expected");
+	lb_agent_sweep(in, out, 1000 * S + idle, hs, grace, idle, &r);
+	tr_result("agent gc: a live association's tags stay until idle for 300 s",
+		  tags_there(0x11110002, 0x22220002) ? NULL : "removed while live");
+	lb_agent_sweep(in, out, 1000 * S + idle + 1, hs, grace, idle, &r);
+	tr_result("agent gc: ... and go when idle past it",
+		  !tags_there(0x11110002, 0x22220002) && r.idle == 1 ? NULL : "kept");
+}
+
 int main(void)
 {
 	uint32_t rt1, rt1b, rt2, rt3, rt6;
@@ -398,6 +460,7 @@ int main(void)
 			err = "agent_csum_offload not counted";
 		tr_result("checksum left to the NIC (field 0): the tag rewritten, the field left alone", err);
 	}
+	sweep_cases();
 	sctplb_agent__destroy(ag);
 	return tr_failures ? 1 : 0;
 }
