@@ -26,7 +26,7 @@ MANDIR   ?= $(PREFIX)/share/man
 DOCDIR   ?= $(PREFIX)/share/doc/sctplb
 BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
 UNITDIR  ?= $(PREFIX)/lib/systemd/system
-UNITS    := examples/sctplb.service examples/sctplb-gc.service
+UNITS    := examples/sctplb.service examples/sctplb-gc.service examples/sctplb-agent-gc.service
 INSTALLED := $(SBINDIR)/sctplb $(MANDIR)/man8/sctplb.8 $(BASHCOMPDIR)/sctplb \
 	$(addprefix $(UNITDIR)/,$(notdir $(UNITS))) \
 	$(DOCDIR)/sctplb.json $(DOCDIR)/sctplb.default
