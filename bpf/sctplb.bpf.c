@@ -16,6 +16,7 @@
 #include "lib/lb.h"
 #include "lib/fwd.h"
 #include "lib/ret.h"
+#include "lib/nat.h"
 
 const volatile __u32 sctplb_trace = 0;
 const volatile __u32 sctplb_test_clock = 0;
@@ -126,6 +127,11 @@ __noinline int sctplb_xdp_lb(struct xdp_md *ctx, struct pkt *p)
 		p->reason = ACT_REASON(act);
 		return ACT_KIND(act) == ACT_DROP ? XDP_DROP : XDP_PASS;
 	}
+	act = nat_to_backend(ctx, false, p, &lb);
+	if (act != ACT_CONTINUE) {
+		p->reason = ACT_REASON(act);
+		return XDP_DROP;
+	}
 
 	rc = fib_backend(ctx, lb.be, lb.backend_id, p->path, ctx->ingress_ifindex, p->l3_len, lb.now,
 			 &fib);
@@ -220,6 +226,14 @@ __noinline int sctplb_tc_lb(struct __sk_buff *skb, struct pkt *p, __u32 from_xdp
 			p->reason = ACT_REASON(act);
 			return ACT_KIND(act) == ACT_DROP ? TC_ACT_SHOT : TC_ACT_OK;
 		}
+		act = nat_to_backend(skb, true, p, &lb);
+		if (act != ACT_CONTINUE) {
+			p->reason = ACT_REASON(act);
+			return TC_ACT_SHOT;
+		}
+		/* The checksum helpers invalidate every packet pointer. */
+		b.data = (void *)(long)skb->data;
+		b.data_end = (void *)(long)skb->data_end;
 	}
 
 	rc = fib_backend(skb, lb.be, lb.backend_id, p->path, skb->ingress_ifindex, p->l3_len, lb.now,
@@ -338,6 +352,8 @@ __noinline int sctplb_tc_ret(struct __sk_buff *skb, struct pkt *p)
 	if (!p)
 		return TC_ACT_OK;
 	watch_return(&b, p);
+	if (p->nat)
+		nat_to_client(skb, p);
 	return TC_ACT_OK;
 }
 

@@ -232,6 +232,7 @@ PY
 # lb_check_assocs, that sctplb kept every association on its backend, that path A was
 # declared unreachable within 3 s, that path A's counters froze during the cut and that
 # path B carried the DATA afterwards (sctplb paths --json, client to backend).
+# LB_SERVER_PORT: the servers' port when NAT maps PORT to another (default PORT).
 lb_failover() {
 	local name=$1 svc=$2 port=$3 local=$4 remote=$5 lbase=$6 log cut_ms unreach gap t0 t1
 	local c_before c_cut c_during c_after pins_before pins_after rc
@@ -263,7 +264,7 @@ lb_failover() {
 	echo "    at the cut:           $c_cut"
 	echo "    2.5 s into the cut:   $c_during"
 	echo "    end of the traffic:   $c_after"
-	lb_check_assocs "$name" "$log" "$svc" "$port"
+	lb_check_assocs "$name" "$log" "$svc" "${LB_SERVER_PORT:-$port}"
 	[ "$rc" -eq 0 ] || fail "${name}_exit" "traffic exited $rc"
 	if [ "$pins_before" = "$pins_after" ] && [ -n "$pins_before" ]; then
 		pass "${name}_same_backend"
