@@ -268,6 +268,30 @@ struct sctplb_nat_backend {
 };
 
 /*
+ * Full NAT (svc_nat.nsnat > 0, `service add --snat S1,S2`): for backends that
+ * do not route back through the forwarder, the client is hidden too.  Toward
+ * the backend, the source of a packet on path i becomes snat[i], and the
+ * addresses an INIT lists become the forwarder's of the paths they stand for
+ * (the INIT's source: its own path; the others: the next path of their
+ * family).  snat_flows remembers, per (service, Tc, client port), the client's
+ * address behind each snat[i]: a backend's packet to snat[i] (vtag Tc, or Ts
+ * for a T-bit packet, whose association gives Tc) goes back to it.  Two
+ * clients with the same port are told apart by their tags; an INIT whose (Tc,
+ * port) another client holds is a collision (draft-ietf-tsvwg-natsupp 4.3).
+ */
+struct sctplb_snat_key {
+	__u32 service_id;
+	__u32 ctag;             /* Tc, host byte order */
+	__u16 cport;            /* network byte order */
+	__u16 pad;
+};
+
+struct sctplb_snat_flow {
+	struct sctplb_addr client[SCTPLB_MAX_PATHS]; /* behind snat[i]; family 0: none */
+	__u64 created_ns;
+};
+
+/*
  * An address that the backend lists in its INIT-ACK and that is none of its
  * addresses of the service (no VIP stands for it) becomes a Padding
  * parameter (RFC 4820, type 0x8005) of the same length, its bytes zeroed:
@@ -463,7 +487,10 @@ struct sctplb_meta {
 	  "service id -> NAT mode: target port, full-NAT addresses")                           \
 	X(NAT_BACKENDS, nat_backends, HASH, SCTPLB_MAX_BACKENDS * SCTPLB_MAX_PATHS * 2,         \
 	  struct sctplb_vip_key, struct sctplb_nat_backend, 0,                                  \
-	  "NAT return path: (backend address, port, protocol) -> service, backend, VIP")
+	  "NAT return path: (backend address, port, protocol) -> service, backend, VIP")        \
+	X(SNAT_FLOWS, snat_flows, LRU_HASH, SCTPLB_MAX_ASSOCS, struct sctplb_snat_key,         \
+	  struct sctplb_snat_flow, SCTPLB_MAP_F_ASSOCS,                                       \
+	  "full NAT: (service, Tc, client port) -> the client's address behind each snat[i]")
 
 /*
  * The agent's maps (bpf/agent.bpf.c), pinned apart (/sys/fs/bpf/sctplb-agent):
@@ -551,7 +578,13 @@ struct sctplb_meta {
 	X(NAT_TO_CLIENT, "nat_to_client", "NAT return path: source rewritten to the VIP of the path") \
 	X(NAT_ADDR_VIP, "nat_addr_vip", "NAT return path: a backend address listed in an INIT-ACK made the VIP of its path") \
 	X(NAT_ADDR_HIDDEN, "nat_addr_hidden", "NAT return path: an INIT-ACK address with no VIP made a zeroed Padding parameter") \
-	X(NAT_FRAG_PORT, "nat_frag_port", "NAT: first IP fragment whose port must change (CRC32c spans fragments): dropped")
+	X(NAT_FRAG_PORT, "nat_frag_port", "NAT: first IP fragment whose port must change (CRC32c spans fragments): dropped") \
+	X(NAT_ASCONF_DROP, "nat_asconf_drop", "NAT return path: ASCONF from a backend (it would list the backend's addresses): dropped") \
+	X(NAT_SNAT, "nat_snat", "full NAT: client source made the forwarder's address of the path") \
+	X(NAT_SNAT_INIT, "nat_snat_init", "full NAT: INIT's addresses made the forwarder's, its client remembered") \
+	X(NAT_SNAT_COLLISION, "nat_snat_collision", "full NAT: INIT whose (Tc, client port) another client holds: dropped") \
+	X(NAT_SNAT_BACK, "nat_snat_back", "full NAT return path: destination made the client's address of the path") \
+	X(NAT_SNAT_UNKNOWN, "nat_snat_unknown", "full NAT return path: to a forwarder address with no client for its tag: dropped")
 
 /*
  * The final reasons: every packet the XDP program (or sctplb_tc_ingress, with
@@ -584,7 +617,8 @@ struct sctplb_meta {
 	X(DROP_INIT_VTAG, XDP_DROP)                                          \
 	X(DROP_INIT_SHORT, XDP_DROP)                                         \
 	X(DROP_ZERO_VTAG, XDP_DROP)                                          \
-	X(NAT_FRAG_PORT, XDP_DROP)
+	X(NAT_FRAG_PORT, XDP_DROP)                                           \
+	X(NAT_SNAT_COLLISION, XDP_DROP)
 
 #define SCTPLB_STAT_ENUM(name, str, help) SCTPLB_STAT_##name,
 enum sctplb_stat {

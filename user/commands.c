@@ -92,7 +92,10 @@ const struct command cmd_table[] = {
 		    "('attach IF --return') the backend's addresses, in the header and in its "
 		    "INIT-ACK, become the VIPs"),
 	       OPT("target-port", "PORT", "with --nat: the backends' SCTP port, 1 to 65535 "
-		   "(Kubernetes' targetPort, Docker's CONTAINERPORT; default: --port)")),
+		   "(Kubernetes' targetPort, Docker's CONTAINERPORT; default: --port)"),
+	       OPT("snat", "ADDR[,ADDR...]", "with --nat: full NAT, for backends that do not route "
+		   "back through the forwarder: one forwarder address per VIP, in their order and "
+		   "family; clients' packets and the addresses their INIT lists leave from them")),
 	  do_service_add },
 	{ "service del", "Configuration", "delete a service, its backends and their state "
 	  "(associations, handshakes)", ARGS(POS("NAME", "service name")), NULL, do_service_del },

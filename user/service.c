@@ -167,6 +167,14 @@ static void json_services(const struct lb_model *md)
 		json_object_object_add(o, "port", json_object_new_int(s->port));
 		json_object_object_add(o, "udp_encap", json_object_new_int(s->udp_encap));
 		json_object_object_add(o, "nat", json_object_new_boolean(s->nat));
+		if (s->nsnat) {
+			struct json_object *sn = json_object_new_array();
+
+			for (p = 0; p < s->nsnat; p++)
+				json_object_array_add(sn, json_object_new_string(
+					lb_addr_fmt(&s->snat[p], buf, sizeof(buf))));
+			json_object_object_add(o, "snat", sn);
+		}
 		if (s->nat)
 			json_object_object_add(o, "target_port", json_object_new_int(
 				s->target_port ? s->target_port : s->port));
@@ -203,7 +211,7 @@ static int service_list(void)
 			char mode[16] = "dsr";
 
 			if (s->nat)
-				snprintf(mode, sizeof(mode), "nat:%u",
+				snprintf(mode, sizeof(mode), "%s:%u", s->nsnat ? "fullnat" : "nat",
 					 s->target_port ? s->target_port : s->port);
 			printf("%-4u %-20s %-6u %-6s %-9s %-8zu", s->id, s->name, s->port, encap, mode,
 			       s->nbe);
@@ -256,6 +264,15 @@ int do_service_add(const struct cmd_args *args)
 				"add --nat\n");
 			return -EINVAL;
 		}
+	}
+	if ((v = arg_opt(args, "snat"))) {
+		if (!a.s.nat) {
+			fprintf(stderr, "Error: --snat gives a NAT service its forwarder addresses: "
+				"add --nat\n");
+			return -EINVAL;
+		}
+		if (parse_addr_list_opt("snat", v, a.s.snat, &a.s.nsnat))
+			return -EINVAL;
 	}
 	snprintf(done, sizeof(done), "service %s added", a.s.name);
 	return change(edit_service_add, &a, done);

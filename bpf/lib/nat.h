@@ -40,6 +40,23 @@ struct nat_sums {
 	__u32 crc_old;
 };
 
+/*
+ * Scratch space: a full-NAT flow being made, and the sums of the rewrite.
+ * The 512 bytes of BPF stack are shared with the callers (sctplb_xdp and
+ * sctplb_xdp_lb hold the packet summary and the FIB request).
+ */
+struct nat_scratch {
+	struct sctplb_snat_flow f;
+	struct nat_sums s;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct nat_scratch);
+} snat_scratch SEC(".maps");
+
 static __always_inline __u32 csum_add32(__u32 s, __u32 x)
 {
 	s += x;
@@ -68,18 +85,41 @@ static __always_inline __u16 csum_apply(__u16 field, __u32 diff)
 	return (__u16)~s;
 }
 
-/* The 16-byte (or 4-byte) address at a becomes to; sums of both checksums. */
-static __always_inline void nat_addr(__u32 *a, const __u32 *to, __u8 family, struct nat_sums *s)
+/*
+ * The IP header's address at off4 (IPv4) or off6 (IPv6) becomes to; sums of
+ * both checksums.  One branch per family, each with its own bound: the
+ * verifier does not tie a pointer's range to a family read again later.
+ * False if the packet is too short.
+ */
+static __always_inline bool nat_ip_addr(const struct buf *b, const struct pkt *p, __u32 off4,
+					__u32 off6, const __u32 *to, struct nat_sums *s)
 {
+	__u32 *a;
 	int i;
 
-	for (i = 0; i < (family == SCTPLB_AF_INET6 ? 4 : 1); i++) {
+	if (p->family == SCTPLB_AF_INET) {
+		a = pkt_ptr(b, off4, 4);
+		if (!a)
+			return false;
+		s->pseudo = csum_diff32(s->pseudo, a[0], to[0]);
+		s->ip = csum_diff32(s->ip, a[0], to[0]);
+		a[0] = to[0];
+		return true;
+	}
+	a = pkt_ptr(b, off6, 16);
+	if (!a)
+		return false;
+	for (i = 0; i < 4; i++) {
 		s->pseudo = csum_diff32(s->pseudo, a[i], to[i]);
-		if (family == SCTPLB_AF_INET)
-			s->ip = csum_diff32(s->ip, a[i], to[i]);
 		a[i] = to[i];
 	}
+	return true;
 }
+
+#define NAT_SADDR(p) (p)->l3_off + __builtin_offsetof(struct iphdr, saddr), \
+		     (p)->l3_off + __builtin_offsetof(struct ipv6hdr, saddr)
+#define NAT_DADDR(p) (p)->l3_off + __builtin_offsetof(struct iphdr, daddr), \
+		     (p)->l3_off + __builtin_offsetof(struct ipv6hdr, daddr)
 
 /* A port of the SCTP common header (off 0 source, 2 destination). */
 static __always_inline void nat_port(__u16 *port, __u16 to, __u32 off, __u32 sctp_len,
@@ -92,20 +132,25 @@ static __always_inline void nat_port(__u16 *port, __u16 to, __u32 off, __u32 sct
 }
 
 /*
- * The sums into the packet: the CRC32c field, the IPv4 header checksum, the
- * UDP checksum.  skb: through the tc helpers (after which no packet pointer
- * is valid: the caller re-reads skb->data); else by hand.  UDP over IPv4
- * with checksum 0 has none (RFC 768) and keeps none; a result of 0 is sent
- * as 0xffff.
+ * The sums into the packet: the CRC32c field, the IPv4 header checksum, and
+ * the transport checksum: UDP's (pseudo-header and SCTP bytes), or an ICMP
+ * error's (ICMPv6's has a pseudo-header, ICMPv4's none).  skb: through the tc
+ * helpers (after which no packet pointer is valid: the caller re-reads
+ * skb->data); else by hand.  UDP over IPv4 with checksum 0 has none (RFC 768)
+ * and keeps none; a UDP result of 0 is sent as 0xffff.
  */
 static __always_inline void nat_sums_apply(void *ctx, bool skb, const struct buf *b,
 					   const struct pkt *p, struct nat_sums *s)
 {
 	__u32 ipc = p->l3_off + __builtin_offsetof(struct iphdr, check);
-	__u32 uc = p->sctp_off - sizeof(struct udphdr) + __builtin_offsetof(struct udphdr, check);
+	__u32 l4c = p->sctp_off - sizeof(struct udphdr) + __builtin_offsetof(struct udphdr, check);
 	__u32 *crc = pkt_ptr(b, p->sctp_off + SCTPLB_SCTP_CSUM_OFF, 4);
+	bool udp = p->proto == IPPROTO_UDP && !p->icmp;
+	bool pseudo = udp || (p->icmp && p->family == SCTPLB_AF_INET6);
 	__u16 *f;
 
+	if (p->icmp)
+		l4c = p->icmp_off + 2;
 	if (crc && s->crc != s->crc_old) {
 		*crc = s->crc;
 		s->data = csum_diff32(s->data, s->crc_old, s->crc);
@@ -113,12 +158,11 @@ static __always_inline void nat_sums_apply(void *ctx, bool skb, const struct buf
 	if (skb) {
 		if (p->family == SCTPLB_AF_INET && s->ip)
 			bpf_l3_csum_replace(ctx, ipc, 0, s->ip, 0);
-		if (p->proto == IPPROTO_UDP && !p->icmp) {
-			bpf_l4_csum_replace(ctx, uc, 0, s->pseudo,
-					    BPF_F_PSEUDO_HDR_ | BPF_F_MARK_MANGLED_0_);
-			if (s->data)
-				bpf_l4_csum_replace(ctx, uc, 0, s->data, BPF_F_MARK_MANGLED_0_);
-		}
+		if (pseudo)
+			bpf_l4_csum_replace(ctx, l4c, 0, s->pseudo,
+					    BPF_F_PSEUDO_HDR_ | (udp ? BPF_F_MARK_MANGLED_0_ : 0));
+		if ((udp || p->icmp) && s->data)
+			bpf_l4_csum_replace(ctx, l4c, 0, s->data, udp ? BPF_F_MARK_MANGLED_0_ : 0);
 		return;
 	}
 	if (p->family == SCTPLB_AF_INET) {
@@ -126,14 +170,64 @@ static __always_inline void nat_sums_apply(void *ctx, bool skb, const struct buf
 		if (f)
 			*f = csum_apply(*f, s->ip);
 	}
-	if (p->proto == IPPROTO_UDP && !p->icmp) {
-		f = pkt_ptr(b, uc, 2);
-		if (f && (*f || p->family == SCTPLB_AF_INET6)) {
-			*f = csum_apply(*f, csum_add32(s->pseudo, s->data));
-			if (!*f)
-				*f = 0xffff;
+	if (!udp && !p->icmp)
+		return;
+	f = pkt_ptr(b, l4c, 2);
+	if (!f || (udp && !*f && p->family == SCTPLB_AF_INET))
+		return;
+	*f = csum_apply(*f, csum_add32(pseudo ? s->pseudo : 0, s->data));
+	if (udp && !*f)
+		*f = 0xffff;
+}
+
+/*
+ * An ICMP error sent to VIP i that quotes a packet sent from VIP i (parse_icmp):
+ * for backend address i, it must quote the packet as the backend sent it, or
+ * the backend will not find its association.  The outer destination, the
+ * quoted source address (and the quoted IPv4 header's checksum) and the
+ * quoted source port become the backend's; the ICMP checksum follows (the
+ * quoted CRC32c is left: a quote is cut short, and nobody checks it).
+ */
+static __always_inline void nat_icmp_to_backend(void *ctx, bool skb, const struct buf *b,
+						const struct pkt *p, const struct sctplb_svc_nat *n,
+						const struct sctplb_addr *a, struct nat_sums *s)
+{
+	__u32 q = p->icmp_off + 8, *qsrc;
+	__u16 *qcheck, *qport, old;
+	int i;
+
+	qport = pkt_ptr(b, p->sctp_off, 2);
+	if (!qport)
+		return;
+	if (p->family == SCTPLB_AF_INET) {
+		qsrc = pkt_ptr(b, q + __builtin_offsetof(struct iphdr, saddr), 4);
+		qcheck = pkt_ptr(b, q + __builtin_offsetof(struct iphdr, check), 2);
+		if (!qsrc || !qcheck)
+			return;
+		/* the quoted header's checksum follows its address */
+		old = *qcheck;
+		*qcheck = csum_apply(old, csum_diff32(0, qsrc[0], a->addr[0]));
+		s->data = csum_diff16(s->data, old, *qcheck);
+		s->data = csum_diff32(s->data, qsrc[0], a->addr[0]);
+		qsrc[0] = a->addr[0];
+	} else {
+		qsrc = pkt_ptr(b, q + __builtin_offsetof(struct ipv6hdr, saddr), 16);
+		if (!qsrc)
+			return;
+		for (i = 0; i < 4; i++) {
+			s->data = csum_diff32(s->data, qsrc[i], a->addr[i]);
+			qsrc[i] = a->addr[i];
 		}
 	}
+	if (!nat_ip_addr(b, p, NAT_DADDR(p), a->addr, s))
+		return;
+	if (n->target_port && *qport != n->target_port) {
+		s->data = csum_diff16(s->data, *qport, n->target_port);
+		*qport = n->target_port;
+		stat_inc(SCTPLB_STAT_NAT_PORT);
+	}
+	nat_sums_apply(ctx, skb, b, p, s);
+	stat_inc(SCTPLB_STAT_NAT_TO_BACKEND);
 }
 
 /* The service's NAT, or NULL. */
@@ -144,58 +238,306 @@ static __always_inline const struct sctplb_svc_nat *svc_nat_of(__u32 service_id)
 	return n && (n->flags & SCTPLB_NAT_F_ON) ? n : NULL;
 }
 
-/*
- * Toward the backend chosen in lb: destination address i of the backend,
- * port mapped.  A later fragment (no SCTP header) gets the address only.  A
- * first fragment whose port must change is dropped: its CRC32c covers bytes
- * in later fragments, which this packet does not say the length of.  ICMP
- * errors are not translated (docs/nat.md: not built).  Returns ACT_CONTINUE
- * or a drop.
- */
-static __always_inline int nat_to_backend(void *ctx, bool skb, const struct pkt *p,
-					  const struct lb *lb)
-{
-	const struct sctplb_svc_nat *n;
-	const struct sctplb_addr *a;
-	struct nat_sums s = {};
-	struct sctphdr *sh = NULL;
-	struct buf b;
-	__u32 *daddr;
-	bool port;
 
-	if (!(p->svc_flags & SCTPLB_SVC_F_NAT) && p->frag != FRAG_LATER)
-		return ACT_CONTINUE;
-	n = svc_nat_of(p->service_id);
-	if (!n || p->icmp)
-		return ACT_CONTINUE;
-	a = &lb->be->addr[p->path & (SCTPLB_MAX_PATHS - 1)];
-	if (a->family != p->family)
-		return ACT_CONTINUE; /* forwarding says NO_BACKEND_PATH */
-	port = n->target_port && n->target_port != p->dport && p->frag != FRAG_LATER;
-	if (port && p->frag == FRAG_FIRST)
-		return act_drop(SCTPLB_STAT_NAT_FRAG_PORT);
+static __always_inline bool addr_eq(const __u32 *a, const __u32 *b)
+{
+	return a[0] == b[0] && a[1] == b[1] && a[2] == b[2] && a[3] == b[3];
+}
+
+/* A full-NAT INIT's address parameters, walked with bpf_loop(). */
+struct snat_params {
+	const struct buf *b;
+	const struct pkt *p;
+	struct nat_scratch *x;  /* the flow being made, the sums (few pointers: stack) */
+	__u32 off, end;
+	__u16 sctp_len;
+	__u8 taken;             /* paths given an address so far (bits) */
+};
+
+/*
+ * One parameter of the client's INIT (RFC 9260 3.3.2.1): the INIT's source
+ * address stands for its own path; any other address for the next path of
+ * its family not yet given one.  It becomes that path's forwarder address,
+ * and the flow remembers the client's address behind it.  An address with no
+ * path left becomes a zeroed Padding parameter, as on the return path.
+ */
+static long snat_one_param(__u64 i, void *arg)
+{
+	static const __u32 zero[4];
+	struct snat_params *w = arg;
+	const struct sctplb_svc_nat *n = svc_nat_of(w->p->service_id);
+	struct sctplb_snat_flow *f = &w->x->f;
+	struct nat_sums *s = &w->x->s;
+	struct sctp_paramhdr *ph;
+	__u32 off = w->off, *a, j, q = SCTPLB_MAX_PATHS;
+	__u16 type, len, pad = bpf_htons(SCTPLB_PARAM_PAD);
+	const __u32 *to = zero;
+	__u8 family;
+
+	if (!n || off + sizeof(*ph) > w->end)
+		return 1;
+	ph = pkt_ptr(w->b, off, sizeof(*ph));
+	if (!ph)
+		return 1;
+	type = bpf_ntohs(ph->type);
+	len = bpf_ntohs(ph->length);
+	if (len < sizeof(*ph) || off + len > w->end)
+		return 1;
+	w->off = off + ((len + 3) & ~3u);
+	if (type == SCTP_PARAM_IPV4 && len == 8)
+		family = SCTPLB_AF_INET;
+	else if (type == SCTP_PARAM_IPV6 && len == 20)
+		family = SCTPLB_AF_INET6;
+	else
+		return 0;
+	a = pkt_ptr(w->b, off + 4, 16);
+	if (!a && family == SCTPLB_AF_INET)
+		a = pkt_ptr(w->b, off + 4, 4);
+	if (!a)
+		return 1;
+	if (family == w->p->family && a[0] == w->p->saddr[0] &&
+	    (family == SCTPLB_AF_INET || (a[1] == w->p->saddr[1] && a[2] == w->p->saddr[2] &&
+					  a[3] == w->p->saddr[3]))) {
+		q = w->p->path & (SCTPLB_MAX_PATHS - 1);
+	} else {
+		for (j = 0; j < SCTPLB_MAX_PATHS; j++)
+			if (j < n->nsnat && n->snat[j].family == family &&
+			    !(w->taken & (1u << j))) {
+				q = j;
+				break;
+			}
+	}
+	if (q < SCTPLB_MAX_PATHS) {
+		w->taken |= 1u << q;
+		to = n->snat[q].addr;
+		f->client[q].family = family;
+		f->client[q].addr[0] = a[0];
+		if (family == SCTPLB_AF_INET6) {
+			f->client[q].addr[1] = a[1];
+			f->client[q].addr[2] = a[2];
+			f->client[q].addr[3] = a[3];
+		}
+	} else {
+		s->crc = sctplb_crc32c_patch(s->crc, w->sctp_len, off - w->p->sctp_off,
+						&ph->type, &pad, 2);
+		s->data = csum_diff16(s->data, ph->type, pad);
+		ph->type = pad;
+		stat_inc(SCTPLB_STAT_NAT_ADDR_HIDDEN);
+	}
+	if (family == SCTPLB_AF_INET) {
+		s->crc = sctplb_crc32c_patch32(s->crc, w->sctp_len, off + 4 - w->p->sctp_off,
+						  a[0], to[0]);
+		s->data = csum_diff32(s->data, a[0], to[0]);
+		a[0] = to[0];
+		return 0;
+	}
+	s->crc = sctplb_crc32c_patch(s->crc, w->sctp_len, off + 4 - w->p->sctp_off, a, to,
+					16);
+	for (j = 0; j < 4; j++) {
+		s->data = csum_diff32(s->data, a[j], to[j]);
+		a[j] = to[j];
+	}
+	return 0;
+}
+
+/*
+ * Full NAT, a client's INIT, once it is on its way (its source made the
+ * forwarder's by nat_to_backend, which also refused a collision): its
+ * addresses become the forwarder's and its client is remembered in
+ * snat_flows.  The CRC32c and the UDP checksum are patched again, from what
+ * nat_to_backend left: the updates are independent.  Called by the program
+ * itself after forwarding has decided, in a global function of its own: the
+ * BPF stack is shared along a chain of calls (bpf_loop's callback included),
+ * and the forwarding step's chain has no room left for the walk.
+ */
+static __always_inline void nat_snat_init(void *ctx, bool skb, const struct pkt *p, __u64 now)
+{
+	const struct sctplb_svc_nat *n = svc_nat_of(p->service_id);
+	struct sctplb_snat_key k = { .service_id = p->service_id, .cport = p->sport };
+	__u8 path = p->path & (SCTPLB_MAX_PATHS - 1);
+	struct nat_scratch *x;
+	struct sctphdr *sh;
+	__u32 *tagp, zero = 0;
+	struct buf b;
+
+	if (!n || !n->nsnat || p->first_type != SCTP_CID_INIT || p->frag != FRAG_NONE ||
+	    n->snat[path].family != p->family)
+		return;
 	b.data = skb ? (void *)(long)((struct __sk_buff *)ctx)->data
 		     : (void *)(long)((struct xdp_md *)ctx)->data;
 	b.data_end = skb ? (void *)(long)((struct __sk_buff *)ctx)->data_end
 			 : (void *)(long)((struct xdp_md *)ctx)->data_end;
-	if (p->family == SCTPLB_AF_INET)
-		daddr = pkt_ptr(&b, p->l3_off + __builtin_offsetof(struct iphdr, daddr), 4);
-	else
-		daddr = pkt_ptr(&b, p->l3_off + __builtin_offsetof(struct ipv6hdr, daddr), 16);
-	if (!daddr)
+	tagp = pkt_ptr(&b, p->init_off + 4, 4);
+	sh = pkt_ptr(&b, p->sctp_off, sizeof(*sh));
+	x = bpf_map_lookup_elem(&snat_scratch, &zero);
+	if (!tagp || !sh || !x)
+		return;
+	k.ctag = bpf_ntohl(*tagp);
+	__builtin_memset(x, 0, sizeof(*x));
+	x->s.crc = x->s.crc_old = sh->checksum;
+	x->f.created_ns = now;
+	x->f.client[path].family = p->family;
+	__builtin_memcpy(x->f.client[path].addr, p->saddr, 16);
+	{
+		struct snat_params w = {
+			.b = &b, .p = p, .x = x,
+			.sctp_len = p->sctp_end - p->sctp_off,
+			.off = p->init_off + SCTP_INIT_FIXED_LEN,
+			.end = p->init_off + p->init_len,
+			.taken = 1u << path,
+		};
+
+		if (w.end > p->sctp_end)
+			w.end = p->sctp_end;
+		bpf_loop(SCTPLB_MAX_INIT_PARAMS, snat_one_param, &w, 0);
+	}
+	bpf_map_update_elem(&snat_flows, &k, &x->f, BPF_ANY);
+	nat_sums_apply(ctx, skb, &b, p, &x->s);
+	stat_inc(SCTPLB_STAT_NAT_SNAT_INIT);
+}
+
+/*
+ * Full NAT: an INIT whose (Tc, port) another client holds (a collision), or
+ * a first fragment of an INIT (its addresses cannot be rewritten: the
+ * CRC32c spans fragments) is refused.
+ */
+static __always_inline int nat_snat_refuse(const struct buf *b, const struct pkt *p,
+					   const struct sctplb_svc_nat *n)
+{
+	struct sctplb_snat_key k = { .service_id = p->service_id, .cport = p->sport };
+	__u8 path = p->path & (SCTPLB_MAX_PATHS - 1);
+	const struct sctplb_snat_flow *old;
+	__u32 *tagp;
+
+	if (p->first_type != SCTP_CID_INIT || p->frag == FRAG_LATER)
 		return ACT_CONTINUE;
+	if (p->frag == FRAG_FIRST)
+		return act_drop(SCTPLB_STAT_NAT_FRAG_PORT);
+	tagp = pkt_ptr(b, p->init_off + 4, 4);
+	if (!tagp)
+		return ACT_CONTINUE;
+	k.ctag = bpf_ntohl(*tagp);
+	old = bpf_map_lookup_elem(&snat_flows, &k);
+	if (old && (old->client[path].family != p->family ||
+		    !addr_eq(old->client[path].addr, p->saddr)))
+		return act_drop(SCTPLB_STAT_NAT_SNAT_COLLISION);
+	return ACT_CONTINUE;
+}
+
+/*
+ * Toward the backend chosen in lb: destination address i of the backend,
+ * port mapped.  A later fragment (no SCTP header) gets the address only.  A
+ * first fragment whose port must change is dropped: its CRC32c covers bytes
+ * in later fragments, which this packet does not say the length of.  An ICMP
+ * error gets its quote translated (nat_icmp_to_backend).  Returns
+ * ACT_CONTINUE or a drop.
+ */
+static __always_inline int nat_to_backend(void *ctx, bool skb, const struct pkt *p,
+					  __u32 backend_id)
+{
+	const struct sctplb_backend *be = bpf_map_lookup_elem(&backends, &backend_id);
+	const struct sctplb_svc_nat *n;
+	const struct sctplb_addr *a;
+	struct sctphdr *sh = NULL;
+	struct nat_scratch *x;
+	struct nat_sums *s;
+	__u32 zero = 0;
+	struct buf b;
+	bool port;
+	int act;
+
+	if (!(p->svc_flags & SCTPLB_SVC_F_NAT) && p->frag != FRAG_LATER)
+		return ACT_CONTINUE;
+	n = svc_nat_of(p->service_id);
+	if (!n || !be)
+		return ACT_CONTINUE;
+	a = &be->addr[p->path & (SCTPLB_MAX_PATHS - 1)];
+	if (a->family != p->family)
+		return ACT_CONTINUE; /* forwarding says NO_BACKEND_PATH */
+	port = n->target_port && n->target_port != p->dport && p->frag != FRAG_LATER && !p->icmp;
+	if (port && p->frag == FRAG_FIRST)
+		return act_drop(SCTPLB_STAT_NAT_FRAG_PORT);
+	x = bpf_map_lookup_elem(&snat_scratch, &zero);
+	if (!x)
+		return ACT_CONTINUE;
+	s = &x->s;
+	__builtin_memset(s, 0, sizeof(*s));
+	b.data = skb ? (void *)(long)((struct __sk_buff *)ctx)->data
+		     : (void *)(long)((struct xdp_md *)ctx)->data;
+	b.data_end = skb ? (void *)(long)((struct __sk_buff *)ctx)->data_end
+			 : (void *)(long)((struct xdp_md *)ctx)->data_end;
+	if (p->icmp) {
+		nat_icmp_to_backend(ctx, skb, &b, p, n, a, s);
+		return ACT_CONTINUE;
+	}
 	if (port) {
 		sh = pkt_ptr(&b, p->sctp_off, sizeof(*sh));
 		if (!sh)
 			return ACT_CONTINUE;
-		s.crc = s.crc_old = sh->checksum;
+		s->crc = s->crc_old = sh->checksum;
 	}
-	nat_addr(daddr, a->addr, p->family, &s);
+	if (n->nsnat && n->snat[p->path & (SCTPLB_MAX_PATHS - 1)].family == p->family) {
+		/* Full NAT: from the forwarder's address of the path. */
+		act = nat_snat_refuse(&b, p, n);
+		if (act != ACT_CONTINUE)
+			return act;
+		if (!nat_ip_addr(&b, p, NAT_SADDR(p), n->snat[p->path & (SCTPLB_MAX_PATHS - 1)].addr,
+				 s))
+			return ACT_CONTINUE;
+		stat_inc(SCTPLB_STAT_NAT_SNAT);
+	}
+	if (!nat_ip_addr(&b, p, NAT_DADDR(p), a->addr, s))
+		return ACT_CONTINUE;
 	if (port)
-		nat_port(&sh->dest, n->target_port, 2, p->sctp_end - p->sctp_off, &s);
-	nat_sums_apply(ctx, skb, &b, p, &s);
+		nat_port(&sh->dest, n->target_port, 2, p->sctp_end - p->sctp_off, s);
+	nat_sums_apply(ctx, skb, &b, p, s);
 	stat_inc(SCTPLB_STAT_NAT_TO_BACKEND);
 	return ACT_CONTINUE;
+}
+
+/*
+ * Full NAT, before the return path learns from a backend's packet: the packet
+ * goes to a forwarder address snat[j] (saddr, after parse_l4's swap); the
+ * client behind it, from snat_flows by (Tc, client port), becomes p->saddr,
+ * so that the association's keys and counters are the client's, and
+ * nat_to_client sends it there (p->snat = j + 1).  Returns -1 for a packet to
+ * a forwarder address whose flow is gone (dropped), else 0.
+ */
+static __always_inline int nat_snat_client(struct pkt *p)
+{
+	const struct sctplb_svc_nat *n = svc_nat_of(p->service_id);
+	struct sctplb_snat_key k = { .service_id = p->service_id, .ctag = p->vtag,
+				     .cport = p->sport };
+	const struct sctplb_snat_flow *f;
+	struct sctplb_assoc_key ak;
+	struct sctplb_assoc *a;
+	bool pending;
+	__u32 j, q = SCTPLB_MAX_PATHS;
+
+	if (!n || !n->nsnat)
+		return 0;
+	for (j = 0; j < SCTPLB_MAX_PATHS; j++)
+		if (j < n->nsnat && n->snat[j].family == p->family &&
+		    addr_eq(n->snat[j].addr, p->saddr)) {
+			q = j;
+			break;
+		}
+	if (q >= SCTPLB_MAX_PATHS)
+		return 0; /* not to the forwarder: as without full NAT */
+	if (p->tbit) {
+		/* RFC 9260 8.5.1: the backend's own tag Ts; its association has Tc */
+		assoc_key(&ak, p, p->service_id, p->vtag);
+		a = assoc_find(&ak, &pending);
+		k.ctag = a ? a->ctag : 0;
+	}
+	f = bpf_map_lookup_elem(&snat_flows, &k);
+	if (!f || f->client[q].family != p->family) {
+		stat_inc(SCTPLB_STAT_NAT_SNAT_UNKNOWN);
+		return -1;
+	}
+	__builtin_memcpy(p->saddr, f->client[q].addr, 16);
+	p->snat = q + 1;
+	return 0;
 }
 
 /* The INIT-ACK's address parameters, walked with bpf_loop(). */
@@ -285,8 +627,11 @@ static long nat_one_param(__u64 i, void *arg)
  * the VIP of its path and the source port the service port; an INIT-ACK's
  * addresses become VIPs.  tc only.  The first fragment of a packet whose
  * port or chunk would change keeps them (its CRC32c spans fragments).
+ * Returns the tc verdict: an ASCONF (RFC 5061) would tell the client the
+ * backend's own addresses (its Address Parameter, and any it adds), so it is
+ * dropped and counted; the backend's association stays on its paths.
  */
-static __always_inline void nat_to_client(struct __sk_buff *skb, const struct pkt *p)
+static __always_inline int nat_to_client(struct __sk_buff *skb, const struct pkt *p)
 {
 	const struct sctplb_nat_backend *nb;
 	struct sctplb_vip_key k = {
@@ -294,7 +639,7 @@ static __always_inline void nat_to_client(struct __sk_buff *skb, const struct pk
 	};
 	struct nat_sums s = {};
 	struct sctphdr *sh;
-	__u32 *saddr, len;
+	__u32 len;
 	struct buf b = {
 		.data = (void *)(long)skb->data,
 		.data_end = (void *)(long)skb->data_end,
@@ -303,17 +648,24 @@ static __always_inline void nat_to_client(struct __sk_buff *skb, const struct pk
 	__builtin_memcpy(k.addr, p->daddr, 16); /* reply: daddr is the backend's */
 	nb = bpf_map_lookup_elem(&nat_backends, &k);
 	if (!nb || nb->vip.family != p->family)
-		return;
-	if (p->family == SCTPLB_AF_INET)
-		saddr = pkt_ptr(&b, p->l3_off + __builtin_offsetof(struct iphdr, saddr), 4);
-	else
-		saddr = pkt_ptr(&b, p->l3_off + __builtin_offsetof(struct ipv6hdr, saddr), 16);
+		return TC_ACT_OK;
+	if (p->asconf) {
+		stat_inc(SCTPLB_STAT_NAT_ASCONF_DROP);
+		return TC_ACT_SHOT;
+	}
 	sh = pkt_ptr(&b, p->sctp_off, sizeof(*sh));
-	if (!saddr || !sh)
-		return;
+	if (!sh)
+		return TC_ACT_OK;
 	s.crc = s.crc_old = sh->checksum;
 	len = p->sctp_end - p->sctp_off;
-	nat_addr(saddr, nb->vip.addr, p->family, &s);
+	if (!nat_ip_addr(&b, p, NAT_SADDR(p), nb->vip.addr, &s))
+		return TC_ACT_OK;
+	if (p->snat) {
+		/* Full NAT: from the forwarder's address to the client's. */
+		if (!nat_ip_addr(&b, p, NAT_DADDR(p), p->saddr, &s))
+			return TC_ACT_OK;
+		stat_inc(SCTPLB_STAT_NAT_SNAT_BACK);
+	}
 	if (p->frag == FRAG_NONE) {
 		if (sh->source != nb->vip_port)
 			nat_port(&sh->source, nb->vip_port, 0, len, &s);
@@ -331,6 +683,7 @@ static __always_inline void nat_to_client(struct __sk_buff *skb, const struct pk
 	}
 	nat_sums_apply(skb, true, &b, p, &s);
 	stat_inc(SCTPLB_STAT_NAT_TO_CLIENT);
+	return TC_ACT_OK;
 }
 
 #endif

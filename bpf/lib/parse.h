@@ -49,6 +49,9 @@ struct pkt {
 	__u8 icmp;              /* an ICMP error; the rest describes the packet it quotes */
 	__u32 frag_id;          /* IPv4 identification or IPv6 fragment header's, as on the wire */
 	__u16 l3_off;           /* offset of the IP header (NAT rewrites it) */
+	__u16 icmp_off;         /* an ICMP error: offset of its header (the quote is 8 further) */
+	__u8 asconf;            /* an ASCONF chunk (RFC 5061) present */
+	__u8 snat;              /* full NAT reply: 1 + the path of the forwarder address it went to */
 	__u16 nat_port;         /* NAT reply: the nat_backends key's port, as on the wire */
 	__u8 nat;               /* NAT reply: from a backend's own address (nat_backends) */
 	/* The decision, filled by the choosing step. */
@@ -210,6 +213,7 @@ static __always_inline int parse_icmp(const struct buf *b, struct pkt *p, __u32 
 
 	if (!ih)
 		return act_pass(SCTPLB_STAT_PASS_NOT_SCTP);
+	p->icmp_off = *off;
 	if (p->family == SCTPLB_AF_INET ? ih[0] != 3 && ih[0] != 11
 					: ih[0] != 1 && ih[0] != 2 && ih[0] != 3)
 		return act_pass(SCTPLB_STAT_PASS_NOT_SCTP);
@@ -388,6 +392,9 @@ static long walk_one_chunk(__u64 i, void *arg)
 		/* RFC 9260 8.5.1: T bit set: the vtag is the sender's own */
 		if (ch->flags & SCTP_CHUNK_FLAG_T)
 			p->tbit = 1;
+		break;
+	case SCTP_CID_ASCONF:
+		p->asconf = 1;
 		break;
 	case SCTP_CID_INIT:
 		if (i != 0) {

@@ -8,7 +8,8 @@
 #   nat_mixed    path A IPv4, path B IPv6, the same port: failover as above;
 #   nat_v6       IPv6 on both paths, port mapped 5003 -> 5013: one association;
 #   nat_capture  a capture on the client's two interfaces holds no backend address,
-#                in any header or INIT-ACK parameter, and the VIPs answered.
+#                in any header or INIT-ACK parameter, and the VIPs answered;
+#   nat_replay   `sctplb replay` of that capture shows the packets as they leave.
 set -u
 cd "$(dirname "$0")/../.." || exit 1
 # shellcheck source=tests/e2e/lib/nat.sh
@@ -45,6 +46,17 @@ else
 fi
 
 nat_capture_check nat_capture
+# Replay of the client's capture: each client packet to VIP A leaves for a backend's own
+# address on path A, the port mapped for natmap4 (the translation replay shows).
+out=$(sl replay "$TOPO_DIR/client-$CLI_IF_A.pcap" 2>&1)
+leaves=$(grep -o "leaves=$CLI_A4:[0-9]*>[0-9.]*:36413" <<<"$out" | sed 's/.*>//' | sort | uniq -c)
+echo "  nat_replay: client packets of natmap4 on path A leave for:" $leaves
+if grep -q "$BE1_A4:36413\|$BE2_A4:36413\|$BE3_A4:36413" <<<"$leaves" &&
+	! grep -q "leaves=.*>$VIP_A4" <<<"$out"; then
+	pass nat_replay
+else
+	fail nat_replay "$(head -c 400 <<<"$out")"
+fi
 restarts=$(lb_stat init_restart) translated=$(lb_stat nat_to_client) vips=$(lb_stat nat_addr_vip)
 hidden=$(lb_stat nat_addr_hidden)
 echo "  sctplb: nat_to_backend $(lb_stat nat_to_backend) nat_to_client $translated" \

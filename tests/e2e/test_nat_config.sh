@@ -156,6 +156,33 @@ if ! nat_entries | grep -q "198.51.100.12\|2001:db8:1::12" && [ "$(nat_entries |
 else
 	fail nat_backend_del "$(nat_entries)"
 fi
+# ---- full NAT ----
+expect_error nat_snat_needs_nat "add --nat" \
+	sl service add fn --vip 203.0.113.7 --port 5000 --snat 198.51.100.50
+expect_error nat_snat_count "one per VIP" \
+	sl service add fn --vip 203.0.113.7,2001:db8:f::7 --port 5000 --nat --snat 198.51.100.50
+expect_error nat_snat_family "give an IPv6 address for path 1" \
+	sl service add fn --vip 203.0.113.7,2001:db8:f::7 --port 5000 --nat \
+	--snat 198.51.100.50,198.51.100.51
+if sl service add fn --vip 203.0.113.7,2001:db8:f::7 --port 5000 --nat \
+	--snat 198.51.100.50,2001:db8:1::50 >/dev/null && sl service list | grep -q "fn .*fullnat:5000" &&
+	sl config show | python3 -c '
+import json, sys
+s = {x["name"]: x for x in json.load(sys.stdin)["services"]}
+sys.exit(0 if s["fn"].get("snat") == ["198.51.100.50", "2001:db8:1::50"] else 1)'; then
+	id=$(sl --json service list | python3 -c 'import json,sys; print([s["id"] for s in json.load(sys.stdin) if s["name"] == "fn"][0])')
+	got=$(bpftool -j map lookup pinned "$PIN/svc_nat" key "$id" 0 0 0 | python3 -c '
+import ipaddress, json, sys
+v = json.load(sys.stdin)["formatted"]["value"]
+def addr(a):
+    b = b"".join(int(x).to_bytes(4, "little") for x in a["addr"])
+    return str(ipaddress.ip_address(b[:4] if a["family"] == 4 else b))
+print(v["nsnat"], " ".join(addr(a) for a in v["snat"][:v["nsnat"]]))')
+	if [ "$got" = "2 198.51.100.50 2001:db8:1::50" ]; then pass nat_snat; else fail nat_snat "svc_nat: $got"; fi
+else
+	fail nat_snat "service add --snat, list or config show"
+fi
+sl service del fn >/dev/null
 sl service del amf >/dev/null
 sl service del amf2 >/dev/null
 if [ -z "$(nat_entries)" ] && [ "$(bpftool -j map lookup pinned "$PIN/svc_nat" key 1 0 0 0 |

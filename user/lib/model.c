@@ -225,6 +225,8 @@ int lb_model_read(const struct lb_maps *m, struct lb_model *out)
 			goto io;
 		s.nat = nat.flags & SCTPLB_NAT_F_ON;
 		s.target_port = ntohs(nat.target_port);
+		s.nsnat = nat.nsnat > SCTPLB_MAX_PATHS ? SCTPLB_MAX_PATHS : nat.nsnat;
+		memcpy(s.snat, nat.snat, sizeof(s.snat));
 		if (!lb_model_add_service(out, &s))
 			goto nomem;
 	}
@@ -472,6 +474,28 @@ int lb_model_validate(const struct lb_model *md, char *err, size_t errlen)
 				 s->name, s->target_port);
 			return -EINVAL;
 		}
+		if (s->nsnat && !s->nat) {
+			snprintf(err, errlen, "service %s: forwarder addresses (--snat, \"snat\") "
+				 "are for a NAT service: add --nat (\"nat\": true)", s->name);
+			return -EINVAL;
+		}
+		if (s->nsnat && s->nsnat != s->nvips) {
+			snprintf(err, errlen, "service %s has %u VIP%s but %u forwarder address%s "
+				 "(--snat): give one per VIP, in the order of the VIPs", s->name,
+				 s->nvips, s->nvips == 1 ? "" : "s", s->nsnat,
+				 s->nsnat == 1 ? "" : "es");
+			return -EINVAL;
+		}
+		for (j = 0; j < s->nsnat; j++)
+			if (s->snat[j].family != s->vip[j].family) {
+				snprintf(err, errlen, "service %s: VIP %zu (%s) is %s but forwarder "
+					 "address %zu is %s: give an %s address for path %zu", s->name,
+					 j, lb_addr_fmt(&s->vip[j], a, sizeof(a)),
+					 lb_family_name(s->vip[j].family), j,
+					 lb_family_name(s->snat[j].family),
+					 lb_family_name(s->vip[j].family), j);
+				return -EINVAL;
+			}
 		if (nat_clash(md, i, err, errlen))
 			return -EINVAL;
 		for (j = 0; j < s->nbe; j++) {
@@ -822,6 +846,8 @@ static void service_nat(const struct lb_service_cfg *s, struct sctplb_svc_nat *n
 	n->flags = SCTPLB_NAT_F_ON;
 	n->sctp_port = htons(s->port);
 	n->target_port = s->target_port ? htons(s->target_port) : 0;
+	n->nsnat = s->nsnat;
+	memcpy(n->snat, s->snat, s->nsnat * sizeof(s->snat[0]));
 }
 
 /* The return path's entry for backend b's address on path p (encap: the

@@ -54,6 +54,8 @@ struct lb_service_cfg {
 	/* NAT (docs/nat.md): backends hold their own addresses, not the VIPs. */
 	bool nat;
 	__u16 target_port;      /* host byte order; 0 = the service port */
+	__u32 nsnat;            /* full NAT: forwarder addresses, one per path (0: none) */
+	struct sctplb_addr snat[SCTPLB_MAX_PATHS];
 	struct lb_backend_cfg *be;
 	size_t nbe, cap;
 };
