@@ -230,6 +230,75 @@ static __always_inline void nat_icmp_to_backend(void *ctx, bool skb, const struc
 	stat_inc(SCTPLB_STAT_NAT_TO_BACKEND);
 }
 
+/*
+ * The address parameter at *off of an INIT or INIT-ACK (RFC 9260 3.3.2.1:
+ * IPv4 (5), IPv6 (6)), within [*off, end): 1 with *ph, *a and *family set,
+ * 0 for another parameter, -1 at the end or on a malformed length.  *off
+ * moves to the next parameter.
+ */
+static __always_inline int nat_addr_param(const struct buf *b, __u32 *off, __u32 end,
+					  struct sctp_paramhdr **ph, __u32 **a, __u8 *family)
+{
+	__u32 o = *off;
+	__u16 type, len;
+
+	if (o + sizeof(**ph) > end)
+		return -1;
+	*ph = pkt_ptr(b, o, sizeof(**ph));
+	if (!*ph)
+		return -1;
+	type = bpf_ntohs((*ph)->type);
+	len = bpf_ntohs((*ph)->length);
+	if (len < sizeof(**ph) || o + len > end)
+		return -1;
+	*off = o + ((len + 3) & ~3u);
+	if (type == SCTP_PARAM_IPV4 && len == 8)
+		*family = SCTPLB_AF_INET;
+	else if (type == SCTP_PARAM_IPV6 && len == 20)
+		*family = SCTPLB_AF_INET6;
+	else
+		return 0;
+	*a = pkt_ptr(b, o + 4, 16);
+	if (!*a && *family == SCTPLB_AF_INET)
+		*a = pkt_ptr(b, o + 4, 4);
+	return *a ? 1 : -1;
+}
+
+/*
+ * The address a of parameter ph (off: its offset in the SCTP packet of
+ * sctp_len bytes) becomes to; to NULL: the parameter becomes a Padding
+ * parameter (SCTPLB_PARAM_PAD) of the same length, its bytes zeroed, so that
+ * the receiver skips it and never learns the address.  The CRC32c and the
+ * UDP sum follow.
+ */
+static __always_inline void nat_param_set(struct sctp_paramhdr *ph, __u32 *a, __u8 family,
+					  const __u32 *to, struct nat_sums *s, __u32 sctp_len,
+					  __u32 off)
+{
+	static const __u32 zero[4];
+	__u16 pad = bpf_htons(SCTPLB_PARAM_PAD);
+	int j;
+
+	if (!to) {
+		to = zero;
+		s->crc = sctplb_crc32c_patch(s->crc, sctp_len, off, &ph->type, &pad, 2);
+		s->data = csum_diff16(s->data, ph->type, pad);
+		ph->type = pad;
+		stat_inc(SCTPLB_STAT_NAT_ADDR_HIDDEN);
+	}
+	if (family == SCTPLB_AF_INET) {
+		s->crc = sctplb_crc32c_patch32(s->crc, sctp_len, off + 4, a[0], to[0]);
+		s->data = csum_diff32(s->data, a[0], to[0]);
+		a[0] = to[0];
+		return;
+	}
+	s->crc = sctplb_crc32c_patch(s->crc, sctp_len, off + 4, a, to, 16);
+	for (j = 0; j < 4; j++) {
+		s->data = csum_diff32(s->data, a[j], to[j]);
+		a[j] = to[j];
+	}
+}
+
 /* The service's NAT, or NULL. */
 static __always_inline const struct sctplb_svc_nat *svc_nat_of(__u32 service_id)
 {
@@ -263,38 +332,19 @@ struct snat_params {
  */
 static long snat_one_param(__u64 i, void *arg)
 {
-	static const __u32 zero[4];
 	struct snat_params *w = arg;
 	const struct sctplb_svc_nat *n = svc_nat_of(w->p->service_id);
 	struct sctplb_snat_flow *f = &w->x->f;
-	struct nat_sums *s = &w->x->s;
-	struct sctp_paramhdr *ph;
 	__u32 off = w->off, *a, j, q = SCTPLB_MAX_PATHS;
-	__u16 type, len, pad = bpf_htons(SCTPLB_PARAM_PAD);
-	const __u32 *to = zero;
+	struct sctp_paramhdr *ph;
 	__u8 family;
+	int r;
 
-	if (!n || off + sizeof(*ph) > w->end)
+	if (!n)
 		return 1;
-	ph = pkt_ptr(w->b, off, sizeof(*ph));
-	if (!ph)
-		return 1;
-	type = bpf_ntohs(ph->type);
-	len = bpf_ntohs(ph->length);
-	if (len < sizeof(*ph) || off + len > w->end)
-		return 1;
-	w->off = off + ((len + 3) & ~3u);
-	if (type == SCTP_PARAM_IPV4 && len == 8)
-		family = SCTPLB_AF_INET;
-	else if (type == SCTP_PARAM_IPV6 && len == 20)
-		family = SCTPLB_AF_INET6;
-	else
-		return 0;
-	a = pkt_ptr(w->b, off + 4, 16);
-	if (!a && family == SCTPLB_AF_INET)
-		a = pkt_ptr(w->b, off + 4, 4);
-	if (!a)
-		return 1;
+	r = nat_addr_param(w->b, &w->off, w->end, &ph, &a, &family);
+	if (r <= 0)
+		return r < 0;
 	if (family == w->p->family && a[0] == w->p->saddr[0] &&
 	    (family == SCTPLB_AF_INET || (a[1] == w->p->saddr[1] && a[2] == w->p->saddr[2] &&
 					  a[3] == w->p->saddr[3]))) {
@@ -307,36 +357,20 @@ static long snat_one_param(__u64 i, void *arg)
 				break;
 			}
 	}
-	if (q < SCTPLB_MAX_PATHS) {
-		w->taken |= 1u << q;
-		to = n->snat[q].addr;
-		f->client[q].family = family;
-		f->client[q].addr[0] = a[0];
-		if (family == SCTPLB_AF_INET6) {
-			f->client[q].addr[1] = a[1];
-			f->client[q].addr[2] = a[2];
-			f->client[q].addr[3] = a[3];
-		}
-	} else {
-		s->crc = sctplb_crc32c_patch(s->crc, w->sctp_len, off - w->p->sctp_off,
-						&ph->type, &pad, 2);
-		s->data = csum_diff16(s->data, ph->type, pad);
-		ph->type = pad;
-		stat_inc(SCTPLB_STAT_NAT_ADDR_HIDDEN);
-	}
-	if (family == SCTPLB_AF_INET) {
-		s->crc = sctplb_crc32c_patch32(s->crc, w->sctp_len, off + 4 - w->p->sctp_off,
-						  a[0], to[0]);
-		s->data = csum_diff32(s->data, a[0], to[0]);
-		a[0] = to[0];
+	if (q >= SCTPLB_MAX_PATHS) {
+		nat_param_set(ph, a, family, NULL, &w->x->s, w->sctp_len, off - w->p->sctp_off);
 		return 0;
 	}
-	s->crc = sctplb_crc32c_patch(s->crc, w->sctp_len, off + 4 - w->p->sctp_off, a, to,
-					16);
-	for (j = 0; j < 4; j++) {
-		s->data = csum_diff32(s->data, a[j], to[j]);
-		a[j] = to[j];
+	w->taken |= 1u << q;
+	f->client[q].family = family;
+	f->client[q].addr[0] = a[0];
+	if (family == SCTPLB_AF_INET6) {
+		f->client[q].addr[1] = a[1];
+		f->client[q].addr[2] = a[2];
+		f->client[q].addr[3] = a[3];
 	}
+	nat_param_set(ph, a, family, n->snat[q].addr, &w->x->s, w->sctp_len,
+		      off - w->p->sctp_off);
 	return 0;
 }
 
@@ -401,8 +435,7 @@ static __always_inline void nat_snat_init(void *ctx, bool skb, const struct pkt 
  * a first fragment of an INIT (its addresses cannot be rewritten: the
  * CRC32c spans fragments) is refused.
  */
-static __always_inline int nat_snat_refuse(const struct buf *b, const struct pkt *p,
-					   const struct sctplb_svc_nat *n)
+static __always_inline int nat_snat_refuse(const struct buf *b, const struct pkt *p)
 {
 	struct sctplb_snat_key k = { .service_id = p->service_id, .cport = p->sport };
 	__u8 path = p->path & (SCTPLB_MAX_PATHS - 1);
@@ -478,7 +511,7 @@ static __always_inline int nat_to_backend(void *ctx, bool skb, const struct pkt 
 	}
 	if (n->nsnat && n->snat[p->path & (SCTPLB_MAX_PATHS - 1)].family == p->family) {
 		/* Full NAT: from the forwarder's address of the path. */
-		act = nat_snat_refuse(&b, p, n);
+		act = nat_snat_refuse(&b, p);
 		if (act != ACT_CONTINUE)
 			return act;
 		if (!nat_ip_addr(&b, p, NAT_SADDR(p), n->snat[p->path & (SCTPLB_MAX_PATHS - 1)].addr,
@@ -556,37 +589,18 @@ struct nat_params {
  */
 static long nat_one_param(__u64 i, void *arg)
 {
-	static const __u32 zero[4];
 	struct nat_params *w = arg;
 	const struct sctplb_nat_backend *v;
 	struct sctplb_vip_key k = {};
+	__u32 off = w->off, *a;
 	struct sctp_paramhdr *ph;
-	__u32 off = w->off, *a, j;
-	__u16 type, len, pad = bpf_htons(SCTPLB_PARAM_PAD);
-	const __u32 *to = zero;
+	const __u32 *to = NULL;
 	__u8 family;
+	int r;
 
-	if (off + sizeof(*ph) > w->end)
-		return 1;
-	ph = pkt_ptr(w->b, off, sizeof(*ph));
-	if (!ph)
-		return 1;
-	type = bpf_ntohs(ph->type);
-	len = bpf_ntohs(ph->length);
-	if (len < sizeof(*ph) || off + len > w->end)
-		return 1;
-	w->off = off + ((len + 3) & ~3u);
-	if (type == SCTP_PARAM_IPV4 && len == 8)
-		family = SCTPLB_AF_INET;
-	else if (type == SCTP_PARAM_IPV6 && len == 20)
-		family = SCTPLB_AF_INET6;
-	else
-		return 0;
-	a = pkt_ptr(w->b, off + 4, 16);
-	if (!a && family == SCTPLB_AF_INET)
-		a = pkt_ptr(w->b, off + 4, 4);
-	if (!a)
-		return 1;
+	r = nat_addr_param(w->b, &w->off, w->end, &ph, &a, &family);
+	if (r <= 0)
+		return r < 0;
 	k.addr[0] = a[0];
 	if (family == SCTPLB_AF_INET6)
 		__builtin_memcpy(k.addr, a, 16);
@@ -598,27 +612,9 @@ static long nat_one_param(__u64 i, void *arg)
 	    v->vip.family == family) {
 		to = v->vip.addr;
 		stat_inc(SCTPLB_STAT_NAT_ADDR_VIP);
-	} else {
-		/* No VIP stands for it: the client must not learn it. */
-		w->s->crc = sctplb_crc32c_patch(w->s->crc, w->sctp_len, off - w->p->sctp_off,
-						&ph->type, &pad, 2);
-		w->s->data = csum_diff16(w->s->data, ph->type, pad);
-		ph->type = pad;
-		stat_inc(SCTPLB_STAT_NAT_ADDR_HIDDEN);
 	}
-	if (family == SCTPLB_AF_INET) {
-		w->s->crc = sctplb_crc32c_patch32(w->s->crc, w->sctp_len, off + 4 - w->p->sctp_off,
-						  a[0], to[0]);
-		w->s->data = csum_diff32(w->s->data, a[0], to[0]);
-		a[0] = to[0];
-		return 0;
-	}
-	w->s->crc = sctplb_crc32c_patch(w->s->crc, w->sctp_len, off + 4 - w->p->sctp_off, a, to,
-					16);
-	for (j = 0; j < 4; j++) {
-		w->s->data = csum_diff32(w->s->data, a[j], to[j]);
-		a[j] = to[j];
-	}
+	/* else no VIP stands for it: the client must not learn it (to NULL) */
+	nat_param_set(ph, a, family, to, w->s, w->sctp_len, off - w->p->sctp_off);
 	return 0;
 }
 
