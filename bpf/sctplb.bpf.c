@@ -16,6 +16,7 @@
 #include "lib/lb.h"
 #include "lib/fwd.h"
 #include "lib/ret.h"
+#include "lib/nat.h"
 
 const volatile __u32 sctplb_trace = 0;
 const volatile __u32 sctplb_test_clock = 0;
@@ -105,6 +106,31 @@ __noinline int sctplb_xdp_upper(struct xdp_md *ctx, struct pkt *p, __u32 off)
 }
 
 /*
+ * NAT toward the backend (bpf/lib/nat.h): the rewrite, within forwarding;
+ * a full-NAT INIT's addresses, once forwarding has decided (nat_snat_init
+ * says why apart).  Globals: verified once.
+ */
+__noinline int sctplb_xdp_snat(struct xdp_md *ctx, struct pkt *p, __u64 now)
+{
+	if (p)
+		nat_snat_init(ctx, false, p, now);
+	return 0;
+}
+
+__noinline int sctplb_xdp_nat(struct xdp_md *ctx, struct pkt *p, __u32 backend_id)
+{
+	return p ? nat_to_backend(ctx, false, p, backend_id) : ACT_CONTINUE;
+}
+
+__noinline int sctplb_tc_snat(struct __sk_buff *skb, struct pkt *p, __u64 now)
+{
+	if (p)
+		nat_snat_init(skb, true, p, now);
+	return 0;
+}
+
+
+/*
  * Choose the backend and forward: returns the XDP verdict and sets
  * p->reason (and p->backend_id).  Global: verified once.
  */
@@ -125,6 +151,13 @@ __noinline int sctplb_xdp_lb(struct xdp_md *ctx, struct pkt *p)
 	if (act != ACT_CONTINUE) {
 		p->reason = ACT_REASON(act);
 		return ACT_KIND(act) == ACT_DROP ? XDP_DROP : XDP_PASS;
+	}
+	act = ACT_CONTINUE;
+	if ((p->svc_flags & SCTPLB_SVC_F_NAT) || p->frag == FRAG_LATER)
+		act = sctplb_xdp_nat(ctx, p, lb.backend_id);
+	if (act != ACT_CONTINUE) {
+		p->reason = ACT_REASON(act);
+		return XDP_DROP;
 	}
 
 	rc = fib_backend(ctx, lb.be, lb.backend_id, p->path, ctx->ingress_ifindex, p->l3_len, lb.now,
@@ -166,6 +199,11 @@ int sctplb_xdp(struct xdp_md *ctx)
 		act = sctplb_xdp_upper(ctx, &p, off);
 	if (act == ACT_CONTINUE) {
 		verdict = sctplb_xdp_lb(ctx, &p);
+		/* full NAT: a forwarded INIT's addresses (bpf/lib/nat.h) */
+		if ((p.svc_flags & SCTPLB_SVC_F_NAT) && p.first_type == SCTP_CID_INIT &&
+		    (verdict == XDP_TX || verdict == XDP_REDIRECT ||
+		     p.reason == SCTPLB_STAT_FIB_NO_NEIGH))
+			sctplb_xdp_snat(ctx, &p, lb_now());
 	} else {
 		p.reason = ACT_REASON(act);
 		verdict = ACT_KIND(act) == ACT_DROP ? XDP_DROP : XDP_PASS;
@@ -220,6 +258,15 @@ __noinline int sctplb_tc_lb(struct __sk_buff *skb, struct pkt *p, __u32 from_xdp
 			p->reason = ACT_REASON(act);
 			return ACT_KIND(act) == ACT_DROP ? TC_ACT_SHOT : TC_ACT_OK;
 		}
+		if ((p->svc_flags & SCTPLB_SVC_F_NAT) || p->frag == FRAG_LATER)
+			act = nat_to_backend(skb, true, p, lb.backend_id); /* inline: stack */
+		if (act != ACT_CONTINUE) {
+			p->reason = ACT_REASON(act);
+			return TC_ACT_SHOT;
+		}
+		/* The checksum helpers invalidate every packet pointer. */
+		b.data = (void *)(long)skb->data;
+		b.data_end = (void *)(long)skb->data_end;
 	}
 
 	rc = fib_backend(skb, lb.be, lb.backend_id, p->path, skb->ingress_ifindex, p->l3_len, lb.now,
@@ -306,6 +353,10 @@ static __always_inline int tc_ingress(struct __sk_buff *skb, bool companion)
 		act = sctplb_tc_upper(skb, &p, off, 0);
 	if (act == ACT_CONTINUE) {
 		verdict = sctplb_tc_lb(skb, &p, 0);
+		/* full NAT: a forwarded INIT's addresses (bpf/lib/nat.h) */
+		if ((p.svc_flags & SCTPLB_SVC_F_NAT) && p.first_type == SCTP_CID_INIT &&
+		    verdict == TC_ACT_REDIRECT)
+			sctplb_tc_snat(skb, &p, lb_now());
 	} else {
 		p.reason = ACT_REASON(act);
 		verdict = ACT_KIND(act) == ACT_DROP ? TC_ACT_SHOT : TC_ACT_OK;
@@ -329,7 +380,8 @@ int sctplb_tc_finish(struct __sk_buff *skb)
 	return tc_ingress(skb, true);
 }
 
-/* Learns, ends and counts what the backends send; global: verified once. */
+/* Learns, ends and counts what the backends send, and translates NAT
+ * services' packets back (nat_to_client); global: verified once. */
 __noinline int sctplb_tc_ret(struct __sk_buff *skb, struct pkt *p)
 {
 	struct buf b = {
@@ -339,28 +391,30 @@ __noinline int sctplb_tc_ret(struct __sk_buff *skb, struct pkt *p)
 
 	if (!p)
 		return TC_ACT_OK;
+	if (p->nat && nat_snat_client(p) < 0)
+		return TC_ACT_SHOT;
 	watch_return(&b, p);
-	return TC_ACT_OK;
+	return p->nat ? nat_to_client(skb, p) : TC_ACT_OK;
 }
 
 SEC("tc")
 int sctplb_tc_return(struct __sk_buff *skb)
 {
+	int act, verdict = TC_ACT_OK;
 	struct pkt p = {};
 	__u32 off = 0;
 	struct buf b;
-	int act;
 
 	tc_buf(skb, &b);
 	act = parse_l3(&b, &p, &off);
 	if (act == ACT_CONTINUE)
 		act = sctplb_tc_upper(skb, &p, off, 1);
 	if (act == ACT_CONTINUE)
-		sctplb_tc_ret(skb, &p);
+		verdict = sctplb_tc_ret(skb, &p);
 	else
 		p.reason = ACT_REASON(act);
-	trace_decision(&p, TC_ACT_OK, p.reason);
-	return TC_ACT_OK;
+	trace_decision(&p, verdict, p.reason);
+	return verdict;
 }
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

@@ -64,6 +64,7 @@ struct sctplb_vip_key {
 };
 
 #define SCTPLB_SVC_F_UDP_ENCAP (1u << 0) /* this key is the UDP encapsulation */
+#define SCTPLB_SVC_F_NAT       (1u << 1) /* NAT service: svc_nat[id] says how */
 
 struct sctplb_service {
 	__u32 id;               /* 1..SCTPLB_MAX_SERVICES-1: maglev slot */
@@ -231,6 +232,74 @@ struct sctplb_frag {
 	__u32 path;
 	__u32 pad;
 };
+
+/*
+ * NAT (docs/nat.md).  A service with SCTPLB_SVC_F_NAT sends a packet for VIP
+ * i to its backend's address i (destination NAT per path), its port mapped
+ * to target_port when set; svc_nat[service id] says how, and is also what
+ * the control plane reads back.
+ *
+ * nat_backends is the return path's way back: (backend address, the
+ * backend's port, protocol) -> the service as `services` would give it for
+ * the VIP (sctp_port: the backend's SCTP port, target_port or the service
+ * port), the backend, and the VIP and port its packets leave with.  The key
+ * is a struct sctplb_vip_key: proto 132 with the backend's SCTP port, and,
+ * with UDP encapsulation, proto 17 with the encapsulation port.  One hash
+ * lookup per return packet, as for a VIP; the backends array is never
+ * scanned.
+ */
+#define SCTPLB_NAT_F_ON (1u << 0)
+
+struct sctplb_svc_nat {
+	__u32 flags;            /* SCTPLB_NAT_F_ON */
+	__u16 sctp_port;        /* the service port, network byte order */
+	__u16 target_port;      /* the backends' port, network byte order; 0 = the same */
+	__u32 nsnat;            /* full NAT: forwarder addresses, one per path (0: none) */
+	__u32 pad;
+	struct sctplb_addr snat[SCTPLB_MAX_PATHS];
+};
+
+struct sctplb_nat_backend {
+	struct sctplb_service svc; /* svc.path: the path of this backend address */
+	__u32 backend_id;
+	__u16 vip_port;         /* the service port, network byte order */
+	__u16 pad;
+	struct sctplb_addr vip; /* the VIP of that path */
+};
+
+/*
+ * Full NAT (svc_nat.nsnat > 0, `service add --snat S1,S2`): for backends that
+ * do not route back through the forwarder, the client is hidden too.  Toward
+ * the backend, the source of a packet on path i becomes snat[i], and the
+ * addresses an INIT lists become the forwarder's of the paths they stand for
+ * (the INIT's source: its own path; the others: the next path of their
+ * family).  snat_flows remembers, per (service, Tc, client port), the client's
+ * address behind each snat[i]: a backend's packet to snat[i] (vtag Tc, or Ts
+ * for a T-bit packet, whose association gives Tc) goes back to it.  Two
+ * clients with the same port are told apart by their tags; an INIT whose (Tc,
+ * port) another client holds is a collision (draft-ietf-tsvwg-natsupp 4.3).
+ */
+struct sctplb_snat_key {
+	__u32 service_id;
+	__u32 ctag;             /* Tc, host byte order */
+	__u16 cport;            /* network byte order */
+	__u16 pad;
+};
+
+struct sctplb_snat_flow {
+	struct sctplb_addr client[SCTPLB_MAX_PATHS]; /* behind snat[i]; family 0: none */
+	__u64 created_ns;
+};
+
+/*
+ * An address that the backend lists in its INIT-ACK and that is none of its
+ * addresses of the service (no VIP stands for it) becomes a Padding
+ * parameter (RFC 4820, type 0x8005) of the same length, its bytes zeroed:
+ * the client skips it (RFC 9260 3.2.1, high bits 10) and never learns the
+ * address; the chunk keeps its length, so the CRC32c is patched, not
+ * recomputed.
+ */
+#define SCTPLB_PARAM_PAD 0x8005
 
 /* settings: array of one element, written by user space. */
 enum sctplb_unknown_policy {
@@ -421,7 +490,15 @@ struct sctplb_meta {
 	X(SVC_RTAG, svc_rtag, ARRAY, SCTPLB_MAX_SERVICES, __u32, struct sctplb_svc_rtag, 0,    \
 	  "service id -> its routable-tag key (expanded), when its backends run the agent")    \
 	X(SERVER_IDS, server_ids, HASH, SCTPLB_MAX_BACKENDS, struct sctplb_server_key, __u32, 0, \
-	  "(service, server id) -> backend id, for routable tags")
+	  "(service, server id) -> backend id, for routable tags")                          \
+	X(SVC_NAT, svc_nat, ARRAY, SCTPLB_MAX_SERVICES, __u32, struct sctplb_svc_nat, 0,       \
+	  "service id -> NAT mode: target port, full-NAT addresses")                           \
+	X(NAT_BACKENDS, nat_backends, HASH, SCTPLB_MAX_BACKENDS * SCTPLB_MAX_PATHS * 2,         \
+	  struct sctplb_vip_key, struct sctplb_nat_backend, 0,                                  \
+	  "NAT return path: (backend address, port, protocol) -> service, backend, VIP")        \
+	X(SNAT_FLOWS, snat_flows, LRU_HASH, SCTPLB_MAX_ASSOCS, struct sctplb_snat_key,         \
+	  struct sctplb_snat_flow, SCTPLB_MAP_F_ASSOCS,                                       \
+	  "full NAT: (service, Tc, client port) -> the client's address behind each snat[i]")
 
 /*
  * The agent's maps (bpf/agent.bpf.c), pinned apart (/sys/fs/bpf/sctplb-agent):
@@ -503,7 +580,19 @@ struct sctplb_meta {
 	X(AGENT_IN, "agent_in", "agent: client packet's routable vtag translated back") \
 	X(AGENT_IN_UNKNOWN, "agent_in_unknown", "agent: client packet with a vtag it never issued: left alone") \
 	X(AGENT_NO_TAG, "agent_no_tag", "agent: no free routable tag after retries: INIT-ACK left as it is") \
-	X(AGENT_CSUM_OFFLOAD, "agent_csum_offload", "agent: checksum left to the NIC, not patched")
+	X(AGENT_CSUM_OFFLOAD, "agent_csum_offload", "agent: checksum left to the NIC, not patched") \
+	X(NAT_TO_BACKEND, "nat_to_backend", "NAT: destination rewritten to the backend's address of the path") \
+	X(NAT_PORT, "nat_port", "NAT: SCTP port mapped (either way), CRC32c patched") \
+	X(NAT_TO_CLIENT, "nat_to_client", "NAT return path: source rewritten to the VIP of the path") \
+	X(NAT_ADDR_VIP, "nat_addr_vip", "NAT return path: a backend address listed in an INIT-ACK made the VIP of its path") \
+	X(NAT_ADDR_HIDDEN, "nat_addr_hidden", "NAT return path: an INIT-ACK address with no VIP made a zeroed Padding parameter") \
+	X(NAT_FRAG_PORT, "nat_frag_port", "NAT: first IP fragment whose port must change (CRC32c spans fragments): dropped") \
+	X(NAT_ASCONF_DROP, "nat_asconf_drop", "NAT return path: ASCONF from a backend (it would list the backend's addresses): dropped") \
+	X(NAT_SNAT, "nat_snat", "full NAT: client source made the forwarder's address of the path") \
+	X(NAT_SNAT_INIT, "nat_snat_init", "full NAT: INIT's addresses made the forwarder's, its client remembered") \
+	X(NAT_SNAT_COLLISION, "nat_snat_collision", "full NAT: INIT whose (Tc, client port) another client holds: dropped") \
+	X(NAT_SNAT_BACK, "nat_snat_back", "full NAT return path: destination made the client's address of the path") \
+	X(NAT_SNAT_UNKNOWN, "nat_snat_unknown", "full NAT return path: to a forwarder address with no client for its tag: dropped")
 
 /*
  * The final reasons: every packet the XDP program (or sctplb_tc_ingress, with
@@ -535,7 +624,9 @@ struct sctplb_meta {
 	X(DROP_INIT_BUNDLED, XDP_DROP)                                       \
 	X(DROP_INIT_VTAG, XDP_DROP)                                          \
 	X(DROP_INIT_SHORT, XDP_DROP)                                         \
-	X(DROP_ZERO_VTAG, XDP_DROP)
+	X(DROP_ZERO_VTAG, XDP_DROP)                                          \
+	X(NAT_FRAG_PORT, XDP_DROP)                                           \
+	X(NAT_SNAT_COLLISION, XDP_DROP)
 
 #define SCTPLB_STAT_ENUM(name, str, help) SCTPLB_STAT_##name,
 enum sctplb_stat {

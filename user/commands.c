@@ -68,7 +68,8 @@ const struct command cmd_table[] = {
 		   "driver has it)"),
 	       FLAG("tc", "tc clsact ingress only, instead of XDP (interfaces without XDP)"),
 	       FLAG("return", "tc ingress of an interface that faces the backends: learns the "
-		    "server's tag from the INIT-ACK")),
+		    "server's tag from the INIT-ACK, and translates NAT services' replies back to "
+		    "their VIPs")),
 	  do_attach },
 	{ "detach", "Interfaces", "remove whatever sctplb attached to IFNAME (XDP and its tc "
 	  "program, --tc, --return); the pinned maps stay",
@@ -85,7 +86,16 @@ const struct command cmd_table[] = {
 		   "(the RFC's is 9899)"),
 	       OPT("tag-key", "FILE", "routable tags: the key its backends' agents share, 32 "
 		   "hexadecimal digits in a file of mode 0600 ('sctplb keygen FILE' makes one); a "
-		   "vtag then finds its backend with no state (backends with --server-id)")),
+		   "vtag then finds its backend with no state (backends with --server-id)"),
+	       FLAG("nat", "NAT mode, for backends that do not hold the VIPs (pods, containers): a "
+		    "packet to VIP i goes to its backend's address i, and on the return path "
+		    "('attach IF --return') the backend's addresses, in the header and in its "
+		    "INIT-ACK, become the VIPs"),
+	       OPT("target-port", "PORT", "with --nat: the backends' SCTP port, 1 to 65535 "
+		   "(Kubernetes' targetPort, Docker's CONTAINERPORT; default: --port)"),
+	       OPT("snat", "ADDR[,ADDR...]", "with --nat: full NAT, for backends that do not route "
+		   "back through the forwarder: one forwarder address per VIP, in their order and "
+		   "family; clients' packets and the addresses their INIT lists leave from them")),
 	  do_service_add },
 	{ "service del", "Configuration", "delete a service, its backends and their state "
 	  "(associations, handshakes)", ARGS(POS("NAME", "service name")), NULL, do_service_del },

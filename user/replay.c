@@ -34,8 +34,10 @@
 
 #define TRACE_UNSET 0xffffffffu
 
+/* The VIPs, and the NAT backends' own addresses: a packet from one of them
+ * (and to none) is a reply, for the return path. */
 struct vipset {
-	struct sctplb_addr a[SCTPLB_MAX_VIP_KEYS];
+	struct sctplb_addr a[SCTPLB_MAX_VIP_KEYS + SCTPLB_MAX_BACKENDS * SCTPLB_MAX_PATHS];
 	size_t n;
 };
 
@@ -80,7 +82,7 @@ static int copy_config(const struct lb_maps *m, struct sctplb *skel, struct vips
 			continue;
 		if (bpf_map_update_elem(bpf_map__fd(skel->maps.services), &k, &sv, BPF_ANY))
 			return -errno;
-		if (vips->n < SCTPLB_MAX_VIP_KEYS) {
+		if (vips->n < sizeof(vips->a) / sizeof(vips->a[0])) {
 			struct sctplb_addr a = { .family = k.family };
 
 			memcpy(a.addr, k.addr, sizeof(a.addr));
@@ -88,7 +90,28 @@ static int copy_config(const struct lb_maps *m, struct sctplb *skel, struct vips
 				vips->a[vips->n++] = a;
 		}
 	}
-	if ((err = copy_array(m->fd[LB_BACKENDS], bpf_map__fd(skel->maps.backends),
+	/* NAT: the backends' own addresses, where their replies come from. */
+	prev = NULL;
+	while (bpf_map_get_next_key(m->fd[LB_NAT_BACKENDS], prev, &next) == 0) {
+		struct sctplb_nat_backend nb;
+
+		k = next;
+		prev = &k;
+		if (bpf_map_lookup_elem(m->fd[LB_NAT_BACKENDS], &k, &nb))
+			continue;
+		if (bpf_map_update_elem(bpf_map__fd(skel->maps.nat_backends), &k, &nb, BPF_ANY))
+			return -errno;
+		if (vips->n < sizeof(vips->a) / sizeof(vips->a[0])) {
+			struct sctplb_addr a = { .family = k.family };
+
+			memcpy(a.addr, k.addr, sizeof(a.addr));
+			if (!vip_has(vips, &a))
+				vips->a[vips->n++] = a;
+		}
+	}
+	if ((err = copy_array(m->fd[LB_SVC_NAT], bpf_map__fd(skel->maps.svc_nat),
+			      SCTPLB_MAX_SERVICES, sizeof(struct sctplb_svc_nat))) ||
+	    (err = copy_array(m->fd[LB_BACKENDS], bpf_map__fd(skel->maps.backends),
 			      SCTPLB_MAX_BACKENDS, sizeof(struct sctplb_backend))) ||
 	    (err = copy_array(m->fd[LB_SVC_META], bpf_map__fd(skel->maps.svc_meta),
 			      SCTPLB_MAX_SERVICES, sizeof(struct sctplb_service_meta))) ||
@@ -174,9 +197,46 @@ static const char *tc_verdict(int v)
 	return "TC_ACT_?";
 }
 
-/* One line (or JSON object) for packet n: the program's verdict and its decision. */
+/* "ADDR:PORT>ADDR:PORT" of an Ethernet frame's SCTP packet (the inner ports
+ * under UDP encapsulation), or "" when it is none. */
+static void transport(const unsigned char *f, size_t len, char *buf, size_t blen)
+{
+	char sa[LB_ADDRSTRLEN], da[LB_ADDRSTRLEN];
+	struct sctplb_addr src, dst;
+	size_t off = 14;
+	__u8 proto;
+	__u16 proto_l2;
+
+	buf[0] = 0;
+	if (!ip_addrs(f, len, &src, &dst))
+		return;
+	memcpy(&proto_l2, f + 12, 2);
+	if (proto_l2 == htons(ETH_P_8021Q) || proto_l2 == htons(ETH_P_8021AD))
+		off += 4;
+	if (src.family == SCTPLB_AF_INET) {
+		proto = f[off + 9];
+		off += (f[off] & 0xf) * 4;
+	} else {
+		proto = f[off + 6];
+		off += 40;
+	}
+	if (proto == 17)
+		off += 8;
+	else if (proto != 132)
+		return;
+	if (off + 4 > len)
+		return;
+	snprintf(buf, blen, "%s%s%s:%u>%s%s%s:%u", src.family == SCTPLB_AF_INET6 ? "[" : "",
+		 lb_addr_fmt(&src, sa, sizeof(sa)), src.family == SCTPLB_AF_INET6 ? "]" : "",
+		 f[off] << 8 | f[off + 1], dst.family == SCTPLB_AF_INET6 ? "[" : "",
+		 lb_addr_fmt(&dst, da, sizeof(da)), dst.family == SCTPLB_AF_INET6 ? "]" : "",
+		 f[off + 2] << 8 | f[off + 3]);
+}
+
+/* One line (or JSON object) for packet n: the program's verdict and its decision;
+ * leaves: the packet's transport addresses as it leaves, when NAT changed them. */
 static void print_decision(unsigned long n, bool ret, const char *verdict,
-			   struct sctplb_decision *d, const struct lb_model *md)
+			   struct sctplb_decision *d, const struct lb_model *md, const char *leaves)
 {
 	const struct lb_service_cfg *s;
 	const struct lb_backend_cfg *b;
@@ -203,6 +263,8 @@ static void print_decision(unsigned long n, bool ret, const char *verdict,
 		json_object_object_add(o, "service_id", json_object_new_int64(d->service_id));
 		json_object_object_add(o, "backend_id", json_object_new_int64(d->backend_id));
 		json_object_object_add(o, "vtag", json_object_new_uint64(d->vtag));
+		if (leaves[0])
+			json_object_object_add(o, "leaves", json_object_new_string(leaves));
 		printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
 							      JSON_C_TO_STRING_NOSLASHESCAPE));
 		json_object_put(o);
@@ -211,8 +273,9 @@ static void print_decision(unsigned long n, bool ret, const char *verdict,
 
 		if (d->service_id)
 			snprintf(path, sizeof(path), "%u", d->path);
-		printf("%-5lu %-6s %-15s service=%-12s backend=%-12s path=%-2s reason=%s\n", n,
-		       ret ? "return" : "in", verdict, s ? s->name : "-", b ? b->name : "-", path, reason);
+		printf("%-5lu %-6s %-15s service=%-12s backend=%-12s path=%-2s reason=%s%s%s\n", n,
+		       ret ? "return" : "in", verdict, s ? s->name : "-", b ? b->name : "-", path, reason,
+		       leaves[0] ? " leaves=" : "", leaves);
 	}
 }
 
@@ -264,6 +327,7 @@ int do_replay(const struct cmd_args *a)
 	}
 	while ((rc = lb_capture_next(pc, &frame, &len, errbuf, sizeof(errbuf))) == 1) {
 		struct sctplb_decision d = { .reason = TRACE_UNSET };
+		char before[2 * LB_ADDRSTRLEN + 24], leaves[2 * LB_ADDRSTRLEN + 24];
 		struct sctplb_addr src, dst;
 		bool ret;
 		int fd;
@@ -289,8 +353,12 @@ int do_replay(const struct cmd_args *a)
 			break;
 		}
 		bpf_map_lookup_elem(bpf_map__fd(skel->maps.trace), &zero, &d);
+		transport(frame, len, before, sizeof(before));
+		transport(out, topts.data_size_out, leaves, sizeof(leaves));
+		if (!strcmp(before, leaves))
+			leaves[0] = 0;
 		print_decision(n, ret, ret ? tc_verdict((int)topts.retval) : xdp_verdict(topts.retval),
-			       &d, &md);
+			       &d, &md, leaves);
 	}
 	if (rc < 0) {
 		fprintf(stderr, "Error: %s: %s\n", file, errbuf);

@@ -166,6 +166,18 @@ static void json_services(const struct lb_model *md)
 		json_object_object_add(o, "vips", vips);
 		json_object_object_add(o, "port", json_object_new_int(s->port));
 		json_object_object_add(o, "udp_encap", json_object_new_int(s->udp_encap));
+		json_object_object_add(o, "nat", json_object_new_boolean(s->nat));
+		if (s->nsnat) {
+			struct json_object *sn = json_object_new_array();
+
+			for (p = 0; p < s->nsnat; p++)
+				json_object_array_add(sn, json_object_new_string(
+					lb_addr_fmt(&s->snat[p], buf, sizeof(buf))));
+			json_object_object_add(o, "snat", sn);
+		}
+		if (s->nat)
+			json_object_object_add(o, "target_port", json_object_new_int(
+				s->target_port ? s->target_port : s->port));
 		json_object_object_add(o, "backends", json_object_new_int64(s->nbe));
 		json_object_array_add(arr, o);
 	}
@@ -187,8 +199,8 @@ static int service_list(void)
 	if (g.json) {
 		json_services(&md);
 	} else {
-		printf("%-4s %-20s %-6s %-6s %-8s %s\n", "ID", "NAME", "PORT", "ENCAP", "BACKENDS",
-		       "VIPS (path 0, 1, ...)");
+		printf("%-4s %-20s %-6s %-6s %-9s %-8s %s\n", "ID", "NAME", "PORT", "ENCAP", "MODE",
+		       "BACKENDS", "VIPS (path 0, 1, ...)");
 		for (i = 0; i < md.nsvc; i++) {
 			const struct lb_service_cfg *s = &md.svc[i];
 
@@ -196,7 +208,13 @@ static int service_list(void)
 
 			if (s->udp_encap)
 				snprintf(encap, sizeof(encap), "%u", s->udp_encap);
-			printf("%-4u %-20s %-6u %-6s %-8zu", s->id, s->name, s->port, encap, s->nbe);
+			char mode[16] = "dsr";
+
+			if (s->nat)
+				snprintf(mode, sizeof(mode), "%s:%u", s->nsnat ? "fullnat" : "nat",
+					 s->target_port ? s->target_port : s->port);
+			printf("%-4u %-20s %-6u %-6s %-9s %-8zu", s->id, s->name, s->port, encap, mode,
+			       s->nbe);
 			for (p = 0; p < s->nvips; p++)
 				printf("%s%s", p ? "," : " ", lb_addr_fmt(&s->vip[p], buf, sizeof(buf)));
 			printf("\n");
@@ -233,6 +251,28 @@ int do_service_add(const struct cmd_args *args)
 			fprintf(stderr, "Error: --tag-key %s\n", err);
 			return -EINVAL;
 		}
+	}
+	a.s.nat = arg_opt(args, "nat") != NULL;
+	if ((v = arg_opt(args, "target-port"))) {
+		if (lb_port_parse(v, &a.s.target_port)) {
+			fprintf(stderr, "Error: --target-port %s: give the backends' SCTP port, 1 to "
+				"65535\n", v);
+			return -EINVAL;
+		}
+		if (!a.s.nat) {
+			fprintf(stderr, "Error: --target-port maps the port of a NAT service only: "
+				"add --nat\n");
+			return -EINVAL;
+		}
+	}
+	if ((v = arg_opt(args, "snat"))) {
+		if (!a.s.nat) {
+			fprintf(stderr, "Error: --snat gives a NAT service its forwarder addresses: "
+				"add --nat\n");
+			return -EINVAL;
+		}
+		if (parse_addr_list_opt("snat", v, a.s.snat, &a.s.nsnat))
+			return -EINVAL;
 	}
 	snprintf(done, sizeof(done), "service %s added", a.s.name);
 	return change(edit_service_add, &a, done);

@@ -27,6 +27,7 @@
 #define EEXIST        17
 #define TC_ACT_OK     0
 #define TC_ACT_SHOT   2
+#define TC_ACT_REDIRECT 7
 
 #define SCTPLB_MAX_PKT 0x3fff   /* offsets beyond this are not parsed (16 KiB) */
 #define SCTP_INIT_FIXED_LEN 20  /* chunk header + tag, a_rwnd, streams, TSN */

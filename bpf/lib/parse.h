@@ -48,6 +48,12 @@ struct pkt {
 	__u8 frag;              /* FRAG_*: an IP fragment, first or later */
 	__u8 icmp;              /* an ICMP error; the rest describes the packet it quotes */
 	__u32 frag_id;          /* IPv4 identification or IPv6 fragment header's, as on the wire */
+	__u16 l3_off;           /* offset of the IP header (NAT rewrites it) */
+	__u16 icmp_off;         /* an ICMP error: offset of its header (the quote is 8 further) */
+	__u8 asconf;            /* an ASCONF chunk (RFC 5061) present */
+	__u8 snat;              /* full NAT reply: 1 + the path of the forwarder address it went to */
+	__u16 nat_port;         /* NAT reply: the nat_backends key's port, as on the wire */
+	__u8 nat;               /* NAT reply: from a backend's own address (nat_backends) */
 	/* The decision, filled by the choosing step. */
 	__u32 backend_id;
 	__u32 reason;           /* enum sctplb_stat that decided the verdict */
@@ -185,6 +191,7 @@ static __always_inline int parse_l3(const struct buf *b, struct pkt *p, __u32 *o
 		proto = vh->h_vlan_encapsulated_proto;
 		*off += sizeof(*vh);
 	}
+	p->l3_off = *off;
 	if (proto == bpf_htons(ETH_P_IP))
 		return parse_ipv4(b, p, off);
 	if (proto == bpf_htons(ETH_P_IPV6))
@@ -206,6 +213,7 @@ static __always_inline int parse_icmp(const struct buf *b, struct pkt *p, __u32 
 
 	if (!ih)
 		return act_pass(SCTPLB_STAT_PASS_NOT_SCTP);
+	p->icmp_off = *off;
 	if (p->family == SCTPLB_AF_INET ? ih[0] != 3 && ih[0] != 11
 					: ih[0] != 1 && ih[0] != 2 && ih[0] != 3)
 		return act_pass(SCTPLB_STAT_PASS_NOT_SCTP);
@@ -253,6 +261,7 @@ static __always_inline int parse_icmp(const struct buf *b, struct pkt *p, __u32 
  */
 static __always_inline int parse_l4(const struct buf *b, struct pkt *p, __u32 off, bool reply)
 {
+	struct sctplb_nat_backend *nb = NULL;
 	struct sctplb_vip_key vk = {};
 	struct sctplb_service *s;
 	struct sctphdr *sh;
@@ -284,6 +293,17 @@ static __always_inline int parse_l4(const struct buf *b, struct pkt *p, __u32 of
 	vk.proto = p->proto;
 	vk.family = p->family;
 	s = bpf_map_lookup_elem(&services, &vk);
+#ifndef SCTPLB_AGENT
+	if (!s && reply && !p->icmp) {
+		/* A NAT service's backend answers from its own address. */
+		nb = bpf_map_lookup_elem(&nat_backends, &vk);
+		if (nb) {
+			s = &nb->svc;
+			p->nat = 1;
+			p->nat_port = vk.port;
+		}
+	}
+#endif
 	if (!s)
 		return act_pass(SCTPLB_STAT_PASS_NOT_SERVICE);
 
@@ -299,6 +319,8 @@ static __always_inline int parse_l4(const struct buf *b, struct pkt *p, __u32 of
 		if (!reply && !p->icmp)
 			stat_inc(SCTPLB_STAT_UDP_ENCAP);
 	}
+	if (nb) /* the association's key has the service port */
+		p->dport = nb->vip_port;
 	if (reply) {
 		__u32 a[4];
 
@@ -370,6 +392,9 @@ static long walk_one_chunk(__u64 i, void *arg)
 		/* RFC 9260 8.5.1: T bit set: the vtag is the sender's own */
 		if (ch->flags & SCTP_CHUNK_FLAG_T)
 			p->tbit = 1;
+		break;
+	case SCTP_CID_ASCONF:
+		p->asconf = 1;
 		break;
 	case SCTP_CID_INIT:
 		if (i != 0) {

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # make demo: multihomed SCTP through sctplb, in namespaces of its own, with a path cut.
 # A client with two paths (A and B) talks to a two-VIP service balanced by sctplb over
-# three backends; path A is cut during the traffic and restored.  Everything is removed
-# at the end.  Needs root and a build (make).  Under a minute.
+# three backends; path A is cut during the traffic and restored.  Then the same with NAT
+# (backends without the VIPs, the port mapped).  Everything is removed at the end.  Needs
+# root and a build (make).  Under a minute.
 set -u
 cd "$(dirname "$0")/../.." || exit 1
 # shellcheck source=tests/e2e/lib/lb.sh
@@ -97,4 +98,41 @@ fi
 step "Cleaning up (namespaces, sctplb programs, pinned maps)"
 lb_destroy
 echo "  done"
+[ "$ok" -eq 0 ] || exit $ok
+
+step "8. NAT: backends that hold only their own addresses (pods), port 38412 -> 38413"
+# shellcheck source=tests/e2e/lib/nat.sh
+source tests/e2e/lib/nat.sh # lb.sh again: its state was reset by lb_destroy
+if ! nat_create || ! nat_capture_start; then echo "NAT topology failed"; exit 1; fi
+echo "  the backends hold no VIP; they answer through the forwarder, where sctplb gives"
+echo "  their packets (and the addresses their INIT-ACK lists) the VIPs back"
+echo "\$ sctplb service add amf --vip $VIP_A4,$VIP_B4 --port 38412 --nat --target-port 38413"
+nat_service amf 38412 "$VIP_A4,$VIP_B4" --target-port 38413 && nat_servers 38413 "$VIP_A4,$VIP_B4" ||
+	{ echo "NAT service or servers failed"; exit 1; }
+show service list
+show backend list amf
+lb_traffic nat --local "$CLI_A4,$CLI_B4" --remote "$VIP_A4,$VIP_B4" --port 38412 \
+	--lport-base 41000 --assocs 3 --rate 20 --duration 5 ||
+	{ echo "NAT associations did not come up: $(tail -c 300 "$TOPO_DIR/nat.log")"; exit 1; }
+sleep 1
+echo "  path A cut"
+topo_cut_path A
+wait "$LB_TRAFFIC_PID"
+rc=$?
+topo_restore_path A
+read -r assocs up sent recv lost < <("$SCTP_PEER" stats "$TOPO_DIR/nat.log" assocs assocs_up sent \
+	received lost)
+printf '  %-34s %s of %s up, %s / %s / %s sent / received / lost\n' "associations" "$up" "$assocs" \
+	"$sent" "$recv" "$lost"
+printf '  %-34s to backend %s, to client %s, ports %s, INIT-ACK addresses %s\n' "sctplb NAT rewrites" \
+	"$(lb_stat nat_to_backend)" "$(lb_stat nat_to_client)" "$(lb_stat nat_port)" "$(lb_stat nat_addr_vip)"
+nat_capture_check "client capture: no backend address" | sed 's/^/  /'
+if [ "$rc" -eq 0 ] && [ "$up" = "$assocs" ] && [ "$lost" = 0 ] && [ "$E2E_FAILURES" -eq 0 ]; then
+	echo "${b}  OK: NAT associations survived the cut of path A; the client saw only VIPs${n}"
+else
+	echo "${b}  FAILED: see $TOPO_DIR (kept)${n}"
+	TOPO_KEEP_DIR=1
+	ok=1
+fi
+lb_destroy
 exit $ok

@@ -380,4 +380,45 @@ static inline long bpf_skb_pull_data(struct __sk_buff *skb, __u32 len)
 	return 0;
 }
 
+/*
+ * The checksum helpers, as NAT calls them: size 0, "to" a one's complement
+ * difference (the kernel's csum_replace_by_diff); BPF_F_MARK_MANGLED_0 (bit
+ * 5) leaves a zero checksum alone and never writes one.  The fuzzer's skbs
+ * are never CHECKSUM_PARTIAL.
+ */
+static inline long fake_csum_by_diff(struct __sk_buff *skb, __u32 off, __u64 from, __u64 to,
+				     __u64 flags)
+{
+	__u8 *d = (__u8 *)(long)skb->data;
+	__u16 f;
+	__u32 s;
+
+	if (from || (flags & 0xf) || (void *)(d + off + 2) > (void *)(long)skb->data_end)
+		return FAKE_EINVAL;
+	memcpy(&f, d + off, 2);
+	if ((flags & (1u << 5)) && !f)
+		return 0;
+	s = (__u32)to + (__u16)~f;
+	s += s < (__u32)to;
+	s = (s & 0xffff) + (s >> 16);
+	s = (s & 0xffff) + (s >> 16);
+	f = (__u16)~s;
+	if ((flags & (1u << 5)) && !f)
+		f = 0xffff;
+	memcpy(d + off, &f, 2);
+	return 0;
+}
+
+static inline long bpf_l3_csum_replace(struct __sk_buff *skb, __u32 off, __u64 from, __u64 to,
+				       __u64 flags)
+{
+	return fake_csum_by_diff(skb, off, from, to, flags);
+}
+
+static inline long bpf_l4_csum_replace(struct __sk_buff *skb, __u32 off, __u64 from, __u64 to,
+				       __u64 flags)
+{
+	return fake_csum_by_diff(skb, off, from, to, flags);
+}
+
 #endif /* FUZZ_FAKE_BPF_H */

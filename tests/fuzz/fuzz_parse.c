@@ -171,6 +171,10 @@ static void configure(void)
 	FAKE_MAP(pending_ctags, 5);
 	FAKE_MAP(svc_rtag, 0);
 	FAKE_MAP(server_ids, 0);
+	FAKE_MAP(svc_nat, 0);
+	FAKE_MAP(nat_backends, 0);
+	FAKE_MAP(snat_flows, 4);
+	FAKE_MAP(snat_scratch, 0);
 	FAKE_MAP(path_stats, 4);
 	FAKE_MAP(frags, 4);
 	FAKE_MAP(settings, 0);

@@ -173,7 +173,7 @@ static int parse_service(struct json_object *o, struct lb_model *md, size_t idx,
 			 size_t errlen)
 {
 	static const char *const keys[] = { "name", "vips", "port", "udp_encap", "tag_key",
-					    "backends", NULL };
+					    "nat", "target_port", "snat", "backends", NULL };
 	struct lb_service_cfg s = {}, *ns;
 	struct json_object *bes;
 	__u32 port = 0, encap = 0;
@@ -198,6 +198,20 @@ static int parse_service(struct json_object *o, struct lb_model *md, size_t idx,
 		return -EINVAL;
 	s.port = port;
 	s.udp_encap = encap;
+	if (json_object_object_get_ex(o, "nat", &bes)) {
+		if (!json_object_is_type(bes, json_type_boolean)) {
+			snprintf(err, errlen, "%s: \"nat\" must be true or false", where);
+			return -EINVAL;
+		}
+		s.nat = json_object_get_boolean(bes);
+	}
+	if (get_uint(o, "target_port", false, 1, 65535, &port, where, err, errlen))
+		return -EINVAL;
+	if (json_object_object_get_ex(o, "target_port", &bes))
+		s.target_port = port;
+	if (json_object_object_get_ex(o, "snat", &bes) &&
+	    get_addrs(o, "snat", s.snat, &s.nsnat, where, err, errlen))
+		return -EINVAL;
 	if (json_object_object_get_ex(o, "tag_key", &bes)) {
 		const char *file;
 
@@ -336,6 +350,12 @@ struct json_object *lb_config_to_json(const struct lb_model *md)
 			json_object_object_add(so, "udp_encap", json_object_new_int(s->udp_encap));
 		if (s->rtag.flags & SCTPLB_RTAG_F_ON)
 			json_object_object_add(so, "tag_key", json_object_new_string(s->tag_key_file));
+		if (s->nat)
+			json_object_object_add(so, "nat", json_object_new_boolean(true));
+		if (s->target_port)
+			json_object_object_add(so, "target_port", json_object_new_int(s->target_port));
+		if (s->nsnat)
+			json_object_object_add(so, "snat", addrs_json(s->snat, s->nsnat));
 		for (j = 0; j < s->nbe; j++) {
 			const struct lb_backend_cfg *b = &s->be[j];
 			struct json_object *bo = json_object_new_object();

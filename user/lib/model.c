@@ -191,6 +191,7 @@ int lb_model_read(const struct lb_maps *m, struct lb_model *out)
 {
 	struct sctplb_service_meta sm;
 	struct sctplb_backend_meta bm;
+	struct sctplb_svc_nat nat;
 	struct sctplb_backend be;
 	struct sctplb_config cfg;
 	__u32 id;
@@ -220,6 +221,12 @@ int lb_model_read(const struct lb_maps *m, struct lb_model *out)
 		s.tag_key_file[SCTPLB_PATH_LEN - 1] = 0;
 		if (bpf_map_lookup_elem(m->fd[LB_SVC_RTAG], &id, &s.rtag))
 			goto io;
+		if (bpf_map_lookup_elem(m->fd[LB_SVC_NAT], &id, &nat))
+			goto io;
+		s.nat = nat.flags & SCTPLB_NAT_F_ON;
+		s.target_port = ntohs(nat.target_port);
+		s.nsnat = nat.nsnat > SCTPLB_MAX_PATHS ? SCTPLB_MAX_PATHS : nat.nsnat;
+		memcpy(s.snat, nat.snat, sizeof(s.snat));
 		if (!lb_model_add_service(out, &s))
 			goto nomem;
 	}
@@ -357,6 +364,51 @@ int lb_backend_validate(const struct lb_service_cfg *s, const struct lb_backend_
 	return 0;
 }
 
+/* The port a NAT service's backends listen on (host order). */
+static __u16 nat_port(const struct lb_service_cfg *s)
+{
+	return s->target_port ? s->target_port : s->port;
+}
+
+/*
+ * NAT: the return path finds a backend by (address, port) alone
+ * (nat_backends), so no two backend addresses of NAT services may share one.
+ */
+static int nat_clash(const struct lb_model *md, size_t i, char *err, size_t errlen)
+{
+	const struct lb_service_cfg *s = &md->svc[i];
+	char a[LB_ADDRSTRLEN];
+	size_t j, k, l;
+	__u32 p, q;
+
+	if (!s->nat)
+		return 0;
+	for (j = 0; j < s->nbe; j++)
+		for (p = 0; p < s->be[j].naddr && p < SCTPLB_MAX_PATHS; p++)
+			for (k = 0; k <= i; k++) {
+				const struct lb_service_cfg *o = &md->svc[k];
+
+				if (!o->nat || nat_port(o) != nat_port(s))
+					continue;
+				for (l = 0; l < o->nbe; l++)
+					for (q = 0; q < o->be[l].naddr && q < SCTPLB_MAX_PATHS; q++) {
+						if (k == i && (l > j || (l == j && q >= p)))
+							continue;
+						if (!lb_addr_equal(&s->be[j].addr[p], &o->be[l].addr[q]))
+							continue;
+						snprintf(err, errlen, "NAT service %s: backend %s's address "
+							 "%s port %u is also backend %s's (service %s): "
+							 "the return path tells NAT backends apart by "
+							 "address and port, give each its own",
+							 s->name, s->be[j].name,
+							 lb_addr_fmt(&s->be[j].addr[p], a, sizeof(a)),
+							 nat_port(s), o->be[l].name, o->name);
+						return -EINVAL;
+					}
+			}
+	return 0;
+}
+
 int lb_model_validate(const struct lb_model *md, char *err, size_t errlen)
 {
 	size_t i, j, k, nbe = 0;
@@ -416,6 +468,36 @@ int lb_model_validate(const struct lb_model *md, char *err, size_t errlen)
 				}
 			}
 		}
+		if (s->target_port && !s->nat) {
+			snprintf(err, errlen, "service %s: a target port (%u) maps the port of a NAT "
+				 "service only: add --nat (\"nat\": true) or drop the target port",
+				 s->name, s->target_port);
+			return -EINVAL;
+		}
+		if (s->nsnat && !s->nat) {
+			snprintf(err, errlen, "service %s: forwarder addresses (--snat, \"snat\") "
+				 "are for a NAT service: add --nat (\"nat\": true)", s->name);
+			return -EINVAL;
+		}
+		if (s->nsnat && s->nsnat != s->nvips) {
+			snprintf(err, errlen, "service %s has %u VIP%s but %u forwarder address%s "
+				 "(--snat): give one per VIP, in the order of the VIPs", s->name,
+				 s->nvips, s->nvips == 1 ? "" : "s", s->nsnat,
+				 s->nsnat == 1 ? "" : "es");
+			return -EINVAL;
+		}
+		for (j = 0; j < s->nsnat; j++)
+			if (s->snat[j].family != s->vip[j].family) {
+				snprintf(err, errlen, "service %s: VIP %zu (%s) is %s but forwarder "
+					 "address %zu is %s: give an %s address for path %zu", s->name,
+					 j, lb_addr_fmt(&s->vip[j], a, sizeof(a)),
+					 lb_family_name(s->vip[j].family), j,
+					 lb_family_name(s->snat[j].family),
+					 lb_family_name(s->vip[j].family), j);
+				return -EINVAL;
+			}
+		if (nat_clash(md, i, err, errlen))
+			return -EINVAL;
 		for (j = 0; j < s->nbe; j++) {
 			if (lb_backend_validate(s, &s->be[j], err, errlen))
 				return -EINVAL;
@@ -507,10 +589,15 @@ static int txn_injected_failure(struct txn *t)
 	return 0;
 }
 
+static bool map_is_hash(int map)
+{
+	return map == LB_SERVICES || map == LB_SERVER_IDS || map == LB_NAT_BACKENDS;
+}
+
 /* Writes val at key (NULL val: delete / zero), if it differs. */
 static int txn_write(struct txn *t, int map, const void *key, const void *val)
 {
-	bool is_hash = map == LB_SERVICES || map == LB_SERVER_IDS;
+	bool is_hash = map_is_hash(map);
 	__u8 cur[LB_MAX_KV], zero[LB_MAX_KV] = {};
 	size_t vs = kv_size[map].value;
 	struct undo *u;
@@ -611,7 +698,7 @@ static unsigned int txn_rollback(struct txn *t, char *bad, size_t badlen)
 				err = bpf_map_delete_elem(fd, u->key);
 		} else if (u->had) {
 			err = bpf_map_update_elem(fd, u->key, u->old, BPF_ANY);
-		} else if (u->map == LB_SERVICES) {
+		} else if (map_is_hash(u->map)) {
 			err = bpf_map_delete_elem(fd, u->key);
 		} else {
 			err = bpf_map_update_elem(fd, u->key, zero, BPF_ANY);
@@ -751,6 +838,64 @@ static void service_meta(const struct lb_service_cfg *s, struct sctplb_service_m
 	memcpy(sm->tag_key_file, s->tag_key_file, sizeof(sm->tag_key_file));
 }
 
+static void service_nat(const struct lb_service_cfg *s, struct sctplb_svc_nat *n)
+{
+	memset(n, 0, sizeof(*n));
+	if (!s->nat)
+		return;
+	n->flags = SCTPLB_NAT_F_ON;
+	n->sctp_port = htons(s->port);
+	n->target_port = s->target_port ? htons(s->target_port) : 0;
+	n->nsnat = s->nsnat;
+	memcpy(n->snat, s->snat, s->nsnat * sizeof(s->snat[0]));
+}
+
+/* The return path's entry for backend b's address on path p (encap: the
+ * UDP encapsulation's).  False if there is none. */
+static bool nat_backend_entry(const struct lb_service_cfg *s, const struct lb_backend_cfg *b,
+			      __u32 p, bool encap, struct sctplb_vip_key *k,
+			      struct sctplb_nat_backend *v)
+{
+	if (!s->nat || p >= b->naddr || p >= s->nvips || !b->addr[p].family ||
+	    (encap && !s->udp_encap))
+		return false;
+	memset(k, 0, sizeof(*k));
+	memcpy(k->addr, b->addr[p].addr, sizeof(k->addr));
+	k->family = b->addr[p].family;
+	k->proto = encap ? 17 : 132;
+	k->port = htons(encap ? s->udp_encap : nat_port(s));
+	memset(v, 0, sizeof(*v));
+	v->svc.id = s->id;
+	v->svc.sctp_port = htons(nat_port(s));
+	v->svc.path = p;
+	v->svc.flags = SCTPLB_SVC_F_NAT | (encap ? SCTPLB_SVC_F_UDP_ENCAP : 0);
+	v->backend_id = b->id;
+	v->vip_port = htons(s->port);
+	v->vip = s->vip[p];
+	return true;
+}
+
+/* want holds this nat_backends entry. */
+static bool want_has_nat_entry(const struct lb_model *want, const struct sctplb_vip_key *k,
+			       const struct sctplb_nat_backend *v)
+{
+	struct sctplb_nat_backend wv;
+	struct sctplb_vip_key wk;
+	size_t i, j;
+	__u32 p;
+	int e;
+
+	for (i = 0; i < want->nsvc; i++)
+		for (j = 0; j < want->svc[i].nbe; j++)
+			for (p = 0; p < SCTPLB_MAX_PATHS; p++)
+				for (e = 0; e < 2; e++)
+					if (nat_backend_entry(&want->svc[i], &want->svc[i].be[j], p,
+							      e, &wk, &wv) &&
+					    !memcmp(&wk, k, sizeof(wk)) && !memcmp(&wv, v, sizeof(wv)))
+						return true;
+	return false;
+}
+
 /* want's backend of service sid with this server id, or NULL. */
 static const struct lb_backend_cfg *server_holder(const struct lb_model *md, __u32 sid,
 						  __u32 server_id)
@@ -879,13 +1024,30 @@ static int commit_steps(struct txn *t, const struct lb_model *cur, const struct 
 				err = txn_write(t, LB_BE_META, &b->id, &bm);
 			if (err)
 				return err;
+			/* NAT: the return path's way back to the VIPs. */
+			for (p = 0; p < SCTPLB_MAX_PATHS; p++) {
+				struct sctplb_nat_backend nv;
+				int e;
+
+				for (e = 0; e < 2; e++) {
+					if (!nat_backend_entry(&want->svc[i], b, p, e, &k, &nv))
+						continue;
+					err = txn_write(t, LB_NAT_BACKENDS, &k, &nv);
+					if (err)
+						return err;
+				}
+			}
 		}
 	/* 4. svc_meta of new or changed services. */
 	for (i = 0; i < want->nsvc; i++) {
 		struct sctplb_service_meta sm;
+		struct sctplb_svc_nat nat;
 
 		service_meta(&want->svc[i], &sm);
-		err = txn_write(t, LB_SVC_RTAG, &want->svc[i].id, &want->svc[i].rtag);
+		service_nat(&want->svc[i], &nat);
+		err = txn_write(t, LB_SVC_NAT, &want->svc[i].id, &nat);
+		if (!err)
+			err = txn_write(t, LB_SVC_RTAG, &want->svc[i].id, &want->svc[i].rtag);
 		if (!err)
 			err = txn_write(t, LB_SVC_META, &want->svc[i].id, &sm);
 		if (err)
@@ -929,10 +1091,34 @@ static int commit_steps(struct txn *t, const struct lb_model *cur, const struct 
 			if (err)
 				return err;
 		}
-	/* 7. svc_meta and tag key of deleted services. */
+	/* 6c. NAT return-path entries that want does not hold. */
+	for (;;) {
+		struct sctplb_nat_backend nv;
+		bool found = false;
+		void *prev = NULL;
+
+		while (bpf_map_get_next_key(m->fd[LB_NAT_BACKENDS], prev, &next) == 0) {
+			k = next;
+			prev = &k;
+			if (bpf_map_lookup_elem(m->fd[LB_NAT_BACKENDS], &k, &nv))
+				continue;
+			if (!want_has_nat_entry(want, &k, &nv)) {
+				found = true;
+				break;
+			}
+		}
+		if (!found)
+			break;
+		err = txn_write(t, LB_NAT_BACKENDS, &k, NULL);
+		if (err)
+			return err;
+	}
+	/* 7. svc_meta, tag key and NAT of deleted services. */
 	for (i = 0; i < cur->nsvc; i++)
 		if (!lb_model_service_by_id(want, cur->svc[i].id)) {
-			err = txn_write(t, LB_SVC_RTAG, &cur->svc[i].id, NULL);
+			err = txn_write(t, LB_SVC_NAT, &cur->svc[i].id, NULL);
+			if (!err)
+				err = txn_write(t, LB_SVC_RTAG, &cur->svc[i].id, NULL);
 			if (!err)
 				err = txn_write(t, LB_SVC_META, &cur->svc[i].id, NULL);
 			if (err)
@@ -947,13 +1133,14 @@ static int commit_steps(struct txn *t, const struct lb_model *cur, const struct 
 			v.id = s->id;
 			v.sctp_port = htons(s->port);
 			v.path = p;
+			v.flags = s->nat ? SCTPLB_SVC_F_NAT : 0;
 			vip_key(s, p, false, &k);
 			err = txn_write(t, LB_SERVICES, &k, &v);
 			if (err)
 				return err;
 			if (!s->udp_encap)
 				continue;
-			v.flags = SCTPLB_SVC_F_UDP_ENCAP;
+			v.flags |= SCTPLB_SVC_F_UDP_ENCAP;
 			vip_key(s, p, true, &k);
 			err = txn_write(t, LB_SERVICES, &k, &v);
 			if (err)

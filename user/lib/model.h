@@ -51,6 +51,11 @@ struct lb_service_cfg {
 	/* Routable tags: the key file (absolute) and the key expanded from it. */
 	char tag_key_file[SCTPLB_PATH_LEN];
 	struct sctplb_svc_rtag rtag; /* flags 0: none */
+	/* NAT (docs/nat.md): backends hold their own addresses, not the VIPs. */
+	bool nat;
+	__u16 target_port;      /* host byte order; 0 = the service port */
+	__u32 nsnat;            /* full NAT: forwarder addresses, one per path (0: none) */
+	struct sctplb_addr snat[SCTPLB_MAX_PATHS];
 	struct lb_backend_cfg *be;
 	size_t nbe, cap;
 };

@@ -253,6 +253,7 @@ PY
 # printed, not judged: it is usrsctp's timers plus the machine's load, and sctplb cannot
 # shorten it), that path A's counters stayed frozen from then on and that path B
 # carried the DATA (sctplb paths --json, client to backend).
+# LB_SERVER_PORT: the servers' port when NAT maps PORT to another (default PORT).
 lb_failover() {
 	local name=$1 svc=$2 port=$3 local=$4 remote=$5 lbase=$6 log off cut_ms t0 t1
 	local c_before c_cut c_down c_during c_after pins_before pins_after rc detected=0 flowed=0
@@ -294,7 +295,7 @@ lb_failover() {
 	echo "    path A down for every assoc:     $c_down"
 	echo "    50 echoes each after that:       $c_during"
 	echo "    end of the traffic:              $c_after"
-	lb_check_assocs "$name" "$log" "$svc" "$port"
+	lb_check_assocs "$name" "$log" "$svc" "${LB_SERVER_PORT:-$port}"
 	[ "$rc" -eq 0 ] || fail "${name}_exit" "traffic exited $rc"
 	if [ "$pins_before" = "$pins_after" ] && [ -n "$pins_before" ]; then
 		pass "${name}_same_backend"

@@ -1,0 +1,685 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * NAT mode (include/sctplb.h: svc_nat, nat_backends; docs/nat.md).
+ *
+ * Toward a backend, a packet for VIP i leaves with the backend's address i as
+ * its destination, and the backend's port when the service maps it.  On the
+ * return path (tc ingress of the interfaces that face the backends, where the
+ * forwarder is their gateway), a packet from backend address i leaves with
+ * VIP i as its source and the service port; every address the backend lists
+ * in its INIT-ACK becomes the VIP of its path, so the client's view of the
+ * association is the VIPs, as with direct server return.
+ *
+ * Nothing is recomputed: the CRC32c covers the ports and the chunks, not the
+ * IP addresses (RFC 9260 6.8), and is patched only for what changes there
+ * (sctplb_crc32c_patch, the datapath's one implementation); the IPv4 header
+ * checksum and, under UDP encapsulation, the UDP checksum (whose
+ * pseudo-header holds the addresses, RFC 768) are updated by difference
+ * (RFC 1624).  The differences are summed here for both hooks; XDP applies
+ * them itself, tc through bpf_l3_csum_replace / bpf_l4_csum_replace, which
+ * also know a checksum the stack left partial (CHECKSUM_PARTIAL).
+ */
+#ifndef SCTPLB_BPF_NAT_H
+#define SCTPLB_BPF_NAT_H
+
+#include "common.h"
+#include "parse.h"
+#include "lb.h"
+#include "sctplb_crc32c.h"
+
+#define BPF_F_PSEUDO_HDR_ (1ULL << 4)
+#define BPF_F_MARK_MANGLED_0_ (1ULL << 5)
+
+/* The checksum differences of one rewrite (one's complement sums, RFC 1071),
+ * and the CRC32c field as it goes. */
+struct nat_sums {
+	__u32 ip;       /* IPv4 header: the addresses */
+	__u32 pseudo;   /* UDP pseudo-header: the addresses */
+	__u32 data;     /* UDP: the SCTP bytes (ports, CRC32c, chunk bytes) */
+	__u32 crc;      /* the CRC32c field, patched */
+	__u32 crc_old;
+};
+
+/*
+ * Scratch space: a full-NAT flow being made, and the sums of the rewrite.
+ * The 512 bytes of BPF stack are shared with the callers (sctplb_xdp and
+ * sctplb_xdp_lb hold the packet summary and the FIB request).
+ */
+struct nat_scratch {
+	struct sctplb_snat_flow f;
+	struct nat_sums s;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct nat_scratch);
+} snat_scratch SEC(".maps");
+
+static __always_inline __u32 csum_add32(__u32 s, __u32 x)
+{
+	s += x;
+	return s + (s < x);
+}
+
+/* RFC 1624 3: a word m becomes m': the sum gains ~m + m'.  Words as they
+ * are in memory (the sum is byte-order independent), at even offsets. */
+static __always_inline __u32 csum_diff32(__u32 d, __u32 from, __u32 to)
+{
+	return csum_add32(csum_add32(d, ~from), to);
+}
+
+static __always_inline __u32 csum_diff16(__u32 d, __u16 from, __u16 to)
+{
+	return csum_add32(csum_add32(d, (__u16)~from), to);
+}
+
+/* RFC 1624 eqn. 3: HC' = ~(~HC + diff), folded. */
+static __always_inline __u16 csum_apply(__u16 field, __u32 diff)
+{
+	__u32 s = csum_add32(diff, (__u16)~field);
+
+	s = (s & 0xffff) + (s >> 16);
+	s = (s & 0xffff) + (s >> 16);
+	return (__u16)~s;
+}
+
+/*
+ * The IP header's address at off4 (IPv4) or off6 (IPv6) becomes to; sums of
+ * both checksums.  One branch per family, each with its own bound: the
+ * verifier does not tie a pointer's range to a family read again later.
+ * False if the packet is too short.
+ */
+static __always_inline bool nat_ip_addr(const struct buf *b, const struct pkt *p, __u32 off4,
+					__u32 off6, const __u32 *to, struct nat_sums *s)
+{
+	__u32 *a;
+	int i;
+
+	if (p->family == SCTPLB_AF_INET) {
+		a = pkt_ptr(b, off4, 4);
+		if (!a)
+			return false;
+		s->pseudo = csum_diff32(s->pseudo, a[0], to[0]);
+		s->ip = csum_diff32(s->ip, a[0], to[0]);
+		a[0] = to[0];
+		return true;
+	}
+	a = pkt_ptr(b, off6, 16);
+	if (!a)
+		return false;
+	for (i = 0; i < 4; i++) {
+		s->pseudo = csum_diff32(s->pseudo, a[i], to[i]);
+		a[i] = to[i];
+	}
+	return true;
+}
+
+#define NAT_SADDR(p) (p)->l3_off + __builtin_offsetof(struct iphdr, saddr), \
+		     (p)->l3_off + __builtin_offsetof(struct ipv6hdr, saddr)
+#define NAT_DADDR(p) (p)->l3_off + __builtin_offsetof(struct iphdr, daddr), \
+		     (p)->l3_off + __builtin_offsetof(struct ipv6hdr, daddr)
+
+/* A port of the SCTP common header (off 0 source, 2 destination). */
+static __always_inline void nat_port(__u16 *port, __u16 to, __u32 off, __u32 sctp_len,
+				     struct nat_sums *s)
+{
+	s->crc = sctplb_crc32c_patch(s->crc, sctp_len, off, port, &to, 2);
+	s->data = csum_diff16(s->data, *port, to);
+	*port = to;
+	stat_inc(SCTPLB_STAT_NAT_PORT);
+}
+
+/*
+ * The sums into the packet: the CRC32c field, the IPv4 header checksum, and
+ * the transport checksum: UDP's (pseudo-header and SCTP bytes), or an ICMP
+ * error's (ICMPv6's has a pseudo-header, ICMPv4's none).  skb: through the tc
+ * helpers (after which no packet pointer is valid: the caller re-reads
+ * skb->data); else by hand.  UDP over IPv4 with checksum 0 has none (RFC 768)
+ * and keeps none; a UDP result of 0 is sent as 0xffff.
+ */
+static __always_inline void nat_sums_apply(void *ctx, bool skb, const struct buf *b,
+					   const struct pkt *p, struct nat_sums *s)
+{
+	__u32 ipc = p->l3_off + __builtin_offsetof(struct iphdr, check);
+	__u32 l4c = p->sctp_off - sizeof(struct udphdr) + __builtin_offsetof(struct udphdr, check);
+	__u32 *crc = pkt_ptr(b, p->sctp_off + SCTPLB_SCTP_CSUM_OFF, 4);
+	bool udp = p->proto == IPPROTO_UDP && !p->icmp;
+	bool pseudo = udp || (p->icmp && p->family == SCTPLB_AF_INET6);
+	__u16 *f;
+
+	if (p->icmp)
+		l4c = p->icmp_off + 2;
+	if (crc && s->crc != s->crc_old) {
+		*crc = s->crc;
+		s->data = csum_diff32(s->data, s->crc_old, s->crc);
+	}
+	if (skb) {
+		if (p->family == SCTPLB_AF_INET && s->ip)
+			bpf_l3_csum_replace(ctx, ipc, 0, s->ip, 0);
+		if (pseudo)
+			bpf_l4_csum_replace(ctx, l4c, 0, s->pseudo,
+					    BPF_F_PSEUDO_HDR_ | (udp ? BPF_F_MARK_MANGLED_0_ : 0));
+		if ((udp || p->icmp) && s->data)
+			bpf_l4_csum_replace(ctx, l4c, 0, s->data, udp ? BPF_F_MARK_MANGLED_0_ : 0);
+		return;
+	}
+	if (p->family == SCTPLB_AF_INET) {
+		f = pkt_ptr(b, ipc, 2);
+		if (f)
+			*f = csum_apply(*f, s->ip);
+	}
+	if (!udp && !p->icmp)
+		return;
+	f = pkt_ptr(b, l4c, 2);
+	if (!f || (udp && !*f && p->family == SCTPLB_AF_INET))
+		return;
+	*f = csum_apply(*f, csum_add32(pseudo ? s->pseudo : 0, s->data));
+	if (udp && !*f)
+		*f = 0xffff;
+}
+
+/*
+ * An ICMP error sent to VIP i that quotes a packet sent from VIP i (parse_icmp):
+ * for backend address i, it must quote the packet as the backend sent it, or
+ * the backend will not find its association.  The outer destination, the
+ * quoted source address (and the quoted IPv4 header's checksum) and the
+ * quoted source port become the backend's; the ICMP checksum follows (the
+ * quoted CRC32c is left: a quote is cut short, and nobody checks it).
+ */
+static __always_inline void nat_icmp_to_backend(void *ctx, bool skb, const struct buf *b,
+						const struct pkt *p, const struct sctplb_svc_nat *n,
+						const struct sctplb_addr *a, struct nat_sums *s)
+{
+	__u32 q = p->icmp_off + 8, *qsrc;
+	__u16 *qcheck, *qport, old;
+	int i;
+
+	qport = pkt_ptr(b, p->sctp_off, 2);
+	if (!qport)
+		return;
+	if (p->family == SCTPLB_AF_INET) {
+		qsrc = pkt_ptr(b, q + __builtin_offsetof(struct iphdr, saddr), 4);
+		qcheck = pkt_ptr(b, q + __builtin_offsetof(struct iphdr, check), 2);
+		if (!qsrc || !qcheck)
+			return;
+		/* the quoted header's checksum follows its address */
+		old = *qcheck;
+		*qcheck = csum_apply(old, csum_diff32(0, qsrc[0], a->addr[0]));
+		s->data = csum_diff16(s->data, old, *qcheck);
+		s->data = csum_diff32(s->data, qsrc[0], a->addr[0]);
+		qsrc[0] = a->addr[0];
+	} else {
+		qsrc = pkt_ptr(b, q + __builtin_offsetof(struct ipv6hdr, saddr), 16);
+		if (!qsrc)
+			return;
+		for (i = 0; i < 4; i++) {
+			s->data = csum_diff32(s->data, qsrc[i], a->addr[i]);
+			qsrc[i] = a->addr[i];
+		}
+	}
+	if (!nat_ip_addr(b, p, NAT_DADDR(p), a->addr, s))
+		return;
+	if (n->target_port && *qport != n->target_port) {
+		s->data = csum_diff16(s->data, *qport, n->target_port);
+		*qport = n->target_port;
+		stat_inc(SCTPLB_STAT_NAT_PORT);
+	}
+	nat_sums_apply(ctx, skb, b, p, s);
+	stat_inc(SCTPLB_STAT_NAT_TO_BACKEND);
+}
+
+/*
+ * The address parameter at *off of an INIT or INIT-ACK (RFC 9260 3.3.2.1:
+ * IPv4 (5), IPv6 (6)), within [*off, end): 1 with *ph, *a and *family set,
+ * 0 for another parameter, -1 at the end or on a malformed length.  *off
+ * moves to the next parameter.
+ */
+static __always_inline int nat_addr_param(const struct buf *b, __u32 *off, __u32 end,
+					  struct sctp_paramhdr **ph, __u32 **a, __u8 *family)
+{
+	__u32 o = *off;
+	__u16 type, len;
+
+	if (o + sizeof(**ph) > end)
+		return -1;
+	*ph = pkt_ptr(b, o, sizeof(**ph));
+	if (!*ph)
+		return -1;
+	type = bpf_ntohs((*ph)->type);
+	len = bpf_ntohs((*ph)->length);
+	if (len < sizeof(**ph) || o + len > end)
+		return -1;
+	*off = o + ((len + 3) & ~3u);
+	if (type == SCTP_PARAM_IPV4 && len == 8)
+		*family = SCTPLB_AF_INET;
+	else if (type == SCTP_PARAM_IPV6 && len == 20)
+		*family = SCTPLB_AF_INET6;
+	else
+		return 0;
+	*a = pkt_ptr(b, o + 4, 16);
+	if (!*a && *family == SCTPLB_AF_INET)
+		*a = pkt_ptr(b, o + 4, 4);
+	return *a ? 1 : -1;
+}
+
+/*
+ * The address a of parameter ph (off: its offset in the SCTP packet of
+ * sctp_len bytes) becomes to; to NULL: the parameter becomes a Padding
+ * parameter (SCTPLB_PARAM_PAD) of the same length, its bytes zeroed, so that
+ * the receiver skips it and never learns the address.  The CRC32c and the
+ * UDP sum follow.
+ */
+static __always_inline void nat_param_set(struct sctp_paramhdr *ph, __u32 *a, __u8 family,
+					  const __u32 *to, struct nat_sums *s, __u32 sctp_len,
+					  __u32 off)
+{
+	static const __u32 zero[4];
+	__u16 pad = bpf_htons(SCTPLB_PARAM_PAD);
+	int j;
+
+	if (!to) {
+		to = zero;
+		s->crc = sctplb_crc32c_patch(s->crc, sctp_len, off, &ph->type, &pad, 2);
+		s->data = csum_diff16(s->data, ph->type, pad);
+		ph->type = pad;
+		stat_inc(SCTPLB_STAT_NAT_ADDR_HIDDEN);
+	}
+	if (family == SCTPLB_AF_INET) {
+		s->crc = sctplb_crc32c_patch32(s->crc, sctp_len, off + 4, a[0], to[0]);
+		s->data = csum_diff32(s->data, a[0], to[0]);
+		a[0] = to[0];
+		return;
+	}
+	s->crc = sctplb_crc32c_patch(s->crc, sctp_len, off + 4, a, to, 16);
+	for (j = 0; j < 4; j++) {
+		s->data = csum_diff32(s->data, a[j], to[j]);
+		a[j] = to[j];
+	}
+}
+
+/* The service's NAT, or NULL. */
+static __always_inline const struct sctplb_svc_nat *svc_nat_of(__u32 service_id)
+{
+	const struct sctplb_svc_nat *n = bpf_map_lookup_elem(&svc_nat, &service_id);
+
+	return n && (n->flags & SCTPLB_NAT_F_ON) ? n : NULL;
+}
+
+
+static __always_inline bool addr_eq(const __u32 *a, const __u32 *b)
+{
+	return a[0] == b[0] && a[1] == b[1] && a[2] == b[2] && a[3] == b[3];
+}
+
+/* A full-NAT INIT's address parameters, walked with bpf_loop(). */
+struct snat_params {
+	const struct buf *b;
+	const struct pkt *p;
+	struct nat_scratch *x;  /* the flow being made, the sums (few pointers: stack) */
+	__u32 off, end;
+	__u16 sctp_len;
+	__u8 taken;             /* paths given an address so far (bits) */
+};
+
+/*
+ * One parameter of the client's INIT (RFC 9260 3.3.2.1): the INIT's source
+ * address stands for its own path; any other address for the next path of
+ * its family not yet given one.  It becomes that path's forwarder address,
+ * and the flow remembers the client's address behind it.  An address with no
+ * path left becomes a zeroed Padding parameter, as on the return path.
+ */
+static long snat_one_param(__u64 i, void *arg)
+{
+	struct snat_params *w = arg;
+	const struct sctplb_svc_nat *n = svc_nat_of(w->p->service_id);
+	struct sctplb_snat_flow *f = &w->x->f;
+	__u32 off = w->off, *a, j, q = SCTPLB_MAX_PATHS;
+	struct sctp_paramhdr *ph;
+	__u8 family;
+	int r;
+
+	if (!n)
+		return 1;
+	r = nat_addr_param(w->b, &w->off, w->end, &ph, &a, &family);
+	if (r <= 0)
+		return r < 0;
+	if (family == w->p->family && a[0] == w->p->saddr[0] &&
+	    (family == SCTPLB_AF_INET || (a[1] == w->p->saddr[1] && a[2] == w->p->saddr[2] &&
+					  a[3] == w->p->saddr[3]))) {
+		q = w->p->path & (SCTPLB_MAX_PATHS - 1);
+	} else {
+		for (j = 0; j < SCTPLB_MAX_PATHS; j++)
+			if (j < n->nsnat && n->snat[j].family == family &&
+			    !(w->taken & (1u << j))) {
+				q = j;
+				break;
+			}
+	}
+	if (q >= SCTPLB_MAX_PATHS) {
+		nat_param_set(ph, a, family, NULL, &w->x->s, w->sctp_len, off - w->p->sctp_off);
+		return 0;
+	}
+	w->taken |= 1u << q;
+	f->client[q].family = family;
+	f->client[q].addr[0] = a[0];
+	if (family == SCTPLB_AF_INET6) {
+		f->client[q].addr[1] = a[1];
+		f->client[q].addr[2] = a[2];
+		f->client[q].addr[3] = a[3];
+	}
+	nat_param_set(ph, a, family, n->snat[q].addr, &w->x->s, w->sctp_len,
+		      off - w->p->sctp_off);
+	return 0;
+}
+
+/*
+ * Full NAT, a client's INIT, once it is on its way (its source made the
+ * forwarder's by nat_to_backend, which also refused a collision): its
+ * addresses become the forwarder's and its client is remembered in
+ * snat_flows.  The CRC32c and the UDP checksum are patched again, from what
+ * nat_to_backend left: the updates are independent.  Called by the program
+ * itself after forwarding has decided, in a global function of its own: the
+ * BPF stack is shared along a chain of calls (bpf_loop's callback included),
+ * and the forwarding step's chain has no room left for the walk.
+ */
+static __always_inline void nat_snat_init(void *ctx, bool skb, const struct pkt *p, __u64 now)
+{
+	const struct sctplb_svc_nat *n = svc_nat_of(p->service_id);
+	struct sctplb_snat_key k = { .service_id = p->service_id, .cport = p->sport };
+	__u8 path = p->path & (SCTPLB_MAX_PATHS - 1);
+	struct nat_scratch *x;
+	struct sctphdr *sh;
+	__u32 *tagp, zero = 0;
+	struct buf b;
+
+	if (!n || !n->nsnat || p->first_type != SCTP_CID_INIT || p->frag != FRAG_NONE ||
+	    n->snat[path].family != p->family)
+		return;
+	b.data = skb ? (void *)(long)((struct __sk_buff *)ctx)->data
+		     : (void *)(long)((struct xdp_md *)ctx)->data;
+	b.data_end = skb ? (void *)(long)((struct __sk_buff *)ctx)->data_end
+			 : (void *)(long)((struct xdp_md *)ctx)->data_end;
+	tagp = pkt_ptr(&b, p->init_off + 4, 4);
+	sh = pkt_ptr(&b, p->sctp_off, sizeof(*sh));
+	x = bpf_map_lookup_elem(&snat_scratch, &zero);
+	if (!tagp || !sh || !x)
+		return;
+	k.ctag = bpf_ntohl(*tagp);
+	__builtin_memset(x, 0, sizeof(*x));
+	x->s.crc = x->s.crc_old = sh->checksum;
+	x->f.created_ns = now;
+	x->f.client[path].family = p->family;
+	__builtin_memcpy(x->f.client[path].addr, p->saddr, 16);
+	{
+		struct snat_params w = {
+			.b = &b, .p = p, .x = x,
+			.sctp_len = p->sctp_end - p->sctp_off,
+			.off = p->init_off + SCTP_INIT_FIXED_LEN,
+			.end = p->init_off + p->init_len,
+			.taken = 1u << path,
+		};
+
+		if (w.end > p->sctp_end)
+			w.end = p->sctp_end;
+		bpf_loop(SCTPLB_MAX_INIT_PARAMS, snat_one_param, &w, 0);
+	}
+	bpf_map_update_elem(&snat_flows, &k, &x->f, BPF_ANY);
+	nat_sums_apply(ctx, skb, &b, p, &x->s);
+	stat_inc(SCTPLB_STAT_NAT_SNAT_INIT);
+}
+
+/*
+ * Full NAT: an INIT whose (Tc, port) another client holds (a collision), or
+ * a first fragment of an INIT (its addresses cannot be rewritten: the
+ * CRC32c spans fragments) is refused.
+ */
+static __always_inline int nat_snat_refuse(const struct buf *b, const struct pkt *p)
+{
+	struct sctplb_snat_key k = { .service_id = p->service_id, .cport = p->sport };
+	__u8 path = p->path & (SCTPLB_MAX_PATHS - 1);
+	const struct sctplb_snat_flow *old;
+	__u32 *tagp;
+
+	if (p->first_type != SCTP_CID_INIT || p->frag == FRAG_LATER)
+		return ACT_CONTINUE;
+	if (p->frag == FRAG_FIRST)
+		return act_drop(SCTPLB_STAT_NAT_FRAG_PORT);
+	tagp = pkt_ptr(b, p->init_off + 4, 4);
+	if (!tagp)
+		return ACT_CONTINUE;
+	k.ctag = bpf_ntohl(*tagp);
+	old = bpf_map_lookup_elem(&snat_flows, &k);
+	if (old && (old->client[path].family != p->family ||
+		    !addr_eq(old->client[path].addr, p->saddr)))
+		return act_drop(SCTPLB_STAT_NAT_SNAT_COLLISION);
+	return ACT_CONTINUE;
+}
+
+/*
+ * Toward the backend chosen in lb: destination address i of the backend,
+ * port mapped.  A later fragment (no SCTP header) gets the address only.  A
+ * first fragment whose port must change is dropped: its CRC32c covers bytes
+ * in later fragments, which this packet does not say the length of.  An ICMP
+ * error gets its quote translated (nat_icmp_to_backend).  Returns
+ * ACT_CONTINUE or a drop.
+ */
+static __always_inline int nat_to_backend(void *ctx, bool skb, const struct pkt *p,
+					  __u32 backend_id)
+{
+	const struct sctplb_backend *be = bpf_map_lookup_elem(&backends, &backend_id);
+	const struct sctplb_svc_nat *n;
+	const struct sctplb_addr *a;
+	struct sctphdr *sh = NULL;
+	struct nat_scratch *x;
+	struct nat_sums *s;
+	__u32 zero = 0;
+	struct buf b;
+	bool port;
+	int act;
+
+	if (!(p->svc_flags & SCTPLB_SVC_F_NAT) && p->frag != FRAG_LATER)
+		return ACT_CONTINUE;
+	n = svc_nat_of(p->service_id);
+	if (!n || !be)
+		return ACT_CONTINUE;
+	a = &be->addr[p->path & (SCTPLB_MAX_PATHS - 1)];
+	if (a->family != p->family)
+		return ACT_CONTINUE; /* forwarding says NO_BACKEND_PATH */
+	port = n->target_port && n->target_port != p->dport && p->frag != FRAG_LATER && !p->icmp;
+	if (port && p->frag == FRAG_FIRST)
+		return act_drop(SCTPLB_STAT_NAT_FRAG_PORT);
+	x = bpf_map_lookup_elem(&snat_scratch, &zero);
+	if (!x)
+		return ACT_CONTINUE;
+	s = &x->s;
+	__builtin_memset(s, 0, sizeof(*s));
+	b.data = skb ? (void *)(long)((struct __sk_buff *)ctx)->data
+		     : (void *)(long)((struct xdp_md *)ctx)->data;
+	b.data_end = skb ? (void *)(long)((struct __sk_buff *)ctx)->data_end
+			 : (void *)(long)((struct xdp_md *)ctx)->data_end;
+	if (p->icmp) {
+		nat_icmp_to_backend(ctx, skb, &b, p, n, a, s);
+		return ACT_CONTINUE;
+	}
+	if (port) {
+		sh = pkt_ptr(&b, p->sctp_off, sizeof(*sh));
+		if (!sh)
+			return ACT_CONTINUE;
+		s->crc = s->crc_old = sh->checksum;
+	}
+	if (n->nsnat && n->snat[p->path & (SCTPLB_MAX_PATHS - 1)].family == p->family) {
+		/* Full NAT: from the forwarder's address of the path. */
+		act = nat_snat_refuse(&b, p);
+		if (act != ACT_CONTINUE)
+			return act;
+		if (!nat_ip_addr(&b, p, NAT_SADDR(p), n->snat[p->path & (SCTPLB_MAX_PATHS - 1)].addr,
+				 s))
+			return ACT_CONTINUE;
+		stat_inc(SCTPLB_STAT_NAT_SNAT);
+	}
+	if (!nat_ip_addr(&b, p, NAT_DADDR(p), a->addr, s))
+		return ACT_CONTINUE;
+	if (port)
+		nat_port(&sh->dest, n->target_port, 2, p->sctp_end - p->sctp_off, s);
+	nat_sums_apply(ctx, skb, &b, p, s);
+	stat_inc(SCTPLB_STAT_NAT_TO_BACKEND);
+	return ACT_CONTINUE;
+}
+
+/*
+ * Full NAT, before the return path learns from a backend's packet: the packet
+ * goes to a forwarder address snat[j] (saddr, after parse_l4's swap); the
+ * client behind it, from snat_flows by (Tc, client port), becomes p->saddr,
+ * so that the association's keys and counters are the client's, and
+ * nat_to_client sends it there (p->snat = j + 1).  Returns -1 for a packet to
+ * a forwarder address whose flow is gone (dropped), else 0.
+ */
+static __always_inline int nat_snat_client(struct pkt *p)
+{
+	const struct sctplb_svc_nat *n = svc_nat_of(p->service_id);
+	struct sctplb_snat_key k = { .service_id = p->service_id, .ctag = p->vtag,
+				     .cport = p->sport };
+	const struct sctplb_snat_flow *f;
+	struct sctplb_assoc_key ak;
+	struct sctplb_assoc *a;
+	bool pending;
+	__u32 j, q = SCTPLB_MAX_PATHS;
+
+	if (!n || !n->nsnat)
+		return 0;
+	for (j = 0; j < SCTPLB_MAX_PATHS; j++)
+		if (j < n->nsnat && n->snat[j].family == p->family &&
+		    addr_eq(n->snat[j].addr, p->saddr)) {
+			q = j;
+			break;
+		}
+	if (q >= SCTPLB_MAX_PATHS)
+		return 0; /* not to the forwarder: as without full NAT */
+	if (p->tbit) {
+		/* RFC 9260 8.5.1: the backend's own tag Ts; its association has Tc */
+		assoc_key(&ak, p, p->service_id, p->vtag);
+		a = assoc_find(&ak, &pending);
+		k.ctag = a ? a->ctag : 0;
+	}
+	f = bpf_map_lookup_elem(&snat_flows, &k);
+	if (!f || f->client[q].family != p->family) {
+		stat_inc(SCTPLB_STAT_NAT_SNAT_UNKNOWN);
+		return -1;
+	}
+	__builtin_memcpy(p->saddr, f->client[q].addr, 16);
+	p->snat = q + 1;
+	return 0;
+}
+
+/* The INIT-ACK's address parameters, walked with bpf_loop(). */
+struct nat_params {
+	const struct buf *b;
+	const struct pkt *p;
+	const struct sctplb_nat_backend *nb;
+	struct nat_sums *s;
+	__u32 off, end, sctp_len;
+};
+
+/*
+ * One parameter (RFC 9260 3.3.3: the INIT-ACK's are the INIT's): an IPv4 (5)
+ * or IPv6 (6) address of this backend becomes the VIP of its path; any other
+ * address becomes a zeroed Padding parameter (SCTPLB_PARAM_PAD).
+ */
+static long nat_one_param(__u64 i, void *arg)
+{
+	struct nat_params *w = arg;
+	const struct sctplb_nat_backend *v;
+	struct sctplb_vip_key k = {};
+	__u32 off = w->off, *a;
+	struct sctp_paramhdr *ph;
+	const __u32 *to = NULL;
+	__u8 family;
+	int r;
+
+	r = nat_addr_param(w->b, &w->off, w->end, &ph, &a, &family);
+	if (r <= 0)
+		return r < 0;
+	k.addr[0] = a[0];
+	if (family == SCTPLB_AF_INET6)
+		__builtin_memcpy(k.addr, a, 16);
+	k.port = w->p->nat_port;
+	k.proto = w->p->proto;
+	k.family = family;
+	v = bpf_map_lookup_elem(&nat_backends, &k);
+	if (v && v->backend_id == w->nb->backend_id && v->svc.id == w->nb->svc.id &&
+	    v->vip.family == family) {
+		to = v->vip.addr;
+		stat_inc(SCTPLB_STAT_NAT_ADDR_VIP);
+	}
+	/* else no VIP stands for it: the client must not learn it (to NULL) */
+	nat_param_set(ph, a, family, to, w->s, w->sctp_len, off - w->p->sctp_off);
+	return 0;
+}
+
+/*
+ * From a backend's own address (p->nat, from parse_l4): the source becomes
+ * the VIP of its path and the source port the service port; an INIT-ACK's
+ * addresses become VIPs.  tc only.  The first fragment of a packet whose
+ * port or chunk would change keeps them (its CRC32c spans fragments).
+ * Returns the tc verdict: an ASCONF (RFC 5061) would tell the client the
+ * backend's own addresses (its Address Parameter, and any it adds), so it is
+ * dropped and counted; the backend's association stays on its paths.
+ */
+static __always_inline int nat_to_client(struct __sk_buff *skb, const struct pkt *p)
+{
+	const struct sctplb_nat_backend *nb;
+	struct sctplb_vip_key k = {
+		.port = p->nat_port, .proto = p->proto, .family = p->family,
+	};
+	struct nat_sums s = {};
+	struct sctphdr *sh;
+	__u32 len;
+	struct buf b = {
+		.data = (void *)(long)skb->data,
+		.data_end = (void *)(long)skb->data_end,
+	};
+
+	__builtin_memcpy(k.addr, p->daddr, 16); /* reply: daddr is the backend's */
+	nb = bpf_map_lookup_elem(&nat_backends, &k);
+	if (!nb || nb->vip.family != p->family)
+		return TC_ACT_OK;
+	if (p->asconf) {
+		stat_inc(SCTPLB_STAT_NAT_ASCONF_DROP);
+		return TC_ACT_SHOT;
+	}
+	sh = pkt_ptr(&b, p->sctp_off, sizeof(*sh));
+	if (!sh)
+		return TC_ACT_OK;
+	s.crc = s.crc_old = sh->checksum;
+	len = p->sctp_end - p->sctp_off;
+	if (!nat_ip_addr(&b, p, NAT_SADDR(p), nb->vip.addr, &s))
+		return TC_ACT_OK;
+	if (p->snat) {
+		/* Full NAT: from the forwarder's address to the client's. */
+		if (!nat_ip_addr(&b, p, NAT_DADDR(p), p->saddr, &s))
+			return TC_ACT_OK;
+		stat_inc(SCTPLB_STAT_NAT_SNAT_BACK);
+	}
+	if (p->frag == FRAG_NONE) {
+		if (sh->source != nb->vip_port)
+			nat_port(&sh->source, nb->vip_port, 0, len, &s);
+		if (p->first_type == SCTP_CID_INIT_ACK) {
+			struct nat_params w = {
+				.b = &b, .p = p, .nb = nb, .s = &s, .sctp_len = len,
+				.off = p->init_off + SCTP_INIT_FIXED_LEN,
+				.end = p->init_off + p->init_len,
+			};
+
+			if (w.end > p->sctp_end)
+				w.end = p->sctp_end;
+			bpf_loop(SCTPLB_MAX_INIT_PARAMS, nat_one_param, &w, 0);
+		}
+	}
+	nat_sums_apply(skb, true, &b, p, &s);
+	stat_inc(SCTPLB_STAT_NAT_TO_CLIENT);
+	return TC_ACT_OK;
+}
+
+#endif

@@ -1,0 +1,142 @@
+# shellcheck shell=bash
+# The NAT variant of the end-to-end topology (topo.sh, lb.sh), for services made with
+# `service add --nat`: the backends hold no VIP, only their own address on each of
+# their two interfaces (like a pod with two networks), and their replies leave from
+# that address (the per-interface source fix of topo.sh, with the backend's own
+# addresses instead of the VIPs).  They route the clients' subnets through the
+# forwarder (--return fwd), where `sctplb attach b<n><p> --return` translates the
+# replies back to the VIPs.  A script cds to the repository root and sources this file.
+#
+# Functions:
+#   nat_create                 lb_create --return fwd, then the backends lose their VIPs
+#   nat_service NAME PORT VIPS [ARGS]  lb_service NAME PORT VIPS --nat ARGS
+#   nat_servers PORT VIPS [ARGS]  an sctp-peer server in each backend on PORT, bound to
+#                              its own address on the path of each VIP
+#   nat_capture_start          tcpdump on the client's two interfaces (CLI_NS)
+#   nat_capture_check NAME     stops it; PASS if no frame holds any backend address
+#                              (either family, anywhere: headers, INIT-ACK parameters,
+#                              chunks) and the VIPs did answer (frames from a VIP
+#                              seen).  Only the State Cookie is left out: the backend's
+#                              own opaque data, signed by it (RFC 9260 5.1.3), which
+#                              the client echoes unread and nobody may rewrite
+
+# shellcheck source=tests/e2e/lib/lb.sh
+source "$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/lb.sh"
+NAT_CAPTURE_PIDS=""
+
+nat_create() {
+	local n bns
+	lb_create --return fwd || return 1
+	for n in 1 2 3; do
+		bns=$(eval echo "\$BE${n}_NS")
+		ip -n "$bns" addr flush dev "$BE_VIP_IF" || return 1
+		ip netns exec "$bns" nft delete table inet sctplb_srcfix || return 1
+		_topo_srcfix "$bns" "$BE_IF_A" "$(eval echo "\$BE${n}_A4")" "$(eval echo "\$BE${n}_A6")" \
+			"$BE_IF_B" "$(eval echo "\$BE${n}_B4")" "$(eval echo "\$BE${n}_B6")" || return 1
+	done
+}
+
+nat_service() {
+	local name=$1 port=$2 vips=$3
+	shift 3
+	lb_service "$name" "$port" "$vips" --nat "$@"
+}
+
+nat_servers() {
+	local port=$1 vips=$2 n v addrs
+	shift 2
+	for n in 1 2 3; do
+		addrs=""
+		for v in ${vips//,/ }; do addrs="${addrs:+$addrs,}$(_lb_be_addr "$n" "$v")"; done
+		topo_start_server "$n" "$port" "$addrs" "$@" || return 1
+	done
+}
+
+nat_capture_start() {
+	local ifn
+	for ifn in "$CLI_IF_A" "$CLI_IF_B"; do
+		rm -f "$TOPO_DIR/client-$ifn.pcap"
+		topo_bg "$CLI_NS" "$TOPO_DIR/tcpdump-$ifn.log" tcpdump -n -U -s 0 -i "$ifn" \
+			-w "$TOPO_DIR/client-$ifn.pcap" sctp or udp
+		NAT_CAPTURE_PIDS="$NAT_CAPTURE_PIDS $TOPO_LAST_PID"
+		topo_wait_log "$TOPO_DIR/tcpdump-$ifn.log" "listening on" 5 || return 1
+	done
+}
+
+nat_capture_check() {
+	local name=$1 pid out addrs="" n p f
+	for pid in $NAT_CAPTURE_PIDS; do kill -INT "$pid" 2>/dev/null; done
+	for pid in $NAT_CAPTURE_PIDS; do wait "$pid" 2>/dev/null; done
+	NAT_CAPTURE_PIDS=""
+	for n in 1 2 3; do
+		for p in A4 B4 A6 B6; do addrs="$addrs $(eval echo "\$BE${n}_$p")"; done
+	done
+	out=$(python3 - "$VIP_A4 $VIP_B4 $VIP_A6 $VIP_B6" "$addrs" "$TOPO_DIR"/client-*.pcap <<'PY'
+import socket, struct, sys
+def raw(a):
+    return socket.inet_pton(socket.AF_INET6 if ":" in a else socket.AF_INET, a)
+vips = [raw(a) for a in sys.argv[1].split()]
+bes = {raw(a): a for a in sys.argv[2].split()}
+frames = from_vip = cookies = 0
+leaks = {}
+
+def opaque_cookie_blanked(pkt):
+    """The frame with the State Cookie zeroed (INIT-ACK parameter 7, COOKIE-ECHO's
+    body): the backend's own data, MAC-protected (RFC 9260 5.1.3), echoed unread."""
+    pkt = bytearray(pkt)
+    et = pkt[12:14]
+    if et == b"\x08\x00":
+        proto, off = pkt[23], 14 + (pkt[14] & 15) * 4
+    elif et == b"\x86\xdd":
+        proto, off = pkt[20], 54
+    else:
+        return bytes(pkt), 0
+    if proto == 17:
+        off += 8
+    elif proto != 132:
+        return bytes(pkt), 0
+    off += 12
+    n = 0
+    while off + 4 <= len(pkt):
+        ctype, clen = pkt[off], struct.unpack(">H", pkt[off + 2:off + 4])[0]
+        if clen < 4:
+            break
+        if ctype == 10:
+            pkt[off + 4:off + clen] = bytes(clen - 4)
+            n += 1
+        elif ctype == 2:
+            p = off + 20
+            while p + 4 <= off + clen:
+                ptype, plen = struct.unpack(">HH", pkt[p:p + 4])
+                if plen < 4:
+                    break
+                if ptype == 7:
+                    pkt[p + 4:p + plen] = bytes(plen - 4)
+                    n += 1
+                p += (plen + 3) & ~3
+        off += (clen + 3) & ~3
+    return bytes(pkt), n
+for f in sys.argv[3:]:
+    d = open(f, "rb").read()
+    off = 24
+    while off + 16 <= len(d):
+        incl = struct.unpack("<I", d[off + 8:off + 12])[0]
+        pkt = d[off + 16:off + 16 + incl]
+        off += 16 + incl
+        frames += 1
+        et = pkt[12:14]
+        src = pkt[26:30] if et == b"\x08\x00" else pkt[22:38] if et == b"\x86\xdd" else b""
+        from_vip += src in vips
+        pkt, n = opaque_cookie_blanked(pkt)
+        cookies += n
+        for b, text in bes.items():
+            if b in pkt:
+                leaks[text] = leaks.get(text, 0) + 1
+print("frames=%d from_vip=%d state_cookies=%d backend_addresses=%s" %
+      (frames, from_vip, cookies, leaks or "none"))
+sys.exit(1 if leaks or not from_vip else 0)
+PY
+	)
+	if [ $? -eq 0 ]; then pass "$name"; else fail "$name" "$out"; fi
+	echo "  $name: client capture: $out"
+}
