@@ -22,7 +22,7 @@ print("routed by tag %d, INITs %d, associations held %d, unknown vtags %d" % (
 }
 [ "$(id -u)" -eq 0 ] || { echo "make demo needs root (namespaces, XDP)"; exit 1; }
 
-step "5. Two forwarders behind ECMP (BGP), backends running the routable-tag agent"
+step "9. Two forwarders behind ECMP (BGP), backends running the routable-tag agent"
 ecmp_create --forwarders 2 --agent || { echo "topology failed"; exit 1; }
 VIPS="$VIP_A4,$VIP_B4"
 ecmp_service s $PORT "$VIPS" && ecmp_agent_attach $PORT "$VIPS" || { echo "configuration failed"; exit 1; }
@@ -31,7 +31,7 @@ echo "  the router's routes to the VIPs: $(ecmp_nexthops_all)  (next hops: forwa
 echo "  every forwarder: sctplb service add s ... --tag-key KEY; backend add ... --server-id N"
 echo "  every backend:   sctplb agent attach IF --vip $VIPS --port $PORT --server-id N --tag-key KEY"
 
-step "6. $ASSOCS multihomed associations; the router spreads their paths over both forwarders"
+step "10. $ASSOCS multihomed associations; the router spreads their paths over both forwarders"
 PROG=$TOPO_DIR/traffic.progress
 topo_bg "$CLI_NS" "$TOPO_DIR/traffic.log" timeout 300 "$SCTP_PEER" traffic --quiet $(topo_peer_args) \
 	--ready-file "$TOPO_DIR/traffic.ready" --progress-file "$PROG" --local "$CLI_A4,$CLI_B4" \
@@ -42,7 +42,7 @@ wait_until 60 topo_echoed "$PROG" 40
 echo "  forwarder 1: $(counters 1)"
 echo "  forwarder 2: $(counters 2)"
 
-step "7. Forwarder 1 stops: it withdraws its BGP announcement and its maps are deleted"
+step "11. Forwarder 1 stops: it withdraws its BGP announcement and its maps are deleted"
 ecmp_withdraw 1
 ecmp_sl 1 detach r >/dev/null 2>&1
 rm -rf "$ECMP_PIN_PREFIX-f1"
@@ -52,7 +52,7 @@ wait_until 60 topo_echoed "$PROG" 60 "$base"
 echo "  forwarder 2: $(counters 2)"
 echo "  (it holds no association: every packet found its backend from its tag)"
 
-step "8. Verdict"
+step "12. Verdict"
 topo_traffic_stop "$TPID"
 python3 - "$TOPO_DIR/traffic.log" <<'PY'
 import json, sys
