@@ -106,9 +106,41 @@ __noinline int sctplb_xdp_upper(struct xdp_md *ctx, struct pkt *p, __u32 off)
 }
 
 /*
+ * One body for every hook, compiled once per hook (Cilium's way): h is a
+ * constant in each copy, so the compiler drops what belongs to the other
+ * hook, and the verifier never sees an XDP context read as an skb.
+ */
+enum lb_hook { LB_XDP, LB_TC };
+
+/* The verdict of a final action (ACT_PASS or ACT_DROP) at this hook. */
+static __always_inline int hook_verdict(enum lb_hook h, int kind)
+{
+	if (h == LB_XDP)
+		return kind == ACT_DROP ? XDP_DROP : XDP_PASS;
+	return kind == ACT_DROP ? TC_ACT_SHOT : TC_ACT_OK;
+}
+
+static __always_inline void hook_buf(void *ctx, enum lb_hook h, struct buf *b)
+{
+	if (h == LB_XDP) {
+		xdp_buf(ctx, b);
+	} else {
+		b->data = (void *)(long)((struct __sk_buff *)ctx)->data;
+		b->data_end = (void *)(long)((struct __sk_buff *)ctx)->data_end;
+	}
+}
+
+static __always_inline __u32 hook_ingress(void *ctx, enum lb_hook h)
+{
+	return h == LB_XDP ? ((struct xdp_md *)ctx)->ingress_ifindex :
+			     ((struct __sk_buff *)ctx)->ingress_ifindex;
+}
+
+/*
  * NAT toward the backend (bpf/lib/nat.h): the rewrite, within forwarding;
  * a full-NAT INIT's addresses, once forwarding has decided (nat_snat_init
- * says why apart).  Globals: verified once.
+ * says why apart).  Globals: verified once.  At tc the rewrite stays
+ * inline: a call there costs more stack than the frame has left.
  */
 __noinline int sctplb_xdp_snat(struct xdp_md *ctx, struct pkt *p, __u64 now)
 {
@@ -129,43 +161,55 @@ __noinline int sctplb_tc_snat(struct __sk_buff *skb, struct pkt *p, __u64 now)
 	return 0;
 }
 
-
 /*
- * Choose the backend and forward: returns the XDP verdict and sets
- * p->reason (and p->backend_id).  Global: verified once.
+ * Choose the backend (unless XDP chose it already: from_xdp, at tc) and
+ * forward: returns the verdict and sets p->reason (and p->backend_id).
+ * XDP sends a packet out of its ingress with XDP_TX, and one whose next hop
+ * has no neighbour entry to sctplb_tc_finish (metadata, XDP_PASS); tc
+ * resolves that neighbour with bpf_redirect_neigh().
  */
-__noinline int sctplb_xdp_lb(struct xdp_md *ctx, struct pkt *p)
+static __always_inline int lb_forward(void *ctx, enum lb_hook h, struct pkt *p, bool from_xdp)
 {
+	struct bpf_redir_neigh nh = {};
 	struct bpf_fib_lookup fib;
-	struct buf b;
+	__u32 ingress = hook_ingress(ctx, h);
 	struct lb lb = {};
+	struct buf b;
 	int act, rc;
 
-	if (!p)
-		return XDP_ABORTED;
-	xdp_buf(ctx, &b);
+	hook_buf(ctx, h, &b);
 	lb.service_id = p->service_id;
 	lb.now = lb_now();
-	act = choose_backend(&b, p, &lb);
-	p->backend_id = lb.backend_id;
-	if (act != ACT_CONTINUE) {
-		p->reason = ACT_REASON(act);
-		return ACT_KIND(act) == ACT_DROP ? XDP_DROP : XDP_PASS;
-	}
-	act = ACT_CONTINUE;
-	if ((p->svc_flags & SCTPLB_SVC_F_NAT) || p->frag == FRAG_LATER)
-		act = sctplb_xdp_nat(ctx, p, lb.backend_id);
-	if (act != ACT_CONTINUE) {
-		p->reason = ACT_REASON(act);
-		return XDP_DROP;
+	if (from_xdp) {
+		if (!use_backend(&lb, p->backend_id, false)) {
+			p->reason = SCTPLB_STAT_NO_BACKEND;
+			return hook_verdict(h, ACT_DROP);
+		}
+	} else {
+		act = choose_backend(&b, p, &lb);
+		p->backend_id = lb.backend_id;
+		if (act != ACT_CONTINUE) {
+			p->reason = ACT_REASON(act);
+			return hook_verdict(h, ACT_KIND(act));
+		}
+		if ((p->svc_flags & SCTPLB_SVC_F_NAT) || p->frag == FRAG_LATER) {
+			act = h == LB_XDP ? sctplb_xdp_nat(ctx, p, lb.backend_id) :
+					    nat_to_backend(ctx, true, p, lb.backend_id);
+			if (act != ACT_CONTINUE) {
+				p->reason = ACT_REASON(act);
+				return hook_verdict(h, ACT_DROP);
+			}
+			/* The checksum helpers invalidate every packet pointer. */
+			hook_buf(ctx, h, &b);
+		}
 	}
 
-	rc = fib_backend(ctx, lb.be, lb.backend_id, p->path, ctx->ingress_ifindex, p->l3_len, lb.now,
-			 &fib);
+	rc = fib_backend(ctx, lb.be, lb.backend_id, p->path, ingress, p->l3_len, lb.now, &fib);
 	if (rc == BPF_FIB_LKUP_RET_SUCCESS) {
 		rewrite_macs(&b, &fib);
-		count_forward(p, &lb);
-		if (fib.ifindex == ctx->ingress_ifindex) {
+		if (!from_xdp)
+			count_forward(p, &lb);
+		if (h == LB_XDP && fib.ifindex == ingress) {
 			p->reason = SCTPLB_STAT_FWD_TX;
 			return XDP_TX;
 		}
@@ -173,44 +217,87 @@ __noinline int sctplb_xdp_lb(struct xdp_md *ctx, struct pkt *p)
 		return bpf_redirect(fib.ifindex, 0);
 	}
 	if (rc == BPF_FIB_LKUP_RET_NO_NEIGH) {
-		/* On its way to the backend through sctplb_tc_finish: counted here,
-		 * where the association is at hand. */
-		count_forward(p, &lb);
-		p->reason = SCTPLB_STAT_FIB_NO_NEIGH;
-		xdp_leave_meta(ctx, p);
-		return XDP_PASS;
+		/* Counted here, where the association is at hand. */
+		if (!from_xdp)
+			count_forward(p, &lb);
+		if (h == LB_XDP) {
+			/* On its way to the backend through sctplb_tc_finish. */
+			p->reason = SCTPLB_STAT_FIB_NO_NEIGH;
+			xdp_leave_meta(ctx, p);
+			return XDP_PASS;
+		}
+		/* fib has the egress and the next hop (the gateway, or the backend) */
+		nh.nh_family = fib.family;
+		if (fib.family == AF_INET)
+			nh.ipv4_nh = fib.ipv4_dst;
+		else
+			__builtin_memcpy(nh.ipv6_nh, fib.ipv6_dst, 16);
+		p->reason = SCTPLB_STAT_FWD_REDIRECT;
+		return bpf_redirect_neigh(fib.ifindex, &nh, sizeof(nh), 0);
 	}
 	p->reason = fib_failure(rc);
-	return XDP_DROP;
+	return hook_verdict(h, ACT_DROP);
+}
+
+/* lb_forward for XDP; global: verified once. */
+__noinline int sctplb_xdp_lb(struct xdp_md *ctx, struct pkt *p)
+{
+	return p ? lb_forward(ctx, LB_XDP, p, false) : XDP_ABORTED;
+}
+
+__noinline int sctplb_tc_upper(struct __sk_buff *skb, struct pkt *p, __u32 off, __u32 reply);
+__noinline int sctplb_tc_lb(struct __sk_buff *skb, struct pkt *p, __u32 from_xdp);
+
+/* The packet left the forwarder toward its backend (or on its way there). */
+static __always_inline bool forwarded(enum lb_hook h, int verdict, const struct pkt *p)
+{
+	if (h == LB_XDP)
+		return verdict == XDP_TX || verdict == XDP_REDIRECT ||
+		       p->reason == SCTPLB_STAT_FIB_NO_NEIGH;
+	return verdict == TC_ACT_REDIRECT;
+}
+
+/*
+ * The datapath of a packet from a client, the same at every hook: RX and
+ * exactly one final reason counted, the decision traced.  p is zeroed by the
+ * caller (tc_ingress shares it with its XDP hand-over, for the stack).
+ */
+static __always_inline int datapath(void *ctx, enum lb_hook h, struct pkt *p)
+{
+	__u32 off = 0;
+	int act, verdict;
+	struct buf b;
+
+	hook_buf(ctx, h, &b);
+	stat_inc(SCTPLB_STAT_RX);
+	act = parse_l3(&b, p, &off);
+	if (act == ACT_CONTINUE)
+		act = h == LB_XDP ? sctplb_xdp_upper(ctx, p, off) : sctplb_tc_upper(ctx, p, off, 0);
+	if (act == ACT_CONTINUE) {
+		verdict = h == LB_XDP ? sctplb_xdp_lb(ctx, p) : sctplb_tc_lb(ctx, p, 0);
+		/* full NAT: a forwarded INIT's addresses (bpf/lib/nat.h) */
+		if ((p->svc_flags & SCTPLB_SVC_F_NAT) && p->first_type == SCTP_CID_INIT &&
+		    forwarded(h, verdict, p)) {
+			if (h == LB_XDP)
+				sctplb_xdp_snat(ctx, p, lb_now());
+			else
+				sctplb_tc_snat(ctx, p, lb_now());
+		}
+	} else {
+		p->reason = ACT_REASON(act);
+		verdict = hook_verdict(h, ACT_KIND(act));
+	}
+	stat_inc(p->reason);
+	trace_decision(p, verdict, p->reason);
+	return verdict;
 }
 
 SEC("xdp")
 int sctplb_xdp(struct xdp_md *ctx)
 {
 	struct pkt p = {};
-	__u32 off = 0;
-	int act, verdict;
-	struct buf b;
 
-	xdp_buf(ctx, &b);
-	stat_inc(SCTPLB_STAT_RX);
-	act = parse_l3(&b, &p, &off);
-	if (act == ACT_CONTINUE)
-		act = sctplb_xdp_upper(ctx, &p, off);
-	if (act == ACT_CONTINUE) {
-		verdict = sctplb_xdp_lb(ctx, &p);
-		/* full NAT: a forwarded INIT's addresses (bpf/lib/nat.h) */
-		if ((p.svc_flags & SCTPLB_SVC_F_NAT) && p.first_type == SCTP_CID_INIT &&
-		    (verdict == XDP_TX || verdict == XDP_REDIRECT ||
-		     p.reason == SCTPLB_STAT_FIB_NO_NEIGH))
-			sctplb_xdp_snat(ctx, &p, lb_now());
-	} else {
-		p.reason = ACT_REASON(act);
-		verdict = ACT_KIND(act) == ACT_DROP ? XDP_DROP : XDP_PASS;
-	}
-	stat_inc(p.reason);
-	trace_decision(&p, verdict, p.reason);
-	return verdict;
+	return datapath(ctx, LB_XDP, &p);
 }
 
 /* parse_upper() for tc; global: verified once. */
@@ -226,72 +313,10 @@ __noinline int sctplb_tc_upper(struct __sk_buff *skb, struct pkt *p, __u32 off, 
 	return parse_upper(&b, p, off, reply);
 }
 
-/*
- * tc: choose (unless XDP already chose: from_xdp) and forward.  Where XDP
- * found no neighbour entry, bpf_redirect_neigh() resolves it.  Global:
- * verified once.
- */
+/* lb_forward for tc; global: verified once. */
 __noinline int sctplb_tc_lb(struct __sk_buff *skb, struct pkt *p, __u32 from_xdp)
 {
-	struct buf b = {
-		.data = (void *)(long)skb->data,
-		.data_end = (void *)(long)skb->data_end,
-	};
-	struct bpf_redir_neigh nh = {};
-	struct bpf_fib_lookup fib;
-	struct lb lb = {};
-	int act, rc;
-
-	if (!p)
-		return TC_ACT_SHOT;
-	lb.service_id = p->service_id;
-	lb.now = lb_now();
-	if (from_xdp) {
-		if (!use_backend(&lb, p->backend_id, false)) {
-			p->reason = SCTPLB_STAT_NO_BACKEND;
-			return TC_ACT_SHOT;
-		}
-	} else {
-		act = choose_backend(&b, p, &lb);
-		p->backend_id = lb.backend_id;
-		if (act != ACT_CONTINUE) {
-			p->reason = ACT_REASON(act);
-			return ACT_KIND(act) == ACT_DROP ? TC_ACT_SHOT : TC_ACT_OK;
-		}
-		if ((p->svc_flags & SCTPLB_SVC_F_NAT) || p->frag == FRAG_LATER)
-			act = nat_to_backend(skb, true, p, lb.backend_id); /* inline: stack */
-		if (act != ACT_CONTINUE) {
-			p->reason = ACT_REASON(act);
-			return TC_ACT_SHOT;
-		}
-		/* The checksum helpers invalidate every packet pointer. */
-		b.data = (void *)(long)skb->data;
-		b.data_end = (void *)(long)skb->data_end;
-	}
-
-	rc = fib_backend(skb, lb.be, lb.backend_id, p->path, skb->ingress_ifindex, p->l3_len, lb.now,
-			 &fib);
-	if (rc == BPF_FIB_LKUP_RET_SUCCESS) {
-		rewrite_macs(&b, &fib);
-		if (!from_xdp)
-			count_forward(p, &lb);
-		p->reason = SCTPLB_STAT_FWD_REDIRECT;
-		return bpf_redirect(fib.ifindex, 0);
-	}
-	if (rc == BPF_FIB_LKUP_RET_NO_NEIGH) {
-		/* fib has the egress and the next hop (the gateway, or the backend) */
-		nh.nh_family = fib.family;
-		if (fib.family == AF_INET)
-			nh.ipv4_nh = fib.ipv4_dst;
-		else
-			__builtin_memcpy(nh.ipv6_nh, fib.ipv6_dst, 16);
-		if (!from_xdp)
-			count_forward(p, &lb);
-		p->reason = SCTPLB_STAT_FWD_REDIRECT;
-		return bpf_redirect_neigh(fib.ifindex, &nh, sizeof(nh), 0);
-	}
-	p->reason = fib_failure(rc);
-	return TC_ACT_SHOT;
+	return p ? lb_forward(skb, LB_TC, p, from_xdp) : TC_ACT_SHOT;
 }
 
 /* The decision XDP left in the metadata when it had no neighbour entry. */
@@ -331,9 +356,8 @@ static __always_inline void tc_buf(struct __sk_buff *skb, struct buf *b)
 static __always_inline int tc_ingress(struct __sk_buff *skb, bool companion)
 {
 	struct pkt p = {};
-	__u32 off = 0;
 	struct buf b;
-	int act, verdict;
+	int verdict;
 
 	if (from_xdp_meta(skb, &p)) {
 		/* Decided and counted by XDP: only the redirect is left.  A
@@ -347,23 +371,7 @@ static __always_inline int tc_ingress(struct __sk_buff *skb, bool companion)
 	if (companion)
 		return TC_ACT_OK; /* XDP has decided and counted it */
 	tc_buf(skb, &b);
-	stat_inc(SCTPLB_STAT_RX);
-	act = parse_l3(&b, &p, &off);
-	if (act == ACT_CONTINUE)
-		act = sctplb_tc_upper(skb, &p, off, 0);
-	if (act == ACT_CONTINUE) {
-		verdict = sctplb_tc_lb(skb, &p, 0);
-		/* full NAT: a forwarded INIT's addresses (bpf/lib/nat.h) */
-		if ((p.svc_flags & SCTPLB_SVC_F_NAT) && p.first_type == SCTP_CID_INIT &&
-		    verdict == TC_ACT_REDIRECT)
-			sctplb_tc_snat(skb, &p, lb_now());
-	} else {
-		p.reason = ACT_REASON(act);
-		verdict = ACT_KIND(act) == ACT_DROP ? TC_ACT_SHOT : TC_ACT_OK;
-	}
-	stat_inc(p.reason);
-	trace_decision(&p, verdict, p.reason);
-	return verdict;
+	return datapath(skb, LB_TC, &p);
 }
 
 /* Where XDP cannot run: the whole datapath at tc ingress. */
