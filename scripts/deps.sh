@@ -14,6 +14,7 @@ PKGS=(
   libpcap-dev tcpdump tshark     # capture replay and inspection
   libjson-c-dev                  # machine-readable output
   groff-base man-db              # sctplb(8): rendered and checked by tests/e2e/test_cli.sh
+  libmicrohttpd-dev prometheus curl # sctplb metrics (HTTP server); tests/e2e/test_metrics.sh scrapes it
 )
 
 missing=()

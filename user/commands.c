@@ -161,6 +161,14 @@ const struct command cmd_table[] = {
 	  "backends, once, or every SECONDS until SIGTERM or SIGINT",
 	  NULL, OPTS(OPT("interval", "SECONDS", "sweep every SECONDS (0.1 to 86400)")), do_gc },
 
+	{ "metrics", "State", "serve the counters, per-path counters, association and table "
+	  "gauges and the interfaces' XDP counters as Prometheus metrics on http://ADDR:PORT/metrics, "
+	  "until SIGTERM or SIGINT; every scrape reads the pinned maps",
+	  NULL, OPTS(OPT_REQ("listen", "ADDR:PORT", "where to listen: an IPv4 address or [IPv6], and "
+			     "a port (e.g. 127.0.0.1:9464)"),
+		     OPT("agent-pin-path", "DIR", "also the counters of the backend agent pinned under "
+			 "DIR (e.g. /sys/fs/bpf/sctplb-agent)")), do_metrics },
+
 	/* ---- This command ---- */
 	{ "help", "Help", "this overview, or the help of one command (also 'sctplb COMMAND --help')",
 	  ARGS(POS_OPT("COMMAND", "a command, e.g. attach"),

@@ -107,7 +107,7 @@ static const struct sctplb_addr *svc_vip(const struct lb_model *md, __u32 sid, _
 
 /* ---- stats ---- */
 
-static int read_stats(int fd, __u64 *out)
+int read_stats(int fd, __u64 *out)
 {
 	int ncpu = libbpf_num_possible_cpus(), c;
 	__u64 *v;
@@ -204,12 +204,7 @@ out:
 
 /* ---- paths ---- */
 
-struct path_row {
-	struct sctplb_path_key k;
-	struct sctplb_path_counters c;
-};
-
-static int read_paths(int fd, struct path_row **rows, size_t *n)
+int read_paths(int fd, struct path_row **rows, size_t *n)
 {
 	int ncpu = libbpf_num_possible_cpus(), c;
 	struct sctplb_path_key k, next, *prev = NULL;
