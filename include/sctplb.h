@@ -19,7 +19,7 @@
 #endif
 #include "sctplb_rtag.h"
 
-#define SCTPLB_ABI_VERSION 2
+#define SCTPLB_ABI_VERSION 3
 
 /* Sizes. */
 #define SCTPLB_MAX_PATHS     4      /* VIPs per service: path index = VIP index */
@@ -169,6 +169,7 @@ struct sctplb_path_counters {
 	__u64 data_chunks;      /* DATA and I-DATA */
 	__u64 heartbeats;       /* HEARTBEAT and HEARTBEAT-ACK */
 	__u64 last_seen_ns;
+	__u64 last_data_ns;     /* the last packet with DATA or I-DATA: path health */
 };
 
 struct sctplb_assoc_path {
@@ -246,6 +247,14 @@ enum sctplb_unknown_policy {
 #define SCTPLB_IDLE_TIMEOUT_S      300 /* established, idle: telco heartbeats are 30 s */
 #define SCTPLB_CLOSING_GRACE_S     5   /* ended: SHUTDOWN-COMPLETE/ABORT may be retransmitted */
 #define SCTPLB_HANDSHAKE_TIMEOUT_S 10  /* INIT with no COOKIE-ECHO */
+/*
+ * Path health (user space: assoc list, paths, metrics): a path is silent when
+ * nothing came on it for this long.  A standby path carries one HEARTBEAT per
+ * HB.interval + RTO (RFC 9260 section 8.3; HB.interval 30 s by default,
+ * section 16): twice 30 s lets one heartbeat be late or lost before the path
+ * is called silent.  Networks that tune heartbeats down set it lower.
+ */
+#define SCTPLB_PATH_SILENT_S       60
 
 struct sctplb_config {
 	__u32 abi_version;
@@ -253,7 +262,7 @@ struct sctplb_config {
 	__u32 idle_timeout_s;
 	__u32 closing_grace_s;
 	__u32 handshake_timeout_s;
-	__u32 pad;
+	__u32 path_silent_s;        /* user space only: path health */
 };
 
 /*
@@ -365,6 +374,25 @@ struct sctplb_meta {
 };
 
 /*
+ * ppid_stats: per-CPU array of __u64, DATA chunks toward the backends per
+ * service and class of payload protocol identifier (bpf/lib/ppid.h): index
+ * service id * SCTPLB_PPID_N + class.  X(NAME, label, help).
+ */
+#define SCTPLB_PPID_CLASSES(X)                                               \
+	X(OTHER, "other", "any other payload protocol identifier")          \
+	X(S1AP, "s1ap", "S1AP (PPID 18)")                                   \
+	X(NGAP, "ngap", "NGAP (PPID 60)")                                   \
+	X(DIAMETER, "diameter", "Diameter (PPID 46, and 47 over DTLS)")     \
+	X(M3UA, "m3ua", "M3UA (PPID 3)")
+
+#define SCTPLB_PPID_ENUM(name, label, help) SCTPLB_PPID_##name,
+enum sctplb_ppid_class {
+	SCTPLB_PPID_CLASSES(SCTPLB_PPID_ENUM)
+	SCTPLB_PPID_N
+};
+#undef SCTPLB_PPID_ENUM
+
+/*
  * The pinned maps, in one list: X(ID, name, TYPE, max_entries, key, value,
  * flags, what).  bpf/lib/maps.h declares every map from it (BPF_MAP_TYPE_TYPE,
  * named `name` in the object and under the pin directory); user space takes
@@ -413,7 +441,9 @@ struct sctplb_meta {
 	X(SVC_RTAG, svc_rtag, ARRAY, SCTPLB_MAX_SERVICES, __u32, struct sctplb_svc_rtag, 0,    \
 	  "service id -> its routable-tag key (expanded), when its backends run the agent")    \
 	X(SERVER_IDS, server_ids, HASH, SCTPLB_MAX_BACKENDS, struct sctplb_server_key, __u32, 0, \
-	  "(service, server id) -> backend id, for routable tags")
+	  "(service, server id) -> backend id, for routable tags")                             \
+	X(PPID_STATS, ppid_stats, PERCPU_ARRAY, SCTPLB_MAX_SERVICES * SCTPLB_PPID_N, __u32,     \
+	  __u64, 0, "DATA chunks toward the backends per service and payload protocol class")
 
 /*
  * The agent's maps (bpf/agent.bpf.c), pinned apart (/sys/fs/bpf/sctplb-agent):

@@ -50,6 +50,9 @@ struct path_row {
 	struct sctplb_path_counters c;
 };
 int read_paths(int fd, struct path_row **rows, size_t *n);
+/* ppid_stats summed over CPUs: out has SCTPLB_MAX_SERVICES * SCTPLB_PPID_N values. */
+int read_ppid(int fd, __u64 *out);
+extern const char *const ppid_names[SCTPLB_PPID_N], *const ppid_help[SCTPLB_PPID_N];
 
 /* The commands (cmd_table[]); 0 or a negative errno, the error printed. */
 /* --OPT A[,B...]: up to SCTPLB_MAX_PATHS addresses; prints the error (service.c). */

@@ -124,6 +124,10 @@ const struct command cmd_table[] = {
 		    SCTPLB_CLOSING_GRACE_S),
 	TIMEOUT_CMD("handshake-timeout", "expire a handshake (INIT with no COOKIE-ECHO) this old",
 		    LB_HANDSHAKE_TIMEOUT_MIN, LB_HANDSHAKE_TIMEOUT_MAX, SCTPLB_HANDSHAKE_TIMEOUT_S),
+	TIMEOUT_CMD("path-silent", "call a path of an association silent when nothing came on it "
+		    "this long (assoc list, paths, metrics); it is active while it carries DATA, "
+		    "standby while only HEARTBEATs", LB_PATH_SILENT_MIN, LB_PATH_SILENT_MAX,
+		    SCTPLB_PATH_SILENT_S),
 
 	/* ---- Routable tags: the backend agent ---- */
 	{ "agent attach", "Backend agent", "on a backend host: make the backend's verification tags "

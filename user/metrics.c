@@ -12,6 +12,11 @@
  * address) is summed per (service, backend, path, direction), associations
  * are counted per (service, backend, state).
  *
+ * Path health and failovers (user/lib/health.h) come from the associations'
+ * per-path counters: sctplb_assoc_paths{..., health} counts paths, and the
+ * exporter remembers each association's DATA path from one scrape to the
+ * next to count sctplb_failovers_total (since it started).
+ *
  * path_stats is an LRU: when an entry is evicted its counts leave the sums,
  * and Prometheus reads the drop as a counter reset (rate() copes; an exact
  * total over such an eviction is lost).
@@ -45,6 +50,7 @@
 
 #include "cmd.h"
 #include "err.h"
+#include "health.h"
 #include "model.h"
 
 static const char *const stat_help_m[] = {
@@ -169,6 +175,30 @@ static void emit_stats(struct mbuf *b, const __u64 *fwd, const __u64 *agent)
 		mb_printf(b, "%s{program=\"forwarder\"} %llu\n", name, (unsigned long long)fwd[k]);
 		if (agent)
 			mb_printf(b, "%s{program=\"agent\"} %llu\n", name, (unsigned long long)agent[k]);
+	}
+}
+
+/* ---- DATA chunks per service and payload protocol ---- */
+
+static void emit_ppid(struct mbuf *b, const struct lb_model *md, int fd)
+{
+	static __u64 v[SCTPLB_MAX_SERVICES * SCTPLB_PPID_N];
+	char s1[80];
+	size_t i;
+	int c;
+
+	if (read_ppid(fd, v))
+		return;
+	mb_family(b, "sctplb_data_chunks_by_ppid_total", "counter", "DATA chunks toward the "
+		  "backends per service and payload protocol: s1ap (PPID 18), ngap (60), diameter "
+		  "(46, 47), m3ua (3), other; I-DATA counts its first fragments only");
+	for (i = 0; i < md->nsvc; i++) {
+		if (md->svc[i].id >= SCTPLB_MAX_SERVICES)
+			continue;
+		for (c = 0; c < SCTPLB_PPID_N; c++)
+			mb_printf(b, "sctplb_data_chunks_by_ppid_total{service=\"%s\",ppid=\"%s\"} %llu\n",
+				  lv(md->svc[i].name, s1, sizeof(s1)), ppid_names[c],
+				  (unsigned long long)v[md->svc[i].id * SCTPLB_PPID_N + c]);
 	}
 }
 
@@ -308,14 +338,68 @@ static const char *state_label(__u32 s)
 	       s == SCTPLB_ASSOC_CLOSING ? "closing" : "unknown";
 }
 
-static void emit_assocs(struct mbuf *b, const struct lb_model *md, const struct lb_maps *m)
+/* Association paths per (service, backend, path, health). */
+struct health_count {
+	__u32 sid, bid;
+	__u8 path, health;
+	__u64 n;
+};
+
+static int cmp_health(const void *a, const void *b)
 {
+	const struct health_count *x = a, *y = b;
+
+	if (x->sid != y->sid)
+		return x->sid < y->sid ? -1 : 1;
+	if (x->bid != y->bid)
+		return x->bid < y->bid ? -1 : 1;
+	if (x->path != y->path)
+		return x->path - y->path;
+	return x->health - y->health;
+}
+
+struct hcounts {
+	struct health_count *v;
+	size_t n, cap;
+};
+
+static void health_add(struct hcounts *h, __u32 sid, __u32 bid, __u8 path, __u8 health)
+{
+	size_t i;
+
+	for (i = 0; i < h->n; i++)
+		if (h->v[i].sid == sid && h->v[i].bid == bid && h->v[i].path == path &&
+		    h->v[i].health == health) {
+			h->v[i].n++;
+			return;
+		}
+	if (h->n == h->cap) {
+		size_t cap = h->cap ? h->cap * 2 : 64;
+		struct health_count *nv = realloc(h->v, cap * sizeof(*nv));
+
+		if (!nv)
+			return;
+		h->v = nv;
+		h->cap = cap;
+	}
+	h->v[h->n++] = (struct health_count){ sid, bid, path, health, 1 };
+}
+
+static void emit_assocs(struct mbuf *b, const struct lb_model *md, const struct lb_maps *m,
+			struct lb_failover *fo)
+{
+	struct sctplb_config cfg = {};
+	struct hcounts hh = { 0 };
+	__u64 now = now_monotonic_ns(), silent_ns;
 	static const enum lb_map_id tables[2] = { LB_ASSOCS, LB_PENDING };
 	struct counts c = { 0 }, hc = { 0 };
 	char s1[80], s2[80];
 	size_t i;
-	int t;
+	int t, p;
 
+	lb_settings_read(m, &cfg);
+	silent_ns = lb_path_silent_ns(&cfg);
+	lb_failover_begin(fo);
 	for (t = 0; t < 2; t++) {
 		struct sctplb_assoc_key k, next, *prev = NULL;
 		struct sctplb_assoc v;
@@ -326,8 +410,16 @@ static void emit_assocs(struct mbuf *b, const struct lb_model *md, const struct 
 			if (bpf_map_lookup_elem(m->fd[tables[t]], &k, &v))
 				continue;
 			count_add(&c, k.service_id, v.backend_id, v.state, tables[t] == LB_ASSOCS);
+			for (p = 0; p < SCTPLB_MAX_PATHS; p++) {
+				enum lb_path_health h = lb_path_health(&v.path[p].c, now, silent_ns);
+
+				if (h != LB_PATH_UNUSED)
+					health_add(&hh, k.service_id, v.backend_id, p, h);
+			}
+			lb_failover_see(fo, &k, &v);
 		}
 	}
+	lb_failover_end(fo);
 	qsort(c.v, c.n, sizeof(*c.v), cmp_count);
 	mb_family(b, "sctplb_associations", "gauge", "associations per service, backend, state "
 		  "(established, closing) and confirmed (assocs) or not (assocs_pending)");
@@ -336,6 +428,29 @@ static void emit_assocs(struct mbuf *b, const struct lb_model *md, const struct 
 			  "confirmed=\"%s\"} %llu\n", m_svc(md, c.v[i].sid, s1, sizeof(s1)),
 			  m_be(md, c.v[i].sid, c.v[i].bid, s2, sizeof(s2)), state_label(c.v[i].state),
 			  c.v[i].confirmed ? "true" : "false", (unsigned long long)c.v[i].n);
+
+	qsort(hh.v, hh.n, sizeof(*hh.v), cmp_health);
+	mb_family(b, "sctplb_assoc_paths", "gauge", "paths of associations per service, backend, "
+		  "path and health, as the client's packets show: active (DATA within the silent "
+		  "time), standby (only HEARTBEATs), silent (nothing for config path-silent seconds)");
+	for (i = 0; i < hh.n; i++)
+		mb_printf(b, "sctplb_assoc_paths{service=\"%s\",backend=\"%s\",path=\"%u\","
+			  "health=\"%s\"} %llu\n", m_svc(md, hh.v[i].sid, s1, sizeof(s1)),
+			  m_be(md, hh.v[i].sid, hh.v[i].bid, s2, sizeof(s2)), hh.v[i].path,
+			  lb_path_health_names[hh.v[i].health], (unsigned long long)hh.v[i].n);
+	mb_family(b, "sctplb_path_silent_seconds", "gauge", "the silent time of path health "
+		  "(config path-silent)");
+	mb_printf(b, "sctplb_path_silent_seconds %llu\n",
+		  (unsigned long long)(silent_ns / 1000000000ull));
+	mb_family(b, "sctplb_failovers_total", "counter", "associations whose DATA moved to another "
+		  "path (and back: one more), per service and backend, seen between two scrapes since "
+		  "this exporter started");
+	for (i = 0; i < fo->ncount; i++)
+		mb_printf(b, "sctplb_failovers_total{service=\"%s\",backend=\"%s\"} %llu\n",
+			  m_svc(md, fo->count[i].service_id, s1, sizeof(s1)),
+			  m_be(md, fo->count[i].service_id, fo->count[i].backend_id, s2, sizeof(s2)),
+			  (unsigned long long)fo->count[i].failovers);
+	free(hh.v);
 
 	/* Handshakes: per service and backend chosen. */
 	{
@@ -542,6 +657,7 @@ static void emit_netdev(struct mbuf *b)
 
 struct metrics_ctx {
 	const char *agent_dir;  /* --agent-pin-path, or NULL */
+	struct lb_failover fo;  /* the data path of every association at the last scrape */
 };
 
 /* The agent's stats, from its pin dir; false if it has none. */
@@ -560,7 +676,7 @@ static bool read_agent_stats(const char *dir, __u64 *out)
 }
 
 /* The whole text, or NULL with *status set and the error in *err. */
-static char *scrape(const struct metrics_ctx *ctx, size_t *len, char *err, size_t errlen)
+static char *scrape(struct metrics_ctx *ctx, size_t *len, char *err, size_t errlen)
 {
 	__u64 fwd[SCTPLB_STAT_MAX], agent[SCTPLB_STAT_MAX];
 	struct mbuf b = { 0 };
@@ -591,8 +707,9 @@ static char *scrape(const struct metrics_ctx *ctx, size_t *len, char *err, size_
 	mb_printf(&b, "sctplb_build_info{version=\"%s\",abi=\"%d\"} 1\n", SCTPLB_VERSION,
 		  SCTPLB_ABI_VERSION);
 	emit_stats(&b, fwd, have_agent ? agent : NULL);
+	emit_ppid(&b, &md, m.fd[LB_PPID_STATS]);
 	emit_paths(&b, &md, m.fd[LB_PATH_STATS]);
-	emit_assocs(&b, &md, &m);
+	emit_assocs(&b, &md, &m, &ctx->fo);
 	emit_tables(&b, &m);
 	emit_netdev(&b);
 	lb_model_free(&md);
@@ -610,7 +727,7 @@ static enum MHD_Result answer(void *cls, struct MHD_Connection *conn, const char
 			      const char *method, const char *version, const char *upload,
 			      size_t *upload_len, void **state)
 {
-	const struct metrics_ctx *ctx = cls;
+	struct metrics_ctx *ctx = cls;
 	struct MHD_Response *r;
 	unsigned int status = MHD_HTTP_OK;
 	enum MHD_Result ret;
@@ -745,6 +862,7 @@ int do_metrics(const struct cmd_args *a)
 	while (!stop)
 		pause();
 	MHD_stop_daemon(d);
+	lb_failover_free(&ctx.fo);
 	printf("metrics: stopped\n");
 	return 0;
 }

@@ -8,10 +8,15 @@
 #     packets counter equals `sctplb stats --json` (polled until a scrape after the
 #     traffic has landed), the per-path DATA and packet counters equal `sctplb paths
 #     --json` summed per path, the association gauge equals `sctplb assoc list`;
+#   - DATA chunks by payload protocol: all of sctp-peer's (PPID "slb") are "other";
 #   - `promtool check metrics` passes on the scraped text; no label holds a client address;
 #   - redirects that the receiving veth refuses (GRO off on the backends: XDP_REDIRECT
 #     into a veth delivers only with GRO or XDP on its peer) are counted by sctplb as
 #     forwarded; sctplb_netdev_xdp_total shows them (rx_drops of the veth they came in by);
+#   - path health and failovers: 6 associations with DATA on path A (active) and
+#     HEARTBEATs on path B (standby); path A cut: path A silent (config path-silent 2),
+#     path B active, every association's DATA path is B, and sctplb_failovers_total
+#     grows by 6 in Prometheus;
 #   - bad --listen values are refused with the cause.
 # Everything runs in namespaces and a pin dir of this run, removed on exit.
 set -u
@@ -134,14 +139,24 @@ else
 fi
 echo "  forwarded: sctplb stats $fwd_lb, Prometheus $fwd_prom"
 
+# DATA per payload protocol: sctp-peer's PPID ("slb\0") is none of the classes.
+ppid_same() {
+	dc_lb=$(lb_stat data_chunks)
+	dc_prom=$(prom_query 'sctplb_data_chunks_by_ppid_total{service="s4",ppid="other"}')
+	[ "$dc_lb" -gt 0 ] && [ "$dc_prom" = "$dc_lb" ] &&
+	[ "$(prom_query 'sum(sctplb_data_chunks_by_ppid_total{service="s4",ppid!="other"})')" = 0 ]
+}
+wait_until 30 ppid_same && pass prom_ppid_other_equals_data ||
+	fail prom_ppid_other_equals_data "data_chunks $dc_lb, Prometheus ppid other $dc_prom"
+
 # Every counter of the ABI, with its help text, is in the scrape.
 in_fwd curl -s "http://127.0.0.1:$MPORT/metrics" >"$TOPO_DIR/scrape.txt"
 missing=$(sl --json stats | python3 -c '
 import json, sys
 text = open(sys.argv[1]).read()
-miss = [s["name"] for s in json.load(sys.stdin)
-        if "# HELP sctplb_%s_total %s\n" % (s["name"], s["help"]) not in text
-        or "# TYPE sctplb_%s_total counter\n" % s["name"] not in text]
+miss = [s["name"] for s in json.load(sys.stdin) if "service" not in s and (
+        "# HELP sctplb_%s_total %s\n" % (s["name"], s["help"]) not in text
+        or "# TYPE sctplb_%s_total counter\n" % s["name"] not in text)]
 print(" ".join(miss))' "$TOPO_DIR/scrape.txt")
 [ -z "$missing" ] && pass metrics_every_counter_with_help ||
 	fail metrics_every_counter_with_help "missing or without help: $missing"
@@ -192,6 +207,63 @@ else
 	pass metrics_no_client_labels
 fi
 echo "  scrape: $(grep -vc '^#' "$TOPO_DIR/scrape.txt") samples, $(wc -c <"$TOPO_DIR/scrape.txt") bytes"
+
+# ---- path health and failovers: path A cut during traffic ----
+# sctp-peer heartbeats every 500 ms; a path with nothing for 2 s is silent.
+sl config path-silent 2 >/dev/null || fail path_silent_config "sctplb config path-silent 2 failed"
+out=$(sl config path-silent 3601 2>&1) && fail path_silent_range "3601 accepted" ||
+	{ grep -q "1 to 3600" <<<"$out" && pass path_silent_range || fail path_silent_range "$out"; }
+# health_of PATH: "health:count ..." over the associations of s4 from port LPORT_BASE up.
+health_of() {
+	lb_json assoc list | python3 -c '
+import json, sys
+c = {}
+for a in json.load(sys.stdin):
+    if a["service"] != "s4" or a["cport"] < 44000 or a["state"] != "established":
+        continue
+    h = next((p["health"] for p in a["paths"] if p["path"] == int(sys.argv[1])), "unused")
+    c[h] = c.get(h, 0) + 1
+print(" ".join("%s:%d" % kv for kv in sorted(c.items())))' "$1"
+}
+data_paths() {
+	lb_json assoc list | python3 -c '
+import json, sys
+print(" ".join(sorted(str(a["data_path"]) for a in json.load(sys.stdin)
+                      if a["service"] == "s4" and a["cport"] >= 44000 and a["state"] == "established")))'
+}
+fo0=$(prom_query 'sum(sctplb_failovers_total{service="s4"})')
+[ "$fo0" = none ] && fo0=0
+if lb_traffic fo --local "$CLI_A4,$CLI_B4" --remote "$VIP_A4,$VIP_B4" --port $PORT \
+	--lport-base 44000 --assocs 6 --rate 50 --duration 7; then
+	before_ok() { h0=$(health_of 0) h1=$(health_of 1); [ "$h0" = active:6 ] && [ "$h1" = standby:6 ]; }
+	wait_until 3 before_ok && pass health_before_cut ||
+		fail health_before_cut "path 0: $h0, path 1: $h1 (expected active:6, standby:6)"
+	prom_before() {
+		[ "$(prom_query 'sum(sctplb_assoc_paths{service="s4",path="0",health="active"})')" -ge 6 ] 2>/dev/null &&
+		[ "$(prom_query 'sum(sctplb_assoc_paths{service="s4",path="1",health="standby"})')" -ge 6 ] 2>/dev/null
+	}
+	wait_until 5 prom_before && pass prom_health_before_cut ||
+		fail prom_health_before_cut "Prometheus: $(prom_query 'sum(sctplb_assoc_paths{service="s4",path="0",health="active"})') active on path 0"
+	topo_cut_path A
+	during_ok() { h0=$(health_of 0) h1=$(health_of 1) dp=$(data_paths); [ "$h0" = silent:6 ] && [ "$h1" = active:6 ] && [ "$dp" = "1 1 1 1 1 1" ]; }
+	wait_until 5 during_ok && pass health_during_cut ||
+		fail health_during_cut "path 0: $h0, path 1: $h1, DATA paths $dp (expected silent:6, active:6, all 1)"
+	prom_fo() {
+		fo1=$(prom_query 'sum(sctplb_failovers_total{service="s4"})')
+		[ "$fo1" != none ] && [ $((fo1 - fo0)) -ge 6 ] &&
+		# (the first traffic's ended associations are silent too)
+		silent0=$(prom_query 'sum(sctplb_assoc_paths{service="s4",path="0",health="silent"})')
+		[ "$silent0" -ge 6 ] 2>/dev/null
+	}
+	wait_until 5 prom_fo && pass prom_failovers ||
+		fail prom_failovers "sctplb_failovers_total $fo0 -> ${fo1:-?}, silent path-0 paths $silent0"
+	echo "  failovers seen by Prometheus: $fo0 -> ${fo1:-?}; during the cut path 0 $h0, path 1 $h1"
+	wait "$LB_TRAFFIC_PID"
+	topo_restore_path A
+	lb_check_assocs failover_traffic "$TOPO_DIR/fo.log" s4 $PORT
+else
+	fail failover_traffic "associations not up: $(tail -c 300 "$TOPO_DIR/fo.log")"
+fi
 
 # ---- drops after the decision: veths that refuse redirected frames ----
 for n in 1 2 3; do ip netns exec "$(eval echo "\$BE${n}_NS")" ethtool -K "$BE_IF_A" gro off >/dev/null; done

@@ -180,6 +180,7 @@ static void configure(void)
 	FAKE_MAP(trace, 0);
 	FAKE_MAP(assoc_scratch, 0);
 	FAKE_MAP(nexthops, 0);
+	FAKE_MAP(ppid_stats, 0);
 
 	/* Service 1: three VIPs (paths 0-2), SCTP and UDP; service 2: one, SCTP. */
 	vip(SVC1, 0, 1, 0, 1);

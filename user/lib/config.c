@@ -227,7 +227,7 @@ static int parse_service(struct json_object *o, struct lb_model *md, size_t idx,
 int lb_config_parse(const char *text, struct lb_model *out, char *err, size_t errlen)
 {
 	static const char *const keys[] = { "unknown_vtag", "services", "idle_timeout",
-					    "closing_grace", "handshake_timeout", NULL };
+					    "closing_grace", "handshake_timeout", "path_silent", NULL };
 	struct json_tokener *tok = json_tokener_new();
 	struct json_object *root, *svcs;
 	const char *policy;
@@ -266,7 +266,7 @@ parsed:
 			goto out;
 		}
 	}
-	for (i = 0; i < 3; i++) {
+	for (i = 0; i < LB_NTIMEOUTS; i++) {
 		const struct lb_timeout_def *d = &lb_timeouts[i];
 		__u32 v = 0;
 
@@ -318,7 +318,7 @@ struct json_object *lb_config_to_json(const struct lb_model *md)
 	json_object_object_add(root, "unknown_vtag",
 			       json_object_new_string(lb_policy_name(md->unknown_policy < 0 ? 0 :
 								     md->unknown_policy)));
-	for (i = 0; i < 3; i++) {
+	for (i = 0; i < LB_NTIMEOUTS; i++) {
 		const struct lb_timeout_def *d = &lb_timeouts[i];
 		long v = *lb_model_timeout((struct lb_model *)md, d);
 

@@ -17,7 +17,7 @@
 
 /* ---- model editing ---- */
 
-const struct lb_timeout_def lb_timeouts[3] = {
+const struct lb_timeout_def lb_timeouts[LB_NTIMEOUTS] = {
 	{ "idle-timeout", "idle_timeout", LB_IDLE_TIMEOUT_MIN, LB_IDLE_TIMEOUT_MAX,
 	  SCTPLB_IDLE_TIMEOUT_S, offsetof(struct lb_model, idle_timeout_s) },
 	{ "closing-grace", "closing_grace", LB_CLOSING_GRACE_MIN, LB_CLOSING_GRACE_MAX,
@@ -25,6 +25,8 @@ const struct lb_timeout_def lb_timeouts[3] = {
 	{ "handshake-timeout", "handshake_timeout", LB_HANDSHAKE_TIMEOUT_MIN,
 	  LB_HANDSHAKE_TIMEOUT_MAX, SCTPLB_HANDSHAKE_TIMEOUT_S,
 	  offsetof(struct lb_model, handshake_timeout_s) },
+	{ "path-silent", "path_silent", LB_PATH_SILENT_MIN, LB_PATH_SILENT_MAX,
+	  SCTPLB_PATH_SILENT_S, offsetof(struct lb_model, path_silent_s) },
 };
 
 static void model_init(struct lb_model *md)
@@ -32,6 +34,7 @@ static void model_init(struct lb_model *md)
 	memset(md, 0, sizeof(*md));
 	md->unknown_policy = -1;
 	md->idle_timeout_s = md->closing_grace_s = md->handshake_timeout_s = -1;
+	md->path_silent_s = -1;
 }
 
 void lb_model_free(struct lb_model *md)
@@ -108,6 +111,7 @@ int lb_model_copy(const struct lb_model *src, struct lb_model *dst)
 	dst->idle_timeout_s = src->idle_timeout_s;
 	dst->closing_grace_s = src->closing_grace_s;
 	dst->handshake_timeout_s = src->handshake_timeout_s;
+	dst->path_silent_s = src->path_silent_s;
 	for (i = 0; i < src->nsvc; i++) {
 		struct lb_service_cfg *s = lb_model_add_service(dst, &src->svc[i]);
 
@@ -202,6 +206,7 @@ int lb_model_read(const struct lb_maps *m, struct lb_model *out)
 	out->idle_timeout_s = cfg.idle_timeout_s;
 	out->closing_grace_s = cfg.closing_grace_s;
 	out->handshake_timeout_s = cfg.handshake_timeout_s;
+	out->path_silent_s = cfg.path_silent_s;
 	for (id = 1; id < SCTPLB_MAX_SERVICES; id++) {
 		struct lb_service_cfg s = {};
 
@@ -434,7 +439,7 @@ int lb_model_validate(const struct lb_model *md, char *err, size_t errlen)
 			 SCTPLB_MAX_BACKENDS - 1);
 		return -EINVAL;
 	}
-	for (i = 0; i < 3; i++) {
+	for (i = 0; i < LB_NTIMEOUTS; i++) {
 		const struct lb_timeout_def *d = &lb_timeouts[i];
 		long v = *lb_model_timeout((struct lb_model *)md, d);
 
@@ -962,7 +967,7 @@ static int commit_steps(struct txn *t, const struct lb_model *cur, const struct 
 	}
 	/* 9. settings. */
 	if (want->unknown_policy >= 0 || want->idle_timeout_s >= 0 || want->closing_grace_s >= 0 ||
-	    want->handshake_timeout_s >= 0) {
+	    want->handshake_timeout_s >= 0 || want->path_silent_s >= 0) {
 		struct sctplb_config c;
 		__u32 zero = 0;
 
@@ -977,6 +982,11 @@ static int commit_steps(struct txn *t, const struct lb_model *cur, const struct 
 			c.closing_grace_s = want->closing_grace_s;
 		if (want->handshake_timeout_s >= 0)
 			c.handshake_timeout_s = want->handshake_timeout_s;
+		/* 0 is the default: a file that spells the default out (config show
+		 * prints the effective value) changes nothing. */
+		if (want->path_silent_s >= 0 &&
+		    !(c.path_silent_s == 0 && want->path_silent_s == SCTPLB_PATH_SILENT_S))
+			c.path_silent_s = want->path_silent_s;
 		err = txn_write(t, LB_SETTINGS, &zero, &c);
 		if (err)
 			return err;

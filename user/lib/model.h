@@ -63,6 +63,7 @@ struct lb_model {
 	long idle_timeout_s;
 	long closing_grace_s;
 	long handshake_timeout_s;
+	long path_silent_s;
 };
 
 /* Ranges of the expiry settings, in seconds (0 also accepted: the default). */
@@ -72,6 +73,8 @@ struct lb_model {
 #define LB_CLOSING_GRACE_MAX     3600
 #define LB_HANDSHAKE_TIMEOUT_MIN 1
 #define LB_HANDSHAKE_TIMEOUT_MAX 3600
+#define LB_PATH_SILENT_MIN       1
+#define LB_PATH_SILENT_MAX       3600
 
 /* One expiry setting: its names, range, default and place in a model. */
 struct lb_timeout_def {
@@ -80,7 +83,8 @@ struct lb_timeout_def {
 	long min, max, def;
 	size_t model_off;       /* offsetof(struct lb_model, ...) */
 };
-extern const struct lb_timeout_def lb_timeouts[3];
+#define LB_NTIMEOUTS 4
+extern const struct lb_timeout_def lb_timeouts[LB_NTIMEOUTS];
 static inline long *lb_model_timeout(struct lb_model *md, const struct lb_timeout_def *d)
 {
 	return (long *)((char *)md + d->model_off);
