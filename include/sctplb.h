@@ -374,6 +374,42 @@ struct sctplb_meta {
 };
 
 /*
+ * Per-service source policy (bpf/lib/policy.h): LPM tries by family, keyed by
+ * (service id, client address), both in network byte order (an LPM trie
+ * matches bits from the first byte: prefixlen = 32 + the address prefix, so
+ * that the service id always matches whole).  The longest match decides an
+ * INIT: DENY drops it (POLICY_DROP); ALLOW or no match lets it through.  A
+ * service with an allow rule also has a /0 entry of each family with
+ * DEFAULT_DENY, written by user space: then only what is allowed comes in.
+ * Only INITs are filtered: established associations are not cut when a
+ * policy changes (docs/loader.md).
+ */
+#define SCTPLB_MAX_POLICY 16384         /* entries per family */
+#define SCTPLB_MAX_SVC_RULES 128        /* rules per service (user space) */
+
+enum sctplb_policy_action {
+	SCTPLB_POLICY_ALLOW = 1,
+	SCTPLB_POLICY_DENY = 2,
+	SCTPLB_POLICY_DEFAULT_DENY = 3, /* the implicit /0 of a service with allow rules */
+};
+
+struct sctplb_policy4_key {
+	__u32 prefixlen;        /* 32 + address prefix length */
+	__u32 service_id;       /* network byte order */
+	__u32 addr;
+};
+
+struct sctplb_policy6_key {
+	__u32 prefixlen;        /* 32 + address prefix length */
+	__u32 service_id;       /* network byte order */
+	__u32 addr[4];
+};
+
+struct sctplb_policy {
+	__u32 action;           /* enum sctplb_policy_action */
+};
+
+/*
  * ppid_stats: per-CPU array of __u64, DATA chunks toward the backends per
  * service and class of payload protocol identifier (bpf/lib/ppid.h): index
  * service id * SCTPLB_PPID_N + class.  X(NAME, label, help).
@@ -443,7 +479,11 @@ enum sctplb_ppid_class {
 	X(SERVER_IDS, server_ids, HASH, SCTPLB_MAX_BACKENDS, struct sctplb_server_key, __u32, 0, \
 	  "(service, server id) -> backend id, for routable tags")                             \
 	X(PPID_STATS, ppid_stats, PERCPU_ARRAY, SCTPLB_MAX_SERVICES * SCTPLB_PPID_N, __u32,     \
-	  __u64, 0, "DATA chunks toward the backends per service and payload protocol class")
+	  __u64, 0, "DATA chunks toward the backends per service and payload protocol class")   \
+	X(POLICY4, policy4, LPM_TRIE, SCTPLB_MAX_POLICY, struct sctplb_policy4_key,             \
+	  struct sctplb_policy, 0, "(service, IPv4 prefix) -> allow or deny an INIT")           \
+	X(POLICY6, policy6, LPM_TRIE, SCTPLB_MAX_POLICY, struct sctplb_policy6_key,             \
+	  struct sctplb_policy, 0, "(service, IPv6 prefix) -> allow or deny an INIT")
 
 /*
  * The agent's maps (bpf/agent.bpf.c), pinned apart (/sys/fs/bpf/sctplb-agent):
@@ -525,7 +565,8 @@ enum sctplb_ppid_class {
 	X(AGENT_IN, "agent_in", "agent: client packet's routable vtag translated back") \
 	X(AGENT_IN_UNKNOWN, "agent_in_unknown", "agent: client packet with a vtag it never issued: left alone") \
 	X(AGENT_NO_TAG, "agent_no_tag", "agent: no free routable tag after retries: INIT-ACK left as it is") \
-	X(AGENT_CSUM_OFFLOAD, "agent_csum_offload", "agent: checksum left to the NIC, not patched")
+	X(AGENT_CSUM_OFFLOAD, "agent_csum_offload", "agent: checksum left to the NIC, not patched") \
+	X(POLICY_DROP, "policy_drop", "INIT from a source the service's policy denies: dropped")
 
 /*
  * The final reasons: every packet the XDP program (or sctplb_tc_ingress, with
@@ -557,7 +598,8 @@ enum sctplb_ppid_class {
 	X(DROP_INIT_BUNDLED, XDP_DROP)                                       \
 	X(DROP_INIT_VTAG, XDP_DROP)                                          \
 	X(DROP_INIT_SHORT, XDP_DROP)                                         \
-	X(DROP_ZERO_VTAG, XDP_DROP)
+	X(DROP_ZERO_VTAG, XDP_DROP)                                          \
+	X(POLICY_DROP, XDP_DROP)
 
 #define SCTPLB_STAT_ENUM(name, str, help) SCTPLB_STAT_##name,
 enum sctplb_stat {

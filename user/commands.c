@@ -129,6 +129,18 @@ const struct command cmd_table[] = {
 		    "standby while only HEARTBEATs", LB_PATH_SILENT_MIN, LB_PATH_SILENT_MAX,
 		    SCTPLB_PATH_SILENT_S),
 
+	{ "policy add", "Configuration", "allow or deny the INITs of a source prefix for a service; "
+	  "the longest matching prefix decides; with any allow rule, what none matches is denied. "
+	  "Established associations are not cut",
+	  ARGS(POS("SERVICE", "service name"), POS("allow|deny", "take or drop its INITs"),
+	       POS("PREFIX", "ADDR/LEN, IPv4 or IPv6, no host bits set (or one address)")),
+	  NULL, do_policy_add },
+	{ "policy del", "Configuration", "delete the rule of a service for exactly that prefix",
+	  ARGS(POS("SERVICE", "service name"), POS("PREFIX", "the rule's prefix")), NULL,
+	  do_policy_del },
+	{ "policy list", "Configuration", "the rules, and what is done with the rest, per service",
+	  ARGS(POS_OPT("SERVICE", "only this service's rules")), NULL, do_policy_list },
+
 	/* ---- Routable tags: the backend agent ---- */
 	{ "agent attach", "Backend agent", "on a backend host: make the backend's verification tags "
 	  "routable (tc ingress and egress of IFNAME), so that every forwarder holding the key "

@@ -41,6 +41,13 @@ struct lb_backend_cfg {
 	struct sctplb_addr addr[SCTPLB_MAX_PATHS];
 };
 
+/* A source policy rule of a service: addr masked to plen bits. */
+struct lb_policy_rule {
+	struct sctplb_addr addr;
+	__u8 plen;
+	__u8 action;            /* SCTPLB_POLICY_ALLOW or SCTPLB_POLICY_DENY */
+};
+
 struct lb_service_cfg {
 	char name[SCTPLB_NAME_LEN];
 	__u32 id;               /* 0 in a wanted model: allocate */
@@ -53,6 +60,9 @@ struct lb_service_cfg {
 	struct sctplb_svc_rtag rtag; /* flags 0: none */
 	struct lb_backend_cfg *be;
 	size_t nbe, cap;
+	/* Source policy: longest prefix wins; with any allow rule, the rest is denied. */
+	struct lb_policy_rule rule[SCTPLB_MAX_SVC_RULES];
+	__u32 nrule;
 };
 
 struct lb_model {
@@ -91,6 +101,16 @@ static inline long *lb_model_timeout(struct lb_model *md, const struct lb_timeou
 }
 
 int lb_model_read(const struct lb_maps *m, struct lb_model *out);
+
+/* "ADDR/LEN" or "ADDR" (a host): 0 or -EINVAL (host bits set are an error). */
+int lb_cidr_parse(const char *s, struct sctplb_addr *addr, __u8 *plen);
+/* "192.0.2.0/24" into buf (at least LB_CIDRSTRLEN). */
+#define LB_CIDRSTRLEN 52
+const char *lb_cidr_fmt(const struct lb_policy_rule *r, char *buf, size_t len);
+/* The rule of s for exactly this prefix, or NULL. */
+struct lb_policy_rule *lb_service_rule(struct lb_service_cfg *s, const struct sctplb_addr *a,
+				       __u8 plen);
+const char *lb_policy_action_name(int action);
 void lb_model_free(struct lb_model *md);
 int lb_model_copy(const struct lb_model *src, struct lb_model *dst);
 
