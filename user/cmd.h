@@ -81,6 +81,7 @@ int do_stats(const struct cmd_args *a);
 int do_replay(const struct cmd_args *a);
 int do_gc(const struct cmd_args *a);
 int do_metrics(const struct cmd_args *a);
+int do_monitor(const struct cmd_args *a);
 int do_policy_add(const struct cmd_args *a);
 int do_policy_del(const struct cmd_args *a);
 int do_policy_list(const struct cmd_args *a);

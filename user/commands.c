@@ -185,6 +185,14 @@ const struct command cmd_table[] = {
 		     OPT("agent-pin-path", "DIR", "also the counters of the backend agent pinned under "
 			 "DIR (e.g. /sys/fs/bpf/sctplb-agent)")), do_metrics },
 
+	{ "monitor", "State", "one line (or JSON object, with --json) per change of an association "
+	  "as it is seen: established, confirmed, closing, gone, path_new, failover (its DATA on "
+	  "another path), path_health (active, standby, silent); and policy_drop, table_full, "
+	  "collision counts. Polls the tables every --interval, until SIGTERM or SIGINT",
+	  NULL, OPTS(OPT("service", "NAME", "only this service's associations"),
+		     OPT("interval", "SECONDS", "time between two looks (0.05 to 3600; default 0.2)")),
+	  do_monitor },
+
 	/* ---- This command ---- */
 	{ "help", "Help", "this overview, or the help of one command (also 'sctplb COMMAND --help')",
 	  ARGS(POS_OPT("COMMAND", "a command, e.g. attach"),

@@ -17,6 +17,8 @@
 #     HEARTBEATs on path B (standby); path A cut: path A silent (config path-silent 2),
 #     path B active, every association's DATA path is B, and sctplb_failovers_total
 #     grows by 6 in Prometheus;
+#   - `sctplb monitor --json` during the cut: every association established, failed over
+#     from path 0 to path 1, its path 0 silent;
 #   - bad --listen values are refused with the cause.
 # Everything runs in namespaces and a pin dir of this run, removed on exit.
 set -u
@@ -232,6 +234,10 @@ print(" ".join(sorted(str(a["data_path"]) for a in json.load(sys.stdin)
                       if a["service"] == "s4" and a["cport"] >= 44000 and a["state"] == "established")))'
 }
 fo0=$(prom_query 'sum(sctplb_failovers_total{service="s4"})')
+# sctplb monitor --json, from before the traffic to its end.
+sl --json monitor --service s4 --interval 0.1 >"$TOPO_DIR/monitor.log" 2>"$TOPO_DIR/monitor.err" &
+MON=$!
+BG="$BG $MON"
 [ "$fo0" = none ] && fo0=0
 if lb_traffic fo --local "$CLI_A4,$CLI_B4" --remote "$VIP_A4,$VIP_B4" --port $PORT \
 	--lport-base 44000 --assocs 6 --rate 50 --duration 7; then
@@ -261,6 +267,32 @@ if lb_traffic fo --local "$CLI_A4,$CLI_B4" --remote "$VIP_A4,$VIP_B4" --port $PO
 	wait "$LB_TRAFFIC_PID"
 	topo_restore_path A
 	lb_check_assocs failover_traffic "$TOPO_DIR/fo.log" s4 $PORT
+	# The monitor: every association of this traffic established, failed over from
+	# path 0 to 1, and its path 0 gone silent.
+	mon_ok() {
+		mon=$(python3 - "$TOPO_DIR/monitor.log" <<'PY'
+import json, sys
+ev = {}
+for line in open(sys.argv[1]):
+    try:
+        j = json.loads(line)
+    except ValueError:
+        continue
+    if 44000 <= j.get("cport", 0) < 44006:
+        ev.setdefault(j["event"], set()).add(j["cport"])
+        if j["event"] == "failover" and (j["from_path"], j["to_path"]) != ("0", "1"):
+            ev.setdefault("bad_failover", set()).add(j["cport"])
+        if j["event"] == "path_health" and j["path"] == 0 and j["to"] == "silent":
+            ev.setdefault("silent0", set()).add(j["cport"])
+print(" ".join("%s:%d" % (k, len(v)) for k, v in sorted(ev.items())))
+PY
+)
+		grep -q "established:6" <<<"$mon" && grep -q "failover:6" <<<"$mon" &&
+			grep -q "silent0:6" <<<"$mon" && ! grep -q bad_failover <<<"$mon"
+	}
+	wait_until 5 mon_ok && pass monitor_failover_every_assoc ||
+		fail monitor_failover_every_assoc "monitor events (associations): $mon"
+	echo "  monitor: $mon; $(wc -l <"$TOPO_DIR/monitor.log") lines"
 else
 	fail failover_traffic "associations not up: $(tail -c 300 "$TOPO_DIR/fo.log")"
 fi
