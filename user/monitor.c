@@ -251,8 +251,11 @@ int do_monitor(const struct cmd_args *a)
 	err = read_stats(m.fd[LB_STATS], st_prev);
 	if (!err)
 		err = take(&m, sid, &prev, &np);
+	/* The first look is taken: what changes from now on is shown. */
 	if (!g.json)
 		printf("monitor: every %g s until SIGTERM or SIGINT\n", interval);
+	else
+		printf("{\"event\":\"start\",\"interval_s\":%g,\"associations\":%zu}\n", interval, np);
 	fflush(stdout);
 	while (!err && !stop) {
 		struct timespec ts = { .tv_sec = (time_t)interval,

@@ -238,6 +238,8 @@ fo0=$(prom_query 'sum(sctplb_failovers_total{service="s4"})')
 sl --json monitor --service s4 --interval 0.1 >"$TOPO_DIR/monitor.log" 2>"$TOPO_DIR/monitor.err" &
 MON=$!
 BG="$BG $MON"
+topo_wait_log "$TOPO_DIR/monitor.log" '"event":"start"' 10 ||
+	fail monitor_start "no start line: $(cat "$TOPO_DIR/monitor.err")"
 [ "$fo0" = none ] && fo0=0
 if lb_traffic fo --local "$CLI_A4,$CLI_B4" --remote "$VIP_A4,$VIP_B4" --port $PORT \
 	--lport-base 44000 --assocs 6 --rate 50 --duration 7; then
@@ -254,6 +256,16 @@ if lb_traffic fo --local "$CLI_A4,$CLI_B4" --remote "$VIP_A4,$VIP_B4" --port $PO
 	during_ok() { h0=$(health_of 0) h1=$(health_of 1) dp=$(data_paths); [ "$h0" = silent:6 ] && [ "$h1" = active:6 ] && [ "$dp" = "1 1 1 1 1 1" ]; }
 	wait_until 5 during_ok && pass health_during_cut ||
 		fail health_during_cut "path 0: $h0, path 1: $h1, DATA paths $dp (expected silent:6, active:6, all 1)"
+	# sctplb paths: the client's path-A address toward the backends is silent, path B active.
+	paths_ok() {
+		ph=$(lb_json paths | python3 -c '
+import json, sys
+print(" ".join(sorted(set("%d:%s" % (r["path"], r["health"]) for r in json.load(sys.stdin)
+                          if r["service"] == "s4" and r["dir"] == "to_backend"))))')
+		grep -q "0:silent" <<<"$ph" && grep -q "1:active" <<<"$ph" && ! grep -q "0:active" <<<"$ph"
+	}
+	wait_until 5 paths_ok && pass paths_health_during_cut ||
+		fail paths_health_during_cut "sctplb paths (path:health): $ph"
 	prom_fo() {
 		fo1=$(prom_query 'sum(sctplb_failovers_total{service="s4"})')
 		[ "$fo1" != none ] && [ $((fo1 - fo0)) -ge 6 ] &&
