@@ -8,7 +8,7 @@ ARCH    := x86
 
 CFLAGS  ?= -O2 -g
 CFLAGS  += -Wall -Wextra -Werror -Iinclude -I$(BUILD) -Iuser/lib -D_GNU_SOURCE
-LDLIBS  := -lbpf -lxdp -ljson-c -lpcap -lelf -lz
+LDLIBS  := -lbpf -lxdp -ljson-c -lpcap -lelf -lz -lmicrohttpd
 BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
 	-Iinclude -Ivmlinux/$(ARCH) -Ibpf
 
@@ -26,7 +26,7 @@ MANDIR   ?= $(PREFIX)/share/man
 DOCDIR   ?= $(PREFIX)/share/doc/sctplb
 BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
 UNITDIR  ?= $(PREFIX)/lib/systemd/system
-UNITS    := examples/sctplb.service examples/sctplb-gc.service examples/sctplb-agent-gc.service
+UNITS    := examples/sctplb.service examples/sctplb-gc.service examples/sctplb-agent-gc.service examples/sctplb-metrics.service
 INSTALLED := $(SBINDIR)/sctplb $(MANDIR)/man8/sctplb.8 $(BASHCOMPDIR)/sctplb \
 	$(addprefix $(UNITDIR)/,$(notdir $(UNITS))) \
 	$(DOCDIR)/sctplb.json $(DOCDIR)/sctplb.default

@@ -170,6 +170,7 @@ struct sctplb_path_counters {
 	__u64 data_chunks;      /* DATA and I-DATA */
 	__u64 heartbeats;       /* HEARTBEAT and HEARTBEAT-ACK */
 	__u64 last_seen_ns;
+	__u64 last_data_ns;     /* the last packet with DATA or I-DATA: path health */
 };
 
 struct sctplb_assoc_path {
@@ -315,6 +316,14 @@ enum sctplb_unknown_policy {
 #define SCTPLB_IDLE_TIMEOUT_S      300 /* established, idle: telco heartbeats are 30 s */
 #define SCTPLB_CLOSING_GRACE_S     5   /* ended: SHUTDOWN-COMPLETE/ABORT may be retransmitted */
 #define SCTPLB_HANDSHAKE_TIMEOUT_S 10  /* INIT with no COOKIE-ECHO */
+/*
+ * Path health (user space: assoc list, paths, metrics): a path is silent when
+ * nothing came on it for this long.  A standby path carries one HEARTBEAT per
+ * HB.interval + RTO (RFC 9260 section 8.3; HB.interval 30 s by default,
+ * section 16): twice 30 s lets one heartbeat be late or lost before the path
+ * is called silent.  Networks that tune heartbeats down set it lower.
+ */
+#define SCTPLB_PATH_SILENT_S       60
 
 struct sctplb_config {
 	__u32 abi_version;
@@ -322,7 +331,7 @@ struct sctplb_config {
 	__u32 idle_timeout_s;
 	__u32 closing_grace_s;
 	__u32 handshake_timeout_s;
-	__u32 pad;
+	__u32 path_silent_s;        /* user space only: path health */
 };
 
 /*
@@ -442,6 +451,61 @@ struct sctplb_meta {
 };
 
 /*
+ * Per-service source policy (bpf/lib/policy.h): LPM tries by family, keyed by
+ * (service id, client address), both in network byte order (an LPM trie
+ * matches bits from the first byte: prefixlen = 32 + the address prefix, so
+ * that the service id always matches whole).  The longest match decides an
+ * INIT: DENY drops it (POLICY_DROP); ALLOW or no match lets it through.  A
+ * service with an allow rule also has a /0 entry of each family with
+ * DEFAULT_DENY, written by user space: then only what is allowed comes in.
+ * Only INITs are filtered: established associations are not cut when a
+ * policy changes (docs/loader.md).
+ */
+#define SCTPLB_MAX_POLICY 16384         /* entries per family */
+#define SCTPLB_MAX_SVC_RULES 128        /* rules per service (user space) */
+
+enum sctplb_policy_action {
+	SCTPLB_POLICY_ALLOW = 1,
+	SCTPLB_POLICY_DENY = 2,
+	SCTPLB_POLICY_DEFAULT_DENY = 3, /* the implicit /0 of a service with allow rules */
+};
+
+struct sctplb_policy4_key {
+	__u32 prefixlen;        /* 32 + address prefix length */
+	__u32 service_id;       /* network byte order */
+	__u32 addr;
+};
+
+struct sctplb_policy6_key {
+	__u32 prefixlen;        /* 32 + address prefix length */
+	__u32 service_id;       /* network byte order */
+	__u32 addr[4];
+};
+
+struct sctplb_policy {
+	__u32 action;           /* enum sctplb_policy_action */
+};
+
+/*
+ * ppid_stats: per-CPU array of __u64, DATA chunks toward the backends per
+ * service and class of payload protocol identifier (bpf/lib/ppid.h): index
+ * service id * SCTPLB_PPID_N + class.  X(NAME, label, help).
+ */
+#define SCTPLB_PPID_CLASSES(X)                                               \
+	X(OTHER, "other", "any other payload protocol identifier")          \
+	X(S1AP, "s1ap", "S1AP (PPID 18)")                                   \
+	X(NGAP, "ngap", "NGAP (PPID 60)")                                   \
+	X(DIAMETER, "diameter", "Diameter (PPID 46, and 47 over DTLS)")     \
+	X(M3UA, "m3ua", "M3UA (PPID 3)")
+
+#define SCTPLB_PPID_ENUM(name, label, help) SCTPLB_PPID_##name,
+enum sctplb_ppid_class {
+	SCTPLB_PPID_CLASSES(SCTPLB_PPID_ENUM)
+	SCTPLB_PPID_N
+};
+#undef SCTPLB_PPID_ENUM
+
+/*
  * The pinned maps, in one list: X(ID, name, TYPE, max_entries, key, value,
  * flags, what).  bpf/lib/maps.h declares every map from it (BPF_MAP_TYPE_TYPE,
  * named `name` in the object and under the pin directory); user space takes
@@ -498,7 +562,13 @@ struct sctplb_meta {
 	  "NAT return path: (backend address, port, protocol) -> service, backend, VIP")        \
 	X(SNAT_FLOWS, snat_flows, LRU_HASH, SCTPLB_MAX_ASSOCS, struct sctplb_snat_key,         \
 	  struct sctplb_snat_flow, SCTPLB_MAP_F_ASSOCS,                                       \
-	  "full NAT: (service, Tc, client port) -> the client's address behind each snat[i]")
+	  "full NAT: (service, Tc, client port) -> the client's address behind each snat[i]") \
+	X(PPID_STATS, ppid_stats, PERCPU_ARRAY, SCTPLB_MAX_SERVICES * SCTPLB_PPID_N, __u32,     \
+	  __u64, 0, "DATA chunks toward the backends per service and payload protocol class")   \
+	X(POLICY4, policy4, LPM_TRIE, SCTPLB_MAX_POLICY, struct sctplb_policy4_key,             \
+	  struct sctplb_policy, 0, "(service, IPv4 prefix) -> allow or deny an INIT")           \
+	X(POLICY6, policy6, LPM_TRIE, SCTPLB_MAX_POLICY, struct sctplb_policy6_key,             \
+	  struct sctplb_policy, 0, "(service, IPv6 prefix) -> allow or deny an INIT")
 
 /*
  * The agent's maps (bpf/agent.bpf.c), pinned apart (/sys/fs/bpf/sctplb-agent):
@@ -592,7 +662,8 @@ struct sctplb_meta {
 	X(NAT_SNAT_INIT, "nat_snat_init", "full NAT: INIT's addresses made the forwarder's, its client remembered") \
 	X(NAT_SNAT_COLLISION, "nat_snat_collision", "full NAT: INIT whose (Tc, client port) another client holds: dropped") \
 	X(NAT_SNAT_BACK, "nat_snat_back", "full NAT return path: destination made the client's address of the path") \
-	X(NAT_SNAT_UNKNOWN, "nat_snat_unknown", "full NAT return path: to a forwarder address with no client for its tag: dropped")
+	X(NAT_SNAT_UNKNOWN, "nat_snat_unknown", "full NAT return path: to a forwarder address with no client for its tag: dropped") \
+	X(POLICY_DROP, "policy_drop", "INIT from a source the service's policy denies: dropped")
 
 /*
  * The final reasons: every packet the XDP program (or sctplb_tc_ingress, with
@@ -626,7 +697,8 @@ struct sctplb_meta {
 	X(DROP_INIT_SHORT, XDP_DROP)                                         \
 	X(DROP_ZERO_VTAG, XDP_DROP)                                          \
 	X(NAT_FRAG_PORT, XDP_DROP)                                           \
-	X(NAT_SNAT_COLLISION, XDP_DROP)
+	X(NAT_SNAT_COLLISION, XDP_DROP) \
+	X(POLICY_DROP, XDP_DROP)
 
 #define SCTPLB_STAT_ENUM(name, str, help) SCTPLB_STAT_##name,
 enum sctplb_stat {

@@ -16,6 +16,7 @@ PKGS=(
   groff-base man-db              # sctplb(8): rendered and checked by tests/e2e/test_cli.sh
   qemu-system-x86                # Linux kernel SCTP in VMs (tests/vm: Debian kernel, TCG)
   bird2                          # BGP: forwarders announce the VIPs to an ECMP router (test_e2e_ecmp)
+  libmicrohttpd-dev prometheus curl # sctplb metrics (HTTP server); tests/e2e/test_metrics.sh scrapes it
 )
 
 missing=()

@@ -42,6 +42,17 @@ const char *fmt_age(__u64 then_ns, __u64 now_ns, char *buf, size_t len);
 __u64 now_monotonic_ns(void);
 /* The counters' names, by enum sctplb_stat (show.c). */
 extern const char *const stat_names[];
+/* show.c, for metrics.c: a per-CPU stats map summed (out: SCTPLB_STAT_MAX values),
+ * and every path_stats entry summed over CPUs (*rows malloc'ed, the caller frees). */
+int read_stats(int fd, __u64 *out);
+struct path_row {
+	struct sctplb_path_key k;
+	struct sctplb_path_counters c;
+};
+int read_paths(int fd, struct path_row **rows, size_t *n);
+/* ppid_stats summed over CPUs: out has SCTPLB_MAX_SERVICES * SCTPLB_PPID_N values. */
+int read_ppid(int fd, __u64 *out);
+extern const char *const ppid_names[SCTPLB_PPID_N], *const ppid_help[SCTPLB_PPID_N];
 
 /* The commands (cmd_table[]); 0 or a negative errno, the error printed. */
 /* --OPT A[,B...]: up to SCTPLB_MAX_PATHS addresses; prints the error (service.c). */
@@ -73,6 +84,11 @@ int do_paths(const struct cmd_args *a);
 int do_stats(const struct cmd_args *a);
 int do_replay(const struct cmd_args *a);
 int do_gc(const struct cmd_args *a);
+int do_metrics(const struct cmd_args *a);
+int do_monitor(const struct cmd_args *a);
+int do_policy_add(const struct cmd_args *a);
+int do_policy_del(const struct cmd_args *a);
+int do_policy_list(const struct cmd_args *a);
 int do_help(const struct cmd_args *a);
 int do_version(const struct cmd_args *a);
 

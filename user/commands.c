@@ -134,6 +134,22 @@ const struct command cmd_table[] = {
 		    SCTPLB_CLOSING_GRACE_S),
 	TIMEOUT_CMD("handshake-timeout", "expire a handshake (INIT with no COOKIE-ECHO) this old",
 		    LB_HANDSHAKE_TIMEOUT_MIN, LB_HANDSHAKE_TIMEOUT_MAX, SCTPLB_HANDSHAKE_TIMEOUT_S),
+	TIMEOUT_CMD("path-silent", "call a path of an association silent when nothing came on it "
+		    "this long (assoc list, paths, metrics); it is active while it carries DATA, "
+		    "standby while only HEARTBEATs", LB_PATH_SILENT_MIN, LB_PATH_SILENT_MAX,
+		    SCTPLB_PATH_SILENT_S),
+
+	{ "policy add", "Configuration", "allow or deny the INITs of a source prefix for a service; "
+	  "the longest matching prefix decides; with any allow rule, what none matches is denied. "
+	  "Established associations are not cut",
+	  ARGS(POS("SERVICE", "service name"), POS("allow|deny", "take or drop its INITs"),
+	       POS("PREFIX", "ADDR/LEN, IPv4 or IPv6, no host bits set (or one address)")),
+	  NULL, do_policy_add },
+	{ "policy del", "Configuration", "delete the rule of a service for exactly that prefix",
+	  ARGS(POS("SERVICE", "service name"), POS("PREFIX", "the rule's prefix")), NULL,
+	  do_policy_del },
+	{ "policy list", "Configuration", "the rules, and what is done with the rest, per service",
+	  ARGS(POS_OPT("SERVICE", "only this service's rules")), NULL, do_policy_list },
 
 	/* ---- Routable tags: the backend agent ---- */
 	{ "agent attach", "Backend agent", "on a backend host: make the backend's verification tags "
@@ -174,6 +190,22 @@ const struct command cmd_table[] = {
 	{ "gc", "State", "expire ended, idle and half-open associations and the state of deleted "
 	  "backends, once, or every SECONDS until SIGTERM or SIGINT",
 	  NULL, OPTS(OPT("interval", "SECONDS", "sweep every SECONDS (0.1 to 86400)")), do_gc },
+
+	{ "metrics", "State", "serve the counters, per-path counters, association and table "
+	  "gauges and the interfaces' XDP counters as Prometheus metrics on http://ADDR:PORT/metrics, "
+	  "until SIGTERM or SIGINT; every scrape reads the pinned maps",
+	  NULL, OPTS(OPT_REQ("listen", "ADDR:PORT", "where to listen: an IPv4 address or [IPv6], and "
+			     "a port (e.g. 127.0.0.1:9464)"),
+		     OPT("agent-pin-path", "DIR", "also the counters of the backend agent pinned under "
+			 "DIR (e.g. /sys/fs/bpf/sctplb-agent)")), do_metrics },
+
+	{ "monitor", "State", "one line (or JSON object, with --json) per change of an association "
+	  "as it is seen: established, confirmed, closing, gone, path_new, failover (its DATA on "
+	  "another path), path_health (active, standby, silent); and policy_drop, table_full, "
+	  "collision counts. Polls the tables every --interval, until SIGTERM or SIGINT",
+	  NULL, OPTS(OPT("service", "NAME", "only this service's associations"),
+		     OPT("interval", "SECONDS", "time between two looks (0.05 to 3600; default 0.2)")),
+	  do_monitor },
 
 	/* ---- This command ---- */
 	{ "help", "Help", "this overview, or the help of one command (also 'sctplb COMMAND --help')",

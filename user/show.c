@@ -18,6 +18,7 @@
 
 #include "addr.h"
 #include "cmd.h"
+#include "health.h"
 #include "model.h"
 
 const char *const stat_names[] = {
@@ -107,7 +108,7 @@ static const struct sctplb_addr *svc_vip(const struct lb_model *md, __u32 sid, _
 
 /* ---- stats ---- */
 
-static int read_stats(int fd, __u64 *out)
+int read_stats(int fd, __u64 *out)
 {
 	int ncpu = libbpf_num_possible_cpus(), c;
 	__u64 *v;
@@ -129,7 +130,82 @@ static int read_stats(int fd, __u64 *out)
 	return 0;
 }
 
-static void print_stats(const __u64 *cur, const __u64 *prev, double dt)
+const char *const ppid_names[SCTPLB_PPID_N] = {
+#define X(name, label, help) label,
+	SCTPLB_PPID_CLASSES(X)
+#undef X
+};
+const char *const ppid_help[SCTPLB_PPID_N] = {
+#define X(name, label, help) help,
+	SCTPLB_PPID_CLASSES(X)
+#undef X
+};
+
+int read_ppid(int fd, __u64 *out)
+{
+	int ncpu = libbpf_num_possible_cpus(), c;
+	__u32 k, n = SCTPLB_MAX_SERVICES * SCTPLB_PPID_N;
+	__u64 *v;
+
+	memset(out, 0, n * sizeof(*out));
+	if (ncpu < 1)
+		return -EINVAL;
+	v = calloc(ncpu, sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	/* One batch lookup would do; SCTPLB_PPID_N lookups per service in use do too. */
+	for (k = 0; k < n; k++) {
+		if (bpf_map_lookup_elem(fd, &k, v))
+			continue;
+		for (c = 0; c < ncpu; c++)
+			out[k] += v[c];
+	}
+	free(v);
+	return 0;
+}
+
+/* DATA chunks per service and payload protocol class, after the counters. */
+static void print_ppid(struct json_object *arr, const struct lb_model *md, const __u64 *cur,
+		       const __u64 *prev, double dt)
+{
+	size_t i;
+	int c;
+
+	for (i = 0; md && i < md->nsvc; i++) {
+		const struct lb_service_cfg *s = &md->svc[i];
+
+		for (c = 0; c < SCTPLB_PPID_N; c++) {
+			__u32 k = s->id * SCTPLB_PPID_N + c;
+			double rate = prev && dt > 0 ? (cur[k] - prev[k]) / dt : 0;
+			char name[64], help[128];
+
+			if (s->id >= SCTPLB_MAX_SERVICES)
+				continue;
+			snprintf(help, sizeof(help), "DATA chunks of service %s: %s", s->name, ppid_help[c]);
+			if (!arr) {
+				snprintf(name, sizeof(name), "ppid:%s:%s", s->name, ppid_names[c]);
+				if (prev)
+					printf("%-20s %14llu %12.1f  %s\n", name, (unsigned long long)cur[k], rate, help);
+				else
+					printf("%-20s %14llu %12s  %s\n", name, (unsigned long long)cur[k], "", help);
+			} else {
+				struct json_object *o = json_object_new_object();
+
+				json_object_object_add(o, "name", json_object_new_string("data_chunks_by_ppid"));
+				json_object_object_add(o, "service", json_object_new_string(s->name));
+				json_object_object_add(o, "ppid", json_object_new_string(ppid_names[c]));
+				json_object_object_add(o, "value", json_object_new_uint64(cur[k]));
+				if (prev)
+					json_object_object_add(o, "rate", json_object_new_double(rate));
+				json_object_object_add(o, "help", json_object_new_string(help));
+				json_object_array_add(arr, o);
+			}
+		}
+	}
+}
+
+static void print_stats(const __u64 *cur, const __u64 *prev, double dt, const struct lb_model *md,
+			const __u64 *pcur, const __u64 *pprev)
 {
 	struct json_object *arr = g.json ? json_object_new_array() : NULL;
 	int k;
@@ -157,6 +233,7 @@ static void print_stats(const __u64 *cur, const __u64 *prev, double dt)
 			json_object_array_add(arr, o);
 		}
 	}
+	print_ppid(arr, md, pcur, pprev, dt);
 	if (g.json) {
 		print_json(arr);
 		json_object_put(arr);
@@ -165,19 +242,23 @@ static void print_stats(const __u64 *cur, const __u64 *prev, double dt)
 
 int do_stats(const struct cmd_args *a)
 {
+	static __u64 pcur[SCTPLB_MAX_SERVICES * SCTPLB_PPID_N], pprev[SCTPLB_MAX_SERVICES * SCTPLB_PPID_N];
 	__u64 cur[SCTPLB_STAT_MAX], prev[SCTPLB_STAT_MAX];
+	struct lb_model md;
 	double interval;
 	struct lb_maps m;
 	long count, n;
 	int err;
 
-	err = open_watch(a, &interval, &count, &m, NULL);
+	err = open_watch(a, &interval, &count, &m, &md);
 	if (err)
 		return err;
 	err = read_stats(m.fd[LB_STATS], cur);
+	if (!err)
+		err = read_ppid(m.fd[LB_PPID_STATS], pcur);
 	if (err || interval == 0) {
 		if (!err)
-			print_stats(cur, NULL, 0);
+			print_stats(cur, NULL, 0, &md, pcur, NULL);
 		goto out;
 	}
 	signal(SIGINT, on_signal);
@@ -186,30 +267,29 @@ int do_stats(const struct cmd_args *a)
 		__u64 t0 = now_monotonic_ns(), t1;
 
 		memcpy(prev, cur, sizeof(cur));
+		memcpy(pprev, pcur, sizeof(pcur));
 		sleep_s(interval);
 		if (stop)
 			break;
 		err = read_stats(m.fd[LB_STATS], cur);
+		if (!err)
+			err = read_ppid(m.fd[LB_PPID_STATS], pcur);
 		if (err)
 			break;
 		t1 = now_monotonic_ns();
 		if (!g.json)
 			printf("\n");
-		print_stats(cur, prev, (t1 - t0) / 1e9);
+		print_stats(cur, prev, (t1 - t0) / 1e9, &md, pcur, pprev);
 	}
 out:
+	lb_model_free(&md);
 	lb_maps_close(&m);
 	return err;
 }
 
 /* ---- paths ---- */
 
-struct path_row {
-	struct sctplb_path_key k;
-	struct sctplb_path_counters c;
-};
-
-static int read_paths(int fd, struct path_row **rows, size_t *n)
+int read_paths(int fd, struct path_row **rows, size_t *n)
 {
 	int ncpu = libbpf_num_possible_cpus(), c;
 	struct sctplb_path_key k, next, *prev = NULL;
@@ -235,6 +315,8 @@ static int read_paths(int fd, struct path_row **rows, size_t *n)
 			r.c.heartbeats += v[c].heartbeats;
 			if (v[c].last_seen_ns > r.c.last_seen_ns)
 				r.c.last_seen_ns = v[c].last_seen_ns;
+			if (v[c].last_data_ns > r.c.last_data_ns)
+				r.c.last_data_ns = v[c].last_data_ns;
 		}
 		if (*n == cap) {
 			struct path_row *nr;
@@ -280,7 +362,8 @@ static const struct path_row *find_row(const struct path_row *rows, size_t n,
 }
 
 static void print_paths(const struct lb_model *nm, struct path_row *rows, size_t n,
-			const struct path_row *prev, size_t nprev, double dt, bool rated)
+			const struct path_row *prev, size_t nprev, double dt, bool rated,
+			__u64 silent_ns)
 {
 	struct json_object *arr = g.json ? json_object_new_array() : NULL;
 	char b1[40], b2[40], vip[LB_ADDRSTRLEN], cl[LB_ADDRSTRLEN], age[32];
@@ -289,9 +372,9 @@ static void print_paths(const struct lb_model *nm, struct path_row *rows, size_t
 
 	qsort(rows, n, sizeof(*rows), cmp_rows);
 	if (!g.json)
-		printf("%-12s %-12s %-4s %-20s %-24s %-10s %10s %12s %8s %6s %9s %10s\n", "SERVICE",
+		printf("%-12s %-12s %-4s %-20s %-24s %-10s %10s %12s %8s %6s %9s %-7s %10s\n", "SERVICE",
 		       "BACKEND", "PATH", "VIP", "CLIENT", "DIR", "PACKETS", "BYTES", "DATA", "HB",
-		       "LAST", "PKTS/s");
+		       "LAST", "HEALTH", "PKTS/s");
 	for (i = 0; i < n; i++) {
 		const struct path_row *r = &rows[i], *p = rated ? find_row(prev, nprev, &r->k) : NULL;
 		const struct sctplb_addr *va = svc_vip(nm, r->k.service_id, r->k.path);
@@ -299,6 +382,7 @@ static void print_paths(const struct lb_model *nm, struct path_row *rows, size_t
 		const char *dir = r->k.dir == SCTPLB_DIR_TO_CLIENT ? "to_client" : "to_backend";
 		double rate = rated && dt > 0 ? (r->c.packets - (p ? p->c.packets : 0)) / dt : 0;
 		double brate = rated && dt > 0 ? (r->c.bytes - (p ? p->c.bytes : 0)) / dt : 0;
+		const char *health = lb_path_health_names[lb_path_health(&r->c, now, silent_ns)];
 
 		memcpy(ca.addr, r->k.caddr, sizeof(ca.addr));
 		lb_addr_fmt(&ca, cl, sizeof(cl));
@@ -311,13 +395,13 @@ static void print_paths(const struct lb_model *nm, struct path_row *rows, size_t
 
 			if (rated)
 				snprintf(rs, sizeof(rs), "%.1f", rate);
-			printf("%-12s %-12s %-4u %-20s %-24s %-10s %10llu %12llu %8llu %6llu %9s %10s\n",
+			printf("%-12s %-12s %-4u %-20s %-24s %-10s %10llu %12llu %8llu %6llu %9s %-7s %10s\n",
 			       svc_name(nm, r->k.service_id, b1, sizeof(b1)),
 			       be_name(nm, r->k.service_id, r->k.backend_id, b2, sizeof(b2)), r->k.path,
 			       vip, cl, dir, (unsigned long long)r->c.packets,
 			       (unsigned long long)r->c.bytes, (unsigned long long)r->c.data_chunks,
 			       (unsigned long long)r->c.heartbeats,
-			       fmt_age(r->c.last_seen_ns, now, age, sizeof(age)), rs);
+			       fmt_age(r->c.last_seen_ns, now, age, sizeof(age)), health, rs);
 		} else {
 			struct json_object *o = json_object_new_object();
 
@@ -338,6 +422,8 @@ static void print_paths(const struct lb_model *nm, struct path_row *rows, size_t
 			json_object_object_add(o, "last_seen_ns", json_object_new_uint64(r->c.last_seen_ns));
 			json_object_object_add(o, "idle_s", r->c.last_seen_ns ?
 				json_object_new_double((now - r->c.last_seen_ns) / 1e9) : NULL);
+			json_object_object_add(o, "last_data_ns", json_object_new_uint64(r->c.last_data_ns));
+			json_object_object_add(o, "health", json_object_new_string(health));
 			if (rated) {
 				json_object_object_add(o, "pps", json_object_new_double(rate));
 				json_object_object_add(o, "bps", json_object_new_double(brate * 8));
@@ -354,6 +440,7 @@ static void print_paths(const struct lb_model *nm, struct path_row *rows, size_t
 int do_paths(const struct cmd_args *a)
 {
 	struct path_row *rows = NULL, *prev = NULL;
+	struct sctplb_config cfg = {};
 	size_t n = 0, nprev = 0;
 	struct lb_model nm;
 	double interval;
@@ -364,10 +451,11 @@ int do_paths(const struct cmd_args *a)
 	err = open_watch(a, &interval, &count, &m, &nm);
 	if (err)
 		return err;
+	lb_settings_read(&m, &cfg);
 	err = read_paths(m.fd[LB_PATH_STATS], &rows, &n);
 	if (err || interval == 0) {
 		if (!err)
-			print_paths(&nm, rows, n, NULL, 0, 0, false);
+			print_paths(&nm, rows, n, NULL, 0, 0, false, lb_path_silent_ns(&cfg));
 		goto out;
 	}
 	signal(SIGINT, on_signal);
@@ -388,7 +476,8 @@ int do_paths(const struct cmd_args *a)
 		if (!g.json)
 			printf("\n");
 		/* Sorting rows keeps prev in order too: find_row is linear. */
-		print_paths(&nm, rows, n, prev, nprev, (now_monotonic_ns() - t0) / 1e9, true);
+		print_paths(&nm, rows, n, prev, nprev, (now_monotonic_ns() - t0) / 1e9, true,
+			    lb_path_silent_ns(&cfg));
 	}
 out:
 	free(rows);
@@ -420,7 +509,8 @@ int do_assoc_list(const struct cmd_args *args)
 	struct json_object *arr = json_object_new_array();
 	struct sctplb_assoc_key k, next, *prevk = NULL;
 	char b1[40], b2[40], a[LB_ADDRSTRLEN], age[32], idle[32], closing[32];
-	__u64 now = now_monotonic_ns();
+	__u64 now = now_monotonic_ns(), silent_ns;
+	struct sctplb_config cfg = {};
 	struct sctplb_assoc v;
 	struct lb_model nm;
 	struct lb_maps m;
@@ -430,6 +520,8 @@ int do_assoc_list(const struct cmd_args *args)
 	err = open_model(&m, false, &nm);
 	if (err)
 		goto out;
+	lb_settings_read(&m, &cfg);
+	silent_ns = lb_path_silent_ns(&cfg);
 	if (!g.json)
 		printf("%-10s %-6s %-6s %-12s %-12s %-11s %9s %9s %9s %-11s %s\n", "VTAG", "CPORT",
 		       "SPORT", "SERVICE", "BACKEND", "STATE", "AGE", "IDLE", "CLOSING", "LEARNT",
@@ -460,12 +552,14 @@ int do_assoc_list(const struct cmd_args *args)
 
 				if (!ap->client.family && !ap->c.packets)
 					continue;
-				printf("    path %d client %-24s packets %llu bytes %llu data %llu hb %llu last %s\n",
-				       p, lb_addr_fmt(&ap->client, a, sizeof(a)),
+				printf("    path %d %-7s client %-24s packets %llu bytes %llu data %llu hb %llu last %s%s\n",
+				       p, lb_path_health_names[lb_path_health(&ap->c, now, silent_ns)],
+				       lb_addr_fmt(&ap->client, a, sizeof(a)),
 				       (unsigned long long)ap->c.packets, (unsigned long long)ap->c.bytes,
 				       (unsigned long long)ap->c.data_chunks,
 				       (unsigned long long)ap->c.heartbeats,
-				       fmt_age(ap->c.last_seen_ns, now, idle, sizeof(idle)));
+				       fmt_age(ap->c.last_seen_ns, now, idle, sizeof(idle)),
+				       p == lb_assoc_data_path(&v) ? " (DATA path)" : "");
 			}
 			continue;
 		}
@@ -489,6 +583,9 @@ int do_assoc_list(const struct cmd_args *args)
 		json_object_object_add(o, "idle_s", json_age(v.last_seen_ns, now));
 		json_object_object_add(o, "closing_s", v.state == SCTPLB_ASSOC_CLOSING ?
 				       json_age(v.closing_ns, now) : NULL);
+		/* the path with the latest DATA: where the client's traffic goes now */
+		json_object_object_add(o, "data_path", lb_assoc_data_path(&v) < 0 ? NULL :
+				       json_object_new_int(lb_assoc_data_path(&v)));
 		for (p = 0; p < SCTPLB_MAX_PATHS; p++) {
 			const struct sctplb_assoc_path *ap = &v.path[p];
 			struct json_object *po;
@@ -504,6 +601,9 @@ int do_assoc_list(const struct cmd_args *args)
 			json_object_object_add(po, "data_chunks", json_object_new_uint64(ap->c.data_chunks));
 			json_object_object_add(po, "heartbeats", json_object_new_uint64(ap->c.heartbeats));
 			json_object_object_add(po, "last_seen_ns", json_object_new_uint64(ap->c.last_seen_ns));
+			json_object_object_add(po, "last_data_ns", json_object_new_uint64(ap->c.last_data_ns));
+			json_object_object_add(po, "health", json_object_new_string(
+				lb_path_health_names[lb_path_health(&ap->c, now, silent_ns)]));
 			json_object_array_add(paths, po);
 		}
 		json_object_object_add(o, "paths", paths);

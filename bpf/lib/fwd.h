@@ -108,6 +108,8 @@ static __always_inline void counters_add(struct sctplb_path_counters *c, const s
 	c->data_chunks += p->data_chunks;
 	c->heartbeats += p->heartbeats;
 	c->last_seen_ns = now;
+	if (p->data_chunks)
+		c->last_data_ns = now;
 }
 
 /*
@@ -151,6 +153,8 @@ static __always_inline void count_forward(const struct pkt *p, const struct lb *
 		stat_add(SCTPLB_STAT_DATA_CHUNKS, p->data_chunks);
 	if (p->heartbeats)
 		stat_add(SCTPLB_STAT_HEARTBEATS, p->heartbeats);
+	if (p->data_chunks)
+		ppid_count(p, p->service_id);
 	count_path(p, p->service_id, lb->backend_id, path, SCTPLB_DIR_TO_BACKEND, p->saddr, lb->now);
 	if (lb->assoc) {
 		/* Shared between CPUs: plain adds, as each path of an association

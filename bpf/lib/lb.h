@@ -10,6 +10,7 @@
 
 #include "common.h"
 #include "parse.h"
+#include "policy.h"
 
 #define SCTP_PARAM_IPV4 5
 #define SCTP_PARAM_IPV6 6
@@ -636,6 +637,9 @@ static __always_inline int choose_backend(const struct buf *b, struct pkt *p, st
 	if (p->icmp)
 		return choose_icmp(p, lb);
 	if (p->first_type == SCTP_CID_INIT) {
+		act = policy_check(p);
+		if (act != ACT_CONTINUE)
+			return act;
 		act = choose_init(b, p, lb);
 	} else {
 		r = svc_rtag_of(p->service_id);

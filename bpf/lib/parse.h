@@ -43,6 +43,7 @@ struct pkt {
 	__u8 nchunks;
 	__u16 data_chunks;
 	__u16 heartbeats;
+	__u8 ppid[SCTPLB_PPID_N]; /* DATA chunks per payload protocol class (ppid.h) */
 	__u8 ends;              /* ABORT or SHUTDOWN-COMPLETE present */
 	__u8 tbit;              /* ... with the T bit: the vtag is the sender's own */
 	__u8 frag;              /* FRAG_*: an IP fragment, first or later */
@@ -74,6 +75,8 @@ static __always_inline void *pkt_ptr(const struct buf *b, __u32 off, __u32 len)
 		return NULL;
 	return ptr;
 }
+
+#include "ppid.h"
 
 static __always_inline int parse_ipv4(const struct buf *b, struct pkt *p, __u32 *off)
 {
@@ -381,6 +384,7 @@ static long walk_one_chunk(__u64 i, void *arg)
 	case SCTP_CID_DATA:
 	case SCTP_CID_I_DATA:
 		p->data_chunks++;
+		ppid_note(b, p, off, ch->type, ch->flags);
 		break;
 	case SCTP_CID_HEARTBEAT:
 	case SCTP_CID_HEARTBEAT_ACK:

@@ -191,7 +191,8 @@ S=$D/usr/local/sbin/sctplb
 ok=1
 for f in "$S" "$D/usr/local/share/man/man8/sctplb.8" "$D/usr/local/share/bash-completion/completions/sctplb" \
 	"$D/usr/local/lib/systemd/system/sctplb.service" "$D/usr/local/lib/systemd/system/sctplb-gc.service" \
-	"$D/usr/local/lib/systemd/system/sctplb-agent-gc.service"; do
+	"$D/usr/local/lib/systemd/system/sctplb-agent-gc.service" \
+	"$D/usr/local/lib/systemd/system/sctplb-metrics.service"; do
 	[ -f "$f" ] || { ok=0; fail install_files "missing $f"; }
 done
 [ $ok = 1 ] && pass install_files
@@ -213,7 +214,8 @@ if command -v systemd-analyze >/dev/null; then
 	# The command is not at its installed path outside DESTDIR: only that may be missing.
 	out=$(systemd-analyze --man=no verify "$D"/usr/local/lib/systemd/system/sctplb.service \
 		"$D"/usr/local/lib/systemd/system/sctplb-gc.service \
-		"$D"/usr/local/lib/systemd/system/sctplb-agent-gc.service 2>&1 | grep -v "not executable: No such file")
+		"$D"/usr/local/lib/systemd/system/sctplb-agent-gc.service \
+		"$D"/usr/local/lib/systemd/system/sctplb-metrics.service 2>&1 | grep -v "not executable: No such file")
 	[ -z "$out" ] && pass units_verify || fail units_verify "$out"
 fi
 # sctplb.service, run as systemd would run it (continuation lines joined, an empty $VAR

@@ -82,7 +82,8 @@ static inline struct fake_map *fake_find(const void *obj)
 static inline int fake_is_hash(int type)
 {
 	return type == BPF_MAP_TYPE_HASH || type == BPF_MAP_TYPE_LRU_HASH ||
-	       type == BPF_MAP_TYPE_PERCPU_HASH || type == BPF_MAP_TYPE_LRU_PERCPU_HASH;
+	       type == BPF_MAP_TYPE_PERCPU_HASH || type == BPF_MAP_TYPE_LRU_PERCPU_HASH ||
+	       type == BPF_MAP_TYPE_LPM_TRIE; /* updates and deletes by exact key */
 }
 
 static inline int fake_is_lru(int type)
@@ -180,6 +181,31 @@ static inline void *bpf_map_lookup_elem(void *map, const void *key)
 	case BPF_MAP_TYPE_ARRAY_OF_MAPS:
 		memcpy(&idx, key, sizeof(idx));
 		return idx < m->max && m->e[idx].value ? *(void **)m->e[idx].value : NULL;
+	case BPF_MAP_TYPE_LPM_TRIE: {
+		/* The longest entry whose prefix (u32 length, then data bits from the
+		 * first byte) covers the key's: the kernel's answer. */
+		const unsigned char *kd = (const unsigned char *)key + 4;
+		unsigned int klen, best = 0, i, b;
+		struct fake_entry *found = NULL;
+
+		memcpy(&klen, key, 4);
+		for (i = 0; i < m->n; i++) {
+			const unsigned char *ed = (const unsigned char *)m->e[i].key + 4;
+			unsigned int elen;
+
+			memcpy(&elen, m->e[i].key, 4);
+			if (elen > klen || (found && elen <= best))
+				continue;
+			for (b = 0; b < elen; b++)
+				if ((kd[b / 8] ^ ed[b / 8]) & (0x80 >> (b % 8)))
+					break;
+			if (b == elen) {
+				found = &m->e[i];
+				best = elen;
+			}
+		}
+		return found ? found->value : NULL;
+	}
 	default:
 		if (!fake_is_hash(m->type))
 			abort();

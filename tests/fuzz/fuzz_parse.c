@@ -184,12 +184,22 @@ static void configure(void)
 	FAKE_MAP(trace, 0);
 	FAKE_MAP(assoc_scratch, 0);
 	FAKE_MAP(nexthops, 0);
+	FAKE_MAP(ppid_stats, 0);
+	FAKE_MAP(policy4, 0);
+	FAKE_MAP(policy6, 0);
 
 	/* Service 1: three VIPs (paths 0-2), SCTP and UDP; service 2: one, SCTP. */
 	vip(SVC1, 0, 1, 0, 1);
 	vip(SVC1, 1, 1, 1, 1);
 	vip(SVC1, 0, 3, 2, 1);
 	vip(SVC2, 0, 2, 0, 0);
+	/* Service 2 denies every IPv4 source (an INIT from one: POLICY_DROP). */
+	{
+		struct sctplb_policy4_key pk = { .prefixlen = 32, .service_id = bpf_htonl(SVC2) };
+		struct sctplb_policy deny = { .action = SCTPLB_POLICY_DENY };
+
+		bpf_map_update_elem(&policy4, &pk, &deny, BPF_ANY);
+	}
 
 	/* Backends in every state; the address's last byte picks the FIB answer. */
 	BE[1] = (struct sctplb_backend){ .service_id = SVC1, .flags = SCTPLB_BE_F_ACTIVE };

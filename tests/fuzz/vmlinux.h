@@ -296,6 +296,10 @@ enum {
 	BPF_F_LOCK = 4,
 };
 
+enum {
+	BPF_F_NO_PREALLOC = 1,
+};
+
 enum xdp_action {
 	XDP_ABORTED = 0,
 	XDP_DROP = 1,

@@ -169,11 +169,63 @@ static int parse_backend(struct json_object *o, struct lb_service_cfg *s, const 
 	return lb_service_add_backend(s, &b) ? 0 : -ENOMEM;
 }
 
+/* "policy": [ { "action": "allow"|"deny", "prefix": "ADDR/LEN" }, ... ] */
+static int parse_policy(struct json_object *arr, struct lb_service_cfg *s, const char *where,
+			char *err, size_t errlen)
+{
+	static const char *const keys[] = { "action", "prefix", NULL };
+	size_t i;
+
+	if (!json_object_is_type(arr, json_type_array)) {
+		snprintf(err, errlen, "%s: \"policy\" must be an array", where);
+		return -EINVAL;
+	}
+	for (i = 0; i < json_object_array_length(arr); i++) {
+		struct json_object *o = json_object_array_get_idx(arr, i);
+		struct lb_policy_rule r = {};
+		const char *action, *prefix;
+		char w[128];
+
+		snprintf(w, sizeof(w), "%s policy[%zu]", where, i);
+		if (!json_object_is_type(o, json_type_object)) {
+			snprintf(err, errlen, "%s: must be an object", w);
+			return -EINVAL;
+		}
+		if (check_keys(o, keys, w, err, errlen) ||
+		    get_string(o, "action", true, &action, w, err, errlen) ||
+		    get_string(o, "prefix", true, &prefix, w, err, errlen))
+			return -EINVAL;
+		if (!strcmp(action, "allow"))
+			r.action = SCTPLB_POLICY_ALLOW;
+		else if (!strcmp(action, "deny"))
+			r.action = SCTPLB_POLICY_DENY;
+		else {
+			snprintf(err, errlen, "%s: action \"%s\": use allow or deny", w, action);
+			return -EINVAL;
+		}
+		if (lb_cidr_parse(prefix, &r.addr, &r.plen)) {
+			snprintf(err, errlen, "%s: prefix \"%s\": give ADDR/LEN with no host bits set "
+				 "(192.0.2.0/24, 2001:db8::/32) or one address", w, prefix);
+			return -EINVAL;
+		}
+		if (lb_service_rule(s, &r.addr, r.plen)) {
+			snprintf(err, errlen, "%s: prefix %s appears twice", w, prefix);
+			return -EINVAL;
+		}
+		if (s->nrule == SCTPLB_MAX_SVC_RULES) {
+			snprintf(err, errlen, "%s: more than %d rules", w, SCTPLB_MAX_SVC_RULES);
+			return -EINVAL;
+		}
+		s->rule[s->nrule++] = r;
+	}
+	return 0;
+}
+
 static int parse_service(struct json_object *o, struct lb_model *md, size_t idx, char *err,
 			 size_t errlen)
 {
 	static const char *const keys[] = { "name", "vips", "port", "udp_encap", "tag_key",
-					    "nat", "target_port", "snat", "backends", NULL };
+					    "nat", "target_port", "snat", "backends", "policy", NULL };
 	struct lb_service_cfg s = {}, *ns;
 	struct json_object *bes;
 	__u32 port = 0, encap = 0;
@@ -221,6 +273,11 @@ static int parse_service(struct json_object *o, struct lb_model *md, size_t idx,
 		if (e)
 			return e;
 	}
+	if (json_object_object_get_ex(o, "policy", &bes)) {
+		e = parse_policy(bes, &s, where, err, errlen);
+		if (e)
+			return e;
+	}
 	ns = lb_model_add_service(md, &s);
 	if (!ns)
 		return -ENOMEM;
@@ -241,7 +298,7 @@ static int parse_service(struct json_object *o, struct lb_model *md, size_t idx,
 int lb_config_parse(const char *text, struct lb_model *out, char *err, size_t errlen)
 {
 	static const char *const keys[] = { "unknown_vtag", "services", "idle_timeout",
-					    "closing_grace", "handshake_timeout", NULL };
+					    "closing_grace", "handshake_timeout", "path_silent", NULL };
 	struct json_tokener *tok = json_tokener_new();
 	struct json_object *root, *svcs;
 	const char *policy;
@@ -280,7 +337,7 @@ parsed:
 			goto out;
 		}
 	}
-	for (i = 0; i < 3; i++) {
+	for (i = 0; i < LB_NTIMEOUTS; i++) {
 		const struct lb_timeout_def *d = &lb_timeouts[i];
 		__u32 v = 0;
 
@@ -332,7 +389,7 @@ struct json_object *lb_config_to_json(const struct lb_model *md)
 	json_object_object_add(root, "unknown_vtag",
 			       json_object_new_string(lb_policy_name(md->unknown_policy < 0 ? 0 :
 								     md->unknown_policy)));
-	for (i = 0; i < 3; i++) {
+	for (i = 0; i < LB_NTIMEOUTS; i++) {
 		const struct lb_timeout_def *d = &lb_timeouts[i];
 		long v = *lb_model_timeout((struct lb_model *)md, d);
 
@@ -369,6 +426,22 @@ struct json_object *lb_config_to_json(const struct lb_model *md)
 			json_object_array_add(bes, bo);
 		}
 		json_object_object_add(so, "backends", bes);
+		if (s->nrule) {
+			struct json_object *pol = json_object_new_array();
+			char cidr[LB_CIDRSTRLEN];
+			__u32 r;
+
+			for (r = 0; r < s->nrule; r++) {
+				struct json_object *ro = json_object_new_object();
+
+				json_object_object_add(ro, "action", json_object_new_string(
+					lb_policy_action_name(s->rule[r].action)));
+				json_object_object_add(ro, "prefix", json_object_new_string(
+					lb_cidr_fmt(&s->rule[r], cidr, sizeof(cidr))));
+				json_object_array_add(pol, ro);
+			}
+			json_object_object_add(so, "policy", pol);
+		}
 		json_object_array_add(svcs, so);
 	}
 	json_object_object_add(root, "services", svcs);

@@ -15,9 +15,210 @@
 #include "model.h"
 #include "rtag.h"
 
+/* ---- source policy rules ---- */
+
+static __u8 family_bits(__u8 family)
+{
+	return family == SCTPLB_AF_INET6 ? 128 : 32;
+}
+
+/* Whether the bits of a past plen are all zero. */
+static bool host_bits_zero(const struct sctplb_addr *a, __u8 plen)
+{
+	const __u8 *b = (const __u8 *)a->addr;
+	unsigned int i, n = family_bits(a->family);
+
+	for (i = plen; i < n; i++)
+		if (b[i / 8] & (0x80 >> (i % 8)))
+			return false;
+	return true;
+}
+
+int lb_cidr_parse(const char *s, struct sctplb_addr *addr, __u8 *plen)
+{
+	char buf[LB_CIDRSTRLEN];
+	const char *slash = strchr(s, '/');
+	struct sctplb_addr a;
+	__u32 len;
+
+	if (strlen(s) >= sizeof(buf))
+		return -EINVAL;
+	snprintf(buf, sizeof(buf), "%s", s);
+	if (slash)
+		buf[slash - s] = 0;
+	if (lb_addr_parse(buf, &a))
+		return -EINVAL;
+	len = family_bits(a.family);
+	if (slash && lb_u32_parse(slash + 1, 0, family_bits(a.family), &len))
+		return -EINVAL;
+	if (!host_bits_zero(&a, len))
+		return -EINVAL;
+	*addr = a;
+	*plen = len;
+	return 0;
+}
+
+const char *lb_cidr_fmt(const struct lb_policy_rule *r, char *buf, size_t len)
+{
+	char a[LB_ADDRSTRLEN];
+
+	snprintf(buf, len, "%s/%u", lb_addr_fmt(&r->addr, a, sizeof(a)), r->plen);
+	return buf;
+}
+
+struct lb_policy_rule *lb_service_rule(struct lb_service_cfg *s, const struct sctplb_addr *a,
+				       __u8 plen)
+{
+	__u32 i;
+
+	for (i = 0; i < s->nrule; i++)
+		if (s->rule[i].plen == plen && lb_addr_equal(&s->rule[i].addr, a))
+			return &s->rule[i];
+	return NULL;
+}
+
+const char *lb_policy_action_name(int action)
+{
+	return action == SCTPLB_POLICY_ALLOW ? "allow" : action == SCTPLB_POLICY_DENY ? "deny" :
+	       "default-deny";
+}
+
+/* One entry of policy4 or policy6. */
+struct pol_entry {
+	int map;                /* LB_POLICY4 or LB_POLICY6 */
+	union {
+		struct sctplb_policy4_key k4;
+		struct sctplb_policy6_key k6;
+	} k;
+	struct sctplb_policy v;
+};
+
+static void pol_key(struct pol_entry *e, __u32 sid, const struct sctplb_addr *a, __u8 plen,
+		    __u8 family, __u32 action)
+{
+	memset(e, 0, sizeof(*e));
+	e->v.action = action;
+	if (family == SCTPLB_AF_INET) {
+		e->map = LB_POLICY4;
+		e->k.k4.prefixlen = 32 + plen;
+		e->k.k4.service_id = htonl(sid);
+		e->k.k4.addr = a ? a->addr[0] : 0;
+	} else {
+		e->map = LB_POLICY6;
+		e->k.k6.prefixlen = 32 + plen;
+		e->k.k6.service_id = htonl(sid);
+		if (a)
+			memcpy(e->k.k6.addr, a->addr, 16);
+	}
+}
+
+static bool pol_same_key(const struct pol_entry *a, const struct pol_entry *b)
+{
+	return a->map == b->map && !memcmp(&a->k, &b->k, a->map == LB_POLICY4 ?
+					    sizeof(a->k.k4) : sizeof(a->k.k6));
+}
+
+static int pol_push(struct pol_entry **v, size_t *n, const struct pol_entry *e)
+{
+	struct pol_entry *nv = realloc(*v, (*n + 1) * sizeof(**v));
+
+	if (!nv)
+		return -ENOMEM;
+	*v = nv;
+	nv[(*n)++] = *e;
+	return 0;
+}
+
+/* What the tries must hold for md (ids assigned). */
+static int pol_wanted(const struct lb_model *md, struct pol_entry **v, size_t *n)
+{
+	struct pol_entry e;
+	size_t i;
+	__u32 r;
+
+	for (i = 0; i < md->nsvc; i++) {
+		const struct lb_service_cfg *s = &md->svc[i];
+		bool allow = false;
+
+		for (r = 0; r < s->nrule; r++) {
+			pol_key(&e, s->id, &s->rule[r].addr, s->rule[r].plen, s->rule[r].addr.family,
+				s->rule[r].action);
+			allow |= s->rule[r].action == SCTPLB_POLICY_ALLOW;
+			if (pol_push(v, n, &e))
+				return -ENOMEM;
+		}
+		if (!allow)
+			continue;
+		/* An allowlist: what no rule matches is denied, in both families. */
+		pol_key(&e, s->id, NULL, 0, SCTPLB_AF_INET, SCTPLB_POLICY_DEFAULT_DENY);
+		if (pol_push(v, n, &e))
+			return -ENOMEM;
+		pol_key(&e, s->id, NULL, 0, SCTPLB_AF_INET6, SCTPLB_POLICY_DEFAULT_DENY);
+		if (pol_push(v, n, &e))
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+/* What the tries hold. */
+static int pol_current(const struct lb_maps *m, struct pol_entry **v, size_t *n)
+{
+	static const int maps[2] = { LB_POLICY4, LB_POLICY6 };
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		struct pol_entry e = { .map = maps[i] }, next = { .map = maps[i] };
+		bool first = true;
+
+		while (bpf_map_get_next_key(m->fd[maps[i]], first ? NULL : &e.k, &next.k) == 0) {
+			first = false;
+			e.k = next.k;
+			/* The exact key exists: an LPM lookup of it finds itself. */
+			if (bpf_map_lookup_elem(m->fd[maps[i]], &e.k, &e.v))
+				continue;
+			if (pol_push(v, n, &e))
+				return -ENOMEM;
+		}
+	}
+	return 0;
+}
+
+/* Every service's rules, from the tries (the default entries are derived). */
+static int pol_read_rules(const struct lb_maps *m, struct lb_model *md)
+{
+	struct lb_service_cfg *s;
+	struct pol_entry *v = NULL;
+	size_t n = 0, i;
+	int err = pol_current(m, &v, &n);
+
+	for (i = 0; !err && i < n; i++) {
+		struct lb_policy_rule r = { .action = v[i].v.action };
+
+		if (v[i].v.action == SCTPLB_POLICY_DEFAULT_DENY)
+			continue;
+		s = lb_model_service_by_id(md, ntohl(v[i].map == LB_POLICY4 ? v[i].k.k4.service_id :
+							   v[i].k.k6.service_id));
+		if (!s)
+			continue;
+		if (v[i].map == LB_POLICY4) {
+			r.addr.family = SCTPLB_AF_INET;
+			r.addr.addr[0] = v[i].k.k4.addr;
+			r.plen = v[i].k.k4.prefixlen - 32;
+		} else {
+			r.addr.family = SCTPLB_AF_INET6;
+			memcpy(r.addr.addr, v[i].k.k6.addr, 16);
+			r.plen = v[i].k.k6.prefixlen - 32;
+		}
+		if (s->nrule < SCTPLB_MAX_SVC_RULES)
+			s->rule[s->nrule++] = r;
+	}
+	free(v);
+	return err;
+}
+
 /* ---- model editing ---- */
 
-const struct lb_timeout_def lb_timeouts[3] = {
+const struct lb_timeout_def lb_timeouts[LB_NTIMEOUTS] = {
 	{ "idle-timeout", "idle_timeout", LB_IDLE_TIMEOUT_MIN, LB_IDLE_TIMEOUT_MAX,
 	  SCTPLB_IDLE_TIMEOUT_S, offsetof(struct lb_model, idle_timeout_s) },
 	{ "closing-grace", "closing_grace", LB_CLOSING_GRACE_MIN, LB_CLOSING_GRACE_MAX,
@@ -25,6 +226,8 @@ const struct lb_timeout_def lb_timeouts[3] = {
 	{ "handshake-timeout", "handshake_timeout", LB_HANDSHAKE_TIMEOUT_MIN,
 	  LB_HANDSHAKE_TIMEOUT_MAX, SCTPLB_HANDSHAKE_TIMEOUT_S,
 	  offsetof(struct lb_model, handshake_timeout_s) },
+	{ "path-silent", "path_silent", LB_PATH_SILENT_MIN, LB_PATH_SILENT_MAX,
+	  SCTPLB_PATH_SILENT_S, offsetof(struct lb_model, path_silent_s) },
 };
 
 static void model_init(struct lb_model *md)
@@ -32,6 +235,7 @@ static void model_init(struct lb_model *md)
 	memset(md, 0, sizeof(*md));
 	md->unknown_policy = -1;
 	md->idle_timeout_s = md->closing_grace_s = md->handshake_timeout_s = -1;
+	md->path_silent_s = -1;
 }
 
 void lb_model_free(struct lb_model *md)
@@ -108,6 +312,7 @@ int lb_model_copy(const struct lb_model *src, struct lb_model *dst)
 	dst->idle_timeout_s = src->idle_timeout_s;
 	dst->closing_grace_s = src->closing_grace_s;
 	dst->handshake_timeout_s = src->handshake_timeout_s;
+	dst->path_silent_s = src->path_silent_s;
 	for (i = 0; i < src->nsvc; i++) {
 		struct lb_service_cfg *s = lb_model_add_service(dst, &src->svc[i]);
 
@@ -203,6 +408,7 @@ int lb_model_read(const struct lb_maps *m, struct lb_model *out)
 	out->idle_timeout_s = cfg.idle_timeout_s;
 	out->closing_grace_s = cfg.closing_grace_s;
 	out->handshake_timeout_s = cfg.handshake_timeout_s;
+	out->path_silent_s = cfg.path_silent_s;
 	for (id = 1; id < SCTPLB_MAX_SERVICES; id++) {
 		struct lb_service_cfg s = {};
 
@@ -230,6 +436,8 @@ int lb_model_read(const struct lb_maps *m, struct lb_model *out)
 		if (!lb_model_add_service(out, &s))
 			goto nomem;
 	}
+	if (pol_read_rules(m, out))
+		goto nomem;
 	for (id = 1; id < SCTPLB_MAX_BACKENDS; id++) {
 		struct lb_backend_cfg b = {};
 		struct lb_service_cfg *s;
@@ -516,7 +724,7 @@ int lb_model_validate(const struct lb_model *md, char *err, size_t errlen)
 			 SCTPLB_MAX_BACKENDS - 1);
 		return -EINVAL;
 	}
-	for (i = 0; i < 3; i++) {
+	for (i = 0; i < LB_NTIMEOUTS; i++) {
 		const struct lb_timeout_def *d = &lb_timeouts[i];
 		long v = *lb_model_timeout((struct lb_model *)md, d);
 
@@ -595,16 +803,34 @@ static bool map_is_hash(int map)
 }
 
 /* Writes val at key (NULL val: delete / zero), if it differs. */
+/* Whether an LPM trie holds exactly this key (prefix length and bits). */
+static bool lpm_has_key(int fd, const void *key, size_t ksz)
+{
+	__u8 k[LB_MAX_KV], next[LB_MAX_KV];
+	bool first = true;
+
+	while (bpf_map_get_next_key(fd, first ? NULL : k, next) == 0) {
+		if (!memcmp(next, key, ksz))
+			return true;
+		memcpy(k, next, ksz);
+		first = false;
+	}
+	return false;
+}
+
 static int txn_write(struct txn *t, int map, const void *key, const void *val)
 {
-	bool is_hash = map_is_hash(map);
+	bool is_lpm = map == LB_POLICY4 || map == LB_POLICY6;
+	bool is_hash = map_is_hash(map) || is_lpm;
 	__u8 cur[LB_MAX_KV], zero[LB_MAX_KV] = {};
 	size_t vs = kv_size[map].value;
 	struct undo *u;
 	bool had;
 	int fd = t->m->fd[map];
 
-	had = bpf_map_lookup_elem(fd, key, cur) == 0;
+	/* An LPM trie's lookup gives the longest covering prefix: exactness first. */
+	had = (!is_lpm || lpm_has_key(fd, key, kv_size[map].key)) &&
+	      bpf_map_lookup_elem(fd, key, cur) == 0;
 	if (!is_hash && !had)
 		return -errno;
 	if (!val && (is_hash ? !had : !memcmp(cur, zero, vs)))
@@ -698,7 +924,7 @@ static unsigned int txn_rollback(struct txn *t, char *bad, size_t badlen)
 				err = bpf_map_delete_elem(fd, u->key);
 		} else if (u->had) {
 			err = bpf_map_update_elem(fd, u->key, u->old, BPF_ANY);
-		} else if (map_is_hash(u->map)) {
+		} else if (map_is_hash(u->map) || u->map == LB_POLICY4 || u->map == LB_POLICY6) {
 			err = bpf_map_delete_elem(fd, u->key);
 		} else {
 			err = bpf_map_update_elem(fd, u->key, zero, BPF_ANY);
@@ -1124,6 +1350,29 @@ static int commit_steps(struct txn *t, const struct lb_model *cur, const struct 
 			if (err)
 				return err;
 		}
+	/* 7b. Source policy entries, new or changed: before a new service's VIP
+	 * keys, so that its first INIT already meets its policy. */
+	{
+		struct pol_entry *pw = NULL, *pc = NULL;
+		size_t npw = 0, npc = 0, a, b;
+
+		err = pol_wanted(want, &pw, &npw);
+		if (!err)
+			err = pol_current(m, &pc, &npc);
+		for (a = 0; !err && a < npw; a++)
+			err = txn_write(t, pw[a].map, &pw[a].k, &pw[a].v);
+		/* 7c. ...and those that go away (nothing is wanted of them). */
+		for (b = 0; !err && b < npc; b++) {
+			for (a = 0; a < npw && !pol_same_key(&pw[a], &pc[b]); a++)
+				;
+			if (a == npw)
+				err = txn_write(t, pc[b].map, &pc[b].k, NULL);
+		}
+		free(pw);
+		free(pc);
+		if (err)
+			return err;
+	}
 	/* 8. VIP keys, new or changed. */
 	for (i = 0; i < want->nsvc; i++) {
 		const struct lb_service_cfg *s = &want->svc[i];
@@ -1149,7 +1398,7 @@ static int commit_steps(struct txn *t, const struct lb_model *cur, const struct 
 	}
 	/* 9. settings. */
 	if (want->unknown_policy >= 0 || want->idle_timeout_s >= 0 || want->closing_grace_s >= 0 ||
-	    want->handshake_timeout_s >= 0) {
+	    want->handshake_timeout_s >= 0 || want->path_silent_s >= 0) {
 		struct sctplb_config c;
 		__u32 zero = 0;
 
@@ -1164,6 +1413,11 @@ static int commit_steps(struct txn *t, const struct lb_model *cur, const struct 
 			c.closing_grace_s = want->closing_grace_s;
 		if (want->handshake_timeout_s >= 0)
 			c.handshake_timeout_s = want->handshake_timeout_s;
+		/* 0 is the default: a file that spells the default out (config show
+		 * prints the effective value) changes nothing. */
+		if (want->path_silent_s >= 0 &&
+		    !(c.path_silent_s == 0 && want->path_silent_s == SCTPLB_PATH_SILENT_S))
+			c.path_silent_s = want->path_silent_s;
 		err = txn_write(t, LB_SETTINGS, &zero, &c);
 		if (err)
 			return err;

@@ -41,6 +41,13 @@ struct lb_backend_cfg {
 	struct sctplb_addr addr[SCTPLB_MAX_PATHS];
 };
 
+/* A source policy rule of a service: addr masked to plen bits. */
+struct lb_policy_rule {
+	struct sctplb_addr addr;
+	__u8 plen;
+	__u8 action;            /* SCTPLB_POLICY_ALLOW or SCTPLB_POLICY_DENY */
+};
+
 struct lb_service_cfg {
 	char name[SCTPLB_NAME_LEN];
 	__u32 id;               /* 0 in a wanted model: allocate */
@@ -58,6 +65,9 @@ struct lb_service_cfg {
 	struct sctplb_addr snat[SCTPLB_MAX_PATHS];
 	struct lb_backend_cfg *be;
 	size_t nbe, cap;
+	/* Source policy: longest prefix wins; with any allow rule, the rest is denied. */
+	struct lb_policy_rule rule[SCTPLB_MAX_SVC_RULES];
+	__u32 nrule;
 };
 
 struct lb_model {
@@ -68,6 +78,7 @@ struct lb_model {
 	long idle_timeout_s;
 	long closing_grace_s;
 	long handshake_timeout_s;
+	long path_silent_s;
 };
 
 /* Ranges of the expiry settings, in seconds (0 also accepted: the default). */
@@ -77,6 +88,8 @@ struct lb_model {
 #define LB_CLOSING_GRACE_MAX     3600
 #define LB_HANDSHAKE_TIMEOUT_MIN 1
 #define LB_HANDSHAKE_TIMEOUT_MAX 3600
+#define LB_PATH_SILENT_MIN       1
+#define LB_PATH_SILENT_MAX       3600
 
 /* One expiry setting: its names, range, default and place in a model. */
 struct lb_timeout_def {
@@ -85,13 +98,24 @@ struct lb_timeout_def {
 	long min, max, def;
 	size_t model_off;       /* offsetof(struct lb_model, ...) */
 };
-extern const struct lb_timeout_def lb_timeouts[3];
+#define LB_NTIMEOUTS 4
+extern const struct lb_timeout_def lb_timeouts[LB_NTIMEOUTS];
 static inline long *lb_model_timeout(struct lb_model *md, const struct lb_timeout_def *d)
 {
 	return (long *)((char *)md + d->model_off);
 }
 
 int lb_model_read(const struct lb_maps *m, struct lb_model *out);
+
+/* "ADDR/LEN" or "ADDR" (a host): 0 or -EINVAL (host bits set are an error). */
+int lb_cidr_parse(const char *s, struct sctplb_addr *addr, __u8 *plen);
+/* "192.0.2.0/24" into buf (at least LB_CIDRSTRLEN). */
+#define LB_CIDRSTRLEN 52
+const char *lb_cidr_fmt(const struct lb_policy_rule *r, char *buf, size_t len);
+/* The rule of s for exactly this prefix, or NULL. */
+struct lb_policy_rule *lb_service_rule(struct lb_service_cfg *s, const struct sctplb_addr *a,
+				       __u8 plen);
+const char *lb_policy_action_name(int action);
 void lb_model_free(struct lb_model *md);
 int lb_model_copy(const struct lb_model *src, struct lb_model *dst);
 

@@ -451,6 +451,8 @@ bool fx_path_stats(struct fx *fx, const struct sctplb_path_key *k,
 		sum->heartbeats += v[c].heartbeats;
 		if (v[c].last_seen_ns > sum->last_seen_ns)
 			sum->last_seen_ns = v[c].last_seen_ns;
+		if (v[c].last_data_ns > sum->last_data_ns)
+			sum->last_data_ns = v[c].last_data_ns;
 	}
 	return true;
 }

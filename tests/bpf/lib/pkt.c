@@ -138,7 +138,7 @@ static size_t chunk_value(const struct chunk_spec *c, uint8_t *v)
 	switch (c->type) {
 	case CT_DATA:             /* TSN, stream, SSN, PPID, data */
 		put32(v, 1000);
-		put32(v + 8, 46);
+		put32(v + 8, c->set_ppid ? c->ppid : 46);
 		n = 12 + (c->body ? c->body : 8);
 		fill(v + 12, n - 12, 0x40);
 		break;
@@ -146,6 +146,8 @@ static size_t chunk_value(const struct chunk_spec *c, uint8_t *v)
 		put32(v, 1000);
 		n = 16 + (c->body ? c->body : 8);
 		fill(v + 16, n - 16, 0x50);
+		if (c->set_ppid)
+			put32(v + 12, c->ppid);
 		break;
 	case CT_INIT:
 	case CT_INIT_ACK:         /* tag, a_rwnd, streams, initial TSN, parameters */

@@ -47,6 +47,8 @@ struct chunk_spec {
 	uint16_t raw_len;      /* emit only this many bytes (and say so in the length field) */
 	uint16_t repeat;       /* emit this chunk 1 + repeat times */
 	bool no_pad;           /* no padding after this chunk */
+	bool set_ppid;         /* DATA, I-DATA: write ppid (default: DATA 46, I-DATA 0) */
+	uint32_t ppid;
 };
 
 struct pkt_spec {

@@ -218,6 +218,14 @@ void tb_check_counters(const struct sctplb_path_counters *b,
 		tb_fail(f, "%s: last_seen_ns %llu outside [%llu, %llu]", what,
 			(unsigned long long)a->last_seen_ns, (unsigned long long)t0,
 			(unsigned long long)t1);
+	/* Path health: last_data_ns moves with DATA only (a HEARTBEAT keeps it). */
+	if (data && (a->last_data_ns < t0 || a->last_data_ns > t1))
+		tb_fail(f, "%s: last_data_ns %llu outside [%llu, %llu] after DATA", what,
+			(unsigned long long)a->last_data_ns, (unsigned long long)t0,
+			(unsigned long long)t1);
+	if (!data && a->last_data_ns != b->last_data_ns)
+		tb_fail(f, "%s: last_data_ns moved (%llu -> %llu) without DATA", what,
+			(unsigned long long)b->last_data_ns, (unsigned long long)a->last_data_ns);
 }
 
 void tb_check_assoc_path(const struct sctplb_assoc *b, const struct sctplb_assoc *a, uint8_t p,

@@ -1,0 +1,170 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * Path health and failover counting (user/lib/health.c), with time injected:
+ * a table of path counters at given ages -> active, standby, silent, unused;
+ * then a sequence of looks at associations whose DATA moves between paths ->
+ * exact failover counts per backend.  No BPF, no clock.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "health.h"
+
+#define S(x)  ((__u64)(x) * 1000000000ull)
+#define MS(x) ((__u64)(x) * 1000000ull)
+#define NOW   S(100000)
+
+static int failed;
+
+#define CHECK(name, cond, ...) do {                                     \
+	if (cond) printf("PASS %s\n", name);                             \
+	else { printf("FAIL %s: ", name); printf(__VA_ARGS__); printf("\n"); failed = 1; } \
+} while (0)
+
+struct hcase {
+	const char *name;
+	__u64 packets, data;            /* counts */
+	__u64 seen_ago, data_ago;       /* ns before NOW; ~0: never */
+	__u32 silent_s;                 /* settings.path_silent_s (0: default 60 s) */
+	enum lb_path_health want;
+};
+
+#define NEVER (~0ull)
+
+static const struct hcase hcases[] = {
+	{ "never_seen", 0, 0, NEVER, NEVER, 0, LB_PATH_UNUSED },
+	{ "data_now", 10, 5, 0, 0, 0, LB_PATH_ACTIVE },
+	{ "data_59s_ago_default", 10, 5, S(1), S(59), 0, LB_PATH_ACTIVE },
+	{ "data_60s_ago_default_hb_now", 10, 5, S(1), S(60), 0, LB_PATH_STANDBY },
+	{ "heartbeats_only", 10, 0, S(2), NEVER, 0, LB_PATH_STANDBY },
+	{ "heartbeats_only_59s", 10, 0, S(59), NEVER, 0, LB_PATH_STANDBY },
+	{ "nothing_60s_default", 10, 0, S(60), NEVER, 0, LB_PATH_SILENT },
+	{ "data_then_nothing_60s", 10, 10, S(60), S(60), 0, LB_PATH_SILENT },
+	{ "silent_5s_configured", 10, 10, S(5), S(5), 5, LB_PATH_SILENT },
+	{ "active_4999ms_configured", 10, 10, MS(4999), MS(4999), 5, LB_PATH_ACTIVE },
+	{ "standby_after_failover", 10, 10, MS(500), S(7), 5, LB_PATH_STANDBY },
+	/* another CPU stamped a little after "now": age 0, not a wrap */
+	{ "stamp_after_now", 10, 10, 0, 0, 5, LB_PATH_ACTIVE },
+};
+
+static void stamp(struct sctplb_path_counters *c, __u64 packets, __u64 data, __u64 seen_ago,
+		  __u64 data_ago)
+{
+	memset(c, 0, sizeof(*c));
+	c->packets = packets;
+	c->data_chunks = data;
+	c->heartbeats = packets - data;
+	c->last_seen_ns = seen_ago == NEVER ? 0 : NOW - seen_ago;
+	c->last_data_ns = data_ago == NEVER ? 0 : NOW - data_ago;
+}
+
+static void test_health(void)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(hcases) / sizeof(hcases[0]); i++) {
+		const struct hcase *h = &hcases[i];
+		struct sctplb_config cfg = { .path_silent_s = h->silent_s };
+		struct sctplb_path_counters c;
+		enum lb_path_health got;
+		char name[80];
+
+		stamp(&c, h->packets, h->data, h->seen_ago, h->data_ago);
+		if (!strcmp(h->name, "stamp_after_now"))
+			c.last_seen_ns = c.last_data_ns = NOW + MS(3);
+		got = lb_path_health(&c, NOW, lb_path_silent_ns(&cfg));
+		snprintf(name, sizeof(name), "health_%s", h->name);
+		CHECK(name, got == h->want, "got %s, expected %s", lb_path_health_names[got],
+		      lb_path_health_names[h->want]);
+	}
+	CHECK("health_default_is_60s", lb_path_silent_ns(NULL) == S(SCTPLB_PATH_SILENT_S) &&
+	      SCTPLB_PATH_SILENT_S == 60, "%llu", (unsigned long long)lb_path_silent_ns(NULL));
+}
+
+/* An association of backend `be` whose DATA last came on path `dp` at time t. */
+static void assoc_at(struct sctplb_assoc *a, struct sctplb_assoc_key *k, __u32 vtag, __u32 be,
+		     int dp, __u64 t)
+{
+	int p;
+
+	memset(k, 0, sizeof(*k));
+	k->service_id = 1;
+	k->vtag = vtag;
+	k->cport = 1000 + vtag;
+	k->sport = 36412;
+	for (p = 0; p < SCTPLB_MAX_PATHS; p++) {
+		/* a previous DATA on every path used, older than dp's */
+		if (a->backend_id != be || !a->path[p].c.last_data_ns)
+			a->path[p].c.last_data_ns = 0;
+	}
+	a->backend_id = be;
+	if (dp >= 0) {
+		a->path[dp].c.last_data_ns = t;
+		a->path[dp].c.last_seen_ns = t;
+		a->path[dp].c.packets++;
+	}
+}
+
+static __u64 fo_count(const struct lb_failover *t, __u32 be)
+{
+	size_t i;
+
+	for (i = 0; i < t->ncount; i++)
+		if (t->count[i].service_id == 1 && t->count[i].backend_id == be)
+			return t->count[i].failovers;
+	return 0;
+}
+
+/*
+ * Four associations, looked at 6 times:
+ *   A (backend 1): path 0, 0, 1 (failover), 1, 0 (back), 0      -> 2
+ *   B (backend 1): path 0 every time                            -> 0
+ *   C (backend 2): no DATA, then path 1, then path 0 (failover) -> 1
+ *   D (backend 2): path 1, then gone (ended) at look 3, and a new association with
+ *      the same key on path 0 at look 5: a new life, not a failover -> 0
+ */
+static void test_failover(void)
+{
+	static const int pa[6] = { 0, 0, 1, 1, 0, 0 }, pc[6] = { -1, 1, 0, 0, 0, 0 },
+			 pd[6] = { 1, 1, -2, -2, 0, 0 };
+	struct sctplb_assoc a = {}, b = {}, c = {}, d = {};
+	struct lb_failover t = {};
+	struct sctplb_assoc_key k;
+	int look, moves[6] = { 0 };
+
+	for (look = 0; look < 6; look++) {
+		__u64 now = NOW + S(look);
+
+		lb_failover_begin(&t);
+		assoc_at(&a, &k, 1, 1, pa[look], now);
+		moves[look] += lb_failover_see(&t, &k, &a);
+		assoc_at(&b, &k, 2, 1, 0, now);
+		moves[look] += lb_failover_see(&t, &k, &b);
+		assoc_at(&c, &k, 3, 2, pc[look], now);
+		moves[look] += lb_failover_see(&t, &k, &c);
+		if (pd[look] != -2) {
+			if (look == 4)
+				memset(&d, 0, sizeof(d)); /* a new association, same key */
+			assoc_at(&d, &k, 4, 2, pd[look], now);
+			moves[look] += lb_failover_see(&t, &k, &d);
+		}
+		lb_failover_end(&t);
+	}
+	CHECK("failover_backend1", fo_count(&t, 1) == 2, "backend 1: %llu failovers, expected 2",
+	      (unsigned long long)fo_count(&t, 1));
+	CHECK("failover_backend2", fo_count(&t, 2) == 1, "backend 2: %llu failovers, expected 1",
+	      (unsigned long long)fo_count(&t, 2));
+	CHECK("failover_per_look", moves[0] == 0 && moves[1] == 0 && moves[2] == 2 &&
+	      moves[3] == 0 && moves[4] == 1 && moves[5] == 0,
+	      "moves per look %d %d %d %d %d %d, expected 0 0 2 0 1 0", moves[0], moves[1],
+	      moves[2], moves[3], moves[4], moves[5]);
+	CHECK("failover_forgets_ended", t.nprev == 4, "%zu associations remembered", t.nprev);
+	lb_failover_free(&t);
+}
+
+int main(void)
+{
+	test_health();
+	test_failover();
+	return failed;
+}

@@ -1,0 +1,133 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * health.c: path health and failovers (health.h).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "health.h"
+
+const char *const lb_path_health_names[LB_PATH_HEALTH_N] = {
+	[LB_PATH_UNUSED] = "unused",
+	[LB_PATH_ACTIVE] = "active",
+	[LB_PATH_STANDBY] = "standby",
+	[LB_PATH_SILENT] = "silent",
+};
+
+__u64 lb_path_silent_ns(const struct sctplb_config *cfg)
+{
+	return (__u64)(cfg && cfg->path_silent_s ? cfg->path_silent_s : SCTPLB_PATH_SILENT_S) *
+	       1000000000ull;
+}
+
+/* Time since then, 0 when then is later (CPUs' clocks stamp a little apart). */
+static __u64 age(__u64 now, __u64 then)
+{
+	return now > then ? now - then : 0;
+}
+
+enum lb_path_health lb_path_health(const struct sctplb_path_counters *c, __u64 now_ns,
+				   __u64 silent_ns)
+{
+	if (!c->packets || !c->last_seen_ns)
+		return LB_PATH_UNUSED;
+	if (age(now_ns, c->last_seen_ns) >= silent_ns)
+		return LB_PATH_SILENT;
+	if (c->last_data_ns && age(now_ns, c->last_data_ns) < silent_ns)
+		return LB_PATH_ACTIVE;
+	return LB_PATH_STANDBY;
+}
+
+int lb_assoc_data_path(const struct sctplb_assoc *a)
+{
+	__u64 best = 0;
+	int p, path = -1;
+
+	for (p = 0; p < SCTPLB_MAX_PATHS; p++)
+		if (a->path[p].c.last_data_ns > best) {
+			best = a->path[p].c.last_data_ns;
+			path = p;
+		}
+	return path;
+}
+
+static int cmp_key(const void *x, const void *y)
+{
+	return memcmp(&((const struct lb_fo_assoc *)x)->k, &((const struct lb_fo_assoc *)y)->k,
+		      sizeof(struct sctplb_assoc_key));
+}
+
+void lb_failover_begin(struct lb_failover *t)
+{
+	t->ncur = 0;
+}
+
+static void count_failover(struct lb_failover *t, __u32 sid, __u32 bid)
+{
+	size_t i;
+
+	for (i = 0; i < t->ncount; i++)
+		if (t->count[i].service_id == sid && t->count[i].backend_id == bid) {
+			t->count[i].failovers++;
+			return;
+		}
+	if (t->ncount == t->capcount) {
+		size_t cap = t->capcount ? t->capcount * 2 : 16;
+		struct lb_fo_count *n = realloc(t->count, cap * sizeof(*n));
+
+		if (!n)
+			return;
+		t->count = n;
+		t->capcount = cap;
+	}
+	t->count[t->ncount++] = (struct lb_fo_count){ sid, bid, 1 };
+}
+
+int lb_failover_see(struct lb_failover *t, const struct sctplb_assoc_key *k,
+		    const struct sctplb_assoc *a)
+{
+	struct lb_fo_assoc me = { .k = *k, .path = lb_assoc_data_path(a) }, *old;
+	int moved = 0;
+
+	if (me.path < 0)
+		return 0;
+	old = t->prev ? bsearch(&me, t->prev, t->nprev, sizeof(me), cmp_key) : NULL;
+	if (old && old->path >= 0 && old->path != me.path) {
+		count_failover(t, k->service_id, a->backend_id);
+		moved = 1;
+	}
+	if (t->ncur == t->capcur) {
+		size_t cap = t->capcur ? t->capcur * 2 : 256;
+		struct lb_fo_assoc *n = realloc(t->cur, cap * sizeof(*n));
+
+		if (!n)
+			return moved;
+		t->cur = n;
+		t->capcur = cap;
+	}
+	t->cur[t->ncur++] = me;
+	return moved;
+}
+
+void lb_failover_end(struct lb_failover *t)
+{
+	struct lb_fo_assoc *buf = t->prev;
+	size_t cap = t->capprev;
+
+	qsort(t->cur, t->ncur, sizeof(*t->cur), cmp_key);
+	/* cur becomes prev; the old prev's memory is reused for the next look. */
+	t->prev = t->cur;
+	t->capprev = t->capcur;
+	t->nprev = t->ncur;
+	t->cur = buf;
+	t->capcur = cap;
+	t->ncur = 0;
+}
+
+void lb_failover_free(struct lb_failover *t)
+{
+	free(t->prev);
+	free(t->cur);
+	free(t->count);
+	memset(t, 0, sizeof(*t));
+}

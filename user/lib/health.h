@@ -1,0 +1,72 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * health.h: path health and failovers, derived in user space from the
+ * datapath's per-association, per-path counters (struct sctplb_assoc_path:
+ * the client's packets on each path).  Time is passed in (CLOCK_MONOTONIC
+ * ns, as the datapath stamps), so tests move it by hand.
+ *
+ * A path of an association is
+ *   active   DATA came on it within the silent time (it carries the traffic);
+ *   standby  something came (HEARTBEATs) within the silent time, but no DATA;
+ *   silent   nothing came for the silent time (config path-silent);
+ *   unused   nothing ever came (the client never used that VIP).
+ *
+ * A failover is an association's DATA moving to another path: the path with
+ * the latest DATA changes between two looks (and back again is one more).
+ * Moves that happen and undo themselves between two looks are not seen.
+ */
+#ifndef SCTPLB_HEALTH_H
+#define SCTPLB_HEALTH_H
+
+#include <stddef.h>
+#include "sctplb.h"
+
+enum lb_path_health {
+	LB_PATH_UNUSED = 0,
+	LB_PATH_ACTIVE,
+	LB_PATH_STANDBY,
+	LB_PATH_SILENT,
+	LB_PATH_HEALTH_N
+};
+
+extern const char *const lb_path_health_names[LB_PATH_HEALTH_N];
+
+/* The configured silent time in ns (settings.path_silent_s, 0: the default). */
+__u64 lb_path_silent_ns(const struct sctplb_config *cfg);
+
+enum lb_path_health lb_path_health(const struct sctplb_path_counters *c, __u64 now_ns,
+				   __u64 silent_ns);
+
+/* The path with the latest DATA, or -1 if none has had any. */
+int lb_assoc_data_path(const struct sctplb_assoc *a);
+
+/*
+ * Failovers per (service, backend), counted over successive looks at the
+ * association tables: lb_failover_begin(), lb_failover_see() for every
+ * association, lb_failover_end() (which forgets associations not seen).
+ */
+struct lb_fo_assoc {
+	struct sctplb_assoc_key k;
+	int path;
+};
+
+struct lb_fo_count {
+	__u32 service_id, backend_id;
+	__u64 failovers;
+};
+
+struct lb_failover {
+	struct lb_fo_assoc *prev, *cur;         /* prev sorted by key */
+	size_t nprev, capprev, ncur, capcur;
+	struct lb_fo_count *count;
+	size_t ncount, capcount;
+};
+
+void lb_failover_begin(struct lb_failover *t);
+/* Returns 1 when this look is a failover of the association, else 0. */
+int lb_failover_see(struct lb_failover *t, const struct sctplb_assoc_key *k,
+		    const struct sctplb_assoc *a);
+void lb_failover_end(struct lb_failover *t);
+void lb_failover_free(struct lb_failover *t);
+
+#endif

@@ -1,0 +1,868 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * metrics.c: sctplb metrics --listen ADDR:PORT, the pinned maps as
+ * Prometheus metrics (text exposition format 0.0.4) on /metrics, served by
+ * libmicrohttpd.
+ *
+ * Every scrape opens the pins again and reads them: nothing is cached, so a
+ * scrape shows the maps as they are (re-created, resized) and the process
+ * holds no state that could go stale.  Labels are bounded by configuration:
+ * service, backend, path index, direction, table, interface.  Never a client
+ * address, never one series per association: path_stats (per client
+ * address) is summed per (service, backend, path, direction), associations
+ * are counted per (service, backend, state).
+ *
+ * Path health and failovers (user/lib/health.h) come from the associations'
+ * per-path counters: sctplb_assoc_paths{..., health} counts paths, and the
+ * exporter remembers each association's DATA path from one scrape to the
+ * next to count sctplb_failovers_total (since it started).
+ *
+ * path_stats is an LRU: when an entry is evicted its counts leave the sums,
+ * and Prometheus reads the drop as a counter reset (rate() copes; an exact
+ * total over such an eviction is lost).
+ *
+ * Drops after the program decided: XDP_REDIRECT and XDP_TX are counted as
+ * forwarded when the program returns; a driver or a veth that then refuses
+ * the frame counts it in its own XDP statistics.  Those are read with the
+ * ETHTOOL_GSTATS ioctl for every interface of the network namespace that has
+ * any (the ones whose name holds "xdp" or "drop", summed over queues):
+ * sctplb_netdev_xdp_total{interface, counter}.  On a veth, a redirect that the
+ * target refuses (its peer has neither XDP nor GRO) is counted in rx_drops of
+ * the interface the frame came in by.  The xdp:xdp_redirect_err tracepoint
+ * would see every driver's refusals in one place; it is not read (yet).
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <net/if.h>
+#include <linux/ethtool.h>
+#include <linux/sockios.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <microhttpd.h>
+
+#include "cmd.h"
+#include "err.h"
+#include "health.h"
+#include "model.h"
+
+static const char *const stat_help_m[] = {
+#define X(name, str, help) help,
+	SCTPLB_STATS(X)
+#undef X
+};
+
+/* ---- the text being built ---- */
+
+struct mbuf {
+	char *p;
+	size_t len, cap;
+	bool oom;
+};
+
+static void mb_printf(struct mbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void mb_printf(struct mbuf *b, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (b->oom)
+		return;
+	for (;;) {
+		va_start(ap, fmt);
+		n = vsnprintf(b->p ? b->p + b->len : NULL, b->p ? b->cap - b->len : 0, fmt, ap);
+		va_end(ap);
+		if (n < 0) {
+			b->oom = true;
+			return;
+		}
+		if (b->p && b->len + n < b->cap) {
+			b->len += n;
+			return;
+		}
+		{
+			size_t cap = (b->cap ? b->cap * 2 : 65536) + n;
+			char *np = realloc(b->p, cap);
+
+			if (!np) {
+				b->oom = true;
+				return;
+			}
+			b->p = np;
+			b->cap = cap;
+		}
+	}
+}
+
+/* # HELP and # TYPE; the help text escaped as the format wants (\\ and \n). */
+static void mb_family(struct mbuf *b, const char *name, const char *type, const char *help)
+{
+	const char *s;
+
+	mb_printf(b, "# HELP %s ", name);
+	for (s = help; *s; s++) {
+		if (*s == '\\')
+			mb_printf(b, "\\\\");
+		else if (*s == '\n')
+			mb_printf(b, "\\n");
+		else
+			mb_printf(b, "%c", *s);
+	}
+	mb_printf(b, "\n# TYPE %s %s\n", name, type);
+}
+
+/* A label value, escaped (\\, \", \n) into buf. */
+static const char *lv(const char *s, char *buf, size_t len)
+{
+	size_t o = 0;
+
+	for (; *s && o + 3 < len; s++) {
+		if (*s == '\\' || *s == '"') {
+			buf[o++] = '\\';
+			buf[o++] = *s;
+		} else if (*s == '\n') {
+			buf[o++] = '\\';
+			buf[o++] = 'n';
+		} else {
+			buf[o++] = *s;
+		}
+	}
+	buf[o] = 0;
+	return buf;
+}
+
+/* ---- names ---- */
+
+static const char *m_svc(const struct lb_model *md, __u32 id, char *buf, size_t len)
+{
+	const struct lb_service_cfg *s = lb_model_service_by_id(md, id);
+	char tmp[16];
+
+	if (s)
+		return lv(s->name, buf, len);
+	snprintf(tmp, sizeof(tmp), "#%u", id);
+	return lv(tmp, buf, len);
+}
+
+static const char *m_be(const struct lb_model *md, __u32 sid, __u32 id, char *buf, size_t len)
+{
+	const struct lb_backend_cfg *b = lb_model_backend_by_id(md, sid, id);
+	char tmp[16];
+
+	if (b)
+		return lv(b->name, buf, len);
+	snprintf(tmp, sizeof(tmp), id ? "#%u" : "-", id);
+	return lv(tmp, buf, len);
+}
+
+/* ---- the global counters ---- */
+
+static void emit_stats(struct mbuf *b, const __u64 *fwd, const __u64 *agent)
+{
+	char name[96];
+	int k;
+
+	for (k = 0; k < SCTPLB_STAT_MAX; k++) {
+		snprintf(name, sizeof(name), "sctplb_%s_total", stat_names[k]);
+		mb_family(b, name, "counter", stat_help_m[k]);
+		mb_printf(b, "%s{program=\"forwarder\"} %llu\n", name, (unsigned long long)fwd[k]);
+		if (agent)
+			mb_printf(b, "%s{program=\"agent\"} %llu\n", name, (unsigned long long)agent[k]);
+	}
+}
+
+/* ---- DATA chunks per service and payload protocol ---- */
+
+static void emit_ppid(struct mbuf *b, const struct lb_model *md, int fd)
+{
+	static __u64 v[SCTPLB_MAX_SERVICES * SCTPLB_PPID_N];
+	char s1[80];
+	size_t i;
+	int c;
+
+	if (read_ppid(fd, v))
+		return;
+	mb_family(b, "sctplb_data_chunks_by_ppid_total", "counter", "DATA chunks toward the "
+		  "backends per service and payload protocol: s1ap (PPID 18), ngap (60), diameter "
+		  "(46, 47), m3ua (3), other; I-DATA counts its first fragments only");
+	for (i = 0; i < md->nsvc; i++) {
+		if (md->svc[i].id >= SCTPLB_MAX_SERVICES)
+			continue;
+		for (c = 0; c < SCTPLB_PPID_N; c++)
+			mb_printf(b, "sctplb_data_chunks_by_ppid_total{service=\"%s\",ppid=\"%s\"} %llu\n",
+				  lv(md->svc[i].name, s1, sizeof(s1)), ppid_names[c],
+				  (unsigned long long)v[md->svc[i].id * SCTPLB_PPID_N + c]);
+	}
+}
+
+/* ---- per path, summed over client addresses ---- */
+
+struct path_sum {
+	__u32 sid, bid;
+	__u8 path, dir;
+	struct sctplb_path_counters c;
+	__u64 clients;
+};
+
+static int cmp_sum(const void *a, const void *b)
+{
+	const struct path_sum *x = a, *y = b;
+
+	if (x->sid != y->sid)
+		return x->sid < y->sid ? -1 : 1;
+	if (x->bid != y->bid)
+		return x->bid < y->bid ? -1 : 1;
+	if (x->path != y->path)
+		return x->path - y->path;
+	return x->dir - y->dir;
+}
+
+static void emit_paths(struct mbuf *b, const struct lb_model *md, int fd)
+{
+	static const struct { const char *name, *type, *help; } fam[] = {
+		{ "sctplb_path_packets_total", "counter", "packets per service, backend, path (VIP index) and direction, over every client address" },
+		{ "sctplb_path_bytes_total", "counter", "bytes (IP length) per service, backend, path and direction" },
+		{ "sctplb_path_data_chunks_total", "counter", "DATA and I-DATA chunks per service, backend, path and direction" },
+		{ "sctplb_path_heartbeats_total", "counter", "HEARTBEAT and HEARTBEAT-ACK chunks per service, backend, path and direction" },
+		{ "sctplb_path_clients", "gauge", "client addresses with counters (path_stats entries) per service, backend, path and direction" },
+	};
+	struct path_row *rows = NULL;
+	struct path_sum *sums = NULL;
+	size_t n = 0, ns = 0, i, j;
+	char s1[80], s2[80];
+	unsigned f;
+
+	if (read_paths(fd, &rows, &n))
+		goto out;
+	sums = calloc(n ? n : 1, sizeof(*sums));
+	if (!sums)
+		goto out;
+	for (i = 0; i < n; i++) {
+		const struct path_row *r = &rows[i];
+
+		for (j = 0; j < ns; j++)
+			if (sums[j].sid == r->k.service_id && sums[j].bid == r->k.backend_id &&
+			    sums[j].path == r->k.path && sums[j].dir == r->k.dir)
+				break;
+		if (j == ns) {
+			sums[ns].sid = r->k.service_id;
+			sums[ns].bid = r->k.backend_id;
+			sums[ns].path = r->k.path;
+			sums[ns].dir = r->k.dir;
+			ns++;
+		}
+		sums[j].c.packets += r->c.packets;
+		sums[j].c.bytes += r->c.bytes;
+		sums[j].c.data_chunks += r->c.data_chunks;
+		sums[j].c.heartbeats += r->c.heartbeats;
+		sums[j].clients++;
+	}
+	qsort(sums, ns, sizeof(*sums), cmp_sum);
+	for (f = 0; f < sizeof(fam) / sizeof(fam[0]); f++) {
+		mb_family(b, fam[f].name, fam[f].type, fam[f].help);
+		for (j = 0; j < ns; j++) {
+			const struct path_sum *s = &sums[j];
+			__u64 v = f == 0 ? s->c.packets : f == 1 ? s->c.bytes : f == 2 ? s->c.data_chunks :
+				  f == 3 ? s->c.heartbeats : s->clients;
+
+			mb_printf(b, "%s{service=\"%s\",backend=\"%s\",path=\"%u\",dir=\"%s\"} %llu\n",
+				  fam[f].name, m_svc(md, s->sid, s1, sizeof(s1)),
+				  m_be(md, s->sid, s->bid, s2, sizeof(s2)), s->path,
+				  s->dir == SCTPLB_DIR_TO_CLIENT ? "to_client" : "to_backend",
+				  (unsigned long long)v);
+		}
+	}
+out:
+	free(rows);
+	free(sums);
+}
+
+/* ---- associations and handshakes, counted ---- */
+
+struct assoc_count {
+	__u32 sid, bid, state;
+	bool confirmed;
+	__u64 n;
+};
+
+static int cmp_count(const void *a, const void *b)
+{
+	const struct assoc_count *x = a, *y = b;
+
+	if (x->sid != y->sid)
+		return x->sid < y->sid ? -1 : 1;
+	if (x->bid != y->bid)
+		return x->bid < y->bid ? -1 : 1;
+	if (x->confirmed != y->confirmed)
+		return x->confirmed ? -1 : 1;
+	return (int)x->state - (int)y->state;
+}
+
+struct counts {
+	struct assoc_count *v;
+	size_t n, cap;
+};
+
+static void count_add(struct counts *c, __u32 sid, __u32 bid, __u32 state, bool confirmed)
+{
+	size_t i;
+
+	for (i = 0; i < c->n; i++)
+		if (c->v[i].sid == sid && c->v[i].bid == bid && c->v[i].state == state &&
+		    c->v[i].confirmed == confirmed) {
+			c->v[i].n++;
+			return;
+		}
+	if (c->n == c->cap) {
+		size_t cap = c->cap ? c->cap * 2 : 64;
+		struct assoc_count *nv = realloc(c->v, cap * sizeof(*nv));
+
+		if (!nv)
+			return;
+		c->v = nv;
+		c->cap = cap;
+	}
+	c->v[c->n++] = (struct assoc_count){ sid, bid, state, confirmed, 1 };
+}
+
+static const char *state_label(__u32 s)
+{
+	return s == SCTPLB_ASSOC_ESTABLISHED ? "established" :
+	       s == SCTPLB_ASSOC_CLOSING ? "closing" : "unknown";
+}
+
+/* Association paths per (service, backend, path, health). */
+struct health_count {
+	__u32 sid, bid;
+	__u8 path, health;
+	__u64 n;
+};
+
+static int cmp_health(const void *a, const void *b)
+{
+	const struct health_count *x = a, *y = b;
+
+	if (x->sid != y->sid)
+		return x->sid < y->sid ? -1 : 1;
+	if (x->bid != y->bid)
+		return x->bid < y->bid ? -1 : 1;
+	if (x->path != y->path)
+		return x->path - y->path;
+	return x->health - y->health;
+}
+
+struct hcounts {
+	struct health_count *v;
+	size_t n, cap;
+};
+
+static void health_add(struct hcounts *h, __u32 sid, __u32 bid, __u8 path, __u8 health)
+{
+	size_t i;
+
+	for (i = 0; i < h->n; i++)
+		if (h->v[i].sid == sid && h->v[i].bid == bid && h->v[i].path == path &&
+		    h->v[i].health == health) {
+			h->v[i].n++;
+			return;
+		}
+	if (h->n == h->cap) {
+		size_t cap = h->cap ? h->cap * 2 : 64;
+		struct health_count *nv = realloc(h->v, cap * sizeof(*nv));
+
+		if (!nv)
+			return;
+		h->v = nv;
+		h->cap = cap;
+	}
+	h->v[h->n++] = (struct health_count){ sid, bid, path, health, 1 };
+}
+
+static void emit_assocs(struct mbuf *b, const struct lb_model *md, const struct lb_maps *m,
+			struct lb_failover *fo)
+{
+	struct sctplb_config cfg = {};
+	struct hcounts hh = { 0 };
+	__u64 now = now_monotonic_ns(), silent_ns;
+	static const enum lb_map_id tables[2] = { LB_ASSOCS, LB_PENDING };
+	struct counts c = { 0 }, hc = { 0 };
+	char s1[80], s2[80];
+	size_t i;
+	int t, p;
+
+	lb_settings_read(m, &cfg);
+	silent_ns = lb_path_silent_ns(&cfg);
+	lb_failover_begin(fo);
+	for (t = 0; t < 2; t++) {
+		struct sctplb_assoc_key k, next, *prev = NULL;
+		struct sctplb_assoc v;
+
+		while (bpf_map_get_next_key(m->fd[tables[t]], prev, &next) == 0) {
+			k = next;
+			prev = &k;
+			if (bpf_map_lookup_elem(m->fd[tables[t]], &k, &v))
+				continue;
+			count_add(&c, k.service_id, v.backend_id, v.state, tables[t] == LB_ASSOCS);
+			for (p = 0; p < SCTPLB_MAX_PATHS; p++) {
+				enum lb_path_health h = lb_path_health(&v.path[p].c, now, silent_ns);
+
+				if (h != LB_PATH_UNUSED)
+					health_add(&hh, k.service_id, v.backend_id, p, h);
+			}
+			lb_failover_see(fo, &k, &v);
+		}
+	}
+	lb_failover_end(fo);
+	qsort(c.v, c.n, sizeof(*c.v), cmp_count);
+	mb_family(b, "sctplb_associations", "gauge", "associations per service, backend, state "
+		  "(established, closing) and confirmed (assocs) or not (assocs_pending)");
+	for (i = 0; i < c.n; i++)
+		mb_printf(b, "sctplb_associations{service=\"%s\",backend=\"%s\",state=\"%s\","
+			  "confirmed=\"%s\"} %llu\n", m_svc(md, c.v[i].sid, s1, sizeof(s1)),
+			  m_be(md, c.v[i].sid, c.v[i].bid, s2, sizeof(s2)), state_label(c.v[i].state),
+			  c.v[i].confirmed ? "true" : "false", (unsigned long long)c.v[i].n);
+
+	qsort(hh.v, hh.n, sizeof(*hh.v), cmp_health);
+	mb_family(b, "sctplb_assoc_paths", "gauge", "paths of associations per service, backend, "
+		  "path and health, as the client's packets show: active (DATA within the silent "
+		  "time), standby (only HEARTBEATs), silent (nothing for config path-silent seconds)");
+	for (i = 0; i < hh.n; i++)
+		mb_printf(b, "sctplb_assoc_paths{service=\"%s\",backend=\"%s\",path=\"%u\","
+			  "health=\"%s\"} %llu\n", m_svc(md, hh.v[i].sid, s1, sizeof(s1)),
+			  m_be(md, hh.v[i].sid, hh.v[i].bid, s2, sizeof(s2)), hh.v[i].path,
+			  lb_path_health_names[hh.v[i].health], (unsigned long long)hh.v[i].n);
+	mb_family(b, "sctplb_path_silent_seconds", "gauge", "the silent time of path health "
+		  "(config path-silent)");
+	mb_printf(b, "sctplb_path_silent_seconds %llu\n",
+		  (unsigned long long)(silent_ns / 1000000000ull));
+	mb_family(b, "sctplb_failovers_total", "counter", "associations whose DATA moved to another "
+		  "path (and back: one more), per service and backend, seen between two scrapes since "
+		  "this exporter started");
+	for (i = 0; i < fo->ncount; i++)
+		mb_printf(b, "sctplb_failovers_total{service=\"%s\",backend=\"%s\"} %llu\n",
+			  m_svc(md, fo->count[i].service_id, s1, sizeof(s1)),
+			  m_be(md, fo->count[i].service_id, fo->count[i].backend_id, s2, sizeof(s2)),
+			  (unsigned long long)fo->count[i].failovers);
+	free(hh.v);
+
+	/* Handshakes: per service and backend chosen. */
+	{
+		struct sctplb_client_key k, next, *prev = NULL;
+		struct sctplb_handshake h;
+
+		while (bpf_map_get_next_key(m->fd[LB_HANDSHAKES], prev, &next) == 0) {
+			k = next;
+			prev = &k;
+			if (bpf_map_lookup_elem(m->fd[LB_HANDSHAKES], &k, &h))
+				continue;
+			count_add(&hc, k.service_id, h.backend_id, 0, false);
+		}
+	}
+	qsort(hc.v, hc.n, sizeof(*hc.v), cmp_count);
+	mb_family(b, "sctplb_handshakes", "gauge", "pending handshakes (INIT seen, by client "
+		  "transport address, INIT-listed addresses included) per service and backend chosen");
+	for (i = 0; i < hc.n; i++)
+		mb_printf(b, "sctplb_handshakes{service=\"%s\",backend=\"%s\"} %llu\n",
+			  m_svc(md, hc.v[i].sid, s1, sizeof(s1)),
+			  m_be(md, hc.v[i].sid, hc.v[i].bid, s2, sizeof(s2)), (unsigned long long)hc.v[i].n);
+	free(c.v);
+	free(hc.v);
+}
+
+/* ---- table fill ---- */
+
+/* Entries of a hash map, by walking its keys (no lookup). */
+static __u64 map_count(int fd, __u32 key_size)
+{
+	char k[2][256];
+	__u64 n = 0;
+	int cur = 0;
+
+	if (key_size > sizeof(k[0]))
+		return 0;
+	if (bpf_map_get_next_key(fd, NULL, k[cur]))
+		return 0;
+	do {
+		n++;
+		cur ^= 1;
+	} while (bpf_map_get_next_key(fd, k[cur ^ 1], k[cur]) == 0);
+	return n;
+}
+
+static void emit_tables(struct mbuf *b, const struct lb_maps *m)
+{
+	static const enum lb_map_id tables[] = { LB_ASSOCS, LB_ASSOC_CTAGS, LB_PENDING,
+						 LB_PENDING_CTAGS, LB_HANDSHAKES, LB_CLIENT_INDEX,
+						 LB_PATH_STATS, LB_FRAGS };
+	__u64 n[sizeof(tables) / sizeof(tables[0])];
+	__u32 max[sizeof(tables) / sizeof(tables[0])];
+	size_t i;
+
+	for (i = 0; i < sizeof(tables) / sizeof(tables[0]); i++) {
+		struct bpf_map_info info = {};
+		__u32 len = sizeof(info);
+
+		if (bpf_obj_get_info_by_fd(m->fd[tables[i]], &info, &len)) {
+			n[i] = max[i] = 0;
+			continue;
+		}
+		n[i] = map_count(m->fd[tables[i]], info.key_size);
+		max[i] = info.max_entries;
+	}
+	mb_family(b, "sctplb_table_entries", "gauge", "entries in each table of state (map)");
+	for (i = 0; i < sizeof(tables) / sizeof(tables[0]); i++)
+		mb_printf(b, "sctplb_table_entries{table=\"%s\"} %llu\n", lb_map_names[tables[i]],
+			  (unsigned long long)n[i]);
+	mb_family(b, "sctplb_table_max_entries", "gauge", "capacity of each table of state "
+		  "(max_entries; assocs and its companions are sized by --max-assocs)");
+	for (i = 0; i < sizeof(tables) / sizeof(tables[0]); i++)
+		mb_printf(b, "sctplb_table_max_entries{table=\"%s\"} %u\n", lb_map_names[tables[i]],
+			  max[i]);
+}
+
+/* ---- the interfaces' own XDP counters (ETHTOOL_GSTATS) ---- */
+
+/*
+ * "rx_queue_3_xdp_drops" -> "rx_xdp_drops": the queue number dropped so that
+ * queues sum into one series (and the labels stay bounded).
+ */
+static void strip_queue(const char *in, char *out, size_t len)
+{
+	const char *p = in;
+	size_t o = 0;
+
+	if (!strncmp(in, "rx_queue_", 9) || !strncmp(in, "tx_queue_", 9)) {
+		p = in + 9;
+		while (*p >= '0' && *p <= '9')
+			p++;
+		if (*p == '_') {
+			snprintf(out, len, "%.2s_%s", in, p + 1);
+			return;
+		}
+		p = in;
+	}
+	for (; *p && o + 1 < len; p++)
+		out[o++] = *p;
+	out[o] = 0;
+}
+
+struct nd_stat {
+	char name[ETH_GSTRING_LEN + 1];
+	__u64 v;
+};
+
+/* The XDP counters of one interface, summed over queues; 0 of them if it has none. */
+static size_t netdev_xdp_stats(int sock, const char *ifname, struct nd_stat **out)
+{
+	struct ethtool_drvinfo di = { .cmd = ETHTOOL_GDRVINFO };
+	struct ethtool_gstrings *gs = NULL;
+	struct ethtool_stats *st = NULL;
+	struct nd_stat *res = NULL;
+	struct ifreq ifr = {};
+	size_t nres = 0;
+	__u32 i, j, n;
+
+	*out = NULL;
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
+	ifr.ifr_data = (void *)&di;
+	if (ioctl(sock, SIOCETHTOOL, &ifr) || !di.n_stats)
+		return 0;
+	n = di.n_stats;
+	gs = calloc(1, sizeof(*gs) + (size_t)n * ETH_GSTRING_LEN);
+	st = calloc(1, sizeof(*st) + (size_t)n * sizeof(__u64));
+	res = calloc(n, sizeof(*res));
+	if (!gs || !st || !res)
+		goto fail;
+	gs->cmd = ETHTOOL_GSTRINGS;
+	gs->string_set = ETH_SS_STATS;
+	gs->len = n;
+	ifr.ifr_data = (void *)gs;
+	if (ioctl(sock, SIOCETHTOOL, &ifr))
+		goto fail;
+	st->cmd = ETHTOOL_GSTATS;
+	st->n_stats = n;
+	ifr.ifr_data = (void *)st;
+	if (ioctl(sock, SIOCETHTOOL, &ifr))
+		goto fail;
+	for (i = 0; i < n && i < gs->len && i < st->n_stats; i++) {
+		char raw[ETH_GSTRING_LEN + 1], name[ETH_GSTRING_LEN + 1];
+
+		memcpy(raw, gs->data + (size_t)i * ETH_GSTRING_LEN, ETH_GSTRING_LEN);
+		raw[ETH_GSTRING_LEN] = 0;
+		if (!strstr(raw, "xdp") && !strstr(raw, "drop"))
+			continue;
+		strip_queue(raw, name, sizeof(name));
+		for (j = 0; j < nres; j++)
+			if (!strcmp(res[j].name, name))
+				break;
+		if (j == nres) {
+			snprintf(res[j].name, sizeof(res[j].name), "%s", name);
+			nres++;
+		}
+		res[j].v += st->data[i];
+	}
+	free(gs);
+	free(st);
+	if (!nres)
+		free(res);
+	else
+		*out = res;
+	return nres;
+fail:
+	free(gs);
+	free(st);
+	free(res);
+	return 0;
+}
+
+static void emit_netdev(struct mbuf *b)
+{
+	struct if_nameindex *ifs = if_nameindex(), *i;
+	int sock = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	char l1[64], l2[64];
+	bool head = false;
+
+	for (i = ifs; sock >= 0 && i && i->if_index; i++) {
+		struct nd_stat *s;
+		size_t n = netdev_xdp_stats(sock, i->if_name, &s), k;
+
+		if (n && !head) {
+			mb_family(b, "sctplb_netdev_xdp_total", "counter", "the interface's own XDP "
+				  "and drop counters (ethtool -S, summed over queues): what became of "
+				  "frames after an XDP program's verdict. On a veth, rx_drops of the "
+				  "interface sctplb is attached to counts redirects that the target "
+				  "refused, which sctplb counted as forwarded");
+			head = true;
+		}
+		for (k = 0; k < n; k++)
+			mb_printf(b, "sctplb_netdev_xdp_total{interface=\"%s\",counter=\"%s\"} %llu\n",
+				  lv(i->if_name, l1, sizeof(l1)), lv(s[k].name, l2, sizeof(l2)),
+				  (unsigned long long)s[k].v);
+		free(s);
+	}
+	if (sock >= 0)
+		close(sock);
+	if (ifs)
+		if_freenameindex(ifs);
+}
+
+/* ---- one scrape ---- */
+
+struct metrics_ctx {
+	const char *agent_dir;  /* --agent-pin-path, or NULL */
+	struct lb_failover fo;  /* the data path of every association at the last scrape */
+};
+
+/* The agent's stats, from its pin dir; false if it has none. */
+static bool read_agent_stats(const char *dir, __u64 *out)
+{
+	char path[LB_PIN_PATH_MAX + 16];
+	int fd, err;
+
+	snprintf(path, sizeof(path), "%s/stats", dir);
+	fd = bpf_obj_get(path);
+	if (fd < 0)
+		return false;
+	err = read_stats(fd, out);
+	close(fd);
+	return !err;
+}
+
+/* The whole text, or NULL with *status set and the error in *err. */
+static char *scrape(struct metrics_ctx *ctx, size_t *len, char *err, size_t errlen)
+{
+	__u64 fwd[SCTPLB_STAT_MAX], agent[SCTPLB_STAT_MAX];
+	struct mbuf b = { 0 };
+	struct lb_model md;
+	struct lb_maps m;
+	bool have_agent;
+	int e;
+
+	e = lb_maps_open(&m, g.pin_path, 0, 0);
+	if (e) {
+		snprintf(err, errlen, "cannot open the maps under %s: %s\n", g.pin_path,
+			 lb_err_msg() ? lb_err_msg() : strerror(-e));
+		lb_err_clear();
+		return NULL;
+	}
+	e = lb_model_read(&m, &md);
+	if (e) {
+		snprintf(err, errlen, "cannot read the configuration under %s: %s\n", g.pin_path,
+			 lb_err_msg() ? lb_err_msg() : strerror(-e));
+		lb_err_clear();
+		lb_maps_close(&m);
+		return NULL;
+	}
+	if (read_stats(m.fd[LB_STATS], fwd))
+		memset(fwd, 0, sizeof(fwd));
+	have_agent = ctx->agent_dir && read_agent_stats(ctx->agent_dir, agent);
+	mb_family(&b, "sctplb_build_info", "gauge", "the version of sctplb and of its BPF ABI");
+	mb_printf(&b, "sctplb_build_info{version=\"%s\",abi=\"%d\"} 1\n", SCTPLB_VERSION,
+		  SCTPLB_ABI_VERSION);
+	emit_stats(&b, fwd, have_agent ? agent : NULL);
+	emit_ppid(&b, &md, m.fd[LB_PPID_STATS]);
+	emit_paths(&b, &md, m.fd[LB_PATH_STATS]);
+	emit_assocs(&b, &md, &m, &ctx->fo);
+	emit_tables(&b, &m);
+	emit_netdev(&b);
+	lb_model_free(&md);
+	lb_maps_close(&m);
+	if (b.oom) {
+		free(b.p);
+		snprintf(err, errlen, "out of memory\n");
+		return NULL;
+	}
+	*len = b.len;
+	return b.p;
+}
+
+static enum MHD_Result answer(void *cls, struct MHD_Connection *conn, const char *url,
+			      const char *method, const char *version, const char *upload,
+			      size_t *upload_len, void **state)
+{
+	struct metrics_ctx *ctx = cls;
+	struct MHD_Response *r;
+	unsigned int status = MHD_HTTP_OK;
+	enum MHD_Result ret;
+	char err[512];
+	size_t len = 0;
+	char *body;
+
+	(void)version;
+	(void)upload;
+	(void)upload_len;
+	(void)state;
+	if (strcmp(method, "GET") && strcmp(method, "HEAD")) {
+		static const char msg[] = "only GET /metrics\n";
+
+		r = MHD_create_response_from_buffer(sizeof(msg) - 1, (void *)msg, MHD_RESPMEM_PERSISTENT);
+		status = MHD_HTTP_METHOD_NOT_ALLOWED;
+	} else if (strcmp(url, "/metrics") && strcmp(url, "/")) {
+		static const char msg[] = "not found: the metrics are at /metrics\n";
+
+		r = MHD_create_response_from_buffer(sizeof(msg) - 1, (void *)msg, MHD_RESPMEM_PERSISTENT);
+		status = MHD_HTTP_NOT_FOUND;
+	} else if ((body = scrape(ctx, &len, err, sizeof(err)))) {
+		r = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
+		if (r)
+			MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE,
+						"text/plain; version=0.0.4; charset=utf-8");
+	} else {
+		r = MHD_create_response_from_buffer(strlen(err), err, MHD_RESPMEM_MUST_COPY);
+		status = MHD_HTTP_SERVICE_UNAVAILABLE;
+	}
+	if (!r)
+		return MHD_NO;
+	ret = MHD_queue_response(conn, status, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+/* ADDR:PORT or [ADDR6]:PORT into ss; false with the error printed. */
+static bool parse_listen(const char *v, struct sockaddr_storage *ss)
+{
+	char host[INET6_ADDRSTRLEN + 2];
+	const char *colon = strrchr(v, ':');
+	unsigned long port;
+	char *end;
+	size_t hl;
+
+	memset(ss, 0, sizeof(*ss));
+	if (!colon)
+		goto bad;
+	port = strtoul(colon + 1, &end, 10);
+	if (!colon[1] || *end || port < 1 || port > 65535)
+		goto bad;
+	hl = colon - v;
+	if (hl >= 2 && v[0] == '[' && v[hl - 1] == ']') {
+		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
+
+		if (hl - 2 >= sizeof(host))
+			goto bad;
+		memcpy(host, v + 1, hl - 2);
+		host[hl - 2] = 0;
+		s6->sin6_family = AF_INET6;
+		s6->sin6_port = htons(port);
+		if (inet_pton(AF_INET6, host, &s6->sin6_addr) != 1)
+			goto bad;
+		return true;
+	} else {
+		struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
+
+		if (hl >= sizeof(host))
+			goto bad;
+		memcpy(host, v, hl);
+		host[hl] = 0;
+		s4->sin_family = AF_INET;
+		s4->sin_port = htons(port);
+		if (inet_pton(AF_INET, host, &s4->sin_addr) != 1)
+			goto bad;
+		return true;
+	}
+bad:
+	fprintf(stderr, "Error: --listen %s: give ADDR:PORT, e.g. 127.0.0.1:9464 or "
+		"[::1]:9464 (port 1 to 65535)\n", v);
+	return false;
+}
+
+static volatile sig_atomic_t stop;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop = 1;
+}
+
+int do_metrics(const struct cmd_args *a)
+{
+	struct sigaction sa = { .sa_handler = on_signal };
+	struct metrics_ctx ctx = { .agent_dir = arg_opt(a, "agent-pin-path") };
+	const char *listen = arg_opt(a, "listen");
+	struct sockaddr_storage ss;
+	struct MHD_Daemon *d;
+	struct lb_maps m;
+	unsigned int flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG;
+	int err;
+
+	if (!parse_listen(listen, &ss))
+		return -EINVAL;
+	if (ctx.agent_dir && access(ctx.agent_dir, F_OK)) {
+		fprintf(stderr, "Error: --agent-pin-path %s: %s; give the agent's pin directory "
+			"(agent attach --pin-path, default /sys/fs/bpf/sctplb-agent)\n", ctx.agent_dir,
+			strerror(errno));
+		return -ENOENT;
+	}
+	/* The maps must be there now: a typo in --pin-path fails at once, not per scrape. */
+	err = open_maps(&m, false);
+	if (err)
+		return err;
+	lb_maps_close(&m);
+	if (ss.ss_family == AF_INET6)
+		flags |= MHD_USE_IPv6;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	d = MHD_start_daemon(flags, ntohs(((struct sockaddr_in *)&ss)->sin_port), NULL, NULL,
+			     answer, &ctx, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+			     MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)30, MHD_OPTION_END);
+	if (!d) {
+		fprintf(stderr, "Error: cannot listen on %s (%s): is the address local and the port "
+			"free? Try another --listen\n", listen, strerror(errno));
+		return -EADDRINUSE;
+	}
+	printf("metrics: serving http://%s/metrics from %s until SIGTERM or SIGINT\n", listen,
+	       g.pin_path);
+	fflush(stdout);
+	while (!stop)
+		pause();
+	MHD_stop_daemon(d);
+	lb_failover_free(&ctx.fo);
+	printf("metrics: stopped\n");
+	return 0;
+}
