@@ -355,12 +355,12 @@ int do_agent_status(const struct cmd_args *a)
 			json_object_object_add(o, stat_names[s], json_object_new_uint64(total));
 		}
 	}
-	for (c = 0; c < 3; c++) {
-		int fd = c == 0 ? cfg_fd : c == 1 ? in_fd : st_fd;
-
-		if (fd >= 0)
-			close(fd);
-	}
+	if (cfg_fd >= 0)
+		close(cfg_fd);
+	if (in_fd >= 0)
+		close(in_fd);
+	if (st_fd >= 0)
+		close(st_fd);
 	if (g.json) {
 		print_json(o);
 	} else {

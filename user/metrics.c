@@ -385,40 +385,44 @@ static void health_add(struct hcounts *h, __u32 sid, __u32 bid, __u8 path, __u8 
 	h->v[h->n++] = (struct health_count){ sid, bid, path, health, 1 };
 }
 
+struct assoc_walk {
+	struct counts *c;
+	struct hcounts *hh;
+	struct lb_failover *fo;
+	__u64 now, silent_ns;
+};
+
+static int see_assoc(const struct sctplb_assoc_key *k, const struct sctplb_assoc *v,
+		     bool confirmed, void *arg)
+{
+	struct assoc_walk *w = arg;
+	int p;
+
+	count_add(w->c, k->service_id, v->backend_id, v->state, confirmed);
+	for (p = 0; p < SCTPLB_MAX_PATHS; p++) {
+		enum lb_path_health h = lb_path_health(&v->path[p].c, w->now, w->silent_ns);
+
+		if (h != LB_PATH_UNUSED)
+			health_add(w->hh, k->service_id, v->backend_id, p, h);
+	}
+	lb_failover_see(w->fo, k, v);
+	return 0;
+}
+
 static void emit_assocs(struct mbuf *b, const struct lb_model *md, const struct lb_maps *m,
 			struct lb_failover *fo)
 {
 	struct sctplb_config cfg = {};
 	struct hcounts hh = { 0 };
 	__u64 now = now_monotonic_ns(), silent_ns;
-	static const enum lb_map_id tables[2] = { LB_ASSOCS, LB_PENDING };
 	struct counts c = { 0 }, hc = { 0 };
 	char s1[80], s2[80];
 	size_t i;
-	int t, p;
 
 	lb_settings_read(m, &cfg);
 	silent_ns = lb_path_silent_ns(&cfg);
 	lb_failover_begin(fo);
-	for (t = 0; t < 2; t++) {
-		struct sctplb_assoc_key k, next, *prev = NULL;
-		struct sctplb_assoc v;
-
-		while (bpf_map_get_next_key(m->fd[tables[t]], prev, &next) == 0) {
-			k = next;
-			prev = &k;
-			if (bpf_map_lookup_elem(m->fd[tables[t]], &k, &v))
-				continue;
-			count_add(&c, k.service_id, v.backend_id, v.state, tables[t] == LB_ASSOCS);
-			for (p = 0; p < SCTPLB_MAX_PATHS; p++) {
-				enum lb_path_health h = lb_path_health(&v.path[p].c, now, silent_ns);
-
-				if (h != LB_PATH_UNUSED)
-					health_add(&hh, k.service_id, v.backend_id, p, h);
-			}
-			lb_failover_see(fo, &k, &v);
-		}
-	}
+	lb_assocs_walk(m, see_assoc, &(struct assoc_walk){ &c, &hh, fo, now, silent_ns });
 	lb_failover_end(fo);
 	qsort(c.v, c.n, sizeof(*c.v), cmp_count);
 	mb_family(b, "sctplb_associations", "gauge", "associations per service, backend, state "

@@ -48,40 +48,43 @@ static void on_signal(int sig)
 	stop = 1;
 }
 
+struct take_ctx {
+	__u32 sid;
+	struct snap *v;
+	size_t n, cap;
+};
+
+static int take_one(const struct sctplb_assoc_key *k, const struct sctplb_assoc *a,
+		    bool confirmed, void *arg)
+{
+	struct take_ctx *c = arg;
+
+	if (c->sid && k->service_id != c->sid)
+		return 0;
+	if (c->n == c->cap) {
+		struct snap *ns;
+
+		c->cap = c->cap ? c->cap * 2 : 256;
+		ns = realloc(c->v, c->cap * sizeof(*ns));
+		if (!ns)
+			return -ENOMEM;
+		c->v = ns;
+	}
+	c->v[c->n++] = (struct snap){ .k = *k, .a = *a, .confirmed = confirmed };
+	return 0;
+}
+
 /* Every association of service sid (0: all), sorted by key. */
 static int take(const struct lb_maps *m, __u32 sid, struct snap **out, size_t *n)
 {
-	static const enum lb_map_id tables[2] = { LB_ASSOCS, LB_PENDING };
-	size_t cap = 0;
-	int t;
+	struct take_ctx c = { .sid = sid };
+	int err = lb_assocs_walk(m, take_one, &c);
 
-	*out = NULL;
-	*n = 0;
-	for (t = 0; t < 2; t++) {
-		struct sctplb_assoc_key k, next, *prev = NULL;
-
-		while (bpf_map_get_next_key(m->fd[tables[t]], prev, &next) == 0) {
-			struct snap s = { .k = next, .confirmed = tables[t] == LB_ASSOCS };
-
-			k = next;
-			prev = &k;
-			if ((sid && k.service_id != sid) ||
-			    bpf_map_lookup_elem(m->fd[tables[t]], &k, &s.a))
-				continue;
-			if (*n == cap) {
-				struct snap *ns;
-
-				cap = cap ? cap * 2 : 256;
-				ns = realloc(*out, cap * sizeof(*ns));
-				if (!ns)
-					return -ENOMEM;
-				*out = ns;
-			}
-			(*out)[(*n)++] = s;
-		}
-	}
-	qsort(*out, *n, sizeof(**out), cmp_snap);
-	return 0;
+	*out = c.v;
+	*n = c.n;
+	if (!err)
+		qsort(*out, *n, sizeof(**out), cmp_snap);
+	return err;
 }
 
 struct ev_ctx {

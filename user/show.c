@@ -503,113 +503,118 @@ static const char *state_name(__u32 s)
 	       s == SCTPLB_ASSOC_CLOSING ? "closing" : "unknown";
 }
 
+struct assoc_list {
+	const struct lb_model *nm;
+	struct json_object *arr;
+	__u64 now, silent_ns;
+};
+
+/* One association of assoc list: a line and its paths, or a JSON object. */
+static int list_assoc(const struct sctplb_assoc_key *k, const struct sctplb_assoc *v,
+		      bool confirmed, void *arg)
+{
+	char b1[40], b2[40], a[LB_ADDRSTRLEN], age[32], idle[32], closing[32];
+	struct assoc_list *w = arg;
+	struct json_object *o, *paths;
+	int p;
+
+	if (!g.json) {
+		/* CLOSING: time since ABORT/SHUTDOWN-COMPLETE; LEARNT: from the
+		 * backend's INIT-ACK (return path) or the client's COOKIE-ECHO */
+		printf("0x%08x %-6u %-6u %-12s %-12s %-11s %9s %9s %9s %-11s %s\n", k->vtag, ntohs(k->cport),
+		       ntohs(k->sport), svc_name(w->nm, k->service_id, b1, sizeof(b1)),
+		       be_name(w->nm, k->service_id, v->backend_id, b2, sizeof(b2)),
+		       state_name(v->state), fmt_age(v->created_ns, w->now, age, sizeof(age)),
+		       fmt_age(v->last_seen_ns, w->now, idle, sizeof(idle)),
+		       v->state == SCTPLB_ASSOC_CLOSING ?
+		       fmt_age(v->closing_ns, w->now, closing, sizeof(closing)) : "-",
+		       v->flags & SCTPLB_ASSOC_F_FROM_INIT_ACK ? "init-ack" : "cookie-echo",
+		       confirmed ? "yes" : "no");
+		for (p = 0; p < SCTPLB_MAX_PATHS; p++) {
+			const struct sctplb_assoc_path *ap = &v->path[p];
+
+			if (!ap->client.family && !ap->c.packets)
+				continue;
+			printf("    path %d %-7s client %-24s packets %llu bytes %llu data %llu hb %llu last %s%s\n",
+			       p, lb_path_health_names[lb_path_health(&ap->c, w->now, w->silent_ns)],
+			       lb_addr_fmt(&ap->client, a, sizeof(a)),
+			       (unsigned long long)ap->c.packets, (unsigned long long)ap->c.bytes,
+			       (unsigned long long)ap->c.data_chunks,
+			       (unsigned long long)ap->c.heartbeats,
+			       fmt_age(ap->c.last_seen_ns, w->now, idle, sizeof(idle)),
+			       p == lb_assoc_data_path(v) ? " (DATA path)" : "");
+		}
+		return 0;
+	}
+	o = json_object_new_object();
+	paths = json_object_new_array();
+	json_object_object_add(o, "vtag", json_object_new_uint64(k->vtag));
+	json_object_object_add(o, "ctag", json_object_new_uint64(v->ctag));
+	json_object_object_add(o, "cport", json_object_new_int(ntohs(k->cport)));
+	json_object_object_add(o, "sport", json_object_new_int(ntohs(k->sport)));
+	json_object_object_add(o, "service", json_object_new_string(
+		svc_name(w->nm, k->service_id, b1, sizeof(b1))));
+	json_object_object_add(o, "service_id", json_object_new_int64(k->service_id));
+	json_object_object_add(o, "backend", json_object_new_string(
+		be_name(w->nm, k->service_id, v->backend_id, b2, sizeof(b2))));
+	json_object_object_add(o, "backend_id", json_object_new_int64(v->backend_id));
+	json_object_object_add(o, "state", json_object_new_string(state_name(v->state)));
+	json_object_object_add(o, "from_init_ack",
+			       json_object_new_boolean(v->flags & SCTPLB_ASSOC_F_FROM_INIT_ACK));
+	json_object_object_add(o, "confirmed", json_object_new_boolean(confirmed));
+	json_object_object_add(o, "age_s", json_age(v->created_ns, w->now));
+	json_object_object_add(o, "idle_s", json_age(v->last_seen_ns, w->now));
+	json_object_object_add(o, "closing_s", v->state == SCTPLB_ASSOC_CLOSING ?
+			       json_age(v->closing_ns, w->now) : NULL);
+	/* the path with the latest DATA: where the client's traffic goes now */
+	json_object_object_add(o, "data_path", lb_assoc_data_path(v) < 0 ? NULL :
+			       json_object_new_int(lb_assoc_data_path(v)));
+	for (p = 0; p < SCTPLB_MAX_PATHS; p++) {
+		const struct sctplb_assoc_path *ap = &v->path[p];
+		struct json_object *po;
+
+		if (!ap->client.family && !ap->c.packets)
+			continue;
+		po = json_object_new_object();
+		json_object_object_add(po, "path", json_object_new_int(p));
+		json_object_object_add(po, "client", json_object_new_string(
+			lb_addr_fmt(&ap->client, a, sizeof(a))));
+		json_object_object_add(po, "packets", json_object_new_uint64(ap->c.packets));
+		json_object_object_add(po, "bytes", json_object_new_uint64(ap->c.bytes));
+		json_object_object_add(po, "data_chunks", json_object_new_uint64(ap->c.data_chunks));
+		json_object_object_add(po, "heartbeats", json_object_new_uint64(ap->c.heartbeats));
+		json_object_object_add(po, "last_seen_ns", json_object_new_uint64(ap->c.last_seen_ns));
+		json_object_object_add(po, "last_data_ns", json_object_new_uint64(ap->c.last_data_ns));
+		json_object_object_add(po, "health", json_object_new_string(
+			lb_path_health_names[lb_path_health(&ap->c, w->now, w->silent_ns)]));
+		json_object_array_add(paths, po);
+	}
+	json_object_object_add(o, "paths", paths);
+	json_object_array_add(w->arr, o);
+	return 0;
+}
+
 int do_assoc_list(const struct cmd_args *args)
 {
-	static const enum lb_map_id tables[2] = { LB_ASSOCS, LB_PENDING };
 	struct json_object *arr = json_object_new_array();
-	struct sctplb_assoc_key k, next, *prevk = NULL;
-	char b1[40], b2[40], a[LB_ADDRSTRLEN], age[32], idle[32], closing[32];
-	__u64 now = now_monotonic_ns(), silent_ns;
 	struct sctplb_config cfg = {};
-	struct sctplb_assoc v;
 	struct lb_model nm;
 	struct lb_maps m;
-	int err, p, t;
+	int err;
 
 	(void)args;
 	err = open_model(&m, false, &nm);
 	if (err)
 		goto out;
 	lb_settings_read(&m, &cfg);
-	silent_ns = lb_path_silent_ns(&cfg);
 	if (!g.json)
 		printf("%-10s %-6s %-6s %-12s %-12s %-11s %9s %9s %9s %-11s %s\n", "VTAG", "CPORT",
 		       "SPORT", "SERVICE", "BACKEND", "STATE", "AGE", "IDLE", "CLOSING", "LEARNT",
 		       "CONFIRMED");
 	/* The confirmed associations, then the unconfirmed ones (include/sctplb.h). */
-	for (t = 0; t < 2; t++, prevk = NULL)
-	while (bpf_map_get_next_key(m.fd[tables[t]], prevk, &next) == 0) {
-		struct json_object *o, *paths;
-
-		k = next;
-		prevk = &k;
-		if (bpf_map_lookup_elem(m.fd[tables[t]], &k, &v))
-			continue;
-		if (!g.json) {
-			/* CLOSING: time since ABORT/SHUTDOWN-COMPLETE; LEARNT: from the
-			 * backend's INIT-ACK (return path) or the client's COOKIE-ECHO */
-			printf("0x%08x %-6u %-6u %-12s %-12s %-11s %9s %9s %9s %-11s %s\n", k.vtag, ntohs(k.cport),
-			       ntohs(k.sport), svc_name(&nm, k.service_id, b1, sizeof(b1)),
-			       be_name(&nm, k.service_id, v.backend_id, b2, sizeof(b2)),
-			       state_name(v.state), fmt_age(v.created_ns, now, age, sizeof(age)),
-			       fmt_age(v.last_seen_ns, now, idle, sizeof(idle)),
-			       v.state == SCTPLB_ASSOC_CLOSING ?
-			       fmt_age(v.closing_ns, now, closing, sizeof(closing)) : "-",
-			       v.flags & SCTPLB_ASSOC_F_FROM_INIT_ACK ? "init-ack" : "cookie-echo",
-			       tables[t] == LB_ASSOCS ? "yes" : "no");
-			for (p = 0; p < SCTPLB_MAX_PATHS; p++) {
-				const struct sctplb_assoc_path *ap = &v.path[p];
-
-				if (!ap->client.family && !ap->c.packets)
-					continue;
-				printf("    path %d %-7s client %-24s packets %llu bytes %llu data %llu hb %llu last %s%s\n",
-				       p, lb_path_health_names[lb_path_health(&ap->c, now, silent_ns)],
-				       lb_addr_fmt(&ap->client, a, sizeof(a)),
-				       (unsigned long long)ap->c.packets, (unsigned long long)ap->c.bytes,
-				       (unsigned long long)ap->c.data_chunks,
-				       (unsigned long long)ap->c.heartbeats,
-				       fmt_age(ap->c.last_seen_ns, now, idle, sizeof(idle)),
-				       p == lb_assoc_data_path(&v) ? " (DATA path)" : "");
-			}
-			continue;
-		}
-		o = json_object_new_object();
-		paths = json_object_new_array();
-		json_object_object_add(o, "vtag", json_object_new_uint64(k.vtag));
-		json_object_object_add(o, "ctag", json_object_new_uint64(v.ctag));
-		json_object_object_add(o, "cport", json_object_new_int(ntohs(k.cport)));
-		json_object_object_add(o, "sport", json_object_new_int(ntohs(k.sport)));
-		json_object_object_add(o, "service", json_object_new_string(
-			svc_name(&nm, k.service_id, b1, sizeof(b1))));
-		json_object_object_add(o, "service_id", json_object_new_int64(k.service_id));
-		json_object_object_add(o, "backend", json_object_new_string(
-			be_name(&nm, k.service_id, v.backend_id, b2, sizeof(b2))));
-		json_object_object_add(o, "backend_id", json_object_new_int64(v.backend_id));
-		json_object_object_add(o, "state", json_object_new_string(state_name(v.state)));
-		json_object_object_add(o, "from_init_ack",
-				       json_object_new_boolean(v.flags & SCTPLB_ASSOC_F_FROM_INIT_ACK));
-		json_object_object_add(o, "confirmed", json_object_new_boolean(tables[t] == LB_ASSOCS));
-		json_object_object_add(o, "age_s", json_age(v.created_ns, now));
-		json_object_object_add(o, "idle_s", json_age(v.last_seen_ns, now));
-		json_object_object_add(o, "closing_s", v.state == SCTPLB_ASSOC_CLOSING ?
-				       json_age(v.closing_ns, now) : NULL);
-		/* the path with the latest DATA: where the client's traffic goes now */
-		json_object_object_add(o, "data_path", lb_assoc_data_path(&v) < 0 ? NULL :
-				       json_object_new_int(lb_assoc_data_path(&v)));
-		for (p = 0; p < SCTPLB_MAX_PATHS; p++) {
-			const struct sctplb_assoc_path *ap = &v.path[p];
-			struct json_object *po;
-
-			if (!ap->client.family && !ap->c.packets)
-				continue;
-			po = json_object_new_object();
-			json_object_object_add(po, "path", json_object_new_int(p));
-			json_object_object_add(po, "client", json_object_new_string(
-				lb_addr_fmt(&ap->client, a, sizeof(a))));
-			json_object_object_add(po, "packets", json_object_new_uint64(ap->c.packets));
-			json_object_object_add(po, "bytes", json_object_new_uint64(ap->c.bytes));
-			json_object_object_add(po, "data_chunks", json_object_new_uint64(ap->c.data_chunks));
-			json_object_object_add(po, "heartbeats", json_object_new_uint64(ap->c.heartbeats));
-			json_object_object_add(po, "last_seen_ns", json_object_new_uint64(ap->c.last_seen_ns));
-			json_object_object_add(po, "last_data_ns", json_object_new_uint64(ap->c.last_data_ns));
-			json_object_object_add(po, "health", json_object_new_string(
-				lb_path_health_names[lb_path_health(&ap->c, now, silent_ns)]));
-			json_object_array_add(paths, po);
-		}
-		json_object_object_add(o, "paths", paths);
-		json_object_array_add(arr, o);
-	}
-	if (g.json)
+	err = lb_assocs_walk(&m, list_assoc, &(struct assoc_list){ &nm, arr, now_monotonic_ns(),
+								   lb_path_silent_ns(&cfg) });
+	if (g.json && !err)
 		print_json(arr);
 	lb_model_free(&nm);
 	lb_maps_close(&m);

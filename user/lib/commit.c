@@ -256,7 +256,7 @@ static bool id_used(const struct lb_model *a, const struct lb_model *b, __u32 id
 	const struct lb_model *md[2] = { a, b };
 	size_t k, i, j;
 
-	for (k = 0; k < 2; k++)
+	for (k = 0; k < sizeof(md) / sizeof(md[0]); k++)
 		for (i = 0; i < md[k]->nsvc; i++) {
 			if (!backend && md[k]->svc[i].id == id)
 				return true;

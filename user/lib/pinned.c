@@ -387,3 +387,26 @@ int lb_settings_write(const struct lb_maps *m, const struct sctplb_config *c)
 		return lb_err(-errno, "cannot write %s/settings: %s", m->dir, strerror(errno));
 	return 0;
 }
+
+int lb_assocs_walk(const struct lb_maps *m, lb_assoc_fn fn, void *arg)
+{
+	static const enum lb_map_id tables[] = { LB_ASSOCS, LB_PENDING };
+	size_t t;
+	int err;
+
+	for (t = 0; t < sizeof(tables) / sizeof(tables[0]); t++) {
+		struct sctplb_assoc_key k, next, *prev = NULL;
+		struct sctplb_assoc v;
+
+		while (bpf_map_get_next_key(m->fd[tables[t]], prev, &next) == 0) {
+			k = next;
+			prev = &k;
+			if (bpf_map_lookup_elem(m->fd[tables[t]], &k, &v))
+				continue;
+			err = fn(&k, &v, tables[t] == LB_ASSOCS, arg);
+			if (err)
+				return err;
+		}
+	}
+	return 0;
+}

@@ -60,6 +60,16 @@ int lb_pin_dir_check(const char *dir, bool create);
 struct sctplb;
 struct sctplb *lb_skel_open(void);
 
+/*
+ * Every association, confirmed (assocs) then unconfirmed (assocs_pending):
+ * fn(key, value, confirmed, arg) for each; a non-zero return stops the walk
+ * and is returned.  A table that changes under the walk may show an entry
+ * twice or not at all, as any map walk.
+ */
+typedef int (*lb_assoc_fn)(const struct sctplb_assoc_key *k, const struct sctplb_assoc *a,
+			   bool confirmed, void *arg);
+int lb_assocs_walk(const struct lb_maps *m, lb_assoc_fn fn, void *arg);
+
 /* settings[0] */
 int lb_settings_read(const struct lb_maps *m, struct sctplb_config *c);
 int lb_settings_write(const struct lb_maps *m, const struct sctplb_config *c);
