@@ -287,6 +287,17 @@ vm_destroy_all() {
 #   VIP A to the VM over tapa (eth0 VM_BE_A4) and VIP B over tapb (eth1 VM_BE_B4).  The VM
 #   routes the client subnets back over the NIC of each path with `src VIP` of that path
 #   (without it Linux answers path B from VIP A, the first address of lo).
+# vm_backend_nat NAME [vm_start OPTIONS] -- SCRIPT
+#   A Linux backend of a NAT service (docs/nat.md; topology --return fwd) holding only its
+#   own addresses, VM_BE_A4 on eth0 and VM_BE_B4 on eth1, no VIP: BE1_NS loses its VIPs and
+#   its source rewrite and routes for it; the VM routes the client subnets back over the NIC
+#   of each path (its source is that NIC's own address), through BE1_NS and then FWD_NS,
+#   whose `attach --return` on b1a/b1b gives the replies the VIPs back; FWD_NS routes the
+#   VM's addresses via BE1_NS (sctplb's FIB lookup toward the backend's address).
+# vm_server_peers LOG N ADDR...
+#   The Linux server's console LOG (ksctp-peer server) shows exactly N associations come
+#   up (comm_up), each with the peer addresses ADDR... (in any order), and no restart.
+#   Prints a summary line.
 VM_CLI_A4=192.0.2.3 VM_CLI_B4=198.51.100.3 VM_CLI_A6=2001:db8:a::3 VM_CLI_B6=2001:db8:b::3
 VM_BE_A4=192.0.2.66 VM_BE_B4=198.51.100.66 VM_BE_GW_A4=192.0.2.65 VM_BE_GW_B4=198.51.100.65
 
@@ -332,4 +343,40 @@ vm_backend() {
 		--route "198.51.100.0/29 via $VM_BE_GW_B4 dev eth1 src $VIP_B4" "$@" || return 1
 	ip -n "$BE1_NS" route add "$VIP_A4/32" via "$VM_BE_A4" dev tapa &&
 		ip -n "$BE1_NS" route add "$VIP_B4/32" via "$VM_BE_B4" dev tapb
+}
+
+vm_backend_nat() {
+	local name=$1
+	shift
+	ip -n "$BE1_NS" addr flush dev "$BE_VIP_IF" || return 1
+	ip netns exec "$BE1_NS" sysctl -qw net.ipv4.ip_forward=1 >/dev/null
+	ip netns exec "$BE1_NS" nft delete table inet sctplb_srcfix 2>/dev/null
+	vm_start "$name" \
+		--nic "$BE1_NS,tapa,52:54:00:5c:03:0a,$VM_BE_A4,$VM_BE_GW_A4" \
+		--nic "$BE1_NS,tapb,52:54:00:5c:03:0b,$VM_BE_B4,$VM_BE_GW_B4" \
+		--route "192.0.2.0/29 via $VM_BE_GW_A4 dev eth0" \
+		--route "198.51.100.0/29 via $VM_BE_GW_B4 dev eth1" "$@" || return 1
+	ip -n "$FWD_NS" route add "$VM_BE_A4/32" via "$BE1_A4" dev "$FWD_BE1_IF_A" &&
+		ip -n "$FWD_NS" route add "$VM_BE_B4/32" via "$BE1_B4" dev "$FWD_BE1_IF_B"
+}
+
+vm_server_peers() {
+	local log=$1 n=$2
+	shift 2
+	tr -d '\r' <"$log" | python3 -c '
+import json, sys
+want, n = sorted(sys.argv[2:]), int(sys.argv[1])
+ups, restarts = [], 0
+for line in sys.stdin:
+    try:
+        j = json.loads(line)
+    except ValueError:
+        continue
+    if j.get("event") == "comm_up":
+        ups.append(sorted(j.get("peer_addrs", [])))
+    restarts += j.get("event") == "restart"
+bad = [u for u in ups if u != want]
+print("%d associations seen by the Linux server (want %d), peer addresses %s, %d restarts%s" %
+      (len(ups), n, ups[0] if ups else "none", restarts, ", other peers %s" % bad[:2] if bad else ""))
+sys.exit(1 if bad or len(ups) != n or restarts else 0)' "$n" "$@"
 }
