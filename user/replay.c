@@ -51,6 +51,18 @@ static bool vip_has(const struct vipset *v, const struct sctplb_addr *a)
 	return false;
 }
 
+/* Adds the address of key k to vips (once; as many as it holds). */
+static void vip_note(struct vipset *vips, const struct sctplb_vip_key *k)
+{
+	struct sctplb_addr a = { .family = k->family };
+
+	if (vips->n >= sizeof(vips->a) / sizeof(vips->a[0]))
+		return;
+	memcpy(a.addr, k->addr, sizeof(a.addr));
+	if (!vip_has(vips, &a))
+		vips->a[vips->n++] = a;
+}
+
 /* Copies every entry of an array map whose value is not all zero. */
 static int copy_array(int from, int to, __u32 max, size_t vsize)
 {
@@ -82,13 +94,7 @@ static int copy_config(const struct lb_maps *m, struct sctplb *skel, struct vips
 			continue;
 		if (bpf_map_update_elem(bpf_map__fd(skel->maps.services), &k, &sv, BPF_ANY))
 			return -errno;
-		if (vips->n < sizeof(vips->a) / sizeof(vips->a[0])) {
-			struct sctplb_addr a = { .family = k.family };
-
-			memcpy(a.addr, k.addr, sizeof(a.addr));
-			if (!vip_has(vips, &a))
-				vips->a[vips->n++] = a;
-		}
+		vip_note(vips, &k);
 	}
 	/* NAT: the backends' own addresses, where their replies come from. */
 	prev = NULL;
@@ -101,13 +107,7 @@ static int copy_config(const struct lb_maps *m, struct sctplb *skel, struct vips
 			continue;
 		if (bpf_map_update_elem(bpf_map__fd(skel->maps.nat_backends), &k, &nb, BPF_ANY))
 			return -errno;
-		if (vips->n < sizeof(vips->a) / sizeof(vips->a[0])) {
-			struct sctplb_addr a = { .family = k.family };
-
-			memcpy(a.addr, k.addr, sizeof(a.addr));
-			if (!vip_has(vips, &a))
-				vips->a[vips->n++] = a;
-		}
+		vip_note(vips, &k);
 	}
 	if ((err = copy_array(m->fd[LB_SVC_NAT], bpf_map__fd(skel->maps.svc_nat),
 			      SCTPLB_MAX_SERVICES, sizeof(struct sctplb_svc_nat))) ||
