@@ -162,17 +162,19 @@ uint64_t stat_get(struct fx *fx, int idx)
 	return s[idx];
 }
 
+#define DATA_BODY 64
+
 /* An established association as COOKIE-ECHO leaves it: assocs, assoc_ctags,
  * client_index. */
-static void put_assoc(struct fx *fx, uint32_t ts, uint32_t tc, uint16_t cport, const char *caddr,
-		      uint32_t backend)
+static void put_assoc_svc(struct fx *fx, uint32_t svc, uint32_t ts, uint32_t tc, uint16_t cport,
+			  const char *caddr, uint32_t backend)
 {
-	struct sctplb_assoc_key k = fx_assoc_key(SVC, ts, htons(cport), htons(PORT));
+	struct sctplb_assoc_key k = fx_assoc_key(svc, ts, htons(cport), htons(PORT));
 	struct sctplb_assoc a = { .backend_id = backend, .ctag = tc,
 				  .state = SCTPLB_ASSOC_ESTABLISHED,
 				  .created_ns = fx_now(), .last_seen_ns = fx_now() };
 	struct sctplb_ctag_value cv = { .stag = ts };
-	struct sctplb_client_key ck = fx_client_key(SVC, htons(cport), caddr);
+	struct sctplb_client_key ck = fx_client_key(svc, htons(cport), caddr);
 	struct sctplb_client c = { .backend_id = backend, .stag = ts };
 
 	if (bpf_map_update_elem(fx->assocs, &k, &a, BPF_ANY))
@@ -181,6 +183,119 @@ static void put_assoc(struct fx *fx, uint32_t ts, uint32_t tc, uint16_t cport, c
 	if (bpf_map_update_elem(fx->assoc_ctags, &k, &cv, BPF_ANY) ||
 	    bpf_map_update_elem(fx->client_index, &ck, &c, BPF_ANY))
 		DIE("assoc indexes");
+}
+
+static void put_assoc(struct fx *fx, uint32_t ts, uint32_t tc, uint16_t cport, const char *caddr,
+		      uint32_t backend)
+{
+	put_assoc_svc(fx, SVC, ts, tc, cport, caddr, backend);
+}
+
+/*
+ * NAT services (issue 13, docs/nat.md), in the same program: each its own
+ * VIPs (so the other services' packets never see the NAT flag), one backend
+ * whose next hop is on the ingress veth (XDP_TX, like the floor), Maglev all
+ * on it, and an established association (C4:CPORT, Ts TS1) put in the maps.
+ * As tests/bpf/test_nat.c configures one: SCTPLB_SVC_F_NAT on its VIP keys
+ * and svc_nat[id].  The forward path needs nothing else (nat_backends is the
+ * return path's).
+ */
+#define NAT_TPORT 6000
+struct nat_svc {
+	const char *name;
+	uint32_t id, backend;
+	const char *vip[SCTPLB_MAX_PATHS], *be[SCTPLB_MAX_PATHS];
+	uint16_t target;        /* 0: the service port */
+	const char *snat[SCTPLB_MAX_PATHS]; /* full NAT: the forwarder's addresses */
+};
+static const struct nat_svc NATS[] = {
+	{ "DATA, IPv4, NAT, port mapped (5000 -> 6000)", 3, 8,
+	  { "203.0.113.3", "2001:db8:f::3" }, { "192.0.2.14", "2001:db8::14" }, NAT_TPORT, { NULL, NULL } },
+	{ "DATA, IPv4, NAT, same port", 4, 9,
+	  { "203.0.113.4", "2001:db8:f::4" }, { "192.0.2.15", "2001:db8::15" }, 0, { NULL, NULL } },
+	{ "DATA, IPv4, full NAT (--snat), port mapped", 5, 10,
+	  { "203.0.113.5", "2001:db8:f::5" }, { "192.0.2.18", "2001:db8::18" }, NAT_TPORT,
+	  { "198.51.100.50", "2001:db8:1::50" } },
+};
+#define NNATS (int)(sizeof(NATS) / sizeof(NATS[0]))
+static uint8_t NAT_PKT[NNATS][PKT_MAX];
+static size_t NAT_LEN[NNATS];
+
+static void configure_nat(struct fx *fx)
+{
+	int smap = bpf_map__fd(fx->skel->maps.svc_nat);
+	int i, p;
+
+	for (i = 0; i < NNATS; i++) {
+		const struct nat_svc *ns = &NATS[i];
+		struct sctplb_svc_nat n = { .flags = SCTPLB_NAT_F_ON, .sctp_port = htons(PORT),
+					    .target_port = htons(ns->target) };
+		struct pkt_spec s = { .src = C4, .dst = ns->vip[0], .sport = CPORT, .dport = PORT,
+				      .vtag = TS1, .chunks = { CH_DATA(.body = DATA_BODY) } };
+		__u32 svc = ns->id;
+
+		if (fx_service(fx, ns->id, PORT, ns->vip, 2, 0) ||
+		    fx_backend(fx, ns->backend, ns->id, SCTPLB_BE_F_ACTIVE, ns->be) ||
+		    fx_table_all(fx, ns->id, ns->backend))
+			DIE("NAT service %u", ns->id);
+		for (p = 0; p < 2; p++) {
+			struct sctplb_addr a = pkt_addr(ns->vip[p]);
+			struct sctplb_vip_key k = { .port = htons(PORT), .proto = 132,
+						    .family = a.family };
+			struct sctplb_service v;
+
+			memcpy(k.addr, a.addr, 16);
+			if (bpf_map_lookup_elem(fx->services, &k, &v))
+				DIE("NAT service %u: VIP key", ns->id);
+			v.flags |= SCTPLB_SVC_F_NAT;
+			if (bpf_map_update_elem(fx->services, &k, &v, BPF_ANY))
+				DIE("NAT service %u: VIP key", ns->id);
+			if (ns->snat[p])
+				n.snat[n.nsnat++] = pkt_addr(ns->snat[p]);
+		}
+		if (bpf_map_update_elem(smap, &svc, &n, BPF_ANY))
+			DIE("svc_nat[%u]", ns->id);
+		NAT_LEN[i] = build(&s, NAT_PKT[i]);
+	}
+}
+
+static void put_nat_assocs(struct fx *fx)
+{
+	int i;
+
+	for (i = 0; i < NNATS; i++)
+		put_assoc_svc(fx, NATS[i].id, TS1, TC1, CPORT, C4, NATS[i].backend);
+}
+
+/*
+ * One run of each NAT packet with its output read back: the row measures a
+ * NAT'd packet only if the program rewrote it (destination the backend's,
+ * port mapped or kept, source the forwarder's under full NAT, CRC32c valid).
+ */
+static void nat_check(struct fx *fx)
+{
+	uint8_t out[PKT_MAX];
+	int i;
+
+	for (i = 0; i < NNATS; i++) {
+		const struct nat_svc *ns = &NATS[i];
+		struct xdp_md md = { .data_end = NAT_LEN[i], .ingress_ifindex = fx->if_in };
+		LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = NAT_PKT[i], .data_size_in = NAT_LEN[i],
+			    .data_out = out, .data_size_out = sizeof(out),
+			    .ctx_in = &md, .ctx_size_in = sizeof(md), .repeat = 1);
+		struct sctplb_addr be = pkt_addr(ns->be[0]);
+		struct sctplb_addr src = pkt_addr(ns->snat[0] ? ns->snat[0] : C4);
+		uint16_t dport = htons(ns->target ? ns->target : PORT);
+		const size_t l3 = 14, sctp = 14 + 20;
+
+		if (bpf_prog_test_run_opts(fx->prog, &o) || o.retval != XDP_TX ||
+		    o.data_size_out != NAT_LEN[i])
+			DIE("%s: verdict %s", ns->name, verdict_str(o.retval));
+		if (memcmp(out + l3 + 16, be.addr, 4) || memcmp(out + l3 + 12, src.addr, 4) ||
+		    memcmp(out + sctp + 2, &dport, 2) ||
+		    !pkt_sctp_crc_ok(out + sctp, NAT_LEN[i] - sctp))
+			DIE("%s: the packet left without the NAT rewrite (or a bad CRC32c)", ns->name);
+	}
 }
 
 /* ---------------------------------------------------------------- JSON */
@@ -209,7 +324,6 @@ struct ncase {
 	double ns[64], ratio[64];
 };
 
-#define DATA_BODY 64
 static struct ncase NCASES[] = {
 	{ .name = "DATA, IPv4", .want = XDP_TX, .kind = "learnt",
 	  .spec = { .src = C4, .dst = VIP4, .sport = CPORT, .dport = PORT, .vtag = TS1,
@@ -266,9 +380,12 @@ static struct ncase NCASES[] = {
 #define NNCASES (int)(sizeof(NCASES) / sizeof(NCASES[0]))
 
 /* repeat=1 cases: a fresh packet per call from a pool of K1. */
-enum { R1_FLOOR, R1_DATA, R1_RDATA, R1_COOKIE, R1_INIT, R1_INIT0, R1_N };
+enum { R1_FLOOR, R1_DATA, R1_NAT, R1_NAT0, R1_NATF, R1_RDATA, R1_COOKIE, R1_INIT, R1_INIT0,
+       R1_N };
 static const char *const R1_NAMES[R1_N] = {
 	"floor, repeat=1 (per-call overhead)", "DATA, IPv4, repeat=1 (method check)",
+	"DATA, IPv4, NAT, port mapped (5000 -> 6000)", "DATA, IPv4, NAT, same port",
+	"DATA, IPv4, full NAT (--snat), port mapped",
 	"DATA, IPv4, routable, a different tag each call",
 	"COOKIE-ECHO (new association, fresh Ts)", "INIT (new handshake, fresh Tc and source)",
 	"breakdown: INIT listing no address (1 handshake)",
@@ -422,6 +539,8 @@ static void section_cases(void)
 	put_assoc(&FX, TS1, TC1, CPORT, C4, 1);
 	put_assoc(&FX, TS_NONEIGH, TC1 + 4, CPORT + 4, C4, 4);
 	put_assoc(&FX, TS_NOPATH, TC1 + 5, CPORT + 5, C4, 5);
+	put_nat_assocs(&FX);
+	nat_check(&FX);
 	REF_PROG[REF_FIB4] = prog_fib(false, 0);
 	REF_PROG[REF_FIB4_DIRECT] = prog_fib(false, BPF_FIB_LOOKUP_DIRECT);
 	REF_PROG[REF_FIB6] = prog_fib(true, 0);
@@ -457,6 +576,20 @@ static void section_cases(void)
 		LENS[0] = NCASES[0].len;
 		memcpy(POOL, NCASES[0].pkt, NCASES[0].len);
 		r1[R1_DATA][r] = run_pool(FX.prog, POOL, LENS, K1, true, XDP_TX, &bad[R1_DATA]);
+		/* NAT: the rewrite changes the buffer, so repeat=N would time, after
+		 * the first run, a packet to the backend's address (no service).
+		 * repeat=1 on the same user buffer: each call copies it in afresh. */
+		for (c = R1_NAT; c <= R1_NATF; c++) {
+			uint64_t nat0 = stat_get(&FX, SCTPLB_STAT_NAT_TO_BACKEND);
+
+			LENS[0] = NAT_LEN[c - R1_NAT];
+			memcpy(POOL, NAT_PKT[c - R1_NAT], LENS[0]);
+			r1[c][r] = run_pool(FX.prog, POOL, LENS, K1, true, XDP_TX, &bad[c]);
+			if (stat_get(&FX, SCTPLB_STAT_NAT_TO_BACKEND) - nat0 != K1)
+				DIE("%s: %llu of %u calls rewritten", R1_NAMES[c],
+				    (unsigned long long)(stat_get(&FX, SCTPLB_STAT_NAT_TO_BACKEND) - nat0),
+				    K1);
+		}
 		build_routable(K1);
 		r1[R1_RDATA][r] = run_pool(FX.prog, POOL, LENS, K1, false, XDP_TX, &bad[R1_RDATA]);
 		build_cookies(K1);
@@ -486,6 +619,7 @@ static void section_cases(void)
 			put_assoc(&FX, TS1, TC1, CPORT, C4, 1);
 			put_assoc(&FX, TS_NONEIGH, TC1 + 4, CPORT + 4, C4, 4);
 			put_assoc(&FX, TS_NOPATH, TC1 + 5, CPORT + 5, C4, 5);
+			put_nat_assocs(&FX);
 		}
 	}
 	for (c = 0; c < R1_N; c++)
@@ -517,7 +651,8 @@ static void section_cases(void)
 		printf("   %-46s %9.1f %6.2fx %9s  repeat=1 x %u, overhead subtracted\n",
 		       R1_NAMES[c], ns, ra, "TX", K1);
 		json_case(R1_NAMES[c], "repeat=1, overhead subtracted", ns, fl, ra, "TX",
-			  c == R1_COOKIE || c == R1_INIT ? "new" : "", &first);
+			  c == R1_COOKIE || c == R1_INIT ? "new" :
+			  c >= R1_NAT && c <= R1_NATF ? "nat" : "", &first);
 	}
 	for (c = 0; c < REF_N; c++) {
 		double ns = median(ref[c], ROUNDS), ra = median(ref_ratio[c], ROUNDS);
@@ -1010,6 +1145,7 @@ int micro_main(int argc, char **argv)
 		DIE("floor");
 	configure(&FX);
 	configure_routable(&FX);
+	configure_nat(&FX);
 #define RUN(n) (!only || strchr(only, (n)))
 	uint64_t t0 = now_ns();
 	double secs[5] = { 0 };

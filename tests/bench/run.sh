@@ -84,6 +84,8 @@ jq '
 	| (case("^COOKIE"; "new") | max) as $cookie
 	| (.scaling.points // [] | map(select(.assocs == 1000000)) | .[0]) as $m
 	| ([.maglev // [] | .[] | select(.backends == 1000) | .total_ms] | .[0]) as $mg
+	| ([.cases[] | select(.name | test("^DATA, IPv4, repeat=1"))] | .[0]) as $d1
+	| ([.cases[] | select(.kind == "nat")]) as $nat
 	| ([.e2e.runs // [] | .[] | select(.mode == "lb") | .sent - .received] | add) as $e2e_lost
 	| . + {goals: {
 	  learnt_within_5x: {issue: "15.1", goal: "established packets of learnt associations within 5x the floor (worst case)",
@@ -122,7 +124,12 @@ jq '
 	  agent_cost: {issue: "12", goal: "the agent: ingress translation of a DATA packet, egress INIT-ACK rewrite (published)",
 		value: (.agent.cases // [] | map(select(.name | test("^ingress: DATA, T. -> Ts .IPv4, 64"))) | .[0].ns_per_pkt),
 		init_ack_ns: (.agent.cases // [] | map(select(.name | test("^egress: INIT-ACK"))) | .[0].ns_per_pkt),
-		unit: "ns", met: null}
+		unit: "ns", met: null},
+	  nat_data_cost: {issue: "13", goal: "NAT: established DATA (IPv4, repeat=1) of a NAT service beside direct return, x the floor (published)",
+		value: ($nat | map(select(.name | test("port mapped")) | select(.name | test("full") | not)) | .[0].ratio // null | r2),
+		unit: "x floor", direct: ($d1.ratio // null | r2),
+		nat: ($nat | map({(.name): {ns: .ns_per_pkt, ratio: (.ratio | r2)}}) | add),
+		met: null}
 	}}' "$OUT" >"$OUT.tmp" && mv "$OUT.tmp" "$OUT" || die "cannot add the goals to $OUT"
 
 echo
@@ -132,7 +139,10 @@ jq -r '.goals | to_entries[] | .value |
 	"\(.goal): \(if .value == null then "not measured" else "\(.value) \(.unit)" end)" +
 	(if .of then " of \(.of)" else "" end) + (if .lost != null then ", \(.lost) frames lost" else "" end) +
 	(if .ratio then " (\(.ratio)x floor, \(.pps_per_cpu) packets/s per CPU)" else "" end) +
-	(if .init_ack_ns then " (INIT-ACK \(.init_ack_ns) ns)" else "" end)' "$OUT"
+	(if .init_ack_ns then " (INIT-ACK \(.init_ack_ns) ns)" else "" end) +
+	(if .direct then " (direct return \(.direct)x; " +
+		(.nat // {} | to_entries | map("\(.key | sub("^DATA, IPv4, "; "")) \(.value.ns | round) ns \(.value.ratio)x") | join(", ")) + ")"
+	 else "" end)' "$OUT"
 echo
 echo "figures in $OUT; $(($(date +%s) - start)) s"
 jq -r '.goals | [to_entries[] | select(.value.met != null)] as $g

@@ -401,6 +401,109 @@ static void test_owned(void)
 	      has_assoc(1, 0x203, 41003), "err %d", err);
 }
 
+/* ---- full NAT: snat_flows without an association ---- */
+
+static void put_flow(__u32 svc, __u32 ctag, __u16 cport, const char *addr, __u64 created)
+{
+	struct sctplb_snat_key k = { .service_id = svc, .ctag = ctag, .cport = htons(cport) };
+	struct sctplb_snat_flow f = { .created_ns = created };
+	struct sctplb_client_key c = ckey(svc, cport, addr);
+
+	f.client[0].family = c.family;
+	memcpy(f.client[0].addr, c.caddr, 16);
+	if (bpf_map_update_elem(m.fd[LB_SNAT_FLOWS], &k, &f, BPF_ANY))
+		printf("setup: snat_flows: %s\n", strerror(errno));
+}
+
+static bool has_flow(__u32 svc, __u32 ctag, __u16 cport)
+{
+	struct sctplb_snat_key k = { .service_id = svc, .ctag = ctag, .cport = htons(cport) };
+	struct sctplb_snat_flow f;
+
+	return bpf_map_lookup_elem(m.fd[LB_SNAT_FLOWS], &k, &f) == 0;
+}
+
+static void put_svc_nat(__u32 svc, __u16 port)
+{
+	struct sctplb_svc_nat n = { .flags = SCTPLB_NAT_F_ON, .sctp_port = htons(port), .nsnat = 1 };
+
+	n.snat[0].family = SCTPLB_AF_INET;
+	inet_pton(AF_INET, "198.51.100.50", n.snat[0].addr);
+	if (bpf_map_update_elem(m.fd[LB_SVC_NAT], &svc, &n, BPF_ANY))
+		printf("setup: svc_nat: %s\n", strerror(errno));
+}
+
+static void test_snat(void)
+{
+	const struct sctplb_config defaults = {};
+	struct gc_result r;
+	__u32 svc = 1;
+	int err;
+
+	clear_all();
+	clear(m.fd[LB_PENDING_CTAGS], sizeof(struct sctplb_assoc_key));
+	clear(m.fd[LB_SNAT_FLOWS], sizeof(struct sctplb_snat_key));
+	put_svc_nat(1, SPORT);
+	put_svc_nat(2, SPORT);
+	/* A live association (Tc 0xe001): its flow, made long ago, stays. */
+	put_assoc(&(struct spec){ 1, 0x501, 0xe001, 1, SCTPLB_ASSOC_ESTABLISHED, 0, 43001,
+				  NOW - S(1), 0, { "192.0.2.41", NULL }, true });
+	put_flow(1, 0xe001, 43001, "192.0.2.41", NOW - S(400));
+	/* Idle 301 s: the sweep removes the association, and its flow with it. */
+	put_assoc(&(struct spec){ 1, 0x502, 0xe002, 1, SCTPLB_ASSOC_ESTABLISHED, 0, 43002,
+				  NOW - S(301), 0, { "192.0.2.42", NULL }, true });
+	put_flow(1, 0xe002, 43002, "192.0.2.42", NOW - S(400));
+	/* An INIT 11 s ago (handshake timeout 10) that no association followed: removed. */
+	put_flow(1, 0xe003, 43003, "192.0.2.43", NOW - S(11));
+	/* An INIT 9 s ago: its INIT-ACK may still come; kept. */
+	put_flow(1, 0xe004, 43004, "192.0.2.44", NOW - S(9));
+	/* An unconfirmed association (pending_ctags only): kept. */
+	{
+		struct sctplb_assoc_key ck = akey(1, 0xe005, 43005);
+		struct sctplb_ctag_value cv = { .stag = 0x505 };
+
+		bpf_map_update_elem(m.fd[LB_PENDING_CTAGS], &ck, &cv, BPF_ANY);
+	}
+	put_flow(1, 0xe005, 43005, "192.0.2.45", NOW - S(400));
+	/* The live association's Tc, another client port; and another service: removed. */
+	put_flow(1, 0xe001, 43006, "192.0.2.46", NOW - S(400));
+	put_flow(2, 0xe001, 43001, "192.0.2.47", NOW - S(400));
+	/* created after the injected now (another CPU's clock): kept. */
+	put_flow(1, 0xe008, 43008, "192.0.2.48", NOW + S(2));
+
+	err = gc_sweep(&m, NOW, &defaults, &r);
+	CHECK("snat_sweep_ok", err == 0, "gc_sweep: %s", strerror(-err));
+	CHECK("snat_flow_of_live_assoc_kept", has_flow(1, 0xe001, 43001) && has_assoc(1, 0x501, 43001),
+	      "removed");
+	CHECK("snat_flow_of_swept_assoc_removed", !has_assoc(1, 0x502, 43002) &&
+	      !has_flow(1, 0xe002, 43002), "the association's flow outlived it");
+	CHECK("snat_flow_never_stored_removed", !has_flow(1, 0xe003, 43003),
+	      "a flow 11 s old with no association left");
+	CHECK("snat_flow_in_handshake_kept", has_flow(1, 0xe004, 43004), "a 9 s old flow removed");
+	CHECK("snat_flow_of_unconfirmed_kept", has_flow(1, 0xe005, 43005), "removed");
+	CHECK("snat_flow_other_port_or_service_removed", !has_flow(1, 0xe001, 43006) &&
+	      !has_flow(2, 0xe001, 43001), "kept by another key's association");
+	CHECK("snat_flow_future_kept", has_flow(1, 0xe008, 43008), "removed");
+	CHECK("snat_sweep_counts", r.snat_flows == 4 && r.assocs_idle == 1 &&
+	      count(m.fd[LB_SNAT_FLOWS], sizeof(struct sctplb_snat_key)) == 4,
+	      "snat_flows %u removed, %u left (want 4, 4)", r.snat_flows,
+	      count(m.fd[LB_SNAT_FLOWS], sizeof(struct sctplb_snat_key)));
+	err = gc_sweep(&m, NOW, &defaults, &r);
+	CHECK("snat_sweep_idempotent", err == 0 && gc_total(&r) == 0, "removed %u more", gc_total(&r));
+	err = gc_sweep(&m, NOW + S(20), &defaults, &r);
+	CHECK("snat_handshake_flow_expires", err == 0 && !has_flow(1, 0xe004, 43004) &&
+	      !has_flow(1, 0xe008, 43008) && has_flow(1, 0xe001, 43001) &&
+	      has_flow(1, 0xe005, 43005) && r.snat_flows == 2,
+	      "20 s later: removed %u (want the flows 29 s and 18 s old, no association)",
+	      r.snat_flows);
+	err = gc_remove_owned(&m, NULL, 0, &svc, 1, &r);
+	CHECK("snat_service_del_flows_removed", err == 0 &&
+	      count(m.fd[LB_SNAT_FLOWS], sizeof(struct sctplb_snat_key)) == 0 && r.snat_flows == 2,
+	      "err %d, %u removed, %u left", err, r.snat_flows,
+	      count(m.fd[LB_SNAT_FLOWS], sizeof(struct sctplb_snat_key)));
+	clear(m.fd[LB_PENDING_CTAGS], sizeof(struct sctplb_assoc_key));
+}
+
 int main(void)
 {
 	struct bpf_program *p;
@@ -437,6 +540,7 @@ int main(void)
 	test_sweep();
 	test_large();
 	test_owned();
+	test_snat();
 	sctplb__destroy(skel);
 	return failed;
 }

@@ -167,9 +167,15 @@ static enum why assoc_expired(const struct sctplb_assoc *a, __u64 now,
 	return KEEP;
 }
 
+/* More than span ns from t to now (a t after now, from another CPU's clock: no). */
+static bool now_past(__u64 t, __u64 now, __u64 span)
+{
+	return now > t && now - t > span;
+}
+
 static bool hs_expired(const struct sctplb_handshake *h, __u64 now, const struct sctplb_config *cfg)
 {
-	return now > h->created_ns && now - h->created_ns > gc_handshake_ns(cfg);
+	return now_past(h->created_ns, now, gc_handshake_ns(cfg));
 }
 
 /* ---- removal of one association and what points to it ---- */
@@ -443,6 +449,81 @@ static int remove_handshakes(struct ctx *c)
 	return 0;
 }
 
+/* ---- full NAT's client flows (snat_flows) ---- */
+
+/*
+ * A flow (service, Tc, client port) -> the client's addresses is what a
+ * backend's packet to the forwarder's address needs to find its client
+ * (docs/nat.md).  The client's INIT makes it, before any association exists:
+ * the return path learns the association from the INIT-ACK that the flow
+ * carries back.  So a flow is dead when no association of its (service, Tc,
+ * client port) is in either table (assoc_ctags, pending_ctags: keyed by the
+ * service port, svc_nat's sctp_port, as parse.h keys a NAT backend's packet)
+ * and its INIT is older than the handshake timeout (a retransmitted INIT
+ * rewrites created_ns); or, on deletion, its service is one deleted.  Run
+ * after the associations' sweep, so the flow of an association it removed
+ * goes in the same sweep.  A backend's deletion leaves its flows to the next
+ * sweep (the flow does not name its backend; its associations are gone).
+ */
+static bool snat_has_assoc(const struct ctx *c, const struct sctplb_snat_key *k)
+{
+	struct sctplb_assoc_key ak = { .service_id = k->service_id, .vtag = k->ctag,
+				       .cport = k->cport };
+	struct sctplb_ctag_value v;
+	struct sctplb_svc_nat n;
+	__u32 id = k->service_id;
+
+	/* An array: a lookup fails only for an id no service can have. */
+	if (bpf_map_lookup_elem(c->m->fd[LB_SVC_NAT], &id, &n))
+		return false;
+	ak.sport = n.sctp_port;
+	return bpf_map_lookup_elem(c->m->fd[LB_ASSOC_CTAGS], &ak, &v) == 0 ||
+	       bpf_map_lookup_elem(c->m->fd[LB_PENDING_CTAGS], &ak, &v) == 0;
+}
+
+static bool snat_gone(const struct ctx *c, const struct sctplb_snat_key *k,
+		      const struct sctplb_snat_flow *f)
+{
+	if (in_list(c->svc, c->nsvc, k->service_id))
+		return true;
+	if (c->be || c->svc)
+		return false;
+	return now_past(f->created_ns, c->now, gc_handshake_ns(c->cfg)) && !snat_has_assoc(c, k);
+}
+
+static int collect_snat(const void *key, const void *val, void *arg)
+{
+	struct ctx *c = arg;
+
+	return snat_gone(c, key, val) ? collect_key(c, key) : 0;
+}
+
+static int remove_snat_flows(struct ctx *c)
+{
+	struct sctplb_snat_flow f;
+	size_t i;
+	int err;
+
+	if (c->m->fd[LB_SNAT_FLOWS] < 0 || c->m->fd[LB_SVC_NAT] < 0)
+		return 0;       /* maps of a build without NAT */
+	err = scan_collect(c, LB_SNAT_FLOWS, sizeof(struct sctplb_snat_key),
+			   sizeof(struct sctplb_snat_flow), collect_snat);
+	if (err)
+		return err;
+	for (i = 0; i < c->cand.n; i++) {
+		const struct sctplb_snat_key *k = vec_at(&c->cand, i);
+
+		if (bpf_map_lookup_elem(c->m->fd[LB_SNAT_FLOWS], k, &f))
+			continue;
+		/* again: a retransmitted INIT, or the INIT-ACK's association, meanwhile */
+		if (!snat_gone(c, k, &f))
+			continue;
+		if (bpf_map_delete_elem(c->m->fd[LB_SNAT_FLOWS], k) == 0)
+			c->r->snat_flows++;
+	}
+	return 0;
+}
+
 static int run(struct ctx *c)
 {
 	static const enum lb_map_id tables[][2] = {
@@ -475,6 +556,8 @@ static int run(struct ctx *c)
 		err = remove_clients(c);
 	if (!err)
 		err = remove_handshakes(c);
+	if (!err)
+		err = remove_snat_flows(c);
 	free(c->cand.p);
 	free(c->removed.p);
 	if (err == -ENOMEM)

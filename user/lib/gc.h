@@ -16,7 +16,10 @@
  *     association's): keys rebuilt from the per-path client addresses and the
  *     client port first, then a scan of client_index for the ones no path
  *     recorded (an association learnt from the INIT-ACK may have none);
- *   - handshakes older than the handshake timeout (created_ns).
+ *   - handshakes older than the handshake timeout (created_ns);
+ *   - full NAT's snat_flows entries whose (service, Tc, client port) has no
+ *     association in either table, once older than the handshake timeout
+ *     (the INIT makes the flow before the association exists).
  * A live association that is not idle is never touched.  Times are injected
  * (now_ns, CLOCK_MONOTONIC like bpf_ktime_get_ns()), so that a test can
  * simulate minutes in milliseconds.
@@ -43,6 +46,7 @@ struct gc_result {
 	__u32 ctags;            /* assoc_ctags entries removed */
 	__u32 clients;          /* client_index entries removed */
 	__u32 handshakes;       /* handshakes removed */
+	__u32 snat_flows;       /* full NAT: snat_flows entries with no association left */
 };
 
 /* The effective timeouts in ns (0 in cfg: the SCTPLB_*_S default). */
@@ -67,7 +71,7 @@ int gc_remove_owned(const struct lb_maps *m, const __u32 *backend_ids, size_t nb
 static inline __u32 gc_total(const struct gc_result *r)
 {
 	return r->assocs_closed + r->assocs_idle + r->assocs_owned + r->ctags + r->clients +
-	       r->handshakes;
+	       r->handshakes + r->snat_flows;
 }
 
 #endif
