@@ -37,6 +37,7 @@ static void print_gc_result(const struct gc_result *r, const struct sctplb_confi
 		json_object_object_add(o, "assoc_ctags", json_object_new_int64(r->ctags));
 		json_object_object_add(o, "client_index", json_object_new_int64(r->clients));
 		json_object_object_add(o, "handshakes", json_object_new_int64(r->handshakes));
+		json_object_object_add(o, "snat_flows", json_object_new_int64(r->snat_flows));
 		json_object_object_add(o, "handshakes_scanned", json_object_new_int64(r->handshakes_scanned));
 		json_object_object_add(o, "idle_timeout_s", json_object_new_int64(gc_idle_ns(cfg) / 1000000000ull));
 		json_object_object_add(o, "closing_grace_s", json_object_new_int64(gc_grace_ns(cfg) / 1000000000ull));
@@ -47,13 +48,13 @@ static void print_gc_result(const struct gc_result *r, const struct sctplb_confi
 		return;
 	}
 	printf("gc: removed %u association%s (%u ended past the %llu s grace, %u idle over %llu s, "
-	       "%u of deleted backends), %u assoc_ctags, %u client_index, %u handshake%s "
+	       "%u of deleted backends), %u assoc_ctags, %u client_index, %u snat_flows, %u handshake%s "
 	       "(older than %llu s); %u associations and %u handshakes scanned\n",
 	       r->assocs_closed + r->assocs_idle + r->assocs_owned,
 	       r->assocs_closed + r->assocs_idle + r->assocs_owned == 1 ? "" : "s", r->assocs_closed,
 	       (unsigned long long)(gc_grace_ns(cfg) / 1000000000ull), r->assocs_idle,
 	       (unsigned long long)(gc_idle_ns(cfg) / 1000000000ull), r->assocs_owned, r->ctags,
-	       r->clients, r->handshakes, r->handshakes == 1 ? "" : "s",
+	       r->clients, r->snat_flows, r->handshakes, r->handshakes == 1 ? "" : "s",
 	       (unsigned long long)(gc_handshake_ns(cfg) / 1000000000ull), r->assocs_scanned,
 	       r->handshakes_scanned);
 	fflush(stdout);
