@@ -98,41 +98,77 @@ struct init_walk {
 	__u32 naddrs;
 };
 
+/*
+ * The parameter at *off of an INIT or INIT-ACK, within [*off, end) (RFC 9260
+ * 3.2.1): its header, *off moved to the next one; NULL at the end or on a
+ * malformed length.  The one walk of parameters for the forwarder, the
+ * return path and NAT.
+ */
+static __always_inline struct sctp_paramhdr *param_next(const struct buf *b, __u32 *off, __u32 end)
+{
+	struct sctp_paramhdr *ph;
+	__u32 o = *off;
+	__u16 len;
+
+	if (o + sizeof(*ph) > end)
+		return NULL;
+	ph = pkt_ptr(b, o, sizeof(*ph));
+	if (!ph)
+		return NULL;
+	len = bpf_ntohs(ph->length);
+	if (len < sizeof(*ph) || o + len > end)
+		return NULL;
+	*off = o + ((len + 3) & ~3u);
+	return ph;
+}
+
+/*
+ * The address parameter at *off (RFC 9260 3.3.2.1: IPv4 (5), IPv6 (6)): 1
+ * with *ph, *a and *family set, 0 for another parameter, -1 at the end or on
+ * a malformed length.  *off moves to the next parameter.
+ */
+static __always_inline int init_addr_param(const struct buf *b, __u32 *off, __u32 end,
+					   struct sctp_paramhdr **ph, __u32 **a, __u8 *family)
+{
+	__u32 o = *off;
+	__u16 type, len;
+
+	*ph = param_next(b, off, end);
+	if (!*ph)
+		return -1;
+	type = bpf_ntohs((*ph)->type);
+	len = bpf_ntohs((*ph)->length);
+	if (type == SCTP_PARAM_IPV4 && len == 8)
+		*family = SCTPLB_AF_INET;
+	else if (type == SCTP_PARAM_IPV6 && len == 20)
+		*family = SCTPLB_AF_INET6;
+	else
+		return 0;
+	*a = pkt_ptr(b, o + 4, 16);
+	if (!*a && *family == SCTPLB_AF_INET)
+		*a = pkt_ptr(b, o + 4, 4);
+	return *a ? 1 : -1;
+}
+
 /* One INIT parameter: an IPv4 (5) or IPv6 (6) address gets a handshake entry. */
 static long init_one_param(__u64 i, void *arg)
 {
 	struct init_walk *w = arg;
 	struct sctplb_client_key *k = w->k;
 	struct sctp_paramhdr *ph;
-	__u32 off = w->off;
-	__u16 type, len;
+	__u8 family;
 	__u32 *a;
+	int r;
 
-	if (off + sizeof(*ph) > w->end)
-		return 1;
-	ph = pkt_ptr(w->b, off, sizeof(*ph));
-	if (!ph)
-		return 1;
-	type = bpf_ntohs(ph->type);
-	len = bpf_ntohs(ph->length);
-	if (len < sizeof(*ph) || off + len > w->end)
-		return 1;
-	w->off = off + ((len + 3) & ~3u);
-	if (type == SCTP_PARAM_IPV4 && len == 8) {
-		a = pkt_ptr(w->b, off + 4, 4);
-		if (!a)
-			return 1;
-		k->family = SCTPLB_AF_INET;
-		k->caddr[0] = *a;
+	r = init_addr_param(w->b, &w->off, w->end, &ph, &a, &family);
+	if (r <= 0)
+		return r < 0;
+	k->family = family;
+	if (family == SCTPLB_AF_INET) {
+		k->caddr[0] = a[0];
 		k->caddr[1] = k->caddr[2] = k->caddr[3] = 0;
-	} else if (type == SCTP_PARAM_IPV6 && len == 20) {
-		a = pkt_ptr(w->b, off + 4, 16);
-		if (!a)
-			return 1;
-		k->family = SCTPLB_AF_INET6;
-		__builtin_memcpy(k->caddr, a, 16);
 	} else {
-		return 0;
+		__builtin_memcpy(k->caddr, a, 16);
 	}
 	/* The source address has its entry already. */
 	if (k->family == w->p->family && k->caddr[0] == w->p->saddr[0] &&
@@ -153,23 +189,12 @@ struct param_find {
 static long find_one_param(__u64 i, void *arg)
 {
 	struct param_find *w = arg;
-	struct sctp_paramhdr *ph;
-	__u16 len;
+	struct sctp_paramhdr *ph = param_next(w->b, &w->off, w->end);
 
-	if (w->off + sizeof(*ph) > w->end)
-		return 1;
-	ph = pkt_ptr(w->b, w->off, sizeof(*ph));
 	if (!ph)
 		return 1;
-	len = bpf_ntohs(ph->length);
-	if (len < sizeof(*ph) || w->off + len > w->end)
-		return 1;
-	if (bpf_ntohs(ph->type) == w->type) {
-		w->found = true;
-		return 1;
-	}
-	w->off += (len + 3) & ~3u;
-	return 0;
+	w->found = bpf_ntohs(ph->type) == w->type;
+	return w->found;
 }
 
 /* The INIT carries a parameter of this type (among the first it walks). */

@@ -231,40 +231,6 @@ static __always_inline void nat_icmp_to_backend(void *ctx, bool skb, const struc
 }
 
 /*
- * The address parameter at *off of an INIT or INIT-ACK (RFC 9260 3.3.2.1:
- * IPv4 (5), IPv6 (6)), within [*off, end): 1 with *ph, *a and *family set,
- * 0 for another parameter, -1 at the end or on a malformed length.  *off
- * moves to the next parameter.
- */
-static __always_inline int nat_addr_param(const struct buf *b, __u32 *off, __u32 end,
-					  struct sctp_paramhdr **ph, __u32 **a, __u8 *family)
-{
-	__u32 o = *off;
-	__u16 type, len;
-
-	if (o + sizeof(**ph) > end)
-		return -1;
-	*ph = pkt_ptr(b, o, sizeof(**ph));
-	if (!*ph)
-		return -1;
-	type = bpf_ntohs((*ph)->type);
-	len = bpf_ntohs((*ph)->length);
-	if (len < sizeof(**ph) || o + len > end)
-		return -1;
-	*off = o + ((len + 3) & ~3u);
-	if (type == SCTP_PARAM_IPV4 && len == 8)
-		*family = SCTPLB_AF_INET;
-	else if (type == SCTP_PARAM_IPV6 && len == 20)
-		*family = SCTPLB_AF_INET6;
-	else
-		return 0;
-	*a = pkt_ptr(b, o + 4, 16);
-	if (!*a && *family == SCTPLB_AF_INET)
-		*a = pkt_ptr(b, o + 4, 4);
-	return *a ? 1 : -1;
-}
-
-/*
  * The address a of parameter ph (off: its offset in the SCTP packet of
  * sctp_len bytes) becomes to; to NULL: the parameter becomes a Padding
  * parameter (SCTPLB_PARAM_PAD) of the same length, its bytes zeroed, so that
@@ -342,7 +308,7 @@ static long snat_one_param(__u64 i, void *arg)
 
 	if (!n)
 		return 1;
-	r = nat_addr_param(w->b, &w->off, w->end, &ph, &a, &family);
+	r = init_addr_param(w->b, &w->off, w->end, &ph, &a, &family);
 	if (r <= 0)
 		return r < 0;
 	if (family == w->p->family && a[0] == w->p->saddr[0] &&
@@ -598,7 +564,7 @@ static long nat_one_param(__u64 i, void *arg)
 	__u8 family;
 	int r;
 
-	r = nat_addr_param(w->b, &w->off, w->end, &ph, &a, &family);
+	r = init_addr_param(w->b, &w->off, w->end, &ph, &a, &family);
 	if (r <= 0)
 		return r < 0;
 	k.addr[0] = a[0];
