@@ -519,6 +519,33 @@ static void clear_map(int fd)
 	free(keys);
 }
 
+/*
+ * Development: `micro --spin NAME` runs the first case whose name contains
+ * NAME at repeat=N for about 5 s, so that `perf record -e cpu-clock -a` sees
+ * that case alone; prints its ns per packet.  Not part of `make bench`.
+ */
+static void spin_case(const char *name)
+{
+	uint32_t ret;
+	uint64_t t0;
+	double d = 0;
+	int c, n = 0;
+
+	for (c = 0; c < NNCASES && !strstr(NCASES[c].name, name); c++)
+		;
+	if (c == NNCASES)
+		DIE("--spin: no case named like %s", name);
+	if ((NCASES[c].spec.vtag & 0xffffff00u) == RT_PH)
+		NCASES[c].spec.vtag = routable_tag(NCASES[c].spec.vtag & 0xff, 1000 + c);
+	NCASES[c].len = build(&NCASES[c].spec, NCASES[c].pkt);
+	put_assoc(&FX, TS1, TC1, CPORT, C4, 1);
+	put_assoc(&FX, TS_NONEIGH, TC1 + 4, CPORT + 4, C4, 4);
+	put_assoc(&FX, TS_NOPATH, TC1 + 5, CPORT + 5, C4, 5);
+	for (t0 = now_ns(); now_ns() - t0 < 5000000000ull; n++)
+		d += run_prog(FX.prog, NCASES[c].pkt, NCASES[c].len, FX.if_in, REPEAT, &ret);
+	printf("%s: %.1f ns, verdict %s\n", NCASES[c].name, d / n, verdict_str(ret));
+}
+
 static void section_cases(void)
 {
 	static double floor_n[64], r1[R1_N][64], r1_ratio[R1_N][64], overhead[64];
@@ -1110,6 +1137,7 @@ int micro_main(int argc, char **argv)
 {
 	const char *json = "build/bench-micro.json";
 	const char *only = NULL;        /* sections to run besides 1, e.g. "6,7" (development) */
+	const char *spin = NULL;        /* development: run the case named so for a profiler */
 	int i;
 
 	for (i = 1; i < argc; i++) {
@@ -1121,6 +1149,8 @@ int micro_main(int argc, char **argv)
 			only = argv[++i];
 		else if (!strcmp(argv[i], "--pin-dir") && i + 1 < argc)
 			PIN_DIR = argv[++i];
+		else if (!strcmp(argv[i], "--spin") && i + 1 < argc)
+			spin = argv[++i];
 		else
 			DIE("micro: unknown argument %s", argv[i]);
 	}
@@ -1149,6 +1179,11 @@ int micro_main(int argc, char **argv)
 #define RUN(n) (!only || strchr(only, (n)))
 	uint64_t t0 = now_ns();
 	double secs[5] = { 0 };
+
+	if (spin) {
+		spin_case(spin);
+		return 0;
+	}
 
 	section_cases();
 	secs[0] = (now_ns() - t0) / 1e9;
