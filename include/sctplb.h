@@ -6,7 +6,9 @@
  * the constants both sides size things with.  Addresses are stored as four
  * 32-bit words in network byte order; an IPv4 address uses word 0 and leaves
  * words 1-3 zero.  Ports are in network byte order.  Times are
- * CLOCK_MONOTONIC nanoseconds (bpf_ktime_get_ns()).
+ * CLOCK_MONOTONIC_COARSE nanoseconds (bpf_ktime_get_coarse_ns(): one timer
+ * tick behind CLOCK_MONOTONIC at most, and a fraction of the cost of the fine
+ * clock on the per-packet path), or stamps (below).
  *
  * Changing a struct here changes the pinned maps' layout: bump
  * SCTPLB_ABI_VERSION so that the loader refuses to reuse incompatible pins.
@@ -19,7 +21,7 @@
 #endif
 #include "sctplb_rtag.h"
 
-#define SCTPLB_ABI_VERSION 2
+#define SCTPLB_ABI_VERSION 3
 
 /* Sizes. */
 #define SCTPLB_MAX_PATHS     4      /* VIPs per service: path index = VIP index */
@@ -29,7 +31,6 @@
 #define SCTPLB_MAGLEV_SIZE   65537  /* prime, as in Katran; > 100 x backends */
 #define SCTPLB_MAX_ASSOCS    262144 /* default; the loader may resize */
 #define SCTPLB_MAX_HANDSHAKES 65536 /* LRU: a flood evicts only other handshakes */
-#define SCTPLB_MAX_PATH_STATS 65536 /* LRU per CPU: statistics, never state */
 #define SCTPLB_MAX_FRAGS     8192   /* LRU: IP datagrams being fragmented */
 #define SCTPLB_MAX_CHUNKS    64     /* chunks walked per packet */
 #define SCTPLB_MAX_INIT_PARAMS 16   /* INIT parameters walked for addresses */
@@ -163,7 +164,10 @@ enum sctplb_assoc_state {
 	SCTPLB_ASSOC_CLOSING = 2,   /* SHUTDOWN-COMPLETE or ABORT seen: removed after a grace */
 };
 
-/* Counters for one path of one association, or of one backend. */
+/*
+ * Counters of one backend's path in one direction (path_stats), or their
+ * sum.  Per CPU: each CPU writes only its own copy, so nothing is shared.
+ */
 struct sctplb_path_counters {
 	__u64 packets;
 	__u64 bytes;
@@ -173,19 +177,55 @@ struct sctplb_path_counters {
 	__u64 last_data_ns;     /* the last packet with DATA or I-DATA: path health */
 };
 
+/*
+ * Stamps: the association's times, in units of 2^SCTPLB_STAMP_SHIFT ns
+ * (134 ms) of CLOCK_MONOTONIC_COARSE, 0 = never; 32 bits last 18 years of
+ * uptime.  An association is shared by every CPU, and every packet of it
+ * would write its cache line: a stamp is written only when it changes (7
+ * times a second at most per field, against thousands of packets), and the
+ * client address of a path only when it differs.  134 ms is fine enough for
+ * what reads them: the idle timeout (minutes), the closing grace (5 s), path
+ * health (silent after 60 s) and the DATA path.
+ */
+#define SCTPLB_STAMP_SHIFT 27
+
+static inline __u32 sctplb_stamp(__u64 ns)
+{
+	return (__u32)(ns >> SCTPLB_STAMP_SHIFT);
+}
+
+static inline __u64 sctplb_stamp_ns(__u32 stamp)
+{
+	return (__u64)stamp << SCTPLB_STAMP_SHIFT;
+}
+
+/*
+ * One path (VIP index) of an association, as its client uses it: the
+ * client's address there (needed by assoc list, path health, failovers and
+ * gc's client_index clean-up) and when it last sent there.  The counters of
+ * the path are per backend (path_stats), not per association.
+ */
 struct sctplb_assoc_path {
-	struct sctplb_addr client;      /* last client address seen on this path */
-	struct sctplb_path_counters c;
+	__u32 caddr[4];         /* last client address seen on this path, network order */
+	__u8 family;            /* SCTPLB_AF_*, 0: the client never sent here */
+	__u8 pad[3];
+	__u32 seen;             /* stamp of its last packet on this path */
+	__u32 data;             /* stamp of its last packet with DATA or I-DATA: path health */
 };
 
+/*
+ * The value of assocs and assocs_pending: small, so that a table of a
+ * million is a few hundred MiB and a lookup touches few cache lines.
+ */
 struct sctplb_assoc {
 	__u32 backend_id;
 	__u32 ctag;             /* Tc, 0 if not known */
-	__u32 state;            /* enum sctplb_assoc_state */
-	__u32 flags;
-	__u64 created_ns;
-	__u64 last_seen_ns;
-	__u64 closing_ns;       /* when SHUTDOWN-COMPLETE or ABORT was seen */
+	__u8 state;             /* enum sctplb_assoc_state */
+	__u8 flags;
+	__u16 packets;          /* client packets, counted up to SCTPLB_CONFIRM_PACKETS */
+	__u32 created;          /* stamp */
+	__u32 seen;             /* stamp of the last packet either way */
+	__u32 closing;          /* stamp of the SHUTDOWN-COMPLETE or ABORT */
 	struct sctplb_assoc_path path[SCTPLB_MAX_PATHS];
 };
 
@@ -196,23 +236,23 @@ struct sctplb_ctag_value {
 };
 
 /*
- * path_stats (LRU, per CPU): per backend, per path (client address, VIP
- * index), per direction.
+ * path_stats (per-CPU array): per backend, per path (VIP index), per
+ * direction, at index sctplb_path_index(); a backend id names its service.
+ * An array, not a hash keyed by client: no lookup cost beyond an index, no
+ * insert for a new client, nothing evicted.  The client addresses of a path
+ * are in its associations (struct sctplb_assoc_path).
  */
 enum sctplb_dir {
 	SCTPLB_DIR_TO_BACKEND = 0,
 	SCTPLB_DIR_TO_CLIENT = 1,
 };
 
-struct sctplb_path_key {
-	__u32 service_id;
-	__u32 backend_id;
-	__u8 path;
-	__u8 family;
-	__u8 dir;               /* enum sctplb_dir */
-	__u8 pad;
-	__u32 caddr[4];
-};
+#define SCTPLB_PATH_STATS_N (SCTPLB_MAX_BACKENDS * SCTPLB_MAX_PATHS * 2)
+
+static inline __u32 sctplb_path_index(__u32 backend_id, __u32 path, __u32 dir)
+{
+	return (backend_id * SCTPLB_MAX_PATHS + (path & (SCTPLB_MAX_PATHS - 1))) * 2 + (dir & 1);
+}
 
 /*
  * frags (LRU): a fragmented IP datagram whose first fragment was classified
@@ -536,9 +576,9 @@ enum sctplb_ppid_class {
 	X(PENDING_CTAGS, pending_ctags, LRU_HASH, SCTPLB_MAX_ASSOCS, struct sctplb_assoc_key,  \
 	  struct sctplb_ctag_value, SCTPLB_MAP_F_ASSOCS,                                       \
 	  "(service, Tc, ports) -> Ts of an unconfirmed association")                          \
-	X(PATH_STATS, path_stats, LRU_PERCPU_HASH, SCTPLB_MAX_PATH_STATS,                      \
-	  struct sctplb_path_key, struct sctplb_path_counters, 0,                              \
-	  "per backend, path (client address, VIP) and direction counters")                    \
+	X(PATH_STATS, path_stats, PERCPU_ARRAY, SCTPLB_PATH_STATS_N, __u32,                   \
+	  struct sctplb_path_counters, 0,                                                      \
+	  "per backend, path (VIP index) and direction counters (sctplb_path_index)")         \
 	X(SETTINGS, settings, ARRAY, 1, __u32, struct sctplb_config, 0,                        \
 	  "global settings written by user space")                                             \
 	X(STATS, stats, PERCPU_ARRAY, SCTPLB_STAT_MAX, __u32, __u64, 0,                        \

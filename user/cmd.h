@@ -43,13 +43,17 @@ __u64 now_monotonic_ns(void);
 /* The counters' names, by enum sctplb_stat (show.c). */
 extern const char *const stat_names[];
 /* show.c, for metrics.c: a per-CPU stats map summed (out: SCTPLB_STAT_MAX values),
- * and every path_stats entry summed over CPUs (*rows malloc'ed, the caller frees). */
+ * and every path_stats slot that has counted something, summed over CPUs, with the
+ * client addresses its associations hold there (*rows malloc'ed, the caller frees). */
 int read_stats(int fd, __u64 *out);
 struct path_row {
-	struct sctplb_path_key k;
+	__u32 service_id, backend_id;
+	__u8 path, dir;                 /* VIP index; enum sctplb_dir */
 	struct sctplb_path_counters c;
+	__u64 clients;                  /* associations with a client address on the path */
+	struct sctplb_addr client;      /* theirs when they all have the same; family 0: not */
 };
-int read_paths(int fd, struct path_row **rows, size_t *n);
+int read_paths(const struct lb_maps *m, struct path_row **rows, size_t *n);
 /* ppid_stats summed over CPUs: out has SCTPLB_MAX_SERVICES * SCTPLB_PPID_N values. */
 int read_ppid(int fd, __u64 *out);
 extern const char *const ppid_names[SCTPLB_PPID_N], *const ppid_help[SCTPLB_PPID_N];

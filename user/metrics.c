@@ -8,18 +8,17 @@
  * scrape shows the maps as they are (re-created, resized) and the process
  * holds no state that could go stale.  Labels are bounded by configuration:
  * service, backend, path index, direction, table, interface.  Never a client
- * address, never one series per association: path_stats (per client
- * address) is summed per (service, backend, path, direction), associations
- * are counted per (service, backend, state).
+ * address, never one series per association: path_stats counts per
+ * (backend, path, direction) already, associations are counted per
+ * (service, backend, state).
  *
  * Path health and failovers (user/lib/health.h) come from the associations'
- * per-path counters: sctplb_assoc_paths{..., health} counts paths, and the
+ * per-path stamps: sctplb_assoc_paths{..., health} counts paths, and the
  * exporter remembers each association's DATA path from one scrape to the
  * next to count sctplb_failovers_total (since it started).
  *
- * path_stats is an LRU: when an entry is evicted its counts leave the sums,
- * and Prometheus reads the drop as a counter reset (rate() copes; an exact
- * total over such an eviction is lost).
+ * path_stats is an array: nothing is evicted, and a backend's counters go on
+ * from where they were (a backend id re-used by another backend keeps them).
  *
  * Drops after the program decided: XDP_REDIRECT and XDP_TX are counted as
  * forwarded when the program returns; a driver or a veth that then refuses
@@ -224,14 +223,14 @@ static int cmp_sum(const void *a, const void *b)
 	return x->dir - y->dir;
 }
 
-static void emit_paths(struct mbuf *b, const struct lb_model *md, int fd)
+static void emit_paths(struct mbuf *b, const struct lb_model *md, const struct lb_maps *m)
 {
 	static const struct { const char *name, *type, *help; } fam[] = {
 		{ "sctplb_path_packets_total", "counter", "packets per service, backend, path (VIP index) and direction, over every client address" },
 		{ "sctplb_path_bytes_total", "counter", "bytes (IP length) per service, backend, path and direction" },
 		{ "sctplb_path_data_chunks_total", "counter", "DATA and I-DATA chunks per service, backend, path and direction" },
 		{ "sctplb_path_heartbeats_total", "counter", "HEARTBEAT and HEARTBEAT-ACK chunks per service, backend, path and direction" },
-		{ "sctplb_path_clients", "gauge", "client addresses with counters (path_stats entries) per service, backend, path and direction" },
+		{ "sctplb_path_clients", "gauge", "associations with a client address on the path, per service, backend, path and direction" },
 	};
 	struct path_row *rows = NULL;
 	struct path_sum *sums = NULL;
@@ -239,30 +238,18 @@ static void emit_paths(struct mbuf *b, const struct lb_model *md, int fd)
 	char s1[80], s2[80];
 	unsigned f;
 
-	if (read_paths(fd, &rows, &n))
+	if (read_paths(m, &rows, &n))
 		goto out;
 	sums = calloc(n ? n : 1, sizeof(*sums));
 	if (!sums)
 		goto out;
+	/* one row per (service, backend, path, direction) already */
 	for (i = 0; i < n; i++) {
 		const struct path_row *r = &rows[i];
 
-		for (j = 0; j < ns; j++)
-			if (sums[j].sid == r->k.service_id && sums[j].bid == r->k.backend_id &&
-			    sums[j].path == r->k.path && sums[j].dir == r->k.dir)
-				break;
-		if (j == ns) {
-			sums[ns].sid = r->k.service_id;
-			sums[ns].bid = r->k.backend_id;
-			sums[ns].path = r->k.path;
-			sums[ns].dir = r->k.dir;
-			ns++;
-		}
-		sums[j].c.packets += r->c.packets;
-		sums[j].c.bytes += r->c.bytes;
-		sums[j].c.data_chunks += r->c.data_chunks;
-		sums[j].c.heartbeats += r->c.heartbeats;
-		sums[j].clients++;
+		sums[ns++] = (struct path_sum){ .sid = r->service_id, .bid = r->backend_id,
+						.path = r->path, .dir = r->dir, .c = r->c,
+						.clients = r->clients };
 	}
 	qsort(sums, ns, sizeof(*sums), cmp_sum);
 	for (f = 0; f < sizeof(fam) / sizeof(fam[0]); f++) {
@@ -400,7 +387,7 @@ static int see_assoc(const struct sctplb_assoc_key *k, const struct sctplb_assoc
 
 	count_add(w->c, k->service_id, v->backend_id, v->state, confirmed);
 	for (p = 0; p < SCTPLB_MAX_PATHS; p++) {
-		enum lb_path_health h = lb_path_health(&v->path[p].c, w->now, w->silent_ns);
+		enum lb_path_health h = lb_assoc_path_health(v, p, w->now, w->silent_ns);
 
 		if (h != LB_PATH_UNUSED)
 			health_add(w->hh, k->service_id, v->backend_id, p, h);
@@ -712,7 +699,7 @@ static char *scrape(struct metrics_ctx *ctx, size_t *len, char *err, size_t errl
 		  SCTPLB_ABI_VERSION);
 	emit_stats(&b, fwd, have_agent ? agent : NULL);
 	emit_ppid(&b, &md, m.fd[LB_PPID_STATS]);
-	emit_paths(&b, &md, m.fd[LB_PATH_STATS]);
+	emit_paths(&b, &md, &m);
 	emit_assocs(&b, &md, &m, &ctx->fo);
 	emit_tables(&b, &m);
 	emit_netdev(&b);

@@ -104,8 +104,11 @@ static void event(const struct ev_ctx *c, const char *what, const struct snap *s
 
 	clock_gettime(CLOCK_REALTIME, &now);
 	snprintf(ts, sizeof(ts), "%lld.%03ld", (long long)now.tv_sec, now.tv_nsec / 1000000);
-	if (s && path >= 0)
-		lb_addr_fmt(&s->a.path[path].client, cl, sizeof(cl));
+	if (s && path >= 0) {
+		struct sctplb_addr ca = lb_assoc_client(&s->a, path);
+
+		lb_addr_fmt(&ca, cl, sizeof(cl));
+	}
 	if (g.json) {
 		struct json_object *o = json_object_new_object();
 
@@ -157,14 +160,13 @@ static void compare(const struct ev_ctx *c, const struct snap *old, const struct
 			event(c, "closing", s, -1, NULL, NULL, NULL, NULL);
 	}
 	for (p = 0; p < SCTPLB_MAX_PATHS; p++) {
-		const struct sctplb_path_counters *n = &s->a.path[p].c;
-		enum lb_path_health hn = lb_path_health(n, c->now, c->silent_ns), ho;
+		enum lb_path_health hn = lb_assoc_path_health(&s->a, p, c->now, c->silent_ns), ho;
 
-		if (n->packets && (!old || !old->a.path[p].c.packets))
+		if (s->a.path[p].seen && (!old || !old->a.path[p].seen))
 			event(c, "path_new", s, p, NULL, NULL, NULL, NULL);
 		if (!old || s->a.state != SCTPLB_ASSOC_ESTABLISHED)
 			continue;
-		ho = lb_path_health(&old->a.path[p].c, c->prev_now, c->silent_ns);
+		ho = lb_assoc_path_health(&old->a, p, c->prev_now, c->silent_ns);
 		if (ho != hn && ho != LB_PATH_UNUSED)
 			event(c, "path_health", s, p, "from", lb_path_health_names[ho], "to",
 			      lb_path_health_names[hn]);

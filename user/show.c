@@ -289,74 +289,146 @@ out:
 
 /* ---- paths ---- */
 
-int read_paths(int fd, struct path_row **rows, size_t *n)
+/* The client addresses the associations hold on each path (read_paths). */
+struct path_clients {
+	struct path_row *rows;
+	const int *slot;                /* sctplb_path_index -> row, or -1 */
+};
+
+static void path_client(struct path_row *r, const struct sctplb_addr *ca)
 {
-	int ncpu = libbpf_num_possible_cpus(), c;
-	struct sctplb_path_key k, next, *prev = NULL;
-	struct sctplb_path_counters *v;
-	size_t cap = 0;
+	if (!r->clients++)
+		r->client = *ca;
+	else if (r->client.family && memcmp(&r->client, ca, sizeof(*ca)))
+		r->client.family = 0; /* several */
+}
+
+static int see_path_clients(const struct sctplb_assoc_key *k, const struct sctplb_assoc *a,
+			    bool confirmed, void *arg)
+{
+	struct path_clients *w = arg;
+	int p, d;
+
+	(void)k;
+	(void)confirmed;
+	if (a->backend_id >= SCTPLB_MAX_BACKENDS)
+		return 0;
+	for (p = 0; p < SCTPLB_MAX_PATHS; p++) {
+		struct sctplb_addr ca = lb_assoc_client(a, p);
+
+		if (!ca.family)
+			continue;
+		for (d = 0; d < 2; d++) {
+			int i = w->slot[sctplb_path_index(a->backend_id, p, d)];
+
+			if (i >= 0)
+				path_client(&w->rows[i], &ca);
+		}
+	}
+	return 0;
+}
+
+int read_paths(const struct lb_maps *m, struct path_row **rows, size_t *n)
+{
+	int ncpu = libbpf_num_possible_cpus(), c, err = 0;
+	struct sctplb_path_counters *v = NULL;
+	struct path_clients w = { 0 };
+	int *slot = NULL;
+	__u32 *keys = NULL, i, cnt, total = 0, batch;
+	LIBBPF_OPTS(bpf_map_batch_opts, o);
 
 	*rows = NULL;
 	*n = 0;
-	v = calloc(ncpu, sizeof(*v));
-	if (!v)
-		return -ENOMEM;
-	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
-		struct path_row r = { .k = next };
-
-		k = next;
-		prev = &k;
-		if (bpf_map_lookup_elem(fd, &k, v))
-			continue;
-		for (c = 0; c < ncpu; c++) {
-			r.c.packets += v[c].packets;
-			r.c.bytes += v[c].bytes;
-			r.c.data_chunks += v[c].data_chunks;
-			r.c.heartbeats += v[c].heartbeats;
-			if (v[c].last_seen_ns > r.c.last_seen_ns)
-				r.c.last_seen_ns = v[c].last_seen_ns;
-			if (v[c].last_data_ns > r.c.last_data_ns)
-				r.c.last_data_ns = v[c].last_data_ns;
-		}
-		if (*n == cap) {
-			struct path_row *nr;
-
-			cap = cap ? cap * 2 : 64;
-			nr = realloc(*rows, cap * sizeof(*nr));
-			if (!nr) {
-				free(v);
-				return -ENOMEM;
-			}
-			*rows = nr;
-		}
-		(*rows)[(*n)++] = r;
+	if (ncpu < 1)
+		return -EINVAL;
+	keys = calloc(SCTPLB_PATH_STATS_N, sizeof(*keys));
+	v = calloc((size_t)SCTPLB_PATH_STATS_N * ncpu, sizeof(*v));
+	slot = malloc(SCTPLB_PATH_STATS_N * sizeof(*slot));
+	*rows = calloc(SCTPLB_PATH_STATS_N, sizeof(**rows));
+	if (!keys || !v || !slot || !*rows) {
+		err = -ENOMEM;
+		goto out;
 	}
+	/* the whole array in a few system calls */
+	while (total < SCTPLB_PATH_STATS_N) {
+		cnt = SCTPLB_PATH_STATS_N - total;
+		err = bpf_map_lookup_batch(m->fd[LB_PATH_STATS], total ? &batch : NULL, &batch,
+					   keys + total, v + (size_t)total * ncpu, &cnt, &o);
+		total += cnt;
+		if (err) {
+			err = errno == ENOENT ? 0 : -errno;
+			break;
+		}
+	}
+	if (err)
+		goto out;
+	for (i = 0; i < SCTPLB_PATH_STATS_N; i++)
+		slot[i] = -1;
+	for (i = 0; i < total; i++) {
+		struct sctplb_path_counters sum = { 0 };
+		const struct sctplb_path_counters *pc = v + (size_t)i * ncpu;
+		struct sctplb_backend be;
+		__u32 bid = keys[i] / (SCTPLB_MAX_PATHS * 2);
+
+		for (c = 0; c < ncpu; c++) {
+			sum.packets += pc[c].packets;
+			sum.bytes += pc[c].bytes;
+			sum.data_chunks += pc[c].data_chunks;
+			sum.heartbeats += pc[c].heartbeats;
+			if (pc[c].last_seen_ns > sum.last_seen_ns)
+				sum.last_seen_ns = pc[c].last_seen_ns;
+			if (pc[c].last_data_ns > sum.last_data_ns)
+				sum.last_data_ns = pc[c].last_data_ns;
+		}
+		if (!sum.packets || keys[i] >= SCTPLB_PATH_STATS_N ||
+		    bpf_map_lookup_elem(m->fd[LB_BACKENDS], &bid, &be))
+			continue;
+		slot[keys[i]] = *n;
+		(*rows)[(*n)++] = (struct path_row){
+			.service_id = be.service_id,
+			.backend_id = bid,
+			.path = keys[i] / 2 % SCTPLB_MAX_PATHS,
+			.dir = keys[i] % 2,
+			.c = sum,
+		};
+	}
+	w.rows = *rows;
+	w.slot = slot;
+	if (*n)
+		err = lb_assocs_walk(m, see_path_clients, &w);
+out:
+	free(keys);
 	free(v);
-	return 0;
+	free(slot);
+	if (err) {
+		free(*rows);
+		*rows = NULL;
+		*n = 0;
+	}
+	return err;
 }
 
 static int cmp_rows(const void *a, const void *b)
 {
 	const struct path_row *x = a, *y = b;
 
-	if (x->k.service_id != y->k.service_id)
-		return x->k.service_id < y->k.service_id ? -1 : 1;
-	if (x->k.backend_id != y->k.backend_id)
-		return x->k.backend_id < y->k.backend_id ? -1 : 1;
-	if (x->k.path != y->k.path)
-		return x->k.path - y->k.path;
-	if (x->k.dir != y->k.dir)
-		return x->k.dir - y->k.dir;
-	return memcmp(x->k.caddr, y->k.caddr, sizeof(x->k.caddr));
+	if (x->service_id != y->service_id)
+		return x->service_id < y->service_id ? -1 : 1;
+	if (x->backend_id != y->backend_id)
+		return x->backend_id < y->backend_id ? -1 : 1;
+	if (x->path != y->path)
+		return x->path - y->path;
+	return x->dir - y->dir;
 }
 
 static const struct path_row *find_row(const struct path_row *rows, size_t n,
-				       const struct sctplb_path_key *k)
+				       const struct path_row *k)
 {
 	size_t i;
 
 	for (i = 0; rows && i < n; i++)
-		if (!memcmp(&rows[i].k, k, sizeof(*k)))
+		if (rows[i].backend_id == k->backend_id && rows[i].path == k->path &&
+		    rows[i].dir == k->dir)
 			return &rows[i];
 	return NULL;
 }
@@ -376,16 +448,20 @@ static void print_paths(const struct lb_model *nm, struct path_row *rows, size_t
 		       "BACKEND", "PATH", "VIP", "CLIENT", "DIR", "PACKETS", "BYTES", "DATA", "HB",
 		       "LAST", "HEALTH", "PKTS/s");
 	for (i = 0; i < n; i++) {
-		const struct path_row *r = &rows[i], *p = rated ? find_row(prev, nprev, &r->k) : NULL;
-		const struct sctplb_addr *va = svc_vip(nm, r->k.service_id, r->k.path);
-		struct sctplb_addr ca = { .family = r->k.family };
-		const char *dir = r->k.dir == SCTPLB_DIR_TO_CLIENT ? "to_client" : "to_backend";
+		const struct path_row *r = &rows[i], *p = rated ? find_row(prev, nprev, r) : NULL;
+		const struct sctplb_addr *va = svc_vip(nm, r->service_id, r->path);
+		const char *dir = r->dir == SCTPLB_DIR_TO_CLIENT ? "to_client" : "to_backend";
 		double rate = rated && dt > 0 ? (r->c.packets - (p ? p->c.packets : 0)) / dt : 0;
 		double brate = rated && dt > 0 ? (r->c.bytes - (p ? p->c.bytes : 0)) / dt : 0;
 		const char *health = lb_path_health_names[lb_path_health(&r->c, now, silent_ns)];
 
-		memcpy(ca.addr, r->k.caddr, sizeof(ca.addr));
-		lb_addr_fmt(&ca, cl, sizeof(cl));
+		/* the clients' address on the path, or how many hold it */
+		if (r->client.family)
+			lb_addr_fmt(&r->client, cl, sizeof(cl));
+		else if (r->clients)
+			snprintf(cl, sizeof(cl), "%llu clients", (unsigned long long)r->clients);
+		else
+			snprintf(cl, sizeof(cl), "-");
 		if (va)
 			lb_addr_fmt(va, vip, sizeof(vip));
 		else
@@ -396,8 +472,8 @@ static void print_paths(const struct lb_model *nm, struct path_row *rows, size_t
 			if (rated)
 				snprintf(rs, sizeof(rs), "%.1f", rate);
 			printf("%-12s %-12s %-4u %-20s %-24s %-10s %10llu %12llu %8llu %6llu %9s %-7s %10s\n",
-			       svc_name(nm, r->k.service_id, b1, sizeof(b1)),
-			       be_name(nm, r->k.service_id, r->k.backend_id, b2, sizeof(b2)), r->k.path,
+			       svc_name(nm, r->service_id, b1, sizeof(b1)),
+			       be_name(nm, r->service_id, r->backend_id, b2, sizeof(b2)), r->path,
 			       vip, cl, dir, (unsigned long long)r->c.packets,
 			       (unsigned long long)r->c.bytes, (unsigned long long)r->c.data_chunks,
 			       (unsigned long long)r->c.heartbeats,
@@ -406,14 +482,17 @@ static void print_paths(const struct lb_model *nm, struct path_row *rows, size_t
 			struct json_object *o = json_object_new_object();
 
 			json_object_object_add(o, "service", json_object_new_string(
-				svc_name(nm, r->k.service_id, b1, sizeof(b1))));
-			json_object_object_add(o, "service_id", json_object_new_int64(r->k.service_id));
+				svc_name(nm, r->service_id, b1, sizeof(b1))));
+			json_object_object_add(o, "service_id", json_object_new_int64(r->service_id));
 			json_object_object_add(o, "backend", json_object_new_string(
-				be_name(nm, r->k.service_id, r->k.backend_id, b2, sizeof(b2))));
-			json_object_object_add(o, "backend_id", json_object_new_int64(r->k.backend_id));
-			json_object_object_add(o, "path", json_object_new_int(r->k.path));
+				be_name(nm, r->service_id, r->backend_id, b2, sizeof(b2))));
+			json_object_object_add(o, "backend_id", json_object_new_int64(r->backend_id));
+			json_object_object_add(o, "path", json_object_new_int(r->path));
 			json_object_object_add(o, "vip", json_object_new_string(vip));
-			json_object_object_add(o, "client", json_object_new_string(cl));
+			/* null when the associations there have several addresses (or none) */
+			json_object_object_add(o, "client", r->client.family ?
+					       json_object_new_string(cl) : NULL);
+			json_object_object_add(o, "clients", json_object_new_uint64(r->clients));
 			json_object_object_add(o, "dir", json_object_new_string(dir));
 			json_object_object_add(o, "packets", json_object_new_uint64(r->c.packets));
 			json_object_object_add(o, "bytes", json_object_new_uint64(r->c.bytes));
@@ -452,7 +531,7 @@ int do_paths(const struct cmd_args *a)
 	if (err)
 		return err;
 	lb_settings_read(&m, &cfg);
-	err = read_paths(m.fd[LB_PATH_STATS], &rows, &n);
+	err = read_paths(&m, &rows, &n);
 	if (err || interval == 0) {
 		if (!err)
 			print_paths(&nm, rows, n, NULL, 0, 0, false, lb_path_silent_ns(&cfg));
@@ -470,7 +549,7 @@ int do_paths(const struct cmd_args *a)
 		sleep_s(interval);
 		if (stop)
 			break;
-		err = read_paths(m.fd[LB_PATH_STATS], &rows, &n);
+		err = read_paths(&m, &rows, &n);
 		if (err)
 			break;
 		if (!g.json)
@@ -524,24 +603,22 @@ static int list_assoc(const struct sctplb_assoc_key *k, const struct sctplb_asso
 		printf("0x%08x %-6u %-6u %-12s %-12s %-11s %9s %9s %9s %-11s %s\n", k->vtag, ntohs(k->cport),
 		       ntohs(k->sport), svc_name(w->nm, k->service_id, b1, sizeof(b1)),
 		       be_name(w->nm, k->service_id, v->backend_id, b2, sizeof(b2)),
-		       state_name(v->state), fmt_age(v->created_ns, w->now, age, sizeof(age)),
-		       fmt_age(v->last_seen_ns, w->now, idle, sizeof(idle)),
+		       state_name(v->state), fmt_age(lb_stamp_ns(v->created), w->now, age, sizeof(age)),
+		       fmt_age(lb_stamp_ns(v->seen), w->now, idle, sizeof(idle)),
 		       v->state == SCTPLB_ASSOC_CLOSING ?
-		       fmt_age(v->closing_ns, w->now, closing, sizeof(closing)) : "-",
+		       fmt_age(lb_stamp_ns(v->closing), w->now, closing, sizeof(closing)) : "-",
 		       v->flags & SCTPLB_ASSOC_F_FROM_INIT_ACK ? "init-ack" : "cookie-echo",
 		       confirmed ? "yes" : "no");
 		for (p = 0; p < SCTPLB_MAX_PATHS; p++) {
-			const struct sctplb_assoc_path *ap = &v->path[p];
+			struct sctplb_addr ca = lb_assoc_client(v, p);
 
-			if (!ap->client.family && !ap->c.packets)
+			if (!ca.family && !v->path[p].seen)
 				continue;
-			printf("    path %d %-7s client %-24s packets %llu bytes %llu data %llu hb %llu last %s%s\n",
-			       p, lb_path_health_names[lb_path_health(&ap->c, w->now, w->silent_ns)],
-			       lb_addr_fmt(&ap->client, a, sizeof(a)),
-			       (unsigned long long)ap->c.packets, (unsigned long long)ap->c.bytes,
-			       (unsigned long long)ap->c.data_chunks,
-			       (unsigned long long)ap->c.heartbeats,
-			       fmt_age(ap->c.last_seen_ns, w->now, idle, sizeof(idle)),
+			printf("    path %d %-7s client %-24s last %s data %s%s\n",
+			       p, lb_path_health_names[lb_assoc_path_health(v, p, w->now, w->silent_ns)],
+			       lb_addr_fmt(&ca, a, sizeof(a)),
+			       fmt_age(lb_stamp_ns(v->path[p].seen), w->now, idle, sizeof(idle)),
+			       fmt_age(lb_stamp_ns(v->path[p].data), w->now, closing, sizeof(closing)),
 			       p == lb_assoc_data_path(v) ? " (DATA path)" : "");
 		}
 		return 0;
@@ -562,31 +639,31 @@ static int list_assoc(const struct sctplb_assoc_key *k, const struct sctplb_asso
 	json_object_object_add(o, "from_init_ack",
 			       json_object_new_boolean(v->flags & SCTPLB_ASSOC_F_FROM_INIT_ACK));
 	json_object_object_add(o, "confirmed", json_object_new_boolean(confirmed));
-	json_object_object_add(o, "age_s", json_age(v->created_ns, w->now));
-	json_object_object_add(o, "idle_s", json_age(v->last_seen_ns, w->now));
+	json_object_object_add(o, "age_s", json_age(lb_stamp_ns(v->created), w->now));
+	json_object_object_add(o, "idle_s", json_age(lb_stamp_ns(v->seen), w->now));
 	json_object_object_add(o, "closing_s", v->state == SCTPLB_ASSOC_CLOSING ?
-			       json_age(v->closing_ns, w->now) : NULL);
+			       json_age(lb_stamp_ns(v->closing), w->now) : NULL);
 	/* the path with the latest DATA: where the client's traffic goes now */
 	json_object_object_add(o, "data_path", lb_assoc_data_path(v) < 0 ? NULL :
 			       json_object_new_int(lb_assoc_data_path(v)));
 	for (p = 0; p < SCTPLB_MAX_PATHS; p++) {
-		const struct sctplb_assoc_path *ap = &v->path[p];
+		struct sctplb_addr ca = lb_assoc_client(v, p);
 		struct json_object *po;
 
-		if (!ap->client.family && !ap->c.packets)
+		if (!ca.family && !v->path[p].seen)
 			continue;
 		po = json_object_new_object();
 		json_object_object_add(po, "path", json_object_new_int(p));
 		json_object_object_add(po, "client", json_object_new_string(
-			lb_addr_fmt(&ap->client, a, sizeof(a))));
-		json_object_object_add(po, "packets", json_object_new_uint64(ap->c.packets));
-		json_object_object_add(po, "bytes", json_object_new_uint64(ap->c.bytes));
-		json_object_object_add(po, "data_chunks", json_object_new_uint64(ap->c.data_chunks));
-		json_object_object_add(po, "heartbeats", json_object_new_uint64(ap->c.heartbeats));
-		json_object_object_add(po, "last_seen_ns", json_object_new_uint64(ap->c.last_seen_ns));
-		json_object_object_add(po, "last_data_ns", json_object_new_uint64(ap->c.last_data_ns));
+			lb_addr_fmt(&ca, a, sizeof(a))));
+		/* stamps: to the second (include/sctplb.h); the counters are per
+		 * backend and path (sctplb paths) */
+		json_object_object_add(po, "last_seen_ns",
+				       json_object_new_uint64(lb_stamp_ns(v->path[p].seen)));
+		json_object_object_add(po, "last_data_ns",
+				       json_object_new_uint64(lb_stamp_ns(v->path[p].data)));
 		json_object_object_add(po, "health", json_object_new_string(
-			lb_path_health_names[lb_path_health(&ap->c, w->now, w->silent_ns)]));
+			lb_path_health_names[lb_assoc_path_health(v, p, w->now, w->silent_ns)]));
 		json_object_array_add(paths, po);
 	}
 	json_object_object_add(o, "paths", paths);

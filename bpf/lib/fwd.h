@@ -113,32 +113,44 @@ static __always_inline void counters_add(struct sctplb_path_counters *c, const s
 }
 
 /*
- * Per path (client address, VIP) per backend, per direction: a per-CPU LRU
- * of statistics.  caddr is the client's address: the source toward the
- * backend, the destination toward the client.
+ * Per backend, per path (VIP index), per direction: a per-CPU array slot
+ * (include/sctplb.h), no hash lookup and no insert on the packet's path.
  */
-static __always_inline void count_path(const struct pkt *p, __u32 service_id, __u32 backend_id,
-				       __u8 path, __u8 dir, const __u32 *caddr, __u64 now)
+static __always_inline void count_path(const struct pkt *p, __u32 backend_id, __u8 path, __u8 dir,
+				       __u64 now)
 {
-	struct sctplb_path_key k = {
-		.service_id = service_id,
-		.backend_id = backend_id,
-		.path = path,
-		.family = p->family,
-		.dir = dir,
-	};
-	struct sctplb_path_counters *c;
+	__u32 i = sctplb_path_index(backend_id, path, dir);
+	struct sctplb_path_counters *c = bpf_map_lookup_elem(&path_stats, &i);
 
-	__builtin_memcpy(k.caddr, caddr, 16);
-	c = bpf_map_lookup_elem(&path_stats, &k);
-	if (c) {
+	if (c)
 		counters_add(c, p, now);
-	} else {
-		struct sctplb_path_counters n = {};
+}
 
-		counters_add(&n, p, now);
-		bpf_map_update_elem(&path_stats, &k, &n, BPF_NOEXIST);
+/*
+ * The association's path: its client address and stamps, each written only
+ * when it changes (include/sctplb.h: the value is shared by every CPU), and
+ * the packets counted toward SCTPLB_CONFIRM_PACKETS, then no more.
+ */
+static __always_inline void assoc_path_seen(const struct pkt *p, struct sctplb_assoc *a, __u8 path,
+					    __u64 now)
+{
+	struct sctplb_assoc_path *ap = &a->path[path & (SCTPLB_MAX_PATHS - 1)];
+	__u32 st = sctplb_stamp(now);
+
+	if (ap->family != p->family || ap->caddr[0] != p->saddr[0] ||
+	    ap->caddr[1] != p->saddr[1] || ap->caddr[2] != p->saddr[2] ||
+	    ap->caddr[3] != p->saddr[3]) {
+		__builtin_memcpy(ap->caddr, p->saddr, 16);
+		ap->family = p->family;
 	}
+	if (ap->seen != st)
+		ap->seen = st;
+	if (p->data_chunks && ap->data != st)
+		ap->data = st;
+	if (a->seen != st)
+		a->seen = st;
+	if (a->packets < SCTPLB_CONFIRM_PACKETS)
+		a->packets++;
 }
 
 /* A packet forwarded toward its backend: global, per-path and per-association counters. */
@@ -149,24 +161,15 @@ static __always_inline void count_forward(const struct pkt *p, const struct lb *
 	stat_inc(SCTPLB_STAT_FWD);
 	if (p->icmp)
 		return; /* not the association's traffic */
-	if (p->data_chunks)
+	if (p->data_chunks) {
 		stat_add(SCTPLB_STAT_DATA_CHUNKS, p->data_chunks);
+		ppid_count(p, p->service_id);
+	}
 	if (p->heartbeats)
 		stat_add(SCTPLB_STAT_HEARTBEATS, p->heartbeats);
-	if (p->data_chunks)
-		ppid_count(p, p->service_id);
-	count_path(p, p->service_id, lb->backend_id, path, SCTPLB_DIR_TO_BACKEND, p->saddr, lb->now);
-	if (lb->assoc) {
-		/* Shared between CPUs: plain adds, as each path of an association
-		 * is one flow for RSS and so one CPU; the per-CPU path_stats are
-		 * exact. */
-		struct sctplb_assoc_path *ap = &lb->assoc->path[path];
-
-		ap->client.family = p->family;
-		__builtin_memcpy(ap->client.addr, p->saddr, 16);
-		counters_add(&ap->c, p, lb->now);
-		lb->assoc->last_seen_ns = lb->now;
-	}
+	count_path(p, lb->backend_id, path, SCTPLB_DIR_TO_BACKEND, lb->now);
+	if (lb->assoc)
+		assoc_path_seen(p, lb->assoc, path, lb->now);
 }
 
 static __always_inline void rewrite_macs(const struct buf *b, const struct bpf_fib_lookup *fib)

@@ -297,7 +297,9 @@ static __always_inline struct sctplb_handshake *pending_handshake(const struct s
 	cfg = bpf_map_lookup_elem(&settings, &zero);
 	if (cfg && cfg->handshake_timeout_s)
 		timeout = cfg->handshake_timeout_s;
-	if (now - hs->created_ns >= timeout * 1000000000ull)
+	/* A handshake stamped by a finer clock than ours (user space) may be
+	 * a tick in our future: young. */
+	if (now > hs->created_ns && now - hs->created_ns >= timeout * 1000000000ull)
 		return NULL;
 	/* Keep clang from turning the choice into arithmetic on the pointer,
 	 * which the verifier cannot follow. */
@@ -407,6 +409,28 @@ static __always_inline struct sctplb_assoc *assoc_by_ctag(struct sctplb_assoc_ke
 	return bpf_map_lookup_elem(&assocs_pending, ak);
 }
 
+/*
+ * The association was seen now: its stamp written only when it moves (once a
+ * second at most), since every CPU's packets of it read that cache line.
+ */
+static __always_inline void assoc_seen(struct sctplb_assoc *a, __u64 now)
+{
+	__u32 st = sctplb_stamp(now);
+
+	if (a->seen != st)
+		a->seen = st;
+}
+
+/* ABORT or SHUTDOWN-COMPLETE: true when this marked it ending. */
+static __always_inline bool assoc_close(struct sctplb_assoc *a, __u64 now)
+{
+	if (a->state == SCTPLB_ASSOC_CLOSING)
+		return false;
+	a->state = SCTPLB_ASSOC_CLOSING;
+	a->closing = sctplb_stamp(now);
+	return true;
+}
+
 /* A packet of a known association: its backend, and teardown. */
 static __always_inline int established(const struct pkt *p, struct lb *lb, struct sctplb_assoc *a)
 {
@@ -414,19 +438,9 @@ static __always_inline int established(const struct pkt *p, struct lb *lb, struc
 	lb->assoc = a;
 	if (!use_backend(lb, a->backend_id, false))
 		return act_drop(SCTPLB_STAT_NO_BACKEND);
-	if (p->ends && a->state != SCTPLB_ASSOC_CLOSING) {
-		a->state = SCTPLB_ASSOC_CLOSING;
-		a->closing_ns = lb->now;
+	if (p->ends && assoc_close(a, lb->now))
 		stat_inc(SCTPLB_STAT_ASSOC_CLOSING);
-	}
 	return ACT_CONTINUE;
-}
-
-/* Packets the association has carried toward its backend, on every path. */
-static __always_inline __u64 assoc_packets(const struct sctplb_assoc *a)
-{
-	return a->path[0].c.packets + a->path[1].c.packets + a->path[2].c.packets +
-	       a->path[3].c.packets;
 }
 
 /* The deterministic answer to a vtag no association holds (docs/datapath.md). */
@@ -486,8 +500,8 @@ static __always_inline struct sctplb_assoc *assoc_create(const struct sctplb_ass
 	a->ctag = ctag;
 	a->state = SCTPLB_ASSOC_ESTABLISHED;
 	a->flags = flags;
-	a->created_ns = now;
-	a->last_seen_ns = now;
+	a->created = sctplb_stamp(now);
+	a->seen = a->created;
 	if (bpf_map_update_elem(&assocs_pending, ak, a, BPF_NOEXIST))
 		return bpf_map_lookup_elem(&assocs_pending, ak); /* another CPU was first */
 	stat_inc(SCTPLB_STAT_ASSOC_CREATED);
@@ -689,7 +703,7 @@ static __always_inline int choose_backend(const struct buf *b, struct pkt *p, st
 				stat_inc(SCTPLB_STAT_TBIT);
 			act = established(p, lb, a);
 			if (act == ACT_CONTINUE && pending && !p->tbit && !p->ends &&
-			    assoc_packets(a) + 1 >= SCTPLB_CONFIRM_PACKETS)
+			    a->packets + 1 >= SCTPLB_CONFIRM_PACKETS)
 				lb->assoc = assoc_confirm(&ak, a, SCTPLB_STAT_ASSOC_PROMOTED);
 		}
 	}

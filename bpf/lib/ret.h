@@ -99,14 +99,12 @@ static __always_inline void watch_return(const struct buf *b, struct pkt *p)
 	}
 	p->backend_id = a->backend_id;
 	stat_inc(SCTPLB_STAT_RET_PKTS);
-	a->last_seen_ns = now;
-	if (p->ends && a->state != SCTPLB_ASSOC_CLOSING) {
-		a->state = SCTPLB_ASSOC_CLOSING;
-		a->closing_ns = now;
+	assoc_seen(a, now);
+	if (p->ends && assoc_close(a, now)) {
 		stat_inc(SCTPLB_STAT_CT_ENDED);
 		p->reason = SCTPLB_STAT_CT_ENDED;
 	}
-	count_path(p, p->service_id, a->backend_id, p->path, SCTPLB_DIR_TO_CLIENT, p->saddr, now);
+	count_path(p, a->backend_id, p->path, SCTPLB_DIR_TO_CLIENT, now);
 }
 
 #endif

@@ -172,7 +172,7 @@ static void put_assoc_svc(struct fx *fx, uint32_t svc, uint32_t ts, uint32_t tc,
 	struct sctplb_assoc_key k = fx_assoc_key(svc, ts, htons(cport), htons(PORT));
 	struct sctplb_assoc a = { .backend_id = backend, .ctag = tc,
 				  .state = SCTPLB_ASSOC_ESTABLISHED,
-				  .created_ns = fx_now(), .last_seen_ns = fx_now() };
+				  .created = sctplb_stamp(fx_now()), .seen = sctplb_stamp(fx_now()) };
 	struct sctplb_ctag_value cv = { .stag = ts };
 	struct sctplb_client_key ck = fx_client_key(svc, htons(cport), caddr);
 	struct sctplb_client c = { .backend_id = backend, .stag = ts };

@@ -768,7 +768,7 @@ static bool run_case(struct fx *fx, const char *scenario, const void *tc)
 			return false;
 		if (want_verdict == V_FWD)
 			want_verdict = r.nh.out ? XDP_REDIRECT : XDP_TX;
-		r.pk = fx_path_key(c->svc, c->backend, c->path, &r.io.info.src);
+		r.pk = fx_path_key(c->backend, c->path, SCTPLB_DIR_TO_BACKEND);
 	}
 	if (c->assoc)
 		r.ak = fx_assoc_key(c->svc, c->assoc, r.io.info.sport, r.io.info.dport);
@@ -845,8 +845,9 @@ static bool run_case(struct fx *fx, const char *scenario, const void *tc)
 				tb_check_assoc_path(&r.b.assoc, &r.a.assoc, c->path, &r.io.info.src,
 						    c->data, c->hb, r.io.info.ip_len, r.t0, r.t1,
 						    &r.f);
-				if (r.a.assoc.last_seen_ns < r.t0 || r.a.assoc.last_seen_ns > r.t1)
-					tb_fail(&r.f, "assoc last_seen_ns not set by this packet");
+				if (r.a.assoc.seen < sctplb_stamp(r.t0) ||
+				    r.a.assoc.seen > sctplb_stamp(r.t1))
+					tb_fail(&r.f, "assoc seen not stamped by this packet");
 			}
 		}
 	}

@@ -160,7 +160,7 @@ static int nat_same_port(struct fx *fx)
 {
 	struct sctplb_assoc_key k = fx_assoc_key(SVC, TS1, htons(CPORT), htons(PORT));
 	struct sctplb_assoc a = { .backend_id = 1, .ctag = TC1, .state = SCTPLB_ASSOC_ESTABLISHED,
-				  .created_ns = 1 };
+				  .created = 1 };
 
 	struct sctplb_assoc_key ck = fx_assoc_key(SVC, TC1, htons(CPORT), htons(PORT));
 	struct sctplb_ctag_value cv = { .stag = TS1 };

@@ -559,7 +559,7 @@ static int replay_one(struct fx *fx, const struct capture *cap, const char *dir)
 		snprintf(err, sizeof(err), "no COOKIE-ECHO or no SHUTDOWN-COMPLETE replayed");
 	else if (fx_assoc_lookup(fx, &k, &a, NULL))
 		snprintf(err, sizeof(err), "assocs[Ts %#x]: absent", r.ts);
-	else if (a.state != SCTPLB_ASSOC_CLOSING || a.backend_id != r.backend || !a.closing_ns)
+	else if (a.state != SCTPLB_ASSOC_CLOSING || a.backend_id != r.backend || !a.closing)
 		snprintf(err, sizeof(err), "assocs[Ts %#x]: expected {backend %u, CLOSING}, got {%u, state %u}",
 			 r.ts, r.backend, a.backend_id, a.state);
 	failed += result(cap->file, "association CLOSING after SHUTDOWN-COMPLETE", err);

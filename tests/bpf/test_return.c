@@ -148,7 +148,7 @@ static int collide_ts5(struct fx *fx)
 {
 	struct sctplb_assoc_key k = fx_assoc_key(SVC, TS5, htons(CPORT + 3), htons(PORT));
 	struct sctplb_assoc v = { .backend_id = 2, .ctag = 0x1234,
-				  .state = SCTPLB_ASSOC_ESTABLISHED, .created_ns = 1 };
+				  .state = SCTPLB_ASSOC_ESTABLISHED, .created = 1 };
 
 	return bpf_map_update_elem(fx->assocs, &k, &v, BPF_NOEXIST) ? -1 : 0;
 }
@@ -557,7 +557,6 @@ static bool run_case(struct fx *fx, const char *scenario, const void *tc)
 	int want_new[TB_STATE_GROWN] = { c->new_assocs, c->new_handshakes, c->new_clients, c->new_ctags };
 	uint16_t cport = c->cport ? c->cport : CPORT;
 	bool ret = c->hook == H_RET, counted = c->fwd || (ret && c->counted);
-	const struct sctplb_addr *client = ret ? &r.io.info.dst : &r.io.info.src;
 	uint32_t verdict = 0;
 	int err = 0;
 
@@ -575,8 +574,8 @@ static bool run_case(struct fx *fx, const char *scenario, const void *tc)
 				   &r.nh, r.io.want))
 		return false;
 	if (counted) {
-		r.pk = fx_path_key(c->svc, c->backend, c->path, client);
-		r.pk.dir = ret ? SCTPLB_DIR_TO_CLIENT : SCTPLB_DIR_TO_BACKEND;
+		r.pk = fx_path_key(c->backend, c->path,
+				   ret ? SCTPLB_DIR_TO_CLIENT : SCTPLB_DIR_TO_BACKEND);
 	}
 	if (c->assoc)
 		r.ak = fx_assoc_key(SVC, c->assoc, htons(cport), htons(PORT));
@@ -653,7 +652,7 @@ static bool run_case(struct fx *fx, const char *scenario, const void *tc)
 	/* State. */
 	tb_check_growth(r.b.n, r.a.n, want_new, &r.f);
 	if (!counted && r.a.n[4] != r.b.n[4])
-		tb_fail(&r.f, "path_stats: expected no new entry, got %+ld", r.a.n[4] - r.b.n[4]);
+		tb_fail(&r.f, "path_stats: expected no new slot counting, got %+ld", r.a.n[4] - r.b.n[4]);
 	r.where = (struct tb_maps){ .fx = fx, .svc = SVC, .cport_n = htons(cport),
 				  .sport_n = htons(PORT), .t0 = r.t0, .t1 = r.t1, .assoc_flags = true };
 	tb_check_maps(&r.where, c->maps, &r.f);
@@ -676,8 +675,9 @@ static bool run_case(struct fx *fx, const char *scenario, const void *tc)
 			tb_check_assoc_path(&r.b.assoc, &r.a.assoc, c->path, &r.io.info.src, c->data, c->hb,
 					    r.io.info.ip_len, r.t0, r.t1, &r.f);
 		}
-		if (!r.f.len && (r.a.assoc.last_seen_ns < r.t0 || r.a.assoc.last_seen_ns > r.t1))
-			tb_fail(&r.f, "assocs[%#x].last_seen_ns not set by this packet", c->assoc);
+		if (!r.f.len && (r.a.assoc.seen < sctplb_stamp(r.t0) ||
+				 r.a.assoc.seen > sctplb_stamp(r.t1)))
+			tb_fail(&r.f, "assocs[%#x].seen not stamped by this packet", c->assoc);
 	}
 
 	if (r.f.len) {

@@ -175,7 +175,7 @@ static void configure(void)
 	FAKE_MAP(nat_backends, 0);
 	FAKE_MAP(snat_flows, 4);
 	FAKE_MAP(snat_scratch, 0);
-	FAKE_MAP(path_stats, 4);
+	FAKE_MAP(path_stats, 0);
 	FAKE_MAP(frags, 4);
 	FAKE_MAP(settings, 0);
 	FAKE_MAP(stats, 0);
@@ -269,7 +269,7 @@ static void put_assoc(__u32 ts, __u32 tc, __u16 cport, __u32 be, int v6, uint8_t
 	struct sctplb_assoc_key ak = { .service_id = SVC1, .vtag = ts, .cport = bpf_htons(cport),
 				       .sport = bpf_htons(PORT) };
 	struct sctplb_assoc a = { .backend_id = be, .ctag = tc,
-				  .state = SCTPLB_ASSOC_ESTABLISHED, .created_ns = 1 };
+				  .state = SCTPLB_ASSOC_ESTABLISHED, .created = 1 };
 	struct sctplb_ctag_value cv = { .stag = ts };
 	struct sctplb_client ce = { .backend_id = be, .stag = ts };
 	struct sctplb_client_key k = ckey(cport, v6, last);

@@ -73,19 +73,18 @@ static void put_assoc(const struct spec *s)
 	a.ctag = s->ctag;
 	a.state = s->state;
 	a.flags = s->flags;
-	a.created_ns = s->last_seen - S(1);
-	a.last_seen_ns = s->last_seen;
-	a.closing_ns = s->closing;
+	a.created = sctplb_stamp(s->last_seen - S(1));
+	a.seen = sctplb_stamp(s->last_seen);
+	a.closing = sctplb_stamp(s->closing);
 	for (p = 0; p < 2; p++) {
 		struct sctplb_client_key c;
 
 		if (!s->client[p])
 			continue;
 		c = ckey(s->svc, s->cport, s->client[p]);
-		a.path[p].client.family = c.family;
-		memcpy(a.path[p].client.addr, c.caddr, 16);
-		a.path[p].c.packets = 3;
-		a.path[p].c.last_seen_ns = s->last_seen;
+		a.path[p].family = c.family;
+		memcpy(a.path[p].caddr, c.caddr, 16);
+		a.path[p].seen = sctplb_stamp(s->last_seen);
 		if (s->index && bpf_map_update_elem(m.fd[LB_CLIENT_INDEX], &c, &cl, BPF_ANY))
 			printf("setup: client_index: %s\n", strerror(errno));
 	}

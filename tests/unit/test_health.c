@@ -77,6 +77,30 @@ static void test_health(void)
 		CHECK(name, got == h->want, "got %s, expected %s", lb_path_health_names[got],
 		      lb_path_health_names[h->want]);
 	}
+	/* An association's path, from its stamps (134 ms): the same rules. */
+	{
+		struct sctplb_assoc a = {};
+		__u64 silent = lb_path_silent_ns(NULL);
+
+		CHECK("health_assoc_unused", lb_assoc_path_health(&a, 0, NOW, silent) == LB_PATH_UNUSED,
+		      "a path never stamped is not unused");
+		a.path[0].seen = a.path[0].data = sctplb_stamp(NOW - S(59));
+		a.path[1].seen = sctplb_stamp(NOW - S(1));
+		a.path[1].data = sctplb_stamp(NOW - S(61));
+		a.path[2].seen = a.path[2].data = sctplb_stamp(NOW - S(61));
+		CHECK("health_assoc_stamps", lb_assoc_path_health(&a, 0, NOW, silent) == LB_PATH_ACTIVE &&
+		      lb_assoc_path_health(&a, 1, NOW, silent) == LB_PATH_STANDBY &&
+		      lb_assoc_path_health(&a, 2, NOW, silent) == LB_PATH_SILENT,
+		      "got %s %s %s, expected active standby silent",
+		      lb_path_health_names[lb_assoc_path_health(&a, 0, NOW, silent)],
+		      lb_path_health_names[lb_assoc_path_health(&a, 1, NOW, silent)],
+		      lb_path_health_names[lb_assoc_path_health(&a, 2, NOW, silent)]);
+		/* never early: a stamp stands for the end of its 134 ms */
+		a.path[3].seen = sctplb_stamp(NOW - silent);
+		CHECK("health_assoc_stamp_not_early",
+		      lb_assoc_path_health(&a, 3, NOW - 1, silent) != LB_PATH_SILENT,
+		      "silent before its time");
+	}
 	CHECK("health_default_is_60s", lb_path_silent_ns(NULL) == S(SCTPLB_PATH_SILENT_S) &&
 	      SCTPLB_PATH_SILENT_S == 60, "%llu", (unsigned long long)lb_path_silent_ns(NULL));
 }
@@ -94,14 +118,13 @@ static void assoc_at(struct sctplb_assoc *a, struct sctplb_assoc_key *k, __u32 v
 	k->sport = 36412;
 	for (p = 0; p < SCTPLB_MAX_PATHS; p++) {
 		/* a previous DATA on every path used, older than dp's */
-		if (a->backend_id != be || !a->path[p].c.last_data_ns)
-			a->path[p].c.last_data_ns = 0;
+		if (a->backend_id != be || !a->path[p].data)
+			a->path[p].data = 0;
 	}
 	a->backend_id = be;
 	if (dp >= 0) {
-		a->path[dp].c.last_data_ns = t;
-		a->path[dp].c.last_seen_ns = t;
-		a->path[dp].c.packets++;
+		a->path[dp].data = sctplb_stamp(t);
+		a->path[dp].seen = sctplb_stamp(t);
 	}
 }
 

@@ -9,6 +9,7 @@
 
 #include "err.h"
 #include "gc.h"
+#include "health.h"
 
 #define NS 1000000000ull
 #ifndef ENOTSUPP
@@ -154,10 +155,10 @@ enum why { KEEP, CLOSED, IDLE, OWNED };
 static enum why assoc_expired(const struct sctplb_assoc *a, __u64 now,
 			      const struct sctplb_config *cfg)
 {
-	__u64 last = a->last_seen_ns ? a->last_seen_ns : a->created_ns;
+	__u64 last = lb_stamp_ns(a->seen ? a->seen : a->created);
 
 	if (a->state == SCTPLB_ASSOC_CLOSING) {
-		__u64 t = a->closing_ns ? a->closing_ns : last;
+		__u64 t = a->closing ? lb_stamp_ns(a->closing) : last;
 
 		if (now > t && now - t > gc_grace_ns(cfg))
 			return CLOSED;
@@ -272,16 +273,16 @@ static void remove_indexes(struct ctx *c, const struct sctplb_assoc_key *k,
 			c->r->ctags++;
 	}
 	for (p = 0; p < SCTPLB_MAX_PATHS; p++) {
-		const struct sctplb_addr *ca = &a->path[p].client;
+		const struct sctplb_assoc_path *ap = &a->path[p];
 		struct sctplb_client_key ck;
 
-		if (!ca->family)
+		if (!ap->family)
 			continue;
 		memset(&ck, 0, sizeof(ck));
 		ck.service_id = k->service_id;
 		ck.cport = k->cport;
-		ck.family = ca->family;
-		memcpy(ck.caddr, ca->addr, sizeof(ck.caddr));
+		ck.family = ap->family;
+		memcpy(ck.caddr, ap->caddr, sizeof(ck.caddr));
 		if (bpf_map_lookup_elem(c->m->fd[LB_CLIENT_INDEX], &ck, &cl) == 0 &&
 		    cl.stag == k->vtag && cl.backend_id == a->backend_id &&
 		    bpf_map_delete_elem(c->m->fd[LB_CLIENT_INDEX], &ck) == 0)

@@ -40,15 +40,36 @@ enum lb_path_health lb_path_health(const struct sctplb_path_counters *c, __u64 n
 
 int lb_assoc_data_path(const struct sctplb_assoc *a)
 {
-	__u64 best = 0;
+	__u32 best = 0;
 	int p, path = -1;
 
 	for (p = 0; p < SCTPLB_MAX_PATHS; p++)
-		if (a->path[p].c.last_data_ns > best) {
-			best = a->path[p].c.last_data_ns;
+		if (a->path[p].data > best) {
+			best = a->path[p].data;
 			path = p;
 		}
 	return path;
+}
+
+struct sctplb_addr lb_assoc_client(const struct sctplb_assoc *a, int p)
+{
+	struct sctplb_addr c = { .family = a->path[p].family };
+
+	memcpy(c.addr, a->path[p].caddr, sizeof(c.addr));
+	return c;
+}
+
+enum lb_path_health lb_assoc_path_health(const struct sctplb_assoc *a, int p, __u64 now_ns,
+					 __u64 silent_ns)
+{
+	const struct sctplb_assoc_path *ap = &a->path[p];
+	struct sctplb_path_counters c = {
+		.packets = ap->seen != 0,
+		.last_seen_ns = lb_stamp_ns(ap->seen),
+		.last_data_ns = lb_stamp_ns(ap->data),
+	};
+
+	return lb_path_health(&c, now_ns, silent_ns);
 }
 
 static int cmp_key(const void *x, const void *y)

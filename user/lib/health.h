@@ -37,8 +37,25 @@ __u64 lb_path_silent_ns(const struct sctplb_config *cfg);
 enum lb_path_health lb_path_health(const struct sctplb_path_counters *c, __u64 now_ns,
 				   __u64 silent_ns);
 
-/* The path with the latest DATA, or -1 if none has had any. */
+/* The path with the latest DATA, or -1 if none has had any (a tie: the lowest). */
 int lb_assoc_data_path(const struct sctplb_assoc *a);
+
+/*
+ * An association's stamp (include/sctplb.h) as CLOCK_MONOTONIC ns: the latest
+ * time it may stand for, so that nothing expires or goes silent early
+ * because of the stamp's second; 0 (never) stays 0.
+ */
+static inline __u64 lb_stamp_ns(__u32 st)
+{
+	return st ? sctplb_stamp_ns(st + 1) - 1 : 0;
+}
+
+/* The client address of path p of a (family 0: the client never sent there). */
+struct sctplb_addr lb_assoc_client(const struct sctplb_assoc *a, int p);
+
+/* The health of path p of a, from its stamps (lb_path_health's rules). */
+enum lb_path_health lb_assoc_path_health(const struct sctplb_assoc *a, int p, __u64 now_ns,
+					 __u64 silent_ns);
 
 /*
  * Failovers per (service, backend), counted over successive looks at the

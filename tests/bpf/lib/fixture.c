@@ -435,14 +435,30 @@ void fx_stats(struct fx *fx, uint64_t out[SCTPLB_STAT_MAX])
 	}
 }
 
-bool fx_path_stats(struct fx *fx, const struct sctplb_path_key *k,
-		   struct sctplb_path_counters *sum)
+long fx_path_slots(struct fx *fx)
+{
+	struct sctplb_path_counters v[fx->ncpus];
+	long n = 0;
+	__u32 k;
+	int c;
+
+	for (k = 0; k < SCTPLB_PATH_STATS_N; k++) {
+		if (bpf_map_lookup_elem(fx->path_stats, &k, v))
+			continue;
+		for (c = 0; c < fx->ncpus && !v[c].packets; c++)
+			;
+		n += c < fx->ncpus;
+	}
+	return n;
+}
+
+bool fx_path_stats(struct fx *fx, uint32_t slot, struct sctplb_path_counters *sum)
 {
 	struct sctplb_path_counters v[fx->ncpus];
 	int c;
 
 	memset(sum, 0, sizeof(*sum));
-	if (bpf_map_lookup_elem(fx->path_stats, k, v))
+	if (bpf_map_lookup_elem(fx->path_stats, &slot, v))
 		return false;
 	for (c = 0; c < fx->ncpus; c++) {
 		sum->packets += v[c].packets;
@@ -454,7 +470,7 @@ bool fx_path_stats(struct fx *fx, const struct sctplb_path_key *k,
 		if (v[c].last_data_ns > sum->last_data_ns)
 			sum->last_data_ns = v[c].last_data_ns;
 	}
-	return true;
+	return sum->packets > 0;
 }
 
 void fx_decision_clear(struct fx *fx)
@@ -491,8 +507,21 @@ long fx_count(int fd)
 
 void fx_clear(int fd)
 {
+	struct bpf_map_info mi = { 0 };
+	__u32 len = sizeof(mi), k;
 	uint8_t key[64];
 
+	if (!bpf_obj_get_info_by_fd(fd, &mi, &len) &&
+	    (mi.type == BPF_MAP_TYPE_ARRAY || mi.type == BPF_MAP_TYPE_PERCPU_ARRAY)) {
+		int ncpu = mi.type == BPF_MAP_TYPE_PERCPU_ARRAY ? libbpf_num_possible_cpus() : 1;
+		/* per-CPU values are 8-byte aligned in the buffer */
+		void *zero = calloc(ncpu, (mi.value_size + 7) & ~7u);
+
+		for (k = 0; zero && k < mi.max_entries; k++)
+			bpf_map_update_elem(fd, &k, zero, BPF_ANY);
+		free(zero);
+		return;
+	}
 	while (!bpf_map_get_next_key(fd, NULL, key))
 		if (bpf_map_delete_elem(fd, key))
 			break;
@@ -524,19 +553,9 @@ struct sctplb_assoc_key fx_assoc_key(uint32_t svc, uint32_t vtag, uint16_t cport
 	return k;
 }
 
-struct sctplb_path_key fx_path_key(uint32_t svc, uint32_t backend, uint8_t path,
-				   const struct sctplb_addr *client)
+uint32_t fx_path_key(uint32_t backend, uint8_t path, uint8_t dir)
 {
-	struct sctplb_path_key k;
-
-	memset(&k, 0, sizeof(k));
-	k.service_id = svc;
-	k.backend_id = backend;
-	k.path = path;
-	k.family = client->family;
-	k.dir = SCTPLB_DIR_TO_BACKEND;
-	memcpy(k.caddr, client->addr, sizeof(k.caddr));
-	return k;
+	return sctplb_path_index(backend, path, dir);
 }
 
 const char *fx_stat_name(int stat)
@@ -572,6 +591,6 @@ uint64_t fx_now(void)
 {
 	struct timespec ts;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec;
 }

@@ -132,29 +132,31 @@ int fx_prog_fd(struct fx *fx, const char *name);
 int fx_tc_attach(int prog, int ifindex);
 int fx_tc_detach(int ifindex);
 
-/* Reads: counters summed over CPUs; path_stats summed over CPUs (false if
- * absent); the trace (fx_decision_clear writes a sentinel before a run). */
+/* Reads: counters summed over CPUs; a path_stats slot summed over CPUs
+ * (false if it never counted a packet); how many path_stats slots have
+ * counted a packet (the entries the map would have as a hash); the trace
+ * (fx_decision_clear writes a sentinel before a run). */
 void fx_stats(struct fx *fx, uint64_t out[SCTPLB_STAT_MAX]);
-bool fx_path_stats(struct fx *fx, const struct sctplb_path_key *k,
-		   struct sctplb_path_counters *sum);
+bool fx_path_stats(struct fx *fx, uint32_t slot, struct sctplb_path_counters *sum);
+long fx_path_slots(struct fx *fx);
 #define FX_NO_DECISION 0xdeadbeefu
 void fx_decision_clear(struct fx *fx);
 void fx_decision(struct fx *fx, struct sctplb_decision *d);
 /* Number of entries of a hash map. */
 long fx_count(int map_fd);
-/* Deletes every entry of a hash map. */
+/* Deletes every entry of a hash map; zeroes every slot of an array. */
 void fx_clear(int map_fd);
 
 /* Keys.  Ports in network order as in the packet. */
 struct sctplb_client_key fx_client_key(uint32_t svc, uint16_t cport, const char *addr);
 struct sctplb_assoc_key fx_assoc_key(uint32_t svc, uint32_t vtag, uint16_t cport,
 				     uint16_t sport);
-struct sctplb_path_key fx_path_key(uint32_t svc, uint32_t backend, uint8_t path,
-				   const struct sctplb_addr *client);
+/* The path_stats slot of (backend, path, direction). */
+uint32_t fx_path_key(uint32_t backend, uint8_t path, uint8_t dir);
 
 const char *fx_stat_name(int stat);
 const char *fx_verdict_name(uint32_t verdict);
 const char *fx_tc_verdict_name(uint32_t verdict); /* TC_ACT_OK, _SHOT, _REDIRECT */
-uint64_t fx_now(void);         /* CLOCK_MONOTONIC ns, as bpf_ktime_get_ns */
+uint64_t fx_now(void);         /* CLOCK_MONOTONIC_COARSE ns, the datapath's clock */
 
 #endif

@@ -94,13 +94,13 @@ enum { TB_STATE_GROWN = 4, TB_STATE_N = 5 };
 struct tb_snap {
 	uint64_t stats[SCTPLB_STAT_MAX];
 	long n[TB_STATE_N];     /* assocs (both tables), handshakes, client_index, ctags
-				 * (both tables), path_stats */
+				 * (both tables), path_stats slots that counted */
 	bool have_path, have_assoc;
 	struct sctplb_path_counters path; /* path_stats[pk], zero if absent */
 	struct sctplb_assoc assoc;        /* assocs[ak], zero if absent */
 };
 /* pk, ak: NULL for none. */
-void tb_snap(struct fx *fx, const struct sctplb_path_key *pk, const struct sctplb_assoc_key *ak,
+void tb_snap(struct fx *fx, const uint32_t *pk, const struct sctplb_assoc_key *ak,
 	     struct tb_snap *s);
 
 /* want: the frame toward backend's next hop on path, as a forwarded packet
@@ -152,7 +152,8 @@ void tb_check_growth(const long n0[TB_STATE_N], const long n1[TB_STATE_N],
 void tb_check_counters(const struct sctplb_path_counters *b,
 		       const struct sctplb_path_counters *a, const char *what, int data, int hb,
 		       uint32_t ip_len, uint64_t t0, uint64_t t1, struct tb_failure *f);
-/* The association's path[p]: counted as above (b: before), its client src. */
+/* The association's path[p]: its client src, seen (and with DATA, data)
+ * stamped within [t0, t1], data kept without DATA (b: before). */
 void tb_check_assoc_path(const struct sctplb_assoc *b, const struct sctplb_assoc *a, uint8_t p,
 			 const struct sctplb_addr *src, int data, int hb, uint32_t ip_len,
 			 uint64_t t0, uint64_t t1, struct tb_failure *f);
@@ -171,8 +172,8 @@ struct tb_map_check {
 	uint32_t stag;          /* client, ctag: Ts */
 	uint32_t state;         /* assoc */
 	uint32_t flags;         /* assoc, with tb_maps.assoc_flags */
-	bool now;               /* assoc CLOSING: closing_ns set by this packet */
-	bool any_created;       /* assoc put there by the test: created_ns not checked */
+	bool now;               /* assoc CLOSING: closing stamped by this packet */
+	bool any_created;       /* assoc put there by the test: created not checked */
 	uint8_t path;           /* handshake */
 	uint8_t table;          /* assoc, ctag: TB_EITHER, TB_CONFIRMED or TB_PENDING */
 };
@@ -201,12 +202,12 @@ struct tb_case {
 	struct tb_failure f;
 	struct tb_snap b, a;                  /* before and after the run */
 	uint64_t want_stats[SCTPLB_STAT_MAX]; /* counter deltas expected */
-	struct sctplb_path_key pk;            /* the path counted, if any */
+	uint32_t pk;                          /* the path_stats slot counted, if any */
 	struct sctplb_assoc_key ak;           /* the association counted, if any */
 	struct sctplb_decision d;             /* the trace after the run */
 	struct fx_nexthop nh;
 	struct tb_maps where;
-	uint64_t t0, t1;                      /* the run, CLOCK_MONOTONIC */
+	uint64_t t0, t1;                      /* the run, CLOCK_MONOTONIC_COARSE */
 };
 /* Zeroes r; r->spec = *spec. */
 void tb_case_init(struct tb_case *r, const struct pkt_spec *spec);
