@@ -363,6 +363,7 @@ static long walk_one_chunk(__u64 i, void *arg)
 	__u32 off = w->off, len;
 	bool cut;
 
+	(void)i; /* w->n counts the chunks: the first is walked outside the loop */
 	if (off >= p->sctp_end)
 		return 1;
 	ch = pkt_ptr(b, off, sizeof(*ch));
@@ -375,7 +376,7 @@ static long walk_one_chunk(__u64 i, void *arg)
 	cut = off + len > p->sctp_end;
 	if (cut && p->frag != FRAG_FIRST)
 		goto bad_len;
-	if (i == 0) {
+	if (w->n == 0) {
 		p->first_type = ch->type;
 		p->init_off = off;
 		p->init_len = len;
@@ -401,7 +402,7 @@ static long walk_one_chunk(__u64 i, void *arg)
 		p->asconf = 1;
 		break;
 	case SCTP_CID_INIT:
-		if (i != 0) {
+		if (w->n != 0) {
 			w->act = ACT_MAKE(ACT_DROP, SCTPLB_STAT_DROP_INIT_BUNDLED);
 			return 1;
 		}
@@ -420,8 +421,10 @@ bad_len:
 
 /*
  * Walks every chunk (up to SCTPLB_MAX_CHUNKS) and summarises the packet.
- * bpf_loop() keeps the verifier from exploring each iteration count through
- * the rest of the program.
+ * The first chunk is walked by a direct call: most packets (DATA, SACK,
+ * HEARTBEAT) carry one, and then the loop is never set up.  bpf_loop() walks
+ * the others, and keeps the verifier from exploring each iteration count
+ * through the rest of the program.
  */
 static __always_inline int walk_chunks(const struct buf *b, struct pkt *p)
 {
@@ -429,7 +432,8 @@ static __always_inline int walk_chunks(const struct buf *b, struct pkt *p)
 
 	if (w.off >= p->sctp_end)
 		return act_drop(SCTPLB_STAT_DROP_NO_CHUNK);
-	bpf_loop(SCTPLB_MAX_CHUNKS, walk_one_chunk, &w, 0);
+	if (!walk_one_chunk(0, &w) && w.off < p->sctp_end)
+		bpf_loop(SCTPLB_MAX_CHUNKS - 1, walk_one_chunk, &w, 0);
 	if (w.act != ACT_CONTINUE)
 		return w.act;
 	p->nchunks = w.n;

@@ -531,6 +531,25 @@ static void spin_case(const char *name)
 	double d = 0;
 	int c, n = 0;
 
+	if (!strcmp(name, "init") || !strcmp(name, "init0") || !strcmp(name, "cookie")) {
+		/* the repeat=1 rows: a fresh pool each time */
+		uint32_t bad = 0;
+
+		for (t0 = now_ns(); now_ns() - t0 < 5000000000ull; n++) {
+			if (!strcmp(name, "cookie"))
+				build_cookies(K1);
+			else
+				build_inits(K1, !strcmp(name, "init"));
+			d += run_pool(FX.prog, POOL, LENS, K1, false, XDP_TX, &bad);
+			if (n % 3 == 2) {
+				clear_map(FX.pending);
+				clear_map(FX.pending_ctags);
+				clear_map(FX.client_index);
+			}
+		}
+		printf("%s: %.1f ns per call with overhead, %u bad\n", name, d / n, bad);
+		return;
+	}
 	for (c = 0; c < NNCASES && !strstr(NCASES[c].name, name); c++)
 		;
 	if (c == NNCASES)
