@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # End-to-end test of expiry and state cleanup through the sctplb command, on a private pin
 # dir (no interface needed): entries written with bpftool with times relative to
-# CLOCK_MONOTONIC (what bpf_ktime_get_ns() returns), then `sctplb gc`, `gc --interval`,
+# CLOCK_MONOTONIC (the datapath's coarse clock is at most a tick behind; associations hold
+# stamps of 2^27 ns, include/sctplb.h), then `sctplb gc`, `gc --interval`,
 # `config idle-timeout ...`, `backend del` and `service del`, and what remains is listed.
 # Prints PASS/FAIL lines; exits non-zero on a failure.  SCTPLB=path overrides the binary.
 # Entries that must be kept are written far from their limit (a minute or more), so that
@@ -59,10 +60,11 @@ if kind == "assoc":
     flags = int(a[9]) if len(a) > 9 else 0
     last = now - idle * S
     k = struct.pack("<IIHH", svc, vtag, socket.htons(cport), socket.htons(3868))
-    v = struct.pack("<IIIIQQQ", be, ctag, state, flags, last - S, last, closing)
+    st = lambda ns: ns >> 27 if ns > 0 else 0  # sctplb_stamp()
+    v = struct.pack("<IIBBHIII", be, ctag, state, flags, 0, st(last - S), st(last), st(closing))
     if client:
         fam, raw = caddr(client)
-        v += raw + struct.pack("<B3x", fam) + struct.pack("<QQQQQ", 1, 100, 1, 0, last)
+        v += raw + struct.pack("<B3xII", fam, st(last), st(last))
     v = v.ljust(vsize("assocs"), b"\0")
     upd("assocs", k, v)
     if ctag:
