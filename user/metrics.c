@@ -17,8 +17,8 @@
  * exporter remembers each association's DATA path from one scrape to the
  * next to count sctplb_failovers_total (since it started).
  *
- * path_stats is an array: nothing is evicted, and a backend's counters go on
- * from where they were (a backend id re-used by another backend keeps them).
+ * path_stats is an array: nothing is evicted; a deleted backend's slots are
+ * zeroed (gc_remove_owned), so a backend that gets its id later starts from 0.
  *
  * Drops after the program decided: XDP_REDIRECT and XDP_TX are counted as
  * forwarded when the program returns; a driver or a veth that then refuses

@@ -104,6 +104,35 @@ static void put_client(__u32 svc, __u16 cport, const char *addr, __u32 backend, 
 	bpf_map_update_elem(m.fd[LB_CLIENT_INDEX], &k, &v, BPF_ANY);
 }
 
+/* path_stats[backend, path, dir]: packets on CPU 0 (put), summed over CPUs (get). */
+static void put_path_packets(__u32 be, __u32 path, __u32 dir, __u64 packets)
+{
+	int ncpu = libbpf_num_possible_cpus();
+	struct sctplb_path_counters *v = calloc(ncpu, sizeof(*v));
+	__u32 k = sctplb_path_index(be, path, dir);
+
+	if (!v)
+		return;
+	v[0].packets = packets;
+	if (bpf_map_update_elem(m.fd[LB_PATH_STATS], &k, v, BPF_ANY))
+		printf("setup: path_stats: %s\n", strerror(errno));
+	free(v);
+}
+
+static __u64 path_packets(__u32 be, __u32 path, __u32 dir)
+{
+	int ncpu = libbpf_num_possible_cpus(), c;
+	struct sctplb_path_counters *v = calloc(ncpu, sizeof(*v));
+	__u32 k = sctplb_path_index(be, path, dir);
+	__u64 t = 0;
+
+	if (v && !bpf_map_lookup_elem(m.fd[LB_PATH_STATS], &k, v))
+		for (c = 0; c < ncpu; c++)
+			t += v[c].packets;
+	free(v);
+	return t;
+}
+
 static void put_hs(__u32 svc, __u16 cport, const char *addr, __u32 backend, __u64 created)
 {
 	struct sctplb_client_key k = ckey(svc, cport, addr);
@@ -376,8 +405,16 @@ static void test_owned(void)
 		bpf_map_update_elem(m.fd[LB_ASSOC_CTAGS], &ck, &cv, BPF_ANY);
 	}
 	put_hs(3, 52001, "192.0.2.131", 5, NOW);
+	/* path counters of backend 2 (deleted) and 1 (kept) */
+	put_path_packets(2, 1, SCTPLB_DIR_TO_CLIENT, 7);
+	put_path_packets(1, 0, SCTPLB_DIR_TO_BACKEND, 9);
 
 	err = gc_remove_owned(&m, &be, 1, NULL, 0, &r);
+	CHECK("backend_del_path_stats_zeroed", path_packets(2, 1, SCTPLB_DIR_TO_CLIENT) == 0 &&
+	      path_packets(1, 0, SCTPLB_DIR_TO_BACKEND) == 9,
+	      "backend 2: %llu packets left, backend 1: %llu (want 0, 9)",
+	      (unsigned long long)path_packets(2, 1, SCTPLB_DIR_TO_CLIENT),
+	      (unsigned long long)path_packets(1, 0, SCTPLB_DIR_TO_BACKEND));
 	CHECK("backend_del_state_removed", err == 0 && !has_assoc(1, 0x201, 41001) &&
 	      !has_assoc(1, 0x202, 41002) && !has_ctag(1, 0xd201, 41001) && !has_ctag(1, 0xd202, 41002) &&
 	      !has_client(1, 41001, "192.0.2.21") && !has_client(1, 41001, "2001:db8::21") &&

@@ -589,15 +589,48 @@ int gc_sweep(const struct lb_maps *m, __u64 now_ns, const struct sctplb_config *
 	return run(&c);
 }
 
+/*
+ * A deleted backend's path_stats slots (an array: nothing removes them) are
+ * zeroed, so that a backend that later gets the id starts from 0.
+ */
+static int zero_path_stats(const struct lb_maps *m, const __u32 *backend_ids, size_t nbe)
+{
+	int ncpu = libbpf_num_possible_cpus();
+	struct sctplb_path_counters *zero;
+	size_t i;
+	__u32 p, d;
+	int err = 0;
+
+	if (ncpu < 1)
+		return -EINVAL;
+	zero = calloc(ncpu, sizeof(*zero));
+	if (!zero)
+		return -ENOMEM;
+	for (i = 0; i < nbe && !err; i++)
+		for (p = 0; p < SCTPLB_MAX_PATHS && !err && backend_ids[i] < SCTPLB_MAX_BACKENDS; p++)
+			for (d = 0; d < 2 && !err; d++) {
+				__u32 k = sctplb_path_index(backend_ids[i], p, d);
+
+				if (bpf_map_update_elem(m->fd[LB_PATH_STATS], &k, zero, BPF_ANY))
+					err = -errno;
+			}
+	free(zero);
+	return err;
+}
+
 int gc_remove_owned(const struct lb_maps *m, const __u32 *backend_ids, size_t nbe,
 		    const __u32 *service_ids, size_t nsvc, struct gc_result *out)
 {
 	static const __u32 none;
 	struct ctx c = { .m = m, .r = out };
+	int err;
 
 	memset(out, 0, sizeof(*out));
 	if (!nbe && !nsvc)
 		return 0;
+	err = zero_path_stats(m, backend_ids, nbe);
+	if (err)
+		return err;
 	/* non-NULL lists select the "owned" rules */
 	c.be = nbe ? backend_ids : &none;
 	c.nbe = nbe;

@@ -60,9 +60,10 @@ int gc_sweep(const struct lb_maps *m, __u64 now_ns, const struct sctplb_config *
 
 /*
  * Removes every association, assoc_ctags, client_index and handshake entry
- * of the given backends (by id) and services (by id): for a deleted backend
- * or service, after its configuration is gone, so that a reused id inherits
- * nothing.  Idempotent.  out is zeroed first.
+ * of the given backends (by id) and services (by id), and zeroes the
+ * backends' path_stats slots: for a deleted backend or service, after its
+ * configuration is gone, so that a reused id inherits nothing.  Idempotent.
+ * out is zeroed first.
  */
 int gc_remove_owned(const struct lb_maps *m, const __u32 *backend_ids, size_t nbe,
 		    const __u32 *service_ids, size_t nsvc, struct gc_result *out);
