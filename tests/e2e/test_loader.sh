@@ -31,26 +31,9 @@ pass() { echo "PASS $1"; }
 fail() { echo "FAIL $1: $2"; failed=1; }
 # sl: sctplb in the test namespace (network only: the host bpffs stays visible).
 sl() { nsenter --net=/run/netns/$NS "$SCTPLB" --pin-path "$PIN" "$@"; }
-# snapshot: everything the configuration lives in, for before/after comparisons.
-snapshot() {
-	local dir=${1:-$PIN} m
-	for m in services backends svc_meta be_meta settings maglev; do
-		echo "== $m"
-		bpftool map dump pinned "$dir/$m" 2>&1 | grep -v '^Found'
-	done
-}
-# expect_error NAME PATTERN CMD...: fails, says PATTERN, and leaves the maps as they were.
-expect_error() {
-	local name=$1 pat=$2 before after out rc
-	shift 2
-	before=$(snapshot)
-	out=$("$@" 2>&1); rc=$?
-	after=$(snapshot)
-	if [ $rc -eq 0 ]; then fail "$name" "exit status 0 (output: $out)"
-	elif ! grep -qi -- "$pat" <<<"$out"; then fail "$name" "message lacks '$pat': $out"
-	elif [ "$before" != "$after" ]; then fail "$name" "maps changed: $(diff <(echo "$before") <(echo "$after") | head -5)"
-	else pass "$name"; fi
-}
+# everything the configuration lives in, for the before/after comparisons
+SNAPSHOT_MAPS="services backends svc_meta be_meta settings maglev"
+. "$top/tests/e2e/lib/maps.sh"
 jcount() { python3 -c "import json,sys; print(len(json.load(sys.stdin)))"; }
 
 [ -x "$SCTPLB" ] || { echo "FAIL setup: $SCTPLB not built (make)"; exit 1; }
