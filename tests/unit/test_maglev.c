@@ -477,6 +477,17 @@ static void test_install(void)
 	err = maglev_read(outer_fd, 2, readback2, NULL);
 	tr_report(err == -ENOENT, "read_no_table", "maglev_read of an empty slot returned %d", err);
 
+	/* maglev_wait: the slot keeps its map, table and generation. */
+	err = maglev_wait(outer_fd, 1);
+	err2 = maglev_wait(outer_fd, 2);
+	if (!err)
+		err = read_slot(outer_fd, 1, &id2, &g2, readback);
+	tr_report(!err && !err2 && id2 == id3 && g2 == g3 && !memcmp(readback, tc, sizeof(tc)) &&
+		  fds_open() == fd_before, "wait_keeps_table",
+		  "err %d (empty slot: %d), map %u -> %u, generation %u -> %u, %s, fds %s", err, err2,
+		  id3, id2, g3, g2, memcmp(readback, tc, sizeof(tc)) ? "content differs" : "content unchanged",
+		  fds_open() == fd_before ? "closed" : "leaked");
+
 	/* Slot 4 does not exist: refused, and slot 1 keeps its table. */
 	bad = maglev_install(outer_fd, 4, ta);
 	err = read_slot(outer_fd, 1, &id2, &g2, readback);

@@ -570,19 +570,30 @@ static int commit_steps(struct txn *t, const struct lb_model *cur, const struct 
 		if (err)
 			return err;
 	}
-	/* 6. Backends that go away: entry first, then its name. */
-	for (i = 0; i < cur->nsvc; i++)
+	/* 6. Backends that go away: entry first, then its name.  A switch
+	 * (step 5) does not wait for programs still reading the old table:
+	 * wait once per service before its backends' ids go. */
+	for (i = 0; i < cur->nsvc; i++) {
+		bool waited = false;
+
 		for (j = 0; j < cur->svc[i].nbe; j++) {
 			__u32 id = cur->svc[i].be[j].id;
 
 			if (id_used(want, want, id, true))
 				continue;
+			if (!waited) {
+				err = maglev_wait(m->fd[LB_MAGLEV], cur->svc[i].id);
+				if (err)
+					return err;
+				waited = true;
+			}
 			err = txn_write(t, LB_BACKENDS, &id, NULL);
 			if (!err)
 				err = txn_write(t, LB_BE_META, &id, NULL);
 			if (err)
 				return err;
 		}
+	}
 	/* 6b. Server ids that no backend holds any more. */
 	for (i = 0; i < cur->nsvc; i++)
 		for (j = 0; j < cur->svc[i].nbe; j++) {

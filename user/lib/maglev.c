@@ -341,3 +341,20 @@ int maglev_read(int outer_fd, __u32 service_id, __u32 *table, __u32 *gen)
 		*gen = g;
 	return 0;
 }
+
+int maglev_wait(int outer_fd, __u32 service_id)
+{
+	int fd, err = 0;
+
+	fd = inner_fd_of(outer_fd, service_id);
+	if (fd == -ENOENT)
+		return 0;
+	if (fd < 0)
+		return fd;
+	/* The map it holds: nothing changes, and the kernel waits for every
+	 * running program before the update returns. */
+	if (bpf_map_update_elem(outer_fd, &service_id, &fd, BPF_ANY))
+		err = -errno;
+	close(fd);
+	return err;
+}

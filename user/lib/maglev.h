@@ -53,4 +53,14 @@ int maglev_install(int outer_fd, __u32 service_id, const __u32 *table);
  */
 int maglev_read(int outer_fd, __u32 service_id, __u32 *table, __u32 *gen);
 
+/*
+ * Returns once no BPF program is still running that may have read
+ * service_id's table before its last switch: every update of an array of
+ * maps waits for running programs (an RCU grace period, milliseconds), so
+ * the slot is updated with the map it already holds.  0 at once when the
+ * slot is empty (emptying it waited).  For what must not happen while an
+ * old table may still be read: a removed backend's id going away.
+ */
+int maglev_wait(int outer_fd, __u32 service_id);
+
 #endif /* SCTPLB_MAGLEV_H */
