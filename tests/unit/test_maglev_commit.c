@@ -8,6 +8,7 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,6 +40,13 @@ static void remove_pins(void)
 		}
 	closedir(d);
 	rmdir(DIR_);
+}
+
+static void on_signal(int sig)
+{
+	remove_pins();
+	signal(sig, SIG_DFL);
+	raise(sig);
 }
 
 /* One service, its backends named in names (comma-separated). */
@@ -91,6 +99,8 @@ int main(void)
 
 	snprintf(DIR_, sizeof(DIR_), "/sys/fs/bpf/sctplb-test-mc-%d-%d", getpid(), rand() % 100000);
 	atexit(remove_pins);
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
 	if (lb_maps_open(&m, DIR_, LB_OPEN_CREATE | LB_OPEN_LOCK, 1024)) {
 		tr_report(0, "commit_setup", "maps under %s: %s", DIR_, lb_err_msg());
 		return 1;
