@@ -19,7 +19,7 @@
 #endif
 #include "sctplb_rtag.h"
 
-#define SCTPLB_ABI_VERSION 2
+#define SCTPLB_ABI_VERSION 3
 
 /* Sizes. */
 #define SCTPLB_MAX_PATHS     4      /* VIPs per service: path index = VIP index */
@@ -89,11 +89,26 @@ struct sctplb_backend {
 };
 
 /*
- * maglev: array of maps indexed by service id; each inner map is an array of
- * SCTPLB_MAGLEV_SIZE backend ids.  User space builds a whole new inner map and
- * then swaps it in with one update of the outer slot: lookups never see a
- * half-filled table.
+ * maglev: array of maps indexed by service id; each inner map (mmapable, its
+ * template in bpf/lib/maps.h) holds two Maglev tables of backend ids,
+ * interleaved, and a generation whose low bit names the live table:
+ *
+ *   key 0 .. SCTPLB_MAGLEV_SIZE - 1     slot: id[0] in table 0, id[1] in table 1
+ *   key SCTPLB_MAGLEV_GEN               id[0]: the generation
+ *
+ * (An array map's elements are 8 bytes apart whatever their size: the two
+ * tables take no more memory than one.)  User space writes the new table
+ * into the half that is not live, through mmap, then stores the next
+ * generation: one 32-bit store switches every later lookup to the new table,
+ * whole.  No update of the outer map, whose every update waits for an RCU
+ * grace period (milliseconds): only a service's first table, or a service
+ * deleted, touches the outer slot.
  */
+struct sctplb_maglev_slot {
+	__u32 id[2];            /* id[generation & 1] is live */
+};
+#define SCTPLB_MAGLEV_GEN     SCTPLB_MAGLEV_SIZE
+#define SCTPLB_MAGLEV_ENTRIES (SCTPLB_MAGLEV_SIZE + 1)
 
 /*
  * handshakes (LRU): a client transport address that sent an INIT -> the

@@ -56,17 +56,26 @@ static __always_inline int use_backend(struct lb *lb, __u32 id, bool new_assoc)
 	return 1;
 }
 
+/*
+ * The live table is the half of the slot that the generation names
+ * (include/sctplb.h).  Which word of the slot is read depends on the
+ * generation read, so it is read after it on every CPU, as user space
+ * stores the table before the generation.
+ */
 static __always_inline __u32 maglev_lookup(__u32 service_id, __u32 hash)
 {
-	__u32 slot = hash % SCTPLB_MAGLEV_SIZE;
-	__u32 *id;
+	__u32 key = SCTPLB_MAGLEV_GEN, slot = hash % SCTPLB_MAGLEV_SIZE;
+	struct sctplb_maglev_slot *gen, *s;
 	void *table;
 
 	table = bpf_map_lookup_elem(&maglev, &service_id);
 	if (!table)
 		return SCTPLB_BACKEND_NONE;
-	id = bpf_map_lookup_elem(table, &slot);
-	return id ? *id : SCTPLB_BACKEND_NONE;
+	gen = bpf_map_lookup_elem(table, &key);
+	s = bpf_map_lookup_elem(table, &slot);
+	if (!gen || !s)
+		return SCTPLB_BACKEND_NONE;
+	return s->id[*(volatile __u32 *)&gen->id[0] & 1];
 }
 
 static __always_inline void client_key(struct sctplb_client_key *k, const struct pkt *p,
