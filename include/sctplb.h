@@ -660,7 +660,7 @@ enum sctplb_ppid_class {
 	X(NAT_ASCONF_DROP, "nat_asconf_drop", "NAT return path: ASCONF from a backend (it would list the backend's addresses): dropped") \
 	X(NAT_SNAT, "nat_snat", "full NAT: client source made the forwarder's address of the path") \
 	X(NAT_SNAT_INIT, "nat_snat_init", "full NAT: INIT's addresses made the forwarder's, its client remembered") \
-	X(NAT_SNAT_COLLISION, "nat_snat_collision", "full NAT: INIT whose (Tc, client port) another client holds: dropped") \
+	X(NAT_SNAT_COLLISION, "nat_snat_collision", "full NAT: INIT whose (Tc, client port) another client holds: answered with an ABORT (M bit, VTag and Port Number Collision)") \
 	X(NAT_SNAT_BACK, "nat_snat_back", "full NAT return path: destination made the client's address of the path") \
 	X(NAT_SNAT_UNKNOWN, "nat_snat_unknown", "full NAT return path: to a forwarder address with no client for its tag: dropped") \
 	X(POLICY_DROP, "policy_drop", "INIT from a source the service's policy denies: dropped")
@@ -697,7 +697,7 @@ enum sctplb_ppid_class {
 	X(DROP_INIT_SHORT, XDP_DROP)                                         \
 	X(DROP_ZERO_VTAG, XDP_DROP)                                          \
 	X(NAT_FRAG_PORT, XDP_DROP)                                           \
-	X(NAT_SNAT_COLLISION, XDP_DROP) \
+	X(NAT_SNAT_COLLISION, XDP_TX)                                        \
 	X(POLICY_DROP, XDP_DROP)
 
 #define SCTPLB_STAT_ENUM(name, str, help) SCTPLB_STAT_##name,

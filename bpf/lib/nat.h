@@ -48,6 +48,7 @@ struct nat_sums {
 struct nat_scratch {
 	struct sctplb_snat_flow f;
 	struct nat_sums s;
+	__u32 tmp[8];           /* an address, a MAC, a quote being moved */
 };
 
 struct {
@@ -397,11 +398,148 @@ static __always_inline void nat_snat_init(void *ctx, bool skb, const struct pkt 
 }
 
 /*
- * Full NAT: an INIT whose (Tc, port) another client holds (a collision), or
- * a first fragment of an INIT (its addresses cannot be rewritten: the
- * CRC32c spans fragments) is refused.
+ * The kind of a final action (beside common.h's ACT_PASS and ACT_DROP): the
+ * packet was made, in place, an answer to its sender, and goes back out of
+ * the interface it came in on (XDP_TX; tc: bpf_redirect to the ingress).
  */
-static __always_inline int nat_snat_refuse(const struct buf *b, const struct pkt *p)
+#define ACT_NAT_REPLY 2
+
+/* draft-ietf-tsvwg-natsupp: the ABORT's M bit ("sent by a NAT function") and
+ * the error cause that tells the client its (Tc, port) collided. */
+#define SCTP_ABORT_FLAG_M 0x02
+#define SCTP_CAUSE_VTAG_PORT_COLLISION 176
+/* What the ABORT quotes of the INIT: its chunk header, Initiate Tag and
+ * a_rwnd.  The draft allows the quoted chunk cut short; 12 bytes keep the
+ * answer no longer than the smallest INIT (20-byte chunk), so it is made in
+ * place and the packet only shrinks. */
+#define NAT_ABORT_QUOTE 12
+#define NAT_ABORT_SCTP_LEN (SCTPLB_SCTP_HDR_LEN + 4 + 4 + NAT_ABORT_QUOTE)
+
+/* One's complement sum of n 16-bit words as they are in memory (RFC 1071). */
+static __always_inline __u32 csum_words(__u32 s, const __u16 *w, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		s = csum_add32(s, w[i]);
+	return s;
+}
+
+/*
+ * The full-NAT collision answer (draft-ietf-tsvwg-natsupp, "Handling of
+ * Internal Port Number and Verification Tag Collisions"): the INIT becomes,
+ * in place, an ABORT to its sender from the address it was sent to, with the
+ * M bit (sent by a NAT function), the T bit clear and the INIT's Initiate
+ * Tag as its vtag (RFC 9260 8.4: the answer to an INIT that cannot be
+ * processed), and the error cause "VTag and Port Number Collision" quoting
+ * the INIT's first NAT_ABORT_QUOTE bytes.  The client's stack then starts
+ * again with a new tag (usrsctp and FreeBSD do, on that cause).  The MACs,
+ * the addresses, the ports (UDP's too) are swapped; the IP and UDP lengths
+ * and checksums, and the CRC32c, are computed whole: the packet is 32 bytes
+ * of SCTP.  The frame is cut to its new length last (after which no packet
+ * pointer is valid).  False when the INIT's headers are not the plain ones
+ * (IPv4 options, IPv6 extension headers): the caller drops it instead.
+ */
+static __always_inline bool nat_snat_abort(void *ctx, bool skb, const struct buf *b,
+					   const struct pkt *p)
+{
+	__u32 hl = p->family == SCTPLB_AF_INET ? sizeof(struct iphdr) : sizeof(struct ipv6hdr);
+	__u32 udp = p->proto == IPPROTO_UDP ? sizeof(struct udphdr) : 0;
+	__u32 l4len = udp + NAT_ABORT_SCTP_LEN, *quote, *tmp, s = 0, zero = 0;
+	struct sctp_chunkhdr *ch;
+	struct nat_scratch *x;
+	struct ethhdr *eth;
+	struct sctphdr *sh;
+	__u16 port, *w;
+
+	if (p->sctp_off != p->l3_off + hl + udp)
+		return false;
+	eth = pkt_ptr(b, 0, sizeof(*eth));
+	sh = pkt_ptr(b, p->sctp_off, NAT_ABORT_SCTP_LEN);
+	x = bpf_map_lookup_elem(&snat_scratch, &zero); /* the BPF stack is full here */
+	if (!eth || !sh || !x || p->init_off != p->sctp_off + SCTPLB_SCTP_HDR_LEN)
+		return false;
+	tmp = x->tmp;
+	quote = x->tmp + 4;
+	__builtin_memcpy(quote, sh + 1, NAT_ABORT_QUOTE);
+	__builtin_memcpy(tmp, eth->h_dest, ETH_ALEN);
+	__builtin_memcpy(eth->h_dest, eth->h_source, ETH_ALEN);
+	__builtin_memcpy(eth->h_source, tmp, ETH_ALEN);
+
+	if (p->family == SCTPLB_AF_INET) {
+		struct iphdr *ip = pkt_ptr(b, p->l3_off, sizeof(*ip));
+
+		if (!ip)
+			return false;
+		tmp[0] = ip->saddr;
+		ip->saddr = ip->daddr;
+		ip->daddr = tmp[0];
+		ip->tot_len = bpf_htons(hl + l4len);
+		ip->ttl = 64;
+		ip->check = 0;
+		ip->check = csum_apply(0xffff, csum_words(0, (__u16 *)ip, 10));
+		s = csum_words(0, (__u16 *)&ip->saddr, 4);
+	} else {
+		struct ipv6hdr *ip6 = pkt_ptr(b, p->l3_off, sizeof(*ip6));
+
+		if (!ip6)
+			return false;
+		__builtin_memcpy(tmp, &ip6->saddr, 16);
+		__builtin_memcpy(&ip6->saddr, &ip6->daddr, 16);
+		__builtin_memcpy(&ip6->daddr, tmp, 16);
+		ip6->payload_len = bpf_htons(l4len);
+		ip6->hop_limit = 64;
+		s = csum_words(0, (__u16 *)&ip6->saddr, 16);
+	}
+
+	port = sh->source;
+	sh->source = sh->dest;
+	sh->dest = port;
+	sh->vtag = quote[1]; /* the Initiate Tag, as on the wire */
+	ch = (void *)(sh + 1);
+	ch->type = SCTP_CID_ABORT;
+	ch->flags = SCTP_ABORT_FLAG_M;
+	ch->length = bpf_htons(4 + 4 + NAT_ABORT_QUOTE);
+	w = (__u16 *)(ch + 1);
+	w[0] = bpf_htons(SCTP_CAUSE_VTAG_PORT_COLLISION);
+	w[1] = bpf_htons(4 + NAT_ABORT_QUOTE);
+	__builtin_memcpy(w + 2, quote, NAT_ABORT_QUOTE);
+	sh->checksum = sctplb_sctp_csum(sh, NAT_ABORT_SCTP_LEN);
+
+	if (udp) {
+		struct udphdr *uh = pkt_ptr(b, p->sctp_off - udp, udp + NAT_ABORT_SCTP_LEN);
+
+		if (!uh)
+			return false;
+		port = uh->source;
+		uh->source = uh->dest;
+		uh->dest = port;
+		uh->len = bpf_htons(l4len);
+		uh->check = 0;
+		/* pseudo-header: the addresses (s), the protocol and the length */
+		s = csum_add32(s, bpf_htons(IPPROTO_UDP));
+		s = csum_add32(s, bpf_htons(l4len));
+		s = csum_words(s, (__u16 *)uh, (udp + NAT_ABORT_SCTP_LEN) / 2);
+		uh->check = csum_apply(0xffff, s);
+		if (!uh->check)
+			uh->check = 0xffff;
+	}
+
+	/* the frame ends with the ABORT */
+	if (skb)
+		return !bpf_skb_change_tail(ctx, p->sctp_off + NAT_ABORT_SCTP_LEN, 0);
+	return !bpf_xdp_adjust_tail(ctx, (int)(p->sctp_off + NAT_ABORT_SCTP_LEN) -
+					  (int)(b->data_end - b->data));
+}
+
+/*
+ * Full NAT: an INIT whose (Tc, port) another client holds (a collision) is
+ * answered with an ABORT (nat_snat_abort), counted; a first fragment of an
+ * INIT (its addresses cannot be rewritten: the CRC32c spans fragments) is
+ * refused.
+ */
+static __always_inline int nat_snat_refuse(void *ctx, bool skb, const struct buf *b,
+					   struct pkt *p)
 {
 	struct sctplb_snat_key k = { .service_id = p->service_id, .cport = p->sport };
 	__u8 path = p->path & (SCTPLB_MAX_PATHS - 1);
@@ -417,10 +555,13 @@ static __always_inline int nat_snat_refuse(const struct buf *b, const struct pkt
 		return ACT_CONTINUE;
 	k.ctag = bpf_ntohl(*tagp);
 	old = bpf_map_lookup_elem(&snat_flows, &k);
-	if (old && (old->client[path].family != p->family ||
-		    !addr_eq(old->client[path].addr, p->saddr)))
+	if (!old || (old->client[path].family == p->family &&
+		     addr_eq(old->client[path].addr, p->saddr)))
+		return ACT_CONTINUE;
+	if (!nat_snat_abort(ctx, skb, b, p))
 		return act_drop(SCTPLB_STAT_NAT_SNAT_COLLISION);
-	return ACT_CONTINUE;
+	p->first_type = SCTP_CID_ABORT; /* it is one now: nothing learns from it as an INIT */
+	return ACT_MAKE(ACT_NAT_REPLY, SCTPLB_STAT_NAT_SNAT_COLLISION);
 }
 
 /*
@@ -431,8 +572,7 @@ static __always_inline int nat_snat_refuse(const struct buf *b, const struct pkt
  * error gets its quote translated (nat_icmp_to_backend).  Returns
  * ACT_CONTINUE or a drop.
  */
-static __always_inline int nat_to_backend(void *ctx, bool skb, const struct pkt *p,
-					  __u32 backend_id)
+static __always_inline int nat_to_backend(void *ctx, bool skb, struct pkt *p, __u32 backend_id)
 {
 	const struct sctplb_backend *be = bpf_map_lookup_elem(&backends, &backend_id);
 	const struct sctplb_svc_nat *n;
@@ -477,7 +617,7 @@ static __always_inline int nat_to_backend(void *ctx, bool skb, const struct pkt 
 	}
 	if (n->nsnat && n->snat[p->path & (SCTPLB_MAX_PATHS - 1)].family == p->family) {
 		/* Full NAT: from the forwarder's address of the path. */
-		act = nat_snat_refuse(&b, p);
+		act = nat_snat_refuse(ctx, skb, &b, p);
 		if (act != ACT_CONTINUE)
 			return act;
 		if (!nat_ip_addr(&b, p, NAT_SADDR(p), n->snat[p->path & (SCTPLB_MAX_PATHS - 1)].addr,

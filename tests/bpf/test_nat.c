@@ -61,6 +61,10 @@ struct ncase {
 	bool icmp;
 	struct pkt_spec quoted, out_quoted;
 	uint16_t quote;
+	/* The packet is answered in place (out: the answer, back to the sender's
+	 * MAC); abort_quote: out's single ABORT carries the natsupp collision cause
+	 * quoting the input INIT's first 12 bytes. */
+	bool reply, abort_quote;
 };
 
 #define S(x) { SCTPLB_STAT_##x, 1 }
@@ -78,6 +82,8 @@ struct ncase {
 #define XDP_TO(be, p, v) .hook = H_XDP, .verdict = (v), .backend = (be), .path = (p)
 #define INIT_ACK(ts, ...) CH(CT_INIT_ACK, .tag = (ts), .addrs = { __VA_ARGS__ })
 #define END { .name = NULL }
+/* The natsupp collision ABORT (M bit, cause 176 and 12 bytes of the INIT). */
+#define CH_ABORT_M CH(CT_ABORT, .flags = 0x02, .body = 16)
 #define ROUTER4 "198.51.100.200"
 #define ROUTER6 "2001:db8:c::50"
 #define ICMP_TO(vip, be, ...) .icmp = true, .in = { .src = NULL, .dst = (vip) }, \
@@ -353,9 +359,25 @@ static const struct ncase FULL[] = {
 	  .out = { OUT4(C4C, TC2), .chunks = { INIT_ACK(TS2, VIP4) } },
 	  .stats = { S(RET_INIT_ACK), S(RET_PKTS), S(ASSOC_CREATED), S(NAT_TO_CLIENT), S(NAT_PORT),
 		     S(NAT_ADDR_VIP), S(NAT_SNAT_BACK) } },
-	{ "INIT from C4C with C4A's tag TC1 on the same port: collision, dropped",
-	  .hook = H_XDP, .verdict = XDP_DROP,
-	  .in = { IN4(C4C, 0), .chunks = { CH_INIT(TC1, C4C) } },
+	{ "INIT from C4C with C4A's tag TC1 on the same port: collision, answered with an ABORT (M bit, VTag and Port Number Collision) from VIP4",
+	  .hook = H_XDP, .verdict = XDP_TX, .reply = true, .abort_quote = true,
+	  .in = { IN4(C4C, 0), .chunks = { CH_INIT(TC1, C4C, C6B) } },
+	  .out = { OUT4(C4C, TC1), .chunks = { CH_ABORT_M } },
+	  .stats = { S(RX), S(INIT), S(INIT_RESTART), S(NAT_SNAT_COLLISION) } },
+	{ "the same collision over UDP: the ABORT goes back over UDP, UDP length and checksum whole",
+	  .hook = H_XDP, .verdict = XDP_TX, .reply = true, .abort_quote = true,
+	  .in = { IN4(C4C, 0), UDP, .chunks = { CH_INIT(TC1, C4C) } },
+	  .out = { OUT4(C4C, TC1), UDP, .chunks = { CH_ABORT_M } },
+	  .stats = { S(RX), S(INIT), S(INIT_RESTART), S(UDP_ENCAP), S(NAT_SNAT_COLLISION) } },
+	{ "INIT from C6B to VIP6 with TC1 through tc ingress: an IPv6 ABORT, redirected out of the ingress",
+	  .hook = H_TC, .verdict = TC_ACT_REDIRECT, .reply = true, .abort_quote = true,
+	  .in = { IN6(C6B, 0), .chunks = { CH_INIT(TC1, C6B) } },
+	  .out = { OUT6(C6B, TC1), .chunks = { CH_ABORT_M } },
+	  .stats = { S(RX), S(INIT), S(INIT_RETRANSMIT), S(NAT_SNAT_COLLISION) } },
+	{ "the smallest INIT (no parameters) colliding: the ABORT is as long",
+	  .hook = H_XDP, .verdict = XDP_TX, .reply = true, .abort_quote = true,
+	  .in = { IN4(C4C, 0), .chunks = { CH_INIT(TC1) } },
+	  .out = { OUT4(C4C, TC1), .chunks = { CH_ABORT_M } },
 	  .stats = { S(RX), S(INIT), S(INIT_RESTART), S(NAT_SNAT_COLLISION) } },
 	{ "T-bit ABORT from 192.0.2.11 to 198.51.100.50 (its own tag TS1): to C4A",
 	  .hook = H_RET, .verdict = TC_ACT_OK,
@@ -504,16 +526,60 @@ static const char *backend_address_in(const uint8_t *f, size_t len)
 	return NULL;
 }
 
+/*
+ * The answer expected for a .reply case, built whole into io->want: out as
+ * the builder makes it, from the ingress MAC back to the client's; with
+ * abort_quote, the ABORT's 16 bytes are the natsupp cause (176, length 16)
+ * and the input INIT chunk's first 12 bytes, and the CRC32c is recomputed.
+ * *len: its frame length.
+ */
+static bool reply_frame(const struct ncase *c, struct tb_frames *io, int *len)
+{
+	struct pkt_info oi;
+	uint8_t *abort;
+	int n = pkt_build(&c->out, PKT_CLIENT_MAC, io->want, &oi);
+
+	if (n < 0)
+		return false;
+	memcpy(io->want + 6, FX.mac_in, 6);
+	if (c->abort_quote) {
+		abort = io->want + oi.sctp + 12;
+		if (abort[0] != CT_ABORT || (abort[2] << 8 | abort[3]) != 20)
+			return false;
+		put16(abort + 4, 176);
+		put16(abort + 6, 16);
+		memcpy(abort + 8, io->in + io->info.sctp + 12, 12);
+		pkt_sctp_set_crc(io->want + oi.sctp, oi.ip_len - (oi.sctp - oi.l3));
+		if (oi.sctp != oi.l3 + (oi.family == SCTPLB_AF_INET ? 20 : 40)) {
+			/* over UDP: the UDP checksum, whole, over the new bytes */
+			uint8_t *u = io->want + oi.sctp - 8, ph[40] = {};
+			size_t al = oi.family == SCTPLB_AF_INET ? 4 : 16, ul = u[4] << 8 | u[5];
+			uint32_t sum;
+
+			memcpy(ph, oi.src.addr, al);
+			memcpy(ph + al, oi.dst.addr, al);
+			ph[2 * al + 1] = 17;
+			ph[2 * al + 2] = ul >> 8;
+			ph[2 * al + 3] = ul;
+			put16(u + 6, 0);
+			sum = sum16(sum16(0, ph, 2 * al + 4), u, ul);
+			put16(u + 6, fold(sum) ? fold(sum) : 0xffff);
+		}
+	}
+	*len = n;
+	return true;
+}
+
 static bool run_case(struct fx *fx, const char *scenario, const void *tc)
 {
 	static struct tb_case r;
 	const struct ncase *c = tc;
 	struct pkt_info oi;
 	uint32_t verdict;
-	bool fwd = c->verdict == XDP_TX || c->verdict == XDP_REDIRECT ||
-		   (c->hook == H_TC && c->verdict == TC_ACT_REDIRECT);
+	bool fwd = !c->reply && (c->verdict == XDP_TX || c->verdict == XDP_REDIRECT ||
+				 (c->hook == H_TC && c->verdict == TC_ACT_REDIRECT));
 	const char *leak;
-	int err, n;
+	int err, n, want_len = 0;
 
 	tb_case_init(&r, &c->in);
 	if (c->icmp) {
@@ -532,7 +598,13 @@ static bool run_case(struct fx *fx, const char *scenario, const void *tc)
 	} else if (tb_prepare(fx, scenario, c->name, NULL, &r.spec, fx->mac_in, &r.io) < 0) {
 		return false;
 	}
-	if (c->out.src && !c->icmp) {
+	if (c->reply) {
+		if (!reply_frame(c, &r.io, &want_len)) {
+			printf("FAIL %s: %s: table error: the answer cannot be built\n", scenario,
+			       c->name);
+			return false;
+		}
+	} else if (c->out.src && !c->icmp) {
 		n = pkt_build(&c->out, fx->mac_in, r.io.want, &oi);
 		if (n < 0 || (size_t)n != r.io.info.len) {
 			printf("FAIL %s: %s: table error: the expected packet cannot be built "
@@ -583,9 +655,11 @@ static bool run_case(struct fx *fx, const char *scenario, const void *tc)
 	}
 	if (verdict != c->verdict)
 		tb_fail(&r.f, "verdict: expected %u, got %u", c->verdict, verdict);
+	if (want_len)
+		r.io.len = want_len; /* the answer is shorter than the packet */
 	if (c->verdict != XDP_DROP || c->hook != H_XDP)
 		tb_check_output(&r.io, &r.f);
-	if (c->out.src && !c->icmp && r.io.out_len > r.io.info.sctp &&
+	if (c->out.src && !c->icmp && !c->reply && r.io.out_len > r.io.info.sctp &&
 	    !pkt_sctp_crc_ok(r.io.out + r.io.info.sctp,
 			     r.io.info.ip_len - (r.io.info.sctp - r.io.info.l3)))
 		tb_fail(&r.f, "the CRC32c of the output is wrong");
