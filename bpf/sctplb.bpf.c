@@ -408,6 +408,12 @@ __noinline int sctplb_tc_ret(struct __sk_buff *skb, struct pkt *p)
 	return p->nat ? nat_to_client(skb, p) : TC_ACT_OK;
 }
 
+/* nat_icmp_to_client; global: verified once. */
+__noinline int sctplb_tc_ret_icmp(struct __sk_buff *skb, struct pkt *p, __u32 off)
+{
+	return p ? nat_icmp_to_client(skb, p, off) : TC_ACT_OK;
+}
+
 SEC("tc")
 int sctplb_tc_return(struct __sk_buff *skb)
 {
@@ -418,6 +424,12 @@ int sctplb_tc_return(struct __sk_buff *skb)
 
 	tc_buf(skb, &b);
 	act = parse_l3(&b, &p, &off);
+	if (act == ACT_CONTINUE && (p.proto == IPPROTO_ICMP || p.proto == IPPROTO_ICMPV6)) {
+		/* an error about a packet sent to a NAT backend (bpf/lib/nat.h) */
+		verdict = sctplb_tc_ret_icmp(skb, &p, off);
+		trace_decision(&p, verdict, p.reason);
+		return verdict;
+	}
 	if (act == ACT_CONTINUE)
 		act = sctplb_tc_upper(skb, &p, off, 1);
 	if (act == ACT_CONTINUE)

@@ -182,6 +182,53 @@ static __always_inline void nat_sums_apply(void *ctx, bool skb, const struct buf
 }
 
 /*
+ * An address of the packet an ICMP error quotes (the quoted IP header at q:
+ * off4 / off6 within it, as NAT_SADDR / NAT_DADDR give them) becomes to; the
+ * quoted IPv4 header's checksum follows, and the ICMP checksum's sum (data)
+ * gets both differences.  False if the quote is too short.
+ */
+static __always_inline bool nat_quote_addr(const struct buf *b, const struct pkt *p, __u32 q,
+					   bool src, const __u32 *to, struct nat_sums *s)
+{
+	__u32 *a;
+	__u16 *qcheck, old;
+	int i;
+
+	if (p->family == SCTPLB_AF_INET) {
+		a = pkt_ptr(b, q + (src ? __builtin_offsetof(struct iphdr, saddr)
+					: __builtin_offsetof(struct iphdr, daddr)), 4);
+		qcheck = pkt_ptr(b, q + __builtin_offsetof(struct iphdr, check), 2);
+		if (!a || !qcheck)
+			return false;
+		old = *qcheck;
+		*qcheck = csum_apply(old, csum_diff32(0, a[0], to[0]));
+		s->data = csum_diff16(s->data, old, *qcheck);
+		s->data = csum_diff32(s->data, a[0], to[0]);
+		a[0] = to[0];
+		return true;
+	}
+	a = pkt_ptr(b, q + (src ? __builtin_offsetof(struct ipv6hdr, saddr)
+				: __builtin_offsetof(struct ipv6hdr, daddr)), 16);
+	if (!a)
+		return false;
+	for (i = 0; i < 4; i++) {
+		s->data = csum_diff32(s->data, a[i], to[i]);
+		a[i] = to[i];
+	}
+	return true;
+}
+
+/* A port of the quoted SCTP header becomes to (no CRC32c: see below). */
+static __always_inline void nat_quote_port(__u16 *port, __u16 to, struct nat_sums *s)
+{
+	if (*port == to)
+		return;
+	s->data = csum_diff16(s->data, *port, to);
+	*port = to;
+	stat_inc(SCTPLB_STAT_NAT_PORT);
+}
+
+/*
  * An ICMP error sent to VIP i that quotes a packet sent from VIP i (parse_icmp):
  * for backend address i, it must quote the packet as the backend sent it, or
  * the backend will not find its association.  The outer destination, the
@@ -193,40 +240,14 @@ static __always_inline void nat_icmp_to_backend(void *ctx, bool skb, const struc
 						const struct pkt *p, const struct sctplb_svc_nat *n,
 						const struct sctplb_addr *a, struct nat_sums *s)
 {
-	__u32 q = p->icmp_off + 8, *qsrc;
-	__u16 *qcheck, *qport, old;
-	int i;
+	__u16 *qport = pkt_ptr(b, p->sctp_off, 2);
 
-	qport = pkt_ptr(b, p->sctp_off, 2);
-	if (!qport)
+	if (!qport || !nat_quote_addr(b, p, p->icmp_off + 8, true, a->addr, s))
 		return;
-	if (p->family == SCTPLB_AF_INET) {
-		qsrc = pkt_ptr(b, q + __builtin_offsetof(struct iphdr, saddr), 4);
-		qcheck = pkt_ptr(b, q + __builtin_offsetof(struct iphdr, check), 2);
-		if (!qsrc || !qcheck)
-			return;
-		/* the quoted header's checksum follows its address */
-		old = *qcheck;
-		*qcheck = csum_apply(old, csum_diff32(0, qsrc[0], a->addr[0]));
-		s->data = csum_diff16(s->data, old, *qcheck);
-		s->data = csum_diff32(s->data, qsrc[0], a->addr[0]);
-		qsrc[0] = a->addr[0];
-	} else {
-		qsrc = pkt_ptr(b, q + __builtin_offsetof(struct ipv6hdr, saddr), 16);
-		if (!qsrc)
-			return;
-		for (i = 0; i < 4; i++) {
-			s->data = csum_diff32(s->data, qsrc[i], a->addr[i]);
-			qsrc[i] = a->addr[i];
-		}
-	}
 	if (!nat_ip_addr(b, p, NAT_DADDR(p), a->addr, s))
 		return;
-	if (n->target_port && *qport != n->target_port) {
-		s->data = csum_diff16(s->data, *qport, n->target_port);
-		*qport = n->target_port;
-		stat_inc(SCTPLB_STAT_NAT_PORT);
-	}
+	if (n->target_port)
+		nat_quote_port(qport, n->target_port, s);
 	nat_sums_apply(ctx, skb, b, p, s);
 	stat_inc(SCTPLB_STAT_NAT_TO_BACKEND);
 }
@@ -635,6 +656,41 @@ static __always_inline int nat_to_backend(void *ctx, bool skb, struct pkt *p, __
 }
 
 /*
+ * The full-NAT flow of p's association (service, ports): by its vtag as Tc,
+ * or (by_ts) by its vtag as Ts, whose association gives Tc.  NULL if none.
+ */
+static __always_inline const struct sctplb_snat_flow *snat_flow_find(const struct pkt *p,
+								     bool by_ts)
+{
+	struct sctplb_snat_key k = { .service_id = p->service_id, .ctag = p->vtag,
+				     .cport = p->sport };
+	struct sctplb_assoc_key ak;
+	struct sctplb_assoc *a;
+	bool pending;
+
+	if (by_ts) {
+		assoc_key(&ak, p, p->service_id, p->vtag);
+		a = assoc_find(&ak, &pending);
+		if (!a)
+			return NULL;
+		k.ctag = a->ctag;
+	}
+	return bpf_map_lookup_elem(&snat_flows, &k);
+}
+
+/* The path whose forwarder address (snat) is addr, or SCTPLB_MAX_PATHS. */
+static __always_inline __u32 snat_path_of(const struct sctplb_svc_nat *n, __u8 family,
+					  const __u32 *addr)
+{
+	__u32 j;
+
+	for (j = 0; j < SCTPLB_MAX_PATHS; j++)
+		if (j < n->nsnat && n->snat[j].family == family && addr_eq(n->snat[j].addr, addr))
+			return j;
+	return SCTPLB_MAX_PATHS;
+}
+
+/*
  * Full NAT, before the return path learns from a backend's packet: the packet
  * goes to a forwarder address snat[j] (saddr, after parse_l4's swap); the
  * client behind it, from snat_flows by (Tc, client port), becomes p->saddr,
@@ -645,31 +701,16 @@ static __always_inline int nat_to_backend(void *ctx, bool skb, struct pkt *p, __
 static __always_inline int nat_snat_client(struct pkt *p)
 {
 	const struct sctplb_svc_nat *n = svc_nat_of(p->service_id);
-	struct sctplb_snat_key k = { .service_id = p->service_id, .ctag = p->vtag,
-				     .cport = p->sport };
 	const struct sctplb_snat_flow *f;
-	struct sctplb_assoc_key ak;
-	struct sctplb_assoc *a;
-	bool pending;
-	__u32 j, q = SCTPLB_MAX_PATHS;
+	__u32 q;
 
 	if (!n || !n->nsnat)
 		return 0;
-	for (j = 0; j < SCTPLB_MAX_PATHS; j++)
-		if (j < n->nsnat && n->snat[j].family == p->family &&
-		    addr_eq(n->snat[j].addr, p->saddr)) {
-			q = j;
-			break;
-		}
+	q = snat_path_of(n, p->family, p->saddr);
 	if (q >= SCTPLB_MAX_PATHS)
 		return 0; /* not to the forwarder: as without full NAT */
-	if (p->tbit) {
-		/* RFC 9260 8.5.1: the backend's own tag Ts; its association has Tc */
-		assoc_key(&ak, p, p->service_id, p->vtag);
-		a = assoc_find(&ak, &pending);
-		k.ctag = a ? a->ctag : 0;
-	}
-	f = bpf_map_lookup_elem(&snat_flows, &k);
+	/* RFC 9260 8.5.1: a T-bit packet has the backend's own tag Ts */
+	f = snat_flow_find(p, p->tbit);
 	if (!f || f->client[q].family != p->family) {
 		stat_inc(SCTPLB_STAT_NAT_SNAT_UNKNOWN);
 		return -1;
@@ -785,6 +826,145 @@ static __always_inline int nat_to_client(struct __sk_buff *skb, const struct pkt
 	}
 	nat_sums_apply(skb, true, &b, p, &s);
 	stat_inc(SCTPLB_STAT_NAT_TO_CLIENT);
+	return TC_ACT_OK;
+}
+
+/*
+ * An ICMP or ICMPv6 error on the return path (tc ingress of an interface that
+ * faces the backends; parse_l3 has filled p, off is the ICMP header), quoting
+ * a packet the forwarder sent to a NAT backend: client (or, full NAT, the
+ * forwarder's address S j) -> backend address i, target port.  A router
+ * between the forwarder and the backend (path MTU, unreachable, time
+ * exceeded), or the backend itself, sends it to the quoted source.  For the
+ * client to find its association, it must quote the packet as the client
+ * sent it: the quoted destination becomes VIP i, the quoted destination port
+ * the service port, and under full NAT the quoted source the client's
+ * address of path j (snat_flows, by the quoted vtag: Ts through its
+ * association, or Tc; an INIT's Initiate Tag when quoted).  The outer source
+ * becomes VIP i (the client learns no address of the backends' side), the
+ * outer destination the client's; the checksums follow (the quoted CRC32c,
+ * and a quoted UDP checksum, are left as quoted, as toward the backends).
+ * The kernel then routes it to the client.  One for a forwarder address
+ * whose client is not known is consumed (the client cannot be told), as
+ * nat_snat_client does with other packets.  Anything else passes untouched.
+ * Returns the tc verdict.
+ */
+static __always_inline int nat_icmp_to_client(struct __sk_buff *skb, struct pkt *p, __u32 off)
+{
+	const struct sctplb_snat_flow *f = NULL;
+	const struct sctplb_nat_backend *nb;
+	const struct sctplb_svc_nat *n;
+	struct sctplb_vip_key k = {};
+	struct nat_scratch *x;
+	struct nat_sums *s;
+	__u32 q = off + 8, zero = 0, j = SCTPLB_MAX_PATHS, *tagp, *qaddr;
+	struct sctphdr *sh;
+	__u16 *kport;
+	__u8 *ih;
+	struct buf b = {
+		.data = (void *)(long)skb->data,
+		.data_end = (void *)(long)skb->data_end,
+	};
+
+	p->reason = SCTPLB_STAT_PASS_NOT_SCTP; /* for the trace: as before, unless translated */
+	ih = pkt_ptr(&b, off, 8);
+	if (!ih || p->frag != FRAG_NONE)
+		return TC_ACT_OK;
+	if (p->family == SCTPLB_AF_INET ? ih[0] != 3 && ih[0] != 11
+					: ih[0] != 1 && ih[0] != 2 && ih[0] != 3)
+		return TC_ACT_OK;
+	if (p->family == SCTPLB_AF_INET) {
+		struct iphdr *ip = pkt_ptr(&b, q, sizeof(*ip));
+
+		if (!ip || ip->ihl < 5)
+			return TC_ACT_OK;
+		k.proto = ip->protocol;
+		k.addr[0] = ip->daddr;
+		p->sctp_off = q + ip->ihl * 4;
+	} else {
+		struct ipv6hdr *ip6 = pkt_ptr(&b, q, sizeof(*ip6));
+
+		if (!ip6)
+			return TC_ACT_OK;
+		k.proto = ip6->nexthdr;
+		__builtin_memcpy(k.addr, &ip6->daddr, 16);
+		p->sctp_off = q + sizeof(*ip6);
+	}
+	if (k.proto != IPPROTO_SCTP && k.proto != IPPROTO_UDP)
+		return TC_ACT_OK;
+	/* the nat_backends key's port: SCTP's, or the UDP encapsulation's */
+	kport = pkt_ptr(&b, p->sctp_off + 2, 2);
+	if (!kport)
+		return TC_ACT_OK;
+	k.port = *kport;
+	if (k.proto == IPPROTO_UDP)
+		p->sctp_off += sizeof(struct udphdr);
+	k.family = p->family;
+	nb = bpf_map_lookup_elem(&nat_backends, &k);
+	sh = pkt_ptr(&b, p->sctp_off, SCTP_PORTS_VTAG_LEN);
+	if (!nb || !sh || nb->vip.family != p->family)
+		return TC_ACT_OK;
+	n = svc_nat_of(nb->svc.id);
+	x = bpf_map_lookup_elem(&snat_scratch, &zero);
+	if (!n || !x)
+		return TC_ACT_OK;
+	p->service_id = nb->svc.id;
+	p->path = nb->svc.path & (SCTPLB_MAX_PATHS - 1);
+	p->sport = sh->source;
+	p->dport = nb->vip_port;
+	p->vtag = bpf_ntohl(sh->vtag);
+	p->icmp = 1;
+	p->icmp_off = off;
+	p->backend_id = nb->backend_id;
+	p->reason = SCTPLB_STAT_NAT_ICMP_TO_CLIENT;
+	s = &x->s;
+	__builtin_memset(s, 0, sizeof(*s));
+
+	if (n->nsnat) {
+		/* one bound per family (see nat_ip_addr) */
+		__builtin_memset(x->tmp, 0, 16);
+		if (p->family == SCTPLB_AF_INET) {
+			qaddr = pkt_ptr(&b, q + __builtin_offsetof(struct iphdr, saddr), 4);
+			if (!qaddr)
+				return TC_ACT_OK;
+			x->tmp[0] = qaddr[0];
+		} else {
+			qaddr = pkt_ptr(&b, q + __builtin_offsetof(struct ipv6hdr, saddr), 16);
+			if (!qaddr)
+				return TC_ACT_OK;
+			__builtin_memcpy(x->tmp, qaddr, 16);
+		}
+		j = snat_path_of(n, p->family, x->tmp);
+	}
+	if (j < SCTPLB_MAX_PATHS) {
+		/* to the forwarder's address: whose client? */
+		if (!p->vtag) {
+			/* an INIT: its Initiate Tag, if quoted */
+			tagp = pkt_ptr(&b, p->sctp_off + SCTPLB_SCTP_HDR_LEN + 4, 4);
+			p->vtag = tagp ? bpf_ntohl(*tagp) : 0;
+			f = p->vtag ? snat_flow_find(p, false) : NULL;
+		} else {
+			f = snat_flow_find(p, true);
+			if (!f) /* a T-bit packet carries Tc */
+				f = snat_flow_find(p, false);
+		}
+		if (!f || f->client[j].family != p->family) {
+			stat_inc(SCTPLB_STAT_NAT_SNAT_UNKNOWN);
+			p->reason = SCTPLB_STAT_NAT_SNAT_UNKNOWN;
+			return TC_ACT_SHOT;
+		}
+		if (!nat_quote_addr(&b, p, q, true, f->client[j].addr, s) ||
+		    !nat_ip_addr(&b, p, NAT_DADDR(p), f->client[j].addr, s))
+			return TC_ACT_OK;
+	}
+	sh = pkt_ptr(&b, p->sctp_off, SCTP_PORTS_VTAG_LEN);
+	if (!sh || !nat_quote_addr(&b, p, q, false, nb->vip.addr, s))
+		return TC_ACT_OK;
+	nat_quote_port(&sh->dest, nb->vip_port, s);
+	if (!nat_ip_addr(&b, p, NAT_SADDR(p), nb->vip.addr, s))
+		return TC_ACT_OK;
+	nat_sums_apply(skb, true, &b, p, s);
+	stat_inc(SCTPLB_STAT_NAT_ICMP_TO_CLIENT);
 	return TC_ACT_OK;
 }
 

@@ -88,6 +88,11 @@ struct ncase {
 #define ROUTER6 "2001:db8:c::50"
 #define ICMP_TO(vip, be, ...) .icmp = true, .in = { .src = NULL, .dst = (vip) }, \
 	.out = { .src = "", .dst = (be) }, __VA_ARGS__
+/* On the return path: an ICMP error from from to to (a client, or a forwarder
+ * address), quoting a packet sent to a backend; out: the error as it leaves. */
+#define ICMP_RET(from, to, ...) .icmp = true, .hook = H_RET, .verdict = TC_ACT_OK, \
+	.in = { .src = (from), .dst = (to) }, __VA_ARGS__
+#define BEROUTER4 "192.0.2.254"  /* a router of the backends' network */
 
 static struct fx FX;
 
@@ -280,6 +285,19 @@ static const struct ncase TARGET[] = {
 		  .out_quoted = { FROM(BE1_4, C4A, TC1, TPORT), .chunks = { CH_DATA() } }),
 	  .hook = H_TC, .verdict = TC_ACT_REDIRECT, .backend = 1, .path = 0,
 	  .stats = { FWD_STATS(FWD_REDIRECT), S(ICMP_ERROR), S(NAT_TO_BACKEND), S(NAT_PORT) } },
+	{ "ICMP frag-needed from a router of the backends' network to C4A quoting C4A -> 192.0.2.11:6000: from VIP4, quoting C4A -> VIP4:5000",
+	  ICMP_RET(BEROUTER4, C4A, .out = { .src = VIP4, .dst = C4A }, .quote = 28,
+		   .quoted = { TO(BE1_4, C4A, TS1, TPORT), .chunks = { CH_DATA() } },
+		   .out_quoted = { IN4(C4A, TS1), .chunks = { CH_DATA() } }),
+	  .stats = { S(NAT_PORT), S(NAT_ICMP_TO_CLIENT) } },
+	{ "ICMPv6 packet too big from backend 1 itself quoting the whole packet: from VIP6, no backend address left",
+	  ICMP_RET(BE1_6, C6A, .out = { .src = VIP6, .dst = C6A }, .quote = 1000,
+		   .quoted = { TO(BE1_6, C6A, TS1, TPORT), .chunks = { CH_DATA(), CH(CT_SACK) } },
+		   .out_quoted = { IN6(C6A, TS1), .chunks = { CH_DATA(), CH(CT_SACK) } }),
+	  .stats = { S(NAT_PORT), S(NAT_ICMP_TO_CLIENT) } },
+	{ "ICMP quoting a packet to an address that is no backend's: untouched",
+	  ICMP_RET(BEROUTER4, C4A, .quote = 28,
+		   .quoted = { TO(OTHER4, C4A, TS1, TPORT), .chunks = { CH_DATA() } }) },
 	{ "ASCONF from 192.0.2.11 (it would list backend addresses): dropped, counted",
 	  .hook = H_RET, .verdict = TC_ACT_SHOT,
 	  .in = { FROM(BE1_4, C4A, TC1, TPORT), .chunks = { CH(CT_ASCONF) } },
@@ -347,12 +365,32 @@ static const struct ncase FULL[] = {
 	  XDP_TO(1, 1, XDP_REDIRECT),
 	  .stats = { FWD_STATS(FWD_REDIRECT), S(ESTABLISHED), S(DATA_CHUNKS), S(NAT_TO_BACKEND),
 		     S(NAT_PORT), S(NAT_SNAT) } },
+	{ "ICMP frag-needed to 198.51.100.50 quoting 198.51.100.50 -> 192.0.2.11:6000 (TS1): to C4A from VIP4, quoting C4A -> VIP4:5000",
+	  ICMP_RET(BEROUTER4, SNAT4, .out = { .src = VIP4, .dst = C4A }, .quote = 28,
+		   .quoted = { TO(BE1_4, SNAT4, TS1, TPORT), .chunks = { CH_DATA() } },
+		   .out_quoted = { IN4(C4A, TS1), .chunks = { CH_DATA() } }),
+	  .stats = { S(NAT_PORT), S(NAT_ICMP_TO_CLIENT) } },
+	{ "ICMPv6 packet too big from 2001:db8:1::11 to 2001:db8:1::50 (TS1): to C6A from VIP6",
+	  ICMP_RET(BE1_6, SNAT6, .out = { .src = VIP6, .dst = C6A }, .quote = 1000,
+		   .quoted = { TO(BE1_6, SNAT6, TS1, TPORT), .chunks = { CH_DATA() } },
+		   .out_quoted = { IN6(C6A, TS1), .chunks = { CH_DATA() } }),
+	  .stats = { S(NAT_PORT), S(NAT_ICMP_TO_CLIENT) } },
+	{ "ICMP to 198.51.100.50 quoting a tag no client has: consumed, counted",
+	  .icmp = true, .hook = H_RET, .verdict = TC_ACT_SHOT,
+	  .in = { .src = BEROUTER4, .dst = SNAT4 }, .quote = 28,
+	  .quoted = { TO(BE1_4, SNAT4, TUNKNOWN, TPORT), .chunks = { CH_DATA() } },
+	  .stats = { S(NAT_SNAT_UNKNOWN) } },
 	{ "INIT from C4C on the same port with its own tag TC2: its own flow",
 	  .in = { IN4(C4C, 0), .chunks = { CH_INIT(TC2, C4C) } },
 	  .out = { TO(BE1_4, SNAT4, 0, TPORT), .chunks = { CH_INIT(TC2, SNAT4) } },
 	  XDP_TO(1, 0, XDP_TX),
 	  .stats = { FWD_STATS(FWD_TX), S(INIT), S(NAT_TO_BACKEND), S(NAT_PORT), S(NAT_SNAT),
 		     S(NAT_SNAT_INIT) } },
+	{ "ICMP quoting C4C's INIT as the backend got it (vtag 0, Initiate Tag TC2): to C4C",
+	  ICMP_RET(BEROUTER4, SNAT4, .out = { .src = VIP4, .dst = C4C }, .quote = 1000,
+		   .quoted = { TO(BE1_4, SNAT4, 0, TPORT), .chunks = { CH_INIT(TC2, SNAT4) } },
+		   .out_quoted = { IN4(C4C, 0), .chunks = { CH_INIT(TC2, SNAT4) } }),
+	  .stats = { S(NAT_PORT), S(NAT_ICMP_TO_CLIENT) } },
 	{ "INIT-ACK to 198.51.100.50 with TC2: to C4C (two clients, one port, told apart by their tags)",
 	  .hook = H_RET, .verdict = TC_ACT_OK,
 	  .in = { FROM(BE1_4, SNAT4, TC2, TPORT), .chunks = { INIT_ACK(TS2, BE1_4) } },
@@ -424,13 +462,14 @@ static uint16_t fold(uint32_t s)
 }
 
 /*
- * An ICMP(v6) error (frag-needed / packet too big, MTU 1400) from ROUTER to to,
+ * An ICMP(v6) error (frag-needed / packet too big, MTU 1400) from from (NULL or
+ * "": ROUTER) to to,
  * quoting the first quote bytes of the IP packet of q, its checksum (and the
  * IPv4 header's) computed whole; crc (non-NULL): the quoted CRC32c bytes.
  * Returns the frame length.
  */
-static int icmp_frame(const char *to, const struct pkt_spec *q, size_t quote, const uint8_t *crc,
-		      uint8_t *out, size_t *crc_off)
+static int icmp_frame(const char *from, const char *to, const struct pkt_spec *q, size_t quote,
+		      const uint8_t *crc, uint8_t *out, size_t *crc_off)
 {
 	uint8_t qf[PKT_MAX], *ip, *icmp;
 	struct sctplb_addr dst = pkt_addr(to), src;
@@ -445,7 +484,7 @@ static int icmp_frame(const char *to, const struct pkt_spec *q, size_t quote, co
 	if (crc && qi.sctp + 12 <= qi.l3 + qlen)
 		memcpy(qf + qi.sctp + 8, crc, 4);
 	*crc_off = qi.sctp + 8 - qi.l3;
-	src = pkt_addr(v6 ? ROUTER6 : ROUTER4);
+	src = pkt_addr(from && *from ? from : v6 ? ROUTER6 : ROUTER4);
 	memcpy(out, FX.mac_in, 6);
 	memcpy(out + 6, PKT_CLIENT_MAC, 6);
 	put16(out + 12, v6 ? 0x86dd : 0x0800);
@@ -586,11 +625,16 @@ static bool run_case(struct fx *fx, const char *scenario, const void *tc)
 		size_t crc_off;
 		int wl;
 
-		r.io.len = icmp_frame(c->in.dst, &c->quoted, c->quote, NULL, r.io.in, &crc_off);
+		r.io.len = icmp_frame(c->in.src, c->in.dst, &c->quoted, c->quote, NULL, r.io.in,
+				      &crc_off);
 		/* the quote's CRC32c is left as quoted */
-		wl = icmp_frame(c->out.dst, &c->out_quoted, c->quote,
-				r.io.in + 14 + (strchr(c->in.dst, ':') ? 48 : 28) + crc_off,
-				r.io.want, &crc_off);
+		wl = r.io.len;
+		if (c->out.src)
+			wl = icmp_frame(c->out.src, c->out.dst, &c->out_quoted, c->quote,
+					r.io.in + 14 + (strchr(c->in.dst, ':') ? 48 : 28) + crc_off,
+					r.io.want, &crc_off);
+		else if (r.io.len > 0)
+			memcpy(r.io.want, r.io.in, r.io.len);
 		if (r.io.len < 0 || wl != r.io.len) {
 			printf("FAIL %s: %s: table error: ICMP frames\n", scenario, c->name);
 			return false;
