@@ -233,19 +233,30 @@ static __always_inline void nat_quote_port(__u16 *port, __u16 to, struct nat_sum
  * for backend address i, it must quote the packet as the backend sent it, or
  * the backend will not find its association.  The outer destination, the
  * quoted source address (and the quoted IPv4 header's checksum) and the
- * quoted source port become the backend's; the ICMP checksum follows (the
+ * quoted source port become the backend's (under full NAT, the quoted
+ * destination and the outer source the forwarder's address of the path);
+ * the ICMP checksum follows (the
  * quoted CRC32c is left: a quote is cut short, and nobody checks it).
  */
 static __always_inline void nat_icmp_to_backend(void *ctx, bool skb, const struct buf *b,
 						const struct pkt *p, const struct sctplb_svc_nat *n,
 						const struct sctplb_addr *a, struct nat_sums *s)
 {
+	const struct sctplb_addr *sn = &n->snat[p->path & (SCTPLB_MAX_PATHS - 1)];
 	__u16 *qport = pkt_ptr(b, p->sctp_off, 2);
 
 	if (!qport || !nat_quote_addr(b, p, p->icmp_off + 8, true, a->addr, s))
 		return;
 	if (!nat_ip_addr(b, p, NAT_DADDR(p), a->addr, s))
 		return;
+	if (n->nsnat && sn->family == p->family) {
+		/* Full NAT: the backend sent it to the forwarder's address, and
+		 * has a route to that address only: it quotes the destination
+		 * and is the error's source. */
+		if (!nat_quote_addr(b, p, p->icmp_off + 8, false, sn->addr, s) ||
+		    !nat_ip_addr(b, p, NAT_SADDR(p), sn->addr, s))
+			return;
+	}
 	if (n->target_port)
 		nat_quote_port(qport, n->target_port, s);
 	nat_sums_apply(ctx, skb, b, p, s);
