@@ -414,6 +414,12 @@ __noinline int sctplb_tc_ret_icmp(struct __sk_buff *skb, struct pkt *p, __u32 of
 	return p ? nat_icmp_to_client(skb, p, off) : TC_ACT_OK;
 }
 
+/* nat_frag_to_client; global: verified once. */
+__noinline int sctplb_tc_ret_frag(struct __sk_buff *skb, struct pkt *p)
+{
+	return p ? nat_frag_to_client(skb, p) : TC_ACT_OK;
+}
+
 SEC("tc")
 int sctplb_tc_return(struct __sk_buff *skb)
 {
@@ -434,6 +440,8 @@ int sctplb_tc_return(struct __sk_buff *skb)
 		act = sctplb_tc_upper(skb, &p, off, 1);
 	if (act == ACT_CONTINUE)
 		verdict = sctplb_tc_ret(skb, &p);
+	else if (p.frag == FRAG_LATER) /* a NAT backend's? (bpf/lib/nat.h) */
+		verdict = sctplb_tc_ret_frag(skb, &p);
 	else
 		p.reason = ACT_REASON(act);
 	trace_decision(&p, verdict, p.reason);

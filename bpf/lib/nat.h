@@ -58,6 +58,26 @@ struct {
 	__type(value, struct nat_scratch);
 } snat_scratch SEC(".maps");
 
+/*
+ * The return path's fragments (nat_frag_remember): a NAT backend's datagram
+ * whose first fragment was translated, by the frags map's key (the
+ * addresses as on the wire, from the backend), -> what its later fragments
+ * become: from the VIP, and under full NAT to the client's address.  Kept
+ * apart from frags, whose value names a backend, not addresses: a later
+ * fragment has no port and no tag to find them again.
+ */
+struct nat_frag {
+	struct sctplb_addr vip;
+	struct sctplb_addr client;      /* full NAT; family 0: the destination stays */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, SCTPLB_MAX_FRAGS);
+	__type(key, struct sctplb_frag_key);
+	__type(value, struct nat_frag);
+} nat_frags SEC(".maps");
+
 static __always_inline __u32 csum_add32(__u32 s, __u32 x)
 {
 	s += x;
@@ -776,11 +796,94 @@ static long nat_one_param(__u64 i, void *arg)
 	return 0;
 }
 
+/* The frags key of p's datagram, from the IP header as it is on the wire. */
+static __always_inline bool nat_frag_key(const struct buf *b, const struct pkt *p,
+					 struct sctplb_frag_key *fk)
+{
+	__u32 *a;
+
+	__builtin_memset(fk, 0, sizeof(*fk));
+	fk->id = p->frag_id;
+	fk->family = p->family;
+	if (p->family == SCTPLB_AF_INET) {
+		a = pkt_ptr(b, p->l3_off + __builtin_offsetof(struct iphdr, saddr), 8);
+		if (!a)
+			return false;
+		fk->saddr[0] = a[0];
+		fk->daddr[0] = a[1];
+		return true;
+	}
+	a = pkt_ptr(b, p->l3_off + __builtin_offsetof(struct ipv6hdr, saddr), 32);
+	if (!a)
+		return false;
+	__builtin_memcpy(fk->saddr, a, 16);
+	__builtin_memcpy(fk->daddr, a + 4, 16);
+	return true;
+}
+
+/*
+ * A NAT backend's first fragment, about to be translated (before its
+ * addresses change): its later fragments will leave from vip, and under
+ * full NAT (p->snat) to the client p->saddr.
+ */
+static __always_inline void nat_frag_remember(const struct buf *b, const struct pkt *p,
+					      const struct sctplb_addr *vip)
+{
+	struct sctplb_frag_key fk;
+	struct nat_frag v = { .vip = *vip };
+
+	if (!nat_frag_key(b, p, &fk))
+		return;
+	if (p->snat) {
+		v.client.family = p->family;
+		__builtin_memcpy(v.client.addr, p->saddr, 16);
+	}
+	bpf_map_update_elem(&nat_frags, &fk, &v, BPF_ANY);
+}
+
+/*
+ * A later fragment on the return path (no SCTP header: it follows its
+ * first, as toward the backends): the addresses its first fragment got, the
+ * IPv4 header checksum with them (nothing else: the CRC32c does not cover
+ * the addresses, and the UDP checksum is in the first fragment).  One whose
+ * first was not translated passes as it is.  tc verdict.
+ */
+static __always_inline int nat_frag_to_client(struct __sk_buff *skb, struct pkt *p)
+{
+	const struct nat_frag *v;
+	struct sctplb_frag_key fk;
+	struct nat_sums s = {};
+	struct buf b = {
+		.data = (void *)(long)skb->data,
+		.data_end = (void *)(long)skb->data_end,
+	};
+
+	p->reason = SCTPLB_STAT_PASS_FRAGMENT;
+	if (p->frag != FRAG_LATER || !nat_frag_key(&b, p, &fk))
+		return TC_ACT_OK;
+	v = bpf_map_lookup_elem(&nat_frags, &fk);
+	if (!v || v->vip.family != p->family)
+		return TC_ACT_OK;
+	if (!nat_ip_addr(&b, p, NAT_SADDR(p), v->vip.addr, &s))
+		return TC_ACT_OK;
+	if (v->client.family == p->family &&
+	    !nat_ip_addr(&b, p, NAT_DADDR(p), v->client.addr, &s))
+		return TC_ACT_OK;
+	p->proto = IPPROTO_SCTP; /* no transport header here to follow the addresses */
+	nat_sums_apply(skb, true, &b, p, &s);
+	p->reason = SCTPLB_STAT_NAT_FRAG_BACK;
+	stat_inc(SCTPLB_STAT_NAT_FRAG_BACK);
+	stat_inc(SCTPLB_STAT_NAT_TO_CLIENT);
+	return TC_ACT_OK;
+}
+
 /*
  * From a backend's own address (p->nat, from parse_l4): the source becomes
  * the VIP of its path and the source port the service port; an INIT-ACK's
- * addresses become VIPs.  tc only.  The first fragment of a packet whose
- * port or chunk would change keeps them (its CRC32c spans fragments).
+ * addresses become VIPs.  tc only.  A first fragment whose port or chunk
+ * would change is dropped (its CRC32c spans fragments: nat_frag_port); any
+ * other has its addresses translated, and its later fragments follow
+ * (nat_frag_to_client).
  * Returns the tc verdict: an ASCONF (RFC 5061) would tell the client the
  * backend's own addresses (its Address Parameter, and any it adds), so it is
  * dropped and counted; the backend's association stays on its paths.
@@ -810,6 +913,15 @@ static __always_inline int nat_to_client(struct __sk_buff *skb, const struct pkt
 	sh = pkt_ptr(&b, p->sctp_off, sizeof(*sh));
 	if (!sh)
 		return TC_ACT_OK;
+	if (p->frag == FRAG_FIRST) {
+		/* Its CRC32c spans the later fragments: a port or an INIT-ACK
+		 * address cannot be patched without the datagram's length. */
+		if (sh->source != nb->vip_port || p->first_type == SCTP_CID_INIT_ACK) {
+			stat_inc(SCTPLB_STAT_NAT_FRAG_PORT);
+			return TC_ACT_SHOT;
+		}
+		nat_frag_remember(&b, p, &nb->vip);
+	}
 	s.crc = s.crc_old = sh->checksum;
 	len = p->sctp_end - p->sctp_off;
 	if (!nat_ip_addr(&b, p, NAT_SADDR(p), nb->vip.addr, &s))

@@ -65,6 +65,10 @@ struct ncase {
 	 * MAC); abort_quote: out's single ABORT carries the natsupp collision cause
 	 * quoting the input INIT's first 12 bytes. */
 	bool reply, abort_quote;
+	/* IPv6 packets with a fragment header (ext 44): its offset and M field,
+	 * written into the input and the expected frame (the builder makes first
+	 * fragments only). */
+	uint16_t frag6_off;
 };
 
 #define S(x) { SCTPLB_STAT_##x, 1 }
@@ -79,6 +83,7 @@ struct ncase {
 #define OUT4(to, vt) .src = VIP4, .dst = (to), .sport = PORT, .dport = CPORT, .vtag = (vt)
 #define OUT6(to, vt) .src = VIP6, .dst = (to), .sport = PORT, .dport = CPORT, .vtag = (vt)
 #define UDP .udp_sport = ENCAP, .udp_dport = ENCAP
+#define FRAG6 .ext = { 44 }, .next_ext = 1
 #define XDP_TO(be, p, v) .hook = H_XDP, .verdict = (v), .backend = (be), .path = (p)
 #define INIT_ACK(ts, ...) CH(CT_INIT_ACK, .tag = (ts), .addrs = { __VA_ARGS__ })
 #define END { .name = NULL }
@@ -159,6 +164,21 @@ static int nat_full(struct fx *fx)
 	__u32 svc = SVC;
 
 	if (nat_service(fx, TPORT) || bpf_map_lookup_elem(smap, &svc, &n))
+		return -1;
+	n.nsnat = 2;
+	n.snat[0] = pkt_addr(SNAT4);
+	n.snat[1] = pkt_addr(SNAT6);
+	return bpf_map_update_elem(smap, &svc, &n, BPF_ANY) ? -1 : 0;
+}
+
+/* Full NAT without a target port. */
+static int nat_full_same_port(struct fx *fx)
+{
+	int smap = bpf_map__fd(fx->skel->maps.svc_nat);
+	struct sctplb_svc_nat n;
+	__u32 svc = SVC;
+
+	if (nat_service(fx, 0) || bpf_map_lookup_elem(smap, &svc, &n))
 		return -1;
 	n.nsnat = 2;
 	n.snat[0] = pkt_addr(SNAT4);
@@ -302,6 +322,10 @@ static const struct ncase TARGET[] = {
 	  .hook = H_RET, .verdict = TC_ACT_SHOT,
 	  .in = { FROM(BE1_4, C4A, TC1, TPORT), .chunks = { CH(CT_ASCONF) } },
 	  .stats = { S(RET_PKTS), S(NAT_ASCONF_DROP) } },
+	{ "first IP fragment from 192.0.2.11:6000 (its port must change): dropped, counted",
+	  .hook = H_RET, .verdict = TC_ACT_SHOT,
+	  .in = { FROM(BE1_4, C4A, TC1, TPORT), .frag = 0x2000, .chunks = { CH_DATA() } },
+	  .stats = { S(RET_PKTS), S(NAT_FRAG_PORT) } },
 	{ "first IP fragment whose port must change: dropped (its CRC32c spans fragments)",
 	  .in = { IN4(C4A, TS1), .frag = 0x2000, .chunks = { CH_DATA() } },
 	  .hook = H_XDP, .verdict = XDP_DROP,
@@ -326,6 +350,29 @@ static const struct ncase SAME_PORT[] = {
 	  .out = { TO(BE1_4, C4A, TS1, PORT), .frag = 0x0003, .chunks = { CH_DATA() } },
 	  XDP_TO(1, 0, XDP_TX),
 	  .stats = { FWD_STATS(FWD_TX), S(FRAG_LATER), S(NAT_TO_BACKEND) } },
+	{ "first IP fragment from 192.0.2.11:5000 (no port change): from VIP4, remembered",
+	  .hook = H_RET, .verdict = TC_ACT_OK,
+	  .in = { FROM(BE1_4, C4A, TC1, PORT), .frag = 0x2000, .chunks = { CH_DATA() } },
+	  .out = { OUT4(C4A, TC1), .frag = 0x2000, .chunks = { CH_DATA() } },
+	  .stats = { S(RET_PKTS), S(NAT_TO_CLIENT) } },
+	{ "later IP fragment from 192.0.2.11: follows its first, from VIP4",
+	  .hook = H_RET, .verdict = TC_ACT_OK,
+	  .in = { FROM(BE1_4, C4A, TC1, PORT), .frag = 0x0003, .chunks = { CH_DATA() } },
+	  .out = { OUT4(C4A, TC1), .frag = 0x0003, .chunks = { CH_DATA() } },
+	  .stats = { S(NAT_FRAG_BACK), S(NAT_TO_CLIENT) } },
+	{ "later IP fragment from 198.51.100.12 whose first was not seen: untouched",
+	  .hook = H_RET, .verdict = TC_ACT_OK,
+	  .in = { FROM(BE2_4, C4B, TC2, PORT), .frag = 0x0003, .chunks = { CH_DATA() } } },
+	{ "first IPv6 fragment from 2001:db8:1::11:5000: from VIP6, remembered",
+	  .hook = H_RET, .verdict = TC_ACT_OK,
+	  .in = { FROM(BE1_6, C6A, TC1, PORT), FRAG6, .chunks = { CH_DATA() } },
+	  .out = { OUT6(C6A, TC1), FRAG6, .chunks = { CH_DATA() } },
+	  .stats = { S(RET_PKTS), S(NAT_TO_CLIENT) } },
+	{ "later IPv6 fragment (offset 3) from 2001:db8:1::11: from VIP6",
+	  .hook = H_RET, .verdict = TC_ACT_OK, .frag6_off = 3 << 3,
+	  .in = { FROM(BE1_6, C6A, TC1, PORT), FRAG6, .chunks = { CH_DATA() } },
+	  .out = { OUT6(C6A, TC1), FRAG6, .chunks = { CH_DATA() } },
+	  .stats = { S(NAT_FRAG_BACK), S(NAT_TO_CLIENT) } },
 	{ "SACK from 2001:db8:1::11:5000: from VIP6, no port change",
 	  .hook = H_RET, .verdict = TC_ACT_OK,
 	  .in = { FROM(BE1_6, C6A, TC1, PORT), .chunks = { CH(CT_SACK) } },
@@ -435,10 +482,41 @@ static const struct ncase FULL[] = {
 	END
 };
 
+static const struct ncase FULL_SAME_PORT[] = {
+	{ "INIT C4A->VIP4 listing C4A, C6A (no target port): from 198.51.100.50",
+	  .in = { IN4(C4A, 0), .chunks = { CH_INIT(TC1, C4A, C6A) } },
+	  .out = { TO(BE1_4, SNAT4, 0, PORT), .chunks = { CH_INIT(TC1, SNAT4, SNAT6) } },
+	  XDP_TO(1, 0, XDP_TX),
+	  .stats = { FWD_STATS(FWD_TX), S(INIT), S(NAT_TO_BACKEND), S(NAT_SNAT),
+		     S(NAT_SNAT_INIT) } },
+	{ "first IP fragment from 192.0.2.11 to 198.51.100.50 (TC1): to C4A from VIP4",
+	  .hook = H_RET, .verdict = TC_ACT_OK,
+	  .in = { FROM(BE1_4, SNAT4, TC1, PORT), .frag = 0x2000, .chunks = { CH_DATA() } },
+	  .out = { OUT4(C4A, TC1), .frag = 0x2000, .chunks = { CH_DATA() } },
+	  .stats = { S(NAT_TO_CLIENT), S(NAT_SNAT_BACK) } },
+	{ "its later fragment: to C4A from VIP4 too",
+	  .hook = H_RET, .verdict = TC_ACT_OK,
+	  .in = { FROM(BE1_4, SNAT4, TC1, PORT), .frag = 0x0003, .chunks = { CH_DATA() } },
+	  .out = { OUT4(C4A, TC1), .frag = 0x0003, .chunks = { CH_DATA() } },
+	  .stats = { S(NAT_FRAG_BACK), S(NAT_TO_CLIENT) } },
+	{ "first IPv6 fragment from 2001:db8:1::11 to 2001:db8:1::50: to C6A from VIP6",
+	  .hook = H_RET, .verdict = TC_ACT_OK,
+	  .in = { FROM(BE1_6, SNAT6, TC1, PORT), FRAG6, .chunks = { CH_DATA() } },
+	  .out = { OUT6(C6A, TC1), FRAG6, .chunks = { CH_DATA() } },
+	  .stats = { S(NAT_TO_CLIENT), S(NAT_SNAT_BACK) } },
+	{ "its later fragment: to C6A from VIP6",
+	  .hook = H_RET, .verdict = TC_ACT_OK, .frag6_off = 3 << 3,
+	  .in = { FROM(BE1_6, SNAT6, TC1, PORT), FRAG6, .chunks = { CH_DATA() } },
+	  .out = { OUT6(C6A, TC1), FRAG6, .chunks = { CH_DATA() } },
+	  .stats = { S(NAT_FRAG_BACK), S(NAT_TO_CLIENT) } },
+	END
+};
+
 static const struct tb_scenario SCENARIOS[] = {
 	{ "nat-target-port", TARGET, nat_target, NULL },
 	{ "nat-same-port", SAME_PORT, nat_same_port, NULL },
 	{ "full-nat", FULL, nat_full, NULL },
+	{ "full-nat-same-port", FULL_SAME_PORT, nat_full_same_port, NULL },
 };
 
 /* ---- running a case ---- */
@@ -679,6 +757,11 @@ static bool run_case(struct fx *fx, const char *scenario, const void *tc)
 		}
 		if (c->pad_params) /* recomputed whole: the reference */
 			pkt_sctp_set_crc(r.io.want + oi.sctp, oi.ip_len - (oi.sctp - oi.l3));
+	}
+	if (c->frag6_off) {
+		/* the fragment header follows the IPv6 header (14 + 40) */
+		put16(r.io.in + 14 + 40 + 2, c->frag6_off);
+		put16(r.io.want + 14 + 40 + 2, c->frag6_off);
 	}
 	if (fwd && !tb_next_hop(fx, scenario, c->name, c->backend, c->path, NBACKENDS, false,
 				&r.nh, r.io.want))
