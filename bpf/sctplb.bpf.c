@@ -149,6 +149,16 @@ __noinline int sctplb_xdp_snat(struct xdp_md *ctx, struct pkt *p, __u64 now)
 	return 0;
 }
 
+__noinline int sctplb_xdp_asconf(struct xdp_md *ctx, struct pkt *p)
+{
+	return p ? nat_snat_asconf(ctx, false, p) : ACT_CONTINUE;
+}
+
+__noinline int sctplb_tc_asconf(struct __sk_buff *skb, struct pkt *p)
+{
+	return p ? nat_snat_asconf(skb, true, p) : ACT_CONTINUE;
+}
+
 __noinline int sctplb_xdp_nat(struct xdp_md *ctx, struct pkt *p, __u32 backend_id)
 {
 	return p ? nat_to_backend(ctx, false, p, backend_id) : ACT_CONTINUE;
@@ -276,6 +286,9 @@ static __always_inline int datapath(void *ctx, enum lb_hook h, struct pkt *p)
 	act = parse_l3(&b, p, &off);
 	if (act == ACT_CONTINUE)
 		act = h == LB_XDP ? sctplb_xdp_upper(ctx, p, off) : sctplb_tc_upper(ctx, p, off, 0);
+	/* full NAT: a client's ASCONF (bpf/lib/nat.h) */
+	if (act == ACT_CONTINUE && p->asconf && (p->svc_flags & SCTPLB_SVC_F_NAT))
+		act = h == LB_XDP ? sctplb_xdp_asconf(ctx, p) : sctplb_tc_asconf(ctx, p);
 	if (act == ACT_CONTINUE) {
 		verdict = h == LB_XDP ? sctplb_xdp_lb(ctx, p) : sctplb_tc_lb(ctx, p, 0);
 		/* full NAT: a forwarded INIT's addresses (bpf/lib/nat.h) */

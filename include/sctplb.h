@@ -663,6 +663,8 @@ enum sctplb_ppid_class {
 	X(NAT_SNAT_COLLISION, "nat_snat_collision", "full NAT: INIT whose (Tc, client port) another client holds: answered with an ABORT (M bit, VTag and Port Number Collision)") \
 	X(NAT_SNAT_BACK, "nat_snat_back", "full NAT return path: destination made the client's address of the path") \
 	X(NAT_SNAT_UNKNOWN, "nat_snat_unknown", "full NAT return path: to a forwarder address with no client for its tag: dropped") \
+	X(NAT_ASCONF_REFUSED, "nat_asconf_refused", "full NAT: client's ASCONF naming a concrete address (authenticated: not rewritable): dropped") \
+	X(NAT_ASCONF_LEARN, "nat_asconf_learn", "full NAT: client's wildcard ASCONF passed, its source made the client's address of the path") \
 	X(NAT_FRAG_BACK, "nat_frag_back", "NAT return path: later IP fragment given the addresses of its first") \
 	X(NAT_ICMP_TO_CLIENT, "nat_icmp_to_client", "NAT return path: ICMP error quoting a packet sent to a backend, quote and addresses translated back, sent to the client") \
 	X(POLICY_DROP, "policy_drop", "INIT from a source the service's policy denies: dropped")
@@ -700,6 +702,7 @@ enum sctplb_ppid_class {
 	X(DROP_ZERO_VTAG, XDP_DROP)                                          \
 	X(NAT_FRAG_PORT, XDP_DROP)                                           \
 	X(NAT_SNAT_COLLISION, XDP_TX)                                        \
+	X(NAT_ASCONF_REFUSED, XDP_DROP)                                      \
 	X(POLICY_DROP, XDP_DROP)
 
 #define SCTPLB_STAT_ENUM(name, str, help) SCTPLB_STAT_##name,

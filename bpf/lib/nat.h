@@ -617,6 +617,177 @@ static __always_inline int nat_snat_refuse(void *ctx, bool skb, const struct buf
 }
 
 /*
+ * The full-NAT flow of p's association (service, ports): by its vtag as Tc,
+ * or (by_ts) by its vtag as Ts, whose association gives Tc.  NULL if none.
+ */
+static __always_inline const struct sctplb_snat_flow *snat_flow_find(const struct pkt *p,
+								     bool by_ts)
+{
+	struct sctplb_snat_key k = { .service_id = p->service_id, .ctag = p->vtag,
+				     .cport = p->sport };
+	struct sctplb_assoc_key ak;
+	struct sctplb_assoc *a;
+	bool pending;
+
+	if (by_ts) {
+		assoc_key(&ak, p, p->service_id, p->vtag);
+		a = assoc_find(&ak, &pending);
+		if (!a)
+			return NULL;
+		k.ctag = a->ctag;
+	}
+	return bpf_map_lookup_elem(&snat_flows, &k);
+}
+
+/* The path whose forwarder address (snat) is addr, or SCTPLB_MAX_PATHS. */
+static __always_inline __u32 snat_path_of(const struct sctplb_svc_nat *n, __u8 family,
+					  const __u32 *addr)
+{
+	__u32 j;
+
+	for (j = 0; j < SCTPLB_MAX_PATHS; j++)
+		if (j < n->nsnat && n->snat[j].family == family && addr_eq(n->snat[j].addr, addr))
+			return j;
+	return SCTPLB_MAX_PATHS;
+}
+
+/*
+ * A client's ASCONF (RFC 5061) under full NAT.  The backend knows the client
+ * as the forwarder's addresses S i only, and the chunk is authenticated (RFC
+ * 5061 4.1.1: ASCONF travels behind an AUTH chunk, RFC 4895, whose HMAC
+ * covers it), so its address parameters cannot be rewritten.  A wildcard
+ * address (0.0.0.0, ::) stands for the packet's source (RFC 5061 4.2.1,
+ * 4.2.2, 4.2.4), which full NAT maps already: such an ASCONF passes, and the
+ * forwarder follows it (draft-ietf-tsvwg-natsupp, multi-point traversal):
+ * the source X (on path i) becomes the client's address of path i; a Delete
+ * IP Address with the wildcard deletes every peer address but the source,
+ * so the other paths' client addresses are forgotten, as the backend
+ * forgets their S j.  An ASCONF that names a concrete address would tell the
+ * backend an address it cannot reach (or delete one it does not know): it
+ * is dropped, counted (nat_asconf_refused).
+ */
+#define SCTP_PARAM_ADD_IP 0xc001
+#define SCTP_PARAM_DEL_IP 0xc002
+#define SCTP_PARAM_SET_PRIMARY 0xc004
+
+struct asconf_walk {
+	const struct buf *b;
+	__u32 off, end;
+	__u8 found;             /* chunks: an ASCONF at off, its end at end */
+	__u8 concrete;          /* parameters: an address that is not the wildcard */
+	__u8 del;               /* a Delete IP Address */
+};
+
+/* Chunks: the ASCONF (RFC 5061 4.1.1), after any AUTH. */
+static long asconf_find_one(__u64 i, void *arg)
+{
+	struct asconf_walk *w = arg;
+	struct sctp_chunkhdr *ch = pkt_ptr(w->b, w->off, sizeof(*ch));
+	__u32 len;
+
+	if (!ch || w->off + sizeof(*ch) > w->end)
+		return 1;
+	len = bpf_ntohs(ch->length);
+	if (len < sizeof(*ch) || w->off + len > w->end)
+		return 1;
+	if (ch->type == SCTP_CID_ASCONF) {
+		w->found = 1;
+		w->end = w->off + len;
+		w->off += 8; /* chunk header, Serial Number */
+		return 1;
+	}
+	w->off += (len + 3) & ~3u;
+	return 0;
+}
+
+/* The address parameter at off (RFC 9260 3.3.2.1) is the wildcard; false for
+ * anything else (another address, another parameter, a short one). */
+static __always_inline bool asconf_wildcard(const struct buf *b, __u32 off, __u32 end)
+{
+	struct sctp_paramhdr *ph = pkt_ptr(b, off, sizeof(*ph));
+	__u32 *a;
+
+	if (!ph || off + sizeof(*ph) > end)
+		return false;
+	if (ph->type == bpf_htons(SCTP_PARAM_IPV4) && ph->length == bpf_htons(8)) {
+		a = pkt_ptr(b, off + 4, 4);
+		return a && off + 8 <= end && !a[0];
+	}
+	if (ph->type == bpf_htons(SCTP_PARAM_IPV6) && ph->length == bpf_htons(20)) {
+		a = pkt_ptr(b, off + 4, 16);
+		return a && off + 20 <= end && !(a[0] | a[1] | a[2] | a[3]);
+	}
+	return false;
+}
+
+/* One ASCONF parameter: Add, Delete, Set Primary carry an address after
+ * their Correlation ID; the others carry none. */
+static long asconf_param_one(__u64 i, void *arg)
+{
+	struct asconf_walk *w = arg;
+	__u32 o = w->off;
+	struct sctp_paramhdr *ph = param_next(w->b, &w->off, w->end);
+	__u16 type;
+
+	if (!ph)
+		return 1;
+	type = bpf_ntohs(ph->type);
+	if (type != SCTP_PARAM_ADD_IP && type != SCTP_PARAM_DEL_IP &&
+	    type != SCTP_PARAM_SET_PRIMARY)
+		return 0;
+	if (type == SCTP_PARAM_DEL_IP)
+		w->del = 1;
+	if (!asconf_wildcard(w->b, o + 8, o + bpf_ntohs(ph->length))) {
+		w->concrete = 1;
+		return 1;
+	}
+	return 0;
+}
+
+static __always_inline int nat_snat_asconf(void *ctx, bool skb, const struct pkt *p)
+{
+	const struct sctplb_svc_nat *n = svc_nat_of(p->service_id);
+	__u8 path = p->path & (SCTPLB_MAX_PATHS - 1);
+	struct sctplb_snat_flow *f;
+	struct buf b;
+	__u32 j;
+
+	if (!n || !n->nsnat || n->snat[path].family != p->family || p->frag != FRAG_NONE)
+		return ACT_CONTINUE;
+	b.data = skb ? (void *)(long)((struct __sk_buff *)ctx)->data
+		     : (void *)(long)((struct xdp_md *)ctx)->data;
+	b.data_end = skb ? (void *)(long)((struct __sk_buff *)ctx)->data_end
+			 : (void *)(long)((struct xdp_md *)ctx)->data_end;
+	{
+		struct asconf_walk w = {
+			.b = &b, .off = p->sctp_off + SCTPLB_SCTP_HDR_LEN, .end = p->sctp_end,
+		};
+
+		bpf_loop(SCTPLB_MAX_CHUNKS, asconf_find_one, &w, 0);
+		if (!w.found)
+			return ACT_CONTINUE;
+		/* its Address Parameter (the association's lookup), then requests */
+		if (!asconf_wildcard(&b, w.off, w.end) || !param_next(&b, &w.off, w.end))
+			return act_drop(SCTPLB_STAT_NAT_ASCONF_REFUSED);
+		bpf_loop(SCTPLB_MAX_INIT_PARAMS, asconf_param_one, &w, 0);
+		if (w.concrete)
+			return act_drop(SCTPLB_STAT_NAT_ASCONF_REFUSED);
+		/* the flow follows the client (f: a map value, written in place) */
+		f = (struct sctplb_snat_flow *)snat_flow_find(p, true);
+		if (!f)
+			return ACT_CONTINUE;
+		if (w.del)
+			for (j = 0; j < SCTPLB_MAX_PATHS; j++)
+				if (j != path)
+					f->client[j].family = 0;
+	}
+	f->client[path].family = p->family;
+	__builtin_memcpy(f->client[path].addr, p->saddr, 16);
+	stat_inc(SCTPLB_STAT_NAT_ASCONF_LEARN);
+	return ACT_CONTINUE;
+}
+
+/*
  * Toward the backend chosen in lb: destination address i of the backend,
  * port mapped.  A later fragment (no SCTP header) gets the address only.  A
  * first fragment whose port must change is dropped: its CRC32c covers bytes
@@ -684,41 +855,6 @@ static __always_inline int nat_to_backend(void *ctx, bool skb, struct pkt *p, __
 	nat_sums_apply(ctx, skb, &b, p, s);
 	stat_inc(SCTPLB_STAT_NAT_TO_BACKEND);
 	return ACT_CONTINUE;
-}
-
-/*
- * The full-NAT flow of p's association (service, ports): by its vtag as Tc,
- * or (by_ts) by its vtag as Ts, whose association gives Tc.  NULL if none.
- */
-static __always_inline const struct sctplb_snat_flow *snat_flow_find(const struct pkt *p,
-								     bool by_ts)
-{
-	struct sctplb_snat_key k = { .service_id = p->service_id, .ctag = p->vtag,
-				     .cport = p->sport };
-	struct sctplb_assoc_key ak;
-	struct sctplb_assoc *a;
-	bool pending;
-
-	if (by_ts) {
-		assoc_key(&ak, p, p->service_id, p->vtag);
-		a = assoc_find(&ak, &pending);
-		if (!a)
-			return NULL;
-		k.ctag = a->ctag;
-	}
-	return bpf_map_lookup_elem(&snat_flows, &k);
-}
-
-/* The path whose forwarder address (snat) is addr, or SCTPLB_MAX_PATHS. */
-static __always_inline __u32 snat_path_of(const struct sctplb_svc_nat *n, __u8 family,
-					  const __u32 *addr)
-{
-	__u32 j;
-
-	for (j = 0; j < SCTPLB_MAX_PATHS; j++)
-		if (j < n->nsnat && n->snat[j].family == family && addr_eq(n->snat[j].addr, addr))
-			return j;
-	return SCTPLB_MAX_PATHS;
 }
 
 /*

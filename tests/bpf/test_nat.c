@@ -69,6 +69,11 @@ struct ncase {
 	 * written into the input and the expected frame (the builder makes first
 	 * fragments only). */
 	uint16_t frag6_off;
+	/* The builder's ASCONF (wildcard Address Parameter, one Add IP Address
+	 * request for 0.0.0.0), its request made a Delete, or given an IPv4
+	 * address: in the input and the expected frame, CRC32c recomputed. */
+	bool asconf_del;
+	const char *asconf_addr;
 };
 
 #define S(x) { SCTPLB_STAT_##x, 1 }
@@ -433,6 +438,40 @@ static const struct ncase FULL[] = {
 	  .in = { .src = BEROUTER4, .dst = SNAT4 }, .quote = 28,
 	  .quoted = { TO(BE1_4, SNAT4, TUNKNOWN, TPORT), .chunks = { CH_DATA() } },
 	  .stats = { S(NAT_SNAT_UNKNOWN) } },
+	{ "ASCONF (behind AUTH) from C4B to VIP4 adding the wildcard: on to the backend from 198.51.100.50; C4B is the client's address of path 0",
+	  .in = { IN4(C4B, TS1), .chunks = { CH(CT_AUTH), CH(CT_ASCONF) } },
+	  .out = { TO(BE1_4, SNAT4, TS1, TPORT), .chunks = { CH(CT_AUTH), CH(CT_ASCONF) } },
+	  XDP_TO(1, 0, XDP_TX),
+	  .stats = { FWD_STATS(FWD_TX), S(ESTABLISHED), S(NAT_TO_BACKEND), S(NAT_PORT),
+		     S(NAT_SNAT), S(NAT_ASCONF_LEARN) } },
+	{ "HEARTBEAT from 192.0.2.11 to 198.51.100.50 (TC1): now to C4B",
+	  .hook = H_RET, .verdict = TC_ACT_OK,
+	  .in = { FROM(BE1_4, SNAT4, TC1, TPORT), .chunks = { CH(CT_HEARTBEAT) } },
+	  .out = { OUT4(C4B, TC1), .chunks = { CH(CT_HEARTBEAT) } },
+	  .stats = { S(RET_PKTS), S(NAT_TO_CLIENT), S(NAT_PORT), S(NAT_SNAT_BACK) } },
+	{ "ASCONF adding 203.0.113.55 (a concrete address, authenticated: not rewritable): dropped, counted",
+	  .in = { IN4(C4B, TS1), .chunks = { CH(CT_AUTH), CH(CT_ASCONF) } },
+	  .asconf_addr = "203.0.113.55", .hook = H_XDP, .verdict = XDP_DROP,
+	  .stats = { S(RX), S(NAT_ASCONF_REFUSED) } },
+	{ "the same through tc ingress: dropped, counted",
+	  .in = { IN4(C4B, TS1), .chunks = { CH(CT_AUTH), CH(CT_ASCONF) } },
+	  .asconf_addr = "203.0.113.55", .hook = H_TC, .verdict = TC_ACT_SHOT,
+	  .stats = { S(RX), S(NAT_ASCONF_REFUSED) } },
+	{ "ASCONF from C4A deleting the wildcard (every peer address but the source): path 0 back on C4A, path 1 forgotten",
+	  .in = { IN4(C4A, TS1), .chunks = { CH(CT_AUTH), CH(CT_ASCONF) } },
+	  .out = { TO(BE1_4, SNAT4, TS1, TPORT), .chunks = { CH(CT_AUTH), CH(CT_ASCONF) } },
+	  .asconf_del = true, XDP_TO(1, 0, XDP_TX),
+	  .stats = { FWD_STATS(FWD_TX), S(ESTABLISHED), S(NAT_TO_BACKEND), S(NAT_PORT),
+		     S(NAT_SNAT), S(NAT_ASCONF_LEARN) } },
+	{ "HEARTBEAT from 2001:db8:1::11 to 2001:db8:1::50 (TC1): no client on path 1 now, dropped",
+	  .hook = H_RET, .verdict = TC_ACT_SHOT,
+	  .in = { FROM(BE1_6, SNAT6, TC1, TPORT), .chunks = { CH(CT_HEARTBEAT) } },
+	  .stats = { S(NAT_SNAT_UNKNOWN) } },
+	{ "HEARTBEAT from 192.0.2.11 to 198.51.100.50 (TC1): to C4A again",
+	  .hook = H_RET, .verdict = TC_ACT_OK,
+	  .in = { FROM(BE1_4, SNAT4, TC1, TPORT), .chunks = { CH(CT_HEARTBEAT) } },
+	  .out = { OUT4(C4A, TC1), .chunks = { CH(CT_HEARTBEAT) } },
+	  .stats = { S(RET_PKTS), S(NAT_TO_CLIENT), S(NAT_PORT), S(NAT_SNAT_BACK) } },
 	{ "INIT from C4C on the same port with its own tag TC2: its own flow",
 	  .in = { IN4(C4C, 0), .chunks = { CH_INIT(TC2, C4C) } },
 	  .out = { TO(BE1_4, SNAT4, 0, TPORT), .chunks = { CH_INIT(TC2, SNAT4) } },
@@ -693,6 +732,31 @@ static bool reply_frame(const struct ncase *c, struct tb_frames *io, int *len)
 	return true;
 }
 
+/* The case's ASCONF changes (asconf_del, asconf_addr) in frame f. */
+static void asconf_patch(const struct ncase *c, uint8_t *f, const struct pkt_info *i)
+{
+	size_t off = i->sctp + 12, end = i->l3 + i->ip_len, len;
+
+	if (!c->asconf_del && !c->asconf_addr)
+		return;
+	while (off + 4 <= end) {
+		len = f[off + 2] << 8 | f[off + 3];
+		if (len < 4)
+			return;
+		if (f[off] == CT_ASCONF && off + 32 <= end) {
+			/* serial, Address Parameter (8), request: type, length,
+			 * correlation ID, address parameter */
+			if (c->asconf_del)
+				put16(f + off + 16, 0xc002);
+			if (c->asconf_addr)
+				memcpy(f + off + 28, pkt_addr(c->asconf_addr).addr, 4);
+			pkt_sctp_set_crc(f + i->sctp, i->ip_len - (i->sctp - i->l3));
+			return;
+		}
+		off += (len + 3) & ~3u;
+	}
+}
+
 static bool run_case(struct fx *fx, const char *scenario, const void *tc)
 {
 	static struct tb_case r;
@@ -726,6 +790,9 @@ static bool run_case(struct fx *fx, const char *scenario, const void *tc)
 	} else if (tb_prepare(fx, scenario, c->name, NULL, &r.spec, fx->mac_in, &r.io) < 0) {
 		return false;
 	}
+	asconf_patch(c, r.io.in, &r.io.info);
+	if (!c->out.src)
+		memcpy(r.io.want, r.io.in, r.io.len);
 	if (c->reply) {
 		if (!reply_frame(c, &r.io, &want_len)) {
 			printf("FAIL %s: %s: table error: the answer cannot be built\n", scenario,
@@ -739,6 +806,7 @@ static bool run_case(struct fx *fx, const char *scenario, const void *tc)
 			       "or differs in length\n", scenario, c->name);
 			return false;
 		}
+		asconf_patch(c, r.io.want, &oi);
 		long off[PKT_MAX_ADDRS];
 
 		/* All found before any is changed: a PAD is no address parameter. */
