@@ -209,7 +209,7 @@ static __always_inline int lb_forward(void *ctx, enum lb_hook h, struct pkt *p, 
 				p->reason = ACT_REASON(act);
 				/* answered in place (a full-NAT collision's ABORT) */
 				if (ACT_KIND(act) == ACT_NAT_REPLY)
-					return h == LB_XDP ? XDP_TX : bpf_redirect(ingress, 0);
+					return bpf_redirect(ingress, 0);
 				return hook_verdict(h, ACT_DROP);
 			}
 			/* The checksum helpers invalidate every packet pointer. */

@@ -701,7 +701,7 @@ enum sctplb_ppid_class {
 	X(DROP_INIT_SHORT, XDP_DROP)                                         \
 	X(DROP_ZERO_VTAG, XDP_DROP)                                          \
 	X(NAT_FRAG_PORT, XDP_DROP)                                           \
-	X(NAT_SNAT_COLLISION, XDP_TX)                                        \
+	X(NAT_SNAT_COLLISION, XDP_REDIRECT)                                  \
 	X(NAT_ASCONF_REFUSED, XDP_DROP)                                      \
 	X(POLICY_DROP, XDP_DROP)
 

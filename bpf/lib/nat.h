@@ -452,7 +452,11 @@ static __always_inline void nat_snat_init(void *ctx, bool skb, const struct pkt 
 /*
  * The kind of a final action (beside common.h's ACT_PASS and ACT_DROP): the
  * packet was made, in place, an answer to its sender, and goes back out of
- * the interface it came in on (XDP_TX; tc: bpf_redirect to the ingress).
+ * the interface it came in on: bpf_redirect to the ingress (XDP_REDIRECT, at
+ * tc TC_ACT_REDIRECT).  Not XDP_TX: out of a veth whose peer runs no XDP
+ * program, XDP_TX frames were counted (ethtool: xdp_tx) and never reached
+ * the peer on this project's test machines (kernel 6.18), where a redirect
+ * to the same interface does; the answer is rare, the cost no matter.
  */
 #define ACT_NAT_REPLY 2
 
@@ -485,7 +489,8 @@ static __always_inline __u32 csum_words(__u32 s, const __u16 *w, int n)
  * Tag as its vtag (RFC 9260 8.4: the answer to an INIT that cannot be
  * processed), and the error cause "VTag and Port Number Collision" quoting
  * the INIT's first NAT_ABORT_QUOTE bytes.  The client's stack then starts
- * again with a new tag (usrsctp and FreeBSD do, on that cause).  The MACs,
+ * again with a new tag (usrsctp and FreeBSD do, on that cause:
+ * tests/e2e/test_e2e_fullnat_collision.sh).  The MACs,
  * the addresses, the ports (UDP's too) are swapped; the IP and UDP lengths
  * and checksums, and the CRC32c, are computed whole: the packet is 32 bytes
  * of SCTP.  The frame is cut to its new length last (after which no packet
