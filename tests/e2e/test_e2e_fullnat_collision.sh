@@ -14,6 +14,10 @@
 #                       by the application), its association comes up once the servers
 #                       run, and carries every message; the forwarder's flows hold the new
 #                       tag with the client's own address;
+#   collision_icmp      while no server runs, the backends' kernels (no SCTP in them) answer
+#                       the INITs with ICMP protocol unreachable, to the forwarder's address:
+#                       the client gets them from the VIP, quoting its own INIT to the VIP
+#                       (nat_icmp_to_client);
 #   collision_capture   no backend address at the client.
 set -u
 cd "$(dirname "$0")/../.." || exit 1
@@ -97,18 +101,23 @@ flows=$(snat_flows list | tr '\n' ';')
 echo "  client: exit $rc, sent received lost: $stats; flows: $flows"
 
 # The capture: the ABORT the client got, and the tags of its INITs.
-abort=$(python3 - "$VIP_A4 $VIP_B4" "$tc1" "$TOPO_DIR"/client-*.pcap <<'PY'
+abort=$(python3 - "$VIP_A4 $VIP_B4" "$tc1" "$CLI_A4 $CLI_B4" "$TOPO_DIR"/client-*.pcap <<'PY'
 import socket, struct, sys
 vips = [socket.inet_pton(socket.AF_INET, a) for a in sys.argv[1].split()]
 tc1 = int(sys.argv[2], 16)
-aborts, init_tags = [], set()
-for f in sys.argv[3:]:
+aborts, init_tags, icmps = [], set(), 0
+clients = [socket.inet_pton(socket.AF_INET, a) for a in sys.argv[3].split()]
+for f in sys.argv[4:]:
     d = open(f, "rb").read()
     off = 24
     while off + 16 <= len(d):
         incl = struct.unpack("<I", d[off + 8:off + 12])[0]
         pkt = d[off + 16:off + 16 + incl]
         off += 16 + incl
+        if pkt[12:14] == b"\x08\x00" and pkt[23] == 1 and pkt[26:30] in vips:
+            q = 14 + (pkt[14] & 15) * 4 + 8  # the quoted IP header
+            icmps += (pkt[q - 8] == 3 and pkt[q + 9] == 132 and pkt[q + 16:q + 20] in vips and
+                      pkt[q + 12:q + 16] in clients)
         if pkt[12:14] != b"\x08\x00" or pkt[23] != 132:
             continue
         ip = 14 + (pkt[14] & 15) * 4
@@ -122,8 +131,9 @@ for f in sys.argv[3:]:
             quoted_tag = struct.unpack(">I", sctp[24:28])[0] if len(sctp) >= 28 else None
             aborts.append((vtag, flags, cause, quoted_tag))
 ok = [a for a in aborts if a == (tc1, 0x02, 176, tc1)]
-print("aborts=%s init_tags=%s" % (["vtag %08x flags %#x cause %d quotes %08x" % a for a in aborts],
-                                  sorted("%08x" % t for t in init_tags)))
+print("aborts=%s init_tags=%s icmp_translated=%d" %
+      (["vtag %08x flags %#x cause %d quotes %08x" % a for a in aborts],
+       sorted("%08x" % t for t in init_tags), icmps))
 sys.exit(0 if ok and len(init_tags) >= 2 else 1)
 PY
 )
@@ -140,6 +150,11 @@ if [ "$rc" -eq 0 ] && [ "${received:-0}" -eq 20 ] && [ "${lost:-1}" -eq 0 ] &&
 	pass collision_restart
 else
 	fail collision_restart "client exit $rc, sent received lost $stats, flows $flows"
+fi
+if [ "$(lb_stat nat_icmp_to_client)" -ge 1 ] && ! grep -q "icmp_translated=0" <<<"$abort"; then
+	pass collision_icmp
+else
+	fail collision_icmp "nat_icmp_to_client $(lb_stat nat_icmp_to_client), $abort"
 fi
 nat_capture_check collision_capture
 

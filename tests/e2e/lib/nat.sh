@@ -15,7 +15,8 @@
 #   nat_full_routes SA SB      full NAT: SA, SB (the forwarder's addresses of paths A, B)
 #                              on the forwarder; the backends lose their routes to the
 #                              clients and reach only SA, SB, through the forwarder
-#   nat_capture_start          tcpdump on the client's two interfaces (CLI_NS)
+#   nat_capture_start          tcpdump on the client's two interfaces (CLI_NS): SCTP, UDP
+#                              and ICMP errors (whose quotes must hold no backend address)
 #   nat_capture_check NAME     stops it; PASS if no frame holds any backend address
 #                              (either family, anywhere: headers, INIT-ACK parameters,
 #                              chunks) and the VIPs did answer (frames from a VIP
@@ -79,7 +80,7 @@ nat_capture_start() {
 	for ifn in "$CLI_IF_A" "$CLI_IF_B"; do
 		rm -f "$TOPO_DIR/client-$ifn.pcap"
 		topo_bg "$CLI_NS" "$TOPO_DIR/tcpdump-$ifn.log" tcpdump -n -U -s 0 -i "$ifn" \
-			-w "$TOPO_DIR/client-$ifn.pcap" sctp or udp
+			-w "$TOPO_DIR/client-$ifn.pcap" sctp or udp or icmp or icmp6
 		NAT_CAPTURE_PIDS="$NAT_CAPTURE_PIDS $TOPO_LAST_PID"
 		topo_wait_log "$TOPO_DIR/tcpdump-$ifn.log" "listening on" 5 || return 1
 	done
