@@ -482,8 +482,8 @@ static __always_inline __u32 csum_words(__u32 s, const __u16 *w, int n)
 }
 
 /*
- * The full-NAT collision answer (draft-ietf-tsvwg-natsupp, "Handling of
- * Internal Port Number and Verification Tag Collisions"): the INIT becomes,
+ * The full-NAT collision answer (draft-ietf-tsvwg-natsupp: a NAT function
+ * answers an INIT whose internal port and tag collide): the INIT becomes,
  * in place, an ABORT to its sender from the address it was sent to, with the
  * M bit (sent by a NAT function), the T bit clear and the INIT's Initiate
  * Tag as its vtag (RFC 9260 8.4: the answer to an INIT that cannot be
@@ -661,9 +661,8 @@ static __always_inline __u32 snat_path_of(const struct sctplb_svc_nat *n, __u8 f
  * as the forwarder's addresses S i only, and the chunk is authenticated (RFC
  * 5061 4.1.1: ASCONF travels behind an AUTH chunk, RFC 4895, whose HMAC
  * covers it), so its address parameters cannot be rewritten.  A wildcard
- * address (0.0.0.0, ::) stands for the packet's source (RFC 5061 4.2.1,
- * 4.2.2, 4.2.4), which full NAT maps already: such an ASCONF passes, and the
- * forwarder follows it (draft-ietf-tsvwg-natsupp, multi-point traversal):
+ * address (0.0.0.0, ::) stands for the packet's source (RFC 5061), which
+ * full NAT maps already: such an ASCONF passes, and the forwarder follows it:
  * the source X (on path i) becomes the client's address of path i; a Delete
  * IP Address with the wildcard deletes every peer address but the source,
  * so the other paths' client addresses are forgotten, as the backend
