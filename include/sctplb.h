@@ -278,7 +278,9 @@ struct sctplb_nat_backend {
  * address behind each snat[i]: a backend's packet to snat[i] (vtag Tc, or Ts
  * for a T-bit packet, whose association gives Tc) goes back to it.  Two
  * clients with the same port are told apart by their tags; an INIT whose (Tc,
- * port) another client holds is a collision (draft-ietf-tsvwg-natsupp 4.3).
+ * port) another client holds is a collision, answered with the ABORT of
+ * draft-ietf-tsvwg-natsupp (bpf/lib/nat.h).  A client's wildcard ASCONF
+ * moves its path's address here.
  */
 struct sctplb_snat_key {
 	__u32 service_id;
