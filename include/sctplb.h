@@ -293,7 +293,9 @@ struct sctplb_nat_backend {
  * address behind each snat[i]: a backend's packet to snat[i] (vtag Tc, or Ts
  * for a T-bit packet, whose association gives Tc) goes back to it.  Two
  * clients with the same port are told apart by their tags; an INIT whose (Tc,
- * port) another client holds is a collision (draft-ietf-tsvwg-natsupp 4.3).
+ * port) another client holds is a collision, answered with the ABORT of
+ * draft-ietf-tsvwg-natsupp (bpf/lib/nat.h).  A client's wildcard ASCONF
+ * moves its path's address here.
  */
 struct sctplb_snat_key {
 	__u32 service_id;
@@ -671,13 +673,17 @@ enum sctplb_ppid_class {
 	X(NAT_TO_CLIENT, "nat_to_client", "NAT return path: source rewritten to the VIP of the path") \
 	X(NAT_ADDR_VIP, "nat_addr_vip", "NAT return path: a backend address listed in an INIT-ACK made the VIP of its path") \
 	X(NAT_ADDR_HIDDEN, "nat_addr_hidden", "NAT return path: an INIT-ACK address with no VIP made a zeroed Padding parameter") \
-	X(NAT_FRAG_PORT, "nat_frag_port", "NAT: first IP fragment whose port must change (CRC32c spans fragments): dropped") \
+	X(NAT_FRAG_PORT, "nat_frag_port", "NAT: first IP fragment whose port (or INIT, INIT-ACK) must change (CRC32c spans fragments): dropped") \
 	X(NAT_ASCONF_DROP, "nat_asconf_drop", "NAT return path: ASCONF from a backend (it would list the backend's addresses): dropped") \
 	X(NAT_SNAT, "nat_snat", "full NAT: client source made the forwarder's address of the path") \
 	X(NAT_SNAT_INIT, "nat_snat_init", "full NAT: INIT's addresses made the forwarder's, its client remembered") \
-	X(NAT_SNAT_COLLISION, "nat_snat_collision", "full NAT: INIT whose (Tc, client port) another client holds: dropped") \
+	X(NAT_SNAT_COLLISION, "nat_snat_collision", "full NAT: INIT whose (Tc, client port) another client holds: answered with an ABORT (M bit, VTag and Port Number Collision)") \
 	X(NAT_SNAT_BACK, "nat_snat_back", "full NAT return path: destination made the client's address of the path") \
 	X(NAT_SNAT_UNKNOWN, "nat_snat_unknown", "full NAT return path: to a forwarder address with no client for its tag: dropped") \
+	X(NAT_ASCONF_REFUSED, "nat_asconf_refused", "full NAT: client's ASCONF naming a concrete address (authenticated: not rewritable): dropped") \
+	X(NAT_ASCONF_LEARN, "nat_asconf_learn", "full NAT: client's wildcard ASCONF passed, its source made the client's address of the path") \
+	X(NAT_FRAG_BACK, "nat_frag_back", "NAT return path: later IP fragment given the addresses of its first") \
+	X(NAT_ICMP_TO_CLIENT, "nat_icmp_to_client", "NAT return path: ICMP error quoting a packet sent to a backend, quote and addresses translated back, sent to the client") \
 	X(POLICY_DROP, "policy_drop", "INIT from a source the service's policy denies: dropped")
 
 /*
@@ -712,7 +718,8 @@ enum sctplb_ppid_class {
 	X(DROP_INIT_SHORT, XDP_DROP)                                         \
 	X(DROP_ZERO_VTAG, XDP_DROP)                                          \
 	X(NAT_FRAG_PORT, XDP_DROP)                                           \
-	X(NAT_SNAT_COLLISION, XDP_DROP) \
+	X(NAT_SNAT_COLLISION, XDP_REDIRECT)                                  \
+	X(NAT_ASCONF_REFUSED, XDP_DROP)                                      \
 	X(POLICY_DROP, XDP_DROP)
 
 #define SCTPLB_STAT_ENUM(name, str, help) SCTPLB_STAT_##name,

@@ -399,6 +399,24 @@ static inline long bpf_xdp_adjust_meta(struct xdp_md *ctx, int delta)
 	return FAKE_EINVAL;
 }
 
+/* Shrinking only (NAT's collision ABORT is made in place, shorter). */
+static inline long bpf_xdp_adjust_tail(struct xdp_md *ctx, int delta)
+{
+	if (delta > 0 || ctx->data_end + delta < ctx->data + 14)
+		return FAKE_EINVAL;
+	ctx->data_end += delta;
+	return 0;
+}
+
+static inline long bpf_skb_change_tail(struct __sk_buff *skb, __u32 len, __u64 flags)
+{
+	if (flags || len < 14 || skb->data + len > skb->data_end)
+		return FAKE_EINVAL;
+	skb->data_end = skb->data + len;
+	skb->len = len;
+	return 0;
+}
+
 static inline long bpf_skb_pull_data(struct __sk_buff *skb, __u32 len)
 {
 	(void)skb;

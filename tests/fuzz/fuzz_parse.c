@@ -175,6 +175,7 @@ static void configure(void)
 	FAKE_MAP(nat_backends, 0);
 	FAKE_MAP(snat_flows, 4);
 	FAKE_MAP(snat_scratch, 0);
+	FAKE_MAP(nat_frags, 4);
 	FAKE_MAP(path_stats, 4);
 	FAKE_MAP(frags, 4);
 	FAKE_MAP(settings, 0);
