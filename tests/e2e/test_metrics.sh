@@ -292,15 +292,15 @@ for line in open(sys.argv[1]):
         continue
     if 44000 <= j.get("cport", 0) < 44006:
         ev.setdefault(j["event"], set()).add(j["cport"])
-        if j["event"] == "failover" and (j["from_path"], j["to_path"]) != ("0", "1"):
-            ev.setdefault("bad_failover", set()).add(j["cport"])
+        if j["event"] == "failover" and (j["from_path"], j["to_path"]) == ("0", "1"):
+            ev.setdefault("failover01", set()).add(j["cport"])
         if j["event"] == "path_health" and j["path"] == 0 and j["to"] == "silent":
             ev.setdefault("silent0", set()).add(j["cport"])
 print(" ".join("%s:%d" % (k, len(v)) for k, v in sorted(ev.items())))
 PY
 )
-		grep -q "established:6" <<<"$mon" && grep -q "failover:6" <<<"$mon" &&
-			grep -q "silent0:6" <<<"$mon" && ! grep -q bad_failover <<<"$mon"
+		grep -q "established:6" <<<"$mon" && grep -q "failover01:6" <<<"$mon" &&
+			grep -q "silent0:6" <<<"$mon"
 	}
 	wait_until 5 mon_ok && pass monitor_failover_every_assoc ||
 		fail monitor_failover_every_assoc "monitor events (associations): $mon"
