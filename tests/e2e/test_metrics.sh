@@ -12,13 +12,14 @@
 #   - `promtool check metrics` passes on the scraped text; no label holds a client address;
 #   - redirects that the receiving veth refuses (GRO off on the backends: XDP_REDIRECT
 #     into a veth delivers only with GRO or XDP on its peer) are counted by sctplb as
-#     forwarded; sctplb_netdev_xdp_total shows them (rx_drops of the veth they came in by);
+#     forwarded; sctplb_netdev_xdp_total shows them (rx_drops of the veth they came in by),
+#     and so does sctplb_xdp_redirect_errors_total (the xdp tracepoints);
 #   - path health and failovers: 6 associations with DATA on path A (active) and
 #     HEARTBEATs on path B (standby); path A cut: path A silent (config path-silent 2),
 #     path B active, every association's DATA path is B, and sctplb_failovers_total
 #     grows by 6 in Prometheus;
-#   - `sctplb monitor --json` during the cut: every association established, failed over
-#     from path 0 to path 1, its path 0 silent;
+#   - `sctplb monitor --json` during the cut (the datapath's event stream): every
+#     association established, failed over from path 0 to path 1, its path 0 silent;
 #   - bad --listen values are refused with the cause.
 # Everything runs in namespaces and a pin dir of this run, removed on exit.
 set -u
@@ -314,7 +315,14 @@ for n in 1 2 3; do ip netns exec "$(eval echo "\$BE${n}_NS")" ethtool -K "$BE_IF
 refused() {
 	prom_query "sctplb_netdev_xdp_total{interface=\"$FWD_CLI_IF_A\",counter=\"rx_drops\"}"
 }
-redir0=$(lb_stat fwd_redirect) ref0=$(refused)
+# the same drops, seen by sctplb's tracepoint programs (attached by `sctplb attach`)
+traced() {
+	local v
+	v=$(prom_query "sum(sctplb_xdp_redirect_errors_total)")
+	[ "$v" = none ] && v=0
+	echo "${v%.*}"
+}
+redir0=$(lb_stat fwd_redirect) ref0=$(refused) tr0=$(traced)
 mac=$(ip -n "$FWD_NS" -o link show "$FWD_CLI_IF_A" | sed -n 's/.*link\/ether \([0-9a-f:]*\).*/\1/p')
 ip netns exec "$CLI_NS" python3 tests/e2e/tools/sctp_flood.py --ifname "$CLI_IF_A" \
 	--dst-mac "$mac" --vip "$VIP_A4" --port $PORT --pairs 50 --src4 192.0.2.0/29 --seed 7 \
@@ -326,6 +334,13 @@ if [ $((redir1 - redir0)) -ge 100 ] && wait_until 20 refused_grew; then
 else
 	fail prom_redirect_refused "fwd_redirect +$((redir1 - redir0)), rx_drops of $FWD_CLI_IF_A $ref0 -> ${r1:-?}"
 fi
+traced_grew() { t1=$(traced); [ $((t1 - tr0)) -ge 100 ]; }
+if wait_until 20 traced_grew; then
+	pass prom_redirect_errors_traced
+else
+	fail prom_redirect_errors_traced "sctplb_xdp_redirect_errors_total $tr0 -> ${t1:-?}"
+fi
+echo "  refused redirects traced: sctplb_xdp_redirect_errors_total $tr0 -> ${t1:-?}"
 echo "  refused redirects: sctplb fwd_redirect +$((redir1 - redir0)), interfaces' rx_drops of $FWD_CLI_IF_A $ref0 -> ${r1:-?}"
 
 ids=$TOPO_ID pin=$LB_PIN
