@@ -199,12 +199,14 @@ const struct command cmd_table[] = {
 		     OPT("agent-pin-path", "DIR", "also the counters of the backend agent pinned under "
 			 "DIR (e.g. /sys/fs/bpf/sctplb-agent)")), do_metrics },
 
-	{ "monitor", "State", "one line (or JSON object, with --json) per change of an association "
-	  "as it is seen: established, confirmed, closing, gone, path_new, failover (its DATA on "
-	  "another path), path_health (active, standby, silent); and policy_drop, table_full, "
-	  "collision counts. Polls the tables every --interval, until SIGTERM or SIGINT",
-	  NULL, OPTS(OPT("service", "NAME", "only this service's associations"),
-		     OPT("interval", "SECONDS", "time between two looks (0.05 to 3600; default 0.2)")),
+	{ "monitor", "State", "one line (or JSON object, with --json) per association event as it "
+	  "happens, from the datapath's event stream: established, confirmed, promoted, closing, "
+	  "expired, collision, restart, table_full, path_new, failover (its DATA on another "
+	  "path), policy_drop; path_health (active, standby, silent) judged every --interval; "
+	  "events lost to the rate limit or a full buffer counted. Until SIGTERM or SIGINT",
+	  NULL, OPTS(OPT("service", "NAME", "only this service's events"),
+		     OPT("interval", "SECONDS", "time between two looks at path health (0.05 to "
+			 "3600; default 1)")),
 	  do_monitor },
 
 	/* ---- This command ---- */
