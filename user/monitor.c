@@ -33,6 +33,7 @@ struct snap {
 	struct sctplb_assoc_key k;
 	struct sctplb_assoc a;
 	bool confirmed;
+	struct sctplb_addr client;      /* an event's client when it names no path */
 };
 
 static int cmp_snap(const void *x, const void *y)
@@ -107,6 +108,8 @@ static void event(const struct ev_ctx *c, const char *what, const struct snap *s
 	snprintf(ts, sizeof(ts), "%lld.%03ld", (long long)now.tv_sec, now.tv_nsec / 1000000);
 	if (s && path >= 0)
 		lb_addr_fmt(&s->a.path[path].client, cl, sizeof(cl));
+	else if (s && s->client.family)
+		lb_addr_fmt(&s->client, cl, sizeof(cl));
 	if (g.json) {
 		struct json_object *o = json_object_new_object();
 
@@ -118,11 +121,13 @@ static void event(const struct ev_ctx *c, const char *what, const struct snap *s
 			json_object_object_add(o, "vtag", json_object_new_uint64(s->k.vtag));
 			json_object_object_add(o, "cport", json_object_new_int(ntohs(s->k.cport)));
 			json_object_object_add(o, "sport", json_object_new_int(ntohs(s->k.sport)));
+			if (s->a.ctag)
+				json_object_object_add(o, "ctag", json_object_new_uint64(s->a.ctag));
 		}
-		if (path >= 0) {
+		if (path >= 0)
 			json_object_object_add(o, "path", json_object_new_int(path));
+		if (path >= 0 || (s && s->client.family))
 			json_object_object_add(o, "client", json_object_new_string(cl));
-		}
 		if (k1)
 			json_object_object_add(o, k1, json_object_new_string(v1));
 		if (k2)
@@ -136,6 +141,8 @@ static void event(const struct ev_ctx *c, const char *what, const struct snap *s
 			       be ? be->name : "?", s->k.vtag, ntohs(s->k.cport), ntohs(s->k.sport));
 		if (path >= 0)
 			printf(" path %d client %s", path, cl);
+		else if (s && s->client.family)
+			printf(" client %s", cl);
 		if (k1)
 			printf(" %s %s", k1, v1);
 		if (k2)
@@ -220,6 +227,8 @@ static int on_ring_event(void *arg, void *data, size_t len)
 	path = e->path < SCTPLB_MAX_PATHS ? e->path : -1;
 	if (path >= 0)
 		s.a.path[path].client = e->client;
+	else
+		s.client = e->client;
 	snprintf(b, sizeof(b), "%d", path);
 	switch (e->kind) {
 	case SCTPLB_EV_FAILOVER:

@@ -19,7 +19,8 @@
 #     path B active, every association's DATA path is B, and sctplb_failovers_total
 #     grows by 6 in Prometheus;
 #   - `sctplb monitor --json` during the cut (the datapath's event stream): every
-#     association established, failed over from path 0 to path 1, its path 0 silent;
+#     association established, failed over from path 0 to path 1, its path 0 silent; and
+#     after the traffic, expired by `sctplb gc` (closing grace 1 s);
 #   - bad --listen values are refused with the cause.
 # Everything runs in namespaces and a pin dir of this run, removed on exit.
 set -u
@@ -216,6 +217,15 @@ echo "  scrape: $(grep -vc '^#' "$TOPO_DIR/scrape.txt") samples, $(wc -c <"$TOPO
 sl config path-silent 2 >/dev/null || fail path_silent_config "sctplb config path-silent 2 failed"
 out=$(sl config path-silent 3601 2>&1) && fail path_silent_range "3601 accepted" ||
 	{ grep -q "1 to 3600" <<<"$out" && pass path_silent_range || fail path_silent_range "$out"; }
+# The event stream's rate limit: set, shown, refused out of range, back to the default.
+out=$(sl config event-rate 1000001 2>&1) && fail event_rate_range "1000001 accepted" ||
+	{ grep -q "1 to 1000000" <<<"$out" && pass event_rate_range || fail event_rate_range "$out"; }
+if sl config event-burst 50 >/dev/null && sl --json config show | grep -q '"event_burst":50' &&
+	sl config event-burst default >/dev/null && sl --json config show | grep -q '"event_burst":2000'; then
+	pass event_burst_config
+else
+	fail event_burst_config "$(sl --json config show 2>&1 | grep event_)"
+fi
 # health_of PATH: "health:count ..." over the associations of s4 from port LPORT_BASE up.
 health_of() {
 	lb_json assoc list | python3 -c '
@@ -306,6 +316,17 @@ PY
 	wait_until 5 mon_ok && pass monitor_failover_every_assoc ||
 		fail monitor_failover_every_assoc "monitor events (associations): $mon"
 	echo "  monitor: $mon; $(wc -l <"$TOPO_DIR/monitor.log") lines"
+	# The sweep's removals reach the same stream: each ended association "expired".
+	sl config closing-grace 1 >/dev/null
+	expired_all() {
+		sl gc >/dev/null 2>&1
+		[ "$(grep '"event":"expired"' "$TOPO_DIR/monitor.log" | grep -c '"why":"closed"')" -ge 6 ]
+	}
+	if wait_until 20 expired_all; then
+		pass monitor_expired_from_gc
+	else
+		fail monitor_expired_from_gc "$(grep -c '"event":"expired"' "$TOPO_DIR/monitor.log") expired events"
+	fi
 else
 	fail failover_traffic "associations not up: $(tail -c 300 "$TOPO_DIR/fo.log")"
 fi
