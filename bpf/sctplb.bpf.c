@@ -289,7 +289,7 @@ static __always_inline int datapath(void *ctx, enum lb_hook h, struct pkt *p)
 	}
 	stat_inc(p->reason);
 	trace_decision(p, verdict, p->reason);
-	lb_events_flush(); /* the events the packet made (bpf/lib/event.h) */
+	lb_events_flush(p); /* the events the packet made (bpf/lib/event.h) */
 	return verdict;
 }
 
@@ -420,7 +420,7 @@ int sctplb_tc_return(struct __sk_buff *skb)
 		act = sctplb_tc_upper(skb, &p, off, 1);
 	if (act == ACT_CONTINUE) {
 		verdict = sctplb_tc_ret(skb, &p);
-		lb_events_flush(); /* the events the packet made (bpf/lib/event.h) */
+		lb_events_flush(&p); /* the events the packet made (bpf/lib/event.h) */
 	} else
 		p.reason = ACT_REASON(act);
 	trace_decision(&p, verdict, p.reason);

@@ -61,19 +61,28 @@ static __always_inline bool event_allowed(__u64 now)
 
 /*
  * Events are noted where the state changes, into a per-CPU record of the
- * packet's events (event_pending), and written into the ring buffer once
- * the packet is decided (lb_events_flush, from the program's outer frame):
- * the datapath's inner frames are at the verifier's 512 bytes of stack, and
- * noting adds nothing to them, where a call or the bucket's arithmetic
- * would.  A packet makes at most three events (path_new, failover and one
- * change of state).
+ * packet's events (event_pending: kind, tags, the path DATA left), and
+ * written into the ring buffer once the packet is decided, by
+ * lb_events_flush(p) from the program's outer frame, which takes the rest
+ * from the packet (service, ports, path, client address, backend).  The
+ * datapath's inner frames are at the verifier's 512 bytes of stack: a note
+ * is one lookup and four stores, where a call or the ring buffer and the
+ * bucket would add to them.  A packet makes at most three events (path_new,
+ * failover and one change of state).
  */
 #define SCTPLB_EV_PENDING 4
+
+struct sctplb_event_note {
+	__u32 kind;
+	__u32 vtag;
+	__u32 ctag;
+	__u32 from_path;
+};
 
 struct sctplb_event_pending {
 	__u32 n;
 	__u32 pad;
-	struct sctplb_event ev[SCTPLB_EV_PENDING];
+	struct sctplb_event_note ev[SCTPLB_EV_PENDING];
 };
 
 struct {
@@ -83,42 +92,35 @@ struct {
 	__type(value, struct sctplb_event_pending);
 } event_pending SEC(".maps");
 
-/* A zeroed event of this kind in the packet's record, or NULL (full: lost). */
-static __always_inline struct sctplb_event *event_reserve(__u32 kind)
+/* One event of the packet: vtag Ts (0 if the packet carries only Tc), ctag Tc (0: unknown). */
+static __always_inline void event_note(__u32 kind, __u32 vtag, __u32 ctag, __u32 from_path)
 {
 	struct sctplb_event_pending *pd;
-	struct sctplb_event *e;
+	struct sctplb_event_note *e;
 	__u32 zero = 0, n;
 
 	pd = bpf_map_lookup_elem(&event_pending, &zero);
 	if (!pd)
-		return NULL;
+		return;
 	n = pd->n;
 	if (n >= SCTPLB_EV_PENDING) {
 		stat_inc(SCTPLB_STAT_EVENT_LOST);
-		return NULL;
+		return;
 	}
 	pd->n = n + 1;
 	e = &pd->ev[n];
-	__builtin_memset(e, 0, sizeof(*e));
-	e->time_ns = lb_now();
 	e->kind = kind;
-	e->path = SCTPLB_EV_NO_PATH;
-	e->from_path = SCTPLB_EV_NO_PATH;
-	return e;
-}
-
-static __always_inline void event_submit(struct sctplb_event *e)
-{
-	(void)e; /* noted: lb_events_flush() writes it */
+	e->vtag = vtag;
+	e->ctag = ctag;
+	e->from_path = from_path;
 }
 
 /* One event into the ring buffer, within the CPU's rate; never waits. */
-static __always_inline void event_write(const struct sctplb_event *e)
+static __always_inline void event_write(struct sctplb_event *e)
 {
 	if (!event_allowed(e->time_ns))
 		return;
-	if (bpf_ringbuf_output(&events, (void *)e, sizeof(*e), 0)) {
+	if (bpf_ringbuf_output(&events, e, sizeof(*e), 0)) {
 		stat_inc(SCTPLB_STAT_EVENT_LOST);
 		return;
 	}
@@ -126,13 +128,13 @@ static __always_inline void event_write(const struct sctplb_event *e)
 }
 
 /*
- * The packet's events into the ring buffer, each within the CPU's rate, and
- * the record emptied.  Global: verified once, and its frame is not the
- * datapath's.
+ * The events the packet p made, into the ring buffer, each within the CPU's
+ * rate, and the record emptied.  Global: verified once, its frame apart.
  */
-__noinline int lb_events_flush(void)
+__noinline int lb_events_flush(const struct pkt *p)
 {
 	struct sctplb_event_pending *pd;
+	struct sctplb_event e = {};
 	__u32 zero = 0, i, n;
 
 	pd = bpf_map_lookup_elem(&event_pending, &zero);
@@ -140,51 +142,35 @@ __noinline int lb_events_flush(void)
 		return 0;
 	n = pd->n;
 	pd->n = 0;
-	for (i = 0; i < SCTPLB_EV_PENDING && i < n; i++)
-		event_write(&pd->ev[i]);
-	return 0;
-}
-
-static __always_inline void event_client(struct sctplb_event *e, const __u32 *addr, __u8 family)
-{
-	e->client.family = family;
-	__builtin_memcpy(e->client.addr, addr, 16);
-}
-
-/* The packet p's service, ports, path and client address. */
-static __always_inline void event_pkt(struct sctplb_event *e, const struct pkt *p)
-{
-	e->service_id = p->service_id;
-	e->cport = p->sport;
-	e->sport = p->dport;
-	e->path = p->path;
-	event_client(e, p->saddr, p->family);
-}
-
-/*
- * The emitters are global functions (not inlined, verified on their own):
- * the datapath's frames are close to the verifier's 512 bytes of stack, and
- * an event must add nothing to them.  Hence their shape: five arguments at
- * most, an int result, and pointers checked (the verifier takes any as
- * possibly NULL).
- */
-
-/*
- * An event about the packet p: vtag Ts (0 if the packet carries only Tc),
- * ctag Tc (0 if unknown).
- */
-static __always_inline int lb_event(__u32 kind, const struct pkt *p, __u32 backend_id, __u32 vtag, __u32 ctag)
-{
-	struct sctplb_event *e;
-
-	if (!p || !(e = event_reserve(kind)))
+	if (!p)
 		return 0;
-	event_pkt(e, p);
-	e->backend_id = backend_id;
-	e->vtag = vtag;
-	e->ctag = ctag;
-	event_submit(e);
+	e.time_ns = lb_now();
+	e.service_id = p->service_id;
+	e.backend_id = p->backend_id;
+	e.cport = p->sport;
+	e.sport = p->dport;
+	e.path = p->path;
+	e.client.family = p->family;
+	__builtin_memcpy(e.client.addr, p->saddr, 16);
+	for (i = 0; i < SCTPLB_EV_PENDING && i < n; i++) {
+		e.kind = pd->ev[i].kind;
+		e.vtag = pd->ev[i].vtag;
+		e.ctag = pd->ev[i].ctag;
+		e.from_path = pd->ev[i].from_path;
+		event_write(&e);
+	}
 	return 0;
+}
+
+/*
+ * The noting calls of the datapath, one line each where a state changes.
+ * The packet's own fields are the flush's: these say only what the packet
+ * does not.
+ */
+static __always_inline void lb_event(__u32 kind, const struct pkt *p, __u32 backend_id, __u32 vtag,
+				     __u32 ctag)
+{
+	event_note(kind, vtag, ctag, SCTPLB_EV_NO_PATH);
 }
 
 /*
@@ -194,57 +180,23 @@ static __always_inline int lb_event(__u32 kind, const struct pkt *p, __u32 backe
 static __always_inline void lb_event_closing(const struct pkt *p, const struct sctplb_assoc *a,
 					     __u32 backend_id, bool carries_ctag)
 {
-	lb_event(SCTPLB_EV_CLOSING, p, backend_id, carries_ctag ? 0 : p->vtag,
-		 carries_ctag ? p->vtag : a->ctag);
+	event_note(SCTPLB_EV_CLOSING, carries_ctag ? 0 : p->vtag, carries_ctag ? p->vtag : a->ctag,
+		   SCTPLB_EV_NO_PATH);
 }
 
-/* A new association (ak: service, Ts, ports) of the client k: no path yet. */
-static __always_inline int lb_event_new(__u32 kind, const struct sctplb_assoc_key *ak,
-			    const struct sctplb_client_key *k, __u32 backend_id, __u32 ctag)
+/* A new association (ak: service, Ts, ports) of Tc ctag; k: its client. */
+static __always_inline void lb_event_new(__u32 kind, const struct sctplb_assoc_key *ak,
+					 const struct sctplb_client_key *k, __u32 backend_id,
+					 __u32 ctag)
 {
-	struct sctplb_event *e;
-
-	if (!ak || !k || !(e = event_reserve(kind)))
-		return 0;
-	e->service_id = ak->service_id;
-	e->backend_id = backend_id;
-	e->vtag = ak->vtag;
-	e->ctag = ctag;
-	e->cport = ak->cport;
-	e->sport = ak->sport;
-	event_client(e, k->caddr, k->family);
-	event_submit(e);
-	return 0;
+	event_note(kind, ak->vtag, ctag, SCTPLB_EV_NO_PATH);
 }
 
-/*
- * An event about the association a (key ak) with no packet at hand: the
- * path and client address are those of its path seen last.
- */
-static __always_inline int lb_event_assoc(__u32 kind, const struct sctplb_assoc_key *ak,
-			      const struct sctplb_assoc *a)
+/* The association a (key ak). */
+static __always_inline void lb_event_assoc(__u32 kind, const struct sctplb_assoc_key *ak,
+					   const struct sctplb_assoc *a)
 {
-	struct sctplb_event *e;
-	__u64 last = 0;
-	int i;
-
-	if (!ak || !a || !(e = event_reserve(kind)))
-		return 0;
-	e->service_id = ak->service_id;
-	e->backend_id = a->backend_id;
-	e->vtag = ak->vtag;
-	e->ctag = a->ctag;
-	e->cport = ak->cport;
-	e->sport = ak->sport;
-	for (i = 0; i < SCTPLB_MAX_PATHS; i++) {
-		if (!a->path[i].client.family || a->path[i].c.last_seen_ns < last)
-			continue;
-		last = a->path[i].c.last_seen_ns;
-		e->path = i;
-		event_client(e, a->path[i].client.addr, a->path[i].client.family);
-	}
-	event_submit(e);
-	return 0;
+	event_note(kind, ak->vtag, a->ctag, SCTPLB_EV_NO_PATH);
 }
 
 /*
@@ -252,43 +204,25 @@ static __always_inline int lb_event_assoc(__u32 kind, const struct sctplb_assoc_
  * packet (PATH_NEW), and DATA on another path than the association's last
  * DATA, the path with the latest last_data_ns (FAILOVER, from that path).
  */
-static __always_inline int lb_event_path(const struct pkt *p, const struct sctplb_assoc *a, __u32 backend_id,
-			     __u32 path)
+static __always_inline void lb_event_path(const struct pkt *p, const struct sctplb_assoc *a,
+					  __u32 backend_id, __u32 path)
 {
-	const struct sctplb_path_counters *c;
-	__u8 from = SCTPLB_EV_NO_PATH;
-	struct sctplb_event *e;
-	__u32 vtag;
-	__u64 last;
-	int i;
+	const struct sctplb_path_counters *c = &a->path[path & (SCTPLB_MAX_PATHS - 1)].c;
+	__u32 vtag = p->tbit ? 0 : p->vtag, from = SCTPLB_EV_NO_PATH, i;
+	__u64 last = c->last_data_ns;
 
-	if (!p || !a)
-		return 0;
-	c = &a->path[path & (SCTPLB_MAX_PATHS - 1)].c;
-	vtag = p->tbit ? 0 : p->vtag;
-	last = c->last_data_ns;
 	if (!c->packets)
-		lb_event(SCTPLB_EV_PATH_NEW, p, backend_id, vtag, a->ctag);
+		event_note(SCTPLB_EV_PATH_NEW, vtag, a->ctag, SCTPLB_EV_NO_PATH);
 	if (!p->data_chunks)
-		return 0;
+		return;
 	for (i = 0; i < SCTPLB_MAX_PATHS; i++) {
 		if (a->path[i].c.last_data_ns > last) {
 			last = a->path[i].c.last_data_ns;
 			from = i;
 		}
 	}
-	if (from == SCTPLB_EV_NO_PATH)
-		return 0;
-	e = event_reserve(SCTPLB_EV_FAILOVER);
-	if (!e)
-		return 0;
-	event_pkt(e, p);
-	e->backend_id = backend_id;
-	e->vtag = vtag;
-	e->ctag = a->ctag;
-	e->from_path = from;
-	event_submit(e);
-	return 0;
+	if (from != SCTPLB_EV_NO_PATH)
+		event_note(SCTPLB_EV_FAILOVER, vtag, a->ctag, from);
 }
 
 #if defined(__bpf__)
