@@ -524,7 +524,8 @@ static __always_inline struct sctplb_assoc *assoc_confirm(const struct sctplb_as
 		lb_event_assoc(SCTPLB_EV_TABLE_FULL, ak, a);
 		return a;
 	}
-	lb_event_assoc(why == SCTPLB_STAT_ASSOC_CONFIRMED ? SCTPLB_EV_CONFIRMED : SCTPLB_EV_PROMOTED, ak, a);
+	lb_event_assoc(why == SCTPLB_STAT_ASSOC_CONFIRMED ? SCTPLB_EV_CONFIRMED : SCTPLB_EV_PROMOTED,
+		       ak, a);
 	ck.vtag = a->ctag;
 	bpf_map_update_elem(&assoc_ctags, &ck, &cv, BPF_NOEXIST);
 	bpf_map_delete_elem(&pending_ctags, &ck);
