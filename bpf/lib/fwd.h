@@ -162,6 +162,7 @@ static __always_inline void count_forward(const struct pkt *p, const struct lb *
 		 * exact. */
 		struct sctplb_assoc_path *ap = &lb->assoc->path[path];
 
+		lb_event_path(p, lb->assoc, lb->backend_id, path);
 		ap->client.family = p->family;
 		__builtin_memcpy(ap->client.addr, p->saddr, 16);
 		counters_add(&ap->c, p, lb->now);

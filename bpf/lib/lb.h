@@ -11,6 +11,7 @@
 #include "common.h"
 #include "parse.h"
 #include "policy.h"
+#include "event.h"
 
 #define SCTP_PARAM_IPV4 5
 #define SCTP_PARAM_IPV6 6
@@ -348,6 +349,7 @@ static __always_inline int choose_init(const struct buf *b, const struct pkt *p,
 	if (ci && !init_has_param(b, p, SCTP_PARAM_DISABLE_RESTART) &&
 	    use_backend(lb, ci->backend_id, true)) {
 		stat_inc(SCTPLB_STAT_INIT_RESTART);
+		lb_event(SCTPLB_EV_RESTART, p, lb->backend_id, ci->stag, ctag);
 		goto found;
 	}
 	old = pending_handshake(&k, lb->now);
@@ -427,6 +429,7 @@ static __always_inline int established(const struct pkt *p, struct lb *lb, struc
 		a->state = SCTPLB_ASSOC_CLOSING;
 		a->closing_ns = lb->now;
 		stat_inc(SCTPLB_STAT_ASSOC_CLOSING);
+		lb_event_closing(p, a, lb->backend_id, p->tbit);
 	}
 	return ACT_CONTINUE;
 }
@@ -483,6 +486,7 @@ static __always_inline struct sctplb_assoc *assoc_create(const struct sctplb_ass
 		/* Another CPU was first, or another backend's association holds the key. */
 		if (a->backend_id != backend_id) {
 			stat_inc(SCTPLB_STAT_ASSOC_COLLISION);
+			lb_event_new(SCTPLB_EV_COLLISION, ak, k, backend_id, ctag);
 			return NULL;
 		}
 		return a;
@@ -500,6 +504,7 @@ static __always_inline struct sctplb_assoc *assoc_create(const struct sctplb_ass
 	if (bpf_map_update_elem(&assocs_pending, ak, a, BPF_NOEXIST))
 		return bpf_map_lookup_elem(&assocs_pending, ak); /* another CPU was first */
 	stat_inc(SCTPLB_STAT_ASSOC_CREATED);
+	lb_event_new(SCTPLB_EV_ESTABLISHED, ak, k, backend_id, ctag);
 	ck.vtag = ctag;
 	/* Never re-point Tc: the first association of a Tc keeps it. */
 	bpf_map_update_elem(&pending_ctags, &ck, &cv, BPF_NOEXIST);
@@ -525,8 +530,11 @@ static __always_inline struct sctplb_assoc *assoc_confirm(const struct sctplb_as
 		if (c)
 			return c; /* another CPU was first */
 		stat_inc(SCTPLB_STAT_ASSOC_TABLE_FULL);
+		lb_event_assoc(SCTPLB_EV_TABLE_FULL, ak, a);
 		return a;
 	}
+	lb_event_assoc(why == SCTPLB_STAT_ASSOC_CONFIRMED ? SCTPLB_EV_CONFIRMED : SCTPLB_EV_PROMOTED,
+		       ak, a);
 	ck.vtag = a->ctag;
 	bpf_map_update_elem(&assoc_ctags, &ck, &cv, BPF_NOEXIST);
 	bpf_map_delete_elem(&pending_ctags, &ck);
@@ -570,6 +578,7 @@ static __always_inline int choose_cookie(const struct pkt *p, struct lb *lb,
 		return act_drop(SCTPLB_STAT_NO_BACKEND);
 	if (a) {
 		stat_inc(SCTPLB_STAT_ASSOC_COLLISION);
+		lb_event_new(SCTPLB_EV_COLLISION, ak, &k, lb->backend_id, hs->ctag);
 		return ACT_CONTINUE;
 	}
 	lb->assoc = assoc_create(ak, &k, lb->backend_id, hs->ctag, 0, lb->now);

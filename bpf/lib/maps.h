@@ -50,6 +50,12 @@ struct {
 	__type(key, __u32);
 	__array(values, struct maglev_table);
 } maglev SEC(".maps");
+
+/* Association events (include/sctplb.h, bpf/lib/event.h), pinned as the others. */
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, SCTPLB_EVENTS_SIZE);
+} events SEC(".maps");
 #endif
 
 #endif

@@ -104,6 +104,7 @@ static __always_inline void watch_return(const struct buf *b, struct pkt *p)
 		a->state = SCTPLB_ASSOC_CLOSING;
 		a->closing_ns = now;
 		stat_inc(SCTPLB_STAT_CT_ENDED);
+		lb_event_closing(p, a, a->backend_id, !p->tbit);
 		p->reason = SCTPLB_STAT_CT_ENDED;
 	}
 	count_path(p, p->service_id, a->backend_id, p->path, SCTPLB_DIR_TO_CLIENT, p->saddr, now);

@@ -188,6 +188,8 @@ static void configure(void)
 	FAKE_MAP(ppid_stats, 0);
 	FAKE_MAP(policy4, 0);
 	FAKE_MAP(policy6, 0);
+	FAKE_MAP(event_tokens, 0);
+	FAKE_MAP(event_pending, 0);
 
 	/* Service 1: three VIPs (paths 0-2), SCTP and UDP; service 2: one, SCTP. */
 	vip(SVC1, 0, 1, 0, 1);

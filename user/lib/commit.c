@@ -687,7 +687,8 @@ static int commit_steps(struct txn *t, const struct lb_model *cur, const struct 
 	}
 	/* 9. settings. */
 	if (want->unknown_policy >= 0 || want->idle_timeout_s >= 0 || want->closing_grace_s >= 0 ||
-	    want->handshake_timeout_s >= 0 || want->path_silent_s >= 0) {
+	    want->handshake_timeout_s >= 0 || want->path_silent_s >= 0 ||
+	    want->event_rate >= 0 || want->event_burst >= 0) {
 		struct sctplb_config c;
 		__u32 zero = 0;
 
@@ -707,6 +708,13 @@ static int commit_steps(struct txn *t, const struct lb_model *cur, const struct 
 		if (want->path_silent_s >= 0 &&
 		    !(c.path_silent_s == 0 && want->path_silent_s == SCTPLB_PATH_SILENT_S))
 			c.path_silent_s = want->path_silent_s;
+		/* the same for the event rate limit */
+		if (want->event_rate >= 0 &&
+		    !(c.event_rate == 0 && want->event_rate == SCTPLB_EVENT_RATE))
+			c.event_rate = want->event_rate;
+		if (want->event_burst >= 0 &&
+		    !(c.event_burst == 0 && want->event_burst == SCTPLB_EVENT_BURST))
+			c.event_burst = want->event_burst;
 		err = txn_write(t, LB_SETTINGS, &zero, &c);
 		if (err)
 			return err;

@@ -25,6 +25,7 @@
 const char *const lb_map_names[LB_MAP_N] = {
 	SCTPLB_MAPS(LB_MAP_NAME)
 	[LB_MAGLEV] = "maglev",
+	[LB_EVENTS] = "events",
 };
 #undef LB_MAP_NAME
 
