@@ -149,6 +149,16 @@ __noinline int sctplb_xdp_snat(struct xdp_md *ctx, struct pkt *p, __u64 now)
 	return 0;
 }
 
+__noinline int sctplb_xdp_asconf(struct xdp_md *ctx, struct pkt *p)
+{
+	return p ? nat_snat_asconf(ctx, false, p) : ACT_CONTINUE;
+}
+
+__noinline int sctplb_tc_asconf(struct __sk_buff *skb, struct pkt *p)
+{
+	return p ? nat_snat_asconf(skb, true, p) : ACT_CONTINUE;
+}
+
 __noinline int sctplb_xdp_nat(struct xdp_md *ctx, struct pkt *p, __u32 backend_id)
 {
 	return p ? nat_to_backend(ctx, false, p, backend_id) : ACT_CONTINUE;
@@ -197,6 +207,9 @@ static __always_inline int lb_forward(void *ctx, enum lb_hook h, struct pkt *p, 
 					    nat_to_backend(ctx, true, p, lb.backend_id);
 			if (act != ACT_CONTINUE) {
 				p->reason = ACT_REASON(act);
+				/* answered in place (a full-NAT collision's ABORT) */
+				if (ACT_KIND(act) == ACT_NAT_REPLY)
+					return bpf_redirect(ingress, 0);
 				return hook_verdict(h, ACT_DROP);
 			}
 			/* The checksum helpers invalidate every packet pointer. */
@@ -273,6 +286,9 @@ static __always_inline int datapath(void *ctx, enum lb_hook h, struct pkt *p)
 	act = parse_l3(&b, p, &off);
 	if (act == ACT_CONTINUE)
 		act = h == LB_XDP ? sctplb_xdp_upper(ctx, p, off) : sctplb_tc_upper(ctx, p, off, 0);
+	/* full NAT: a client's ASCONF (bpf/lib/nat.h) */
+	if (act == ACT_CONTINUE && p->asconf && (p->svc_flags & SCTPLB_SVC_F_NAT))
+		act = h == LB_XDP ? sctplb_xdp_asconf(ctx, p) : sctplb_tc_asconf(ctx, p);
 	if (act == ACT_CONTINUE) {
 		verdict = h == LB_XDP ? sctplb_xdp_lb(ctx, p) : sctplb_tc_lb(ctx, p, 0);
 		/* full NAT: a forwarded INIT's addresses (bpf/lib/nat.h) */
@@ -289,6 +305,7 @@ static __always_inline int datapath(void *ctx, enum lb_hook h, struct pkt *p)
 	}
 	stat_inc(p->reason);
 	trace_decision(p, verdict, p->reason);
+	lb_events_flush(p); /* the events the packet made (bpf/lib/event.h) */
 	return verdict;
 }
 
@@ -405,6 +422,18 @@ __noinline int sctplb_tc_ret(struct __sk_buff *skb, struct pkt *p)
 	return p->nat ? nat_to_client(skb, p) : TC_ACT_OK;
 }
 
+/* nat_icmp_to_client; global: verified once. */
+__noinline int sctplb_tc_ret_icmp(struct __sk_buff *skb, struct pkt *p, __u32 off)
+{
+	return p ? nat_icmp_to_client(skb, p, off) : TC_ACT_OK;
+}
+
+/* nat_frag_to_client; global: verified once. */
+__noinline int sctplb_tc_ret_frag(struct __sk_buff *skb, struct pkt *p)
+{
+	return p ? nat_frag_to_client(skb, p) : TC_ACT_OK;
+}
+
 SEC("tc")
 int sctplb_tc_return(struct __sk_buff *skb)
 {
@@ -415,11 +444,20 @@ int sctplb_tc_return(struct __sk_buff *skb)
 
 	tc_buf(skb, &b);
 	act = parse_l3(&b, &p, &off);
+	if (act == ACT_CONTINUE && (p.proto == IPPROTO_ICMP || p.proto == IPPROTO_ICMPV6)) {
+		/* an error about a packet sent to a NAT backend (bpf/lib/nat.h) */
+		verdict = sctplb_tc_ret_icmp(skb, &p, off);
+		trace_decision(&p, verdict, p.reason);
+		return verdict;
+	}
 	if (act == ACT_CONTINUE)
 		act = sctplb_tc_upper(skb, &p, off, 1);
-	if (act == ACT_CONTINUE)
+	if (act == ACT_CONTINUE) {
 		verdict = sctplb_tc_ret(skb, &p);
-	else
+		lb_events_flush(&p); /* the events the packet made (bpf/lib/event.h) */
+	} else if (p.frag == FRAG_LATER) { /* a NAT backend's? (bpf/lib/nat.h) */
+		verdict = sctplb_tc_ret_frag(skb, &p);
+	} else
 		p.reason = ACT_REASON(act);
 	trace_decision(&p, verdict, p.reason);
 	return verdict;

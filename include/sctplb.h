@@ -90,11 +90,26 @@ struct sctplb_backend {
 };
 
 /*
- * maglev: array of maps indexed by service id; each inner map is an array of
- * SCTPLB_MAGLEV_SIZE backend ids.  User space builds a whole new inner map and
- * then swaps it in with one update of the outer slot: lookups never see a
- * half-filled table.
+ * maglev: array of maps indexed by service id; each inner map (mmapable, its
+ * template in bpf/lib/maps.h) holds two Maglev tables of backend ids,
+ * interleaved, and a generation whose low bit names the live table:
+ *
+ *   key 0 .. SCTPLB_MAGLEV_SIZE - 1     slot: id[0] in table 0, id[1] in table 1
+ *   key SCTPLB_MAGLEV_GEN               id[0]: the generation
+ *
+ * (An array map's elements are 8 bytes apart whatever their size: the two
+ * tables take no more memory than one.)  User space writes the new table
+ * into the half that is not live, through mmap, then stores the next
+ * generation: one 32-bit store switches every later lookup to the new table,
+ * whole.  No update of the outer map, whose every update waits for an RCU
+ * grace period (milliseconds): only a service's first table, or a service
+ * deleted, touches the outer slot.
  */
+struct sctplb_maglev_slot {
+	__u32 id[2];            /* id[generation & 1] is live */
+};
+#define SCTPLB_MAGLEV_GEN     SCTPLB_MAGLEV_SIZE
+#define SCTPLB_MAGLEV_ENTRIES (SCTPLB_MAGLEV_SIZE + 1)
 
 /*
  * handshakes (LRU): a client transport address that sent an INIT -> the
@@ -318,7 +333,9 @@ struct sctplb_nat_backend {
  * address behind each snat[i]: a backend's packet to snat[i] (vtag Tc, or Ts
  * for a T-bit packet, whose association gives Tc) goes back to it.  Two
  * clients with the same port are told apart by their tags; an INIT whose (Tc,
- * port) another client holds is a collision (draft-ietf-tsvwg-natsupp 4.3).
+ * port) another client holds is a collision, answered with the ABORT of
+ * draft-ietf-tsvwg-natsupp (bpf/lib/nat.h).  A client's wildcard ASCONF
+ * moves its path's address here.
  */
 struct sctplb_snat_key {
 	__u32 service_id;
@@ -372,6 +389,8 @@ struct sctplb_config {
 	__u32 closing_grace_s;
 	__u32 handshake_timeout_s;
 	__u32 path_silent_s;        /* user space only: path health */
+	__u32 event_rate;           /* events per second per CPU (bpf/lib/event.h); 0: default */
+	__u32 event_burst;          /* events a CPU may emit at once; 0: default */
 };
 
 /*
@@ -546,12 +565,94 @@ enum sctplb_ppid_class {
 #undef SCTPLB_PPID_ENUM
 
 /*
+ * Association events (bpf/lib/event.h, `sctplb monitor`): the datapath writes
+ * one struct sctplb_event into the ring buffer `events` (pinned beside the
+ * maps, declared by hand in bpf/lib/maps.h: a ring buffer has no key or
+ * value) where a state changes, and `sctplb gc` writes "expired" through the
+ * program sctplb_event_emit (BPF_PROG_RUN), so that every consumer reads one
+ * stream.  Emitting never waits: a CPU emits at most event_rate events a
+ * second with bursts of event_burst (a token bucket per CPU, event_tokens);
+ * what the bucket refuses is counted in EVENT_RATELIMITED, what the ring
+ * buffer has no room for (no reader, or a slow one) in EVENT_LOST.
+ * X(NAME, name, what).
+ */
+#define SCTPLB_EVENT_KINDS(X)                                                                 \
+	X(ESTABLISHED, "established", "a new association stored, unconfirmed (COOKIE-ECHO, or the backend's INIT-ACK)") \
+	X(CONFIRMED, "confirmed", "confirmed by the backend's packet on the return path")      \
+	X(PROMOTED, "promoted", "confirmed by its client's sustained traffic (direct return)") \
+	X(CLOSING, "closing", "ended: ABORT or SHUTDOWN-COMPLETE from either side")            \
+	X(EXPIRED, "expired", "removed by the sweep (sctplb gc): ended, idle, or its backend gone") \
+	X(COLLISION, "collision", "vtag and ports held by another backend's association: not stored") \
+	X(RESTART, "restart", "INIT from a client transport address that holds an association") \
+	X(TABLE_FULL, "table_full", "confirmed table full: the association stays unconfirmed") \
+	X(PATH_NEW, "path_new", "the first packet of an association on a path")              \
+	X(FAILOVER, "failover", "DATA on another path than the association's last DATA")      \
+	X(POLICY_DROP, "policy_drop", "INIT from a source the service's policy denies: dropped")
+
+#define SCTPLB_EV_ENUM(name, str, what) SCTPLB_EV_##name,
+enum sctplb_event_kind {
+	SCTPLB_EV_NONE = 0,
+	SCTPLB_EVENT_KINDS(SCTPLB_EV_ENUM)
+	SCTPLB_EV_MAX
+};
+#undef SCTPLB_EV_ENUM
+
+#define SCTPLB_EVENTS_SIZE  (1u << 20) /* ring buffer bytes: ~16000 events */
+#define SCTPLB_EVENT_RATE   1000       /* default event_rate: per second per CPU */
+#define SCTPLB_EVENT_BURST  2000       /* default event_burst */
+#define SCTPLB_EV_NO_PATH   0xff       /* path, from_path: not known or none */
+
+/* EXPIRED: detail says why. */
+enum sctplb_event_expiry {
+	SCTPLB_EXPIRY_CLOSED = 1,   /* ended, past the closing grace */
+	SCTPLB_EXPIRY_IDLE = 2,     /* idle past the idle timeout */
+	SCTPLB_EXPIRY_OWNED = 3,    /* its backend or service was deleted */
+};
+
+struct sctplb_event {
+	__u64 time_ns;          /* the datapath's clock (lb_now) */
+	__u32 kind;             /* enum sctplb_event_kind */
+	__u32 service_id;
+	__u32 backend_id;       /* 0: none (policy_drop) */
+	__u32 vtag;             /* Ts, host byte order; 0 when the packet carried only Tc */
+	__u32 ctag;             /* Tc, host byte order; 0 when not known */
+	__u16 cport;            /* network byte order */
+	__u16 sport;            /* network byte order */
+	__u8 path;              /* the packet's path, or SCTPLB_EV_NO_PATH */
+	__u8 from_path;         /* failover: the path DATA left */
+	__u8 detail;            /* expired: enum sctplb_event_expiry */
+	__u8 pad;
+	struct sctplb_addr client; /* the client's address on that path; family 0: not known */
+};
+
+/* event_tokens (per CPU): the token bucket of bpf/lib/event.h. */
+struct sctplb_event_bucket {
+	__u64 last_ns;          /* when it was last filled */
+	__u64 credit_ns;        /* tokens, as time: one event costs 1e9 / event_rate ns */
+};
+
+/*
+ * redirect_errs (per CPU): XDP redirects that failed after a program had
+ * decided (the xdp:xdp_redirect_err and xdp:xdp_devmap_xmit tracepoints,
+ * sctplb_redirect_err and sctplb_devmap_xmit), by network namespace, target
+ * interface and errno: frames counted as forwarded that never left.
+ */
+struct sctplb_redirect_err_key {
+	__u32 netns;            /* the namespace's inode number (/proc/self/ns/net) */
+	__u32 ifindex;          /* the redirect's target interface; 0: not known (a map redirect) */
+	__s32 err;              /* negative errno */
+	__u32 pad;
+};
+#define SCTPLB_MAX_REDIRECT_ERRS 1024
+
+/*
  * The pinned maps, in one list: X(ID, name, TYPE, max_entries, key, value,
  * flags, what).  bpf/lib/maps.h declares every map from it (BPF_MAP_TYPE_TYPE,
  * named `name` in the object and under the pin directory); user space takes
  * from it its map ids (LB_ID), names, key and value sizes, and which maps
- * --max-assocs sizes.  maglev, a map of maps, is declared by hand in maps.h
- * and listed apart.  Adding a map is one line here.
+ * --max-assocs sizes.  maglev, a map of maps, and events, a ring buffer
+ * (neither has a plain key and value), are declared by hand in maps.h and
+ * listed apart.  Adding a map is one line here.
  */
 #define SCTPLB_MAP_F_ASSOCS (1u << 0) /* sized by --max-assocs when created */
 
@@ -608,7 +709,12 @@ enum sctplb_ppid_class {
 	X(POLICY4, policy4, LPM_TRIE, SCTPLB_MAX_POLICY, struct sctplb_policy4_key,             \
 	  struct sctplb_policy, 0, "(service, IPv4 prefix) -> allow or deny an INIT")           \
 	X(POLICY6, policy6, LPM_TRIE, SCTPLB_MAX_POLICY, struct sctplb_policy6_key,             \
-	  struct sctplb_policy, 0, "(service, IPv6 prefix) -> allow or deny an INIT")
+	  struct sctplb_policy, 0, "(service, IPv6 prefix) -> allow or deny an INIT")           \
+	X(EVENT_TOKENS, event_tokens, PERCPU_ARRAY, 1, __u32, struct sctplb_event_bucket, 0,    \
+	  "the per-CPU token bucket that rate-limits events")                                  \
+	X(REDIRECT_ERRS, redirect_errs, PERCPU_HASH, SCTPLB_MAX_REDIRECT_ERRS,                  \
+	  struct sctplb_redirect_err_key, __u64, 0,                                            \
+	  "XDP redirects refused after the decision, by namespace, target interface and errno")
 
 /*
  * The agent's maps (bpf/agent.bpf.c), pinned apart (/sys/fs/bpf/sctplb-agent):
@@ -696,14 +802,21 @@ enum sctplb_ppid_class {
 	X(NAT_TO_CLIENT, "nat_to_client", "NAT return path: source rewritten to the VIP of the path") \
 	X(NAT_ADDR_VIP, "nat_addr_vip", "NAT return path: a backend address listed in an INIT-ACK made the VIP of its path") \
 	X(NAT_ADDR_HIDDEN, "nat_addr_hidden", "NAT return path: an INIT-ACK address with no VIP made a zeroed Padding parameter") \
-	X(NAT_FRAG_PORT, "nat_frag_port", "NAT: first IP fragment whose port must change (CRC32c spans fragments): dropped") \
+	X(NAT_FRAG_PORT, "nat_frag_port", "NAT: first IP fragment whose port (or INIT, INIT-ACK) must change (CRC32c spans fragments): dropped") \
 	X(NAT_ASCONF_DROP, "nat_asconf_drop", "NAT return path: ASCONF from a backend (it would list the backend's addresses): dropped") \
 	X(NAT_SNAT, "nat_snat", "full NAT: client source made the forwarder's address of the path") \
 	X(NAT_SNAT_INIT, "nat_snat_init", "full NAT: INIT's addresses made the forwarder's, its client remembered") \
-	X(NAT_SNAT_COLLISION, "nat_snat_collision", "full NAT: INIT whose (Tc, client port) another client holds: dropped") \
+	X(NAT_SNAT_COLLISION, "nat_snat_collision", "full NAT: INIT whose (Tc, client port) another client holds: answered with an ABORT (M bit, VTag and Port Number Collision)") \
 	X(NAT_SNAT_BACK, "nat_snat_back", "full NAT return path: destination made the client's address of the path") \
 	X(NAT_SNAT_UNKNOWN, "nat_snat_unknown", "full NAT return path: to a forwarder address with no client for its tag: dropped") \
-	X(POLICY_DROP, "policy_drop", "INIT from a source the service's policy denies: dropped")
+	X(NAT_ASCONF_REFUSED, "nat_asconf_refused", "full NAT: client's ASCONF naming a concrete address (authenticated: not rewritable): dropped") \
+	X(NAT_ASCONF_LEARN, "nat_asconf_learn", "full NAT: client's wildcard ASCONF passed, its source made the client's address of the path") \
+	X(NAT_FRAG_BACK, "nat_frag_back", "NAT return path: later IP fragment given the addresses of its first") \
+	X(NAT_ICMP_TO_CLIENT, "nat_icmp_to_client", "NAT return path: ICMP error quoting a packet sent to a backend, quote and addresses translated back, sent to the client") \
+	X(POLICY_DROP, "policy_drop", "INIT from a source the service's policy denies: dropped") \
+	X(EVENTS, "events", "association events written into the ring buffer (sctplb monitor)") \
+	X(EVENT_RATELIMITED, "event_ratelimited", "events not written: over the per-CPU rate (config event-rate, event-burst)") \
+	X(EVENT_LOST, "event_lost", "events not written: the ring buffer was full (no reader, or a slow one)")
 
 /*
  * The final reasons: every packet the XDP program (or sctplb_tc_ingress, with
@@ -737,7 +850,8 @@ enum sctplb_ppid_class {
 	X(DROP_INIT_SHORT, XDP_DROP)                                         \
 	X(DROP_ZERO_VTAG, XDP_DROP)                                          \
 	X(NAT_FRAG_PORT, XDP_DROP)                                           \
-	X(NAT_SNAT_COLLISION, XDP_DROP) \
+	X(NAT_SNAT_COLLISION, XDP_REDIRECT)                                  \
+	X(NAT_ASCONF_REFUSED, XDP_DROP)                                      \
 	X(POLICY_DROP, XDP_DROP)
 
 #define SCTPLB_STAT_ENUM(name, str, help) SCTPLB_STAT_##name,

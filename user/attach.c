@@ -220,6 +220,49 @@ static int load_bound(struct lb_maps *m, const char *prog, struct sctplb **skel)
 }
 
 /*
+ * The tracepoint programs that count XDP redirects refused after the
+ * decision (bpf/lib/event.h, the redirect_errs map, `sctplb metrics`): one
+ * attachment per host, pinned beside the maps as links (redirect_err_link,
+ * devmap_xmit_link), so that no process needs to run; an attach that finds
+ * them leaves them.  They never affect forwarding: a kernel that refuses
+ * them gets a warning.
+ */
+static const char *const trace_progs[][2] = {
+	{ "sctplb_redirect_err", "redirect_err_link" },
+	{ "sctplb_devmap_xmit", "devmap_xmit_link" },
+};
+
+static void attach_redirect_trace(struct lb_maps *m)
+{
+	char path[PATH_MAX];
+	size_t i;
+
+	for (i = 0; i < sizeof(trace_progs) / sizeof(trace_progs[0]); i++) {
+		struct bpf_link *link = NULL;
+		struct sctplb *skel;
+		int err;
+
+		snprintf(path, sizeof(path), "%s/%s", m->dir, trace_progs[i][1]);
+		if (access(path, F_OK) == 0)
+			continue;
+		err = load_bound(m, trace_progs[i][0], &skel);
+		if (!err) {
+			link = bpf_program__attach(bpf_object__find_program_by_name(skel->obj,
+										   trace_progs[i][0]));
+			err = link ? bpf_link__pin(link, path) : -errno;
+		}
+		if (err)
+			fprintf(stderr, "Warning: cannot attach %s (%s): refused XDP redirects will "
+				"not be counted (sctplb_xdp_redirect_errors_total)\n", trace_progs[i][0],
+				strerror(-err));
+		if (link)
+			bpf_link__disconnect(link); /* the pin keeps it attached */
+		bpf_link__destroy(link);
+		sctplb__destroy(skel);
+	}
+}
+
+/*
  * Upgrade of a lone sctplb program (libxdp fell back to one program per
  * interface, e.g. when the kernel refuses its dispatcher): the new program
  * replaces the old one in one step (XDP_FLAGS_REPLACE), no packet unserved.
@@ -464,6 +507,8 @@ int do_attach(const struct cmd_args *a)
 	} else {
 		err = attach_tc(&m, ifname, ifindex, h, false, NULL);
 	}
+	if (!err)
+		attach_redirect_trace(&m);
 	lb_maps_close(&m);
 	return err;
 }

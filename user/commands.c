@@ -43,6 +43,14 @@ _Static_assert(SCTPLB_MAX_PATHS == 4, "1 to 4 VIPs");
 		   ", or 0 or 'default' for the default (" STR(def) " s)")), \
 	  NULL, do_config_timeout }
 
+/* A numeric setting that is not a time: the event stream's rate limit. */
+#define SETTING_CMD(w, what, min, max, def, unit) \
+	{ "config " w, "Configuration", what " (" STR(min) " to " STR(max) " " unit "; default " \
+	  STR(def) "); 0 or 'default' restores the default", \
+	  ARGS(POS("N|default", "a whole number from " STR(min) " to " STR(max) \
+		   ", or 0 or 'default' for the default (" STR(def) ")")), \
+	  NULL, do_config_timeout }
+
 const struct param_opt global_opts[] = {
 	OPT("pin-path", "DIR", "bpffs directory of the pinned maps (default " LB_DEFAULT_PIN_PATH ")"),
 	OPT("max-assocs", "N", "size of the association tables when they are created (1024 to "
@@ -138,6 +146,11 @@ const struct command cmd_table[] = {
 		    "this long (assoc list, paths, metrics); it is active while it carries DATA, "
 		    "standby while only HEARTBEATs", LB_PATH_SILENT_MIN, LB_PATH_SILENT_MAX,
 		    SCTPLB_PATH_SILENT_S),
+	SETTING_CMD("event-rate", "association events a CPU may write a second (sctplb monitor); "
+		    "more are counted as event_ratelimited", LB_EVENT_RATE_MIN, LB_EVENT_RATE_MAX,
+		    SCTPLB_EVENT_RATE, "a second"),
+	SETTING_CMD("event-burst", "association events a CPU may write at once, above the rate",
+		    LB_EVENT_BURST_MIN, LB_EVENT_BURST_MAX, SCTPLB_EVENT_BURST, "events"),
 
 	{ "policy add", "Configuration", "allow or deny the INITs of a source prefix for a service; "
 	  "the longest matching prefix decides; with any allow rule, what none matches is denied. "
@@ -199,12 +212,14 @@ const struct command cmd_table[] = {
 		     OPT("agent-pin-path", "DIR", "also the counters of the backend agent pinned under "
 			 "DIR (e.g. /sys/fs/bpf/sctplb-agent)")), do_metrics },
 
-	{ "monitor", "State", "one line (or JSON object, with --json) per change of an association "
-	  "as it is seen: established, confirmed, closing, gone, path_new, failover (its DATA on "
-	  "another path), path_health (active, standby, silent); and policy_drop, table_full, "
-	  "collision counts. Polls the tables every --interval, until SIGTERM or SIGINT",
-	  NULL, OPTS(OPT("service", "NAME", "only this service's associations"),
-		     OPT("interval", "SECONDS", "time between two looks (0.05 to 3600; default 0.2)")),
+	{ "monitor", "State", "one line (or JSON object, with --json) per association event as it "
+	  "happens, from the datapath's event stream: established, confirmed, promoted, closing, "
+	  "expired, collision, restart, table_full, path_new, failover (its DATA on another "
+	  "path), policy_drop; path_health (active, standby, silent) judged every --interval; "
+	  "events lost to the rate limit or a full buffer counted. Until SIGTERM or SIGINT",
+	  NULL, OPTS(OPT("service", "NAME", "only this service's events"),
+		     OPT("interval", "SECONDS", "time between two looks at path health (0.05 to "
+			 "3600; default 1)")),
 	  do_monitor },
 
 	/* ---- This command ---- */

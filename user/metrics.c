@@ -42,6 +42,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -644,6 +645,52 @@ static void emit_netdev(struct mbuf *b)
 		if_freenameindex(ifs);
 }
 
+/*
+ * XDP redirects refused after the decision (redirect_errs: the tracepoint
+ * programs of bpf/lib/event.h that `sctplb attach` attaches): the frames
+ * sctplb counted as forwarded that the target interface never sent.  Only
+ * this network namespace's interfaces can be named here; the others'
+ * entries are left out.
+ */
+static void emit_redirect_errs(struct mbuf *b, int fd)
+{
+	struct sctplb_redirect_err_key k, *prev = NULL;
+	int ncpu = libbpf_num_possible_cpus(), i;
+	struct stat st;
+	bool head = false;
+	__u64 *v;
+
+	if (fd < 0 || ncpu <= 0 || stat("/proc/self/ns/net", &st))
+		return;
+	v = calloc(ncpu, sizeof(*v));
+	if (!v)
+		return;
+	while (bpf_map_get_next_key(fd, prev, &k) == 0) {
+		char name[IF_NAMESIZE] = "unknown", l1[64];
+		const char *en;
+		__u64 sum = 0;
+
+		prev = &k;
+		if (k.netns != (__u32)st.st_ino || bpf_map_lookup_elem(fd, &k, v))
+			continue;
+		for (i = 0; i < ncpu; i++)
+			sum += v[i];
+		if (k.ifindex && !if_indextoname(k.ifindex, name))
+			snprintf(name, sizeof(name), "ifindex%u", k.ifindex);
+		en = strerrorname_np(-k.err);
+		if (!head) {
+			mb_family(b, "sctplb_xdp_redirect_errors_total", "counter", "XDP redirects "
+				  "refused after the program decided (tracepoints xdp:xdp_redirect_err "
+				  "and xdp:xdp_devmap_xmit), by target interface and errno: frames "
+				  "counted as forwarded that never left");
+			head = true;
+		}
+		mb_printf(b, "sctplb_xdp_redirect_errors_total{interface=\"%s\",errno=\"%s\"} %llu\n",
+			  lv(name, l1, sizeof(l1)), en ? en : "unknown", (unsigned long long)sum);
+	}
+	free(v);
+}
+
 /* ---- one scrape ---- */
 
 struct metrics_ctx {
@@ -703,6 +750,7 @@ static char *scrape(struct metrics_ctx *ctx, size_t *len, char *err, size_t errl
 	emit_assocs(&b, &md, &m, &ctx->fo);
 	emit_tables(&b, &m);
 	emit_netdev(&b);
+	emit_redirect_errs(&b, m.fd[LB_REDIRECT_ERRS]);
 	lb_model_free(&md);
 	lb_maps_close(&m);
 	if (b.oom) {

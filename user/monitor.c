@@ -1,18 +1,18 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /*
- * monitor.c: sctplb monitor, one line per change of the associations, as it
- * is seen: the association tables are read every --interval seconds and
- * compared with the previous look (user/lib/health.h gives paths' health and
- * the DATA path).  Events: established (a new association), confirmed (it
- * moved to the confirmed table), closing, gone (expired or removed), path_new
- * (a path's first packet), failover (its DATA moved to another path, and
- * back), path_health (active, standby, silent), and, from the counters,
- * policy_drop, table_full and collision with the number since the last look.
+ * monitor.c: sctplb monitor, one line per association event as it happens,
+ * read from the datapath's ring buffer `events` (bpf/lib/event.h, the kinds
+ * in include/sctplb.h): established, confirmed, promoted, closing, expired
+ * (written by `sctplb gc`), collision, restart, table_full, path_new,
+ * failover and policy_drop.  A ring buffer has one reader at a time in
+ * practice: two monitors share the events between them.
  *
- * This is a poller, not the BPF ring buffer the datapath could feed: it
- * costs the datapath nothing and never makes forwarding wait, but a change
- * that is undone between two looks is not seen, and the counter events carry
- * no address.
+ * path_health (active, standby, silent) is not an event of the datapath: a
+ * path goes silent when nothing happens.  The monitor derives it from the
+ * association tables every --interval seconds (user/lib/health.h), as
+ * `assoc list` shows it.  The events the rate limit or a full ring buffer
+ * kept out are counted (event_ratelimited, event_lost): the monitor prints
+ * what was lost since the last look with each look, and at exit.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -22,6 +22,7 @@
 #include <string.h>
 #include <time.h>
 #include <bpf/bpf.h>
+#include <bpf/libbpf.h>
 
 #include "addr.h"
 #include "cmd.h"
@@ -32,6 +33,7 @@ struct snap {
 	struct sctplb_assoc_key k;
 	struct sctplb_assoc a;
 	bool confirmed;
+	struct sctplb_addr client;      /* an event's client when it names no path */
 };
 
 static int cmp_snap(const void *x, const void *y)
@@ -108,6 +110,8 @@ static void event(const struct ev_ctx *c, const char *what, const struct snap *s
 		struct sctplb_addr ca = lb_assoc_client(&s->a, path);
 
 		lb_addr_fmt(&ca, cl, sizeof(cl));
+	} else if (s && s->client.family) {
+		lb_addr_fmt(&s->client, cl, sizeof(cl));
 	}
 	if (g.json) {
 		struct json_object *o = json_object_new_object();
@@ -120,11 +124,13 @@ static void event(const struct ev_ctx *c, const char *what, const struct snap *s
 			json_object_object_add(o, "vtag", json_object_new_uint64(s->k.vtag));
 			json_object_object_add(o, "cport", json_object_new_int(ntohs(s->k.cport)));
 			json_object_object_add(o, "sport", json_object_new_int(ntohs(s->k.sport)));
+			if (s->a.ctag)
+				json_object_object_add(o, "ctag", json_object_new_uint64(s->a.ctag));
 		}
-		if (path >= 0) {
+		if (path >= 0)
 			json_object_object_add(o, "path", json_object_new_int(path));
+		if (path >= 0 || (s && s->client.family))
 			json_object_object_add(o, "client", json_object_new_string(cl));
-		}
 		if (k1)
 			json_object_object_add(o, k1, json_object_new_string(v1));
 		if (k2)
@@ -138,6 +144,8 @@ static void event(const struct ev_ctx *c, const char *what, const struct snap *s
 			       be ? be->name : "?", s->k.vtag, ntohs(s->k.cport), ntohs(s->k.sport));
 		if (path >= 0)
 			printf(" path %d client %s", path, cl);
+		else if (s && s->client.family)
+			printf(" client %s", cl);
 		if (k1)
 			printf(" %s %s", k1, v1);
 		if (k2)
@@ -146,39 +154,20 @@ static void event(const struct ev_ctx *c, const char *what, const struct snap *s
 	}
 }
 
+/* Path health, which no packet announces: judged at each look. */
 static void compare(const struct ev_ctx *c, const struct snap *old, const struct snap *s)
 {
-	char a[16], b[16];
-	int p, dp_old, dp_new;
+	int p;
 
-	if (!old) {
-		event(c, "established", s, -1, "confirmed", s->confirmed ? "yes" : "no", NULL, NULL);
-	} else {
-		if (s->confirmed && !old->confirmed)
-			event(c, "confirmed", s, -1, NULL, NULL, NULL, NULL);
-		if (s->a.state == SCTPLB_ASSOC_CLOSING && old->a.state != SCTPLB_ASSOC_CLOSING)
-			event(c, "closing", s, -1, NULL, NULL, NULL, NULL);
-	}
+	if (!old || s->a.state != SCTPLB_ASSOC_ESTABLISHED)
+		return;
 	for (p = 0; p < SCTPLB_MAX_PATHS; p++) {
-		enum lb_path_health hn = lb_assoc_path_health(&s->a, p, c->now, c->silent_ns), ho;
+		enum lb_path_health hn = lb_assoc_path_health(&s->a, p, c->now, c->silent_ns);
+		enum lb_path_health ho = lb_assoc_path_health(&old->a, p, c->prev_now, c->silent_ns);
 
-		if (s->a.path[p].seen && (!old || !old->a.path[p].seen))
-			event(c, "path_new", s, p, NULL, NULL, NULL, NULL);
-		if (!old || s->a.state != SCTPLB_ASSOC_ESTABLISHED)
-			continue;
-		ho = lb_assoc_path_health(&old->a, p, c->prev_now, c->silent_ns);
 		if (ho != hn && ho != LB_PATH_UNUSED)
 			event(c, "path_health", s, p, "from", lb_path_health_names[ho], "to",
 			      lb_path_health_names[hn]);
-	}
-	if (!old)
-		return;
-	dp_old = lb_assoc_data_path(&old->a);
-	dp_new = lb_assoc_data_path(&s->a);
-	if (dp_old >= 0 && dp_new >= 0 && dp_old != dp_new) {
-		snprintf(a, sizeof(a), "%d", dp_old);
-		snprintf(b, sizeof(b), "%d", dp_new);
-		event(c, "failover", s, dp_new, "from_path", a, "to_path", b);
 	}
 }
 
@@ -189,40 +178,110 @@ static void diff(const struct ev_ctx *c, struct snap *prev, size_t np, struct sn
 
 	for (i = 0; i < nc; i++)
 		compare(c, prev ? bsearch(&cur[i], prev, np, sizeof(*prev), cmp_snap) : NULL, &cur[i]);
-	for (i = 0; i < np; i++)
-		if (!bsearch(&prev[i], cur, nc, sizeof(*cur), cmp_snap))
-			event(c, "gone", &prev[i], -1, NULL, NULL, NULL, NULL);
 }
 
-static void counter_events(const __u64 *prev, const __u64 *cur)
-{
-	static const struct { int stat; const char *what; } evs[] = {
-		{ SCTPLB_STAT_POLICY_DROP, "policy_drop" },
-		{ SCTPLB_STAT_ASSOC_TABLE_FULL, "table_full" },
-		{ SCTPLB_STAT_ASSOC_COLLISION, "collision" },
-	};
-	struct ev_ctx none = { 0 };
-	char n[24];
-	size_t i;
+static const char *const kind_names[SCTPLB_EV_MAX] = {
+	[SCTPLB_EV_NONE] = "none",
+#define KIND_NAME(name, str, what) [SCTPLB_EV_##name] = str,
+	SCTPLB_EVENT_KINDS(KIND_NAME)
+#undef KIND_NAME
+};
 
-	for (i = 0; i < sizeof(evs) / sizeof(evs[0]); i++)
-		if (cur[evs[i].stat] > prev[evs[i].stat]) {
-			snprintf(n, sizeof(n), "%llu",
-				 (unsigned long long)(cur[evs[i].stat] - prev[evs[i].stat]));
-			event(&none, evs[i].what, NULL, -1, "count", n, NULL, NULL);
-		}
+static const char *const expiry_names[] = { "", "closed", "idle", "owned" };
+
+struct rb_ctx {
+	struct ev_ctx *c;
+	const struct lb_maps *m;
+	__u32 sid;
+};
+
+/*
+ * One event of the ring buffer, in the shape of the association lines: a
+ * snap of the association as far as the event says it.  A packet that
+ * carried only Tc (T-bit, the backend's) has its Ts found by Tc.
+ */
+static int on_ring_event(void *arg, void *data, size_t len)
+{
+	const struct rb_ctx *r = arg;
+	const struct sctplb_event *e = data;
+	struct snap s = {};
+	char a[16], b[16];
+	int path;
+
+	if (len < sizeof(*e) || e->kind >= SCTPLB_EV_MAX)
+		return 0;
+	if (r->sid && e->service_id != r->sid)
+		return 0;
+	s.k.service_id = e->service_id;
+	s.k.vtag = e->vtag;
+	s.k.cport = e->cport;
+	s.k.sport = e->sport;
+	s.a.backend_id = e->backend_id;
+	s.a.ctag = e->ctag;
+	if (!s.k.vtag && e->ctag) {
+		struct sctplb_assoc_key ck = s.k;
+		struct sctplb_ctag_value cv;
+
+		ck.vtag = e->ctag;
+		if (!bpf_map_lookup_elem(r->m->fd[LB_ASSOC_CTAGS], &ck, &cv) ||
+		    !bpf_map_lookup_elem(r->m->fd[LB_PENDING_CTAGS], &ck, &cv))
+			s.k.vtag = cv.stag;
+	}
+	path = e->path < SCTPLB_MAX_PATHS ? e->path : -1;
+	if (path >= 0) {
+		memcpy(s.a.path[path].caddr, e->client.addr, sizeof(s.a.path[path].caddr));
+		s.a.path[path].family = e->client.family;
+	} else
+		s.client = e->client;
+	snprintf(b, sizeof(b), "%d", path);
+	switch (e->kind) {
+	case SCTPLB_EV_FAILOVER:
+		snprintf(a, sizeof(a), "%u", e->from_path);
+		event(r->c, "failover", &s, path, "from_path", a, "to_path", b);
+		break;
+	case SCTPLB_EV_EXPIRED:
+		event(r->c, "expired", &s, path, "why",
+		      expiry_names[e->detail < 4 ? e->detail : 0], NULL, NULL);
+		break;
+	case SCTPLB_EV_POLICY_DROP:
+		event(r->c, "policy_drop", &s, path, NULL, NULL, NULL, NULL);
+		break;
+	default:
+		event(r->c, kind_names[e->kind], &s, e->path < SCTPLB_MAX_PATHS ? path : -1,
+		      NULL, NULL, NULL, NULL);
+	}
+	return 0;
+}
+
+/* Events the rate limit or a full ring buffer kept out since the last report. */
+static void lost_report(const __u64 *prev, const __u64 *cur, bool always)
+{
+	__u64 rl = cur[SCTPLB_STAT_EVENT_RATELIMITED] - prev[SCTPLB_STAT_EVENT_RATELIMITED];
+	__u64 lost = cur[SCTPLB_STAT_EVENT_LOST] - prev[SCTPLB_STAT_EVENT_LOST];
+
+	if (!rl && !lost && !always)
+		return;
+	if (g.json)
+		printf("{\"event\":\"lost\",\"ratelimited\":%llu,\"ring_full\":%llu}\n",
+		       (unsigned long long)rl, (unsigned long long)lost);
+	else
+		printf("lost: %llu events over the rate limit, %llu with the ring buffer full "
+		       "(all services)\n", (unsigned long long)rl, (unsigned long long)lost);
 }
 
 int do_monitor(const struct cmd_args *a)
 {
 	struct sigaction sa = { .sa_handler = on_signal };
-	__u64 st_prev[SCTPLB_STAT_MAX], st_cur[SCTPLB_STAT_MAX];
+	__u64 st_prev[SCTPLB_STAT_MAX], st_cur[SCTPLB_STAT_MAX], st_start[SCTPLB_STAT_MAX];
 	const char *v, *only = arg_opt(a, "service");
 	struct snap *prev = NULL, *cur = NULL;
-	__u64 prev_now = now_monotonic_ns();
+	__u64 prev_now = now_monotonic_ns(), next_look;
+	struct ring_buffer *rb = NULL;
 	size_t np = 0, nc = 0;
 	struct sctplb_config cfg = {};
-	double interval = 0.2;
+	struct ev_ctx c = { 0 };
+	struct rb_ctx rc;
+	double interval = 1;
 	struct lb_model md;
 	struct lb_maps m;
 	__u32 sid = 0;
@@ -232,8 +291,8 @@ int do_monitor(const struct cmd_args *a)
 	if ((v = arg_opt(a, "interval"))) {
 		interval = strtod(v, &end);
 		if (!*v || *end || interval < 0.05 || interval > 3600) {
-			fprintf(stderr, "Error: --interval %s: give the time between looks in seconds, "
-				"0.05 to 3600\n", v);
+			fprintf(stderr, "Error: --interval %s: give the time between looks at path "
+				"health in seconds, 0.05 to 3600\n", v);
 			return -EINVAL;
 		}
 	}
@@ -250,28 +309,44 @@ int do_monitor(const struct cmd_args *a)
 		}
 		sid = s->id;
 	}
+	c.md = &md;
+	rc = (struct rb_ctx){ .c = &c, .m = &m, .sid = sid };
+	rb = ring_buffer__new(m.fd[LB_EVENTS], on_ring_event, &rc, NULL);
+	if (!rb) {
+		err = -errno;
+		fprintf(stderr, "Error: cannot read the event stream %s/events: %s; attach sctplb "
+			"again (this version creates it)\n", m.dir, strerror(-err));
+		goto out;
+	}
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	lb_settings_read(&m, &cfg);
 	err = read_stats(m.fd[LB_STATS], st_prev);
+	memcpy(st_start, st_prev, sizeof(st_start));
 	if (!err)
 		err = take(&m, sid, &prev, &np);
-	/* The first look is taken: what changes from now on is shown. */
 	if (!g.json)
-		printf("monitor: every %g s until SIGTERM or SIGINT\n", interval);
+		printf("monitor: events as they happen, path health every %g s, until SIGTERM or "
+		       "SIGINT\n", interval);
 	else
 		printf("{\"event\":\"start\",\"interval_s\":%g,\"associations\":%zu}\n", interval, np);
 	fflush(stdout);
+	next_look = now_monotonic_ns() + (__u64)(interval * 1e9);
 	while (!err && !stop) {
-		struct timespec ts = { .tv_sec = (time_t)interval,
-				       .tv_nsec = (long)((interval - (time_t)interval) * 1e9) };
-		struct ev_ctx c = { .md = &md };
+		__u64 t = now_monotonic_ns();
+		int ms = t >= next_look ? 0 : (int)((next_look - t) / 1000000) + 1;
 
-		while (!stop && nanosleep(&ts, &ts) && errno == EINTR)
-			;
-		if (stop)
-			break;
 		/* New services and backends get their names. */
+		err = ring_buffer__poll(rb, ms);
+		if (err == -EINTR)
+			err = 0;
+		if (err < 0)
+			break;
+		err = 0;
+		fflush(stdout);
+		if (now_monotonic_ns() < next_look || stop)
+			continue;
+		next_look = now_monotonic_ns() + (__u64)(interval * 1e9);
 		lb_model_free(&md);
 		err = lb_model_read(&m, &md);
 		if (!err)
@@ -286,7 +361,7 @@ int do_monitor(const struct cmd_args *a)
 		prev_now = c.now;
 		c.silent_ns = lb_path_silent_ns(&cfg);
 		diff(&c, prev, np, cur, nc);
-		counter_events(st_prev, st_cur);
+		lost_report(st_prev, st_cur, false);
 		memcpy(st_prev, st_cur, sizeof(st_cur));
 		free(prev);
 		prev = cur;
@@ -294,9 +369,16 @@ int do_monitor(const struct cmd_args *a)
 		cur = NULL;
 		fflush(stdout);
 	}
+	if (rb) {
+		ring_buffer__consume(rb);
+		if (!read_stats(m.fd[LB_STATS], st_cur))
+			lost_report(st_start, st_cur, true);
+	}
+	fflush(stdout);
 	free(prev);
 	free(cur);
 out:
+	ring_buffer__free(rb);
 	lb_model_free(&md);
 	lb_maps_close(&m);
 	return err;

@@ -84,8 +84,8 @@ static int copy_config(const struct lb_maps *m, struct sctplb *skel, struct vips
 {
 	struct sctplb_vip_key k, next, *prev = NULL;
 	struct sctplb_service sv;
-	__u32 sid, inner_id, *table, i;
-	int err, fd;
+	__u32 sid, *table;
+	int err;
 
 	while (bpf_map_get_next_key(m->fd[LB_SERVICES], prev, &next) == 0) {
 		k = next;
@@ -124,17 +124,11 @@ static int copy_config(const struct lb_maps *m, struct sctplb *skel, struct vips
 	if (!table)
 		return -ENOMEM;
 	for (sid = 1; sid < SCTPLB_MAX_SERVICES && !err; sid++) {
-		if (bpf_map_lookup_elem(m->fd[LB_MAGLEV], &sid, &inner_id))
+		err = maglev_read(m->fd[LB_MAGLEV], sid, table, NULL);
+		if (err == -ENOENT) {
+			err = 0;
 			continue;
-		fd = bpf_map_get_fd_by_id(inner_id);
-		if (fd < 0) {
-			err = -errno;
-			break;
 		}
-		for (i = 0; i < SCTPLB_MAGLEV_SIZE && !err; i++)
-			if (bpf_map_lookup_elem(fd, &i, &table[i]))
-				err = -errno;
-		close(fd);
 		if (!err)
 			err = maglev_install(bpf_map__fd(skel->maps.maglev), sid, table);
 	}

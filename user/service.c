@@ -554,16 +554,18 @@ static int config_timeout(const struct lb_timeout_def *d, const char *val)
 	if (!strcmp(val, "default")) {
 		t.v = 0;
 	} else if (lb_u32_parse(val, 0, (__u32)d->max, &v) || (v && v < d->min)) {
-		fprintf(stderr, "Error: %s %s: give whole seconds from %ld to %ld, or 0 or 'default' "
-			"for the default (%ld s)\n", d->cmd, val, d->min, d->max, d->def);
+		fprintf(stderr, "Error: %s %s: give %s from %ld to %ld, or 0 or 'default' "
+			"for the default (%ld %s)\n", d->cmd, val,
+			strcmp(d->unit, "s") ? "a whole number" : "whole seconds", d->min, d->max,
+			d->def, d->unit);
 		return -EINVAL;
 	} else {
 		t.v = v;
 	}
 	if (t.v)
-		snprintf(done, sizeof(done), "%s: %ld s", d->cmd, t.v);
+		snprintf(done, sizeof(done), "%s: %ld %s", d->cmd, t.v, d->unit);
 	else
-		snprintf(done, sizeof(done), "%s: default (%ld s)", d->cmd, d->def);
+		snprintf(done, sizeof(done), "%s: default (%ld %s)", d->cmd, d->def, d->unit);
 	return change(edit_timeout, &t, done);
 }
 

@@ -582,8 +582,56 @@ static const char *state_name(__u32 s)
 	       s == SCTPLB_ASSOC_CLOSING ? "closing" : "unknown";
 }
 
+/*
+ * The names of assoc list's rows by id, built once from the model: looking
+ * them up in the model's lists row by row costs services x backends per
+ * association (a million rows).  Same answers as svc_name and be_name.
+ */
+struct name_index {
+	const char *svc[SCTPLB_MAX_SERVICES];
+	const char *be[SCTPLB_MAX_BACKENDS];
+	__u32 be_svc[SCTPLB_MAX_BACKENDS];
+};
+
+static void name_index_build(struct name_index *x, const struct lb_model *md)
+{
+	size_t i, j;
+
+	memset(x, 0, sizeof(*x));
+	/* Backwards: where an id appears twice, the first one wins, as in the
+	 * model's lookups. */
+	for (i = md->nsvc; i-- > 0;) {
+		const struct lb_service_cfg *s = &md->svc[i];
+
+		if (s->id && s->id < SCTPLB_MAX_SERVICES)
+			x->svc[s->id] = s->name;
+		for (j = s->nbe; j-- > 0;)
+			if (s->be[j].id < SCTPLB_MAX_BACKENDS) {
+				x->be[s->be[j].id] = s->be[j].name;
+				x->be_svc[s->be[j].id] = s->id;
+			}
+	}
+}
+
+static const char *svc_name_x(const struct name_index *x, __u32 id, char *buf, size_t len)
+{
+	if (id < SCTPLB_MAX_SERVICES && x->svc[id])
+		return x->svc[id];
+	snprintf(buf, len, "#%u", id);
+	return buf;
+}
+
+static const char *be_name_x(const struct name_index *x, __u32 sid, __u32 id, char *buf,
+			     size_t len)
+{
+	if (id < SCTPLB_MAX_BACKENDS && x->be[id] && (!sid || x->be_svc[id] == sid))
+		return x->be[id];
+	snprintf(buf, len, id ? "#%u" : "-", id);
+	return buf;
+}
+
 struct assoc_list {
-	const struct lb_model *nm;
+	const struct name_index *nx;
 	struct json_object *arr;
 	__u64 now, silent_ns;
 };
@@ -601,8 +649,8 @@ static int list_assoc(const struct sctplb_assoc_key *k, const struct sctplb_asso
 		/* CLOSING: time since ABORT/SHUTDOWN-COMPLETE; LEARNT: from the
 		 * backend's INIT-ACK (return path) or the client's COOKIE-ECHO */
 		printf("0x%08x %-6u %-6u %-12s %-12s %-11s %9s %9s %9s %-11s %s\n", k->vtag, ntohs(k->cport),
-		       ntohs(k->sport), svc_name(w->nm, k->service_id, b1, sizeof(b1)),
-		       be_name(w->nm, k->service_id, v->backend_id, b2, sizeof(b2)),
+		       ntohs(k->sport), svc_name_x(w->nx, k->service_id, b1, sizeof(b1)),
+		       be_name_x(w->nx, k->service_id, v->backend_id, b2, sizeof(b2)),
 		       state_name(v->state), fmt_age(lb_stamp_ns(v->created), w->now, age, sizeof(age)),
 		       fmt_age(lb_stamp_ns(v->seen), w->now, idle, sizeof(idle)),
 		       v->state == SCTPLB_ASSOC_CLOSING ?
@@ -630,10 +678,10 @@ static int list_assoc(const struct sctplb_assoc_key *k, const struct sctplb_asso
 	json_object_object_add(o, "cport", json_object_new_int(ntohs(k->cport)));
 	json_object_object_add(o, "sport", json_object_new_int(ntohs(k->sport)));
 	json_object_object_add(o, "service", json_object_new_string(
-		svc_name(w->nm, k->service_id, b1, sizeof(b1))));
+		svc_name_x(w->nx, k->service_id, b1, sizeof(b1))));
 	json_object_object_add(o, "service_id", json_object_new_int64(k->service_id));
 	json_object_object_add(o, "backend", json_object_new_string(
-		be_name(w->nm, k->service_id, v->backend_id, b2, sizeof(b2))));
+		be_name_x(w->nx, k->service_id, v->backend_id, b2, sizeof(b2))));
 	json_object_object_add(o, "backend_id", json_object_new_int64(v->backend_id));
 	json_object_object_add(o, "state", json_object_new_string(state_name(v->state)));
 	json_object_object_add(o, "from_init_ack",
@@ -675,6 +723,7 @@ int do_assoc_list(const struct cmd_args *args)
 {
 	struct json_object *arr = json_object_new_array();
 	struct sctplb_config cfg = {};
+	struct name_index *nx = NULL;
 	struct lb_model nm;
 	struct lb_maps m;
 	int err;
@@ -683,19 +732,28 @@ int do_assoc_list(const struct cmd_args *args)
 	err = open_model(&m, false, &nm);
 	if (err)
 		goto out;
+	nx = malloc(sizeof(*nx));
+	if (!nx) {
+		err = -ENOMEM;
+		lb_model_free(&nm);
+		lb_maps_close(&m);
+		goto out;
+	}
+	name_index_build(nx, &nm);
 	lb_settings_read(&m, &cfg);
 	if (!g.json)
 		printf("%-10s %-6s %-6s %-12s %-12s %-11s %9s %9s %9s %-11s %s\n", "VTAG", "CPORT",
 		       "SPORT", "SERVICE", "BACKEND", "STATE", "AGE", "IDLE", "CLOSING", "LEARNT",
 		       "CONFIRMED");
 	/* The confirmed associations, then the unconfirmed ones (include/sctplb.h). */
-	err = lb_assocs_walk(&m, list_assoc, &(struct assoc_list){ &nm, arr, now_monotonic_ns(),
+	err = lb_assocs_walk(&m, list_assoc, &(struct assoc_list){ nx, arr, now_monotonic_ns(),
 								   lb_path_silent_ns(&cfg) });
 	if (g.json && !err)
 		print_json(arr);
 	lb_model_free(&nm);
 	lb_maps_close(&m);
 out:
+	free(nx);
 	json_object_put(arr);
 	return err;
 }

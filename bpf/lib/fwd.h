@@ -168,8 +168,10 @@ static __always_inline void count_forward(const struct pkt *p, const struct lb *
 	if (p->heartbeats)
 		stat_add(SCTPLB_STAT_HEARTBEATS, p->heartbeats);
 	count_path(p, lb->backend_id, path, SCTPLB_DIR_TO_BACKEND, lb->now);
-	if (lb->assoc)
+	if (lb->assoc) {
+		lb_event_path(p, lb->assoc, lb->backend_id, path);
 		assoc_path_seen(p, lb->assoc, path, lb->now);
+	}
 }
 
 static __always_inline void rewrite_macs(const struct buf *b, const struct bpf_fib_lookup *fib)

@@ -11,6 +11,7 @@
 #include "common.h"
 #include "parse.h"
 #include "policy.h"
+#include "event.h"
 
 #define SCTP_PARAM_IPV4 5
 #define SCTP_PARAM_IPV6 6
@@ -56,17 +57,26 @@ static __always_inline int use_backend(struct lb *lb, __u32 id, bool new_assoc)
 	return 1;
 }
 
+/*
+ * The live table is the half of the slot that the generation names
+ * (include/sctplb.h).  Which word of the slot is read depends on the
+ * generation read, so it is read after it on every CPU, as user space
+ * stores the table before the generation.
+ */
 static __always_inline __u32 maglev_lookup(__u32 service_id, __u32 hash)
 {
-	__u32 slot = hash % SCTPLB_MAGLEV_SIZE;
-	__u32 *id;
+	__u32 key = SCTPLB_MAGLEV_GEN, slot = hash % SCTPLB_MAGLEV_SIZE;
+	struct sctplb_maglev_slot *gen, *s;
 	void *table;
 
 	table = bpf_map_lookup_elem(&maglev, &service_id);
 	if (!table)
 		return SCTPLB_BACKEND_NONE;
-	id = bpf_map_lookup_elem(table, &slot);
-	return id ? *id : SCTPLB_BACKEND_NONE;
+	gen = bpf_map_lookup_elem(table, &key);
+	s = bpf_map_lookup_elem(table, &slot);
+	if (!gen || !s)
+		return SCTPLB_BACKEND_NONE;
+	return s->id[*(volatile __u32 *)&gen->id[0] & 1];
 }
 
 static __always_inline void client_key(struct sctplb_client_key *k, const struct pkt *p,
@@ -341,6 +351,7 @@ static __always_inline int choose_init(const struct buf *b, const struct pkt *p,
 	if (ci && !init_has_param(b, p, SCTP_PARAM_DISABLE_RESTART) &&
 	    use_backend(lb, ci->backend_id, true)) {
 		stat_inc(SCTPLB_STAT_INIT_RESTART);
+		lb_event(SCTPLB_EV_RESTART, p, lb->backend_id, ci->stag, ctag);
 		goto found;
 	}
 	old = pending_handshake(&k, lb->now);
@@ -438,8 +449,10 @@ static __always_inline int established(const struct pkt *p, struct lb *lb, struc
 	lb->assoc = a;
 	if (!use_backend(lb, a->backend_id, false))
 		return act_drop(SCTPLB_STAT_NO_BACKEND);
-	if (p->ends && assoc_close(a, lb->now))
+	if (p->ends && assoc_close(a, lb->now)) {
 		stat_inc(SCTPLB_STAT_ASSOC_CLOSING);
+		lb_event_closing(p, a, lb->backend_id, p->tbit);
+	}
 	return ACT_CONTINUE;
 }
 
@@ -488,6 +501,7 @@ static __always_inline struct sctplb_assoc *assoc_create(const struct sctplb_ass
 		/* Another CPU was first, or another backend's association holds the key. */
 		if (a->backend_id != backend_id) {
 			stat_inc(SCTPLB_STAT_ASSOC_COLLISION);
+			lb_event_new(SCTPLB_EV_COLLISION, ak, k, backend_id, ctag);
 			return NULL;
 		}
 		return a;
@@ -505,6 +519,7 @@ static __always_inline struct sctplb_assoc *assoc_create(const struct sctplb_ass
 	if (bpf_map_update_elem(&assocs_pending, ak, a, BPF_NOEXIST))
 		return bpf_map_lookup_elem(&assocs_pending, ak); /* another CPU was first */
 	stat_inc(SCTPLB_STAT_ASSOC_CREATED);
+	lb_event_new(SCTPLB_EV_ESTABLISHED, ak, k, backend_id, ctag);
 	ck.vtag = ctag;
 	/* Never re-point Tc: the first association of a Tc keeps it. */
 	bpf_map_update_elem(&pending_ctags, &ck, &cv, BPF_NOEXIST);
@@ -530,8 +545,11 @@ static __always_inline struct sctplb_assoc *assoc_confirm(const struct sctplb_as
 		if (c)
 			return c; /* another CPU was first */
 		stat_inc(SCTPLB_STAT_ASSOC_TABLE_FULL);
+		lb_event_assoc(SCTPLB_EV_TABLE_FULL, ak, a);
 		return a;
 	}
+	lb_event_assoc(why == SCTPLB_STAT_ASSOC_CONFIRMED ? SCTPLB_EV_CONFIRMED : SCTPLB_EV_PROMOTED,
+		       ak, a);
 	ck.vtag = a->ctag;
 	bpf_map_update_elem(&assoc_ctags, &ck, &cv, BPF_NOEXIST);
 	bpf_map_delete_elem(&pending_ctags, &ck);
@@ -575,6 +593,7 @@ static __always_inline int choose_cookie(const struct pkt *p, struct lb *lb,
 		return act_drop(SCTPLB_STAT_NO_BACKEND);
 	if (a) {
 		stat_inc(SCTPLB_STAT_ASSOC_COLLISION);
+		lb_event_new(SCTPLB_EV_COLLISION, ak, &k, lb->backend_id, hs->ctag);
 		return ACT_CONTINUE;
 	}
 	lb->assoc = assoc_create(ak, &k, lb->backend_id, hs->ctag, 0, lb->now);

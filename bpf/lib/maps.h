@@ -27,21 +27,35 @@ SCTPLB_MAPS(SCTPLB_MAP_DECL)
 
 #ifndef SCTPLB_AGENT
 
-/* One Maglev table of backend ids; the template of maglev's inner maps. */
+/*
+ * A service's two Maglev tables and generation (include/sctplb.h); the
+ * template of maglev's inner maps.  Mmapable: user space writes a table
+ * with plain stores, and map-in-map refuses an inner map whose flags or
+ * size differ from these (user/lib/maglev.c creates them alike).
+ */
 struct maglev_table {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, SCTPLB_MAGLEV_SIZE);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(max_entries, SCTPLB_MAGLEV_ENTRIES);
 	__type(key, __u32);
-	__type(value, __u32);
+	/* struct sctplb_maglev_slot, spelt as its array: in an inner map's
+	 * definition the struct's BTF is only a forward, which libbpf cannot size */
+	__type(value, __u32[2]);
 };
 
-/* Service id -> its Maglev table, swapped whole by user space. */
+/* Service id -> its Maglev tables, switched whole by user space. */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
 	__uint(max_entries, SCTPLB_MAX_SERVICES);
 	__type(key, __u32);
 	__array(values, struct maglev_table);
 } maglev SEC(".maps");
+
+/* Association events (include/sctplb.h, bpf/lib/event.h), pinned as the others. */
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, SCTPLB_EVENTS_SIZE);
+} events SEC(".maps");
 #endif
 
 #endif

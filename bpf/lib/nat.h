@@ -48,6 +48,7 @@ struct nat_sums {
 struct nat_scratch {
 	struct sctplb_snat_flow f;
 	struct nat_sums s;
+	__u32 tmp[8];           /* an address, a MAC, a quote being moved */
 };
 
 struct {
@@ -56,6 +57,26 @@ struct {
 	__type(key, __u32);
 	__type(value, struct nat_scratch);
 } snat_scratch SEC(".maps");
+
+/*
+ * The return path's fragments (nat_frag_remember): a NAT backend's datagram
+ * whose first fragment was translated, by the frags map's key (the
+ * addresses as on the wire, from the backend), -> what its later fragments
+ * become: from the VIP, and under full NAT to the client's address.  Kept
+ * apart from frags, whose value names a backend, not addresses: a later
+ * fragment has no port and no tag to find them again.
+ */
+struct nat_frag {
+	struct sctplb_addr vip;
+	struct sctplb_addr client;      /* full NAT; family 0: the destination stays */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, SCTPLB_MAX_FRAGS);
+	__type(key, struct sctplb_frag_key);
+	__type(value, struct nat_frag);
+} nat_frags SEC(".maps");
 
 static __always_inline __u32 csum_add32(__u32 s, __u32 x)
 {
@@ -181,51 +202,83 @@ static __always_inline void nat_sums_apply(void *ctx, bool skb, const struct buf
 }
 
 /*
+ * An address of the packet an ICMP error quotes (the quoted IP header at q:
+ * off4 / off6 within it, as NAT_SADDR / NAT_DADDR give them) becomes to; the
+ * quoted IPv4 header's checksum follows, and the ICMP checksum's sum (data)
+ * gets both differences.  False if the quote is too short.
+ */
+static __always_inline bool nat_quote_addr(const struct buf *b, const struct pkt *p, __u32 q,
+					   bool src, const __u32 *to, struct nat_sums *s)
+{
+	__u32 *a;
+	__u16 *qcheck, old;
+	int i;
+
+	if (p->family == SCTPLB_AF_INET) {
+		a = pkt_ptr(b, q + (src ? __builtin_offsetof(struct iphdr, saddr)
+					: __builtin_offsetof(struct iphdr, daddr)), 4);
+		qcheck = pkt_ptr(b, q + __builtin_offsetof(struct iphdr, check), 2);
+		if (!a || !qcheck)
+			return false;
+		old = *qcheck;
+		*qcheck = csum_apply(old, csum_diff32(0, a[0], to[0]));
+		s->data = csum_diff16(s->data, old, *qcheck);
+		s->data = csum_diff32(s->data, a[0], to[0]);
+		a[0] = to[0];
+		return true;
+	}
+	a = pkt_ptr(b, q + (src ? __builtin_offsetof(struct ipv6hdr, saddr)
+				: __builtin_offsetof(struct ipv6hdr, daddr)), 16);
+	if (!a)
+		return false;
+	for (i = 0; i < 4; i++) {
+		s->data = csum_diff32(s->data, a[i], to[i]);
+		a[i] = to[i];
+	}
+	return true;
+}
+
+/* A port of the quoted SCTP header becomes to (no CRC32c: see below). */
+static __always_inline void nat_quote_port(__u16 *port, __u16 to, struct nat_sums *s)
+{
+	if (*port == to)
+		return;
+	s->data = csum_diff16(s->data, *port, to);
+	*port = to;
+	stat_inc(SCTPLB_STAT_NAT_PORT);
+}
+
+/*
  * An ICMP error sent to VIP i that quotes a packet sent from VIP i (parse_icmp):
  * for backend address i, it must quote the packet as the backend sent it, or
  * the backend will not find its association.  The outer destination, the
  * quoted source address (and the quoted IPv4 header's checksum) and the
- * quoted source port become the backend's; the ICMP checksum follows (the
+ * quoted source port become the backend's (under full NAT, the quoted
+ * destination and the outer source the forwarder's address of the path);
+ * the ICMP checksum follows (the
  * quoted CRC32c is left: a quote is cut short, and nobody checks it).
  */
 static __always_inline void nat_icmp_to_backend(void *ctx, bool skb, const struct buf *b,
 						const struct pkt *p, const struct sctplb_svc_nat *n,
 						const struct sctplb_addr *a, struct nat_sums *s)
 {
-	__u32 q = p->icmp_off + 8, *qsrc;
-	__u16 *qcheck, *qport, old;
-	int i;
+	const struct sctplb_addr *sn = &n->snat[p->path & (SCTPLB_MAX_PATHS - 1)];
+	__u16 *qport = pkt_ptr(b, p->sctp_off, 2);
 
-	qport = pkt_ptr(b, p->sctp_off, 2);
-	if (!qport)
+	if (!qport || !nat_quote_addr(b, p, p->icmp_off + 8, true, a->addr, s))
 		return;
-	if (p->family == SCTPLB_AF_INET) {
-		qsrc = pkt_ptr(b, q + __builtin_offsetof(struct iphdr, saddr), 4);
-		qcheck = pkt_ptr(b, q + __builtin_offsetof(struct iphdr, check), 2);
-		if (!qsrc || !qcheck)
-			return;
-		/* the quoted header's checksum follows its address */
-		old = *qcheck;
-		*qcheck = csum_apply(old, csum_diff32(0, qsrc[0], a->addr[0]));
-		s->data = csum_diff16(s->data, old, *qcheck);
-		s->data = csum_diff32(s->data, qsrc[0], a->addr[0]);
-		qsrc[0] = a->addr[0];
-	} else {
-		qsrc = pkt_ptr(b, q + __builtin_offsetof(struct ipv6hdr, saddr), 16);
-		if (!qsrc)
-			return;
-		for (i = 0; i < 4; i++) {
-			s->data = csum_diff32(s->data, qsrc[i], a->addr[i]);
-			qsrc[i] = a->addr[i];
-		}
-	}
 	if (!nat_ip_addr(b, p, NAT_DADDR(p), a->addr, s))
 		return;
-	if (n->target_port && *qport != n->target_port) {
-		s->data = csum_diff16(s->data, *qport, n->target_port);
-		*qport = n->target_port;
-		stat_inc(SCTPLB_STAT_NAT_PORT);
+	if (n->nsnat && sn->family == p->family) {
+		/* Full NAT: the backend sent it to the forwarder's address, and
+		 * has a route to that address only: it quotes the destination
+		 * and is the error's source. */
+		if (!nat_quote_addr(b, p, p->icmp_off + 8, false, sn->addr, s) ||
+		    !nat_ip_addr(b, p, NAT_SADDR(p), sn->addr, s))
+			return;
 	}
+	if (n->target_port)
+		nat_quote_port(qport, n->target_port, s);
 	nat_sums_apply(ctx, skb, b, p, s);
 	stat_inc(SCTPLB_STAT_NAT_TO_BACKEND);
 }
@@ -397,11 +450,153 @@ static __always_inline void nat_snat_init(void *ctx, bool skb, const struct pkt 
 }
 
 /*
- * Full NAT: an INIT whose (Tc, port) another client holds (a collision), or
- * a first fragment of an INIT (its addresses cannot be rewritten: the
- * CRC32c spans fragments) is refused.
+ * The kind of a final action (beside common.h's ACT_PASS and ACT_DROP): the
+ * packet was made, in place, an answer to its sender, and goes back out of
+ * the interface it came in on: bpf_redirect to the ingress (XDP_REDIRECT, at
+ * tc TC_ACT_REDIRECT).  Not XDP_TX: out of a veth whose peer runs no XDP
+ * program, XDP_TX frames were counted (ethtool: xdp_tx) and never reached
+ * the peer on this project's test machines (kernel 6.18), where a redirect
+ * to the same interface does; the answer is rare, the cost no matter.
  */
-static __always_inline int nat_snat_refuse(const struct buf *b, const struct pkt *p)
+#define ACT_NAT_REPLY 2
+
+/* draft-ietf-tsvwg-natsupp: the ABORT's M bit ("sent by a NAT function") and
+ * the error cause that tells the client its (Tc, port) collided. */
+#define SCTP_ABORT_FLAG_M 0x02
+#define SCTP_CAUSE_VTAG_PORT_COLLISION 176
+/* What the ABORT quotes of the INIT: its chunk header, Initiate Tag and
+ * a_rwnd.  The draft allows the quoted chunk cut short; 12 bytes keep the
+ * answer no longer than the smallest INIT (20-byte chunk), so it is made in
+ * place and the packet only shrinks. */
+#define NAT_ABORT_QUOTE 12
+#define NAT_ABORT_SCTP_LEN (SCTPLB_SCTP_HDR_LEN + 4 + 4 + NAT_ABORT_QUOTE)
+
+/* One's complement sum of n 16-bit words as they are in memory (RFC 1071). */
+static __always_inline __u32 csum_words(__u32 s, const __u16 *w, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		s = csum_add32(s, w[i]);
+	return s;
+}
+
+/*
+ * The full-NAT collision answer (draft-ietf-tsvwg-natsupp: a NAT function
+ * answers an INIT whose internal port and tag collide): the INIT becomes,
+ * in place, an ABORT to its sender from the address it was sent to, with the
+ * M bit (sent by a NAT function), the T bit clear and the INIT's Initiate
+ * Tag as its vtag (RFC 9260 8.4: the answer to an INIT that cannot be
+ * processed), and the error cause "VTag and Port Number Collision" quoting
+ * the INIT's first NAT_ABORT_QUOTE bytes.  The client's stack then starts
+ * again with a new tag (usrsctp and FreeBSD do, on that cause:
+ * tests/e2e/test_e2e_fullnat_collision.sh).  The MACs,
+ * the addresses, the ports (UDP's too) are swapped; the IP and UDP lengths
+ * and checksums, and the CRC32c, are computed whole: the packet is 32 bytes
+ * of SCTP.  The frame is cut to its new length last (after which no packet
+ * pointer is valid).  False when the INIT's headers are not the plain ones
+ * (IPv4 options, IPv6 extension headers): the caller drops it instead.
+ */
+static __always_inline bool nat_snat_abort(void *ctx, bool skb, const struct buf *b,
+					   const struct pkt *p)
+{
+	__u32 hl = p->family == SCTPLB_AF_INET ? sizeof(struct iphdr) : sizeof(struct ipv6hdr);
+	__u32 udp = p->proto == IPPROTO_UDP ? sizeof(struct udphdr) : 0;
+	__u32 l4len = udp + NAT_ABORT_SCTP_LEN, *quote, *tmp, s = 0, zero = 0;
+	struct sctp_chunkhdr *ch;
+	struct nat_scratch *x;
+	struct ethhdr *eth;
+	struct sctphdr *sh;
+	__u16 port, *w;
+
+	if (p->sctp_off != p->l3_off + hl + udp)
+		return false;
+	eth = pkt_ptr(b, 0, sizeof(*eth));
+	sh = pkt_ptr(b, p->sctp_off, NAT_ABORT_SCTP_LEN);
+	x = bpf_map_lookup_elem(&snat_scratch, &zero); /* the BPF stack is full here */
+	if (!eth || !sh || !x || p->init_off != p->sctp_off + SCTPLB_SCTP_HDR_LEN)
+		return false;
+	tmp = x->tmp;
+	quote = x->tmp + 4;
+	__builtin_memcpy(quote, sh + 1, NAT_ABORT_QUOTE);
+	__builtin_memcpy(tmp, eth->h_dest, ETH_ALEN);
+	__builtin_memcpy(eth->h_dest, eth->h_source, ETH_ALEN);
+	__builtin_memcpy(eth->h_source, tmp, ETH_ALEN);
+
+	if (p->family == SCTPLB_AF_INET) {
+		struct iphdr *ip = pkt_ptr(b, p->l3_off, sizeof(*ip));
+
+		if (!ip)
+			return false;
+		tmp[0] = ip->saddr;
+		ip->saddr = ip->daddr;
+		ip->daddr = tmp[0];
+		ip->tot_len = bpf_htons(hl + l4len);
+		ip->ttl = 64;
+		ip->check = 0;
+		ip->check = csum_apply(0xffff, csum_words(0, (__u16 *)ip, 10));
+		s = csum_words(0, (__u16 *)&ip->saddr, 4);
+	} else {
+		struct ipv6hdr *ip6 = pkt_ptr(b, p->l3_off, sizeof(*ip6));
+
+		if (!ip6)
+			return false;
+		__builtin_memcpy(tmp, &ip6->saddr, 16);
+		__builtin_memcpy(&ip6->saddr, &ip6->daddr, 16);
+		__builtin_memcpy(&ip6->daddr, tmp, 16);
+		ip6->payload_len = bpf_htons(l4len);
+		ip6->hop_limit = 64;
+		s = csum_words(0, (__u16 *)&ip6->saddr, 16);
+	}
+
+	port = sh->source;
+	sh->source = sh->dest;
+	sh->dest = port;
+	sh->vtag = quote[1]; /* the Initiate Tag, as on the wire */
+	ch = (void *)(sh + 1);
+	ch->type = SCTP_CID_ABORT;
+	ch->flags = SCTP_ABORT_FLAG_M;
+	ch->length = bpf_htons(4 + 4 + NAT_ABORT_QUOTE);
+	w = (__u16 *)(ch + 1);
+	w[0] = bpf_htons(SCTP_CAUSE_VTAG_PORT_COLLISION);
+	w[1] = bpf_htons(4 + NAT_ABORT_QUOTE);
+	__builtin_memcpy(w + 2, quote, NAT_ABORT_QUOTE);
+	sh->checksum = sctplb_sctp_csum(sh, NAT_ABORT_SCTP_LEN);
+
+	if (udp) {
+		struct udphdr *uh = pkt_ptr(b, p->sctp_off - udp, udp + NAT_ABORT_SCTP_LEN);
+
+		if (!uh)
+			return false;
+		port = uh->source;
+		uh->source = uh->dest;
+		uh->dest = port;
+		uh->len = bpf_htons(l4len);
+		uh->check = 0;
+		/* pseudo-header: the addresses (s), the protocol and the length */
+		s = csum_add32(s, bpf_htons(IPPROTO_UDP));
+		s = csum_add32(s, bpf_htons(l4len));
+		s = csum_words(s, (__u16 *)uh, (udp + NAT_ABORT_SCTP_LEN) / 2);
+		uh->check = csum_apply(0xffff, s);
+		if (!uh->check)
+			uh->check = 0xffff;
+	}
+
+	/* the frame ends with the ABORT */
+	if (skb)
+		return !bpf_skb_change_tail(ctx, p->sctp_off + NAT_ABORT_SCTP_LEN, 0);
+	return !bpf_xdp_adjust_tail(ctx, (int)(p->sctp_off + NAT_ABORT_SCTP_LEN) -
+					  (int)(b->data_end - b->data));
+}
+
+/*
+ * Full NAT: an INIT whose (Tc, port) another client holds (a collision) is
+ * answered with an ABORT (nat_snat_abort), counted; a first fragment of an
+ * INIT (its addresses cannot be rewritten: the CRC32c spans fragments) is
+ * refused.
+ */
+static __always_inline int nat_snat_refuse(void *ctx, bool skb, const struct buf *b,
+					   struct pkt *p)
 {
 	struct sctplb_snat_key k = { .service_id = p->service_id, .cport = p->sport };
 	__u8 path = p->path & (SCTPLB_MAX_PATHS - 1);
@@ -417,9 +612,182 @@ static __always_inline int nat_snat_refuse(const struct buf *b, const struct pkt
 		return ACT_CONTINUE;
 	k.ctag = bpf_ntohl(*tagp);
 	old = bpf_map_lookup_elem(&snat_flows, &k);
-	if (old && (old->client[path].family != p->family ||
-		    !addr_eq(old->client[path].addr, p->saddr)))
+	if (!old || (old->client[path].family == p->family &&
+		     addr_eq(old->client[path].addr, p->saddr)))
+		return ACT_CONTINUE;
+	if (!nat_snat_abort(ctx, skb, b, p))
 		return act_drop(SCTPLB_STAT_NAT_SNAT_COLLISION);
+	p->first_type = SCTP_CID_ABORT; /* it is one now: nothing learns from it as an INIT */
+	return ACT_MAKE(ACT_NAT_REPLY, SCTPLB_STAT_NAT_SNAT_COLLISION);
+}
+
+/*
+ * The full-NAT flow of p's association (service, ports): by its vtag as Tc,
+ * or (by_ts) by its vtag as Ts, whose association gives Tc.  NULL if none.
+ */
+static __always_inline const struct sctplb_snat_flow *snat_flow_find(const struct pkt *p,
+								     bool by_ts)
+{
+	struct sctplb_snat_key k = { .service_id = p->service_id, .ctag = p->vtag,
+				     .cport = p->sport };
+	struct sctplb_assoc_key ak;
+	struct sctplb_assoc *a;
+	bool pending;
+
+	if (by_ts) {
+		assoc_key(&ak, p, p->service_id, p->vtag);
+		a = assoc_find(&ak, &pending);
+		if (!a)
+			return NULL;
+		k.ctag = a->ctag;
+	}
+	return bpf_map_lookup_elem(&snat_flows, &k);
+}
+
+/* The path whose forwarder address (snat) is addr, or SCTPLB_MAX_PATHS. */
+static __always_inline __u32 snat_path_of(const struct sctplb_svc_nat *n, __u8 family,
+					  const __u32 *addr)
+{
+	__u32 j;
+
+	for (j = 0; j < SCTPLB_MAX_PATHS; j++)
+		if (j < n->nsnat && n->snat[j].family == family && addr_eq(n->snat[j].addr, addr))
+			return j;
+	return SCTPLB_MAX_PATHS;
+}
+
+/*
+ * A client's ASCONF (RFC 5061) under full NAT.  The backend knows the client
+ * as the forwarder's addresses S i only, and the chunk is authenticated (RFC
+ * 5061 4.1.1: ASCONF travels behind an AUTH chunk, RFC 4895, whose HMAC
+ * covers it), so its address parameters cannot be rewritten.  A wildcard
+ * address (0.0.0.0, ::) stands for the packet's source (RFC 5061), which
+ * full NAT maps already: such an ASCONF passes, and the forwarder follows it:
+ * the source X (on path i) becomes the client's address of path i; a Delete
+ * IP Address with the wildcard deletes every peer address but the source,
+ * so the other paths' client addresses are forgotten, as the backend
+ * forgets their S j.  An ASCONF that names a concrete address would tell the
+ * backend an address it cannot reach (or delete one it does not know): it
+ * is dropped, counted (nat_asconf_refused).
+ */
+#define SCTP_PARAM_ADD_IP 0xc001
+#define SCTP_PARAM_DEL_IP 0xc002
+#define SCTP_PARAM_SET_PRIMARY 0xc004
+
+struct asconf_walk {
+	const struct buf *b;
+	__u32 off, end;
+	__u8 found;             /* chunks: an ASCONF at off, its end at end */
+	__u8 concrete;          /* parameters: an address that is not the wildcard */
+	__u8 del;               /* a Delete IP Address */
+};
+
+/* Chunks: the ASCONF (RFC 5061 4.1.1), after any AUTH. */
+static long asconf_find_one(__u64 i, void *arg)
+{
+	struct asconf_walk *w = arg;
+	struct sctp_chunkhdr *ch = pkt_ptr(w->b, w->off, sizeof(*ch));
+	__u32 len;
+
+	if (!ch || w->off + sizeof(*ch) > w->end)
+		return 1;
+	len = bpf_ntohs(ch->length);
+	if (len < sizeof(*ch) || w->off + len > w->end)
+		return 1;
+	if (ch->type == SCTP_CID_ASCONF) {
+		w->found = 1;
+		w->end = w->off + len;
+		w->off += 8; /* chunk header, Serial Number */
+		return 1;
+	}
+	w->off += (len + 3) & ~3u;
+	return 0;
+}
+
+/* The address parameter at off (RFC 9260 3.3.2.1) is the wildcard; false for
+ * anything else (another address, another parameter, a short one). */
+static __always_inline bool asconf_wildcard(const struct buf *b, __u32 off, __u32 end)
+{
+	struct sctp_paramhdr *ph = pkt_ptr(b, off, sizeof(*ph));
+	__u32 *a;
+
+	if (!ph || off + sizeof(*ph) > end)
+		return false;
+	if (ph->type == bpf_htons(SCTP_PARAM_IPV4) && ph->length == bpf_htons(8)) {
+		a = pkt_ptr(b, off + 4, 4);
+		return a && off + 8 <= end && !a[0];
+	}
+	if (ph->type == bpf_htons(SCTP_PARAM_IPV6) && ph->length == bpf_htons(20)) {
+		a = pkt_ptr(b, off + 4, 16);
+		return a && off + 20 <= end && !(a[0] | a[1] | a[2] | a[3]);
+	}
+	return false;
+}
+
+/* One ASCONF parameter: Add, Delete, Set Primary carry an address after
+ * their Correlation ID; the others carry none. */
+static long asconf_param_one(__u64 i, void *arg)
+{
+	struct asconf_walk *w = arg;
+	__u32 o = w->off;
+	struct sctp_paramhdr *ph = param_next(w->b, &w->off, w->end);
+	__u16 type;
+
+	if (!ph)
+		return 1;
+	type = bpf_ntohs(ph->type);
+	if (type != SCTP_PARAM_ADD_IP && type != SCTP_PARAM_DEL_IP &&
+	    type != SCTP_PARAM_SET_PRIMARY)
+		return 0;
+	if (type == SCTP_PARAM_DEL_IP)
+		w->del = 1;
+	if (!asconf_wildcard(w->b, o + 8, o + bpf_ntohs(ph->length))) {
+		w->concrete = 1;
+		return 1;
+	}
+	return 0;
+}
+
+static __always_inline int nat_snat_asconf(void *ctx, bool skb, const struct pkt *p)
+{
+	const struct sctplb_svc_nat *n = svc_nat_of(p->service_id);
+	__u8 path = p->path & (SCTPLB_MAX_PATHS - 1);
+	struct sctplb_snat_flow *f;
+	struct buf b;
+	__u32 j;
+
+	if (!n || !n->nsnat || n->snat[path].family != p->family || p->frag != FRAG_NONE)
+		return ACT_CONTINUE;
+	b.data = skb ? (void *)(long)((struct __sk_buff *)ctx)->data
+		     : (void *)(long)((struct xdp_md *)ctx)->data;
+	b.data_end = skb ? (void *)(long)((struct __sk_buff *)ctx)->data_end
+			 : (void *)(long)((struct xdp_md *)ctx)->data_end;
+	{
+		struct asconf_walk w = {
+			.b = &b, .off = p->sctp_off + SCTPLB_SCTP_HDR_LEN, .end = p->sctp_end,
+		};
+
+		bpf_loop(SCTPLB_MAX_CHUNKS, asconf_find_one, &w, 0);
+		if (!w.found)
+			return ACT_CONTINUE;
+		/* its Address Parameter (the association's lookup), then requests */
+		if (!asconf_wildcard(&b, w.off, w.end) || !param_next(&b, &w.off, w.end))
+			return act_drop(SCTPLB_STAT_NAT_ASCONF_REFUSED);
+		bpf_loop(SCTPLB_MAX_INIT_PARAMS, asconf_param_one, &w, 0);
+		if (w.concrete)
+			return act_drop(SCTPLB_STAT_NAT_ASCONF_REFUSED);
+		/* the flow follows the client (f: a map value, written in place) */
+		f = (struct sctplb_snat_flow *)snat_flow_find(p, true);
+		if (!f)
+			return ACT_CONTINUE;
+		if (w.del)
+			for (j = 0; j < SCTPLB_MAX_PATHS; j++)
+				if (j != path)
+					f->client[j].family = 0;
+	}
+	f->client[path].family = p->family;
+	__builtin_memcpy(f->client[path].addr, p->saddr, 16);
+	stat_inc(SCTPLB_STAT_NAT_ASCONF_LEARN);
 	return ACT_CONTINUE;
 }
 
@@ -431,8 +799,7 @@ static __always_inline int nat_snat_refuse(const struct buf *b, const struct pkt
  * error gets its quote translated (nat_icmp_to_backend).  Returns
  * ACT_CONTINUE or a drop.
  */
-static __always_inline int nat_to_backend(void *ctx, bool skb, const struct pkt *p,
-					  __u32 backend_id)
+static __always_inline int nat_to_backend(void *ctx, bool skb, struct pkt *p, __u32 backend_id)
 {
 	const struct sctplb_backend *be = bpf_map_lookup_elem(&backends, &backend_id);
 	const struct sctplb_svc_nat *n;
@@ -477,7 +844,7 @@ static __always_inline int nat_to_backend(void *ctx, bool skb, const struct pkt 
 	}
 	if (n->nsnat && n->snat[p->path & (SCTPLB_MAX_PATHS - 1)].family == p->family) {
 		/* Full NAT: from the forwarder's address of the path. */
-		act = nat_snat_refuse(&b, p);
+		act = nat_snat_refuse(ctx, skb, &b, p);
 		if (act != ACT_CONTINUE)
 			return act;
 		if (!nat_ip_addr(&b, p, NAT_SADDR(p), n->snat[p->path & (SCTPLB_MAX_PATHS - 1)].addr,
@@ -505,31 +872,16 @@ static __always_inline int nat_to_backend(void *ctx, bool skb, const struct pkt 
 static __always_inline int nat_snat_client(struct pkt *p)
 {
 	const struct sctplb_svc_nat *n = svc_nat_of(p->service_id);
-	struct sctplb_snat_key k = { .service_id = p->service_id, .ctag = p->vtag,
-				     .cport = p->sport };
 	const struct sctplb_snat_flow *f;
-	struct sctplb_assoc_key ak;
-	struct sctplb_assoc *a;
-	bool pending;
-	__u32 j, q = SCTPLB_MAX_PATHS;
+	__u32 q;
 
 	if (!n || !n->nsnat)
 		return 0;
-	for (j = 0; j < SCTPLB_MAX_PATHS; j++)
-		if (j < n->nsnat && n->snat[j].family == p->family &&
-		    addr_eq(n->snat[j].addr, p->saddr)) {
-			q = j;
-			break;
-		}
+	q = snat_path_of(n, p->family, p->saddr);
 	if (q >= SCTPLB_MAX_PATHS)
 		return 0; /* not to the forwarder: as without full NAT */
-	if (p->tbit) {
-		/* RFC 9260 8.5.1: the backend's own tag Ts; its association has Tc */
-		assoc_key(&ak, p, p->service_id, p->vtag);
-		a = assoc_find(&ak, &pending);
-		k.ctag = a ? a->ctag : 0;
-	}
-	f = bpf_map_lookup_elem(&snat_flows, &k);
+	/* RFC 9260 8.5.1: a T-bit packet has the backend's own tag Ts */
+	f = snat_flow_find(p, p->tbit);
 	if (!f || f->client[q].family != p->family) {
 		stat_inc(SCTPLB_STAT_NAT_SNAT_UNKNOWN);
 		return -1;
@@ -584,11 +936,94 @@ static long nat_one_param(__u64 i, void *arg)
 	return 0;
 }
 
+/* The frags key of p's datagram, from the IP header as it is on the wire. */
+static __always_inline bool nat_frag_key(const struct buf *b, const struct pkt *p,
+					 struct sctplb_frag_key *fk)
+{
+	__u32 *a;
+
+	__builtin_memset(fk, 0, sizeof(*fk));
+	fk->id = p->frag_id;
+	fk->family = p->family;
+	if (p->family == SCTPLB_AF_INET) {
+		a = pkt_ptr(b, p->l3_off + __builtin_offsetof(struct iphdr, saddr), 8);
+		if (!a)
+			return false;
+		fk->saddr[0] = a[0];
+		fk->daddr[0] = a[1];
+		return true;
+	}
+	a = pkt_ptr(b, p->l3_off + __builtin_offsetof(struct ipv6hdr, saddr), 32);
+	if (!a)
+		return false;
+	__builtin_memcpy(fk->saddr, a, 16);
+	__builtin_memcpy(fk->daddr, a + 4, 16);
+	return true;
+}
+
+/*
+ * A NAT backend's first fragment, about to be translated (before its
+ * addresses change): its later fragments will leave from vip, and under
+ * full NAT (p->snat) to the client p->saddr.
+ */
+static __always_inline void nat_frag_remember(const struct buf *b, const struct pkt *p,
+					      const struct sctplb_addr *vip)
+{
+	struct sctplb_frag_key fk;
+	struct nat_frag v = { .vip = *vip };
+
+	if (!nat_frag_key(b, p, &fk))
+		return;
+	if (p->snat) {
+		v.client.family = p->family;
+		__builtin_memcpy(v.client.addr, p->saddr, 16);
+	}
+	bpf_map_update_elem(&nat_frags, &fk, &v, BPF_ANY);
+}
+
+/*
+ * A later fragment on the return path (no SCTP header: it follows its
+ * first, as toward the backends): the addresses its first fragment got, the
+ * IPv4 header checksum with them (nothing else: the CRC32c does not cover
+ * the addresses, and the UDP checksum is in the first fragment).  One whose
+ * first was not translated passes as it is.  tc verdict.
+ */
+static __always_inline int nat_frag_to_client(struct __sk_buff *skb, struct pkt *p)
+{
+	const struct nat_frag *v;
+	struct sctplb_frag_key fk;
+	struct nat_sums s = {};
+	struct buf b = {
+		.data = (void *)(long)skb->data,
+		.data_end = (void *)(long)skb->data_end,
+	};
+
+	p->reason = SCTPLB_STAT_PASS_FRAGMENT;
+	if (p->frag != FRAG_LATER || !nat_frag_key(&b, p, &fk))
+		return TC_ACT_OK;
+	v = bpf_map_lookup_elem(&nat_frags, &fk);
+	if (!v || v->vip.family != p->family)
+		return TC_ACT_OK;
+	if (!nat_ip_addr(&b, p, NAT_SADDR(p), v->vip.addr, &s))
+		return TC_ACT_OK;
+	if (v->client.family == p->family &&
+	    !nat_ip_addr(&b, p, NAT_DADDR(p), v->client.addr, &s))
+		return TC_ACT_OK;
+	p->proto = IPPROTO_SCTP; /* no transport header here to follow the addresses */
+	nat_sums_apply(skb, true, &b, p, &s);
+	p->reason = SCTPLB_STAT_NAT_FRAG_BACK;
+	stat_inc(SCTPLB_STAT_NAT_FRAG_BACK);
+	stat_inc(SCTPLB_STAT_NAT_TO_CLIENT);
+	return TC_ACT_OK;
+}
+
 /*
  * From a backend's own address (p->nat, from parse_l4): the source becomes
  * the VIP of its path and the source port the service port; an INIT-ACK's
- * addresses become VIPs.  tc only.  The first fragment of a packet whose
- * port or chunk would change keeps them (its CRC32c spans fragments).
+ * addresses become VIPs.  tc only.  A first fragment whose port or chunk
+ * would change is dropped (its CRC32c spans fragments: nat_frag_port); any
+ * other has its addresses translated, and its later fragments follow
+ * (nat_frag_to_client).
  * Returns the tc verdict: an ASCONF (RFC 5061) would tell the client the
  * backend's own addresses (its Address Parameter, and any it adds), so it is
  * dropped and counted; the backend's association stays on its paths.
@@ -618,6 +1053,15 @@ static __always_inline int nat_to_client(struct __sk_buff *skb, const struct pkt
 	sh = pkt_ptr(&b, p->sctp_off, sizeof(*sh));
 	if (!sh)
 		return TC_ACT_OK;
+	if (p->frag == FRAG_FIRST) {
+		/* Its CRC32c spans the later fragments: a port or an INIT-ACK
+		 * address cannot be patched without the datagram's length. */
+		if (sh->source != nb->vip_port || p->first_type == SCTP_CID_INIT_ACK) {
+			stat_inc(SCTPLB_STAT_NAT_FRAG_PORT);
+			return TC_ACT_SHOT;
+		}
+		nat_frag_remember(&b, p, &nb->vip);
+	}
 	s.crc = s.crc_old = sh->checksum;
 	len = p->sctp_end - p->sctp_off;
 	if (!nat_ip_addr(&b, p, NAT_SADDR(p), nb->vip.addr, &s))
@@ -645,6 +1089,145 @@ static __always_inline int nat_to_client(struct __sk_buff *skb, const struct pkt
 	}
 	nat_sums_apply(skb, true, &b, p, &s);
 	stat_inc(SCTPLB_STAT_NAT_TO_CLIENT);
+	return TC_ACT_OK;
+}
+
+/*
+ * An ICMP or ICMPv6 error on the return path (tc ingress of an interface that
+ * faces the backends; parse_l3 has filled p, off is the ICMP header), quoting
+ * a packet the forwarder sent to a NAT backend: client (or, full NAT, the
+ * forwarder's address S j) -> backend address i, target port.  A router
+ * between the forwarder and the backend (path MTU, unreachable, time
+ * exceeded), or the backend itself, sends it to the quoted source.  For the
+ * client to find its association, it must quote the packet as the client
+ * sent it: the quoted destination becomes VIP i, the quoted destination port
+ * the service port, and under full NAT the quoted source the client's
+ * address of path j (snat_flows, by the quoted vtag: Ts through its
+ * association, or Tc; an INIT's Initiate Tag when quoted).  The outer source
+ * becomes VIP i (the client learns no address of the backends' side), the
+ * outer destination the client's; the checksums follow (the quoted CRC32c,
+ * and a quoted UDP checksum, are left as quoted, as toward the backends).
+ * The kernel then routes it to the client.  One for a forwarder address
+ * whose client is not known is consumed (the client cannot be told), as
+ * nat_snat_client does with other packets.  Anything else passes untouched.
+ * Returns the tc verdict.
+ */
+static __always_inline int nat_icmp_to_client(struct __sk_buff *skb, struct pkt *p, __u32 off)
+{
+	const struct sctplb_snat_flow *f = NULL;
+	const struct sctplb_nat_backend *nb;
+	const struct sctplb_svc_nat *n;
+	struct sctplb_vip_key k = {};
+	struct nat_scratch *x;
+	struct nat_sums *s;
+	__u32 q = off + 8, zero = 0, j = SCTPLB_MAX_PATHS, *tagp, *qaddr;
+	struct sctphdr *sh;
+	__u16 *kport;
+	__u8 *ih;
+	struct buf b = {
+		.data = (void *)(long)skb->data,
+		.data_end = (void *)(long)skb->data_end,
+	};
+
+	p->reason = SCTPLB_STAT_PASS_NOT_SCTP; /* for the trace: as before, unless translated */
+	ih = pkt_ptr(&b, off, 8);
+	if (!ih || p->frag != FRAG_NONE)
+		return TC_ACT_OK;
+	if (p->family == SCTPLB_AF_INET ? ih[0] != 3 && ih[0] != 11
+					: ih[0] != 1 && ih[0] != 2 && ih[0] != 3)
+		return TC_ACT_OK;
+	if (p->family == SCTPLB_AF_INET) {
+		struct iphdr *ip = pkt_ptr(&b, q, sizeof(*ip));
+
+		if (!ip || ip->ihl < 5)
+			return TC_ACT_OK;
+		k.proto = ip->protocol;
+		k.addr[0] = ip->daddr;
+		p->sctp_off = q + ip->ihl * 4;
+	} else {
+		struct ipv6hdr *ip6 = pkt_ptr(&b, q, sizeof(*ip6));
+
+		if (!ip6)
+			return TC_ACT_OK;
+		k.proto = ip6->nexthdr;
+		__builtin_memcpy(k.addr, &ip6->daddr, 16);
+		p->sctp_off = q + sizeof(*ip6);
+	}
+	if (k.proto != IPPROTO_SCTP && k.proto != IPPROTO_UDP)
+		return TC_ACT_OK;
+	/* the nat_backends key's port: SCTP's, or the UDP encapsulation's */
+	kport = pkt_ptr(&b, p->sctp_off + 2, 2);
+	if (!kport)
+		return TC_ACT_OK;
+	k.port = *kport;
+	if (k.proto == IPPROTO_UDP)
+		p->sctp_off += sizeof(struct udphdr);
+	k.family = p->family;
+	nb = bpf_map_lookup_elem(&nat_backends, &k);
+	sh = pkt_ptr(&b, p->sctp_off, SCTP_PORTS_VTAG_LEN);
+	if (!nb || !sh || nb->vip.family != p->family)
+		return TC_ACT_OK;
+	n = svc_nat_of(nb->svc.id);
+	x = bpf_map_lookup_elem(&snat_scratch, &zero);
+	if (!n || !x)
+		return TC_ACT_OK;
+	p->service_id = nb->svc.id;
+	p->path = nb->svc.path & (SCTPLB_MAX_PATHS - 1);
+	p->sport = sh->source;
+	p->dport = nb->vip_port;
+	p->vtag = bpf_ntohl(sh->vtag);
+	p->icmp = 1;
+	p->icmp_off = off;
+	p->backend_id = nb->backend_id;
+	p->reason = SCTPLB_STAT_NAT_ICMP_TO_CLIENT;
+	s = &x->s;
+	__builtin_memset(s, 0, sizeof(*s));
+
+	if (n->nsnat) {
+		/* one bound per family (see nat_ip_addr) */
+		__builtin_memset(x->tmp, 0, 16);
+		if (p->family == SCTPLB_AF_INET) {
+			qaddr = pkt_ptr(&b, q + __builtin_offsetof(struct iphdr, saddr), 4);
+			if (!qaddr)
+				return TC_ACT_OK;
+			x->tmp[0] = qaddr[0];
+		} else {
+			qaddr = pkt_ptr(&b, q + __builtin_offsetof(struct ipv6hdr, saddr), 16);
+			if (!qaddr)
+				return TC_ACT_OK;
+			__builtin_memcpy(x->tmp, qaddr, 16);
+		}
+		j = snat_path_of(n, p->family, x->tmp);
+	}
+	if (j < SCTPLB_MAX_PATHS) {
+		/* to the forwarder's address: whose client? */
+		if (!p->vtag) {
+			/* an INIT: its Initiate Tag, if quoted */
+			tagp = pkt_ptr(&b, p->sctp_off + SCTPLB_SCTP_HDR_LEN + 4, 4);
+			p->vtag = tagp ? bpf_ntohl(*tagp) : 0;
+			f = p->vtag ? snat_flow_find(p, false) : NULL;
+		} else {
+			f = snat_flow_find(p, true);
+			if (!f) /* a T-bit packet carries Tc */
+				f = snat_flow_find(p, false);
+		}
+		if (!f || f->client[j].family != p->family) {
+			stat_inc(SCTPLB_STAT_NAT_SNAT_UNKNOWN);
+			p->reason = SCTPLB_STAT_NAT_SNAT_UNKNOWN;
+			return TC_ACT_SHOT;
+		}
+		if (!nat_quote_addr(&b, p, q, true, f->client[j].addr, s) ||
+		    !nat_ip_addr(&b, p, NAT_DADDR(p), f->client[j].addr, s))
+			return TC_ACT_OK;
+	}
+	sh = pkt_ptr(&b, p->sctp_off, SCTP_PORTS_VTAG_LEN);
+	if (!sh || !nat_quote_addr(&b, p, q, false, nb->vip.addr, s))
+		return TC_ACT_OK;
+	nat_quote_port(&sh->dest, nb->vip_port, s);
+	if (!nat_ip_addr(&b, p, NAT_SADDR(p), nb->vip.addr, s))
+		return TC_ACT_OK;
+	nat_sums_apply(skb, true, &b, p, s);
+	stat_inc(SCTPLB_STAT_NAT_ICMP_TO_CLIENT);
 	return TC_ACT_OK;
 }
 

@@ -11,6 +11,7 @@
 
 #include "common.h"
 #include "parse.h"
+#include "event.h"
 
 static __always_inline int policy_check(const struct pkt *p)
 {
@@ -29,8 +30,10 @@ static __always_inline int policy_check(const struct pkt *p)
 		__builtin_memcpy(k.addr, p->saddr, 16);
 		v = bpf_map_lookup_elem(&policy6, &k);
 	}
-	if (v && v->action != SCTPLB_POLICY_ALLOW)
+	if (v && v->action != SCTPLB_POLICY_ALLOW) {
+		lb_event(SCTPLB_EV_POLICY_DROP, p, SCTPLB_BACKEND_NONE, 0, 0);
 		return act_drop(SCTPLB_STAT_POLICY_DROP);
+	}
 	return ACT_CONTINUE;
 }
 

@@ -102,6 +102,7 @@ static __always_inline void watch_return(const struct buf *b, struct pkt *p)
 	assoc_seen(a, now);
 	if (p->ends && assoc_close(a, now)) {
 		stat_inc(SCTPLB_STAT_CT_ENDED);
+		lb_event_closing(p, a, a->backend_id, !p->tbit);
 		p->reason = SCTPLB_STAT_CT_ENDED;
 	}
 	count_path(p, a->backend_id, p->path, SCTPLB_DIR_TO_CLIENT, now);

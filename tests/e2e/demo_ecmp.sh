@@ -54,16 +54,10 @@ echo "  (it holds no association: every packet found its backend from its tag)"
 
 step "12. Verdict"
 topo_traffic_stop "$TPID"
-python3 - "$TOPO_DIR/traffic.log" <<'PY'
-import json, sys
-st = None
-for line in open(sys.argv[1]):
-    try:
-        j = json.loads(line)
-    except ValueError:
-        continue
-    if j.get("event") == "stats":
-        st = j
+PYTHONPATH=tests/e2e/lib python3 - "$TOPO_DIR/traffic.log" <<'PY'
+import sys
+import peerlog
+st = peerlog.last_stats(sys.argv[1])
 if st is None:
     print("  no statistics from the client"); sys.exit(1)
 moved = sum(1 for a in st["per_assoc"] if a["backend_changes"])

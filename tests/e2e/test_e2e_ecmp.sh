@@ -267,8 +267,9 @@ echo "  traffic: $(($(now_ms) - t_traffic)) ms, exit $rc"
 for i in $(seq 1 "$NFWD"); do echo "    fwd$i paths: $(fwd_paths "$i")"; done
 
 # ---- analysis ----
-out=$(python3 - "$TOPO_DIR" "$MODE" "$NFWD" "$PORT" "$PAIRS" "$tbl0" "$tbl1" <<'PY'
+out=$(PYTHONPATH=tests/e2e/lib python3 - "$TOPO_DIR" "$MODE" "$NFWD" "$PORT" "$PAIRS" "$tbl0" "$tbl1" <<'PY'
 import glob, json, os, sys
+import peerlog
 tdir, mode, nfwd, port, pairs, tbl0, tbl1 = sys.argv[1:8]
 nfwd, pairs, tbl0, tbl1 = int(nfwd), int(pairs), int(tbl0), int(tbl1)
 res = []            # (check, ok, detail)
@@ -294,19 +295,10 @@ def stats(i, name):
     except (OSError, ValueError):
         return {}
 
-final = None
-events, lost_ev = [], []
-for line in open("%s/traffic.log" % tdir):
-    try:
-        j = json.loads(line)
-    except ValueError:
-        continue
-    if j.get("event") == "stats":
-        final = j
-    elif j.get("event") == "path":
-        events.append(j)
-    elif j.get("event") == "comm_lost":
-        lost_ev.append(j)
+log = peerlog.events("%s/traffic.log" % tdir)
+final = peerlog.last_stats("%s/traffic.log" % tdir)
+events = [j for j in log if j.get("event") == "path"]
+lost_ev = [j for j in log if j.get("event") == "comm_lost"]
 if final is None:
     print("FAIL traffic_stats|no stats line from the client")
     sys.exit(0)
@@ -336,16 +328,11 @@ check("each_forwarder_carried", all(v > 0 for v in carried.values()), "fwd count
 
 # Servers: one comm_up per client port, no restart (no re-INIT).
 seen, restarts = {}, []
-for f in glob.glob("%s/be*-%s.log" % (tdir, port)):
-    for line in open(f):
-        try:
-            j = json.loads(line)
-        except ValueError:
-            continue
-        if j.get("event") == "comm_up" and "rport" in j:
-            seen.setdefault(j["rport"], []).append(j["name"])
-        elif j.get("event") == "restart":
-            restarts.append(j.get("rport"))
+for j in peerlog.server_events(tdir, port, ("comm_up", "restart")):
+    if j["event"] == "comm_up" and "rport" in j:
+        seen.setdefault(j["rport"], []).append(j["name"])
+    elif j["event"] == "restart":
+        restarts.append(j.get("rport"))
 reinit = [p for p in ports if len(seen.get(p, [])) != 1]
 be_ok = [p for p in ports if len(seen.get(p, [])) == 1 and
          {a["lport"]: a for a in final["per_assoc"]}[p]["backend"] == seen[p][0]]

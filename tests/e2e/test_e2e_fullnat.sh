@@ -16,24 +16,7 @@ source tests/e2e/lib/nat.sh
 SNAT_A4=192.0.2.249 SNAT_B4=198.51.100.249 # outside every link of the topology
 start=$(now_ms)
 
-fullnat_routes() {
-	local n bns p low
-	ip -n "$FWD_NS" addr add "$SNAT_A4/32" dev lo || return 1
-	ip -n "$FWD_NS" addr add "$SNAT_B4/32" dev lo || return 1
-	for n in 1 2 3; do
-		bns=$(eval echo "\$BE${n}_NS")
-		for p in A B; do
-			low=${p,,}
-			# no way back to the clients: only to the forwarder's address of the path
-			ip -n "$bns" route del "$(_topo_v4 "$p" 0 0)/29" || return 1
-			ip -n "$bns" route del "$(_topo_v6 "$p" 0 0)/64" || return 1
-			ip -n "$bns" route add "$(eval echo "\$SNAT_${p}4")/32" \
-				via "$(eval echo "\$FWD_BE${n}_${p}4")" dev "f$low" || return 1
-		done
-	done
-}
-
-if ! nat_create || ! fullnat_routes || ! nat_capture_start ||
+if ! nat_create || ! nat_full_routes "$SNAT_A4" "$SNAT_B4" || ! nat_capture_start ||
 	! nat_service fullnat 36412 "$VIP_A4,$VIP_B4" --target-port 36413 --snat "$SNAT_A4,$SNAT_B4" ||
 	! nat_servers 36413 "$VIP_A4,$VIP_B4"; then
 	fail setup "topology, sctplb, capture or servers failed"

@@ -43,17 +43,13 @@ else
 	fail restart_traffic "associations not up: $(tail -c 300 "$TOPO_DIR/second.log")"
 fi
 r1=$(lb_stat init_restart)
-out=$(python3 - "$TOPO_DIR/second.log" "$old" "$TOPO_DIR" $PORT <<'PY'
-import json, sys, glob
+out=$(lb_python - "$TOPO_DIR/second.log" "$old" "$TOPO_DIR" $PORT <<'PY'
+import sys
+import peerlog
 log, old, tdir, port = sys.argv[1:5]
 old = dict(kv.split("=") for kv in old.split())
-st = [json.loads(l) for l in open(log) if '"event":"stats"' in l][-1]
-restarts = {}
-for f in glob.glob("%s/be*-%s.log" % (tdir, port)):
-    for l in open(f):
-        j = json.loads(l)
-        if j.get("event") == "restart":
-            restarts[j["rport"]] = j["name"]
+st = peerlog.last_stats(log)
+restarts = {j["rport"]: j["name"] for j in peerlog.server_events(tdir, port, ("restart",))}
 bad, fresh = [], []
 for a in st["per_assoc"]:
     lp = str(a["lport"])

@@ -103,27 +103,15 @@ fi
 # no_reinit LOG PORT N: one COMM_UP per association at the client, one comm_up per client
 # port over all servers of PORT.
 no_reinit() {
-	python3 - "$1" "$TOPO_DIR" "$2" "$3" <<'PY'
-import glob, json, sys
+	lb_python - "$1" "$TOPO_DIR" "$2" "$3" <<'PY'
+import sys
+import peerlog
 log, tdir, port, n = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
 errs = []
-st = None
-for line in open(log):
-    try:
-        j = json.loads(line)
-    except ValueError:
-        continue
-    if j.get("event") == "stats":
-        st = j
+st = peerlog.last_stats(log)
 ups = {}
-for f in glob.glob("%s/be*-%s.log" % (tdir, port)):
-    for line in open(f):
-        try:
-            j = json.loads(line)
-        except ValueError:
-            continue
-        if j.get("event") in ("comm_up", "restart"):
-            ups[j.get("rport")] = ups.get(j.get("rport"), 0) + 1
+for j in peerlog.server_events(tdir, port, ("comm_up", "restart")):
+    ups[j.get("rport")] = ups.get(j.get("rport"), 0) + 1
 if st is None:
     errs.append("no stats from the VM")
 else:

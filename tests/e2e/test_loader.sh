@@ -31,26 +31,9 @@ pass() { echo "PASS $1"; }
 fail() { echo "FAIL $1: $2"; failed=1; }
 # sl: sctplb in the test namespace (network only: the host bpffs stays visible).
 sl() { nsenter --net=/run/netns/$NS "$SCTPLB" --pin-path "$PIN" "$@"; }
-# snapshot: everything the configuration lives in, for before/after comparisons.
-snapshot() {
-	local dir=${1:-$PIN} m
-	for m in services backends svc_meta be_meta settings maglev; do
-		echo "== $m"
-		bpftool map dump pinned "$dir/$m" 2>&1 | grep -v '^Found'
-	done
-}
-# expect_error NAME PATTERN CMD...: fails, says PATTERN, and leaves the maps as they were.
-expect_error() {
-	local name=$1 pat=$2 before after out rc
-	shift 2
-	before=$(snapshot)
-	out=$("$@" 2>&1); rc=$?
-	after=$(snapshot)
-	if [ $rc -eq 0 ]; then fail "$name" "exit status 0 (output: $out)"
-	elif ! grep -qi -- "$pat" <<<"$out"; then fail "$name" "message lacks '$pat': $out"
-	elif [ "$before" != "$after" ]; then fail "$name" "maps changed: $(diff <(echo "$before") <(echo "$after") | head -5)"
-	else pass "$name"; fi
-}
+# everything the configuration lives in, for the before/after comparisons
+SNAPSHOT_MAPS="services backends svc_meta be_meta settings maglev"
+. "$top/tests/e2e/lib/maps.sh"
 jcount() { python3 -c "import json,sys; print(len(json.load(sys.stdin)))"; }
 
 [ -x "$SCTPLB" ] || { echo "FAIL setup: $SCTPLB not built (make)"; exit 1; }
@@ -95,10 +78,19 @@ lines=$(sl --json paths --watch 0.2 --count 2 | python3 -c "
 import json,sys; print(sum(1 for l in sys.stdin if isinstance(json.loads(l), list)))")
 [ "$lines" = 2 ] && pass paths_watch || fail paths_watch "$lines samples"
 
-# ---- drain, undrain, delete: table swapped, entry inactive ----
-t0=$(bpftool -j map lookup pinned "$PIN/maglev" key 1 0 0 0 | python3 -c "import json,sys; print(json.load(sys.stdin)['value'])")
+# ---- drain, undrain, delete: table switched, entry inactive ----
+# Service 1's Maglev inner map and generation (key SCTPLB_MAGLEV_GEN = 65537,
+# include/sctplb.h): a switch writes the other table and bumps the generation.
+maglev_gen() {
+	local id
+	id=$(bpftool -j map lookup pinned "$PIN/maglev" key 1 0 0 0 | python3 -c "
+import json,sys; print(int.from_bytes(bytes(int(x, 16) for x in json.load(sys.stdin)['value']), 'little'))")
+	echo "$id/$(bpftool -j map lookup id "$id" key 1 0 1 0 | python3 -c "
+import json,sys; print(int.from_bytes(bytes(int(x, 16) for x in json.load(sys.stdin)['value'][:4]), 'little'))")"
+}
+t0=$(maglev_gen)
 sl backend drain diameter be2 >/dev/null
-t1=$(bpftool -j map lookup pinned "$PIN/maglev" key 1 0 0 0 | python3 -c "import json,sys; print(json.load(sys.stdin)['value'])")
+t1=$(maglev_gen)
 st=$(sl --json backend list diameter | python3 -c "import json,sys; print([b['drained'] for b in json.load(sys.stdin) if b['name']=='be2'][0])")
 flags=$(bpftool -j map lookup pinned "$PIN/backends" key 2 0 0 0 | python3 -c "import json,sys; print(json.load(sys.stdin)['formatted']['value']['flags'])")
 [ "$st" = True ] && [ "$t0" != "$t1" ] && [ "$flags" = 3 ] && pass backend_drain || fail backend_drain "drained=$st table $t0->$t1 flags=$flags"

@@ -12,13 +12,15 @@
 #   - `promtool check metrics` passes on the scraped text; no label holds a client address;
 #   - redirects that the receiving veth refuses (GRO off on the backends: XDP_REDIRECT
 #     into a veth delivers only with GRO or XDP on its peer) are counted by sctplb as
-#     forwarded; sctplb_netdev_xdp_total shows them (rx_drops of the veth they came in by);
+#     forwarded; sctplb_netdev_xdp_total shows them (rx_drops of the veth they came in by),
+#     and so does sctplb_xdp_redirect_errors_total (the xdp tracepoints);
 #   - path health and failovers: 6 associations with DATA on path A (active) and
 #     HEARTBEATs on path B (standby); path A cut: path A silent (config path-silent 2),
 #     path B active, every association's DATA path is B, and sctplb_failovers_total
 #     grows by 6 in Prometheus;
-#   - `sctplb monitor --json` during the cut: every association established, failed over
-#     from path 0 to path 1, its path 0 silent;
+#   - `sctplb monitor --json` during the cut (the datapath's event stream): every
+#     association established, failed over from path 0 to path 1, its path 0 silent; and
+#     after the traffic, expired by `sctplb gc` (closing grace 1 s);
 #   - bad --listen values are refused with the cause.
 # Everything runs in namespaces and a pin dir of this run, removed on exit.
 set -u
@@ -215,6 +217,15 @@ echo "  scrape: $(grep -vc '^#' "$TOPO_DIR/scrape.txt") samples, $(wc -c <"$TOPO
 sl config path-silent 2 >/dev/null || fail path_silent_config "sctplb config path-silent 2 failed"
 out=$(sl config path-silent 3601 2>&1) && fail path_silent_range "3601 accepted" ||
 	{ grep -q "1 to 3600" <<<"$out" && pass path_silent_range || fail path_silent_range "$out"; }
+# The event stream's rate limit: set, shown, refused out of range, back to the default.
+out=$(sl config event-rate 1000001 2>&1) && fail event_rate_range "1000001 accepted" ||
+	{ grep -q "1 to 1000000" <<<"$out" && pass event_rate_range || fail event_rate_range "$out"; }
+if sl config event-burst 50 >/dev/null && sl --json config show | grep -q '"event_burst":50' &&
+	sl config event-burst default >/dev/null && sl --json config show | grep -q '"event_burst":2000'; then
+	pass event_burst_config
+else
+	fail event_burst_config "$(sl --json config show 2>&1 | grep event_)"
+fi
 # health_of PATH: "health:count ..." over the associations of s4 from port LPORT_BASE up.
 health_of() {
 	lb_json assoc list | python3 -c '
@@ -292,19 +303,30 @@ for line in open(sys.argv[1]):
         continue
     if 44000 <= j.get("cport", 0) < 44006:
         ev.setdefault(j["event"], set()).add(j["cport"])
-        if j["event"] == "failover" and (j["from_path"], j["to_path"]) != ("0", "1"):
-            ev.setdefault("bad_failover", set()).add(j["cport"])
+        if j["event"] == "failover" and (j["from_path"], j["to_path"]) == ("0", "1"):
+            ev.setdefault("failover01", set()).add(j["cport"])
         if j["event"] == "path_health" and j["path"] == 0 and j["to"] == "silent":
             ev.setdefault("silent0", set()).add(j["cport"])
 print(" ".join("%s:%d" % (k, len(v)) for k, v in sorted(ev.items())))
 PY
 )
-		grep -q "established:6" <<<"$mon" && grep -q "failover:6" <<<"$mon" &&
-			grep -q "silent0:6" <<<"$mon" && ! grep -q bad_failover <<<"$mon"
+		grep -q "established:6" <<<"$mon" && grep -q "failover01:6" <<<"$mon" &&
+			grep -q "silent0:6" <<<"$mon"
 	}
 	wait_until 5 mon_ok && pass monitor_failover_every_assoc ||
 		fail monitor_failover_every_assoc "monitor events (associations): $mon"
 	echo "  monitor: $mon; $(wc -l <"$TOPO_DIR/monitor.log") lines"
+	# The sweep's removals reach the same stream: each ended association "expired".
+	sl config closing-grace 1 >/dev/null
+	expired_all() {
+		sl gc >/dev/null 2>&1
+		[ "$(grep '"event":"expired"' "$TOPO_DIR/monitor.log" | grep -c '"why":"closed"')" -ge 6 ]
+	}
+	if wait_until 20 expired_all; then
+		pass monitor_expired_from_gc
+	else
+		fail monitor_expired_from_gc "$(grep -c '"event":"expired"' "$TOPO_DIR/monitor.log") expired events"
+	fi
 else
 	fail failover_traffic "associations not up: $(tail -c 300 "$TOPO_DIR/fo.log")"
 fi
@@ -314,7 +336,14 @@ for n in 1 2 3; do ip netns exec "$(eval echo "\$BE${n}_NS")" ethtool -K "$BE_IF
 refused() {
 	prom_query "sctplb_netdev_xdp_total{interface=\"$FWD_CLI_IF_A\",counter=\"rx_drops\"}"
 }
-redir0=$(lb_stat fwd_redirect) ref0=$(refused)
+# the same drops, seen by sctplb's tracepoint programs (attached by `sctplb attach`)
+traced() {
+	local v
+	v=$(prom_query "sum(sctplb_xdp_redirect_errors_total)")
+	[ "$v" = none ] && v=0
+	echo "${v%.*}"
+}
+redir0=$(lb_stat fwd_redirect) ref0=$(refused) tr0=$(traced)
 mac=$(ip -n "$FWD_NS" -o link show "$FWD_CLI_IF_A" | sed -n 's/.*link\/ether \([0-9a-f:]*\).*/\1/p')
 ip netns exec "$CLI_NS" python3 tests/e2e/tools/sctp_flood.py --ifname "$CLI_IF_A" \
 	--dst-mac "$mac" --vip "$VIP_A4" --port $PORT --pairs 50 --src4 192.0.2.0/29 --seed 7 \
@@ -326,6 +355,13 @@ if [ $((redir1 - redir0)) -ge 100 ] && wait_until 20 refused_grew; then
 else
 	fail prom_redirect_refused "fwd_redirect +$((redir1 - redir0)), rx_drops of $FWD_CLI_IF_A $ref0 -> ${r1:-?}"
 fi
+traced_grew() { t1=$(traced); [ $((t1 - tr0)) -ge 100 ]; }
+if wait_until 20 traced_grew; then
+	pass prom_redirect_errors_traced
+else
+	fail prom_redirect_errors_traced "sctplb_xdp_redirect_errors_total $tr0 -> ${t1:-?}"
+fi
+echo "  refused redirects traced: sctplb_xdp_redirect_errors_total $tr0 -> ${t1:-?}"
 echo "  refused redirects: sctplb fwd_redirect +$((redir1 - redir0)), interfaces' rx_drops of $FWD_CLI_IF_A $ref0 -> ${r1:-?}"
 
 ids=$TOPO_ID pin=$LB_PIN

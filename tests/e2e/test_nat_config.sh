@@ -22,24 +22,8 @@ trap cleanup EXIT INT TERM
 pass() { echo "PASS $1"; }
 fail() { echo "FAIL $1: $2"; failed=1; }
 sl() { nsenter --net="/run/netns/$NS" "$SCTPLB" --pin-path "$PIN" "$@"; }
-snapshot() {
-	local m
-	for m in services backends svc_meta be_meta svc_nat nat_backends; do
-		echo "== $m"
-		bpftool map dump pinned "$PIN/$m" 2>&1 | grep -v '^Found'
-	done
-}
-expect_error() {
-	local name=$1 pat=$2 before after out rc
-	shift 2
-	before=$(snapshot)
-	out=$("$@" 2>&1); rc=$?
-	after=$(snapshot)
-	if [ $rc -eq 0 ]; then fail "$name" "exit status 0 (output: $out)"
-	elif ! grep -qi -- "$pat" <<<"$out"; then fail "$name" "message lacks '$pat': $out"
-	elif [ "$before" != "$after" ]; then fail "$name" "maps changed"
-	else pass "$name"; fi
-}
+SNAPSHOT_MAPS="services backends svc_meta be_meta svc_nat nat_backends"
+. "$top/tests/e2e/lib/maps.sh"
 # nat_entries: "addr port proto -> svc backend path vip vip_port" of nat_backends, sorted
 nat_entries() {
 	bpftool -j map dump pinned "$PIN/nat_backends" | python3 -c '

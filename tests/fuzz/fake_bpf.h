@@ -365,6 +365,15 @@ static inline __u32 bpf_get_smp_processor_id(void)
 	return 0;
 }
 
+/* The event ring buffer: always room, nothing kept (no reader here). */
+static inline long bpf_ringbuf_output(void *ringbuf, void *data, __u64 size, __u64 flags)
+{
+	(void)ringbuf;
+	(void)data;
+	(void)flags;
+	return size ? 0 : FAKE_EINVAL;
+}
+
 /* The FIB: the fuzzer sets the hook; without one, every lookup succeeds. */
 static int (*fake_fib_hook)(struct bpf_fib_lookup *params);
 
@@ -403,6 +412,24 @@ static inline long bpf_xdp_adjust_meta(struct xdp_md *ctx, int delta)
 	(void)ctx;
 	(void)delta;
 	return FAKE_EINVAL;
+}
+
+/* Shrinking only (NAT's collision ABORT is made in place, shorter). */
+static inline long bpf_xdp_adjust_tail(struct xdp_md *ctx, int delta)
+{
+	if (delta > 0 || ctx->data_end + delta < ctx->data + 14)
+		return FAKE_EINVAL;
+	ctx->data_end += delta;
+	return 0;
+}
+
+static inline long bpf_skb_change_tail(struct __sk_buff *skb, __u32 len, __u64 flags)
+{
+	if (flags || len < 14 || skb->data + len > skb->data_end)
+		return FAKE_EINVAL;
+	skb->data_end = skb->data + len;
+	skb->len = len;
+	return 0;
 }
 
 static inline long bpf_skb_pull_data(struct __sk_buff *skb, __u32 len)

@@ -175,6 +175,7 @@ static void configure(void)
 	FAKE_MAP(nat_backends, 0);
 	FAKE_MAP(snat_flows, 4);
 	FAKE_MAP(snat_scratch, 0);
+	FAKE_MAP(nat_frags, 4);
 	FAKE_MAP(path_stats, 0);
 	FAKE_MAP(frags, 4);
 	FAKE_MAP(settings, 0);
@@ -187,6 +188,8 @@ static void configure(void)
 	FAKE_MAP(ppid_stats, 0);
 	FAKE_MAP(policy4, 0);
 	FAKE_MAP(policy6, 0);
+	FAKE_MAP(event_tokens, 0);
+	FAKE_MAP(event_pending, 0);
 
 	/* Service 1: three VIPs (paths 0-2), SCTP and UDP; service 2: one, SCTP. */
 	vip(SVC1, 0, 1, 0, 1);
@@ -222,8 +225,14 @@ static void configure(void)
 	for (id = 1; id < NBE; id++)
 		bpf_map_update_elem(&backends, &id, &BE[id], BPF_ANY);
 
-	for (i = 0; i < SCTPLB_MAGLEV_SIZE; i++)
-		bpf_map_update_elem(&fuzz_maglev1, &i, &pattern[i % 10], BPF_ANY);
+	/* Both tables alike (include/sctplb.h), generation 0. */
+	for (i = 0; i < SCTPLB_MAGLEV_ENTRIES; i++) {
+		struct sctplb_maglev_slot sl = { { pattern[i % 10], pattern[i % 10] } };
+
+		if (i == SCTPLB_MAGLEV_GEN)
+			sl = (struct sctplb_maglev_slot){ { 0, 0 } };
+		bpf_map_update_elem(&fuzz_maglev1, &i, &sl, BPF_ANY);
+	}
 	fake_set_inner(&maglev, SVC1, &fuzz_maglev1);
 
 	/* Service 2 routes by tag: 4-bit server ids, so that one random vtag in 16

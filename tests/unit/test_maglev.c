@@ -370,10 +370,15 @@ static void test_build_time(void)
 	       best[0] * 1e3, best[1] * 1e3, best[2] * 1e3);
 }
 
-/* Reads the inner map in outer slot key: its id, and its content into t. */
-static int read_slot(int outer_fd, __u32 key, __u32 *inner_id, __u32 *t)
+/*
+ * Reads the inner map in outer slot key by plain lookups, not through
+ * maglev_read: its id, generation, and the live table (the half of every
+ * slot the generation's low bit names, include/sctplb.h) into t.
+ */
+static int read_slot(int outer_fd, __u32 key, __u32 *inner_id, __u32 *gen, __u32 *t)
 {
-	__u32 i;
+	struct sctplb_maglev_slot v;
+	__u32 i, k = SCTPLB_MAGLEV_GEN;
 	int fd, err;
 
 	err = bpf_map_lookup_elem(outer_fd, &key, inner_id);
@@ -382,58 +387,155 @@ static int read_slot(int outer_fd, __u32 key, __u32 *inner_id, __u32 *t)
 	fd = bpf_map_get_fd_by_id(*inner_id);
 	if (fd < 0)
 		return fd;
-	for (i = 0; i < M && !err; i++)
-		err = bpf_map_lookup_elem(fd, &i, &t[i]);
+	err = bpf_map_lookup_elem(fd, &k, &v);
+	*gen = v.id[0];
+	for (i = 0; i < M && !err; i++) {
+		err = bpf_map_lookup_elem(fd, &i, &v);
+		t[i] = v.id[*gen & 1];
+	}
 	close(fd);
 	return err;
 }
 
-static __u32 readback[M];
+static __u32 readback[M], readback2[M], tc[M];
+
+/* An array of maps of 4 slots whose inner maps look like the template. */
+static int outer_create(__u32 flags, __u32 value_size, __u32 entries)
+{
+	LIBBPF_OPTS(bpf_map_create_opts, to, .map_flags = flags);
+	LIBBPF_OPTS(bpf_map_create_opts, opts);
+	int tmpl_fd, outer_fd;
+
+	tmpl_fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "t_maglev_tmpl", 4, value_size, entries, &to);
+	if (tmpl_fd < 0)
+		return -1;
+	opts.inner_map_fd = tmpl_fd;
+	outer_fd = bpf_map_create(BPF_MAP_TYPE_ARRAY_OF_MAPS, "t_maglev", 4, 4, 4, &opts);
+	close(tmpl_fd);
+	return outer_fd;
+}
+
+static int fds_open(void)
+{
+	int fd = dup(0);
+
+	close(fd);
+	return fd;
+}
 
 static void test_install(void)
 {
-	LIBBPF_OPTS(bpf_map_create_opts, opts);
-	__u32 id1 = 0, id2 = 0, id3 = 0;
-	int tmpl_fd, outer_fd, err, fd_before, fd_after, bad;
+	__u32 id1 = 0, id2 = 0, id3 = 0, g1 = 9, g2 = 9, g3 = 9, gr = 9;
+	int outer_fd, err, err2, fd_before, bad;
 
-	tmpl_fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "t_maglev_tmpl", 4, 4, M, NULL);
-	opts.inner_map_fd = tmpl_fd;
-	outer_fd = bpf_map_create(BPF_MAP_TYPE_ARRAY_OF_MAPS, "t_maglev", 4, 4, 4, &opts);
-	if (tmpl_fd < 0 || outer_fd < 0) {
-		tr_report(0, "install", "map creation: template %d, outer %d", tmpl_fd, outer_fd);
+	/* The datapath's shape (bpf/lib/maps.h). */
+	outer_fd = outer_create(BPF_F_MMAPABLE, sizeof(struct sctplb_maglev_slot),
+				 SCTPLB_MAGLEV_ENTRIES);
+	if (outer_fd < 0) {
+		tr_report(0, "install", "map creation: %s", strerror(errno));
 		return;
 	}
-	close(tmpl_fd);
 
+	/* First table: a new inner map, generation 0. */
 	set_init(&s1, 7, "be", 1);
 	maglev_build(s1.be, 7, ta);
-	fd_before = dup(0);
-	close(fd_before);
+	fd_before = fds_open();
 	err = maglev_install(outer_fd, 1, ta);
-	fd_after = dup(0);
-	close(fd_after);
 	if (!err)
-		err = read_slot(outer_fd, 1, &id1, readback);
-	tr_report(!err && !memcmp(readback, ta, sizeof(ta)) && fd_after == fd_before, "install",
-	       "err %d, inner map id %u, %s, inner fd %s", err, id1,
-	       memcmp(readback, ta, sizeof(ta)) ? "content differs" : "all slots equal",
-	       fd_after == fd_before ? "closed" : "leaked");
+		err = read_slot(outer_fd, 1, &id1, &g1, readback);
+	tr_report(!err && g1 == 0 && !memcmp(readback, ta, sizeof(ta)) && fds_open() == fd_before,
+		  "install", "err %d, inner map id %u, generation %u, %s, inner fd %s", err, id1, g1,
+		  memcmp(readback, ta, sizeof(ta)) ? "content differs" : "all slots equal",
+		  fds_open() == fd_before ? "closed" : "leaked");
 
+	/* A switch: the same inner map, the other half, the next generation. */
 	set_init(&s1, 5, "other", 100);
 	maglev_build(s1.be, 5, tb);
 	err = maglev_install(outer_fd, 1, tb);
 	if (!err)
-		err = read_slot(outer_fd, 1, &id2, readback);
-	tr_report(!err && id2 != id1 && !memcmp(readback, tb, sizeof(tb)), "install_replace",
-	       "err %d, inner map id %u -> %u, %s", err, id1, id2,
-	       memcmp(readback, tb, sizeof(tb)) ? "content differs" : "all slots equal");
+		err = read_slot(outer_fd, 1, &id2, &g2, readback);
+	tr_report(!err && id2 == id1 && g2 == 1 && !memcmp(readback, tb, sizeof(tb)) &&
+		  fds_open() == fd_before, "install_switch",
+		  "err %d, inner map id %u -> %u, generation %u, %s, fds %s", err, id1, id2, g2,
+		  memcmp(readback, tb, sizeof(tb)) ? "content differs" : "all slots equal",
+		  fds_open() == fd_before ? "closed" : "leaked");
+
+	/* Another: back to half 0, written over the first table. */
+	set_init(&s1, 1000, "many", 1);
+	maglev_build(s1.be, 1000, tc);
+	err = maglev_install(outer_fd, 1, tc);
+	if (!err)
+		err = read_slot(outer_fd, 1, &id3, &g3, readback);
+	err2 = maglev_read(outer_fd, 1, readback2, &gr);
+	tr_report(!err && !err2 && id3 == id1 && g3 == 2 && gr == 2 &&
+		  !memcmp(readback, tc, sizeof(tc)) && !memcmp(readback2, tc, sizeof(tc)),
+		  "install_switch_again_and_read",
+		  "err %d/%d, inner map id %u, generation %u (maglev_read: %u), lookups %s, maglev_read %s",
+		  err, err2, id3, g3, gr, memcmp(readback, tc, sizeof(tc)) ? "differ" : "equal",
+		  memcmp(readback2, tc, sizeof(tc)) ? "differs" : "equal");
+
+	err = maglev_read(outer_fd, 2, readback2, NULL);
+	tr_report(err == -ENOENT, "read_no_table", "maglev_read of an empty slot returned %d", err);
+
+	/* maglev_wait: the slot keeps its map, table and generation. */
+	err = maglev_wait(outer_fd, 1);
+	err2 = maglev_wait(outer_fd, 2);
+	if (!err)
+		err = read_slot(outer_fd, 1, &id2, &g2, readback);
+	tr_report(!err && !err2 && id2 == id3 && g2 == g3 && !memcmp(readback, tc, sizeof(tc)) &&
+		  fds_open() == fd_before, "wait_keeps_table",
+		  "err %d (empty slot: %d), map %u -> %u, generation %u -> %u, %s, fds %s", err, err2,
+		  id3, id2, g3, g2, memcmp(readback, tc, sizeof(tc)) ? "content differs" : "content unchanged",
+		  fds_open() == fd_before ? "closed" : "leaked");
 
 	/* Slot 4 does not exist: refused, and slot 1 keeps its table. */
 	bad = maglev_install(outer_fd, 4, ta);
-	err = read_slot(outer_fd, 1, &id3, readback);
-	tr_report(bad < 0 && !err && id3 == id2 && !memcmp(readback, tb, sizeof(tb)),
-	       "install_failure_leaves_slot",
-	       "install at slot 4 returned %d, slot 1 holds map %u (was %u), %s", bad, id3, id2, memcmp(readback, tb, sizeof(tb)) ? "content differs" : "content unchanged");
+	err = read_slot(outer_fd, 1, &id2, &g2, readback);
+	tr_report(bad < 0 && !err && id2 == id3 && g2 == g3 && !memcmp(readback, tc, sizeof(tc)),
+		  "install_failure_leaves_slot",
+		  "install at slot 4 returned %d, slot 1 holds map %u generation %u (was %u, %u), %s",
+		  bad, id2, g2, id3, g3, memcmp(readback, tc, sizeof(tc)) ? "content differs" : "content unchanged");
+	close(outer_fd);
+
+	/*
+	 * The outer update refused: maps of another layout (the previous ABI's
+	 * plain array of SCTPLB_MAGLEV_SIZE).  A new table for an empty slot
+	 * fails at the outer update and leaves the slot empty; one for a slot
+	 * holding an old table fails and leaves that table as it was.
+	 */
+	outer_fd = outer_create(0, 4, M);
+	if (outer_fd < 0) {
+		tr_report(0, "install_outer_refused", "map creation: %s", strerror(errno));
+		return;
+	}
+	{
+		int old = bpf_map_create(BPF_MAP_TYPE_ARRAY, "t_old", 4, 4, M, NULL);
+		__u32 k = 1, i, id, v;
+
+		for (i = 0; i < M && old >= 0; i++)
+			bpf_map_update_elem(old, &i, &ta[i], BPF_ANY);
+		err = old < 0 || bpf_map_update_elem(outer_fd, &k, &old, BPF_ANY) ? -1 : 0;
+		if (old >= 0)
+			close(old);
+		fd_before = fds_open();
+		bad = maglev_install(outer_fd, 2, tb);
+		err2 = maglev_install(outer_fd, 1, tb);
+		k = 2;
+		tr_report(!err && bad < 0 && bpf_map_lookup_elem(outer_fd, &k, &id) && errno == ENOENT &&
+			  fds_open() == fd_before, "install_outer_refused",
+			  "install into an old-layout map returned %d, slot 2 %s, fds %s", bad,
+			  bpf_map_lookup_elem(outer_fd, &k, &id) ? "empty" : "filled",
+			  fds_open() == fd_before ? "closed" : "leaked");
+		k = 1;
+		old = bpf_map_lookup_elem(outer_fd, &k, &id) ? -1 : bpf_map_get_fd_by_id(id);
+		for (i = 0, err = old < 0; i < M && !err; i++)
+			err = bpf_map_lookup_elem(old, &i, &v) || v != ta[i];
+		if (old >= 0)
+			close(old);
+		tr_report(err2 == -EINVAL && !err, "install_old_layout_kept",
+			  "install over an old-layout table returned %d, old table %s", err2,
+			  err ? "changed" : "unchanged");
+	}
 	close(outer_fd);
 }
 

@@ -24,7 +24,7 @@ struct undo {
 	__u8 key[LB_MAX_KV];
 	__u8 old[LB_MAX_KV];
 	bool had;               /* hash maps: the key existed */
-	int inner_fd;           /* maglev: the replaced inner map, or -1 */
+	__u32 *table;           /* maglev: the replaced table (malloc'd), or NULL */
 };
 
 struct txn {
@@ -58,7 +58,6 @@ static struct undo *txn_push(struct txn *t)
 		t->cap = cap;
 	}
 	memset(&t->log[t->n], 0, sizeof(t->log[0]));
-	t->log[t->n].inner_fd = -1;
 	return &t->log[t->n++];
 }
 
@@ -138,7 +137,6 @@ fail:
 static int txn_maglev(struct txn *t, __u32 sid, const __u32 *table)
 {
 	int outer = t->m->fd[LB_MAGLEV], err;
-	__u32 inner_id;
 	struct undo *u;
 
 	u = txn_push(t);
@@ -146,17 +144,18 @@ static int txn_maglev(struct txn *t, __u32 sid, const __u32 *table)
 		return -ENOMEM;
 	u->map = LB_MAGLEV;
 	memcpy(u->key, &sid, sizeof(sid));
-	if (bpf_map_lookup_elem(outer, &sid, &inner_id) == 0) {
-		u->had = true;
-		/* Keep the old table alive, to put it back on rollback. */
-		u->inner_fd = bpf_map_get_fd_by_id(inner_id);
-		if (u->inner_fd < 0) {
-			err = -errno;
-			t->n--;
-			return err;
-		}
+	/* A copy of the live table, to install again on rollback. */
+	u->table = malloc(SCTPLB_MAGLEV_SIZE * sizeof(*u->table));
+	if (!u->table) {
+		t->n--;
+		return -ENOMEM;
 	}
+	err = maglev_read(outer, sid, u->table, NULL);
+	if (err && err != -ENOENT)
+		goto fail;
+	u->had = !err;
 	if (!table && !u->had) {
+		free(u->table);
 		t->n--;
 		return 0;
 	}
@@ -174,8 +173,7 @@ static int txn_maglev(struct txn *t, __u32 sid, const __u32 *table)
 	t->st->tables++;
 	return 0;
 fail:
-	if (u->inner_fd >= 0)
-		close(u->inner_fd);
+	free(u->table);
 	t->n--;
 	return err;
 }
@@ -192,10 +190,17 @@ static unsigned int txn_rollback(struct txn *t, char *bad, size_t badlen)
 		int fd = t->m->fd[u->map], err;
 
 		if (u->map == LB_MAGLEV) {
+			__u32 sid;
+
+			memcpy(&sid, u->key, sizeof(sid));
 			if (u->had)
-				err = bpf_map_update_elem(fd, u->key, &u->inner_fd, BPF_ANY);
+				err = maglev_install(fd, sid, u->table);
 			else
-				err = bpf_map_delete_elem(fd, u->key);
+				err = bpf_map_delete_elem(fd, u->key) ? -errno : 0;
+			if (err)
+				errno = -err;
+			free(u->table);
+			u->table = NULL;
 		} else if (u->had) {
 			err = bpf_map_update_elem(fd, u->key, u->old, BPF_ANY);
 		} else if (map_is_hash(u->map) || u->map == LB_POLICY4 || u->map == LB_POLICY6) {
@@ -214,8 +219,7 @@ static void txn_free(struct txn *t)
 	size_t i;
 
 	for (i = 0; i < t->n; i++)
-		if (t->log[i].inner_fd >= 0)
-			close(t->log[i].inner_fd);
+		free(t->log[i].table);
 	free(t->log);
 }
 
@@ -566,19 +570,30 @@ static int commit_steps(struct txn *t, const struct lb_model *cur, const struct 
 		if (err)
 			return err;
 	}
-	/* 6. Backends that go away: entry first, then its name. */
-	for (i = 0; i < cur->nsvc; i++)
+	/* 6. Backends that go away: entry first, then its name.  A switch
+	 * (step 5) does not wait for programs still reading the old table:
+	 * wait once per service before its backends' ids go. */
+	for (i = 0; i < cur->nsvc; i++) {
+		bool waited = false;
+
 		for (j = 0; j < cur->svc[i].nbe; j++) {
 			__u32 id = cur->svc[i].be[j].id;
 
 			if (id_used(want, want, id, true))
 				continue;
+			if (!waited) {
+				err = maglev_wait(m->fd[LB_MAGLEV], cur->svc[i].id);
+				if (err)
+					return err;
+				waited = true;
+			}
 			err = txn_write(t, LB_BACKENDS, &id, NULL);
 			if (!err)
 				err = txn_write(t, LB_BE_META, &id, NULL);
 			if (err)
 				return err;
 		}
+	}
 	/* 6b. Server ids that no backend holds any more. */
 	for (i = 0; i < cur->nsvc; i++)
 		for (j = 0; j < cur->svc[i].nbe; j++) {
@@ -672,7 +687,8 @@ static int commit_steps(struct txn *t, const struct lb_model *cur, const struct 
 	}
 	/* 9. settings. */
 	if (want->unknown_policy >= 0 || want->idle_timeout_s >= 0 || want->closing_grace_s >= 0 ||
-	    want->handshake_timeout_s >= 0 || want->path_silent_s >= 0) {
+	    want->handshake_timeout_s >= 0 || want->path_silent_s >= 0 ||
+	    want->event_rate >= 0 || want->event_burst >= 0) {
 		struct sctplb_config c;
 		__u32 zero = 0;
 
@@ -692,6 +708,13 @@ static int commit_steps(struct txn *t, const struct lb_model *cur, const struct 
 		if (want->path_silent_s >= 0 &&
 		    !(c.path_silent_s == 0 && want->path_silent_s == SCTPLB_PATH_SILENT_S))
 			c.path_silent_s = want->path_silent_s;
+		/* the same for the event rate limit */
+		if (want->event_rate >= 0 &&
+		    !(c.event_rate == 0 && want->event_rate == SCTPLB_EVENT_RATE))
+			c.event_rate = want->event_rate;
+		if (want->event_burst >= 0 &&
+		    !(c.event_burst == 0 && want->event_burst == SCTPLB_EVENT_BURST))
+			c.event_burst = want->event_burst;
 		err = txn_write(t, LB_SETTINGS, &zero, &c);
 		if (err)
 			return err;

@@ -298,7 +298,8 @@ static int parse_service(struct json_object *o, struct lb_model *md, size_t idx,
 int lb_config_parse(const char *text, struct lb_model *out, char *err, size_t errlen)
 {
 	static const char *const keys[] = { "unknown_vtag", "services", "idle_timeout",
-					    "closing_grace", "handshake_timeout", "path_silent", NULL };
+					    "closing_grace", "handshake_timeout", "path_silent",
+					    "event_rate", "event_burst", NULL };
 	struct json_tokener *tok = json_tokener_new();
 	struct json_object *root, *svcs;
 	const char *policy;
@@ -345,7 +346,8 @@ parsed:
 			goto out;
 		if (v && v < d->min) {
 			snprintf(err, errlen, "top level: \"%s\" %u out of range: use %ld to %ld "
-				 "seconds, or 0 for the default (%ld)", d->key, v, d->min, d->max, d->def);
+				 "%s, or 0 for the default (%ld)", d->key, v, d->min, d->max,
+				 strcmp(d->unit, "s") ? d->unit : "seconds", d->def);
 			goto out;
 		}
 		*lb_model_timeout(out, d) = v;

@@ -8,6 +8,7 @@
 #include <bpf/bpf.h>
 
 #include "err.h"
+#include "events.h"
 #include "gc.h"
 #include "health.h"
 
@@ -350,6 +351,8 @@ static int remove_assocs(struct ctx *c)
 		else
 			c->r->assocs_owned++;
 		remove_indexes(c, k, &a);
+		lb_event_expired(c->m, k, &a, w == CLOSED ? SCTPLB_EXPIRY_CLOSED :
+				 w == IDLE ? SCTPLB_EXPIRY_IDLE : SCTPLB_EXPIRY_OWNED);
 		rm = vec_push(&c->removed);
 		if (!rm)
 			return -ENOMEM;

@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/mman.h>
 
 #include <bpf/bpf.h>
 
@@ -195,36 +196,165 @@ out:
 	return err;
 }
 
+/*
+ * Install and read-back: the inner map's layout is include/sctplb.h's, two
+ * interleaved tables and a generation.  A switch writes the table that is
+ * not live and then stores the next generation; nothing is allocated, and
+ * the outer map (every update of which waits for an RCU grace period) is
+ * not touched.
+ */
+
+typedef struct sctplb_maglev_slot slot_t;
+
+static size_t inner_bytes(void)
+{
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+
+	return ((size_t)SCTPLB_MAGLEV_ENTRIES * sizeof(slot_t) + page - 1) / page * page;
+}
+
+/* The inner map of outer slot sid: an fd, -ENOENT when the slot is empty,
+ * -EINVAL when the map is not of this version's layout. */
+static int inner_fd_of(int outer_fd, __u32 sid)
+{
+	struct bpf_map_info info = {};
+	__u32 id, len = sizeof(info);
+	int fd;
+
+	if (bpf_map_lookup_elem(outer_fd, &sid, &id))
+		return -errno;
+	fd = bpf_map_get_fd_by_id(id);
+	if (fd < 0)
+		return -errno;
+	if (bpf_obj_get_info_by_fd(fd, &info, &len)) {
+		int err = -errno;
+
+		close(fd);
+		return err;
+	}
+	if (info.type != BPF_MAP_TYPE_ARRAY || info.key_size != sizeof(__u32) ||
+	    info.value_size != sizeof(slot_t) || info.max_entries != SCTPLB_MAGLEV_ENTRIES ||
+	    !(info.map_flags & BPF_F_MMAPABLE)) {
+		close(fd);
+		return -EINVAL;
+	}
+	return fd;
+}
+
+/* Maps the inner map fd; NULL with errno set on failure.  An array map's
+ * elements are 8 bytes apart: the slots are slot_t, as the datapath's. */
+static slot_t *inner_map(int fd, int prot)
+{
+	void *p = mmap(NULL, inner_bytes(), prot, MAP_SHARED, fd, 0);
+
+	return p == MAP_FAILED ? NULL : p;
+}
+
+/*
+ * Writes table into generation gen's half.  One 32-bit store per slot, not
+ * memcpy: a lookup that read the previous generation before the last switch
+ * and is still running may read this half, and must then see a whole id,
+ * old or new, never a torn one.
+ */
+static void fill(slot_t *inner, __u32 gen, const __u32 *table)
+{
+	__u32 i, h = gen & 1;
+
+	for (i = 0; i < M; i++)
+		__atomic_store_n(&inner[i].id[h], table[i], __ATOMIC_RELAXED);
+}
+
+/* A service's first table: a new inner map, generation 0, one outer update. */
+static int install_new(int outer_fd, __u32 service_id, const __u32 *table)
+{
+	LIBBPF_OPTS(bpf_map_create_opts, opts, .map_flags = BPF_F_MMAPABLE);
+	slot_t *inner;
+	int fd, err = 0;
+
+	/* Same type, sizes and flags as the outer map's inner template
+	 * (bpf/lib/maps.h), or the kernel refuses it. */
+	fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "sctplb_maglev", sizeof(__u32), sizeof(slot_t),
+			    SCTPLB_MAGLEV_ENTRIES, &opts);
+	if (fd < 0)
+		return -errno;
+	inner = inner_map(fd, PROT_READ | PROT_WRITE);
+	if (!inner) {
+		err = -errno;
+		goto out;
+	}
+	fill(inner, 0, table);
+	munmap(inner, inner_bytes());
+	/* The one update that makes the table visible, whole. */
+	if (bpf_map_update_elem(outer_fd, &service_id, &fd, BPF_ANY))
+		err = -errno;
+out:
+	close(fd);
+	return err;
+}
+
 int maglev_install(int outer_fd, __u32 service_id, const __u32 *table)
 {
-	__u32 *keys, count = M, i;
-	int inner_fd, err;
+	slot_t *inner;
+	__u32 gen;
+	int fd;
 
 	if (outer_fd < 0 || !table)
 		return -EINVAL;
-	keys = malloc(M * sizeof(*keys));
-	if (!keys)
-		return -ENOMEM;
-	for (i = 0; i < M; i++)
-		keys[i] = i;
-	/*
-	 * Same type, sizes and flags as the outer map's inner template
-	 * (bpf/lib/maps.h), or the kernel refuses it.
-	 */
-	inner_fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "sctplb_maglev", sizeof(__u32),
-				  sizeof(__u32), M, NULL);
-	if (inner_fd < 0) {
-		err = inner_fd;
-		goto out;
-	}
-	err = bpf_map_update_batch(inner_fd, keys, table, &count, NULL);
-	if (!err && count != M)
-		err = -EIO;
-	/* The one update that makes the new table visible, whole. */
-	if (!err)
-		err = bpf_map_update_elem(outer_fd, &service_id, &inner_fd, BPF_ANY);
-	close(inner_fd);
-out:
-	free(keys);
+	fd = inner_fd_of(outer_fd, service_id);
+	if (fd == -ENOENT)
+		return install_new(outer_fd, service_id, table);
+	if (fd < 0)
+		return fd;
+	inner = inner_map(fd, PROT_READ | PROT_WRITE);
+	close(fd);      /* the mapping holds the map */
+	if (!inner)
+		return -errno;
+	/* Writers are serialised (the pin directory's lock): gen is ours. */
+	gen = __atomic_load_n(&inner[SCTPLB_MAGLEV_GEN].id[0], __ATOMIC_ACQUIRE) + 1;
+	fill(inner, gen, table);
+	/* Release: a lookup that reads gen reads the half stored above. */
+	__atomic_store_n(&inner[SCTPLB_MAGLEV_GEN].id[0], gen, __ATOMIC_RELEASE);
+	munmap(inner, inner_bytes());
+	return 0;
+}
+
+int maglev_read(int outer_fd, __u32 service_id, __u32 *table, __u32 *gen)
+{
+	slot_t *inner;
+	__u32 g, h, i;
+	int fd;
+
+	if (outer_fd < 0 || !table)
+		return -EINVAL;
+	fd = inner_fd_of(outer_fd, service_id);
+	if (fd < 0)
+		return fd;
+	inner = inner_map(fd, PROT_READ);
+	close(fd);
+	if (!inner)
+		return -errno;
+	g = __atomic_load_n(&inner[SCTPLB_MAGLEV_GEN].id[0], __ATOMIC_ACQUIRE);
+	for (i = 0, h = g & 1; i < M; i++)
+		table[i] = inner[i].id[h];
+	munmap(inner, inner_bytes());
+	if (gen)
+		*gen = g;
+	return 0;
+}
+
+int maglev_wait(int outer_fd, __u32 service_id)
+{
+	int fd, err = 0;
+
+	fd = inner_fd_of(outer_fd, service_id);
+	if (fd == -ENOENT)
+		return 0;
+	if (fd < 0)
+		return fd;
+	/* The map it holds: nothing changes, and the kernel waits for every
+	 * running program before the update returns. */
+	if (bpf_map_update_elem(outer_fd, &service_id, &fd, BPF_ANY))
+		err = -errno;
+	close(fd);
 	return err;
 }

@@ -19,14 +19,18 @@
 
 const struct lb_timeout_def lb_timeouts[LB_NTIMEOUTS] = {
 	{ "idle-timeout", "idle_timeout", LB_IDLE_TIMEOUT_MIN, LB_IDLE_TIMEOUT_MAX,
-	  SCTPLB_IDLE_TIMEOUT_S, offsetof(struct lb_model, idle_timeout_s) },
+	  SCTPLB_IDLE_TIMEOUT_S, offsetof(struct lb_model, idle_timeout_s), "s" },
 	{ "closing-grace", "closing_grace", LB_CLOSING_GRACE_MIN, LB_CLOSING_GRACE_MAX,
-	  SCTPLB_CLOSING_GRACE_S, offsetof(struct lb_model, closing_grace_s) },
+	  SCTPLB_CLOSING_GRACE_S, offsetof(struct lb_model, closing_grace_s), "s" },
 	{ "handshake-timeout", "handshake_timeout", LB_HANDSHAKE_TIMEOUT_MIN,
 	  LB_HANDSHAKE_TIMEOUT_MAX, SCTPLB_HANDSHAKE_TIMEOUT_S,
-	  offsetof(struct lb_model, handshake_timeout_s) },
+	  offsetof(struct lb_model, handshake_timeout_s), "s" },
 	{ "path-silent", "path_silent", LB_PATH_SILENT_MIN, LB_PATH_SILENT_MAX,
-	  SCTPLB_PATH_SILENT_S, offsetof(struct lb_model, path_silent_s) },
+	  SCTPLB_PATH_SILENT_S, offsetof(struct lb_model, path_silent_s), "s" },
+	{ "event-rate", "event_rate", LB_EVENT_RATE_MIN, LB_EVENT_RATE_MAX, SCTPLB_EVENT_RATE,
+	  offsetof(struct lb_model, event_rate), "events a second per CPU" },
+	{ "event-burst", "event_burst", LB_EVENT_BURST_MIN, LB_EVENT_BURST_MAX, SCTPLB_EVENT_BURST,
+	  offsetof(struct lb_model, event_burst), "events" },
 };
 
 static void model_init(struct lb_model *md)
@@ -35,6 +39,7 @@ static void model_init(struct lb_model *md)
 	md->unknown_policy = -1;
 	md->idle_timeout_s = md->closing_grace_s = md->handshake_timeout_s = -1;
 	md->path_silent_s = -1;
+	md->event_rate = md->event_burst = -1;
 }
 
 void lb_model_free(struct lb_model *md)
@@ -112,6 +117,8 @@ int lb_model_copy(const struct lb_model *src, struct lb_model *dst)
 	dst->closing_grace_s = src->closing_grace_s;
 	dst->handshake_timeout_s = src->handshake_timeout_s;
 	dst->path_silent_s = src->path_silent_s;
+	dst->event_rate = src->event_rate;
+	dst->event_burst = src->event_burst;
 	for (i = 0; i < src->nsvc; i++) {
 		struct lb_service_cfg *s = lb_model_add_service(dst, &src->svc[i]);
 
@@ -208,6 +215,8 @@ int lb_model_read(const struct lb_maps *m, struct lb_model *out)
 	out->closing_grace_s = cfg.closing_grace_s;
 	out->handshake_timeout_s = cfg.handshake_timeout_s;
 	out->path_silent_s = cfg.path_silent_s;
+	out->event_rate = cfg.event_rate;
+	out->event_burst = cfg.event_burst;
 	for (id = 1; id < SCTPLB_MAX_SERVICES; id++) {
 		struct lb_service_cfg s = {};
 

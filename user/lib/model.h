@@ -79,6 +79,9 @@ struct lb_model {
 	long closing_grace_s;
 	long handshake_timeout_s;
 	long path_silent_s;
+	/* The event stream's rate limit (settings): 0 = the default, -1 = leave as is. */
+	long event_rate;
+	long event_burst;
 };
 
 /* Ranges of the expiry settings, in seconds (0 also accepted: the default). */
@@ -90,15 +93,23 @@ struct lb_model {
 #define LB_HANDSHAKE_TIMEOUT_MAX 3600
 #define LB_PATH_SILENT_MIN       1
 #define LB_PATH_SILENT_MAX       3600
+#define LB_EVENT_RATE_MIN        1      /* events a second per CPU */
+#define LB_EVENT_RATE_MAX        1000000
+#define LB_EVENT_BURST_MIN       1
+#define LB_EVENT_BURST_MAX       1000000
 
-/* One expiry setting: its names, range, default and place in a model. */
+/*
+ * One numeric setting (expiry, path health, the event rate limit): its
+ * names, range, default, unit and place in a model.
+ */
 struct lb_timeout_def {
 	const char *cmd;        /* config command word: "idle-timeout" */
 	const char *key;        /* apply file key: "idle_timeout" */
 	long min, max, def;
 	size_t model_off;       /* offsetof(struct lb_model, ...) */
+	const char *unit;       /* "s" (whole seconds), or what the number counts */
 };
-#define LB_NTIMEOUTS 4
+#define LB_NTIMEOUTS 6
 extern const struct lb_timeout_def lb_timeouts[LB_NTIMEOUTS];
 static inline long *lb_model_timeout(struct lb_model *md, const struct lb_timeout_def *d)
 {

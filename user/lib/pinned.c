@@ -25,6 +25,7 @@
 const char *const lb_map_names[LB_MAP_N] = {
 	SCTPLB_MAPS(LB_MAP_NAME)
 	[LB_MAGLEV] = "maglev",
+	[LB_EVENTS] = "events",
 };
 #undef LB_MAP_NAME
 
@@ -388,25 +389,81 @@ int lb_settings_write(const struct lb_maps *m, const struct sctplb_config *c)
 	return 0;
 }
 
-int lb_assocs_walk(const struct lb_maps *m, lb_assoc_fn fn, void *arg)
+/*
+ * The walk reads LB_WALK_BATCH entries per system call
+ * (BPF_MAP_LOOKUP_BATCH): one call per entry (get_next_key, then lookup)
+ * made `assoc list` of a million associations take 4-10 s.  A hash map's
+ * batch ends at a bucket's end; a bucket larger than the whole buffer
+ * (ENOSPC with nothing read) doubles it.
+ */
+#define LB_WALK_BATCH     8192
+#define LB_WALK_BATCH_MAX (1u << 20)
+
+struct walk_buf {
+	struct sctplb_assoc_key *keys;
+	struct sctplb_assoc *vals;
+	__u32 cap;
+};
+
+static int walk_buf_grow(struct walk_buf *b, __u32 cap)
 {
-	static const enum lb_map_id tables[] = { LB_ASSOCS, LB_PENDING };
-	size_t t;
+	void *k = realloc(b->keys, (size_t)cap * sizeof(*b->keys));
+
+	if (!k)
+		return -ENOMEM;
+	b->keys = k;
+	k = realloc(b->vals, (size_t)cap * sizeof(*b->vals));
+	if (!k)
+		return -ENOMEM;
+	b->vals = k;
+	b->cap = cap;
+	return 0;
+}
+
+/* Every entry of one association map: fn for each, in the kernel's order. */
+static int walk_map(int fd, bool confirmed, struct walk_buf *b, lb_assoc_fn fn, void *arg)
+{
+	__u64 in_batch = 0, out_batch = 0;    /* a hash map's cursor is a bucket number */
+	bool first = true, last = false;
+	__u32 n, i;
 	int err;
 
-	for (t = 0; t < sizeof(tables) / sizeof(tables[0]); t++) {
-		struct sctplb_assoc_key k, next, *prev = NULL;
-		struct sctplb_assoc v;
-
-		while (bpf_map_get_next_key(m->fd[tables[t]], prev, &next) == 0) {
-			k = next;
-			prev = &k;
-			if (bpf_map_lookup_elem(m->fd[tables[t]], &k, &v))
-				continue;
-			err = fn(&k, &v, tables[t] == LB_ASSOCS, arg);
+	while (!last) {
+		n = b->cap;
+		err = bpf_map_lookup_batch(fd, first ? NULL : &in_batch, &out_batch, b->keys,
+					   b->vals, &n, NULL) ? -errno : 0;
+		if (err == -ENOSPC && n == 0 && b->cap < LB_WALK_BATCH_MAX) {
+			err = walk_buf_grow(b, b->cap * 2);
+			if (err)
+				return err;
+			continue;
+		}
+		if (err == -ENOENT)
+			last = true;    /* the end: n holds what was left */
+		else if (err)
+			return err;
+		for (i = 0; i < n; i++) {
+			err = fn(&b->keys[i], &b->vals[i], confirmed, arg);
 			if (err)
 				return err;
 		}
+		in_batch = out_batch;
+		first = false;
 	}
 	return 0;
+}
+
+int lb_assocs_walk(const struct lb_maps *m, lb_assoc_fn fn, void *arg)
+{
+	static const enum lb_map_id tables[] = { LB_ASSOCS, LB_PENDING };
+	struct walk_buf b = {};
+	size_t t;
+	int err;
+
+	err = walk_buf_grow(&b, LB_WALK_BATCH);
+	for (t = 0; !err && t < sizeof(tables) / sizeof(tables[0]); t++)
+		err = walk_map(m->fd[tables[t]], tables[t] == LB_ASSOCS, &b, fn, arg);
+	free(b.keys);
+	free(b.vals);
+	return err;
 }

@@ -22,11 +22,12 @@
 #define LB_DEFAULT_PIN_PATH "/sys/fs/bpf/sctplb"
 #define LB_PIN_PATH_MAX 1024
 
-/* Map ids: SCTPLB_MAPS (include/sctplb.h), then maglev. */
+/* Map ids: SCTPLB_MAPS (include/sctplb.h), then maglev and events. */
 #define LB_MAP_ID(id, ...) LB_##id,
 enum lb_map_id {
 	SCTPLB_MAPS(LB_MAP_ID)
 	LB_MAGLEV,
+	LB_EVENTS,
 	LB_MAP_N
 };
 #undef LB_MAP_ID

@@ -229,8 +229,9 @@ int lb_model_validate(const struct lb_model *md, char *err, size_t errlen)
 		long v = *lb_model_timeout((struct lb_model *)md, d);
 
 		if (v > 0 && (v < d->min || v > d->max)) {
-			snprintf(err, errlen, "%s %ld s out of range: use %ld to %ld seconds, or 0 for "
-				 "the default (%ld)", d->key, v, d->min, d->max, d->def);
+			snprintf(err, errlen, "%s %ld %s out of range: use %ld to %ld %s, or 0 for "
+				 "the default (%ld)", d->key, v, d->unit, d->min, d->max,
+				 strcmp(d->unit, "s") ? d->unit : "seconds", d->def);
 			return -EINVAL;
 		}
 	}

@@ -30,6 +30,8 @@ trap lb_destroy EXIT
 trap 'exit 130' INT TERM
 SCTPLB=${SCTPLB:-$_LB_REPO/build/sctplb}
 LB_PIN=""
+# lb_python ARGS...: python3 that can import tests/e2e/lib/peerlog.py (the peers' logs)
+lb_python() { PYTHONPATH="$_LB_REPO/tests/e2e/lib" python3 "$@"; }
 LB_ATTACHED=""
 
 # LB_OPTS: global options for every call (e.g. --max-assocs N, used when maps are created).
@@ -182,33 +184,22 @@ print(" ".join("%d=%s" % (a["cport"], a["backend"]) for a in json.load(sys.stdin
 # (a fraction), no backend holds more than that share and all three are used.
 lb_check_assocs() {
 	local name=$1 log=$2 svc=$3 port=$4 share=${5:-} out
-	out=$(python3 - "$log" "$TOPO_DIR" "$port" "$share" "$(lb_assoc_backends "$svc")" "$svc" <<'PY'
-import json, sys, glob, os
+	out=$(lb_python - "$log" "$TOPO_DIR" "$port" "$share" "$(lb_assoc_backends "$svc")" "$svc" <<'PY'
+import json, sys, os
+import peerlog
 log, tdir, port, share, table = sys.argv[1:6]
 errs = []
-st = None
-for line in open(log):
-    try:
-        j = json.loads(line)
-    except ValueError:
-        continue
-    if j.get("event") == "stats":
-        st = j
+st = peerlog.last_stats(log)
 if st is None:
     print("no stats line in %s: %s" % (os.path.basename(log), open(log).read()[-300:]))
     sys.exit(1)
 # SVC "-": the forwarder keeps no association (routable tags): nothing to compare
 pinned = None if sys.argv[6] == "-" else dict(kv.split("=") for kv in table.split())
-# comm_up (and restart) events per client port, per server
+# comm_up events per client port, per server
 seen = {}
-for f in glob.glob("%s/be*-%s.log" % (tdir, port)):
-    for line in open(f):
-        try:
-            j = json.loads(line)
-        except ValueError:
-            continue
-        if j.get("event") == "comm_up" and "rport" in j:
-            seen.setdefault(j["rport"], set()).add(j["name"])
+for j in peerlog.server_events(tdir, port, ("comm_up",)):
+    if "rport" in j:
+        seen.setdefault(j["rport"], set()).add(j["name"])
 n = st["assocs"]
 if st["assocs_up"] != n:
     errs.append("%d of %d associations up" % (st["assocs_up"], n))

@@ -12,7 +12,11 @@
 #   nat_service NAME PORT VIPS [ARGS]  lb_service NAME PORT VIPS --nat ARGS
 #   nat_servers PORT VIPS [ARGS]  an sctp-peer server in each backend on PORT, bound to
 #                              its own address on the path of each VIP
-#   nat_capture_start          tcpdump on the client's two interfaces (CLI_NS)
+#   nat_full_routes SA SB      full NAT: SA, SB (the forwarder's addresses of paths A, B)
+#                              on the forwarder; the backends lose their routes to the
+#                              clients and reach only SA, SB, through the forwarder
+#   nat_capture_start          tcpdump on the client's two interfaces (CLI_NS): SCTP, UDP
+#                              and ICMP errors (whose quotes must hold no backend address)
 #   nat_capture_check NAME     stops it; PASS if no frame holds any backend address
 #                              (either family, anywhere: headers, INIT-ACK parameters,
 #                              chunks) and the VIPs did answer (frames from a VIP
@@ -52,12 +56,31 @@ nat_servers() {
 	done
 }
 
+nat_full_routes() {
+	local n bns p low snat
+	ip -n "$FWD_NS" addr add "$1/32" dev lo || return 1
+	ip -n "$FWD_NS" addr add "$2/32" dev lo || return 1
+	for n in 1 2 3; do
+		bns=$(eval echo "\$BE${n}_NS")
+		for p in A B; do
+			low=${p,,}
+			snat=$1
+			[ "$p" = B ] && snat=$2
+			# no way back to the clients: only to the forwarder's address of the path
+			ip -n "$bns" route del "$(_topo_v4 "$p" 0 0)/29" || return 1
+			ip -n "$bns" route del "$(_topo_v6 "$p" 0 0)/64" || return 1
+			ip -n "$bns" route add "$snat/32" \
+				via "$(eval echo "\$FWD_BE${n}_${p}4")" dev "f$low" || return 1
+		done
+	done
+}
+
 nat_capture_start() {
 	local ifn
 	for ifn in "$CLI_IF_A" "$CLI_IF_B"; do
 		rm -f "$TOPO_DIR/client-$ifn.pcap"
 		topo_bg "$CLI_NS" "$TOPO_DIR/tcpdump-$ifn.log" tcpdump -n -U -s 0 -i "$ifn" \
-			-w "$TOPO_DIR/client-$ifn.pcap" sctp or udp
+			-w "$TOPO_DIR/client-$ifn.pcap" sctp or udp or icmp or icmp6
 		NAT_CAPTURE_PIDS="$NAT_CAPTURE_PIDS $TOPO_LAST_PID"
 		topo_wait_log "$TOPO_DIR/tcpdump-$ifn.log" "listening on" 5 || return 1
 	done

@@ -1,0 +1,27 @@
+# Map snapshots for tests of the command's errors (sourced).  The caller defines
+# pass/fail and sets PIN (the pin directory) and SNAPSHOT_MAPS (the maps that
+# hold what it configures).
+
+# snapshot [DIR]: the dump of every map in SNAPSHOT_MAPS, for before/after comparisons.
+snapshot() {
+	local dir=${1:-$PIN} m
+	for m in $SNAPSHOT_MAPS; do
+		echo "== $m"
+		bpftool map dump pinned "$dir/$m" 2>&1 | grep -v '^Found'
+	done
+}
+
+# expect_error NAME PATTERN CMD...: CMD fails, its message says PATTERN (case
+# insensitive), and the maps are as they were.
+expect_error() {
+	local name=$1 pat=$2 before after out rc
+	shift 2
+	before=$(snapshot)
+	out=$("$@" 2>&1); rc=$?
+	after=$(snapshot)
+	if [ $rc -eq 0 ]; then fail "$name" "exit status 0 (output: $out)"
+	elif ! grep -qi -- "$pat" <<<"$out"; then fail "$name" "message lacks '$pat': $out"
+	elif [ "$before" != "$after" ]; then
+		fail "$name" "maps changed: $(diff <(echo "$before") <(echo "$after") | head -5)"
+	else pass "$name"; fi
+}
