@@ -115,8 +115,11 @@ struct sctplb_maglev_slot {
  * handshakes (LRU): a client transport address that sent an INIT -> the
  * backend chosen for it.  Keyed by the INIT's source address and by each
  * address the INIT lists (up to SCTPLB_MAX_INIT_ADDRS), so that a COOKIE-ECHO
- * from any of the client's addresses finds it.  client_index (not LRU): the
- * same key for established associations, used by the restart rule.
+ * from any of the client's addresses finds it.  client_index (LRU): the same
+ * key for confirmed associations, written when one is confirmed, used by the
+ * restart rule; an unconfirmed association's restart rule is its handshake's
+ * stag (a COOKIE-ECHO writes one insert less, and a flood of spoofed pairs
+ * never evicts a confirmed association's entry).
  */
 struct sctplb_client_key {
 	__u32 service_id;
@@ -132,7 +135,9 @@ struct sctplb_handshake {
 	__u64 created_ns;
 	__u8 path;              /* path of the INIT */
 	__u8 flags;             /* SCTPLB_HS_F_* */
-	__u8 pad[6];
+	__u8 pad[2];
+	__u32 stag;             /* Ts of the unconfirmed association of this address on
+				 * backend_id, 0 if none: its restart rule */
 };
 
 /*

@@ -106,7 +106,26 @@ struct init_walk {
 	__u32 off;
 	__u32 end;
 	__u32 naddrs;
+	bool refresh;   /* a retransmitted INIT: entries of its handshake refreshed in place */
 };
+
+/*
+ * A retransmitted INIT's handshake entry e (same backend, same Tc) made
+ * young again in place, as a rewrite of hs would: an LRU update is an insert
+ * (a free node taken, the old one unlinked and freed) even for a key that
+ * exists, ~100 ns each in a hot cache.
+ */
+static __always_inline bool handshake_refresh(struct sctplb_handshake *e,
+					      const struct sctplb_handshake *hs)
+{
+	if (!e || e->backend_id != hs->backend_id || e->ctag != hs->ctag)
+		return false;
+	e->created_ns = hs->created_ns;
+	e->path = hs->path;
+	e->flags = hs->flags;
+	e->stag = hs->stag;
+	return true;
+}
 
 /*
  * The parameter at *off of an INIT or INIT-ACK, within [*off, end) (RFC 9260
@@ -185,7 +204,8 @@ static long init_one_param(__u64 i, void *arg)
 	    k->caddr[1] == w->p->saddr[1] && k->caddr[2] == w->p->saddr[2] &&
 	    k->caddr[3] == w->p->saddr[3])
 		return 0;
-	bpf_map_update_elem(&handshakes, k, w->hs, BPF_ANY);
+	if (!w->refresh || !handshake_refresh(bpf_map_lookup_elem(&handshakes, k), w->hs))
+		bpf_map_update_elem(&handshakes, k, w->hs, BPF_ANY);
 	return ++w->naddrs >= SCTPLB_MAX_INIT_ADDRS;
 }
 
@@ -229,13 +249,14 @@ static __always_inline bool init_has_param(const struct buf *b, const struct pkt
  */
 static __always_inline void init_listed_addrs(const struct buf *b, const struct pkt *p,
 					      struct sctplb_client_key *k,
-					      const struct sctplb_handshake *hs)
+					      const struct sctplb_handshake *hs, bool refresh)
 {
 	struct init_walk w = {
 		.b = b,
 		.p = p,
 		.k = k,
 		.hs = hs,
+		.refresh = refresh,
 		.off = p->init_off + SCTP_INIT_FIXED_LEN,
 		.end = p->init_off + p->init_len,
 	};
@@ -291,13 +312,12 @@ static __always_inline bool choose_by_ctag(const struct pkt *p, struct lb *lb)
 }
 
 /*
- * A pending handshake: younger than the handshake timeout (an older one is
+ * hs if it is pending: younger than the handshake timeout (an older one is
  * stale: its client has given up or finished), NULL otherwise.
  */
-static __always_inline struct sctplb_handshake *pending_handshake(const struct sctplb_client_key *k,
-								  __u64 now)
+static __always_inline struct sctplb_handshake *handshake_young(struct sctplb_handshake *hs,
+								__u64 now)
 {
-	struct sctplb_handshake *hs = bpf_map_lookup_elem(&handshakes, k);
 	__u64 timeout = SCTPLB_HANDSHAKE_TIMEOUT_S;
 	struct sctplb_config *cfg;
 	__u32 zero = 0;
@@ -317,6 +337,13 @@ static __always_inline struct sctplb_handshake *pending_handshake(const struct s
 	return hs;
 }
 
+/* The pending handshake of a client transport address, or NULL. */
+static __always_inline struct sctplb_handshake *pending_handshake(const struct sctplb_client_key *k,
+								  __u64 now)
+{
+	return handshake_young(bpf_map_lookup_elem(&handshakes, k), now);
+}
+
 /*
  * INIT: the restart rule, then the pending handshake of its client transport
  * address, then Maglev over (Tc, ports).  An INIT with another tag from an
@@ -328,14 +355,17 @@ static __always_inline struct sctplb_handshake *pending_handshake(const struct s
  * the COOKIE-ECHO has completed the handshake, the address is free again:
  * another INIT goes by its own tag, so two clients behind one NAT'd address
  * and port reach their own backends (with Disable Restart, see above).
+ * The restart rule's association is the confirmed one of client_index, else
+ * the unconfirmed one its handshake names (stag), whatever the handshake's age.
  */
 static __always_inline int choose_init(const struct buf *b, const struct pkt *p, struct lb *lb)
 {
 	struct sctplb_handshake hs = {};
 	struct sctplb_client_key k;
-	struct sctplb_handshake *old;
+	struct sctplb_handshake *old, *raw;
+	__u32 *tagp, ctag, rbe = SCTPLB_BACKEND_NONE, rstag = 0;
 	struct sctplb_client *ci;
-	__u32 *tagp, ctag;
+	bool restart = false, refresh;
 
 	tagp = pkt_ptr(b, p->init_off + 4, 4);
 	if (!tagp)
@@ -348,13 +378,23 @@ static __always_inline int choose_init(const struct buf *b, const struct pkt *p,
 	 * the client says it may be another endpoint behind the same NAT'd
 	 * address and port, whose restart the backend must not see. */
 	ci = bpf_map_lookup_elem(&client_index, &k);
-	if (ci && !init_has_param(b, p, SCTP_PARAM_DISABLE_RESTART) &&
-	    use_backend(lb, ci->backend_id, true)) {
+	raw = bpf_map_lookup_elem(&handshakes, &k);
+	if (ci) {
+		restart = true;
+		rbe = ci->backend_id;
+		rstag = ci->stag;
+	} else if (raw && raw->stag) {
+		restart = true;
+		rbe = raw->backend_id;
+		rstag = raw->stag;
+	}
+	if (restart && !init_has_param(b, p, SCTP_PARAM_DISABLE_RESTART) &&
+	    use_backend(lb, rbe, true)) {
 		stat_inc(SCTPLB_STAT_INIT_RESTART);
-		lb_event(SCTPLB_EV_RESTART, p, lb->backend_id, ci->stag, ctag);
+		lb_event(SCTPLB_EV_RESTART, p, lb->backend_id, rstag, ctag);
 		goto found;
 	}
-	old = pending_handshake(&k, lb->now);
+	old = handshake_young(raw, lb->now);
 	if (old && old->ctag == ctag && use_backend(lb, old->backend_id, true)) {
 		stat_inc(SCTPLB_STAT_INIT_RETRANSMIT);
 		goto found;
@@ -371,12 +411,20 @@ static __always_inline int choose_init(const struct buf *b, const struct pkt *p,
 	if ((lb->be->flags & SCTPLB_BE_F_RTAG) && svc_rtag_of(p->service_id))
 		return ACT_CONTINUE;
 found:
+	/* The new handshake keeps naming the unconfirmed association of its
+	 * backend (its restart rule until it is confirmed). */
+	if (raw && raw->backend_id == lb->backend_id)
+		hs.stag = raw->stag;
 	hs.backend_id = lb->backend_id;
 	hs.ctag = ctag;
 	hs.created_ns = lb->now;
 	hs.path = p->path;
-	bpf_map_update_elem(&handshakes, &k, &hs, BPF_ANY);
-	init_listed_addrs(b, p, &k, &hs);
+	/* A retransmission (same Tc, same backend): its entries exist. */
+	refresh = handshake_refresh(raw, &hs);
+	if (!refresh)
+		bpf_map_update_elem(&handshakes, &k, &hs, BPF_ANY);
+	hs.stag = 0; /* the source's association, not the listed addresses' */
+	init_listed_addrs(b, p, &k, &hs, refresh);
 	return ACT_CONTINUE;
 }
 
@@ -479,7 +527,8 @@ static __always_inline int unknown_vtag(const struct pkt *p, struct lb *lb)
 
 /*
  * A new, unconfirmed association (service, Ts, ports) -> backend, indexed by
- * Tc and by the client transport address.  Never replaces one: if another
+ * Tc (the caller's handshake names it for the restart rule; client_index is
+ * written when it is confirmed).  Never replaces one: if another
  * backend's association (confirmed or not) holds the key, ASSOC_COLLISION.
  * Stored in LRU maps, so that it is always stored and evicts only other
  * unconfirmed entries.  Returns the association, or NULL.
@@ -490,7 +539,6 @@ static __always_inline struct sctplb_assoc *assoc_create(const struct sctplb_ass
 							 __u32 flags, __u64 now)
 {
 	struct sctplb_ctag_value cv = { .stag = ak->vtag };
-	struct sctplb_client ce = { .backend_id = backend_id, .stag = ak->vtag };
 	struct sctplb_assoc_key ck = *ak;
 	struct sctplb_assoc *a;
 	bool pending;
@@ -523,20 +571,23 @@ static __always_inline struct sctplb_assoc *assoc_create(const struct sctplb_ass
 	ck.vtag = ctag;
 	/* Never re-point Tc: the first association of a Tc keeps it. */
 	bpf_map_update_elem(&pending_ctags, &ck, &cv, BPF_NOEXIST);
-	bpf_map_update_elem(&client_index, k, &ce, BPF_ANY);
 	return bpf_map_lookup_elem(&assocs_pending, ak);
 }
 
 /*
  * The backend has answered with Tc (include/sctplb.h): the unconfirmed
  * association a (key ak, Ts) moves to the confirmed maps.  With the confirmed
- * table full it stays where it is (ASSOC_TABLE_FULL).  Returns the
- * association in its new place, or a.
+ * table full it stays where it is (ASSOC_TABLE_FULL).  The client address of
+ * p (the confirming packet's: client side) indexes it for the restart rule.
+ * Returns the association in its new place, or a.
  */
 static __always_inline struct sctplb_assoc *assoc_confirm(const struct sctplb_assoc_key *ak,
-							  struct sctplb_assoc *a, __u32 why)
+							  struct sctplb_assoc *a, __u32 why,
+							  const struct pkt *p)
 {
+	struct sctplb_client ce = { .backend_id = a->backend_id, .stag = ak->vtag };
 	struct sctplb_ctag_value cv = { .stag = ak->vtag };
+	struct sctplb_client_key k;
 	struct sctplb_assoc_key ck = *ak;
 	struct sctplb_assoc *c;
 
@@ -554,6 +605,8 @@ static __always_inline struct sctplb_assoc *assoc_confirm(const struct sctplb_as
 	bpf_map_update_elem(&assoc_ctags, &ck, &cv, BPF_NOEXIST);
 	bpf_map_delete_elem(&pending_ctags, &ck);
 	bpf_map_delete_elem(&assocs_pending, ak);
+	client_key(&k, p, ak->service_id);
+	bpf_map_update_elem(&client_index, &k, &ce, BPF_ANY);
 	stat_inc(why);
 	c = bpf_map_lookup_elem(&assocs, ak);
 	return c ? c : a;
@@ -597,8 +650,10 @@ static __always_inline int choose_cookie(const struct pkt *p, struct lb *lb,
 		return ACT_CONTINUE;
 	}
 	lb->assoc = assoc_create(ak, &k, lb->backend_id, hs->ctag, 0, lb->now);
-	if (lb->assoc)
+	if (lb->assoc) {
 		hs->flags |= SCTPLB_HS_F_ANSWERED; /* completed: pins nothing now */
+		hs->stag = ak->vtag;               /* its restart rule until confirmed */
+	}
 	return ACT_CONTINUE;
 }
 
@@ -723,7 +778,7 @@ static __always_inline int choose_backend(const struct buf *b, struct pkt *p, st
 			act = established(p, lb, a);
 			if (act == ACT_CONTINUE && pending && !p->tbit && !p->ends &&
 			    a->packets + 1 >= SCTPLB_CONFIRM_PACKETS)
-				lb->assoc = assoc_confirm(&ak, a, SCTPLB_STAT_ASSOC_PROMOTED);
+				lb->assoc = assoc_confirm(&ak, a, SCTPLB_STAT_ASSOC_PROMOTED, p);
 		}
 	}
 out:

@@ -51,6 +51,8 @@ static __always_inline struct sctplb_assoc *learn_init_ack(const struct buf *b, 
 	}
 	if (a) {
 		hs->flags |= SCTPLB_HS_F_ANSWERED;
+		if (a->backend_id == hs->backend_id)
+			hs->stag = ak.vtag; /* the restart rule's, until confirmed */
 		stat_inc(SCTPLB_STAT_RET_INIT_ACK);
 	}
 	return a;
@@ -75,7 +77,7 @@ static __always_inline struct sctplb_assoc *find_return(const struct pkt *p)
 		return assoc_find(&ak, &pending);
 	a = assoc_by_ctag(&ak, &pending);
 	if (a && pending && !p->ends)
-		a = assoc_confirm(&ak, a, SCTPLB_STAT_ASSOC_CONFIRMED);
+		a = assoc_confirm(&ak, a, SCTPLB_STAT_ASSOC_CONFIRMED, p);
 	return a;
 }
 

@@ -101,7 +101,9 @@ struct tcase {
 #define CONFIRMED_ASSOC(ts, be, tc) { .kind = K_ASSOC, .tag = (ts), .backend = (be), .ctag = (tc), \
 	.state = SCTPLB_ASSOC_ESTABLISHED, .table = TB_CONFIRMED }
 #define CONFIRMED_CTAG(tc, ts) { .kind = K_CTAG, .tag = (tc), .stag = (ts), .table = TB_CONFIRMED }
-#define NEW_ASSOC .new_assocs = 1, .new_clients = 1, .new_ctags = 1
+/* A new association: client_index grows when it is confirmed (CONFIRMS). */
+#define NEW_ASSOC .new_assocs = 1, .new_ctags = 1
+#define CONFIRMS .new_clients = 1
 #define END { .name = NULL }
 
 /* ---- configuration changes between cases ---- */
@@ -234,7 +236,8 @@ static const struct tcase LIFECYCLE[] = {
 	{ "SACK+DATA on path 1 (IPv6) toward the backend's path-1 address: the 4th packet confirms",
 	  .pkt = { V6(C6A, TS1), .chunks = { CH(CT_SACK), CH_DATA(.body = 64) } },
 	  TO(1, 1, XDP_REDIRECT), .data = 1, .stats = { S(ESTABLISHED), S(ASSOC_PROMOTED) },
-	  .assoc = TS1, .maps = { CONFIRMED_ASSOC(TS1, 1, TC1), CONFIRMED_CTAG(TC1, TS1) } },
+	  .assoc = TS1, CONFIRMS,
+	  .maps = { CONFIRMED_ASSOC(TS1, 1, TC1), CONFIRMED_CTAG(TC1, TS1), CLIENT(C6A, 1, TS1) } },
 	{ "several DATA and an I-DATA in one packet",
 	  .pkt = { V4(C4A, TS1), .chunks = { CH_DATA(), CH_DATA(.body = 100), CH_DATA(.body = 3),
 					     CH(CT_IDATA) } },
@@ -388,11 +391,11 @@ static const struct tcase IPV6_EXT[] = {
 	{ "first fragment (fragment header, offset 0, M): classified as usual",
 	  .pkt = { V6(C6A, TS2), .ext = { 44 }, .next_ext = 1, .chunks = { CH_DATA() } },
 	  TO(1, 1, XDP_REDIRECT), .data = 1, .stats = { S(ESTABLISHED), S(FRAG_FIRST) },
-	  .ignore = IGN(ASSOC_PROMOTED), .assoc = TS2 },
+	  .ignore = IGN(ASSOC_PROMOTED), .new_clients = ANY, .assoc = TS2 },
 	{ "first fragment after destination options: classified as usual",
 	  .pkt = { V6(C6A, TS2), .ext = { 60, 44 }, .next_ext = 2, .chunks = { CH_DATA() } },
 	  TO(1, 1, XDP_REDIRECT), .data = 1, .stats = { S(ESTABLISHED), S(FRAG_FIRST) },
-	  .ignore = IGN(ASSOC_PROMOTED), .assoc = TS2 },
+	  .ignore = IGN(ASSOC_PROMOTED), .new_clients = ANY, .assoc = TS2 },
 	{ "payload length past the frame: DROP_TRUNCATED",
 	  .pkt = { V6(C6A, TS2), .ip_len_adj = 8, .chunks = { CH_DATA() } },
 	  DROP(DROP_TRUNCATED), .svc = DC },
@@ -425,7 +428,7 @@ static const struct tcase UDP_ENCAP_CASES[] = {
 	{ "HEARTBEAT over UDP, Ethernet padding after it",
 	  .pkt = { V4(C4A, TS1), UDP, .chunks = { CH(CT_HEARTBEAT, .body = 1) }, .eth_pad = 6 },
 	  TO(1, 0, XDP_TX), .hb = 1, .stats = { S(UDP_ENCAP), S(ESTABLISHED) },
-	  .ignore = IGN(ASSOC_PROMOTED), .assoc = TS1 },
+	  .ignore = IGN(ASSOC_PROMOTED), .new_clients = ANY, .assoc = TS1 },
 	{ "UDP length past the frame: DROP_TRUNCATED",
 	  .pkt = { V4(C4A, TS1), UDP, .udp_len_adj = 16, .chunks = { CH_DATA() } },
 	  DROP(DROP_TRUNCATED), .svc = DC, .ignore = IGN(UDP_ENCAP) },

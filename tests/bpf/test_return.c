@@ -119,7 +119,9 @@ struct tcase {
 	.state = SCTPLB_ASSOC_ESTABLISHED, .flags = SCTPLB_ASSOC_F_FROM_INIT_ACK, .table = TB_CONFIRMED }
 #define CONFIRMED_CTAG(tc, ts) { .kind = K_CTAG, .tag = (tc), .stag = (ts), .table = TB_CONFIRMED }
 #define NEIGH(a) { .kind = K_NEIGH, .addr = (a) }
-#define NEW_ASSOC .new_assocs = 1, .new_clients = 1, .new_ctags = 1
+/* A new association: client_index grows when it is confirmed (CONFIRMS). */
+#define NEW_ASSOC .new_assocs = 1, .new_ctags = 1
+#define CONFIRMS .new_clients = 1
 #define LEARNT_F SCTPLB_ASSOC_F_FROM_INIT_ACK
 #define UDP .udp_sport = ENCAP, .udp_dport = ENCAP
 #define END { .name = NULL }
@@ -217,7 +219,7 @@ static const struct tcase RETURN[] = {
 	{ "backend's DATA (vtag Tc) to C4A: RET_PKTS, path_stats toward the client, confirms",
 	  .pkt = { R4(C4A, TC1), .chunks = { CH_DATA() } },
 	  RET(2, 0, RET_PKTS), .data = 1, .stats = { S(RET_PKTS), S(ASSOC_CONFIRMED) }, .assoc = TS1,
-	  .maps = { CONFIRMED(TS1, 2, TC1), CONFIRMED_CTAG(TC1, TS1) } },
+	  CONFIRMS, .maps = { CONFIRMED(TS1, 2, TC1), CONFIRMED_CTAG(TC1, TS1), CLIENT(C4A, 2, TS1) } },
 	{ "backend's first IPv4 fragment (MF, offset 0): classified as usual",
 	  .pkt = { R4(C4A, TC1), .frag = 0x2000, .chunks = { CH_DATA() } },
 	  RET(2, 0, RET_PKTS), .data = 1, .stats = { S(RET_PKTS) }, .assoc = TS1 },
@@ -355,7 +357,8 @@ static const struct tcase UDP_ENCAP_CASES[] = {
 	  XTO(1, 0, XDP_TX), .stats = { S(UDP_ENCAP), S(COOKIE_ECHO), S(ESTABLISHED) }, .assoc = TS4 },
 	{ "backend's DATA over UDP on path 1: bytes = outer IP length",
 	  .cport = CPORT + 100, .pkt = { R6(C6A, TC4), UDP, .chunks = { CH_DATA() } },
-	  RET(1, 1, RET_PKTS), .data = 1, .stats = { S(RET_PKTS), S(ASSOC_CONFIRMED) }, .assoc = TS4 },
+	  RET(1, 1, RET_PKTS), .data = 1, .stats = { S(RET_PKTS), S(ASSOC_CONFIRMED) }, .assoc = TS4,
+	  CONFIRMS, .maps = { CLIENT(C6A, 1, TS4) } },
 	{ "UDP from the encapsulation port, inner source port not the service's",
 	  .cport = CPORT + 100, .pkt = { R4(C4A, TC4), UDP, .sport = PORT + 1, .chunks = { CH_DATA() } },
 	  .hook = H_RET, .verdict = TC_ACT_OK, .svc = 0, .backend = 0,
@@ -386,7 +389,8 @@ static const struct tcase IPV6_CASES[] = {
 	  XTO(1, 0, XDP_TX), .stats = { S(COOKIE_ECHO), S(ESTABLISHED) }, .assoc = TS6 },
 	{ "backend's DATA to C6B: path_stats toward the client, family 6",
 	  .pkt = { R6(C6B, TC6), .chunks = { CH_DATA() } },
-	  RET(1, 1, RET_PKTS), .data = 1, .stats = { S(RET_PKTS), S(ASSOC_CONFIRMED) }, .assoc = TS6 },
+	  RET(1, 1, RET_PKTS), .data = 1, .stats = { S(RET_PKTS), S(ASSOC_CONFIRMED) }, .assoc = TS6,
+	  CONFIRMS, .maps = { CLIENT(C6B, 1, TS6) } },
 	{ "backend's T-bit SHUTDOWN-COMPLETE (vtag Ts): CLOSING",
 	  .pkt = { R6(C6A, TS6), .chunks = { CH_SC_T } },
 	  RET(1, 1, CT_ENDED), .stats = { S(RET_PKTS), S(CT_ENDED) }, .assoc = TS6,

@@ -540,6 +540,54 @@ static void test_snat(void)
 	clear(m.fd[LB_PENDING_CTAGS], sizeof(struct sctplb_assoc_key));
 }
 
+/*
+ * A handshake whose Ts names an unconfirmed association is that association's
+ * restart rule: an expired one stays while the association does.
+ */
+static void test_hs_restart(void)
+{
+	const struct sctplb_config defaults = {};
+	struct sctplb_service_meta sm = { .name = "s", .sctp_port = SPORT };
+	struct sctplb_assoc_key ak = akey(1, 0x601, 44001);
+	struct sctplb_assoc a = { .backend_id = 1, .ctag = 0xf001,
+				  .state = SCTPLB_ASSOC_ESTABLISHED };
+	struct sctplb_client_key k;
+	struct sctplb_handshake h;
+	struct gc_result r;
+	__u32 svc = 1;
+	int err;
+
+	clear_all();
+	clear(m.fd[LB_PENDING], sizeof(struct sctplb_assoc_key));
+	bpf_map_update_elem(m.fd[LB_SVC_META], &svc, &sm, BPF_ANY);
+	a.created = a.seen = sctplb_stamp(NOW - S(30));
+	bpf_map_update_elem(m.fd[LB_PENDING], &ak, &a, BPF_ANY);
+	/* 30 s old (timeout 10), naming the unconfirmed association: kept. */
+	put_hs(1, 44001, "192.0.2.61", 1, NOW - S(30));
+	k = ckey(1, 44001, "192.0.2.61");
+	bpf_map_lookup_elem(m.fd[LB_HANDSHAKES], &k, &h);
+	h.stag = 0x601;
+	bpf_map_update_elem(m.fd[LB_HANDSHAKES], &k, &h, BPF_ANY);
+	/* 30 s old, naming a Ts no association has: removed. */
+	put_hs(1, 44002, "192.0.2.62", 1, NOW - S(30));
+	k = ckey(1, 44002, "192.0.2.62");
+	bpf_map_lookup_elem(m.fd[LB_HANDSHAKES], &k, &h);
+	h.stag = 0x602;
+	bpf_map_update_elem(m.fd[LB_HANDSHAKES], &k, &h, BPF_ANY);
+
+	err = gc_sweep(&m, NOW, &defaults, &r);
+	CHECK("hs_of_unconfirmed_assoc_kept", err == 0 && has_hs(1, 44001, "192.0.2.61"),
+	      "err %d: the restart rule of an unconfirmed association removed", err);
+	CHECK("hs_of_no_assoc_removed", !has_hs(1, 44002, "192.0.2.62") && r.handshakes == 1,
+	      "kept (%u removed)", r.handshakes);
+	bpf_map_delete_elem(m.fd[LB_PENDING], &ak);
+	err = gc_sweep(&m, NOW, &defaults, &r);
+	CHECK("hs_after_its_assoc_removed", err == 0 && !has_hs(1, 44001, "192.0.2.61"),
+	      "the association is gone, its expired handshake left");
+	memset(&sm, 0, sizeof(sm));
+	bpf_map_update_elem(m.fd[LB_SVC_META], &svc, &sm, BPF_ANY);
+}
+
 int main(void)
 {
 	struct bpf_program *p;
@@ -577,6 +625,7 @@ int main(void)
 	test_large();
 	test_owned();
 	test_snat();
+	test_hs_restart();
 	sctplb__destroy(skel);
 	return failed;
 }

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /* gc.c: expiry of associations, their indexes and handshakes; see gc.h. */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -249,12 +250,33 @@ static enum why assoc_why(const struct ctx *c, const struct sctplb_assoc_key *k,
 	return assoc_expired(a, c->now, c->cfg);
 }
 
+/*
+ * The handshake names an unconfirmed association that still exists: its Ts
+ * (stag) is that association's restart rule until it is confirmed
+ * (docs/datapath.md), so age alone does not remove it.  The key's port is
+ * the service's (svc_meta), as the datapath keys a client's packets.
+ */
+static bool hs_names_pending(const struct ctx *c, const struct sctplb_client_key *k,
+			     const struct sctplb_handshake *h)
+{
+	struct sctplb_assoc_key ak = { .service_id = k->service_id, .vtag = h->stag,
+				       .cport = k->cport };
+	struct sctplb_service_meta sm;
+	struct sctplb_assoc a;
+	__u32 id = k->service_id;
+
+	if (!h->stag || bpf_map_lookup_elem(c->m->fd[LB_SVC_META], &id, &sm) || !sm.sctp_port)
+		return false;
+	ak.sport = htons(sm.sctp_port);
+	return bpf_map_lookup_elem(c->m->fd[LB_PENDING], &ak, &a) == 0;
+}
+
 static bool hs_gone(const struct ctx *c, const struct sctplb_client_key *k,
 		    const struct sctplb_handshake *h)
 {
 	if (owned(c, k->service_id, h->backend_id))
 		return true;
-	return !(c->be || c->svc) && hs_expired(h, c->now, c->cfg);
+	return !(c->be || c->svc) && hs_expired(h, c->now, c->cfg) && !hs_names_pending(c, k, h);
 }
 
 /* assoc_ctags and the rebuilt client_index keys of a removed association. */
