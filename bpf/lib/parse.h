@@ -492,19 +492,25 @@ bad_len:
 
 /*
  * Walks every chunk (up to SCTPLB_MAX_CHUNKS) and summarises the packet.
- * The first chunk is walked by a direct call: most packets (DATA, SACK,
- * HEARTBEAT) carry one, and then the loop is never set up.  bpf_loop() walks
- * the others, and keeps the verifier from exploring each iteration count
- * through the rest of the program.
+ * The first WALK_DIRECT chunks are walked by direct calls: most packets
+ * (DATA, SACK, HEARTBEAT) carry one, a bundle a few (SACK + DATA, several
+ * DATA), and then the loop is never set up.  bpf_loop() walks the others,
+ * and keeps the verifier from exploring each iteration count through the
+ * rest of the program.
  */
+#define WALK_DIRECT 4
+
 static __always_inline int walk_chunks(const struct buf *b, struct pkt *p)
 {
 	struct walk w = { .b = b, .p = p, .off = p->sctp_off + sizeof(struct sctphdr), .act = ACT_CONTINUE };
 
 	if (w.off >= p->sctp_end)
 		return act_drop(SCTPLB_STAT_DROP_NO_CHUNK);
-	if (!walk_one_chunk(0, &w) && w.off < p->sctp_end)
-		bpf_loop(SCTPLB_MAX_CHUNKS - 1, walk_one_chunk, &w, 0);
+	if (!walk_one_chunk(0, &w) && w.off < p->sctp_end &&
+	    !walk_one_chunk(1, &w) && w.off < p->sctp_end &&
+	    !walk_one_chunk(2, &w) && w.off < p->sctp_end &&
+	    !walk_one_chunk(3, &w) && w.off < p->sctp_end)
+		bpf_loop(SCTPLB_MAX_CHUNKS - WALK_DIRECT, walk_one_chunk, &w, 0);
 	if (w.act != ACT_CONTINUE)
 		return w.act;
 	p->nchunks = w.n;
