@@ -425,16 +425,14 @@ struct walk {
  * past the packet, makes the packet malformed.  Missing padding after the
  * last chunk is tolerated, as the RFC asks of a robust receiver.
  */
-static long walk_one_chunk(__u64 i, void *arg)
+static __always_inline long walk_chunk(struct walk *w)
 {
-	struct walk *w = arg;
 	const struct buf *b = w->b;
 	struct pkt *p = w->p;
 	struct sctp_chunkhdr *ch;
 	__u32 off = w->off, len;
 	bool cut;
 
-	(void)i; /* w->n counts the chunks: the first is walked outside the loop */
 	if (off >= p->sctp_end)
 		return 1;
 	ch = pkt_ptr(b, off, sizeof(*ch));
@@ -490,6 +488,14 @@ bad_len:
 	return 1;
 }
 
+/* walk_chunk for bpf_loop (w->n counts the chunks, not i: the first ones
+ * are walked outside the loop). */
+static long walk_one_chunk(__u64 i, void *arg)
+{
+	(void)i;
+	return walk_chunk(arg);
+}
+
 /*
  * Walks every chunk (up to SCTPLB_MAX_CHUNKS) and summarises the packet.
  * The first WALK_DIRECT chunks are walked by direct calls: most packets
@@ -506,10 +512,10 @@ static __always_inline int walk_chunks(const struct buf *b, struct pkt *p)
 
 	if (w.off >= p->sctp_end)
 		return act_drop(SCTPLB_STAT_DROP_NO_CHUNK);
-	if (!walk_one_chunk(0, &w) && w.off < p->sctp_end &&
-	    !walk_one_chunk(1, &w) && w.off < p->sctp_end &&
-	    !walk_one_chunk(2, &w) && w.off < p->sctp_end &&
-	    !walk_one_chunk(3, &w) && w.off < p->sctp_end)
+	if (!walk_chunk(&w) && w.off < p->sctp_end &&
+	    !walk_chunk(&w) && w.off < p->sctp_end &&
+	    !walk_chunk(&w) && w.off < p->sctp_end &&
+	    !walk_chunk(&w) && w.off < p->sctp_end)
 		bpf_loop(SCTPLB_MAX_CHUNKS - WALK_DIRECT, walk_one_chunk, &w, 0);
 	if (w.act != ACT_CONTINUE)
 		return w.act;
