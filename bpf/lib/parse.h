@@ -319,6 +319,53 @@ static __always_inline const struct sctplb_service *services_lookup(const struct
 	e->valid = 1;
 	return &e->svc;
 }
+
+/*
+ * server_ids, cached the same way (routable tags, bpf/lib/lb.h): a hash
+ * lookup per routable packet, of a handful of keys per service.  The same
+ * generation: lb_commit bumps svc_gen after writing server_ids too.
+ */
+struct sid_cache_entry {
+	struct sctplb_server_key key;
+	__u32 backend_id;
+	__u32 gen;
+	__u32 valid;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, SVC_CACHE_SLOTS);
+	__type(key, __u32);
+	__type(value, struct sid_cache_entry);
+} sid_cache SEC(".maps");
+
+static __always_inline const __u32 *server_ids_lookup(const struct sctplb_server_key *sk)
+{
+	__u32 h = sk->server_id ^ (sk->service_id << 4), zero = 0, gen;
+	struct sid_cache_entry *e;
+	const __u32 *id;
+	__u32 *g;
+
+	g = bpf_map_lookup_elem(&svc_gen, &zero);
+	if (!g)
+		return bpf_map_lookup_elem(&server_ids, sk);
+	gen = *(volatile __u32 *)g;
+	h &= SVC_CACHE_SLOTS - 1;
+	e = bpf_map_lookup_elem(&sid_cache, &h);
+	if (!e)
+		return bpf_map_lookup_elem(&server_ids, sk);
+	if (e->valid && e->gen == gen && e->key.service_id == sk->service_id &&
+	    e->key.server_id == sk->server_id)
+		return &e->backend_id;
+	id = bpf_map_lookup_elem(&server_ids, sk);
+	if (!id)
+		return NULL;
+	e->key = *sk;
+	e->backend_id = *id;
+	e->gen = gen;
+	e->valid = 1;
+	return &e->backend_id;
+}
 #else
 static __always_inline const struct sctplb_service *services_lookup(const struct sctplb_vip_key *vk)
 {

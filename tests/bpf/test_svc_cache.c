@@ -8,7 +8,9 @@
  * private namespace.  Cases: a VIP moved to another address, a VIP's path
  * index changed under the same key, the service deleted, a commit rolled
  * back (svc_gen bumped all the same), and a write that bypasses lb_commit
- * (the cache answers until lb_svc_gen_bump: proof that it is in use).
+ * (the cache answers until lb_svc_gen_bump: proof that it is in use).  The
+ * same for the server_ids cache (routable tags): two backends' server ids
+ * swapped by a commit move a tag to the other backend at once.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -29,6 +31,8 @@
 #include "model.h"
 #include "pinned.h"
 #include "report.h"
+#include "rtag.h"
+#include "sctplb_rtag.h"
 #include "seq.h"
 
 #define PORT   3868
@@ -139,6 +143,65 @@ static bool expect(const char *vip, const char *want, char *why, size_t len)
 	return true;
 }
 
+/* A routable service at 203.0.113.70 (one VIP): b1 (192.0.2.11) with server
+ * id sid1, b2 (192.0.2.12) with sid2. */
+static struct sctplb_rtag_key RKEY;
+
+static int commit_rtag(struct lb_maps *m, __u32 sid1, __u32 sid2)
+{
+	static const uint8_t k[SCTPLB_RTAG_KEY_LEN] = "svc-cache-rtag-k";
+	char text[1024], err[256];
+	struct lb_commit_stats st;
+	struct lb_model cur, want;
+	size_t i;
+	int rc;
+
+	snprintf(text, sizeof(text), "{\"services\": [{\"name\": \"r\", \"vips\": "
+		 "[\"203.0.113.70\"], \"port\": %d, \"backends\": ["
+		 "{\"name\": \"b1\", \"addrs\": [\"192.0.2.11\"]}, "
+		 "{\"name\": \"b2\", \"addrs\": [\"192.0.2.12\"]}]}]}", PORT);
+	if (lb_config_parse(text, &want, err, sizeof(err)) ||
+	    lb_rtag_key_expand(k, SCTPLB_RTAG_SID_BITS_DEFAULT, &RKEY, err, sizeof(err))) {
+		fprintf(stderr, "test_svc_cache: %s\n", err);
+		return -EINVAL;
+	}
+	/* the key as a tag_key file would give it, without the file */
+	want.svc[0].rtag = (struct sctplb_svc_rtag){ .flags = SCTPLB_RTAG_F_ON, .key = RKEY };
+	for (i = 0; i < want.svc[0].nbe; i++)
+		want.svc[0].be[i].server_id = strcmp(want.svc[0].be[i].name, "b1") ? sid2 : sid1;
+	if (lb_model_read(m, &cur)) {
+		lb_model_free(&want);
+		return -EIO;
+	}
+	rc = lb_commit(m, &cur, &want, &st);
+	lb_model_free(&cur);
+	lb_model_free(&want);
+	return rc;
+}
+
+/* DATA with a tag of server id sid to the routable service: the backend's
+ * next hop as "TX 192.0.2.NN", else the verdict. */
+static bool expect_sid(__u32 sid, const char *want, char *why, size_t len)
+{
+	struct pkt_spec s = { .src = CLIENT, .dst = "203.0.113.70", .sport = CPORT, .dport = PORT,
+			      .vtag = sctplb_rtag_make(&RKEY, sid, 12345),
+			      .chunks = { CH_DATA() } };
+	struct seq_out o;
+	char got[64];
+
+	if (seq_run(&FX, &s, true, 0, &o))
+		snprintf(got, sizeof(got), "could not run");
+	else if (seq_forwarded(&o))
+		snprintf(got, sizeof(got), "TX b%u", o.backend);
+	else
+		snprintf(got, sizeof(got), "%s", fx_verdict_name(o.verdict));
+	if (strcmp(got, want)) {
+		snprintf(why, len, "DATA of server id %u: %s, expected %s", sid, got, want);
+		return false;
+	}
+	return true;
+}
+
 static __u32 svc_gen(const struct lb_maps *m)
 {
 	__u32 zero = 0, g = 0;
@@ -241,6 +304,45 @@ int main(void)
 	why[0] = 0;
 	ok = !commit(&m, "", 0) && expect("203.0.113.63", "XDP_PASS", why, sizeof(why));
 	tr_report(ok, "svc_cache_service_deleted", "%s", why[0] ? why : ok ? "as committed" : lb_err_msg());
+
+	/* server_ids: ids 7 and 9 swapped between the backends; then a write
+	 * that bypasses lb_commit, seen only after the bump. */
+	{
+		struct sctplb_server_key sk = { .server_id = 7 };
+		__u32 b1 = 0, b2 = 0, new_id;
+		char w1[16], w2[16];
+
+		why[0] = 0;
+		ok = !commit_rtag(&m, 7, 9);
+		if (ok) {
+			struct lb_model cur;
+
+			ok = !lb_model_read(&m, &cur) && cur.nsvc == 1 && cur.svc[0].nbe == 2;
+			if (ok) {
+				b1 = strcmp(cur.svc[0].be[0].name, "b1") ? cur.svc[0].be[1].id :
+									     cur.svc[0].be[0].id;
+				b2 = strcmp(cur.svc[0].be[0].name, "b1") ? cur.svc[0].be[0].id :
+									     cur.svc[0].be[1].id;
+				sk.service_id = cur.svc[0].id;
+				lb_model_free(&cur);
+			}
+		}
+		snprintf(w1, sizeof(w1), "TX b%u", b1);
+		snprintf(w2, sizeof(w2), "TX b%u", b2);
+		ok = ok && expect_sid(7, w1, why, sizeof(why)) && expect_sid(9, w2, why, sizeof(why)) &&
+		     !commit_rtag(&m, 9, 7) && expect_sid(7, w2, why, sizeof(why)) &&
+		     expect_sid(9, w1, why, sizeof(why));
+		tr_report(ok, "sid_cache_server_ids_swapped", "%s",
+			  why[0] ? why : ok ? "as committed" : lb_err_msg());
+
+		/* id 7 -> b1 behind lb_commit's back: b2 until the bump */
+		why[0] = 0;
+		new_id = b1;
+		ok = !bpf_map_update_elem(m.fd[LB_SERVER_IDS], &sk, &new_id, BPF_EXIST) &&
+		     expect_sid(7, w2, why, sizeof(why)) && !lb_svc_gen_bump(m.fd[LB_SVC_GEN]) &&
+		     expect_sid(7, w1, why, sizeof(why));
+		tr_report(ok, "sid_cache_used_until_bump", "%s", why[0] ? why : "map write");
+	}
 
 	lb_maps_close(&m);
 	fx_unload(&FX);

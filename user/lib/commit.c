@@ -33,7 +33,7 @@ struct txn {
 	size_t n, cap;
 	struct lb_commit_stats *st;
 	long fail_after;        /* test hook: SCTPLB_FAIL_AFTER=N fails write N+1 */
-	bool services;          /* services written: svc_gen is bumped at the end */
+	bool cached;            /* services or server_ids written: svc_gen bumped at the end */
 };
 
 #define LB_MAP_SIZES(id, name, type, max, key, value, flags, what) \
@@ -119,8 +119,10 @@ static int txn_write(struct txn *t, int map, const void *key, const void *val)
 	u->had = had;
 	if (had)
 		memcpy(u->old, cur, vs);
-	if (map == LB_SERVICES)
-		t->services = true; /* before the write: a failed one may have landed */
+	/* the maps the datapath caches (svc_gen); before the write: a failed
+	 * one may have landed */
+	if (map == LB_SERVICES || map == LB_SERVER_IDS)
+		t->cached = true;
 	if (txn_injected_failure(t))
 		goto fail;
 	if (val || !is_hash) {
@@ -808,13 +810,14 @@ int lb_commit(const struct lb_maps *m, const struct lb_model *cur, struct lb_mod
 		memset(st, 0, sizeof(*st));
 	}
 	/* After the writes and after their rollback alike: the datapath's
-	 * services cache holds entries read under the old generation. */
-	if (t.services) {
+	 * caches of services and server_ids hold entries read under the old
+	 * generation. */
+	if (t.cached) {
 		int gerr = lb_svc_gen_bump(m->fd[LB_SVC_GEN]);
 
 		if (gerr && !err)
 			err = lb_err(gerr, "services under %s were written, but %s/svc_gen could not "
-				     "be bumped (%s): packets may still see the old services; apply "
+				     "be bumped (%s): packets may still see the old ones; apply "
 				     "the configuration again (sctplb apply)", m->dir, m->dir,
 				     strerror(-gerr));
 	}

@@ -162,8 +162,9 @@ struct lb_commit_stats {
 };
 
 /*
- * Adds one to svc_gen (include/sctplb.h): after any write to services made
- * otherwise than by lb_commit, which bumps it itself.  0 or -errno.
+ * Adds one to svc_gen (include/sctplb.h): after any write to services or
+ * server_ids made otherwise than by lb_commit, which bumps it itself.
+ * 0 or -errno.
  */
 int lb_svc_gen_bump(int svc_gen_fd);
 
