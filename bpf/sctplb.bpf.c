@@ -305,7 +305,7 @@ static __always_inline int datapath(void *ctx, enum lb_hook h, struct pkt *p)
 	}
 	stat_inc(p->reason);
 	trace_decision(p, verdict, p->reason);
-	lb_events_flush(p); /* the events the packet made (bpf/lib/event.h) */
+	lb_events_flush_pending(p); /* the events the packet made (bpf/lib/event.h) */
 	return verdict;
 }
 
@@ -454,7 +454,7 @@ int sctplb_tc_return(struct __sk_buff *skb)
 		act = sctplb_tc_upper(skb, &p, off, 1);
 	if (act == ACT_CONTINUE) {
 		verdict = sctplb_tc_ret(skb, &p);
-		lb_events_flush(&p); /* the events the packet made (bpf/lib/event.h) */
+		lb_events_flush_pending(&p); /* the events the packet made (bpf/lib/event.h) */
 	} else if (p.frag == FRAG_LATER) { /* a NAT backend's? (bpf/lib/nat.h) */
 		verdict = sctplb_tc_ret_frag(skb, &p);
 	} else

@@ -75,6 +75,18 @@ struct sctplb_service {
 };
 
 /*
+ * svc_gen: array of one __u32, the generation of services and server_ids.
+ * The datapath keeps small per-CPU caches of (VIP key -> service) and
+ * ((service, server id) -> backend) (bpf/lib/parse.h: svc_cache, sid_cache)
+ * whose entries carry the generation they were read under; user space adds
+ * one after every write to either map (user/lib/commit.c: the commit and its
+ * rollback alike), so that no packet after a change uses an entry read
+ * before it.  Anything else that writes them must do the same
+ * (lb_svc_gen_bump, user/lib/model.h).  A key added needs no bump: a miss is
+ * never cached.
+ */
+
+/*
  * backends: array indexed by backend id.  addr[p] is the backend's address on
  * path p (the path of the service's VIP number p); the forwarder sends a
  * packet that arrived for VIP p toward addr[p].
@@ -687,6 +699,8 @@ struct sctplb_redirect_err_key {
 	  "per backend, path (VIP index) and direction counters (sctplb_path_index)")         \
 	X(SETTINGS, settings, ARRAY, 1, __u32, struct sctplb_config, 0,                        \
 	  "global settings written by user space")                                             \
+	X(SVC_GEN, svc_gen, ARRAY, 1, __u32, __u32, 0,                                         \
+	  "generation of services and server_ids: their caches' validity")                     \
 	X(STATS, stats, PERCPU_ARRAY, SCTPLB_STAT_MAX, __u32, __u64, 0,                        \
 	  "global counters by reason (enum sctplb_stat)")                                      \
 	X(SVC_META, svc_meta, ARRAY, SCTPLB_MAX_SERVICES, __u32, struct sctplb_service_meta, 0, \

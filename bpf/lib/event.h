@@ -163,6 +163,22 @@ __noinline int lb_events_flush(const struct pkt *p)
 }
 
 /*
+ * lb_events_flush(p) only when the packet noted something: the record is a
+ * per-CPU array element, whose lookup the JIT inlines (no call), where the
+ * global function is a call and a frame on every packet, for nothing in
+ * the common case.
+ */
+static __always_inline void lb_events_flush_pending(const struct pkt *p)
+{
+	struct sctplb_event_pending *pd;
+	__u32 zero = 0;
+
+	pd = bpf_map_lookup_elem(&event_pending, &zero);
+	if (pd && pd->n)
+		lb_events_flush(p);
+}
+
+/*
  * The noting calls of the datapath, one line each where a state changes.
  * The packet's own fields are the flush's: these say only what the packet
  * does not.
@@ -214,7 +230,10 @@ static __always_inline void lb_event_path(const struct pkt *p, const struct sctp
 
 	if (!ap->seen)
 		event_note(SCTPLB_EV_PATH_NEW, vtag, a->ctag, SCTPLB_EV_NO_PATH);
-	if (!p->data_chunks)
+	/* The common case in one compare: this path's last DATA is the
+	 * association's last packet, so no path has later DATA (the clock is
+	 * monotonic: no stamp is above a->seen). */
+	if (!p->data_chunks || last == a->seen)
 		return;
 	for (i = 0; i < SCTPLB_MAX_PATHS; i++) {
 		if (a->path[i].data > last) {

@@ -287,7 +287,7 @@ static __always_inline bool choose_routable(const struct pkt *p, struct lb *lb,
 		.service_id = p->service_id,
 		.server_id = sctplb_rtag_server(&r->key, p->vtag),
 	};
-	__u32 *id = bpf_map_lookup_elem(&server_ids, &sk);
+	const __u32 *id = server_ids_lookup(&sk); /* cached: bpf/lib/parse.h */
 
 	if (!id || !use_backend(lb, *id, false) || !(lb->be->flags & SCTPLB_BE_F_RTAG)) {
 		stat_inc(SCTPLB_STAT_RTAG_UNKNOWN);

@@ -255,6 +255,124 @@ static __always_inline int parse_icmp(const struct buf *b, struct pkt *p, __u32 
 	return ACT_CONTINUE;
 }
 
+#ifndef SCTPLB_AGENT
+/*
+ * The services lookup, cached: a hash lookup of a 20-byte key (jhash, the
+ * bucket, a memcmp) was ~25 ns of an established packet's ~165.  A per-CPU,
+ * direct-mapped cache of the keys found, each entry with the generation of
+ * services it was read under (svc_gen, include/sctplb.h): user space bumps
+ * it after every write to services, so an entry read before a change is
+ * never used after it.  The generation is read before the hash lookup: an
+ * entry filled while a commit runs carries the generation before its bump.
+ * Misses are not cached (a key added needs no bump).  Per CPU, and XDP and
+ * tc do not nest on one CPU: an entry is never seen half written.
+ */
+#define SVC_CACHE_SLOTS 64 /* a power of two; a VIP key per service and path fits */
+
+struct svc_cache_entry {
+	struct sctplb_vip_key key;
+	struct sctplb_service svc;
+	__u32 gen;
+	__u32 valid;            /* 0: never filled (a generation may be 0) */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, SVC_CACHE_SLOTS);
+	__type(key, __u32);
+	__type(value, struct svc_cache_entry);
+} svc_cache SEC(".maps");
+
+static __always_inline bool vip_key_eq(const struct sctplb_vip_key *a, const struct sctplb_vip_key *b)
+{
+	return a->addr[0] == b->addr[0] && a->addr[1] == b->addr[1] && a->addr[2] == b->addr[2] &&
+	       a->addr[3] == b->addr[3] && a->port == b->port && a->proto == b->proto &&
+	       a->family == b->family;
+}
+
+static __always_inline const struct sctplb_service *services_lookup(const struct sctplb_vip_key *vk)
+{
+	__u32 h = vk->addr[0] ^ vk->addr[1] ^ vk->addr[2] ^ vk->addr[3] ^ vk->port ^
+		  ((__u32)vk->proto << 16), zero = 0, gen;
+	const struct sctplb_service *s;
+	struct svc_cache_entry *e;
+	__u32 *g;
+
+	g = bpf_map_lookup_elem(&svc_gen, &zero);
+	if (!g)
+		return bpf_map_lookup_elem(&services, vk);
+	gen = *(volatile __u32 *)g;
+	h ^= h >> 16;
+	h ^= h >> 8;
+	h &= SVC_CACHE_SLOTS - 1;
+	e = bpf_map_lookup_elem(&svc_cache, &h);
+	if (!e)
+		return bpf_map_lookup_elem(&services, vk);
+	if (e->valid && e->gen == gen && vip_key_eq(&e->key, vk))
+		return &e->svc;
+	s = bpf_map_lookup_elem(&services, vk);
+	if (!s)
+		return NULL;
+	e->key = *vk;
+	e->svc = *s;
+	e->gen = gen;
+	e->valid = 1;
+	return &e->svc;
+}
+
+/*
+ * server_ids, cached the same way (routable tags, bpf/lib/lb.h): a hash
+ * lookup per routable packet, of a handful of keys per service.  The same
+ * generation: lb_commit bumps svc_gen after writing server_ids too.
+ */
+struct sid_cache_entry {
+	struct sctplb_server_key key;
+	__u32 backend_id;
+	__u32 gen;
+	__u32 valid;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, SVC_CACHE_SLOTS);
+	__type(key, __u32);
+	__type(value, struct sid_cache_entry);
+} sid_cache SEC(".maps");
+
+static __always_inline const __u32 *server_ids_lookup(const struct sctplb_server_key *sk)
+{
+	__u32 h = sk->server_id ^ (sk->service_id << 4), zero = 0, gen;
+	struct sid_cache_entry *e;
+	const __u32 *id;
+	__u32 *g;
+
+	g = bpf_map_lookup_elem(&svc_gen, &zero);
+	if (!g)
+		return bpf_map_lookup_elem(&server_ids, sk);
+	gen = *(volatile __u32 *)g;
+	h &= SVC_CACHE_SLOTS - 1;
+	e = bpf_map_lookup_elem(&sid_cache, &h);
+	if (!e)
+		return bpf_map_lookup_elem(&server_ids, sk);
+	if (e->valid && e->gen == gen && e->key.service_id == sk->service_id &&
+	    e->key.server_id == sk->server_id)
+		return &e->backend_id;
+	id = bpf_map_lookup_elem(&server_ids, sk);
+	if (!id)
+		return NULL;
+	e->key = *sk;
+	e->backend_id = *id;
+	e->gen = gen;
+	e->valid = 1;
+	return &e->backend_id;
+}
+#else
+static __always_inline const struct sctplb_service *services_lookup(const struct sctplb_vip_key *vk)
+{
+	return bpf_map_lookup_elem(&services, vk);
+}
+#endif
+
 /*
  * SCTP, or SCTP over UDP: finds the service and the SCTP common header.  A
  * packet for no service passes untouched.  Toward the backends the service is
@@ -266,7 +384,7 @@ static __always_inline int parse_l4(const struct buf *b, struct pkt *p, __u32 of
 {
 	struct sctplb_nat_backend *nb = NULL;
 	struct sctplb_vip_key vk = {};
-	struct sctplb_service *s;
+	const struct sctplb_service *s;
 	struct sctphdr *sh;
 
 	if (p->proto == IPPROTO_UDP) {
@@ -295,7 +413,7 @@ static __always_inline int parse_l4(const struct buf *b, struct pkt *p, __u32 of
 	__builtin_memcpy(vk.addr, reply ? p->saddr : p->daddr, 16);
 	vk.proto = p->proto;
 	vk.family = p->family;
-	s = bpf_map_lookup_elem(&services, &vk);
+	s = services_lookup(&vk);
 #ifndef SCTPLB_AGENT
 	if (!s && reply && !p->icmp) {
 		/* A NAT service's backend answers from its own address. */
@@ -354,16 +472,14 @@ struct walk {
  * past the packet, makes the packet malformed.  Missing padding after the
  * last chunk is tolerated, as the RFC asks of a robust receiver.
  */
-static long walk_one_chunk(__u64 i, void *arg)
+static __always_inline long walk_chunk(struct walk *w)
 {
-	struct walk *w = arg;
 	const struct buf *b = w->b;
 	struct pkt *p = w->p;
 	struct sctp_chunkhdr *ch;
 	__u32 off = w->off, len;
 	bool cut;
 
-	(void)i; /* w->n counts the chunks: the first is walked outside the loop */
 	if (off >= p->sctp_end)
 		return 1;
 	ch = pkt_ptr(b, off, sizeof(*ch));
@@ -419,21 +535,35 @@ bad_len:
 	return 1;
 }
 
+/* walk_chunk for bpf_loop (w->n counts the chunks, not i: the first ones
+ * are walked outside the loop). */
+static long walk_one_chunk(__u64 i, void *arg)
+{
+	(void)i;
+	return walk_chunk(arg);
+}
+
 /*
  * Walks every chunk (up to SCTPLB_MAX_CHUNKS) and summarises the packet.
- * The first chunk is walked by a direct call: most packets (DATA, SACK,
- * HEARTBEAT) carry one, and then the loop is never set up.  bpf_loop() walks
- * the others, and keeps the verifier from exploring each iteration count
- * through the rest of the program.
+ * The first WALK_DIRECT chunks are walked by direct calls: most packets
+ * (DATA, SACK, HEARTBEAT) carry one, a bundle a few (SACK + DATA, several
+ * DATA), and then the loop is never set up.  bpf_loop() walks the others,
+ * and keeps the verifier from exploring each iteration count through the
+ * rest of the program.
  */
+#define WALK_DIRECT 4
+
 static __always_inline int walk_chunks(const struct buf *b, struct pkt *p)
 {
 	struct walk w = { .b = b, .p = p, .off = p->sctp_off + sizeof(struct sctphdr), .act = ACT_CONTINUE };
 
 	if (w.off >= p->sctp_end)
 		return act_drop(SCTPLB_STAT_DROP_NO_CHUNK);
-	if (!walk_one_chunk(0, &w) && w.off < p->sctp_end)
-		bpf_loop(SCTPLB_MAX_CHUNKS - 1, walk_one_chunk, &w, 0);
+	if (!walk_chunk(&w) && w.off < p->sctp_end &&
+	    !walk_chunk(&w) && w.off < p->sctp_end &&
+	    !walk_chunk(&w) && w.off < p->sctp_end &&
+	    !walk_chunk(&w) && w.off < p->sctp_end)
+		bpf_loop(SCTPLB_MAX_CHUNKS - WALK_DIRECT, walk_one_chunk, &w, 0);
 	if (w.act != ACT_CONTINUE)
 		return w.act;
 	p->nchunks = w.n;

@@ -190,6 +190,9 @@ static void configure(void)
 	FAKE_MAP(policy6, 0);
 	FAKE_MAP(event_tokens, 0);
 	FAKE_MAP(event_pending, 0);
+	FAKE_MAP(svc_gen, 0);
+	FAKE_MAP(svc_cache, 0);
+	FAKE_MAP(sid_cache, 0);
 
 	/* Service 1: three VIPs (paths 0-2), SCTP and UDP; service 2: one, SCTP. */
 	vip(SVC1, 0, 1, 0, 1);

@@ -33,6 +33,7 @@ struct txn {
 	size_t n, cap;
 	struct lb_commit_stats *st;
 	long fail_after;        /* test hook: SCTPLB_FAIL_AFTER=N fails write N+1 */
+	bool cached;            /* services or server_ids written: svc_gen bumped at the end */
 };
 
 #define LB_MAP_SIZES(id, name, type, max, key, value, flags, what) \
@@ -118,6 +119,10 @@ static int txn_write(struct txn *t, int map, const void *key, const void *val)
 	u->had = had;
 	if (had)
 		memcpy(u->old, cur, vs);
+	/* the maps the datapath caches (svc_gen); before the write: a failed
+	 * one may have landed */
+	if (map == LB_SERVICES || map == LB_SERVER_IDS)
+		t->cached = true;
 	if (txn_injected_failure(t))
 		goto fail;
 	if (val || !is_hash) {
@@ -758,6 +763,21 @@ nomem:
 	return -ENOMEM;
 }
 
+int lb_svc_gen_bump(int svc_gen_fd)
+{
+	__u32 zero = 0, gen = 0;
+
+	/* A lost bump would leave stale services in the datapath's cache:
+	 * the caller reports it.  Commits are serialised by the pin
+	 * directory's lock, so read and write need no atomic. */
+	if (bpf_map_lookup_elem(svc_gen_fd, &zero, &gen))
+		return -errno;
+	gen++;
+	if (bpf_map_update_elem(svc_gen_fd, &zero, &gen, BPF_ANY))
+		return -errno;
+	return 0;
+}
+
 int lb_commit(const struct lb_maps *m, const struct lb_model *cur, struct lb_model *want,
 	      struct lb_commit_stats *st)
 {
@@ -788,6 +808,18 @@ int lb_commit(const struct lb_maps *m, const struct lb_model *cur, struct lb_mod
 			lb_err(err, "writing the maps under %s failed (%s); every change was rolled "
 			       "back", m->dir, strerror(-err));
 		memset(st, 0, sizeof(*st));
+	}
+	/* After the writes and after their rollback alike: the datapath's
+	 * caches of services and server_ids hold entries read under the old
+	 * generation. */
+	if (t.cached) {
+		int gerr = lb_svc_gen_bump(m->fd[LB_SVC_GEN]);
+
+		if (gerr && !err)
+			err = lb_err(gerr, "services under %s were written, but %s/svc_gen could not "
+				     "be bumped (%s): packets may still see the old ones; apply "
+				     "the configuration again (sctplb apply)", m->dir, m->dir,
+				     strerror(-gerr));
 	}
 	txn_free(&t);
 	return err;

@@ -162,6 +162,13 @@ struct lb_commit_stats {
 };
 
 /*
+ * Adds one to svc_gen (include/sctplb.h): after any write to services or
+ * server_ids made otherwise than by lb_commit, which bumps it itself.
+ * 0 or -errno.
+ */
+int lb_svc_gen_bump(int svc_gen_fd);
+
+/*
  * Makes the maps hold want, given that they hold cur (lb_model_read).  Ids 0
  * in want are allocated (lowest free, never one of cur's) and written back
  * into want.  Returns 0 (st says how much was written; 0 writes = nothing
