@@ -30,6 +30,7 @@
 #include "fixture.h"
 #include "model.h"
 #include "pinned.h"
+#include "pins.h"
 #include "report.h"
 #include "rtag.h"
 #include "sctplb_rtag.h"
@@ -39,45 +40,18 @@
 #define CPORT  40000
 #define CLIENT "203.0.113.7"
 
-static char DIR_[128];
-static struct fx FX;
-
-static void remove_pins(void)
-{
-	struct dirent *e;
-	char p[512];
-	DIR *d;
-
-	if (!DIR_[0] || !(d = opendir(DIR_)))
-		return;
-	while ((e = readdir(d)))
-		if (e->d_name[0] != '.') {
-			snprintf(p, sizeof(p), "%s/%s", DIR_, e->d_name);
-			unlink(p);
-		}
-	closedir(d);
-	rmdir(DIR_);
-}
-
-static void on_signal(int sig)
-{
-	remove_pins();
-	signal(sig, SIG_DFL);
-	raise(sig);
-}
-
 /* The loaded skeleton's maps, pinned where lb_maps_open finds them. */
 static int pin_maps(void)
 {
 	int i;
 
-	if (mkdir(DIR_, 0700))
+	if (mkdir(pins_dir, 0700))
 		return -1;
 	for (i = 0; i < LB_MAP_N; i++) {
 		struct bpf_map *map = bpf_object__find_map_by_name(FX.skel->obj, lb_map_names[i]);
 		char p[512];
 
-		snprintf(p, sizeof(p), "%s/%s", DIR_, lb_map_names[i]);
+		snprintf(p, sizeof(p), "%s/%s", pins_dir, lb_map_names[i]);
 		if (!map || bpf_obj_pin(bpf_map__fd(map), p))
 			return -1;
 	}
@@ -218,14 +192,10 @@ int main(void)
 	bool ok;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	snprintf(DIR_, sizeof(DIR_), "/sys/fs/bpf/sctplb-test-svcc-%d-%d", getpid(),
-		 rand() % 100000);
-	atexit(remove_pins);
-	signal(SIGINT, on_signal);
-	signal(SIGTERM, on_signal);
+	pins_dir_make("svcc");
 	if (fx_netns_setup(&FX) || fx_load(&FX) || pin_maps() ||
-	    lb_maps_open(&m, DIR_, LB_OPEN_LOCK, 0)) {
-		tr_report(0, "svc_cache_setup", "fixture, pins under %s or maps: %s", DIR_,
+	    lb_maps_open(&m, pins_dir, LB_OPEN_LOCK, 0)) {
+		tr_report(0, "svc_cache_setup", "fixture, pins under %s or maps: %s", pins_dir,
 			  lb_err_msg());
 		return 1;
 	}

@@ -19,35 +19,10 @@
 #include "maglev.h"
 #include "model.h"
 #include "pinned.h"
+#include "pins.h"
 #include "report.h"
 
 #define M SCTPLB_MAGLEV_SIZE
-
-static char DIR_[128];
-
-static void remove_pins(void)
-{
-	struct dirent *e;
-	char p[512];
-	DIR *d;
-
-	if (!DIR_[0] || !(d = opendir(DIR_)))
-		return;
-	while ((e = readdir(d)))
-		if (e->d_name[0] != '.') {
-			snprintf(p, sizeof(p), "%s/%s", DIR_, e->d_name);
-			unlink(p);
-		}
-	closedir(d);
-	rmdir(DIR_);
-}
-
-static void on_signal(int sig)
-{
-	remove_pins();
-	signal(sig, SIG_DFL);
-	raise(sig);
-}
 
 /* One service, its backends named in names (comma-separated). */
 static int model_of(const char *names, struct lb_model *md)
@@ -97,12 +72,9 @@ int main(void)
 	__u32 sid = 1, g1 = 0, g;
 	int n, err, rolled = 0, switched_back = 0, bad = 0, done = -1;
 
-	snprintf(DIR_, sizeof(DIR_), "/sys/fs/bpf/sctplb-test-mc-%d-%d", getpid(), rand() % 100000);
-	atexit(remove_pins);
-	signal(SIGINT, on_signal);
-	signal(SIGTERM, on_signal);
-	if (lb_maps_open(&m, DIR_, LB_OPEN_CREATE | LB_OPEN_LOCK, 1024)) {
-		tr_report(0, "commit_setup", "maps under %s: %s", DIR_, lb_err_msg());
+	pins_dir_make("mc");
+	if (lb_maps_open(&m, pins_dir, LB_OPEN_CREATE | LB_OPEN_LOCK, 1024)) {
+		tr_report(0, "commit_setup", "maps under %s: %s", pins_dir, lb_err_msg());
 		return 1;
 	}
 	/* be1..be3; then be3 removed and be4 added: the table switches
