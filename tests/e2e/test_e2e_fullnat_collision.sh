@@ -101,19 +101,15 @@ flows=$(snat_flows list | tr '\n' ';')
 echo "  client: exit $rc, sent received lost: $stats; flows: $flows"
 
 # The capture: the ABORT the client got, and the tags of its INITs.
-abort=$(python3 - "$VIP_A4 $VIP_B4" "$tc1" "$CLI_A4 $CLI_B4" "$TOPO_DIR"/client-*.pcap <<'PY'
+abort=$(lb_python - "$VIP_A4 $VIP_B4" "$tc1" "$CLI_A4 $CLI_B4" "$TOPO_DIR"/client-*.pcap <<'PY'
 import socket, struct, sys
+import pcapfile
 vips = [socket.inet_pton(socket.AF_INET, a) for a in sys.argv[1].split()]
 tc1 = int(sys.argv[2], 16)
 aborts, init_tags, icmps = [], set(), 0
 clients = [socket.inet_pton(socket.AF_INET, a) for a in sys.argv[3].split()]
 for f in sys.argv[4:]:
-    d = open(f, "rb").read()
-    off = 24
-    while off + 16 <= len(d):
-        incl = struct.unpack("<I", d[off + 8:off + 12])[0]
-        pkt = d[off + 16:off + 16 + incl]
-        off += 16 + incl
+    for pkt in pcapfile.frames(f):
         if pkt[12:14] == b"\x08\x00" and pkt[23] == 1 and pkt[26:30] in vips:
             q = 14 + (pkt[14] & 15) * 4 + 8  # the quoted IP header
             icmps += (pkt[q - 8] == 3 and pkt[q + 9] == 132 and pkt[q + 16:q + 20] in vips and

@@ -94,8 +94,9 @@ nat_capture_check() {
 	for n in 1 2 3; do
 		for p in A4 B4 A6 B6; do addrs="$addrs $(eval echo "\$BE${n}_$p")"; done
 	done
-	out=$(python3 - "$VIP_A4 $VIP_B4 $VIP_A6 $VIP_B6" "$addrs" "$TOPO_DIR"/client-*.pcap <<'PY'
+	out=$(lb_python - "$VIP_A4 $VIP_B4 $VIP_A6 $VIP_B6" "$addrs" "$TOPO_DIR"/client-*.pcap <<'PY'
 import socket, struct, sys
+import pcapfile
 def raw(a):
     return socket.inet_pton(socket.AF_INET6 if ":" in a else socket.AF_INET, a)
 vips = [raw(a) for a in sys.argv[1].split()]
@@ -140,12 +141,7 @@ def opaque_cookie_blanked(pkt):
         off += (clen + 3) & ~3
     return bytes(pkt), n
 for f in sys.argv[3:]:
-    d = open(f, "rb").read()
-    off = 24
-    while off + 16 <= len(d):
-        incl = struct.unpack("<I", d[off + 8:off + 12])[0]
-        pkt = d[off + 16:off + 16 + incl]
-        off += 16 + incl
+    for pkt in pcapfile.frames(f):
         frames += 1
         et = pkt[12:14]
         src = pkt[26:30] if et == b"\x08\x00" else pkt[22:38] if et == b"\x86\xdd" else b""
