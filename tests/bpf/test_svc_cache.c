@@ -40,6 +40,8 @@
 #define CPORT  40000
 #define CLIENT "203.0.113.7"
 
+static struct fx FX;
+
 /* The loaded skeleton's maps, pinned where lb_maps_open finds them. */
 static int pin_maps(void)
 {
