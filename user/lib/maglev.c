@@ -25,66 +25,22 @@
 #include <bpf/bpf.h>
 
 #include "maglev.h"
+#include "rtag.h"
 
 #define M SCTPLB_MAGLEV_SIZE
 
 /*
- * SipHash-2-4 (Aumasson and Bernstein, 2012) of a string.  The keys are
- * fixed, not secret: the hash only has to spread names well and be the same
- * on every instance.  Words are read little-endian whatever the host.
- */
-#define ROTL64(x, b) (((x) << (b)) | ((x) >> (64 - (b))))
-#define SIPROUND(v0, v1, v2, v3)                                          \
-	do {                                                              \
-		v0 += v1; v1 = ROTL64(v1, 13); v1 ^= v0; v0 = ROTL64(v0, 32); \
-		v2 += v3; v3 = ROTL64(v3, 16); v3 ^= v2;                  \
-		v0 += v3; v3 = ROTL64(v3, 21); v3 ^= v0;                  \
-		v2 += v1; v1 = ROTL64(v1, 17); v1 ^= v2; v2 = ROTL64(v2, 32); \
-	} while (0)
-
-static __u64 siphash24(const char *s, __u64 k0, __u64 k1)
-{
-	const unsigned char *p = (const unsigned char *)s;
-	size_t len = strlen(s), i;
-	__u64 v0 = 0x736f6d6570736575ULL ^ k0;
-	__u64 v1 = 0x646f72616e646f6dULL ^ k1;
-	__u64 v2 = 0x6c7967656e657261ULL ^ k0;
-	__u64 v3 = 0x7465646279746573ULL ^ k1;
-	__u64 m = (__u64)len << 56;
-
-	for (; len >= 8; len -= 8, p += 8) {
-		__u64 w = 0;
-
-		for (i = 0; i < 8; i++)
-			w |= (__u64)p[i] << (8 * i);
-		v3 ^= w;
-		SIPROUND(v0, v1, v2, v3);
-		SIPROUND(v0, v1, v2, v3);
-		v0 ^= w;
-	}
-	for (i = 0; i < len; i++)
-		m |= (__u64)p[i] << (8 * i);
-	v3 ^= m;
-	SIPROUND(v0, v1, v2, v3);
-	SIPROUND(v0, v1, v2, v3);
-	v0 ^= m;
-	v2 ^= 0xff;
-	SIPROUND(v0, v1, v2, v3);
-	SIPROUND(v0, v1, v2, v3);
-	SIPROUND(v0, v1, v2, v3);
-	SIPROUND(v0, v1, v2, v3);
-	return v0 ^ v1 ^ v2 ^ v3;
-}
-
-/*
- * The two keys: "sctplb-maglev-of" and "sctplb-maglev-sk" as little-endian
- * words.  Changing them (or the hash) changes every table: instances running
+ * The permutations come from SipHash-2-4 of the backend's name (lb_siphash24,
+ * shared with the routable tags' key schedule) under two fixed keys, the
+ * strings "sctplb-maglev-of" and "sctplb-maglev-sk".  They are not secret:
+ * the hash only has to spread names well and be the same on every instance.
+ * Changing them (or the hash) changes every table: instances running
  * different versions would then disagree on where associations go.
  */
-#define OFFSET_K0 0x6d2d626c70746373ULL
-#define OFFSET_K1 0x666f2d76656c6761ULL
-#define SKIP_K0   0x6d2d626c70746373ULL
-#define SKIP_K1   0x6b732d76656c6761ULL
+static const uint8_t OFFSET_KEY[16] = { 's', 'c', 't', 'p', 'l', 'b', '-', 'm',
+					'a', 'g', 'l', 'e', 'v', '-', 'o', 'f' };
+static const uint8_t SKIP_KEY[16] = { 's', 'c', 't', 'p', 'l', 'b', '-', 'm',
+				      'a', 'g', 'l', 'e', 'v', '-', 's', 'k' };
 
 /* One usable backend while the table is being filled. */
 struct turn {
@@ -158,8 +114,8 @@ int maglev_build(const struct maglev_backend *bes, size_t n, __u32 *table)
 
 		if (be->drained || !be->weight)
 			continue;
-		t->pos = siphash24(be->name, OFFSET_K0, OFFSET_K1) % M;
-		t->skip = siphash24(be->name, SKIP_K0, SKIP_K1) % (M - 1) + 1;
+		t->pos = lb_siphash24(OFFSET_KEY, be->name, strlen(be->name)) % M;
+		t->skip = lb_siphash24(SKIP_KEY, be->name, strlen(be->name)) % (M - 1) + 1;
 		t->id = be->id;
 		t->weight = be->weight;
 		if (t->weight > max_weight)
