@@ -274,50 +274,53 @@ out:
 
 /* ---- associations and handshakes, counted ---- */
 
-struct assoc_count {
-	__u32 sid, bid, state;
-	bool confirmed;
+/*
+ * A tally of rows (service, backend, a, b): associations by (not confirmed,
+ * state), paths of associations by (path, health), handshakes by (0, 0).
+ * Few distinct rows, so a linear search; sorted by all four for output.
+ */
+struct tally_row {
+	__u32 sid, bid, a, b;
 	__u64 n;
 };
 
-static int cmp_count(const void *a, const void *b)
+struct tally {
+	struct tally_row *v;
+	size_t n, cap;
+};
+
+static int cmp_tally(const void *x_, const void *y_)
 {
-	const struct assoc_count *x = a, *y = b;
+	const struct tally_row *x = x_, *y = y_;
 
 	if (x->sid != y->sid)
 		return x->sid < y->sid ? -1 : 1;
 	if (x->bid != y->bid)
 		return x->bid < y->bid ? -1 : 1;
-	if (x->confirmed != y->confirmed)
-		return x->confirmed ? -1 : 1;
-	return (int)x->state - (int)y->state;
+	if (x->a != y->a)
+		return x->a < y->a ? -1 : 1;
+	return x->b == y->b ? 0 : x->b < y->b ? -1 : 1;
 }
 
-struct counts {
-	struct assoc_count *v;
-	size_t n, cap;
-};
-
-static void count_add(struct counts *c, __u32 sid, __u32 bid, __u32 state, bool confirmed)
+static void tally_add(struct tally *t, __u32 sid, __u32 bid, __u32 a, __u32 b)
 {
 	size_t i;
 
-	for (i = 0; i < c->n; i++)
-		if (c->v[i].sid == sid && c->v[i].bid == bid && c->v[i].state == state &&
-		    c->v[i].confirmed == confirmed) {
-			c->v[i].n++;
+	for (i = 0; i < t->n; i++)
+		if (t->v[i].sid == sid && t->v[i].bid == bid && t->v[i].a == a && t->v[i].b == b) {
+			t->v[i].n++;
 			return;
 		}
-	if (c->n == c->cap) {
-		size_t cap = c->cap ? c->cap * 2 : 64;
-		struct assoc_count *nv = realloc(c->v, cap * sizeof(*nv));
+	if (t->n == t->cap) {
+		size_t cap = t->cap ? t->cap * 2 : 64;
+		struct tally_row *nv = realloc(t->v, cap * sizeof(*nv));
 
 		if (!nv)
 			return;
-		c->v = nv;
-		c->cap = cap;
+		t->v = nv;
+		t->cap = cap;
 	}
-	c->v[c->n++] = (struct assoc_count){ sid, bid, state, confirmed, 1 };
+	t->v[t->n++] = (struct tally_row){ sid, bid, a, b, 1 };
 }
 
 static const char *state_label(__u32 s)
@@ -326,56 +329,9 @@ static const char *state_label(__u32 s)
 	       s == SCTPLB_ASSOC_CLOSING ? "closing" : "unknown";
 }
 
-/* Association paths per (service, backend, path, health). */
-struct health_count {
-	__u32 sid, bid;
-	__u8 path, health;
-	__u64 n;
-};
-
-static int cmp_health(const void *a, const void *b)
-{
-	const struct health_count *x = a, *y = b;
-
-	if (x->sid != y->sid)
-		return x->sid < y->sid ? -1 : 1;
-	if (x->bid != y->bid)
-		return x->bid < y->bid ? -1 : 1;
-	if (x->path != y->path)
-		return x->path - y->path;
-	return x->health - y->health;
-}
-
-struct hcounts {
-	struct health_count *v;
-	size_t n, cap;
-};
-
-static void health_add(struct hcounts *h, __u32 sid, __u32 bid, __u8 path, __u8 health)
-{
-	size_t i;
-
-	for (i = 0; i < h->n; i++)
-		if (h->v[i].sid == sid && h->v[i].bid == bid && h->v[i].path == path &&
-		    h->v[i].health == health) {
-			h->v[i].n++;
-			return;
-		}
-	if (h->n == h->cap) {
-		size_t cap = h->cap ? h->cap * 2 : 64;
-		struct health_count *nv = realloc(h->v, cap * sizeof(*nv));
-
-		if (!nv)
-			return;
-		h->v = nv;
-		h->cap = cap;
-	}
-	h->v[h->n++] = (struct health_count){ sid, bid, path, health, 1 };
-}
-
 struct assoc_walk {
-	struct counts *c;
-	struct hcounts *hh;
+	struct tally *c;        /* (service, backend, !confirmed, state) */
+	struct tally *hh;       /* (service, backend, path, health) */
 	struct lb_failover *fo;
 	__u64 now, silent_ns;
 };
@@ -386,12 +342,12 @@ static int see_assoc(const struct sctplb_assoc_key *k, const struct sctplb_assoc
 	struct assoc_walk *w = arg;
 	int p;
 
-	count_add(w->c, k->service_id, v->backend_id, v->state, confirmed);
+	tally_add(w->c, k->service_id, v->backend_id, !confirmed, v->state);
 	for (p = 0; p < SCTPLB_MAX_PATHS; p++) {
 		enum lb_path_health h = lb_assoc_path_health(v, p, w->now, w->silent_ns);
 
 		if (h != LB_PATH_UNUSED)
-			health_add(w->hh, k->service_id, v->backend_id, p, h);
+			tally_add(w->hh, k->service_id, v->backend_id, p, h);
 	}
 	lb_failover_see(w->fo, k, v);
 	return 0;
@@ -401,9 +357,8 @@ static void emit_assocs(struct mbuf *b, const struct lb_model *md, const struct 
 			struct lb_failover *fo)
 {
 	struct sctplb_config cfg = {};
-	struct hcounts hh = { 0 };
+	struct tally c = { 0 }, hh = { 0 }, hc = { 0 };
 	__u64 now = now_monotonic_ns(), silent_ns;
-	struct counts c = { 0 }, hc = { 0 };
 	char s1[80], s2[80];
 	size_t i;
 
@@ -412,24 +367,24 @@ static void emit_assocs(struct mbuf *b, const struct lb_model *md, const struct 
 	lb_failover_begin(fo);
 	lb_assocs_walk(m, see_assoc, &(struct assoc_walk){ &c, &hh, fo, now, silent_ns });
 	lb_failover_end(fo);
-	qsort(c.v, c.n, sizeof(*c.v), cmp_count);
+	qsort(c.v, c.n, sizeof(*c.v), cmp_tally);
 	mb_family(b, "sctplb_associations", "gauge", "associations per service, backend, state "
 		  "(established, closing) and confirmed (assocs) or not (assocs_pending)");
 	for (i = 0; i < c.n; i++)
 		mb_printf(b, "sctplb_associations{service=\"%s\",backend=\"%s\",state=\"%s\","
 			  "confirmed=\"%s\"} %llu\n", m_svc(md, c.v[i].sid, s1, sizeof(s1)),
-			  m_be(md, c.v[i].sid, c.v[i].bid, s2, sizeof(s2)), state_label(c.v[i].state),
-			  c.v[i].confirmed ? "true" : "false", (unsigned long long)c.v[i].n);
+			  m_be(md, c.v[i].sid, c.v[i].bid, s2, sizeof(s2)), state_label(c.v[i].b),
+			  c.v[i].a ? "false" : "true", (unsigned long long)c.v[i].n);
 
-	qsort(hh.v, hh.n, sizeof(*hh.v), cmp_health);
+	qsort(hh.v, hh.n, sizeof(*hh.v), cmp_tally);
 	mb_family(b, "sctplb_assoc_paths", "gauge", "paths of associations per service, backend, "
 		  "path and health, as the client's packets show: active (DATA within the silent "
 		  "time), standby (only HEARTBEATs), silent (nothing for config path-silent seconds)");
 	for (i = 0; i < hh.n; i++)
 		mb_printf(b, "sctplb_assoc_paths{service=\"%s\",backend=\"%s\",path=\"%u\","
 			  "health=\"%s\"} %llu\n", m_svc(md, hh.v[i].sid, s1, sizeof(s1)),
-			  m_be(md, hh.v[i].sid, hh.v[i].bid, s2, sizeof(s2)), hh.v[i].path,
-			  lb_path_health_names[hh.v[i].health], (unsigned long long)hh.v[i].n);
+			  m_be(md, hh.v[i].sid, hh.v[i].bid, s2, sizeof(s2)), hh.v[i].a,
+			  lb_path_health_names[hh.v[i].b], (unsigned long long)hh.v[i].n);
 	mb_family(b, "sctplb_path_silent_seconds", "gauge", "the silent time of path health "
 		  "(config path-silent)");
 	mb_printf(b, "sctplb_path_silent_seconds %llu\n",
@@ -454,10 +409,10 @@ static void emit_assocs(struct mbuf *b, const struct lb_model *md, const struct 
 			prev = &k;
 			if (bpf_map_lookup_elem(m->fd[LB_HANDSHAKES], &k, &h))
 				continue;
-			count_add(&hc, k.service_id, h.backend_id, 0, false);
+			tally_add(&hc, k.service_id, h.backend_id, 0, 0);
 		}
 	}
-	qsort(hc.v, hc.n, sizeof(*hc.v), cmp_count);
+	qsort(hc.v, hc.n, sizeof(*hc.v), cmp_tally);
 	mb_family(b, "sctplb_handshakes", "gauge", "pending handshakes (INIT seen, by client "
 		  "transport address, INIT-listed addresses included) per service and backend chosen");
 	for (i = 0; i < hc.n; i++)
