@@ -31,8 +31,16 @@ int need_root(void);
 /* Opens the pinned maps; mutating commands create and lock them. */
 int open_maps(struct lb_maps *m, bool modify);
 struct lb_model;
+struct lb_service_cfg;
 /* open_maps, then the model read from them; on failure nothing stays open. */
 int open_model(struct lb_maps *m, bool modify, struct lb_model *md);
+/* service.c: a configuration change.  edit() changes a copy of the model (returns
+ * < 0 on error, > 0 when there is nothing to change, having said so); cmd_change
+ * commits the difference, prints done (unless NULL) and removes deleted state. */
+typedef int (*cmd_edit_fn)(struct lb_model *want, void *arg);
+int cmd_change(cmd_edit_fn edit, void *arg, const char *done);
+/* The service NAME of md, or NULL having printed the error and the next step. */
+struct lb_service_cfg *cmd_service(struct lb_model *md, const char *name);
 /* The model of the pinned maps (read-only open, closed again). */
 int read_model(struct lb_model *md);
 /* Prints a JSON value on one line... or pretty when stdout is a terminal. */

@@ -22,15 +22,6 @@
 #include "cmd.h"
 #include "model.h"
 
-static struct lb_service_cfg *policy_service(struct lb_model *md, const char *name)
-{
-	struct lb_service_cfg *s = lb_model_service(md, name);
-
-	if (!s)
-		fprintf(stderr, "Error: no service named '%s'; see 'sctplb service list'\n", name);
-	return s;
-}
-
 static int parse_prefix(const char *v, struct sctplb_addr *a, __u8 *plen)
 {
 	if (!lb_cidr_parse(v, a, plen))
@@ -40,48 +31,21 @@ static int parse_prefix(const char *v, struct sctplb_addr *a, __u8 *plen)
 	return -EINVAL;
 }
 
-/* Reads the model, lets edit change a copy, commits the difference. */
-static int policy_change(const char *svc, int (*edit)(struct lb_service_cfg *s, void *arg),
-			 void *arg)
-{
-	struct lb_model cur, want;
-	struct lb_commit_stats st;
-	struct lb_service_cfg *s;
-	struct lb_maps m;
-	int err;
-
-	err = open_model(&m, true, &cur);
-	if (err)
-		return err;
-	err = lb_model_copy(&cur, &want);
-	if (err)
-		goto free_cur;
-	s = policy_service(&want, svc);
-	err = s ? edit(s, arg) : -ENOENT;
-	if (err > 0) {  /* nothing to change */
-		err = 0;
-		goto free_want;
-	}
-	if (!err)
-		err = lb_commit(&m, &cur, &want, &st);
-free_want:
-	lb_model_free(&want);
-free_cur:
-	lb_model_free(&cur);
-	lb_maps_close(&m);
-	return err;
-}
-
 struct rule_arg {
 	struct lb_policy_rule r;
 	const char *prefix;
 	const char *svc;
 };
 
-static int edit_add(struct lb_service_cfg *s, void *arg)
+static int edit_add(struct lb_model *want, void *arg)
 {
 	struct rule_arg *a = arg;
-	struct lb_policy_rule *old = lb_service_rule(s, &a->r.addr, a->r.plen);
+	struct lb_service_cfg *s = cmd_service(want, a->svc);
+	struct lb_policy_rule *old;
+
+	if (!s)
+		return -ENOENT;
+	old = lb_service_rule(s, &a->r.addr, a->r.plen);
 
 	if (old && old->action == a->r.action) {
 		printf("policy of %s: %s %s already\n", a->svc, lb_policy_action_name(a->r.action),
@@ -104,10 +68,15 @@ static int edit_add(struct lb_service_cfg *s, void *arg)
 	return 0;
 }
 
-static int edit_del(struct lb_service_cfg *s, void *arg)
+static int edit_del(struct lb_model *want, void *arg)
 {
 	struct rule_arg *a = arg;
-	struct lb_policy_rule *old = lb_service_rule(s, &a->r.addr, a->r.plen);
+	struct lb_service_cfg *s = cmd_service(want, a->svc);
+	struct lb_policy_rule *old;
+
+	if (!s)
+		return -ENOENT;
+	old = lb_service_rule(s, &a->r.addr, a->r.plen);
 
 	if (!old) {
 		fprintf(stderr, "Error: service %s has no rule for %s; see 'sctplb policy list %s'\n",
@@ -133,7 +102,7 @@ int do_policy_add(const struct cmd_args *a)
 	}
 	if (parse_prefix(ra.prefix, &ra.r.addr, &ra.r.plen))
 		return -EINVAL;
-	return policy_change(ra.svc, edit_add, &ra);
+	return cmd_change(edit_add, &ra, NULL);
 }
 
 int do_policy_del(const struct cmd_args *a)
@@ -142,7 +111,7 @@ int do_policy_del(const struct cmd_args *a)
 
 	if (parse_prefix(ra.prefix, &ra.r.addr, &ra.r.plen))
 		return -EINVAL;
-	return policy_change(ra.svc, edit_del, &ra);
+	return cmd_change(edit_del, &ra, NULL);
 }
 
 int do_policy_list(const struct cmd_args *a)
@@ -159,7 +128,7 @@ int do_policy_list(const struct cmd_args *a)
 	err = open_model(&m, false, &md);
 	if (err)
 		goto out;
-	if (only && !policy_service(&md, only)) {
+	if (only && !cmd_service(&md, only)) {
 		err = -ENOENT;
 		goto close;
 	}

@@ -52,10 +52,12 @@ static int remove_deleted_state(const struct lb_maps *m, const struct lb_model *
 	return err;
 }
 
-/* Reads cur, lets edit() build want from a copy, commits. */
-typedef int (*edit_fn)(struct lb_model *want, void *arg);
-
-static int change(edit_fn edit, void *arg, const char *done)
+/*
+ * Reads cur, lets edit() build want from a copy, commits, prints done (unless
+ * NULL) and removes the state of what was deleted.  edit() returns > 0 when
+ * nothing is to change (it says so): no commit, success.
+ */
+int cmd_change(cmd_edit_fn edit, void *arg, const char *done)
 {
 	struct lb_model cur, want;
 	struct lb_commit_stats st;
@@ -69,12 +71,18 @@ static int change(edit_fn edit, void *arg, const char *done)
 	if (err)
 		goto free_cur;
 	err = edit(&want, arg);
+	if (err > 0) {
+		err = 0;
+		goto free_want;
+	}
 	if (!err)
 		err = lb_commit(&m, &cur, &want, &st);
 	if (!err) {
-		printf("%s\n", done);
+		if (done)
+			printf("%s\n", done);
 		err = remove_deleted_state(&m, &cur, &want);
 	}
+free_want:
 	lb_model_free(&want);
 free_cur:
 	lb_model_free(&cur);
@@ -82,7 +90,7 @@ free_cur:
 	return err;
 }
 
-static struct lb_service_cfg *find_service(struct lb_model *md, const char *name)
+struct lb_service_cfg *cmd_service(struct lb_model *md, const char *name)
 {
 	struct lb_service_cfg *s = lb_model_service(md, name);
 
@@ -119,7 +127,7 @@ static int edit_service_add(struct lb_model *want, void *arg)
 
 static int edit_service_del(struct lb_model *want, void *arg)
 {
-	struct lb_service_cfg *s = find_service(want, arg);
+	struct lb_service_cfg *s = cmd_service(want, arg);
 
 	if (!s)
 		return -ENOENT;
@@ -275,7 +283,7 @@ int do_service_add(const struct cmd_args *args)
 			return -EINVAL;
 	}
 	snprintf(done, sizeof(done), "service %s added", a.s.name);
-	return change(edit_service_add, &a, done);
+	return cmd_change(edit_service_add, &a, done);
 }
 
 int do_service_del(const struct cmd_args *a)
@@ -283,7 +291,7 @@ int do_service_del(const struct cmd_args *a)
 	char done[128];
 
 	snprintf(done, sizeof(done), "service %s deleted", a->pos[0]);
-	return change(edit_service_del, (void *)a->pos[0], done);
+	return cmd_change(edit_service_del, (void *)a->pos[0], done);
 }
 
 int do_service_list(const struct cmd_args *a)
@@ -303,7 +311,7 @@ struct backend_op {
 static int edit_backend(struct lb_model *want, void *arg)
 {
 	struct backend_op *a = arg;
-	struct lb_service_cfg *s = find_service(want, a->service);
+	struct lb_service_cfg *s = cmd_service(want, a->service);
 	struct lb_backend_cfg *b;
 	char err[512];
 
@@ -347,7 +355,7 @@ static int backend_list(const char *service)
 	err = read_model(&md);
 	if (err)
 		goto out;
-	if (service && !find_service(&md, service)) {
+	if (service && !cmd_service(&md, service)) {
 		err = -ENOENT;
 		goto free;
 	}
@@ -406,7 +414,7 @@ static int backend_change(const struct cmd_args *args, struct backend_op *a)
 	snprintf(done, sizeof(done), "backend %s of service %s: %s", a->b.name, a->service,
 		 !strcmp(a->op, "add") ? "added" : !strcmp(a->op, "del") ? "deleted" :
 		 !strcmp(a->op, "drain") ? "drained" : "undrained");
-	return change(edit_backend, a, done);
+	return cmd_change(edit_backend, a, done);
 }
 
 int do_backend_add(const struct cmd_args *args)
@@ -566,7 +574,7 @@ static int config_timeout(const struct lb_timeout_def *d, const char *val)
 		snprintf(done, sizeof(done), "%s: %ld %s", d->cmd, t.v, d->unit);
 	else
 		snprintf(done, sizeof(done), "%s: default (%ld %s)", d->cmd, d->def, d->unit);
-	return change(edit_timeout, &t, done);
+	return cmd_change(edit_timeout, &t, done);
 }
 
 int do_config_show(const struct cmd_args *a)
@@ -596,7 +604,7 @@ int do_config_unknown_vtag(const struct cmd_args *a)
 		return -EINVAL;
 	}
 	snprintf(done, sizeof(done), "unknown-vtag policy: %s", a->pos[0]);
-	return change(edit_policy, &policy, done);
+	return cmd_change(edit_policy, &policy, done);
 }
 
 /* config idle-timeout|closing-grace|handshake-timeout: the setting is the second word. */
