@@ -108,19 +108,20 @@ static const struct sctplb_addr *svc_vip(const struct lb_model *md, __u32 sid, _
 
 /* ---- stats ---- */
 
-int read_stats(int fd, __u64 *out)
+/* A per-CPU array of __u64 with keys 0..n-1, each summed over the CPUs into out[key]. */
+static int read_percpu_sums(int fd, __u32 n, __u64 *out)
 {
 	int ncpu = libbpf_num_possible_cpus(), c;
 	__u64 *v;
 	__u32 k;
 
+	memset(out, 0, n * sizeof(*out));
 	if (ncpu < 1)
 		return -EINVAL;
 	v = calloc(ncpu, sizeof(*v));
 	if (!v)
 		return -ENOMEM;
-	for (k = 0; k < SCTPLB_STAT_MAX; k++) {
-		out[k] = 0;
+	for (k = 0; k < n; k++) {
 		if (bpf_map_lookup_elem(fd, &k, v))
 			continue;
 		for (c = 0; c < ncpu; c++)
@@ -128,6 +129,11 @@ int read_stats(int fd, __u64 *out)
 	}
 	free(v);
 	return 0;
+}
+
+int read_stats(int fd, __u64 *out)
+{
+	return read_percpu_sums(fd, SCTPLB_STAT_MAX, out);
 }
 
 const char *const ppid_names[SCTPLB_PPID_N] = {
@@ -143,25 +149,7 @@ const char *const ppid_help[SCTPLB_PPID_N] = {
 
 int read_ppid(int fd, __u64 *out)
 {
-	int ncpu = libbpf_num_possible_cpus(), c;
-	__u32 k, n = SCTPLB_MAX_SERVICES * SCTPLB_PPID_N;
-	__u64 *v;
-
-	memset(out, 0, n * sizeof(*out));
-	if (ncpu < 1)
-		return -EINVAL;
-	v = calloc(ncpu, sizeof(*v));
-	if (!v)
-		return -ENOMEM;
-	/* One batch lookup would do; SCTPLB_PPID_N lookups per service in use do too. */
-	for (k = 0; k < n; k++) {
-		if (bpf_map_lookup_elem(fd, &k, v))
-			continue;
-		for (c = 0; c < ncpu; c++)
-			out[k] += v[c];
-	}
-	free(v);
-	return 0;
+	return read_percpu_sums(fd, SCTPLB_MAX_SERVICES * SCTPLB_PPID_N, out);
 }
 
 /* DATA chunks per service and payload protocol class, after the counters. */
