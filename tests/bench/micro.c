@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <fcntl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
@@ -852,12 +853,61 @@ static size_t sc_packet(uint32_t i, uint8_t *out)
 	return build(&s, out);
 }
 
+/*
+ * The memory reference of section 2: one dependent random read (a pointer
+ * chase over 64-byte lines in a random cycle) over a buffer far larger than
+ * the last-level cache and the TLB's reach, in 4 KiB pages as the kernel's
+ * BPF map memory is (vmalloc).  Every design that keeps per-association state
+ * reads at least one such line per packet when its associations are spread
+ * over a table of a million: hot + this is the least a spread packet can cost.
+ */
+static double memory_read_ns(void)
+{
+	const size_t sz = 256u << 20, lines = sz / 64;
+	uint64_t *next, x = 0x9e3779b97f4a7c15ull, o = 0, t0;
+	uint32_t *perm;
+	char *buf;
+	size_t i;
+	const int n = 2000000;
+
+	buf = mmap(NULL, sz, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	perm = malloc(lines * sizeof(*perm));
+	if (buf == MAP_FAILED || !perm)
+		DIE("memory reference: %s", strerror(errno));
+	madvise(buf, sz, MADV_NOHUGEPAGE);
+	for (i = 0; i < lines; i++)
+		perm[i] = (uint32_t)i;
+	for (i = lines - 1; i > 0; i--) { /* Fisher-Yates, xorshift64 */
+		size_t j;
+		uint32_t t;
+
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		j = x % (i + 1);
+		t = perm[i];
+		perm[i] = perm[j];
+		perm[j] = t;
+	}
+	for (i = 0; i < lines; i++) {
+		next = (uint64_t *)(buf + (size_t)perm[i] * 64);
+		*next = (uint64_t)perm[(i + 1) % lines] * 64;
+	}
+	free(perm);
+	t0 = now_ns();
+	for (i = 0; i < (size_t)n; i++)
+		o = *(volatile uint64_t *)(buf + o);
+	t0 = now_ns() - t0;
+	munmap(buf, sz);
+	return (double)t0 / n;
+}
+
 static void section_scaling(void)
 {
 	static const uint32_t steps[] = { 1000, 100000, 1000000 };
 	const uint32_t cap = 1100000;
 	struct fx fx = FX;
-	double secs[3] = { 0 };
+	double secs[3] = { 0 }, last_hot = 0;
 	long ml[5];
 	uint32_t me[5], filled = 0, s, r, i, ret, bad = 0;
 	int rounds = QUICK ? 3 : 5;
@@ -914,12 +964,21 @@ static void section_scaling(void)
 		double hn = median(hot_ns, rounds), hr = median(hot_ra, rounds);
 		double sn = median(sp_ns, rounds), sr = median(sp_ra, rounds), f = median(fl, rounds);
 
+		last_hot = hn;
+
 		printf("   %-10u %9.1f %6.2fx %13.1f %6.2fx %9.1f\n", filled, hn, hr, sn, sr, f);
 		fprintf(J, "%s\n      {\"assocs\": %u, \"hot_ns\": %.1f, \"hot_ratio\": %.2f, "
 			"\"spread_ns\": %.1f, \"spread_ratio\": %.2f, \"floor_ns\": %.1f}",
 			s ? "," : "", filled, hn, hr, sn, sr, f);
 	}
 	fprintf(J, "\n    ],\n");
+	double mr = memory_read_ns();
+
+	printf("   memory reference: one dependent random read over 256 MiB in 4 KiB pages %.1f ns; "
+	       "hot + one read = %.2fx hot, the least a spread packet of a per-association table "
+	       "can cost here\n", mr, (last_hot + mr) / last_hot);
+	fprintf(J, "    \"memory_read_ns\": %.1f, \"spread_bound\": %.2f,\n", mr,
+		(last_hot + mr) / last_hot);
 
 	/* Memory: the maps' memlock (preallocated hash maps, LRU included: all of
 	 * max_entries).  The five maps --max-assocs sizes: what a confirmed

@@ -96,6 +96,7 @@ jq '
 		value: (.scaling.memory.bytes_per_assoc // null | r2), unit: "bytes", met: (.scaling.memory.bytes_per_assoc // null | le(128))},
 	  spread_within_1_5x_hot: {issue: "15.2", goal: "DATA spread over 1M associations within 1.5x of the hot case",
 		value: (if $m then $m.spread_ns / $m.hot_ns | r2 else null end), unit: "x hot",
+		bound: (.scaling.spread_bound // null), memory_read_ns: (.scaling.memory_read_ns // null),
 		met: (if $m then $m.spread_ns / $m.hot_ns <= 1.5 else null end)},
 	  init_within_30x: {issue: "15.3", goal: "INIT (new handshake) within 30x the floor",
 		value: ($init | r2), unit: "x floor", met: ($init | le(30))},
@@ -140,6 +141,7 @@ jq -r '.goals | to_entries[] | .value |
 	(if .of then " of \(.of)" else "" end) + (if .lost != null then ", \(.lost) frames lost" else "" end) +
 	(if .ratio then " (\(.ratio)x floor, \(.pps_per_cpu) packets/s per CPU)" else "" end) +
 	(if .init_ack_ns then " (INIT-ACK \(.init_ack_ns) ns)" else "" end) +
+	(if .bound then " (one dependent memory read here \(.memory_read_ns) ns: a per-association table is at least \(.bound)x hot)" else "" end) +
 	(if .direct then " (direct return \(.direct)x; " +
 		(.nat // {} | to_entries | map("\(.key | sub("^DATA, IPv4, "; "")) \(.value.ns | round) ns \(.value.ratio)x") | join(", ")) + ")"
 	 else "" end)' "$OUT"
