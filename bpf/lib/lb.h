@@ -21,8 +21,11 @@
  * restarted (FreeBSD and usrsctp call it "NAT friendly"). */
 #define SCTP_PARAM_DISABLE_RESTART 0xc007
 
-/* handshakes: hs_find, hs_put, hs_delete, SETTABLE_EDIT(hs, ...) (settable.h). */
-SETTABLE_DEFINE(hs, handshakes, struct sctplb_handshake_set)
+/* handshakes: hs_find, hs_put, hs_delete, SETTABLE_EDIT(hs, ...) (settable.h).
+ * A handshake that names an unconfirmed association (stag) is that
+ * association's restart rule until it is confirmed: a flood of fresh INITs
+ * evicts the other handshakes of its set first (sctplb_handshake_keep). */
+SETTABLE_DEFINE_KEEP(hs, handshakes, struct sctplb_handshake_set, sctplb_handshake_keep)
 
 /* The decision so far, carried to forwarding and counting. */
 struct lb {
@@ -314,11 +317,13 @@ static __always_inline bool handshake_young(const struct sctplb_handshake *hs, _
 	return !(now > hs->created_ns && now - hs->created_ns >= timeout * 1000000000ull);
 }
 
-/* The pending handshake of a client transport address, copied to *hs. */
-static __always_inline bool pending_handshake(const struct sctplb_client_key *k, __u64 now,
+/* The pending handshake of a client transport address (set s: hs_set(k)),
+ * copied to *hs. */
+static __always_inline bool pending_handshake(struct sctplb_handshake_set *s,
+					      const struct sctplb_client_key *k, __u64 now,
 					      struct sctplb_handshake *hs)
 {
-	return hs_find(k, hs) && handshake_young(hs, now);
+	return hs_find_in(s, k, hs) && handshake_young(hs, now);
 }
 
 /*
@@ -338,6 +343,7 @@ static __always_inline bool pending_handshake(const struct sctplb_client_key *k,
 static __always_inline int choose_init(const struct buf *b, const struct pkt *p, struct lb *lb)
 {
 	struct sctplb_handshake hs = {}; /* the address's, then the new one */
+	struct sctplb_handshake_set *set;
 	struct sctplb_client_key k;
 	__u32 *tagp, ctag, rbe = SCTPLB_BACKEND_NONE, rstag = 0, stamp;
 	struct sctplb_client *ci;
@@ -354,7 +360,8 @@ static __always_inline int choose_init(const struct buf *b, const struct pkt *p,
 	 * the client says it may be another endpoint behind the same NAT'd
 	 * address and port, whose restart the backend must not see. */
 	ci = bpf_map_lookup_elem(&client_index, &k);
-	have = hs_find(&k, &hs);
+	set = hs_set(&k); /* one hash for the lookup and the put */
+	have = hs_find_in(set, &k, &hs);
 	if (ci) {
 		restart = true;
 		rbe = ci->backend_id;
@@ -399,7 +406,7 @@ found:
 	/* A retransmission (same Tc, same backend) rewrites its entries in
 	 * place: a put to a key the table holds takes its way. */
 	stamp = sctplb_stamp(lb->now);
-	hs_put(&k, &hs, stamp);
+	hs_put_in(set, &k, &hs, stamp);
 	hs.stag = 0; /* the source's association, not the listed addresses' */
 	init_listed_addrs(b, p, &k, &hs, stamp);
 	return ACT_CONTINUE;
@@ -604,6 +611,7 @@ static __always_inline int choose_cookie(const struct pkt *p, struct lb *lb,
 {
 	struct sctplb_client_key k;
 	struct sctplb_handshake hs = {};
+	struct sctplb_handshake_set *set;
 	struct sctplb_assoc *a;
 	__u32 stag = ak->vtag;
 	bool pending, have;
@@ -613,7 +621,8 @@ static __always_inline int choose_cookie(const struct pkt *p, struct lb *lb,
 	a = assoc_find(ak, &pending);
 	if (a && (a->flags & SCTPLB_ASSOC_F_FROM_INIT_ACK))
 		return established(p, lb, a);
-	have = pending_handshake(&k, lb->now, &hs);
+	set = hs_set(&k);
+	have = pending_handshake(set, &k, lb->now, &hs);
 	if (a && (!have || hs.backend_id == a->backend_id))
 		return established(p, lb, a); /* a retransmission */
 	if (!have) {
@@ -630,7 +639,7 @@ static __always_inline int choose_cookie(const struct pkt *p, struct lb *lb,
 	lb->assoc = assoc_create(ak, &k, lb->backend_id, hs.ctag, 0, lb->now);
 	if (lb->assoc) {
 		/* The handshake found (unless an INIT replaced it meanwhile). */
-		SETTABLE_EDIT(hs, &k, e, {
+		SETTABLE_EDIT_IN(hs, set, &k, e, {
 			if (e->ctag == hs.ctag && e->backend_id == hs.backend_id) {
 				e->flags |= SCTPLB_HS_F_ANSWERED; /* completed: pins nothing now */
 				e->stag = stag;                   /* its restart rule until confirmed */

@@ -17,17 +17,32 @@
  *	declared by SCTPLB_SETTABLE_TYPES (include/sctplb_settable.h).
  *	Generates, for K and V the set's key and value types:
  *
+ *   SETTABLE_DEFINE_KEEP(NAME, MAP, SET, KEEP)
+ *	the same, with KEEP(const V *v) (a __u32: not 0 = keep) for entries
+ *	that go only when every way of the set is kept (user space:
+ *	lb_settable_layout.keep).
+ *
  *   bool NAME_find(const K *k, V *out)
  *	true with *out a copy of k's value, read under the set's lock.
  *   void NAME_put(const K *k, const V *v, __u32 stamp)
  *	k -> *v, stamped stamp (sctplb_stamp(now)): k's way, else an empty
- *	way, else the oldest.
+ *	way, else the oldest not kept (KEEP), else the oldest.
  *   bool NAME_delete(const K *k)
  *	true if k was there.
  *   SETTABLE_EDIT(NAME, k, v, body)
  *	a statement: with k present, body runs under the set's lock with
  *	V *v pointing at its value, to change fields in place (no helper
  *	call, no return in body: the lock is held).
+ *
+ * The set of a key costs a SipHash (~30 ns in BPF: no rotate instruction);
+ * several accesses to one key take it once:
+ *
+ *   SET *NAME_set(const K *k)                   the set of k (NULL: none)
+ *   bool NAME_find_in(SET *s, const K *k, V *out)
+ *   void NAME_put_in(SET *s, const K *k, const V *v, __u32 stamp)
+ *   bool NAME_delete_in(SET *s, const K *k)
+ *   SETTABLE_EDIT_IN(NAME, s, k, v, body)
+ *	as above, s = NAME_set(k) (NULL: a miss, nothing put).
  *
  * k must point to the stack or to a map value (32-bit aligned); K's padding
  * must be zeroed (keys are compared as 32-bit words).
@@ -62,7 +77,18 @@ static __always_inline void *settable_set(void *map, const void *k, int nwords)
 	return bpf_map_lookup_elem(map, &i);
 }
 
-#define SETTABLE_DEFINE(NAME, MAP, SET)                                                        \
+/* No entry is kept over another: the oldest goes. */
+#define settable_keep_none(v) 0
+
+/* 1 if x (32 bits) is not 0, else 0, without a branch. */
+static __always_inline __u64 settable_nz32(__u32 x)
+{
+	return ((__u64)x + 0xffffffffull) >> 32;
+}
+
+#define SETTABLE_DEFINE(NAME, MAP, SET) SETTABLE_DEFINE_KEEP(NAME, MAP, SET, settable_keep_none)
+
+#define SETTABLE_DEFINE_KEEP(NAME, MAP, SET, KEEP)                                             \
 	typedef typeof(((SET *)0)->e[0].key) NAME##_key_t;                                     \
 	typedef typeof(((SET *)0)->e[0].val) NAME##_val_t;                                     \
 	enum { NAME##_WAYS = sizeof(((SET *)0)->stamp) / sizeof(__u32),                        \
@@ -95,12 +121,12 @@ static __always_inline void *settable_set(void *map, const void *k, int nwords)
 		return -1;                                                                     \
 	}                                                                                      \
                                                                                                \
-	/* find, put and delete are not inlined: the hash's and the copies' */              \
-	/* spills stay in their own small frames, off the stack of the      */              \
-	/* program that calls them (512 bytes over all frames).             */              \
-	static __noinline __maybe_unused bool NAME##_find(const NAME##_key_t *k, NAME##_val_t *out)      \
+	/* The bodies; the _in variants take the set from NAME_set(k)      */              \
+	/* (NULL: nothing found, nothing put), so that one hash serves     */              \
+	/* several accesses to a key.                                      */              \
+	static __always_inline bool NAME##__find(SET *s, const NAME##_key_t *k,     \
+							     NAME##_val_t *out)                 \
 	{                                                                                      \
-		SET *s = NAME##_set(k);                                                        \
 		bool found = false;                                                            \
 		int w;                                                                         \
                                                                                                \
@@ -116,11 +142,11 @@ static __always_inline void *settable_set(void *map, const void *k, int nwords)
 		return found;                                                                  \
 	}                                                                                      \
                                                                                                \
-	static __noinline __maybe_unused void NAME##_put(const NAME##_key_t *k, const NAME##_val_t *v,   \
-					       __u32 stamp)                                    \
+	static __always_inline void NAME##__put(SET *s, const NAME##_key_t *k,      \
+							    const NAME##_val_t *v, __u32 stamp) \
 	{                                                                                      \
-		SET *s = NAME##_set(k);                                                        \
-		__u32 st = sctplb_settable_stamp(stamp), oldest = 0xffffffff;                  \
+		__u32 st = sctplb_settable_stamp(stamp);                                       \
+		__u64 rank, best;                                                              \
 		int w, i;                                                                      \
                                                                                                \
 		if (!s)                                                                        \
@@ -128,27 +154,38 @@ static __always_inline void *settable_set(void *map, const void *k, int nwords)
 		bpf_spin_lock(&s->lock);                                                       \
 		w = NAME##_way(s, k);                                                          \
 		if (w < 0) {                                                                   \
-			/* An empty way, else the oldest (the first of equals); */             \
-			/* a loop, not unrolled: WAYS stamps live in registers   */             \
-			/* otherwise, and spill to the stack.                     */             \
+			/* An empty way, else the oldest not kept, else the      */             \
+			/* oldest (the first of equals).  Without a branch: the  */             \
+			/* verifier would follow each way chosen, and 8 ways of  */             \
+			/* choices do not fit its budget.  rank: 0 empty, else   */             \
+			/* kept << 32 | stamp; mask all ones where rank < best.  */             \
+			best = ~0ull >> 1;                                                     \
+			w = 0;                                                                 \
 			_Pragma("nounroll") for (i = 0; i < NAME##_WAYS; i++) {                \
-				if (s->stamp[i] < oldest) {                                    \
-					oldest = s->stamp[i];                                  \
-					w = i;                                                 \
-				}                                                              \
+				__u64 used = settable_nz32(s->stamp[i]), mask;                 \
+                                                                                               \
+				rank = (settable_nz32(KEEP(&s->e[i].val)) << 32 |              \
+					s->stamp[i]) & -used;                                  \
+				mask = -((rank - best) >> 63);                                 \
+				asm volatile("" : "+r"(mask)); /* no select: a branch */       \
+				best = (rank & mask) | (best & ~mask);                         \
+				w = (int)(((__u64)i & mask) | ((__u64)w & ~mask));             \
 			}                                                                      \
 		}                                                                              \
-		if (w >= 0 && w < NAME##_WAYS) {                                               \
-			s->e[w].key = *k;                                                      \
-			s->e[w].val = *v;                                                      \
-			s->stamp[w] = st;                                                      \
+		/* Written at constant offsets: w used as an offset would make  */             \
+		/* the verifier track every way the loop above could choose.     */             \
+		_Pragma("unroll") for (i = 0; i < NAME##_WAYS; i++) {                          \
+			if (i == w) {                                                          \
+				s->e[i].key = *k;                                              \
+				s->e[i].val = *v;                                              \
+				s->stamp[i] = st;                                              \
+			}                                                                      \
 		}                                                                              \
 		bpf_spin_unlock(&s->lock);                                                     \
 	}                                                                                      \
                                                                                                \
-	static __noinline __maybe_unused bool NAME##_delete(const NAME##_key_t *k)                       \
+	static __always_inline bool NAME##__delete(SET *s, const NAME##_key_t *k)   \
 	{                                                                                      \
-		SET *s = NAME##_set(k);                                                        \
 		bool found = false;                                                            \
 		int w;                                                                         \
                                                                                                \
@@ -162,11 +199,49 @@ static __always_inline void *settable_set(void *map, const void *k, int nwords)
 		}                                                                              \
 		bpf_spin_unlock(&s->lock);                                                     \
 		return found;                                                                  \
+	}                                                                                      \
+                                                                                               \
+	/* The entry points are not inlined: the hash's and the copies'    */              \
+	/* spills stay in their own small frames, off the stack of the     */              \
+	/* program that calls them (512 bytes over all frames).            */              \
+	static __noinline __maybe_unused bool NAME##_find_in(SET *s, const NAME##_key_t *k,     \
+							     NAME##_val_t *out)                 \
+	{                                                                                      \
+		return NAME##__find(s, k, out);                                                \
+	}                                                                                      \
+                                                                                               \
+	static __noinline __maybe_unused void NAME##_put_in(SET *s, const NAME##_key_t *k,      \
+							    const NAME##_val_t *v, __u32 stamp) \
+	{                                                                                      \
+		NAME##__put(s, k, v, stamp);                                                   \
+	}                                                                                      \
+                                                                                               \
+	static __noinline __maybe_unused bool NAME##_delete_in(SET *s, const NAME##_key_t *k)   \
+	{                                                                                      \
+		return NAME##__delete(s, k);                                                   \
+	}                                                                                      \
+                                                                                               \
+	static __noinline __maybe_unused bool NAME##_find(const NAME##_key_t *k,                \
+							  NAME##_val_t *out)                    \
+	{                                                                                      \
+		return NAME##__find(NAME##_set(k), k, out);                                    \
+	}                                                                                      \
+                                                                                               \
+	static __noinline __maybe_unused void NAME##_put(const NAME##_key_t *k,                 \
+							 const NAME##_val_t *v, __u32 stamp)    \
+	{                                                                                      \
+		NAME##__put(NAME##_set(k), k, v, stamp);                                       \
+	}                                                                                      \
+                                                                                               \
+	static __noinline __maybe_unused bool NAME##_delete(const NAME##_key_t *k)              \
+	{                                                                                      \
+		return NAME##__delete(NAME##_set(k), k);                                       \
 	}
 
-#define SETTABLE_EDIT(NAME, k, v, body)                                                        \
+/* SETTABLE_EDIT with the set already found (s from NAME_set(k), may be NULL). */
+#define SETTABLE_EDIT_IN(NAME, s, k, v, body)                                                  \
 	do {                                                                                   \
-		typeof(NAME##_set(k)) s_ = NAME##_set(k);                                      \
+		typeof(NAME##_set(k)) s_ = (s);                                                \
 		int w_;                                                                        \
                                                                                                \
 		if (s_) {                                                                      \
@@ -179,5 +254,7 @@ static __always_inline void *settable_set(void *map, const void *k, int nwords)
 			bpf_spin_unlock(&s_->lock);                                            \
 		}                                                                              \
 	} while (0)
+
+#define SETTABLE_EDIT(NAME, k, v, body) SETTABLE_EDIT_IN(NAME, NAME##_set(k), k, v, body)
 
 #endif

@@ -34,6 +34,8 @@
 /* Where a set's parts are: LB_SETTABLE_LAYOUT(struct X_set). */
 struct lb_settable_layout {
 	uint32_t ways, key_size, val_size, entry_size, entries_off, set_size;
+	__u32 (*keep)(const void *val); /* the table's KEEP (bpf/lib/settable.h), not 0: keep;
+					 * NULL: none */
 };
 #define LB_SETTABLE_LAYOUT(SET)                                                            \
 	((struct lb_settable_layout){                                                      \
