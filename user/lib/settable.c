@@ -30,8 +30,7 @@ static __u32 handshake_keep(const void *val)
 	return sctplb_handshake_keep(val);
 }
 
-/* The tables of the pinned maps, by map id. */
-static int layout_of(enum lb_map_id id, struct lb_settable_layout *l)
+int lb_settable_layout(enum lb_map_id id, struct lb_settable_layout *l)
 {
 	switch (id) {
 	case LB_HANDSHAKES:
@@ -48,7 +47,7 @@ int lb_settable_open(struct lb_settable *t, const struct lb_maps *m, enum lb_map
 	struct lb_settable_layout l;
 	struct sctplb_config c;
 	__u32 k = 0;
-	int err = layout_of(id, &l);
+	int err = lb_settable_layout(id, &l);
 
 	if (err)
 		return err;
