@@ -369,13 +369,20 @@ static int upgrade_abi3(struct lb_maps *m, const char *dir, unsigned int flags, 
 	err = abi3_read_handshakes(path, &hs, &n);
 	if (err)
 		return lb_err(err, "cannot read %s (ABI 3): %s", path, strerror(-err));
-	/* Aside, so that a failure below leaves the configuration readable. */
+	/* Pinned aside (bpffs has no rename, nor dots in names), so that a failure below leaves the
+	 * configuration readable. */
 	for (j = 0; j < 2; j++) {
 		snprintf(path, sizeof(path), "%s/%s", dir, abi3_replaced[j]);
-		snprintf(aside, sizeof(aside), "%s.abi3", path);
-		if (rename(path, aside) && errno != ENOENT) {
-			err = lb_err(-errno, "cannot upgrade %s: rename %s: %s", dir, path,
-				     strerror(errno));
+		snprintf(aside, sizeof(aside), "%s_abi3", path);
+		fd = bpf_obj_get(path);
+		if (fd < 0)
+			continue;
+		unlink(aside);
+		err = bpf_obj_pin(fd, aside) || unlink(path) ? -errno : 0;
+		close(fd);
+		if (err) {
+			err = lb_err(err, "cannot upgrade %s: moving %s aside: %s", dir, path,
+				     strerror(-err));
 			goto out;
 		}
 	}
@@ -415,7 +422,7 @@ static int upgrade_abi3(struct lb_maps *m, const char *dir, unsigned int flags, 
 		goto out;
 	}
 	for (j = 0; j < 2; j++) {
-		snprintf(aside, sizeof(aside), "%s/%s.abi3", dir, abi3_replaced[j]);
+		snprintf(aside, sizeof(aside), "%s/%s_abi3", dir, abi3_replaced[j]);
 		unlink(aside);
 	}
 out:
