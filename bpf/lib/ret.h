@@ -28,7 +28,8 @@ static __always_inline struct sctplb_assoc *learn_init_ack(const struct buf *b, 
 {
 	struct sctplb_client_key k;
 	struct sctplb_assoc_key ak;
-	struct sctplb_handshake *hs;
+	struct sctplb_handshake hs = {};
+	struct sctplb_handshake_set *set;
 	struct sctplb_assoc *a;
 	bool pending;
 	__u32 *tagp;
@@ -39,20 +40,23 @@ static __always_inline struct sctplb_assoc *learn_init_ack(const struct buf *b, 
 	if (!tagp)
 		return NULL;
 	client_key(&k, p, p->service_id);
-	hs = bpf_map_lookup_elem(&handshakes, &k);
-	if (!hs || hs->ctag != p->vtag)
+	set = hs_set(&k);
+	if (!hs_find_in(set, &k, &hs) || hs.ctag != p->vtag)
 		return NULL;
 	assoc_key(&ak, p, p->service_id, p->vtag);
 	a = assoc_by_ctag(&ak, &pending);
 	if (!a) {
 		ak.vtag = bpf_ntohl(*tagp);
-		a = assoc_create(&ak, &k, hs->backend_id, p->vtag, SCTPLB_ASSOC_F_FROM_INIT_ACK,
+		a = assoc_create(&ak, &k, hs.backend_id, p->vtag, SCTPLB_ASSOC_F_FROM_INIT_ACK,
 				 now);
 	}
 	if (a) {
-		hs->flags |= SCTPLB_HS_F_ANSWERED;
-		if (a->backend_id == hs->backend_id)
-			hs->stag = ak.vtag; /* the restart rule's, until confirmed */
+		struct sctplb_handshake done = hs;
+
+		done.flags |= SCTPLB_HS_F_ANSWERED;
+		if (a->backend_id == hs.backend_id)
+			done.stag = ak.vtag; /* the restart rule's, until confirmed */
+		hs_replace_in(set, &k, &hs, &done);
 		stat_inc(SCTPLB_STAT_RET_INIT_ACK);
 	}
 	return a;

@@ -469,8 +469,8 @@ static void build_cookies(uint32_t n)
 	struct sctplb_client_key *keys = calloc(n, sizeof(*keys));
 	struct sctplb_handshake *vals = calloc(n, sizeof(*vals));
 	char src[32];
-	uint32_t i, cnt = n;
-	LIBBPF_OPTS(bpf_map_batch_opts, bo);
+	struct lb_settable hs;
+	uint32_t i;
 
 	if (!keys || !vals)
 		DIE("memory");
@@ -487,8 +487,11 @@ static void build_cookies(uint32_t n)
 						     .ctag = 0x60000000u + G_COOKIE,
 						     .created_ns = fx_now() };
 	}
-	if (bpf_map_update_batch(FX.handshakes, keys, vals, &cnt, &bo) || cnt != n)
-		DIE("handshakes batch: %s", strerror(errno));
+	if (fx_handshakes(&FX, &hs))
+		DIE("handshakes table");
+	for (i = 0; i < n; i++)
+		if (lb_settable_put(&hs, &keys[i], &vals[i], sctplb_stamp(vals[i].created_ns)))
+			DIE("handshakes put: %s", strerror(errno));
 	free(keys);
 	free(vals);
 }
@@ -1178,7 +1181,7 @@ static void section_flood(void)
 			fwd_after++;
 	}
 	uint64_t est = stat_get(&fx, SCTPLB_STAT_ESTABLISHED) - est0;
-	long hs = fx_count(fx.handshakes), na = fx_count(fx.assocs) + fx_count(fx.pending);
+	long hs = fx_handshake_count(&fx), na = fx_count(fx.assocs) + fx_count(fx.pending);
 	double per = sum / nflood - oh;
 
 	printf("\n4. Flood: %u INITs from spoofed sources (distinct addresses, ports, tags; "
@@ -1188,7 +1191,7 @@ static void section_flood(void)
 	       (unsigned long long)est);
 	printf("   per INIT %.1f ns (%.2fx floor %.1f ns; repeat=1, overhead %.1f ns subtracted): "
 	       "%.0f INITs/s per CPU; %.0f INITs/s wall clock with packet building; handshakes %ld "
-	       "(LRU of %d), associations %ld; unexpected verdicts %u\n", per, per / floor_n,
+	       "(a set-associative table of %d), associations %ld; unexpected verdicts %u\n", per, per / floor_n,
 	       floor_n, oh, 1e9 / per, nflood / (wall / 1e9), hs, SCTPLB_MAX_HANDSHAKES, na, bad);
 	fprintf(J, "  \"flood\": {\"inits\": %u, \"established\": %d, \"lost\": %u, "
 		"\"forwarded_after\": %u, \"ns_per_init\": %.1f, \"floor_ns\": %.1f, "

@@ -50,7 +50,7 @@ static char why[512];
 
 static long state(void)
 {
-	return fx_count(fx.handshakes) + fx_count(fx.assocs) + fx_count(fx.pending) +
+	return fx_handshake_count(&fx) + fx_count(fx.assocs) + fx_count(fx.pending) +
 	       fx_count(fx.client_index) + fx_count(fx.assoc_ctags) + fx_count(fx.pending_ctags);
 }
 
