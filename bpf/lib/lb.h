@@ -429,6 +429,21 @@ found:
 }
 
 /*
+ * The unconfirmed associations (include/sctplb.h), in set-associative
+ * tables (settable.h): assocs_pending (pend_*), whose victim in a full set
+ * is the association seen least recently by its own `seen` stamp, of two
+ * seen in the same stamp the one whose client sent fewer packets (a spoofed
+ * pair sends one); and its Tc index pending_ctags (pctag_*), oldest first.
+ * pend_ref() gives the association in place: the datapath writes its stamps
+ * and paths without the set's lock, as it does in an assocs element, and a
+ * way rewritten meanwhile by another CPU's insert is what an LRU element
+ * recycled under a reader was (docs/datapath.md).
+ */
+#define pend_age(s, i) ((__u64)(s)->e[i].val.seen << 16 | (s)->e[i].val.packets)
+SETTABLE_DEFINE_AGED(pend, assocs_pending, struct sctplb_pending_set, pend_age)
+SETTABLE_DEFINE(pctag, pending_ctags, struct sctplb_pending_ctag_set)
+
+/*
  * The association of (service, vtag, ports): confirmed, else unconfirmed
  * (include/sctplb.h).  *pending says which.
  */
@@ -438,7 +453,7 @@ static __always_inline struct sctplb_assoc *assoc_find(const struct sctplb_assoc
 	struct sctplb_assoc *a = bpf_map_lookup_elem(&assocs, ak);
 
 	*pending = !a;
-	return a ? a : bpf_map_lookup_elem(&assocs_pending, ak);
+	return a ? a : pend_ref(ak);
 }
 
 /*
@@ -449,6 +464,7 @@ static __always_inline struct sctplb_assoc *assoc_by_ctag(struct sctplb_assoc_ke
 							   bool *pending)
 {
 	struct sctplb_ctag_value *cv = bpf_map_lookup_elem(&assoc_ctags, ak);
+	struct sctplb_ctag_value pcv;
 	struct sctplb_assoc *a;
 
 	if (cv) {
@@ -460,12 +476,11 @@ static __always_inline struct sctplb_assoc *assoc_by_ctag(struct sctplb_assoc_ke
 		}
 		return NULL;
 	}
-	cv = bpf_map_lookup_elem(&pending_ctags, ak);
-	if (!cv)
+	if (!pctag_find(ak, &pcv))
 		return NULL;
-	ak->vtag = cv->stag;
+	ak->vtag = pcv.stag;
 	*pending = true;
-	return bpf_map_lookup_elem(&assocs_pending, ak);
+	return pend_ref(ak);
 }
 
 /*
@@ -530,8 +545,10 @@ static __always_inline int unknown_vtag(const struct pkt *p, struct lb *lb)
  * Tc (the caller's handshake names it for the restart rule; client_index is
  * written when it is confirmed).  Never replaces one: if another
  * backend's association (confirmed or not) holds the key, ASSOC_COLLISION.
- * Stored in LRU maps, so that it is always stored and evicts only other
- * unconfirmed entries.  Returns the association, or NULL.
+ * Stored in the unconfirmed tables (set-associative: assocs_pending,
+ * pending_ctags), so that it is always stored and evicts only other
+ * unconfirmed entries, the least recently seen of its set.  Returns the
+ * association, or NULL.
  */
 static __always_inline struct sctplb_assoc *assoc_create(const struct sctplb_assoc_key *ak,
 							 const struct sctplb_client_key *k,
@@ -540,9 +557,9 @@ static __always_inline struct sctplb_assoc *assoc_create(const struct sctplb_ass
 {
 	struct sctplb_ctag_value cv = { .stag = ak->vtag };
 	struct sctplb_assoc_key ck = *ak;
-	struct sctplb_assoc *a;
-	bool pending;
-	__u32 zero = 0;
+	struct sctplb_assoc *a, *n;
+	bool pending, added = false;
+	__u32 zero = 0, stamp = sctplb_stamp(now);
 
 	a = assoc_find(ak, &pending);
 	if (a) {
@@ -562,16 +579,17 @@ static __always_inline struct sctplb_assoc *assoc_create(const struct sctplb_ass
 	a->ctag = ctag;
 	a->state = SCTPLB_ASSOC_ESTABLISHED;
 	a->flags = flags;
-	a->created = sctplb_stamp(now);
-	a->seen = a->created;
-	if (bpf_map_update_elem(&assocs_pending, ak, a, BPF_NOEXIST))
-		return bpf_map_lookup_elem(&assocs_pending, ak); /* another CPU was first */
+	a->created = stamp;
+	a->seen = stamp;
+	n = pend_add(ak, a, stamp, &added);
+	if (!added)
+		return n; /* another CPU was first */
 	stat_inc(SCTPLB_STAT_ASSOC_CREATED);
 	lb_event_new(SCTPLB_EV_ESTABLISHED, ak, k, backend_id, ctag);
 	ck.vtag = ctag;
 	/* Never re-point Tc: the first association of a Tc keeps it. */
-	bpf_map_update_elem(&pending_ctags, &ck, &cv, BPF_NOEXIST);
-	return bpf_map_lookup_elem(&assocs_pending, ak);
+	pctag_add(&ck, &cv, stamp, &added);
+	return n;
 }
 
 /*
@@ -603,8 +621,8 @@ static __always_inline struct sctplb_assoc *assoc_confirm(const struct sctplb_as
 		       ak, a);
 	ck.vtag = a->ctag;
 	bpf_map_update_elem(&assoc_ctags, &ck, &cv, BPF_NOEXIST);
-	bpf_map_delete_elem(&pending_ctags, &ck);
-	bpf_map_delete_elem(&assocs_pending, ak);
+	pctag_delete(&ck);
+	pend_delete(ak);
 	client_key(&k, p, ak->service_id);
 	bpf_map_update_elem(&client_index, &k, &ce, BPF_ANY);
 	stat_inc(why);

@@ -15,6 +15,7 @@
 
 #include "err.h"
 #include "pinned.h"
+#include "settable.h"
 #include "sctplb.skel.h"
 
 #ifndef BPF_FS_MAGIC
@@ -37,6 +38,14 @@ static const __u32 map_flags[LB_MAP_N] = { SCTPLB_MAPS(LB_MAP_FLAGS) };
 static bool sized_by_max_assocs(int i)
 {
 	return map_flags[i] & SCTPLB_MAP_F_ASSOCS;
+}
+
+__u32 lb_assoc_map_entries(enum lb_map_id id, __u32 max_assocs)
+{
+	__u32 ways = id == LB_PENDING ? SCTPLB_PENDING_WAYS :
+		     id == LB_PENDING_CTAGS ? SCTPLB_PENDING_CTAG_WAYS : 1;
+
+	return (max_assocs + ways - 1) / ways;
 }
 
 static bool on_bpffs(const char *path)
@@ -252,7 +261,7 @@ static int create_missing(struct lb_maps *m, __u32 max_assocs, const bool *prese
 			goto out;
 		}
 		if (!present[i] && max_assocs && sized_by_max_assocs(i))
-			bpf_map__set_max_entries(map, max_assocs);
+			bpf_map__set_max_entries(map, lb_assoc_map_entries(i, max_assocs));
 		map_path(path, sizeof(path), m->dir, i);
 		bpf_map__set_pin_path(map, path);
 	}
@@ -453,17 +462,35 @@ static int walk_map(int fd, bool confirmed, struct walk_buf *b, lb_assoc_fn fn, 
 	return 0;
 }
 
+struct pending_walk {
+	lb_assoc_fn fn;
+	void *arg;
+};
+
+static int walk_pending_one(const void *key, const void *val, uint32_t stamp, void *arg)
+{
+	const struct pending_walk *w = arg;
+
+	(void)stamp;
+	return w->fn(key, val, false, w->arg);
+}
+
 int lb_assocs_walk(const struct lb_maps *m, lb_assoc_fn fn, void *arg)
 {
-	static const enum lb_map_id tables[] = { LB_ASSOCS, LB_PENDING };
+	struct pending_walk pw = { fn, arg };
+	struct lb_settable t;
 	struct walk_buf b = {};
-	size_t t;
 	int err;
 
 	err = walk_buf_grow(&b, LB_WALK_BATCH);
-	for (t = 0; !err && t < sizeof(tables) / sizeof(tables[0]); t++)
-		err = walk_map(m->fd[tables[t]], tables[t] == LB_ASSOCS, &b, fn, arg);
+	if (!err)
+		err = walk_map(m->fd[LB_ASSOCS], true, &b, fn, arg);
 	free(b.keys);
 	free(b.vals);
+	/* The unconfirmed ones: sets of a table (a batch of whole sets per call). */
+	if (!err)
+		err = lb_settable_open(&t, m, LB_PENDING);
+	if (!err)
+		err = lb_settable_walk(&t, walk_pending_one, &pw);
 	return err;
 }
