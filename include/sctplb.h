@@ -20,8 +20,9 @@
 #include <linux/types.h>
 #endif
 #include "sctplb_rtag.h"
+#include "sctplb_settable.h"
 
-#define SCTPLB_ABI_VERSION 3
+#define SCTPLB_ABI_VERSION 4
 
 /* Sizes. */
 #define SCTPLB_MAX_PATHS     4      /* VIPs per service: path index = VIP index */
@@ -30,7 +31,9 @@
 #define SCTPLB_MAX_VIP_KEYS  (SCTPLB_MAX_SERVICES * SCTPLB_MAX_PATHS * 2)
 #define SCTPLB_MAGLEV_SIZE   65537  /* prime, as in Katran; > 100 x backends */
 #define SCTPLB_MAX_ASSOCS    262144 /* default; the loader may resize */
-#define SCTPLB_MAX_HANDSHAKES 65536 /* LRU: a flood evicts only other handshakes */
+#define SCTPLB_MAX_HANDSHAKES 65536 /* entries: SCTPLB_HANDSHAKE_SETS x SCTPLB_HANDSHAKE_WAYS */
+#define SCTPLB_HANDSHAKE_WAYS 8
+#define SCTPLB_HANDSHAKE_SETS (SCTPLB_MAX_HANDSHAKES / SCTPLB_HANDSHAKE_WAYS)
 #define SCTPLB_MAX_FRAGS     8192   /* LRU: IP datagrams being fragmented */
 #define SCTPLB_MAX_CHUNKS    64     /* chunks walked per packet */
 #define SCTPLB_MAX_INIT_PARAMS 16   /* INIT parameters walked for addresses */
@@ -124,8 +127,10 @@ struct sctplb_maglev_slot {
 #define SCTPLB_MAGLEV_ENTRIES (SCTPLB_MAGLEV_SIZE + 1)
 
 /*
- * handshakes (LRU): a client transport address that sent an INIT -> the
- * backend chosen for it.  Keyed by the INIT's source address and by each
+ * handshakes (a set-associative table, include/sctplb_settable.h: a flood
+ * of handshakes evicts only handshakes, the oldest of a set first, and the
+ * set of an address is keyed, so that no one can aim at a client's): a
+ * client transport address that sent an INIT -> the backend chosen for it.  Keyed by the INIT's source address and by each
  * address the INIT lists (up to SCTPLB_MAX_INIT_ADDRS), so that a COOKIE-ECHO
  * from any of the client's addresses finds it.  client_index (LRU): the same
  * key for confirmed associations, written when one is confirmed, used by the
@@ -159,6 +164,9 @@ struct sctplb_handshake {
  * INIT with another tag from there goes by its own tag.
  */
 #define SCTPLB_HS_F_ANSWERED (1u << 0)
+
+SCTPLB_SETTABLE_TYPES(sctplb_handshake, struct sctplb_client_key, struct sctplb_handshake,
+		      SCTPLB_HANDSHAKE_WAYS);
 
 struct sctplb_client {
 	__u32 backend_id;
@@ -424,6 +432,9 @@ struct sctplb_config {
 	__u32 path_silent_s;        /* user space only: path health */
 	__u32 event_rate;           /* events per second per CPU (bpf/lib/event.h); 0: default */
 	__u32 event_burst;          /* events a CPU may emit at once; 0: default */
+	__u32 settable_key[4];      /* SipHash key of the set-associative tables' index:
+				     * random, made once with the maps (never changed:
+				     * entries would be lost) */
 };
 
 /*
@@ -694,8 +705,9 @@ struct sctplb_redirect_err_key {
 	  struct sctplb_service, 0, "(VIP, port, protocol) -> service and path index")         \
 	X(BACKENDS, backends, ARRAY, SCTPLB_MAX_BACKENDS, __u32, struct sctplb_backend, 0,     \
 	  "backend id -> service, flags and one address per path")                             \
-	X(HANDSHAKES, handshakes, LRU_HASH, SCTPLB_MAX_HANDSHAKES, struct sctplb_client_key,   \
-	  struct sctplb_handshake, 0, "pending handshakes by client transport address")         \
+	X(HANDSHAKES, handshakes, ARRAY, SCTPLB_HANDSHAKE_SETS, __u32,                          \
+	  struct sctplb_handshake_set, 0,                                                      \
+	  "pending handshakes by client transport address (sets of a keyed table)")            \
 	X(CLIENT_INDEX, client_index, LRU_HASH, SCTPLB_MAX_ASSOCS, struct sctplb_client_key,   \
 	  struct sctplb_client, SCTPLB_MAP_F_ASSOCS,                                           \
 	  "client transport address -> backend of its last association (restart rule)")       \

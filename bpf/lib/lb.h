@@ -12,6 +12,7 @@
 #include "parse.h"
 #include "policy.h"
 #include "event.h"
+#include "settable.h"
 
 #define SCTP_PARAM_IPV4 5
 #define SCTP_PARAM_IPV6 6
@@ -19,6 +20,9 @@
  * other endpoints behind a NAT, and asks that its associations never be
  * restarted (FreeBSD and usrsctp call it "NAT friendly"). */
 #define SCTP_PARAM_DISABLE_RESTART 0xc007
+
+/* handshakes: hs_find, hs_put, hs_delete, SETTABLE_EDIT(hs, ...) (settable.h). */
+SETTABLE_DEFINE(hs, handshakes, struct sctplb_handshake_set)
 
 /* The decision so far, carried to forwarding and counting. */
 struct lb {
@@ -106,26 +110,8 @@ struct init_walk {
 	__u32 off;
 	__u32 end;
 	__u32 naddrs;
-	bool refresh;   /* a retransmitted INIT: entries of its handshake refreshed in place */
+	__u32 stamp;    /* of the handshake's entries */
 };
-
-/*
- * A retransmitted INIT's handshake entry e (same backend, same Tc) made
- * young again in place, as a rewrite of hs would: an LRU update is an insert
- * (a free node taken, the old one unlinked and freed) even for a key that
- * exists, ~100 ns each in a hot cache.
- */
-static __always_inline bool handshake_refresh(struct sctplb_handshake *e,
-					      const struct sctplb_handshake *hs)
-{
-	if (!e || e->backend_id != hs->backend_id || e->ctag != hs->ctag)
-		return false;
-	e->created_ns = hs->created_ns;
-	e->path = hs->path;
-	e->flags = hs->flags;
-	e->stag = hs->stag;
-	return true;
-}
 
 /*
  * The parameter at *off of an INIT or INIT-ACK, within [*off, end) (RFC 9260
@@ -204,8 +190,7 @@ static long init_one_param(__u64 i, void *arg)
 	    k->caddr[1] == w->p->saddr[1] && k->caddr[2] == w->p->saddr[2] &&
 	    k->caddr[3] == w->p->saddr[3])
 		return 0;
-	if (!w->refresh || !handshake_refresh(bpf_map_lookup_elem(&handshakes, k), w->hs))
-		bpf_map_update_elem(&handshakes, k, w->hs, BPF_ANY);
+	hs_put(k, w->hs, w->stamp);
 	return ++w->naddrs >= SCTPLB_MAX_INIT_ADDRS;
 }
 
@@ -249,14 +234,14 @@ static __always_inline bool init_has_param(const struct buf *b, const struct pkt
  */
 static __always_inline void init_listed_addrs(const struct buf *b, const struct pkt *p,
 					      struct sctplb_client_key *k,
-					      const struct sctplb_handshake *hs, bool refresh)
+					      const struct sctplb_handshake *hs, __u32 stamp)
 {
 	struct init_walk w = {
 		.b = b,
 		.p = p,
 		.k = k,
 		.hs = hs,
-		.refresh = refresh,
+		.stamp = stamp,
 		.off = p->init_off + SCTP_INIT_FIXED_LEN,
 		.end = p->init_off + p->init_len,
 	};
@@ -312,36 +297,28 @@ static __always_inline bool choose_by_ctag(const struct pkt *p, struct lb *lb)
 }
 
 /*
- * hs if it is pending: younger than the handshake timeout (an older one is
- * stale: its client has given up or finished), NULL otherwise.
+ * hs is pending: younger than the handshake timeout (an older one is stale:
+ * its client has given up or finished).
  */
-static __always_inline struct sctplb_handshake *handshake_young(struct sctplb_handshake *hs,
-								__u64 now)
+static __always_inline bool handshake_young(const struct sctplb_handshake *hs, __u64 now)
 {
 	__u64 timeout = SCTPLB_HANDSHAKE_TIMEOUT_S;
 	struct sctplb_config *cfg;
 	__u32 zero = 0;
 
-	if (!hs)
-		return NULL;
 	cfg = bpf_map_lookup_elem(&settings, &zero);
 	if (cfg && cfg->handshake_timeout_s)
 		timeout = cfg->handshake_timeout_s;
 	/* A handshake stamped by a finer clock than ours (user space) may be
 	 * a tick in our future: young. */
-	if (now > hs->created_ns && now - hs->created_ns >= timeout * 1000000000ull)
-		return NULL;
-	/* Keep clang from turning the choice into arithmetic on the pointer,
-	 * which the verifier cannot follow. */
-	asm volatile("" : "+r"(hs));
-	return hs;
+	return !(now > hs->created_ns && now - hs->created_ns >= timeout * 1000000000ull);
 }
 
-/* The pending handshake of a client transport address, or NULL. */
-static __always_inline struct sctplb_handshake *pending_handshake(const struct sctplb_client_key *k,
-								  __u64 now)
+/* The pending handshake of a client transport address, copied to *hs. */
+static __always_inline bool pending_handshake(const struct sctplb_client_key *k, __u64 now,
+					      struct sctplb_handshake *hs)
 {
-	return handshake_young(bpf_map_lookup_elem(&handshakes, k), now);
+	return hs_find(k, hs) && handshake_young(hs, now);
 }
 
 /*
@@ -360,12 +337,11 @@ static __always_inline struct sctplb_handshake *pending_handshake(const struct s
  */
 static __always_inline int choose_init(const struct buf *b, const struct pkt *p, struct lb *lb)
 {
-	struct sctplb_handshake hs = {};
+	struct sctplb_handshake hs = {}; /* the address's, then the new one */
 	struct sctplb_client_key k;
-	struct sctplb_handshake *old, *raw;
-	__u32 *tagp, ctag, rbe = SCTPLB_BACKEND_NONE, rstag = 0;
+	__u32 *tagp, ctag, rbe = SCTPLB_BACKEND_NONE, rstag = 0, stamp;
 	struct sctplb_client *ci;
-	bool restart = false, refresh;
+	bool restart = false, have, old;
 
 	tagp = pkt_ptr(b, p->init_off + 4, 4);
 	if (!tagp)
@@ -378,15 +354,15 @@ static __always_inline int choose_init(const struct buf *b, const struct pkt *p,
 	 * the client says it may be another endpoint behind the same NAT'd
 	 * address and port, whose restart the backend must not see. */
 	ci = bpf_map_lookup_elem(&client_index, &k);
-	raw = bpf_map_lookup_elem(&handshakes, &k);
+	have = hs_find(&k, &hs);
 	if (ci) {
 		restart = true;
 		rbe = ci->backend_id;
 		rstag = ci->stag;
-	} else if (raw && raw->stag) {
+	} else if (have && hs.stag) {
 		restart = true;
-		rbe = raw->backend_id;
-		rstag = raw->stag;
+		rbe = hs.backend_id;
+		rstag = hs.stag;
 	}
 	if (restart && !init_has_param(b, p, SCTP_PARAM_DISABLE_RESTART) &&
 	    use_backend(lb, rbe, true)) {
@@ -394,12 +370,12 @@ static __always_inline int choose_init(const struct buf *b, const struct pkt *p,
 		lb_event(SCTPLB_EV_RESTART, p, lb->backend_id, rstag, ctag);
 		goto found;
 	}
-	old = handshake_young(raw, lb->now);
-	if (old && old->ctag == ctag && use_backend(lb, old->backend_id, true)) {
+	old = have && handshake_young(&hs, lb->now);
+	if (old && hs.ctag == ctag && use_backend(lb, hs.backend_id, true)) {
 		stat_inc(SCTPLB_STAT_INIT_RETRANSMIT);
 		goto found;
 	}
-	if (old && !(old->flags & SCTPLB_HS_F_ANSWERED) && use_backend(lb, old->backend_id, true)) {
+	if (old && !(hs.flags & SCTPLB_HS_F_ANSWERED) && use_backend(lb, hs.backend_id, true)) {
 		stat_inc(SCTPLB_STAT_INIT_PINNED);
 		return ACT_CONTINUE;
 	}
@@ -413,18 +389,19 @@ static __always_inline int choose_init(const struct buf *b, const struct pkt *p,
 found:
 	/* The new handshake keeps naming the unconfirmed association of its
 	 * backend (its restart rule until it is confirmed). */
-	if (raw && raw->backend_id == lb->backend_id)
-		hs.stag = raw->stag;
+	if (!have || hs.backend_id != lb->backend_id)
+		hs.stag = 0;
+	hs.flags = 0;
 	hs.backend_id = lb->backend_id;
 	hs.ctag = ctag;
 	hs.created_ns = lb->now;
 	hs.path = p->path;
-	/* A retransmission (same Tc, same backend): its entries exist. */
-	refresh = handshake_refresh(raw, &hs);
-	if (!refresh)
-		bpf_map_update_elem(&handshakes, &k, &hs, BPF_ANY);
+	/* A retransmission (same Tc, same backend) rewrites its entries in
+	 * place: a put to a key the table holds takes its way. */
+	stamp = sctplb_stamp(lb->now);
+	hs_put(&k, &hs, stamp);
 	hs.stag = 0; /* the source's association, not the listed addresses' */
-	init_listed_addrs(b, p, &k, &hs, refresh);
+	init_listed_addrs(b, p, &k, &hs, stamp);
 	return ACT_CONTINUE;
 }
 
@@ -644,33 +621,39 @@ static __always_inline int choose_cookie(const struct pkt *p, struct lb *lb,
 					 struct sctplb_assoc_key *ak)
 {
 	struct sctplb_client_key k;
-	struct sctplb_handshake *hs;
+	struct sctplb_handshake hs = {};
 	struct sctplb_assoc *a;
-	bool pending;
+	__u32 stag = ak->vtag;
+	bool pending, have;
 
 	stat_inc(SCTPLB_STAT_COOKIE_ECHO);
 	client_key(&k, p, p->service_id);
 	a = assoc_find(ak, &pending);
 	if (a && (a->flags & SCTPLB_ASSOC_F_FROM_INIT_ACK))
 		return established(p, lb, a);
-	hs = pending_handshake(&k, lb->now);
-	if (a && (!hs || hs->backend_id == a->backend_id))
+	have = pending_handshake(&k, lb->now, &hs);
+	if (a && (!have || hs.backend_id == a->backend_id))
 		return established(p, lb, a); /* a retransmission */
-	if (!hs) {
+	if (!have) {
 		stat_inc(SCTPLB_STAT_COOKIE_NO_HANDSHAKE);
 		return unknown_vtag(p, lb);
 	}
-	if (!use_backend(lb, hs->backend_id, false))
+	if (!use_backend(lb, hs.backend_id, false))
 		return act_drop(SCTPLB_STAT_NO_BACKEND);
 	if (a) {
 		stat_inc(SCTPLB_STAT_ASSOC_COLLISION);
-		lb_event_new(SCTPLB_EV_COLLISION, ak, &k, lb->backend_id, hs->ctag);
+		lb_event_new(SCTPLB_EV_COLLISION, ak, &k, lb->backend_id, hs.ctag);
 		return ACT_CONTINUE;
 	}
-	lb->assoc = assoc_create(ak, &k, lb->backend_id, hs->ctag, 0, lb->now);
+	lb->assoc = assoc_create(ak, &k, lb->backend_id, hs.ctag, 0, lb->now);
 	if (lb->assoc) {
-		hs->flags |= SCTPLB_HS_F_ANSWERED; /* completed: pins nothing now */
-		hs->stag = ak->vtag;               /* its restart rule until confirmed */
+		/* The handshake found (unless an INIT replaced it meanwhile). */
+		SETTABLE_EDIT(hs, &k, e, {
+			if (e->ctag == hs.ctag && e->backend_id == hs.backend_id) {
+				e->flags |= SCTPLB_HS_F_ANSWERED; /* completed: pins nothing now */
+				e->stag = stag;                   /* its restart rule until confirmed */
+			}
+		});
 	}
 	return ACT_CONTINUE;
 }
@@ -720,7 +703,7 @@ static __always_inline void remember_fragment(const struct pkt *p, const struct 
  */
 static __always_inline int choose_icmp(const struct pkt *p, struct lb *lb)
 {
-	struct sctplb_handshake *hs = NULL;
+	struct sctplb_handshake hs = {};
 	struct sctplb_client_key k;
 	struct sctplb_assoc_key ak;
 	struct sctplb_assoc *a;
@@ -738,9 +721,8 @@ static __always_inline int choose_icmp(const struct pkt *p, struct lb *lb)
 		id = a->backend_id;
 	} else {
 		client_key(&k, p, p->service_id);
-		hs = bpf_map_lookup_elem(&handshakes, &k);
-		if (hs && hs->ctag == p->vtag)
-			id = hs->backend_id;
+		if (hs_find(&k, &hs) && hs.ctag == p->vtag)
+			id = hs.backend_id;
 	}
 	if (id == SCTPLB_BACKEND_NONE) {
 		if (!svc_rtag_of(p->service_id) || !choose_by_ctag(p, lb))

@@ -28,10 +28,10 @@ static __always_inline struct sctplb_assoc *learn_init_ack(const struct buf *b, 
 {
 	struct sctplb_client_key k;
 	struct sctplb_assoc_key ak;
-	struct sctplb_handshake *hs;
+	struct sctplb_handshake hs = {};
 	struct sctplb_assoc *a;
-	bool pending;
-	__u32 *tagp;
+	bool pending, same;
+	__u32 *tagp, stag;
 
 	if (p->init_len < SCTP_INIT_FIXED_LEN || p->init_off + SCTP_INIT_FIXED_LEN > p->sctp_end)
 		return NULL;
@@ -39,20 +39,25 @@ static __always_inline struct sctplb_assoc *learn_init_ack(const struct buf *b, 
 	if (!tagp)
 		return NULL;
 	client_key(&k, p, p->service_id);
-	hs = bpf_map_lookup_elem(&handshakes, &k);
-	if (!hs || hs->ctag != p->vtag)
+	if (!hs_find(&k, &hs) || hs.ctag != p->vtag)
 		return NULL;
 	assoc_key(&ak, p, p->service_id, p->vtag);
 	a = assoc_by_ctag(&ak, &pending);
 	if (!a) {
 		ak.vtag = bpf_ntohl(*tagp);
-		a = assoc_create(&ak, &k, hs->backend_id, p->vtag, SCTPLB_ASSOC_F_FROM_INIT_ACK,
+		a = assoc_create(&ak, &k, hs.backend_id, p->vtag, SCTPLB_ASSOC_F_FROM_INIT_ACK,
 				 now);
 	}
 	if (a) {
-		hs->flags |= SCTPLB_HS_F_ANSWERED;
-		if (a->backend_id == hs->backend_id)
-			hs->stag = ak.vtag; /* the restart rule's, until confirmed */
+		same = a->backend_id == hs.backend_id;
+		stag = ak.vtag;
+		SETTABLE_EDIT(hs, &k, e, {
+			if (e->ctag == hs.ctag) {
+				e->flags |= SCTPLB_HS_F_ANSWERED;
+				if (same)
+					e->stag = stag; /* the restart rule's, until confirmed */
+			}
+		});
 		stat_inc(SCTPLB_STAT_RET_INIT_ACK);
 	}
 	return a;

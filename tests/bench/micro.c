@@ -468,8 +468,8 @@ static void build_cookies(uint32_t n)
 	struct sctplb_client_key *keys = calloc(n, sizeof(*keys));
 	struct sctplb_handshake *vals = calloc(n, sizeof(*vals));
 	char src[32];
-	uint32_t i, cnt = n;
-	LIBBPF_OPTS(bpf_map_batch_opts, bo);
+	struct lb_settable hs;
+	uint32_t i;
 
 	if (!keys || !vals)
 		DIE("memory");
@@ -486,8 +486,11 @@ static void build_cookies(uint32_t n)
 						     .ctag = 0x60000000u + G_COOKIE,
 						     .created_ns = fx_now() };
 	}
-	if (bpf_map_update_batch(FX.handshakes, keys, vals, &cnt, &bo) || cnt != n)
-		DIE("handshakes batch: %s", strerror(errno));
+	if (fx_handshakes(&FX, &hs))
+		DIE("handshakes table");
+	for (i = 0; i < n; i++)
+		if (lb_settable_put(&hs, &keys[i], &vals[i], sctplb_stamp(vals[i].created_ns)))
+			DIE("handshakes put: %s", strerror(errno));
 	free(keys);
 	free(vals);
 }
@@ -1121,7 +1124,7 @@ static void section_flood(void)
 			fwd_after++;
 	}
 	uint64_t est = stat_get(&fx, SCTPLB_STAT_ESTABLISHED) - est0;
-	long hs = fx_count(fx.handshakes), na = fx_count(fx.assocs) + fx_pending_count(&fx);
+	long hs = fx_handshake_count(&fx), na = fx_count(fx.assocs) + fx_pending_count(&fx);
 	double per = sum / nflood - oh;
 
 	printf("\n4. Flood: %u INITs from spoofed sources (distinct addresses, ports, tags; "

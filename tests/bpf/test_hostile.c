@@ -800,9 +800,9 @@ static void test_flood(struct fx *fx)
 		failf("flood: %d of 1000 associations not forwarded to their backend after %ld INITs",
 		      lost, inits);
 	else
-		pass("flood: %ld spoofed INITs (handshakes LRU of %d, now %ld entries) over 1000 "
+		pass("flood: %ld spoofed INITs (handshakes table of %d, now %ld entries) over 1000 "
 		     "associations: none lost, all forwarded to their backend (%.1fs)",
-		     inits, SCTPLB_MAX_HANDSHAKES, fx_count(fx->handshakes),
+		     inits, SCTPLB_MAX_HANDSHAKES, fx_handshake_count(fx),
 		     (fx_now() - t0) / 1e9);
 }
 

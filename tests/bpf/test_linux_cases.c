@@ -359,7 +359,7 @@ static bool handshake_of(uint16_t cport, const char *addr, struct sctplb_handsha
 {
 	struct sctplb_client_key k = fx_client_key(SVC, htons(cport), addr);
 
-	return !bpf_map_lookup_elem(fx.handshakes, &k, hs);
+	return !fx_handshake_lookup(&fx, &k, hs);
 }
 
 /* "frame N (chunk T): err" (err may be in why itself). */

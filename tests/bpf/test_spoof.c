@@ -159,7 +159,7 @@ static void repoint(bool return_path)
 			struct sctplb_client_key hk = fx_client_key(SVC, htons(CPORT), c);
 			struct sctplb_handshake hs;
 
-			if (!bpf_map_lookup_elem(fx.handshakes, &hk, &hs) && hs.backend_id != b)
+			if (!fx_handshake_lookup(&fx, &hk, &hs) && hs.backend_id != b)
 				repointed++;
 		}
 		if (client(c, ts, CT_COOKIE_ECHO, &o) || !forwarded(&o) || o.backend != b)

@@ -360,6 +360,26 @@ static inline __u64 bpf_ktime_get_coarse_ns(void)
 	return bpf_ktime_get_ns();
 }
 
+/* One CPU: a set-associative table's lock (bpf/lib/settable.h) has nothing to
+ * exclude; a lock taken twice or never released is a bug the verifier would
+ * refuse, so it aborts here. */
+static inline void bpf_spin_lock(struct bpf_spin_lock *l)
+{
+	if (l->val)
+		abort();
+	l->val = 1;
+}
+
+static inline void bpf_spin_unlock(struct bpf_spin_lock *l)
+{
+	if (!l->val)
+		abort();
+	l->val = 0;
+}
+
+/* A map's max_entries as the fuzzer sized it (FAKE_MAP's cap). */
+#define SETTABLE_MAX_ENTRIES(map) (fake_find(map)->max)
+
 static inline __u32 bpf_get_smp_processor_id(void)
 {
 	return 0;

@@ -297,7 +297,7 @@ static void put_handshake(__u16 cport, int v6, uint8_t last, __u32 be, __u32 tc)
 	struct sctplb_client_key k = ckey(cport, v6, last);
 	struct sctplb_handshake h = { .backend_id = be, .ctag = tc, .created_ns = 1 };
 
-	bpf_map_update_elem(&handshakes, &k, &h, BPF_ANY);
+	hs_put(&k, &h, 1);
 }
 
 static void put_frag(int v6, __u32 id, __u32 be, __u32 path)
@@ -577,7 +577,7 @@ static void before_read(const struct pkt *p, struct before *s)
 				       .cport = p->sport, .sport = p->dport };
 	struct sctplb_client_key k = { .service_id = p->service_id, .cport = p->sport,
 				       .family = p->family };
-	struct sctplb_handshake *h;
+	struct sctplb_handshake h;
 	struct sctplb_client *c;
 	struct sctplb_ctag_value *cv;
 	struct sctplb_assoc *a;
@@ -587,8 +587,8 @@ static void before_read(const struct pkt *p, struct before *s)
 	memcpy(k.caddr, p->saddr, 16);
 	if ((a = bpf_map_lookup_elem(&assocs, &ak)))
 		s->assoc = true, s->assoc_be = a->backend_id;
-	if ((h = bpf_map_lookup_elem(&handshakes, &k)))
-		s->hs = true, s->hs_be = h->backend_id, s->hs_ctag = h->ctag;
+	if (hs_find(&k, &h))
+		s->hs = true, s->hs_be = h.backend_id, s->hs_ctag = h.ctag;
 	if ((c = bpf_map_lookup_elem(&client_index, &k)))
 		s->client = true, s->client_be = c->backend_id;
 	if ((cv = bpf_map_lookup_elem(&assoc_ctags, &ak))) {

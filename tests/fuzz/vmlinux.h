@@ -331,4 +331,8 @@ enum {
 	BPF_FIB_LOOKUP_SRC = 16,
 };
 
+struct bpf_spin_lock {
+	__u32 val;
+};
+
 #endif /* __VMLINUX_H__ */

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <unistd.h>
@@ -273,6 +274,16 @@ out:
 	return err;
 }
 
+int lb_settable_key_new(__u32 key[4])
+{
+	ssize_t n = getrandom(key, 4 * sizeof(key[0]), 0);
+
+	if (n != 4 * (ssize_t)sizeof(key[0]))
+		return lb_err(n < 0 ? -errno : -EIO, "cannot make the tables' hash key: getrandom: %s",
+			      strerror(n < 0 ? errno : EIO));
+	return 0;
+}
+
 int lb_maps_open(struct lb_maps *m, const char *dir, unsigned int flags, __u32 max_assocs)
 {
 	bool present[LB_MAP_N] = {}, any = false, all = true;
@@ -356,6 +367,10 @@ int lb_maps_open(struct lb_maps *m, const char *dir, unsigned int flags, __u32 m
 			goto fail;
 		if (c.abi_version == 0) {
 			c.abi_version = SCTPLB_ABI_VERSION;
+			/* Made once with the maps: the set-associative tables'
+			 * entries are found by it (include/sctplb_settable.h). */
+			if ((flags & LB_OPEN_CREATE) && (err = lb_settable_key_new(c.settable_key)))
+				goto fail;
 			if ((flags & LB_OPEN_CREATE) && (err = lb_settings_write(m, &c)))
 				goto fail;
 		}

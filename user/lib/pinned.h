@@ -78,6 +78,9 @@ typedef int (*lb_assoc_fn)(const struct sctplb_assoc_key *k, const struct sctplb
 			   bool confirmed, void *arg);
 int lb_assocs_walk(const struct lb_maps *m, lb_assoc_fn fn, void *arg);
 
+/* A fresh random key for settings.settable_key (getrandom); lb_err() on failure. */
+int lb_settable_key_new(__u32 key[4]);
+
 /* settings[0] */
 int lb_settings_read(const struct lb_maps *m, struct sctplb_config *c);
 int lb_settings_write(const struct lb_maps *m, const struct sctplb_config *c);

@@ -9,8 +9,7 @@
 #include <unistd.h>
 
 #include "rtag.h"
-
-#define ROTL64(x, b) (((x) << (b)) | ((x) >> (64 - (b))))
+#include "sctplb_siphash.h"
 
 static uint64_t le64(const uint8_t *p)
 {
@@ -22,41 +21,20 @@ static uint64_t le64(const uint8_t *p)
 	return v;
 }
 
-#define SIPROUND                                                                \
-	do {                                                                    \
-		v0 += v1; v1 = ROTL64(v1, 13); v1 ^= v0; v0 = ROTL64(v0, 32);   \
-		v2 += v3; v3 = ROTL64(v3, 16); v3 ^= v2;                        \
-		v0 += v3; v3 = ROTL64(v3, 21); v3 ^= v0;                        \
-		v2 += v1; v1 = ROTL64(v1, 17); v1 ^= v2; v2 = ROTL64(v2, 32);   \
-	} while (0)
-
+/* The body is include/sctplb_siphash.h, shared with the BPF programs. */
 uint64_t lb_siphash24(const uint8_t key[16], const void *msg, size_t len)
 {
 	const uint8_t *in = msg;
-	uint64_t k0 = le64(key), k1 = le64(key + 8), m, b = (uint64_t)len << 56;
-	uint64_t v0 = 0x736f6d6570736575ull ^ k0, v1 = 0x646f72616e646f6dull ^ k1;
-	uint64_t v2 = 0x6c7967656e657261ull ^ k0, v3 = 0x7465646279746573ull ^ k1;
+	uint64_t b = (uint64_t)len << 56;
+	struct sctplb_sip s;
 	size_t i, left = len & 7;
 
-	for (i = 0; i + 8 <= len; i += 8) {
-		m = le64(in + i);
-		v3 ^= m;
-		SIPROUND;
-		SIPROUND;
-		v0 ^= m;
-	}
+	sctplb_sip_init(&s, le64(key), le64(key + 8));
+	for (i = 0; i + 8 <= len; i += 8)
+		sctplb_sip_block(&s, le64(in + i), 2);
 	while (left--)
 		b |= (uint64_t)in[i + left] << (8 * left);
-	v3 ^= b;
-	SIPROUND;
-	SIPROUND;
-	v0 ^= b;
-	v2 ^= 0xff;
-	SIPROUND;
-	SIPROUND;
-	SIPROUND;
-	SIPROUND;
-	return v0 ^ v1 ^ v2 ^ v3;
+	return sctplb_sip_final(&s, b, 2, 4);
 }
 
 static int hexval(char c)

@@ -205,6 +205,32 @@ int fx_assoc_lookup(struct fx *fx, const struct sctplb_assoc_key *k, struct sctp
 	return 0;
 }
 
+int fx_handshakes(struct fx *fx, struct lb_settable *t)
+{
+	struct sctplb_config cfg = {};
+	__u32 zero = 0;
+
+	if (bpf_map_lookup_elem(fx->settings, &zero, &cfg))
+		return -1;
+	return lb_settable_init(t, fx->handshakes, LB_SETTABLE_LAYOUT(struct sctplb_handshake_set),
+				cfg.settable_key) ? -1 : 0;
+}
+
+int fx_handshake_lookup(struct fx *fx, const struct sctplb_client_key *k,
+			struct sctplb_handshake *h)
+{
+	struct lb_settable t;
+
+	return fx_handshakes(fx, &t) || lb_settable_lookup(&t, k, h, NULL) ? -1 : 0;
+}
+
+long fx_handshake_count(struct fx *fx)
+{
+	struct lb_settable t;
+
+	return fx_handshakes(fx, &t) ? -1 : lb_settable_count(&t);
+}
+
 int fx_ctag_lookup(struct fx *fx, const struct sctplb_assoc_key *k, struct sctplb_ctag_value *v,
 		   bool *pending)
 {
@@ -291,6 +317,10 @@ int fx_load_opts(struct fx *fx, const struct fx_load_opts *o)
 	fx->prog_tc_return = bpf_program__fd(s->progs.sctplb_tc_return);
 	if (fx->ncpus <= 0)
 		fx->ncpus = libbpf_num_possible_cpus();
+	/* A random key, as sctplb makes one with its maps: no test depends on
+	 * which set an entry lands in. */
+	if (lb_settable_key_new(cfg.settable_key))
+		return -1;
 	return bpf_map_update_elem(fx->settings, &zero, &cfg, BPF_ANY) ? -1 : 0;
 }
 
@@ -390,10 +420,14 @@ int fx_table_remove(struct fx *fx, uint32_t svc)
 
 int fx_policy(struct fx *fx, uint32_t policy)
 {
-	struct sctplb_config cfg = { .abi_version = SCTPLB_ABI_VERSION,
-				     .unknown_policy = policy };
+	struct sctplb_config cfg = {};
 	__u32 zero = 0;
 
+	/* The rest as it was: the tables' key above all. */
+	if (bpf_map_lookup_elem(fx->settings, &zero, &cfg))
+		return -1;
+	cfg.abi_version = SCTPLB_ABI_VERSION;
+	cfg.unknown_policy = policy;
 	return bpf_map_update_elem(fx->settings, &zero, &cfg, BPF_ANY) ? -1 : 0;
 }
 

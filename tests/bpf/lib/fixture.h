@@ -29,6 +29,7 @@
 #include <stdint.h>
 #include "sctplb.h"
 #include "pkt.h"
+#include "settable.h"
 
 #define FX_IF_IN  "slb-in"
 #define FX_IF_OUT "slb-out"
@@ -78,6 +79,12 @@ void fx_unload(struct fx *fx);
  * -1 if neither holds it; *pending says which (may be NULL). */
 int fx_assoc_lookup(struct fx *fx, const struct sctplb_assoc_key *k, struct sctplb_assoc *a,
 		    bool *pending);
+/* The handshakes table (user/lib/settable.h) with the loaded key: 0 or -1;
+ * a handshake by client key: 0, or -1 if absent; the number of handshakes. */
+int fx_handshakes(struct fx *fx, struct lb_settable *t);
+int fx_handshake_lookup(struct fx *fx, const struct sctplb_client_key *k,
+			struct sctplb_handshake *h);
+long fx_handshake_count(struct fx *fx);
 /* The Ts of a client tag Tc, confirmed or not: 0 or -1. */
 int fx_ctag_lookup(struct fx *fx, const struct sctplb_assoc_key *k, struct sctplb_ctag_value *v,
 		   bool *pending);

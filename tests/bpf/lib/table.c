@@ -186,7 +186,7 @@ void tb_snap(struct fx *fx, const uint32_t *pk, const struct sctplb_assoc_key *a
 	s->have_assoc = ak && !fx_assoc_lookup(fx, ak, &s->assoc, NULL);
 	fx_stats(fx, s->stats);
 	n[0] = fx_count(fx->assocs) + fx_pending_count(fx);
-	n[1] = fx_count(fx->handshakes);
+	n[1] = fx_handshake_count(fx);
 	n[2] = fx_count(fx->client_index);
 	n[3] = fx_count(fx->assoc_ctags) + fx_pending_ctag_count(fx);
 	n[4] = fx_path_slots(fx);
@@ -315,7 +315,7 @@ static void check_handshake(const struct tb_maps *w, const struct tb_map_check *
 {
 	struct sctplb_client_key k = fx_client_key(w->svc, cp, m->addr);
 	struct sctplb_handshake h;
-	bool found = !bpf_map_lookup_elem(w->fx->handshakes, &k, &h);
+	bool found = !fx_handshake_lookup(w->fx, &k, &h);
 
 	if (m->absent && found)
 		tb_fail(f, "handshakes[%s]: expected absent, got backend %u", m->addr, h.backend_id);
@@ -353,7 +353,7 @@ void tb_check_maps(const struct tb_maps *w, const struct tb_map_check ms[TB_MAPS
 			struct sctplb_client v;
 
 			if (bpf_map_lookup_elem(w->fx->client_index, &k, &v) &&
-			    !bpf_map_lookup_elem(w->fx->handshakes, &k, &h) && h.stag) {
+			    !fx_handshake_lookup(w->fx, &k, &h) && h.stag) {
 				v.backend_id = h.backend_id;
 				v.stag = h.stag;
 			} else if (bpf_map_lookup_elem(w->fx->client_index, &k, &v)) {

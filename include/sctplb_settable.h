@@ -1,0 +1,73 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * sctplb_settable.h: the layout of a set-associative table, shared by the
+ * BPF programs (bpf/lib/settable.h: find, put, delete, edit) and user space
+ * (user/lib/settable.h: lookup, walk, put, delete).
+ *
+ * A table is a BPF_MAP_TYPE_ARRAY whose every element is one set of WAYS
+ * entries (key, value) under one bpf_spin_lock:
+ *
+ *   struct NAME_set { struct bpf_spin_lock lock; __u32 stamp[WAYS];
+ *                     struct NAME_entry { K key; V val; } e[WAYS]; };
+ *
+ * stamp[i] is when way i was written (a coarse stamp, include/sctplb.h
+ * sctplb_stamp; never 0 for a used way), 0 when the way is empty.  A key
+ * lives in one set only: set = (low 32 bits of SipHash-1-3(key) * nsets) >>
+ * 32, nsets = the map's max_entries (any number, no power of two needed),
+ * the SipHash key the 128-bit random settable_key of the pinned settings
+ * (struct sctplb_config), made once with the maps: an attacker who cannot
+ * compute a client's set needs a table-full of entries to evict it, not WAYS.
+ * Keys are compared as 32-bit words: sizeof(K) is a multiple of 4 and K has
+ * no padding that is not zeroed.
+ *
+ * Putting a key takes the way that holds the key, else an empty way, else
+ * the way with the oldest stamp (the first of equal ones).  A table's
+ * entries evict only each other.  Every access to a set holds its lock
+ * (BPF: bpf_spin_lock; user space: BPF_F_LOCK), so no reader sees half a
+ * write; a user-space change reads a set and writes it back whole, so a
+ * datapath write to the same set between the two system calls is lost
+ * (microseconds: user space only deletes expired entries and fills tests).
+ */
+#ifndef SCTPLB_SETTABLE_H
+#define SCTPLB_SETTABLE_H
+
+#ifndef __VMLINUX_H__
+#include <linux/types.h>
+#include <linux/bpf.h>          /* struct bpf_spin_lock */
+#endif
+#include "sctplb_siphash.h"
+
+/* Declares struct NAME_entry and struct NAME_set for key K, value V, WAYS ways. */
+#define SCTPLB_SETTABLE_TYPES(NAME, K, V, WAYS)                                        \
+	struct NAME##_entry {                                                          \
+		K key;                                                                 \
+		V val;                                                                 \
+	};                                                                             \
+	struct NAME##_set {                                                            \
+		struct bpf_spin_lock lock;                                             \
+		__u32 stamp[WAYS];      /* 0: the way is empty */                      \
+		struct NAME##_entry e[WAYS];                                           \
+	}
+
+/* SipHash-1-3 rounds of the set index. */
+#define SCTPLB_SETTABLE_SIP_C 1
+#define SCTPLB_SETTABLE_SIP_D 3
+
+/* The set of a key of nwords 32-bit words in a table of nsets sets. */
+SCTPLB_INLINE __u32 sctplb_settable_index(const __u32 hkey[4], const __u32 *key, int nwords,
+					  __u32 nsets)
+{
+	__u32 h = (__u32)sctplb_siphash_u32s(hkey, key, nwords, SCTPLB_SETTABLE_SIP_C,
+					     SCTPLB_SETTABLE_SIP_D);
+
+	return (__u32)(((__u64)h * nsets) >> 32);
+}
+
+/* The stamp a way is written with: a stamp of 0 (the clock's first 134 ms)
+ * would read as empty. */
+SCTPLB_INLINE __u32 sctplb_settable_stamp(__u32 stamp)
+{
+	return stamp ? stamp : 1;
+}
+
+#endif

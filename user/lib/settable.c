@@ -1,0 +1,224 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/* settable.c: set-associative tables from user space; see settable.h. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <bpf/bpf.h>
+
+#include "settable.h"
+
+int lb_settable_init(struct lb_settable *t, int fd, struct lb_settable_layout l,
+		     const __u32 hkey[4])
+{
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+
+	if (bpf_obj_get_info_by_fd(fd, &info, &len))
+		return -errno;
+	if (info.type != BPF_MAP_TYPE_ARRAY || info.value_size != l.set_size || !info.max_entries ||
+	    l.key_size % 4 || l.key_size > 256)
+		return -EPROTO;
+	t->fd = fd;
+	t->nsets = info.max_entries;
+	t->l = l;
+	memcpy(t->hkey, hkey, sizeof(t->hkey));
+	return 0;
+}
+
+/* The tables of the pinned maps, by map id. */
+static int layout_of(enum lb_map_id id, struct lb_settable_layout *l)
+{
+	switch (id) {
+	case LB_HANDSHAKES:
+		*l = LB_SETTABLE_LAYOUT(struct sctplb_handshake_set);
+		return 0;
+	default:
+		return -EPROTO;
+	}
+}
+
+int lb_settable_open(struct lb_settable *t, const struct lb_maps *m, enum lb_map_id id)
+{
+	struct lb_settable_layout l;
+	struct sctplb_config c;
+	__u32 k = 0;
+	int err = layout_of(id, &l);
+
+	if (err)
+		return err;
+	if (bpf_map_lookup_elem(m->fd[LB_SETTINGS], &k, &c))
+		return -errno;
+	return lb_settable_init(t, m->fd[id], l, c.settable_key);
+}
+
+uint32_t lb_settable_index(const struct lb_settable *t, const void *key)
+{
+	__u32 w[64];
+
+	/* The key's words, aligned, as the datapath reads them. */
+	memcpy(w, key, t->l.key_size);
+	return sctplb_settable_index(t->hkey, w, t->l.key_size / 4, t->nsets);
+}
+
+static uint32_t *stamps(const struct lb_settable *t, void *set)
+{
+	(void)t;
+	return (uint32_t *)((char *)set + sizeof(struct bpf_spin_lock));
+}
+
+static char *entry(const struct lb_settable *t, void *set, uint32_t i)
+{
+	return (char *)set + t->l.entries_off + (size_t)i * t->l.entry_size;
+}
+
+/* The way holding key in set, or -1. */
+static int way_of(const struct lb_settable *t, void *set, const void *key)
+{
+	uint32_t i;
+
+	for (i = 0; i < t->l.ways; i++)
+		if (stamps(t, set)[i] && !memcmp(entry(t, set, i), key, t->l.key_size))
+			return (int)i;
+	return -1;
+}
+
+static int read_set(const struct lb_settable *t, uint32_t idx, void *set)
+{
+	return bpf_map_lookup_elem_flags(t->fd, &idx, set, BPF_F_LOCK) ? -errno : 0;
+}
+
+static int write_set(const struct lb_settable *t, uint32_t idx, const void *set)
+{
+	return bpf_map_update_elem(t->fd, &idx, set, BPF_F_LOCK) ? -errno : 0;
+}
+
+int lb_settable_lookup(const struct lb_settable *t, const void *key, void *val, uint32_t *stamp)
+{
+	uint32_t idx = lb_settable_index(t, key);
+	void *set = calloc(1, t->l.set_size);
+	int err, w;
+
+	if (!set)
+		return -ENOMEM;
+	err = read_set(t, idx, set);
+	if (!err) {
+		w = way_of(t, set, key);
+		if (w < 0) {
+			err = -ENOENT;
+		} else {
+			memcpy(val, entry(t, set, w) + t->l.key_size, t->l.val_size);
+			if (stamp)
+				*stamp = stamps(t, set)[w];
+		}
+	}
+	free(set);
+	return err;
+}
+
+int lb_settable_put(const struct lb_settable *t, const void *key, const void *val,
+		    uint32_t stamp)
+{
+	uint32_t idx = lb_settable_index(t, key), i, oldest = UINT32_MAX;
+	void *set = calloc(1, t->l.set_size);
+	int err, w;
+
+	if (!set)
+		return -ENOMEM;
+	err = read_set(t, idx, set);
+	if (!err) {
+		/* The datapath's rule (bpf/lib/settable.h): its way, an empty
+		 * way, else the oldest (the first of equals). */
+		w = way_of(t, set, key);
+		for (i = 0; w < 0 && i < t->l.ways; i++)
+			if (stamps(t, set)[i] < oldest)
+				oldest = stamps(t, set)[i];
+		for (i = 0; w < 0 && i < t->l.ways; i++)
+			if (stamps(t, set)[i] == oldest)
+				w = (int)i;
+		memcpy(entry(t, set, w), key, t->l.key_size);
+		memcpy(entry(t, set, w) + t->l.key_size, val, t->l.val_size);
+		stamps(t, set)[w] = sctplb_settable_stamp(stamp);
+		err = write_set(t, idx, set);
+	}
+	free(set);
+	return err;
+}
+
+int lb_settable_delete(const struct lb_settable *t, const void *key, const void *expect)
+{
+	uint32_t idx = lb_settable_index(t, key);
+	void *set = calloc(1, t->l.set_size);
+	int err, w;
+
+	if (!set)
+		return -ENOMEM;
+	err = read_set(t, idx, set);
+	if (!err) {
+		w = way_of(t, set, key);
+		if (w < 0)
+			err = -ENOENT;
+		else if (expect && memcmp(entry(t, set, w) + t->l.key_size, expect, t->l.val_size))
+			err = -ESTALE;
+		else {
+			stamps(t, set)[w] = 0;
+			err = write_set(t, idx, set);
+		}
+	}
+	free(set);
+	return err;
+}
+
+#define LB_SETTABLE_BATCH 1024
+
+int lb_settable_walk(const struct lb_settable *t, lb_settable_fn fn, void *arg)
+{
+	__u32 *keys = calloc(LB_SETTABLE_BATCH, sizeof(*keys)), in = 0, out = 0, n, i, j;
+	char *sets = calloc(LB_SETTABLE_BATCH, t->l.set_size);
+	LIBBPF_OPTS(bpf_map_batch_opts, opts, .elem_flags = BPF_F_LOCK);
+	bool first = true, last = false;
+	int err = 0;
+
+	if (!keys || !sets) {
+		err = -ENOMEM;
+		goto out;
+	}
+	while (!last && !err) {
+		n = LB_SETTABLE_BATCH;
+		if (bpf_map_lookup_batch(t->fd, first ? NULL : &in, &out, keys, sets, &n, &opts)) {
+			err = -errno;
+			if (err != -ENOENT)
+				break;
+			err = 0;
+			last = true;    /* the end: n holds what was left */
+		}
+		for (i = 0; i < n && !err; i++) {
+			void *set = sets + (size_t)i * t->l.set_size;
+
+			for (j = 0; j < t->l.ways && !err; j++)
+				if (stamps(t, set)[j])
+					err = fn(entry(t, set, j), entry(t, set, j) + t->l.key_size,
+						 stamps(t, set)[j], arg);
+		}
+		in = out;
+		first = false;
+	}
+out:
+	free(keys);
+	free(sets);
+	return err;
+}
+
+static int count_one(const void *key, const void *val, uint32_t stamp, void *arg)
+{
+	(void)key, (void)val, (void)stamp;
+	++*(long *)arg;
+	return 0;
+}
+
+long lb_settable_count(const struct lb_settable *t)
+{
+	long n = 0;
+	int err = lb_settable_walk(t, count_one, &n);
+
+	return err ? err : n;
+}

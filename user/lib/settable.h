@@ -1,0 +1,68 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * settable.h: a set-associative table (include/sctplb_settable.h: layout,
+ * index, victim rule) from user space: the datapath's side is
+ * bpf/lib/settable.h.  Every set is read and written whole under its lock
+ * (BPF_F_LOCK).  A change (put, delete) reads the set and writes it back: a
+ * datapath write to that set between the two system calls is lost, which
+ * is why only gc (expired entries), tests and replay change a table here.
+ *
+ * Interface (stable: other tables build on it):
+ *   lb_settable_open(t, m, id)   the table of pinned map id, its hash key from
+ *                                 settings; -EPROTO if map id is no such table
+ *   lb_settable_init(t, fd, layout, hkey)  the same from a map fd (tests)
+ *   lb_settable_lookup(t, k, v, stamp)   0 with *v (and *stamp if not NULL),
+ *                                         -ENOENT
+ *   lb_settable_put(t, k, v, stamp)      k -> *v: its way, else an empty way,
+ *                                         else the oldest (the datapath's rule)
+ *   lb_settable_delete(t, k, expect)     0, -ENOENT; with expect, only if the
+ *                                         value still equals *expect (-ESTALE)
+ *   lb_settable_walk(t, fn, arg)         fn(k, v, stamp, arg) for every entry,
+ *                                         set by set (batch reads); stops at the
+ *                                         first non-zero return and returns it
+ *   lb_settable_count(t)                 entries, or a negative errno
+ * Functions return 0 or a negative errno, and print nothing.
+ */
+#ifndef SCTPLB_SETTABLE_LIB_H
+#define SCTPLB_SETTABLE_LIB_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "sctplb.h"
+#include "pinned.h"
+
+/* Where a set's parts are: LB_SETTABLE_LAYOUT(struct X_set). */
+struct lb_settable_layout {
+	uint32_t ways, key_size, val_size, entry_size, entries_off, set_size;
+};
+#define LB_SETTABLE_LAYOUT(SET)                                                            \
+	((struct lb_settable_layout){                                                      \
+		.ways = sizeof(((SET *)0)->stamp) / sizeof(__u32),                         \
+		.key_size = sizeof(((SET *)0)->e[0].key),                                  \
+		.val_size = sizeof(((SET *)0)->e[0].val),                                  \
+		.entry_size = sizeof(((SET *)0)->e[0]),                                    \
+		.entries_off = offsetof(SET, e),                                           \
+		.set_size = sizeof(SET),                                                   \
+	})
+
+struct lb_settable {
+	int fd;                         /* not owned */
+	uint32_t nsets;                 /* the map's max_entries */
+	struct lb_settable_layout l;
+	__u32 hkey[4];                  /* sctplb_config.settable_key */
+};
+
+typedef int (*lb_settable_fn)(const void *key, const void *val, uint32_t stamp, void *arg);
+
+int lb_settable_init(struct lb_settable *t, int fd, struct lb_settable_layout l,
+		     const __u32 hkey[4]);
+int lb_settable_open(struct lb_settable *t, const struct lb_maps *m, enum lb_map_id id);
+uint32_t lb_settable_index(const struct lb_settable *t, const void *key);
+int lb_settable_lookup(const struct lb_settable *t, const void *key, void *val, uint32_t *stamp);
+int lb_settable_put(const struct lb_settable *t, const void *key, const void *val,
+		    uint32_t stamp);
+int lb_settable_delete(const struct lb_settable *t, const void *key, const void *expect);
+int lb_settable_walk(const struct lb_settable *t, lb_settable_fn fn, void *arg);
+long lb_settable_count(const struct lb_settable *t);
+
+#endif
