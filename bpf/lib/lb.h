@@ -416,7 +416,9 @@ found:
  * way rewritten meanwhile by another CPU's insert is what an LRU element
  * recycled under a reader was (docs/datapath.md).
  */
-#define pend_age(s, i) ((__u64)(s)->e[i].val.seen << 16 | (s)->e[i].val.packets)
+#define pend_age(s, i)                                                                         \
+	((((__u64)(s)->e[i].val.seen << 16 | (s)->e[i].val.packets) + 1) &                     \
+	 sctplb_settable_used(s, i))
 SETTABLE_DEFINE_AGED(pend, assocs_pending, struct sctplb_pending_set, pend_age)
 SETTABLE_DEFINE(pctag, pending_ctags, struct sctplb_pending_ctag_set)
 
@@ -441,7 +443,6 @@ static __always_inline struct sctplb_assoc *assoc_by_ctag(struct sctplb_assoc_ke
 							   bool *pending)
 {
 	struct sctplb_ctag_value *cv = bpf_map_lookup_elem(&assoc_ctags, ak);
-	struct sctplb_ctag_value pcv;
 	struct sctplb_assoc *a;
 
 	if (cv) {
@@ -453,9 +454,10 @@ static __always_inline struct sctplb_assoc *assoc_by_ctag(struct sctplb_assoc_ke
 		}
 		return NULL;
 	}
-	if (!pctag_find(ak, &pcv))
+	cv = pctag_ref(ak); /* a 32-bit word: read whole without the lock */
+	if (!cv)
 		return NULL;
-	ak->vtag = pcv.stag;
+	ak->vtag = cv->stag;
 	*pending = true;
 	return pend_ref(ak);
 }
@@ -535,7 +537,7 @@ static __always_inline struct sctplb_assoc *assoc_create(const struct sctplb_ass
 	struct sctplb_ctag_value cv = { .stag = ak->vtag };
 	struct sctplb_assoc_key ck = *ak;
 	struct sctplb_assoc *a, *n;
-	bool pending, added = false;
+	bool pending;
 	__u32 zero = 0, stamp = sctplb_stamp(now);
 
 	a = assoc_find(ak, &pending);
@@ -558,14 +560,14 @@ static __always_inline struct sctplb_assoc *assoc_create(const struct sctplb_ass
 	a->flags = flags;
 	a->created = stamp;
 	a->seen = stamp;
-	n = pend_add(ak, a, stamp, &added);
-	if (!added)
-		return n; /* another CPU was first */
+	n = pend_add(ak, a, stamp);
+	if (!n)
+		return pend_ref(ak); /* another CPU was first */
 	stat_inc(SCTPLB_STAT_ASSOC_CREATED);
 	lb_event_new(SCTPLB_EV_ESTABLISHED, ak, k, backend_id, ctag);
 	ck.vtag = ctag;
 	/* Never re-point Tc: the first association of a Tc keeps it. */
-	pctag_add(&ck, &cv, stamp, &added);
+	pctag_add(&ck, &cv, stamp);
 	return n;
 }
 

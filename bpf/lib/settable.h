@@ -28,6 +28,23 @@
  *	a statement: with k present, body runs under the set's lock with
  *	V *v pointing at its value, to change fields in place (no helper
  *	call, no return in body: the lock is held).
+ *   V *NAME_ref(const K *k)
+ *	k's value in place, found without the lock, or NULL: for a value the
+ *	datapath updates on every packet without a lock (an association's
+ *	stamps).  Another CPU's put may rewrite the way under the caller, as a
+ *	BPF LRU element can be recycled under a reader.
+ *   V *NAME_add(const K *k, const V *v, __u32 stamp)
+ *	k -> *v unless k is there (BPF_NOEXIST): the new value in place, or
+ *	NULL if k was there (NAME_ref finds it) or the set cannot be had.
+ *
+ *   SETTABLE_DEFINE_AGED(NAME, MAP, SET, AGE)
+ *	the same functions, with the victim of a full set (put, add) the way
+ *	of the least AGE(s, i), an unsigned of set s's way i: 0 for an empty
+ *	way, never 0 for a used one (e.g. its value's own last-use stamp + 1:
+ *	assocs_pending), not the oldest stamp.  SETTABLE_DEFINE is
+ *	SETTABLE_DEFINE_AGED with SETTABLE_AGE_STAMP.  AGE is best free of
+ *	branches (sctplb_settable_used): each one doubles the paths the
+ *	verifier walks through the ways.
  *
  * k must point to the stack or to a map value (32-bit aligned); K's padding
  * must be zeroed (keys are compared as 32-bit words).
@@ -62,7 +79,16 @@ static __always_inline void *settable_set(void *map, const void *k, int nwords)
 	return bpf_map_lookup_elem(map, &i);
 }
 
-#define SETTABLE_DEFINE(NAME, MAP, SET)                                                        \
+/* The default age of a way: when it was written (0: empty). */
+#define SETTABLE_AGE_STAMP(s, i) ((__u32)(s)->stamp[i])
+
+/* All ones if way i of set s is used, 0 if it is empty; without a branch. */
+#define sctplb_settable_used(s, i)                                                             \
+	(-(__u64)((((s)->stamp[i] | (0u - (s)->stamp[i])) >> 31) & 1))
+
+#define SETTABLE_DEFINE(NAME, MAP, SET) SETTABLE_DEFINE_AGED(NAME, MAP, SET, SETTABLE_AGE_STAMP)
+
+#define SETTABLE_DEFINE_AGED(NAME, MAP, SET, AGE)                                              \
 	typedef typeof(((SET *)0)->e[0].key) NAME##_key_t;                                     \
 	typedef typeof(((SET *)0)->e[0].val) NAME##_val_t;                                     \
 	enum { NAME##_WAYS = sizeof(((SET *)0)->stamp) / sizeof(__u32),                        \
@@ -95,6 +121,24 @@ static __always_inline void *settable_set(void *map, const void *k, int nwords)
 		return -1;                                                                     \
 	}                                                                                      \
                                                                                                \
+	/* The way a new key takes, with the set's lock held: an empty way, */                \
+	/* else the least AGE (the first of equals).  A loop, not unrolled: */                \
+	/* WAYS ages live in registers otherwise, and spill to the stack.   */                \
+	static __always_inline int NAME##_victim(const SET *s)                                 \
+	{                                                                                      \
+		typeof(AGE(s, 0)) least = ~(typeof(AGE(s, 0)))0, age;                          \
+		int i, w = 0;                                                                  \
+                                                                                               \
+		_Pragma("nounroll") for (i = 0; i < NAME##_WAYS; i++) {                        \
+			age = AGE(s, i);                                                       \
+			if (age < least) {                                                     \
+				least = age;                                                   \
+				w = i;                                                         \
+			}                                                                      \
+		}                                                                              \
+		return w;                                                                      \
+	}                                                                                      \
+                                                                                               \
 	/* find, put and delete are not inlined: the hash's and the copies' */              \
 	/* spills stay in their own small frames, off the stack of the      */              \
 	/* program that calls them (512 bytes over all frames).             */              \
@@ -120,24 +164,15 @@ static __always_inline void *settable_set(void *map, const void *k, int nwords)
 					       __u32 stamp)                                    \
 	{                                                                                      \
 		SET *s = NAME##_set(k);                                                        \
-		__u32 st = sctplb_settable_stamp(stamp), oldest = 0xffffffff;                  \
-		int w, i;                                                                      \
+		__u32 st = sctplb_settable_stamp(stamp);                                       \
+		int w;                                                                         \
                                                                                                \
 		if (!s)                                                                        \
 			return;                                                                \
 		bpf_spin_lock(&s->lock);                                                       \
 		w = NAME##_way(s, k);                                                          \
-		if (w < 0) {                                                                   \
-			/* An empty way, else the oldest (the first of equals); */             \
-			/* a loop, not unrolled: WAYS stamps live in registers   */             \
-			/* otherwise, and spill to the stack.                     */             \
-			_Pragma("nounroll") for (i = 0; i < NAME##_WAYS; i++) {                \
-				if (s->stamp[i] < oldest) {                                    \
-					oldest = s->stamp[i];                                  \
-					w = i;                                                 \
-				}                                                              \
-			}                                                                      \
-		}                                                                              \
+		if (w < 0)                                                                     \
+			w = NAME##_victim(s);                                                  \
 		if (w >= 0 && w < NAME##_WAYS) {                                               \
 			s->e[w].key = *k;                                                      \
 			s->e[w].val = *v;                                                      \
@@ -162,6 +197,47 @@ static __always_inline void *settable_set(void *map, const void *k, int nwords)
 		}                                                                              \
 		bpf_spin_unlock(&s->lock);                                                     \
 		return found;                                                                  \
+	}                                                                                      \
+                                                                                               \
+	static __noinline __maybe_unused NAME##_val_t *NAME##_ref(const NAME##_key_t *k)       \
+	{                                                                                      \
+		SET *s = NAME##_set(k);                                                        \
+		int w;                                                                         \
+                                                                                               \
+		if (!s)                                                                        \
+			return NULL;                                                           \
+		w = NAME##_way(s, k);                                                          \
+		if (w < 0 || w >= NAME##_WAYS)                                                 \
+			return NULL;                                                           \
+		return &s->e[w].val;                                                           \
+	}                                                                                      \
+                                                                                               \
+	static __noinline __maybe_unused NAME##_val_t *NAME##_add(const NAME##_key_t *k,       \
+								  const NAME##_val_t *v,       \
+								  __u32 stamp)                 \
+	{                                                                                      \
+		SET *s = NAME##_set(k);                                                        \
+		__u32 st = sctplb_settable_stamp(stamp);                                       \
+		int w;                                                                         \
+                                                                                               \
+		if (!s)                                                                        \
+			return NULL;                                                           \
+		bpf_spin_lock(&s->lock);                                                       \
+		w = NAME##_way(s, k);                                                          \
+		if (w < 0) {                                                                   \
+			w = NAME##_victim(s);                                                  \
+			if (w >= 0 && w < NAME##_WAYS) {                                       \
+				s->e[w].key = *k;                                              \
+				s->e[w].val = *v;                                              \
+				s->stamp[w] = st;                                              \
+			}                                                                      \
+		} else {                                                                       \
+			w = -1;         /* k was there */                                      \
+		}                                                                              \
+		bpf_spin_unlock(&s->lock);                                                     \
+		if (w < 0 || w >= NAME##_WAYS)                                                 \
+			return NULL;                                                           \
+		return &s->e[w].val;                                                           \
 	}
 
 #define SETTABLE_EDIT(NAME, k, v, body)                                                        \

@@ -32,6 +32,12 @@ static int layout_of(enum lb_map_id id, struct lb_settable_layout *l)
 	case LB_HANDSHAKES:
 		*l = LB_SETTABLE_LAYOUT(struct sctplb_handshake_set);
 		return 0;
+	case LB_PENDING:
+		*l = LB_SETTABLE_LAYOUT(struct sctplb_pending_set);
+		return 0;
+	case LB_PENDING_CTAGS:
+		*l = LB_SETTABLE_LAYOUT(struct sctplb_pending_ctag_set);
+		return 0;
 	default:
 		return -EPROTO;
 	}
