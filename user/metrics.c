@@ -324,6 +324,17 @@ static void tally_add(struct tally *t, __u32 sid, __u32 bid, __u32 a, __u32 b)
 	t->v[t->n++] = (struct tally_row){ sid, bid, a, b, 1 };
 }
 
+/* One handshake of the set-associative table: (service, backend chosen). */
+static int tally_handshake(const void *key, const void *val, uint32_t stamp, void *arg)
+{
+	const struct sctplb_client_key *k = key;
+	const struct sctplb_handshake *h = val;
+
+	(void)stamp;
+	tally_add(arg, k->service_id, h->backend_id, 0, 0);
+	return 0;
+}
+
 static const char *state_label(__u32 s)
 {
 	return s == SCTPLB_ASSOC_ESTABLISHED ? "established" :
@@ -402,16 +413,10 @@ static void emit_assocs(struct mbuf *b, const struct lb_model *md, const struct 
 
 	/* Handshakes: per service and backend chosen. */
 	{
-		struct sctplb_client_key k, next, *prev = NULL;
-		struct sctplb_handshake h;
+		struct lb_settable t;
 
-		while (bpf_map_get_next_key(m->fd[LB_HANDSHAKES], prev, &next) == 0) {
-			k = next;
-			prev = &k;
-			if (bpf_map_lookup_elem(m->fd[LB_HANDSHAKES], &k, &h))
-				continue;
-			tally_add(&hc, k.service_id, h.backend_id, 0, 0);
-		}
+		if (!lb_settable_open(&t, m, LB_HANDSHAKES))
+			lb_settable_walk(&t, tally_handshake, &hc);
 	}
 	qsort(hc.v, hc.n, sizeof(*hc.v), cmp_tally);
 	mb_family(b, "sctplb_handshakes", "gauge", "pending handshakes (INIT seen, by client "
@@ -454,6 +459,7 @@ static void emit_tables(struct mbuf *b, const struct lb_maps *m)
 	size_t i;
 
 	for (i = 0; i < sizeof(tables) / sizeof(tables[0]); i++) {
+		struct lb_settable t;
 		struct bpf_map_info info = {};
 		__u32 len = sizeof(info);
 		struct lb_settable t;
@@ -472,6 +478,13 @@ static void emit_tables(struct mbuf *b, const struct lb_maps *m)
 		}
 		n[i] = map_count(m->fd[tables[i]], info.key_size);
 		max[i] = info.max_entries;
+		/* A set-associative table: its entries, not its sets. */
+		if (!lb_settable_open(&t, m, tables[i])) {
+			long e = lb_settable_count(&t);
+
+			n[i] = e < 0 ? 0 : (__u64)e;
+			max[i] = t.nsets * t.l.ways;
+		}
 	}
 	mb_family(b, "sctplb_table_entries", "gauge", "entries in each table of state (map)");
 	for (i = 0; i < sizeof(tables) / sizeof(tables[0]); i++)

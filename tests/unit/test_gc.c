@@ -16,6 +16,7 @@
 
 #include "gc.h"
 #include "pinned.h"
+#include "settable.h"
 #include "sctplb.skel.h"
 
 #define S(x) ((__u64)(x) * 1000000000ull)
@@ -138,7 +139,10 @@ static void put_hs(__u32 svc, __u16 cport, const char *addr, __u32 backend, __u6
 	struct sctplb_client_key k = ckey(svc, cport, addr);
 	struct sctplb_handshake h = { .backend_id = backend, .ctag = 0x77, .created_ns = created };
 
-	bpf_map_update_elem(m.fd[LB_HANDSHAKES], &k, &h, BPF_ANY);
+	struct lb_settable t;
+
+	if (lb_settable_open(&t, &m, LB_HANDSHAKES) || lb_settable_put(&t, &k, &h, sctplb_stamp(created)))
+		fprintf(stderr, "test_gc: cannot put a handshake\n");
 }
 
 static void put_backend(__u32 id, __u32 svc, bool active)
@@ -176,8 +180,9 @@ static bool has_hs(__u32 svc, __u16 cport, const char *addr)
 {
 	struct sctplb_client_key k = ckey(svc, cport, addr);
 	struct sctplb_handshake v;
+	struct lb_settable t;
 
-	return bpf_map_lookup_elem(m.fd[LB_HANDSHAKES], &k, &v) == 0;
+	return !lb_settable_open(&t, &m, LB_HANDSHAKES) && lb_settable_lookup(&t, &k, &v, NULL) == 0;
 }
 
 static unsigned int count(int fd, size_t ksz)
@@ -185,7 +190,10 @@ static unsigned int count(int fd, size_t ksz)
 	unsigned char k[64], n[64];
 	unsigned int c = 0;
 	void *prev = NULL;
+	struct lb_settable t;
 
+	if (fd == m.fd[LB_HANDSHAKES])  /* a set-associative table: its entries */
+		return lb_settable_open(&t, &m, LB_HANDSHAKES) ? 0 : (unsigned int)lb_settable_count(&t);
 	while (bpf_map_get_next_key(fd, prev, n) == 0) {
 		memcpy(k, n, ksz);
 		prev = k;
@@ -197,7 +205,14 @@ static unsigned int count(int fd, size_t ksz)
 static void clear(int fd, size_t ksz)
 {
 	unsigned char k[64];
+	struct sctplb_handshake_set empty = {};
+	__u32 i;
 
+	if (fd == m.fd[LB_HANDSHAKES]) { /* an array of sets: every set emptied */
+		for (i = 0; i < SCTPLB_HANDSHAKE_SETS; i++)
+			bpf_map_update_elem(fd, &i, &empty, BPF_ANY);
+		return;
+	}
 	while (bpf_map_get_next_key(fd, NULL, k) == 0)
 		bpf_map_delete_elem(fd, k);
 	(void)ksz;
@@ -553,27 +568,30 @@ static void test_hs_restart(void)
 				  .state = SCTPLB_ASSOC_ESTABLISHED };
 	struct sctplb_client_key k;
 	struct sctplb_handshake h;
+	struct lb_settable t;
 	struct gc_result r;
 	__u32 svc = 1;
 	int err;
 
 	clear_all();
 	clear(m.fd[LB_PENDING], sizeof(struct sctplb_assoc_key));
+	if (lb_settable_open(&t, &m, LB_HANDSHAKES))
+		fprintf(stderr, "test_gc: no handshakes table\n");
 	bpf_map_update_elem(m.fd[LB_SVC_META], &svc, &sm, BPF_ANY);
 	a.created = a.seen = sctplb_stamp(NOW - S(30));
 	bpf_map_update_elem(m.fd[LB_PENDING], &ak, &a, BPF_ANY);
 	/* 30 s old (timeout 10), naming the unconfirmed association: kept. */
 	put_hs(1, 44001, "192.0.2.61", 1, NOW - S(30));
 	k = ckey(1, 44001, "192.0.2.61");
-	bpf_map_lookup_elem(m.fd[LB_HANDSHAKES], &k, &h);
+	lb_settable_lookup(&t, &k, &h, NULL);
 	h.stag = 0x601;
-	bpf_map_update_elem(m.fd[LB_HANDSHAKES], &k, &h, BPF_ANY);
+	lb_settable_put(&t, &k, &h, sctplb_stamp(NOW - S(30)));
 	/* 30 s old, naming a Ts no association has: removed. */
 	put_hs(1, 44002, "192.0.2.62", 1, NOW - S(30));
 	k = ckey(1, 44002, "192.0.2.62");
-	bpf_map_lookup_elem(m.fd[LB_HANDSHAKES], &k, &h);
+	lb_settable_lookup(&t, &k, &h, NULL);
 	h.stag = 0x602;
-	bpf_map_update_elem(m.fd[LB_HANDSHAKES], &k, &h, BPF_ANY);
+	lb_settable_put(&t, &k, &h, sctplb_stamp(NOW - S(30)));
 
 	err = gc_sweep(&m, NOW, &defaults, &r);
 	CHECK("hs_of_unconfirmed_assoc_kept", err == 0 && has_hs(1, 44001, "192.0.2.61"),

@@ -503,35 +503,45 @@ static int collect_ctag(const void *key, const void *val, void *arg)
 	return in_list(c->svc, c->nsvc, k->service_id) ? collect_key(c, k) : 0;
 }
 
-static int collect_hs(const void *key, const void *val, void *arg)
+static int collect_hs(const void *key, const void *val, uint32_t stamp, void *arg)
 {
 	struct ctx *c = arg;
 	const struct sctplb_client_key *k = key;
 	const struct sctplb_handshake *h = val;
 
+	(void)stamp;
 	c->r->handshakes_scanned++;
 	return hs_gone(c, k, h) ? collect_key(c, k) : 0;
 }
 
+/*
+ * handshakes is a set-associative table (user/lib/settable.h): walked set by
+ * set, and an entry is deleted only if it is still the one judged (a
+ * retransmitted INIT refreshes created_ns; a new INIT may have taken the key).
+ */
 static int remove_handshakes(struct ctx *c)
 {
 	struct sctplb_handshake h;
+	struct lb_settable t;
 	size_t i;
 	int err;
 
-	err = scan_collect(c, LB_HANDSHAKES, sizeof(struct sctplb_client_key),
-			   sizeof(struct sctplb_handshake), collect_hs);
+	err = lb_settable_open(&t, c->m, LB_HANDSHAKES);
+	if (err)
+		return err;
+	c->cand.sz = sizeof(struct sctplb_client_key);
+	c->cand.n = 0;
+	err = lb_settable_walk(&t, collect_hs, c);
 	if (err)
 		return err;
 	for (i = 0; i < c->cand.n; i++) {
 		const struct sctplb_client_key *k = vec_at(&c->cand, i);
 
-		if (bpf_map_lookup_elem(c->m->fd[LB_HANDSHAKES], k, &h))
+		if (lb_settable_lookup(&t, k, &h, NULL))
 			continue;
-		/* again: a retransmitted INIT refreshes created_ns */
 		if (!hs_gone(c, k, &h))
 			continue;
-		if (bpf_map_delete_elem(c->m->fd[LB_HANDSHAKES], k) == 0)
+		if (lb_settable_delete(&t, k, &h) == 0)
 			c->r->handshakes++;
 	}
 	return 0;
