@@ -462,18 +462,9 @@ static void emit_tables(struct mbuf *b, const struct lb_maps *m)
 		struct lb_settable t;
 		struct bpf_map_info info = {};
 		__u32 len = sizeof(info);
-		struct lb_settable t;
-		long cnt;
 
 		if (bpf_obj_get_info_by_fd(m->fd[tables[i]], &info, &len)) {
 			n[i] = max[i] = 0;
-			continue;
-		}
-		/* A set-associative table: its entries, and sets x ways. */
-		if (lb_settable_open(&t, m, tables[i]) == 0) {
-			cnt = lb_settable_count(&t);
-			n[i] = cnt > 0 ? (__u64)cnt : 0;
-			max[i] = t.nsets * t.l.ways;
 			continue;
 		}
 		n[i] = map_count(m->fd[tables[i]], info.key_size);

@@ -223,7 +223,11 @@ struct ctx {
 /*
  * The maps are hash maps, or set-associative tables (user/lib/settable.h:
  * the unconfirmed associations): one lookup, delete and scan for both.
- * Lookups and deletes return 0 or a negative errno.
+ * Lookups and deletes return 0 or a negative errno; a table's entry is
+ * deleted only if its value still equals *expect (when not NULL: the value
+ * judged, which a packet may have changed since), a hash map's whatever it
+ * holds (its lookup and delete are each atomic, the datapath's writes to
+ * an element in place are not lost by a delete).
  */
 static int tbl_lookup(const struct ctx *c, enum lb_map_id id, const void *k, void *v)
 {
@@ -232,10 +236,10 @@ static int tbl_lookup(const struct ctx *c, enum lb_map_id id, const void *k, voi
 	return bpf_map_lookup_elem(c->m->fd[id], k, v) ? -errno : 0;
 }
 
-static int tbl_delete(const struct ctx *c, enum lb_map_id id, const void *k)
+static int tbl_delete(const struct ctx *c, enum lb_map_id id, const void *k, const void *expect)
 {
 	if (c->is_set[id])
-		return lb_settable_delete(&c->set[id], k, NULL);
+		return lb_settable_delete(&c->set[id], k, expect);
 	return bpf_map_delete_elem(c->m->fd[id], k) ? -errno : 0;
 }
 
@@ -353,7 +357,7 @@ static void remove_indexes(struct ctx *c, const struct sctplb_assoc_key *k,
 
 		ck.vtag = a->ctag;
 		if (tbl_lookup(c, c->cmap, &ck, &cv) == 0 && cv.stag == k->vtag &&
-		    tbl_delete(c, c->cmap, &ck) == 0)
+		    tbl_delete(c, c->cmap, &ck, &cv) == 0)
 			c->r->ctags++;
 	}
 	for (p = 0; p < SCTPLB_MAX_PATHS; p++) {
@@ -422,9 +426,9 @@ static int remove_assocs(struct ctx *c)
 		w = assoc_why(c, k, &a); /* again: it may have seen a packet meanwhile */
 		if (w == KEEP)
 			continue;
-		err = tbl_delete(c, c->amap, k);
-		if (err == -ENOENT)
-			continue;
+		err = tbl_delete(c, c->amap, k, &a);
+		if (err == -ENOENT || err == -ESTALE)
+			continue;       /* gone, or it changed: the next sweep judges it */
 		if (err)
 			return lb_err(err, "cannot delete an association from %s/%s: %s",
 				      c->m->dir, lb_map_names[c->amap], strerror(-err));
@@ -647,7 +651,7 @@ static int run(struct ctx *c)
 			err = scan_collect(c, c->cmap, sizeof(struct sctplb_assoc_key),
 					   sizeof(struct sctplb_ctag_value), collect_ctag);
 			for (i = 0; !err && i < c->cand.n; i++)
-				if (tbl_delete(c, c->cmap, vec_at(&c->cand, i)) == 0)
+				if (tbl_delete(c, c->cmap, vec_at(&c->cand, i), NULL) == 0)
 					c->r->ctags++;
 		}
 	}

@@ -207,13 +207,7 @@ int fx_assoc_lookup(struct fx *fx, const struct sctplb_assoc_key *k, struct sctp
 
 int fx_handshakes(struct fx *fx, struct lb_settable *t)
 {
-	struct sctplb_config cfg = {};
-	__u32 zero = 0;
-
-	if (bpf_map_lookup_elem(fx->settings, &zero, &cfg))
-		return -1;
-	return lb_settable_init(t, fx->handshakes, LB_SETTABLE_LAYOUT(struct sctplb_handshake_set),
-				cfg.settable_key) ? -1 : 0;
+	return fx_settable(fx, fx->handshakes, LB_SETTABLE_LAYOUT(struct sctplb_handshake_set), t);
 }
 
 int fx_handshake_lookup(struct fx *fx, const struct sctplb_client_key *k,
