@@ -168,6 +168,14 @@ struct sctplb_handshake {
 SCTPLB_SETTABLE_TYPES(sctplb_handshake, struct sctplb_client_key, struct sctplb_handshake,
 		      SCTPLB_HANDSHAKE_WAYS);
 
+/* The victim rule's exception (include/sctplb_settable.h): a handshake that
+ * names an unconfirmed association is its restart rule, and goes only when
+ * every way of its set does. */
+static inline __u32 sctplb_handshake_keep(const struct sctplb_handshake *h)
+{
+	return h->stag; /* not 0: keep */
+}
+
 struct sctplb_client {
 	__u32 backend_id;
 	__u32 stag;             /* Ts of the association it holds */

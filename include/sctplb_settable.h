@@ -21,7 +21,9 @@
  * no padding that is not zeroed.
  *
  * Putting a key takes the way that holds the key, else an empty way, else
- * the way with the oldest stamp (the first of equal ones).  A table's
+ * the way with the oldest stamp (the first of equal ones) among the entries
+ * the table does not keep (its KEEP predicate on the value: none by
+ * default), else the oldest.  A table's
  * entries evict only each other.  Every access to a set holds its lock
  * (BPF: bpf_spin_lock; user space: BPF_F_LOCK), so no reader sees half a
  * write; a user-space change reads a set and writes it back whole, so a

@@ -21,8 +21,11 @@
  * restarted (FreeBSD and usrsctp call it "NAT friendly"). */
 #define SCTP_PARAM_DISABLE_RESTART 0xc007
 
-/* handshakes: hs_find, hs_put, hs_delete, SETTABLE_EDIT(hs, ...) (settable.h). */
-SETTABLE_DEFINE(hs, handshakes, struct sctplb_handshake_set)
+/* handshakes: hs_find, hs_put, hs_delete, SETTABLE_EDIT(hs, ...) (settable.h).
+ * A handshake that names an unconfirmed association (stag) is that
+ * association's restart rule until it is confirmed: a flood of fresh INITs
+ * evicts the other handshakes of its set first (sctplb_handshake_keep). */
+SETTABLE_DEFINE_KEEP(hs, handshakes, struct sctplb_handshake_set, sctplb_handshake_keep)
 
 /* The decision so far, carried to forwarding and counting. */
 struct lb {
@@ -33,12 +36,13 @@ struct lb {
 	__u64 now;
 };
 
-/* Scratch space for a new association value: too big for the BPF stack. */
+/* Scratch space for a new association (key and value, as the unconfirmed
+ * table's entry): too big for the BPF stack. */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 1);
 	__type(key, __u32);
-	__type(value, struct sctplb_assoc);
+	__type(value, struct sctplb_pending_entry);
 } assoc_scratch SEC(".maps");
 
 /*
@@ -314,11 +318,13 @@ static __always_inline bool handshake_young(const struct sctplb_handshake *hs, _
 	return !(now > hs->created_ns && now - hs->created_ns >= timeout * 1000000000ull);
 }
 
-/* The pending handshake of a client transport address, copied to *hs. */
-static __always_inline bool pending_handshake(const struct sctplb_client_key *k, __u64 now,
+/* The pending handshake of a client transport address (set s: hs_set(k)),
+ * copied to *hs. */
+static __always_inline bool pending_handshake(struct sctplb_handshake_set *s,
+					      const struct sctplb_client_key *k, __u64 now,
 					      struct sctplb_handshake *hs)
 {
-	return hs_find(k, hs) && handshake_young(hs, now);
+	return hs_find_in(s, k, hs) && handshake_young(hs, now);
 }
 
 /*
@@ -338,6 +344,7 @@ static __always_inline bool pending_handshake(const struct sctplb_client_key *k,
 static __always_inline int choose_init(const struct buf *b, const struct pkt *p, struct lb *lb)
 {
 	struct sctplb_handshake hs = {}; /* the address's, then the new one */
+	struct sctplb_handshake_set *set;
 	struct sctplb_client_key k;
 	__u32 *tagp, ctag, rbe = SCTPLB_BACKEND_NONE, rstag = 0, stamp;
 	struct sctplb_client *ci;
@@ -354,7 +361,8 @@ static __always_inline int choose_init(const struct buf *b, const struct pkt *p,
 	 * the client says it may be another endpoint behind the same NAT'd
 	 * address and port, whose restart the backend must not see. */
 	ci = bpf_map_lookup_elem(&client_index, &k);
-	have = hs_find(&k, &hs);
+	set = hs_set(&k); /* one hash for the lookup and the put */
+	have = hs_find_in(set, &k, &hs);
 	if (ci) {
 		restart = true;
 		rbe = ci->backend_id;
@@ -399,7 +407,7 @@ found:
 	/* A retransmission (same Tc, same backend) rewrites its entries in
 	 * place: a put to a key the table holds takes its way. */
 	stamp = sctplb_stamp(lb->now);
-	hs_put(&k, &hs, stamp);
+	hs_put_in(set, &k, &hs, stamp);
 	hs.stag = 0; /* the source's association, not the listed addresses' */
 	init_listed_addrs(b, p, &k, &hs, stamp);
 	return ACT_CONTINUE;
@@ -416,10 +424,10 @@ found:
  * way rewritten meanwhile by another CPU's insert is what an LRU element
  * recycled under a reader was (docs/datapath.md).
  */
-#define pend_age(s, i)                                                                         \
-	((((__u64)(s)->e[i].val.seen << 16 | (s)->e[i].val.packets) + 1) &                     \
-	 sctplb_settable_used(s, i))
-SETTABLE_DEFINE_AGED(pend, assocs_pending, struct sctplb_pending_set, pend_age)
+/* The rank of way i (the least goes first): its last packet, then its
+ * client packets; never 0 (settable.h). */
+#define pend_rank(s, i) (((__u64)(s)->e[i].val.seen << 16 | (s)->e[i].val.packets) + 1)
+SETTABLE_DEFINE_RANK(pend, assocs_pending, struct sctplb_pending_set, pend_rank)
 SETTABLE_DEFINE(pctag, pending_ctags, struct sctplb_pending_ctag_set)
 
 /*
@@ -433,6 +441,22 @@ static __always_inline struct sctplb_assoc *assoc_find(const struct sctplb_assoc
 
 	*pending = !a;
 	return a ? a : pend_ref(ak);
+}
+
+/*
+ * The unconfirmed association of a client's tag Tc (ak: Tc on entry, its Ts
+ * when found), in a frame of its own: the tc path's frames are near the 512
+ * bytes a chain of calls may take.  The Tc index's value is one 32-bit word,
+ * read whole without the lock.
+ */
+static __noinline struct sctplb_assoc *pending_by_ctag(struct sctplb_assoc_key *ak)
+{
+	struct sctplb_ctag_value *cv = pctag_ref(ak);
+
+	if (!cv)
+		return NULL;
+	ak->vtag = cv->stag;
+	return pend_ref(ak);
 }
 
 /*
@@ -454,12 +478,8 @@ static __always_inline struct sctplb_assoc *assoc_by_ctag(struct sctplb_assoc_ke
 		}
 		return NULL;
 	}
-	cv = pctag_ref(ak); /* a 32-bit word: read whole without the lock */
-	if (!cv)
-		return NULL;
-	ak->vtag = cv->stag;
 	*pending = true;
-	return pend_ref(ak);
+	return pending_by_ctag(ak);
 }
 
 /*
@@ -534,11 +554,11 @@ static __always_inline struct sctplb_assoc *assoc_create(const struct sctplb_ass
 							 __u32 backend_id, __u32 ctag,
 							 __u32 flags, __u64 now)
 {
-	struct sctplb_ctag_value cv = { .stag = ak->vtag };
-	struct sctplb_assoc_key ck = *ak;
-	struct sctplb_assoc *a, *n;
+	struct sctplb_pending_ctag_entry ce = { .key = *ak, .val.stag = ak->vtag };
+	struct sctplb_pending_entry *e;
+	struct sctplb_assoc *a;
 	bool pending;
-	__u32 zero = 0, stamp = sctplb_stamp(now);
+	__u32 zero = 0;
 
 	a = assoc_find(ak, &pending);
 	if (a) {
@@ -550,25 +570,26 @@ static __always_inline struct sctplb_assoc *assoc_create(const struct sctplb_ass
 		}
 		return a;
 	}
-	a = bpf_map_lookup_elem(&assoc_scratch, &zero);
-	if (!a)
+	e = bpf_map_lookup_elem(&assoc_scratch, &zero);
+	if (!e)
 		return NULL;
-	__builtin_memset(a, 0, sizeof(*a));
-	a->backend_id = backend_id;
-	a->ctag = ctag;
-	a->state = SCTPLB_ASSOC_ESTABLISHED;
-	a->flags = flags;
-	a->created = stamp;
-	a->seen = stamp;
-	n = pend_add(ak, a, stamp);
-	if (!n)
+	__builtin_memset(e, 0, sizeof(*e));
+	e->key = *ak;
+	e->val.backend_id = backend_id;
+	e->val.ctag = ctag;
+	e->val.state = SCTPLB_ASSOC_ESTABLISHED;
+	e->val.flags = flags;
+	e->val.created = sctplb_stamp(now);
+	e->val.seen = e->val.created;
+	a = pend_add(e, e->val.created);
+	if (!a)
 		return pend_ref(ak); /* another CPU was first */
 	stat_inc(SCTPLB_STAT_ASSOC_CREATED);
 	lb_event_new(SCTPLB_EV_ESTABLISHED, ak, k, backend_id, ctag);
-	ck.vtag = ctag;
+	ce.key.vtag = ctag;
 	/* Never re-point Tc: the first association of a Tc keeps it. */
-	pctag_add(&ck, &cv, stamp);
-	return n;
+	pctag_add(&ce, a->created);
+	return a;
 }
 
 /*
@@ -624,6 +645,7 @@ static __always_inline int choose_cookie(const struct pkt *p, struct lb *lb,
 {
 	struct sctplb_client_key k;
 	struct sctplb_handshake hs = {};
+	struct sctplb_handshake_set *set;
 	struct sctplb_assoc *a;
 	__u32 stag = ak->vtag;
 	bool pending, have;
@@ -633,7 +655,8 @@ static __always_inline int choose_cookie(const struct pkt *p, struct lb *lb,
 	a = assoc_find(ak, &pending);
 	if (a && (a->flags & SCTPLB_ASSOC_F_FROM_INIT_ACK))
 		return established(p, lb, a);
-	have = pending_handshake(&k, lb->now, &hs);
+	set = hs_set(&k);
+	have = pending_handshake(set, &k, lb->now, &hs);
 	if (a && (!have || hs.backend_id == a->backend_id))
 		return established(p, lb, a); /* a retransmission */
 	if (!have) {
@@ -650,7 +673,7 @@ static __always_inline int choose_cookie(const struct pkt *p, struct lb *lb,
 	lb->assoc = assoc_create(ak, &k, lb->backend_id, hs.ctag, 0, lb->now);
 	if (lb->assoc) {
 		/* The handshake found (unless an INIT replaced it meanwhile). */
-		SETTABLE_EDIT(hs, &k, e, {
+		SETTABLE_EDIT_IN(hs, set, &k, e, {
 			if (e->ctag == hs.ctag && e->backend_id == hs.backend_id) {
 				e->flags |= SCTPLB_HS_F_ANSWERED; /* completed: pins nothing now */
 				e->stag = stag;                   /* its restart rule until confirmed */

@@ -29,6 +29,7 @@ static __always_inline struct sctplb_assoc *learn_init_ack(const struct buf *b, 
 	struct sctplb_client_key k;
 	struct sctplb_assoc_key ak;
 	struct sctplb_handshake hs = {};
+	struct sctplb_handshake_set *set;
 	struct sctplb_assoc *a;
 	bool pending, same;
 	__u32 *tagp, stag;
@@ -39,7 +40,8 @@ static __always_inline struct sctplb_assoc *learn_init_ack(const struct buf *b, 
 	if (!tagp)
 		return NULL;
 	client_key(&k, p, p->service_id);
-	if (!hs_find(&k, &hs) || hs.ctag != p->vtag)
+	set = hs_set(&k);
+	if (!hs_find_in(set, &k, &hs) || hs.ctag != p->vtag)
 		return NULL;
 	assoc_key(&ak, p, p->service_id, p->vtag);
 	a = assoc_by_ctag(&ak, &pending);
@@ -51,7 +53,7 @@ static __always_inline struct sctplb_assoc *learn_init_ack(const struct buf *b, 
 	if (a) {
 		same = a->backend_id == hs.backend_id;
 		stag = ak.vtag;
-		SETTABLE_EDIT(hs, &k, e, {
+		SETTABLE_EDIT_IN(hs, set, &k, e, {
 			if (e->ctag == hs.ctag) {
 				e->flags |= SCTPLB_HS_F_ANSWERED;
 				if (same)

@@ -17,11 +17,21 @@
  *	declared by SCTPLB_SETTABLE_TYPES (include/sctplb_settable.h).
  *	Generates, for K and V the set's key and value types:
  *
+ *   SETTABLE_DEFINE_KEEP(NAME, MAP, SET, KEEP)
+ *	the same, with KEEP(const V *v) (a __u32: not 0 = keep) for entries
+ *	that go only when every way of the set is kept (user space:
+ *	lb_settable_layout.keep).
+ *   SETTABLE_DEFINE_RANK(NAME, MAP, SET, RANK)
+ *	the same, with the victim of a full set the way of the least
+ *	RANK(s, i), a __u64 in [1, 2^63) of set s's used way i, best without a
+ *	branch (the default: settable_rank_keep, KEEP << 32 | stamp; the
+ *	unconfirmed associations: their own last-use stamp, bpf/lib/lb.h).
+ *
  *   bool NAME_find(const K *k, V *out)
  *	true with *out a copy of k's value, read under the set's lock.
  *   void NAME_put(const K *k, const V *v, __u32 stamp)
  *	k -> *v, stamped stamp (sctplb_stamp(now)): k's way, else an empty
- *	way, else the oldest.
+ *	way, else the oldest not kept (KEEP), else the oldest.
  *   bool NAME_delete(const K *k)
  *	true if k was there.
  *   SETTABLE_EDIT(NAME, k, v, body)
@@ -33,18 +43,22 @@
  *	datapath updates on every packet without a lock (an association's
  *	stamps).  Another CPU's put may rewrite the way under the caller, as a
  *	BPF LRU element can be recycled under a reader.
- *   V *NAME_add(const K *k, const V *v, __u32 stamp)
- *	k -> *v unless k is there (BPF_NOEXIST): the new value in place, or
- *	NULL if k was there (NAME_ref finds it) or the set cannot be had.
+ *   V *NAME_add(const E *e, __u32 stamp)
+ *	e->key -> e->val unless the key is there (BPF_NOEXIST), E the table's
+ *	entry (key and value: NAME_entry_t): the new value in place, or NULL
+ *	if the key was there (NAME_ref finds it) or the set cannot be had.
+ *	Both take the set from NAME_set_of(k), whose frame holds the hash's
+ *	spills (NAME_ref_in, NAME_add_in: with a set already found).
  *
- *   SETTABLE_DEFINE_AGED(NAME, MAP, SET, AGE)
- *	the same functions, with the victim of a full set (put, add) the way
- *	of the least AGE(s, i), an unsigned of set s's way i: 0 for an empty
- *	way, never 0 for a used one (e.g. its value's own last-use stamp + 1:
- *	assocs_pending), not the oldest stamp.  SETTABLE_DEFINE is
- *	SETTABLE_DEFINE_AGED with SETTABLE_AGE_STAMP.  AGE is best free of
- *	branches (sctplb_settable_used): each one doubles the paths the
- *	verifier walks through the ways.
+ * The set of a key costs a SipHash (~30 ns in BPF: no rotate instruction);
+ * several accesses to one key take it once:
+ *
+ *   SET *NAME_set(const K *k)                   the set of k (NULL: none)
+ *   bool NAME_find_in(SET *s, const K *k, V *out)
+ *   void NAME_put_in(SET *s, const K *k, const V *v, __u32 stamp)
+ *   bool NAME_delete_in(SET *s, const K *k)
+ *   SETTABLE_EDIT_IN(NAME, s, k, v, body)
+ *	as above, s = NAME_set(k) (NULL: a miss, nothing put).
  *
  * k must point to the stack or to a map value (32-bit aligned); K's padding
  * must be zeroed (keys are compared as 32-bit words).
@@ -79,22 +93,39 @@ static __always_inline void *settable_set(void *map, const void *k, int nwords)
 	return bpf_map_lookup_elem(map, &i);
 }
 
-/* The default age of a way: when it was written (0: empty). */
-#define SETTABLE_AGE_STAMP(s, i) ((__u32)(s)->stamp[i])
+/* No entry is kept over another: the oldest goes. */
+#define settable_keep_none(v) 0
 
-/* All ones if way i of set s is used, 0 if it is empty; without a branch. */
-#define sctplb_settable_used(s, i)                                                             \
-	(-(__u64)((((s)->stamp[i] | (0u - (s)->stamp[i])) >> 31) & 1))
+/* 1 if x (32 bits) is not 0, else 0, without a branch. */
+static __always_inline __u64 settable_nz32(__u32 x)
+{
+	return ((__u64)x + 0xffffffffull) >> 32;
+}
 
-#define SETTABLE_DEFINE(NAME, MAP, SET) SETTABLE_DEFINE_AGED(NAME, MAP, SET, SETTABLE_AGE_STAMP)
+/* The rank of used way i of set s under KEEP: the kept after the others,
+ * each the older first. */
+#define settable_rank_keep(s, i, KEEP)                                                         \
+	(settable_nz32(KEEP(&(s)->e[i].val)) << 32 | (s)->stamp[i])
 
-#define SETTABLE_DEFINE_AGED(NAME, MAP, SET, AGE)                                              \
+#define SETTABLE_DEFINE(NAME, MAP, SET) SETTABLE_DEFINE_KEEP(NAME, MAP, SET, settable_keep_none)
+
+#define SETTABLE_DEFINE_KEEP(NAME, MAP, SET, KEEP)                                             \
+	static __always_inline __u64 NAME##_rank(const SET *s, int i)                          \
+	{                                                                                      \
+		return settable_rank_keep(s, i, KEEP);                                         \
+	}                                                                                      \
+	SETTABLE_DEFINE_RANK(NAME, MAP, SET, NAME##_rank)
+
+#define SETTABLE_DEFINE_RANK(NAME, MAP, SET, RANK)                                             \
 	typedef typeof(((SET *)0)->e[0].key) NAME##_key_t;                                     \
 	typedef typeof(((SET *)0)->e[0].val) NAME##_val_t;                                     \
+	typedef typeof(((SET *)0)->e[0]) NAME##_entry_t;                                       \
 	enum { NAME##_WAYS = sizeof(((SET *)0)->stamp) / sizeof(__u32),                        \
 	       NAME##_WORDS = sizeof(NAME##_key_t) / sizeof(__u32) };                         \
 	_Static_assert(sizeof(NAME##_key_t) % sizeof(__u32) == 0,                              \
 		       #NAME ": keys are compared as 32-bit words");                             \
+	_Static_assert((NAME##_WAYS & (NAME##_WAYS - 1)) == 0,                                 \
+		       #NAME ": ways, a power of two (a way is masked, NAME_add_in)");           \
                                                                                                \
 	static __always_inline SET *NAME##_set(const NAME##_key_t *k)                               \
 	{                                                                                      \
@@ -121,30 +152,34 @@ static __always_inline void *settable_set(void *map, const void *k, int nwords)
 		return -1;                                                                     \
 	}                                                                                      \
                                                                                                \
-	/* The way a new key takes, with the set's lock held: an empty way, */                \
-	/* else the least AGE (the first of equals).  A loop, not unrolled: */                \
-	/* WAYS ages live in registers otherwise, and spill to the stack.   */                \
-	static __always_inline int NAME##_victim(const SET *s)                                 \
+	/* The way a new key takes, with the lock held: an empty way, else   */              \
+	/* the least RANK (the first of equals).  Without a branch: the      */              \
+	/* verifier would follow each way chosen, and 8 ways of choices do   */              \
+	/* not fit its budget.  rank: 0 empty, else RANK; mask all ones      */              \
+	/* where rank < best.                                                */              \
+	static __always_inline int NAME##__victim(const SET *s)                                \
 	{                                                                                      \
-		typeof(AGE(s, 0)) least = ~(typeof(AGE(s, 0)))0, age;                          \
-		int i, w = 0;                                                                  \
+		__u64 rank, best = ~0ull >> 1;                                                 \
+		int w = 0, i;                                                                  \
                                                                                                \
 		_Pragma("nounroll") for (i = 0; i < NAME##_WAYS; i++) {                        \
-			age = AGE(s, i);                                                       \
-			if (age < least) {                                                     \
-				least = age;                                                   \
-				w = i;                                                         \
-			}                                                                      \
+			__u64 used = settable_nz32(s->stamp[i]), mask;                         \
+                                                                                               \
+			rank = RANK(s, i) & -used;                                             \
+			mask = -((rank - best) >> 63);                                         \
+			asm volatile("" : "+r"(mask)); /* no select: a branch */               \
+			best = (rank & mask) | (best & ~mask);                                 \
+			w = (int)(((__u64)i & mask) | ((__u64)w & ~mask));                     \
 		}                                                                              \
 		return w;                                                                      \
 	}                                                                                      \
                                                                                                \
-	/* find, put and delete are not inlined: the hash's and the copies' */              \
-	/* spills stay in their own small frames, off the stack of the      */              \
-	/* program that calls them (512 bytes over all frames).             */              \
-	static __noinline __maybe_unused bool NAME##_find(const NAME##_key_t *k, NAME##_val_t *out)      \
+	/* The bodies; the _in variants take the set from NAME_set(k)      */              \
+	/* (NULL: nothing found, nothing put), so that one hash serves     */              \
+	/* several accesses to a key.                                      */              \
+	static __always_inline bool NAME##__find(SET *s, const NAME##_key_t *k,     \
+							     NAME##_val_t *out)                 \
 	{                                                                                      \
-		SET *s = NAME##_set(k);                                                        \
 		bool found = false;                                                            \
 		int w;                                                                         \
                                                                                                \
@@ -160,30 +195,32 @@ static __always_inline void *settable_set(void *map, const void *k, int nwords)
 		return found;                                                                  \
 	}                                                                                      \
                                                                                                \
-	static __noinline __maybe_unused void NAME##_put(const NAME##_key_t *k, const NAME##_val_t *v,   \
-					       __u32 stamp)                                    \
+	static __always_inline void NAME##__put(SET *s, const NAME##_key_t *k,      \
+							    const NAME##_val_t *v, __u32 stamp) \
 	{                                                                                      \
-		SET *s = NAME##_set(k);                                                        \
 		__u32 st = sctplb_settable_stamp(stamp);                                       \
-		int w;                                                                         \
+		int w, i;                                                                      \
                                                                                                \
 		if (!s)                                                                        \
 			return;                                                                \
 		bpf_spin_lock(&s->lock);                                                       \
 		w = NAME##_way(s, k);                                                          \
 		if (w < 0)                                                                     \
-			w = NAME##_victim(s);                                                  \
-		if (w >= 0 && w < NAME##_WAYS) {                                               \
-			s->e[w].key = *k;                                                      \
-			s->e[w].val = *v;                                                      \
-			s->stamp[w] = st;                                                      \
+			w = NAME##__victim(s);                                                 \
+		/* Written at constant offsets: w used as an offset would make  */             \
+		/* the verifier track every way the loop above could choose.     */             \
+		_Pragma("unroll") for (i = 0; i < NAME##_WAYS; i++) {                          \
+			if (i == w) {                                                          \
+				s->e[i].key = *k;                                              \
+				s->e[i].val = *v;                                              \
+				s->stamp[i] = st;                                              \
+			}                                                                      \
 		}                                                                              \
 		bpf_spin_unlock(&s->lock);                                                     \
 	}                                                                                      \
                                                                                                \
-	static __noinline __maybe_unused bool NAME##_delete(const NAME##_key_t *k)                       \
+	static __always_inline bool NAME##__delete(SET *s, const NAME##_key_t *k)   \
 	{                                                                                      \
-		SET *s = NAME##_set(k);                                                        \
 		bool found = false;                                                            \
 		int w;                                                                         \
                                                                                                \
@@ -199,9 +236,53 @@ static __always_inline void *settable_set(void *map, const void *k, int nwords)
 		return found;                                                                  \
 	}                                                                                      \
                                                                                                \
-	static __noinline __maybe_unused NAME##_val_t *NAME##_ref(const NAME##_key_t *k)       \
+	/* The entry points are not inlined: the hash's and the copies'    */              \
+	/* spills stay in their own small frames, off the stack of the     */              \
+	/* program that calls them (512 bytes over all frames).            */              \
+	static __noinline __maybe_unused bool NAME##_find_in(SET *s, const NAME##_key_t *k,     \
+							     NAME##_val_t *out)                 \
 	{                                                                                      \
-		SET *s = NAME##_set(k);                                                        \
+		return NAME##__find(s, k, out);                                                \
+	}                                                                                      \
+                                                                                               \
+	static __noinline __maybe_unused void NAME##_put_in(SET *s, const NAME##_key_t *k,      \
+							    const NAME##_val_t *v, __u32 stamp) \
+	{                                                                                      \
+		NAME##__put(s, k, v, stamp);                                                   \
+	}                                                                                      \
+                                                                                               \
+	static __noinline __maybe_unused bool NAME##_delete_in(SET *s, const NAME##_key_t *k)   \
+	{                                                                                      \
+		return NAME##__delete(s, k);                                                   \
+	}                                                                                      \
+                                                                                               \
+	static __noinline __maybe_unused bool NAME##_find(const NAME##_key_t *k,                \
+							  NAME##_val_t *out)                    \
+	{                                                                                      \
+		return NAME##__find(NAME##_set(k), k, out);                                    \
+	}                                                                                      \
+                                                                                               \
+	static __noinline __maybe_unused void NAME##_put(const NAME##_key_t *k,                 \
+							 const NAME##_val_t *v, __u32 stamp)    \
+	{                                                                                      \
+		NAME##__put(NAME##_set(k), k, v, stamp);                                       \
+	}                                                                                      \
+                                                                                               \
+	static __noinline __maybe_unused bool NAME##_delete(const NAME##_key_t *k)              \
+	{                                                                                      \
+		return NAME##__delete(NAME##_set(k), k);                                       \
+	}                                                                                      \
+                                                                                               \
+	/* The set of k from a frame of its own: the hash's spills off the  */              \
+	/* caller's stack, for callers deep in a program.                    */              \
+	static __noinline __maybe_unused SET *NAME##_set_of(const NAME##_key_t *k)             \
+	{                                                                                      \
+		return NAME##_set(k);                                                          \
+	}                                                                                      \
+                                                                                               \
+	static __noinline __maybe_unused NAME##_val_t *NAME##_ref_in(SET *s,                   \
+								     const NAME##_key_t *k)    \
+	{                                                                                      \
 		int w;                                                                         \
                                                                                                \
 		if (!s)                                                                        \
@@ -212,37 +293,45 @@ static __always_inline void *settable_set(void *map, const void *k, int nwords)
 		return &s->e[w].val;                                                           \
 	}                                                                                      \
                                                                                                \
-	static __noinline __maybe_unused NAME##_val_t *NAME##_add(const NAME##_key_t *k,       \
-								  const NAME##_val_t *v,       \
-								  __u32 stamp)                 \
+	/* The entry (key and value) by one pointer: three values live      */               \
+	/* across the lock (s, e, stamp), in registers a call keeps.        */               \
+	static __noinline __maybe_unused NAME##_val_t *NAME##_add_in(SET *s,                   \
+								     const NAME##_entry_t *e,  \
+								     __u32 stamp)              \
 	{                                                                                      \
-		SET *s = NAME##_set(k);                                                        \
-		__u32 st = sctplb_settable_stamp(stamp);                                       \
+		NAME##_val_t *r = NULL;                                                        \
 		int w;                                                                         \
                                                                                                \
 		if (!s)                                                                        \
 			return NULL;                                                           \
 		bpf_spin_lock(&s->lock);                                                       \
-		w = NAME##_way(s, k);                                                          \
-		if (w < 0) {                                                                   \
-			w = NAME##_victim(s);                                                  \
-			if (w >= 0 && w < NAME##_WAYS) {                                       \
-				s->e[w].key = *k;                                              \
-				s->e[w].val = *v;                                              \
-				s->stamp[w] = st;                                              \
-			}                                                                      \
-		} else {                                                                       \
-			w = -1;         /* k was there */                                      \
+		if (NAME##_way(s, &e->key) < 0) {      /* else k was there: NULL */            \
+			/* w from the branchless victim search: one unknown way */             \
+			/* to the verifier, not one path per way                */             \
+			w = NAME##__victim(s) & (NAME##_WAYS - 1);                             \
+			s->e[w] = *e;                                                          \
+			s->stamp[w] = sctplb_settable_stamp(stamp);                            \
+			r = &s->e[w].val;                                                      \
 		}                                                                              \
 		bpf_spin_unlock(&s->lock);                                                     \
-		if (w < 0 || w >= NAME##_WAYS)                                                 \
-			return NULL;                                                           \
-		return &s->e[w].val;                                                           \
+		return r;                                                                      \
+	}                                                                                      \
+                                                                                               \
+	static __always_inline __maybe_unused NAME##_val_t *NAME##_ref(const NAME##_key_t *k)  \
+	{                                                                                      \
+		return NAME##_ref_in(NAME##_set_of(k), k);                                     \
+	}                                                                                      \
+                                                                                               \
+	static __always_inline __maybe_unused NAME##_val_t *NAME##_add(const NAME##_entry_t *e, \
+								       __u32 stamp)            \
+	{                                                                                      \
+		return NAME##_add_in(NAME##_set_of(&e->key), e, stamp);                        \
 	}
 
-#define SETTABLE_EDIT(NAME, k, v, body)                                                        \
+/* SETTABLE_EDIT with the set already found (s from NAME_set(k), may be NULL). */
+#define SETTABLE_EDIT_IN(NAME, s, k, v, body)                                                  \
 	do {                                                                                   \
-		typeof(NAME##_set(k)) s_ = NAME##_set(k);                                      \
+		typeof(NAME##_set(k)) s_ = (s);                                                \
 		int w_;                                                                        \
                                                                                                \
 		if (s_) {                                                                      \
@@ -255,5 +344,7 @@ static __always_inline void *settable_set(void *map, const void *k, int nwords)
 			bpf_spin_unlock(&s_->lock);                                            \
 		}                                                                              \
 	} while (0)
+
+#define SETTABLE_EDIT(NAME, k, v, body) SETTABLE_EDIT_IN(NAME, NAME##_set(k), k, v, body)
 
 #endif

@@ -30,7 +30,13 @@ pass() { echo "PASS $1"; }
 fail() { echo "FAIL $1: $2"; failed=1; }
 sl() { "$SCTPLB" --pin-path "$PIN" "$@"; }
 jcount() { python3 -c "import json,sys; print(len(json.load(sys.stdin)))"; }
-count() { bpftool -j map dump pinned "$PIN/$1" | jcount; }
+count() {
+	if [ "$1" = handshakes ]; then  # a set-associative table: its entries
+		python3 tests/e2e/tools/settable.py count "$PIN"
+	else
+		bpftool -j map dump pinned "$PIN/$1" | jcount
+	fi
+}
 
 # put KIND ARGS: writes one entry through bpftool (python builds the bytes).
 #   assoc SVC VTAG CTAG BACKEND STATE CPORT IDLE_S [CLOSING_S] [CLIENT] [FLAGS]
@@ -78,7 +84,8 @@ elif kind == "client":
 elif kind == "hs":
     svc, cport, addr, be, age = a
     v = struct.pack("<IIQB7x", int(be), 0x77, now - int(age) * S, 0)
-    upd("handshakes", ckey(svc, cport, addr), v)
+    subprocess.check_call(["python3", "tests/e2e/tools/settable.py", "put", pin,
+                           ckey(svc, cport, addr).hex(), v.hex(), str((now - int(age) * S) >> 27)])
 PY
 }
 has_assoc() { python3 -c "

@@ -284,6 +284,160 @@ int lb_settable_key_new(__u32 key[4])
 	return 0;
 }
 
+/*
+ * ABI 3 -> 4, in place: settings grew by the tables' hash key
+ * (settable_key), and handshakes, an LRU hash in ABI 3, is a set-associative
+ * table (include/sctplb_settable.h).  Those two maps are replaced: the old
+ * pins are renamed aside, the new maps created, what the old ones held copied
+ * over (the configuration; the handshakes, seconds-long), a fresh key made
+ * and the old pins removed.  Every other map is kept as it is: nothing
+ * established is lost.  Programs still attached keep the old maps until
+ * `attach` replaces them (handshakes made meanwhile are not carried over).
+ */
+#define LB_ABI3_CONFIG_SIZE 32          /* sizeof(struct sctplb_config) in ABI 3 */
+static const char *const abi3_replaced[] = { "settings", "handshakes" };
+
+struct abi3_hs {
+	struct sctplb_client_key k;
+	struct sctplb_handshake v;
+};
+
+/* The handshakes of the ABI 3 LRU hash at path (absent: none). */
+static int abi3_read_handshakes(const char *path, struct abi3_hs **out, size_t *n)
+{
+	struct sctplb_client_key k, next, *prev = NULL;
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+	struct abi3_hs *v = NULL;
+	size_t cap = 0;
+	int fd;
+
+	*out = NULL;
+	*n = 0;
+	fd = bpf_obj_get(path);
+	if (fd < 0)
+		return errno == ENOENT ? 0 : -errno;
+	if (bpf_obj_get_info_by_fd(fd, &info, &len) || info.key_size != sizeof(k) ||
+	    info.value_size != sizeof(struct sctplb_handshake)) {
+		close(fd);
+		return 0;       /* not ABI 3's: nothing to carry over */
+	}
+	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
+		k = next;
+		prev = &k;
+		if (*n == cap) {
+			void *p = realloc(v, (cap = cap ? 2 * cap : 1024) * sizeof(*v));
+
+			if (!p) {
+				free(v);
+				close(fd);
+				return -ENOMEM;
+			}
+			v = p;
+		}
+		if (bpf_map_lookup_elem(fd, &k, &v[*n].v) == 0)
+			v[(*n)++].k = k;
+	}
+	close(fd);
+	*out = v;
+	return 0;
+}
+
+static int create_missing(struct lb_maps *m, __u32 max_assocs, const bool *present);
+
+static int upgrade_abi3(struct lb_maps *m, const char *dir, unsigned int flags, __u32 max_assocs)
+{
+	__u8 old[LB_ABI3_CONFIG_SIZE] = {};
+	struct bpf_map_info info = {};
+	bool present[LB_MAP_N] = {};
+	char path[PATH_MAX], aside[PATH_MAX + 8];
+	struct sctplb_config c = {};
+	struct lb_settable_layout l;
+	struct lb_settable t;
+	struct abi3_hs *hs = NULL;
+	__u32 len = sizeof(info), zero = 0, abi;
+	size_t n = 0, i;
+	int fd, err, j;
+
+	map_path(path, sizeof(path), dir, LB_SETTINGS);
+	fd = bpf_obj_get(path);
+	if (fd < 0)
+		return 0;
+	err = bpf_obj_get_info_by_fd(fd, &info, &len) || info.value_size != sizeof(old) ||
+	      bpf_map_lookup_elem(fd, &zero, old);
+	close(fd);
+	memcpy(&abi, old, sizeof(abi));
+	if (err || abi != 3)
+		return 0;       /* not ABI 3: the checks below say what it is */
+	if (!(flags & LB_OPEN_CREATE))
+		return lb_err(-EPROTO, "the maps pinned under %s have ABI version 3, this sctplb "
+			      "expects %u; 'sctplb attach' upgrades them in place (nothing "
+			      "established is lost)", dir, SCTPLB_ABI_VERSION);
+	map_path(path, sizeof(path), dir, LB_HANDSHAKES);
+	err = abi3_read_handshakes(path, &hs, &n);
+	if (err)
+		return lb_err(err, "cannot read %s (ABI 3): %s", path, strerror(-err));
+	/* Pinned aside (bpffs has no rename, nor dots in names), so that a failure below leaves the
+	 * configuration readable. */
+	for (j = 0; j < 2; j++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, abi3_replaced[j]);
+		snprintf(aside, sizeof(aside), "%s_abi3", path);
+		fd = bpf_obj_get(path);
+		if (fd < 0)
+			continue;
+		unlink(aside);
+		err = bpf_obj_pin(fd, aside) || unlink(path) ? -errno : 0;
+		close(fd);
+		if (err) {
+			err = lb_err(err, "cannot upgrade %s: moving %s aside: %s", dir, path,
+				     strerror(-err));
+			goto out;
+		}
+	}
+	for (j = 0; j < LB_MAP_N; j++) {
+		map_path(path, sizeof(path), dir, j);
+		present[j] = access(path, F_OK) == 0;
+	}
+	err = create_missing(m, max_assocs, present);
+	if (err)
+		goto out;
+	/* ABI 3's fields, as they were; then the version and a fresh key. */
+	memcpy(&c, old, sizeof(old));
+	c.abi_version = SCTPLB_ABI_VERSION;
+	err = lb_settable_key_new(c.settable_key);
+	if (err)
+		goto out;
+	map_path(path, sizeof(path), dir, LB_SETTINGS);
+	fd = bpf_obj_get(path);
+	if (fd < 0 || bpf_map_update_elem(fd, &zero, &c, BPF_ANY)) {
+		err = lb_err(-errno, "cannot write %s: %s", path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		goto out;
+	}
+	close(fd);
+	map_path(path, sizeof(path), dir, LB_HANDSHAKES);
+	fd = bpf_obj_get(path);
+	err = fd < 0 ? -errno : lb_settable_layout(LB_HANDSHAKES, &l);
+	if (!err)
+		err = lb_settable_init(&t, fd, l, c.settable_key);
+	for (i = 0; !err && i < n; i++)
+		err = lb_settable_put(&t, &hs[i].k, &hs[i].v, sctplb_stamp(hs[i].v.created_ns));
+	if (fd >= 0)
+		close(fd);
+	if (err) {
+		err = lb_err(err, "cannot copy the handshakes into %s: %s", path, strerror(-err));
+		goto out;
+	}
+	for (j = 0; j < 2; j++) {
+		snprintf(aside, sizeof(aside), "%s/%s_abi3", dir, abi3_replaced[j]);
+		unlink(aside);
+	}
+out:
+	free(hs);
+	return err;
+}
+
 int lb_maps_open(struct lb_maps *m, const char *dir, unsigned int flags, __u32 max_assocs)
 {
 	bool present[LB_MAP_N] = {}, any = false, all = true;
@@ -305,6 +459,10 @@ int lb_maps_open(struct lb_maps *m, const char *dir, unsigned int flags, __u32 m
 		if (err)
 			goto fail;
 	}
+
+	err = upgrade_abi3(m, dir, flags, max_assocs);
+	if (err)
+		goto fail;
 
 	/* Check what is there before creating or using anything. */
 	skel = lb_skel_open();

@@ -25,12 +25,17 @@ int lb_settable_init(struct lb_settable *t, int fd, struct lb_settable_layout l,
 	return 0;
 }
 
-/* The tables of the pinned maps, by map id. */
-static int layout_of(enum lb_map_id id, struct lb_settable_layout *l)
+static __u32 handshake_keep(const void *val)
+{
+	return sctplb_handshake_keep(val);
+}
+
+int lb_settable_layout(enum lb_map_id id, struct lb_settable_layout *l)
 {
 	switch (id) {
 	case LB_HANDSHAKES:
 		*l = LB_SETTABLE_LAYOUT(struct sctplb_handshake_set);
+		l->keep = handshake_keep;
 		return 0;
 	case LB_PENDING:
 		*l = LB_SETTABLE_LAYOUT(struct sctplb_pending_set);
@@ -48,7 +53,7 @@ int lb_settable_open(struct lb_settable *t, const struct lb_maps *m, enum lb_map
 	struct lb_settable_layout l;
 	struct sctplb_config c;
 	__u32 k = 0;
-	int err = layout_of(id, &l);
+	int err = lb_settable_layout(id, &l);
 
 	if (err)
 		return err;
@@ -124,8 +129,9 @@ int lb_settable_lookup(const struct lb_settable *t, const void *key, void *val, 
 int lb_settable_put(const struct lb_settable *t, const void *key, const void *val,
 		    uint32_t stamp)
 {
-	uint32_t idx = lb_settable_index(t, key), i, oldest = UINT32_MAX;
+	uint32_t idx = lb_settable_index(t, key), i, st;
 	void *set = calloc(1, t->l.set_size);
+	uint64_t rank, best = UINT64_MAX;
 	int err, w;
 
 	if (!set)
@@ -133,14 +139,23 @@ int lb_settable_put(const struct lb_settable *t, const void *key, const void *va
 	err = read_set(t, idx, set);
 	if (!err) {
 		/* The datapath's rule (bpf/lib/settable.h): its way, an empty
-		 * way, else the oldest (the first of equals). */
+		 * way, else the oldest not kept, else the oldest (the first of
+		 * equals). */
 		w = way_of(t, set, key);
-		for (i = 0; w < 0 && i < t->l.ways; i++)
-			if (stamps(t, set)[i] < oldest)
-				oldest = stamps(t, set)[i];
-		for (i = 0; w < 0 && i < t->l.ways; i++)
-			if (stamps(t, set)[i] == oldest)
+		for (i = 0; w < 0 && i < t->l.ways; i++) {
+			st = stamps(t, set)[i];
+			rank = st ? (uint64_t)(t->l.keep && t->l.keep(entry(t, set, i) + t->l.key_size) != 0)
+					    << 32 | st : 0;
+			if (rank < best)
+				best = rank;
+		}
+		for (i = 0; w < 0 && i < t->l.ways; i++) {
+			st = stamps(t, set)[i];
+			rank = st ? (uint64_t)(t->l.keep && t->l.keep(entry(t, set, i) + t->l.key_size) != 0)
+					    << 32 | st : 0;
+			if (rank == best)
 				w = (int)i;
+		}
 		memcpy(entry(t, set, w), key, t->l.key_size);
 		memcpy(entry(t, set, w) + t->l.key_size, val, t->l.val_size);
 		stamps(t, set)[w] = sctplb_settable_stamp(stamp);

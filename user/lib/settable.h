@@ -11,6 +11,8 @@
  *   lb_settable_open(t, m, id)   the table of pinned map id, its hash key from
  *                                 settings; -EPROTO if map id is no such table
  *   lb_settable_init(t, fd, layout, hkey)  the same from a map fd (tests)
+ *   lb_settable_layout(id, l)    the layout (and KEEP) of pinned map id; -EPROTO
+ *                                 if it is no such table.  A new table: a case here
  *   lb_settable_lookup(t, k, v, stamp)   0 with *v (and *stamp if not NULL),
  *                                         -ENOENT
  *   lb_settable_put(t, k, v, stamp)      k -> *v: its way, else an empty way,
@@ -34,6 +36,8 @@
 /* Where a set's parts are: LB_SETTABLE_LAYOUT(struct X_set). */
 struct lb_settable_layout {
 	uint32_t ways, key_size, val_size, entry_size, entries_off, set_size;
+	__u32 (*keep)(const void *val); /* the table's KEEP (bpf/lib/settable.h), not 0: keep;
+					 * NULL: none */
 };
 #define LB_SETTABLE_LAYOUT(SET)                                                            \
 	((struct lb_settable_layout){                                                      \
@@ -57,6 +61,7 @@ typedef int (*lb_settable_fn)(const void *key, const void *val, uint32_t stamp, 
 int lb_settable_init(struct lb_settable *t, int fd, struct lb_settable_layout l,
 		     const __u32 hkey[4]);
 int lb_settable_open(struct lb_settable *t, const struct lb_maps *m, enum lb_map_id id);
+int lb_settable_layout(enum lb_map_id id, struct lb_settable_layout *l);
 uint32_t lb_settable_index(const struct lb_settable *t, const void *key);
 int lb_settable_lookup(const struct lb_settable *t, const void *key, void *val, uint32_t *stamp);
 int lb_settable_put(const struct lb_settable *t, const void *key, const void *val,

@@ -1,0 +1,174 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * test_upgrade: maps pinned by ABI 3 (settings without the tables' key,
+ * handshakes an LRU hash) are upgraded in place by a command that may
+ * create maps (attach): the configuration and the handshakes carried over,
+ * a key made, every other map kept with what it holds; a command that only
+ * reads refuses them and says to attach.  The ABI 3 pin set is made by hand
+ * in a bpffs directory unique to the run, removed on exit.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+
+#include "err.h"
+#include "pinned.h"
+#include "settable.h"
+#include "report.h"
+
+static char dir[128];
+
+/* ABI 3's struct sctplb_config: the fields before settable_key. */
+struct config_v3 {
+	__u32 abi_version, unknown_policy, idle_timeout_s, closing_grace_s, handshake_timeout_s,
+	      path_silent_s, event_rate, event_burst;
+};
+
+static void cleanup(void)
+{
+	char path[256];
+	int i;
+
+	for (i = 0; i < LB_MAP_N; i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, lb_map_names[i]);
+		unlink(path);
+		snprintf(path, sizeof(path), "%s/%s_abi3", dir, lb_map_names[i]);
+		unlink(path);
+	}
+	rmdir(dir);
+}
+
+static struct sctplb_client_key ckey(__u16 cport, __u32 a)
+{
+	struct sctplb_client_key k = { .service_id = 1, .cport = htons(cport),
+				       .family = SCTPLB_AF_INET };
+
+	k.caddr[0] = htonl(a);
+	return k;
+}
+
+/* settings and handshakes replaced by ABI 3's, with what ABI 3 held. */
+static int make_abi3(void)
+{
+	struct config_v3 c = { .abi_version = 3, .unknown_policy = SCTPLB_UNKNOWN_HASH,
+			       .idle_timeout_s = 123, .closing_grace_s = 4, .handshake_timeout_s = 7,
+			       .path_silent_s = 50, .event_rate = 99, .event_burst = 9 };
+	char path[256];
+	__u32 zero = 0, i;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/settings", dir);
+	unlink(path);
+	fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "settings", 4, sizeof(c), 1, NULL);
+	if (fd < 0 || bpf_map_update_elem(fd, &zero, &c, BPF_ANY) || bpf_obj_pin(fd, path))
+		return -1;
+	close(fd);
+	snprintf(path, sizeof(path), "%s/handshakes", dir);
+	unlink(path);
+	fd = bpf_map_create(BPF_MAP_TYPE_LRU_HASH, "handshakes", sizeof(struct sctplb_client_key),
+			    sizeof(struct sctplb_handshake), SCTPLB_MAX_HANDSHAKES, NULL);
+	if (fd < 0)
+		return -1;
+	for (i = 0; i < 100; i++) {
+		struct sctplb_client_key k = ckey(30000 + i, 0xc6336400 + i); /* 198.51.100.i */
+		struct sctplb_handshake h = { .backend_id = 1 + i % 3, .ctag = 0x1000 + i,
+					      .created_ns = 5000000000ull + i, .path = i & 1,
+					      .stag = i == 7 ? 0x77 : 0 };
+
+		if (bpf_map_update_elem(fd, &k, &h, BPF_ANY))
+			return -1;
+	}
+	if (bpf_obj_pin(fd, path))
+		return -1;
+	close(fd);
+	return 0;
+}
+
+int main(void)
+{
+	struct sctplb_assoc_key ak = { .service_id = 1, .vtag = 0xabc, .cport = htons(1),
+				       .sport = htons(2) };
+	struct sctplb_assoc a = { .backend_id = 2, .ctag = 0xdef, .state = SCTPLB_ASSOC_ESTABLISHED };
+	struct sctplb_config c;
+	struct lb_settable t;
+	struct lb_maps m;
+	int err, i, bad = 0;
+	char path[256];
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	srand(time(NULL) ^ getpid());
+	snprintf(dir, sizeof(dir), "/sys/fs/bpf/sctplb-test-upgrade-%d-%d", getpid(), rand());
+	atexit(cleanup);
+
+	/* An ABI 4 set with an established association, then ABI 3's two maps. */
+	if (lb_maps_open(&m, dir, LB_OPEN_CREATE, 0) ||
+	    bpf_map_update_elem(m.fd[LB_ASSOCS], &ak, &a, BPF_NOEXIST)) {
+		printf("FAIL upgrade: setup: %s\n", lb_err_msg() ? lb_err_msg() : strerror(errno));
+		return 1;
+	}
+	lb_maps_close(&m);
+	if (make_abi3()) {
+		printf("FAIL upgrade: ABI 3 maps: %s\n", strerror(errno));
+		return 1;
+	}
+
+	err = lb_maps_open(&m, dir, 0, 0);
+	tr_report(err == -EPROTO && lb_err_msg() && strstr(lb_err_msg(), "ABI version 3") &&
+		  strstr(lb_err_msg(), "sctplb attach"),
+		  "a read-only open of ABI 3 maps refuses and says 'sctplb attach' upgrades",
+		  "err %d: %s", err, lb_err_msg() ? lb_err_msg() : "(no message)");
+	if (!err)
+		lb_maps_close(&m);
+	lb_err_clear();
+
+	err = lb_maps_open(&m, dir, LB_OPEN_CREATE | LB_OPEN_LOCK, 0);
+	if (err) {
+		printf("FAIL upgrade: %s\n", lb_err_msg() ? lb_err_msg() : strerror(-err));
+		return 1;
+	}
+	tr_result("an attach over ABI 3 maps upgrades them in place", NULL);
+	lb_settings_read(&m, &c);
+	tr_report(c.abi_version == SCTPLB_ABI_VERSION && c.unknown_policy == SCTPLB_UNKNOWN_HASH &&
+		  c.idle_timeout_s == 123 && c.closing_grace_s == 4 && c.handshake_timeout_s == 7 &&
+		  c.path_silent_s == 50 && c.event_rate == 99 && c.event_burst == 9 &&
+		  (c.settable_key[0] | c.settable_key[1] | c.settable_key[2] | c.settable_key[3]),
+		  "settings: ABI 3's configuration kept, ABI 4 written, a key made",
+		  "abi %u policy %u idle %u grace %u handshake %u silent %u rate %u burst %u",
+		  c.abi_version, c.unknown_policy, c.idle_timeout_s, c.closing_grace_s,
+		  c.handshake_timeout_s, c.path_silent_s, c.event_rate, c.event_burst);
+	if (lb_settable_open(&t, &m, LB_HANDSHAKES)) {
+		printf("FAIL upgrade: handshakes is not a set-associative table\n");
+		return 1;
+	}
+	for (i = 0; i < 100; i++) {
+		struct sctplb_client_key k = ckey(30000 + i, 0xc6336400 + i);
+		struct sctplb_handshake h;
+		__u32 st;
+
+		bad += lb_settable_lookup(&t, &k, &h, &st) || h.backend_id != 1u + i % 3 ||
+		       h.ctag != 0x1000u + i || h.created_ns != 5000000000ull + i ||
+		       h.path != (i & 1) || h.stag != (i == 7 ? 0x77u : 0) ||
+		       st != sctplb_stamp(h.created_ns);
+	}
+	tr_report(!bad && lb_settable_count(&t) == 100,
+		  "handshakes: all 100 of the LRU carried into the table, stamped by their INIT",
+		  "%d differ, %ld entries", bad, lb_settable_count(&t));
+	tr_report(bpf_map_lookup_elem(m.fd[LB_ASSOCS], &ak, &a) == 0 && a.backend_id == 2 &&
+		  a.ctag == 0xdef, "the other maps kept: the established association is there",
+		  "assocs[%#x]: backend %u, Tc %#x", ak.vtag, a.backend_id, a.ctag);
+	snprintf(path, sizeof(path), "%s/settings_abi3", dir);
+	tr_report(access(path, F_OK) != 0, "the old maps' pins removed", "%s %s", path,
+		  access(path, F_OK) ? "absent" : "left");
+	lb_maps_close(&m);
+
+	err = lb_maps_open(&m, dir, 0, 0);
+	tr_report(!err, "the upgraded maps open as ABI 4", "%s", err && lb_err_msg() ? lb_err_msg() : "ok");
+	if (!err)
+		lb_maps_close(&m);
+	return tr_failures ? 1 : 0;
+}
