@@ -31,7 +31,9 @@
 #define SCTPLB_MAX_VIP_KEYS  (SCTPLB_MAX_SERVICES * SCTPLB_MAX_PATHS * 2)
 #define SCTPLB_MAGLEV_SIZE   65537  /* prime, as in Katran; > 100 x backends */
 #define SCTPLB_MAX_ASSOCS    262144 /* default; the loader may resize */
-#define SCTPLB_MAX_HANDSHAKES 65536 /* entries: SCTPLB_HANDSHAKE_SETS x SCTPLB_HANDSHAKE_WAYS */
+#define SCTPLB_MAX_HANDSHAKES 131072 /* entries: SCTPLB_HANDSHAKE_SETS x SCTPLB_HANDSHAKE_WAYS;
+				     * the LRU had 65536 in as much memory, and a set
+				     * overflows before the table is full (docs/datapath.md) */
 #define SCTPLB_HANDSHAKE_WAYS 8
 #define SCTPLB_HANDSHAKE_SETS (SCTPLB_MAX_HANDSHAKES / SCTPLB_HANDSHAKE_WAYS)
 #define SCTPLB_MAX_FRAGS     8192   /* LRU: IP datagrams being fragmented */
