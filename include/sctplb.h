@@ -293,6 +293,8 @@ struct sctplb_ctag_value {
  * insert.  The victim of a full set of assocs_pending is the association
  * seen least recently (its `seen`, then its client packets: bpf/lib/lb.h);
  * pending_ctags has twice the ways (an entry is 16 bytes), oldest first.
+ * The datapath reads and writes an unconfirmed association in place without
+ * the lock, as in assocs (docs/datapath.md).
  */
 #define SCTPLB_PENDING_WAYS      4
 #define SCTPLB_PENDING_CTAG_WAYS 8
