@@ -557,19 +557,13 @@ static __always_inline struct sctplb_assoc *assoc_create(const struct sctplb_ass
 	struct sctplb_pending_ctag_entry ce = { .key = *ak, .val.stag = ak->vtag };
 	struct sctplb_pending_entry *e;
 	struct sctplb_assoc *a;
-	bool pending;
 	__u32 zero = 0;
 
-	a = assoc_find(ak, &pending);
-	if (a) {
-		/* Another CPU was first, or another backend's association holds the key. */
-		if (a->backend_id != backend_id) {
-			stat_inc(SCTPLB_STAT_ASSOC_COLLISION);
-			lb_event_new(SCTPLB_EV_COLLISION, ak, k, backend_id, ctag);
-			return NULL;
-		}
-		return a;
-	}
+	/* A confirmed association of the key; an unconfirmed one is found by
+	 * the insert itself (BPF_NOEXIST), under its set's lock. */
+	a = bpf_map_lookup_elem(&assocs, ak);
+	if (a)
+		goto exists;
 	e = bpf_map_lookup_elem(&assoc_scratch, &zero);
 	if (!e)
 		return NULL;
@@ -582,13 +576,25 @@ static __always_inline struct sctplb_assoc *assoc_create(const struct sctplb_ass
 	e->val.created = sctplb_stamp(now);
 	e->val.seen = e->val.created;
 	a = pend_add(e, e->val.created);
-	if (!a)
-		return pend_ref(ak); /* another CPU was first */
+	if (!a) {
+		a = pend_ref(ak);
+		if (a)
+			goto exists;
+		return NULL;
+	}
 	stat_inc(SCTPLB_STAT_ASSOC_CREATED);
 	lb_event_new(SCTPLB_EV_ESTABLISHED, ak, k, backend_id, ctag);
 	ce.key.vtag = ctag;
 	/* Never re-point Tc: the first association of a Tc keeps it. */
 	pctag_add(&ce, a->created);
+	return a;
+exists:
+	/* Another CPU was first, or another backend's association holds the key. */
+	if (a->backend_id != backend_id) {
+		stat_inc(SCTPLB_STAT_ASSOC_COLLISION);
+		lb_event_new(SCTPLB_EV_COLLISION, ak, k, backend_id, ctag);
+		return NULL;
+	}
 	return a;
 }
 
