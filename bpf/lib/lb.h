@@ -426,8 +426,8 @@ found:
  */
 /* The rank of way i (the least goes first): its last packet, then its
  * client packets; never 0 (settable.h). */
-#define pend_rank(s, i) (((__u64)(s)->e[i].val.seen << 16 | (s)->e[i].val.packets) + 1)
-SETTABLE_DEFINE_RANK(pend, assocs_pending, struct sctplb_pending_set, pend_rank)
+#define pending_rank(s, i) (((__u64)(s)->e[i].val.seen << 16 | (s)->e[i].val.packets) + 1)
+SETTABLE_DEFINE_RANK(pend, assocs_pending, struct sctplb_pending_set, pending_rank)
 SETTABLE_DEFINE(pctag, pending_ctags, struct sctplb_pending_ctag_set)
 
 /*

@@ -141,6 +141,20 @@ static int ctag_where(uint32_t ts)
 	return pending ? 1 : 2;
 }
 
+/* Whether the unconfirmed tables themselves still hold ts's association
+ * (assocs_pending) or its Tc (pending_ctags): 1 each. */
+static int in_tables(uint32_t ts)
+{
+	struct sctplb_assoc_key k = key_of(ts), ck = key_of(ts ^ 0x5a5a5a5au);
+	struct sctplb_ctag_value v;
+	struct sctplb_assoc a;
+	struct lb_settable t, c;
+
+	if (fx_pending(&fx, &t) || fx_pending_ctags(&fx, &c))
+		return -1;
+	return !lb_settable_lookup(&t, &k, &a, NULL) + !lb_settable_lookup(&c, &ck, &v, NULL);
+}
+
 static void clear_state(void)
 {
 	fx_clear(fx.assocs);
@@ -216,16 +230,16 @@ static void moved_out(void)
 	clear_state();
 	now += 10 * NSEC;
 	tags_in_set(set_of(0x43000000u), 0x43000000u, ts, 9);
-	if (!make(20, ts[0]) || where(ts[0]) != 1 || ctag_where(ts[0]) != 1)
+	if (!make(20, ts[0]) || where(ts[0]) != 1 || ctag_where(ts[0]) != 1 || in_tables(ts[0]) != 2)
 		return tr_result("promotion", "not stored unconfirmed with its Tc index");
 	for (i = 0; i < SCTPLB_CONFIRM_PACKETS - 1; i++)
 		if (!data(20, ts[0]))
 			return tr_result("promotion", "DATA not forwarded");
-	if (where(ts[0]) != 2 || ctag_where(ts[0]) != 2)
-		return tr_result("promotion", WHY("after the %dth packet: table %d, Tc index %d "
-						  "(want 2 2: confirmed, and in neither unconfirmed "
-						  "table)", SCTPLB_CONFIRM_PACKETS, where(ts[0]),
-						  ctag_where(ts[0])));
+	if (where(ts[0]) != 2 || ctag_where(ts[0]) != 2 || in_tables(ts[0]))
+		return tr_result("promotion", WHY("after the %dth packet: table %d, Tc index %d, "
+						  "%d entries left in the unconfirmed tables (want 2 2 0)",
+						  SCTPLB_CONFIRM_PACKETS, where(ts[0]), ctag_where(ts[0]),
+						  in_tables(ts[0])));
 	tr_result("promotion by the client's 4th packet moves it out of assocs_pending and "
 		  "pending_ctags", NULL);
 
@@ -243,15 +257,17 @@ static void moved_out(void)
 	/* The return path: INIT-ACK (unconfirmed), COOKIE-ECHO, COOKIE-ACK. */
 	if (send_client(30, 0, (struct chunk_spec)CH_INIT(rtc), &o) ||
 	    send_backend(30, rtc, (struct chunk_spec)CH(CT_INIT_ACK, .tag = rts), &o) ||
-	    where(rts) != 1 || ctag_where(rts) != 1 ||
+	    where(rts) != 1 || ctag_where(rts) != 1 || in_tables(rts) != 2 ||
 	    send_client(30, rts, (struct chunk_spec)CH_COOKIE(), &o) || where(rts) != 1)
 		return tr_result("confirmation", "INIT-ACK or COOKIE-ECHO: not stored unconfirmed");
 	if (send_backend(30, rtc, (struct chunk_spec)CH(CT_COOKIE_ACK), &o) ||
-	    o.d[SCTPLB_STAT_ASSOC_CONFIRMED] != 1 || where(rts) != 2 || ctag_where(rts) != 2)
+	    o.d[SCTPLB_STAT_ASSOC_CONFIRMED] != 1 || where(rts) != 2 || ctag_where(rts) != 2 ||
+	    in_tables(rts))
 		return tr_result("confirmation", WHY("after the COOKIE-ACK: confirmed +%llu, table %d, "
-						     "Tc index %d (want 1 2 2)",
+						     "Tc index %d, %d left in the unconfirmed tables "
+						     "(want 1 2 2 0)",
 						     (unsigned long long)o.d[SCTPLB_STAT_ASSOC_CONFIRMED],
-						     where(rts), ctag_where(rts)));
+						     where(rts), ctag_where(rts), in_tables(rts)));
 	tr_result("confirmation by the backend's COOKIE-ACK moves it out of assocs_pending and "
 		  "pending_ctags", NULL);
 }
