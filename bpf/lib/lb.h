@@ -678,13 +678,14 @@ static __always_inline int choose_cookie(const struct pkt *p, struct lb *lb,
 	}
 	lb->assoc = assoc_create(ak, &k, lb->backend_id, hs.ctag, 0, lb->now);
 	if (lb->assoc) {
-		/* The handshake found (unless an INIT replaced it meanwhile). */
-		SETTABLE_EDIT_IN(hs, set, &k, e, {
-			if (e->ctag == hs.ctag && e->backend_id == hs.backend_id) {
-				e->flags |= SCTPLB_HS_F_ANSWERED; /* completed: pins nothing now */
-				e->stag = stag;                   /* its restart rule until confirmed */
-			}
-		});
+		/* The handshake found (unless an INIT replaced it meanwhile):
+		 * completed, it pins nothing now; Ts is its restart rule until the
+		 * association is confirmed. */
+		struct sctplb_handshake done = hs;
+
+		done.flags |= SCTPLB_HS_F_ANSWERED;
+		done.stag = stag;
+		hs_replace_in(set, &k, &hs, &done);
 	}
 	return ACT_CONTINUE;
 }

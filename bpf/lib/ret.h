@@ -31,8 +31,8 @@ static __always_inline struct sctplb_assoc *learn_init_ack(const struct buf *b, 
 	struct sctplb_handshake hs = {};
 	struct sctplb_handshake_set *set;
 	struct sctplb_assoc *a;
-	bool pending, same;
-	__u32 *tagp, stag;
+	bool pending;
+	__u32 *tagp;
 
 	if (p->init_len < SCTP_INIT_FIXED_LEN || p->init_off + SCTP_INIT_FIXED_LEN > p->sctp_end)
 		return NULL;
@@ -51,15 +51,12 @@ static __always_inline struct sctplb_assoc *learn_init_ack(const struct buf *b, 
 				 now);
 	}
 	if (a) {
-		same = a->backend_id == hs.backend_id;
-		stag = ak.vtag;
-		SETTABLE_EDIT_IN(hs, set, &k, e, {
-			if (e->ctag == hs.ctag) {
-				e->flags |= SCTPLB_HS_F_ANSWERED;
-				if (same)
-					e->stag = stag; /* the restart rule's, until confirmed */
-			}
-		});
+		struct sctplb_handshake done = hs;
+
+		done.flags |= SCTPLB_HS_F_ANSWERED;
+		if (a->backend_id == hs.backend_id)
+			done.stag = ak.vtag; /* the restart rule's, until confirmed */
+		hs_replace_in(set, &k, &hs, &done);
 		stat_inc(SCTPLB_STAT_RET_INIT_ACK);
 	}
 	return a;

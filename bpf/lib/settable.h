@@ -50,6 +50,11 @@
  *	Both take the set from NAME_set_of(k), whose frame holds the hash's
  *	spills (NAME_ref_in, NAME_add_in: with a set already found).
  *
+ *   bool NAME_replace_in(SET *s, const K *k, const V *expect, const V *v)
+ *	k's value becomes *v if it still equals *expect (compared as 32-bit
+ *	words: V's padding zeroed), its stamp kept: an edit of what a find
+ *	returned that another CPU's put in between does not undo.
+ *
  * The set of a key costs a SipHash (~30 ns in BPF: no rotate instruction);
  * several accesses to one key take it once:
  *
@@ -136,11 +141,12 @@ static __always_inline __u64 settable_nz32(__u32 x)
 	static __always_inline int NAME##_way(const SET *s, const NAME##_key_t *k)             \
 	{                                                                                      \
 		const __u32 *want = (const __u32 *)k, *have;                                   \
+		__u16 fp = sctplb_settable_fp(want, NAME##_WORDS);                             \
 		__u32 diff;                                                                    \
 		int i, j;                                                                      \
                                                                                                \
 		_Pragma("unroll") for (i = 0; i < NAME##_WAYS; i++) {                          \
-			if (!s->stamp[i])                                                      \
+			if (!s->stamp[i] || s->fp[i] != fp)                                    \
 				continue;                                                      \
 			have = (const __u32 *)&s->e[i].key;                                    \
 			diff = 0;                                                              \
@@ -213,10 +219,44 @@ static __always_inline __u64 settable_nz32(__u32 x)
 			if (i == w) {                                                          \
 				s->e[i].key = *k;                                              \
 				s->e[i].val = *v;                                              \
+				s->fp[i] = sctplb_settable_fp((const __u32 *)k, NAME##_WORDS); \
 				s->stamp[i] = st;                                              \
 			}                                                                      \
 		}                                                                              \
 		bpf_spin_unlock(&s->lock);                                                     \
+	}                                                                                      \
+                                                                                               \
+	static __always_inline bool NAME##__replace(SET *s, const NAME##_key_t *k,          \
+						    const NAME##_val_t *expect,                 \
+						    const NAME##_val_t *v)                      \
+	{                                                                                      \
+		const __u32 *have, *want = (const __u32 *)expect;                              \
+		bool done = false;                                                             \
+		__u32 diff = 0;                                                                \
+		int w, j;                                                                      \
+                                                                                               \
+		if (!s)                                                                        \
+			return false;                                                          \
+		bpf_spin_lock(&s->lock);                                                       \
+		w = NAME##_way(s, k);                                                          \
+		if (w >= 0 && w < NAME##_WAYS) {                                               \
+			have = (const __u32 *)&s->e[w].val;                                    \
+			_Pragma("unroll") for (j = 0; j < sizeof(*v) / 4; j++)                 \
+				diff |= have[j] ^ want[j];                                     \
+			if (!diff) {                                                           \
+				s->e[w].val = *v;                                              \
+				done = true;                                                   \
+			}                                                                      \
+		}                                                                              \
+		bpf_spin_unlock(&s->lock);                                                     \
+		return done;                                                                   \
+	}                                                                                      \
+                                                                                               \
+	static __noinline __maybe_unused bool NAME##_replace_in(SET *s, const NAME##_key_t *k,  \
+								const NAME##_val_t *expect,     \
+								const NAME##_val_t *v)          \
+	{                                                                                      \
+		return NAME##__replace(s, k, expect, v);                                       \
 	}                                                                                      \
                                                                                                \
 	static __always_inline bool NAME##__delete(SET *s, const NAME##_key_t *k)   \

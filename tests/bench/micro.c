@@ -1134,7 +1134,7 @@ static void section_flood(void)
 	       (unsigned long long)est);
 	printf("   per INIT %.1f ns (%.2fx floor %.1f ns; repeat=1, overhead %.1f ns subtracted): "
 	       "%.0f INITs/s per CPU; %.0f INITs/s wall clock with packet building; handshakes %ld "
-	       "(LRU of %d), associations %ld; unexpected verdicts %u\n", per, per / floor_n,
+	       "(a set-associative table of %d), associations %ld; unexpected verdicts %u\n", per, per / floor_n,
 	       floor_n, oh, 1e9 / per, nflood / (wall / 1e9), hs, SCTPLB_MAX_HANDSHAKES, na, bad);
 	fprintf(J, "  \"flood\": {\"inits\": %u, \"established\": %d, \"lost\": %u, "
 		"\"forwarded_after\": %u, \"ns_per_init\": %.1f, \"floor_ns\": %.1f, "

@@ -73,8 +73,12 @@ uint32_t lb_settable_index(const struct lb_settable *t, const void *key)
 
 static uint32_t *stamps(const struct lb_settable *t, void *set)
 {
-	(void)t;
-	return (uint32_t *)((char *)set + sizeof(struct bpf_spin_lock));
+	return (uint32_t *)((char *)set + t->l.stamps_off);
+}
+
+static uint16_t *fps(const struct lb_settable *t, void *set)
+{
+	return (uint16_t *)((char *)set + t->l.fp_off);
 }
 
 static char *entry(const struct lb_settable *t, void *set, uint32_t i)
@@ -132,7 +136,10 @@ int lb_settable_put(const struct lb_settable *t, const void *key, const void *va
 	uint32_t idx = lb_settable_index(t, key), i, st;
 	void *set = calloc(1, t->l.set_size);
 	uint64_t rank, best = UINT64_MAX;
+	__u32 kw[64];
 	int err, w;
+
+	memcpy(kw, key, t->l.key_size); /* its words, aligned */
 
 	if (!set)
 		return -ENOMEM;
@@ -159,6 +166,7 @@ int lb_settable_put(const struct lb_settable *t, const void *key, const void *va
 		memcpy(entry(t, set, w), key, t->l.key_size);
 		memcpy(entry(t, set, w) + t->l.key_size, val, t->l.val_size);
 		stamps(t, set)[w] = sctplb_settable_stamp(stamp);
+		fps(t, set)[w] = sctplb_settable_fp(kw, t->l.key_size / 4);
 		err = write_set(t, idx, set);
 	}
 	free(set);

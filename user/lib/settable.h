@@ -35,7 +35,7 @@
 
 /* Where a set's parts are: LB_SETTABLE_LAYOUT(struct X_set). */
 struct lb_settable_layout {
-	uint32_t ways, key_size, val_size, entry_size, entries_off, set_size;
+	uint32_t ways, key_size, val_size, entry_size, fp_off, stamps_off, entries_off, set_size;
 	__u32 (*keep)(const void *val); /* the table's KEEP (bpf/lib/settable.h), not 0: keep;
 					 * NULL: none */
 };
@@ -45,6 +45,8 @@ struct lb_settable_layout {
 		.key_size = sizeof(((SET *)0)->e[0].key),                                  \
 		.val_size = sizeof(((SET *)0)->e[0].val),                                  \
 		.entry_size = sizeof(((SET *)0)->e[0]),                                    \
+		.fp_off = offsetof(SET, fp),                                               \
+		.stamps_off = offsetof(SET, stamp),                                        \
 		.entries_off = offsetof(SET, e),                                           \
 		.set_size = sizeof(SET),                                                   \
 	})

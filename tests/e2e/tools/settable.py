@@ -10,7 +10,8 @@ A script cannot use user/lib/settable.c; this follows it (and
 tests/bpf/test_settable checks the C side against the datapath).  The index is
 SipHash-1-3 of the key's bytes under settings.settable_key, times the number
 of sets, >> 32.  The layout is SCTPLB_HANDSHAKE_WAYS (8) ways:
-{ lock u32, stamp u32[8], pad to 8, { key 24 bytes, value 24 bytes }[8] }.
+{ lock u32, fp u16[8], stamp u32[8], pad to 8, { key 24 bytes, value 24 bytes }[8] },
+fp the key's 32-bit words xor-folded to 16 bits.
 """
 import json
 import struct
@@ -18,7 +19,7 @@ import subprocess
 import sys
 
 WAYS, KEY, VAL = 8, 24, 24
-STAMPS_OFF, ENTRIES_OFF, ENTRY = 4, 40, KEY + VAL
+FP_OFF, STAMPS_OFF, ENTRIES_OFF, ENTRY = 4, 20, 56, KEY + VAL
 SETTABLE_KEY_OFF = 32       # struct sctplb_config: after 8 __u32 fields
 M64 = (1 << 64) - 1
 
@@ -93,6 +94,10 @@ def put(pin, key, val, stamp):
     s[o:o + KEY] = key
     s[o + KEY:o + ENTRY] = val
     struct.pack_into("<I", s, STAMPS_OFF + 4 * way, max(stamp, 1))
+    x = 0
+    for (word,) in struct.iter_unpack("<I", key):
+        x ^= word
+    struct.pack_into("<H", s, FP_OFF + 2 * way, (x ^ (x >> 16)) & 0xffff)
     subprocess.check_call(["bpftool", "map", "update", "pinned", pin + "/handshakes", "key"] +
                           [str(b) for b in struct.pack("<I", idx)] + ["value"] +
                           [str(b) for b in s])
