@@ -350,6 +350,7 @@ static __always_inline __u64 settable_nz32(__u32 x)
 			/* to the verifier, not one path per way                */             \
 			w = NAME##__victim(s) & (NAME##_WAYS - 1);                             \
 			s->e[w] = *e;                                                          \
+			s->fp[w] = sctplb_settable_fp((const __u32 *)&e->key, NAME##_WORDS);   \
 			s->stamp[w] = sctplb_settable_stamp(stamp);                            \
 			r = &s->e[w].val;                                                      \
 		}                                                                              \
