@@ -404,9 +404,12 @@ static __u32 abi3_hs_stamp(const void *v)
 	return sctplb_stamp(((const struct sctplb_handshake *)v)->created_ns);
 }
 
+/* Its last packet: user space's puts rank ways by stamp, the datapath an
+ * unconfirmed association by its seen (bpf/lib/lb.h), so that both keep the
+ * same ones. */
 static __u32 abi3_assoc_stamp(const void *v)
 {
-	return ((const struct sctplb_assoc *)v)->created;
+	return ((const struct sctplb_assoc *)v)->seen;
 }
 
 /* A Tc index entry: when the upgrade ran (its association's time is not in it). */
