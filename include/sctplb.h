@@ -191,8 +191,8 @@ struct sctplb_client {
  *
  * Nothing an off-path attacker can send confirms an association: an INIT and
  * a COOKIE-ECHO from a spoofed source, or the backend's INIT-ACK to a spoofed
- * INIT, make only *unconfirmed* entries (assocs_pending, pending_ctags: LRU
- * maps, so that they evict only each other).  A packet the backend sends with
+ * INIT, make only *unconfirmed* entries (assocs_pending, pending_ctags:
+ * tables of their own, below, so that they evict only each other).  A packet the backend sends with
  * Tc that is neither an INIT-ACK nor an ending T-bit packet (its COOKIE-ACK,
  * at the latest) proves that the client echoed a cookie the backend made, and
  * moves the association to assocs and assoc_ctags (hash maps, never evicted
@@ -284,6 +284,24 @@ struct sctplb_assoc {
 struct sctplb_ctag_value {
 	__u32 stag;             /* Ts: the assocs key's vtag */
 };
+
+/*
+ * assocs_pending and pending_ctags are set-associative tables
+ * (include/sctplb_settable.h) of --max-assocs entries: max_assocs / WAYS
+ * sets, a set's index keyed by settings.settable_key.  An insert is an array
+ * lookup, a SipHash and an uncontended lock, against ~450 ns for a BPF LRU
+ * insert.  The victim of a full set of assocs_pending is the association
+ * seen least recently (its `seen`, then its client packets: bpf/lib/lb.h);
+ * pending_ctags has twice the ways (an entry is 16 bytes), oldest first.
+ * The datapath reads and writes an unconfirmed association in place without
+ * the lock, as in assocs (docs/datapath.md).
+ */
+#define SCTPLB_PENDING_WAYS      4
+#define SCTPLB_PENDING_CTAG_WAYS 8
+SCTPLB_SETTABLE_TYPES(sctplb_pending, struct sctplb_assoc_key, struct sctplb_assoc,
+		      SCTPLB_PENDING_WAYS);
+SCTPLB_SETTABLE_TYPES(sctplb_pending_ctag, struct sctplb_assoc_key, struct sctplb_ctag_value,
+		      SCTPLB_PENDING_CTAG_WAYS);
 
 /*
  * path_stats (per-CPU array): per backend, per path (VIP index), per
@@ -710,12 +728,13 @@ struct sctplb_redirect_err_key {
 	X(ASSOC_CTAGS, assoc_ctags, HASH, SCTPLB_MAX_ASSOCS, struct sctplb_assoc_key,          \
 	  struct sctplb_ctag_value, SCTPLB_MAP_F_ASSOCS,                                       \
 	  "(service, Tc, ports) -> Ts of a confirmed association")                             \
-	X(PENDING, assocs_pending, LRU_HASH, SCTPLB_MAX_ASSOCS, struct sctplb_assoc_key,       \
-	  struct sctplb_assoc, SCTPLB_MAP_F_ASSOCS,                                            \
-	  "unconfirmed associations (COOKIE-ECHO, INIT-ACK): evict only each other")           \
-	X(PENDING_CTAGS, pending_ctags, LRU_HASH, SCTPLB_MAX_ASSOCS, struct sctplb_assoc_key,  \
-	  struct sctplb_ctag_value, SCTPLB_MAP_F_ASSOCS,                                       \
-	  "(service, Tc, ports) -> Ts of an unconfirmed association")                          \
+	X(PENDING, assocs_pending, ARRAY, SCTPLB_MAX_ASSOCS / SCTPLB_PENDING_WAYS, __u32,       \
+	  struct sctplb_pending_set, SCTPLB_MAP_F_ASSOCS,                                      \
+	  "unconfirmed associations (COOKIE-ECHO, INIT-ACK), sets of a keyed table: evict "    \
+	  "only each other")                                                                   \
+	X(PENDING_CTAGS, pending_ctags, ARRAY, SCTPLB_MAX_ASSOCS / SCTPLB_PENDING_CTAG_WAYS,    \
+	  __u32, struct sctplb_pending_ctag_set, SCTPLB_MAP_F_ASSOCS,                          \
+	  "(service, Tc, ports) -> Ts of an unconfirmed association, sets of a keyed table")   \
 	X(PATH_STATS, path_stats, PERCPU_ARRAY, SCTPLB_PATH_STATS_N, __u32,                   \
 	  struct sctplb_path_counters, 0,                                                      \
 	  "per backend, path (VIP index) and direction counters (sctplb_path_index)")         \

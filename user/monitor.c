@@ -28,6 +28,7 @@
 #include "cmd.h"
 #include "health.h"
 #include "model.h"
+#include "settable.h"
 
 struct snap {
 	struct sctplb_assoc_key k;
@@ -221,10 +222,12 @@ static int on_ring_event(void *arg, void *data, size_t len)
 	if (!s.k.vtag && e->ctag) {
 		struct sctplb_assoc_key ck = s.k;
 		struct sctplb_ctag_value cv;
+		struct lb_settable pt;
 
 		ck.vtag = e->ctag;
 		if (!bpf_map_lookup_elem(r->m->fd[LB_ASSOC_CTAGS], &ck, &cv) ||
-		    !bpf_map_lookup_elem(r->m->fd[LB_PENDING_CTAGS], &ck, &cv))
+		    (!lb_settable_open(&pt, r->m, LB_PENDING_CTAGS) &&
+		     !lb_settable_lookup(&pt, &ck, &cv, NULL)))
 			s.k.vtag = cv.stag;
 	}
 	path = e->path < SCTPLB_MAX_PATHS ? e->path : -1;

@@ -36,12 +36,13 @@ struct lb {
 	__u64 now;
 };
 
-/* Scratch space for a new association value: too big for the BPF stack. */
+/* Scratch space for a new association (key and value, as the unconfirmed
+ * table's entry): too big for the BPF stack. */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 1);
 	__type(key, __u32);
-	__type(value, struct sctplb_assoc);
+	__type(value, struct sctplb_pending_entry);
 } assoc_scratch SEC(".maps");
 
 /*
@@ -413,6 +414,23 @@ found:
 }
 
 /*
+ * The unconfirmed associations (include/sctplb.h), in set-associative
+ * tables (settable.h): assocs_pending (pend_*), whose victim in a full set
+ * is the association seen least recently by its own `seen` stamp, of two
+ * seen in the same stamp the one whose client sent fewer packets (a spoofed
+ * pair sends one); and its Tc index pending_ctags (pctag_*), oldest first.
+ * pend_ref() gives the association in place: the datapath writes its stamps
+ * and paths without the set's lock, as it does in an assocs element, and a
+ * way rewritten meanwhile by another CPU's insert is what an LRU element
+ * recycled under a reader was (docs/datapath.md).
+ */
+/* The rank of way i (the least goes first): its last packet, then its
+ * client packets; never 0 (settable.h). */
+#define pending_rank(s, i) (((__u64)(s)->e[i].val.seen << 16 | (s)->e[i].val.packets) + 1)
+SETTABLE_DEFINE_RANK(pend, assocs_pending, struct sctplb_pending_set, pending_rank)
+SETTABLE_DEFINE(pctag, pending_ctags, struct sctplb_pending_ctag_set)
+
+/*
  * The association of (service, vtag, ports): confirmed, else unconfirmed
  * (include/sctplb.h).  *pending says which.
  */
@@ -422,7 +440,23 @@ static __always_inline struct sctplb_assoc *assoc_find(const struct sctplb_assoc
 	struct sctplb_assoc *a = bpf_map_lookup_elem(&assocs, ak);
 
 	*pending = !a;
-	return a ? a : bpf_map_lookup_elem(&assocs_pending, ak);
+	return a ? a : pend_ref(ak);
+}
+
+/*
+ * The unconfirmed association of a client's tag Tc (ak: Tc on entry, its Ts
+ * when found), in a frame of its own: the tc path's frames are near the 512
+ * bytes a chain of calls may take.  The Tc index's value is one 32-bit word,
+ * read whole without the lock.
+ */
+static __noinline struct sctplb_assoc *pending_by_ctag(struct sctplb_assoc_key *ak)
+{
+	struct sctplb_ctag_value *cv = pctag_ref(ak);
+
+	if (!cv)
+		return NULL;
+	ak->vtag = cv->stag;
+	return pend_ref(ak);
 }
 
 /*
@@ -444,12 +478,8 @@ static __always_inline struct sctplb_assoc *assoc_by_ctag(struct sctplb_assoc_ke
 		}
 		return NULL;
 	}
-	cv = bpf_map_lookup_elem(&pending_ctags, ak);
-	if (!cv)
-		return NULL;
-	ak->vtag = cv->stag;
 	*pending = true;
-	return bpf_map_lookup_elem(&assocs_pending, ak);
+	return pending_by_ctag(ak);
 }
 
 /*
@@ -514,48 +544,58 @@ static __always_inline int unknown_vtag(const struct pkt *p, struct lb *lb)
  * Tc (the caller's handshake names it for the restart rule; client_index is
  * written when it is confirmed).  Never replaces one: if another
  * backend's association (confirmed or not) holds the key, ASSOC_COLLISION.
- * Stored in LRU maps, so that it is always stored and evicts only other
- * unconfirmed entries.  Returns the association, or NULL.
+ * Stored in the unconfirmed tables (set-associative: assocs_pending,
+ * pending_ctags), so that it is always stored and evicts only other
+ * unconfirmed entries, the least recently seen of its set.  Returns the
+ * association, or NULL.
  */
 static __always_inline struct sctplb_assoc *assoc_create(const struct sctplb_assoc_key *ak,
 							 const struct sctplb_client_key *k,
 							 __u32 backend_id, __u32 ctag,
 							 __u32 flags, __u64 now)
 {
-	struct sctplb_ctag_value cv = { .stag = ak->vtag };
-	struct sctplb_assoc_key ck = *ak;
+	struct sctplb_pending_ctag_entry ce = { .key = *ak, .val.stag = ak->vtag };
+	struct sctplb_pending_entry *e;
 	struct sctplb_assoc *a;
-	bool pending;
 	__u32 zero = 0;
 
-	a = assoc_find(ak, &pending);
-	if (a) {
-		/* Another CPU was first, or another backend's association holds the key. */
-		if (a->backend_id != backend_id) {
-			stat_inc(SCTPLB_STAT_ASSOC_COLLISION);
-			lb_event_new(SCTPLB_EV_COLLISION, ak, k, backend_id, ctag);
-			return NULL;
-		}
-		return a;
-	}
-	a = bpf_map_lookup_elem(&assoc_scratch, &zero);
-	if (!a)
+	/* A confirmed association of the key; an unconfirmed one is found by
+	 * the insert itself (BPF_NOEXIST), under its set's lock. */
+	a = bpf_map_lookup_elem(&assocs, ak);
+	if (a)
+		goto exists;
+	e = bpf_map_lookup_elem(&assoc_scratch, &zero);
+	if (!e)
 		return NULL;
-	__builtin_memset(a, 0, sizeof(*a));
-	a->backend_id = backend_id;
-	a->ctag = ctag;
-	a->state = SCTPLB_ASSOC_ESTABLISHED;
-	a->flags = flags;
-	a->created = sctplb_stamp(now);
-	a->seen = a->created;
-	if (bpf_map_update_elem(&assocs_pending, ak, a, BPF_NOEXIST))
-		return bpf_map_lookup_elem(&assocs_pending, ak); /* another CPU was first */
+	__builtin_memset(e, 0, sizeof(*e));
+	e->key = *ak;
+	e->val.backend_id = backend_id;
+	e->val.ctag = ctag;
+	e->val.state = SCTPLB_ASSOC_ESTABLISHED;
+	e->val.flags = flags;
+	e->val.created = sctplb_stamp(now);
+	e->val.seen = e->val.created;
+	a = pend_add(e, e->val.created);
+	if (!a) {
+		a = pend_ref(ak);
+		if (a)
+			goto exists;
+		return NULL;
+	}
 	stat_inc(SCTPLB_STAT_ASSOC_CREATED);
 	lb_event_new(SCTPLB_EV_ESTABLISHED, ak, k, backend_id, ctag);
-	ck.vtag = ctag;
+	ce.key.vtag = ctag;
 	/* Never re-point Tc: the first association of a Tc keeps it. */
-	bpf_map_update_elem(&pending_ctags, &ck, &cv, BPF_NOEXIST);
-	return bpf_map_lookup_elem(&assocs_pending, ak);
+	pctag_add(&ce, a->created);
+	return a;
+exists:
+	/* Another CPU was first, or another backend's association holds the key. */
+	if (a->backend_id != backend_id) {
+		stat_inc(SCTPLB_STAT_ASSOC_COLLISION);
+		lb_event_new(SCTPLB_EV_COLLISION, ak, k, backend_id, ctag);
+		return NULL;
+	}
+	return a;
 }
 
 /*
@@ -587,8 +627,8 @@ static __always_inline struct sctplb_assoc *assoc_confirm(const struct sctplb_as
 		       ak, a);
 	ck.vtag = a->ctag;
 	bpf_map_update_elem(&assoc_ctags, &ck, &cv, BPF_NOEXIST);
-	bpf_map_delete_elem(&pending_ctags, &ck);
-	bpf_map_delete_elem(&assocs_pending, ak);
+	pctag_delete(&ck);
+	pend_delete(ak);
 	client_key(&k, p, ak->service_id);
 	bpf_map_update_elem(&client_index, &k, &ce, BPF_ANY);
 	stat_inc(why);

@@ -21,6 +21,11 @@
  *	the same, with KEEP(const V *v) (a __u32: not 0 = keep) for entries
  *	that go only when every way of the set is kept (user space:
  *	lb_settable_layout.keep).
+ *   SETTABLE_DEFINE_RANK(NAME, MAP, SET, RANK)
+ *	the same, with the victim of a full set the way of the least
+ *	RANK(s, i), a __u64 in [1, 2^63) of set s's used way i, best without a
+ *	branch (the default: settable_rank_keep, KEEP << 32 | stamp; the
+ *	unconfirmed associations: their own last-use stamp, bpf/lib/lb.h).
  *
  *   bool NAME_find(const K *k, V *out)
  *	true with *out a copy of k's value, read under the set's lock.
@@ -33,6 +38,17 @@
  *	a statement: with k present, body runs under the set's lock with
  *	V *v pointing at its value, to change fields in place (no helper
  *	call, no return in body: the lock is held).
+ *   V *NAME_ref(const K *k)
+ *	k's value in place, found without the lock, or NULL: for a value the
+ *	datapath updates on every packet without a lock (an association's
+ *	stamps).  Another CPU's put may rewrite the way under the caller, as a
+ *	BPF LRU element can be recycled under a reader.
+ *   V *NAME_add(const E *e, __u32 stamp)
+ *	e->key -> e->val unless the key is there (BPF_NOEXIST), E the table's
+ *	entry (key and value: NAME_entry_t): the new value in place, or NULL
+ *	if the key was there (NAME_ref finds it) or the set cannot be had.
+ *	Both take the set from NAME_set_of(k), whose frame holds the hash's
+ *	spills (NAME_ref_in, NAME_add_in: with a set already found).
  *
  *   bool NAME_replace_in(SET *s, const K *k, const V *expect, const V *v)
  *	k's value becomes *v if it still equals *expect (compared as 32-bit
@@ -91,15 +107,30 @@ static __always_inline __u64 settable_nz32(__u32 x)
 	return ((__u64)x + 0xffffffffull) >> 32;
 }
 
+/* The rank of used way i of set s under KEEP: the kept after the others,
+ * each the older first. */
+#define settable_rank_keep(s, i, KEEP)                                                         \
+	(settable_nz32(KEEP(&(s)->e[i].val)) << 32 | (s)->stamp[i])
+
 #define SETTABLE_DEFINE(NAME, MAP, SET) SETTABLE_DEFINE_KEEP(NAME, MAP, SET, settable_keep_none)
 
 #define SETTABLE_DEFINE_KEEP(NAME, MAP, SET, KEEP)                                             \
+	static __always_inline __u64 NAME##_rank(const SET *s, int i)                          \
+	{                                                                                      \
+		return settable_rank_keep(s, i, KEEP);                                         \
+	}                                                                                      \
+	SETTABLE_DEFINE_RANK(NAME, MAP, SET, NAME##_rank)
+
+#define SETTABLE_DEFINE_RANK(NAME, MAP, SET, RANK)                                             \
 	typedef typeof(((SET *)0)->e[0].key) NAME##_key_t;                                     \
 	typedef typeof(((SET *)0)->e[0].val) NAME##_val_t;                                     \
+	typedef typeof(((SET *)0)->e[0]) NAME##_entry_t;                                       \
 	enum { NAME##_WAYS = sizeof(((SET *)0)->stamp) / sizeof(__u32),                        \
 	       NAME##_WORDS = sizeof(NAME##_key_t) / sizeof(__u32) };                         \
 	_Static_assert(sizeof(NAME##_key_t) % sizeof(__u32) == 0,                              \
 		       #NAME ": keys are compared as 32-bit words");                             \
+	_Static_assert((NAME##_WAYS & (NAME##_WAYS - 1)) == 0,                                 \
+		       #NAME ": ways, a power of two (a way is masked, NAME_add_in)");           \
                                                                                                \
 	static __always_inline SET *NAME##_set(const NAME##_key_t *k)                               \
 	{                                                                                      \
@@ -127,6 +158,28 @@ static __always_inline __u64 settable_nz32(__u32 x)
 		return -1;                                                                     \
 	}                                                                                      \
                                                                                                \
+	/* The way a new key takes, with the lock held: an empty way, else   */              \
+	/* the least RANK (the first of equals).  Without a branch: the      */              \
+	/* verifier would follow each way chosen, and 8 ways of choices do   */              \
+	/* not fit its budget.  rank: 0 empty, else RANK; mask all ones      */              \
+	/* where rank < best.                                                */              \
+	static __always_inline int NAME##__victim(const SET *s)                                \
+	{                                                                                      \
+		__u64 rank, best = ~0ull >> 1;                                                 \
+		int w = 0, i;                                                                  \
+                                                                                               \
+		_Pragma("nounroll") for (i = 0; i < NAME##_WAYS; i++) {                        \
+			__u64 used = settable_nz32(s->stamp[i]), mask;                         \
+                                                                                               \
+			rank = RANK(s, i) & -used;                                             \
+			mask = -((rank - best) >> 63);                                         \
+			asm volatile("" : "+r"(mask)); /* no select: a branch */               \
+			best = (rank & mask) | (best & ~mask);                                 \
+			w = (int)(((__u64)i & mask) | ((__u64)w & ~mask));                     \
+		}                                                                              \
+		return w;                                                                      \
+	}                                                                                      \
+                                                                                               \
 	/* The bodies; the _in variants take the set from NAME_set(k)      */              \
 	/* (NULL: nothing found, nothing put), so that one hash serves     */              \
 	/* several accesses to a key.                                      */              \
@@ -152,32 +205,14 @@ static __always_inline __u64 settable_nz32(__u32 x)
 							    const NAME##_val_t *v, __u32 stamp) \
 	{                                                                                      \
 		__u32 st = sctplb_settable_stamp(stamp);                                       \
-		__u64 rank, best;                                                              \
 		int w, i;                                                                      \
                                                                                                \
 		if (!s)                                                                        \
 			return;                                                                \
 		bpf_spin_lock(&s->lock);                                                       \
 		w = NAME##_way(s, k);                                                          \
-		if (w < 0) {                                                                   \
-			/* An empty way, else the oldest not kept, else the      */             \
-			/* oldest (the first of equals).  Without a branch: the  */             \
-			/* verifier would follow each way chosen, and 8 ways of  */             \
-			/* choices do not fit its budget.  rank: 0 empty, else   */             \
-			/* kept << 32 | stamp; mask all ones where rank < best.  */             \
-			best = ~0ull >> 1;                                                     \
-			w = 0;                                                                 \
-			_Pragma("nounroll") for (i = 0; i < NAME##_WAYS; i++) {                \
-				__u64 used = settable_nz32(s->stamp[i]), mask;                 \
-                                                                                               \
-				rank = (settable_nz32(KEEP(&s->e[i].val)) << 32 |              \
-					s->stamp[i]) & -used;                                  \
-				mask = -((rank - best) >> 63);                                 \
-				asm volatile("" : "+r"(mask)); /* no select: a branch */       \
-				best = (rank & mask) | (best & ~mask);                         \
-				w = (int)(((__u64)i & mask) | ((__u64)w & ~mask));             \
-			}                                                                      \
-		}                                                                              \
+		if (w < 0)                                                                     \
+			w = NAME##__victim(s);                                                 \
 		/* Written at constant offsets: w used as an offset would make  */             \
 		/* the verifier track every way the loop above could choose.     */             \
 		_Pragma("unroll") for (i = 0; i < NAME##_WAYS; i++) {                          \
@@ -276,6 +311,62 @@ static __always_inline __u64 settable_nz32(__u32 x)
 	static __noinline __maybe_unused bool NAME##_delete(const NAME##_key_t *k)              \
 	{                                                                                      \
 		return NAME##__delete(NAME##_set(k), k);                                       \
+	}                                                                                      \
+                                                                                               \
+	/* The set of k from a frame of its own: the hash's spills off the  */              \
+	/* caller's stack, for callers deep in a program.                    */              \
+	static __noinline __maybe_unused SET *NAME##_set_of(const NAME##_key_t *k)             \
+	{                                                                                      \
+		return NAME##_set(k);                                                          \
+	}                                                                                      \
+                                                                                               \
+	static __noinline __maybe_unused NAME##_val_t *NAME##_ref_in(SET *s,                   \
+								     const NAME##_key_t *k)    \
+	{                                                                                      \
+		int w;                                                                         \
+                                                                                               \
+		if (!s)                                                                        \
+			return NULL;                                                           \
+		w = NAME##_way(s, k);                                                          \
+		if (w < 0 || w >= NAME##_WAYS)                                                 \
+			return NULL;                                                           \
+		return &s->e[w].val;                                                           \
+	}                                                                                      \
+                                                                                               \
+	/* The entry (key and value) by one pointer: three values live      */               \
+	/* across the lock (s, e, stamp), in registers a call keeps.        */               \
+	static __noinline __maybe_unused NAME##_val_t *NAME##_add_in(SET *s,                   \
+								     const NAME##_entry_t *e,  \
+								     __u32 stamp)              \
+	{                                                                                      \
+		NAME##_val_t *r = NULL;                                                        \
+		int w;                                                                         \
+                                                                                               \
+		if (!s)                                                                        \
+			return NULL;                                                           \
+		bpf_spin_lock(&s->lock);                                                       \
+		if (NAME##_way(s, &e->key) < 0) {      /* else k was there: NULL */            \
+			/* w from the branchless victim search: one unknown way */             \
+			/* to the verifier, not one path per way                */             \
+			w = NAME##__victim(s) & (NAME##_WAYS - 1);                             \
+			s->e[w] = *e;                                                          \
+			s->fp[w] = sctplb_settable_fp((const __u32 *)&e->key, NAME##_WORDS);   \
+			s->stamp[w] = sctplb_settable_stamp(stamp);                            \
+			r = &s->e[w].val;                                                      \
+		}                                                                              \
+		bpf_spin_unlock(&s->lock);                                                     \
+		return r;                                                                      \
+	}                                                                                      \
+                                                                                               \
+	static __always_inline __maybe_unused NAME##_val_t *NAME##_ref(const NAME##_key_t *k)  \
+	{                                                                                      \
+		return NAME##_ref_in(NAME##_set_of(k), k);                                     \
+	}                                                                                      \
+                                                                                               \
+	static __always_inline __maybe_unused NAME##_val_t *NAME##_add(const NAME##_entry_t *e, \
+								       __u32 stamp)            \
+	{                                                                                      \
+		return NAME##_add_in(NAME##_set_of(&e->key), e, stamp);                        \
 	}
 
 /* SETTABLE_EDIT with the set already found (s from NAME_set(k), may be NULL). */

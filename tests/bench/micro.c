@@ -546,8 +546,8 @@ static void spin_case(const char *name)
 				build_inits(K1, !strcmp(name, "init"));
 			d += run_pool(FX.prog, POOL, LENS, K1, false, XDP_TX, &bad);
 			if (n % 3 == 2) {
-				clear_map(FX.pending);
-				clear_map(FX.pending_ctags);
+				fx_clear(FX.pending);
+				fx_clear(FX.pending_ctags);
 				clear_map(FX.client_index);
 			}
 		}
@@ -663,8 +663,8 @@ static void section_cases(void)
 		if (r % 3 == 2) {
 			clear_map(FX.assocs);
 			clear_map(FX.assoc_ctags);
-			clear_map(FX.pending);
-			clear_map(FX.pending_ctags);
+			fx_clear(FX.pending);
+			fx_clear(FX.pending_ctags);
 			clear_map(FX.client_index);
 			put_assoc(&FX, TS1, TC1, CPORT, C4, 1);
 			put_assoc(&FX, TS_NONEIGH, TC1 + 4, CPORT + 4, C4, 4);
@@ -984,17 +984,19 @@ static void section_scaling(void)
 		(last_hot + mr) / last_hot);
 
 	/* Memory: the maps' memlock (preallocated hash maps, LRU included: all of
-	 * max_entries).  The five maps --max-assocs sizes: what a confirmed
-	 * association holds (the first three) and what the table's capacity costs
-	 * per association (all five: the unconfirmed LRU maps are as large). */
+	 * max_entries; arrays of sets: all of their sets).  The five maps
+	 * --max-assocs sizes: what a confirmed association holds (the first three)
+	 * and what the table's capacity costs per association (all five: the
+	 * unconfirmed tables hold as many, in sets of ways entries). */
 	int fds[5] = { fx.assocs, fx.assoc_ctags, fx.client_index, fx.pending, fx.pending_ctags };
+	uint32_t ways[5] = { 1, 1, 1, SCTPLB_PENDING_WAYS, SCTPLB_PENDING_CTAG_WAYS };
 	double per = 0, all = 0;
 
 	printf("   memory (fdinfo memlock / max_entries):");
 	fprintf(J, "    \"memory\": {");
 	for (i = 0; i < 5; i++) {
 		ml[i] = memlock(fds[i]);
-		me[i] = max_entries(fds[i]);
+		me[i] = max_entries(fds[i]) * ways[i];
 		if (i < 3)
 			per += (double)ml[i] / me[i];
 		all += (double)ml[i] / me[i];
@@ -1181,7 +1183,7 @@ static void section_flood(void)
 			fwd_after++;
 	}
 	uint64_t est = stat_get(&fx, SCTPLB_STAT_ESTABLISHED) - est0;
-	long hs = fx_handshake_count(&fx), na = fx_count(fx.assocs) + fx_count(fx.pending);
+	long hs = fx_handshake_count(&fx), na = fx_count(fx.assocs) + fx_pending_count(&fx);
 	double per = sum / nflood - oh;
 
 	printf("\n4. Flood: %u INITs from spoofed sources (distinct addresses, ports, tags; "

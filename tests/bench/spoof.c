@@ -3,8 +3,10 @@
  * Section 6 of docs/bench.md (issue 11): spoofed handshakes against the
  * unconfirmed associations.  Direct server return, nothing confirms: every
  * INIT + COOKIE-ECHO pair from a spoofed source stores an unconfirmed
- * association in assocs_pending, an LRU map of the default size, where it
- * competes with real associations not yet confirmed (include/sctplb.h).
+ * association in assocs_pending, a set-associative table of the default size
+ * (SCTPLB_PENDING_WAYS ways per set, the set keyed), where it competes with
+ * real associations not yet confirmed of its set, the one seen least
+ * recently going first (include/sctplb.h).
  *
  * Per trial, on a freshly loaded sctplb (the service of configure()):
  *   - 16 real associations made by INIT and COOKIE-ECHO, left unconfirmed
@@ -16,13 +18,14 @@
  *     until every unconfirmed victim is evicted and at least the table's
  *     size was sent (at most twice the table's size): after every
  *     CHECK pairs (CHECK_NEAR from 3/4 of the table's size) each victim is
- *     looked up from user space, which does not mark LRU entries as used.
- * The BPF LRU is approximate and per CPU (each CPU takes free entries in
- * batches from a common list), so the trials differ in where things run:
- * all on one CPU; the victims on CPU 0 and the flood alternating CPUs (as
- * RSS spreads a flood).  The figure is the minimum.  (Victims made on a CPU
- * the flood never runs on sit in that CPU's local list, out of the flood's
- * reach: docs/bench.md.)
+ *     looked up from user space, which changes nothing in the table.
+ * The trials differ in where things run: all on one CPU; the victims on
+ * CPU 0 and the flood alternating CPUs (as RSS spreads a flood; it mattered
+ * to the per-CPU lists of the BPF LRU the table was before, not to a set).
+ * A victim is evicted when SCTPLB_PENDING_WAYS spoofed entries newer than
+ * its last packet have landed in its set: the number of pairs that takes
+ * varies from victim to victim (the sets are keyed: random to the attacker),
+ * and the figure is the minimum over the victims.
  *
  * The same packets give the flood's cost: opts.duration of each repeat=1
  * run, the per-call overhead (the floor run the same way, minus the floor at
@@ -290,7 +293,8 @@ void section_spoof(void)
 	oh0 = run_pool(FLOOR, fpkt, one, K1, true, XDP_TX, &bad) - floor_n;
 
 	printf("\n6. Spoofed INIT + COOKIE-ECHO pairs (direct return: nothing confirms them) against "
-	       "real associations, unconfirmed LRU of %u entries%s\n", max_pending,
+	       "real associations, unconfirmed table of %u entries (%d-way sets)%s\n", max_pending,
+	       SCTPLB_PENDING_WAYS,
 	       QUICK ? " (--quick: not the default size)" : " (the default)");
 	for (m = 0; m < ntrials; m++) {
 		trial_run(m, max_pending, max_pending, &t[m]);

@@ -838,7 +838,7 @@ static bool confirm(struct fx *fx, const char *client, const struct massoc *m,
 /*
  * Full tables (include/sctplb.h): a confirmed table of max entries filled by
  * associations the backends confirmed, then spoofed INIT + COOKIE-ECHO pairs,
- * ten times the table, into the unconfirmed LRU of the same size.  Nothing
+ * ten times the table, into the unconfirmed table of the same size.  Nothing
  * confirmed is lost; a new real association is stored (unconfirmed) and
  * forwarded, and its confirmation with the confirmed table full keeps it
  * where it is (ASSOC_TABLE_FULL).
@@ -867,9 +867,9 @@ static void test_full(void)
 		     confirm(&fx2, src, &MODEL[NMODEL - 1], delta) &&
 		     delta[SCTPLB_STAT_ASSOC_CONFIRMED] == 1;
 	}
-	if (!ok || fx_count(fx2.assocs) != max || fx_count(fx2.pending) != 0) {
+	if (!ok || fx_count(fx2.assocs) != max || fx_pending_count(&fx2) != 0) {
 		failf("full: could not fill assocs by confirmations (%ld of %u, %ld unconfirmed)",
-		      fx_count(fx2.assocs), max, fx_count(fx2.pending));
+		      fx_count(fx2.assocs), max, fx_pending_count(&fx2));
 		goto out;
 	}
 	pass("full: %u associations confirmed by their backends' COOKIE-ACK fill assocs", max);
@@ -897,7 +897,7 @@ static void test_full(void)
 		goto out;
 	}
 	pass("full: %u spoofed INIT + COOKIE-ECHO pairs: every confirmed association kept "
-	     "(unconfirmed LRU %ld of %u)", 10 * max, fx_count(fx2.pending), max);
+	     "(unconfirmed table %ld of %u)", 10 * max, fx_pending_count(&fx2), max);
 
 	/* A new real association: stored unconfirmed, forwarded, then confirmed
 	 * against a full table. */

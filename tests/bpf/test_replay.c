@@ -52,6 +52,7 @@
 #include <linux/pkt_cls.h>
 
 #include "fixture.h"
+#include "pinned.h"
 #include "maglev.h"
 #include "pcapio.h"
 #include "pkt.h"
@@ -525,6 +526,30 @@ static int result(const char *cap, const char *what, const char *err)
 	return 0;
 }
 
+/* The associations left ESTABLISHED, described into err (assocs and assocs_pending). */
+struct open_assocs {
+	char *err;
+	size_t size, e;
+	int n, open;
+};
+
+static int open_assoc(const struct sctplb_assoc_key *k, const struct sctplb_assoc *v,
+		      bool confirmed, void *arg)
+{
+	struct open_assocs *oa = arg;
+
+	(void)confirmed;
+	oa->n++;
+	if (v->state == SCTPLB_ASSOC_CLOSING)
+		return 0;
+	oa->open++;
+	if (oa->e < oa->size)
+		oa->e += snprintf(oa->err + oa->e, oa->size - oa->e,
+				  "%sassocs[Ts %#x] {backend %u, Tc %#x, flags %#x} ESTABLISHED",
+				  oa->open > 1 ? ", " : "", k->vtag, v->backend_id, v->ctag, v->flags);
+	return 0;
+}
+
 static int replay_one(struct fx *fx, const struct capture *cap, const char *dir)
 {
 	struct replay r = { .fx = fx, .cap = cap };
@@ -603,31 +628,14 @@ static int replay_one(struct fx *fx, const struct capture *cap, const char *dir)
 	failed += result(cap->file, "assoc_ctags[Tc] and client_index name the established association", err);
 	err[0] = 0;
 	{
-		struct sctplb_assoc_key key, next;
-		struct sctplb_assoc v;
-		void *prev = NULL;
-		int n = 0, open = 0;
-		size_t e = 0;
+		struct open_assocs oa = { .err = err, .size = sizeof(err) };
+		struct lb_maps m;
 
-		int maps[2] = { fx->assocs, fx->pending }, i;
-
-		for (i = 0; i < 2; i++, prev = NULL)
-		while (!bpf_map_get_next_key(maps[i], prev, &next)) {
-			key = next;
-			prev = &key;
-			if (bpf_map_lookup_elem(maps[i], &key, &v))
-				continue;
-			n++;
-			if (v.state == SCTPLB_ASSOC_CLOSING)
-				continue;
-			open++;
-			if (e < sizeof(err))
-				e += snprintf(err + e, sizeof(err) - e,
-					      "%sassocs[Ts %#x] {backend %u, Tc %#x, flags %#x} ESTABLISHED",
-					      open > 1 ? ", " : "", key.vtag, v.backend_id, v.ctag, v.flags);
-		}
-		if (open && e < sizeof(err))
-			snprintf(err + e, sizeof(err) - e, " (%d of %d associations)", open, n);
+		if (fx_lb_maps(fx, &m) || lb_assocs_walk(&m, open_assoc, &oa))
+			snprintf(err, sizeof(err), "cannot walk the associations");
+		else if (oa.open && oa.e < sizeof(err))
+			snprintf(err + oa.e, sizeof(err) - oa.e, " (%d of %d associations)", oa.open,
+				 oa.n);
 	}
 	failed += result(cap->file, "no association left ESTABLISHED at the end of the capture", err);
 	fx_unload(fx);

@@ -50,8 +50,8 @@ static char why[512];
 
 static long state(void)
 {
-	return fx_handshake_count(&fx) + fx_count(fx.assocs) + fx_count(fx.pending) +
-	       fx_count(fx.client_index) + fx_count(fx.assoc_ctags) + fx_count(fx.pending_ctags);
+	return fx_handshake_count(&fx) + fx_count(fx.assocs) + fx_pending_count(&fx) +
+	       fx_count(fx.client_index) + fx_count(fx.assoc_ctags) + fx_pending_ctag_count(&fx);
 }
 
 /* The routable tag of server sid (nonce n). */

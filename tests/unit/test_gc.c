@@ -61,8 +61,11 @@ struct spec {
 	bool index;                     /* client_index entries for those addresses */
 };
 
-/* An association as the datapath writes it: assocs, assoc_ctags, client_index. */
-static void put_assoc(const struct spec *s)
+static const struct lb_settable *table_of(int fd);
+
+/* An association as the datapath writes it: assocs, assoc_ctags, client_index;
+ * or, pending, the unconfirmed tables. */
+static void put_assoc_in(const struct spec *s, bool pending)
 {
 	struct sctplb_assoc a = {};
 	struct sctplb_assoc_key k = akey(s->svc, s->vtag, s->cport), ck = k;
@@ -89,12 +92,27 @@ static void put_assoc(const struct spec *s)
 		if (s->index && bpf_map_update_elem(m.fd[LB_CLIENT_INDEX], &c, &cl, BPF_ANY))
 			printf("setup: client_index: %s\n", strerror(errno));
 	}
+	ck.vtag = s->ctag;
+	if (pending) {
+		if (lb_settable_put(table_of(m.fd[LB_PENDING]), &k, &a, a.created) ||
+		    (s->ctag && lb_settable_put(table_of(m.fd[LB_PENDING_CTAGS]), &ck, &cv, a.created)))
+			printf("setup: assocs_pending, pending_ctags\n");
+		return;
+	}
 	if (bpf_map_update_elem(m.fd[LB_ASSOCS], &k, &a, BPF_ANY))
 		printf("setup: assocs: %s\n", strerror(errno));
-	if (s->ctag) {
-		ck.vtag = s->ctag;
+	if (s->ctag)
 		bpf_map_update_elem(m.fd[LB_ASSOC_CTAGS], &ck, &cv, BPF_ANY);
-	}
+}
+
+static void put_assoc(const struct spec *s)
+{
+	put_assoc_in(s, false);
+}
+
+static void put_pending(const struct spec *s)
+{
+	put_assoc_in(s, true);
 }
 
 static void put_client(__u32 svc, __u16 cport, const char *addr, __u32 backend, __u32 stag)
@@ -185,15 +203,29 @@ static bool has_hs(__u32 svc, __u16 cport, const char *addr)
 	return !lb_settable_open(&t, &m, LB_HANDSHAKES) && lb_settable_lookup(&t, &k, &v, NULL) == 0;
 }
 
+/* The set-associative table whose fd is fd (handshakes, the unconfirmed
+ * associations and their Tc index), or NULL for a hash map. */
+static const struct lb_settable *table_of(int fd)
+{
+	static const enum lb_map_id ids[] = { LB_HANDSHAKES, LB_PENDING, LB_PENDING_CTAGS };
+	static struct lb_settable t[3];
+	size_t i;
+
+	for (i = 0; i < 3; i++)
+		if (fd == m.fd[ids[i]])
+			return lb_settable_open(&t[i], &m, ids[i]) ? NULL : &t[i];
+	return NULL;
+}
+
 static unsigned int count(int fd, size_t ksz)
 {
 	unsigned char k[64], n[64];
 	unsigned int c = 0;
 	void *prev = NULL;
-	struct lb_settable t;
+	const struct lb_settable *t = table_of(fd);
 
-	if (fd == m.fd[LB_HANDSHAKES])  /* a set-associative table: its entries */
-		return lb_settable_open(&t, &m, LB_HANDSHAKES) ? 0 : (unsigned int)lb_settable_count(&t);
+	if (t)  /* a set-associative table: its entries */
+		return (unsigned int)lb_settable_count(t);
 	while (bpf_map_get_next_key(fd, prev, n) == 0) {
 		memcpy(k, n, ksz);
 		prev = k;
@@ -205,12 +237,15 @@ static unsigned int count(int fd, size_t ksz)
 static void clear(int fd, size_t ksz)
 {
 	unsigned char k[64];
-	struct sctplb_handshake_set empty = {};
+	const struct lb_settable *t = table_of(fd);
+	void *empty;
 	__u32 i;
 
-	if (fd == m.fd[LB_HANDSHAKES]) { /* an array of sets: every set emptied */
-		for (i = 0; i < SCTPLB_HANDSHAKE_SETS; i++)
-			bpf_map_update_elem(fd, &i, &empty, BPF_ANY);
+	if (t) { /* an array of sets: every set emptied */
+		empty = calloc(1, t->l.set_size);
+		for (i = 0; empty && i < t->nsets; i++)
+			bpf_map_update_elem(fd, &i, empty, BPF_ANY);
+		free(empty);
 		return;
 	}
 	while (bpf_map_get_next_key(fd, NULL, k) == 0)
@@ -224,6 +259,8 @@ static void clear_all(void)
 	clear(m.fd[LB_ASSOC_CTAGS], sizeof(struct sctplb_assoc_key));
 	clear(m.fd[LB_CLIENT_INDEX], sizeof(struct sctplb_client_key));
 	clear(m.fd[LB_HANDSHAKES], sizeof(struct sctplb_client_key));
+	clear(m.fd[LB_PENDING], sizeof(struct sctplb_assoc_key));
+	clear(m.fd[LB_PENDING_CTAGS], sizeof(struct sctplb_assoc_key));
 }
 
 /* ---- the sweep: ages and states ---- */
@@ -513,7 +550,8 @@ static void test_snat(void)
 		struct sctplb_assoc_key ck = akey(1, 0xe005, 43005);
 		struct sctplb_ctag_value cv = { .stag = 0x505 };
 
-		bpf_map_update_elem(m.fd[LB_PENDING_CTAGS], &ck, &cv, BPF_ANY);
+		if (lb_settable_put(table_of(m.fd[LB_PENDING_CTAGS]), &ck, &cv, sctplb_stamp(NOW)))
+			printf("setup: pending_ctags\n");
 	}
 	put_flow(1, 0xe005, 43005, "192.0.2.45", NOW - S(400));
 	/* The live association's Tc, another client port; and another service: removed. */
@@ -556,6 +594,62 @@ static void test_snat(void)
 }
 
 /*
+ * The unconfirmed associations (set-associative tables): the sweep's rules
+ * are the confirmed ones', applied to assocs_pending and pending_ctags.
+ */
+static bool has_pending(__u32 svc, __u32 vtag, __u16 cport)
+{
+	struct sctplb_assoc_key k = akey(svc, vtag, cport);
+	struct sctplb_assoc a;
+
+	return lb_settable_lookup(table_of(m.fd[LB_PENDING]), &k, &a, NULL) == 0;
+}
+
+static bool has_pending_ctag(__u32 svc, __u32 ctag, __u16 cport)
+{
+	struct sctplb_assoc_key k = akey(svc, ctag, cport);
+	struct sctplb_ctag_value v;
+
+	return lb_settable_lookup(table_of(m.fd[LB_PENDING_CTAGS]), &k, &v, NULL) == 0;
+}
+
+static void test_pending(void)
+{
+	const struct sctplb_config defaults = {};
+	struct gc_result r;
+	__u32 be2 = 2;
+	int err;
+
+	clear_all();
+	put_backend(2, 1, true);
+	/* idle 301 s, ended 6 s ago (grace 5), live, and one of backend 2 */
+	put_pending(&(struct spec){ 1, 0x701, 0xf701, 1, SCTPLB_ASSOC_ESTABLISHED, 0, 45001,
+				  NOW - S(301), 0, { "192.0.2.71", NULL }, false });
+	put_pending(&(struct spec){ 1, 0x702, 0xf702, 1, SCTPLB_ASSOC_CLOSING, 0, 45002,
+				  NOW - S(6), NOW - S(6), { NULL, NULL }, false });
+	put_pending(&(struct spec){ 1, 0x703, 0xf703, 1, SCTPLB_ASSOC_ESTABLISHED, 0, 45003,
+				  NOW - S(1), 0, { "192.0.2.73", NULL }, false });
+	put_pending(&(struct spec){ 1, 0x704, 0xf704, 2, SCTPLB_ASSOC_ESTABLISHED, 0, 45004,
+				  NOW - S(1), 0, { "192.0.2.74", NULL }, false });
+	CHECK("pending_setup", count(m.fd[LB_PENDING], 0) == 4 &&
+	      count(m.fd[LB_PENDING_CTAGS], 0) == 4, "%u and %u entries",
+	      count(m.fd[LB_PENDING], 0), count(m.fd[LB_PENDING_CTAGS], 0));
+	err = gc_sweep(&m, NOW, &defaults, &r);
+	CHECK("pending_idle_and_ended_removed", err == 0 && !has_pending(1, 0x701, 45001) &&
+	      !has_pending(1, 0x702, 45002) && !has_pending_ctag(1, 0xf701, 45001) &&
+	      !has_pending_ctag(1, 0xf702, 45002) && r.assocs_idle == 1 && r.assocs_closed == 1 &&
+	      r.ctags == 2, "err %d, idle %u, closed %u, ctags %u (want 1 1 2), left %u", err,
+	      r.assocs_idle, r.assocs_closed, r.ctags, count(m.fd[LB_PENDING], 0));
+	CHECK("pending_live_kept", has_pending(1, 0x703, 45003) && has_pending_ctag(1, 0xf703, 45003) &&
+	      has_pending(1, 0x704, 45004), "a live unconfirmed association removed");
+	err = gc_remove_owned(&m, &be2, 1, NULL, 0, &r);
+	CHECK("pending_of_deleted_backend_removed", err == 0 && !has_pending(1, 0x704, 45004) &&
+	      !has_pending_ctag(1, 0xf704, 45004) && has_pending(1, 0x703, 45003) &&
+	      r.assocs_owned == 1, "err %d, owned %u", err, r.assocs_owned);
+	clear_all();
+}
+
+/*
  * A handshake whose Ts names an unconfirmed association is that association's
  * restart rule: an expired one stays while the association does.
  */
@@ -579,7 +673,8 @@ static void test_hs_restart(void)
 		fprintf(stderr, "test_gc: no handshakes table\n");
 	bpf_map_update_elem(m.fd[LB_SVC_META], &svc, &sm, BPF_ANY);
 	a.created = a.seen = sctplb_stamp(NOW - S(30));
-	bpf_map_update_elem(m.fd[LB_PENDING], &ak, &a, BPF_ANY);
+	if (lb_settable_put(table_of(m.fd[LB_PENDING]), &ak, &a, a.created))
+		printf("setup: assocs_pending\n");
 	/* 30 s old (timeout 10), naming the unconfirmed association: kept. */
 	put_hs(1, 44001, "192.0.2.61", 1, NOW - S(30));
 	k = ckey(1, 44001, "192.0.2.61");
@@ -598,7 +693,7 @@ static void test_hs_restart(void)
 	      "err %d: the restart rule of an unconfirmed association removed", err);
 	CHECK("hs_of_no_assoc_removed", !has_hs(1, 44002, "192.0.2.62") && r.handshakes == 1,
 	      "kept (%u removed)", r.handshakes);
-	bpf_map_delete_elem(m.fd[LB_PENDING], &ak);
+	lb_settable_delete(table_of(m.fd[LB_PENDING]), &ak, NULL);
 	err = gc_sweep(&m, NOW, &defaults, &r);
 	CHECK("hs_after_its_assoc_removed", err == 0 && !has_hs(1, 44001, "192.0.2.61"),
 	      "the association is gone, its expired handshake left");
@@ -643,6 +738,7 @@ int main(void)
 	test_large();
 	test_owned();
 	test_snat();
+	test_pending();
 	test_hs_restart();
 	sctplb__destroy(skel);
 	return failed;

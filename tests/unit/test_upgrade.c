@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /*
- * test_upgrade: maps pinned by ABI 3 (settings without the tables' key,
- * handshakes an LRU hash) are upgraded in place by a command that may
- * create maps (attach): the configuration and the handshakes carried over,
- * a key made, every other map kept with what it holds; a command that only
+ * test_upgrade: maps pinned by ABI 3 (settings without the tables' key;
+ * handshakes, assocs_pending and pending_ctags LRU hashes) are upgraded in
+ * place by a command that may create maps (attach): the configuration, the
+ * handshakes and the unconfirmed associations with their Tc index carried
+ * over (the unconfirmed table as large as the LRU was), a key made, every
+ * other map kept with what it holds; a command that only
  * reads refuses them and says to attach.  The ABI 3 pin set is made by hand
  * in a bpffs directory unique to the run, removed on exit.
  */
@@ -52,7 +54,65 @@ static struct sctplb_client_key ckey(__u16 cport, __u32 a)
 	return k;
 }
 
-/* settings and handshakes replaced by ABI 3's, with what ABI 3 held. */
+#define NPEND    50
+#define PEND_MAX 65536          /* ABI 3's assocs_pending: --max-assocs 65536 */
+
+static struct sctplb_assoc_key pkey(__u32 i, bool by_tc)
+{
+	return (struct sctplb_assoc_key){ .service_id = 1, .vtag = (by_tc ? 0x7c000000u : 0x75000000u) + i,
+					  .cport = htons(40000 + i), .sport = htons(5000) };
+}
+
+/* An ABI 3 LRU hash pinned at dir/name with n entries of fill(i, key, value). */
+static int make_lru(const char *name, __u32 ksz, __u32 vsz, __u32 max, __u32 n,
+		    void (*fill)(__u32 i, void *k, void *v))
+{
+	unsigned char k[64], v[256];
+	char path[256];
+	__u32 i;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	unlink(path);
+	fd = bpf_map_create(BPF_MAP_TYPE_LRU_HASH, name, ksz, vsz, max, NULL);
+	if (fd < 0)
+		return -1;
+	for (i = 0; i < n; i++) {
+		memset(k, 0, sizeof(k));
+		memset(v, 0, sizeof(v));
+		fill(i, k, v);
+		if (bpf_map_update_elem(fd, k, v, BPF_ANY))
+			return -1;
+	}
+	if (bpf_obj_pin(fd, path))
+		return -1;
+	close(fd);
+	return 0;
+}
+
+static void fill_pending(__u32 i, void *k, void *v)
+{
+	struct sctplb_assoc *a = v;
+
+	*(struct sctplb_assoc_key *)k = pkey(i, false);
+	a->backend_id = 1 + i % 3;
+	a->ctag = 0x7c000000u + i;
+	a->state = SCTPLB_ASSOC_ESTABLISHED;
+	a->packets = 1 + i % 3;
+	a->created = 1000 + i;
+	a->seen = 2000 + i;
+	a->path[0].family = SCTPLB_AF_INET;
+	a->path[0].caddr[0] = htonl(0xcb007100 + i);
+}
+
+static void fill_pctag(__u32 i, void *k, void *v)
+{
+	*(struct sctplb_assoc_key *)k = pkey(i, true);
+	((struct sctplb_ctag_value *)v)->stag = 0x75000000u + i;
+}
+
+/* settings, handshakes and the unconfirmed tables replaced by ABI 3's, with
+ * what ABI 3 held. */
 static int make_abi3(void)
 {
 	struct config_v3 c = { .abi_version = 3, .unknown_policy = SCTPLB_UNKNOWN_HASH,
@@ -86,7 +146,39 @@ static int make_abi3(void)
 	if (bpf_obj_pin(fd, path))
 		return -1;
 	close(fd);
-	return 0;
+	return make_lru("assocs_pending", sizeof(struct sctplb_assoc_key), sizeof(struct sctplb_assoc),
+			PEND_MAX, NPEND, fill_pending) ||
+	       make_lru("pending_ctags", sizeof(struct sctplb_assoc_key),
+			sizeof(struct sctplb_ctag_value), PEND_MAX, NPEND, fill_pctag);
+}
+
+/* The unconfirmed associations and their Tc index, as ABI 3 held them. */
+static void check_pending(const struct lb_maps *m)
+{
+	struct lb_settable pt, ct;
+	int i, bad = 0;
+
+	if (lb_settable_open(&pt, m, LB_PENDING) || lb_settable_open(&ct, m, LB_PENDING_CTAGS)) {
+		tr_result("unconfirmed associations carried over", "not set-associative tables");
+		return;
+	}
+	for (i = 0; i < NPEND; i++) {
+		struct sctplb_assoc_key k = pkey(i, false), ck = pkey(i, true);
+		struct sctplb_assoc a, want;
+		struct sctplb_ctag_value cv;
+		struct sctplb_assoc_key wk;
+
+		memset(&want, 0, sizeof(want));
+		fill_pending(i, &wk, &want);
+		bad += lb_settable_lookup(&pt, &k, &a, NULL) || memcmp(&a, &want, sizeof(a)) ||
+		       lb_settable_lookup(&ct, &ck, &cv, NULL) || cv.stag != k.vtag;
+	}
+	tr_report(!bad && lb_settable_count(&pt) == NPEND && lb_settable_count(&ct) == NPEND &&
+		  pt.nsets * pt.l.ways == PEND_MAX,
+		  "unconfirmed associations: all 50 and their Tc index carried into the tables, as "
+		  "large as the LRU was",
+		  "%d differ or missing, %ld and %ld entries, capacity %u (want %u)", bad,
+		  lb_settable_count(&pt), lb_settable_count(&ct), pt.nsets * pt.l.ways, PEND_MAX);
 }
 
 int main(void)
@@ -158,6 +250,7 @@ int main(void)
 	tr_report(!bad && lb_settable_count(&t) == 100,
 		  "handshakes: all 100 of the LRU carried into the table, stamped by their INIT",
 		  "%d differ, %ld entries", bad, lb_settable_count(&t));
+	check_pending(&m);
 	tr_report(bpf_map_lookup_elem(m.fd[LB_ASSOCS], &ak, &a) == 0 && a.backend_id == 2 &&
 		  a.ctag == 0xdef, "the other maps kept: the established association is there",
 		  "assocs[%#x]: backend %u, Tc %#x", ak.vtag, a.backend_id, a.ctag);

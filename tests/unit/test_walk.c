@@ -3,9 +3,10 @@
  * test_walk: lb_assocs_walk (user/lib/pinned.c), the walk that assoc list,
  * metrics and monitor share: every association of assocs then
  * assocs_pending, each once, with its own value, across the batches it reads
- * them in; a callback's non-zero return stops it.  Its own maps of the
- * datapath's types (needs root and BPF); values compared as raw bytes, so
- * that the test holds whatever struct sctplb_assoc holds.
+ * them in (assocs_pending is a set-associative table: whole sets per batch);
+ * a callback's non-zero return stops it.  The skeleton's maps, created
+ * unpinned with no program loaded (needs root and BPF); values compared as
+ * raw bytes, so that the test holds whatever struct sctplb_assoc holds.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -14,14 +15,19 @@
 #include <unistd.h>
 
 #include <bpf/bpf.h>
+#include <bpf/libbpf.h>
 
 #include "pinned.h"
+#include "settable.h"
 #include "report.h"
+#include "sctplb.skel.h"
 
-/* Spans three of the walk's batches (8192) in assocs, two in pending. */
+/* Spans three of the walk's batches (8192) in assocs; assocs_pending's
+ * 65536 sets are 64 batches of 1024. */
 #define N_CONF 20000
 #define N_PEND 9000
 #define CAP    65536
+#define CAP_P  262144
 
 static struct sctplb_assoc_key key_of(__u32 i)
 {
@@ -78,60 +84,87 @@ static int see(const struct sctplb_assoc_key *k, const struct sctplb_assoc *a, b
 	return s->stop_after && s->calls == s->stop_after ? 42 : 0;
 }
 
-static int fill(int fd, __u32 from, __u32 to)
+/* Into assocs (t NULL) or the table t. */
+static int fill(int fd, const struct lb_settable *t, __u32 from, __u32 to)
 {
 	struct sctplb_assoc v;
 	__u32 i;
+	int err;
 
 	for (i = from; i < to; i++) {
 		struct sctplb_assoc_key k = key_of(i);
 
 		value_of(i, &v);
-		if (bpf_map_update_elem(fd, &k, &v, BPF_NOEXIST))
+		if (t) {
+			err = lb_settable_put(t, &k, &v, 1);
+			if (err)
+				return err;
+		} else if (bpf_map_update_elem(fd, &k, &v, BPF_NOEXIST)) {
 			return -errno;
+		}
 	}
 	return 0;
 }
 
 int main(void)
 {
+	/* A fixed key: which set each entry lands in is the same every run
+	 * (none of these 9000 overflows its set of 4). */
+	struct sctplb_config cfg = { .settable_key = { 0x5c7b1b01, 0x2, 0x3, 0x4 } };
+	struct bpf_program *p;
+	struct sctplb *skel;
+	struct lb_settable t;
 	struct lb_maps m;
 	struct seen s = {};
 	unsigned long missing = 0, twice = 0;
 	int conf, pend, err, i;
+	__u32 zero = 0;
 
 	memset(&m, 0, sizeof(m));
 	for (i = 0; i < LB_MAP_N; i++)
 		m.fd[i] = -1;
-	conf = bpf_map_create(BPF_MAP_TYPE_HASH, "t_assocs", sizeof(struct sctplb_assoc_key),
-			      sizeof(struct sctplb_assoc), CAP, NULL);
-	pend = bpf_map_create(BPF_MAP_TYPE_LRU_HASH, "t_pending", sizeof(struct sctplb_assoc_key),
-			      sizeof(struct sctplb_assoc), CAP, NULL);
+	skel = sctplb__open();
+	if (!skel) {
+		tr_report(0, "walk_setup", "cannot open the skeleton");
+		return 1;
+	}
+	bpf_object__for_each_program(p, skel->obj)
+		bpf_program__set_autoload(p, false);
+	bpf_map__set_max_entries(skel->maps.assocs, CAP);
+	bpf_map__set_max_entries(skel->maps.assocs_pending, lb_assoc_map_entries(LB_PENDING, CAP_P));
 	s.count = calloc(N_CONF + N_PEND, 1);
-	if (conf < 0 || pend < 0 || !s.count) {
+	if (sctplb__load(skel) || !s.count) {
 		tr_report(0, "walk_setup", "maps: %s", strerror(errno));
 		return 1;
 	}
+	conf = bpf_map__fd(skel->maps.assocs);
+	pend = bpf_map__fd(skel->maps.assocs_pending);
 	m.fd[LB_ASSOCS] = conf;
 	m.fd[LB_PENDING] = pend;
+	m.fd[LB_SETTINGS] = bpf_map__fd(skel->maps.settings);
+	if (bpf_map_update_elem(m.fd[LB_SETTINGS], &zero, &cfg, BPF_ANY) ||
+	    lb_settable_open(&t, &m, LB_PENDING)) {
+		tr_report(0, "walk_setup", "settings: %s", strerror(errno));
+		return 1;
+	}
 
 	err = lb_assocs_walk(&m, see, &s);
 	tr_report(!err && s.calls == 0, "walk_empty", "returned %d, %lu calls", err, s.calls);
 
-	err = fill(conf, 0, N_CONF);
+	err = fill(conf, NULL, 0, N_CONF);
 	if (!err)
-		err = fill(pend, N_CONF, N_CONF + N_PEND);
+		err = fill(pend, &t, N_CONF, N_CONF + N_PEND);
 	if (err) {
 		tr_report(0, "walk_setup", "insert: %s", strerror(-err));
 		return 1;
 	}
-	/* The LRU map must still hold every pending entry, or the walk could
-	 * not be checked against the set put in. */
+	/* The table must still hold every pending entry (none evicted by a
+	 * full set), or the walk could not be checked against what was put in. */
 	for (i = N_CONF; i < N_CONF + N_PEND; i++) {
 		struct sctplb_assoc_key k = key_of(i);
 		struct sctplb_assoc v;
 
-		if (bpf_map_lookup_elem(pend, &k, &v))
+		if (lb_settable_lookup(&t, &k, &v, NULL))
 			missing++;
 	}
 	if (missing) {
@@ -171,7 +204,6 @@ int main(void)
 	tr_report(err == 42 && s.calls == N_CONF + 5, "walk_stops_in_pending",
 		  "returned %d after %lu calls (stop at %d)", err, s.calls, N_CONF + 5);
 	free(s.count);
-	close(conf);
-	close(pend);
+	sctplb__destroy(skel);
 	return tr_failures ? 1 : 0;
 }

@@ -216,7 +216,71 @@ struct ctx {
 	struct gc_result *r;
 	enum lb_map_id amap, cmap; /* the table swept: assocs and assoc_ctags, or the
 				    * unconfirmed assocs_pending and pending_ctags */
+	struct lb_settable set[LB_MAP_N]; /* the set-associative tables: is_set[] */
+	bool is_set[LB_MAP_N];
 };
+
+/*
+ * The maps are hash maps, or set-associative tables (user/lib/settable.h:
+ * the unconfirmed associations): one lookup, delete and scan for both.
+ * Lookups and deletes return 0 or a negative errno; a table's entry is
+ * deleted only if its value still equals *expect (when not NULL: the value
+ * judged, which a packet may have changed since), a hash map's whatever it
+ * holds (its lookup and delete are each atomic, the datapath's writes to
+ * an element in place are not lost by a delete).
+ */
+static int tbl_lookup(const struct ctx *c, enum lb_map_id id, const void *k, void *v)
+{
+	if (c->is_set[id])
+		return lb_settable_lookup(&c->set[id], k, v, NULL);
+	return bpf_map_lookup_elem(c->m->fd[id], k, v) ? -errno : 0;
+}
+
+static int tbl_delete(const struct ctx *c, enum lb_map_id id, const void *k, const void *expect)
+{
+	if (c->is_set[id])
+		return lb_settable_delete(&c->set[id], k, expect);
+	return bpf_map_delete_elem(c->m->fd[id], k) ? -errno : 0;
+}
+
+struct set_scan {
+	scan_fn fn;
+	void *ctx;
+};
+
+static int set_scan_one(const void *key, const void *val, uint32_t stamp, void *arg)
+{
+	const struct set_scan *s = arg;
+
+	(void)stamp;
+	return s->fn(key, val, s->ctx);
+}
+
+static int tbl_scan(struct ctx *c, enum lb_map_id id, __u32 ksz, __u32 vsz, scan_fn fn)
+{
+	struct set_scan s = { fn, c };
+
+	if (c->is_set[id])
+		return lb_settable_walk(&c->set[id], set_scan_one, &s);
+	return scan_map(c->m->fd[id], ksz, vsz, fn, c);
+}
+
+/* Opens the set-associative tables among the maps (the others are hash maps). */
+static int tbl_open(struct ctx *c)
+{
+	static const enum lb_map_id sets[] = { LB_PENDING, LB_PENDING_CTAGS };
+	size_t i;
+	int err;
+
+	for (i = 0; i < sizeof(sets) / sizeof(sets[0]); i++) {
+		err = lb_settable_open(&c->set[sets[i]], c->m, sets[i]);
+		if (err)
+			return lb_err(err, "cannot read the table %s/%s: %s", c->m->dir,
+				      lb_map_names[sets[i]], strerror(-err));
+		c->is_set[sets[i]] = true;
+	}
+	return 0;
+}
 
 static bool in_list(const __u32 *l, size_t n, __u32 id)
 {
@@ -269,7 +333,7 @@ static bool hs_names_pending(const struct ctx *c, const struct sctplb_client_key
 	if (!h->stag || bpf_map_lookup_elem(c->m->fd[LB_SVC_META], &id, &sm) || !sm.sctp_port)
 		return false;
 	ak.sport = htons(sm.sctp_port);
-	return bpf_map_lookup_elem(c->m->fd[LB_PENDING], &ak, &a) == 0;
+	return tbl_lookup(c, LB_PENDING, &ak, &a) == 0;
 }
 
 static bool hs_gone(const struct ctx *c, const struct sctplb_client_key *k,
@@ -292,8 +356,8 @@ static void remove_indexes(struct ctx *c, const struct sctplb_assoc_key *k,
 		struct sctplb_assoc_key ck = *k;
 
 		ck.vtag = a->ctag;
-		if (bpf_map_lookup_elem(c->m->fd[c->cmap], &ck, &cv) == 0 && cv.stag == k->vtag &&
-		    bpf_map_delete_elem(c->m->fd[c->cmap], &ck) == 0)
+		if (tbl_lookup(c, c->cmap, &ck, &cv) == 0 && cv.stag == k->vtag &&
+		    tbl_delete(c, c->cmap, &ck, &cv) == 0)
 			c->r->ctags++;
 	}
 	for (p = 0; p < SCTPLB_MAX_PATHS; p++) {
@@ -330,7 +394,7 @@ static int scan_collect(struct ctx *c, enum lb_map_id map, __u32 ksz, __u32 vsz,
 {
 	c->cand.sz = ksz;
 	c->cand.n = 0;
-	return scan_map(c->m->fd[map], ksz, vsz, fn, c);
+	return tbl_scan(c, map, ksz, vsz, fn);
 }
 
 static int collect_assoc(const void *key, const void *val, void *arg)
@@ -350,23 +414,24 @@ static int remove_assocs(struct ctx *c)
 {
 	struct sctplb_assoc a;
 	size_t i;
+	int err;
 
 	for (i = 0; i < c->cand.n; i++) {
 		const struct sctplb_assoc_key *k = vec_at(&c->cand, i);
 		struct removed *rm;
 		enum why w;
 
-		if (bpf_map_lookup_elem(c->m->fd[c->amap], k, &a))
+		if (tbl_lookup(c, c->amap, k, &a))
 			continue;       /* gone already, or confirmed meanwhile */
 		w = assoc_why(c, k, &a); /* again: it may have seen a packet meanwhile */
 		if (w == KEEP)
 			continue;
-		if (bpf_map_delete_elem(c->m->fd[c->amap], k)) {
-			if (errno == ENOENT)
-				continue;
-			return lb_err(-errno, "cannot delete an association from %s/assocs: %s",
-				      c->m->dir, strerror(errno));
-		}
+		err = tbl_delete(c, c->amap, k, &a);
+		if (err == -ENOENT || err == -ESTALE)
+			continue;       /* gone, or it changed: the next sweep judges it */
+		if (err)
+			return lb_err(err, "cannot delete an association from %s/%s: %s",
+				      c->m->dir, lb_map_names[c->amap], strerror(-err));
 		if (w == CLOSED)
 			c->r->assocs_closed++;
 		else if (w == IDLE)
@@ -514,8 +579,8 @@ static bool snat_has_assoc(const struct ctx *c, const struct sctplb_snat_key *k)
 	if (bpf_map_lookup_elem(c->m->fd[LB_SVC_NAT], &id, &n))
 		return false;
 	ak.sport = n.sctp_port;
-	return bpf_map_lookup_elem(c->m->fd[LB_ASSOC_CTAGS], &ak, &v) == 0 ||
-	       bpf_map_lookup_elem(c->m->fd[LB_PENDING_CTAGS], &ak, &v) == 0;
+	return tbl_lookup(c, LB_ASSOC_CTAGS, &ak, &v) == 0 ||
+	       tbl_lookup(c, LB_PENDING_CTAGS, &ak, &v) == 0;
 }
 
 static bool snat_gone(const struct ctx *c, const struct sctplb_snat_key *k,
@@ -573,6 +638,7 @@ static int run(struct ctx *c)
 	lb_err_clear();
 
 	c->removed.sz = sizeof(struct removed);
+	err = tbl_open(c);
 	for (t = 0; !err && t < sizeof(tables) / sizeof(tables[0]); t++) {
 		c->amap = tables[t][0];
 		c->cmap = tables[t][1];
@@ -585,7 +651,7 @@ static int run(struct ctx *c)
 			err = scan_collect(c, c->cmap, sizeof(struct sctplb_assoc_key),
 					   sizeof(struct sctplb_ctag_value), collect_ctag);
 			for (i = 0; !err && i < c->cand.n; i++)
-				if (bpf_map_delete_elem(c->m->fd[c->cmap], vec_at(&c->cand, i)) == 0)
+				if (tbl_delete(c, c->cmap, vec_at(&c->cand, i), NULL) == 0)
 					c->r->ctags++;
 		}
 	}

@@ -10,6 +10,7 @@
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
+#include <time.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -39,6 +40,14 @@ static const __u32 map_flags[LB_MAP_N] = { SCTPLB_MAPS(LB_MAP_FLAGS) };
 static bool sized_by_max_assocs(int i)
 {
 	return map_flags[i] & SCTPLB_MAP_F_ASSOCS;
+}
+
+__u32 lb_assoc_map_entries(enum lb_map_id id, __u32 max_assocs)
+{
+	__u32 ways = id == LB_PENDING ? SCTPLB_PENDING_WAYS :
+		     id == LB_PENDING_CTAGS ? SCTPLB_PENDING_CTAG_WAYS : 1;
+
+	return (max_assocs + ways - 1) / ways;
 }
 
 static bool on_bpffs(const char *path)
@@ -254,7 +263,7 @@ static int create_missing(struct lb_maps *m, __u32 max_assocs, const bool *prese
 			goto out;
 		}
 		if (!present[i] && max_assocs && sized_by_max_assocs(i))
-			bpf_map__set_max_entries(map, max_assocs);
+			bpf_map__set_max_entries(map, lb_assoc_map_entries(i, max_assocs));
 		map_path(path, sizeof(path), m->dir, i);
 		bpf_map__set_pin_path(map, path);
 	}
@@ -278,61 +287,139 @@ int lb_settable_key_new(__u32 key[4])
 
 /*
  * ABI 3 -> 4, in place: settings grew by the tables' hash key
- * (settable_key), and handshakes, an LRU hash in ABI 3, is a set-associative
- * table (include/sctplb_settable.h).  Those two maps are replaced: the old
- * pins are renamed aside, the new maps created, what the old ones held copied
- * over (the configuration; the handshakes, seconds-long), a fresh key made
- * and the old pins removed.  Every other map is kept as it is: nothing
- * established is lost.  Programs still attached keep the old maps until
- * `attach` replaces them (handshakes made meanwhile are not carried over).
+ * (settable_key), and handshakes, assocs_pending and pending_ctags, LRU
+ * hashes in ABI 3, are set-associative tables (include/sctplb_settable.h).
+ * Those maps are replaced: the old pins are renamed aside, the new maps
+ * created (the unconfirmed tables as large as the LRU was), what the old
+ * ones held copied over (the configuration; the handshakes, seconds-long;
+ * the unconfirmed associations, live associations under direct return, and
+ * their Tc index), a fresh key made and the old pins removed.  Every other
+ * map is kept as it is: nothing established is lost.  Programs still
+ * attached keep the old maps until `attach` replaces them (what they make
+ * meanwhile is not carried over).
  */
 #define LB_ABI3_CONFIG_SIZE 32          /* sizeof(struct sctplb_config) in ABI 3 */
-static const char *const abi3_replaced[] = { "settings", "handshakes" };
+static const enum lb_map_id abi3_replaced[] = { LB_SETTINGS, LB_HANDSHAKES, LB_PENDING,
+						LB_PENDING_CTAGS };
+#define LB_ABI3_N (sizeof(abi3_replaced) / sizeof(abi3_replaced[0]))
 
-struct abi3_hs {
-	struct sctplb_client_key k;
-	struct sctplb_handshake v;
+/* The entries of an ABI 3 LRU hash: n keys then values, packed. */
+struct abi3_entries {
+	void *kv;               /* n x (key, value) */
+	size_t n;
+	__u32 ksz, vsz, max_entries;
 };
 
-/* The handshakes of the ABI 3 LRU hash at path (absent: none). */
-static int abi3_read_handshakes(const char *path, struct abi3_hs **out, size_t *n)
+/* The entries of the ABI 3 LRU hash at path (absent, or not ABI 3's: none). */
+static int abi3_read(const char *path, __u32 ksz, __u32 vsz, struct abi3_entries *e)
 {
-	struct sctplb_client_key k, next, *prev = NULL;
+	unsigned char k[64], next[64];
 	struct bpf_map_info info = {};
 	__u32 len = sizeof(info);
-	struct abi3_hs *v = NULL;
+	void *prev = NULL;
 	size_t cap = 0;
 	int fd;
 
-	*out = NULL;
-	*n = 0;
+	memset(e, 0, sizeof(*e));
+	e->ksz = ksz;
+	e->vsz = vsz;
 	fd = bpf_obj_get(path);
 	if (fd < 0)
 		return errno == ENOENT ? 0 : -errno;
-	if (bpf_obj_get_info_by_fd(fd, &info, &len) || info.key_size != sizeof(k) ||
-	    info.value_size != sizeof(struct sctplb_handshake)) {
+	if (bpf_obj_get_info_by_fd(fd, &info, &len) || info.type != BPF_MAP_TYPE_LRU_HASH ||
+	    info.key_size != ksz || info.value_size != vsz || ksz > sizeof(k)) {
 		close(fd);
 		return 0;       /* not ABI 3's: nothing to carry over */
 	}
-	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
-		k = next;
-		prev = &k;
-		if (*n == cap) {
-			void *p = realloc(v, (cap = cap ? 2 * cap : 1024) * sizeof(*v));
+	e->max_entries = info.max_entries;
+	while (bpf_map_get_next_key(fd, prev, next) == 0) {
+		memcpy(k, next, ksz);
+		prev = k;
+		if (e->n == cap) {
+			void *p = realloc(e->kv, (cap = cap ? 2 * cap : 1024) * (ksz + vsz));
 
 			if (!p) {
-				free(v);
 				close(fd);
 				return -ENOMEM;
 			}
-			v = p;
+			e->kv = p;
 		}
-		if (bpf_map_lookup_elem(fd, &k, &v[*n].v) == 0)
-			v[(*n)++].k = k;
+		if (bpf_map_lookup_elem(fd, k, (char *)e->kv + e->n * (ksz + vsz) + ksz) == 0)
+			memcpy((char *)e->kv + e->n++ * (ksz + vsz), k, ksz);
 	}
 	close(fd);
-	*out = v;
 	return 0;
+}
+
+static const void *abi3_key(const struct abi3_entries *e, size_t i)
+{
+	return (const char *)e->kv + i * (e->ksz + e->vsz);
+}
+
+static const void *abi3_val(const struct abi3_entries *e, size_t i)
+{
+	return (const char *)abi3_key(e, i) + e->ksz;
+}
+
+/* Unconfirmed associations, least recently seen first: put in that order, a
+ * full set keeps the live ones (the datapath's victim rule, bpf/lib/lb.h). */
+static int abi3_cmp_seen(const void *x, const void *y)
+{
+	const struct sctplb_assoc *a = (const void *)((const char *)x + sizeof(struct sctplb_assoc_key));
+	const struct sctplb_assoc *b = (const void *)((const char *)y + sizeof(struct sctplb_assoc_key));
+
+	return a->seen != b->seen ? (a->seen < b->seen ? -1 : 1) :
+	       a->packets != b->packets ? (a->packets < b->packets ? -1 : 1) : 0;
+}
+
+/* The entries e into the new table id, each stamped by stamp_of. */
+static int abi3_copy(const struct lb_maps *m, const char *dir, enum lb_map_id id,
+		     const __u32 hkey[4], const struct abi3_entries *e,
+		     __u32 (*stamp_of)(const void *val))
+{
+	struct lb_settable_layout l;
+	struct lb_settable t;
+	char path[PATH_MAX];
+	size_t i;
+	int fd, err;
+
+	(void)m;
+	map_path(path, sizeof(path), dir, id);
+	fd = bpf_obj_get(path);
+	err = fd < 0 ? -errno : lb_settable_layout(id, &l);
+	if (!err)
+		err = lb_settable_init(&t, fd, l, hkey);
+	for (i = 0; !err && i < e->n; i++)
+		err = lb_settable_put(&t, abi3_key(e, i), abi3_val(e, i), stamp_of(abi3_val(e, i)));
+	if (fd >= 0)
+		close(fd);
+	if (err)
+		return lb_err(err, "cannot copy the entries of ABI 3 into %s: %s", path,
+			      strerror(-err));
+	return 0;
+}
+
+static __u32 abi3_hs_stamp(const void *v)
+{
+	return sctplb_stamp(((const struct sctplb_handshake *)v)->created_ns);
+}
+
+/* Its last packet: user space's puts rank ways by stamp, the datapath an
+ * unconfirmed association by its seen (bpf/lib/lb.h), so that both keep the
+ * same ones. */
+static __u32 abi3_assoc_stamp(const void *v)
+{
+	return ((const struct sctplb_assoc *)v)->seen;
+}
+
+/* A Tc index entry: when the upgrade ran (its association's time is not in it). */
+static __u32 abi3_now_stamp(const void *v)
+{
+	struct timespec ts;
+
+	(void)v;
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+	return sctplb_stamp((__u64)ts.tv_sec * 1000000000ull + ts.tv_nsec);
 }
 
 static int create_missing(struct lb_maps *m, __u32 max_assocs, const bool *present);
@@ -344,12 +431,10 @@ static int upgrade_abi3(struct lb_maps *m, const char *dir, unsigned int flags, 
 	bool present[LB_MAP_N] = {};
 	char path[PATH_MAX], aside[PATH_MAX + 8];
 	struct sctplb_config c = {};
-	struct lb_settable_layout l;
-	struct lb_settable t;
-	struct abi3_hs *hs = NULL;
+	struct abi3_entries hs = {}, pend = {}, pctag = {};
 	__u32 len = sizeof(info), zero = 0, abi;
-	size_t n = 0, i;
-	int fd, err, j;
+	size_t j;
+	int fd, err;
 
 	map_path(path, sizeof(path), dir, LB_SETTINGS);
 	fd = bpf_obj_get(path);
@@ -366,13 +451,30 @@ static int upgrade_abi3(struct lb_maps *m, const char *dir, unsigned int flags, 
 			      "expects %u; 'sctplb attach' upgrades them in place (nothing "
 			      "established is lost)", dir, SCTPLB_ABI_VERSION);
 	map_path(path, sizeof(path), dir, LB_HANDSHAKES);
-	err = abi3_read_handshakes(path, &hs, &n);
-	if (err)
-		return lb_err(err, "cannot read %s (ABI 3): %s", path, strerror(-err));
+	err = abi3_read(path, sizeof(struct sctplb_client_key), sizeof(struct sctplb_handshake), &hs);
+	if (!err) {
+		map_path(path, sizeof(path), dir, LB_PENDING);
+		err = abi3_read(path, sizeof(struct sctplb_assoc_key), sizeof(struct sctplb_assoc),
+				&pend);
+	}
+	if (!err) {
+		map_path(path, sizeof(path), dir, LB_PENDING_CTAGS);
+		err = abi3_read(path, sizeof(struct sctplb_assoc_key),
+				sizeof(struct sctplb_ctag_value), &pctag);
+	}
+	if (err) {
+		err = lb_err(err, "cannot read %s (ABI 3): %s", path, strerror(-err));
+		goto out;
+	}
+	if (pend.n)
+		qsort(pend.kv, pend.n, pend.ksz + pend.vsz, abi3_cmp_seen);
+	/* The unconfirmed tables as large as the LRU maps were (--max-assocs then). */
+	if (!max_assocs && pend.max_entries)
+		max_assocs = pend.max_entries;
 	/* Pinned aside (bpffs has no rename, nor dots in names), so that a failure below leaves the
 	 * configuration readable. */
-	for (j = 0; j < 2; j++) {
-		snprintf(path, sizeof(path), "%s/%s", dir, abi3_replaced[j]);
+	for (j = 0; j < LB_ABI3_N; j++) {
+		map_path(path, sizeof(path), dir, abi3_replaced[j]);
 		snprintf(aside, sizeof(aside), "%s_abi3", path);
 		fd = bpf_obj_get(path);
 		if (fd < 0)
@@ -408,25 +510,21 @@ static int upgrade_abi3(struct lb_maps *m, const char *dir, unsigned int flags, 
 		goto out;
 	}
 	close(fd);
-	map_path(path, sizeof(path), dir, LB_HANDSHAKES);
-	fd = bpf_obj_get(path);
-	err = fd < 0 ? -errno : lb_settable_layout(LB_HANDSHAKES, &l);
+	err = abi3_copy(m, dir, LB_HANDSHAKES, c.settable_key, &hs, abi3_hs_stamp);
 	if (!err)
-		err = lb_settable_init(&t, fd, l, c.settable_key);
-	for (i = 0; !err && i < n; i++)
-		err = lb_settable_put(&t, &hs[i].k, &hs[i].v, sctplb_stamp(hs[i].v.created_ns));
-	if (fd >= 0)
-		close(fd);
-	if (err) {
-		err = lb_err(err, "cannot copy the handshakes into %s: %s", path, strerror(-err));
+		err = abi3_copy(m, dir, LB_PENDING, c.settable_key, &pend, abi3_assoc_stamp);
+	if (!err)
+		err = abi3_copy(m, dir, LB_PENDING_CTAGS, c.settable_key, &pctag, abi3_now_stamp);
+	if (err)
 		goto out;
-	}
-	for (j = 0; j < 2; j++) {
-		snprintf(aside, sizeof(aside), "%s/%s_abi3", dir, abi3_replaced[j]);
+	for (j = 0; j < LB_ABI3_N; j++) {
+		snprintf(aside, sizeof(aside), "%s/%s_abi3", dir, lb_map_names[abi3_replaced[j]]);
 		unlink(aside);
 	}
 out:
-	free(hs);
+	free(hs.kv);
+	free(pend.kv);
+	free(pctag.kv);
 	return err;
 }
 
@@ -627,17 +725,35 @@ static int walk_map(int fd, bool confirmed, struct walk_buf *b, lb_assoc_fn fn, 
 	return 0;
 }
 
+struct pending_walk {
+	lb_assoc_fn fn;
+	void *arg;
+};
+
+static int walk_pending_one(const void *key, const void *val, uint32_t stamp, void *arg)
+{
+	const struct pending_walk *w = arg;
+
+	(void)stamp;
+	return w->fn(key, val, false, w->arg);
+}
+
 int lb_assocs_walk(const struct lb_maps *m, lb_assoc_fn fn, void *arg)
 {
-	static const enum lb_map_id tables[] = { LB_ASSOCS, LB_PENDING };
+	struct pending_walk pw = { fn, arg };
+	struct lb_settable t;
 	struct walk_buf b = {};
-	size_t t;
 	int err;
 
 	err = walk_buf_grow(&b, LB_WALK_BATCH);
-	for (t = 0; !err && t < sizeof(tables) / sizeof(tables[0]); t++)
-		err = walk_map(m->fd[tables[t]], tables[t] == LB_ASSOCS, &b, fn, arg);
+	if (!err)
+		err = walk_map(m->fd[LB_ASSOCS], true, &b, fn, arg);
 	free(b.keys);
 	free(b.vals);
+	/* The unconfirmed ones: sets of a table (a batch of whole sets per call). */
+	if (!err)
+		err = lb_settable_open(&t, m, LB_PENDING);
+	if (!err)
+		err = lb_settable_walk(&t, walk_pending_one, &pw);
 	return err;
 }

@@ -43,6 +43,13 @@ struct lb_maps {
 #define LB_OPEN_CREATE (1u << 0)
 #define LB_OPEN_LOCK   (1u << 1)
 
+/*
+ * max_entries of map id (SCTPLB_MAP_F_ASSOCS) for max_assocs associations:
+ * max_assocs, or for a set-associative table its sets (max_assocs / ways,
+ * rounded up).
+ */
+__u32 lb_assoc_map_entries(enum lb_map_id id, __u32 max_assocs);
+
 /* max_assocs: 0 = default; applied only to maps created now. */
 int lb_maps_open(struct lb_maps *m, const char *dir, unsigned int flags, __u32 max_assocs);
 void lb_maps_close(struct lb_maps *m);

@@ -37,6 +37,12 @@ int lb_settable_layout(enum lb_map_id id, struct lb_settable_layout *l)
 		*l = LB_SETTABLE_LAYOUT(struct sctplb_handshake_set);
 		l->keep = handshake_keep;
 		return 0;
+	case LB_PENDING:
+		*l = LB_SETTABLE_LAYOUT(struct sctplb_pending_set);
+		return 0;
+	case LB_PENDING_CTAGS:
+		*l = LB_SETTABLE_LAYOUT(struct sctplb_pending_ctag_set);
+		return 0;
 	default:
 		return -EPROTO;
 	}

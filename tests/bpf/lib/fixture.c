@@ -22,6 +22,8 @@
 #include "sctplb.skel.h"
 #include "maglev.h"
 #include "fixture.h"
+#include "pinned.h"
+#include "settable.h"
 
 static const uint8_t MAC_IN[6] = { 0x02, 0, 0, 0, 0x00, 0x10 };
 static const uint8_t MAC_OUT[6] = { 0x02, 0, 0, 0, 0x00, 0x20 };
@@ -154,12 +156,49 @@ bool fx_nexthop(const char *text, struct fx_nexthop *nh)
 	return true;
 }
 
+/* A set-associative table of the loaded maps, with the key the fixture made. */
+static int fx_settable(struct fx *fx, int fd, struct lb_settable_layout l, struct lb_settable *t)
+{
+	struct sctplb_config cfg = {};
+	__u32 zero = 0;
+
+	if (bpf_map_lookup_elem(fx->settings, &zero, &cfg))
+		return -1;
+	return lb_settable_init(t, fd, l, cfg.settable_key) ? -1 : 0;
+}
+
+int fx_pending(struct fx *fx, struct lb_settable *t)
+{
+	return fx_settable(fx, fx->pending, LB_SETTABLE_LAYOUT(struct sctplb_pending_set), t);
+}
+
+int fx_pending_ctags(struct fx *fx, struct lb_settable *t)
+{
+	return fx_settable(fx, fx->pending_ctags,
+			   LB_SETTABLE_LAYOUT(struct sctplb_pending_ctag_set), t);
+}
+
+long fx_pending_count(struct fx *fx)
+{
+	struct lb_settable t;
+
+	return fx_pending(fx, &t) ? -1 : lb_settable_count(&t);
+}
+
+long fx_pending_ctag_count(struct fx *fx)
+{
+	struct lb_settable t;
+
+	return fx_pending_ctags(fx, &t) ? -1 : lb_settable_count(&t);
+}
+
 int fx_assoc_lookup(struct fx *fx, const struct sctplb_assoc_key *k, struct sctplb_assoc *a,
 		    bool *pending)
 {
 	bool p = bpf_map_lookup_elem(fx->assocs, k, a) != 0;
+	struct lb_settable t;
 
-	if (p && bpf_map_lookup_elem(fx->pending, k, a))
+	if (p && (fx_pending(fx, &t) || lb_settable_lookup(&t, k, a, NULL)))
 		return -1;
 	if (pending)
 		*pending = p;
@@ -168,13 +207,7 @@ int fx_assoc_lookup(struct fx *fx, const struct sctplb_assoc_key *k, struct sctp
 
 int fx_handshakes(struct fx *fx, struct lb_settable *t)
 {
-	struct sctplb_config cfg = {};
-	__u32 zero = 0;
-
-	if (bpf_map_lookup_elem(fx->settings, &zero, &cfg))
-		return -1;
-	return lb_settable_init(t, fx->handshakes, LB_SETTABLE_LAYOUT(struct sctplb_handshake_set),
-				cfg.settable_key) ? -1 : 0;
+	return fx_settable(fx, fx->handshakes, LB_SETTABLE_LAYOUT(struct sctplb_handshake_set), t);
 }
 
 int fx_handshake_lookup(struct fx *fx, const struct sctplb_client_key *k,
@@ -196,11 +229,28 @@ int fx_ctag_lookup(struct fx *fx, const struct sctplb_assoc_key *k, struct sctpl
 		   bool *pending)
 {
 	bool p = bpf_map_lookup_elem(fx->assoc_ctags, k, v) != 0;
+	struct lb_settable t;
 
-	if (p && bpf_map_lookup_elem(fx->pending_ctags, k, v))
+	if (p && (fx_pending_ctags(fx, &t) || lb_settable_lookup(&t, k, v, NULL)))
 		return -1;
 	if (pending)
 		*pending = p;
+	return 0;
+}
+
+int fx_lb_maps(struct fx *fx, struct lb_maps *m)
+{
+	int i;
+
+	memset(m, 0, sizeof(*m));
+	m->lock_fd = -1;
+	for (i = 0; i < LB_MAP_N; i++) {
+		struct bpf_map *map = bpf_object__find_map_by_name(fx->skel->obj, lb_map_names[i]);
+
+		m->fd[i] = map ? bpf_map__fd(map) : -1;
+		if (m->fd[i] < 0)
+			return -1;
+	}
 	return 0;
 }
 
@@ -223,8 +273,12 @@ int fx_load_opts(struct fx *fx, const struct fx_load_opts *o)
 	s->rodata->sctplb_test_clock = o->test_clock;
 	if ((o->assocs_max && (bpf_map__set_max_entries(s->maps.assocs, o->assocs_max) ||
 			       bpf_map__set_max_entries(s->maps.assoc_ctags, o->assocs_max) ||
-			       bpf_map__set_max_entries(s->maps.assocs_pending, o->assocs_max) ||
-			       bpf_map__set_max_entries(s->maps.pending_ctags, o->assocs_max))) ||
+			       bpf_map__set_max_entries(s->maps.assocs_pending,
+							lb_assoc_map_entries(LB_PENDING,
+									     o->assocs_max)) ||
+			       bpf_map__set_max_entries(s->maps.pending_ctags,
+							lb_assoc_map_entries(LB_PENDING_CTAGS,
+									     o->assocs_max)))) ||
 	    (o->client_index_max &&
 	     bpf_map__set_max_entries(s->maps.client_index, o->client_index_max))) {
 		fprintf(stderr, "fixture: cannot resize the association maps\n");

@@ -88,6 +88,16 @@ long fx_handshake_count(struct fx *fx);
 /* The Ts of a client tag Tc, confirmed or not: 0 or -1. */
 int fx_ctag_lookup(struct fx *fx, const struct sctplb_assoc_key *k, struct sctplb_ctag_value *v,
 		   bool *pending);
+/* The unconfirmed tables (user/lib/settable.h) with the loaded key: 0 or -1;
+ * the number of entries of each. */
+int fx_pending(struct fx *fx, struct lb_settable *t);
+int fx_pending_ctags(struct fx *fx, struct lb_settable *t);
+long fx_pending_count(struct fx *fx);
+long fx_pending_ctag_count(struct fx *fx);
+/* The loaded maps as the library's struct lb_maps (not pinned: dir ""), for
+ * gc_sweep and lb_assocs_walk: 0 or -1. */
+struct lb_maps;
+int fx_lb_maps(struct fx *fx, struct lb_maps *m);
 /* With fx_load_opts(.test_clock): the time the datapath sees from now on
  * (CLOCK_MONOTONIC ns in its meaning), so that tests of expiry never wait. */
 void fx_set_clock(struct fx *fx, uint64_t ns);

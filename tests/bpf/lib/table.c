@@ -185,10 +185,10 @@ void tb_snap(struct fx *fx, const uint32_t *pk, const struct sctplb_assoc_key *a
 	s->have_path = pk && fx_path_stats(fx, *pk, &s->path);
 	s->have_assoc = ak && !fx_assoc_lookup(fx, ak, &s->assoc, NULL);
 	fx_stats(fx, s->stats);
-	n[0] = fx_count(fx->assocs) + fx_count(fx->pending);
+	n[0] = fx_count(fx->assocs) + fx_pending_count(fx);
 	n[1] = fx_handshake_count(fx);
 	n[2] = fx_count(fx->client_index);
-	n[3] = fx_count(fx->assoc_ctags) + fx_count(fx->pending_ctags);
+	n[3] = fx_count(fx->assoc_ctags) + fx_pending_ctag_count(fx);
 	n[4] = fx_path_slots(fx);
 }
 

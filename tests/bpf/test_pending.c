@@ -1,0 +1,351 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * test_pending: the unconfirmed associations' tables (assocs_pending and
+ * pending_ctags: set-associative, include/sctplb_settable.h), through the
+ * loaded programs with the clock injected, in tables of 64 entries (16 sets
+ * of 4) so that a set is filled on purpose: the keys of a set are found with
+ * the table's own index (lb_settable_index under the key the fixture made).
+ *
+ *   1. A full set's victim is the association seen least recently (its own
+ *      `seen`, written by every packet), not the oldest written.
+ *   2. Of two seen in the same stamp, the one whose client sent fewer
+ *      packets goes (a spoofed pair sends one).
+ *   3. Promotion (the client's 4th packet) and confirmation (the backend's
+ *      COOKIE-ACK on the return path) move the association out of both
+ *      tables, and unconfirmed entries filling its old set never touch it.
+ *   4. gc expires an idle unconfirmed association from the tables and keeps
+ *      a live one; the walk of `assoc list` (lb_assocs_walk) lists the
+ *      unconfirmed ones.
+ */
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <string.h>
+#include <linux/bpf.h>
+#include <bpf/bpf.h>
+
+#include "fixture.h"
+#include "gc.h"
+#include "pinned.h"
+#include "pkt.h"
+#include "seq.h"
+#include "settable.h"
+#include "report.h"
+
+#define SVC    1
+#define PORT   5000
+#define CPORT  40000
+#define VIP4   "203.0.113.1"
+#define NSEC   1000000000ull
+#define MAXA   64              /* --max-assocs of the test: 16 sets of 4 */
+
+static const char *const VIPS[] = { VIP4 };
+static const char *const BE1[SCTPLB_MAX_PATHS] = { "192.0.2.11" };
+
+static struct fx fx;
+static uint64_t now = 1000 * NSEC;
+static char why[512];
+#define WHY(...) (snprintf(why, sizeof(why), __VA_ARGS__), why)
+
+static struct sctplb_assoc_key key_of(uint32_t ts)
+{
+	return fx_assoc_key(SVC, ts, htons(CPORT), htons(PORT));
+}
+
+/* The set of assocs_pending that Ts's association lands in. */
+static uint32_t set_of(uint32_t ts)
+{
+	struct sctplb_assoc_key k = key_of(ts);
+	struct lb_settable t;
+
+	if (fx_pending(&fx, &t))
+		return UINT32_MAX;
+	return lb_settable_index(&t, &k);
+}
+
+/* n tags (from seed on) whose associations share set s. */
+static void tags_in_set(uint32_t s, uint32_t seed, uint32_t *ts, int n)
+{
+	int i;
+
+	for (i = 0; i < n; seed += 0x01000193)
+		if (set_of(seed) == s)
+			ts[i++] = seed;
+}
+
+/* The client of association number i: its own address, the same port. */
+static void client_addr(int i, char *a, size_t n)
+{
+	snprintf(a, n, "198.51.100.%d", 1 + i % 250);
+}
+
+static int send_client(int i, uint32_t vtag, struct chunk_spec ch, struct seq_out *o)
+{
+	char a[32];
+	struct pkt_spec s = { .src = a, .dst = VIP4, .sport = CPORT, .dport = PORT, .vtag = vtag,
+			      .chunks = { ch } };
+
+	client_addr(i, a, sizeof(a));
+	return seq_run(&fx, &s, true, now, o);
+}
+
+static int send_backend(int i, uint32_t vtag, struct chunk_spec ch, struct seq_out *o)
+{
+	char a[32];
+	struct pkt_spec s = { .src = VIP4, .dst = a, .sport = PORT, .dport = CPORT, .vtag = vtag,
+			      .chunks = { ch } };
+
+	client_addr(i, a, sizeof(a));
+	return seq_run(&fx, &s, false, now, o);
+}
+
+/* INIT (Tc = ts ^ 0x5a5a5a5a) and COOKIE-ECHO (Ts): an unconfirmed association. */
+static bool make(int i, uint32_t ts)
+{
+	char a[32];
+	struct seq_out o;
+
+	client_addr(i, a, sizeof(a));
+	return !send_client(i, 0, (struct chunk_spec)CH_INIT(ts ^ 0x5a5a5a5au), &o) &&
+	       seq_forwarded(&o) && !send_client(i, ts, (struct chunk_spec)CH_COOKIE(), &o) &&
+	       seq_forwarded(&o) && o.d[SCTPLB_STAT_ASSOC_CREATED] == 1;
+}
+
+static bool data(int i, uint32_t ts)
+{
+	struct seq_out o;
+
+	return !send_client(i, ts, (struct chunk_spec)CH_DATA(), &o) && seq_forwarded(&o);
+}
+
+/* 1: unconfirmed, 2: confirmed, 0: neither table holds it. */
+static int where(uint32_t ts)
+{
+	struct sctplb_assoc_key k = key_of(ts);
+	struct sctplb_assoc a;
+	bool pending;
+
+	if (fx_assoc_lookup(&fx, &k, &a, &pending))
+		return 0;
+	return pending ? 1 : 2;
+}
+
+/* The Tc index of ts's association: 1 unconfirmed, 2 confirmed, 0 none. */
+static int ctag_where(uint32_t ts)
+{
+	struct sctplb_assoc_key k = key_of(ts ^ 0x5a5a5a5au);
+	struct sctplb_ctag_value v;
+	bool pending;
+
+	if (fx_ctag_lookup(&fx, &k, &v, &pending) || v.stag != ts)
+		return 0;
+	return pending ? 1 : 2;
+}
+
+/* Whether the unconfirmed tables themselves still hold ts's association
+ * (assocs_pending) or its Tc (pending_ctags): 1 each. */
+static int in_tables(uint32_t ts)
+{
+	struct sctplb_assoc_key k = key_of(ts), ck = key_of(ts ^ 0x5a5a5a5au);
+	struct sctplb_ctag_value v;
+	struct sctplb_assoc a;
+	struct lb_settable t, c;
+
+	if (fx_pending(&fx, &t) || fx_pending_ctags(&fx, &c))
+		return -1;
+	return !lb_settable_lookup(&t, &k, &a, NULL) + !lb_settable_lookup(&c, &ck, &v, NULL);
+}
+
+static void clear_state(void)
+{
+	fx_clear(fx.assocs);
+	fx_clear(fx.assoc_ctags);
+	fx_clear(fx.pending);
+	fx_clear(fx.pending_ctags);
+	fx_clear(fx.client_index);
+	fx_clear(fx.handshakes);
+}
+
+/* 1. The victim of a full set is the one seen least recently. */
+static void victim_oldest_seen(void)
+{
+	const char *name = "a full set evicts the association seen least recently, not the "
+			   "oldest written";
+	uint32_t ts[5];
+	int i;
+
+	clear_state();
+	tags_in_set(set_of(0x41000000u), 0x41000000u, ts, 5);
+	/* 0..3 fill the set, one stamp (1 s) apart; 0 then sends DATA. */
+	for (i = 0; i < 4; i++, now += NSEC)
+		if (!make(i, ts[i]))
+			return tr_result(name, WHY("association %d not stored", i));
+	if (!data(0, ts[0]))
+		return tr_result(name, "DATA of the first not forwarded");
+	now += NSEC;
+	if (!make(4, ts[4]))
+		return tr_result(name, "the fifth not stored");
+	if (where(ts[1]) || where(ts[0]) != 1 || where(ts[2]) != 1 || where(ts[3]) != 1 ||
+	    where(ts[4]) != 1)
+		return tr_result(name, WHY("after the fifth: first %d, second %d, third %d, fourth %d, "
+					   "fifth %d (want 1 0 1 1 1: 1 unconfirmed, 0 gone)",
+					   where(ts[0]), where(ts[1]), where(ts[2]), where(ts[3]),
+					   where(ts[4])));
+	tr_result(name, NULL);
+}
+
+/* 2. In the same stamp: the one with fewer client packets goes. */
+static void victim_fewest_packets(void)
+{
+	const char *name = "of a full set seen in one stamp, the association with the fewest client "
+			   "packets goes";
+	uint32_t ts[5];
+	int i;
+
+	clear_state();
+	now += 10 * NSEC;
+	tags_in_set(set_of(0x42000000u), 0x42000000u, ts, 5);
+	for (i = 0; i < 4; i++)
+		if (!make(10 + i, ts[i]))
+			return tr_result(name, WHY("association %d not stored", i));
+	/* Same stamp for all: 0 and 1 send DATA (2 packets), 2 and 3 do not (1). */
+	if (!data(10, ts[0]) || !data(11, ts[1]))
+		return tr_result(name, "DATA not forwarded");
+	if (!make(14, ts[4]))
+		return tr_result(name, "the fifth not stored");
+	if (where(ts[2]) || where(ts[0]) != 1 || where(ts[1]) != 1 || where(ts[3]) != 1 ||
+	    where(ts[4]) != 1)
+		return tr_result(name, WHY("after the fifth: %d %d %d %d %d (want 1 1 0 1 1)",
+					   where(ts[0]), where(ts[1]), where(ts[2]), where(ts[3]),
+					   where(ts[4])));
+	tr_result(name, NULL);
+}
+
+/* 3. Promotion and confirmation move the association out of both tables. */
+static void moved_out(void)
+{
+	uint32_t ts[9], rts = 0x44000001u, rtc = rts ^ 0x5a5a5a5au;
+	struct seq_out o;
+	int i;
+
+	clear_state();
+	now += 10 * NSEC;
+	tags_in_set(set_of(0x43000000u), 0x43000000u, ts, 9);
+	if (!make(20, ts[0]) || where(ts[0]) != 1 || ctag_where(ts[0]) != 1 || in_tables(ts[0]) != 2)
+		return tr_result("promotion", "not stored unconfirmed with its Tc index");
+	for (i = 0; i < SCTPLB_CONFIRM_PACKETS - 1; i++)
+		if (!data(20, ts[0]))
+			return tr_result("promotion", "DATA not forwarded");
+	if (where(ts[0]) != 2 || ctag_where(ts[0]) != 2 || in_tables(ts[0]))
+		return tr_result("promotion", WHY("after the %dth packet: table %d, Tc index %d, "
+						  "%d entries left in the unconfirmed tables (want 2 2 0)",
+						  SCTPLB_CONFIRM_PACKETS, where(ts[0]), ctag_where(ts[0]),
+						  in_tables(ts[0])));
+	tr_result("promotion by the client's 4th packet moves it out of assocs_pending and "
+		  "pending_ctags", NULL);
+
+	/* Its old set filled twice over with unconfirmed ones. */
+	for (i = 1; i < 9; i++, now += NSEC)
+		if (!make(20 + i, ts[i]))
+			return tr_result("confirmed never evicted", "an unconfirmed one not stored");
+	if (where(ts[0]) != 2 || !data(20, ts[0]) || fx_pending_count(&fx) != SCTPLB_PENDING_WAYS)
+		return tr_result("confirmed never evicted",
+				 WHY("confirmed one: table %d (want 2), %ld unconfirmed (want %d)",
+				     where(ts[0]), fx_pending_count(&fx), SCTPLB_PENDING_WAYS));
+	tr_result("8 unconfirmed associations in the set the promoted one left: it stays "
+		  "confirmed and forwarded, the set holds 4", NULL);
+
+	/* The return path: INIT-ACK (unconfirmed), COOKIE-ECHO, COOKIE-ACK. */
+	if (send_client(30, 0, (struct chunk_spec)CH_INIT(rtc), &o) ||
+	    send_backend(30, rtc, (struct chunk_spec)CH(CT_INIT_ACK, .tag = rts), &o) ||
+	    where(rts) != 1 || ctag_where(rts) != 1 || in_tables(rts) != 2 ||
+	    send_client(30, rts, (struct chunk_spec)CH_COOKIE(), &o) || where(rts) != 1)
+		return tr_result("confirmation", "INIT-ACK or COOKIE-ECHO: not stored unconfirmed");
+	if (send_backend(30, rtc, (struct chunk_spec)CH(CT_COOKIE_ACK), &o) ||
+	    o.d[SCTPLB_STAT_ASSOC_CONFIRMED] != 1 || where(rts) != 2 || ctag_where(rts) != 2 ||
+	    in_tables(rts))
+		return tr_result("confirmation", WHY("after the COOKIE-ACK: confirmed +%llu, table %d, "
+						     "Tc index %d, %d left in the unconfirmed tables "
+						     "(want 1 2 2 0)",
+						     (unsigned long long)o.d[SCTPLB_STAT_ASSOC_CONFIRMED],
+						     where(rts), ctag_where(rts), in_tables(rts)));
+	tr_result("confirmation by the backend's COOKIE-ACK moves it out of assocs_pending and "
+		  "pending_ctags", NULL);
+}
+
+struct listed {
+	long unconfirmed, confirmed;
+	bool idle, live;
+	uint32_t idle_ts, live_ts;
+};
+
+static int see(const struct sctplb_assoc_key *k, const struct sctplb_assoc *a, bool confirmed,
+	       void *arg)
+{
+	struct listed *l = arg;
+
+	(void)a;
+	if (confirmed) {
+		l->confirmed++;
+		return 0;
+	}
+	l->unconfirmed++;
+	l->idle |= k->vtag == l->idle_ts;
+	l->live |= k->vtag == l->live_ts;
+	return 0;
+}
+
+/* 4. gc expires the idle one from the tables; the walk lists them. */
+static void gc_and_list(void)
+{
+	struct listed l = { .idle_ts = 0x45000001u, .live_ts = 0x45000002u };
+	struct sctplb_config cfg = {};
+	struct gc_result r;
+	struct lb_maps m;
+	__u32 zero = 0;
+	int err;
+
+	clear_state();
+	now += 10 * NSEC;
+	if (!make(40, l.idle_ts) || !make(41, l.live_ts) || fx_lb_maps(&fx, &m))
+		return tr_result("gc", "setup");
+	err = lb_assocs_walk(&m, see, &l);
+	if (err || l.unconfirmed != 2 || !l.idle || !l.live || l.confirmed)
+		return tr_result("assoc list's walk lists the unconfirmed associations",
+				 WHY("returned %d, %ld unconfirmed (want 2, both), %ld confirmed", err,
+				     l.unconfirmed, l.confirmed));
+	tr_result("assoc list's walk lists the unconfirmed associations of the table", NULL);
+
+	/* 250 s later the live one sends; at 350 s the other is idle past 300 s. */
+	now += 250 * NSEC;
+	if (!data(41, l.live_ts))
+		return tr_result("gc", "DATA of the live one");
+	bpf_map_lookup_elem(fx.settings, &zero, &cfg);
+	err = gc_sweep(&m, now + 100 * NSEC, &cfg, &r);
+	if (err || r.assocs_idle != 1 || r.ctags != 1 || where(l.idle_ts) ||
+	    ctag_where(l.idle_ts) || where(l.live_ts) != 1 || ctag_where(l.live_ts) != 1)
+		return tr_result("gc expires unconfirmed associations from the tables",
+				 WHY("returned %d, %u idle, %u ctags removed (want 1 1); idle one %d/%d, "
+				     "live one %d/%d (want 0/0 1/1)", err, r.assocs_idle, r.ctags,
+				     where(l.idle_ts), ctag_where(l.idle_ts), where(l.live_ts),
+				     ctag_where(l.live_ts)));
+	tr_result("gc expires an idle unconfirmed association and its Tc entry from the tables, "
+		  "keeps a live one", NULL);
+}
+
+int main(void)
+{
+	struct fx_load_opts lo = { .test_clock = true, .assocs_max = MAXA };
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (fx_netns_setup(&fx) || fx_load_opts(&fx, &lo) || fx_service(&fx, SVC, PORT, VIPS, 1, 0) ||
+	    fx_backend(&fx, 1, SVC, SCTPLB_BE_F_ACTIVE, BE1) || fx_table_all(&fx, SVC, 1)) {
+		printf("FAIL pending: setup\n");
+		return 1;
+	}
+	victim_oldest_seen();
+	victim_fewest_packets();
+	moved_out();
+	gc_and_list();
+	fx_unload(&fx);
+	return tr_failures ? 1 : 0;
+}
