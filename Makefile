@@ -133,7 +133,13 @@ $(BUILD)/fuzz/%: tests/fuzz/%.c $(FUZZ_HDRS) | $(BUILD)
 	$(FUZZ_CC) -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
 		-Iinclude -Ibpf -Itests/fuzz $< -o $@
 
-tests: $(UNIT_TESTS) $(BPF_TESTS) $(FUZZERS) $(BENCH)
+# Tools the end-to-end scripts run: tests/tools/X.c, one binary each, on libsctplb.
+TEST_TOOLS := $(patsubst tests/tools/%.c,$(BUILD)/tests/%,$(wildcard tests/tools/*.c))
+
+$(BUILD)/tests/%: tests/tools/%.c $(LIB) $(LIB_HDRS) | $(BUILD)/tests
+	$(CC) $(CFLAGS) $< $(LIB) $(LDLIBS) -o $@
+
+tests: $(UNIT_TESTS) $(BPF_TESTS) $(FUZZERS) $(BENCH) $(TEST_TOOLS)
 
 test: deps
 	@$(MAKE) --no-print-directory all tests

@@ -118,7 +118,7 @@ s = {x["name"]: x["value"] for x in json.load(sys.stdin)}
 print(s["assoc_created"])'
 }
 c0=$(state)
-hs0=$(python3 tests/e2e/tools/settable.py count "$LB_PIN")
+hs0=$(build/tests/settable count "$LB_PIN")
 ip netns exec "$CLI_NS" python3 tests/e2e/tools/sctp_flood.py --ifname "$CLI_IF_A" --dst-mac "$(ip -n "$FWD_NS" -o link show "$FWD_CLI_IF_A" | sed -n 's/.*link\/ether \([0-9a-f:]*\).*/\1/p')" \
 	--vip "$VIP_A4,$VIP_B4" --port $PORT --pairs 2000 --src4 198.51.100.128/25 --seed 7 \
 	>"$TOPO_DIR/flood.log" 2>&1 </dev/null &
@@ -128,7 +128,7 @@ if ! grep -q "pairs=2000" "$TOPO_DIR/flood.log"; then
 	fail rtag_flood_no_state "flood: $(tail -c 200 "$TOPO_DIR/flood.log")"
 else
 	c1=$(state)
-	hs1=$(python3 tests/e2e/tools/settable.py count "$LB_PIN")
+	hs1=$(build/tests/settable count "$LB_PIN")
 	if [ "$c1" = "$c0" ] && [ "$hs1" = "$hs0" ]; then
 		pass rtag_flood_no_state
 	else

@@ -32,7 +32,7 @@ sl() { "$SCTPLB" --pin-path "$PIN" "$@"; }
 jcount() { python3 -c "import json,sys; print(len(json.load(sys.stdin)))"; }
 count() {
 	if [ "$1" = handshakes ]; then  # a set-associative table: its entries
-		python3 tests/e2e/tools/settable.py count "$PIN"
+		build/tests/settable count "$PIN"
 	else
 		bpftool -j map dump pinned "$PIN/$1" | jcount
 	fi
@@ -84,7 +84,7 @@ elif kind == "client":
 elif kind == "hs":
     svc, cport, addr, be, age = a
     v = struct.pack("<IIQB7x", int(be), 0x77, now - int(age) * S, 0)
-    subprocess.check_call(["python3", "tests/e2e/tools/settable.py", "put", pin,
+    subprocess.check_call(["build/tests/settable", "put", pin,
                            ckey(svc, cport, addr).hex(), v.hex(), str((now - int(age) * S) >> 27)])
 PY
 }
