@@ -21,7 +21,7 @@
  * restarted (FreeBSD and usrsctp call it "NAT friendly"). */
 #define SCTP_PARAM_DISABLE_RESTART 0xc007
 
-/* handshakes: hs_find, hs_put, hs_delete, SETTABLE_EDIT(hs, ...) (settable.h).
+/* handshakes: hs_find(_in), hs_put(_in), hs_replace_in (settable.h).
  * A handshake that names an unconfirmed association (stag) is that
  * association's restart rule until it is confirmed: a flood of fresh INITs
  * evicts the other handshakes of its set first (sctplb_handshake_keep). */

@@ -34,10 +34,6 @@
  *	way, else the oldest not kept (KEEP), else the oldest.
  *   bool NAME_delete(const K *k)
  *	true if k was there.
- *   SETTABLE_EDIT(NAME, k, v, body)
- *	a statement: with k present, body runs under the set's lock with
- *	V *v pointing at its value, to change fields in place (no helper
- *	call, no return in body: the lock is held).
  *   V *NAME_ref(const K *k)
  *	k's value in place, found without the lock, or NULL: for a value the
  *	datapath updates on every packet without a lock (an association's
@@ -62,7 +58,6 @@
  *   bool NAME_find_in(SET *s, const K *k, V *out)
  *   void NAME_put_in(SET *s, const K *k, const V *v, __u32 stamp)
  *   bool NAME_delete_in(SET *s, const K *k)
- *   SETTABLE_EDIT_IN(NAME, s, k, v, body)
  *	as above, s = NAME_set(k) (NULL: a miss, nothing put).
  *
  * k must point to the stack or to a map value (32-bit aligned); K's padding
@@ -368,24 +363,5 @@ static __always_inline __u64 settable_nz32(__u32 x)
 	{                                                                                      \
 		return NAME##_add_in(NAME##_set_of(&e->key), e, stamp);                        \
 	}
-
-/* SETTABLE_EDIT with the set already found (s from NAME_set(k), may be NULL). */
-#define SETTABLE_EDIT_IN(NAME, s, k, v, body)                                                  \
-	do {                                                                                   \
-		typeof(NAME##_set(k)) s_ = (s);                                                \
-		int w_;                                                                        \
-                                                                                               \
-		if (s_) {                                                                      \
-			bpf_spin_lock(&s_->lock);                                              \
-			w_ = NAME##_way(s_, k);                                                \
-			if (w_ >= 0 && w_ < NAME##_WAYS) {                                     \
-				NAME##_val_t *v = &s_->e[w_].val;                              \
-				body                                                           \
-			}                                                                      \
-			bpf_spin_unlock(&s_->lock);                                            \
-		}                                                                              \
-	} while (0)
-
-#define SETTABLE_EDIT(NAME, k, v, body) SETTABLE_EDIT_IN(NAME, NAME##_set(k), k, v, body)
 
 #endif

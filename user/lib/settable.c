@@ -107,24 +107,37 @@ static int write_set(const struct lb_settable *t, uint32_t idx, const void *set)
 	return bpf_map_update_elem(t->fd, &idx, set, BPF_F_LOCK) ? -errno : 0;
 }
 
+/*
+ * The set of key, read whole into *set (calloc'd: the caller frees it, error
+ * or not), its index *idx and key's way *w there (-1: not there).
+ */
+static int load(const struct lb_settable *t, const void *key, uint32_t *idx, void **set, int *w)
+{
+	int err;
+
+	*idx = lb_settable_index(t, key);
+	*set = calloc(1, t->l.set_size);
+	if (!*set)
+		return -ENOMEM;
+	err = read_set(t, *idx, *set);
+	if (!err)
+		*w = way_of(t, *set, key);
+	return err;
+}
+
 int lb_settable_lookup(const struct lb_settable *t, const void *key, void *val, uint32_t *stamp)
 {
-	uint32_t idx = lb_settable_index(t, key);
-	void *set = calloc(1, t->l.set_size);
+	uint32_t idx;
+	void *set;
 	int err, w;
 
-	if (!set)
-		return -ENOMEM;
-	err = read_set(t, idx, set);
+	err = load(t, key, &idx, &set, &w);
+	if (!err && w < 0)
+		err = -ENOENT;
 	if (!err) {
-		w = way_of(t, set, key);
-		if (w < 0) {
-			err = -ENOENT;
-		} else {
-			memcpy(val, entry(t, set, w) + t->l.key_size, t->l.val_size);
-			if (stamp)
-				*stamp = stamps(t, set)[w];
-		}
+		memcpy(val, entry(t, set, w) + t->l.key_size, t->l.val_size);
+		if (stamp)
+			*stamp = stamps(t, set)[w];
 	}
 	free(set);
 	return err;
@@ -133,35 +146,27 @@ int lb_settable_lookup(const struct lb_settable *t, const void *key, void *val, 
 int lb_settable_put(const struct lb_settable *t, const void *key, const void *val,
 		    uint32_t stamp)
 {
-	uint32_t idx = lb_settable_index(t, key), i, st;
-	void *set = calloc(1, t->l.set_size);
 	uint64_t rank, best = UINT64_MAX;
+	uint32_t idx, i, st;
 	__u32 kw[64];
-	int err, w;
+	void *set;
+	int err, w, way;
 
 	memcpy(kw, key, t->l.key_size); /* its words, aligned */
-
-	if (!set)
-		return -ENOMEM;
-	err = read_set(t, idx, set);
+	err = load(t, key, &idx, &set, &way);
 	if (!err) {
 		/* The datapath's rule (bpf/lib/settable.h): its way, an empty
 		 * way, else the oldest not kept, else the oldest (the first of
 		 * equals). */
-		w = way_of(t, set, key);
-		for (i = 0; w < 0 && i < t->l.ways; i++) {
+		w = way;
+		for (i = 0; way < 0 && i < t->l.ways; i++) {
 			st = stamps(t, set)[i];
 			rank = st ? (uint64_t)(t->l.keep && t->l.keep(entry(t, set, i) + t->l.key_size) != 0)
 					    << 32 | st : 0;
-			if (rank < best)
+			if (rank < best) {
 				best = rank;
-		}
-		for (i = 0; w < 0 && i < t->l.ways; i++) {
-			st = stamps(t, set)[i];
-			rank = st ? (uint64_t)(t->l.keep && t->l.keep(entry(t, set, i) + t->l.key_size) != 0)
-					    << 32 | st : 0;
-			if (rank == best)
 				w = (int)i;
+			}
 		}
 		memcpy(entry(t, set, w), key, t->l.key_size);
 		memcpy(entry(t, set, w) + t->l.key_size, val, t->l.val_size);
@@ -175,23 +180,18 @@ int lb_settable_put(const struct lb_settable *t, const void *key, const void *va
 
 int lb_settable_delete(const struct lb_settable *t, const void *key, const void *expect)
 {
-	uint32_t idx = lb_settable_index(t, key);
-	void *set = calloc(1, t->l.set_size);
+	uint32_t idx;
+	void *set;
 	int err, w;
 
-	if (!set)
-		return -ENOMEM;
-	err = read_set(t, idx, set);
-	if (!err) {
-		w = way_of(t, set, key);
-		if (w < 0)
-			err = -ENOENT;
-		else if (expect && memcmp(entry(t, set, w) + t->l.key_size, expect, t->l.val_size))
-			err = -ESTALE;
-		else {
-			stamps(t, set)[w] = 0;
-			err = write_set(t, idx, set);
-		}
+	err = load(t, key, &idx, &set, &w);
+	if (!err && w < 0)
+		err = -ENOENT;
+	else if (!err && expect && memcmp(entry(t, set, w) + t->l.key_size, expect, t->l.val_size))
+		err = -ESTALE;
+	else if (!err) {
+		stamps(t, set)[w] = 0;
+		err = write_set(t, idx, set);
 	}
 	free(set);
 	return err;
