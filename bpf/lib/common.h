@@ -48,9 +48,60 @@ extern const volatile __u32 sctplb_trace;
 extern const volatile __u32 sctplb_test_clock;
 extern __u64 sctplb_clock_ns;
 
+#ifndef SCTPLB_AGENT
+/*
+ * The coarse clock moves only at a timer tick, when jiffies moves too
+ * (tick_do_update_jiffies64: jiffies, then the timekeeper).  Its helper is
+ * a call into a call (ktime_get_coarse_ts64), and with this CPU's return
+ * thunk (SRSO "safe RET") each return costs a mispredicted branch: ~13 ns of
+ * an established packet here.  bpf_jiffies64() is inlined by the verifier
+ * (a load), so each CPU keeps the coarse clock's reading of the current
+ * jiffy and calls the helper once per tick, not once per packet.  A reading
+ * taken between the two updates of a tick (jiffies moved, the timekeeper not
+ * yet) equals the one cached: it is not kept for the new jiffy, so that the
+ * next packet reads again.  (The agent's object calls the helper: all its
+ * maps are pinned by name.)
+ */
+struct sctplb_clock {
+	__u64 jiffies;          /* the jiffy ns was read in */
+	__u64 ns;               /* bpf_ktime_get_coarse_ns() then */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct sctplb_clock);
+} clock_cache SEC(".maps");
+
+static __always_inline __u64 lb_coarse_ns(void)
+{
+	struct sctplb_clock *c;
+	__u64 j, ns;
+	__u32 zero = 0;
+
+	j = bpf_jiffies64();
+	c = bpf_map_lookup_elem(&clock_cache, &zero);
+	if (!c)
+		return bpf_ktime_get_coarse_ns();
+	if (c->jiffies == j)
+		return c->ns;
+	ns = bpf_ktime_get_coarse_ns();
+	if (ns != c->ns) /* the timekeeper has moved: this jiffy's reading */
+		c->jiffies = j;
+	c->ns = ns;
+	return ns;
+}
+#else
+static __always_inline __u64 lb_coarse_ns(void)
+{
+	return bpf_ktime_get_coarse_ns();
+}
+#endif
+
 static __always_inline __u64 lb_now(void)
 {
-	return sctplb_test_clock ? sctplb_clock_ns : bpf_ktime_get_coarse_ns();
+	return sctplb_test_clock ? sctplb_clock_ns : lb_coarse_ns();
 }
 
 /*

@@ -360,6 +360,16 @@ static inline __u64 bpf_ktime_get_coarse_ns(void)
 	return bpf_ktime_get_ns();
 }
 
+/* A new jiffy on every call: the datapath's per-CPU reading of the coarse
+ * clock (bpf/lib/common.h, clock_cache) is taken afresh each time, so the
+ * clock moves as it did before that cache. */
+static inline __u64 bpf_jiffies64(void)
+{
+	static __u64 j;
+
+	return ++j;
+}
+
 /* One CPU: a set-associative table's lock (bpf/lib/settable.h) has nothing to
  * exclude; a lock taken twice or never released is a bug the verifier would
  * refuse, so it aborts here. */

@@ -191,6 +191,7 @@ static void configure(void)
 	FAKE_MAP(event_tokens, 0);
 	FAKE_MAP(event_pending, 0);
 	FAKE_MAP(svc_gen, 0);
+	FAKE_MAP(clock_cache, 0);
 	FAKE_MAP(svc_cache, 0);
 	FAKE_MAP(sid_cache, 0);
 
