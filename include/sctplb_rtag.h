@@ -27,8 +27,10 @@
  * (consecutive nonces), not 5; E has 8.  Cost in BPF (tests/bpf/test_prim):
  * a decode or a make adds about 12 ns to a trivial XDP program when
  * consecutive runs overlap, about 30 ns when the next step waits for it
- * (8 rounds of two dependent multiplications).  SCTPLB_RTAG_ROUNDS is part
- * of the ABI (the map values hold rk[]).
+ * (8 rounds of two dependent multiplications; the forwarder's server decode
+ * runs 7, each a shorter chain: sctplb_rtag_round, sctplb_rtag_server).
+ * SCTPLB_RTAG_ROUNDS is part of the ABI (the map values hold rk[]), and so
+ * is F: test_rtag pins both with known answers.
  *
  * BPF: no loop the verifier cannot bound, no stack beyond a few registers;
  * the key is a map value.  A key whose sid_bits is out of range makes every
@@ -61,13 +63,21 @@ struct sctplb_rtag_key {
 	__u8 pad[3];
 };
 
-/* The round function: 16 bits of key-dependent mixing of a 16-bit half. */
+/*
+ * The round function: 16 bits of key-dependent mixing of a 16-bit half,
+ * F(rk, h) above, computed with its first steps folded (the same function,
+ * tests/unit/test_rtag.c compares it with the form above for every half):
+ * x = (h << 16 | h) ^ rk after x ^= x >> 16 is (h ^ rk >> 16) << 16 | c,
+ * c = (rk ^ rk >> 16) & 0xffff, a constant of the key, so x * 0x7feb352d is
+ * (h ^ rk >> 16) * (0x7feb352d << 16) + c * 0x7feb352d (mod 2^32).  That is
+ * three steps fewer between one round's half and the next, which waits for
+ * it (a decode is a chain of rounds); the key's terms are off that chain.
+ * Only the low 16 bits of half count.
+ */
 SCTPLB_INLINE __u32 sctplb_rtag_round(__u32 rk, __u32 half)
 {
-	__u32 x = (half << 16 | half) ^ rk;
+	__u32 x = (half ^ rk >> 16) * 0x352d0000u + ((rk ^ rk >> 16) & 0xffff) * 0x7feb352du;
 
-	x ^= x >> 16;
-	x *= 0x7feb352du;
 	x ^= x >> 15;
 	x *= 0x846ca68bu;
 	return x >> 16; /* lowbias32's last step, x ^= x >> 16, keeps these bits */
@@ -122,15 +132,26 @@ SCTPLB_INLINE __u32 sctplb_rtag_make(const struct sctplb_rtag_key *k, __u32 serv
 	return sctplb_rtag_encrypt(k, server_id << nbits | (nonce & ((1u << nbits) - 1)));
 }
 
-/* The server id a tag decodes to: 0 for tag 0 or a bad key.  Every tag
- * decodes to some id: the caller checks that a server of that id exists. */
+/*
+ * The server id a tag decodes to: 0 for tag 0 or a bad key.  Every tag
+ * decodes to some id: the caller checks that a server of that id exists.
+ * The id is in the high half alone (sid_bits <= 16), which the decryption
+ * has before its last round: that round, which makes the low half, is not
+ * run (the forwarder decodes every packet's tag: a round is ~4 ns there).
+ */
 SCTPLB_INLINE __u32 sctplb_rtag_server(const struct sctplb_rtag_key *k, __u32 tag)
 {
-	__u32 sid_bits = k->sid_bits;
+	__u32 sid_bits = k->sid_bits, l = tag >> 16, r = tag & 0xffff;
+	int i;
 
 	if (!tag || !sctplb_rtag_sid_bits_ok(sid_bits))
 		return 0;
-	return sctplb_rtag_decrypt(k, tag) >> (32 - sid_bits);
+	for (i = SCTPLB_RTAG_ROUNDS - 2; i > 0; i -= 2) {
+		l ^= sctplb_rtag_round(k->rk[i + 1], r);
+		r ^= sctplb_rtag_round(k->rk[i], l);
+	}
+	l ^= sctplb_rtag_round(k->rk[1], r);
+	return l >> (16 - sid_bits);
 }
 
 /* The nonce a tag decodes to (the agent does not need it; tests do). */

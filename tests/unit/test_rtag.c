@@ -135,6 +135,64 @@ static void test_expand(void)
 
 /* ---- round trips ---- */
 
+/*
+ * The tag format, pinned: the round function against its defining form
+ * (lowbias32 of the doubled half under the round key, include/sctplb_rtag.h)
+ * for every 16-bit half and 256 keys; tags of KEY_A made before the round
+ * was computed in its folded form (a digest of 2^20, and three by value); and
+ * the server decode, which skips the last round, against the full
+ * decryption's high bits.  A change of any of these would re-route every
+ * association of a running agent's tags.
+ */
+static uint32_t ref_round(uint32_t rk, uint32_t half)
+{
+	uint32_t x = (half << 16 | half) ^ rk;
+
+	x ^= x >> 16;
+	x *= 0x7feb352du;
+	x ^= x >> 15;
+	x *= 0x846ca68bu;
+	return x >> 16;
+}
+
+static void test_format(void)
+{
+	struct sctplb_rtag_key k = expand(KEY_A, 12);
+	unsigned long bad = 0, badsrv = 0, n = 0;
+	uint64_t h = 0xcbf29ce484222325ull;
+	unsigned int sb;
+	uint32_t i, j;
+
+	rng_state = 77;
+	for (j = 0; j < 256; j++) {
+		uint32_t rk = j < 2 ? (j ? 0xffffffffu : 0) : (uint32_t)rnd64();
+
+		for (i = 0; i < 65536; i++)
+			bad += sctplb_rtag_round(rk, i) != ref_round(rk, i);
+	}
+	tr_report(!bad, "the round function is lowbias32 of the doubled half under the key",
+		  "%lu of %u differ", bad, 256 * 65536);
+	for (i = 0; i < (1u << 20); i++)
+		h = (h ^ sctplb_rtag_encrypt(&k, i * 0x9e3779b1u)) * 0x100000001b3ull;
+	tr_report(h == 0x2ea2c9a71f0ee78dull && sctplb_rtag_make(&k, 7, 5) == 0x09d4c840u &&
+		  sctplb_rtag_make(&k, 4095, 0xfffff) == 0xa3ef90a7u &&
+		  sctplb_rtag_server(&k, 0x12345678) == 1225 &&
+		  sctplb_rtag_nonce(&k, 0x12345678) == 111724,
+		  "KEY_A's tags are the format's (known answers)", "digest %016llx",
+		  (unsigned long long)h);
+	for (sb = SCTPLB_RTAG_SID_BITS_MIN; sb <= SCTPLB_RTAG_SID_BITS_MAX; sb++) {
+		k = expand(sb & 1 ? KEY_A : KEY_B, sb);
+		for (i = 0; i < 65536; i++) {
+			uint32_t t = (uint32_t)rnd64() | 1;
+
+			n++;
+			badsrv += sctplb_rtag_server(&k, t) != sctplb_rtag_decrypt(&k, t) >> (32 - sb);
+		}
+	}
+	tr_report(!badsrv, "the server decode (7 rounds) is the decryption's high bits",
+		  "%lu of %lu tags, widths 4..16", badsrv, n);
+}
+
 static void test_roundtrip(void)
 {
 	unsigned long calls = 0, bad = 0, zero = 0, zero_expected = 0;
@@ -664,6 +722,7 @@ int main(void)
 	test_siphash();
 	test_expand();
 	test_edges();
+	test_format();
 	test_roundtrip();
 	test_bijection();
 	test_statistics();
