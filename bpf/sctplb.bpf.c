@@ -94,17 +94,6 @@ static __always_inline void xdp_buf(struct xdp_md *ctx, struct buf *b)
 	b->data_end = (void *)(long)ctx->data_end;
 }
 
-/* parse_upper() for XDP; global: verified once. */
-__noinline int sctplb_xdp_upper(struct xdp_md *ctx, struct pkt *p, __u32 off)
-{
-	struct buf b;
-
-	if (!p)
-		return ACT_MAKE(ACT_DROP, SCTPLB_STAT_DROP_TRUNCATED);
-	xdp_buf(ctx, &b);
-	return parse_upper(&b, p, off, false);
-}
-
 /*
  * One body for every hook, compiled once per hook (Cilium's way): h is a
  * constant in each copy, so the compiler drops what belongs to the other
@@ -252,14 +241,44 @@ static __always_inline int lb_forward(void *ctx, enum lb_hook h, struct pkt *p, 
 	return hook_verdict(h, ACT_DROP);
 }
 
-/* lb_forward for XDP; global: verified once. */
-__noinline int sctplb_xdp_lb(struct xdp_md *ctx, struct pkt *p)
-{
-	return p ? lb_forward(ctx, LB_XDP, p, false) : XDP_ABORTED;
-}
-
 __noinline int sctplb_tc_upper(struct __sk_buff *skb, struct pkt *p, __u32 off, __u32 reply);
 __noinline int sctplb_tc_lb(struct __sk_buff *skb, struct pkt *p, __u32 from_xdp);
+
+/*
+ * Above IP: parse_upper(), a full-NAT client's ASCONF (bpf/lib/nat.h), then
+ * choose and forward (lb_forward): the verdict, p->reason set.  At tc each
+ * step is a global function of its own (its frames share the stack's 512
+ * bytes); XDP's are one (sctplb_xdp_fwd): each call returns through this
+ * CPU's return thunk, which here costs a mispredicted branch (SRSO "safe
+ * RET": ~5 ns a packet), and the verifier meets the forwarding half with
+ * only ctx and p live, so the two halves still verify one after the other.
+ */
+static __always_inline int upper_forward(void *ctx, enum lb_hook h, struct pkt *p, __u32 off)
+{
+	int act;
+
+	if (h == LB_XDP) {
+		struct buf b; /* its own scope: its slot is lb_forward's too */
+
+		xdp_buf(ctx, &b);
+		act = parse_upper(&b, p, off, false);
+	} else {
+		act = sctplb_tc_upper(ctx, p, off, 0);
+	}
+	if (act == ACT_CONTINUE && p->asconf && (p->svc_flags & SCTPLB_SVC_F_NAT))
+		act = h == LB_XDP ? sctplb_xdp_asconf(ctx, p) : sctplb_tc_asconf(ctx, p);
+	if (act != ACT_CONTINUE) {
+		p->reason = ACT_REASON(act);
+		return hook_verdict(h, ACT_KIND(act));
+	}
+	return h == LB_XDP ? lb_forward(ctx, LB_XDP, p, false) : sctplb_tc_lb(ctx, p, 0);
+}
+
+/* upper_forward for XDP; global: verified once. */
+__noinline int sctplb_xdp_fwd(struct xdp_md *ctx, struct pkt *p, __u32 off)
+{
+	return p ? upper_forward(ctx, LB_XDP, p, off) : XDP_ABORTED;
+}
 
 /* The packet left the forwarder toward its backend (or on its way there). */
 static __always_inline bool forwarded(enum lb_hook h, int verdict, const struct pkt *p)
@@ -284,13 +303,8 @@ static __always_inline int datapath(void *ctx, enum lb_hook h, struct pkt *p)
 	hook_buf(ctx, h, &b);
 	stat_inc(SCTPLB_STAT_RX);
 	act = parse_l3(&b, p, &off);
-	if (act == ACT_CONTINUE)
-		act = h == LB_XDP ? sctplb_xdp_upper(ctx, p, off) : sctplb_tc_upper(ctx, p, off, 0);
-	/* full NAT: a client's ASCONF (bpf/lib/nat.h) */
-	if (act == ACT_CONTINUE && p->asconf && (p->svc_flags & SCTPLB_SVC_F_NAT))
-		act = h == LB_XDP ? sctplb_xdp_asconf(ctx, p) : sctplb_tc_asconf(ctx, p);
 	if (act == ACT_CONTINUE) {
-		verdict = h == LB_XDP ? sctplb_xdp_lb(ctx, p) : sctplb_tc_lb(ctx, p, 0);
+		verdict = h == LB_XDP ? sctplb_xdp_fwd(ctx, p, off) : upper_forward(ctx, h, p, off);
 		/* full NAT: a forwarded INIT's addresses (bpf/lib/nat.h) */
 		if ((p->svc_flags & SCTPLB_SVC_F_NAT) && p->first_type == SCTP_CID_INIT &&
 		    forwarded(h, verdict, p)) {
