@@ -276,7 +276,8 @@ static __always_inline bool choose_routable(const struct pkt *p, struct lb *lb,
 		.service_id = p->service_id,
 		.server_id = sctplb_rtag_server(&r->key, p->vtag),
 	};
-	const __u32 *id = server_ids_lookup(&sk); /* cached: bpf/lib/parse.h */
+	/* cached: bpf/lib/parse.h; server id 0 is no server's */
+	const __u32 *id = sk.server_id ? server_ids_lookup(&sk) : NULL;
 
 	if (!id || !use_backend(lb, *id, false) || !(lb->be->flags & SCTPLB_BE_F_RTAG)) {
 		stat_inc(SCTPLB_STAT_RTAG_UNKNOWN);

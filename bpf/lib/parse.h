@@ -257,23 +257,24 @@ static __always_inline int parse_icmp(const struct buf *b, struct pkt *p, __u32 
 
 #ifndef SCTPLB_AGENT
 /*
- * The services lookup, cached: a hash lookup of a 20-byte key (jhash, the
- * bucket, a memcmp) was ~25 ns of an established packet's ~165.  A per-CPU,
- * direct-mapped cache of the keys found, each entry with the generation of
- * services it was read under (svc_gen, include/sctplb.h): user space bumps
- * it after every write to services, so an entry read before a change is
- * never used after it.  The generation is read before the hash lookup: an
- * entry filled while a commit runs carries the generation before its bump.
- * Misses are not cached (a key added needs no bump).  Per CPU, and XDP and
- * tc do not nest on one CPU: an entry is never seen half written.
+ * The services and server_ids lookups, cached: a hash lookup (jhash, the
+ * bucket, a memcmp: calls, each with its return) was ~25 ns of an
+ * established packet's ~165.  Per-CPU, direct-mapped caches of the entries
+ * found, each with the generation of those maps it was read under (svc_gen,
+ * include/sctplb.h): user space bumps it after every write to services or
+ * server_ids, so an entry read before a change is never used after it.  The
+ * generation is read before the hash lookup: an entry filled while a commit
+ * runs carries the generation before its bump.  Misses are not cached (a key
+ * added needs no bump).  Per CPU, and XDP and tc do not nest on one CPU: an
+ * entry is never seen half written.  One body for both (gen_cache_lookup):
+ * an entry is its generation plus one (0: never filled), the key, the value.
  */
 #define SVC_CACHE_SLOTS 64 /* a power of two; a VIP key per service and path fits */
 
 struct svc_cache_entry {
+	__u32 gen1;             /* svc_gen + 1 when filled, 0 never */
 	struct sctplb_vip_key key;
 	struct sctplb_service svc;
-	__u32 gen;
-	__u32 valid;            /* 0: never filled (a generation may be 0) */
 };
 
 struct {
@@ -283,53 +284,10 @@ struct {
 	__type(value, struct svc_cache_entry);
 } svc_cache SEC(".maps");
 
-static __always_inline bool vip_key_eq(const struct sctplb_vip_key *a, const struct sctplb_vip_key *b)
-{
-	return a->addr[0] == b->addr[0] && a->addr[1] == b->addr[1] && a->addr[2] == b->addr[2] &&
-	       a->addr[3] == b->addr[3] && a->port == b->port && a->proto == b->proto &&
-	       a->family == b->family;
-}
-
-static __always_inline const struct sctplb_service *services_lookup(const struct sctplb_vip_key *vk)
-{
-	__u32 h = vk->addr[0] ^ vk->addr[1] ^ vk->addr[2] ^ vk->addr[3] ^ vk->port ^
-		  ((__u32)vk->proto << 16), zero = 0, gen;
-	const struct sctplb_service *s;
-	struct svc_cache_entry *e;
-	__u32 *g;
-
-	g = bpf_map_lookup_elem(&svc_gen, &zero);
-	if (!g)
-		return bpf_map_lookup_elem(&services, vk);
-	gen = *(volatile __u32 *)g;
-	h ^= h >> 16;
-	h ^= h >> 8;
-	h &= SVC_CACHE_SLOTS - 1;
-	e = bpf_map_lookup_elem(&svc_cache, &h);
-	if (!e)
-		return bpf_map_lookup_elem(&services, vk);
-	if (e->valid && e->gen == gen && vip_key_eq(&e->key, vk))
-		return &e->svc;
-	s = bpf_map_lookup_elem(&services, vk);
-	if (!s)
-		return NULL;
-	e->key = *vk;
-	e->svc = *s;
-	e->gen = gen;
-	e->valid = 1;
-	return &e->svc;
-}
-
-/*
- * server_ids, cached the same way (routable tags, bpf/lib/lb.h): a hash
- * lookup per routable packet, of a handful of keys per service.  The same
- * generation: lb_commit bumps svc_gen after writing server_ids too.
- */
 struct sid_cache_entry {
+	__u32 gen1;
 	struct sctplb_server_key key;
 	__u32 backend_id;
-	__u32 gen;
-	__u32 valid;
 };
 
 struct {
@@ -339,32 +297,71 @@ struct {
 	__type(value, struct sid_cache_entry);
 } sid_cache SEC(".maps");
 
-static __always_inline const __u32 *server_ids_lookup(const struct sctplb_server_key *sk)
+/* gen_cache_lookup's layout: the value right after the key. */
+_Static_assert(sizeof(struct sctplb_vip_key) % 4 == 0 &&
+	       __builtin_offsetof(struct svc_cache_entry, svc) == 4 + sizeof(struct sctplb_vip_key),
+	       "svc_cache_entry: gen1, key, value");
+_Static_assert(__builtin_offsetof(struct sid_cache_entry, backend_id) ==
+	       4 + sizeof(struct sctplb_server_key), "sid_cache_entry: gen1, key, value");
+
+/*
+ * The value of key (klen bytes, a multiple of 4, padding zeroed) in the hash
+ * map src, through slot `slot` of the cache map `cache` (entries: gen1, the
+ * key, the value of vlen bytes).  The sizes are constants at every call, so
+ * the compare and the copies are unrolled.  At the 2^32nd generation gen1
+ * wraps to 0, which a never-filled entry matches only for an all-zero key:
+ * no lookup has one (a VIP key has its protocol, server id 0 is not looked
+ * up).
+ */
+static __always_inline void *gen_cache_lookup(void *cache, void *src, const void *key,
+					      __u32 klen, __u32 vlen, __u32 slot)
 {
-	__u32 h = sk->server_id ^ (sk->service_id << 4), zero = 0, gen;
-	struct sid_cache_entry *e;
-	const __u32 *id;
-	__u32 *g;
+	const __u32 *k = key;
+	__u32 zero = 0, gen1, i;
+	__u32 *g, *e;
+	void *v;
 
 	g = bpf_map_lookup_elem(&svc_gen, &zero);
 	if (!g)
-		return bpf_map_lookup_elem(&server_ids, sk);
-	gen = *(volatile __u32 *)g;
-	h &= SVC_CACHE_SLOTS - 1;
-	e = bpf_map_lookup_elem(&sid_cache, &h);
+		return bpf_map_lookup_elem(src, key);
+	gen1 = *(volatile __u32 *)g + 1;
+	e = bpf_map_lookup_elem(cache, &slot);
 	if (!e)
-		return bpf_map_lookup_elem(&server_ids, sk);
-	if (e->valid && e->gen == gen && e->key.service_id == sk->service_id &&
-	    e->key.server_id == sk->server_id)
-		return &e->backend_id;
-	id = bpf_map_lookup_elem(&server_ids, sk);
-	if (!id)
+		return bpf_map_lookup_elem(src, key);
+	if (e[0] == gen1) {
+#pragma unroll
+		for (i = 0; i < klen / 4; i++)
+			if (e[1 + i] != k[i])
+				goto fill;
+		return e + 1 + klen / 4;
+	}
+fill:
+	v = bpf_map_lookup_elem(src, key);
+	if (!v)
 		return NULL;
-	e->key = *sk;
-	e->backend_id = *id;
-	e->gen = gen;
-	e->valid = 1;
-	return &e->backend_id;
+	__builtin_memcpy(e + 1, key, klen);
+	__builtin_memcpy(e + 1 + klen / 4, v, vlen);
+	e[0] = gen1;
+	return e + 1 + klen / 4;
+}
+
+static __always_inline const struct sctplb_service *services_lookup(const struct sctplb_vip_key *vk)
+{
+	__u32 h = vk->addr[0] ^ vk->addr[1] ^ vk->addr[2] ^ vk->addr[3] ^ vk->port ^
+		  ((__u32)vk->proto << 16);
+
+	h ^= h >> 16;
+	h ^= h >> 8;
+	return gen_cache_lookup(&svc_cache, &services, vk, sizeof(*vk),
+				sizeof(struct sctplb_service), h & (SVC_CACHE_SLOTS - 1));
+}
+
+/* server_ids, cached the same way (routable tags, bpf/lib/lb.h): a hash
+ * lookup per routable packet, of a handful of keys per service. */
+static __always_inline const __u32 *server_ids_lookup(const struct sctplb_server_key *sk)
+{
+	return gen_cache_lookup(&sid_cache, &server_ids, sk, sizeof(*sk), sizeof(__u32),
+				(sk->server_id ^ (sk->service_id << 4)) & (SVC_CACHE_SLOTS - 1));
 }
 #else
 static __always_inline const struct sctplb_service *services_lookup(const struct sctplb_vip_key *vk)
