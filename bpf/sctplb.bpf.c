@@ -251,7 +251,8 @@ __noinline int sctplb_tc_lb(struct __sk_buff *skb, struct pkt *p, __u32 from_xdp
  * bytes); XDP's are one (sctplb_xdp_fwd): each call returns through this
  * CPU's return thunk, which here costs a mispredicted branch (SRSO "safe
  * RET": ~5 ns a packet), and the verifier meets the forwarding half with
- * only ctx and p live, so the two halves still verify one after the other.
+ * only ctx and p live, so the two halves still verify one after the other
+ * (sctplb_xdp: 471k instructions processed of the 1M, 455k when apart).
  */
 static __always_inline int upper_forward(void *ctx, enum lb_hook h, struct pkt *p, __u32 off)
 {
