@@ -49,24 +49,6 @@ static struct sctplb_client_key key_of(const char *addr)
 	return fx_client_key(SVC, htons(CPORT), addr);
 }
 
-/* n client addresses whose keys share one set. */
-static bool same_set(char (*addrs)[32], int n)
-{
-	struct sctplb_client_key k;
-	unsigned int i, found = 0;
-	uint32_t set = 0;
-
-	for (i = 1; i < (1u << 22) && (int)found < n; i++) {
-		snprintf(addrs[found], 32, "2001:db8:c:%x::%x", i >> 16, i & 0xffff);
-		k = key_of(addrs[found]);
-		if (!found)
-			set = lb_settable_index(&T, &k);
-		if (lb_settable_index(&T, &k) == set)
-			found++;
-	}
-	return (int)found == n;
-}
-
 /* An INIT from addr (tag tc) built into f; its length, or -1. */
 static int init_frame(const char *addr, uint32_t tc, uint8_t *f)
 {
@@ -107,7 +89,7 @@ static void exact(void)
 	int i, len, err1, err2, err3, kept = 0;
 
 	fx_clear(fx.handshakes);
-	if (!same_set(a, WAYS)) {
+	if (fx_same_set(&T, SVC, htons(CPORT), 1, a, WAYS) < 0) {
 		tr_result(name, "no set of WAYS keys found");
 		return;
 	}
@@ -173,7 +155,7 @@ static void race(void)
 	pthread_t t;
 
 	fx_clear(fx.handshakes);
-	if (!same_set(r.a, WAYS)) {
+	if (fx_same_set(&T, SVC, htons(CPORT), 1, r.a, WAYS) < 0) {
 		tr_result(name, "no set of WAYS keys found");
 		return;
 	}
