@@ -478,4 +478,57 @@ int sctplb_tc_return(struct __sk_buff *skb)
 	return verdict;
 }
 
+/*
+ * User space's delete of a set-associative table's entry (include/sctplb.h:
+ * struct sctplb_table_op), under the set's lock: a read and a write of the
+ * whole set from user space would undo what the datapath inserted into the
+ * set in between.  sctplb gc runs it with BPF_PROG_TEST_RUN
+ * (user/lib/settable.c); never attached.
+ */
+SEC("syscall")
+int sctplb_table_delete(struct sctplb_table_op *op)
+{
+	bool expect = op->flags & SCTPLB_TABLE_OP_F_EXPECT, found, there;
+	struct sctplb_pending_entry *e;
+	struct sctplb_handshake_set *hs;
+	struct sctplb_pending_set *ps;
+	struct sctplb_pending_ctag_set *cs;
+	struct sctplb_handshake hv;
+	struct sctplb_client_key hk;
+	struct sctplb_assoc_key ak;
+	struct sctplb_ctag_value cv;
+	__u32 zero = 0;
+
+	switch (op->table) {
+	case SCTPLB_TABLE_HANDSHAKES:
+		hk = op->key.hs;
+		hv = op->val.hs;
+		hs = hs_set(&hk);
+		found = expect ? hs_delete_if_in(hs, &hk, &hv) : hs_delete_in(hs, &hk);
+		there = !found && hs_ref_in(hs, &hk);
+		break;
+	case SCTPLB_TABLE_PENDING:
+		/* the value is larger than a frame likes: the scratch entry */
+		e = bpf_map_lookup_elem(&assoc_scratch, &zero);
+		if (!e)
+			return SCTPLB_TABLE_OP_INVAL;
+		e->key = op->key.assoc;
+		e->val = op->val.assoc;
+		ps = pend_set_of(&e->key);
+		found = expect ? pend_delete_if_in(ps, &e->key, &e->val) : pend_delete_in(ps, &e->key);
+		there = !found && pend_ref_in(ps, &e->key);
+		break;
+	case SCTPLB_TABLE_PENDING_CTAGS:
+		ak = op->key.assoc;
+		cv = op->val.ctag;
+		cs = pctag_set(&ak);
+		found = expect ? pctag_delete_if_in(cs, &ak, &cv) : pctag_delete_in(cs, &ak);
+		there = !found && pctag_ref_in(cs, &ak);
+		break;
+	default:
+		return SCTPLB_TABLE_OP_INVAL;
+	}
+	return found ? SCTPLB_TABLE_OP_DONE : there ? SCTPLB_TABLE_OP_STALE : SCTPLB_TABLE_OP_NOENT;
+}
+
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

@@ -914,6 +914,46 @@ struct sctplb_redirect_err_key {
 	X(NAT_ASCONF_REFUSED, XDP_DROP)                                      \
 	X(POLICY_DROP, XDP_DROP)
 
+/*
+ * User space's delete of a set-associative table's entry (the handshakes and
+ * the unconfirmed associations): the argument of the control program
+ * sctplb_table_delete (bpf/sctplb.bpf.c, BPF_PROG_TYPE_SYSCALL, run with
+ * BPF_PROG_TEST_RUN by user/lib/settable.c).  A set is one array value: a
+ * delete written from user space would read the whole set and write it back,
+ * undoing an insert the datapath made into the set in between; the program
+ * deletes under the set's lock, in one step.  Its return value:
+ * SCTPLB_TABLE_OP_*.
+ */
+enum sctplb_table {
+	SCTPLB_TABLE_HANDSHAKES = 0,
+	SCTPLB_TABLE_PENDING = 1,
+	SCTPLB_TABLE_PENDING_CTAGS = 2,
+	SCTPLB_TABLE_N
+};
+
+#define SCTPLB_TABLE_OP_F_EXPECT (1u << 0) /* only if the value still equals val */
+
+enum {
+	SCTPLB_TABLE_OP_DONE = 0,
+	SCTPLB_TABLE_OP_NOENT = 1,  /* no such key */
+	SCTPLB_TABLE_OP_STALE = 2,  /* the value is not val any more: kept */
+	SCTPLB_TABLE_OP_INVAL = 3,  /* no such table */
+};
+
+struct sctplb_table_op {
+	__u32 table;            /* enum sctplb_table */
+	__u32 flags;            /* SCTPLB_TABLE_OP_F_* */
+	union {
+		struct sctplb_client_key hs;
+		struct sctplb_assoc_key assoc;  /* assocs_pending, pending_ctags */
+	} key;
+	union {
+		struct sctplb_handshake hs;
+		struct sctplb_assoc assoc;
+		struct sctplb_ctag_value ctag;
+	} val;
+};
+
 #define SCTPLB_STAT_ENUM(name, str, help) SCTPLB_STAT_##name,
 enum sctplb_stat {
 	SCTPLB_STATS(SCTPLB_STAT_ENUM)

@@ -51,6 +51,7 @@
 #include "cmd.h"
 #include "err.h"
 #include "health.h"
+#include "grow.h"
 #include "model.h"
 #include "settable.h"
 
@@ -305,6 +306,7 @@ static int cmp_tally(const void *x_, const void *y_)
 
 static void tally_add(struct tally *t, __u32 sid, __u32 bid, __u32 a, __u32 b)
 {
+	struct tally_row *nv;
 	size_t i;
 
 	for (i = 0; i < t->n; i++)
@@ -312,15 +314,10 @@ static void tally_add(struct tally *t, __u32 sid, __u32 bid, __u32 a, __u32 b)
 			t->v[i].n++;
 			return;
 		}
-	if (t->n == t->cap) {
-		size_t cap = t->cap ? t->cap * 2 : 64;
-		struct tally_row *nv = realloc(t->v, cap * sizeof(*nv));
-
-		if (!nv)
-			return;
-		t->v = nv;
-		t->cap = cap;
-	}
+	nv = lb_grow(t->v, &t->cap, t->n, sizeof(*nv), 64);
+	if (!nv)
+		return;
+	t->v = nv;
 	t->v[t->n++] = (struct tally_row){ sid, bid, a, b, 1 };
 }
 

@@ -27,6 +27,7 @@
 #include "addr.h"
 #include "cmd.h"
 #include "health.h"
+#include "grow.h"
 #include "model.h"
 #include "settable.h"
 
@@ -61,18 +62,14 @@ static int take_one(const struct sctplb_assoc_key *k, const struct sctplb_assoc 
 		    bool confirmed, void *arg)
 {
 	struct take_ctx *c = arg;
+	struct snap *ns;
 
 	if (c->sid && k->service_id != c->sid)
 		return 0;
-	if (c->n == c->cap) {
-		struct snap *ns;
-
-		c->cap = c->cap ? c->cap * 2 : 256;
-		ns = realloc(c->v, c->cap * sizeof(*ns));
-		if (!ns)
-			return -ENOMEM;
-		c->v = ns;
-	}
+	ns = lb_grow(c->v, &c->cap, c->n, sizeof(*ns), 256);
+	if (!ns)
+		return -ENOMEM;
+	c->v = ns;
 	c->v[c->n++] = (struct snap){ .k = *k, .a = *a, .confirmed = confirmed };
 	return 0;
 }

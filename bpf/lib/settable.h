@@ -50,6 +50,11 @@
  *	k's value becomes *v if it still equals *expect (compared as 32-bit
  *	words: V's padding zeroed), its stamp kept: an edit of what a find
  *	returned that another CPU's put in between does not undo.
+ *   bool NAME_delete_if_in(SET *s, const K *k, const V *expect)
+ *	k's entry goes if its value still equals *expect: user space's delete
+ *	(the control program sctplb_table_delete, bpf/sctplb.bpf.c), in one
+ *	locked step where a read and a write of the whole set from user space
+ *	would undo an insert another CPU made into the set in between.
  *
  * The set of a key costs a SipHash (~30 ns in BPF: no rotate instruction);
  * several accesses to one key take it once:
@@ -238,10 +243,11 @@ static __always_inline __u64 settable_nz32(__u32 x)
 			have = (const __u32 *)&s->e[w].val;                                    \
 			_Pragma("unroll") for (j = 0; j < sizeof(*v) / 4; j++)                 \
 				diff |= have[j] ^ want[j];                                     \
-			if (!diff) {                                                           \
+			if (!diff && v)                                                        \
 				s->e[w].val = *v;                                              \
-				done = true;                                                   \
-			}                                                                      \
+			else if (!diff)                                                        \
+				s->stamp[w] = 0; /* v NULL: delete */                          \
+			done = !diff;                                                          \
 		}                                                                              \
 		bpf_spin_unlock(&s->lock);                                                     \
 		return done;                                                                   \
@@ -252,6 +258,12 @@ static __always_inline __u64 settable_nz32(__u32 x)
 								const NAME##_val_t *v)          \
 	{                                                                                      \
 		return NAME##__replace(s, k, expect, v);                                       \
+	}                                                                                      \
+                                                                                               \
+	static __noinline __maybe_unused bool NAME##_delete_if_in(SET *s, const NAME##_key_t *k, \
+								  const NAME##_val_t *expect)   \
+	{                                                                                      \
+		return NAME##__replace(s, k, expect, NULL);                                    \
 	}                                                                                      \
                                                                                                \
 	static __always_inline bool NAME##__delete(SET *s, const NAME##_key_t *k)   \

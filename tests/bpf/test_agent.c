@@ -61,30 +61,17 @@ static void stats(uint64_t out[SCTPLB_STAT_MAX])
 	}
 }
 
-static uint16_t csum_fold(uint32_t s)
-{
-	while (s >> 16)
-		s = (s & 0xffff) + (s >> 16);
-	return (uint16_t)s;
-}
-
-/* The UDP checksum of the datagram at off in the frame (IPv4 or IPv6). */
+/* The UDP checksum of the datagram at off in the frame (IPv4 or IPv6), its
+ * pseudo-header and its checksum field included: 0xffff when it is right. */
 static uint16_t udp_sum(const uint8_t *f, const struct pkt_info *in, size_t off, size_t ulen)
 {
-	uint32_t s = 0;
-	size_t i;
+	uint32_t s = 17 + ulen;
 
-	if (in->family == SCTPLB_AF_INET) {
-		for (i = 0; i < 8; i += 2)
-			s += f[in->l3 + 12 + i] << 8 | f[in->l3 + 13 + i];
-	} else {
-		for (i = 0; i < 32; i += 2)
-			s += f[in->l3 + 8 + i] << 8 | f[in->l3 + 9 + i];
-	}
-	s += 17 + ulen;
-	for (i = 0; i < ulen; i += 2)
-		s += f[off + i] << 8 | (i + 1 < ulen ? f[off + i + 1] : 0);
-	return csum_fold(s);
+	if (in->family == SCTPLB_AF_INET)
+		s = pkt_csum_add(s, f + in->l3 + 12, 8);
+	else
+		s = pkt_csum_add(s, f + in->l3 + 8, 32);
+	return (uint16_t)~pkt_csum_fold(pkt_csum_add(s, f + off, ulen));
 }
 
 static void udp_fill(uint8_t *f, const struct pkt_info *in)

@@ -24,6 +24,7 @@
 
 #include "fixture.h"
 #include "gc.h"
+#include "ctl.h"
 #include "events.h"
 #include "pkt.h"
 #include "sctplb.skel.h"
@@ -357,7 +358,7 @@ static void test_expired(void)
 	snprintf(m.dir, sizeof(m.dir), "(unpinned)");
 	for (i = 0; i < LB_MAP_N; i++)
 		m.fd[i] = bpf_map__fd(bpf_object__find_map_by_name(fx.skel->obj, lb_map_names[i]));
-	lb_events_use_prog(bpf_program__fd(fx.skel->progs.sctplb_event_emit));
+	lb_ctl_use_prog(LB_CTL_EVENT_EMIT, bpf_program__fd(fx.skel->progs.sctplb_event_emit));
 	drain();
 	/* TS1 ended (ABORT above) past the grace; the rest idle or fresh. */
 	now += 10 * NSEC;

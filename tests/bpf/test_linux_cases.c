@@ -139,30 +139,6 @@ static int on_frame(void *arg, int index, const uint8_t *f, size_t len, int pktt
 	return 0;
 }
 
-/*
- * The captures' folder, as test_replay finds it: $SCTPLB_CAPTURES, else
- * tests/captures of the repository this program was built in, else under the
- * current directory.
- */
-static const char *captures_dir(void)
-{
-	static char dir[PATH_MAX + 32];
-	char exe[PATH_MAX];
-	const char *env = getenv("SCTPLB_CAPTURES");
-	ssize_t n;
-
-	if (env && env[0])
-		return env;
-	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	if (n > 0) {
-		exe[n] = 0;
-		snprintf(dir, sizeof(dir), "%s/../../tests/captures", dirname(exe));
-		if (!access(dir, R_OK | X_OK))
-			return dir;
-	}
-	return "tests/captures";
-}
-
 /* Loads a capture into cap; every frame must be SCTP over IP. */
 static const char *cap_load(const char *name)
 {
@@ -171,7 +147,7 @@ static const char *cap_load(const char *name)
 
 	memset(&cap, 0, sizeof(cap));
 	cap.name = name;
-	snprintf(path, sizeof(path), "%s/%s", captures_dir(), name);
+	snprintf(path, sizeof(path), "%s/%s", pcapio_captures_dir(), name);
 	n = pcapio_read(path, on_frame, &cap);
 	if (n < 0)
 		return WHY("cannot read %.400s", path);
@@ -868,9 +844,9 @@ static void linux_agent(void)
 int main(void)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	if (access(captures_dir(), R_OK | X_OK)) {
+	if (access(pcapio_captures_dir(), R_OK | X_OK)) {
 		printf("FAIL linux cases: no captures folder %s: run from the repository's root or set SCTPLB_CAPTURES\n",
-		       captures_dir());
+		       pcapio_captures_dir());
 		return 1;
 	}
 	if (fx_netns_setup(&fx)) {

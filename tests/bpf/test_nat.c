@@ -566,24 +566,6 @@ static void put16(uint8_t *p, uint16_t v)
 	p[1] = v;
 }
 
-static uint32_t sum16(uint32_t s, const uint8_t *p, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i + 1 < n; i += 2)
-		s += p[i] << 8 | p[i + 1];
-	if (n & 1)
-		s += p[n - 1] << 8;
-	return s;
-}
-
-static uint16_t fold(uint32_t s)
-{
-	while (s >> 16)
-		s = (s & 0xffff) + (s >> 16);
-	return ~s;
-}
-
 /*
  * An ICMP(v6) error (frag-needed / packet too big, MTU 1400) from from (NULL or
  * "": ROUTER) to to,
@@ -628,7 +610,7 @@ static int icmp_frame(const char *from, const char *to, const struct pkt_spec *q
 		ip[9] = 1;
 		memcpy(ip + 12, src.addr, 4);
 		memcpy(ip + 16, dst.addr, 4);
-		put16(ip + 10, fold(sum16(0, ip, 20)));
+		put16(ip + 10, pkt_csum_fold(pkt_csum_add(0, ip, 20)));
 	}
 	icmp = ip + hl;
 	icmp[0] = v6 ? 2 : 3;
@@ -637,7 +619,7 @@ static int icmp_frame(const char *from, const char *to, const struct pkt_spec *q
 	if (v6)
 		put16(icmp + 4, 0), icmp[6] = 0x05, icmp[7] = 0x78;
 	memcpy(icmp + 8, qf + qi.l3, qlen);
-	s = sum16(0, icmp, 8 + qlen);
+	s = pkt_csum_add(0, icmp, 8 + qlen);
 	if (v6) {
 		uint8_t ph[40] = {};
 
@@ -646,9 +628,9 @@ static int icmp_frame(const char *from, const char *to, const struct pkt_spec *q
 		ph[34] = (8 + qlen) >> 8;
 		ph[35] = 8 + qlen;
 		ph[39] = 58;
-		s = sum16(s, ph, 40);
+		s = pkt_csum_add(s, ph, 40);
 	}
-	put16(icmp + 2, fold(s));
+	put16(icmp + 2, pkt_csum_fold(s));
 	return 14 + hl + 8 + qlen;
 }
 
@@ -724,8 +706,8 @@ static bool reply_frame(const struct ncase *c, struct tb_frames *io, int *len)
 			ph[2 * al + 2] = ul >> 8;
 			ph[2 * al + 3] = ul;
 			put16(u + 6, 0);
-			sum = sum16(sum16(0, ph, 2 * al + 4), u, ul);
-			put16(u + 6, fold(sum) ? fold(sum) : 0xffff);
+			sum = pkt_csum_add(pkt_csum_add(0, ph, 2 * al + 4), u, ul);
+			put16(u + 6, pkt_csum_fold(sum) ? pkt_csum_fold(sum) : 0xffff);
 		}
 	}
 	*len = n;

@@ -206,25 +206,6 @@ static bool map_addr(uint8_t *a, uint8_t family)
 	return false;
 }
 
-/* The Internet checksum (RFC 1071) of the n bytes at p, added to sum. */
-static uint32_t csum_add(uint32_t sum, const uint8_t *p, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i + 1 < n; i += 2)
-		sum += p[i] << 8 | p[i + 1];
-	if (n & 1)
-		sum += p[n - 1] << 8;
-	return sum;
-}
-
-static uint16_t csum_fold(uint32_t sum)
-{
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return ~sum;
-}
-
 /*
  * Rewrites the addresses of an IPv4 or IPv6 frame (l3 at 14) in place;
  * returns the offset of the SCTP header, its length through *sctp_len and
@@ -251,7 +232,7 @@ static size_t rewrite(struct replay *r, uint8_t *f, size_t len, size_t *sctp_len
 		map_addr(ipf->src, ipf->family);
 		map_addr(ipf->dst, ipf->family);
 		ip[10] = ip[11] = 0;
-		sum = csum_fold(csum_add(0, ip, ihl));
+		sum = pkt_csum_fold(pkt_csum_add(0, ip, ihl));
 		ip[10] = sum >> 8;
 		ip[11] = sum & 0xff;
 		proto = ip[9];
@@ -311,7 +292,7 @@ static size_t rewrite(struct replay *r, uint8_t *f, size_t len, size_t *sctp_len
 	if (udp && ipf->family == SCTPLB_AF_INET6) {
 		/* Mandatory over IPv6 (RFC 8200 8.1): pseudo-header, then UDP. */
 		uint8_t ph[8] = { 0, 0, (end - udp) >> 8, (end - udp) & 0xff, 0, 0, 0, 17 };
-		uint16_t sum = csum_fold(csum_add(csum_add(csum_add(0, ipf->src, 32), ph, 8),
+		uint16_t sum = pkt_csum_fold(pkt_csum_add(pkt_csum_add(pkt_csum_add(0, ipf->src, 32), ph, 8),
 						  f + udp, end - udp));
 
 		if (!sum)
@@ -642,35 +623,9 @@ static int replay_one(struct fx *fx, const struct capture *cap, const char *dir)
 	return failed;
 }
 
-/*
- * The captures' folder: $SCTPLB_CAPTURES; else tests/captures two levels up
- * from this program (build/tests/test_replay in the repository it was built
- * in, wherever that clone lives and whatever the current directory); else
- * tests/captures under the current directory (tests/run.sh runs from the
- * repository's root).  Never a path outside the repository by default.
- */
-static const char *captures_dir(void)
-{
-	static char dir[PATH_MAX + 32];
-	char exe[PATH_MAX];
-	const char *env = getenv("SCTPLB_CAPTURES");
-	ssize_t n;
-
-	if (env && env[0])
-		return env;
-	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	if (n > 0) {
-		exe[n] = 0;
-		snprintf(dir, sizeof(dir), "%s/../../tests/captures", dirname(exe));
-		if (!access(dir, R_OK | X_OK))
-			return dir;
-	}
-	return "tests/captures";
-}
-
 int main(void)
 {
-	const char *dir = captures_dir();
+	const char *dir = pcapio_captures_dir();
 	struct fx fx;
 	size_t i;
 	int failed = 0;

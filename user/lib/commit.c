@@ -11,6 +11,7 @@
 #include "addr.h"
 #include "maglev.h"
 #include "err.h"
+#include "grow.h"
 #include "model.h"
 #include "rtag.h"
 #include "model_int.h"
@@ -49,15 +50,11 @@ _Static_assert(sizeof(struct sctplb_backend) <= LB_MAX_KV, "undo buffer");
 
 static struct undo *txn_push(struct txn *t)
 {
-	if (t->n == t->cap) {
-		size_t cap = t->cap ? t->cap * 2 : 64;
-		struct undo *n = realloc(t->log, cap * sizeof(*n));
+	struct undo *n = lb_grow(t->log, &t->cap, t->n, sizeof(*n), 64);
 
-		if (!n)
-			return NULL;
-		t->log = n;
-		t->cap = cap;
-	}
+	if (!n)
+		return NULL;
+	t->log = n;
 	memset(&t->log[t->n], 0, sizeof(t->log[0]));
 	return &t->log[t->n++];
 }

@@ -7,51 +7,12 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "ctl.h"
 #include "err.h"
 #include "events.h"
 #include "health.h"
-#include "sctplb.skel.h"
 
-#define EMIT_PROG "sctplb_event_emit"
-
-static int emit_fd = -1;
-static char emit_dir[LB_PIN_PATH_MAX];
 static bool warned;
-
-void lb_events_use_prog(int prog_fd)
-{
-	emit_fd = prog_fd;
-	emit_dir[0] = 0;
-}
-
-/* sctplb_event_emit bound to the maps under dir, loaded once; -1 if it cannot be. */
-static int emit_prog(const char *dir)
-{
-	struct bpf_program *p;
-	struct sctplb *skel;
-	int fd = -1;
-
-	if (emit_fd >= 0 && (!emit_dir[0] || !strcmp(emit_dir, dir)))
-		return emit_fd;
-	if (dir[0] != '/')
-		return -1;      /* maps not pinned (a test's own): nothing to bind to */
-	skel = sctplb__open();
-	if (!skel)
-		return -1;
-	bpf_object__for_each_program(p, skel->obj)
-		bpf_program__set_autoload(p, !strcmp(bpf_program__name(p), EMIT_PROG));
-	if (lb_maps_bind_obj(skel->obj, dir) == 0 && sctplb__load(skel) == 0)
-		fd = dup(bpf_program__fd(skel->progs.sctplb_event_emit));
-	sctplb__destroy(skel);
-	lb_err_clear();         /* a missing event stream never fails a sweep */
-	if (fd >= 0) {
-		if (emit_fd >= 0 && emit_dir[0])
-			close(emit_fd);
-		emit_fd = fd;
-		snprintf(emit_dir, sizeof(emit_dir), "%s", dir);
-	}
-	return fd;
-}
 
 void lb_event_expired(const struct lb_maps *m, const struct sctplb_assoc_key *k,
 		      const struct sctplb_assoc *a, __u8 why)
@@ -80,13 +41,13 @@ void lb_event_expired(const struct lb_maps *m, const struct sctplb_assoc_key *k,
 		e.path = i;
 		e.client = lb_assoc_client(a, i);
 	}
-	fd = emit_prog(m->dir);
-	if (fd < 0 && m->dir[0] != '/')
-		return;         /* a test's unpinned maps */
+	fd = lb_ctl_prog(m, LB_CTL_EVENT_EMIT);
 	if ((fd < 0 || bpf_prog_test_run_opts(fd, &o) || o.retval) && !warned) {
 		warned = true;
 		fprintf(stderr, "Warning: cannot write 'expired' events into %s/events (%s): "
 			"sctplb monitor will not show them; attach sctplb again to create the "
-			"event stream\n", m->dir, fd < 0 ? "no event program" : strerror(errno));
+			"event stream\n", m->dir, fd < 0 ? lb_err_msg() : strerror(errno));
 	}
+	if (fd < 0)
+		lb_err_clear(); /* a missing event stream never fails a sweep */
 }

@@ -13,15 +13,11 @@
 #include "pinned.h"
 
 /*
- * The association (k, a) was removed; why: enum sctplb_event_expiry.  The
- * program is loaded once per process, bound to the maps pinned under m->dir
- * (or the one given to lb_events_use_prog).  Never fails the caller: an
- * event that cannot be written is reported once on stderr.
+ * The association (k, a) was removed; why: enum sctplb_event_expiry.  Through
+ * the control program sctplb_event_emit (user/lib/ctl.h).  Never fails the
+ * caller: an event that cannot be written is reported once on stderr.
  */
 void lb_event_expired(const struct lb_maps *m, const struct sctplb_assoc_key *k,
 		      const struct sctplb_assoc *a, __u8 why);
-
-/* Use this loaded sctplb_event_emit (tests: a skeleton's own maps). */
-void lb_events_use_prog(int prog_fd);
 
 #endif

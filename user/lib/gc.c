@@ -11,6 +11,7 @@
 #include "err.h"
 #include "events.h"
 #include "gc.h"
+#include "grow.h"
 #include "health.h"
 #include "settable.h"
 
@@ -45,15 +46,11 @@ struct vec {
 
 static void *vec_push(struct vec *v)
 {
-	if (v->n == v->cap) {
-		size_t cap = v->cap ? v->cap * 2 : 64;
-		unsigned char *np = realloc(v->p, cap * v->sz);
+	unsigned char *np = lb_grow(v->p, &v->cap, v->n, v->sz, 64);
 
-		if (!np)
-			return NULL;
-		v->p = np;
-		v->cap = cap;
-	}
+	if (!np)
+		return NULL;
+	v->p = np;
 	return v->p + v->sz * v->n++;
 }
 

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "health.h"
+#include "grow.h"
 
 const char *const lb_path_health_names[LB_PATH_HEALTH_N] = {
 	[LB_PATH_UNUSED] = "unused",
@@ -85,6 +86,7 @@ void lb_failover_begin(struct lb_failover *t)
 
 static void count_failover(struct lb_failover *t, __u32 sid, __u32 bid)
 {
+	struct lb_fo_count *n;
 	size_t i;
 
 	for (i = 0; i < t->ncount; i++)
@@ -92,22 +94,17 @@ static void count_failover(struct lb_failover *t, __u32 sid, __u32 bid)
 			t->count[i].failovers++;
 			return;
 		}
-	if (t->ncount == t->capcount) {
-		size_t cap = t->capcount ? t->capcount * 2 : 16;
-		struct lb_fo_count *n = realloc(t->count, cap * sizeof(*n));
-
-		if (!n)
-			return;
-		t->count = n;
-		t->capcount = cap;
-	}
+	n = lb_grow(t->count, &t->capcount, t->ncount, sizeof(*n), 16);
+	if (!n)
+		return;
+	t->count = n;
 	t->count[t->ncount++] = (struct lb_fo_count){ sid, bid, 1 };
 }
 
 int lb_failover_see(struct lb_failover *t, const struct sctplb_assoc_key *k,
 		    const struct sctplb_assoc *a)
 {
-	struct lb_fo_assoc me = { .k = *k, .path = lb_assoc_data_path(a) }, *old;
+	struct lb_fo_assoc me = { .k = *k, .path = lb_assoc_data_path(a) }, *old, *n;
 	int moved = 0;
 
 	if (me.path < 0)
@@ -117,15 +114,10 @@ int lb_failover_see(struct lb_failover *t, const struct sctplb_assoc_key *k,
 		count_failover(t, k->service_id, a->backend_id);
 		moved = 1;
 	}
-	if (t->ncur == t->capcur) {
-		size_t cap = t->capcur ? t->capcur * 2 : 256;
-		struct lb_fo_assoc *n = realloc(t->cur, cap * sizeof(*n));
-
-		if (!n)
-			return moved;
-		t->cur = n;
-		t->capcur = cap;
-	}
+	n = lb_grow(t->cur, &t->capcur, t->ncur, sizeof(*n), 256);
+	if (!n)
+		return moved;
+	t->cur = n;
 	t->cur[t->ncur++] = me;
 	return moved;
 }

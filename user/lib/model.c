@@ -12,6 +12,7 @@
 #include "maglev.h"
 #include "err.h"
 #include "model.h"
+#include "grow.h"
 #include "rtag.h"
 #include "model_int.h"
 
@@ -56,15 +57,10 @@ struct lb_service_cfg *lb_model_add_service(struct lb_model *md, const struct lb
 {
 	struct lb_service_cfg *n;
 
-	if (md->nsvc == md->cap) {
-		size_t cap = md->cap ? md->cap * 2 : 8;
-
-		n = realloc(md->svc, cap * sizeof(*n));
-		if (!n)
-			return NULL;
-		md->svc = n;
-		md->cap = cap;
-	}
+	n = lb_grow(md->svc, &md->cap, md->nsvc, sizeof(*n), 8);
+	if (!n)
+		return NULL;
+	md->svc = n;
 	n = &md->svc[md->nsvc++];
 	*n = *s;
 	n->be = NULL;
@@ -76,15 +72,10 @@ struct lb_backend_cfg *lb_service_add_backend(struct lb_service_cfg *s, const st
 {
 	struct lb_backend_cfg *n;
 
-	if (s->nbe == s->cap) {
-		size_t cap = s->cap ? s->cap * 2 : 8;
-
-		n = realloc(s->be, cap * sizeof(*n));
-		if (!n)
-			return NULL;
-		s->be = n;
-		s->cap = cap;
-	}
+	n = lb_grow(s->be, &s->cap, s->nbe, sizeof(*n), 8);
+	if (!n)
+		return NULL;
+	s->be = n;
 	n = &s->be[s->nbe++];
 	*n = *b;
 	return n;

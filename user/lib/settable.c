@@ -5,6 +5,8 @@
 #include <string.h>
 #include <bpf/bpf.h>
 
+#include "ctl.h"
+#include "err.h"
 #include "settable.h"
 
 int lb_settable_init(struct lb_settable *t, int fd, struct lb_settable_layout l,
@@ -19,6 +21,7 @@ int lb_settable_init(struct lb_settable *t, int fd, struct lb_settable_layout l,
 	    l.key_size % 4 || l.key_size > 256)
 		return -EPROTO;
 	t->fd = fd;
+	t->m = NULL;
 	t->nsets = info.max_entries;
 	t->l = l;
 	memcpy(t->hkey, hkey, sizeof(t->hkey));
@@ -59,7 +62,14 @@ int lb_settable_open(struct lb_settable *t, const struct lb_maps *m, enum lb_map
 		return err;
 	if (bpf_map_lookup_elem(m->fd[LB_SETTINGS], &k, &c))
 		return -errno;
-	return lb_settable_init(t, m->fd[id], l, c.settable_key);
+	err = lb_settable_init(t, m->fd[id], l, c.settable_key);
+	if (!err) {
+		t->m = m;
+		t->table = id == LB_HANDSHAKES ? SCTPLB_TABLE_HANDSHAKES :
+			   id == LB_PENDING    ? SCTPLB_TABLE_PENDING :
+						 SCTPLB_TABLE_PENDING_CTAGS;
+	}
+	return err;
 }
 
 uint32_t lb_settable_index(const struct lb_settable *t, const void *key)
@@ -180,21 +190,33 @@ int lb_settable_put(const struct lb_settable *t, const void *key, const void *va
 
 int lb_settable_delete(const struct lb_settable *t, const void *key, const void *expect)
 {
-	uint32_t idx;
-	void *set;
-	int err, w;
+	struct sctplb_table_op op = { .table = t->table };
+	LIBBPF_OPTS(bpf_test_run_opts, run, .ctx_in = &op, .ctx_size_in = sizeof(op));
+	int fd;
 
-	err = load(t, key, &idx, &set, &w);
-	if (!err && w < 0)
-		err = -ENOENT;
-	else if (!err && expect && memcmp(entry(t, set, w) + t->l.key_size, expect, t->l.val_size))
-		err = -ESTALE;
-	else if (!err) {
-		stamps(t, set)[w] = 0;
-		err = write_set(t, idx, set);
+	if (!t->m)
+		return lb_err(-EBADF, "a table opened from a bare map fd cannot delete: "
+			      "open it with lb_settable_open");
+	fd = lb_ctl_prog(t->m, LB_CTL_TABLE_DELETE);
+	if (fd < 0)
+		return fd;
+	memcpy(&op.key, key, t->l.key_size);
+	if (expect) {
+		op.flags = SCTPLB_TABLE_OP_F_EXPECT;
+		memcpy(&op.val, expect, t->l.val_size);
 	}
-	free(set);
-	return err;
+	if (bpf_prog_test_run_opts(fd, &run))
+		return lb_err(-errno, "running sctplb_table_delete: %s", strerror(errno));
+	switch (run.retval) {
+	case SCTPLB_TABLE_OP_DONE:
+		return 0;
+	case SCTPLB_TABLE_OP_NOENT:
+		return -ENOENT;
+	case SCTPLB_TABLE_OP_STALE:
+		return -ESTALE;
+	default:
+		return lb_err(-EINVAL, "sctplb_table_delete refused table %u", t->table);
+	}
 }
 
 #define LB_SETTABLE_BATCH 1024

@@ -18,7 +18,13 @@
  *   lb_settable_put(t, k, v, stamp)      k -> *v: its way, else an empty way,
  *                                         else the oldest (the datapath's rule)
  *   lb_settable_delete(t, k, expect)     0, -ENOENT; with expect, only if the
- *                                         value still equals *expect (-ESTALE)
+ *                                         value still equals *expect (-ESTALE);
+ *                                         in the kernel, under the set's lock (the
+ *                                         control program sctplb_table_delete,
+ *                                         user/lib/ctl.h), not by
+ *                                         a write of the whole set that would undo a
+ *                                         datapath insert; tables from
+ *                                         lb_settable_open only
  *   lb_settable_walk(t, fn, arg)         fn(k, v, stamp, arg) for every entry,
  *                                         set by set (batch reads); stops at the
  *                                         first non-zero return and returns it
@@ -53,6 +59,9 @@ struct lb_settable_layout {
 
 struct lb_settable {
 	int fd;                         /* not owned */
+	const struct lb_maps *m;        /* lb_settable_open's: deletes run its control
+					 * program (user/lib/ctl.h); NULL: no deletes */
+	__u32 table;                    /* enum sctplb_table */
 	uint32_t nsets;                 /* the map's max_entries */
 	struct lb_settable_layout l;
 	__u32 hkey[4];                  /* sctplb_config.settable_key */

@@ -628,6 +628,24 @@ struct sctplb_client_key fx_client_key(uint32_t svc, uint16_t cport, const char 
 	return k;
 }
 
+int fx_same_set(const struct lb_settable *t, uint32_t svc, uint16_t cport, unsigned int seed,
+		char (*addrs)[32], int n)
+{
+	struct sctplb_client_key k;
+	unsigned int i, found = 0;
+	uint32_t set = 0;
+
+	for (i = seed; i < seed + (1u << 22) && (int)found < n; i++) {
+		snprintf(addrs[found], 32, "2001:db8:c:%x::%x", i >> 16, i & 0xffff);
+		k = fx_client_key(svc, cport, addrs[found]);
+		if (!found)
+			set = lb_settable_index(t, &k);
+		if (lb_settable_index(t, &k) == set)
+			found++;
+	}
+	return (int)found == n ? (int)set : -1;
+}
+
 struct sctplb_assoc_key fx_assoc_key(uint32_t svc, uint32_t vtag, uint16_t cport,
 				     uint16_t sport)
 {

@@ -166,6 +166,10 @@ void fx_clear(int map_fd);
 
 /* Keys.  Ports in network order as in the packet. */
 struct sctplb_client_key fx_client_key(uint32_t svc, uint16_t cport, const char *addr);
+/* n IPv6 client addresses (2001:db8:c:X::Y, from seed on) whose keys
+ * (svc, cport) share one set of the handshakes table t: that set, or -1. */
+int fx_same_set(const struct lb_settable *t, uint32_t svc, uint16_t cport, unsigned int seed,
+		char (*addrs)[32], int n);
 struct sctplb_assoc_key fx_assoc_key(uint32_t svc, uint32_t vtag, uint16_t cport,
 				     uint16_t sport);
 /* The path_stats slot of (backend, path, direction). */

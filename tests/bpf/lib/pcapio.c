@@ -1,7 +1,11 @@
 /* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
 /* Capture files for the tests: see pcapio.h. */
+#include <libgen.h>
+#include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <pcap/pcap.h>
 
 #include "pcapio.h"
@@ -76,4 +80,30 @@ int pcapio_read(const char *path, pcapio_fn fn, void *arg)
 	}
 	pcap_close(p);
 	return n;
+}
+
+/*
+ * The captures' folder: $SCTPLB_CAPTURES; else tests/captures two levels up
+ * from this program (build/tests/test_* in the repository it was built
+ * in, wherever that clone lives and whatever the current directory); else
+ * tests/captures under the current directory (tests/run.sh runs from the
+ * repository's root).  Never a path outside the repository by default.
+ */
+const char *pcapio_captures_dir(void)
+{
+	static char dir[PATH_MAX + 32];
+	char exe[PATH_MAX];
+	const char *env = getenv("SCTPLB_CAPTURES");
+	ssize_t n;
+
+	if (env && env[0])
+		return env;
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n > 0) {
+		exe[n] = 0;
+		snprintf(dir, sizeof(dir), "%s/../../tests/captures", dirname(exe));
+		if (!access(dir, R_OK | X_OK))
+			return dir;
+	}
+	return "tests/captures";
 }

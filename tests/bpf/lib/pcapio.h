@@ -25,4 +25,9 @@ typedef int (*pcapio_fn)(void *arg, int index, const uint8_t *frame, size_t len,
 			 int pkttype);
 int pcapio_read(const char *path, pcapio_fn fn, void *arg);
 
+/* The folder of the repository's captures: $SCTPLB_CAPTURES, else
+ * tests/captures of the repository the test was built in, else under the
+ * current directory. */
+const char *pcapio_captures_dir(void);
+
 #endif

@@ -87,14 +87,14 @@ bool pkt_sctp_crc_ok(const uint8_t *p, size_t n)
 	       p[10] == (uint8_t)(c >> 16) && p[11] == (uint8_t)(c >> 24);
 }
 
-static uint16_t csum_fold(uint32_t sum)
+uint16_t pkt_csum_fold(uint32_t sum)
 {
 	while (sum >> 16)
 		sum = (sum & 0xffff) + (sum >> 16);
 	return ~sum;
 }
 
-static uint32_t csum_add(uint32_t sum, const uint8_t *p, size_t n)
+uint32_t pkt_csum_add(uint32_t sum, const uint8_t *p, size_t n)
 {
 	size_t i;
 
@@ -385,7 +385,7 @@ int pkt_build(const struct pkt_spec *s, const uint8_t dst_mac[6], uint8_t *out,
 		memset(p + 20, 1, s->ip_opts);  /* NOPs, then end of options */
 		if (s->ip_opts)
 			p[ip_hlen - 1] = 0;
-		put16(p + 10, csum_fold(csum_add(0, p, ip_hlen)));
+		put16(p + 10, pkt_csum_fold(pkt_csum_add(0, p, ip_hlen)));
 	} else {
 		ip_len = 40 + payload_len;
 		p[0] = 0x60;
@@ -429,15 +429,15 @@ int pkt_build(const struct pkt_spec *s, const uint8_t dst_mac[6], uint8_t *out,
 
 		if (ulen <= l4_len) {
 			if (src.family == SCTPLB_AF_INET) {
-				sum = csum_add(sum, (uint8_t *)src.addr, 4);
-				sum = csum_add(sum, (uint8_t *)dst.addr, 4);
+				sum = pkt_csum_add(sum, (uint8_t *)src.addr, 4);
+				sum = pkt_csum_add(sum, (uint8_t *)dst.addr, 4);
 			} else {
-				sum = csum_add(sum, (uint8_t *)src.addr, 16);
-				sum = csum_add(sum, (uint8_t *)dst.addr, 16);
+				sum = pkt_csum_add(sum, (uint8_t *)src.addr, 16);
+				sum = pkt_csum_add(sum, (uint8_t *)dst.addr, 16);
 			}
 			sum += 17 + ulen;
-			sum = csum_add(sum, u, ulen);
-			put16(u + 6, csum_fold(sum) ? csum_fold(sum) : 0xffff);
+			sum = pkt_csum_add(sum, u, ulen);
+			put16(u + 6, pkt_csum_fold(sum) ? pkt_csum_fold(sum) : 0xffff);
 		}
 	}
 

@@ -108,6 +108,11 @@ int pkt_build(const struct pkt_spec *s, const uint8_t dst_mac[6], uint8_t *out,
 /* CRC32c as SCTP uses it (RFC 9260 appendix B): the value to store, in
  * host order; store it with pkt_put_crc. */
 uint32_t pkt_crc32c(const uint8_t *p, size_t n);
+/* The Internet checksum (RFC 1071): the n bytes at p (an odd last byte
+ * padded with zero) added to sum, then folded and complemented: the value a
+ * header's checksum field holds. */
+uint32_t pkt_csum_add(uint32_t sum, const uint8_t *p, size_t n);
+uint16_t pkt_csum_fold(uint32_t sum);
 /* Recomputes the CRC32c of the SCTP packet at p, n bytes. */
 void pkt_sctp_set_crc(uint8_t *p, size_t n);
 /* True if the CRC32c of the SCTP packet at p, n bytes, is right. */

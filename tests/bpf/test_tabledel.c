@@ -1,0 +1,224 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * test_tabledel: user space's delete of a set-associative table's entry
+ * (lb_settable_delete: the control program sctplb_table_delete, run with
+ * BPF_PROG_TEST_RUN, user/lib/ctl.h) on the handshakes table of a loaded
+ * datapath:
+ *
+ *   1. it deletes the key asked, only while its value is the one expected
+ *      (-ESTALE otherwise), says -ENOENT for a key that is not there, and
+ *      leaves every other way of the set as it was;
+ *   2. while one thread deletes an entry of a set again and again (as gc
+ *      does) and the datapath, on another CPU, inserts other keys into the
+ *      same set, no insert is lost.  A delete written from user space as a
+ *      read and a write of the whole set loses the inserts made in between
+ *      (the reason for the control program): this case fails with it.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+#include <linux/bpf.h>
+#include <bpf/bpf.h>
+
+#include "err.h"
+#include "fixture.h"
+#include "pkt.h"
+#include "report.h"
+
+#define SVC   1
+#define PORT  5000
+#define CPORT 40000
+#define VIP6  "2001:db8:f::1"
+#define NSEC  1000000000ull
+#define WAYS  SCTPLB_HANDSHAKE_WAYS
+#define ROUNDS 20000
+
+static const char *const VIPS[] = { "203.0.113.1", VIP6 };
+static const char *const BE1[SCTPLB_MAX_PATHS] = { "192.0.2.11", "2001:db8:1::11" };
+
+static struct fx fx;
+static struct lb_maps m;
+static struct lb_settable T;
+static char why[512];
+#define WHY(...) (snprintf(why, sizeof(why), __VA_ARGS__), why)
+
+static struct sctplb_client_key key_of(const char *addr)
+{
+	return fx_client_key(SVC, htons(CPORT), addr);
+}
+
+/* An INIT from addr (tag tc) built into f; its length, or -1. */
+static int init_frame(const char *addr, uint32_t tc, uint8_t *f)
+{
+	struct pkt_spec s = { .src = addr, .dst = VIP6, .sport = CPORT, .dport = PORT,
+			      .chunks = { CH_INIT(tc) } };
+	struct pkt_info info;
+
+	return pkt_build(&s, fx.mac_in, f, &info) < 0 ? -1 : (int)info.len;
+}
+
+/* The frame through the XDP program (thread-safe: buffers of the caller). */
+static bool run(const uint8_t *f, int len)
+{
+	uint8_t out[PKT_MAX];
+	size_t olen;
+	uint32_t verdict;
+
+	return fx_run(&fx, f, (size_t)len, out, &olen, &verdict) == 0 &&
+	       (verdict == XDP_TX || verdict == XDP_REDIRECT);
+}
+
+static bool have(const char *addr, struct sctplb_handshake *h)
+{
+	struct sctplb_client_key k = key_of(addr);
+
+	return lb_settable_lookup(&T, &k, h, NULL) == 0;
+}
+
+/* 1. One key, exactly, and only while it holds what was judged. */
+static void exact(void)
+{
+	const char *name = "a delete takes its key only while it holds the value judged, "
+			   "and nothing else of the set";
+	uint8_t f[PKT_MAX];
+	char a[WAYS][32];
+	struct sctplb_handshake h, judged, other;
+	struct sctplb_client_key k;
+	int i, len, err1, err2, err3, kept = 0;
+
+	fx_clear(fx.handshakes);
+	if (fx_same_set(&T, SVC, htons(CPORT), 1, a, WAYS) < 0) {
+		tr_result(name, "no set of WAYS keys found");
+		return;
+	}
+	for (i = 0; i < WAYS; i++) {
+		len = init_frame(a[i], 0x7000 + i, f);
+		if (len < 0 || !run(f, len)) {
+			tr_result(name, WHY("the INIT from %s was not forwarded", a[i]));
+			return;
+		}
+	}
+	k = key_of(a[0]);
+	have(a[0], &judged);
+	other = judged;
+	other.ctag ^= 1;
+	err1 = lb_settable_delete(&T, &k, &other);      /* changed since judged: kept */
+	err2 = lb_settable_delete(&T, &k, &judged);     /* as judged: goes */
+	err3 = lb_settable_delete(&T, &k, NULL);        /* gone */
+	for (i = 1; i < WAYS; i++)
+		kept += have(a[i], &h) && h.ctag == 0x7000u + i;
+	if (err1 != -ESTALE || err2 != 0 || err3 != -ENOENT || have(a[0], &h) || kept != WAYS - 1)
+		tr_result(name, WHY("stale %d (want %d), judged %d, again %d (want %d); key left %d; "
+				    "%d of %d others kept", err1, -ESTALE, err2, err3, -ENOENT,
+				    have(a[0], &h), kept, WAYS - 1));
+	else
+		tr_result(name, NULL);
+}
+
+/* 2. gc's deletes racing the datapath's inserts into one set. */
+struct race {
+	char a[WAYS][32];
+	volatile int stop;
+	long inserts, lost, deletes, del_errors;
+};
+
+/* gc: the first key of the set, put by the datapath, deleted, again. */
+static void *deleter(void *arg)
+{
+	struct race *r = arg;
+	struct sctplb_client_key k = key_of(r->a[0]);
+	struct sctplb_handshake h;
+	uint8_t f[PKT_MAX];
+	int len = init_frame(r->a[0], 0x6000, f), err;
+
+	while (!r->stop && len > 0) {
+		run(f, len);
+		if (lb_settable_lookup(&T, &k, &h, NULL))
+			continue;
+		err = lb_settable_delete(&T, &k, &h);
+		r->deletes += err == 0;
+		r->del_errors += err != 0 && err != -ESTALE && err != -ENOENT;
+	}
+	return NULL;
+}
+
+static void race(void)
+{
+	const char *name = "no datapath insert into a set is lost to user space's deletes "
+			   "in the same set";
+	static struct race r;
+	uint8_t f[WAYS][PKT_MAX];
+	int len[WAYS], i, n, err = 0;
+	struct sctplb_handshake h;
+	pthread_t t;
+
+	fx_clear(fx.handshakes);
+	if (fx_same_set(&T, SVC, htons(CPORT), 1, r.a, WAYS) < 0) {
+		tr_result(name, "no set of WAYS keys found");
+		return;
+	}
+	for (i = 1; i < WAYS; i++)
+		len[i] = init_frame(r.a[i], 0x8000 + i, f[i]);
+	/* Loaded before the race: the first delete loads the program. */
+	{
+		struct sctplb_client_key k = key_of(r.a[1]);
+
+		if (lb_settable_delete(&T, &k, NULL) != -ENOENT) {
+			tr_result(name, WHY("setup: the control program: %s", lb_err_msg()));
+			return;
+		}
+	}
+	if (pthread_create(&t, NULL, deleter, &r)) {
+		tr_result(name, "setup: no thread");
+		return;
+	}
+	/* The datapath: each other key of the set deleted and inserted anew,
+	 * then looked for: an insert between the deleter's read of the set and
+	 * its write would be undone by a write of the whole set. */
+	for (n = 0; n < ROUNDS && !err; n++) {
+		i = 1 + n % (WAYS - 1);
+		{
+			struct sctplb_client_key k = key_of(r.a[i]);
+
+			lb_settable_delete(&T, &k, NULL);
+		}
+		if (len[i] < 0 || !run(f[i], len[i])) {
+			err = 1;
+			break;
+		}
+		r.inserts++;
+		if (!have(r.a[i], &h))
+			r.lost++;
+	}
+	r.stop = 1;
+	pthread_join(t, NULL);
+	if (err || r.del_errors || r.deletes < 100)
+		tr_result(name, WHY("setup: INIT not forwarded %d, delete errors %ld, deletes %ld "
+				    "(want 100 or more)", err, r.del_errors, r.deletes));
+	else if (r.lost)
+		tr_result(name, WHY("%ld of %ld inserts lost while %ld deletes ran", r.lost,
+				    r.inserts, r.deletes));
+	else
+		tr_result(name, NULL);
+	printf("  %ld inserts, %ld deletes beside them\n", r.inserts, r.deletes);
+}
+
+int main(void)
+{
+	struct fx_load_opts lo = { .test_clock = true };
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (fx_netns_setup(&fx) || fx_load_opts(&fx, &lo) || fx_service(&fx, SVC, PORT, VIPS, 2, 0) ||
+	    fx_backend(&fx, 1, SVC, SCTPLB_BE_F_ACTIVE, BE1) || fx_table_all(&fx, SVC, 1) ||
+	    fx_lb_maps(&fx, &m) || lb_settable_open(&T, &m, LB_HANDSHAKES)) {
+		printf("FAIL tabledel: setup\n");
+		return 1;
+	}
+	fx_set_clock(&fx, 1000 * NSEC);
+	exact();
+	race();
+	fx_unload(&fx);
+	return tr_failures ? 1 : 0;
+}
