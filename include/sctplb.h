@@ -167,6 +167,17 @@ struct sctplb_handshake {
  */
 #define SCTPLB_HS_F_ANSWERED (1u << 0)
 
+/*
+ * The INIT listed no address but its source: no other address has a
+ * handshake, so the unconfirmed association its COOKIE-ECHO makes is found
+ * by Tc through this handshake alone (its ctag and, once answered, its stag:
+ * bpf/lib/lb.h pending_by_ctag), with no pending_ctags entry.  Without the
+ * flag (an INIT that listed addresses, a handshake written before the flag
+ * existed) the COOKIE-ECHO also writes pending_ctags, for the client's other
+ * addresses.
+ */
+#define SCTPLB_HS_F_ONE_ADDR (1u << 1)
+
 SCTPLB_SETTABLE_TYPES(sctplb_handshake, struct sctplb_client_key, struct sctplb_handshake,
 		      SCTPLB_HANDSHAKE_WAYS);
 

@@ -37,12 +37,18 @@ struct lb {
 };
 
 /* Scratch space for a new association (key and value, as the unconfirmed
- * table's entry): too big for the BPF stack. */
+ * table's entry): too big for the BPF stack; then for its Tc index's entry,
+ * which the tc program's stack has no room for either. */
+union assoc_scratch {
+	struct sctplb_pending_entry pend;
+	struct sctplb_pending_ctag_entry ctag;
+};
+
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 1);
 	__type(key, __u32);
-	__type(value, struct sctplb_pending_entry);
+	__type(value, union assoc_scratch);
 } assoc_scratch SEC(".maps");
 
 /*
@@ -234,9 +240,11 @@ static __always_inline bool init_has_param(const struct buf *b, const struct pkt
 
 /*
  * Handshake entries for the addresses an INIT lists (RFC 9260 3.3.2.1,
- * parameters 5 and 6): a COOKIE-ECHO may leave from any of them.
+ * parameters 5 and 6): a COOKIE-ECHO may leave from any of them.  Returns
+ * how many it wrote (the source's own is not one of them); k is left holding
+ * the last address walked.
  */
-static __always_inline void init_listed_addrs(const struct buf *b, const struct pkt *p,
+static __always_inline __u32 init_listed_addrs(const struct buf *b, const struct pkt *p,
 					      struct sctplb_client_key *k,
 					      const struct sctplb_handshake *hs, __u32 stamp)
 {
@@ -254,6 +262,7 @@ static __always_inline void init_listed_addrs(const struct buf *b, const struct 
 		w.end = p->sctp_end;
 
 	bpf_loop(SCTPLB_MAX_INIT_PARAMS, init_one_param, &w, 0);
+	return w.naddrs;
 }
 
 /* The service's routable-tag key, when its backends run the agent. */
@@ -349,6 +358,7 @@ static __always_inline int choose_init(const struct buf *b, const struct pkt *p,
 	__u32 *tagp, ctag, rbe = SCTPLB_BACKEND_NONE, rstag = 0, stamp;
 	struct sctplb_client *ci;
 	bool restart = false, have, old;
+	__u32 stag;
 
 	tagp = pkt_ptr(b, p->init_off + 4, 4);
 	if (!tagp)
@@ -405,11 +415,16 @@ found:
 	hs.created_ns = lb->now;
 	hs.path = p->path;
 	/* A retransmission (same Tc, same backend) rewrites its entries in
-	 * place: a put to a key the table holds takes its way. */
+	 * place: a put to a key the table holds takes its way.  The listed
+	 * addresses first: the source's entry says whether there were any. */
 	stamp = sctplb_stamp(lb->now);
-	hs_put_in(set, &k, &hs, stamp);
+	stag = hs.stag;
 	hs.stag = 0; /* the source's association, not the listed addresses' */
-	init_listed_addrs(b, p, &k, &hs, stamp);
+	if (!init_listed_addrs(b, p, &k, &hs, stamp))
+		hs.flags = SCTPLB_HS_F_ONE_ADDR;
+	client_key(&k, p, p->service_id); /* the walk wrote the listed addresses in k */
+	hs.stag = stag;
+	hs_put_in(set, &k, &hs, stamp);
 	return ACT_CONTINUE;
 }
 
@@ -445,14 +460,40 @@ static __always_inline struct sctplb_assoc *assoc_find(const struct sctplb_assoc
 
 /*
  * The unconfirmed association of a client's tag Tc (ak: Tc on entry, its Ts
- * when found), in a frame of its own: the tc path's frames are near the 512
- * bytes a chain of calls may take.  The Tc index's value is one 32-bit word,
- * read whole without the lock.
+ * when found), p's client address the client's side of the packet (parse_l4
+ * puts it in saddr either way), in a frame of its own: the tc path's frames
+ * are near the 512 bytes a chain of calls may take.
+ *
+ * First the handshake of that client transport address: the COOKIE-ECHO (or
+ * the INIT-ACK) that made the association gave it Ts, beside its Tc, so it is
+ * the Tc index of the address the association was made from, and costs the
+ * COOKIE-ECHO no insert of its own.  The association must carry the same Tc
+ * (the handshake may since name a newer INIT).  Else pending_ctags, written
+ * for a client with other addresses (an INIT that listed them) and by the
+ * INIT-ACK; its value is one 32-bit word, read whole without the lock.
  */
-static __noinline struct sctplb_assoc *pending_by_ctag(struct sctplb_assoc_key *ak)
+static __noinline struct sctplb_assoc *pending_by_ctag(struct sctplb_assoc_key *ak,
+							const struct pkt *p)
 {
-	struct sctplb_ctag_value *cv = pctag_ref(ak);
+	struct sctplb_handshake *hs;
+	struct sctplb_client_key k;
+	struct sctplb_ctag_value *cv;
+	struct sctplb_assoc *a;
+	__u32 ctag = ak->vtag, stag;
 
+	/* Read in place without the lock (the stack is short here): a way
+	 * rewritten meanwhile gives a Ts whose association does not carry this
+	 * Tc, a miss, or one that does, which is the association asked for. */
+	client_key(&k, p, ak->service_id);
+	hs = hs_ref(&k);
+	if (hs && hs->ctag == ctag && (stag = hs->stag)) {
+		ak->vtag = stag;
+		a = pend_ref(ak);
+		if (a && a->ctag == ctag)
+			return a;
+		ak->vtag = ctag;
+	}
+	cv = pctag_ref(ak);
 	if (!cv)
 		return NULL;
 	ak->vtag = cv->stag;
@@ -461,10 +502,11 @@ static __noinline struct sctplb_assoc *pending_by_ctag(struct sctplb_assoc_key *
 
 /*
  * The association of a client's tag Tc: ak has Tc as its vtag on entry and
- * the association's Ts when one is found.
+ * the association's Ts when one is found; p's client address (saddr) is the
+ * client's side of the packet.
  */
 static __always_inline struct sctplb_assoc *assoc_by_ctag(struct sctplb_assoc_key *ak,
-							   bool *pending)
+							   const struct pkt *p, bool *pending)
 {
 	struct sctplb_ctag_value *cv = bpf_map_lookup_elem(&assoc_ctags, ak);
 	struct sctplb_assoc *a;
@@ -479,7 +521,7 @@ static __always_inline struct sctplb_assoc *assoc_by_ctag(struct sctplb_assoc_ke
 		return NULL;
 	}
 	*pending = true;
-	return pending_by_ctag(ak);
+	return pending_by_ctag(ak, p);
 }
 
 /*
@@ -540,21 +582,36 @@ static __always_inline int unknown_vtag(const struct pkt *p, struct lb *lb)
 }
 
 /*
- * A new, unconfirmed association (service, Ts, ports) -> backend, indexed by
- * Tc (the caller's handshake names it for the restart rule; client_index is
- * written when it is confirmed).  Never replaces one: if another
- * backend's association (confirmed or not) holds the key, ASSOC_COLLISION.
- * Stored in the unconfirmed tables (set-associative: assocs_pending,
- * pending_ctags), so that it is always stored and evicts only other
- * unconfirmed entries, the least recently seen of its set.  Returns the
- * association, or NULL.
+ * The Tc index entry of a new unconfirmed association (ak: its key, Ts), in
+ * pending_ctags, built in the scratch ce.  Never re-points Tc: the first
+ * association of a Tc keeps it.
+ */
+static __always_inline void pending_index_ctag(struct sctplb_pending_ctag_entry *ce,
+					       const struct sctplb_assoc_key *ak, __u32 ctag,
+					       __u32 stamp)
+{
+	ce->key = *ak;
+	ce->key.vtag = ctag;
+	ce->val.stag = ak->vtag;
+	pctag_add(ce, stamp);
+}
+
+/*
+ * A new, unconfirmed association (service, Ts, ports) -> backend (the
+ * caller's handshake names it for the restart rule and is its Tc index for
+ * the handshake's address; index_ctag: pending_ctags too; client_index is
+ * written when it is confirmed).  Never replaces one: if another backend's
+ * association (confirmed or not) holds the key, ASSOC_COLLISION.  Stored in
+ * the unconfirmed tables (set-associative: assocs_pending, pending_ctags), so
+ * that it is always stored and evicts only other unconfirmed entries, the
+ * least recently seen of its set.  Returns the association, or NULL.
  */
 static __always_inline struct sctplb_assoc *assoc_create(const struct sctplb_assoc_key *ak,
 							 const struct sctplb_client_key *k,
 							 __u32 backend_id, __u32 ctag,
-							 __u32 flags, __u64 now)
+							 __u32 flags, __u64 now, bool index_ctag)
 {
-	struct sctplb_pending_ctag_entry ce = { .key = *ak, .val.stag = ak->vtag };
+	union assoc_scratch *sc;
 	struct sctplb_pending_entry *e;
 	struct sctplb_assoc *a;
 	__u32 zero = 0;
@@ -564,9 +621,10 @@ static __always_inline struct sctplb_assoc *assoc_create(const struct sctplb_ass
 	a = bpf_map_lookup_elem(&assocs, ak);
 	if (a)
 		goto exists;
-	e = bpf_map_lookup_elem(&assoc_scratch, &zero);
-	if (!e)
+	sc = bpf_map_lookup_elem(&assoc_scratch, &zero);
+	if (!sc)
 		return NULL;
+	e = &sc->pend;
 	__builtin_memset(e, 0, sizeof(*e));
 	e->key = *ak;
 	e->val.backend_id = backend_id;
@@ -584,9 +642,8 @@ static __always_inline struct sctplb_assoc *assoc_create(const struct sctplb_ass
 	}
 	stat_inc(SCTPLB_STAT_ASSOC_CREATED);
 	lb_event_new(SCTPLB_EV_ESTABLISHED, ak, k, backend_id, ctag);
-	ce.key.vtag = ctag;
-	/* Never re-point Tc: the first association of a Tc keeps it. */
-	pctag_add(&ce, a->created);
+	if (index_ctag)
+		pending_index_ctag(&sc->ctag, ak, ctag, a->created);
 	return a;
 exists:
 	/* Another CPU was first, or another backend's association holds the key. */
@@ -653,8 +710,8 @@ static __always_inline int choose_cookie(const struct pkt *p, struct lb *lb,
 	struct sctplb_handshake hs = {};
 	struct sctplb_handshake_set *set;
 	struct sctplb_assoc *a;
-	__u32 stag = ak->vtag;
-	bool pending, have;
+	struct sctplb_handshake done;
+	bool pending, have, index_ctag;
 
 	stat_inc(SCTPLB_STAT_COOKIE_ECHO);
 	client_key(&k, p, p->service_id);
@@ -676,17 +733,23 @@ static __always_inline int choose_cookie(const struct pkt *p, struct lb *lb,
 		lb_event_new(SCTPLB_EV_COLLISION, ak, &k, lb->backend_id, hs.ctag);
 		return ACT_CONTINUE;
 	}
-	lb->assoc = assoc_create(ak, &k, lb->backend_id, hs.ctag, 0, lb->now);
-	if (lb->assoc) {
-		/* The handshake found (unless an INIT replaced it meanwhile):
-		 * completed, it pins nothing now; Ts is its restart rule until the
-		 * association is confirmed. */
-		struct sctplb_handshake done = hs;
-
-		done.flags |= SCTPLB_HS_F_ANSWERED;
-		done.stag = stag;
-		hs_replace_in(set, &k, &hs, &done);
-	}
+	/* The handshake found (unless an INIT replaced it meanwhile) is
+	 * completed: it pins nothing now; Ts is its restart rule until the
+	 * association is confirmed, and with its Tc the association's Tc index
+	 * for this address (pending_by_ctag).  Other addresses of the client
+	 * (its INIT listed some), a NAT'd service (full NAT's backends answer
+	 * to the forwarder's address; gc finds their flows by Tc) and a
+	 * handshake an INIT replaced meanwhile need pending_ctags.  Marked
+	 * before the insert, so that the insert knows: should it find another
+	 * backend's association (a collision of two COOKIE-ECHOs in flight),
+	 * the handshake names a Ts whose association does not carry its Tc,
+	 * which pending_by_ctag checks. */
+	done = hs;
+	done.flags |= SCTPLB_HS_F_ANSWERED;
+	done.stag = ak->vtag;
+	index_ctag = !hs_replace_in(set, &k, &hs, &done) || !(done.flags & SCTPLB_HS_F_ONE_ADDR) ||
+		     (p->svc_flags & SCTPLB_SVC_F_NAT);
+	lb->assoc = assoc_create(ak, &k, lb->backend_id, done.ctag, 0, lb->now, index_ctag);
 	return ACT_CONTINUE;
 }
 
@@ -744,7 +807,7 @@ static __always_inline int choose_icmp(const struct pkt *p, struct lb *lb)
 	bool pending;
 
 	assoc_key(&ak, p, p->service_id, p->vtag);
-	a = assoc_by_ctag(&ak, &pending);
+	a = assoc_by_ctag(&ak, p, &pending);
 	if (!a) {
 		assoc_key(&ak, p, p->service_id, p->vtag);
 		a = assoc_find(&ak, &pending);
@@ -797,7 +860,7 @@ static __always_inline int choose_backend(const struct buf *b, struct pkt *p, st
 			act = choose_cookie(p, lb, &ak);
 		} else {
 			/* RFC 9260 8.5.1: a T-bit ABORT/SHUTDOWN-COMPLETE carries Tc */
-			a = p->tbit ? assoc_by_ctag(&ak, &pending) : assoc_find(&ak, &pending);
+			a = p->tbit ? assoc_by_ctag(&ak, p, &pending) : assoc_find(&ak, &pending);
 			if (!a && p->tbit && r && choose_by_ctag(p, lb)) {
 				stat_inc(SCTPLB_STAT_TBIT);
 				act = ACT_CONTINUE;

@@ -44,11 +44,13 @@ static __always_inline struct sctplb_assoc *learn_init_ack(const struct buf *b, 
 	if (!hs_find_in(set, &k, &hs) || hs.ctag != p->vtag)
 		return NULL;
 	assoc_key(&ak, p, p->service_id, p->vtag);
-	a = assoc_by_ctag(&ak, &pending);
+	a = assoc_by_ctag(&ak, p, &pending);
 	if (!a) {
 		ak.vtag = bpf_ntohl(*tagp);
+		/* Indexed by Tc in pending_ctags whatever the handshake: a NAT'd
+		 * backend's packets name the client by the forwarder's address. */
 		a = assoc_create(&ak, &k, hs.backend_id, p->vtag, SCTPLB_ASSOC_F_FROM_INIT_ACK,
-				 now);
+				 now, true);
 	}
 	if (a) {
 		struct sctplb_handshake done = hs;
@@ -79,7 +81,7 @@ static __always_inline struct sctplb_assoc *find_return(const struct pkt *p)
 	assoc_key(&ak, p, p->service_id, p->vtag);
 	if (p->tbit)
 		return assoc_find(&ak, &pending);
-	a = assoc_by_ctag(&ak, &pending);
+	a = assoc_by_ctag(&ak, p, &pending);
 	if (a && pending && !p->ends)
 		a = assoc_confirm(&ak, a, SCTPLB_STAT_ASSOC_CONFIRMED, p);
 	return a;

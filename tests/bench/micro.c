@@ -485,7 +485,8 @@ static void build_cookies(uint32_t n)
 		keys[i] = fx_client_key(SVC, htons(s.sport), src);
 		vals[i] = (struct sctplb_handshake){ .backend_id = 1 + G_COOKIE % NBE,
 						     .ctag = 0x60000000u + G_COOKIE,
-						     .created_ns = fx_now() };
+						     .created_ns = fx_now(),
+						     .flags = SCTPLB_HS_F_ONE_ADDR };
 	}
 	if (fx_handshakes(&FX, &hs))
 		DIE("handshakes table");
