@@ -336,6 +336,21 @@ static __always_inline bool pending_handshake(struct sctplb_handshake_set *s,
 	return hs_find_in(s, k, hs) && handshake_young(hs, now);
 }
 
+__noinline int pending_keep_ctag(const struct pkt *p, __u32 stag, __u32 stamp);
+
+/*
+ * The handshake hs is about to stop naming the unconfirmed association of
+ * its stag (an INIT for another backend, or a newer association of its
+ * address): if it was that association's only Tc index (pending_by_ctag),
+ * the index moves to pending_ctags.
+ */
+static __always_inline void hs_forget_stag(const struct pkt *p,
+					   const struct sctplb_handshake *hs, __u64 now)
+{
+	if (hs->stag && (hs->flags & SCTPLB_HS_F_ONE_ADDR))
+		pending_keep_ctag(p, hs->stag, sctplb_stamp(now));
+}
+
 /*
  * INIT: the restart rule, then the pending handshake of its client transport
  * address, then Maglev over (Tc, ports).  An INIT with another tag from an
@@ -406,9 +421,14 @@ static __always_inline int choose_init(const struct buf *b, const struct pkt *p,
 		return ACT_CONTINUE;
 found:
 	/* The new handshake keeps naming the unconfirmed association of its
-	 * backend (its restart rule until it is confirmed). */
-	if (!have || hs.backend_id != lb->backend_id)
+	 * backend (its restart rule until it is confirmed).  One of another
+	 * backend is forgotten here: if the handshake was its only Tc index
+	 * (pending_by_ctag), the index moves to pending_ctags. */
+	if (!have || hs.backend_id != lb->backend_id) {
+		if (have)
+			hs_forget_stag(p, &hs, lb->now);
 		hs.stag = 0;
+	}
 	hs.flags = 0;
 	hs.backend_id = lb->backend_id;
 	hs.ctag = ctag;
@@ -467,8 +487,10 @@ static __always_inline struct sctplb_assoc *assoc_find(const struct sctplb_assoc
  * First the handshake of that client transport address: the COOKIE-ECHO (or
  * the INIT-ACK) that made the association gave it Ts, beside its Tc, so it is
  * the Tc index of the address the association was made from, and costs the
- * COOKIE-ECHO no insert of its own.  The association must carry the same Tc
- * (the handshake may since name a newer INIT).  Else pending_ctags, written
+ * COOKIE-ECHO no insert of its own.  The association must carry the Tc
+ * asked for; the handshake's own Tc need not be it (a restarting client's new
+ * INIT gives it another, and it keeps naming the old association for the
+ * restart rule: choose_init).  Else pending_ctags, written
  * for a client with other addresses (an INIT that listed them) and by the
  * INIT-ACK; its value is one 32-bit word, read whole without the lock.
  */
@@ -486,7 +508,7 @@ static __noinline struct sctplb_assoc *pending_by_ctag(struct sctplb_assoc_key *
 	 * Tc, a miss, or one that does, which is the association asked for. */
 	client_key(&k, p, ak->service_id);
 	hs = hs_ref(&k);
-	if (hs && hs->ctag == ctag && (stag = hs->stag)) {
+	if (hs && (stag = hs->stag)) {
 		ak->vtag = stag;
 		a = pend_ref(ak);
 		if (a && a->ctag == ctag)
@@ -594,6 +616,33 @@ static __always_inline void pending_index_ctag(struct sctplb_pending_ctag_entry 
 	ce->key.vtag = ctag;
 	ce->val.stag = ak->vtag;
 	pctag_add(ce, stamp);
+}
+
+/*
+ * pending_ctags[(service, Tc, ports of p)] = Ts for the unconfirmed
+ * association (service, Ts = stag, ports of p), if there is one, built in
+ * the scratch (the tc program's stack has no room): hs_forget_stag.  A
+ * global function, verified once: a static one is walked again for every
+ * state that reaches its call, and sctplb_xdp then went past the verifier's
+ * million instructions.
+ */
+__noinline int pending_keep_ctag(const struct pkt *p, __u32 stag, __u32 stamp)
+{
+	union assoc_scratch *sc;
+	struct sctplb_assoc *a;
+	__u32 zero = 0;
+
+	sc = bpf_map_lookup_elem(&assoc_scratch, &zero);
+	if (!sc || !p)
+		return 0;
+	assoc_key(&sc->ctag.key, p, p->service_id, stag);
+	a = pend_ref(&sc->ctag.key);
+	if (!a || !a->ctag)
+		return 0;
+	sc->ctag.key.vtag = a->ctag;
+	sc->ctag.val.stag = stag;
+	pctag_add(&sc->ctag, stamp);
+	return 0;
 }
 
 /*
@@ -744,6 +793,8 @@ static __always_inline int choose_cookie(const struct pkt *p, struct lb *lb,
 	 * backend's association (a collision of two COOKIE-ECHOs in flight),
 	 * the handshake names a Ts whose association does not carry its Tc,
 	 * which pending_by_ctag checks. */
+	if (hs.stag != ak->vtag)
+		hs_forget_stag(p, &hs, lb->now);
 	done = hs;
 	done.flags |= SCTPLB_HS_F_ANSWERED;
 	done.stag = ak->vtag;

@@ -56,8 +56,10 @@ static __always_inline struct sctplb_assoc *learn_init_ack(const struct buf *b, 
 		struct sctplb_handshake done = hs;
 
 		done.flags |= SCTPLB_HS_F_ANSWERED;
-		if (a->backend_id == hs.backend_id)
+		if (a->backend_id == hs.backend_id && hs.stag != ak.vtag) {
+			hs_forget_stag(p, &hs, now);
 			done.stag = ak.vtag; /* the restart rule's, until confirmed */
+		}
 		hs_replace_in(set, &k, &hs, &done);
 		stat_inc(SCTPLB_STAT_RET_INIT_ACK);
 	}

@@ -142,17 +142,21 @@ static int ctag_where(uint32_t ts)
 }
 
 /* Whether the unconfirmed tables themselves still hold ts's association
- * (assocs_pending) or its Tc (pending_ctags): 1 each. */
+ * (assocs_pending) or its Tc (pending_ctags, or for a client whose INIT
+ * listed no other address its handshake: lb_pending_by_handshake): 1 each. */
 static int in_tables(uint32_t ts)
 {
 	struct sctplb_assoc_key k = key_of(ts), ck = key_of(ts ^ 0x5a5a5a5au);
 	struct sctplb_ctag_value v;
 	struct sctplb_assoc a;
-	struct lb_settable t, c;
+	struct lb_settable t, c, h;
+	bool have;
 
-	if (fx_pending(&fx, &t) || fx_pending_ctags(&fx, &c))
+	if (fx_pending(&fx, &t) || fx_pending_ctags(&fx, &c) || fx_handshakes(&fx, &h))
 		return -1;
-	return !lb_settable_lookup(&t, &k, &a, NULL) + !lb_settable_lookup(&c, &ck, &v, NULL);
+	have = !lb_settable_lookup(&t, &k, &a, NULL);
+	return have + (!lb_settable_lookup(&c, &ck, &v, NULL) ||
+		       (have && lb_pending_by_handshake(&h, &k, &a, NULL, NULL)));
 }
 
 static void clear_state(void)

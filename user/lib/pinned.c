@@ -757,3 +757,29 @@ int lb_assocs_walk(const struct lb_maps *m, lb_assoc_fn fn, void *arg)
 		err = lb_settable_walk(&t, walk_pending_one, &pw);
 	return err;
 }
+
+bool lb_pending_by_handshake(const struct lb_settable *hs, const struct sctplb_assoc_key *k,
+			     const struct sctplb_assoc *a, struct sctplb_client_key *hk,
+			     struct sctplb_handshake *h)
+{
+	struct sctplb_client_key ck = { .service_id = k->service_id, .cport = k->cport };
+	struct sctplb_handshake v;
+	int i;
+
+	if (!a->ctag)
+		return false;
+	for (i = 0; i < SCTPLB_MAX_PATHS; i++) {
+		if (!a->path[i].family)
+			continue;
+		ck.family = a->path[i].family;
+		memcpy(ck.caddr, a->path[i].caddr, sizeof(ck.caddr));
+		if (!lb_settable_lookup(hs, &ck, &v, NULL) && v.stag == k->vtag) {
+			if (hk)
+				*hk = ck;
+			if (h)
+				*h = v;
+			return true;
+		}
+	}
+	return false;
+}
