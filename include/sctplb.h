@@ -22,7 +22,7 @@
 #include "sctplb_rtag.h"
 #include "sctplb_settable.h"
 
-#define SCTPLB_ABI_VERSION 4
+#define SCTPLB_ABI_VERSION 5
 
 /* Sizes. */
 #define SCTPLB_MAX_PATHS     4      /* VIPs per service: path index = VIP index */

@@ -119,9 +119,53 @@ struct init_walk {
 	const struct sctplb_handshake *hs;
 	__u32 off;
 	__u32 end;
-	__u32 naddrs;
 	__u32 stamp;    /* of the handshake's entries */
+	__u16 naddrs;
+	bool refresh;   /* a retransmission: entries that hold hs are refreshed in place */
 };
+
+/* a and b are one handshake but for their time (created_ns). */
+static __always_inline bool handshake_same(const struct sctplb_handshake *a,
+					   const struct sctplb_handshake *b)
+{
+	return a->backend_id == b->backend_id && a->ctag == b->ctag && a->stag == b->stag &&
+	       a->path == b->path && a->flags == b->flags;
+}
+
+/* k's handshake refreshed in place if it is *hs but for its time (below). */
+static __noinline bool handshake_refresh(const struct sctplb_client_key *k,
+					 const struct sctplb_handshake *hs, __u32 stamp)
+{
+	struct sctplb_handshake *cur = hs_refresh_in(hs_set(k), k, stamp);
+
+	if (!cur || !handshake_same(cur, hs))
+		return false;
+	cur->created_ns = hs->created_ns;
+	return true;
+}
+
+/*
+ * k's handshake becomes *hs, stamped stamp, in set s (hs_set(k)).  With
+ * refresh (an INIT retransmitted), an entry that is *hs but for its time is
+ * refreshed in place without the lock (its stamp, its created_ns: one
+ * aligned store each), as the LRU's entries were; else, or if another CPU
+ * changes it meanwhile, it is put under the set's lock.
+ */
+static __always_inline void handshake_store(struct sctplb_handshake_set *s,
+					    const struct sctplb_client_key *k,
+					    const struct sctplb_handshake *hs, __u32 stamp, bool refresh)
+{
+	struct sctplb_handshake *cur;
+
+	if (refresh) {
+		cur = hs_refresh_in(s, k, stamp);
+		if (cur && handshake_same(cur, hs)) {
+			cur->created_ns = hs->created_ns;
+			return;
+		}
+	}
+	hs_put_in(s, k, hs, stamp);
+}
 
 /*
  * The parameter at *off of an INIT or INIT-ACK, within [*off, end) (RFC 9260
@@ -200,7 +244,10 @@ static long init_one_param(__u64 i, void *arg)
 	    k->caddr[1] == w->p->saddr[1] && k->caddr[2] == w->p->saddr[2] &&
 	    k->caddr[3] == w->p->saddr[3])
 		return 0;
-	hs_put(k, w->hs, w->stamp);
+	/* Each in a call of its own from here: the tc program's chain of
+	 * frames is at the verifier's 512 bytes. */
+	if (!w->refresh || !handshake_refresh(k, w->hs, w->stamp))
+		hs_put(k, w->hs, w->stamp);
 	return ++w->naddrs >= SCTPLB_MAX_INIT_ADDRS;
 }
 
@@ -246,7 +293,8 @@ static __always_inline bool init_has_param(const struct buf *b, const struct pkt
  */
 static __always_inline __u32 init_listed_addrs(const struct buf *b, const struct pkt *p,
 					      struct sctplb_client_key *k,
-					      const struct sctplb_handshake *hs, __u32 stamp)
+					      const struct sctplb_handshake *hs, __u32 stamp,
+					      bool refresh)
 {
 	struct init_walk w = {
 		.b = b,
@@ -254,6 +302,7 @@ static __always_inline __u32 init_listed_addrs(const struct buf *b, const struct
 		.k = k,
 		.hs = hs,
 		.stamp = stamp,
+		.refresh = refresh,
 		.off = p->init_off + SCTP_INIT_FIXED_LEN,
 		.end = p->init_off + p->init_len,
 	};
@@ -372,7 +421,7 @@ static __always_inline int choose_init(const struct buf *b, const struct pkt *p,
 	struct sctplb_client_key k;
 	__u32 *tagp, ctag, rbe = SCTPLB_BACKEND_NONE, rstag = 0, stamp;
 	struct sctplb_client *ci;
-	bool restart = false, have, old;
+	bool restart = false, have, old, same;
 	__u32 stag;
 
 	tagp = pkt_ptr(b, p->init_off + 4, 4);
@@ -386,8 +435,8 @@ static __always_inline int choose_init(const struct buf *b, const struct pkt *p,
 	 * the client says it may be another endpoint behind the same NAT'd
 	 * address and port, whose restart the backend must not see. */
 	ci = bpf_map_lookup_elem(&client_index, &k);
-	set = hs_set(&k); /* one hash for the lookup and the put */
-	have = hs_find_in(set, &k, &hs);
+	set = hs_set_of(&k); /* one hash for the lookup and the put */
+	have = hs_find_in(set, &k, &hs); /* lock-free (settable.h) */
 	if (ci) {
 		restart = true;
 		rbe = ci->backend_id;
@@ -429,22 +478,27 @@ found:
 			hs_forget_stag(p, &hs, lb->now);
 		hs.stag = 0;
 	}
+	/* A retransmission (same Tc, backend and path, not answered) changes
+	 * nothing but the time: its entries are refreshed in place, with no
+	 * lock (handshake_store); anything else is put (a put to a key the
+	 * table holds takes its way). */
+	same = have && hs.backend_id == lb->backend_id && hs.ctag == ctag && hs.path == p->path &&
+	       !(hs.flags & SCTPLB_HS_F_ANSWERED);
 	hs.flags = 0;
 	hs.backend_id = lb->backend_id;
 	hs.ctag = ctag;
 	hs.created_ns = lb->now;
 	hs.path = p->path;
-	/* A retransmission (same Tc, same backend) rewrites its entries in
-	 * place: a put to a key the table holds takes its way.  The listed
-	 * addresses first: the source's entry says whether there were any. */
+	/* The listed addresses first: the source's entry says whether there
+	 * were any. */
 	stamp = sctplb_stamp(lb->now);
 	stag = hs.stag;
 	hs.stag = 0; /* the source's association, not the listed addresses' */
-	if (!init_listed_addrs(b, p, &k, &hs, stamp))
+	if (!init_listed_addrs(b, p, &k, &hs, stamp, same))
 		hs.flags = SCTPLB_HS_F_ONE_ADDR;
 	client_key(&k, p, p->service_id); /* the walk wrote the listed addresses in k */
 	hs.stag = stag;
-	hs_put_in(set, &k, &hs, stamp);
+	handshake_store(set, &k, &hs, stamp, same);
 	return ACT_CONTINUE;
 }
 
