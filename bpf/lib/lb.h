@@ -38,17 +38,21 @@ struct lb {
 
 /* Scratch space for a new association (key and value, as the unconfirmed
  * table's entry): too big for the BPF stack; then for its Tc index's entry,
- * which the tc program's stack has no room for either. */
-union assoc_scratch {
-	struct sctplb_pending_entry pend;
-	struct sctplb_pending_ctag_entry ctag;
+ * and choose_cookie's answered handshake and decision, which the tc
+ * program's stack (at the verifier's 512 bytes) has no room for either. */
+struct assoc_scratch {
+	union {
+		struct sctplb_pending_entry pend;
+		struct sctplb_pending_ctag_entry ctag;
+	};
+	__u32 created;                  /* assoc_create stored pend: pending_index_new */
 };
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 1);
 	__type(key, __u32);
-	__type(value, union assoc_scratch);
+	__type(value, struct assoc_scratch);
 } assoc_scratch SEC(".maps");
 
 /*
@@ -657,19 +661,25 @@ static __always_inline int unknown_vtag(const struct pkt *p, struct lb *lb)
 	return ACT_CONTINUE;
 }
 
+
 /*
- * The Tc index entry of a new unconfirmed association (ak: its key, Ts), in
- * pending_ctags, built in the scratch ce.  Never re-points Tc: the first
+ * The Tc index entry, in pending_ctags, of the association (ak: its key, Ts)
+ * that the last assoc_create stored, if it did: built in the scratch, over
+ * the entry the create copied into its set.  Never re-points Tc: the first
  * association of a Tc keeps it.
  */
-static __always_inline void pending_index_ctag(struct sctplb_pending_ctag_entry *ce,
-					       const struct sctplb_assoc_key *ak, __u32 ctag,
-					       __u32 stamp)
+static __always_inline void pending_index_new(const struct sctplb_assoc_key *ak, __u32 ctag)
 {
-	ce->key = *ak;
-	ce->key.vtag = ctag;
-	ce->val.stag = ak->vtag;
-	pctag_add(ce, stamp);
+	struct assoc_scratch *sc = bpf_map_lookup_elem(&assoc_scratch, &(__u32){ 0 });
+	__u32 stamp;
+
+	if (!sc || !sc->created)
+		return;
+	stamp = sc->pend.val.created;
+	sc->ctag.key = *ak;
+	sc->ctag.key.vtag = ctag;
+	sc->ctag.val.stag = ak->vtag;
+	pctag_add(&sc->ctag, stamp);
 }
 
 /*
@@ -682,7 +692,7 @@ static __always_inline void pending_index_ctag(struct sctplb_pending_ctag_entry 
  */
 __noinline int pending_keep_ctag(const struct pkt *p, __u32 stag, __u32 stamp)
 {
-	union assoc_scratch *sc;
+	struct assoc_scratch *sc;
 	struct sctplb_assoc *a;
 	__u32 zero = 0;
 
@@ -702,8 +712,8 @@ __noinline int pending_keep_ctag(const struct pkt *p, __u32 stag, __u32 stamp)
 /*
  * A new, unconfirmed association (service, Ts, ports) -> backend (the
  * caller's handshake names it for the restart rule and is its Tc index for
- * the handshake's address; index_ctag: pending_ctags too; client_index is
- * written when it is confirmed).  Never replaces one: if another backend's
+ * the handshake's address, else the caller indexes it in pending_ctags:
+ * pending_index_new; client_index is written when it is confirmed).  Never replaces one: if another backend's
  * association (confirmed or not) holds the key, ASSOC_COLLISION.  Stored in
  * the unconfirmed tables (set-associative: assocs_pending, pending_ctags), so
  * that it is always stored and evicts only other unconfirmed entries, the
@@ -712,9 +722,9 @@ __noinline int pending_keep_ctag(const struct pkt *p, __u32 stag, __u32 stamp)
 static __always_inline struct sctplb_assoc *assoc_create(const struct sctplb_assoc_key *ak,
 							 const struct sctplb_client_key *k,
 							 __u32 backend_id, __u32 ctag,
-							 __u32 flags, __u64 now, bool index_ctag)
+							 __u32 flags, __u64 now)
 {
-	union assoc_scratch *sc;
+	struct assoc_scratch *sc;
 	struct sctplb_pending_entry *e;
 	struct sctplb_assoc *a;
 	__u32 zero = 0;
@@ -727,6 +737,7 @@ static __always_inline struct sctplb_assoc *assoc_create(const struct sctplb_ass
 	sc = bpf_map_lookup_elem(&assoc_scratch, &zero);
 	if (!sc)
 		return NULL;
+	sc->created = 0;
 	e = &sc->pend;
 	__builtin_memset(e, 0, sizeof(*e));
 	e->key = *ak;
@@ -745,8 +756,7 @@ static __always_inline struct sctplb_assoc *assoc_create(const struct sctplb_ass
 	}
 	stat_inc(SCTPLB_STAT_ASSOC_CREATED);
 	lb_event_new(SCTPLB_EV_ESTABLISHED, ak, k, backend_id, ctag);
-	if (index_ctag)
-		pending_index_ctag(&sc->ctag, ak, ctag, a->created);
+	sc->created = 1;
 	return a;
 exists:
 	/* Another CPU was first, or another backend's association holds the key. */
@@ -813,8 +823,7 @@ static __always_inline int choose_cookie(const struct pkt *p, struct lb *lb,
 	struct sctplb_handshake hs = {};
 	struct sctplb_handshake_set *set;
 	struct sctplb_assoc *a;
-	struct sctplb_handshake done;
-	bool pending, have, index_ctag;
+	bool pending, have;
 
 	stat_inc(SCTPLB_STAT_COOKIE_ECHO);
 	client_key(&k, p, p->service_id);
@@ -836,25 +845,28 @@ static __always_inline int choose_cookie(const struct pkt *p, struct lb *lb,
 		lb_event_new(SCTPLB_EV_COLLISION, ak, &k, lb->backend_id, hs.ctag);
 		return ACT_CONTINUE;
 	}
-	/* The handshake found (unless an INIT replaced it meanwhile) is
-	 * completed: it pins nothing now; Ts is its restart rule until the
-	 * association is confirmed, and with its Tc the association's Tc index
-	 * for this address (pending_by_ctag).  Other addresses of the client
-	 * (its INIT listed some), a NAT'd service (full NAT's backends answer
-	 * to the forwarder's address; gc finds their flows by Tc) and a
-	 * handshake an INIT replaced meanwhile need pending_ctags.  Marked
-	 * before the insert, so that the insert knows: should it find another
-	 * backend's association (a collision of two COOKIE-ECHOs in flight),
-	 * the handshake names a Ts whose association does not carry its Tc,
-	 * which pending_by_ctag checks. */
+	/* The handshake's older association loses it below: its Tc index
+	 * moves first (before the create: both use the scratch). */
 	if (hs.stag != ak->vtag)
 		hs_forget_stag(p, &hs, lb->now);
-	done = hs;
-	done.flags |= SCTPLB_HS_F_ANSWERED;
-	done.stag = ak->vtag;
-	index_ctag = !hs_replace_in(set, &k, &hs, &done) || !(done.flags & SCTPLB_HS_F_ONE_ADDR) ||
-		     (p->svc_flags & SCTPLB_SVC_F_NAT);
-	lb->assoc = assoc_create(ak, &k, lb->backend_id, done.ctag, 0, lb->now, index_ctag);
+	lb->assoc = assoc_create(ak, &k, lb->backend_id, hs.ctag, 0, lb->now);
+	if (lb->assoc) {
+		/* The handshake found (unless an INIT replaced it meanwhile) is
+		 * completed: it pins nothing now; Ts is its restart rule until
+		 * the association is confirmed, and with the association's Tc
+		 * its Tc index for this address (pending_by_ctag).  Other
+		 * addresses of the client (its INIT listed some), a NAT'd
+		 * service (full NAT's backends answer to the forwarder's
+		 * address; gc finds their flows by Tc) and a handshake an INIT
+		 * replaced meanwhile need pending_ctags. */
+		struct sctplb_handshake done = hs;
+
+		done.flags |= SCTPLB_HS_F_ANSWERED;
+		done.stag = ak->vtag;
+		if (!hs_replace_in(set, &k, &hs, &done) || !(hs.flags & SCTPLB_HS_F_ONE_ADDR) ||
+		    (p->svc_flags & SCTPLB_SVC_F_NAT))
+			pending_index_new(ak, hs.ctag);
+	}
 	return ACT_CONTINUE;
 }
 

@@ -47,10 +47,11 @@ static __always_inline struct sctplb_assoc *learn_init_ack(const struct buf *b, 
 	a = assoc_by_ctag(&ak, p, &pending);
 	if (!a) {
 		ak.vtag = bpf_ntohl(*tagp);
+		a = assoc_create(&ak, &k, hs.backend_id, p->vtag, SCTPLB_ASSOC_F_FROM_INIT_ACK,
+				 now);
 		/* Indexed by Tc in pending_ctags whatever the handshake: a NAT'd
 		 * backend's packets name the client by the forwarder's address. */
-		a = assoc_create(&ak, &k, hs.backend_id, p->vtag, SCTPLB_ASSOC_F_FROM_INIT_ACK,
-				 now, true);
+		pending_index_new(&ak, p->vtag);
 	}
 	if (a) {
 		struct sctplb_handshake done = hs;
