@@ -283,6 +283,31 @@ static __always_inline __u64 settable_nz32(__u32 x)
 		return -1;                                                                     \
 	}                                                                                      \
                                                                                                \
+	/* The first empty way, else NAME_WAYS, from the stamps alone,    */              \
+	/* without a branch: the victim's ranks read every way's value,   */              \
+	/* seven cache lines of a cold set where a way is free (~100 ns   */              \
+	/* of a fresh INIT's put, docs/bench.md).                          */              \
+	static __always_inline int NAME##__empty(const SET *s)                                 \
+	{                                                                                      \
+		__u64 mask;                                                                    \
+		int w = NAME##_WAYS, i;                                                        \
+                                                                                               \
+		_Pragma("unroll") for (i = NAME##_WAYS - 1; i >= 0; i--) {                     \
+			mask = settable_nz32(s->stamp[i]) - 1; /* all ones: empty */           \
+			asm volatile("" : "+r"(mask)); /* no select: a branch */               \
+			w = (int)(((__u64)i & mask) | ((__u64)w & ~mask));                     \
+		}                                                                              \
+		return w;                                                                      \
+	}                                                                                      \
+                                                                                               \
+	/* The way a new key takes: an empty one, else the victim. */                         \
+	static __always_inline int NAME##__slot(const SET *s)                                  \
+	{                                                                                      \
+		int w = NAME##__empty(s);                                                      \
+                                                                                               \
+		return w < NAME##_WAYS ? w : NAME##__victim(s);                                \
+	}                                                                                      \
+                                                                                               \
 	/* The bodies; the _in variants take the set from NAME_set(k)      */              \
 	/* (NULL: nothing found, nothing put), so that one hash serves     */              \
 	/* several accesses to a key.                                      */              \
@@ -320,7 +345,7 @@ static __always_inline __u64 settable_nz32(__u32 x)
 		bpf_spin_lock(&s->lock);                                                       \
 		w = NAME##_way(s, k);                                                          \
 		if (w < 0)                                                                     \
-			w = NAME##__victim(s);                                                 \
+			w = NAME##__slot(s);                                                   \
 		settable_write_begin(&s->seq);                                                 \
 		/* Written at constant offsets: w used as an offset would make  */             \
 		/* the verifier track every way the loop above could choose.     */             \
@@ -492,7 +517,7 @@ static __always_inline __u64 settable_nz32(__u32 x)
 		if (NAME##_way(s, &e->key) < 0) {      /* else k was there: NULL */            \
 			/* w from the branchless victim search: one unknown way */             \
 			/* to the verifier, not one path per way                */             \
-			w = NAME##__victim(s) & (NAME##_WAYS - 1);                             \
+			w = NAME##__slot(s) & (NAME##_WAYS - 1);                               \
 			settable_write_begin(&s->seq);                                         \
 			s->e[w] = *e;                                                          \
 			s->fp[w] = sctplb_settable_fp((const __u32 *)&e->key, NAME##_WORDS);   \
