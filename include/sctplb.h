@@ -304,6 +304,10 @@ struct sctplb_ctag_value {
  * insert.  The victim of a full set of assocs_pending is the association
  * seen least recently (its `seen`, then its client packets: bpf/lib/lb.h);
  * pending_ctags has twice the ways (an entry is 16 bytes), oldest first.
+ * An association made from a client whose INIT listed no other address has
+ * no pending_ctags entry: the handshake of its address (Tc, and Ts since the
+ * COOKIE-ECHO) is its Tc index (SCTPLB_HS_F_ONE_ADDR, bpf/lib/lb.h
+ * pending_by_ctag).
  * The datapath reads and writes an unconfirmed association in place without
  * the lock, as in assocs (docs/datapath.md).
  */
