@@ -954,3 +954,32 @@ bool lb_pending_by_handshake(const struct lb_settable *hs, const struct sctplb_a
 	}
 	return false;
 }
+
+int lb_pending_ctag_lookup(const struct lb_maps *m, const struct sctplb_assoc_key *ck,
+			   __u8 family, const __u32 addr[4], __u32 *stag)
+{
+	struct sctplb_client_key hk = { .service_id = ck->service_id, .cport = ck->cport,
+					.family = family };
+	struct sctplb_assoc_key k = *ck;
+	struct lb_settable pt, ht, at;
+	struct sctplb_ctag_value cv;
+	struct sctplb_handshake h;
+	struct sctplb_assoc a;
+
+	if (!lb_settable_open(&pt, m, LB_PENDING_CTAGS) && !lb_settable_lookup(&pt, ck, &cv, NULL)) {
+		*stag = cv.stag;
+		return 0;
+	}
+	if (!family)
+		return -ENOENT;
+	memcpy(hk.caddr, addr, sizeof(hk.caddr));
+	if (lb_settable_open(&ht, m, LB_HANDSHAKES) || lb_settable_lookup(&ht, &hk, &h, NULL) ||
+	    !h.stag)
+		return -ENOENT;
+	k.vtag = h.stag;
+	if (lb_settable_open(&at, m, LB_PENDING) || lb_settable_lookup(&at, &k, &a, NULL) ||
+	    a.ctag != ck->vtag)
+		return -ENOENT;
+	*stag = h.stag;
+	return 0;
+}

@@ -88,6 +88,15 @@ int lb_assocs_walk(const struct lb_maps *m, lb_assoc_fn fn, void *arg);
  * other address.
  */
 struct lb_settable;
+
+/*
+ * The Ts of an unconfirmed association by its Tc (ck: service, Tc, ports),
+ * as the datapath finds it: pending_ctags, else the handshake of the client
+ * address (family, addr) whose association carries that Tc.  0 or -ENOENT.
+ */
+int lb_pending_ctag_lookup(const struct lb_maps *m, const struct sctplb_assoc_key *ck,
+			   __u8 family, const __u32 addr[4], __u32 *stag);
+
 bool lb_pending_by_handshake(const struct lb_settable *hs, const struct sctplb_assoc_key *k,
 			     const struct sctplb_assoc *a, struct sctplb_client_key *hk,
 			     struct sctplb_handshake *h);
