@@ -729,6 +729,10 @@ static __always_inline struct sctplb_assoc *assoc_create(const struct sctplb_ass
 	struct sctplb_assoc *a;
 	__u32 zero = 0;
 
+	sc = bpf_map_lookup_elem(&assoc_scratch, &zero);
+	if (!sc)
+		return NULL;
+	sc->created = 0; /* first: every way out says what this call did */
 	/* A confirmed association of the key, unless the caller has just
 	 * looked (looked: a constant; the lookup of a cold bucket cost ~30 ns);
 	 * an unconfirmed one is found by the insert itself (BPF_NOEXIST), under
@@ -738,10 +742,6 @@ static __always_inline struct sctplb_assoc *assoc_create(const struct sctplb_ass
 		if (a)
 			goto exists;
 	}
-	sc = bpf_map_lookup_elem(&assoc_scratch, &zero);
-	if (!sc)
-		return NULL;
-	sc->created = 0;
 	e = &sc->pend;
 	__builtin_memset(e, 0, sizeof(*e));
 	e->key = *ak;

@@ -175,7 +175,7 @@ static void eviction(void)
 		int err = lb_settable_lookup(&T, &k, &h, &st);
 
 		tr_report(!err && h.created_ns == now && st == sctplb_stamp(now) && h.ctag == 0x1001 &&
-			  h.backend_id == 1 && !h.flags,
+			  h.backend_id == 1 && h.flags == SCTPLB_HS_F_ONE_ADDR /* as the INIT left it */,
 			  "a retransmitted INIT refreshes its handshake's time and stamp, nothing else",
 			  "err %d created %llu (now %llu) stamp %u (want %u) Tc %#x backend %u flags %u",
 			  err, (unsigned long long)h.created_ns, (unsigned long long)now, st,
