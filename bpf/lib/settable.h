@@ -188,11 +188,11 @@ static __always_inline __u64 settable_nz32(__u32 x)
                                                                                                \
 	/* The set but its lock, for the global functions' arguments. */                     \
 	struct NAME##_nolock {                                                                 \
-		__u8 b[sizeof(SET) - __builtin_offsetof(SET, fp)];                                       \
+		__u8 b[sizeof(SET) - __builtin_offsetof(SET, fp)];                             \
 	};                                                                                     \
 	static __always_inline SET *NAME##_of_nolock(struct NAME##_nolock *u)                  \
 	{                                                                                      \
-		return (SET *)((char *)u - __builtin_offsetof(SET, fp));                               \
+		return (SET *)((char *)u - __builtin_offsetof(SET, fp));                       \
 	}                                                                                      \
                                                                                                \
 	static __always_inline SET *NAME##_set(const NAME##_key_t *k)                               \
@@ -285,8 +285,8 @@ static __always_inline __u64 settable_nz32(__u32 x)
                                                                                                \
 	/* The first empty way, else NAME_WAYS, from the stamps alone,    */              \
 	/* without a branch: the victim's ranks read every way's value,   */              \
-	/* seven cache lines of a cold set where a way is free (~100 ns   */              \
-	/* of a fresh INIT's put, docs/bench.md).                          */              \
+	/* seven cache lines of a cold set where a way is free (the        */              \
+	/* COOKIE-ECHO's unconfirmed inserts, docs/bench.md).              */              \
 	static __always_inline int NAME##__empty(const SET *s)                                 \
 	{                                                                                      \
 		__u64 mask;                                                                    \
