@@ -188,3 +188,13 @@ $(PRIM_OBJ): tests/bpf/progs/prim.bpf.c tests/bpf/progs/prim.h include/sctplb_rt
 $(PRIM_SKEL): $(PRIM_OBJ)
 	$(BPFTOOL) gen skeleton $< name prim > $@
 $(BUILD)/tests/test_prim: $(PRIM_SKEL)
+
+# The lock-free find against writers (tests/bpf/progs/settable_test.bpf.c),
+# for tests/bpf/test_settable_race.c.
+ST_OBJ  := $(BUILD)/settable_test.bpf.o
+ST_SKEL := $(BUILD)/settable_test.skel.h
+$(ST_OBJ): tests/bpf/progs/settable_test.bpf.c tests/bpf/progs/settable_test.h bpf/lib/settable.h include/sctplb_settable.h $(wildcard bpf/lib/*.h include/*.h) | $(BUILD)
+	$(CLANG) $(BPF_CFLAGS) -Itests/bpf -c $< -o $@
+$(ST_SKEL): $(ST_OBJ)
+	$(BPFTOOL) gen skeleton $< name settable_test > $@
+$(BUILD)/tests/test_settable_race: $(ST_SKEL)

@@ -22,7 +22,7 @@
 #include "sctplb_rtag.h"
 #include "sctplb_settable.h"
 
-#define SCTPLB_ABI_VERSION 4
+#define SCTPLB_ABI_VERSION 5
 
 /* Sizes. */
 #define SCTPLB_MAX_PATHS     4      /* VIPs per service: path index = VIP index */
@@ -167,6 +167,17 @@ struct sctplb_handshake {
  */
 #define SCTPLB_HS_F_ANSWERED (1u << 0)
 
+/*
+ * The INIT listed no address but its source: no other address has a
+ * handshake, so the unconfirmed association its COOKIE-ECHO makes is found
+ * by Tc through this handshake alone (its ctag and, once answered, its stag:
+ * bpf/lib/lb.h pending_by_ctag), with no pending_ctags entry.  Without the
+ * flag (an INIT that listed addresses, a handshake written before the flag
+ * existed) the COOKIE-ECHO also writes pending_ctags, for the client's other
+ * addresses.
+ */
+#define SCTPLB_HS_F_ONE_ADDR (1u << 1)
+
 SCTPLB_SETTABLE_TYPES(sctplb_handshake, struct sctplb_client_key, struct sctplb_handshake,
 		      SCTPLB_HANDSHAKE_WAYS);
 
@@ -293,6 +304,10 @@ struct sctplb_ctag_value {
  * insert.  The victim of a full set of assocs_pending is the association
  * seen least recently (its `seen`, then its client packets: bpf/lib/lb.h);
  * pending_ctags has twice the ways (an entry is 16 bytes), oldest first.
+ * An association made from a client whose INIT listed no other address has
+ * no pending_ctags entry: the handshake of its address (Tc, and Ts since the
+ * COOKIE-ECHO) is its Tc index (SCTPLB_HS_F_ONE_ADDR, bpf/lib/lb.h
+ * pending_by_ctag).
  * The datapath reads and writes an unconfirmed association in place without
  * the lock, as in assocs (docs/datapath.md).
  */

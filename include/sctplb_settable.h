@@ -8,7 +8,7 @@
  * entries (key, value) under one bpf_spin_lock:
  *
  *   struct NAME_set { struct bpf_spin_lock lock; __u16 fp[WAYS]; __u32 stamp[WAYS];
- *                     struct NAME_entry { K key; V val; } e[WAYS]; };
+ *                     __u32 seq; struct NAME_entry { K key; V val; } e[WAYS]; };
  *
  * fp[i] is a 16-bit fold of way i's key (sctplb_settable_fp, unkeyed: it
  * only spares comparing keys): a lookup reads the set's first cache line or
@@ -28,11 +28,26 @@
  * the way with the oldest stamp (the first of equal ones) among the entries
  * the table does not keep (its KEEP predicate on the value: none by
  * default), else the oldest.  A table's
- * entries evict only each other.  Every access to a set holds its lock
- * (BPF: bpf_spin_lock; user space: BPF_F_LOCK), so no reader sees half a
- * write; a user-space change reads a set and writes it back whole, so a
- * datapath write to the same set between the two system calls is lost
- * (microseconds: user space only deletes expired entries and fills tests).
+ * entries evict only each other.  Every write to a set holds its lock
+ * (BPF: bpf_spin_lock; user space: BPF_F_LOCK).
+ *
+ * Lookups take no lock: seq is the set's sequence count (a seqcount).  A
+ * writer, under the lock, makes it odd, writes, and makes it even again; a
+ * datapath lookup reads seq, the way and the value, then seq again, and
+ * trusts its copy only if seq was even and has not moved (else it retries,
+ * a bounded number of times, then takes the lock: bpf/lib/settable.h).
+ * The datapath's writes leave seq a multiple of 4 (odd: seq | 1; done:
+ * (seq | 3) + 1), user space's 2 modulo 4, so that the two never write the
+ * same count.  A user-space change cannot make seq odd around its own copy
+ * (the kernel copies a BPF_F_LOCK value with memcpy, in no order a reader
+ * can rely on), so it writes the set three times, each under the lock: the
+ * set as read with seq odd, the changed set with seq still odd, then the
+ * changed set with seq even (user/lib/settable.c).  A reader that overlaps
+ * any of the three sees seq odd or moved.  A user-space change reads the
+ * set and writes it back whole, so a datapath write to the same set between
+ * those system calls is lost, and a lookup racing that lost write may read
+ * it torn (microseconds: user space only deletes expired entries, upgrades
+ * pins and fills tests).
  */
 #ifndef SCTPLB_SETTABLE_H
 #define SCTPLB_SETTABLE_H
@@ -53,8 +68,15 @@
 		struct bpf_spin_lock lock;                                             \
 		__u16 fp[WAYS];         /* sctplb_settable_fp of the way's key */      \
 		__u32 stamp[WAYS];      /* 0: the way is empty */                      \
+		__u32 seq;              /* even: no writer inside (below) */           \
 		struct NAME##_entry e[WAYS];                                           \
 	}
+
+/* The datapath's seqcount steps (above): odd while it writes, then the
+ * next multiple of 4; user space's: odd, then 2 modulo 4. */
+#define SCTPLB_SETTABLE_SEQ_BUSY(seq)  ((seq) | 1)
+#define SCTPLB_SETTABLE_SEQ_DONE(seq)  (((seq) | 3) + 1)
+#define SCTPLB_SETTABLE_SEQ_USER(seq)  (((seq) | 3) + 3)
 
 /* SipHash-1-3 rounds of the set index. */
 #define SCTPLB_SETTABLE_SIP_C 1

@@ -219,13 +219,13 @@ static int on_ring_event(void *arg, void *data, size_t len)
 	if (!s.k.vtag && e->ctag) {
 		struct sctplb_assoc_key ck = s.k;
 		struct sctplb_ctag_value cv;
-		struct lb_settable pt;
+		__u32 stag;
 
 		ck.vtag = e->ctag;
-		if (!bpf_map_lookup_elem(r->m->fd[LB_ASSOC_CTAGS], &ck, &cv) ||
-		    (!lb_settable_open(&pt, r->m, LB_PENDING_CTAGS) &&
-		     !lb_settable_lookup(&pt, &ck, &cv, NULL)))
+		if (!bpf_map_lookup_elem(r->m->fd[LB_ASSOC_CTAGS], &ck, &cv))
 			s.k.vtag = cv.stag;
+		else if (!lb_pending_ctag_lookup(r->m, &ck, e->client.family, e->client.addr, &stag))
+			s.k.vtag = stag;
 	}
 	path = e->path < SCTPLB_MAX_PATHS ? e->path : -1;
 	if (path >= 0) {

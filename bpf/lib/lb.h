@@ -37,12 +37,22 @@ struct lb {
 };
 
 /* Scratch space for a new association (key and value, as the unconfirmed
- * table's entry): too big for the BPF stack. */
+ * table's entry): too big for the BPF stack; then for its Tc index's entry,
+ * and choose_cookie's answered handshake and decision, which the tc
+ * program's stack (at the verifier's 512 bytes) has no room for either. */
+struct assoc_scratch {
+	union {
+		struct sctplb_pending_entry pend;
+		struct sctplb_pending_ctag_entry ctag;
+	};
+	__u32 created;                  /* assoc_create stored pend: pending_index_new */
+};
+
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 1);
 	__type(key, __u32);
-	__type(value, struct sctplb_pending_entry);
+	__type(value, struct assoc_scratch);
 } assoc_scratch SEC(".maps");
 
 /*
@@ -113,9 +123,53 @@ struct init_walk {
 	const struct sctplb_handshake *hs;
 	__u32 off;
 	__u32 end;
-	__u32 naddrs;
 	__u32 stamp;    /* of the handshake's entries */
+	__u16 naddrs;
+	bool refresh;   /* a retransmission: entries that hold hs are refreshed in place */
 };
+
+/* a and b are one handshake but for their time (created_ns). */
+static __always_inline bool handshake_same(const struct sctplb_handshake *a,
+					   const struct sctplb_handshake *b)
+{
+	return a->backend_id == b->backend_id && a->ctag == b->ctag && a->stag == b->stag &&
+	       a->path == b->path && a->flags == b->flags;
+}
+
+/* k's handshake refreshed in place if it is *hs but for its time (below). */
+static __noinline bool handshake_refresh(const struct sctplb_client_key *k,
+					 const struct sctplb_handshake *hs, __u32 stamp)
+{
+	struct sctplb_handshake *cur = hs_refresh_in(hs_set(k), k, stamp);
+
+	if (!cur || !handshake_same(cur, hs))
+		return false;
+	cur->created_ns = hs->created_ns;
+	return true;
+}
+
+/*
+ * k's handshake becomes *hs, stamped stamp, in set s (hs_set(k)).  With
+ * refresh (an INIT retransmitted), an entry that is *hs but for its time is
+ * refreshed in place without the lock (its stamp, its created_ns: one
+ * aligned store each), as the LRU's entries were; else, or if another CPU
+ * changes it meanwhile, it is put under the set's lock.
+ */
+static __always_inline void handshake_store(struct sctplb_handshake_set *s,
+					    const struct sctplb_client_key *k,
+					    const struct sctplb_handshake *hs, __u32 stamp, bool refresh)
+{
+	struct sctplb_handshake *cur;
+
+	if (refresh) {
+		cur = hs_refresh_in(s, k, stamp);
+		if (cur && handshake_same(cur, hs)) {
+			cur->created_ns = hs->created_ns;
+			return;
+		}
+	}
+	hs_put_in(s, k, hs, stamp);
+}
 
 /*
  * The parameter at *off of an INIT or INIT-ACK, within [*off, end) (RFC 9260
@@ -194,7 +248,10 @@ static long init_one_param(__u64 i, void *arg)
 	    k->caddr[1] == w->p->saddr[1] && k->caddr[2] == w->p->saddr[2] &&
 	    k->caddr[3] == w->p->saddr[3])
 		return 0;
-	hs_put(k, w->hs, w->stamp);
+	/* Each in a call of its own from here: the tc program's chain of
+	 * frames is at the verifier's 512 bytes. */
+	if (!w->refresh || !handshake_refresh(k, w->hs, w->stamp))
+		hs_put(k, w->hs, w->stamp);
 	return ++w->naddrs >= SCTPLB_MAX_INIT_ADDRS;
 }
 
@@ -234,11 +291,14 @@ static __always_inline bool init_has_param(const struct buf *b, const struct pkt
 
 /*
  * Handshake entries for the addresses an INIT lists (RFC 9260 3.3.2.1,
- * parameters 5 and 6): a COOKIE-ECHO may leave from any of them.
+ * parameters 5 and 6): a COOKIE-ECHO may leave from any of them.  Returns
+ * how many it wrote (the source's own is not one of them); k is left holding
+ * the last address walked.
  */
-static __always_inline void init_listed_addrs(const struct buf *b, const struct pkt *p,
+static __always_inline __u32 init_listed_addrs(const struct buf *b, const struct pkt *p,
 					      struct sctplb_client_key *k,
-					      const struct sctplb_handshake *hs, __u32 stamp)
+					      const struct sctplb_handshake *hs, __u32 stamp,
+					      bool refresh)
 {
 	struct init_walk w = {
 		.b = b,
@@ -246,6 +306,7 @@ static __always_inline void init_listed_addrs(const struct buf *b, const struct 
 		.k = k,
 		.hs = hs,
 		.stamp = stamp,
+		.refresh = refresh,
 		.off = p->init_off + SCTP_INIT_FIXED_LEN,
 		.end = p->init_off + p->init_len,
 	};
@@ -254,6 +315,7 @@ static __always_inline void init_listed_addrs(const struct buf *b, const struct 
 		w.end = p->sctp_end;
 
 	bpf_loop(SCTPLB_MAX_INIT_PARAMS, init_one_param, &w, 0);
+	return w.naddrs;
 }
 
 /* The service's routable-tag key, when its backends run the agent. */
@@ -328,6 +390,21 @@ static __always_inline bool pending_handshake(struct sctplb_handshake_set *s,
 	return hs_find_in(s, k, hs) && handshake_young(hs, now);
 }
 
+__noinline int pending_keep_ctag(const struct pkt *p, __u32 stag, __u32 stamp);
+
+/*
+ * The handshake hs is about to stop naming the unconfirmed association of
+ * its stag (an INIT for another backend, or a newer association of its
+ * address): if it was that association's only Tc index (pending_by_ctag),
+ * the index moves to pending_ctags.
+ */
+static __always_inline void hs_forget_stag(const struct pkt *p,
+					   const struct sctplb_handshake *hs, __u64 now)
+{
+	if (hs->stag && (hs->flags & SCTPLB_HS_F_ONE_ADDR))
+		pending_keep_ctag(p, hs->stag, sctplb_stamp(now));
+}
+
 /*
  * INIT: the restart rule, then the pending handshake of its client transport
  * address, then Maglev over (Tc, ports).  An INIT with another tag from an
@@ -349,7 +426,8 @@ static __always_inline int choose_init(const struct buf *b, const struct pkt *p,
 	struct sctplb_client_key k;
 	__u32 *tagp, ctag, rbe = SCTPLB_BACKEND_NONE, rstag = 0, stamp;
 	struct sctplb_client *ci;
-	bool restart = false, have, old;
+	bool restart = false, have, old, same;
+	__u32 stag;
 
 	tagp = pkt_ptr(b, p->init_off + 4, 4);
 	if (!tagp)
@@ -362,8 +440,8 @@ static __always_inline int choose_init(const struct buf *b, const struct pkt *p,
 	 * the client says it may be another endpoint behind the same NAT'd
 	 * address and port, whose restart the backend must not see. */
 	ci = bpf_map_lookup_elem(&client_index, &k);
-	set = hs_set(&k); /* one hash for the lookup and the put */
-	have = hs_find_in(set, &k, &hs);
+	set = hs_set_of(&k); /* one hash for the lookup and the put */
+	have = hs_find_in(set, &k, &hs); /* lock-free (settable.h) */
 	if (ci) {
 		restart = true;
 		rbe = ci->backend_id;
@@ -397,20 +475,35 @@ static __always_inline int choose_init(const struct buf *b, const struct pkt *p,
 		return ACT_CONTINUE;
 found:
 	/* The new handshake keeps naming the unconfirmed association of its
-	 * backend (its restart rule until it is confirmed). */
-	if (!have || hs.backend_id != lb->backend_id)
+	 * backend (its restart rule until it is confirmed).  One of another
+	 * backend is forgotten here: if the handshake was its only Tc index
+	 * (pending_by_ctag), the index moves to pending_ctags. */
+	if (!have || hs.backend_id != lb->backend_id) {
+		if (have)
+			hs_forget_stag(p, &hs, lb->now);
 		hs.stag = 0;
+	}
+	/* A retransmission (same Tc, backend and path, not answered) changes
+	 * nothing but the time: its entries are refreshed in place, with no
+	 * lock (handshake_store); anything else is put (a put to a key the
+	 * table holds takes its way). */
+	same = have && hs.backend_id == lb->backend_id && hs.ctag == ctag && hs.path == p->path &&
+	       !(hs.flags & SCTPLB_HS_F_ANSWERED);
 	hs.flags = 0;
 	hs.backend_id = lb->backend_id;
 	hs.ctag = ctag;
 	hs.created_ns = lb->now;
 	hs.path = p->path;
-	/* A retransmission (same Tc, same backend) rewrites its entries in
-	 * place: a put to a key the table holds takes its way. */
+	/* The listed addresses first: the source's entry says whether there
+	 * were any. */
 	stamp = sctplb_stamp(lb->now);
-	hs_put_in(set, &k, &hs, stamp);
+	stag = hs.stag;
 	hs.stag = 0; /* the source's association, not the listed addresses' */
-	init_listed_addrs(b, p, &k, &hs, stamp);
+	if (!init_listed_addrs(b, p, &k, &hs, stamp, same))
+		hs.flags = SCTPLB_HS_F_ONE_ADDR;
+	client_key(&k, p, p->service_id); /* the walk wrote the listed addresses in k */
+	hs.stag = stag;
+	handshake_store(set, &k, &hs, stamp, same);
 	return ACT_CONTINUE;
 }
 
@@ -446,14 +539,42 @@ static __always_inline struct sctplb_assoc *assoc_find(const struct sctplb_assoc
 
 /*
  * The unconfirmed association of a client's tag Tc (ak: Tc on entry, its Ts
- * when found), in a frame of its own: the tc path's frames are near the 512
- * bytes a chain of calls may take.  The Tc index's value is one 32-bit word,
- * read whole without the lock.
+ * when found), p's client address the client's side of the packet (parse_l4
+ * puts it in saddr either way), in a frame of its own: the tc path's frames
+ * are near the 512 bytes a chain of calls may take.
+ *
+ * First the handshake of that client transport address: the COOKIE-ECHO (or
+ * the INIT-ACK) that made the association gave it Ts, beside its Tc, so it is
+ * the Tc index of the address the association was made from, and costs the
+ * COOKIE-ECHO no insert of its own.  The association must carry the Tc
+ * asked for; the handshake's own Tc need not be it (a restarting client's new
+ * INIT gives it another, and it keeps naming the old association for the
+ * restart rule: choose_init).  Else pending_ctags, written
+ * for a client with other addresses (an INIT that listed them) and by the
+ * INIT-ACK; its value is one 32-bit word, read whole without the lock.
  */
-static __noinline struct sctplb_assoc *pending_by_ctag(struct sctplb_assoc_key *ak)
+static __noinline struct sctplb_assoc *pending_by_ctag(struct sctplb_assoc_key *ak,
+							const struct pkt *p)
 {
-	struct sctplb_ctag_value *cv = pctag_ref(ak);
+	struct sctplb_handshake *hs;
+	struct sctplb_client_key k;
+	struct sctplb_ctag_value *cv;
+	struct sctplb_assoc *a;
+	__u32 ctag = ak->vtag, stag;
 
+	/* Read in place without the lock (the stack is short here): a way
+	 * rewritten meanwhile gives a Ts whose association does not carry this
+	 * Tc, a miss, or one that does, which is the association asked for. */
+	client_key(&k, p, ak->service_id);
+	hs = hs_ref(&k);
+	if (hs && (stag = hs->stag)) {
+		ak->vtag = stag;
+		a = pend_ref(ak);
+		if (a && a->ctag == ctag)
+			return a;
+		ak->vtag = ctag;
+	}
+	cv = pctag_ref(ak);
 	if (!cv)
 		return NULL;
 	ak->vtag = cv->stag;
@@ -462,10 +583,11 @@ static __noinline struct sctplb_assoc *pending_by_ctag(struct sctplb_assoc_key *
 
 /*
  * The association of a client's tag Tc: ak has Tc as its vtag on entry and
- * the association's Ts when one is found.
+ * the association's Ts when one is found; p's client address (saddr) is the
+ * client's side of the packet.
  */
 static __always_inline struct sctplb_assoc *assoc_by_ctag(struct sctplb_assoc_key *ak,
-							   bool *pending)
+							   const struct pkt *p, bool *pending)
 {
 	struct sctplb_ctag_value *cv = bpf_map_lookup_elem(&assoc_ctags, ak);
 	struct sctplb_assoc *a;
@@ -480,7 +602,7 @@ static __always_inline struct sctplb_assoc *assoc_by_ctag(struct sctplb_assoc_ke
 		return NULL;
 	}
 	*pending = true;
-	return pending_by_ctag(ak);
+	return pending_by_ctag(ak, p);
 }
 
 /*
@@ -540,34 +662,88 @@ static __always_inline int unknown_vtag(const struct pkt *p, struct lb *lb)
 	return ACT_CONTINUE;
 }
 
+
 /*
- * A new, unconfirmed association (service, Ts, ports) -> backend, indexed by
- * Tc (the caller's handshake names it for the restart rule; client_index is
- * written when it is confirmed).  Never replaces one: if another
- * backend's association (confirmed or not) holds the key, ASSOC_COLLISION.
- * Stored in the unconfirmed tables (set-associative: assocs_pending,
- * pending_ctags), so that it is always stored and evicts only other
- * unconfirmed entries, the least recently seen of its set.  Returns the
- * association, or NULL.
+ * The Tc index entry, in pending_ctags, of the association (ak: its key, Ts)
+ * that the last assoc_create stored, if it did: built in the scratch, over
+ * the entry the create copied into its set.  Never re-points Tc: the first
+ * association of a Tc keeps it.
+ */
+static __always_inline void pending_index_new(const struct sctplb_assoc_key *ak, __u32 ctag)
+{
+	struct assoc_scratch *sc = bpf_map_lookup_elem(&assoc_scratch, &(__u32){ 0 });
+	__u32 stamp;
+
+	if (!sc || !sc->created)
+		return;
+	stamp = sc->pend.val.created;
+	sc->ctag.key = *ak;
+	sc->ctag.key.vtag = ctag;
+	sc->ctag.val.stag = ak->vtag;
+	pctag_add(&sc->ctag, stamp);
+}
+
+/*
+ * pending_ctags[(service, Tc, ports of p)] = Ts for the unconfirmed
+ * association (service, Ts = stag, ports of p), if there is one, built in
+ * the scratch (the tc program's stack has no room): hs_forget_stag.  A
+ * global function, verified once: a static one is walked again for every
+ * state that reaches its call, and sctplb_xdp then went past the verifier's
+ * million instructions.
+ */
+__noinline int pending_keep_ctag(const struct pkt *p, __u32 stag, __u32 stamp)
+{
+	struct assoc_scratch *sc;
+	struct sctplb_assoc *a;
+	__u32 zero = 0;
+
+	sc = bpf_map_lookup_elem(&assoc_scratch, &zero);
+	if (!sc || !p)
+		return 0;
+	assoc_key(&sc->ctag.key, p, p->service_id, stag);
+	a = pend_ref(&sc->ctag.key);
+	if (!a || !a->ctag)
+		return 0;
+	sc->ctag.key.vtag = a->ctag;
+	sc->ctag.val.stag = stag;
+	pctag_add(&sc->ctag, stamp);
+	return 0;
+}
+
+/*
+ * A new, unconfirmed association (service, Ts, ports) -> backend (the
+ * caller's handshake names it for the restart rule and is its Tc index for
+ * the handshake's address, else the caller indexes it in pending_ctags:
+ * pending_index_new; client_index is written when it is confirmed).  Never replaces one: if another backend's
+ * association (confirmed or not) holds the key, ASSOC_COLLISION.  Stored in
+ * the unconfirmed tables (set-associative: assocs_pending, pending_ctags), so
+ * that it is always stored and evicts only other unconfirmed entries, the
+ * least recently seen of its set.  Returns the association, or NULL.
  */
 static __always_inline struct sctplb_assoc *assoc_create(const struct sctplb_assoc_key *ak,
 							 const struct sctplb_client_key *k,
 							 __u32 backend_id, __u32 ctag,
-							 __u32 flags, __u64 now)
+							 __u32 flags, __u64 now, const bool looked)
 {
-	struct sctplb_pending_ctag_entry ce = { .key = *ak, .val.stag = ak->vtag };
+	struct assoc_scratch *sc;
 	struct sctplb_pending_entry *e;
 	struct sctplb_assoc *a;
 	__u32 zero = 0;
 
-	/* A confirmed association of the key; an unconfirmed one is found by
-	 * the insert itself (BPF_NOEXIST), under its set's lock. */
-	a = bpf_map_lookup_elem(&assocs, ak);
-	if (a)
-		goto exists;
-	e = bpf_map_lookup_elem(&assoc_scratch, &zero);
-	if (!e)
+	sc = bpf_map_lookup_elem(&assoc_scratch, &zero);
+	if (!sc)
 		return NULL;
+	sc->created = 0; /* first: every way out says what this call did */
+	/* A confirmed association of the key, unless the caller has just
+	 * looked (looked: a constant; the lookup of a cold bucket cost ~30 ns);
+	 * an unconfirmed one is found by the insert itself (BPF_NOEXIST), under
+	 * its set's lock. */
+	if (!looked) {
+		a = bpf_map_lookup_elem(&assocs, ak);
+		if (a)
+			goto exists;
+	}
+	e = &sc->pend;
 	__builtin_memset(e, 0, sizeof(*e));
 	e->key = *ak;
 	e->val.backend_id = backend_id;
@@ -585,9 +761,7 @@ static __always_inline struct sctplb_assoc *assoc_create(const struct sctplb_ass
 	}
 	stat_inc(SCTPLB_STAT_ASSOC_CREATED);
 	lb_event_new(SCTPLB_EV_ESTABLISHED, ak, k, backend_id, ctag);
-	ce.key.vtag = ctag;
-	/* Never re-point Tc: the first association of a Tc keeps it. */
-	pctag_add(&ce, a->created);
+	sc->created = 1;
 	return a;
 exists:
 	/* Another CPU was first, or another backend's association holds the key. */
@@ -654,7 +828,6 @@ static __always_inline int choose_cookie(const struct pkt *p, struct lb *lb,
 	struct sctplb_handshake hs = {};
 	struct sctplb_handshake_set *set;
 	struct sctplb_assoc *a;
-	__u32 stag = ak->vtag;
 	bool pending, have;
 
 	stat_inc(SCTPLB_STAT_COOKIE_ECHO);
@@ -677,16 +850,27 @@ static __always_inline int choose_cookie(const struct pkt *p, struct lb *lb,
 		lb_event_new(SCTPLB_EV_COLLISION, ak, &k, lb->backend_id, hs.ctag);
 		return ACT_CONTINUE;
 	}
-	lb->assoc = assoc_create(ak, &k, lb->backend_id, hs.ctag, 0, lb->now);
+	/* The handshake's older association loses it below: its Tc index
+	 * moves first (before the create: both use the scratch). */
+	if (hs.stag != ak->vtag)
+		hs_forget_stag(p, &hs, lb->now);
+	lb->assoc = assoc_create(ak, &k, lb->backend_id, hs.ctag, 0, lb->now, true);
 	if (lb->assoc) {
-		/* The handshake found (unless an INIT replaced it meanwhile):
-		 * completed, it pins nothing now; Ts is its restart rule until the
-		 * association is confirmed. */
+		/* The handshake found (unless an INIT replaced it meanwhile) is
+		 * completed: it pins nothing now; Ts is its restart rule until
+		 * the association is confirmed, and with the association's Tc
+		 * its Tc index for this address (pending_by_ctag).  Other
+		 * addresses of the client (its INIT listed some), a NAT'd
+		 * service (full NAT's backends answer to the forwarder's
+		 * address; gc finds their flows by Tc) and a handshake an INIT
+		 * replaced meanwhile need pending_ctags. */
 		struct sctplb_handshake done = hs;
 
 		done.flags |= SCTPLB_HS_F_ANSWERED;
-		done.stag = stag;
-		hs_replace_in(set, &k, &hs, &done);
+		done.stag = ak->vtag;
+		if (!hs_replace_in(set, &k, &hs, &done) || !(hs.flags & SCTPLB_HS_F_ONE_ADDR) ||
+		    (p->svc_flags & SCTPLB_SVC_F_NAT))
+			pending_index_new(ak, hs.ctag);
 	}
 	return ACT_CONTINUE;
 }
@@ -745,7 +929,7 @@ static __always_inline int choose_icmp(const struct pkt *p, struct lb *lb)
 	bool pending;
 
 	assoc_key(&ak, p, p->service_id, p->vtag);
-	a = assoc_by_ctag(&ak, &pending);
+	a = assoc_by_ctag(&ak, p, &pending);
 	if (!a) {
 		assoc_key(&ak, p, p->service_id, p->vtag);
 		a = assoc_find(&ak, &pending);
@@ -798,7 +982,7 @@ static __always_inline int choose_backend(const struct buf *b, struct pkt *p, st
 			act = choose_cookie(p, lb, &ak);
 		} else {
 			/* RFC 9260 8.5.1: a T-bit ABORT/SHUTDOWN-COMPLETE carries Tc */
-			a = p->tbit ? assoc_by_ctag(&ak, &pending) : assoc_find(&ak, &pending);
+			a = p->tbit ? assoc_by_ctag(&ak, p, &pending) : assoc_find(&ak, &pending);
 			if (!a && p->tbit && r && choose_by_ctag(p, lb)) {
 				stat_inc(SCTPLB_STAT_TBIT);
 				act = ACT_CONTINUE;

@@ -44,18 +44,23 @@ static __always_inline struct sctplb_assoc *learn_init_ack(const struct buf *b, 
 	if (!hs_find_in(set, &k, &hs) || hs.ctag != p->vtag)
 		return NULL;
 	assoc_key(&ak, p, p->service_id, p->vtag);
-	a = assoc_by_ctag(&ak, &pending);
+	a = assoc_by_ctag(&ak, p, &pending);
 	if (!a) {
 		ak.vtag = bpf_ntohl(*tagp);
 		a = assoc_create(&ak, &k, hs.backend_id, p->vtag, SCTPLB_ASSOC_F_FROM_INIT_ACK,
-				 now);
+				 now, false);
+		/* Indexed by Tc in pending_ctags whatever the handshake: a NAT'd
+		 * backend's packets name the client by the forwarder's address. */
+		pending_index_new(&ak, p->vtag);
 	}
 	if (a) {
 		struct sctplb_handshake done = hs;
 
 		done.flags |= SCTPLB_HS_F_ANSWERED;
-		if (a->backend_id == hs.backend_id)
+		if (a->backend_id == hs.backend_id && hs.stag != ak.vtag) {
+			hs_forget_stag(p, &hs, now);
 			done.stag = ak.vtag; /* the restart rule's, until confirmed */
+		}
 		hs_replace_in(set, &k, &hs, &done);
 		stat_inc(SCTPLB_STAT_RET_INIT_ACK);
 	}
@@ -79,7 +84,7 @@ static __always_inline struct sctplb_assoc *find_return(const struct pkt *p)
 	assoc_key(&ak, p, p->service_id, p->vtag);
 	if (p->tbit)
 		return assoc_find(&ak, &pending);
-	a = assoc_by_ctag(&ak, &pending);
+	a = assoc_by_ctag(&ak, p, &pending);
 	if (a && pending && !p->ends)
 		a = assoc_confirm(&ak, a, SCTPLB_STAT_ASSOC_CONFIRMED, p);
 	return a;

@@ -28,7 +28,8 @@
  *	unconfirmed associations: their own last-use stamp, bpf/lib/lb.h).
  *
  *   bool NAME_find(const K *k, V *out)
- *	true with *out a copy of k's value, read under the set's lock.
+ *	true with *out a copy of k's value, read without the set's lock and
+ *	checked by its sequence count (below); *out is undefined when false.
  *   void NAME_put(const K *k, const V *v, __u32 stamp)
  *	k -> *v, stamped stamp (sctplb_stamp(now)): k's way, else an empty
  *	way, else the oldest not kept (KEEP), else the oldest.
@@ -39,6 +40,9 @@
  *	datapath updates on every packet without a lock (an association's
  *	stamps).  Another CPU's put may rewrite the way under the caller, as a
  *	BPF LRU element can be recycled under a reader.
+ *   V *NAME_refresh_in(SET *s, const K *k, __u32 stamp)
+ *	as NAME_ref_in, k's way stamped stamp too, without the lock: a
+ *	refresh in place of an entry the caller finds unchanged but its time.
  *   V *NAME_add(const E *e, __u32 stamp)
  *	e->key -> e->val unless the key is there (BPF_NOEXIST), E the table's
  *	entry (key and value: NAME_entry_t): the new value in place, or NULL
@@ -67,6 +71,26 @@
  *
  * k must point to the stack or to a map value (32-bit aligned); K's padding
  * must be zeroed (keys are compared as 32-bit words).
+ *
+ * Lock-free finds (the seqcount, include/sctplb_settable.h).  Every write
+ * under the lock (put, add, replace, delete) makes the set's seq odd before
+ * it writes and even after.  A find reads seq, looks for the key's way,
+ * copies its value and reads seq again: the copy stands if seq was even and
+ * has not moved, else the find looks again, SETTABLE_FIND_TRIES times at
+ * most, then takes the lock (a writer inside holds it: the locked find
+ * waits for it; no reader can spin on a writer that never ends).  Ordering:
+ * seq is read and written through volatile accesses with compiler barriers
+ * (asm volatile("" ::: "memory")) between seq and the data, so the compiler
+ * keeps program order; the x86-64 JIT emits the program's loads and stores
+ * in order, and x86 is TSO (loads are not reordered with loads, stores not
+ * with stores), which is all a seqcount needs there.  arm64 reorders both:
+ * there the reader's second load of seq needs a load-acquire of the data
+ * before it (smp_rmb) and the writer's stores a store-release (smp_wmb):
+ * BPF's load-acquire/store-release instructions (kernel 6.15+, clang 21,
+ * __atomic_load_n(p, __ATOMIC_ACQUIRE)); this tree's clang 19 has none, so
+ * on arm64 SETTABLE_LOCKED_FIND must be defined (every find then takes the
+ * lock, as before).  A value written in place without the lock (NAME_ref)
+ * does not move seq: each of its fields is one aligned store, read whole.
  */
 #ifndef SCTPLB_BPF_SETTABLE_H
 #define SCTPLB_BPF_SETTABLE_H
@@ -96,6 +120,41 @@ static __always_inline void *settable_set(void *map, const void *k, int nwords)
 		return NULL;
 	i = sctplb_settable_index(cfg->settable_key, k, nwords, SETTABLE_MAX_ENTRIES(map));
 	return bpf_map_lookup_elem(map, &i);
+}
+
+/* Lock-free looks before a find takes the lock (above). */
+#ifndef SETTABLE_FIND_TRIES
+#define SETTABLE_FIND_TRIES 2
+#endif
+#if defined(__TARGET_ARCH_arm64) && !defined(SETTABLE_LOCKED_FIND)
+#error "settable.h: lock-free finds need BPF load-acquire on arm64: define SETTABLE_LOCKED_FIND"
+#endif
+
+#ifdef SETTABLE_LOCKED_FIND
+#define SETTABLE_LOCKED 1
+#else
+#define SETTABLE_LOCKED 0
+#endif
+
+#define settable_barrier() asm volatile("" ::: "memory")
+
+/* The set's seqcount, read (and written) once, where the code says. */
+static __always_inline __u32 settable_seq(const __u32 *seq)
+{
+	return *(const volatile __u32 *)seq;
+}
+
+/* A writer, the set's lock held: seq odd while it writes. */
+static __always_inline void settable_write_begin(__u32 *seq)
+{
+	*(volatile __u32 *)seq = SCTPLB_SETTABLE_SEQ_BUSY(settable_seq(seq));
+	settable_barrier();
+}
+
+static __always_inline void settable_write_end(__u32 *seq)
+{
+	settable_barrier();
+	*(volatile __u32 *)seq = SCTPLB_SETTABLE_SEQ_DONE(settable_seq(seq));
 }
 
 /* No entry is kept over another: the oldest goes. */
@@ -132,13 +191,23 @@ static __always_inline __u64 settable_nz32(__u32 x)
 	_Static_assert((NAME##_WAYS & (NAME##_WAYS - 1)) == 0,                                 \
 		       #NAME ": ways, a power of two (a way is masked, NAME_add_in)");           \
                                                                                                \
+	/* The set but its lock, for the global functions' arguments. */                     \
+	struct NAME##_nolock {                                                                 \
+		__u8 b[sizeof(SET) - __builtin_offsetof(SET, fp)];                             \
+	};                                                                                     \
+	static __always_inline SET *NAME##_of_nolock(struct NAME##_nolock *u)                  \
+	{                                                                                      \
+		return (SET *)((char *)u - __builtin_offsetof(SET, fp));                       \
+	}                                                                                      \
+                                                                                               \
 	static __always_inline SET *NAME##_set(const NAME##_key_t *k)                               \
 	{                                                                                      \
 		return settable_set(&MAP, k, NAME##_WORDS);                                    \
 	}                                                                                      \
                                                                                                \
-	/* The way holding k, or -1; with the set's lock held. */                             \
-	static __always_inline int NAME##_way(const SET *s, const NAME##_key_t *k)             \
+	/* The way holding k, or -1; with the set's lock held, or in a  */                  \
+	/* lock-free look (lean: k's words not kept in registers).      */                  \
+	static __always_inline int NAME##__way(const SET *s, const NAME##_key_t *k, bool lean) \
 	{                                                                                      \
 		const __u32 *want = (const __u32 *)k, *have;                                   \
 		__u16 fp = sctplb_settable_fp(want, NAME##_WORDS);                             \
@@ -148,6 +217,10 @@ static __always_inline __u64 settable_nz32(__u32 x)
 		_Pragma("unroll") for (i = 0; i < NAME##_WAYS; i++) {                          \
 			if (!s->stamp[i] || s->fp[i] != fp)                                    \
 				continue;                                                      \
+			/* k's words read again for each way (lean): not held  */            \
+			/* in registers spilled to a stack near its 512 bytes  */            \
+			if (lean)                                                              \
+				asm volatile("" : "+r"(want));                                 \
 			have = (const __u32 *)&s->e[i].key;                                    \
 			diff = 0;                                                              \
 			_Pragma("unroll") for (j = 0; j < NAME##_WORDS; j++)                   \
@@ -156,6 +229,11 @@ static __always_inline __u64 settable_nz32(__u32 x)
 				return i;                                                      \
 		}                                                                              \
 		return -1;                                                                     \
+	}                                                                                      \
+                                                                                               \
+	static __always_inline int NAME##_way(const SET *s, const NAME##_key_t *k)             \
+	{                                                                                      \
+		return NAME##__way(s, k, false);                                               \
 	}                                                                                      \
                                                                                                \
 	/* The way a new key takes, with the lock held: an empty way, else   */              \
@@ -180,6 +258,61 @@ static __always_inline __u64 settable_nz32(__u32 x)
 		return w;                                                                      \
 	}                                                                                      \
                                                                                                \
+	/* Lock-free looks (the seqcount, above): 1 found (*out a copy), 0  */             \
+	/* not there, -1 a writer was inside every time.  A global          */             \
+	/* function: the verifier checks it once, not at every call (its    */             \
+	/* eight ways' paths at each site of each program were too many).   */             \
+	/* The verifier lets no function argument hold a bpf_spin_lock:    */             \
+	/* the global functions take the set from its fp on (NAME_nolock). */             \
+	__noinline int NAME##_look(struct NAME##_nolock *u, const NAME##_key_t *k,             \
+				   NAME##_val_t *out)                                           \
+	{                                                                                      \
+		SET *s = NAME##_of_nolock(u);                                                  \
+		__u32 seq;                                                                     \
+		int w, n;                                                                      \
+                                                                                               \
+		if (!u || !k || !out)                                                          \
+			return 0;                                                              \
+		_Pragma("nounroll") for (n = 0; n < SETTABLE_FIND_TRIES; n++) {                \
+			seq = settable_seq(&s->seq);                                           \
+			if (seq & 1)                                                           \
+				continue;                                                      \
+			settable_barrier();                                                    \
+			w = NAME##__way(s, k, true);                                           \
+			if (w >= 0 && w < NAME##_WAYS)                                         \
+				*out = s->e[w].val;                                            \
+			settable_barrier();                                                    \
+			if (settable_seq(&s->seq) == seq)                                      \
+				return w >= 0;                                                 \
+		}                                                                              \
+		return -1;                                                                     \
+	}                                                                                      \
+                                                                                               \
+	/* The first empty way, else NAME_WAYS, from the stamps alone,    */              \
+	/* without a branch: the victim's ranks read every way's value,   */              \
+	/* seven cache lines of a cold set where a way is free (the        */              \
+	/* COOKIE-ECHO's unconfirmed inserts, docs/bench.md).              */              \
+	static __always_inline int NAME##__empty(const SET *s)                                 \
+	{                                                                                      \
+		__u64 mask;                                                                    \
+		int w = NAME##_WAYS, i;                                                        \
+                                                                                               \
+		_Pragma("unroll") for (i = NAME##_WAYS - 1; i >= 0; i--) {                     \
+			mask = settable_nz32(s->stamp[i]) - 1; /* all ones: empty */           \
+			asm volatile("" : "+r"(mask)); /* no select: a branch */               \
+			w = (int)(((__u64)i & mask) | ((__u64)w & ~mask));                     \
+		}                                                                              \
+		return w;                                                                      \
+	}                                                                                      \
+                                                                                               \
+	/* The way a new key takes: an empty one, else the victim. */                         \
+	static __always_inline int NAME##__slot(const SET *s)                                  \
+	{                                                                                      \
+		int w = NAME##__empty(s);                                                      \
+                                                                                               \
+		return w < NAME##_WAYS ? w : NAME##__victim(s);                                \
+	}                                                                                      \
+                                                                                               \
 	/* The bodies; the _in variants take the set from NAME_set(k)      */              \
 	/* (NULL: nothing found, nothing put), so that one hash serves     */              \
 	/* several accesses to a key.                                      */              \
@@ -187,10 +320,15 @@ static __always_inline __u64 settable_nz32(__u32 x)
 							     NAME##_val_t *out)                 \
 	{                                                                                      \
 		bool found = false;                                                            \
-		int w;                                                                         \
+		int w, r;                                                                      \
                                                                                                \
 		if (!s)                                                                        \
 			return false;                                                          \
+		if (!SETTABLE_LOCKED) {                                                        \
+			r = NAME##_look((void *)s->fp, k, out);                                \
+			if (r >= 0)                                                            \
+				return r;                                                      \
+		}                                                                              \
 		bpf_spin_lock(&s->lock);                                                       \
 		w = NAME##_way(s, k);                                                          \
 		if (w >= 0 && w < NAME##_WAYS) {                                               \
@@ -212,7 +350,8 @@ static __always_inline __u64 settable_nz32(__u32 x)
 		bpf_spin_lock(&s->lock);                                                       \
 		w = NAME##_way(s, k);                                                          \
 		if (w < 0)                                                                     \
-			w = NAME##__victim(s);                                                 \
+			w = NAME##__slot(s);                                                   \
+		settable_write_begin(&s->seq);                                                 \
 		/* Written at constant offsets: w used as an offset would make  */             \
 		/* the verifier track every way the loop above could choose.     */             \
 		_Pragma("unroll") for (i = 0; i < NAME##_WAYS; i++) {                          \
@@ -223,6 +362,7 @@ static __always_inline __u64 settable_nz32(__u32 x)
 				s->stamp[i] = st;                                              \
 			}                                                                      \
 		}                                                                              \
+		settable_write_end(&s->seq);                                                   \
 		bpf_spin_unlock(&s->lock);                                                     \
 	}                                                                                      \
                                                                                                \
@@ -243,11 +383,15 @@ static __always_inline __u64 settable_nz32(__u32 x)
 			have = (const __u32 *)&s->e[w].val;                                    \
 			_Pragma("unroll") for (j = 0; j < sizeof(*v) / 4; j++)                 \
 				diff |= have[j] ^ want[j];                                     \
-			if (!diff && v)                                                        \
-				s->e[w].val = *v;                                              \
-			else if (!diff)                                                        \
-				s->stamp[w] = 0; /* v NULL: delete */                          \
-			done = !diff;                                                          \
+			if (!diff) {                                                           \
+				settable_write_begin(&s->seq);                                 \
+				if (v)                                                         \
+					s->e[w].val = *v;                                      \
+				else                                                           \
+					s->stamp[w] = 0; /* v NULL: delete */                  \
+				settable_write_end(&s->seq);                                   \
+				done = true;                                                   \
+			}                                                                      \
 		}                                                                              \
 		bpf_spin_unlock(&s->lock);                                                     \
 		return done;                                                                   \
@@ -276,7 +420,9 @@ static __always_inline __u64 settable_nz32(__u32 x)
 		bpf_spin_lock(&s->lock);                                                       \
 		w = NAME##_way(s, k);                                                          \
 		if (w >= 0 && w < NAME##_WAYS) {                                               \
+			settable_write_begin(&s->seq);                                         \
 			s->stamp[w] = 0;                                                       \
+			settable_write_end(&s->seq);                                           \
 			found = true;                                                          \
 		}                                                                              \
 		bpf_spin_unlock(&s->lock);                                                     \
@@ -340,6 +486,36 @@ static __always_inline __u64 settable_nz32(__u32 x)
 		return &s->e[w].val;                                                           \
 	}                                                                                      \
                                                                                                \
+	/* k's value in place, its way's stamp made stamp, found and      */              \
+	/* written without the lock (a refresh: an LRU's in-place update). */              \
+	/* A put of another key that takes the way meanwhile gets this      */              \
+	/* stamp, which is its own within a tick.                          */              \
+	/* (Global, checked once: the way, or -1.) */                                         \
+	__noinline int NAME##__refresh(struct NAME##_nolock *u, const NAME##_key_t *k,         \
+				       __u32 stamp)                                             \
+	{                                                                                      \
+		SET *s = NAME##_of_nolock(u);                                                  \
+		int w;                                                                         \
+                                                                                               \
+		if (!u || !k)                                                                  \
+			return -1;                                                             \
+		w = NAME##__way(s, k, true);                                                   \
+		if (w < 0 || w >= NAME##_WAYS)                                                 \
+			return -1;                                                             \
+		s->stamp[w] = sctplb_settable_stamp(stamp);                                    \
+		return w;                                                                      \
+	}                                                                                      \
+                                                                                               \
+	static __always_inline __maybe_unused NAME##_val_t *NAME##_refresh_in(SET *s,          \
+									      const NAME##_key_t *k, \
+									      __u32 stamp)     \
+	{                                                                                      \
+		int w = s ? NAME##__refresh((void *)s->fp, k, stamp) : -1;                     \
+                                                                                               \
+		/* one unknown way to the verifier, not one path per way */                   \
+		return s && w >= 0 ? &s->e[w & (NAME##_WAYS - 1)].val : NULL;                  \
+	}                                                                                      \
+                                                                                               \
 	/* The entry (key and value) by one pointer: three values live      */               \
 	/* across the lock (s, e, stamp), in registers a call keeps.        */               \
 	static __noinline __maybe_unused NAME##_val_t *NAME##_add_in(SET *s,                   \
@@ -355,10 +531,12 @@ static __always_inline __u64 settable_nz32(__u32 x)
 		if (NAME##_way(s, &e->key) < 0) {      /* else k was there: NULL */            \
 			/* w from the branchless victim search: one unknown way */             \
 			/* to the verifier, not one path per way                */             \
-			w = NAME##__victim(s) & (NAME##_WAYS - 1);                             \
+			w = NAME##__slot(s) & (NAME##_WAYS - 1);                               \
+			settable_write_begin(&s->seq);                                         \
 			s->e[w] = *e;                                                          \
 			s->fp[w] = sctplb_settable_fp((const __u32 *)&e->key, NAME##_WORDS);   \
 			s->stamp[w] = sctplb_settable_stamp(stamp);                            \
+			settable_write_end(&s->seq);                                           \
 			r = &s->e[w].val;                                                      \
 		}                                                                              \
 		bpf_spin_unlock(&s->lock);                                                     \

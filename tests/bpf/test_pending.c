@@ -16,6 +16,13 @@
  *   4. gc expires an idle unconfirmed association from the tables and keeps
  *      a live one; the walk of `assoc list` (lb_assocs_walk) lists the
  *      unconfirmed ones.
+ *   5. The Tc index through the handshake (bpf/lib/lb.h pending_by_ctag): a
+ *      client whose INIT listed no other address gets no pending_ctags entry,
+ *      and the backend's first packet (to its address) still confirms the
+ *      association; a multihomed client's does, and its packet with Tc from
+ *      a listed address finds the association; a packet with a guessed Tc
+ *      to or from another address (another client's, or no one's) confirms
+ *      and closes nothing.
  */
 #include <arpa/inet.h>
 #include <stdio.h>
@@ -142,17 +149,21 @@ static int ctag_where(uint32_t ts)
 }
 
 /* Whether the unconfirmed tables themselves still hold ts's association
- * (assocs_pending) or its Tc (pending_ctags): 1 each. */
+ * (assocs_pending) or its Tc (pending_ctags, or for a client whose INIT
+ * listed no other address its handshake: lb_pending_by_handshake): 1 each. */
 static int in_tables(uint32_t ts)
 {
 	struct sctplb_assoc_key k = key_of(ts), ck = key_of(ts ^ 0x5a5a5a5au);
 	struct sctplb_ctag_value v;
 	struct sctplb_assoc a;
-	struct lb_settable t, c;
+	struct lb_settable t, c, h;
+	bool have;
 
-	if (fx_pending(&fx, &t) || fx_pending_ctags(&fx, &c))
+	if (fx_pending(&fx, &t) || fx_pending_ctags(&fx, &c) || fx_handshakes(&fx, &h))
 		return -1;
-	return !lb_settable_lookup(&t, &k, &a, NULL) + !lb_settable_lookup(&c, &ck, &v, NULL);
+	have = !lb_settable_lookup(&t, &k, &a, NULL);
+	return have + (!lb_settable_lookup(&c, &ck, &v, NULL) ||
+		       (have && lb_pending_by_handshake(&h, &k, &a, NULL, NULL)));
 }
 
 static void clear_state(void)
@@ -332,6 +343,111 @@ static void gc_and_list(void)
 		  "keeps a live one", NULL);
 }
 
+/* One packet between addresses a (client side) and VIP4, Tc or Ts as vtag. */
+static int send_at(const char *a, bool to_backend, uint32_t vtag, struct chunk_spec ch,
+		   struct seq_out *o)
+{
+	struct pkt_spec s = { .src = to_backend ? a : VIP4, .dst = to_backend ? VIP4 : a,
+			      .sport = to_backend ? CPORT : PORT, .dport = to_backend ? PORT : CPORT,
+			      .vtag = vtag, .chunks = { ch } };
+
+	return seq_run(&fx, &s, to_backend, now, o);
+}
+
+/* Whether pending_ctags holds Tc's entry (the index of other addresses). */
+static bool in_pctags(uint32_t tc)
+{
+	struct sctplb_assoc_key ck = key_of(tc);
+	struct sctplb_ctag_value v;
+	struct lb_settable c;
+
+	return !fx_pending_ctags(&fx, &c) && !lb_settable_lookup(&c, &ck, &v, NULL);
+}
+
+/* 5. The Tc index through the handshake. */
+static void by_handshake(void)
+{
+	uint32_t ts = 0x46000001u, tc = ts ^ 0x5a5a5a5au, ts2 = 0x46000002u, tc2 = ts2 ^ 0x5a5a5a5au;
+	uint32_t ts3 = 0x46000003u, tc3 = ts3 ^ 0x5a5a5a5au;
+	const char *name;
+	struct sctplb_handshake h;
+	struct sctplb_client_key hk;
+	struct seq_out o;
+	char a[32], b[32];
+
+	clear_state();
+	now += 10 * NSEC;
+
+	/* A client whose INIT lists no other address (50), and another (51). */
+	name = "a client whose INIT listed no other address: no pending_ctags entry, its handshake "
+	       "names Ts";
+	client_addr(50, a, sizeof(a));
+	client_addr(51, b, sizeof(b));
+	hk = fx_client_key(SVC, htons(CPORT), a);
+	if (!make(50, ts) || !make(51, ts2))
+		return tr_result(name, "setup: associations not stored");
+	if (in_pctags(tc) || fx_handshake_lookup(&fx, &hk, &h) || h.stag != ts ||
+	    !(h.flags & SCTPLB_HS_F_ONE_ADDR) || fx_pending_ctag_count(&fx) != 0)
+		return tr_result(name, WHY("pending_ctags[Tc] %d (want 0), %ld entries (want 0); "
+					   "handshake stag %#x flags %#x (want %#x, ONE_ADDR)",
+					   in_pctags(tc), fx_pending_ctag_count(&fx), h.stag, h.flags, ts));
+	tr_result(name, NULL);
+
+	/* A guessed Tc: the backend's packet to another client's address, the
+	 * client's T-bit ABORT from there and from an address no one has. */
+	name = "a packet with another association's Tc to or from another address confirms and "
+	       "closes nothing";
+	if (send_at(b, false, tc, (struct chunk_spec)CH(CT_COOKIE_ACK), &o) ||
+	    o.d[SCTPLB_STAT_ASSOC_CONFIRMED] || where(ts) != 1 || where(ts2) != 1)
+		return tr_result(name, WHY("backend's packet with Tc of A to B's address: confirmed "
+					   "+%llu, A in table %d, B in %d (want 0 1 1)",
+					   (unsigned long long)o.d[SCTPLB_STAT_ASSOC_CONFIRMED],
+					   where(ts), where(ts2)));
+	if (send_at(b, true, tc, (struct chunk_spec)CH_ABORT_T, &o) || o.d[SCTPLB_STAT_TBIT] ||
+	    !o.d[SCTPLB_STAT_UNKNOWN_VTAG] ||
+	    send_at("198.51.100.251", true, tc, (struct chunk_spec)CH_ABORT_T, &o) ||
+	    o.d[SCTPLB_STAT_TBIT] || !o.d[SCTPLB_STAT_UNKNOWN_VTAG] ||
+	    o.d[SCTPLB_STAT_ASSOC_CLOSING])
+		return tr_result(name, WHY("T-bit ABORT with A's Tc from B's or no one's address: "
+					   "TBIT +%llu, UNKNOWN_VTAG +%llu, CLOSING +%llu (want 0 1 0)",
+					   (unsigned long long)o.d[SCTPLB_STAT_TBIT],
+					   (unsigned long long)o.d[SCTPLB_STAT_UNKNOWN_VTAG],
+					   (unsigned long long)o.d[SCTPLB_STAT_ASSOC_CLOSING]));
+	tr_result(name, NULL);
+
+	/* The backend's COOKIE-ACK to A's address: found through A's handshake. */
+	name = "the backend's first packet confirms an association found through the handshake "
+	       "(no pending_ctags entry)";
+	if (send_at(a, false, tc, (struct chunk_spec)CH(CT_COOKIE_ACK), &o) ||
+	    o.d[SCTPLB_STAT_ASSOC_CONFIRMED] != 1 || where(ts) != 2 || ctag_where(ts) != 2 ||
+	    where(ts2) != 1)
+		return tr_result(name, WHY("confirmed +%llu, table %d, Tc index %d, the other in %d "
+					   "(want 1 2 2 1)",
+					   (unsigned long long)o.d[SCTPLB_STAT_ASSOC_CONFIRMED],
+					   where(ts), ctag_where(ts), where(ts2)));
+	tr_result(name, NULL);
+
+	/* A multihomed client (52): its INIT lists a second address. */
+	name = "a multihomed client: pending_ctags has its Tc, and its T-bit packet from the listed "
+	       "address finds the association";
+	client_addr(52, a, sizeof(a));
+	if (send_client(52, 0, (struct chunk_spec)CH_INIT(tc3, a, "203.0.113.77"), &o) ||
+	    !seq_forwarded(&o) || send_client(52, ts3, (struct chunk_spec)CH_COOKIE(), &o) ||
+	    o.d[SCTPLB_STAT_ASSOC_CREATED] != 1)
+		return tr_result(name, "setup: association not stored");
+	if (!in_pctags(tc3) || ctag_where(ts3) != 1)
+		return tr_result(name, WHY("pending_ctags[Tc] %d, Tc index %d (want 1 1)",
+					   in_pctags(tc3), ctag_where(ts3)));
+	if (send_at("203.0.113.77", true, tc3, (struct chunk_spec)CH_SC_T, &o) ||
+	    !seq_forwarded(&o) || o.d[SCTPLB_STAT_TBIT] != 1 || o.d[SCTPLB_STAT_ASSOC_CLOSING] != 1)
+		return tr_result(name, WHY("T-bit SHUTDOWN-COMPLETE from the listed address: "
+					   "forwarded %d, TBIT +%llu, CLOSING +%llu (want 1 1 1)",
+					   seq_forwarded(&o), (unsigned long long)o.d[SCTPLB_STAT_TBIT],
+					   (unsigned long long)o.d[SCTPLB_STAT_ASSOC_CLOSING]));
+	tr_result(name, NULL);
+	(void)tc2;
+}
+
 int main(void)
 {
 	struct fx_load_opts lo = { .test_clock = true, .assocs_max = MAXA };
@@ -346,6 +462,7 @@ int main(void)
 	victim_fewest_packets();
 	moved_out();
 	gc_and_list();
+	by_handshake();
 	fx_unload(&fx);
 	return tr_failures ? 1 : 0;
 }

@@ -8,8 +8,9 @@
  *      what user space stores, the datapath finds (a COOKIE-ECHO completes it);
  *   2. a full set and one INIT more: exactly the oldest goes, every other
  *      entry of the set and of the table stays, and no other table changes;
- *   3. the INIT that refreshes a handshake (a retransmission) makes it young:
- *      the next eviction takes the next oldest;
+ *   3. the INIT that refreshes a handshake (a retransmission) makes it young
+ *      (its time and stamp rewritten in place): the next eviction takes the
+ *      next oldest;
  *   4. a handshake naming an unconfirmed association (its restart rule) goes
  *      only when every way of its set is such a handshake;
  *   5. the index is keyed: two keys put the same clients in different sets.
@@ -162,10 +163,24 @@ static void eviction(void)
 		  "oldest %s, %d of the others missing, other set's %s, %ld -> %ld handshakes",
 		  have(a[0], NULL) ? "kept" : "gone", missing,
 		  have("203.0.113.77", NULL) ? "kept" : "gone", before, fx_handshake_count(&fx));
-	/* a[1] is the oldest now; its retransmitted INIT makes it young. */
+	/* a[1] is the oldest now; its retransmitted INIT makes it young: the
+	 * entry refreshed in place (no lock), its stamp and its time. */
 	now += NSEC;
 	if (init(a[1], 0x1001, &o) || !seq_forwarded(&o) || o.d[SCTPLB_STAT_INIT_RETRANSMIT] != 1)
 		return tr_result("retransmission", "INIT not a retransmission");
+	{
+		struct sctplb_client_key k = key_of(a[1]);
+		struct sctplb_handshake h;
+		uint32_t st = 0;
+		int err = lb_settable_lookup(&T, &k, &h, &st);
+
+		tr_report(!err && h.created_ns == now && st == sctplb_stamp(now) && h.ctag == 0x1001 &&
+			  h.backend_id == 1 && h.flags == SCTPLB_HS_F_ONE_ADDR /* as the INIT left it */,
+			  "a retransmitted INIT refreshes its handshake's time and stamp, nothing else",
+			  "err %d created %llu (now %llu) stamp %u (want %u) Tc %#x backend %u flags %u",
+			  err, (unsigned long long)h.created_ns, (unsigned long long)now, st,
+			  sctplb_stamp(now), h.ctag, h.backend_id, h.flags);
+	}
 	now += NSEC;
 	if (init(a[WAYS + 1], 0x1000 + WAYS + 1, &o) || !seq_forwarded(&o))
 		return tr_result("retransmission", "INIT not forwarded");

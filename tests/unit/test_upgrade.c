@@ -7,7 +7,10 @@
  * over (the unconfirmed table as large as the LRU was), a key made, every
  * other map kept with what it holds; a command that only
  * reads refuses them and says to attach.  The ABI 3 pin set is made by hand
- * in a bpffs directory unique to the run, removed on exit.
+ * in a bpffs directory unique to the run, removed on exit.  Then the same
+ * for ABI 4 -> 5 (the sets' sequence count): the upgraded unconfirmed
+ * tables are put back in ABI 4's layout (the count's 4 bytes out, entries
+ * moved back), settings says 4, and an attach upgrades them again.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -40,6 +43,8 @@ static void cleanup(void)
 		snprintf(path, sizeof(path), "%s/%s", dir, lb_map_names[i]);
 		unlink(path);
 		snprintf(path, sizeof(path), "%s/%s_abi3", dir, lb_map_names[i]);
+		unlink(path);
+		snprintf(path, sizeof(path), "%s/%s_abi4", dir, lb_map_names[i]);
 		unlink(path);
 	}
 	rmdir(dir);
@@ -181,6 +186,91 @@ static void check_pending(const struct lb_maps *m)
 		  lb_settable_count(&pt), lb_settable_count(&ct), pt.nsets * pt.l.ways, PEND_MAX);
 }
 
+/* Table id as ABI 4 laid its sets out (no seq: entries 4 bytes earlier), a
+ * plain array pinned in its place with the same sets. */
+static int make_abi4_table(const struct lb_maps *m, enum lb_map_id id)
+{
+	struct lb_settable_layout l;
+	struct lb_settable t;
+	char path[256], *set = NULL, *old = NULL;
+	__u32 i;
+	int fd = -1, err = lb_settable_open(&t, m, id);
+
+	if (!err)
+		err = lb_settable_layout(id, &l);
+	if (!err && (!(set = calloc(1, l.set_size)) || !(old = calloc(1, l.set_size))))
+		err = -ENOMEM;
+	if (!err) {
+		fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, lb_map_names[id], 4, l.set_size - 4,
+				    t.nsets, NULL);
+		err = fd < 0 ? -errno : 0;
+	}
+	for (i = 0; !err && i < t.nsets; i++) {
+		if (bpf_map_lookup_elem_flags(m->fd[id], &i, set, BPF_F_LOCK))
+			err = -errno;
+		memset(old, 0, l.set_size);
+		memcpy(old + l.fp_off, set + l.fp_off, l.seq_off - l.fp_off);
+		memcpy(old + l.seq_off, set + l.entries_off, (size_t)l.ways * l.entry_size);
+		if (!err && bpf_map_update_elem(fd, &i, old, BPF_ANY))
+			err = -errno;
+	}
+	snprintf(path, sizeof(path), "%s/%s", dir, lb_map_names[id]);
+	if (!err && (unlink(path) || bpf_obj_pin(fd, path)))
+		err = -errno;
+	if (fd >= 0)
+		close(fd);
+	free(set);
+	free(old);
+	return err;
+}
+
+static void abi4(void)
+{
+	struct sctplb_config c;
+	struct lb_settable t;
+	struct lb_maps m;
+	char path[256];
+	long hs = -1;
+	int err;
+
+	if (lb_maps_open(&m, dir, 0, 0) || lb_settable_open(&t, &m, LB_HANDSHAKES) ||
+	    (hs = lb_settable_count(&t)) != 100 || make_abi4_table(&m, LB_PENDING) ||
+	    make_abi4_table(&m, LB_PENDING_CTAGS) || lb_settings_read(&m, &c)) {
+		lb_maps_close(&m);
+		return tr_result("ABI 4 maps", "cannot make them");
+	}
+	c.abi_version = 4;
+	err = lb_settings_write(&m, &c);
+	lb_maps_close(&m);
+	if (err)
+		return tr_result("ABI 4 maps", "cannot write settings");
+	err = lb_maps_open(&m, dir, 0, 0);
+	tr_report(err == -EPROTO && lb_err_msg() && strstr(lb_err_msg(), "ABI version 4") &&
+		  strstr(lb_err_msg(), "sctplb attach"),
+		  "a read-only open of ABI 4 maps refuses and says 'sctplb attach' upgrades",
+		  "err %d: %s", err, lb_err_msg() ? lb_err_msg() : "(no message)");
+	if (!err)
+		lb_maps_close(&m);
+	lb_err_clear();
+	err = lb_maps_open(&m, dir, LB_OPEN_CREATE | LB_OPEN_LOCK, 0);
+	if (err)
+		return tr_result("an attach over ABI 4 maps upgrades them in place",
+				 lb_err_msg() ? lb_err_msg() : strerror(-err));
+	tr_result("an attach over ABI 4 maps upgrades them in place", NULL);
+	lb_settings_read(&m, &c);
+	tr_report(c.abi_version == SCTPLB_ABI_VERSION && c.idle_timeout_s == 123,
+		  "settings: ABI 5 written, the configuration kept", "abi %u idle %u",
+		  c.abi_version, c.idle_timeout_s);
+	/* The same sets, at the same indexes: every entry found by its key. */
+	check_pending(&m);
+	hs = lb_settable_open(&t, &m, LB_HANDSHAKES) ? -1 : lb_settable_count(&t);
+	tr_report(hs == 100, "handshakes (the same layout) kept as they were", "%ld entries", hs);
+	snprintf(path, sizeof(path), "%s/assocs_pending_abi4", dir);
+	tr_report(access(path, F_OK) != 0, "ABI 4's pins removed", "%s %s", path,
+		  access(path, F_OK) ? "absent" : "left");
+	lb_maps_close(&m);
+}
+
 int main(void)
 {
 	struct sctplb_assoc_key ak = { .service_id = 1, .vtag = 0xabc, .cport = htons(1),
@@ -229,7 +319,7 @@ int main(void)
 		  c.idle_timeout_s == 123 && c.closing_grace_s == 4 && c.handshake_timeout_s == 7 &&
 		  c.path_silent_s == 50 && c.event_rate == 99 && c.event_burst == 9 &&
 		  (c.settable_key[0] | c.settable_key[1] | c.settable_key[2] | c.settable_key[3]),
-		  "settings: ABI 3's configuration kept, ABI 4 written, a key made",
+		  "settings: ABI 3's configuration kept, the current ABI written, a key made",
 		  "abi %u policy %u idle %u grace %u handshake %u silent %u rate %u burst %u",
 		  c.abi_version, c.unknown_policy, c.idle_timeout_s, c.closing_grace_s,
 		  c.handshake_timeout_s, c.path_silent_s, c.event_rate, c.event_burst);
@@ -260,8 +350,10 @@ int main(void)
 	lb_maps_close(&m);
 
 	err = lb_maps_open(&m, dir, 0, 0);
-	tr_report(!err, "the upgraded maps open as ABI 4", "%s", err && lb_err_msg() ? lb_err_msg() : "ok");
+	tr_report(!err, "the upgraded maps open as the current ABI", "%s",
+		  err && lb_err_msg() ? lb_err_msg() : "ok");
 	if (!err)
 		lb_maps_close(&m);
+	abi4();
 	return tr_failures ? 1 : 0;
 }

@@ -265,7 +265,7 @@ static int tbl_scan(struct ctx *c, enum lb_map_id id, __u32 ksz, __u32 vsz, scan
 /* Opens the set-associative tables among the maps (the others are hash maps). */
 static int tbl_open(struct ctx *c)
 {
-	static const enum lb_map_id sets[] = { LB_PENDING, LB_PENDING_CTAGS };
+	static const enum lb_map_id sets[] = { LB_PENDING, LB_PENDING_CTAGS, LB_HANDSHAKES };
 	size_t i;
 	int err;
 
@@ -341,7 +341,12 @@ static bool hs_gone(const struct ctx *c, const struct sctplb_client_key *k,
 	return !(c->be || c->svc) && hs_expired(h, c->now, c->cfg) && !hs_names_pending(c, k, h);
 }
 
-/* assoc_ctags and the rebuilt client_index keys of a removed association. */
+/*
+ * The Tc index (assoc_ctags, pending_ctags, or for an unconfirmed
+ * association the handshake that names its Tc and Ts: bpf/lib/lb.h
+ * pending_by_ctag) and the rebuilt client_index keys of a removed
+ * association.
+ */
 static void remove_indexes(struct ctx *c, const struct sctplb_assoc_key *k,
 			   const struct sctplb_assoc *a)
 {
@@ -351,11 +356,18 @@ static void remove_indexes(struct ctx *c, const struct sctplb_assoc_key *k,
 
 	if (a->ctag) {
 		struct sctplb_assoc_key ck = *k;
+		struct sctplb_client_key hk;
+		struct sctplb_handshake h;
 
 		ck.vtag = a->ctag;
-		if (tbl_lookup(c, c->cmap, &ck, &cv) == 0 && cv.stag == k->vtag &&
-		    tbl_delete(c, c->cmap, &ck, &cv) == 0)
+		if (tbl_lookup(c, c->cmap, &ck, &cv) == 0 && cv.stag == k->vtag) {
+			if (tbl_delete(c, c->cmap, &ck, &cv) == 0)
+				c->r->ctags++;
+		} else if (c->amap == LB_PENDING &&
+			   lb_pending_by_handshake(&c->set[LB_HANDSHAKES], k, a, &hk, &h) &&
+			   lb_settable_delete(&c->set[LB_HANDSHAKES], &hk, &h) == 0) {
 			c->r->ctags++;
+		}
 	}
 	for (p = 0; p < SCTPLB_MAX_PATHS; p++) {
 		const struct sctplb_assoc_path *ap = &a->path[p];

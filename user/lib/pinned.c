@@ -528,6 +528,175 @@ out:
 	return err;
 }
 
+/*
+ * ABI 4 -> 5, in place: every set of the set-associative tables has a
+ * sequence count (include/sctplb_settable.h: seq, after the stamps), so
+ * that the datapath finds without the lock.  Where it took an alignment
+ * hole (handshakes) the layout is the same and the pin is kept; where it
+ * did not (assocs_pending, pending_ctags) the set grew by 4 bytes, its
+ * entries moved by 4: those maps are replaced as ABI 3's were (pinned
+ * aside, created anew as large as they were, every set copied to the same
+ * index: same key, same number of sets), then settings says ABI 5.
+ */
+static const enum lb_map_id settables[] = { LB_HANDSHAKES, LB_PENDING, LB_PENDING_CTAGS };
+#define LB_SETTABLES_N (sizeof(settables) / sizeof(settables[0]))
+
+struct abi4_sets {
+	void *sets;             /* nsets x old set_size, NULL: the pin is kept */
+	__u32 nsets, old_size;
+};
+
+/* The sets of ABI 4's table id at path, if its layout differs from ABI 5's. */
+static int abi4_read(const char *path, enum lb_map_id id, struct abi4_sets *o)
+{
+	struct lb_settable_layout l;
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info), i;
+	int fd, err = lb_settable_layout(id, &l);
+
+	memset(o, 0, sizeof(*o));
+	fd = err ? -1 : bpf_obj_get(path);
+	if (fd < 0)
+		return err ? err : (errno == ENOENT ? 0 : -errno);
+	if (bpf_obj_get_info_by_fd(fd, &info, &len))
+		err = -errno;
+	else if (info.value_size == l.set_size)
+		goto out;               /* the same layout: kept */
+	else if (info.value_size + 4 != l.set_size || l.entries_off != l.seq_off + 4)
+		err = -EPROTO;          /* not ABI 4's */
+	o->nsets = info.max_entries;
+	o->old_size = info.value_size;
+	o->sets = err ? NULL : calloc(o->nsets, o->old_size);
+	if (!err && !o->sets)
+		err = -ENOMEM;
+	for (i = 0; !err && i < o->nsets; i++) {
+		void *set = (char *)o->sets + (size_t)i * o->old_size;
+
+		/* Under the lock where the map has one (the pins a loader made). */
+		if (bpf_map_lookup_elem_flags(fd, &i, set, BPF_F_LOCK) &&
+		    bpf_map_lookup_elem(fd, &i, set))
+			err = -errno;
+	}
+out:
+	close(fd);
+	return err;
+}
+
+/* The sets o into the new table id at path: ABI 4's set with seq (0) inserted. */
+static int abi4_copy(const char *path, enum lb_map_id id, const struct abi4_sets *o)
+{
+	struct lb_settable_layout l;
+	__u32 i, w;
+	char *set;
+	int fd, err = lb_settable_layout(id, &l);
+
+	fd = err ? -1 : bpf_obj_get(path);
+	if (fd < 0)
+		return err ? err : -errno;
+	set = calloc(1, l.set_size);
+	if (!set)
+		err = -ENOMEM;
+	for (i = 0; !err && i < o->nsets; i++) {
+		const char *old = (const char *)o->sets + (size_t)i * o->old_size;
+		bool used = false;
+
+		for (w = 0; w < l.ways; w++)
+			used |= ((const __u32 *)(old + l.stamps_off))[w] != 0;
+		if (!used)
+			continue;
+		memset(set, 0, l.set_size);
+		memcpy(set + l.fp_off, old + l.fp_off, l.seq_off - l.fp_off);
+		memcpy(set + l.entries_off, old + l.seq_off, (size_t)l.ways * l.entry_size);
+		if (bpf_map_update_elem(fd, &i, set, BPF_F_LOCK))
+			err = -errno;
+	}
+	free(set);
+	close(fd);
+	return err;
+}
+
+static int upgrade_abi4(struct lb_maps *m, const char *dir, unsigned int flags)
+{
+	struct abi4_sets o[LB_SETTABLES_N] = {};
+	bool present[LB_MAP_N] = {};
+	char path[PATH_MAX], aside[PATH_MAX + 8];
+	struct sctplb_config c = {};
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info), zero = 0, max_assocs = 0;
+	size_t j;
+	int fd, err;
+
+	map_path(path, sizeof(path), dir, LB_SETTINGS);
+	fd = bpf_obj_get(path);
+	if (fd < 0)
+		return 0;
+	err = bpf_obj_get_info_by_fd(fd, &info, &len) || info.value_size != sizeof(c) ||
+	      bpf_map_lookup_elem(fd, &zero, &c);
+	close(fd);
+	if (err || c.abi_version != 4)
+		return 0;       /* not ABI 4: the checks below say what it is */
+	if (!(flags & LB_OPEN_CREATE))
+		return lb_err(-EPROTO, "the maps pinned under %s have ABI version 4, this sctplb "
+			      "expects %u; 'sctplb attach' upgrades them in place (nothing "
+			      "established is lost)", dir, SCTPLB_ABI_VERSION);
+	for (j = 0; j < LB_SETTABLES_N && !err; j++) {
+		map_path(path, sizeof(path), dir, settables[j]);
+		err = abi4_read(path, settables[j], &o[j]);
+		if (err)
+			err = lb_err(err, "cannot read %s (ABI 4): %s", path, strerror(-err));
+		/* The unconfirmed tables as large as they were: both were sized by
+		 * one --max-assocs, which their sets give back. */
+		if (!err && settables[j] == LB_PENDING && o[j].sets)
+			max_assocs = o[j].nsets * SCTPLB_PENDING_WAYS;
+	}
+	for (j = 0; j < LB_SETTABLES_N && !err; j++) {
+		if (!o[j].sets)
+			continue;
+		map_path(path, sizeof(path), dir, settables[j]);
+		snprintf(aside, sizeof(aside), "%s_abi4", path);
+		fd = bpf_obj_get(path);
+		unlink(aside);
+		err = fd < 0 || bpf_obj_pin(fd, aside) || unlink(path) ? -errno : 0;
+		if (fd >= 0)
+			close(fd);
+		if (err)
+			err = lb_err(err, "cannot upgrade %s: moving %s aside: %s", dir, path,
+				     strerror(-err));
+	}
+	for (j = 0; j < LB_MAP_N && !err; j++) {
+		map_path(path, sizeof(path), dir, j);
+		present[j] = access(path, F_OK) == 0;
+	}
+	if (!err)
+		err = create_missing(m, max_assocs, present);
+	for (j = 0; j < LB_SETTABLES_N && !err; j++) {
+		if (!o[j].sets)
+			continue;
+		map_path(path, sizeof(path), dir, settables[j]);
+		err = abi4_copy(path, settables[j], &o[j]);
+		if (err)
+			err = lb_err(err, "cannot copy the sets of ABI 4 into %s: %s", path,
+				     strerror(-err));
+	}
+	if (!err) {
+		c.abi_version = SCTPLB_ABI_VERSION;
+		map_path(path, sizeof(path), dir, LB_SETTINGS);
+		fd = bpf_obj_get(path);
+		if (fd < 0 || bpf_map_update_elem(fd, &zero, &c, BPF_ANY))
+			err = lb_err(-errno, "cannot write %s: %s", path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+	}
+	for (j = 0; j < LB_SETTABLES_N; j++) {
+		if (!err && o[j].sets) {
+			snprintf(aside, sizeof(aside), "%s/%s_abi4", dir, lb_map_names[settables[j]]);
+			unlink(aside);
+		}
+		free(o[j].sets);
+	}
+	return err;
+}
+
 int lb_maps_open(struct lb_maps *m, const char *dir, unsigned int flags, __u32 max_assocs)
 {
 	bool present[LB_MAP_N] = {}, any = false, all = true;
@@ -551,6 +720,8 @@ int lb_maps_open(struct lb_maps *m, const char *dir, unsigned int flags, __u32 m
 	}
 
 	err = upgrade_abi3(m, dir, flags, max_assocs);
+	if (!err)
+		err = upgrade_abi4(m, dir, flags);
 	if (err)
 		goto fail;
 
@@ -756,4 +927,59 @@ int lb_assocs_walk(const struct lb_maps *m, lb_assoc_fn fn, void *arg)
 	if (!err)
 		err = lb_settable_walk(&t, walk_pending_one, &pw);
 	return err;
+}
+
+bool lb_pending_by_handshake(const struct lb_settable *hs, const struct sctplb_assoc_key *k,
+			     const struct sctplb_assoc *a, struct sctplb_client_key *hk,
+			     struct sctplb_handshake *h)
+{
+	struct sctplb_client_key ck = { .service_id = k->service_id, .cport = k->cport };
+	struct sctplb_handshake v;
+	int i;
+
+	if (!a->ctag)
+		return false;
+	for (i = 0; i < SCTPLB_MAX_PATHS; i++) {
+		if (!a->path[i].family)
+			continue;
+		ck.family = a->path[i].family;
+		memcpy(ck.caddr, a->path[i].caddr, sizeof(ck.caddr));
+		if (!lb_settable_lookup(hs, &ck, &v, NULL) && v.stag == k->vtag) {
+			if (hk)
+				*hk = ck;
+			if (h)
+				*h = v;
+			return true;
+		}
+	}
+	return false;
+}
+
+int lb_pending_ctag_lookup(const struct lb_maps *m, const struct sctplb_assoc_key *ck,
+			   __u8 family, const __u32 addr[4], __u32 *stag)
+{
+	struct sctplb_client_key hk = { .service_id = ck->service_id, .cport = ck->cport,
+					.family = family };
+	struct sctplb_assoc_key k = *ck;
+	struct lb_settable pt, ht, at;
+	struct sctplb_ctag_value cv;
+	struct sctplb_handshake h;
+	struct sctplb_assoc a;
+
+	if (!lb_settable_open(&pt, m, LB_PENDING_CTAGS) && !lb_settable_lookup(&pt, ck, &cv, NULL)) {
+		*stag = cv.stag;
+		return 0;
+	}
+	if (!family)
+		return -ENOENT;
+	memcpy(hk.caddr, addr, sizeof(hk.caddr));
+	if (lb_settable_open(&ht, m, LB_HANDSHAKES) || lb_settable_lookup(&ht, &hk, &h, NULL) ||
+	    !h.stag)
+		return -ENOENT;
+	k.vtag = h.stag;
+	if (lb_settable_open(&at, m, LB_PENDING) || lb_settable_lookup(&at, &k, &a, NULL) ||
+	    a.ctag != ck->vtag)
+		return -ENOENT;
+	*stag = h.stag;
+	return 0;
 }

@@ -78,6 +78,29 @@ typedef int (*lb_assoc_fn)(const struct sctplb_assoc_key *k, const struct sctplb
 			   bool confirmed, void *arg);
 int lb_assocs_walk(const struct lb_maps *m, lb_assoc_fn fn, void *arg);
 
+/*
+ * Whether the unconfirmed association (k, a) is found by its Tc through the
+ * handshake of one of its client addresses (the datapath's pending_by_ctag,
+ * bpf/lib/lb.h: since the COOKIE-ECHO or the INIT-ACK the handshake names
+ * its Ts, and the association carries its Tc), hs the handshakes table (lb_settable_open LB_HANDSHAKES);
+ * that handshake's key and value in *hk and *h when not NULL.  Such an
+ * association has no pending_ctags entry when its client's INIT listed no
+ * other address.
+ */
+struct lb_settable;
+
+/*
+ * The Ts of an unconfirmed association by its Tc (ck: service, Tc, ports),
+ * as the datapath finds it: pending_ctags, else the handshake of the client
+ * address (family, addr) whose association carries that Tc.  0 or -ENOENT.
+ */
+int lb_pending_ctag_lookup(const struct lb_maps *m, const struct sctplb_assoc_key *ck,
+			   __u8 family, const __u32 addr[4], __u32 *stag);
+
+bool lb_pending_by_handshake(const struct lb_settable *hs, const struct sctplb_assoc_key *k,
+			     const struct sctplb_assoc *a, struct sctplb_client_key *hk,
+			     struct sctplb_handshake *h);
+
 /* A fresh random key for settings.settable_key (getrandom); lb_err() on failure. */
 int lb_settable_key_new(__u32 key[4]);
 

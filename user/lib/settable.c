@@ -112,9 +112,48 @@ static int read_set(const struct lb_settable *t, uint32_t idx, void *set)
 	return bpf_map_lookup_elem_flags(t->fd, &idx, set, BPF_F_LOCK) ? -errno : 0;
 }
 
-static int write_set(const struct lb_settable *t, uint32_t idx, const void *set)
+static int update_set(const struct lb_settable *t, uint32_t idx, const void *set)
 {
 	return bpf_map_update_elem(t->fd, &idx, set, BPF_F_LOCK) ? -errno : 0;
+}
+
+static uint32_t *seq_of(const struct lb_settable *t, void *set)
+{
+	return (uint32_t *)((char *)set + t->l.seq_off);
+}
+
+/*
+ * Set idx, read as *old, becomes *set.  The kernel copies a BPF_F_LOCK
+ * value with memcpy, in no order a lock-free reader can rely on, so the
+ * change is made with the seqcount odd around it
+ * (include/sctplb_settable.h): *old with seq odd (only seq changes), *set
+ * with seq odd (seq does not change), then *set with seq 2 modulo 4 (only
+ * seq changes).  *old's seq is left odd.
+ */
+static int write_set(const struct lb_settable *t, uint32_t idx, void *old, void *set)
+{
+	uint32_t s = *seq_of(t, old);
+	int err;
+
+	*seq_of(t, old) = SCTPLB_SETTABLE_SEQ_BUSY(s);
+	*seq_of(t, set) = SCTPLB_SETTABLE_SEQ_BUSY(s);
+	err = update_set(t, idx, old);
+	if (!err)
+		err = update_set(t, idx, set);
+	*seq_of(t, set) = SCTPLB_SETTABLE_SEQ_USER(s);
+	if (!err)
+		err = update_set(t, idx, set);
+	return err;
+}
+
+/* A copy of set, as read, for write_set (NULL: no memory). */
+static void *copy_set(const struct lb_settable *t, const void *set)
+{
+	void *c = malloc(t->l.set_size);
+
+	if (c)
+		memcpy(c, set, t->l.set_size);
+	return c;
 }
 
 /*
@@ -159,11 +198,13 @@ int lb_settable_put(const struct lb_settable *t, const void *key, const void *va
 	uint64_t rank, best = UINT64_MAX;
 	uint32_t idx, i, st;
 	__u32 kw[64];
-	void *set;
+	void *set, *old = NULL;
 	int err, w, way;
 
 	memcpy(kw, key, t->l.key_size); /* its words, aligned */
 	err = load(t, key, &idx, &set, &way);
+	if (!err && !(old = copy_set(t, set)))
+		err = -ENOMEM;
 	if (!err) {
 		/* The datapath's rule (bpf/lib/settable.h): its way, an empty
 		 * way, else the oldest not kept, else the oldest (the first of
@@ -182,8 +223,9 @@ int lb_settable_put(const struct lb_settable *t, const void *key, const void *va
 		memcpy(entry(t, set, w) + t->l.key_size, val, t->l.val_size);
 		stamps(t, set)[w] = sctplb_settable_stamp(stamp);
 		fps(t, set)[w] = sctplb_settable_fp(kw, t->l.key_size / 4);
-		err = write_set(t, idx, set);
+		err = write_set(t, idx, old, set);
 	}
+	free(old);
 	free(set);
 	return err;
 }

@@ -2,10 +2,13 @@
 /*
  * settable.h: a set-associative table (include/sctplb_settable.h: layout,
  * index, victim rule) from user space: the datapath's side is
- * bpf/lib/settable.h.  Every set is read and written whole under its lock
- * (BPF_F_LOCK).  A change (put, delete) reads the set and writes it back: a
- * datapath write to that set between the two system calls is lost, which
- * is why only gc (expired entries), tests and replay change a table here.
+ * bpf/lib/settable.h.  Every set is read whole under its lock (BPF_F_LOCK).
+ * A put reads the set and writes it back in three writes that keep the set's
+ * seqcount right for the datapath's lock-free finds
+ * (include/sctplb_settable.h): a datapath write to that set between those
+ * system calls is lost, which is why only upgrades and tests put here.  A
+ * delete (gc) runs in the kernel under the set's lock (the control program
+ * sctplb_table_delete, user/lib/ctl.h) and loses nothing.
  *
  * Interface (stable: other tables build on it):
  *   lb_settable_open(t, m, id)   the table of pinned map id, its hash key from
@@ -41,7 +44,8 @@
 
 /* Where a set's parts are: LB_SETTABLE_LAYOUT(struct X_set). */
 struct lb_settable_layout {
-	uint32_t ways, key_size, val_size, entry_size, fp_off, stamps_off, entries_off, set_size;
+	uint32_t ways, key_size, val_size, entry_size, fp_off, stamps_off, seq_off, entries_off,
+		set_size;
 	__u32 (*keep)(const void *val); /* the table's KEEP (bpf/lib/settable.h), not 0: keep;
 					 * NULL: none */
 };
@@ -53,6 +57,7 @@ struct lb_settable_layout {
 		.entry_size = sizeof(((SET *)0)->e[0]),                                    \
 		.fp_off = offsetof(SET, fp),                                               \
 		.stamps_off = offsetof(SET, stamp),                                        \
+		.seq_off = offsetof(SET, seq),                                             \
 		.entries_off = offsetof(SET, e),                                           \
 		.set_size = sizeof(SET),                                                   \
 	})

@@ -225,13 +225,71 @@ long fx_handshake_count(struct fx *fx)
 	return fx_handshakes(fx, &t) ? -1 : lb_settable_count(&t);
 }
 
+/*
+ * The unconfirmed associations found by Tc through a handshake
+ * (lb_pending_by_handshake: the datapath's pending_by_ctag) and not through
+ * pending_ctags: with want (service, Tc, ports), the first such association
+ * of that Tc (its Ts in *stag); without, all of them counted.
+ */
+struct by_hs {
+	struct lb_settable hs, pctag;
+	const struct sctplb_assoc_key *want;
+	uint32_t stag;
+	long n;
+};
+
+static int by_hs_one(const void *key, const void *val, uint32_t stamp, void *arg)
+{
+	const struct sctplb_assoc_key *k = key;
+	const struct sctplb_assoc *a = val;
+	struct sctplb_assoc_key ck = *k;
+	struct sctplb_ctag_value cv;
+	struct by_hs *w = arg;
+
+	(void)stamp;
+	ck.vtag = a->ctag;
+	if (w->want && (ck.service_id != w->want->service_id || ck.vtag != w->want->vtag ||
+			ck.cport != w->want->cport || ck.sport != w->want->sport))
+		return 0;
+	if (!lb_pending_by_handshake(&w->hs, k, a, NULL, NULL))
+		return 0;
+	if (!lb_settable_lookup(&w->pctag, &ck, &cv, NULL) && cv.stag == k->vtag)
+		return 0; /* pending_ctags has it */
+	w->stag = k->vtag;
+	w->n++;
+	return w->want ? 1 : 0;
+}
+
+static long fx_by_handshake(struct fx *fx, const struct sctplb_assoc_key *want, uint32_t *stag)
+{
+	struct by_hs w = { .want = want };
+	struct lb_settable t;
+
+	if (fx_pending(fx, &t) || fx_handshakes(fx, &w.hs) || fx_pending_ctags(fx, &w.pctag) ||
+	    lb_settable_walk(&t, by_hs_one, &w) < 0)
+		return -1;
+	if (stag)
+		*stag = w.stag;
+	return w.n;
+}
+
+long fx_ctag_count(struct fx *fx)
+{
+	long n = fx_by_handshake(fx, NULL, NULL);
+
+	return n < 0 ? n : fx_count(fx->assoc_ctags) + fx_pending_ctag_count(fx) + n;
+}
+
+/* A Tc's association: assoc_ctags, else pending_ctags, else the handshake of
+ * one of its client addresses (as the datapath finds it). */
 int fx_ctag_lookup(struct fx *fx, const struct sctplb_assoc_key *k, struct sctplb_ctag_value *v,
 		   bool *pending)
 {
 	bool p = bpf_map_lookup_elem(fx->assoc_ctags, k, v) != 0;
 	struct lb_settable t;
 
-	if (p && (fx_pending_ctags(fx, &t) || lb_settable_lookup(&t, k, v, NULL)))
+	if (p && (fx_pending_ctags(fx, &t) || lb_settable_lookup(&t, k, v, NULL)) &&
+	    fx_by_handshake(fx, k, &v->stag) != 1)
 		return -1;
 	if (pending)
 		*pending = p;
@@ -362,6 +420,16 @@ int fx_service(struct fx *fx, uint32_t id, uint16_t port, const char *const *vip
 			v.flags = SCTPLB_SVC_F_UDP_ENCAP;
 			err |= bpf_map_update_elem(fx->services, &k, &v, BPF_ANY);
 		}
+	}
+	/* The control plane's record of the service's port, as `service add`
+	 * writes it: gc keys a client's handshake and association by it. */
+	if (fx->skel) {
+		int mfd = bpf_map__fd(fx->skel->maps.svc_meta);
+		struct sctplb_service_meta sm = {};
+
+		bpf_map_lookup_elem(mfd, &id, &sm);
+		sm.sctp_port = port;
+		err |= bpf_map_update_elem(mfd, &id, &sm, BPF_ANY);
 	}
 	return err ? -1 : 0;
 }

@@ -88,6 +88,9 @@ long fx_handshake_count(struct fx *fx);
 /* The Ts of a client tag Tc, confirmed or not: 0 or -1. */
 int fx_ctag_lookup(struct fx *fx, const struct sctplb_assoc_key *k, struct sctplb_ctag_value *v,
 		   bool *pending);
+/* Entries of the Tc index: assoc_ctags, pending_ctags and the unconfirmed
+ * associations found by Tc through a handshake only. */
+long fx_ctag_count(struct fx *fx);
 /* The unconfirmed tables (user/lib/settable.h) with the loaded key: 0 or -1;
  * the number of entries of each. */
 int fx_pending(struct fx *fx, struct lb_settable *t);

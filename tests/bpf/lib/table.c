@@ -188,7 +188,7 @@ void tb_snap(struct fx *fx, const uint32_t *pk, const struct sctplb_assoc_key *a
 	n[0] = fx_count(fx->assocs) + fx_pending_count(fx);
 	n[1] = fx_handshake_count(fx);
 	n[2] = fx_count(fx->client_index);
-	n[3] = fx_count(fx->assoc_ctags) + fx_pending_ctag_count(fx);
+	n[3] = fx_ctag_count(fx);
 	n[4] = fx_path_slots(fx);
 }
 

@@ -1,0 +1,255 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * test_settable_race: the lock-free find of the set-associative tables
+ * (bpf/lib/settable.h: a per-set seqcount) against writers, through
+ * tests/bpf/progs/settable_test.bpf.c (BPF_PROG_TEST_RUN, repeat=N), one
+ * thread per CPU:
+ *
+ *   1. a find racing a writer on the other CPU never returns a torn value:
+ *      a slow one (word by word, under the lock and the count, as every
+ *      writer marks its writes), against which the same copy made without
+ *      the count (the control) is seen torn, so the race is real; and the
+ *      datapath's put (the key rewritten, its way taken by other keys);
+ *   2. a look at a set whose count is odd (a writer inside, as far as it can
+ *      tell) trusts nothing, and the find reads it under the lock: found,
+ *      whole; a datapath write leaves the count a multiple of 4;
+ *   3. user space's puts (user/lib/settable.c: three writes under the lock)
+ *      racing finds: nothing torn, and the count left 2 modulo 4.
+ * No verdict depends on time: the loops run until their counts are reached,
+ * with a bound that only catches a hang.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "progs/settable_test.h"
+#include "settable_test.skel.h"
+#include "settable.h"
+#include "report.h"
+
+#define REPEAT   20000          /* runs per BPF_PROG_TEST_RUN */
+#define READS    (50 * REPEAT) /* finds racing the writer, at least */
+#define BOUND_S  30             /* a hang, not a verdict */
+
+static struct settable_test *skel;
+static volatile int stop;
+
+static int run(struct bpf_program *prog, int repeat)
+{
+	unsigned char pkt[64] = { 0 };
+	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = pkt, .data_size_in = sizeof(pkt),
+		    .repeat = repeat);
+
+	return bpf_prog_test_run_opts(bpf_program__fd(prog), &o) ? -errno : (int)o.retval;
+}
+
+static void pin_cpu(int cpu)
+{
+	cpu_set_t s;
+
+	CPU_ZERO(&s);
+	CPU_SET(cpu, &s);
+	pthread_setaffinity_np(pthread_self(), sizeof(s), &s);
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void *bpf_writer(void *arg)
+{
+	struct bpf_program *prog = arg;
+
+	pin_cpu(0);
+	while (!stop)
+		if (run(prog, REPEAT) < 0)
+			break;
+	return NULL;
+}
+
+static struct lb_settable T;
+
+static void *user_writer(void *arg)
+{
+	struct st_key k = { 0, 0 };
+	struct st_val v;
+	uint32_t x = 0x10000;
+	int i;
+
+	(void)arg;
+	pin_cpu(0);
+	while (!stop) {
+		x++;
+		for (i = 0; i < ST_WORDS; i++)
+			v.w[i] = x;
+		if (lb_settable_put(&T, &k, &v, 1 + (x & 0xffff)))
+			break;
+		__atomic_fetch_add(&skel->bss->io.writes, 1, __ATOMIC_RELAXED);
+	}
+	return NULL;
+}
+
+static uint32_t set_seq(void)
+{
+	struct st_set s;
+	__u32 zero = 0;
+
+	if (bpf_map_lookup_elem_flags(bpf_map__fd(skel->maps.st_table), &zero, &s, BPF_F_LOCK))
+		return ~0u;
+	return s.seq;
+}
+
+static void clear(void)
+{
+	struct st_set s;
+	__u32 zero = 0;
+
+	memset(&s, 0, sizeof(s));
+	bpf_map_update_elem(bpf_map__fd(skel->maps.st_table), &zero, &s, BPF_F_LOCK);
+	memset(&skel->bss->io, 0, sizeof(skel->bss->io));
+	skel->bss->ctl_torn = skel->bss->ctl_found = 0;
+}
+
+/* The reader (CPU 1) until it has READS finds that saw the writer move (and,
+ * with control, the control has seen a torn copy); 0, or -1 on the bound. */
+static int read_racing(bool control, long *raced)
+{
+	double end = now_s() + BOUND_S;
+	__u32 before;
+
+	pin_cpu(1);
+	*raced = 0;
+	while (now_s() < end) {
+		before = __atomic_load_n(&skel->bss->io.writes, __ATOMIC_RELAXED);
+		if (run(skel->progs.st_read, REPEAT) < 0)
+			return -1;
+		if (__atomic_load_n(&skel->bss->io.writes, __ATOMIC_RELAXED) != before)
+			*raced += REPEAT;
+		if (control && run(skel->progs.st_read_unchecked, REPEAT) < 0)
+			return -1;
+		if (*raced >= READS && (!control || skel->bss->ctl_torn))
+			return 0;
+	}
+	return -1;
+}
+
+/* The reader's key put once, so that the slow writer has a way to rewrite. */
+static int seed(void)
+{
+	skel->bss->io.next = 1; /* st_write: an odd number puts key 0 */
+	return run(skel->progs.st_write, 1) < 0 ? -1 : 0;
+}
+
+static void against_bpf_writer(const char *name, struct bpf_program *writer, bool control)
+{
+	pthread_t th;
+	long raced;
+	int r;
+
+	clear();
+	stop = 0;
+	if (seed() || pthread_create(&th, NULL, bpf_writer, writer))
+		return tr_result(name, "cannot seed the table, or no thread");
+	r = read_racing(control, &raced);
+	stop = 1;
+	pthread_join(th, NULL);
+	tr_report(r == 0 && !skel->bss->io.torn && skel->bss->io.found, name,
+		  "%ld finds raced %u writes: %u whole, %u torn, %u missing; control: %u whole, "
+		  "%u torn%s", raced, skel->bss->io.writes, skel->bss->io.found,
+		  skel->bss->io.torn, skel->bss->io.missing, skel->bss->ctl_found,
+		  skel->bss->ctl_torn, r ? " (bound reached)" : "");
+}
+
+/* A set with key {0,0} -> 7s, its count odd as if a writer were inside. */
+static void odd_count(void)
+{
+	struct st_set s;
+	__u32 zero = 0;
+	int i;
+
+	clear();
+	memset(&s, 0, sizeof(s));
+	s.seq = 1;
+	s.stamp[2] = 5;
+	s.e[2].key = (struct st_key){ 0, 0 };
+	for (i = 0; i < ST_WORDS; i++)
+		s.e[2].val.w[i] = 7;
+	s.fp[2] = sctplb_settable_fp((const __u32 *)&s.e[2].key, 2);
+	if (bpf_map_update_elem(bpf_map__fd(skel->maps.st_table), &zero, &s, BPF_F_LOCK) ||
+	    run(skel->progs.st_read, 1) < 0)
+		return tr_result("odd count", "cannot write the set or run the program");
+	if (run(skel->progs.st_look_once, 1) < 0)
+		return tr_result("odd count", "cannot run the look");
+	tr_report(skel->bss->look_ret == -1, "a lock-free look at a set whose count is odd trusts "
+		  "nothing it read (a writer may be inside)", "look returned %d", skel->bss->look_ret);
+	tr_report(skel->bss->io.found == 1 && !skel->bss->io.missing && !skel->bss->io.torn &&
+		  set_seq() == 1,
+		  "a set whose count stays odd is read under the lock: found whole",
+		  "%u found, %u missing, %u torn, seq %u", skel->bss->io.found,
+		  skel->bss->io.missing, skel->bss->io.torn, set_seq());
+	skel->bss->io.next = 1; /* key 1: a put to the set */
+	if (run(skel->progs.st_write, 1) < 0)
+		return tr_result("odd count", "cannot run the writer");
+	tr_report(set_seq() == 4, "a datapath write after an odd count leaves it the next multiple of 4",
+		  "seq %u", set_seq());
+}
+
+static void against_user_writer(void)
+{
+	struct lb_settable_layout l = LB_SETTABLE_LAYOUT(struct st_set);
+	__u32 hkey[4] = { 0 };
+	pthread_t th;
+	long raced;
+	int r;
+
+	clear();
+	if (lb_settable_init(&T, bpf_map__fd(skel->maps.st_table), l, hkey))
+		return tr_result("user-space put", "cannot open the table");
+	stop = 0;
+	if (pthread_create(&th, NULL, user_writer, NULL))
+		return tr_result("user-space put", "no thread");
+	r = read_racing(false, &raced);
+	stop = 1;
+	pthread_join(th, NULL);
+	tr_report(r == 0 && !skel->bss->io.torn && skel->bss->io.found,
+		  "user space's puts (three writes under the lock) racing lock-free finds: nothing torn",
+		  "%ld finds raced %u puts: %u whole, %u torn, %u missing%s", raced,
+		  skel->bss->io.writes, skel->bss->io.found, skel->bss->io.torn,
+		  skel->bss->io.missing, r ? " (bound reached)" : "");
+	tr_report(set_seq() % 4 == 2, "user space's puts leave the count 2 modulo 4", "seq %u",
+		  set_seq());
+}
+
+int main(void)
+{
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	libbpf_set_print(NULL);
+	skel = settable_test__open_and_load();
+	if (!skel) {
+		printf("FAIL settable race: cannot load tests/bpf/progs/settable_test.bpf.c: %s\n",
+		       strerror(errno));
+		return 1;
+	}
+	against_bpf_writer("a lock-free find racing a slow writer on the other CPU never returns a "
+			   "torn value (the same copy without the seqcount does)",
+			   skel->progs.st_write_slow, true);
+	against_bpf_writer("a lock-free find racing datapath puts on the other CPU (the key "
+			   "rewritten and its way taken) never returns a torn value",
+			   skel->progs.st_write, false);
+	tr_report(set_seq() % 4 == 0, "the datapath's writes leave the count a multiple of 4",
+		  "seq %u", set_seq());
+	odd_count();
+	against_user_writer();
+	settable_test__destroy(skel);
+	return tr_failures ? 1 : 0;
+}
