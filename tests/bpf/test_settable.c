@@ -76,23 +76,10 @@ static bool have(const char *addr, struct sctplb_handshake *h)
 	return lb_settable_lookup(&T, &k, h ? h : &tmp, NULL) == 0;
 }
 
-/* n IPv6 client addresses (2001:db8:c::/48) whose keys share one set: the
- * set of the first address from seed on. */
+/* n IPv6 client addresses whose keys share one set (fixture.h). */
 static int same_set(unsigned int seed, char (*addrs)[32], int n)
 {
-	struct sctplb_client_key k;
-	unsigned int i, found = 0;
-	uint32_t set = 0;
-
-	for (i = seed; i < seed + (1u << 22) && (int)found < n; i++) {
-		snprintf(addrs[found], 32, "2001:db8:c:%x::%x", i >> 16, i & 0xffff);
-		k = key_of(addrs[found]);
-		if (!found)
-			set = lb_settable_index(&T, &k);
-		if (lb_settable_index(&T, &k) == set)
-			found++;
-	}
-	return (int)found == n ? (int)set : -1;
+	return fx_same_set(&T, SVC, htons(CPORT), seed, addrs, n);
 }
 
 static void empty_table(void)
