@@ -424,25 +424,37 @@ static __u32 abi3_now_stamp(const void *v)
 
 static int create_missing(struct lb_maps *m, __u32 max_assocs, const bool *present);
 
-static int upgrade_abi3(struct lb_maps *m, const char *dir, unsigned int flags, __u32 max_assocs)
+/* The settings value pinned under dir, if it has size bytes: 0, else not 0
+ * (none pinned, another size: another ABI, which the caller's checks name). */
+static int pinned_settings(const char *dir, void *val, __u32 size)
 {
-	__u8 old[LB_ABI3_CONFIG_SIZE] = {};
 	struct bpf_map_info info = {};
-	bool present[LB_MAP_N] = {};
-	char path[PATH_MAX], aside[PATH_MAX + 8];
-	struct sctplb_config c = {};
-	struct abi3_entries hs = {}, pend = {}, pctag = {};
-	__u32 len = sizeof(info), zero = 0, abi;
-	size_t j;
+	__u32 len = sizeof(info), zero = 0;
+	char path[PATH_MAX];
 	int fd, err;
 
 	map_path(path, sizeof(path), dir, LB_SETTINGS);
 	fd = bpf_obj_get(path);
 	if (fd < 0)
-		return 0;
-	err = bpf_obj_get_info_by_fd(fd, &info, &len) || info.value_size != sizeof(old) ||
-	      bpf_map_lookup_elem(fd, &zero, old);
+		return -1;
+	err = bpf_obj_get_info_by_fd(fd, &info, &len) || info.value_size != size ||
+	      bpf_map_lookup_elem(fd, &zero, val);
 	close(fd);
+	return err;
+}
+
+static int upgrade_abi3(struct lb_maps *m, const char *dir, unsigned int flags, __u32 max_assocs)
+{
+	__u8 old[LB_ABI3_CONFIG_SIZE] = {};
+	bool present[LB_MAP_N] = {};
+	char path[PATH_MAX], aside[PATH_MAX + 8];
+	struct sctplb_config c = {};
+	struct abi3_entries hs = {}, pend = {}, pctag = {};
+	__u32 zero = 0, abi;
+	size_t j;
+	int fd, err;
+
+	err = pinned_settings(dir, old, sizeof(old));
 	memcpy(&abi, old, sizeof(abi));
 	if (err || abi != 3)
 		return 0;       /* not ABI 3: the checks below say what it is */
@@ -621,18 +633,11 @@ static int upgrade_abi4(struct lb_maps *m, const char *dir, unsigned int flags)
 	bool present[LB_MAP_N] = {};
 	char path[PATH_MAX], aside[PATH_MAX + 8];
 	struct sctplb_config c = {};
-	struct bpf_map_info info = {};
-	__u32 len = sizeof(info), zero = 0, max_assocs = 0;
+	__u32 zero = 0, max_assocs = 0;
 	size_t j;
 	int fd, err;
 
-	map_path(path, sizeof(path), dir, LB_SETTINGS);
-	fd = bpf_obj_get(path);
-	if (fd < 0)
-		return 0;
-	err = bpf_obj_get_info_by_fd(fd, &info, &len) || info.value_size != sizeof(c) ||
-	      bpf_map_lookup_elem(fd, &zero, &c);
-	close(fd);
+	err = pinned_settings(dir, &c, sizeof(c));
 	if (err || c.abi_version != 4)
 		return 0;       /* not ABI 4: the checks below say what it is */
 	if (!(flags & LB_OPEN_CREATE))
