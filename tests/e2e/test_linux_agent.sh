@@ -61,7 +61,8 @@ KEY=$TOPO_DIR/tag.key
 # at most 400 ms: ~4 s, what a restart of the forwarder (detach, apply, attach: its BPF
 # verified again) can take on a loaded machine, while the Linux server's echoes wait for
 # SACKs that the forwarder carries.  Linux's default (10 x rto_max 60 s) is minutes: give
-# the association that margin back, keeping the fast path timers.
+# the association that margin back, keeping the fast path timers; and the usrsctp clients
+# theirs (--assoc-max-rtx 200: test_e2e_rtag.sh says why).
 t_boot=$(now_ms)
 vm_backend be1 --console "$TOPO_DIR/be1-$PORT.log" --sysctl net.sctp.association_max_retrans=100 -- "
 echo AGENT-ATTACHING
@@ -111,13 +112,15 @@ wait_stat() {
 
 log=$TOPO_DIR/linux_agent.log blog=$TOPO_DIR/linux_agent_large.log
 if ! lb_traffic linux_agent_large --local "$CLI_A4,$CLI_B4" --remote "$VIP_A4,$VIP_B4" --port $PORT \
-	--lport-base $BLBASE --assocs $BASSOCS --rate 10 --size $BSIZE --duration 5 --drain 15000; then
+	--lport-base $BLBASE --assocs $BASSOCS --rate 10 --size $BSIZE --duration 5 --drain 15000 \
+	--assoc-max-rtx 200; then
 	fail linux_agent_large_messages "associations not up: $(tail -c 300 "$blog")"
 	exit 1
 fi
 bpid=$LB_TRAFFIC_PID
 if ! lb_traffic linux_agent --local "$CLI_A4,$CLI_B4" --remote "$VIP_A4,$VIP_B4" --port $PORT \
-	--lport-base $LBASE --assocs $ASSOCS --rate 20 --duration 5 --drain 15000; then
+	--lport-base $LBASE --assocs $ASSOCS --rate 20 --duration 5 --drain 15000 \
+	--assoc-max-rtx 200; then
 	fail linux_agent_nothing_lost "associations not up: $(tail -c 300 "$log")"
 	exit 1
 fi

@@ -55,7 +55,7 @@ static struct opts {
 	const char *ready_file, *progress_file;
 	long connect_timeout_ms, drain_ms;
 	int default_timers;
-	int rto_min, rto_max, rto_initial, path_max_rtx, hb_interval;
+	int rto_min, rto_max, rto_initial, path_max_rtx, assoc_max_rtx, hb_interval;
 	int quiet;
 } o = {
 	.name = "sctp-peer",
@@ -71,6 +71,7 @@ static struct opts {
 	.rto_max = 400,
 	.rto_initial = 200,
 	.path_max_rtx = 2,
+	.assoc_max_rtx = 10,    /* usrsctp's: RFC 9260 16, Association.Max.Retrans */
 	.hb_interval = 500,
 };
 
@@ -264,6 +265,7 @@ static void stack_init(void)
 		usrsctp_sysctl_set_sctp_rto_initial_default(o.rto_initial);
 		usrsctp_sysctl_set_sctp_init_rto_max_default(o.rto_max > 1000 ? o.rto_max : 1000);
 		usrsctp_sysctl_set_sctp_path_rtx_max_default(o.path_max_rtx);
+		usrsctp_sysctl_set_sctp_assoc_rtx_max_default(o.assoc_max_rtx);
 		usrsctp_sysctl_set_sctp_heartbeat_interval_default(o.hb_interval);
 	}
 }
@@ -1070,7 +1072,7 @@ static void usage(FILE *f)
 	      "        --remote-encap-port PORT (= --udp-encap port) --quiet\n"
 	      "timers (fast failover is the default): --fast-failover --default-timers\n"
 	      "        --rto-min MS (100) --rto-max MS (400) --rto-initial MS (200)\n"
-	      "        --path-max-rtx N (2) --hb-interval MS (500)\n"
+	      "        --path-max-rtx N (2) --assoc-max-rtx N (10) --hb-interval MS (500)\n"
 	      "exit: 0 ok, 1 messages lost or association lost, 2 usage/setup error,\n"
 	      "      3 connect failure or timeout waiting for COMM_UP\n",
 	      f);
@@ -1153,6 +1155,7 @@ int main(int argc, char **argv)
 		else if (OPT("--rto-max")) o.rto_max = num(a, TAKE(), 1, 600000);
 		else if (OPT("--rto-initial")) o.rto_initial = num(a, TAKE(), 1, 600000);
 		else if (OPT("--path-max-rtx")) o.path_max_rtx = num(a, TAKE(), 0, 100);
+		else if (OPT("--assoc-max-rtx")) o.assoc_max_rtx = num(a, TAKE(), 1, 1000);
 		else if (OPT("--hb-interval")) o.hb_interval = num(a, TAKE(), 0, 3600000);
 		else if (OPT("-h") || OPT("--help")) { usage(stdout); return 0; }
 		else die(EXIT_USAGE, "unknown option '%s' (see sctp-peer --help)", a);
