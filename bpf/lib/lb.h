@@ -136,16 +136,25 @@ static __always_inline bool handshake_same(const struct sctplb_handshake *a,
 	       a->path == b->path && a->flags == b->flags;
 }
 
-/* k's handshake refreshed in place if it is *hs but for its time (below). */
-static __noinline bool handshake_refresh(const struct sctplb_client_key *k,
-					 const struct sctplb_handshake *hs, __u32 stamp)
+/* k's handshake (set s) refreshed in place, stamp and created_ns, without
+ * the lock, if it is *hs but for its time (handshake_store). */
+static __always_inline bool handshake_refresh_in(struct sctplb_handshake_set *s,
+						 const struct sctplb_client_key *k,
+						 const struct sctplb_handshake *hs, __u32 stamp)
 {
-	struct sctplb_handshake *cur = hs_refresh_in(hs_set(k), k, stamp);
+	struct sctplb_handshake *cur = hs_refresh_in(s, k, stamp);
 
 	if (!cur || !handshake_same(cur, hs))
 		return false;
 	cur->created_ns = hs->created_ns;
 	return true;
+}
+
+/* The same, for a listed address: in a frame of its own, its set found here. */
+static __noinline bool handshake_refresh(const struct sctplb_client_key *k,
+					 const struct sctplb_handshake *hs, __u32 stamp)
+{
+	return handshake_refresh_in(hs_set(k), k, hs, stamp);
 }
 
 /*
@@ -159,16 +168,8 @@ static __always_inline void handshake_store(struct sctplb_handshake_set *s,
 					    const struct sctplb_client_key *k,
 					    const struct sctplb_handshake *hs, __u32 stamp, bool refresh)
 {
-	struct sctplb_handshake *cur;
-
-	if (refresh) {
-		cur = hs_refresh_in(s, k, stamp);
-		if (cur && handshake_same(cur, hs)) {
-			cur->created_ns = hs->created_ns;
-			return;
-		}
-	}
-	hs_put_in(s, k, hs, stamp);
+	if (!refresh || !handshake_refresh_in(s, k, hs, stamp))
+		hs_put_in(s, k, hs, stamp);
 }
 
 /*

@@ -224,6 +224,24 @@ static int make_abi4_table(const struct lb_maps *m, enum lb_map_id id)
 	return err;
 }
 
+/* A read-only open of the ABI-abi maps under dir refuses, and says what to run. */
+static void refused_read_only(unsigned int abi)
+{
+	struct lb_maps m;
+	char want[32], name[96];
+	int err = lb_maps_open(&m, dir, 0, 0);
+
+	snprintf(want, sizeof(want), "ABI version %u", abi);
+	snprintf(name, sizeof(name),
+		 "a read-only open of ABI %u maps refuses and says 'sctplb attach' upgrades", abi);
+	tr_report(err == -EPROTO && lb_err_msg() && strstr(lb_err_msg(), want) &&
+		  strstr(lb_err_msg(), "sctplb attach"),
+		  name, "err %d: %s", err, lb_err_msg() ? lb_err_msg() : "(no message)");
+	if (!err)
+		lb_maps_close(&m);
+	lb_err_clear();
+}
+
 static void abi4(void)
 {
 	struct sctplb_config c;
@@ -244,14 +262,7 @@ static void abi4(void)
 	lb_maps_close(&m);
 	if (err)
 		return tr_result("ABI 4 maps", "cannot write settings");
-	err = lb_maps_open(&m, dir, 0, 0);
-	tr_report(err == -EPROTO && lb_err_msg() && strstr(lb_err_msg(), "ABI version 4") &&
-		  strstr(lb_err_msg(), "sctplb attach"),
-		  "a read-only open of ABI 4 maps refuses and says 'sctplb attach' upgrades",
-		  "err %d: %s", err, lb_err_msg() ? lb_err_msg() : "(no message)");
-	if (!err)
-		lb_maps_close(&m);
-	lb_err_clear();
+	refused_read_only(4);
 	err = lb_maps_open(&m, dir, LB_OPEN_CREATE | LB_OPEN_LOCK, 0);
 	if (err)
 		return tr_result("an attach over ABI 4 maps upgrades them in place",
@@ -299,14 +310,7 @@ int main(void)
 		return 1;
 	}
 
-	err = lb_maps_open(&m, dir, 0, 0);
-	tr_report(err == -EPROTO && lb_err_msg() && strstr(lb_err_msg(), "ABI version 3") &&
-		  strstr(lb_err_msg(), "sctplb attach"),
-		  "a read-only open of ABI 3 maps refuses and says 'sctplb attach' upgrades",
-		  "err %d: %s", err, lb_err_msg() ? lb_err_msg() : "(no message)");
-	if (!err)
-		lb_maps_close(&m);
-	lb_err_clear();
+	refused_read_only(3);
 
 	err = lb_maps_open(&m, dir, LB_OPEN_CREATE | LB_OPEN_LOCK, 0);
 	if (err) {
