@@ -16,6 +16,7 @@
 #include <bpf/libbpf.h>
 
 #include "err.h"
+#include "grow.h"
 #include "pinned.h"
 #include "settable.h"
 #include "sctplb.skel.h"
@@ -335,15 +336,13 @@ static int abi3_read(const char *path, __u32 ksz, __u32 vsz, struct abi3_entries
 	while (bpf_map_get_next_key(fd, prev, next) == 0) {
 		memcpy(k, next, ksz);
 		prev = k;
-		if (e->n == cap) {
-			void *p = realloc(e->kv, (cap = cap ? 2 * cap : 1024) * (ksz + vsz));
+		void *p = lb_grow(e->kv, &cap, e->n, ksz + vsz, 1024);
 
-			if (!p) {
-				close(fd);
-				return -ENOMEM;
-			}
-			e->kv = p;
+		if (!p) {
+			close(fd);
+			return -ENOMEM;
 		}
+		e->kv = p;
 		if (bpf_map_lookup_elem(fd, k, (char *)e->kv + e->n * (ksz + vsz) + ksz) == 0)
 			memcpy((char *)e->kv + e->n++ * (ksz + vsz), k, ksz);
 	}

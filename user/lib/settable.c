@@ -39,12 +39,15 @@ int lb_settable_layout(enum lb_map_id id, struct lb_settable_layout *l)
 	case LB_HANDSHAKES:
 		*l = LB_SETTABLE_LAYOUT(struct sctplb_handshake_set);
 		l->keep = handshake_keep;
+		l->table = SCTPLB_TABLE_HANDSHAKES;
 		return 0;
 	case LB_PENDING:
 		*l = LB_SETTABLE_LAYOUT(struct sctplb_pending_set);
+		l->table = SCTPLB_TABLE_PENDING;
 		return 0;
 	case LB_PENDING_CTAGS:
 		*l = LB_SETTABLE_LAYOUT(struct sctplb_pending_ctag_set);
+		l->table = SCTPLB_TABLE_PENDING_CTAGS;
 		return 0;
 	default:
 		return -EPROTO;
@@ -63,12 +66,8 @@ int lb_settable_open(struct lb_settable *t, const struct lb_maps *m, enum lb_map
 	if (bpf_map_lookup_elem(m->fd[LB_SETTINGS], &k, &c))
 		return -errno;
 	err = lb_settable_init(t, m->fd[id], l, c.settable_key);
-	if (!err) {
+	if (!err)
 		t->m = m;
-		t->table = id == LB_HANDSHAKES ? SCTPLB_TABLE_HANDSHAKES :
-			   id == LB_PENDING    ? SCTPLB_TABLE_PENDING :
-						 SCTPLB_TABLE_PENDING_CTAGS;
-	}
 	return err;
 }
 
@@ -232,7 +231,7 @@ int lb_settable_put(const struct lb_settable *t, const void *key, const void *va
 
 int lb_settable_delete(const struct lb_settable *t, const void *key, const void *expect)
 {
-	struct sctplb_table_op op = { .table = t->table };
+	struct sctplb_table_op op = { .table = t->l.table };
 	LIBBPF_OPTS(bpf_test_run_opts, run, .ctx_in = &op, .ctx_size_in = sizeof(op));
 	int fd;
 
@@ -257,7 +256,7 @@ int lb_settable_delete(const struct lb_settable *t, const void *key, const void 
 	case SCTPLB_TABLE_OP_STALE:
 		return -ESTALE;
 	default:
-		return lb_err(-EINVAL, "sctplb_table_delete refused table %u", t->table);
+		return lb_err(-EINVAL, "sctplb_table_delete refused table %u", t->l.table);
 	}
 }
 

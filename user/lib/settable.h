@@ -48,6 +48,7 @@ struct lb_settable_layout {
 		set_size;
 	__u32 (*keep)(const void *val); /* the table's KEEP (bpf/lib/settable.h), not 0: keep;
 					 * NULL: none */
+	__u32 table;                    /* enum sctplb_table (lb_settable_layout's) */
 };
 #define LB_SETTABLE_LAYOUT(SET)                                                            \
 	((struct lb_settable_layout){                                                      \
@@ -66,7 +67,6 @@ struct lb_settable {
 	int fd;                         /* not owned */
 	const struct lb_maps *m;        /* lb_settable_open's: deletes run its control
 					 * program (user/lib/ctl.h); NULL: no deletes */
-	__u32 table;                    /* enum sctplb_table */
 	uint32_t nsets;                 /* the map's max_entries */
 	struct lb_settable_layout l;
 	__u32 hkey[4];                  /* sctplb_config.settable_key */
