@@ -86,7 +86,7 @@ elif ! resolve; then
 fi
 mkdir -p "$OUT_ROOT"
 printf '%s\n%s\n%s\n' "$(lists_stamp)" "$VERSIONS" "$KPKG" >"$OUT_ROOT/resolved"
-KEY=$( { echo "$VERSIONS"; cat "$0" tests/vm/ksctp-peer.c tests/vm/init.sh; } | sha256sum | cut -c1-16)
+KEY=$( { echo "$VERSIONS"; cat "$0" tests/vm/ksctp-peer.c tools/sctp-peer/tally.h tests/vm/init.sh; } | sha256sum | cut -c1-16)
 OUT=$OUT_ROOT/$KEY
 
 # The sctplb layer (--sctplb): build/sctplb and the libraries the image lacks, as a second
@@ -208,7 +208,7 @@ while [ ${#need[@]} -gt 0 ]; do
 done
 mkdir -p "$R/lib64"
 cp -L "$S/lib64/ld-linux-x86-64.so.2" "$R/lib64/"
-gcc -static -O2 -Wall -Wextra -Werror tests/vm/ksctp-peer.c -o "$R/usr/bin/ksctp-peer"
+gcc -static -O2 -Wall -Wextra -Werror -Itools/sctp-peer tests/vm/ksctp-peer.c -o "$R/usr/bin/ksctp-peer"
 cp tests/vm/init.sh "$R/init"
 chmod 755 "$R/init"
 

@@ -41,6 +41,8 @@
 #include <unistd.h>
 #include <linux/sctp.h>
 
+#include "tally.h" /* tools/sctp-peer: one body for both peers */
+
 #define MAX_ADDRS  8
 #define MAX_ASSOCS 64
 #define MAX_MSG    2048
@@ -68,14 +70,6 @@ static struct {
 	.drain_ms = 5000, .connect_timeout_ms = 10000 };
 
 static volatile sig_atomic_t stop_flag;
-
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000000000ull + ts.tv_nsec;
-}
 
 static void die(int rc, const char *fmt, ...)
 {
@@ -364,10 +358,8 @@ static int run_server(void)
 struct assoc {
 	int fd, lport, up, ups, down;
 	char end_state[20];
-	long sent, received, dup, bad, send_errors, path_events, backend_changes;
-	uint64_t *tx_ns, rtt_max_ns, rtt_sum_ns, last_rx_ns, max_gap_ns;
-	uint8_t *seen;
-	char backend[64];
+	long path_events;
+	struct tally t;         /* messages and echoes (tally.h) */
 };
 
 static struct assoc as[MAX_ASSOCS];
@@ -407,42 +399,6 @@ static void cli_notification(struct assoc *a, int idx, union sctp_notification *
 	fflush(stdout);
 }
 
-static void cli_data(struct assoc *a, const char *data, size_t len)
-{
-	char msg[256], name[64];
-	const char *p;
-	unsigned long seq;
-	uint64_t now = mono_ns(), rtt;
-
-	if (len >= sizeof(msg))
-		len = sizeof(msg) - 1;
-	memcpy(msg, data, len);
-	msg[len] = 0;
-	if (sscanf(msg, "n=%63s ", name) != 1 || !(p = strstr(msg, " s=")) ||
-	    (seq = strtoul(p + 3, NULL, 10)) >= (unsigned long)n_msgs) {
-		a->bad++;
-		return;
-	}
-	if (a->seen[seq]) {
-		a->dup++;
-		return;
-	}
-	a->seen[seq] = 1;
-	a->received++;
-	rtt = now - a->tx_ns[seq];
-	if (rtt > a->rtt_max_ns)
-		a->rtt_max_ns = rtt;
-	a->rtt_sum_ns += rtt;
-	if (a->last_rx_ns && now - a->last_rx_ns > a->max_gap_ns)
-		a->max_gap_ns = now - a->last_rx_ns;
-	a->last_rx_ns = now;
-	if (strcmp(a->backend, name)) {
-		if (a->backend[0])
-			a->backend_changes++;
-		snprintf(a->backend, sizeof(a->backend), "%s", name);
-	}
-}
-
 /* Read whatever is pending on every socket, waiting at most timeout_ms. */
 static void cli_poll(int timeout_ms)
 {
@@ -465,7 +421,7 @@ static void cli_poll(int timeout_ms)
 			if (flags & MSG_NOTIFICATION)
 				cli_notification(&as[i], i, (union sctp_notification *)buf);
 			else
-				cli_data(&as[i], buf, n);
+				tally_reply(&as[i].t, buf, n, n_msgs, mono_ns());
 		}
 		if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
 			/* The association is gone (ABORT, or the connect failed). */
@@ -480,53 +436,46 @@ static void cli_poll(int timeout_ms)
 
 static void print_stats(void)
 {
-	long sent = 0, recv = 0, dup = 0, serr = 0, bad = 0, changes = 0, up = 0, restarts = 0;
-	uint64_t rtt_max = 0, rtt_sum = 0, gap = 0;
+	struct tally_sum sum = TALLY_SUM_INIT;
+	long up = 0, restarts = 0;
 	int first = 1;
 
 	printf("{\"event\":\"stats\",\"mode\":\"traffic\",\"stack\":\"linux\",\"per_assoc\":[");
 	for (int i = 0; i < o.assocs; i++) {
 		struct assoc *a = &as[i];
+		const struct tally *t = &a->t;
 
-		printf("%s{\"assoc\":%d,\"lport\":%d,\"backend\":\"%s\",\"state\":\"%s\",\"sent\":%ld,"
-		       "\"received\":%ld,\"lost\":%ld,\"dup\":%ld,\"send_errors\":%ld,\"max_rtt_ms\":%.1f,"
-		       "\"max_gap_ms\":%.1f,\"path_events\":%ld,\"backend_changes\":%ld,\"comm_ups\":%d}",
-		       i ? "," : "", i, a->lport, a->backend,
-		       a->up ? "up" : a->down ? a->end_state : "connecting", a->sent, a->received,
-		       a->sent - a->received, a->dup, a->send_errors, a->rtt_max_ns / 1e6, a->max_gap_ns / 1e6,
-		       a->path_events, a->backend_changes, a->ups);
-		sent += a->sent;
-		recv += a->received;
-		dup += a->dup;
-		serr += a->send_errors;
-		bad += a->bad;
-		changes += a->backend_changes;
-		rtt_sum += a->rtt_sum_ns;
+		printf("%s{\"assoc\":%d,\"lport\":%d,\"backend\":\"%s\",\"state\":\"%s\",\"sent\":%lu,"
+		       "\"received\":%lu,\"lost\":%ld,\"dup\":%lu,\"send_errors\":%lu,\"max_rtt_ms\":%.1f,"
+		       "\"max_gap_ms\":%.1f,\"path_events\":%ld,\"backend_changes\":%lu,\"comm_ups\":%d}",
+		       i ? "," : "", i, a->lport, t->backend,
+		       a->up ? "up" : a->down ? a->end_state : "connecting", t->sent, t->received,
+		       (long)(t->sent - t->received), t->dup, t->send_errors, t->rtt_max_ns / 1e6,
+		       t->max_gap_ns / 1e6, a->path_events, t->backend_changes, a->ups);
+		tally_sum(&sum, t);
 		up += a->ups > 0;
 		restarts += a->ups > 1;
-		if (a->rtt_max_ns > rtt_max)
-			rtt_max = a->rtt_max_ns;
-		if (a->max_gap_ns > gap)
-			gap = a->max_gap_ns;
 	}
 	printf("],\"backends\":{");
 	for (int i = 0; i < o.assocs; i++) {
 		int seen_before = 0, cnt = 0;
 
 		for (int k = 0; k < i; k++)
-			seen_before |= !strcmp(as[k].backend, as[i].backend);
-		if (seen_before || !as[i].backend[0])
+			seen_before |= !strcmp(as[k].t.backend, as[i].t.backend);
+		if (seen_before || !as[i].t.backend[0])
 			continue;
 		for (int k = i; k < o.assocs; k++)
-			cnt += !strcmp(as[k].backend, as[i].backend);
-		printf("%s\"%s\":%d", first ? "" : ",", as[i].backend, cnt);
+			cnt += !strcmp(as[k].t.backend, as[i].t.backend);
+		printf("%s\"%s\":%d", first ? "" : ",", as[i].t.backend, cnt);
 		first = 0;
 	}
-	printf("},\"assocs\":%d,\"assocs_up\":%ld,\"restarts\":%ld,\"sent\":%ld,\"received\":%ld,\"lost\":%ld,"
-	       "\"dup\":%ld,\"send_errors\":%ld,\"bad_replies\":%ld,\"max_rtt_ms\":%.1f,\"avg_rtt_ms\":%.1f,"
-	       "\"max_gap_ms\":%.1f,\"backend_changes\":%ld,\"elapsed_ms\":%.1f}\n",
-	       o.assocs, up, restarts, sent, recv, sent - recv, dup, serr, bad, rtt_max / 1e6,
-	       recv ? rtt_sum / 1e6 / recv : 0, gap / 1e6, changes, (mono_ns() - start_ns) / 1e6);
+	printf("},\"assocs\":%d,\"assocs_up\":%ld,\"restarts\":%ld,\"sent\":%lu,\"received\":%lu,\"lost\":%ld,"
+	       "\"dup\":%lu,\"send_errors\":%lu,\"bad_replies\":%lu,\"max_rtt_ms\":%.1f,\"avg_rtt_ms\":%.1f,"
+	       "\"max_gap_ms\":%.1f,\"backend_changes\":%lu,\"elapsed_ms\":%.1f}\n",
+	       o.assocs, up, restarts, sum.sent, sum.received, (long)(sum.sent - sum.received), sum.dup,
+	       sum.send_errors, sum.bad, sum.rtt_max_ns / 1e6,
+	       sum.received ? sum.rtt_sum_ns / 1e6 / sum.received : 0, sum.max_gap_ns / 1e6,
+	       sum.backend_changes, (mono_ns() - start_ns) / 1e6);
 	fflush(stdout);
 }
 
@@ -554,10 +503,10 @@ static int run_traffic(void)
 		struct assoc *a = &as[i];
 
 		a->lport = o.lport_base + i;
-		a->tx_ns = calloc(n_msgs, sizeof(uint64_t));
-		a->seen = calloc(n_msgs, 1);
+		a->t.tx_ns = calloc(n_msgs, sizeof(uint64_t));
+		a->t.seen = calloc(n_msgs, 1);
 		a->fd = socket(family(), SOCK_STREAM, IPPROTO_SCTP);
-		if (a->fd < 0 || !a->tx_ns || !a->seen)
+		if (a->fd < 0 || !a->t.tx_ns || !a->t.seen)
 			die(EXIT_USAGE, "socket: %s (is sctp.ko loaded?)", strerror(errno));
 		subscribe(a->fd);
 		bind_all(a->fd, a->lport);
@@ -596,19 +545,19 @@ static int run_traffic(void)
 				memset(buf + n, '.', o.size - n);
 				n = o.size;
 			}
-			a->tx_ns[k] = mono_ns();
+			a->t.tx_ns[k] = mono_ns();
 			if (send_msg(a->fd, buf, n, 0, 0, htonl(0x736c6200)) < 0)
-				a->send_errors++;
+				a->t.send_errors++;
 			else
-				a->sent++;
+				a->t.sent++;
 		}
 	}
 	deadline = mono_ns() + o.drain_ms * 1000000ull;
 	while (mono_ns() < deadline) {
 		sent = recv = 0;
 		for (int i = 0; i < o.assocs; i++) {
-			sent += as[i].sent;
-			recv += as[i].received;
+			sent += as[i].t.sent;
+			recv += as[i].t.received;
 		}
 		if (recv >= sent)
 			break;

@@ -30,6 +30,8 @@
 #include <unistd.h>
 #include <usrsctp.h>
 
+#include "tally.h"
+
 #define MAX_ADDRS 16
 #define MAX_ASSOCS 4096
 #define MAX_MSG 65536
@@ -80,14 +82,6 @@ static volatile sig_atomic_t stop_flag;
 static const char *mode = "";
 
 /* ---------- small helpers ---------- */
-
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec;
-}
 
 static int64_t wall_ms(void)
 {
@@ -523,14 +517,8 @@ struct assoc {
 	struct socket *s;
 	int state;
 	sctp_assoc_t id;
-	uint64_t sent, received, dup, send_errors, bad;
-	uint64_t *tx_ns;      /* send time per sequence number */
-	uint8_t *seen;        /* echo received per sequence number */
-	uint64_t rtt_max_ns, rtt_sum_ns;
-	uint64_t last_rx_ns, max_gap_ns;
+	struct tally t;       /* messages and echoes (tally.h) */
 	int64_t up_ms, down_ms;
-	char backend[64];
-	int backend_changes;
 	int path_events;
 	char end_state[24];
 };
@@ -601,42 +589,10 @@ static void cli_notification(struct assoc *as, union sctp_notification *n)
 
 static void cli_data(struct assoc *as, const char *data, size_t len)
 {
-	char msg[256], name[64] = "";
-	const char *p;
-	unsigned long seq;
 	uint64_t now = mono_ns();
 
-	if (len >= sizeof(msg))
-		len = sizeof(msg) - 1;
-	memcpy(msg, data, len);
-	msg[len] = 0;
-	if (sscanf(msg, "n=%63s ", name) != 1 || !(p = strstr(msg, " s=")) ||
-	    (seq = strtoul(p + 3, NULL, 10)) >= (unsigned long)n_msgs) {
-		pthread_mutex_lock(&lock);
-		as->bad++;
-		pthread_mutex_unlock(&lock);
-		return;
-	}
 	pthread_mutex_lock(&lock);
-	if (as->seen[seq]) {
-		as->dup++;
-	} else {
-		uint64_t rtt = now - as->tx_ns[seq];
-
-		as->seen[seq] = 1;
-		as->received++;
-		if (rtt > as->rtt_max_ns)
-			as->rtt_max_ns = rtt;
-		as->rtt_sum_ns += rtt;
-		if (as->last_rx_ns && now - as->last_rx_ns > as->max_gap_ns)
-			as->max_gap_ns = now - as->last_rx_ns;
-		as->last_rx_ns = now;
-		if (strcmp(as->backend, name)) {
-			if (as->backend[0])
-				as->backend_changes++;
-			snprintf(as->backend, sizeof(as->backend), "%s", name);
-		}
-	}
+	tally_reply(&as->t, data, len, n_msgs, now);
 	pthread_mutex_unlock(&lock);
 }
 
@@ -687,72 +643,60 @@ static json_object *stats_json(const char *event)
 {
 	json_object *j = event_new(event), *pa = json_object_new_array();
 	json_object *be = json_object_new_object();
-	uint64_t sent = 0, recv = 0, dup = 0, serr = 0, bad = 0, rtt_max = 0, rtt_sum = 0, gap = 0;
-	uint64_t min_recv = UINT64_MAX;
-	int up = 0, changes = 0;
+	struct tally_sum sum = TALLY_SUM_INIT;
+	int up = 0;
 
 	pthread_mutex_lock(&lock);
 	for (int i = 0; i < n_assocs; i++) {
 		struct assoc *as = &assocs[i];
+		const struct tally *t = &as->t;
 		json_object *a = json_object_new_object(), *cnt;
 
 		jadd_int(a, "assoc", as->idx);
 		jadd_int(a, "lport", as->lport);
 		jadd_int(a, "assoc_id", as->id);
-		jadd_str(a, "backend", as->backend);
+		jadd_str(a, "backend", t->backend);
 		jadd_str(a, "state", as->state == A_UP ? "up" : as->state == A_DOWN ? as->end_state : "connecting");
-		jadd_int(a, "sent", as->sent);
-		jadd_int(a, "received", as->received);
-		jadd_int(a, "lost", as->sent - as->received);
-		jadd_int(a, "dup", as->dup);
-		jadd_int(a, "send_errors", as->send_errors);
-		jadd_dbl(a, "max_rtt_ms", as->rtt_max_ns / 1e6);
-		jadd_dbl(a, "avg_rtt_ms", as->received ? as->rtt_sum_ns / 1e6 / as->received : 0);
-		jadd_dbl(a, "max_gap_ms", as->max_gap_ns / 1e6);
+		jadd_int(a, "sent", t->sent);
+		jadd_int(a, "received", t->received);
+		jadd_int(a, "lost", t->sent - t->received);
+		jadd_int(a, "dup", t->dup);
+		jadd_int(a, "send_errors", t->send_errors);
+		jadd_dbl(a, "max_rtt_ms", t->rtt_max_ns / 1e6);
+		jadd_dbl(a, "avg_rtt_ms", t->received ? t->rtt_sum_ns / 1e6 / t->received : 0);
+		jadd_dbl(a, "max_gap_ms", t->max_gap_ns / 1e6);
 		jadd_int(a, "path_events", as->path_events);
-		jadd_int(a, "backend_changes", as->backend_changes);
+		jadd_int(a, "backend_changes", t->backend_changes);
 		json_object_array_add(pa, a);
-		sent += as->sent;
-		recv += as->received;
-		dup += as->dup;
-		serr += as->send_errors;
-		bad += as->bad;
-		rtt_sum += as->rtt_sum_ns;
-		changes += as->backend_changes;
-		if (as->received < min_recv)
-			min_recv = as->received;
-		if (as->rtt_max_ns > rtt_max)
-			rtt_max = as->rtt_max_ns;
-		if (as->max_gap_ns > gap)
-			gap = as->max_gap_ns;
+		tally_sum(&sum, t);
 		if (as->up_ms)
 			up++;
-		if (as->backend[0]) {
-			if (json_object_object_get_ex(be, as->backend, &cnt))
+		if (t->backend[0]) {
+			if (json_object_object_get_ex(be, t->backend, &cnt))
 				json_object_set_int64(cnt, json_object_get_int64(cnt) + 1);
 			else
-				jadd_int(be, as->backend, 1);
+				jadd_int(be, t->backend, 1);
 		}
 	}
 	jadd_str(j, "mode", mode);
 	jadd_int(j, "assocs", n_assocs);
 	jadd_int(j, "assocs_up", up);
-	jadd_int(j, "sent", sent);
-	jadd_int(j, "received", recv);
-	jadd_int(j, "lost", sent - recv);
-	jadd_int(j, "min_received", n_assocs ? min_recv : 0);
-	jadd_int(j, "dup", dup);
-	jadd_int(j, "send_errors", serr);
-	jadd_int(j, "bad_replies", bad);
-	jadd_dbl(j, "max_rtt_ms", rtt_max / 1e6);
-	jadd_dbl(j, "avg_rtt_ms", recv ? rtt_sum / 1e6 / recv : 0);
-	jadd_dbl(j, "max_gap_ms", gap / 1e6);
-	jadd_int(j, "backend_changes", changes);
+	jadd_int(j, "sent", sum.sent);
+	jadd_int(j, "received", sum.received);
+	jadd_int(j, "lost", sum.sent - sum.received);
+	jadd_int(j, "min_received", n_assocs ? sum.min_received : 0);
+	jadd_int(j, "dup", sum.dup);
+	jadd_int(j, "send_errors", sum.send_errors);
+	jadd_int(j, "bad_replies", sum.bad);
+	jadd_dbl(j, "max_rtt_ms", sum.rtt_max_ns / 1e6);
+	jadd_dbl(j, "avg_rtt_ms", sum.received ? sum.rtt_sum_ns / 1e6 / sum.received : 0);
+	jadd_dbl(j, "max_gap_ms", sum.max_gap_ns / 1e6);
+	jadd_int(j, "backend_changes", sum.backend_changes);
 	jadd_int(j, "first_unreachable_ts_ms", first_unreach_ms);
 	jadd_int(j, "first_available_ts_ms", first_avail_ms);
 	jadd_dbl(j, "elapsed_ms", (mono_ns() - start_ns) / 1e6);
 	if (n_assocs == 1)
-		jadd_str(j, "server", assocs[0].backend);
+		jadd_str(j, "server", assocs[0].t.backend);
 	json_object_object_add(j, "backends", be);
 	json_object_object_add(j, "per_assoc", pa);
 	pthread_mutex_unlock(&lock);
@@ -811,16 +755,16 @@ static void send_one(struct assoc *as, long seq, char *buf)
 	memset(&snd, 0, sizeof(snd));
 	snd.snd_ppid = htonl(0x736c6200); /* "slb\0" */
 	pthread_mutex_lock(&lock);
-	as->tx_ns[seq] = mono_ns();
+	as->t.tx_ns[seq] = mono_ns();
 	pthread_mutex_unlock(&lock);
 	if (usrsctp_sendv(as->s, buf, n, NULL, 0, &snd, sizeof(snd), SCTP_SENDV_SNDINFO, 0) < 0) {
 		pthread_mutex_lock(&lock);
-		as->send_errors++;
+		as->t.send_errors++;
 		pthread_mutex_unlock(&lock);
 		return;
 	}
 	pthread_mutex_lock(&lock);
-	as->sent++;
+	as->t.sent++;
 	pthread_mutex_unlock(&lock);
 }
 
@@ -880,9 +824,9 @@ static int run_client(bool traffic)
 	for (int i = 0; i < n_assocs; i++) {
 		assocs[i].idx = i;
 		assocs[i].lport = traffic ? o.lport_base + i : o.lport;
-		assocs[i].tx_ns = calloc(n_msgs, sizeof(uint64_t));
-		assocs[i].seen = calloc(n_msgs, 1);
-		if (!assocs[i].tx_ns || !assocs[i].seen)
+		assocs[i].t.tx_ns = calloc(n_msgs, sizeof(uint64_t));
+		assocs[i].t.seen = calloc(n_msgs, 1);
+		if (!assocs[i].t.tx_ns || !assocs[i].t.seen)
 			die(EXIT_USAGE, "out of memory");
 	}
 	signals_setup();
@@ -945,8 +889,8 @@ static int run_client(bool traffic)
 		total_sent = total_recv = 0;
 		pthread_mutex_lock(&lock);
 		for (int i = 0; i < n_assocs; i++) {
-			total_sent += assocs[i].sent;
-			total_recv += assocs[i].received;
+			total_sent += assocs[i].t.sent;
+			total_recv += assocs[i].t.received;
 		}
 		pthread_mutex_unlock(&lock);
 		if (total_recv >= total_sent)
