@@ -13,6 +13,9 @@
  *      same set, no insert is lost.  A delete written from user space as a
  *      read and a write of the whole set loses the inserts made in between
  *      (the reason for the control program): this case fails with it.
+ *   3. the same guard on the unconfirmed tables (assocs_pending and its Tc
+ *      index pending_ctags): gc's delete of an association a packet touched
+ *      since gc judged it (a stamp, a path) leaves it, and its index with it.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -205,6 +208,49 @@ static void race(void)
 	printf("  %ld inserts, %ld deletes beside them\n", r.inserts, r.deletes);
 }
 
+/* 3. One guarded delete per unconfirmed table: kept while changed, then gone. */
+static int guarded(enum lb_map_id id, const void *key, const void *judged, const void *changed,
+		   size_t vsize, const char **what)
+{
+	struct lb_settable t;
+	char v[sizeof(struct sctplb_assoc)];
+	int stale, done, again, left;
+
+	if (lb_settable_open(&t, &m, id) || lb_settable_put(&t, key, judged, 1)) {
+		*what = "setup";
+		return -1;
+	}
+	stale = lb_settable_delete(&t, key, changed);   /* touched since judged: kept */
+	left = lb_settable_lookup(&t, key, v, NULL) == 0 && !memcmp(v, judged, vsize);
+	done = lb_settable_delete(&t, key, judged);     /* as judged: goes */
+	again = lb_settable_lookup(&t, key, v, NULL);
+	if (stale != -ESTALE || !left || done != 0 || again != -ENOENT) {
+		*what = WHY("stale delete %d (want %d), entry kept %d, judged delete %d, then %d "
+			    "(want %d)", stale, -ESTALE, left, done, again, -ENOENT);
+		return -1;
+	}
+	return 0;
+}
+
+static void unconfirmed(void)
+{
+	struct sctplb_assoc_key ak = fx_assoc_key(SVC, 0x5151, htons(CPORT), htons(PORT));
+	struct sctplb_assoc_key ck = fx_assoc_key(SVC, 0x7171, htons(CPORT), htons(PORT));
+	struct sctplb_assoc a = { .backend_id = 1, .ctag = 0x7171, .seen = 7, .packets = 1 };
+	struct sctplb_assoc a2 = a;
+	struct sctplb_ctag_value c = { .stag = 0x5151 }, c2 = { .stag = 0x5152 };
+	const char *why1 = NULL, *why2 = NULL;
+
+	a2.seen = 8; /* a packet since gc judged it */
+	if (guarded(LB_PENDING, &ak, &a, &a2, sizeof(a), &why1) == 0)
+		why1 = NULL;
+	tr_result("a delete of an unconfirmed association touched since it was judged leaves it",
+		  why1);
+	if (guarded(LB_PENDING_CTAGS, &ck, &c, &c2, sizeof(c), &why2) == 0)
+		why2 = NULL;
+	tr_result("a delete of a Tc index entry changed since it was judged leaves it", why2);
+}
+
 int main(void)
 {
 	struct fx_load_opts lo = { .test_clock = true };
@@ -219,6 +265,7 @@ int main(void)
 	fx_set_clock(&fx, 1000 * NSEC);
 	exact();
 	race();
+	unconfirmed();
 	fx_unload(&fx);
 	return tr_failures ? 1 : 0;
 }
