@@ -23,6 +23,11 @@
  *      a listed address finds the association; a packet with a guessed Tc
  *      to or from another address (another client's, or no one's) confirms
  *      and closes nothing.
+ *   6. A handshake that was an association's only Tc index and names a newer
+ *      association of its address (a second endpoint behind the client's
+ *      NAT'd address and port, with Disable Restart) hands the older one's
+ *      index to pending_ctags first: the backend's packet with the older Tc
+ *      still confirms the older association.
  */
 #include <arpa/inet.h>
 #include <stdio.h>
@@ -448,6 +453,39 @@ static void by_handshake(void)
 	(void)tc2;
 }
 
+/* 6. A handshake taken over by a newer association of its address. */
+static void taken_over(void)
+{
+	const char *name = "a handshake taken by a newer association of its address hands the "
+			   "older one's Tc to pending_ctags: the backend's packet with it confirms "
+			   "the older association";
+	uint32_t ts = 0x47000001u, tc = ts ^ 0x5a5a5a5au, ts2 = 0x47000002u, tc2 = ts2 ^ 0x5a5a5a5au;
+	struct seq_out o;
+	char a[32];
+
+	now += 10 * NSEC;
+	client_addr(53, a, sizeof(a));
+	if (!make(53, ts) || in_pctags(tc))
+		return tr_result(name, WHY("setup: the first association stored %d, pending_ctags[Tc] "
+					   "%d (want 1 0)", where(ts), in_pctags(tc)));
+	/* The second endpoint behind the same address and port. */
+	if (send_client(53, 0, (struct chunk_spec)CH(CT_INIT, .tag = tc2, .disable_restart = true),
+			&o) || !seq_forwarded(&o) ||
+	    send_client(53, ts2, (struct chunk_spec)CH_COOKIE(), &o) ||
+	    o.d[SCTPLB_STAT_ASSOC_CREATED] != 1)
+		return tr_result(name, "setup: the second association not stored");
+	if (!in_pctags(tc) || where(ts) != 1 || where(ts2) != 1)
+		return tr_result(name, WHY("pending_ctags[older Tc] %d, older in table %d, newer in %d "
+					   "(want 1 1 1)", in_pctags(tc), where(ts), where(ts2)));
+	if (send_at(a, false, tc, (struct chunk_spec)CH(CT_COOKIE_ACK), &o) ||
+	    o.d[SCTPLB_STAT_ASSOC_CONFIRMED] != 1 || where(ts) != 2 || where(ts2) != 1)
+		return tr_result(name, WHY("the backend's COOKIE-ACK with the older Tc: confirmed "
+					   "+%llu, older in table %d, newer in %d (want 1 2 1)",
+					   (unsigned long long)o.d[SCTPLB_STAT_ASSOC_CONFIRMED],
+					   where(ts), where(ts2)));
+	tr_result(name, NULL);
+}
+
 int main(void)
 {
 	struct fx_load_opts lo = { .test_clock = true, .assocs_max = MAXA };
@@ -463,6 +501,7 @@ int main(void)
 	moved_out();
 	gc_and_list();
 	by_handshake();
+	taken_over();
 	fx_unload(&fx);
 	return tr_failures ? 1 : 0;
 }
