@@ -28,6 +28,9 @@
  *      NAT'd address and port, with Disable Restart) hands the older one's
  *      index to pending_ctags first: the backend's packet with the older Tc
  *      still confirms the older association.
+ *   7. A NAT service's association made by a COOKIE-ECHO is in pending_ctags
+ *      even when its handshake could be its Tc index: gc keeps a full-NAT
+ *      client flow by that table (user/lib/gc.c snat_has_assoc).
  */
 #include <arpa/inet.h>
 #include <stdio.h>
@@ -37,11 +40,13 @@
 
 #include "fixture.h"
 #include "gc.h"
+#include "model.h"
 #include "pinned.h"
 #include "pkt.h"
 #include "seq.h"
 #include "settable.h"
 #include "report.h"
+#include "sctplb.skel.h"
 
 #define SVC    1
 #define PORT   5000
@@ -486,6 +491,46 @@ static void taken_over(void)
 	tr_result(name, NULL);
 }
 
+/* svc's VIP4 key marked NAT (svc_nat ON, same port) or back to plain. */
+static int set_nat(bool on)
+{
+	struct sctplb_addr va = pkt_addr(VIP4);
+	struct sctplb_vip_key vk = { .port = htons(PORT), .proto = 132, .family = va.family };
+	struct sctplb_svc_nat n = { .flags = on ? SCTPLB_NAT_F_ON : 0, .sctp_port = htons(PORT) };
+	int smap = bpf_map__fd(fx.skel->maps.svc_nat);
+	struct sctplb_service v;
+	__u32 svc = SVC;
+
+	memcpy(vk.addr, va.addr, 16);
+	if (bpf_map_update_elem(smap, &svc, &n, BPF_ANY) ||
+	    bpf_map_lookup_elem(fx.services, &vk, &v))
+		return -1;
+	v.flags = on ? v.flags | SCTPLB_SVC_F_NAT : v.flags & ~SCTPLB_SVC_F_NAT;
+	/* the programs' service cache answers until the generation moves */
+	return bpf_map_update_elem(fx.services, &vk, &v, BPF_ANY) ||
+	       lb_svc_gen_bump(bpf_map__fd(fx.skel->maps.svc_gen)) ? -1 : 0;
+}
+
+/* 7. A NAT service's new association: pending_ctags whatever its handshake. */
+static void nat_indexed(void)
+{
+	const char *name = "a NAT service's association made by a COOKIE-ECHO from a client that "
+			   "listed no other address is in pending_ctags (gc keeps its flow by it)";
+	uint32_t ts = 0x48000001u, tc = ts ^ 0x5a5a5a5au;
+	bool made, indexed;
+
+	now += 10 * NSEC;
+	if (set_nat(true))
+		return tr_result(name, "setup: the service not made NAT");
+	made = make(54, ts);
+	indexed = in_pctags(tc);
+	if (set_nat(false))
+		return tr_result(name, "the service not made plain again");
+	tr_result(name, made && indexed ? NULL :
+		  WHY("association stored %d (in %d), pending_ctags[Tc] %d (want 1 1 1)", made,
+		      where(ts), indexed));
+}
+
 int main(void)
 {
 	struct fx_load_opts lo = { .test_clock = true, .assocs_max = MAXA };
@@ -502,6 +547,7 @@ int main(void)
 	gc_and_list();
 	by_handshake();
 	taken_over();
+	nat_indexed();
 	fx_unload(&fx);
 	return tr_failures ? 1 : 0;
 }
