@@ -10,9 +10,14 @@
  * back (svc_gen bumped all the same), and a write that bypasses lb_commit
  * (the cache answers until lb_svc_gen_bump: proof that it is in use).  The
  * same for the server_ids cache (routable tags): two backends' server ids
- * swapped by a commit move a tag to the other backend at once.
+ * swapped by a commit move a tag to the other backend at once.  And the cache
+ * answers only for its own key: no other address of the /24, whichever slot
+ * it shares, is taken for the cached VIP.  The process stays on one CPU: the
+ * cache is per CPU, and "the cached entry answers" needs the CPU that filled
+ * it.
  */
 #include <dirent.h>
+#include <sched.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -194,6 +199,17 @@ int main(void)
 	bool ok;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	{
+		cpu_set_t one;
+		int cpu = sched_getcpu();
+
+		CPU_ZERO(&one);
+		CPU_SET(cpu < 0 ? 0 : cpu, &one);
+		if (sched_setaffinity(0, sizeof(one), &one)) {
+			tr_report(0, "svc_cache_setup", "cannot stay on one CPU: %s", strerror(errno));
+			return 1;
+		}
+	}
 	pins_dir_make("svcc");
 	if (fx_netns_setup(&FX) || fx_load(&FX) || pin_maps() ||
 	    lb_maps_open(&m, pins_dir, LB_OPEN_LOCK, 0)) {
@@ -217,6 +233,25 @@ int main(void)
 	     expect("203.0.113.62", "TX p0", why, sizeof(why)) &&
 	     expect("203.0.113.61", "TX p1", why, sizeof(why));
 	tr_report(ok, "svc_cache_value_changed", "%s", why[0] ? why : ok ? "as committed" : lb_err_msg());
+
+	/* Only its own key: every other address of the /24 (some share .62's
+	 * slot, whatever the slot's hash) right after .62 filled the cache. */
+	{
+		char other[32];
+		int x, wrongs = 0;
+
+		why[0] = 0;
+		for (x = 1; x < 255; x++) {
+			if (x == 61 || x == 62)
+				continue;
+			snprintf(other, sizeof(other), "203.0.113.%d", x);
+			if (!expect("203.0.113.62", "TX p0", why, sizeof(why)) ||
+			    !expect(other, "XDP_PASS", why, sizeof(why)))
+				wrongs++;
+		}
+		tr_report(!wrongs, "svc_cache_own_key_only", "%d of 252 addresses answered otherwise "
+			  "(%s)", wrongs, why[0] ? why : "-");
+	}
 
 	/* A write that bypasses lb_commit: the cached entry answers until the
 	 * generation moves (the cache is in use), then the map does. */
