@@ -16,6 +16,10 @@
  *   3. the same guard on the unconfirmed tables (assocs_pending and its Tc
  *      index pending_ctags): gc's delete of an association a packet touched
  *      since gc judged it (a stamp, a path) leaves it, and its index with it.
+ *   4. the control program follows the maps: after the datapath is loaded
+ *      anew (its maps made anew, as by a detach and an attach), a process
+ *      that ran deletes before deletes from the new table, not from the maps
+ *      its program was bound to first.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -251,21 +255,51 @@ static void unconfirmed(void)
 	tr_result("a delete of a Tc index entry changed since it was judged leaves it", why2);
 }
 
-int main(void)
+/* The datapath loaded with one service and one backend, its maps in m and T. */
+static int load_all(void)
 {
 	struct fx_load_opts lo = { .test_clock = true };
 
-	setvbuf(stdout, NULL, _IOLBF, 0);
-	if (fx_netns_setup(&fx) || fx_load_opts(&fx, &lo) || fx_service(&fx, SVC, PORT, VIPS, 2, 0) ||
+	if (fx_load_opts(&fx, &lo) || fx_service(&fx, SVC, PORT, VIPS, 2, 0) ||
 	    fx_backend(&fx, 1, SVC, SCTPLB_BE_F_ACTIVE, BE1) || fx_table_all(&fx, SVC, 1) ||
-	    fx_lb_maps(&fx, &m) || lb_settable_open(&T, &m, LB_HANDSHAKES)) {
+	    fx_lb_maps(&fx, &m) || lb_settable_open(&T, &m, LB_HANDSHAKES))
+		return -1;
+	fx_set_clock(&fx, 1000 * NSEC);
+	return 0;
+}
+
+/* 4. A delete after the maps were made anew. */
+static void reloaded(void)
+{
+	const char *name = "after the datapath's maps are made anew, a delete acts on the new table";
+	const char *addr = "2001:db8:77::1";
+	struct sctplb_client_key k = key_of(addr);
+	struct sctplb_handshake h;
+	uint8_t f[PKT_MAX];
+	int len, err;
+
+	fx_unload(&fx);
+	if (load_all())
+		return tr_result(name, "setup: the datapath not loaded again");
+	len = init_frame(addr, 0x7777, f);
+	if (len < 0 || !run(f, len) || !have(addr, &h))
+		return tr_result(name, "setup: the INIT's handshake not stored");
+	err = lb_settable_delete(&T, &k, NULL);
+	tr_result(name, err == 0 && !have(addr, &h) ? NULL :
+		  WHY("delete %d (want 0), the handshake still there %d", err, have(addr, &h)));
+}
+
+int main(void)
+{
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (fx_netns_setup(&fx) || load_all()) {
 		printf("FAIL tabledel: setup\n");
 		return 1;
 	}
-	fx_set_clock(&fx, 1000 * NSEC);
 	exact();
 	race();
 	unconfirmed();
+	reloaded();
 	fx_unload(&fx);
 	return tr_failures ? 1 : 0;
 }
