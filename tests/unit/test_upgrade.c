@@ -157,8 +157,10 @@ static int make_abi3(void)
 			sizeof(struct sctplb_ctag_value), PEND_MAX, NPEND, fill_pctag);
 }
 
-/* The unconfirmed associations and their Tc index, as ABI 3 held them. */
-static void check_pending(const struct lb_maps *m)
+/* The unconfirmed associations and their Tc index, as ABI 3 held them, and
+ * (ABI 4) the full sets of fill_full_sets beside them: pextra and cextra
+ * entries more. */
+static void check_pending(const struct lb_maps *m, long pextra, long cextra)
 {
 	struct lb_settable pt, ct;
 	int i, bad = 0;
@@ -178,12 +180,42 @@ static void check_pending(const struct lb_maps *m)
 		bad += lb_settable_lookup(&pt, &k, &a, NULL) || memcmp(&a, &want, sizeof(a)) ||
 		       lb_settable_lookup(&ct, &ck, &cv, NULL) || cv.stag != k.vtag;
 	}
-	tr_report(!bad && lb_settable_count(&pt) == NPEND && lb_settable_count(&ct) == NPEND &&
+	tr_report(!bad && lb_settable_count(&pt) == NPEND + pextra &&
+		  lb_settable_count(&ct) == NPEND + cextra &&
 		  pt.nsets * pt.l.ways == PEND_MAX,
 		  "unconfirmed associations: all 50 and their Tc index carried into the tables, as "
 		  "large as the LRU was",
-		  "%d differ or missing, %ld and %ld entries, capacity %u (want %u)", bad,
-		  lb_settable_count(&pt), lb_settable_count(&ct), pt.nsets * pt.l.ways, PEND_MAX);
+		  "%d differ or missing, %ld and %ld entries (want %ld, %ld), capacity %u (want %u)",
+		  bad, lb_settable_count(&pt), lb_settable_count(&ct), NPEND + pextra, NPEND + cextra,
+		  pt.nsets * pt.l.ways, PEND_MAX);
+}
+
+/* One set of table id filled, every way (the sets of 50 entries in 65536
+ * have one each): keys from fill(0x100000 + n) that share a set, put through
+ * the library; check: every one still there with its value.  The number of
+ * ways, or -1. */
+static int full_set(const struct lb_maps *m, enum lb_map_id id, void (*fill)(__u32, void *, void *),
+		    bool check)
+{
+	char k[sizeof(struct sctplb_assoc_key)], v[sizeof(struct sctplb_assoc)], got[sizeof(v)];
+	struct lb_settable t;
+	__u32 n, set = UINT32_MAX, ways = 0;
+
+	if (lb_settable_open(&t, m, id))
+		return -1;
+	for (n = 0; ways < t.l.ways && n < 1u << 20; n++) {
+		memset(v, 0, sizeof(v));
+		fill(0x100000 + n, k, v);
+		if (set == UINT32_MAX)
+			set = lb_settable_index(&t, k);
+		if (lb_settable_index(&t, k) != set)
+			continue;
+		ways++;
+		if (check ? lb_settable_lookup(&t, k, got, NULL) || memcmp(got, v, t.l.val_size) :
+			    lb_settable_put(&t, k, v, 3000 + n))
+			return -1;
+	}
+	return ways == t.l.ways ? (int)ways : -1;
 }
 
 /* Table id as ABI 4 laid its sets out (no seq: entries 4 bytes earlier), a
@@ -249,10 +281,13 @@ static void abi4(void)
 	struct lb_maps m;
 	char path[256];
 	long hs = -1;
-	int err;
+	int err, pways = -1, cways = -1;
 
 	if (lb_maps_open(&m, dir, 0, 0) || lb_settable_open(&t, &m, LB_HANDSHAKES) ||
-	    (hs = lb_settable_count(&t)) != 100 || make_abi4_table(&m, LB_PENDING) ||
+	    (hs = lb_settable_count(&t)) != 100 ||
+	    (pways = full_set(&m, LB_PENDING, fill_pending, false)) < 0 ||
+	    (cways = full_set(&m, LB_PENDING_CTAGS, fill_pctag, false)) < 0 ||
+	    make_abi4_table(&m, LB_PENDING) ||
 	    make_abi4_table(&m, LB_PENDING_CTAGS) || lb_settings_read(&m, &c)) {
 		lb_maps_close(&m);
 		return tr_result("ABI 4 maps", "cannot make them");
@@ -272,8 +307,14 @@ static void abi4(void)
 	tr_report(c.abi_version == SCTPLB_ABI_VERSION && c.idle_timeout_s == 123,
 		  "settings: ABI 5 written, the configuration kept", "abi %u idle %u",
 		  c.abi_version, c.idle_timeout_s);
-	/* The same sets, at the same indexes: every entry found by its key. */
-	check_pending(&m);
+	/* The same sets, at the same indexes: every entry found by its key,
+	 * those of the full sets too (every way copied). */
+	check_pending(&m, pways, cways);
+	tr_report(full_set(&m, LB_PENDING, fill_pending, true) == pways &&
+		  full_set(&m, LB_PENDING_CTAGS, fill_pctag, true) == cways,
+		  "a full set of each unconfirmed table carried whole (every way)",
+		  "%d ways of assocs_pending, %d of pending_ctags, each entry compared", pways,
+		  cways);
 	hs = lb_settable_open(&t, &m, LB_HANDSHAKES) ? -1 : lb_settable_count(&t);
 	tr_report(hs == 100, "handshakes (the same layout) kept as they were", "%ld entries", hs);
 	snprintf(path, sizeof(path), "%s/assocs_pending_abi4", dir);
@@ -344,7 +385,7 @@ int main(void)
 	tr_report(!bad && lb_settable_count(&t) == 100,
 		  "handshakes: all 100 of the LRU carried into the table, stamped by their INIT",
 		  "%d differ, %ld entries", bad, lb_settable_count(&t));
-	check_pending(&m);
+	check_pending(&m, 0, 0);
 	tr_report(bpf_map_lookup_elem(m.fd[LB_ASSOCS], &ak, &a) == 0 && a.backend_id == 2 &&
 		  a.ctag == 0xdef, "the other maps kept: the established association is there",
 		  "assocs[%#x]: backend %u, Tc %#x", ak.vtag, a.backend_id, a.ctag);
