@@ -18,12 +18,29 @@
  * One process does it all, moving between the namespaces with setns(); the
  * programs it attached are detached before it exits (and go with the
  * namespaces if it dies).  Appends one JSON line per run to --json.
+ *
+ * One CPU carries everything: the process is pinned to one CPU (--cpu, or the
+ * one it starts on), so that the forwarder's and the receiver's NAPI, which
+ * the generator's transmissions schedule on its own CPU, always run there.
+ * Unpinned, a generator that migrates while the forwarder veth's NAPI is
+ * still queued on the CPU it left keeps filling that veth's ring (256 frames)
+ * with nothing draining it until the old CPU gets to it: the frames lost
+ * before the forwarder of earlier runs (pa's tx_queue_0_xdp_xmit_errors).
+ *
+ * --gen-if: an interface of the client namespace that carries no traffic
+ * (run.sh makes a veth pair left down), where the generator is attached for
+ * the run.  Every BPF_PROG_TEST_RUN of an XDP program that is not attached
+ * anywhere adds it to the kernel's XDP dispatcher and removes it again, each
+ * with a synchronize_rcu(): ~16 ms of an idle CPU per call of 262144 frames
+ * (~100 ms), time that is neither generator nor forwarder.  Attached, it
+ * stays in the dispatcher and the calls follow each other.
  */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <net/if.h>
 #include <sched.h>
+#include <time.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,8 +66,8 @@
 		      cleanup(); exit(1); } while (0)
 
 static int NS_CLI = -1, NS_FWD = -1, NS_BE = -1;
-static int BE_IF, FWD_IF;
-static bool BE_ATTACHED, FWD_ATTACHED;
+static int BE_IF, FWD_IF, GEN_IF;
+static bool BE_ATTACHED, FWD_ATTACHED, GEN_ATTACHED;
 static struct fx EFX;
 
 static void enter(int ns)
@@ -67,6 +84,11 @@ static void cleanup(void)
 		enter(NS_BE);
 		bpf_xdp_detach(BE_IF, XDP_FLAGS_DRV_MODE, NULL);
 		BE_ATTACHED = false;
+	}
+	if (GEN_ATTACHED) {
+		enter(NS_CLI);
+		bpf_xdp_detach(GEN_IF, XDP_FLAGS_DRV_MODE, NULL);
+		GEN_ATTACHED = false;
 	}
 	if (FWD_ATTACHED) {
 		enter(NS_FWD);
@@ -121,16 +143,47 @@ static uint64_t sctplb_stat(int idx)
 	return s[idx];
 }
 
+/*
+ * What the receiver has counted once the frames in flight have arrived:
+ * polls until it has counted `want`, bounded by `deadline_s` (reached only
+ * when frames were lost: they never arrive).
+ */
+static uint64_t settle(int cnt_map, uint64_t want, double deadline_s)
+{
+	struct timespec ms = { .tv_nsec = 1000000 };
+	uint64_t t0 = now_ns(), c;
+
+	while ((c = count_read(cnt_map)) < want && (now_ns() - t0) / 1e9 < deadline_s)
+		nanosleep(&ms, NULL);
+	return c;
+}
+
+/* Pins the process to cpu, or to the CPU it runs on when cpu < 0. */
+static int pin(int cpu)
+{
+	cpu_set_t one;
+
+	if (cpu < 0)
+		cpu = sched_getcpu();
+	if (cpu < 0)
+		DIE("sched_getcpu: %s", strerror(errno));
+	CPU_ZERO(&one);
+	CPU_SET(cpu, &one);
+	if (sched_setaffinity(0, sizeof(one), &one))
+		DIE("pin to CPU %d: %s", cpu, strerror(errno));
+	return cpu;
+}
+
 int e2e_main(int argc, char **argv)
 {
 	const char *mode = NULL, *cli_ns = NULL, *fwd_ns = NULL, *be_ns = NULL;
-	const char *cli_if = NULL, *fwd_if = NULL, *be_if = NULL;
+	const char *cli_if = NULL, *fwd_if = NULL, *be_if = NULL, *gen_if = NULL;
 	const char *src = NULL, *vip = NULL, *be_addr = NULL, *json = NULL;
 	double seconds = 5;
-	int round = 0, i, gen, cnt, cnt_map, cli_ifx;
+	int round = 0, i, gen, cnt, cnt_map, cli_ifx, cpu = -1;
 	uint8_t dmac[6], pkt[PKT_MAX];
 	struct pkt_info info;
-	uint64_t c0, c1, t0, t1, sent = 0, fwd0 = 0, fwd1 = 0;
+	uint64_t c0, c1, t0, t1, sent = 0, fwd0 = 0, fwd1 = 0, base;
 	const uint32_t R = 1 << 18;
 
 	for (i = 1; i + 1 < argc; i += 2) {
@@ -143,6 +196,8 @@ int e2e_main(int argc, char **argv)
 		else if (!strcmp(k, "--cli-if")) cli_if = v;
 		else if (!strcmp(k, "--fwd-if")) fwd_if = v;
 		else if (!strcmp(k, "--be-if")) be_if = v;
+		else if (!strcmp(k, "--gen-if")) gen_if = v;
+		else if (!strcmp(k, "--cpu")) cpu = atoi(v);
 		else if (!strcmp(k, "--src")) src = v;
 		else if (!strcmp(k, "--vip")) vip = v;
 		else if (!strcmp(k, "--be-addr")) be_addr = v;
@@ -157,9 +212,11 @@ int e2e_main(int argc, char **argv)
 	if (!mode || !cli_ns || !fwd_ns || !be_ns || !cli_if || !fwd_if || !be_if || !src ||
 	    !vip || !be_addr || (strcmp(mode, "lb") && strcmp(mode, "kernel"))) {
 		fprintf(stderr, "bench e2e: --mode kernel|lb --cli-ns --fwd-ns --be-ns --cli-if "
-				"--fwd-if --be-if --src --vip --be-addr [--seconds S] [--json FILE]\n");
+				"--fwd-if --be-if --src --vip --be-addr [--gen-if IF] [--cpu N] "
+				"[--seconds S] [--json FILE]\n");
 		return 2;
 	}
+	cpu = pin(cpu);
 	NS_CLI = open_ns(cli_ns);
 	NS_FWD = open_ns(fwd_ns);
 	NS_BE = open_ns(be_ns);
@@ -206,6 +263,12 @@ int e2e_main(int argc, char **argv)
 	gen = prog_tx(pkt, info.l3 + 20);       /* Ethernet and IPv4 headers */
 	if (gen < 0)
 		DIE("generator");
+	if (gen_if) {
+		GEN_IF = ifindex(gen_if);
+		if (bpf_xdp_attach(GEN_IF, gen, XDP_FLAGS_DRV_MODE, NULL))
+			DIE("attach the generator to %s: %s", gen_if, strerror(errno));
+		GEN_ATTACHED = true;
+	}
 
 	struct xdp_md md = { .data_end = info.len, .ingress_ifindex = cli_ifx };
 	LIBBPF_OPTS(bpf_test_run_opts, o,
@@ -214,13 +277,13 @@ int e2e_main(int argc, char **argv)
 		.repeat = R / 4, .flags = BPF_F_TEST_XDP_LIVE_FRAMES, .batch_size = 64);
 
 	/* Warm-up, then the bounded run. */
+	base = count_read(cnt_map);
 	if (bpf_prog_test_run_opts(gen, &o))
 		DIE("live frames: %s", strerror(errno));
-	usleep(100000);
+	c0 = settle(cnt_map, base + R / 4, 2);
 	o.repeat = R;
 	if (EFX.skel)
 		fwd0 = sctplb_stat(SCTPLB_STAT_FWD);
-	c0 = count_read(cnt_map);
 	t0 = now_ns();
 	do {
 		if (bpf_prog_test_run_opts(gen, &o))
@@ -228,16 +291,15 @@ int e2e_main(int argc, char **argv)
 		sent += R;
 		t1 = now_ns();
 	} while ((t1 - t0) / 1e9 < seconds);
-	usleep(100000);                 /* what is in flight arrives */
-	c1 = count_read(cnt_map);
+	c1 = settle(cnt_map, c0 + sent, 2); /* what is in flight arrives */
 	if (EFX.skel)
 		fwd1 = sctplb_stat(SCTPLB_STAT_FWD);
 
 	double el = (t1 - t0) / 1e9, pps = (c1 - c0) / el;
 
-	printf("   %-7s round %d: %.2f Mpps received (%llu of %llu sent in %.2f s, %.2f Mpps offered)",
+	printf("   %-7s round %d: %.2f Mpps received (%llu of %llu sent in %.2f s, %.2f Mpps offered, CPU %d)",
 	       mode, round, pps / 1e6, (unsigned long long)(c1 - c0), (unsigned long long)sent,
-	       el, sent / el / 1e6);
+	       el, sent / el / 1e6, cpu);
 	if (EFX.skel)
 		printf(", sctplb fwd %llu", (unsigned long long)(fwd1 - fwd0));
 	printf("\n");
@@ -248,9 +310,9 @@ int e2e_main(int argc, char **argv)
 			DIE("%s: %s", json, strerror(errno));
 		fprintf(f, "{\"mode\": \"%s\", \"round\": %d, \"seconds\": %.3f, \"sent\": %llu, "
 			"\"received\": %llu, \"pps\": %.0f, \"offered_pps\": %.0f, "
-			"\"sctplb_fwd\": %llu, \"frame_bytes\": %zu}\n",
+			"\"sctplb_fwd\": %llu, \"frame_bytes\": %zu, \"cpu\": %d}\n",
 			mode, round, el, (unsigned long long)sent, (unsigned long long)(c1 - c0),
-			pps, sent / el, (unsigned long long)(fwd1 - fwd0), info.len);
+			pps, sent / el, (unsigned long long)(fwd1 - fwd0), info.len, cpu);
 		fclose(f);
 	}
 	cleanup();

@@ -6,7 +6,7 @@
 #        namespace (it vanishes with the process; nothing is pinned)
 #   5    build/sctplb-bench e2e: the topology of tests/e2e/lib/topo.sh, kernel
 #        routing and sctplb alternately, BENCH_E2E_SECONDS (5) each,
-#        BENCH_E2E_ROUNDS (2) rounds
+#        BENCH_E2E_ROUNDS (2) rounds, each run pinned to one CPU
 # Writes build/bench.json (micro + e2e); namespaces are deleted on exit.
 # BENCH_QUICK=1: smaller sizes, for a smoke run.
 set -u
@@ -41,6 +41,10 @@ source tests/e2e/lib/topo.sh
 trap 'topo_destroy; rm -rf "$PIN_DIR"' EXIT
 trap 'exit 130' INT TERM
 topo_create --fwd kernel >/dev/null || die "topology"
+# The generator's anchor (tests/bench/e2e.c, --gen-if): a veth pair of the
+# client namespace left down, so that it carries nothing; it goes with the
+# namespace.
+ip -n "$CLI_NS" link add e2egen type veth peer name e2egenp || die "the generator's veth"
 
 echo
 echo "5. End to end: ${E2E_SECONDS} s per run, DATA of one established association (IPv4, 64-byte"
@@ -51,7 +55,7 @@ for r in $(seq 1 "$E2E_ROUNDS"); do
 		timeout $((E2E_SECONDS + 30)) "$BENCH" e2e --mode "$mode" --round "$r" \
 			--seconds "$E2E_SECONDS" --json "$E2E" \
 			--cli-ns "$CLI_NS" --fwd-ns "$FWD_NS" --be-ns "$BE1_NS" \
-			--cli-if "$CLI_IF_A" --fwd-if "$FWD_CLI_IF_A" --be-if "$BE_IF_A" \
+			--cli-if "$CLI_IF_A" --fwd-if "$FWD_CLI_IF_A" --be-if "$BE_IF_A" --gen-if e2egen \
 			--src "$CLI_A4" --vip "$VIP_A4" --be-addr "$BE1_A4" || die "e2e $mode failed"
 	done
 done
