@@ -90,7 +90,7 @@ jq '
 	| ([.maglev // [] | .[] | select(.backends == 1000) | .total_ms] | .[0]) as $mg
 	| ([.cases[] | select(.name | test("^DATA, IPv4, repeat=1"))] | .[0]) as $d1
 	| ([.cases[] | select(.kind == "nat")]) as $nat
-	| ([.e2e.runs // [] | .[] | select(.mode == "lb") | .sent - .received] | add) as $e2e_lost
+	| ([.e2e.runs // [] | .[] | select(.mode == "lb") | .lost // (.sent - .received)] | add) as $e2e_lost
 	| . + {goals: {
 	  learnt_within_5x: {issue: "15.1", goal: "established packets of learnt associations within 5x the floor (worst case)",
 		value: ($learnt | r2), unit: "x floor", met: ($learnt | le(5))},
