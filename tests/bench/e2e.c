@@ -159,6 +159,21 @@ static uint64_t settle(int cnt_map, uint64_t want, double deadline_s)
 	return c;
 }
 
+/* Frames the receiver counted on other CPUs than cpu (prog_count's per-CPU map). */
+static uint64_t elsewhere(int cpu_map, int cpu)
+{
+	int n = libbpf_num_possible_cpus(), i;
+	uint64_t v[n > 0 ? n : 1], sum = 0;
+	__u32 zero = 0;
+
+	if (n <= 0 || bpf_map_lookup_elem(cpu_map, &zero, v))
+		return 0;
+	for (i = 0; i < n; i++)
+		if (i != cpu)
+			sum += v[i];
+	return sum;
+}
+
 /* Pins the process to cpu, or to the CPU it runs on when cpu < 0. */
 static int pin(int cpu)
 {
@@ -181,10 +196,10 @@ int e2e_main(int argc, char **argv)
 	const char *cli_if = NULL, *fwd_if = NULL, *be_if = NULL, *gen_if = NULL;
 	const char *src = NULL, *vip = NULL, *be_addr = NULL, *json = NULL;
 	double seconds = 5;
-	int round = 0, i, gen, cnt, cnt_map, sent_map, cli_ifx, cpu = -1;
+	int round = 0, i, gen, cnt, cnt_map, cpu_map, sent_map, cli_ifx, cpu = -1;
 	uint8_t dmac[6], pkt[PKT_MAX];
 	struct pkt_info info;
-	uint64_t c0, c1, s0, t0, t1, sent, lost, tried = 0, fwd0 = 0, fwd1 = 0, base;
+	uint64_t c0, c1, s0, t0, t1, sent, lost, tried = 0, fwd0 = 0, fwd1 = 0, base, o0, o1;
 	const uint32_t R = 1 << 18;
 
 	for (i = 1; i + 1 < argc; i += 2) {
@@ -223,7 +238,7 @@ int e2e_main(int argc, char **argv)
 	NS_BE = open_ns(be_ns);
 
 	/* Receiver. */
-	cnt = prog_count(&cnt_map);
+	cnt = prog_count(&cnt_map, &cpu_map);
 	if (cnt < 0)
 		DIE("counter");
 	enter(NS_BE);
@@ -284,6 +299,7 @@ int e2e_main(int argc, char **argv)
 		DIE("live frames: %s", strerror(errno));
 	c0 = settle(cnt_map, base + count_read(sent_map), 2);
 	s0 = count_read(sent_map);
+	o0 = elsewhere(cpu_map, cpu);
 	o.repeat = R;
 	if (EFX.skel)
 		fwd0 = sctplb_stat(SCTPLB_STAT_FWD);
@@ -299,6 +315,7 @@ int e2e_main(int argc, char **argv)
 	/* Over the whole run, the warm-up's frames included: a frame that never
 	 * arrives keeps the window narrower for good, whenever it was sent. */
 	lost = s0 + sent - (c1 - base);
+	o1 = elsewhere(cpu_map, cpu);
 	if (EFX.skel)
 		fwd1 = sctplb_stat(SCTPLB_STAT_FWD);
 
@@ -308,6 +325,8 @@ int e2e_main(int argc, char **argv)
 	       "%llu lost, %llu held back, CPU %d)", mode, round, pps / 1e6,
 	       (unsigned long long)(c1 - c0), (unsigned long long)sent, el, sent / el / 1e6,
 	       (unsigned long long)lost, (unsigned long long)(tried - sent), cpu);
+	if (o1 != o0)   /* not one CPU's work alone */
+		printf(", %llu received on another CPU", (unsigned long long)(o1 - o0));
 	if (EFX.skel)
 		printf(", sctplb fwd %llu", (unsigned long long)(fwd1 - fwd0));
 	printf("\n");
@@ -319,10 +338,11 @@ int e2e_main(int argc, char **argv)
 		fprintf(f, "{\"mode\": \"%s\", \"round\": %d, \"seconds\": %.3f, \"sent\": %llu, "
 			"\"received\": %llu, \"pps\": %.0f, \"offered_pps\": %.0f, "
 			"\"sctplb_fwd\": %llu, \"frame_bytes\": %zu, \"cpu\": %d, \"held\": %llu, "
-			"\"lost\": %llu}\n",
+			"\"lost\": %llu, \"received_elsewhere\": %llu}\n",
 			mode, round, el, (unsigned long long)sent, (unsigned long long)(c1 - c0),
 			pps, sent / el, (unsigned long long)(fwd1 - fwd0), info.len, cpu,
-			(unsigned long long)(tried - sent), (unsigned long long)lost);
+			(unsigned long long)(tried - sent), (unsigned long long)lost,
+			(unsigned long long)(o1 - o0));
 		fclose(f);
 	}
 	cleanup();
