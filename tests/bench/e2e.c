@@ -21,11 +21,15 @@
  *
  * One CPU carries everything: the process is pinned to one CPU (--cpu, or the
  * one it starts on), so that the forwarder's and the receiver's NAPI, which
- * the generator's transmissions schedule on its own CPU, always run there.
+ * the generator's transmissions schedule on its own CPU, run there.
  * Unpinned, a generator that migrates while the forwarder veth's NAPI is
  * still queued on the CPU it left keeps filling that veth's ring (256 frames)
  * with nothing draining it until the old CPU gets to it: the frames lost
  * before the forwarder of earlier runs (pa's tx_queue_0_xdp_xmit_errors).
+ * Pinned, the NAPI still ran on the other CPU now and then on a loaded
+ * machine: the receiver reports what it counted elsewhere, and the generator
+ * keeps at most E2E_WINDOW frames in flight (prog_tx), so that no ring on the
+ * path overflows whichever CPU drains it, or when.
  *
  * --gen-if: an interface of the client namespace that carries no traffic
  * (run.sh makes a veth pair left down), where the generator is attached for
@@ -40,12 +44,12 @@
 #include <fcntl.h>
 #include <net/if.h>
 #include <sched.h>
-#include <time.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 #include <linux/bpf.h>
 #include <linux/if_link.h>
