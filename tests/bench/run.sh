@@ -91,6 +91,7 @@ jq '
 	| ([.cases[] | select(.name | test("^DATA, IPv4, repeat=1"))] | .[0]) as $d1
 	| ([.cases[] | select(.kind == "nat")]) as $nat
 	| ([.e2e.runs // [] | .[] | select(.mode == "lb") | .lost // (.sent - .received)] | add) as $e2e_lost
+	| ([.e2e.runs // [] | .[] | .received_elsewhere // 0] | add) as $e2e_elsewhere
 	| . + {goals: {
 	  learnt_within_5x: {issue: "15.1", goal: "established packets of learnt associations within 5x the floor (worst case)",
 		value: ($learnt | r2), unit: "x floor", met: ($learnt | le(5))},
@@ -113,7 +114,7 @@ jq '
 	  assoc_list_1m_under_2s: {issue: "15.4", goal: "sctplb assoc list of 1M associations under 2 s",
 		value: (.scaling.assoc_list_s // null | r2), unit: "s", met: (.scaling.assoc_list_s // null | le(2))},
 	  e2e_2_5x_kernel: {issue: "15.5", goal: "end to end at least 2.5x kernel routing, no frame lost",
-		value: (.e2e.lb_over_kernel | r2), lost: $e2e_lost, unit: "x kernel",
+		value: (.e2e.lb_over_kernel | r2), lost: $e2e_lost, elsewhere: $e2e_elsewhere, unit: "x kernel",
 		met: (if .e2e.lb_over_kernel == null then null else .e2e.lb_over_kernel >= 2.5 and $e2e_lost == 0 end)},
 	  flood_zero_lost: {issue: "11", goal: "no established association lost to 1M spoofed INITs",
 		value: (.flood.lost // null), unit: "associations", met: (if .flood then .flood.lost == 0 else null end)},
@@ -143,6 +144,7 @@ jq -r '.goals | to_entries[] | .value |
 	"   \(if .met == true then "met    " elif .met == false then "NOT met" else "-      " end) " +
 	"\(.goal): \(if .value == null then "not measured" else "\(.value) \(.unit)" end)" +
 	(if .of then " of \(.of)" else "" end) + (if .lost != null then ", \(.lost) frames lost" else "" end) +
+	(if (.elsewhere // 0) > 0 then " (\(.elsewhere) frames received on another CPU than the pinned one)" else "" end) +
 	(if .ratio then " (\(.ratio)x floor, \(.pps_per_cpu) packets/s per CPU)" else "" end) +
 	(if .init_ack_ns then " (INIT-ACK \(.init_ack_ns) ns)" else "" end) +
 	(if .bound then " (one dependent memory read here \(.memory_read_ns) ns: a per-association table is at least \(.bound)x hot)" else "" end) +
