@@ -109,7 +109,9 @@ static int agent_open(const char *dir, __u64 build, struct agent_fds *f)
 		return err;
 	}
 	bpf_object__for_each_map(map, ag->obj) {
-		if (!strchr(bpf_map__name(map), '.')) { /* .rodata, .bss: not pinned */
+		/* .rodata, .bss and the clock's per-CPU cache (bpf/lib/common.h,
+		 * the programs' own): not pinned */
+		if (!strchr(bpf_map__name(map), '.') && strcmp(bpf_map__name(map), "clock_cache")) {
 			snprintf(path, sizeof(path), "%s/%s", dir, bpf_map__name(map));
 			bpf_map__set_pin_path(map, path);
 		}

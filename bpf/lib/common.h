@@ -48,7 +48,6 @@ extern const volatile __u32 sctplb_trace;
 extern const volatile __u32 sctplb_test_clock;
 extern __u64 sctplb_clock_ns;
 
-#ifndef SCTPLB_AGENT
 /*
  * The coarse clock moves only at a timer tick, when jiffies moves too
  * (tick_do_update_jiffies64: jiffies, then the timekeeper).  Its helper is
@@ -59,8 +58,8 @@ extern __u64 sctplb_clock_ns;
  * jiffy and calls the helper once per tick, not once per packet.  A reading
  * taken between the two updates of a tick (jiffies moved, the timekeeper not
  * yet) equals the one cached: it is not kept for the new jiffy, so that the
- * next packet reads again.  (The agent's object calls the helper: all its
- * maps are pinned by name.)
+ * next packet reads again.  The agent (bpf/agent.bpf.c) has its own copy,
+ * which its loader does not pin (user/agent.c): a cache of the program's.
  */
 struct sctplb_clock {
 	__u64 jiffies;          /* the jiffy ns was read in */
@@ -92,12 +91,6 @@ static __always_inline __u64 lb_coarse_ns(void)
 	c->ns = ns;
 	return ns;
 }
-#else
-static __always_inline __u64 lb_coarse_ns(void)
-{
-	return bpf_ktime_get_coarse_ns();
-}
-#endif
 
 static __always_inline __u64 lb_now(void)
 {

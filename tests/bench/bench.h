@@ -19,9 +19,12 @@ struct fx;
 int prog_floor(void);               /* swap the MACs, XDP_TX */
 int prog_floor_tc(void);            /* the same as a tc program: swap the MACs, TC_ACT_OK */
 int prog_fib(bool v6, uint32_t flags); /* the floor plus one bpf_fib_lookup */
-int prog_tx(const uint8_t *hdr, size_t n); /* restores n header bytes, XDP_TX: the generator */
-int prog_count(int *map_fd);        /* counts IPv4 SCTP frames in a per-CPU array, XDP_DROP */
-uint64_t count_read(int map_fd);    /* the counter summed over CPUs */
+/* The generator: restores n header bytes, XDP_TX while fewer than window
+ * frames are in flight to recv_map's receiver; *sent_map counts what it sent. */
+int prog_tx(const uint8_t *hdr, size_t n, int recv_map, uint32_t window, int *sent_map);
+/* Counts IPv4 SCTP frames (one atomic counter; *cpu_map the same per CPU), XDP_DROP. */
+int prog_count(int *map_fd, int *cpu_map);
+uint64_t count_read(int map_fd);    /* prog_count's or prog_tx's counter */
 
 /* sctplb loaded for the benchmark: trace off (production), assocs,
  * assoc_ctags and client_index sized max_assocs (0: the default). */

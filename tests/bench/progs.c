@@ -31,6 +31,9 @@
 #define JGT_R(d, s, o)    INSN(BPF_JMP | BPF_JGT | BPF_X, d, s, o, 0)
 #define JNE_I(d, i, o)    INSN(BPF_JMP | BPF_JNE | BPF_K, d, 0, o, i)
 #define JEQ_I(d, i, o)    INSN(BPF_JMP | BPF_JEQ | BPF_K, d, 0, o, i)
+#define JSGE_I(d, i, o)   INSN(BPF_JMP | BPF_JSGE | BPF_K, d, 0, o, i)
+#define SUB_R(d, s)       INSN(BPF_ALU64 | BPF_SUB | BPF_X, d, s, 0, 0)
+#define ATOMIC_ADD(sz, d, s, o) INSN(BPF_STX | BPF_ATOMIC | (sz), d, s, o, BPF_ADD)
 #define CALL(f)           INSN(BPF_JMP | BPF_CALL, 0, 0, 0, f)
 #define EXIT()            INSN(BPF_JMP | BPF_EXIT, 0, 0, 0, 0)
 #define LD_MAP(d, fd)     INSN(BPF_LD | BPF_DW | BPF_IMM, d, BPF_PSEUDO_MAP_FD, 0, fd), \
@@ -157,26 +160,68 @@ int prog_fib(bool v6, uint32_t flags)
 	return load("bench_fib", p, n);
 }
 
+/* LD_MAP (two instructions) at p[k]; the next index. */
+static int ld_map(struct bpf_insn *p, int k, int reg, int fd)
+{
+	const struct bpf_insn two[] = { LD_MAP(reg, fd) };
+
+	p[k] = two[0];
+	p[k + 1] = two[1];
+	return k + 2;
+}
+
 /*
  * XDP_TX after writing the first n bytes (even, at most 64) of the frame from
  * hdr.  In live-frames mode a page comes back from the page pool as the
  * receivers left it, and a frame that a forwarder turned into an skb shares
  * that page: kernel routing decrements the TTL and writes the next hop's MACs
  * into it.  Restoring the headers makes every frame sent the same.
+ *
+ * Flow control: a frame goes out only while fewer than `window` frames sent
+ * have not reached the receiver (prog_count's map, recv_map, counted on
+ * whichever CPU); otherwise it is not sent (XDP_DROP: back to the page pool).
+ * Frames sent are counted in *sent_map (an array of one __u64, written only
+ * by this program, which runs on the one CPU the benchmark is pinned to),
+ * which is what the benchmark calls sent.  The receiving veths' rings hold
+ * 256 frames: with fewer in flight no ring on the path can overflow, wherever
+ * and whenever the kernel runs the NAPI that drains them.
  */
-int prog_tx(const uint8_t *hdr, size_t n)
+int prog_tx(const uint8_t *hdr, size_t n, int recv_map, uint32_t window, int *sent_map)
 {
-	struct bpf_insn p[64];
+	struct bpf_insn p[96];
+	int k = 0, drop[8], nd = 0, m, fd;
 	size_t i;
-	int k = 0;
 
 	if (n > 64 || n % 2)
 		return -1;
-	p[k++] = LDX(BPF_W, 2, 1, 0);
-	p[k++] = LDX(BPF_W, 3, 1, 4);
+	m = bpf_map_create(BPF_MAP_TYPE_ARRAY, "bench_sent", 4, 8, 1, NULL);
+	if (m < 0) {
+		fprintf(stderr, "bench: cannot create the sent counter: %s\n", strerror(errno));
+		return -1;
+	}
+#define TO_DROP(insn) (drop[nd++] = k, p[k++] = (insn))
+	p[k++] = MOV_R(6, 1);                   /* r6 = ctx */
+	p[k++] = ST(BPF_W, 10, -4, 0);          /* key 0 */
+	p[k++] = MOV_R(2, 10);
+	p[k++] = ADD_I(2, -4);
+	k = ld_map(p, k, 1, recv_map);
+	p[k++] = CALL(BPF_FUNC_map_lookup_elem);
+	TO_DROP(JEQ_I(0, 0, 0));
+	p[k++] = LDX(BPF_DW, 7, 0, 0);          /* r7 = received */
+	p[k++] = MOV_R(2, 10);
+	p[k++] = ADD_I(2, -4);
+	k = ld_map(p, k, 1, m);
+	p[k++] = CALL(BPF_FUNC_map_lookup_elem);
+	TO_DROP(JEQ_I(0, 0, 0));
+	p[k++] = MOV_R(8, 0);                   /* r8 = &sent */
+	p[k++] = LDX(BPF_DW, 3, 8, 0);
+	p[k++] = SUB_R(3, 7);                   /* in flight */
+	TO_DROP(JSGE_I(3, (int)window, 0));
+	p[k++] = LDX(BPF_W, 2, 6, 0);
+	p[k++] = LDX(BPF_W, 3, 6, 4);
 	p[k++] = MOV_R(4, 2);
 	p[k++] = ADD_I(4, n);
-	p[k++] = JGT_R(4, 3, (int)((n / 4) + (n % 4 ? 1 : 0) + 2));
+	TO_DROP(JGT_R(4, 3, 0));
 	for (i = 0; i + 4 <= n; i += 4) {
 		uint32_t w;
 
@@ -189,20 +234,42 @@ int prog_tx(const uint8_t *hdr, size_t n)
 		memcpy(&h, hdr + i, 2);
 		p[k++] = ST(BPF_H, 2, (int)i, h);
 	}
-	p[k++] = MOV_I(0, 3);
+	p[k++] = LDX(BPF_DW, 1, 8, 0);
+	p[k++] = ADD_I(1, 1);
+	p[k++] = STX(BPF_DW, 8, 1, 0);
+	p[k++] = MOV_I(0, 3);                   /* XDP_TX */
 	p[k++] = EXIT();
-	p[k++] = MOV_I(0, 1);
+	for (i = 0; i < (size_t)nd; i++)
+		p[drop[i]].off = k - drop[i] - 1;
+	p[k++] = MOV_I(0, 1);                   /* XDP_DROP */
 	p[k++] = EXIT();
-	return load("bench_gen", p, k);
+#undef TO_DROP
+	fd = load("bench_gen", p, k);
+	if (fd < 0) {
+		close(m);
+		return -1;
+	}
+	*sent_map = m;
+	return fd;
 }
 
-/* Counts frames with ethertype IPv4 and protocol 132 (SCTP); drops everything. */
-int prog_count(int *map_fd)
+/*
+ * Counts frames with ethertype IPv4 and protocol 132 (SCTP); drops everything.
+ * One counter for every CPU (an atomic add): the generator's flow control
+ * compares it with what it sent, whichever CPU the receiving NAPI ran on.
+ * The same count per CPU in *cpu_map (a per-CPU array): where it ran.
+ */
+int prog_count(int *map_fd, int *cpu_map)
 {
-	int m = bpf_map_create(BPF_MAP_TYPE_PERCPU_ARRAY, "bench_count", 4, 8, 1, NULL);
+	int m = bpf_map_create(BPF_MAP_TYPE_ARRAY, "bench_count", 4, 8, 1, NULL);
+	int c = bpf_map_create(BPF_MAP_TYPE_PERCPU_ARRAY, "bench_count_cpu", 4, 8, 1, NULL);
 
-	if (m < 0) {
-		fprintf(stderr, "bench: cannot create the counter map: %s\n", strerror(errno));
+	if (m < 0 || c < 0) {
+		fprintf(stderr, "bench: cannot create the counter maps: %s\n", strerror(errno));
+		if (m >= 0)
+			close(m);
+		if (c >= 0)
+			close(c);
 		return -1;
 	}
 	const struct bpf_insn p[] = {
@@ -210,15 +277,22 @@ int prog_count(int *map_fd)
 		LDX(BPF_W, 3, 1, 4),
 		MOV_R(4, 2),
 		ADD_I(4, 34),
-		JGT_R(4, 3, 14),                /* -> drop */
+		JGT_R(4, 3, 22),                /* -> drop */
 		LDX(BPF_H, 4, 2, 12),
-		JNE_I(4, 0x0008, 12),           /* ethertype 0x0800, read little-endian */
+		JNE_I(4, 0x0008, 20),           /* ethertype 0x0800, read little-endian */
 		LDX(BPF_B, 4, 2, 23),
-		JNE_I(4, 132, 10),
+		JNE_I(4, 132, 18),
 		ST(BPF_W, 10, -4, 0),
 		MOV_R(2, 10),
 		ADD_I(2, -4),
 		LD_MAP(1, m),
+		CALL(BPF_FUNC_map_lookup_elem),
+		JEQ_I(0, 0, 2),
+		MOV_I(1, 1),
+		ATOMIC_ADD(BPF_DW, 0, 1, 0),
+		MOV_R(2, 10),
+		ADD_I(2, -4),
+		LD_MAP(1, c),
 		CALL(BPF_FUNC_map_lookup_elem),
 		JEQ_I(0, 0, 3),
 		LDX(BPF_DW, 1, 0, 0),
@@ -231,24 +305,22 @@ int prog_count(int *map_fd)
 
 	if (fd < 0) {
 		close(m);
+		close(c);
 		return -1;
 	}
 	*map_fd = m;
+	*cpu_map = c;
 	return fd;
 }
 
 uint64_t count_read(int map_fd)
 {
-	int n = libbpf_num_possible_cpus();
-	uint64_t v[n > 0 ? n : 1], sum = 0;
+	uint64_t v = 0;
 	__u32 zero = 0;
-	int i;
 
-	if (n <= 0 || bpf_map_lookup_elem(map_fd, &zero, v))
+	if (bpf_map_lookup_elem(map_fd, &zero, &v))
 		return 0;
-	for (i = 0; i < n; i++)
-		sum += v[i];
-	return sum;
+	return v;
 }
 
 /* The trace off, as in production; max_assocs: the association maps' size. */
