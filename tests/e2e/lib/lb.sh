@@ -168,12 +168,17 @@ lb_wait_echoes() {
 }
 lb_received() { topo_received "$TOPO_DIR/$1.progress"; }
 
-# lb_assoc_backends SVC: "cport=backend" of every association sctplb holds for SVC.
+# lb_assoc_backends SVC: "cport=backend" of every association sctplb holds for SVC.  Of
+# several on one client port, a confirmed one: a spoofed pair's unconfirmed association
+# can have any port, a real client's (test_e2e_spoof's) among them.
 lb_assoc_backends() {
 	lb_json assoc list | python3 -c '
 import json, sys
-print(" ".join("%d=%s" % (a["cport"], a["backend"]) for a in json.load(sys.stdin)
-               if a["service"] == sys.argv[1]))' "$1"
+pin = {}
+for a in json.load(sys.stdin):
+    if a["service"] == sys.argv[1] and (a["cport"] not in pin or a["confirmed"]):
+        pin[a["cport"]] = a["backend"]
+print(" ".join("%d=%s" % kv for kv in sorted(pin.items())))' "$1"
 }
 
 # lb_check_assocs NAME LOG SVC PORT [MAX_SHARE]: the traffic of LOG (one process,
