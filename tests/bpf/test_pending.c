@@ -31,6 +31,9 @@
  *   7. A NAT service's association made by a COOKIE-ECHO is in pending_ctags
  *      even when its handshake could be its Tc index: gc keeps a full-NAT
  *      client flow by that table (user/lib/gc.c snat_has_assoc).
+ *   8. The client's 4th packet promotes only if it is one of the association's
+ *      own (its Ts, no T bit) and does not end it: an ABORT, or a T-bit ABORT
+ *      (with Tc), as the 4th leaves it unconfirmed.
  */
 #include <arpa/inet.h>
 #include <stdio.h>
@@ -531,6 +534,34 @@ static void nat_indexed(void)
 		      where(ts), indexed));
 }
 
+/* 8. An ending or T-bit packet as the client's 4th promotes nothing. */
+static void no_promotion_by_end(void)
+{
+	const char *name = "an ABORT, or a T-bit ABORT with Tc, as the client's 4th packet promotes "
+			   "nothing";
+	uint32_t ts = 0x49000001u, ts2 = 0x49000002u, tc2 = ts2 ^ 0x5a5a5a5au;
+	struct seq_out o, o2;
+	int i;
+
+	now += 10 * NSEC;
+	if (!make(55, ts) || !make(56, ts2))
+		return tr_result(name, "setup: associations not stored");
+	for (i = 0; i < SCTPLB_CONFIRM_PACKETS - 2; i++)
+		if (!data(55, ts) || !data(56, ts2))
+			return tr_result(name, "setup: DATA not forwarded");
+	if (where(ts) != 1 || where(ts2) != 1)
+		return tr_result(name, WHY("setup: promoted before the 4th packet (%d %d)", where(ts),
+					   where(ts2)));
+	if (send_client(55, ts, (struct chunk_spec)CH(CT_ABORT), &o) || !seq_forwarded(&o) ||
+	    send_client(56, tc2, (struct chunk_spec)CH_ABORT_T, &o2) || !seq_forwarded(&o2))
+		return tr_result(name, "the ABORTs not forwarded");
+	tr_result(name, where(ts) == 1 && where(ts2) == 1 && !o.d[SCTPLB_STAT_ASSOC_PROMOTED] &&
+				!o2.d[SCTPLB_STAT_ASSOC_PROMOTED] ? NULL :
+		  WHY("ABORT: table %d, promoted +%llu; T-bit ABORT: table %d, promoted +%llu "
+		      "(want 1 0 1 0)", where(ts), (unsigned long long)o.d[SCTPLB_STAT_ASSOC_PROMOTED],
+		      where(ts2), (unsigned long long)o2.d[SCTPLB_STAT_ASSOC_PROMOTED]));
+}
+
 int main(void)
 {
 	struct fx_load_opts lo = { .test_clock = true, .assocs_max = MAXA };
@@ -548,6 +579,7 @@ int main(void)
 	by_handshake();
 	taken_over();
 	nat_indexed();
+	no_promotion_by_end();
 	fx_unload(&fx);
 	return tr_failures ? 1 : 0;
 }
