@@ -104,6 +104,28 @@ int main(void)
 		CHECK(models[i].name, models[i].err ? e && strstr(err, models[i].err) : !e,
 		      "rc %d, '%s'", e, err);
 	}
+	/* Routable tags: server ids are unique within a service (the key comes
+	 * from a file at parse time, so it is set on the parsed model). */
+	e = lb_config_parse("{\"services\":[{\"name\":\"a\",\"vips\":[\"192.0.2.1\"],\"port\":1,"
+			    "\"backends\":[{\"name\":\"b\",\"addrs\":[\"198.51.100.1\"]},"
+			    "{\"name\":\"c\",\"addrs\":[\"198.51.100.2\"]}]}]}", &md, err, sizeof(err));
+	CHECK("val_server_id_setup", !e && md.nsvc == 1 && md.svc[0].nbe == 2, "rc %d, '%s'", e, err);
+	if (!e) {
+		int dup, distinct;
+
+		md.svc[0].rtag.flags = SCTPLB_RTAG_F_ON;
+		md.svc[0].be[0].server_id = 7;
+		md.svc[0].be[1].server_id = 7;
+		err[0] = 0;
+		dup = lb_model_validate(&md, err, sizeof(err));
+		CHECK("val_dup_server_id", dup && strstr(err, "server ids are unique"), "rc %d, '%s'",
+		      dup, err);
+		md.svc[0].be[1].server_id = 8;
+		err[0] = 0;
+		distinct = lb_model_validate(&md, err, sizeof(err));
+		CHECK("val_distinct_server_ids", !distinct, "rc %d, '%s'", distinct, err);
+		lb_model_free(&md);
+	}
 	/* config show output parses back to the same model. */
 	e = lb_config_parse(models[0].json, &md, err, sizeof(err));
 	if (!e) {
