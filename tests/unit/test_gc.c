@@ -267,8 +267,27 @@ static void clear_all(void)
 
 enum {
 	V_ENDED_OLD = 0x100, V_ENDED_NEW, V_IDLE, V_ACTIVE, V_INITACK, V_RESTARTED, V_FUTURE,
-	V_ORPHAN, V_ENDED_NOTS,
+	V_ORPHAN, V_ENDED_NOTS, V_ENDED_TALKING,
 };
+
+/* The grace of an ended association counts from its end (the closing stamp),
+ * not from its last packet: one ended 6 s ago (grace 5) that a packet touched
+ * 1 s ago (a retransmitted SHUTDOWN-COMPLETE, a stray) goes. */
+static void test_grace_from_end(void)
+{
+	const struct sctplb_config defaults = {};
+	struct gc_result r;
+	int err;
+
+	clear_all();
+	put_assoc(&(struct spec){ 1, V_ENDED_TALKING, 0, 1, SCTPLB_ASSOC_CLOSING, 0, 40009,
+				  NOW - S(1), NOW - S(6), { NULL, NULL }, false });
+	err = gc_sweep(&m, NOW, &defaults, &r);
+	CHECK("ended_grace_from_its_end_not_later_packets",
+	      err == 0 && !has_assoc(1, V_ENDED_TALKING, 40009) && r.assocs_closed == 1,
+	      "err %d, still there %d, closed %u (want 0 0 1)", err,
+	      has_assoc(1, V_ENDED_TALKING, 40009), r.assocs_closed);
+}
 
 static void test_sweep(void)
 {
@@ -735,6 +754,7 @@ int main(void)
 	put_backend(5, 3, true);
 
 	test_sweep();
+	test_grace_from_end();
 	test_large();
 	test_owned();
 	test_snat();
