@@ -6,9 +6,10 @@
  * Rules are written as user space writes them (include/sctplb.h: service id
  * and address in network order, prefixlen 32 + the prefix).
  *   service 1: deny 192.0.2.0/24, allow 192.0.2.128/25 inside it, deny
- *              2001:db8:bad::/48; having an allow rule, it also has the /0
- *              default-deny of each family that user space writes: only
- *              192.0.2.128/25 comes in, and nothing of IPv6;
+ *              2001:db8:bad::/48, allow the one address 2001:db8:a::77/128
+ *              (every byte of the source counts); having an allow rule, it
+ *              also has the /0 default-deny of each family that user space
+ *              writes: only 192.0.2.128/25 and 2001:db8:a::77 come in;
  *   service 2: no rule: everything comes in.
  * An established association whose source becomes denied goes on.
  */
@@ -75,6 +76,8 @@ static const struct pcase cases[] = {
 	{ "default_deny_v4", "198.51.100.7", VIP1, PORT1, true, false },
 	{ "denied_48_v6", "2001:db8:bad::9", VIP1b, PORT1, true, false },
 	{ "default_deny_v6", "2001:db8:c::9", VIP1b, PORT1, true, false },
+	{ "allowed_128_v6", "2001:db8:a::77", VIP1b, PORT1, true, true },
+	{ "default_deny_v6_same_64_as_allowed", "2001:db8:a::78", VIP1b, PORT1, true, false },
 	{ "other_service_no_rule", "192.0.2.5", VIP2, PORT2, true, true },
 	/* only INITs are filtered: an association's packets go by its vtag */
 	{ "established_from_denied_source", "192.0.2.5", VIP1, PORT1, false, true },
@@ -135,6 +138,7 @@ int main(void)
 	rule4(SVC1, "192.0.2.0", 24, SCTPLB_POLICY_DENY);
 	rule4(SVC1, "192.0.2.128", 25, SCTPLB_POLICY_ALLOW);
 	rule6(SVC1, "2001:db8:bad::", 48, SCTPLB_POLICY_DENY);
+	rule6(SVC1, "2001:db8:a::77", 128, SCTPLB_POLICY_ALLOW);
 	rule4(SVC1, NULL, 0, SCTPLB_POLICY_DEFAULT_DENY);
 	rule6(SVC1, NULL, 0, SCTPLB_POLICY_DEFAULT_DENY);
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
