@@ -488,24 +488,20 @@ int sctplb_tc_return(struct __sk_buff *skb)
 SEC("syscall")
 int sctplb_table_delete(struct sctplb_table_op *op)
 {
-	bool expect = op->flags & SCTPLB_TABLE_OP_F_EXPECT, found, there;
+	bool expect = op->flags & SCTPLB_TABLE_OP_F_EXPECT;
 	struct sctplb_pending_entry *e;
-	struct sctplb_handshake_set *hs;
-	struct sctplb_pending_set *ps;
-	struct sctplb_pending_ctag_set *cs;
 	struct sctplb_handshake hv;
 	struct sctplb_client_key hk;
 	struct sctplb_assoc_key ak;
 	struct sctplb_ctag_value cv;
 	__u32 zero = 0;
+	int r;
 
 	switch (op->table) {
 	case SCTPLB_TABLE_HANDSHAKES:
 		hk = op->key.hs;
 		hv = op->val.hs;
-		hs = hs_set(&hk);
-		found = expect ? hs_delete_if_in(hs, &hk, &hv) : hs_delete_in(hs, &hk);
-		there = !found && hs_ref_in(hs, &hk);
+		r = hs_delete_judged_in(hs_set(&hk), &hk, expect ? &hv : NULL);
 		break;
 	case SCTPLB_TABLE_PENDING:
 		/* the value is larger than a frame likes: the scratch entry */
@@ -514,21 +510,17 @@ int sctplb_table_delete(struct sctplb_table_op *op)
 			return SCTPLB_TABLE_OP_INVAL;
 		e->key = op->key.assoc;
 		e->val = op->val.assoc;
-		ps = pend_set_of(&e->key);
-		found = expect ? pend_delete_if_in(ps, &e->key, &e->val) : pend_delete_in(ps, &e->key);
-		there = !found && pend_ref_in(ps, &e->key);
+		r = pend_delete_judged_in(pend_set_of(&e->key), &e->key, expect ? &e->val : NULL);
 		break;
 	case SCTPLB_TABLE_PENDING_CTAGS:
 		ak = op->key.assoc;
 		cv = op->val.ctag;
-		cs = pctag_set(&ak);
-		found = expect ? pctag_delete_if_in(cs, &ak, &cv) : pctag_delete_in(cs, &ak);
-		there = !found && pctag_ref_in(cs, &ak);
+		r = pctag_delete_judged_in(pctag_set(&ak), &ak, expect ? &cv : NULL);
 		break;
 	default:
 		return SCTPLB_TABLE_OP_INVAL;
 	}
-	return found ? SCTPLB_TABLE_OP_DONE : there ? SCTPLB_TABLE_OP_STALE : SCTPLB_TABLE_OP_NOENT;
+	return r > 0 ? SCTPLB_TABLE_OP_DONE : r < 0 ? SCTPLB_TABLE_OP_STALE : SCTPLB_TABLE_OP_NOENT;
 }
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

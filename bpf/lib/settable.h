@@ -59,6 +59,9 @@
  *	(the control program sctplb_table_delete, bpf/sctplb.bpf.c), in one
  *	locked step where a read and a write of the whole set from user space
  *	would undo an insert another CPU made into the set in between.
+ *   int NAME_delete_judged_in(SET *s, const K *k, const V *expect)
+ *	that delete (expect NULL: whatever the value), and what it found: 1
+ *	gone, 0 not there, -1 there but changed since (kept).
  *
  * The set of a key costs a SipHash (~30 ns in BPF: no rotate instruction);
  * several accesses to one key take it once:
@@ -484,6 +487,17 @@ static __always_inline __u64 settable_nz32(__u32 x)
 		if (w < 0 || w >= NAME##_WAYS)                                                 \
 			return NULL;                                                           \
 		return &s->e[w].val;                                                           \
+	}                                                                                      \
+                                                                                               \
+	/* User space's delete (the control program sctplb_table_delete):  */                  \
+	/* k's entry goes, only while its value equals *expect (NULL: any);  */                \
+	/* 1 gone, 0 not there, -1 there but changed since (kept).  */                         \
+	static __always_inline __maybe_unused int NAME##_delete_judged_in(SET *s,              \
+				const NAME##_key_t *k, const NAME##_val_t *expect)             \
+	{                                                                                      \
+		if (expect ? NAME##_delete_if_in(s, k, expect) : NAME##_delete_in(s, k))       \
+			return 1;                                                              \
+		return NAME##_ref_in(s, k) ? -1 : 0;                                           \
 	}                                                                                      \
                                                                                                \
 	/* k's value in place, its way's stamp made stamp, found and      */              \
