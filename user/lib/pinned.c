@@ -372,8 +372,8 @@ static int abi3_cmp_seen(const void *x, const void *y)
 }
 
 /* The entries e into the new table id, each stamped by stamp_of. */
-static int abi3_copy(const struct lb_maps *m, const char *dir, enum lb_map_id id,
-		     const __u32 hkey[4], const struct abi3_entries *e,
+static int abi3_copy(const char *dir, enum lb_map_id id, const __u32 hkey[4],
+		     const struct abi3_entries *e,
 		     __u32 (*stamp_of)(const void *val))
 {
 	struct lb_settable_layout l;
@@ -382,7 +382,6 @@ static int abi3_copy(const struct lb_maps *m, const char *dir, enum lb_map_id id
 	size_t i;
 	int fd, err;
 
-	(void)m;
 	map_path(path, sizeof(path), dir, id);
 	fd = bpf_obj_get(path);
 	err = fd < 0 ? -errno : lb_settable_layout(id, &l);
@@ -521,11 +520,11 @@ static int upgrade_abi3(struct lb_maps *m, const char *dir, unsigned int flags, 
 		goto out;
 	}
 	close(fd);
-	err = abi3_copy(m, dir, LB_HANDSHAKES, c.settable_key, &hs, abi3_hs_stamp);
+	err = abi3_copy(dir, LB_HANDSHAKES, c.settable_key, &hs, abi3_hs_stamp);
 	if (!err)
-		err = abi3_copy(m, dir, LB_PENDING, c.settable_key, &pend, abi3_assoc_stamp);
+		err = abi3_copy(dir, LB_PENDING, c.settable_key, &pend, abi3_assoc_stamp);
 	if (!err)
-		err = abi3_copy(m, dir, LB_PENDING_CTAGS, c.settable_key, &pctag, abi3_now_stamp);
+		err = abi3_copy(dir, LB_PENDING_CTAGS, c.settable_key, &pctag, abi3_now_stamp);
 	if (err)
 		goto out;
 	for (j = 0; j < LB_ABI3_N; j++) {
