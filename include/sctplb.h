@@ -154,10 +154,12 @@ struct sctplb_handshake {
 	__u64 created_ns;
 	__u8 path;              /* path of the INIT */
 	__u8 flags;             /* SCTPLB_HS_F_* */
-	__u8 pad[2];
+	__u16 src_set;          /* SCTPLB_HS_F_LISTED: the set of its INIT's source
+				 * handshake (its Tc index for this address) */
 	__u32 stag;             /* Ts of the unconfirmed association of this address on
 				 * backend_id, 0 if none: its restart rule */
 };
+_Static_assert(SCTPLB_HANDSHAKE_SETS <= 65536, "sctplb_handshake.src_set: 16 bits");
 
 /*
  * The backend's INIT-ACK to this handshake was seen on the return path (its
@@ -177,6 +179,23 @@ struct sctplb_handshake {
  * addresses.
  */
 #define SCTPLB_HS_F_ONE_ADDR (1u << 1)
+
+/*
+ * A multihomed client's INIT: its source's handshake is SCTPLB_HS_F_SRC, and
+ * the entry of each address it listed is SCTPLB_HS_F_LISTED and names the
+ * source's set (src_set).  Once a COOKIE-ECHO from the source has made the
+ * association, the source's handshake holds Tc and Ts, and a packet with Tc
+ * from or to a listed address finds Ts there (bpf/lib/lb.h pending_by_ctag:
+ * the listed entry, then the source's set, for its client port and Tc), so
+ * that COOKIE-ECHO writes no pending_ctags entry either.  A handshake that
+ * stops being that index (another Tc or Ts, or no listed address, from a new
+ * INIT; a newer association of its address) hands it to pending_ctags first
+ * (hs_forget_stag).  A COOKIE-ECHO from a listed address, or onto a
+ * handshake without either flag (written before they existed), writes
+ * pending_ctags as before.
+ */
+#define SCTPLB_HS_F_SRC    (1u << 2)
+#define SCTPLB_HS_F_LISTED (1u << 3)
 
 SCTPLB_SETTABLE_TYPES(sctplb_handshake, struct sctplb_client_key, struct sctplb_handshake,
 		      SCTPLB_HANDSHAKE_WAYS);

@@ -133,7 +133,7 @@ static __always_inline bool handshake_same(const struct sctplb_handshake *a,
 					   const struct sctplb_handshake *b)
 {
 	return a->backend_id == b->backend_id && a->ctag == b->ctag && a->stag == b->stag &&
-	       a->path == b->path && a->flags == b->flags;
+	       a->path == b->path && a->flags == b->flags && a->src_set == b->src_set;
 }
 
 /* k's handshake (set s) refreshed in place, stamp and created_ns, without
@@ -396,13 +396,14 @@ __noinline int pending_keep_ctag(const struct pkt *p, __u32 stag, __u32 stamp);
 /*
  * The handshake hs is about to stop naming the unconfirmed association of
  * its stag (an INIT for another backend, or a newer association of its
- * address): if it was that association's only Tc index (pending_by_ctag),
- * the index moves to pending_ctags.
+ * address): if it was that association's Tc index (pending_by_ctag: for its
+ * address, and with SCTPLB_HS_F_SRC for the addresses its INIT listed), the
+ * index moves to pending_ctags.
  */
 static __always_inline void hs_forget_stag(const struct pkt *p,
 					   const struct sctplb_handshake *hs, __u64 now)
 {
-	if (hs->stag && (hs->flags & SCTPLB_HS_F_ONE_ADDR))
+	if (hs->stag && (hs->flags & (SCTPLB_HS_F_ONE_ADDR | SCTPLB_HS_F_SRC)))
 		pending_keep_ctag(p, hs->stag, sctplb_stamp(now));
 }
 
@@ -427,8 +428,8 @@ static __always_inline int choose_init(const struct buf *b, const struct pkt *p,
 	struct sctplb_client_key k;
 	__u32 *tagp, ctag, rbe = SCTPLB_BACKEND_NONE, rstag = 0, stamp;
 	struct sctplb_client *ci;
-	bool restart = false, have, old, same;
-	__u32 stag;
+	bool restart = false, have, old, same, was_src;
+	__u32 stag, sidx, old_ctag;
 
 	tagp = pkt_ptr(b, p->init_off + 4, 4);
 	if (!tagp)
@@ -441,7 +442,7 @@ static __always_inline int choose_init(const struct buf *b, const struct pkt *p,
 	 * the client says it may be another endpoint behind the same NAT'd
 	 * address and port, whose restart the backend must not see. */
 	ci = bpf_map_lookup_elem(&client_index, &k);
-	set = hs_set_of(&k); /* one hash for the lookup and the put */
+	set = hs_set_of_idx(&k, &sidx); /* one hash for the lookup and the put */
 	have = hs_find_in(set, &k, &hs); /* lock-free (settable.h) */
 	if (ci) {
 		restart = true;
@@ -490,20 +491,32 @@ found:
 	 * table holds takes its way). */
 	same = have && hs.backend_id == lb->backend_id && hs.ctag == ctag && hs.path == p->path &&
 	       !(hs.flags & SCTPLB_HS_F_ANSWERED);
-	hs.flags = 0;
+	/* The association it keeps naming is found from its INIT's listed
+	 * addresses by the handshake's Tc (SCTPLB_HS_F_SRC): below, if that
+	 * stops. */
+	was_src = hs.stag && (hs.flags & SCTPLB_HS_F_SRC);
+	old_ctag = hs.ctag;
+	hs.flags = SCTPLB_HS_F_LISTED;
+	hs.src_set = sidx;
 	hs.backend_id = lb->backend_id;
 	hs.ctag = ctag;
 	hs.created_ns = lb->now;
 	hs.path = p->path;
-	/* The listed addresses first: the source's entry says whether there
-	 * were any. */
+	/* The listed addresses first, each naming the source's set: the
+	 * source's entry says whether there were any. */
 	stamp = sctplb_stamp(lb->now);
 	stag = hs.stag;
 	hs.stag = 0; /* the source's association, not the listed addresses' */
-	if (!init_listed_addrs(b, p, &k, &hs, stamp, same))
-		hs.flags = SCTPLB_HS_F_ONE_ADDR;
+	hs.flags = init_listed_addrs(b, p, &k, &hs, stamp, same) ? SCTPLB_HS_F_SRC :
+								     SCTPLB_HS_F_ONE_ADDR;
+	hs.src_set = 0;
 	client_key(&k, p, p->service_id); /* the walk wrote the listed addresses in k */
 	hs.stag = stag;
+	/* A handshake that keeps naming its association but with another Tc
+	 * (a restart) or no listed address no longer finds it from the
+	 * addresses of its older INIT: the index moves to pending_ctags. */
+	if (was_src && (old_ctag != ctag || !(hs.flags & SCTPLB_HS_F_SRC)))
+		pending_keep_ctag(p, stag, stamp);
 	handshake_store(set, &k, &hs, stamp, same);
 	return ACT_CONTINUE;
 }
@@ -524,6 +537,32 @@ found:
 #define pending_rank(s, i) (((__u64)(s)->e[i].val.seen << 16 | (s)->e[i].val.packets) + 1)
 SETTABLE_DEFINE_RANK(pend, assocs_pending, struct sctplb_pending_set, pending_rank)
 SETTABLE_DEFINE(pctag, pending_ctags, struct sctplb_pending_ctag_set)
+
+/*
+ * Ts of the association made from the source of the INIT that listed k's
+ * address, by its Tc: the handshake of set src_set (the listed entry's) of
+ * the same service and client port, flagged SCTPLB_HS_F_SRC, with Tc ctag
+ * and a Ts; 0 if none.  Read in place without the lock: the caller checks
+ * that the association of that Ts carries ctag.
+ */
+static __noinline __u32 hs_src_stag(__u32 src_set, const struct sctplb_client_key *k,
+					  __u32 ctag)
+{
+	struct sctplb_handshake_set *s = hs_set_at(src_set);
+	__u32 i, stag;
+
+	if (!s)
+		return 0;
+	for (i = 0; i < SCTPLB_HANDSHAKE_WAYS; i++) {
+		const struct sctplb_handshake_entry *e = &s->e[i];
+
+		if (s->stamp[i] && e->val.ctag == ctag && e->key.cport == k->cport &&
+		    e->key.service_id == k->service_id && (e->val.flags & SCTPLB_HS_F_SRC) &&
+		    (stag = e->val.stag))
+			return stag;
+	}
+	return 0;
+}
 
 /*
  * The association of (service, vtag, ports): confirmed, else unconfirmed
@@ -550,9 +589,11 @@ static __always_inline struct sctplb_assoc *assoc_find(const struct sctplb_assoc
  * COOKIE-ECHO no insert of its own.  The association must carry the Tc
  * asked for; the handshake's own Tc need not be it (a restarting client's new
  * INIT gives it another, and it keeps naming the old association for the
- * restart rule: choose_init).  Else pending_ctags, written
- * for a client with other addresses (an INIT that listed them) and by the
- * INIT-ACK; its value is one 32-bit word, read whole without the lock.
+ * restart rule: choose_init).  From an address the INIT listed, its entry
+ * names the source's set, where the source's handshake holds Tc and Ts
+ * (hs_src_stag).  Else pending_ctags, written by a COOKIE-ECHO from a listed
+ * address, by the INIT-ACK and by hs_forget_stag; its value is one 32-bit
+ * word, read whole without the lock.
  */
 static __noinline struct sctplb_assoc *pending_by_ctag(struct sctplb_assoc_key *ak,
 							const struct pkt *p)
@@ -561,14 +602,19 @@ static __noinline struct sctplb_assoc *pending_by_ctag(struct sctplb_assoc_key *
 	struct sctplb_client_key k;
 	struct sctplb_ctag_value *cv;
 	struct sctplb_assoc *a;
-	__u32 ctag = ak->vtag, stag;
+	__u32 ctag = ak->vtag, stag = 0;
 
 	/* Read in place without the lock (the stack is short here): a way
 	 * rewritten meanwhile gives a Ts whose association does not carry this
 	 * Tc, a miss, or one that does, which is the association asked for. */
 	client_key(&k, p, ak->service_id);
 	hs = hs_ref(&k);
-	if (hs && (stag = hs->stag)) {
+	if (hs) {
+		stag = hs->stag;
+		if (!stag && (hs->flags & SCTPLB_HS_F_LISTED))
+			stag = hs_src_stag(hs->src_set, &k, ctag);
+	}
+	if (stag) {
 		ak->vtag = stag;
 		a = pend_ref(ak);
 		if (a && a->ctag == ctag)
@@ -860,16 +906,18 @@ static __always_inline int choose_cookie(const struct pkt *p, struct lb *lb,
 		/* The handshake found (unless an INIT replaced it meanwhile) is
 		 * completed: it pins nothing now; Ts is its restart rule until
 		 * the association is confirmed, and with the association's Tc
-		 * its Tc index for this address (pending_by_ctag).  Other
-		 * addresses of the client (its INIT listed some), a NAT'd
-		 * service (full NAT's backends answer to the forwarder's
-		 * address; gc finds their flows by Tc) and a handshake an INIT
-		 * replaced meanwhile need pending_ctags. */
+		 * its Tc index for this address and, from the INIT's source
+		 * (SCTPLB_HS_F_SRC), for the addresses it listed
+		 * (pending_by_ctag).  A COOKIE-ECHO from a listed address, a
+		 * NAT'd service (full NAT's backends answer to the
+		 * forwarder's address; gc finds their flows by Tc) and a
+		 * handshake an INIT replaced meanwhile need pending_ctags. */
 		struct sctplb_handshake done = hs;
 
 		done.flags |= SCTPLB_HS_F_ANSWERED;
 		done.stag = ak->vtag;
-		if (!hs_replace_in(set, &k, &hs, &done) || !(hs.flags & SCTPLB_HS_F_ONE_ADDR) ||
+		if (!hs_replace_in(set, &k, &hs, &done) ||
+		    !(hs.flags & (SCTPLB_HS_F_ONE_ADDR | SCTPLB_HS_F_SRC)) ||
 		    (p->svc_flags & SCTPLB_SVC_F_NAT))
 			pending_index_new(ak, hs.ctag);
 	}
@@ -939,7 +987,7 @@ static __always_inline int choose_icmp(const struct pkt *p, struct lb *lb)
 		id = a->backend_id;
 	} else {
 		client_key(&k, p, p->service_id);
-		if (hs_find(&k, &hs) && hs.ctag == p->vtag)
+		if (hs_find_in(hs_set_of(&k), &k, &hs) && hs.ctag == p->vtag)
 			id = hs.backend_id;
 	}
 	if (id == SCTPLB_BACKEND_NONE) {

@@ -67,6 +67,10 @@
  * several accesses to one key take it once:
  *
  *   SET *NAME_set(const K *k)                   the set of k (NULL: none)
+ *   SET *NAME_set_of_idx(const K *k, __u32 *i)  the same, from a frame of its
+ *                                               own, and its index (*i)
+ *   SET *NAME_set_at(__u32 i)                   the set of index i (an entry
+ *                                               may name another's set)
  *   bool NAME_find_in(SET *s, const K *k, V *out)
  *   void NAME_put_in(SET *s, const K *k, const V *v, __u32 stamp)
  *   bool NAME_delete_in(SET *s, const K *k)
@@ -113,7 +117,7 @@
 
 /* The set of key k (nwords 32-bit words) in map: its index is keyed by the
  * settings' settable_key, its range is the map's max_entries. */
-static __always_inline void *settable_set(void *map, const void *k, int nwords)
+static __always_inline void *settable_set_idx(void *map, const void *k, int nwords, __u32 *idx)
 {
 	struct sctplb_config *cfg;
 	__u32 zero = 0, i;
@@ -122,7 +126,15 @@ static __always_inline void *settable_set(void *map, const void *k, int nwords)
 	if (!cfg)
 		return NULL;
 	i = sctplb_settable_index(cfg->settable_key, k, nwords, SETTABLE_MAX_ENTRIES(map));
+	*idx = i;
 	return bpf_map_lookup_elem(map, &i);
+}
+
+static __always_inline void *settable_set(void *map, const void *k, int nwords)
+{
+	__u32 i;
+
+	return settable_set_idx(map, k, nwords, &i);
 }
 
 /* Lock-free looks before a find takes the lock (above). */
@@ -474,6 +486,18 @@ static __always_inline __u64 settable_nz32(__u32 x)
 	static __noinline __maybe_unused SET *NAME##_set_of(const NAME##_key_t *k)             \
 	{                                                                                      \
 		return NAME##_set(k);                                                          \
+	}                                                                                      \
+	/* The same, and its index (*idx): another entry may name the set. */               \
+	static __noinline __maybe_unused SET *NAME##_set_of_idx(const NAME##_key_t *k,       \
+								 __u32 *idx)                  \
+	{                                                                                      \
+		*idx = 0;                                                                      \
+		return settable_set_idx(&MAP, k, NAME##_WORDS, idx);                           \
+	}                                                                                      \
+	/* The set of index idx (one a NAME_set_of_idx gave), or NULL. */                    \
+	static __always_inline __maybe_unused SET *NAME##_set_at(__u32 idx)                   \
+	{                                                                                      \
+		return bpf_map_lookup_elem(&MAP, &idx);                                        \
 	}                                                                                      \
                                                                                                \
 	static __noinline __maybe_unused NAME##_val_t *NAME##_ref_in(SET *s,                   \

@@ -19,10 +19,11 @@
  *   5. The Tc index through the handshake (bpf/lib/lb.h pending_by_ctag): a
  *      client whose INIT listed no other address gets no pending_ctags entry,
  *      and the backend's first packet (to its address) still confirms the
- *      association; a multihomed client's does, and its packet with Tc from
- *      a listed address finds the association; a packet with a guessed Tc
- *      to or from another address (another client's, or no one's) confirms
- *      and closes nothing.
+ *      association; a multihomed client's COOKIE-ECHO from its INIT's
+ *      source writes none either, and its packet with Tc from a listed
+ *      address finds the association; a packet with a guessed Tc to or from
+ *      another address (another client's, or no one's) confirms and closes
+ *      nothing.
  *   6. A handshake that was an association's only Tc index and names a newer
  *      association of its address (a second endpoint behind the client's
  *      NAT'd address and port, with Disable Restart) hands the older one's
@@ -34,6 +35,13 @@
  *   8. The client's 4th packet promotes only if it is one of the association's
  *      own (its Ts, no T bit) and does not end it: an ABORT, or a T-bit ABORT
  *      (with Tc), as the 4th leaves it unconfirmed.
+ *   9. A multihomed client's Tc index for the addresses its INIT listed is
+ *      the source's handshake (SCTPLB_HS_F_SRC, _LISTED): the backend's
+ *      packet to a listed address confirms; a COOKIE-ECHO from a listed
+ *      address writes pending_ctags; a restart (another Tc) or a newer
+ *      association of the handshake hands the older one's Tc to
+ *      pending_ctags; gc keeps a listed handshake while that association is
+ *      unconfirmed, and user space's Tc lookup finds it from there.
  */
 #include <arpa/inet.h>
 #include <stdio.h>
@@ -441,16 +449,18 @@ static void by_handshake(void)
 	tr_result(name, NULL);
 
 	/* A multihomed client (52): its INIT lists a second address. */
-	name = "a multihomed client: pending_ctags has its Tc, and its T-bit packet from the listed "
-	       "address finds the association";
+	name = "a multihomed client's COOKIE-ECHO from its INIT's source writes no pending_ctags "
+	       "entry, and its T-bit packet from the listed address finds the association "
+	       "(through the source's handshake)";
 	client_addr(52, a, sizeof(a));
 	if (send_client(52, 0, (struct chunk_spec)CH_INIT(tc3, a, "203.0.113.77"), &o) ||
 	    !seq_forwarded(&o) || send_client(52, ts3, (struct chunk_spec)CH_COOKIE(), &o) ||
 	    o.d[SCTPLB_STAT_ASSOC_CREATED] != 1)
 		return tr_result(name, "setup: association not stored");
-	if (!in_pctags(tc3) || ctag_where(ts3) != 1)
-		return tr_result(name, WHY("pending_ctags[Tc] %d, Tc index %d (want 1 1)",
-					   in_pctags(tc3), ctag_where(ts3)));
+	if (in_pctags(tc3) || fx_pending_ctag_count(&fx) != 0 || ctag_where(ts3) != 1)
+		return tr_result(name, WHY("pending_ctags[Tc] %d, %ld entries, Tc index %d (want 0 0 1)",
+					   in_pctags(tc3), fx_pending_ctag_count(&fx),
+					   ctag_where(ts3)));
 	if (send_at("203.0.113.77", true, tc3, (struct chunk_spec)CH_SC_T, &o) ||
 	    !seq_forwarded(&o) || o.d[SCTPLB_STAT_TBIT] != 1 || o.d[SCTPLB_STAT_ASSOC_CLOSING] != 1)
 		return tr_result(name, WHY("T-bit SHUTDOWN-COMPLETE from the listed address: "
@@ -459,6 +469,117 @@ static void by_handshake(void)
 					   (unsigned long long)o.d[SCTPLB_STAT_ASSOC_CLOSING]));
 	tr_result(name, NULL);
 	(void)tc2;
+}
+
+/* A multihomed client i: INIT (Tc) from its address listing l, then the
+ * COOKIE-ECHO (Ts) from from (its address, or l). */
+static bool make_listed(int i, const char *l, uint32_t ts, uint32_t tc, const char *from)
+{
+	char a[32];
+	struct seq_out o;
+
+	client_addr(i, a, sizeof(a));
+	return !send_client(i, 0, (struct chunk_spec)CH_INIT(tc, a, l), &o) && seq_forwarded(&o) &&
+	       !send_at(from ? from : a, true, ts, (struct chunk_spec)CH_COOKIE(), &o) &&
+	       seq_forwarded(&o) && o.d[SCTPLB_STAT_ASSOC_CREATED] == 1;
+}
+
+/* A T-bit SHUTDOWN-COMPLETE with Tc from address a: 1 if it marked an
+ * association closing, 0 if none had that Tc there, -1 on a send error. */
+static int tbit_closes(const char *a, uint32_t tc)
+{
+	struct seq_out o;
+
+	if (send_at(a, true, tc, (struct chunk_spec)CH_SC_T, &o))
+		return -1;
+	return o.d[SCTPLB_STAT_TBIT] == 1 && o.d[SCTPLB_STAT_ASSOC_CLOSING] == 1;
+}
+
+/* 9. A multihomed client's Tc index from its listed addresses: the source's handshake. */
+static void listed_index(void)
+{
+	uint32_t ts = 0x4a000001u, tc = ts ^ 0x5a5a5a5au, ts2 = 0x4a000002u, tc2 = ts2 ^ 0x5a5a5a5au;
+	uint32_t ts3 = 0x4a000003u, tc3 = ts3 ^ 0x5a5a5a5au, ts4 = 0x4a000004u, tc4 = ts4 ^ 0x5a5a5a5au;
+	uint32_t ts5 = 0x4a000005u, tc5 = ts5 ^ 0x5a5a5a5au, ts6 = 0x4a000006u;
+	uint32_t ts7 = 0x4a000007u, tc7 = ts7 ^ 0x5a5a5a5au, stag = 0;
+	struct sctplb_assoc_key ck = key_of(tc7);
+	struct sctplb_addr la = pkt_addr("203.0.113.67");
+	struct sctplb_config cfg = {};
+	const char *name;
+	struct gc_result r;
+	struct lb_maps m;
+	struct seq_out o;
+	__u32 zero = 0;
+	char a[32];
+	int err;
+
+	clear_state();
+	now += 10 * NSEC;
+
+	/* The backend's first packet to the listed address. */
+	name = "the backend's first packet to a multihomed client's listed address confirms the "
+	       "association (found through the source's handshake)";
+	if (!make_listed(60, "203.0.113.60", ts, tc, NULL) || in_pctags(tc))
+		return tr_result(name, WHY("setup: stored %d, pending_ctags[Tc] %d (want 1 0)",
+					   where(ts), in_pctags(tc)));
+	tr_result(name, send_at("203.0.113.60", false, tc, (struct chunk_spec)CH(CT_COOKIE_ACK), &o) ||
+				o.d[SCTPLB_STAT_ASSOC_CONFIRMED] != 1 || where(ts) != 2 ?
+			WHY("confirmed +%llu, table %d (want 1 2)",
+			    (unsigned long long)o.d[SCTPLB_STAT_ASSOC_CONFIRMED], where(ts)) : NULL);
+
+	/* The COOKIE-ECHO from the listed address: the source has no Ts. */
+	name = "a COOKIE-ECHO from a listed address writes pending_ctags: the T-bit packet from "
+	       "the INIT's source finds the association";
+	client_addr(61, a, sizeof(a));
+	if (!make_listed(61, "203.0.113.61", ts2, tc2, "203.0.113.61"))
+		return tr_result(name, "setup: association not stored");
+	tr_result(name, !in_pctags(tc2) || tbit_closes(a, tc2) != 1 ?
+			WHY("pending_ctags[Tc] %d, T-bit from the source closed %d (want 1 1)",
+			    in_pctags(tc2), tbit_closes(a, tc2)) : NULL);
+
+	/* A restart: the source's INIT with another Tc, same backend. */
+	name = "a multihomed client's restart (an INIT with another Tc, listing its addresses or "
+	       "none) hands the older association's Tc to pending_ctags: the T-bit packet from the "
+	       "listed address with the older Tc finds it";
+	if (!make_listed(62, "203.0.113.62", ts3, tc3, NULL) ||
+	    !make_listed(63, "203.0.113.63", ts4, tc4, NULL))
+		return tr_result(name, "setup: associations not stored");
+	client_addr(62, a, sizeof(a));
+	if (send_client(62, 0, (struct chunk_spec)CH_INIT(0x4b000003u, a, "203.0.113.62"), &o) ||
+	    !o.d[SCTPLB_STAT_INIT_RESTART] ||
+	    send_client(63, 0, (struct chunk_spec)CH_INIT(0x4b000004u), &o) ||
+	    !o.d[SCTPLB_STAT_INIT_RESTART])
+		return tr_result(name, "setup: the INITs were not restarts");
+	tr_result(name, !in_pctags(tc3) || !in_pctags(tc4) || tbit_closes("203.0.113.62", tc3) != 1 ||
+				tbit_closes("203.0.113.63", tc4) != 1 ?
+			WHY("pending_ctags[older Tc] %d %d (want 1 1)", in_pctags(tc3),
+			    in_pctags(tc4)) : NULL);
+
+	/* A second COOKIE-ECHO (another Ts) onto the same handshake. */
+	name = "a multihomed client's handshake taken by a newer association (another Ts for its "
+	       "Tc) hands the older one's Tc to pending_ctags";
+	if (!make_listed(64, "203.0.113.64", ts5, tc5, NULL) ||
+	    send_client(64, ts6, (struct chunk_spec)CH_COOKIE(), &o) ||
+	    o.d[SCTPLB_STAT_ASSOC_CREATED] != 1)
+		return tr_result(name, "setup: associations not stored");
+	tr_result(name, ctag_where(ts5) != 1 || where(ts5) != 1 || where(ts6) != 1 ?
+			WHY("older one's Tc index %d, tables %d %d (want 1 1 1)", ctag_where(ts5),
+			    where(ts5), where(ts6)) : NULL);
+
+	/* gc and the monitor's lookup by Tc. */
+	name = "gc keeps an expired listed handshake while the association made from its INIT's "
+	       "source is unconfirmed, and the Tc lookup of user space finds it from there";
+	if (!make_listed(67, "203.0.113.67", ts7, tc7, NULL) || fx_lb_maps(&fx, &m))
+		return tr_result(name, "setup: association not stored");
+	bpf_map_lookup_elem(fx.settings, &zero, &cfg);
+	err = gc_sweep(&m, now + 60 * NSEC, &cfg, &r);
+	if (err || where(ts7) != 1)
+		return tr_result(name, WHY("gc returned %d, table %d (want 0 1)", err, where(ts7)));
+	if (lb_pending_ctag_lookup(&m, &ck, la.family, la.addr, &stag) || stag != ts7)
+		return tr_result(name, WHY("lb_pending_ctag_lookup from the listed address: Ts %#x "
+					   "(want %#x)", stag, ts7));
+	tr_result(name, tbit_closes("203.0.113.67", tc7) != 1 ?
+			"the T-bit packet from the listed address after gc: no association" : NULL);
 }
 
 /* 6. A handshake taken over by a newer association of its address. */
@@ -580,6 +701,7 @@ int main(void)
 	taken_over();
 	nat_indexed();
 	no_promotion_by_end();
+	listed_index();
 	fx_unload(&fx);
 	return tr_failures ? 1 : 0;
 }

@@ -315,8 +315,11 @@ static enum why assoc_why(const struct ctx *c, const struct sctplb_assoc_key *k,
 /*
  * The handshake names an unconfirmed association that still exists: its Ts
  * (stag) is that association's restart rule until it is confirmed
- * (docs/datapath.md), so age alone does not remove it.  The key's port is
- * the service's (svc_meta), as the datapath keys a client's packets.
+ * (docs/datapath.md), so age alone does not remove it.  So is the entry of an
+ * address its INIT listed (SCTPLB_HS_F_LISTED), the association's Tc index
+ * for that address through the source's handshake (lb_listed_src_stag), while
+ * the association carries its Tc.  The key's port is the service's
+ * (svc_meta), as the datapath keys a client's packets.
  */
 static bool hs_names_pending(const struct ctx *c, const struct sctplb_client_key *k,
 			     const struct sctplb_handshake *h)
@@ -327,10 +330,12 @@ static bool hs_names_pending(const struct ctx *c, const struct sctplb_client_key
 	struct sctplb_assoc a;
 	__u32 id = k->service_id;
 
-	if (!h->stag || bpf_map_lookup_elem(c->m->fd[LB_SVC_META], &id, &sm) || !sm.sctp_port)
+	if (!ak.vtag && !lb_listed_src_stag(&c->set[LB_HANDSHAKES], k, h, h->ctag, &ak.vtag))
+		return false;
+	if (bpf_map_lookup_elem(c->m->fd[LB_SVC_META], &id, &sm) || !sm.sctp_port)
 		return false;
 	ak.sport = htons(sm.sctp_port);
-	return tbl_lookup(c, LB_PENDING, &ak, &a) == 0;
+	return tbl_lookup(c, LB_PENDING, &ak, &a) == 0 && (h->stag || a.ctag == h->ctag);
 }
 
 static bool hs_gone(const struct ctx *c, const struct sctplb_client_key *k,

@@ -958,6 +958,37 @@ bool lb_pending_by_handshake(const struct lb_settable *hs, const struct sctplb_a
 	return false;
 }
 
+struct listed_src {
+	const struct sctplb_client_key *k;
+	__u32 ctag, stag;
+};
+
+static int listed_src_one(const void *key, const void *val, uint32_t stamp, void *arg)
+{
+	const struct sctplb_client_key *sk = key;
+	const struct sctplb_handshake *sh = val;
+	struct listed_src *w = arg;
+
+	(void)stamp;
+	if (sk->service_id != w->k->service_id || sk->cport != w->k->cport ||
+	    sh->ctag != w->ctag || !(sh->flags & SCTPLB_HS_F_SRC) || !sh->stag)
+		return 0;
+	w->stag = sh->stag;
+	return 1;
+}
+
+bool lb_listed_src_stag(const struct lb_settable *hs, const struct sctplb_client_key *k,
+			const struct sctplb_handshake *h, __u32 ctag, __u32 *stag)
+{
+	struct listed_src w = { .k = k, .ctag = ctag };
+
+	if (!(h->flags & SCTPLB_HS_F_LISTED) ||
+	    lb_settable_walk_set(hs, h->src_set, listed_src_one, &w) != 1)
+		return false;
+	*stag = w.stag;
+	return true;
+}
+
 int lb_pending_ctag_lookup(const struct lb_maps *m, const struct sctplb_assoc_key *ck,
 			   __u8 family, const __u32 addr[4], __u32 *stag)
 {
@@ -976,13 +1007,14 @@ int lb_pending_ctag_lookup(const struct lb_maps *m, const struct sctplb_assoc_ke
 	if (!family)
 		return -ENOENT;
 	memcpy(hk.caddr, addr, sizeof(hk.caddr));
-	if (lb_settable_open(&ht, m, LB_HANDSHAKES) || lb_settable_lookup(&ht, &hk, &h, NULL) ||
-	    !h.stag)
+	if (lb_settable_open(&ht, m, LB_HANDSHAKES) || lb_settable_lookup(&ht, &hk, &h, NULL))
 		return -ENOENT;
 	k.vtag = h.stag;
+	if (!k.vtag && !lb_listed_src_stag(&ht, &hk, &h, ck->vtag, &k.vtag))
+		return -ENOENT;
 	if (lb_settable_open(&at, m, LB_PENDING) || lb_settable_lookup(&at, &k, &a, NULL) ||
 	    a.ctag != ck->vtag)
 		return -ENOENT;
-	*stag = h.stag;
+	*stag = k.vtag;
 	return 0;
 }

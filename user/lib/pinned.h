@@ -90,9 +90,19 @@ int lb_assocs_walk(const struct lb_maps *m, lb_assoc_fn fn, void *arg);
 struct lb_settable;
 
 /*
+ * For h, the handshake of k in hs (lb_settable_open LB_HANDSHAKES), of an
+ * address an INIT listed (SCTPLB_HS_F_LISTED): the Ts that the handshake of
+ * that INIT's source, in the set h names, holds for Tc ctag (the datapath's
+ * hs_src_stag, bpf/lib/lb.h), in *stag.  False if none.
+ */
+bool lb_listed_src_stag(const struct lb_settable *hs, const struct sctplb_client_key *k,
+			const struct sctplb_handshake *h, __u32 ctag, __u32 *stag);
+
+/*
  * The Ts of an unconfirmed association by its Tc (ck: service, Tc, ports),
  * as the datapath finds it: pending_ctags, else the handshake of the client
- * address (family, addr) whose association carries that Tc.  0 or -ENOENT.
+ * address (family, addr) whose association carries that Tc, directly or, for
+ * an address its INIT listed, through its source's handshake.  0 or -ENOENT.
  */
 int lb_pending_ctag_lookup(const struct lb_maps *m, const struct sctplb_assoc_key *ck,
 			   __u8 family, const __u32 addr[4], __u32 *stag);

@@ -300,6 +300,23 @@ out:
 	return err;
 }
 
+int lb_settable_walk_set(const struct lb_settable *t, uint32_t idx, lb_settable_fn fn, void *arg)
+{
+	char *set = malloc(t->l.set_size);
+	uint32_t j;
+	int err;
+
+	if (!set)
+		return -ENOMEM;
+	err = idx < t->nsets ? read_set(t, idx, set) : -ENOENT;
+	for (j = 0; j < t->l.ways && !err; j++)
+		if (stamps(t, set)[j])
+			err = fn(entry(t, set, j), entry(t, set, j) + t->l.key_size,
+				 stamps(t, set)[j], arg);
+	free(set);
+	return err;
+}
+
 static int count_one(const void *key, const void *val, uint32_t stamp, void *arg)
 {
 	(void)key, (void)val, (void)stamp;

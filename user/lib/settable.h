@@ -31,6 +31,8 @@
  *   lb_settable_walk(t, fn, arg)         fn(k, v, stamp, arg) for every entry,
  *                                         set by set (batch reads); stops at the
  *                                         first non-zero return and returns it
+ *   lb_settable_walk_set(t, i, fn, arg)  the same over set i alone (an entry may
+ *                                         name another's set); -ENOENT past the table
  *   lb_settable_count(t)                 entries, or a negative errno
  * Functions return 0 or a negative errno, and print nothing.
  */
@@ -84,6 +86,7 @@ int lb_settable_put(const struct lb_settable *t, const void *key, const void *va
 		    uint32_t stamp);
 int lb_settable_delete(const struct lb_settable *t, const void *key, const void *expect);
 int lb_settable_walk(const struct lb_settable *t, lb_settable_fn fn, void *arg);
+int lb_settable_walk_set(const struct lb_settable *t, uint32_t idx, lb_settable_fn fn, void *arg);
 long lb_settable_count(const struct lb_settable *t);
 
 #endif
