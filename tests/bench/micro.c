@@ -381,8 +381,8 @@ static struct ncase NCASES[] = {
 #define NNCASES (int)(sizeof(NCASES) / sizeof(NCASES[0]))
 
 /* repeat=1 cases: a fresh packet per call from a pool of K1. */
-enum { R1_FLOOR, R1_DATA, R1_NAT, R1_NAT0, R1_NATF, R1_RDATA, R1_COOKIE, R1_COOKIE1, R1_INIT,
-       R1_INIT0, R1_N };
+enum { R1_FLOOR, R1_DATA, R1_NAT, R1_NAT0, R1_NATF, R1_RDATA, R1_COOKIE, R1_COOKIE1,
+       R1_COOKIEL, R1_INIT, R1_INIT0, R1_N };
 static const char *const R1_NAMES[R1_N] = {
 	"floor, repeat=1 (per-call overhead)", "DATA, IPv4, repeat=1 (method check)",
 	"DATA, IPv4, NAT, port mapped (5000 -> 6000)", "DATA, IPv4, NAT, same port",
@@ -390,6 +390,7 @@ static const char *const R1_NAMES[R1_N] = {
 	"DATA, IPv4, routable, a different tag each call",
 	"COOKIE-ECHO (new association, fresh Ts)",
 	"breakdown: COOKIE-ECHO, its INIT listed no address",
+	"breakdown: COOKIE-ECHO from an address its INIT listed",
 	"INIT (new handshake, fresh Tc and source)",
 	"breakdown: INIT listing no address (1 handshake)",
 };
@@ -466,18 +467,23 @@ static void build_routable(uint32_t n)
 }
 
 /*
- * COOKIE-ECHOs from distinct clients, each with the handshake its INIT left:
- * an INIT that listed another address (the INIT row's client: its
- * association's Tc goes into pending_ctags for that address), or with
- * one_addr one that listed none (the handshake is the Tc index: no insert
- * into pending_ctags, bpf/lib/lb.h pending_by_ctag).
+ * COOKIE-ECHOs from distinct clients, each with the handshake its INIT left
+ * (include/sctplb.h, SCTPLB_HS_F_*): from the source of an INIT that listed
+ * another address (the INIT row's client: CK_SRC), of one that listed none
+ * (CK_ONE_ADDR), or from an address the INIT listed (CK_LISTED: its Tc goes
+ * into pending_ctags, for the source's packets).  The first two are their
+ * association's Tc index (bpf/lib/lb.h pending_by_ctag): no insert into
+ * pending_ctags.
  */
+enum cookie_kind { CK_SRC, CK_ONE_ADDR, CK_LISTED };
+static const __u8 CK_FLAGS[] = { SCTPLB_HS_F_SRC, SCTPLB_HS_F_ONE_ADDR, SCTPLB_HS_F_LISTED };
+
 static struct sctplb_client_key *COOKIE_KEYS;  /* the handshakes build_cookies put */
 static uint32_t COOKIE_N;
 
 /* COOKIE-ECHO i of the pool, from client G_COOKIE (then the next), and the
  * handshake its INIT left (key and value). */
-static void build_cookie(uint32_t i, bool one_addr, struct sctplb_client_key *key,
+static void build_cookie(uint32_t i, enum cookie_kind kind, struct sctplb_client_key *key,
 			 struct sctplb_handshake *val)
 {
 	struct pkt_spec s = { .dst = VIP4, .dport = PORT, .chunks = { CH_COOKIE() } };
@@ -491,7 +497,9 @@ static void build_cookie(uint32_t i, bool one_addr, struct sctplb_client_key *ke
 	*key = fx_client_key(SVC, htons(s.sport), src);
 	*val = (struct sctplb_handshake){ .backend_id = 1 + G_COOKIE % NBE,
 					  .ctag = 0x60000000u + G_COOKIE, .created_ns = fx_now(),
-					  .flags = one_addr ? SCTPLB_HS_F_ONE_ADDR : 0 };
+					  .flags = CK_FLAGS[kind],
+					  /* a set of the table: its source's, not read here */
+					  .src_set = kind == CK_LISTED ? G_COOKIE % 1024 : 0 };
 	G_COOKIE++;
 }
 
@@ -502,7 +510,7 @@ static void build_cookie(uint32_t i, bool one_addr, struct sctplb_client_key *ke
  * COOKIE-ECHO of the pool finds its handshake (about one set in 60,000 gets
  * five of 10,000; the row then timed the unknown-vtag policy for them).
  */
-static void build_cookies(uint32_t n, bool one_addr)
+static void build_cookies(uint32_t n, enum cookie_kind kind)
 {
 	struct sctplb_client_key *keys = calloc(n, sizeof(*keys));
 	struct sctplb_handshake *vals = calloc(n, sizeof(*vals)), h;
@@ -515,7 +523,7 @@ static void build_cookies(uint32_t n, bool one_addr)
 	if (fx_handshakes(&FX, &hs))
 		DIE("handshakes table");
 	for (i = 0; i < n; i++) {
-		build_cookie(i, one_addr, &keys[i], &vals[i]);
+		build_cookie(i, kind, &keys[i], &vals[i]);
 		put[i] = true;
 	}
 	for (tries = 0; missing && tries < 8; tries++) {
@@ -526,7 +534,7 @@ static void build_cookies(uint32_t n, bool one_addr)
 		for (i = 0, missing = 0; i < n; i++) {
 			put[i] = lb_settable_lookup(&hs, &keys[i], &h, NULL) != 0;
 			if (put[i]) {
-				build_cookie(i, one_addr, &keys[i], &vals[i]);
+				build_cookie(i, kind, &keys[i], &vals[i]);
 				missing++;
 			}
 		}
@@ -600,13 +608,14 @@ static void spin_case(const char *name)
 	int c, n = 0;
 
 	if (!strcmp(name, "init") || !strcmp(name, "init0") || !strcmp(name, "cookie") ||
-	    !strcmp(name, "cookie1")) {
+	    !strcmp(name, "cookie1") || !strcmp(name, "cookiel")) {
 		/* the repeat=1 rows: a fresh pool each time */
 		uint32_t bad = 0;
 
 		for (t0 = now_ns(); now_ns() - t0 < 5000000000ull; n++) {
 			if (!strncmp(name, "cookie", 6))
-				build_cookies(K1, name[6] == '1');
+				build_cookies(K1, name[6] == '1' ? CK_ONE_ADDR :
+						  name[6] == 'l' ? CK_LISTED : CK_SRC);
 			else
 				build_inits(K1, !strcmp(name, "init"));
 			d += run_pool(FX.prog, POOL, LENS, K1, false, XDP_TX, &bad);
@@ -709,8 +718,9 @@ static void section_cases(void)
 		}
 		build_routable(K1);
 		r1[R1_RDATA][r] = run_pool(FX.prog, POOL, LENS, K1, false, XDP_TX, &bad[R1_RDATA]);
-		for (c = R1_COOKIE; c <= R1_COOKIE1; c++) {
-			build_cookies(K1, c == R1_COOKIE1);
+		for (c = R1_COOKIE; c <= R1_COOKIEL; c++) {
+			build_cookies(K1, c == R1_COOKIE1 ? CK_ONE_ADDR :
+					  c == R1_COOKIEL ? CK_LISTED : CK_SRC);
 			created = stat_get(&FX, SCTPLB_STAT_ASSOC_CREATED);
 			r1[c][r] = run_pool(FX.prog, POOL, LENS, K1, false, XDP_TX, &bad[c]);
 			drop_cookie_handshakes();

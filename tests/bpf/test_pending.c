@@ -538,16 +538,16 @@ static void listed_index(void)
 			    in_pctags(tc2), tbit_closes(a, tc2)) : NULL);
 
 	/* A restart: the source's INIT with another Tc, same backend. */
-	name = "a multihomed client's restart (an INIT with another Tc, listing its addresses or "
-	       "none) hands the older association's Tc to pending_ctags: the T-bit packet from the "
-	       "listed address with the older Tc finds it";
+	name = "a multihomed client's restart (an INIT with another Tc, or one listing no "
+	       "address) hands the older association's Tc to pending_ctags: the T-bit packet from "
+	       "the listed address with the older Tc finds it";
 	if (!make_listed(62, "203.0.113.62", ts3, tc3, NULL) ||
 	    !make_listed(63, "203.0.113.63", ts4, tc4, NULL))
 		return tr_result(name, "setup: associations not stored");
 	client_addr(62, a, sizeof(a));
 	if (send_client(62, 0, (struct chunk_spec)CH_INIT(0x4b000003u, a, "203.0.113.62"), &o) ||
 	    !o.d[SCTPLB_STAT_INIT_RESTART] ||
-	    send_client(63, 0, (struct chunk_spec)CH_INIT(0x4b000004u), &o) ||
+	    send_client(63, 0, (struct chunk_spec)CH_INIT(tc4), &o) ||
 	    !o.d[SCTPLB_STAT_INIT_RESTART])
 		return tr_result(name, "setup: the INITs were not restarts");
 	tr_result(name, !in_pctags(tc3) || !in_pctags(tc4) || tbit_closes("203.0.113.62", tc3) != 1 ||
