@@ -214,6 +214,43 @@ struct sctplb_client {
 };
 
 /*
+ * client_filter: which client transport addresses client_index may hold, so
+ * that an INIT from one it cannot hold (nearly every new client, every
+ * spoofed INIT) skips that LRU hash's lookup, a cold bucket: ~70 ns of an
+ * INIT (docs/bench.md).  An array of 64-bit words, two generations of
+ * SCTPLB_CLIENT_FILTER_BITS bits (words [0, W) and [W, 2W), W =
+ * SCTPLB_CLIENT_FILTER_WORDS); the word after them counts gc's rebuilds.
+ * The datapath sets an address's bit (sctplb_client_filter_bit) in both
+ * generations, atomically, once its client_index entry is written, and
+ * reads the OR of the two: a clear bit means no entry.  Nothing clears a
+ * bit but gc, one generation per sweep (the count's low bit says which):
+ * cleared, then set again from client_index, while the other, untouched,
+ * still covers every entry; so the bits of addresses gone from client_index
+ * go within two sweeps.  `attach` sets the bits of every entry before and
+ * after its programs go in (a map made by an upgrade starts from
+ * client_index).  Mmapable: user space sets bits with atomic ORs.  Unkeyed:
+ * an attacker who picks addresses whose bits are set pays what every INIT
+ * paid before, the lookup.
+ */
+#define SCTPLB_CLIENT_FILTER_LOG2  20 /* 128 KiB a generation */
+#define SCTPLB_CLIENT_FILTER_BITS  (1u << SCTPLB_CLIENT_FILTER_LOG2)
+#define SCTPLB_CLIENT_FILTER_WORDS (SCTPLB_CLIENT_FILTER_BITS / 64)
+#define SCTPLB_CLIENT_FILTER_GEN   (2 * SCTPLB_CLIENT_FILTER_WORDS) /* the rebuild count */
+
+/* The filter bit of a client key (its padding zeroed). */
+static inline __attribute__((always_inline)) __u32
+sctplb_client_filter_bit(const struct sctplb_client_key *k)
+{
+	const __u32 *w = (const __u32 *)k;
+	__u64 h = 0x9e3779b97f4a7c15ull;
+	int i;
+
+	for (i = 0; i < (int)(sizeof(*k) / sizeof(__u32)); i++)
+		h = (h ^ w[i]) * 0xff51afd7ed558ccdull;
+	return (__u32)(h >> (64 - SCTPLB_CLIENT_FILTER_LOG2));
+}
+
+/*
  * Associations: (service, vtag, ports) -> state.  The vtag is the one the
  * client's packets carry: Ts.  The ctags maps give the client's own tag Tc
  * (carried by T-bit ABORT and SHUTDOWN-COMPLETE and by everything the backend
@@ -745,6 +782,7 @@ struct sctplb_redirect_err_key {
  * listed apart.  Adding a map is one line here.
  */
 #define SCTPLB_MAP_F_ASSOCS (1u << 0) /* sized by --max-assocs when created */
+#define SCTPLB_MAP_F_MMAP   (1u << 1) /* BPF_F_MMAPABLE: user space maps it */
 
 #define SCTPLB_MAPS(X)                                                                        \
 	X(SERVICES, services, HASH, SCTPLB_MAX_VIP_KEYS, struct sctplb_vip_key,               \
@@ -757,6 +795,8 @@ struct sctplb_redirect_err_key {
 	X(CLIENT_INDEX, client_index, LRU_HASH, SCTPLB_MAX_ASSOCS, struct sctplb_client_key,   \
 	  struct sctplb_client, SCTPLB_MAP_F_ASSOCS,                                           \
 	  "client transport address -> backend of its last association (restart rule)")       \
+	X(CLIENT_FILTER, client_filter, ARRAY, SCTPLB_CLIENT_FILTER_GEN + 1, __u32, __u64,     \
+	  SCTPLB_MAP_F_MMAP, "the client transport addresses client_index may hold (bits)")  \
 	X(ASSOCS, assocs, HASH, SCTPLB_MAX_ASSOCS, struct sctplb_assoc_key, struct sctplb_assoc, \
 	  SCTPLB_MAP_F_ASSOCS, "confirmed associations by (service, Ts, ports); never evicted") \
 	X(ASSOC_CTAGS, assoc_ctags, HASH, SCTPLB_MAX_ASSOCS, struct sctplb_assoc_key,          \

@@ -22,6 +22,7 @@
 
 #include "cmd.h"
 #include "err.h"
+#include "gc.h"
 #include "sctplb.skel.h"
 
 #define XDP_PROG_NAME "sctplb_xdp"
@@ -489,6 +490,15 @@ int do_attach(const struct cmd_args *a)
 	err = open_maps(&m, true);
 	if (err)
 		return err;
+	/* client_filter (include/sctplb.h) holds the bit of every client_index
+	 * entry before these programs read it, and again after they are in:
+	 * the programs they replace (an older sctplb's, before the filter
+	 * existed) wrote entries without bits until then. */
+	err = lb_client_filter_fill(&m);
+	if (err) {
+		lb_maps_close(&m);
+		return err;
+	}
 	if (h == HOOK_XDP) {
 		/*
 		 * XDP passes a packet whose next hop has no neighbour entry with its
@@ -509,6 +519,8 @@ int do_attach(const struct cmd_args *a)
 	}
 	if (!err)
 		attach_redirect_trace(&m);
+	if (!err)
+		err = lb_client_filter_fill(&m);
 	lb_maps_close(&m);
 	return err;
 }

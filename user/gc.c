@@ -67,7 +67,9 @@ static int sweep_once(bool quiet_if_nothing)
 	struct lb_maps m;
 	int err;
 
-	err = open_maps(&m, false);
+	/* Locked: the sweep rebuilds a generation of client_filter, which no
+	 * other rebuild or attach's fill may overlap (include/sctplb.h). */
+	err = need_root() ? -EPERM : lb_maps_open(&m, g.pin_path, LB_OPEN_LOCK, g.max_assocs);
 	if (err)
 		return err;
 	err = lb_settings_read(&m, &cfg);

@@ -365,6 +365,45 @@ static __always_inline bool choose_by_ctag(const struct pkt *p, struct lb *lb)
 }
 
 /*
+ * client_filter (include/sctplb.h): the words of k's bit in both
+ * generations, and its mask; false if the map has none (it always has).
+ */
+static __always_inline bool client_filter_words(const struct sctplb_client_key *k, __u64 **a,
+						__u64 **b, __u64 *mask)
+{
+	__u32 bit = sctplb_client_filter_bit(k), i = bit >> 6;
+	__u32 j = i + SCTPLB_CLIENT_FILTER_WORDS;
+
+	*mask = 1ull << (bit & 63);
+	*a = bpf_map_lookup_elem(&client_filter, &i);
+	*b = bpf_map_lookup_elem(&client_filter, &j);
+	return *a && *b;
+}
+
+/* Whether client_index may hold k: a clear bit in both generations says it
+ * does not, and saves the INIT its lookup. */
+static __always_inline bool client_filter_has(const struct sctplb_client_key *k)
+{
+	__u64 *a, *b, mask;
+
+	return !client_filter_words(k, &a, &b, &mask) || ((*a | *b) & mask);
+}
+
+/* k's client_index entry has just been written: its bit, after it (gc's
+ * rebuild relies on that order: include/sctplb.h). */
+static __always_inline void client_filter_add(const struct sctplb_client_key *k)
+{
+	__u64 *a, *b, mask;
+
+	if (!client_filter_words(k, &a, &b, &mask))
+		return;
+	if (!(*a & mask))
+		__sync_fetch_and_or(a, mask);
+	if (!(*b & mask))
+		__sync_fetch_and_or(b, mask);
+}
+
+/*
  * hs is pending: younger than the handshake timeout (an older one is stale:
  * its client has given up or finished).
  */
@@ -441,7 +480,7 @@ static __always_inline int choose_init(const struct buf *b, const struct pkt *p,
 	/* A restart reaches the backend that holds the old association, unless
 	 * the client says it may be another endpoint behind the same NAT'd
 	 * address and port, whose restart the backend must not see. */
-	ci = bpf_map_lookup_elem(&client_index, &k);
+	ci = client_filter_has(&k) ? bpf_map_lookup_elem(&client_index, &k) : NULL;
 	set = hs_set_of_idx(&k, &sidx); /* one hash for the lookup and the put */
 	have = hs_find_in(set, &k, &hs); /* lock-free (settable.h) */
 	if (ci) {
@@ -853,6 +892,7 @@ static __always_inline struct sctplb_assoc *assoc_confirm(const struct sctplb_as
 	pend_delete(ak);
 	client_key(&k, p, ak->service_id);
 	bpf_map_update_elem(&client_index, &k, &ce, BPF_ANY);
+	client_filter_add(&k);
 	stat_inc(why);
 	c = bpf_map_lookup_elem(&assocs, ak);
 	return c ? c : a;

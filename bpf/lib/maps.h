@@ -12,8 +12,9 @@
 	struct {                                                                               \
 		__uint(type, BPF_MAP_TYPE_##type_);                                            \
 		__uint(max_entries, max_);                                                     \
-		__uint(map_flags, BPF_MAP_TYPE_##type_ == BPF_MAP_TYPE_LPM_TRIE ?              \
-				  BPF_F_NO_PREALLOC : 0); /* the kernel wants it of LPM tries */   \
+		__uint(map_flags, (BPF_MAP_TYPE_##type_ == BPF_MAP_TYPE_LPM_TRIE ?             \
+				   BPF_F_NO_PREALLOC : 0) | /* the kernel wants it of LPM tries */ \
+				  ((flags_) & SCTPLB_MAP_F_MMAP ? BPF_F_MMAPABLE : 0));            \
 		__type(key, key_);                                                             \
 		__type(value, value_);                                                         \
 	} name_ SEC(".maps");

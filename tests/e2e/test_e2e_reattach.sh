@@ -4,7 +4,10 @@
 # on the backend-facing veths) replaces the programs and reuses the pinned maps: no
 # association is lost, sent == received, every association stays on its backend.
 # The traffic runs until every association has 25 echoes before the re-attach and 25
-# more after it (through the new programs).  Both return variants.
+# more after it (through the new programs).  Both return variants.  Before the re-attach
+# the pinned client_filter is removed, as pins made by an sctplb before it have none:
+# attach makes it and sets the bit of every client_index entry (the restart rule reads
+# client_index only where the bit is set: include/sctplb.h).
 set -u
 cd "$(dirname "$0")/../.." || exit 1
 # shellcheck source=tests/e2e/lib/lb.sh
@@ -41,10 +44,17 @@ for ret in fwd dsr; do
 	lb_wait_echoes "${ret}_reattach" 25 ||
 		fail "${ret}_reattach_before" "not 25 echoes on every association: $(lb_received "${ret}_reattach")"
 	progs0=$(prog_ids) maps0=$(map_ids) pins0=$(lb_assoc_backends s4)
+	rm -f "$LB_PIN/client_filter"
 	ta=$(now_ms)
 	out=$(lb_attach 2>&1)
 	rc=$?
 	tb=$(now_ms)
+	read -r fset ftotal < <(build/tests/settable filter "$LB_PIN" 2>&1)
+	if [ -n "$ftotal" ] && [ "$ftotal" -gt 0 ] 2>/dev/null && [ "$fset" = "$ftotal" ]; then
+		pass "${ret}_reattach_filter"
+	else
+		fail "${ret}_reattach_filter" "client_filter made by the re-attach has the bits of $fset of $ftotal client_index entries (want all, at least one)"
+	fi
 	progs1=$(prog_ids) maps1=$(map_ids)
 	at=$(lb_received "${ret}_reattach")
 	if lb_wait_echoes "${ret}_reattach" 25 "$at"; then

@@ -7,12 +7,16 @@
  *
  *   settable count PIN_DIR                          entries (ways with a stamp)
  *   settable put PIN_DIR KEY_HEX VAL_HEX STAMP      KEY -> VAL, stamped STAMP
+ *   settable filter PIN_DIR                         "SET TOTAL": client_index's
+ *       entries whose client_filter bit is set (include/sctplb.h), of all
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <bpf/bpf.h>
 #include "err.h"
+#include "gc.h"
 #include "pinned.h"
 #include "settable.h"
 
@@ -37,12 +41,35 @@ int main(int argc, char **argv)
 	struct lb_maps m;
 	int err;
 
-	if (argc < 3 || (strcmp(argv[1], "count") && strcmp(argv[1], "put")) ||
+	if (argc < 3 ||
+	    (strcmp(argv[1], "count") && strcmp(argv[1], "put") && strcmp(argv[1], "filter")) ||
 	    (!strcmp(argv[1], "put") && argc != 6)) {
-		fprintf(stderr, "usage: settable count PIN_DIR | put PIN_DIR KEY_HEX VAL_HEX STAMP\n");
+		fprintf(stderr, "usage: settable count PIN_DIR | put PIN_DIR KEY_HEX VAL_HEX STAMP | "
+			"filter PIN_DIR\n");
 		return 2;
 	}
 	err = lb_maps_open(&m, argv[2], 0, 0);
+	if (!err && !strcmp(argv[1], "filter")) {
+		struct sctplb_client_key next;
+		unsigned long set = 0, total = 0;
+		void *prev = NULL;
+		int r;
+
+		while (!bpf_map_get_next_key(m.fd[LB_CLIENT_INDEX], prev, &next)) {
+			k = next;
+			prev = &k;
+			r = lb_client_filter_test(&m, &k);
+			if (r < 0) {
+				fprintf(stderr, "settable: filter: %s\n", strerror(-r));
+				return 1;
+			}
+			set += r;
+			total++;
+		}
+		printf("%lu %lu\n", set, total);
+		lb_maps_close(&m);
+		return 0;
+	}
 	if (!err)
 		err = lb_settable_open(&t, &m, LB_HANDSHAKES);
 	if (err) {

@@ -669,6 +669,36 @@ static void test_pending(void)
 }
 
 /*
+ * Each sweep rebuilds a generation of client_filter (include/sctplb.h): the
+ * bit of a client_index entry gone since goes within two sweeps, a live
+ * one's stays.
+ */
+static void test_client_filter(void)
+{
+	const struct sctplb_config defaults = {};
+	struct sctplb_client_key live = ckey(1, 44011, "192.0.2.71");
+	struct sctplb_client_key gone = ckey(1, 44012, "192.0.2.72");
+	struct sctplb_client c = { .backend_id = 1, .stag = 0x701 };
+	struct gc_result r;
+	int err, e1, e2;
+
+	clear_all();
+	if (bpf_map_update_elem(m.fd[LB_CLIENT_INDEX], &live, &c, BPF_ANY) ||
+	    bpf_map_update_elem(m.fd[LB_CLIENT_INDEX], &gone, &c, BPF_ANY) ||
+	    lb_client_filter_fill(&m) || lb_client_filter_test(&m, &gone) != 1)
+		printf("setup: client_index, client_filter\n");
+	bpf_map_delete_elem(m.fd[LB_CLIENT_INDEX], &gone);
+	e1 = gc_sweep(&m, NOW, &defaults, &r);
+	e2 = gc_sweep(&m, NOW, &defaults, &r);
+	err = e1 ? e1 : e2;
+	CHECK("client_filter_rebuilt", err == 0 && lb_client_filter_test(&m, &gone) == 0 &&
+					       lb_client_filter_test(&m, &live) == 1,
+	      "err %d: after two sweeps the gone entry's bit %d (want 0), the live one's %d (want 1)",
+	      err, lb_client_filter_test(&m, &gone), lb_client_filter_test(&m, &live));
+	bpf_map_delete_elem(m.fd[LB_CLIENT_INDEX], &live);
+}
+
+/*
  * A handshake whose Ts names an unconfirmed association is that association's
  * restart rule: an expired one stays while the association does.
  */
@@ -760,6 +790,7 @@ int main(void)
 	test_snat();
 	test_pending();
 	test_hs_restart();
+	test_client_filter();
 	sctplb__destroy(skel);
 	return failed;
 }

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <bpf/bpf.h>
 
 #include "err.h"
@@ -177,6 +178,100 @@ static bool now_past(__u64 t, __u64 now, __u64 span)
 static bool hs_expired(const struct sctplb_handshake *h, __u64 now, const struct sctplb_config *cfg)
 {
 	return now_past(h->created_ns, now, gc_handshake_ns(cfg));
+}
+
+/* ---- client_filter (include/sctplb.h) ---- */
+
+struct filter_fill {
+	__u64 *w;               /* the map, mmapped */
+	__u32 base[2];          /* the first word of each generation to set */
+	int n;
+};
+
+static int filter_open(const struct lb_maps *m, struct filter_fill *f)
+{
+	f->w = mmap(NULL, (SCTPLB_CLIENT_FILTER_GEN + 1) * sizeof(__u64), PROT_READ | PROT_WRITE,
+		    MAP_SHARED, m->fd[LB_CLIENT_FILTER], 0);
+	return f->w == MAP_FAILED ? -errno : 0;
+}
+
+static void filter_close(struct filter_fill *f)
+{
+	munmap(f->w, (SCTPLB_CLIENT_FILTER_GEN + 1) * sizeof(__u64));
+}
+
+/* A client_index entry's bit, in each generation of f: atomic ORs, as the
+ * datapath's (an OR of plain stores would undo one it made in between). */
+static int filter_set(const void *key, const void *val, void *arg)
+{
+	struct filter_fill *f = arg;
+	__u32 bit = sctplb_client_filter_bit(key);
+	int g;
+
+	(void)val;
+	for (g = 0; g < f->n; g++)
+		__atomic_fetch_or(&f->w[f->base[g] + (bit >> 6)], 1ull << (bit & 63),
+				  __ATOMIC_RELAXED);
+	return 0;
+}
+
+static int filter_scan(const struct lb_maps *m, struct filter_fill *f)
+{
+	return scan_map(m->fd[LB_CLIENT_INDEX], sizeof(struct sctplb_client_key),
+			sizeof(struct sctplb_client), filter_set, f);
+}
+
+int lb_client_filter_fill(const struct lb_maps *m)
+{
+	struct filter_fill f = { .base = { 0, SCTPLB_CLIENT_FILTER_WORDS }, .n = 2 };
+	int err = filter_open(m, &f);
+
+	if (err)
+		return lb_err(err, "cannot map %s/client_filter: %s", m->dir, strerror(-err));
+	err = filter_scan(m, &f);
+	filter_close(&f);
+	return err;
+}
+
+/* The caller holds the pin directory's lock (user/gc.c): two rebuilds at
+ * once could each clear a generation. */
+int lb_client_filter_rebuild(const struct lb_maps *m, int *gen)
+{
+	struct filter_fill f = { .n = 1 };
+	__u32 i, g;
+	int err = filter_open(m, &f);
+
+	if (err)
+		return lb_err(err, "cannot map %s/client_filter: %s", m->dir, strerror(-err));
+	g = __atomic_load_n(&f.w[SCTPLB_CLIENT_FILTER_GEN], __ATOMIC_RELAXED) & 1;
+	f.base[0] = g * SCTPLB_CLIENT_FILTER_WORDS;
+	/* Cleared whole before the scan: an entry the datapath writes from
+	 * here on sets its own bit (after the entry), one written before is
+	 * found by the scan.  The other generation answers meanwhile. */
+	for (i = 0; i < SCTPLB_CLIENT_FILTER_WORDS; i++)
+		__atomic_store_n(&f.w[f.base[0] + i], 0, __ATOMIC_RELAXED);
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	err = filter_scan(m, &f);
+	if (!err)
+		__atomic_fetch_add(&f.w[SCTPLB_CLIENT_FILTER_GEN], 1, __ATOMIC_SEQ_CST);
+	filter_close(&f);
+	if (!err && gen)
+		*gen = (int)g;
+	return err;
+}
+
+int lb_client_filter_test(const struct lb_maps *m, const struct sctplb_client_key *k)
+{
+	struct filter_fill f;
+	__u32 bit = sctplb_client_filter_bit(k);
+	__u64 mask = 1ull << (bit & 63);
+	int err = filter_open(m, &f), set;
+
+	if (err)
+		return err;
+	set = ((f.w[bit >> 6] | f.w[SCTPLB_CLIENT_FILTER_WORDS + (bit >> 6)]) & mask) != 0;
+	filter_close(&f);
+	return set;
 }
 
 /* ---- removal of one association and what points to it ---- */
@@ -691,6 +786,7 @@ int gc_sweep(const struct lb_maps *m, __u64 now_ns, const struct sctplb_config *
 	static __u8 active[SCTPLB_MAX_BACKENDS];
 	struct sctplb_backend be;
 	__u32 id;
+	int err;
 
 	memset(out, 0, sizeof(*out));
 	/* Which backends exist: state of a vanished one is removed whatever its age. */
@@ -702,7 +798,11 @@ int gc_sweep(const struct lb_maps *m, __u64 now_ns, const struct sctplb_config *
 		}
 		active[id] = id != SCTPLB_BACKEND_NONE && (be.flags & SCTPLB_BE_F_ACTIVE);
 	}
-	return run(&c);
+	err = run(&c);
+	/* After the sweep: the bits of the client_index entries it removed go. */
+	if (!err)
+		err = lb_client_filter_rebuild(m, NULL);
+	return err;
 }
 
 /*

@@ -54,9 +54,30 @@ __u64 gc_idle_ns(const struct sctplb_config *cfg);
 __u64 gc_grace_ns(const struct sctplb_config *cfg);
 __u64 gc_handshake_ns(const struct sctplb_config *cfg);
 
-/* One sweep; out is zeroed first.  Returns 0 or -errno (message in lb_err_msg()). */
+/* One sweep; out is zeroed first.  Then one generation of client_filter is
+ * rebuilt (lb_client_filter_rebuild): the caller holds the pin directory's
+ * lock (LB_OPEN_LOCK).  Returns 0 or -errno (message in lb_err_msg()). */
 int gc_sweep(const struct lb_maps *m, __u64 now_ns, const struct sctplb_config *cfg,
 	     struct gc_result *out);
+
+/*
+ * client_filter's bits from user space (the layout and the rules are in
+ * include/sctplb.h; the datapath's side is bpf/lib/lb.h client_filter_*):
+ *   lb_client_filter_fill     sets the bit of every client_index entry in
+ *                             both generations, clearing nothing: attach,
+ *                             and a map an upgrade made;
+ *   lb_client_filter_rebuild  gc's: clears the generation the rebuild count
+ *                             names, sets it again from client_index, counts
+ *                             the rebuild (*gen, when not NULL: the one
+ *                             rebuilt); under the pin directory's lock, as
+ *                             two at once could each clear a generation;
+ *   lb_client_filter_test     1 if k's bit is set in either generation, 0 if
+ *                             not, or a negative errno.
+ * 0 or a negative errno.
+ */
+int lb_client_filter_fill(const struct lb_maps *m);
+int lb_client_filter_rebuild(const struct lb_maps *m, int *gen);
+int lb_client_filter_test(const struct lb_maps *m, const struct sctplb_client_key *k);
 
 /*
  * Removes every association, assoc_ctags, client_index and handshake entry
