@@ -54,7 +54,9 @@ static int send_from(const char *a, uint32_t vtag, struct chunk_spec ch, struct 
 	return seq_run(&fx, &s, true, now, o);
 }
 
-/* An association of client a, confirmed by its client's 4th packet. */
+/* An association of client a, confirmed by its client's 4th packet; its
+ * handshake then removed (gc would, once expired), so that what restarts an
+ * INIT from a is client_index alone. */
 static bool confirmed(const char *a, uint32_t ts)
 {
 	struct seq_out o;
@@ -67,6 +69,7 @@ static bool confirmed(const char *a, uint32_t ts)
 	for (i = 0; i < SCTPLB_CONFIRM_PACKETS - 1; i++)
 		if (send_from(a, ts, (struct chunk_spec)CH_DATA(), &o) || !seq_forwarded(&o))
 			return false;
+	fx_clear(fx.handshakes);
 	return o.d[SCTPLB_STAT_ASSOC_PROMOTED] == 1;
 }
 
