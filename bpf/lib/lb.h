@@ -804,12 +804,16 @@ __noinline int pending_keep_ctag(const struct pkt *p, __u32 stag, __u32 stamp)
  * association (confirmed or not) holds the key, ASSOC_COLLISION.  Stored in
  * the unconfirmed tables (set-associative: assocs_pending, pending_ctags), so
  * that it is always stored and evicts only other unconfirmed entries, the
- * least recently seen of its set.  Returns the association, or NULL.
+ * least recently seen of its set.  set: the key's set of assocs_pending, from
+ * a caller that has just looked for the key in both tables (the lookup of a
+ * cold bucket cost ~30 ns, the set's SipHash ~30); NULL: both done here.
+ * Returns the association, or NULL.
  */
 static __always_inline struct sctplb_assoc *assoc_create(const struct sctplb_assoc_key *ak,
 							 const struct sctplb_client_key *k,
 							 __u32 backend_id, __u32 ctag,
-							 __u32 flags, __u64 now, const bool looked)
+							 __u32 flags, __u64 now,
+							 struct sctplb_pending_set *set)
 {
 	struct assoc_scratch *sc;
 	struct sctplb_pending_entry *e;
@@ -821,13 +825,13 @@ static __always_inline struct sctplb_assoc *assoc_create(const struct sctplb_ass
 		return NULL;
 	sc->created = 0; /* first: every way out says what this call did */
 	/* A confirmed association of the key, unless the caller has just
-	 * looked (looked: a constant; the lookup of a cold bucket cost ~30 ns);
-	 * an unconfirmed one is found by the insert itself (BPF_NOEXIST), under
-	 * its set's lock. */
-	if (!looked) {
+	 * looked; an unconfirmed one is found by the insert itself
+	 * (BPF_NOEXIST), under its set's lock. */
+	if (!set) {
 		a = bpf_map_lookup_elem(&assocs, ak);
 		if (a)
 			goto exists;
+		set = pend_set_of(ak);
 	}
 	e = &sc->pend;
 	__builtin_memset(e, 0, sizeof(*e));
@@ -838,9 +842,9 @@ static __always_inline struct sctplb_assoc *assoc_create(const struct sctplb_ass
 	e->val.flags = flags;
 	e->val.created = sctplb_stamp(now);
 	e->val.seen = e->val.created;
-	a = pend_add(e, e->val.created);
+	a = pend_add_in(set, e, e->val.created);
 	if (!a) {
-		a = pend_ref(ak);
+		a = pend_ref_in(set, ak);
 		if (a)
 			goto exists;
 		return NULL;
@@ -911,15 +915,21 @@ static __always_inline struct sctplb_assoc *assoc_confirm(const struct sctplb_as
 static __always_inline int choose_cookie(const struct pkt *p, struct lb *lb,
 					 struct sctplb_assoc_key *ak)
 {
+	struct sctplb_pending_set *pset = NULL;
 	struct sctplb_client_key k;
 	struct sctplb_handshake hs = {};
 	struct sctplb_handshake_set *set;
 	struct sctplb_assoc *a;
-	bool pending, have;
+	bool have;
 
 	stat_inc(SCTPLB_STAT_COOKIE_ECHO);
 	client_key(&k, p, p->service_id);
-	a = assoc_find(ak, &pending);
+	/* assoc_find, keeping the unconfirmed table's set for the create */
+	a = bpf_map_lookup_elem(&assocs, ak);
+	if (!a) {
+		pset = pend_set_of(ak);
+		a = pend_ref_in(pset, ak);
+	}
 	if (a && (a->flags & SCTPLB_ASSOC_F_FROM_INIT_ACK))
 		return established(p, lb, a);
 	set = hs_set(&k);
@@ -941,7 +951,7 @@ static __always_inline int choose_cookie(const struct pkt *p, struct lb *lb,
 	 * moves first (before the create: both use the scratch). */
 	if (hs.stag != ak->vtag)
 		hs_forget_stag(p, &hs, lb->now);
-	lb->assoc = assoc_create(ak, &k, lb->backend_id, hs.ctag, 0, lb->now, true);
+	lb->assoc = assoc_create(ak, &k, lb->backend_id, hs.ctag, 0, lb->now, pset);
 	if (lb->assoc) {
 		/* The handshake found (unless an INIT replaced it meanwhile) is
 		 * completed: it pins nothing now; Ts is its restart rule until

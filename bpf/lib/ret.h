@@ -48,7 +48,7 @@ static __always_inline struct sctplb_assoc *learn_init_ack(const struct buf *b, 
 	if (!a) {
 		ak.vtag = bpf_ntohl(*tagp);
 		a = assoc_create(&ak, &k, hs.backend_id, p->vtag, SCTPLB_ASSOC_F_FROM_INIT_ACK,
-				 now, false);
+				 now, NULL);
 		/* Indexed by Tc in pending_ctags whatever the handshake: a NAT'd
 		 * backend's packets name the client by the forwarder's address. */
 		pending_index_new(&ak, p->vtag);
