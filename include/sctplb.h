@@ -188,11 +188,15 @@ _Static_assert(SCTPLB_HANDSHAKE_SETS <= 65536, "sctplb_handshake.src_set: 16 bit
  * from or to a listed address finds Ts there (bpf/lib/lb.h pending_by_ctag:
  * the listed entry, then the source's set, for its client port and Tc), so
  * that COOKIE-ECHO writes no pending_ctags entry either.  A handshake that
- * stops being that index (another Tc or Ts, or no listed address, from a new
- * INIT; a newer association of its address) hands it to pending_ctags first
- * (hs_forget_stag).  A COOKIE-ECHO from a listed address, or onto a
- * handshake without either flag (written before they existed), writes
- * pending_ctags as before.
+ * stops being that index hands it to pending_ctags first: a new INIT from
+ * the source that keeps its Ts with another Tc or lists no address
+ * (choose_init), one for another backend or a newer association of the
+ * address (hs_forget_stag).  An INIT whose walk did not reach every
+ * parameter (a first fragment, more addresses than SCTPLB_MAX_INIT_ADDRS)
+ * flags its source with neither SCTPLB_HS_F_SRC nor SCTPLB_HS_F_ONE_ADDR:
+ * some address may have no entry.  A COOKIE-ECHO from a listed address, or
+ * onto a handshake with neither flag (or written before they existed),
+ * writes pending_ctags as before.
  */
 #define SCTPLB_HS_F_SRC    (1u << 2)
 #define SCTPLB_HS_F_LISTED (1u << 3)
@@ -222,7 +226,10 @@ struct sctplb_client {
  * SCTPLB_CLIENT_FILTER_WORDS); the word after them counts gc's rebuilds.
  * The datapath sets an address's bit (sctplb_client_filter_bit) in both
  * generations, atomically, once its client_index entry is written, and
- * reads the OR of the two: a clear bit means no entry.  Nothing clears a
+ * reads the OR of the two: a clear bit means no entry (but for the entries
+ * that programs of an older sctplb, still attached during an upgrade, write
+ * without a bit: until `attach` has replaced them all, or the next sweep's
+ * rebuild).  Nothing clears a
  * bit but gc, one generation per sweep (the count's low bit says which):
  * cleared, then set again from client_index, while the other, untouched,
  * still covers every entry; so the bits of addresses gone from client_index

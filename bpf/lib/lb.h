@@ -126,6 +126,7 @@ struct init_walk {
 	__u32 stamp;    /* of the handshake's entries */
 	__u16 naddrs;
 	bool refresh;   /* a retransmission: entries that hold hs are refreshed in place */
+	bool capped;    /* stopped at SCTPLB_MAX_INIT_ADDRS */
 };
 
 /* a and b are one handshake but for their time (created_ns). */
@@ -253,7 +254,8 @@ static long init_one_param(__u64 i, void *arg)
 	 * frames is at the verifier's 512 bytes. */
 	if (!w->refresh || !handshake_refresh(k, w->hs, w->stamp))
 		hs_put(k, w->hs, w->stamp);
-	return ++w->naddrs >= SCTPLB_MAX_INIT_ADDRS;
+	w->capped = ++w->naddrs >= SCTPLB_MAX_INIT_ADDRS;
+	return w->capped;
 }
 
 struct param_find {
@@ -293,13 +295,16 @@ static __always_inline bool init_has_param(const struct buf *b, const struct pkt
 /*
  * Handshake entries for the addresses an INIT lists (RFC 9260 3.3.2.1,
  * parameters 5 and 6): a COOKIE-ECHO may leave from any of them.  Returns
- * how many it wrote (the source's own is not one of them); k is left holding
+ * how many it wrote (the source's own is not one of them), or -1 if the walk
+ * did not cover every parameter of the INIT (a first fragment, more than
+ * SCTPLB_MAX_INIT_PARAMS parameters or SCTPLB_MAX_INIT_ADDRS addresses, a
+ * malformed one): some address may have no entry then.  k is left holding
  * the last address walked.
  */
-static __always_inline __u32 init_listed_addrs(const struct buf *b, const struct pkt *p,
-					      struct sctplb_client_key *k,
-					      const struct sctplb_handshake *hs, __u32 stamp,
-					      bool refresh)
+static __always_inline int init_listed_addrs(const struct buf *b, const struct pkt *p,
+					     struct sctplb_client_key *k,
+					     const struct sctplb_handshake *hs, __u32 stamp,
+					     bool refresh)
 {
 	struct init_walk w = {
 		.b = b,
@@ -316,6 +321,8 @@ static __always_inline __u32 init_listed_addrs(const struct buf *b, const struct
 		w.end = p->sctp_end;
 
 	bpf_loop(SCTPLB_MAX_INIT_PARAMS, init_one_param, &w, 0);
+	if (w.capped || w.end < p->init_off + p->init_len || w.off < w.end)
+		return -1;
 	return w.naddrs;
 }
 
@@ -469,6 +476,7 @@ static __always_inline int choose_init(const struct buf *b, const struct pkt *p,
 	struct sctplb_client *ci;
 	bool restart = false, have, old, same, was_src;
 	__u32 stag, sidx, old_ctag;
+	int n;
 
 	tagp = pkt_ptr(b, p->init_off + 4, 4);
 	if (!tagp)
@@ -517,7 +525,7 @@ static __always_inline int choose_init(const struct buf *b, const struct pkt *p,
 found:
 	/* The new handshake keeps naming the unconfirmed association of its
 	 * backend (its restart rule until it is confirmed).  One of another
-	 * backend is forgotten here: if the handshake was its only Tc index
+	 * backend is forgotten here: if the handshake was its Tc index
 	 * (pending_by_ctag), the index moves to pending_ctags. */
 	if (!have || hs.backend_id != lb->backend_id) {
 		if (have)
@@ -546,8 +554,10 @@ found:
 	stamp = sctplb_stamp(lb->now);
 	stag = hs.stag;
 	hs.stag = 0; /* the source's association, not the listed addresses' */
-	hs.flags = init_listed_addrs(b, p, &k, &hs, stamp, same) ? SCTPLB_HS_F_SRC :
-								     SCTPLB_HS_F_ONE_ADDR;
+	/* Neither flag when some address may have no entry (the walk did not
+	 * cover the INIT): the COOKIE-ECHO then indexes Tc in pending_ctags. */
+	n = init_listed_addrs(b, p, &k, &hs, stamp, same);
+	hs.flags = n < 0 ? 0 : n ? SCTPLB_HS_F_SRC : SCTPLB_HS_F_ONE_ADDR;
 	hs.src_set = 0;
 	client_key(&k, p, p->service_id); /* the walk wrote the listed addresses in k */
 	hs.stag = stag;
@@ -630,8 +640,11 @@ static __always_inline struct sctplb_assoc *assoc_find(const struct sctplb_assoc
  * INIT gives it another, and it keeps naming the old association for the
  * restart rule: choose_init).  From an address the INIT listed, its entry
  * names the source's set, where the source's handshake holds Tc and Ts
- * (hs_src_stag).  Else pending_ctags, written by a COOKIE-ECHO from a listed
- * address, by the INIT-ACK and by hs_forget_stag; its value is one 32-bit
+ * (hs_src_stag).  Else pending_ctags, written where the handshakes are no
+ * such index (choose_cookie: a COOKIE-ECHO from a listed address, onto a
+ * handshake with neither SCTPLB_HS_F_ONE_ADDR nor _SRC or replaced
+ * meanwhile, a NAT service's), by the INIT-ACK, and when a handshake stops
+ * being the index (choose_init, hs_forget_stag); its value is one 32-bit
  * word, read whole without the lock.
  */
 static __noinline struct sctplb_assoc *pending_by_ctag(struct sctplb_assoc_key *ak,

@@ -502,6 +502,7 @@ static void listed_index(void)
 	uint32_t ts3 = 0x4a000003u, tc3 = ts3 ^ 0x5a5a5a5au, ts4 = 0x4a000004u, tc4 = ts4 ^ 0x5a5a5a5au;
 	uint32_t ts5 = 0x4a000005u, tc5 = ts5 ^ 0x5a5a5a5au, ts6 = 0x4a000006u;
 	uint32_t ts7 = 0x4a000007u, tc7 = ts7 ^ 0x5a5a5a5au, stag = 0;
+	uint32_t ts8 = 0x4a000008u, tc8 = ts8 ^ 0x5a5a5a5au;
 	struct sctplb_assoc_key ck = key_of(tc7);
 	struct sctplb_addr la = pkt_addr("203.0.113.67");
 	struct sctplb_config cfg = {};
@@ -533,9 +534,10 @@ static void listed_index(void)
 	client_addr(61, a, sizeof(a));
 	if (!make_listed(61, "203.0.113.61", ts2, tc2, "203.0.113.61"))
 		return tr_result(name, "setup: association not stored");
-	tr_result(name, !in_pctags(tc2) || tbit_closes(a, tc2) != 1 ?
+	err = tbit_closes(a, tc2);
+	tr_result(name, !in_pctags(tc2) || err != 1 ?
 			WHY("pending_ctags[Tc] %d, T-bit from the source closed %d (want 1 1)",
-			    in_pctags(tc2), tbit_closes(a, tc2)) : NULL);
+			    in_pctags(tc2), err) : NULL);
 
 	/* A restart: the source's INIT with another Tc, same backend. */
 	name = "a multihomed client's restart (an INIT with another Tc, or one listing no "
@@ -566,11 +568,26 @@ static void listed_index(void)
 			WHY("older one's Tc index %d, tables %d %d (want 1 1 1)", ctag_where(ts5),
 			    where(ts5), where(ts6)) : NULL);
 
+	/* An INIT whose addresses are not all indexed: more than the entries made. */
+	name = "an INIT listing more addresses than get an entry leaves a handshake that is no Tc "
+	       "index for them: its COOKIE-ECHO writes pending_ctags, and the T-bit packet from the "
+	       "address past the last entry finds the association";
+	client_addr(68, a, sizeof(a));
+	if (send_client(68, 0, (struct chunk_spec)CH_INIT(tc8, a, "203.0.113.81", "203.0.113.82",
+							   "203.0.113.83", "203.0.113.84",
+							   "203.0.113.85"), &o) ||
+	    !seq_forwarded(&o) || send_client(68, ts8, (struct chunk_spec)CH_COOKIE(), &o) ||
+	    o.d[SCTPLB_STAT_ASSOC_CREATED] != 1)
+		return tr_result(name, "setup: association not stored");
+	tr_result(name, !in_pctags(tc8) || tbit_closes("203.0.113.85", tc8) != 1 ?
+			WHY("pending_ctags[Tc] %d (want 1), the T-bit from the 5th listed address "
+			    "did not close it", in_pctags(tc8)) : NULL);
+
 	/* gc and the monitor's lookup by Tc. */
 	name = "gc keeps an expired listed handshake while the association made from its INIT's "
 	       "source is unconfirmed, and the Tc lookup of user space finds it from there";
-	if (!make_listed(67, "203.0.113.67", ts7, tc7, NULL) || fx_lb_maps(&fx, &m))
-		return tr_result(name, "setup: association not stored");
+	if (!make_listed(67, "203.0.113.67", ts7, tc7, NULL) || in_pctags(tc7) || fx_lb_maps(&fx, &m))
+		return tr_result(name, "setup: association not stored, or indexed in pending_ctags");
 	bpf_map_lookup_elem(fx.settings, &zero, &cfg);
 	err = gc_sweep(&m, now + 60 * NSEC, &cfg, &r);
 	if (err || where(ts7) != 1)
@@ -578,8 +595,9 @@ static void listed_index(void)
 	if (lb_pending_ctag_lookup(&m, &ck, la.family, la.addr, &stag) || stag != ts7)
 		return tr_result(name, WHY("lb_pending_ctag_lookup from the listed address: Ts %#x "
 					   "(want %#x)", stag, ts7));
-	tr_result(name, tbit_closes("203.0.113.67", tc7) != 1 ?
-			"the T-bit packet from the listed address after gc: no association" : NULL);
+	err = tbit_closes("203.0.113.67", tc7);
+	tr_result(name, err != 1 ? WHY("the T-bit packet from the listed address after gc: closed %d "
+				       "(want 1)", err) : NULL);
 }
 
 /* 6. A handshake taken over by a newer association of its address. */

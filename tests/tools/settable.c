@@ -61,6 +61,7 @@ int main(int argc, char **argv)
 			r = lb_client_filter_test(&m, &k);
 			if (r < 0) {
 				fprintf(stderr, "settable: filter: %s\n", strerror(-r));
+				lb_maps_close(&m);
 				return 1;
 			}
 			set += r;
