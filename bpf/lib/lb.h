@@ -397,17 +397,17 @@ static __always_inline bool client_filter_has(const struct sctplb_client_key *k)
 }
 
 /* k's client_index entry has just been written: its bit, after it (gc's
- * rebuild relies on that order: include/sctplb.h). */
+ * rebuild relies on that order: include/sctplb.h).  Always the atomic OR,
+ * a full barrier on x86: a plain read of the word first could be satisfied
+ * before the entry's write is visible, and skip a bit a rebuild clears. */
 static __always_inline void client_filter_add(const struct sctplb_client_key *k)
 {
 	__u64 *a, *b, mask;
 
 	if (!client_filter_words(k, &a, &b, &mask))
 		return;
-	if (!(*a & mask))
-		__sync_fetch_and_or(a, mask);
-	if (!(*b & mask))
-		__sync_fetch_and_or(b, mask);
+	__sync_fetch_and_or(a, mask);
+	__sync_fetch_and_or(b, mask);
 }
 
 /*
