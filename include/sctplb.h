@@ -201,6 +201,17 @@ _Static_assert(SCTPLB_HANDSHAKE_SETS <= 65536, "sctplb_handshake.src_set: 16 bit
 #define SCTPLB_HS_F_SRC    (1u << 2)
 #define SCTPLB_HS_F_LISTED (1u << 3)
 
+/* Whether the handshake (sk, sh) is the source's of the INIT that listed an
+ * address of client key k, with Ts for Tc ctag: the datapath's hs_src_stag
+ * and user space's lb_listed_src_stag. */
+static inline __attribute__((always_inline)) int
+sctplb_hs_listed_src(const struct sctplb_client_key *sk, const struct sctplb_handshake *sh,
+		     const struct sctplb_client_key *k, __u32 ctag)
+{
+	return sh->ctag == ctag && sk->cport == k->cport && sk->service_id == k->service_id &&
+	       (sh->flags & SCTPLB_HS_F_SRC) && sh->stag;
+}
+
 SCTPLB_SETTABLE_TYPES(sctplb_handshake, struct sctplb_client_key, struct sctplb_handshake,
 		      SCTPLB_HANDSHAKE_WAYS);
 

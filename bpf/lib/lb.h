@@ -605,8 +605,7 @@ static __noinline __u32 hs_src_stag(__u32 src_set, const struct sctplb_client_ke
 	for (i = 0; i < SCTPLB_HANDSHAKE_WAYS; i++) {
 		const struct sctplb_handshake_entry *e = &s->e[i];
 
-		if (s->stamp[i] && e->val.ctag == ctag && e->key.cport == k->cport &&
-		    e->key.service_id == k->service_id && (e->val.flags & SCTPLB_HS_F_SRC) &&
+		if (s->stamp[i] && sctplb_hs_listed_src(&e->key, &e->val, k, ctag) &&
 		    (stag = e->val.stag))
 			return stag;
 	}
@@ -615,15 +614,30 @@ static __noinline __u32 hs_src_stag(__u32 src_set, const struct sctplb_client_ke
 
 /*
  * The association of (service, vtag, ports): confirmed, else unconfirmed
- * (include/sctplb.h).  *pending says which.
+ * (include/sctplb.h).  *set: the key's set of assocs_pending when it looked
+ * there (not found among the confirmed), else NULL.
  */
-static __always_inline struct sctplb_assoc *assoc_find(const struct sctplb_assoc_key *ak,
-							bool *pending)
+static __always_inline struct sctplb_assoc *assoc_find_set(const struct sctplb_assoc_key *ak,
+							    struct sctplb_pending_set **set)
 {
 	struct sctplb_assoc *a = bpf_map_lookup_elem(&assocs, ak);
 
-	*pending = !a;
-	return a ? a : pend_ref(ak);
+	*set = NULL;
+	if (a)
+		return a;
+	*set = pend_set_of(ak);
+	return pend_ref_in(*set, ak);
+}
+
+/* The same; *pending says which table holds it. */
+static __always_inline struct sctplb_assoc *assoc_find(const struct sctplb_assoc_key *ak,
+							bool *pending)
+{
+	struct sctplb_pending_set *set;
+	struct sctplb_assoc *a = assoc_find_set(ak, &set);
+
+	*pending = set != NULL;
+	return a;
 }
 
 /*
@@ -937,12 +951,7 @@ static __always_inline int choose_cookie(const struct pkt *p, struct lb *lb,
 
 	stat_inc(SCTPLB_STAT_COOKIE_ECHO);
 	client_key(&k, p, p->service_id);
-	/* assoc_find, keeping the unconfirmed table's set for the create */
-	a = bpf_map_lookup_elem(&assocs, ak);
-	if (!a) {
-		pset = pend_set_of(ak);
-		a = pend_ref_in(pset, ak);
-	}
+	a = assoc_find_set(ak, &pset); /* the set, for the create */
 	if (a && (a->flags & SCTPLB_ASSOC_F_FROM_INIT_ACK))
 		return established(p, lb, a);
 	set = hs_set(&k);

@@ -970,8 +970,7 @@ static int listed_src_one(const void *key, const void *val, uint32_t stamp, void
 	struct listed_src *w = arg;
 
 	(void)stamp;
-	if (sk->service_id != w->k->service_id || sk->cport != w->k->cport ||
-	    sh->ctag != w->ctag || !(sh->flags & SCTPLB_HS_F_SRC) || !sh->stag)
+	if (!sctplb_hs_listed_src(sk, sh, w->k, w->ctag))
 		return 0;
 	w->stag = sh->stag;
 	return 1;

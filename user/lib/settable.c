@@ -262,9 +262,22 @@ int lb_settable_delete(const struct lb_settable *t, const void *key, const void 
 
 #define LB_SETTABLE_BATCH 1024
 
+/* fn for every used way of one set read whole; its first non-zero return. */
+static int walk_one_set(const struct lb_settable *t, void *set, lb_settable_fn fn, void *arg)
+{
+	uint32_t j;
+	int err = 0;
+
+	for (j = 0; j < t->l.ways && !err; j++)
+		if (stamps(t, set)[j])
+			err = fn(entry(t, set, j), entry(t, set, j) + t->l.key_size,
+				 stamps(t, set)[j], arg);
+	return err;
+}
+
 int lb_settable_walk(const struct lb_settable *t, lb_settable_fn fn, void *arg)
 {
-	__u32 *keys = calloc(LB_SETTABLE_BATCH, sizeof(*keys)), in = 0, out = 0, n, i, j;
+	__u32 *keys = calloc(LB_SETTABLE_BATCH, sizeof(*keys)), in = 0, out = 0, n, i;
 	char *sets = calloc(LB_SETTABLE_BATCH, t->l.set_size);
 	LIBBPF_OPTS(bpf_map_batch_opts, opts, .elem_flags = BPF_F_LOCK);
 	bool first = true, last = false;
@@ -283,14 +296,8 @@ int lb_settable_walk(const struct lb_settable *t, lb_settable_fn fn, void *arg)
 			err = 0;
 			last = true;    /* the end: n holds what was left */
 		}
-		for (i = 0; i < n && !err; i++) {
-			void *set = sets + (size_t)i * t->l.set_size;
-
-			for (j = 0; j < t->l.ways && !err; j++)
-				if (stamps(t, set)[j])
-					err = fn(entry(t, set, j), entry(t, set, j) + t->l.key_size,
-						 stamps(t, set)[j], arg);
-		}
+		for (i = 0; i < n && !err; i++)
+			err = walk_one_set(t, sets + (size_t)i * t->l.set_size, fn, arg);
 		in = out;
 		first = false;
 	}
@@ -303,16 +310,13 @@ out:
 int lb_settable_walk_set(const struct lb_settable *t, uint32_t idx, lb_settable_fn fn, void *arg)
 {
 	char *set = malloc(t->l.set_size);
-	uint32_t j;
 	int err;
 
 	if (!set)
 		return -ENOMEM;
 	err = idx < t->nsets ? read_set(t, idx, set) : -ENOENT;
-	for (j = 0; j < t->l.ways && !err; j++)
-		if (stamps(t, set)[j])
-			err = fn(entry(t, set, j), entry(t, set, j) + t->l.key_size,
-				 stamps(t, set)[j], arg);
+	if (!err)
+		err = walk_one_set(t, set, fn, arg);
 	free(set);
 	return err;
 }
