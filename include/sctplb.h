@@ -189,9 +189,9 @@ _Static_assert(SCTPLB_HANDSHAKE_SETS <= 65536, "sctplb_handshake.src_set: 16 bit
  * the listed entry, then the source's set, for its client port and Tc), so
  * that COOKIE-ECHO writes no pending_ctags entry either.  A handshake that
  * stops being that index hands it to pending_ctags first: a new INIT from
- * the source that keeps its Ts with another Tc or lists no address
- * (choose_init), one for another backend or a newer association of the
- * address (hs_forget_stag).  An INIT whose walk did not reach every
+ * the source that keeps its Ts with another Tc or lists no address, one for
+ * another backend, a newer association of the address (bpf/lib/lb.h
+ * hs_hand_over).  An INIT whose walk did not reach every
  * parameter (a first fragment, more addresses than SCTPLB_MAX_INIT_ADDRS)
  * flags its source with neither SCTPLB_HS_F_SRC nor SCTPLB_HS_F_ONE_ADDR:
  * some address may have no entry.  A COOKIE-ECHO from a listed address, or

@@ -6,13 +6,11 @@
  * idle-timeout ...' applies to a running gc.
  */
 #include <errno.h>
-#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "cmd.h"
 #include "err.h"
@@ -62,15 +60,6 @@ static void print_gc_result(const struct gc_result *r, const struct sctplb_confi
 	fflush(stdout);
 }
 
-/* Something is configured under the pin path (its settings map is pinned). */
-static bool configured(void)
-{
-	char path[PATH_MAX];
-
-	return snprintf(path, sizeof(path), "%s/settings", g.pin_path) < (int)sizeof(path) &&
-	       access(path, F_OK) == 0;
-}
-
 static int sweep_once(bool quiet_if_nothing)
 {
 	struct sctplb_config cfg;
@@ -79,15 +68,12 @@ static int sweep_once(bool quiet_if_nothing)
 	int err;
 
 	/* Locked: the sweep rebuilds a generation of client_filter, which no
-	 * other rebuild or attach's fill may overlap (include/sctplb.h). */
-	err = need_root() ? -EPERM : lb_maps_open(&m, g.pin_path, LB_OPEN_LOCK, g.max_assocs);
-	if (err == -ENOENT && configured()) {
-		/* Pins of an older sctplb: the maps it did not have (client_filter)
-		 * are made, as attach makes them, so that the sweeps go on
-		 * (gc_loop takes "no maps" for "nothing configured yet"). */
-		lb_err_clear();
-		err = lb_maps_open(&m, g.pin_path, LB_OPEN_LOCK | LB_OPEN_CREATE, g.max_assocs);
-	}
+	 * other rebuild or attach's fill may overlap (include/sctplb.h).  Pins
+	 * of an older sctplb get the maps it did not have (client_filter), as
+	 * attach makes them, so that the sweeps go on (gc_loop takes -ENOENT
+	 * for "nothing configured yet"). */
+	err = need_root() ? -EPERM :
+			    lb_maps_open(&m, g.pin_path, LB_OPEN_LOCK | LB_OPEN_COMPLETE, g.max_assocs);
 	if (err)
 		return err;
 	err = lb_settings_read(&m, &cfg);

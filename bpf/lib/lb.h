@@ -440,17 +440,30 @@ static __always_inline bool pending_handshake(struct sctplb_handshake_set *s,
 __noinline int pending_keep_ctag(const struct pkt *p, __u32 stag, __u32 stamp);
 
 /*
- * The handshake hs is about to stop naming the unconfirmed association of
- * its stag (an INIT for another backend, or a newer association of its
- * address): if it was that association's Tc index (pending_by_ctag: for its
- * address, and with SCTPLB_HS_F_SRC for the addresses its INIT listed), the
- * index moves to pending_ctags.
+ * A handshake (Ts stag, Tc ctag, flags) is about to become one with Ts
+ * nstag, Tc nctag and flags nflags.  If it was the Tc index of the
+ * unconfirmed association of its Ts (pending_by_ctag: for its address, and
+ * with SCTPLB_HS_F_SRC by its Tc for the addresses its INIT listed) and the
+ * new one is not (another Ts; for a source, another Tc or no listed
+ * address), the index moves to pending_ctags.
  */
+static __always_inline void hs_hand_over(const struct pkt *p, __u32 stag, __u32 ctag, __u8 flags,
+					 __u32 nstag, __u32 nctag, __u8 nflags, __u32 stamp)
+{
+	if (!stag || !(flags & (SCTPLB_HS_F_ONE_ADDR | SCTPLB_HS_F_SRC)))
+		return;
+	if (nstag == stag &&
+	    (!(flags & SCTPLB_HS_F_SRC) || ((nflags & SCTPLB_HS_F_SRC) && nctag == ctag)))
+		return;
+	pending_keep_ctag(p, stag, stamp);
+}
+
+/* hs is about to stop naming the association of its Ts (another backend's
+ * INIT-ACK or COOKIE-ECHO, a newer association of its address). */
 static __always_inline void hs_forget_stag(const struct pkt *p,
 					   const struct sctplb_handshake *hs, __u64 now)
 {
-	if (hs->stag && (hs->flags & (SCTPLB_HS_F_ONE_ADDR | SCTPLB_HS_F_SRC)))
-		pending_keep_ctag(p, hs->stag, sctplb_stamp(now));
+	hs_hand_over(p, hs->stag, hs->ctag, hs->flags, 0, 0, 0, sctplb_stamp(now));
 }
 
 /*
@@ -474,8 +487,9 @@ static __always_inline int choose_init(const struct buf *b, const struct pkt *p,
 	struct sctplb_client_key k;
 	__u32 *tagp, ctag, rbe = SCTPLB_BACKEND_NONE, rstag = 0, stamp;
 	struct sctplb_client *ci;
-	bool restart = false, have, old, same, was_src;
-	__u32 stag, sidx, old_ctag;
+	bool restart = false, have, old, same;
+	__u32 stag, sidx, ostag, octag;
+	__u8 oflags;
 	int n;
 
 	tagp = pkt_ptr(b, p->init_off + 4, 4);
@@ -524,25 +538,19 @@ static __always_inline int choose_init(const struct buf *b, const struct pkt *p,
 		return ACT_CONTINUE;
 found:
 	/* The new handshake keeps naming the unconfirmed association of its
-	 * backend (its restart rule until it is confirmed).  One of another
-	 * backend is forgotten here: if the handshake was its Tc index
-	 * (pending_by_ctag), the index moves to pending_ctags. */
-	if (!have || hs.backend_id != lb->backend_id) {
-		if (have)
-			hs_forget_stag(p, &hs, lb->now);
+	 * backend (its restart rule until it is confirmed); one of another
+	 * backend is forgotten (its Tc index handed over below). */
+	ostag = have ? hs.stag : 0;
+	octag = hs.ctag;
+	oflags = hs.flags;
+	if (!have || hs.backend_id != lb->backend_id)
 		hs.stag = 0;
-	}
 	/* A retransmission (same Tc, backend and path, not answered) changes
 	 * nothing but the time: its entries are refreshed in place, with no
 	 * lock (handshake_store); anything else is put (a put to a key the
 	 * table holds takes its way). */
 	same = have && hs.backend_id == lb->backend_id && hs.ctag == ctag && hs.path == p->path &&
 	       !(hs.flags & SCTPLB_HS_F_ANSWERED);
-	/* The association it keeps naming is found from its INIT's listed
-	 * addresses by the handshake's Tc (SCTPLB_HS_F_SRC): below, if that
-	 * stops. */
-	was_src = hs.stag && (hs.flags & SCTPLB_HS_F_SRC);
-	old_ctag = hs.ctag;
 	hs.flags = SCTPLB_HS_F_LISTED;
 	hs.src_set = sidx;
 	hs.backend_id = lb->backend_id;
@@ -561,11 +569,9 @@ found:
 	hs.src_set = 0;
 	client_key(&k, p, p->service_id); /* the walk wrote the listed addresses in k */
 	hs.stag = stag;
-	/* A handshake that keeps naming its association but with another Tc
-	 * (a restart) or no listed address no longer finds it from the
-	 * addresses of its older INIT: the index moves to pending_ctags. */
-	if (was_src && (old_ctag != ctag || !(hs.flags & SCTPLB_HS_F_SRC)))
-		pending_keep_ctag(p, stag, stamp);
+	/* Another backend's, another Tc (a restart) or no listed address: the
+	 * old handshake's Tc index moves to pending_ctags. */
+	hs_hand_over(p, ostag, octag, oflags, hs.stag, ctag, hs.flags, stamp);
 	handshake_store(set, &k, &hs, stamp, same);
 	return ACT_CONTINUE;
 }
@@ -658,7 +664,7 @@ static __always_inline struct sctplb_assoc *assoc_find(const struct sctplb_assoc
  * such index (choose_cookie: a COOKIE-ECHO from a listed address, onto a
  * handshake with neither SCTPLB_HS_F_ONE_ADDR nor _SRC or replaced
  * meanwhile, a NAT service's), by the INIT-ACK, and when a handshake stops
- * being the index (choose_init, hs_forget_stag); its value is one 32-bit
+ * being the index (hs_hand_over); its value is one 32-bit
  * word, read whole without the lock.
  */
 static __noinline struct sctplb_assoc *pending_by_ctag(struct sctplb_assoc_key *ak,

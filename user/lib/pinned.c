@@ -757,6 +757,8 @@ int lb_maps_open(struct lb_maps *m, const char *dir, unsigned int flags, __u32 m
 		if (err)
 			goto fail;
 	}
+	if (!all && any && (flags & LB_OPEN_COMPLETE))
+		flags |= LB_OPEN_CREATE;
 	if (!all && !(flags & LB_OPEN_CREATE)) {
 		if (any)
 			err = lb_err(-ENOENT, "some maps are missing under %s; run 'sctplb attach' or "

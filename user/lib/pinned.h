@@ -40,8 +40,11 @@ struct lb_maps {
 	int lock_fd;
 };
 
-#define LB_OPEN_CREATE (1u << 0)
-#define LB_OPEN_LOCK   (1u << 1)
+#define LB_OPEN_CREATE   (1u << 0)
+#define LB_OPEN_LOCK     (1u << 1)
+/* Creates the missing maps only where some are pinned (pins of an older
+ * sctplb that lacked a map): "nothing configured" stays -ENOENT. */
+#define LB_OPEN_COMPLETE (1u << 2)
 
 /*
  * max_entries of map id (SCTPLB_MAP_F_ASSOCS) for max_assocs associations:
