@@ -14,7 +14,6 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <net/if.h>
-#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -494,12 +493,9 @@ int main(void)
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	/* One CPU: the rate limit is per CPU, and a test run runs where it is called. */
-	{
-		cpu_set_t one;
-
-		CPU_ZERO(&one);
-		CPU_SET(sched_getcpu() < 0 ? 0 : sched_getcpu(), &one);
-		sched_setaffinity(0, sizeof(one), &one);
+	if (fx_one_cpu()) {
+		printf("FAIL events: setup\n");
+		return 1;
 	}
 	if (fx_netns_setup(&fx) || fx_load_opts(&fx, &lo) ||
 	    fx_service(&fx, SVC, PORT, VIPS, 2, 0) ||

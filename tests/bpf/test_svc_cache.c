@@ -17,7 +17,6 @@
  * it.
  */
 #include <dirent.h>
-#include <sched.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -199,16 +198,9 @@ int main(void)
 	bool ok;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	{
-		cpu_set_t one;
-		int cpu = sched_getcpu();
-
-		CPU_ZERO(&one);
-		CPU_SET(cpu < 0 ? 0 : cpu, &one);
-		if (sched_setaffinity(0, sizeof(one), &one)) {
-			tr_report(0, "svc_cache_setup", "cannot stay on one CPU: %s", strerror(errno));
-			return 1;
-		}
+	if (fx_one_cpu()) {
+		tr_report(0, "svc_cache_setup", "cannot stay on one CPU");
+		return 1;
 	}
 	pins_dir_make("svcc");
 	if (fx_netns_setup(&FX) || fx_load(&FX) || pin_maps() ||

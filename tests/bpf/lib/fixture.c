@@ -114,6 +114,20 @@ int fx_netns_setup(struct fx *fx)
 	return 0;
 }
 
+int fx_one_cpu(void)
+{
+	int cpu = sched_getcpu();
+	cpu_set_t one;
+
+	CPU_ZERO(&one);
+	CPU_SET(cpu < 0 ? 0 : cpu, &one);
+	if (sched_setaffinity(0, sizeof(one), &one)) {
+		fprintf(stderr, "fixture: cannot stay on CPU %d: %s\n", cpu, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
 bool fx_nexthop(const char *text, struct fx_nexthop *nh)
 {
 	struct sctplb_addr a = pkt_addr(text);

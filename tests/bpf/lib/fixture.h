@@ -60,6 +60,11 @@ struct fx_nexthop {
 
 /* Once per process.  Returns 0, or -1 with a message (nothing left behind). */
 int fx_netns_setup(struct fx *fx);
+/* Keeps the process on the CPU it is on: 0, or -1 with a message.  For a test
+ * of per-CPU state (the next-hop and service caches, the event rate limit),
+ * since BPF_PROG_TEST_RUN runs the program on the caller's CPU and the
+ * scheduler may move the caller between two runs. */
+int fx_one_cpu(void);
 /* The next hop of a backend address (MAC last byte = the address's last
  * byte); false if the fixture gives it no neighbour. */
 bool fx_nexthop(const char *addr, struct fx_nexthop *nh);
