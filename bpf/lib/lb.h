@@ -21,11 +21,49 @@
  * restarted (FreeBSD and usrsctp call it "NAT friendly"). */
 #define SCTP_PARAM_DISABLE_RESTART 0xc007
 
-/* handshakes: hs_find(_in), hs_put(_in), hs_replace_in (settable.h).
- * A handshake that names an unconfirmed association (stag) is that
- * association's restart rule until it is confirmed: a flood of fresh INITs
- * evicts the other handshakes of its set first (sctplb_handshake_keep). */
-SETTABLE_DEFINE_KEEP(hs, handshakes, struct sctplb_handshake_set, sctplb_handshake_keep)
+/*
+ * hs is pending: younger than the handshake timeout (an older one is stale:
+ * its client has given up or finished).
+ */
+static __always_inline bool handshake_young(const struct sctplb_handshake *hs, __u64 now)
+{
+	__u64 timeout = SCTPLB_HANDSHAKE_TIMEOUT_S;
+	struct sctplb_config *cfg;
+	__u32 zero = 0;
+
+	cfg = bpf_map_lookup_elem(&settings, &zero);
+	if (cfg && cfg->handshake_timeout_s)
+		timeout = cfg->handshake_timeout_s;
+	/* A handshake stamped by a finer clock than ours (user space) may be
+	 * a tick in our future: young. */
+	return !(now > hs->created_ns && now - hs->created_ns >= timeout * 1000000000ull);
+}
+
+/*
+ * An address an INIT lists does not take the handshake of its address from
+ * another client (init_one_param): not one that names an unconfirmed
+ * association (the association's restart rule and Tc index:
+ * sctplb_handshake_keep), nor one pending with another Tc (young, not
+ * answered: its COOKIE-ECHO goes by that handshake's backend).  An INIT
+ * from the address itself cannot re-point either (choose_init); without
+ * this, any INIT listing the address could, a spoofed one included.  v is
+ * the listed entry, created now.
+ */
+static __always_inline bool hs_listed_holds(const struct sctplb_handshake *old,
+					    const struct sctplb_handshake *v)
+{
+	return sctplb_handshake_keep(old) ||
+	       (!(old->flags & SCTPLB_HS_F_ANSWERED) && old->ctag != v->ctag &&
+		handshake_young(old, v->created_ns));
+}
+
+/* handshakes: hs_find(_in), hs_put(_in), hs_held_in, hs_replace_in
+ * (settable.h).  A handshake that names an unconfirmed association (stag)
+ * is that association's restart rule until it is confirmed: a flood of
+ * fresh INITs evicts the other handshakes of its set first
+ * (sctplb_handshake_keep). */
+SETTABLE_DEFINE_KEEP_HOLD(hs, handshakes, struct sctplb_handshake_set, sctplb_handshake_keep,
+			  hs_listed_holds)
 
 /* The decision so far, carried to forwarding and counting. */
 struct lb {
@@ -126,7 +164,8 @@ struct init_walk {
 	__u32 stamp;    /* of the handshake's entries */
 	__u16 naddrs;
 	bool refresh;   /* a retransmission: entries that hold hs are refreshed in place */
-	bool capped;    /* stopped at SCTPLB_MAX_INIT_ADDRS */
+	bool capped;    /* stopped: at SCTPLB_MAX_INIT_ADDRS, or at an address
+			 * whose handshake is another client's (hs_listed_holds) */
 };
 
 /* a and b are one handshake but for their time (created_ns). */
@@ -230,9 +269,10 @@ static long init_one_param(__u64 i, void *arg)
 {
 	struct init_walk *w = arg;
 	struct sctplb_client_key *k = w->k;
+	struct sctplb_handshake_set *s;
 	struct sctp_paramhdr *ph;
-	__u8 family;
 	__u32 *a;
+	__u8 family;
 	int r;
 
 	r = init_addr_param(w->b, &w->off, w->end, &ph, &a, &family);
@@ -252,8 +292,15 @@ static long init_one_param(__u64 i, void *arg)
 		return 0;
 	/* Each in a call of its own from here: the tc program's chain of
 	 * frames is at the verifier's 512 bytes. */
-	if (!w->refresh || !handshake_refresh(k, w->hs, w->stamp))
-		hs_put(k, w->hs, w->stamp);
+	if (!w->refresh || !handshake_refresh(k, w->hs, w->stamp)) {
+		/* An address whose handshake is another client's
+		 * (hs_listed_holds) stops the walk as the cap does: the
+		 * INIT's Tc index is then pending_ctags. */
+		s = hs_set_of(k);
+		if (hs_held_in(s, k, w->hs))
+			return w->capped = true;
+		hs_put_in(s, k, w->hs, w->stamp);
+	}
 	w->capped = ++w->naddrs >= SCTPLB_MAX_INIT_ADDRS;
 	return w->capped;
 }
@@ -295,11 +342,12 @@ static __always_inline bool init_has_param(const struct buf *b, const struct pkt
 /*
  * Handshake entries for the addresses an INIT lists (RFC 9260 3.3.2.1,
  * parameters 5 and 6): a COOKIE-ECHO may leave from any of them.  Returns
- * how many it wrote (the source's own is not one of them), or -1 if the walk
- * did not cover every parameter of the INIT (a first fragment, more than
- * SCTPLB_MAX_INIT_PARAMS parameters or SCTPLB_MAX_INIT_ADDRS addresses, a
- * malformed one): some address may have no entry then.  k is left holding
- * the last address walked.
+ * how many it wrote (the source's own is not one of them), or -1 if some
+ * address may have no entry of this INIT's: the walk did not cover every
+ * parameter of the INIT (a first fragment, more than SCTPLB_MAX_INIT_PARAMS
+ * parameters or SCTPLB_MAX_INIT_ADDRS addresses, a malformed one), or an
+ * address's handshake is another client's (hs_listed_holds).  k is left
+ * holding the last address walked.
  */
 static __always_inline int init_listed_addrs(const struct buf *b, const struct pkt *p,
 					     struct sctplb_client_key *k,
@@ -408,24 +456,6 @@ static __always_inline void client_filter_add(const struct sctplb_client_key *k)
 		return;
 	__sync_fetch_and_or(a, mask);
 	__sync_fetch_and_or(b, mask);
-}
-
-/*
- * hs is pending: younger than the handshake timeout (an older one is stale:
- * its client has given up or finished).
- */
-static __always_inline bool handshake_young(const struct sctplb_handshake *hs, __u64 now)
-{
-	__u64 timeout = SCTPLB_HANDSHAKE_TIMEOUT_S;
-	struct sctplb_config *cfg;
-	__u32 zero = 0;
-
-	cfg = bpf_map_lookup_elem(&settings, &zero);
-	if (cfg && cfg->handshake_timeout_s)
-		timeout = cfg->handshake_timeout_s;
-	/* A handshake stamped by a finer clock than ours (user space) may be
-	 * a tick in our future: young. */
-	return !(now > hs->created_ns && now - hs->created_ns >= timeout * 1000000000ull);
 }
 
 /* The pending handshake of a client transport address (set s: hs_set(k)),

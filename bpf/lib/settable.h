@@ -21,6 +21,10 @@
  *	the same, with KEEP(const V *v) (a __u32: not 0 = keep) for entries
  *	that go only when every way of the set is kept (user space:
  *	lb_settable_layout.keep).
+ *   SETTABLE_DEFINE_KEEP_HOLD(NAME, MAP, SET, KEEP, HOLD)
+ *	the same, and NAME_held_in (below) with HOLD(const V *old,
+ *	const V *v) (not 0: k's entry old is not to give way to v; it may
+ *	call helpers: no lock is held).
  *   SETTABLE_DEFINE_RANK(NAME, MAP, SET, RANK)
  *	the same, with the victim of a full set the way of the least
  *	RANK(s, i), a __u64 in [1, 2^63) of set s's used way i, best without a
@@ -33,6 +37,10 @@
  *   void NAME_put(const K *k, const V *v, __u32 stamp)
  *	k -> *v, stamped stamp (sctplb_stamp(now)): k's way, else an empty
  *	way, else the oldest not kept (KEEP), else the oldest.
+ *   bool NAME_held_in(SET *s, const K *k, const V *v)
+ *	(SETTABLE_DEFINE_KEEP_HOLD) k's entry holds against a put of v
+ *	(HOLD), read without the lock as NAME_find: a put of k's key by
+ *	another CPU between this and the caller's put is not seen.
  *   bool NAME_delete(const K *k)
  *	true if k was there.
  *   V *NAME_ref(const K *k)
@@ -188,12 +196,52 @@ static __always_inline __u64 settable_nz32(__u32 x)
 
 #define SETTABLE_DEFINE(NAME, MAP, SET) SETTABLE_DEFINE_KEEP(NAME, MAP, SET, settable_keep_none)
 
-#define SETTABLE_DEFINE_KEEP(NAME, MAP, SET, KEEP)                                             \
+#define SETTABLE_DEFINE_KEEP(NAME, MAP, SET, KEEP) SETTABLE__DEFINE_KEEP(NAME, MAP, SET, KEEP)
+
+#define SETTABLE__DEFINE_KEEP(NAME, MAP, SET, KEEP)                                            \
 	static __always_inline __u64 NAME##_rank(const SET *s, int i)                          \
 	{                                                                                      \
 		return settable_rank_keep(s, i, KEEP);                                         \
 	}                                                                                      \
 	SETTABLE_DEFINE_RANK(NAME, MAP, SET, NAME##_rank)
+
+#define SETTABLE_DEFINE_KEEP_HOLD(NAME, MAP, SET, KEEP, HOLD)                                  \
+	SETTABLE__DEFINE_KEEP(NAME, MAP, SET, KEEP)                                            \
+                                                                                               \
+	/* Lock-free, as NAME_look: 1 if k's entry holds against v (HOLD), */             \
+	/* 0 if not (or no entry).  Global: checked once, not at each call  */             \
+	/* (the guard under the lock, at each put's call site in a bpf_loop  */             \
+	/* callback, was past the verifier's budget; as a global put, past  */             \
+	/* the tc program's 512 bytes of stack).                            */             \
+	__noinline int NAME##_held(struct NAME##_nolock *u, const NAME##_key_t *k,            \
+				   const NAME##_val_t *v)                                       \
+	{                                                                                      \
+		SET *s = NAME##_of_nolock(u);                                                  \
+		__u32 seq;                                                                     \
+		int w, n, held = 0;                                                            \
+                                                                                               \
+		if (!u || !k || !v)                                                            \
+			return 0;                                                              \
+		_Pragma("nounroll") for (n = 0; n < SETTABLE_FIND_TRIES; n++) {                \
+			seq = settable_seq(&s->seq);                                           \
+			if (seq & 1)                                                           \
+				continue;                                                      \
+			settable_barrier();                                                    \
+			w = NAME##__way(s, k, true);                                           \
+			held = w >= 0 && w < NAME##_WAYS && HOLD(&s->e[w].val, v);             \
+			settable_barrier();                                                    \
+			if (settable_seq(&s->seq) == seq)                                      \
+				break;                                                         \
+		}                                                                              \
+		return held;                                                                   \
+	}                                                                                      \
+                                                                                               \
+	static __always_inline __maybe_unused bool NAME##_held_in(SET *s,                      \
+								  const NAME##_key_t *k,       \
+								  const NAME##_val_t *v)       \
+	{                                                                                      \
+		return s && NAME##_held((void *)s->fp, k, v);                                  \
+	}
 
 #define SETTABLE_DEFINE_RANK(NAME, MAP, SET, RANK)                                             \
 	typedef typeof(((SET *)0)->e[0].key) NAME##_key_t;                                     \

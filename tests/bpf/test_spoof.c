@@ -14,6 +14,11 @@
  *   3. Two clients behind one NAT'd address and port (draft-ietf-tsvwg-natsupp,
  *      Disable Restart), one after the other and at the same time.
  *   4. What confirms an association, and what does not.
+ *   5. An INIT that lists another client's address (a spoofed one, from any
+ *      address) neither re-points that client's pending handshake nor takes
+ *      the handshake that names its unconfirmed association (its restart
+ *      rule and Tc index); the INIT's own Tc is then indexed in
+ *      pending_ctags, for its other addresses.
  * Filling the tables with spoofed handshakes is test_hostile's "full" part.
  */
 #include <arpa/inet.h>
@@ -311,6 +316,98 @@ static void confirmation(void)
 	tr_result("the backend's COOKIE-ACK (vtag Tc) confirms it, once", NULL);
 }
 
+/* An INIT from address c listing l (and c), Tc tc. */
+static int init_listing(const char *c, const char *l, uint32_t tc, struct out *o)
+{
+	struct pkt_spec s = { .src = c, .dst = VIP4, .sport = CPORT, .dport = PORT,
+			      .chunks = { CH_INIT(tc, c, l) } };
+
+	return run(&s, true, o);
+}
+
+/* A T-bit chunk (ABORT or SHUTDOWN-COMPLETE) with Tc from c: the backend it
+ * went to, 0 if it found no association. */
+static uint32_t tbit_to(const char *c, uint32_t tc, struct chunk_spec ch)
+{
+	struct pkt_spec s = { .src = c, .dst = VIP4, .sport = CPORT, .dport = PORT, .vtag = tc,
+			      .chunks = { ch } };
+	struct out o;
+
+	if (run(&s, true, &o) || !o.d[SCTPLB_STAT_TBIT] || !forwarded(&o))
+		return 0;
+	return o.backend;
+}
+
+/* 5. Another client's address in an INIT's address list. */
+static void listed_victim(void)
+{
+	const char *v = "203.0.113.220", *x = "198.51.100.230";
+	const char *y = "198.51.100.231", *fresh = "198.51.100.232", *z = "198.51.100.233";
+	uint32_t tc = 0x61000001u, ts = 0x71000001u, tx, tsx = 0x71000002u, b, got;
+	bool pending;
+	struct out o;
+
+	/* A pending handshake (no COOKIE-ECHO yet): the spoofed INIT from x
+	 * lists v with a tag Maglev sends elsewhere. */
+	if (init(v, tc, false, &o) || !forwarded(&o))
+		return tr_result("listed victim", "INIT not forwarded");
+	b = o.backend;
+	tx = tag_for(0x61000100u, b, false);
+	if (init_listing(x, v, tx, &o) || !forwarded(&o) || o.backend == b)
+		return tr_result("listed victim", WHY("spoofed INIT from x to %u, expected %u",
+						      o.backend, maglev_be(tx)));
+	if (client(v, ts, CT_COOKIE_ECHO, &o) || o.backend != b || !o.d[SCTPLB_STAT_ASSOC_CREATED])
+		return tr_result("an INIT listing a client's address does not re-point its pending "
+				 "handshake",
+				 WHY("the client's COOKIE-ECHO went to %u (created +%llu, %s), its "
+				     "cookie was made on %u", o.backend,
+				     (unsigned long long)o.d[SCTPLB_STAT_ASSOC_CREATED],
+				     fx_stat_name(o.reason), b));
+	tr_result("an INIT listing a client's address does not re-point its pending handshake: "
+		  "the client's COOKIE-ECHO reaches the backend that made its cookie", NULL);
+
+	/* Now v's handshake names the unconfirmed association: another INIT
+	 * listing v (from y, a tag for the other backend) must leave it. */
+	if (init_listing(y, v, tag_for(0x61000200u, b, false), &o) || !forwarded(&o))
+		return tr_result("listed victim", "second spoofed INIT not forwarded");
+	got = tbit_to(v, tc, (struct chunk_spec)CH_SC_T);
+	if (got != b)
+		return tr_result("an INIT listing a client's address leaves the handshake that names "
+				 "its unconfirmed association",
+				 WHY("the client's T-bit SHUTDOWN-COMPLETE (Tc) went to %u, expected "
+				     "%u", got, b));
+	if (init(v, tag_for(0x61000300u, b, false), false, &o) || o.backend != b ||
+	    o.d[SCTPLB_STAT_INIT_RESTART] != 1)
+		return tr_result("an INIT listing a client's address leaves the handshake that names "
+				 "its unconfirmed association",
+				 WHY("the client's restart INIT went to %u (restart +%llu), expected %u",
+				     o.backend, (unsigned long long)o.d[SCTPLB_STAT_INIT_RESTART], b));
+	tr_result("an INIT listing a client's address leaves the handshake that names its "
+		  "unconfirmed association: the client's T-bit packet (Tc) and its restart INIT "
+		  "reach that association's backend", NULL);
+
+	/* An INIT whose listed address is held (v, above) and a fresh one: its
+	 * Tc index for its addresses is pending_ctags, since v has no
+	 * handshake of its. */
+	tx = 0x61000400u;
+	{
+		struct pkt_spec s = { .src = z, .dst = VIP4, .sport = CPORT, .dport = PORT,
+				      .chunks = { CH_INIT(tx, z, v, fresh) } };
+
+		if (run(&s, true, &o) || !forwarded(&o))
+			return tr_result("listed victim", "INIT from z listing v and another not "
+				      "forwarded");
+	}
+	b = o.backend;
+	if (client(z, tsx, CT_COOKIE_ECHO, &o) || o.backend != b || !stored(tsx, &pending, &got))
+		return tr_result("listed victim", "COOKIE-ECHO from z: no association");
+	got = tbit_to(v, tx, (struct chunk_spec)CH_SC_T);
+	tr_result("an INIT whose listed address is another client's indexes its Tc in "
+		  "pending_ctags: its T-bit packet from that address finds its association",
+		  got != b ? WHY("T-bit SHUTDOWN-COMPLETE (Tc of z's INIT) from v went to %u, "
+				 "expected %u", got, b) : NULL);
+}
+
 int main(void)
 {
 	struct fx_load_opts lo = { .test_clock = true };
@@ -327,6 +424,7 @@ int main(void)
 	expiry();
 	nat_clients();
 	confirmation();
+	listed_victim();
 	fx_unload(&fx);
 	return tr_failures ? 1 : 0;
 }
