@@ -341,7 +341,7 @@ static uint32_t tbit_to(const char *c, uint32_t tc, struct chunk_spec ch)
 /* 5. Another client's address in an INIT's address list. */
 static void listed_victim(void)
 {
-	const char *v = "203.0.113.220", *x = "198.51.100.230";
+	const char *v = "203.0.113.240", *x = "198.51.100.230";
 	const char *y = "198.51.100.231", *fresh = "198.51.100.232", *z = "198.51.100.233";
 	uint32_t tc = 0x61000001u, ts = 0x71000001u, tx, tsx = 0x71000002u, b, got;
 	bool pending;
@@ -349,8 +349,8 @@ static void listed_victim(void)
 
 	/* A pending handshake (no COOKIE-ECHO yet): the spoofed INIT from x
 	 * lists v with a tag Maglev sends elsewhere. */
-	if (init(v, tc, false, &o) || !forwarded(&o))
-		return tr_result("listed victim", "INIT not forwarded");
+	if (init(v, tc, false, &o) || !forwarded(&o) || o.d[SCTPLB_STAT_INIT_RESTART])
+		return tr_result("listed victim", "INIT not forwarded, or a restart");
 	b = o.backend;
 	tx = tag_for(0x61000100u, b, false);
 	if (init_listing(x, v, tx, &o) || !forwarded(&o) || o.backend == b)
