@@ -43,8 +43,8 @@ static __always_inline bool handshake_young(const struct sctplb_handshake *hs, _
  * An address an INIT lists does not take the handshake of its address from
  * another client (init_one_param): not one that names an unconfirmed
  * association (the association's restart rule and Tc index:
- * sctplb_handshake_keep), nor one pending with another Tc (young, not
- * answered: its COOKIE-ECHO goes by that handshake's backend).  An INIT
+ * sctplb_handshake_keep), nor one pending with another Tc (young: its
+ * COOKIE-ECHO goes by that handshake's backend).  An INIT
  * from the address itself cannot re-point either (choose_init); without
  * this, any INIT listing the address could, a spoofed one included.  v is
  * the listed entry, created now.
@@ -53,8 +53,7 @@ static __always_inline bool hs_listed_holds(const struct sctplb_handshake *old,
 					    const struct sctplb_handshake *v)
 {
 	return sctplb_handshake_keep(old) ||
-	       (!(old->flags & SCTPLB_HS_F_ANSWERED) && old->ctag != v->ctag &&
-		handshake_young(old, v->created_ns));
+	       (old->ctag != v->ctag && handshake_young(old, v->created_ns));
 }
 
 /* handshakes: hs_find(_in), hs_put(_in), hs_held_in, hs_replace_in
