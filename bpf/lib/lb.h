@@ -22,10 +22,12 @@
 #define SCTP_PARAM_DISABLE_RESTART 0xc007
 
 /*
- * hs is pending: younger than the handshake timeout (an older one is stale:
- * its client has given up or finished).
+ * A handshake created at the returned time or later is pending at now:
+ * younger than the handshake timeout (an older one is stale: its client has
+ * given up or finished).  A handshake stamped by a finer clock than ours
+ * (user space) may be a tick in our future: young.
  */
-static __always_inline bool handshake_young(const struct sctplb_handshake *hs, __u64 now)
+static __always_inline __u64 handshake_young_from(__u64 now)
 {
 	__u64 timeout = SCTPLB_HANDSHAKE_TIMEOUT_S;
 	struct sctplb_config *cfg;
@@ -34,9 +36,13 @@ static __always_inline bool handshake_young(const struct sctplb_handshake *hs, _
 	cfg = bpf_map_lookup_elem(&settings, &zero);
 	if (cfg && cfg->handshake_timeout_s)
 		timeout = cfg->handshake_timeout_s;
-	/* A handshake stamped by a finer clock than ours (user space) may be
-	 * a tick in our future: young. */
-	return !(now > hs->created_ns && now - hs->created_ns >= timeout * 1000000000ull);
+	timeout *= 1000000000ull;
+	return now >= timeout ? now - timeout + 1 : 0;
+}
+
+static __always_inline bool handshake_young(const struct sctplb_handshake *hs, __u64 now)
+{
+	return hs->created_ns >= handshake_young_from(now);
 }
 
 /*
@@ -47,13 +53,18 @@ static __always_inline bool handshake_young(const struct sctplb_handshake *hs, _
  * COOKIE-ECHO goes by that handshake's backend).  An INIT
  * from the address itself cannot re-point either (choose_init); without
  * this, any INIT listing the address could, a spoofed one included.  v is
- * the listed entry, created now.
+ * the listed entry, created now; young_from is hs_listed_young_from(v).
  */
 static __always_inline bool hs_listed_holds(const struct sctplb_handshake *old,
-					    const struct sctplb_handshake *v)
+					    const struct sctplb_handshake *v, __u64 young_from)
 {
-	return sctplb_handshake_keep(old) ||
-	       (old->ctag != v->ctag && handshake_young(old, v->created_ns));
+	return sctplb_handshake_keep(old) || (old->ctag != v->ctag && old->created_ns >= young_from);
+}
+
+/* hs_listed_holds's young_from, for v created now. */
+static __always_inline __u64 hs_listed_young_from(const struct sctplb_handshake *v)
+{
+	return handshake_young_from(v->created_ns);
 }
 
 /* handshakes: hs_find(_in), hs_put(_in), hs_held_in, hs_replace_in
@@ -62,7 +73,7 @@ static __always_inline bool hs_listed_holds(const struct sctplb_handshake *old,
  * fresh INITs evicts the other handshakes of its set first
  * (sctplb_handshake_keep). */
 SETTABLE_DEFINE_KEEP_HOLD(hs, handshakes, struct sctplb_handshake_set, sctplb_handshake_keep,
-			  hs_listed_holds)
+			  hs_listed_holds, hs_listed_young_from)
 
 /* The decision so far, carried to forwarding and counting. */
 struct lb {

@@ -21,10 +21,11 @@
  *	the same, with KEEP(const V *v) (a __u32: not 0 = keep) for entries
  *	that go only when every way of the set is kept (user space:
  *	lb_settable_layout.keep).
- *   SETTABLE_DEFINE_KEEP_HOLD(NAME, MAP, SET, KEEP, HOLD)
+ *   SETTABLE_DEFINE_KEEP_HOLD(NAME, MAP, SET, KEEP, HOLD, HOLD_ARG)
  *	the same, and NAME_held_in (below) with HOLD(const V *old,
- *	const V *v) (not 0: k's entry old is not to give way to v; it may
- *	call helpers: no lock is held).
+ *	const V *v, __u64 arg) (not 0: k's entry old is not to give way to
+ *	v), arg = HOLD_ARG(const V *v), taken once before the look (it may
+ *	call helpers; HOLD, inside the look's retries, should not).
  *   SETTABLE_DEFINE_RANK(NAME, MAP, SET, RANK)
  *	the same, with the victim of a full set the way of the least
  *	RANK(s, i), a __u64 in [1, 2^63) of set s's used way i, best without a
@@ -205,7 +206,7 @@ static __always_inline __u64 settable_nz32(__u32 x)
 	}                                                                                      \
 	SETTABLE_DEFINE_RANK(NAME, MAP, SET, NAME##_rank)
 
-#define SETTABLE_DEFINE_KEEP_HOLD(NAME, MAP, SET, KEEP, HOLD)                                  \
+#define SETTABLE_DEFINE_KEEP_HOLD(NAME, MAP, SET, KEEP, HOLD, HOLD_ARG)                        \
 	SETTABLE__DEFINE_KEEP(NAME, MAP, SET, KEEP)                                            \
                                                                                                \
 	/* Lock-free, as NAME_look: 1 if k's entry holds against v (HOLD), */             \
@@ -219,16 +220,18 @@ static __always_inline __u64 settable_nz32(__u32 x)
 		SET *s = NAME##_of_nolock(u);                                                  \
 		__u32 seq;                                                                     \
 		int w, n, held = 0;                                                            \
+		__u64 arg;                                                                     \
                                                                                                \
 		if (!u || !k || !v)                                                            \
 			return 0;                                                              \
+		arg = HOLD_ARG(v);                                                             \
 		_Pragma("nounroll") for (n = 0; n < SETTABLE_FIND_TRIES; n++) {                \
 			seq = settable_seq(&s->seq);                                           \
 			if (seq & 1)                                                           \
 				continue;                                                      \
 			settable_barrier();                                                    \
 			w = NAME##__way(s, k, true);                                           \
-			held = w >= 0 && w < NAME##_WAYS && HOLD(&s->e[w].val, v);             \
+			held = w >= 0 && w < NAME##_WAYS && HOLD(&s->e[w].val, v, arg);        \
 			settable_barrier();                                                    \
 			if (settable_seq(&s->seq) == seq)                                      \
 				break;                                                         \
