@@ -343,6 +343,7 @@ static void listed_victim(void)
 {
 	const char *v = "203.0.113.240", *x = "198.51.100.230";
 	const char *y = "198.51.100.231", *fresh = "198.51.100.232", *z = "198.51.100.233";
+	const char *w = "203.0.113.241", *u = "198.51.100.234";
 	uint32_t tc = 0x61000001u, ts = 0x71000001u, tx, tsx = 0x71000002u, b, got;
 	bool pending;
 	struct out o;
@@ -406,6 +407,24 @@ static void listed_victim(void)
 		  "pending_ctags: its T-bit packet from that address finds its association",
 		  got != b ? WHY("T-bit SHUTDOWN-COMPLETE (Tc of z's INIT) from v went to %u, "
 				 "expected %u", got, b) : NULL);
+
+	/* A handshake past the timeout is no one's: an INIT listing its
+	 * address takes it, and the COOKIE-ECHO from there follows. */
+	if (init(w, 0x61000501u, false, &o) || !forwarded(&o))
+		return tr_result("listed victim", "INIT from w not forwarded");
+	b = o.backend;
+	now += SCTPLB_HANDSHAKE_TIMEOUT_S * NSEC;
+	tx = tag_for(0x61000600u, b, false);
+	if (init_listing(u, w, tx, &o) || !forwarded(&o) || o.backend == b)
+		return tr_result("listed victim", "INIT from u listing w: not forwarded by its tag");
+	b = o.backend;
+	if (client(w, 0x71000503u, CT_COOKIE_ECHO, &o))
+		return tr_result("listed victim", "COOKIE-ECHO from w not run");
+	tr_result("an INIT listing an address whose handshake is past the timeout takes it: the "
+		  "COOKIE-ECHO from that address reaches the INIT's backend",
+		  o.backend != b || o.d[SCTPLB_STAT_ASSOC_CREATED] != 1 ?
+			WHY("COOKIE-ECHO from w to %u (created +%llu), expected %u", o.backend,
+			    (unsigned long long)o.d[SCTPLB_STAT_ASSOC_CREATED], b) : NULL);
 }
 
 int main(void)
