@@ -1315,6 +1315,50 @@ static void machine(void)
 		fprintf(stderr, "bench: warning: the JIT is off: figures are the interpreter's\n");
 }
 
+/*
+ * The verifier's budget: instructions processed per program of the
+ * forwarder (BPF_LOG_STATS), against the kernel's limit of a million.  The
+ * XDP and tc programs are near it (docs/bench.md): a datapath change that
+ * adds branches on the INIT or COOKIE-ECHO path shows here before it stops
+ * loading.  Informational; a program over the limit fails every test.
+ */
+#define VERIFIER_LIMIT 1000000
+static void verifier_budget(void)
+{
+	static char logs[4][8192];
+	static const char *const names[4] = { "sctplb_xdp", "sctplb_tc_ingress", "sctplb_tc_finish",
+					      "sctplb_tc_return" };
+	struct sctplb *s = sctplb__open();
+	long insns[4] = { 0 };
+	struct bpf_program *p;
+	const char *at;
+	int i;
+
+	if (!s)
+		DIE("verifier budget: sctplb__open failed");
+	for (i = 0; i < 4; i++) {
+		p = bpf_object__find_program_by_name(s->obj, names[i]);
+		if (!p || bpf_program__set_log_level(p, 4) ||
+		    bpf_program__set_log_buf(p, logs[i], sizeof(logs[i])))
+			DIE("verifier budget: program %s", names[i]);
+	}
+	if (sctplb__load(s))
+		DIE("verifier budget: sctplb__load failed");
+	printf("verifier: instructions processed of %d:", VERIFIER_LIMIT);
+	fprintf(J, "  \"verifier\": {\"limit\": %d", VERIFIER_LIMIT);
+	for (i = 0; i < 4; i++) {
+		at = strstr(logs[i], "processed ");
+		if (!at || sscanf(at, "processed %ld insns", &insns[i]) != 1)
+			insns[i] = -1;
+		printf("%s %s %ld (%.0f%%)", i ? "," : "", names[i], insns[i],
+		       100.0 * insns[i] / VERIFIER_LIMIT);
+		fprintf(J, ", \"%s\": %ld", names[i], insns[i]);
+	}
+	printf("\n");
+	fprintf(J, "},\n");
+	sctplb__destroy(s);
+}
+
 int micro_main(int argc, char **argv)
 {
 	const char *json = "build/bench-micro.json";
@@ -1350,6 +1394,7 @@ int micro_main(int argc, char **argv)
 		DIE("memory");
 	fprintf(J, "{\n");
 	machine();
+	verifier_budget();
 	if (fx_netns_setup(&FX) || bench_load(&FX, 0))
 		DIE("setup");
 	FLOOR = prog_floor();
