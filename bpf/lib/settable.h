@@ -197,9 +197,7 @@ static __always_inline __u64 settable_nz32(__u32 x)
 
 #define SETTABLE_DEFINE(NAME, MAP, SET) SETTABLE_DEFINE_KEEP(NAME, MAP, SET, settable_keep_none)
 
-#define SETTABLE_DEFINE_KEEP(NAME, MAP, SET, KEEP) SETTABLE__DEFINE_KEEP(NAME, MAP, SET, KEEP)
-
-#define SETTABLE__DEFINE_KEEP(NAME, MAP, SET, KEEP)                                            \
+#define SETTABLE_DEFINE_KEEP(NAME, MAP, SET, KEEP)                                             \
 	static __always_inline __u64 NAME##_rank(const SET *s, int i)                          \
 	{                                                                                      \
 		return settable_rank_keep(s, i, KEEP);                                         \
@@ -207,10 +205,11 @@ static __always_inline __u64 settable_nz32(__u32 x)
 	SETTABLE_DEFINE_RANK(NAME, MAP, SET, NAME##_rank)
 
 #define SETTABLE_DEFINE_KEEP_HOLD(NAME, MAP, SET, KEEP, HOLD, HOLD_ARG)                        \
-	SETTABLE__DEFINE_KEEP(NAME, MAP, SET, KEEP)                                            \
+	SETTABLE_DEFINE_KEEP(NAME, MAP, SET, KEEP)                                             \
                                                                                                \
 	/* Lock-free, as NAME_look: 1 if k's entry holds against v (HOLD), */             \
-	/* 0 if not (or no entry).  Global: checked once, not at each call  */             \
+	/* 0 if not (no entry, or a writer inside the set every time).     */             \
+	/* Global: checked once, not at each call                          */             \
 	/* (the guard under the lock, at each put's call site in a bpf_loop  */             \
 	/* callback, was past the verifier's budget; as a global put, past  */             \
 	/* the tc program's 512 bytes of stack).                            */             \
