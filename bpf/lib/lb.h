@@ -48,16 +48,24 @@ static __always_inline bool handshake_young(const struct sctplb_handshake *hs, _
 /*
  * An address an INIT lists does not take the handshake of its address from
  * another client (init_one_param): not one that names an unconfirmed
- * association (the association's restart rule and Tc index:
- * sctplb_handshake_keep), nor one pending with another Tc (young: its
- * COOKIE-ECHO goes by that handshake's backend).  An INIT
- * from the address itself cannot re-point either (choose_init); without
- * this, any INIT listing the address could, a spoofed one included.  v is
- * the listed entry, created now; young_from is hs_listed_young_from(v).
+ * association (its restart rule, and its Tc index if it is the source of
+ * its INIT: sctplb_handshake_keep), nor one pending with another Tc (young:
+ * its COOKIE-ECHO goes by that handshake's backend).  An INIT from the
+ * address itself is held off by choose_init's rules (pinned, restart);
+ * without this, any INIT listing the address could re-point it, a spoofed
+ * one included.  An entry listed by an INIT from the same source set is
+ * the same client's (a restart, a new INIT): taken, as by the source's own
+ * INIT (a listed entry with Ts had its Tc indexed in pending_ctags by its
+ * COOKIE-ECHO).  v is the listed entry, created now; young_from is
+ * hs_listed_young_from(v).  What it does not keep: a listed entry past the
+ * handshake timeout, whose source's handshake may still be an unconfirmed
+ * association's Tc index for it (docs/datapath.md, "The Tc index").
  */
 static __always_inline bool hs_listed_holds(const struct sctplb_handshake *old,
 					    const struct sctplb_handshake *v, __u64 young_from)
 {
+	if ((old->flags & SCTPLB_HS_F_LISTED) && old->src_set == v->src_set)
+		return false;
 	return sctplb_handshake_keep(old) || (old->ctag != v->ctag && old->created_ns >= young_from);
 }
 
@@ -174,8 +182,9 @@ struct init_walk {
 	__u32 stamp;    /* of the handshake's entries */
 	__u16 naddrs;
 	bool refresh;   /* a retransmission: entries that hold hs are refreshed in place */
-	bool capped;    /* stopped: at SCTPLB_MAX_INIT_ADDRS, or at an address
-			 * whose handshake is another client's (hs_listed_holds) */
+	bool partial;   /* some address has no entry of this INIT's: the walk
+			 * stopped at SCTPLB_MAX_INIT_ADDRS, or the address's
+			 * handshake is another client's (hs_listed_holds) */
 };
 
 /* a and b are one handshake but for their time (created_ns). */
@@ -304,15 +313,18 @@ static long init_one_param(__u64 i, void *arg)
 	 * frames is at the verifier's 512 bytes. */
 	if (!w->refresh || !handshake_refresh(k, w->hs, w->stamp)) {
 		/* An address whose handshake is another client's
-		 * (hs_listed_holds) stops the walk as the cap does: the
+		 * (hs_listed_holds) is left as it is, the walk goes on: the
 		 * INIT's Tc index is then pending_ctags. */
 		s = hs_set_of(k);
 		if (hs_held_in(s, k, w->hs))
-			return w->capped = true;
-		hs_put_in(s, k, w->hs, w->stamp);
+			w->partial = true;
+		else
+			hs_put_in(s, k, w->hs, w->stamp);
 	}
-	w->capped = ++w->naddrs >= SCTPLB_MAX_INIT_ADDRS;
-	return w->capped;
+	if (++w->naddrs < SCTPLB_MAX_INIT_ADDRS)
+		return 0;
+	w->partial = true; /* the cap: later addresses have no entry */
+	return 1;
 }
 
 struct param_find {
@@ -379,7 +391,7 @@ static __always_inline int init_listed_addrs(const struct buf *b, const struct p
 		w.end = p->sctp_end;
 
 	bpf_loop(SCTPLB_MAX_INIT_PARAMS, init_one_param, &w, 0);
-	if (w.capped || w.end < p->init_off + p->init_len || w.off < w.end)
+	if (w.partial || w.end < p->init_off + p->init_len || w.off < w.end)
 		return -1;
 	return w.naddrs;
 }

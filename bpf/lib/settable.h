@@ -40,8 +40,9 @@
  *	way, else the oldest not kept (KEEP), else the oldest.
  *   bool NAME_held_in(SET *s, const K *k, const V *v)
  *	(SETTABLE_DEFINE_KEEP_HOLD) k's entry holds against a put of v
- *	(HOLD), read without the lock as NAME_find: a put of k's key by
- *	another CPU between this and the caller's put is not seen.
+ *	(HOLD), read without the lock as NAME_look (a look that met a writer
+ *	every time answers no); a put of k's key by another CPU between this
+ *	and the caller's put is not seen.
  *   bool NAME_delete(const K *k)
  *	true if k was there.
  *   V *NAME_ref(const K *k)
@@ -217,8 +218,8 @@ static __always_inline __u64 settable_nz32(__u32 x)
 				   const NAME##_val_t *v)                                       \
 	{                                                                                      \
 		SET *s = NAME##_of_nolock(u);                                                  \
+		int w, n, h, held = 0;                                                         \
 		__u32 seq;                                                                     \
-		int w, n, held = 0;                                                            \
 		__u64 arg;                                                                     \
                                                                                                \
 		if (!u || !k || !v)                                                            \
@@ -230,10 +231,12 @@ static __always_inline __u64 settable_nz32(__u32 x)
 				continue;                                                      \
 			settable_barrier();                                                    \
 			w = NAME##__way(s, k, true);                                           \
-			held = w >= 0 && w < NAME##_WAYS && HOLD(&s->e[w].val, v, arg);        \
+			h = w >= 0 && w < NAME##_WAYS && HOLD(&s->e[w].val, v, arg);           \
 			settable_barrier();                                                    \
-			if (settable_seq(&s->seq) == seq)                                      \
+			if (settable_seq(&s->seq) == seq) {                                    \
+				held = h;                                                      \
 				break;                                                         \
+			}                                                                      \
 		}                                                                              \
 		return held;                                                                   \
 	}                                                                                      \

@@ -19,6 +19,7 @@
  *      the handshake that names its unconfirmed association (its restart
  *      rule and Tc index); the INIT's own Tc is then indexed in
  *      pending_ctags, for its other addresses.
+ *   6. A client's own new INIT takes the entries its earlier INITs listed.
  * Filling the tables with spoofed handshakes is test_hostile's "full" part.
  */
 #include <arpa/inet.h>
@@ -31,6 +32,7 @@
 #include "fixture.h"
 #include "pkt.h"
 #include "seq.h"
+#include "settable.h"
 #include "report.h"
 
 #define SVC    1
@@ -368,7 +370,10 @@ static void listed_victim(void)
 		  "the client's COOKIE-ECHO reaches the backend that made its cookie", NULL);
 
 	/* Now v's handshake names the unconfirmed association: another INIT
-	 * listing v (from y, a tag for the other backend) must leave it. */
+	 * listing v (from y, a tag for the other backend), once the handshake
+	 * is past the timeout (not pending: only its association keeps it),
+	 * must leave it. */
+	now += SCTPLB_HANDSHAKE_TIMEOUT_S * NSEC;
 	if (init_listing(y, v, tag_for(0x61000200u, b, false), &o) || !forwarded(&o))
 		return tr_result("listed victim", "second spoofed INIT not forwarded");
 	got = tbit_to(v, tc, (struct chunk_spec)CH_SC_T);
@@ -402,11 +407,33 @@ static void listed_victim(void)
 	b = o.backend;
 	if (client(z, tsx, CT_COOKIE_ECHO, &o) || o.backend != b || !stored(tsx, &pending, &got))
 		return tr_result("listed victim", "COOKIE-ECHO from z: no association");
-	got = tbit_to(v, tx, (struct chunk_spec)CH_SC_T);
-	tr_result("an INIT whose listed address is another client's indexes its Tc in "
-		  "pending_ctags: its T-bit packet from that address finds its association",
-		  got != b ? WHY("T-bit SHUTDOWN-COMPLETE (Tc of z's INIT) from v went to %u, "
-				 "expected %u", got, b) : NULL);
+	{
+		struct sctplb_assoc_key ck = fx_assoc_key(SVC, tx, htons(CPORT), htons(PORT));
+		struct sctplb_ctag_value cv = {};
+		struct lb_settable pc;
+		uint32_t from_fresh;
+
+		if (fx_pending_ctags(&fx, &pc) || lb_settable_lookup(&pc, &ck, &cv, NULL) ||
+		    cv.stag != tsx)
+			return tr_result("an INIT whose listed address is another client's indexes "
+					 "its Tc in pending_ctags",
+					 WHY("no pending_ctags entry Tc %#x -> Ts %#x (found %#x)", tx,
+					     tsx, cv.stag));
+		got = tbit_to(v, tx, (struct chunk_spec)CH_SC_T);
+		/* The address listed after the held one has its entry: a
+		 * COOKIE-ECHO from there goes by it. */
+		if (client(fresh, 0x71000003u, CT_COOKIE_ECHO, &o))
+			return tr_result("listed victim", "COOKIE-ECHO from the next address not run");
+		from_fresh = o.d[SCTPLB_STAT_ASSOC_CREATED] == 1 ? o.backend : 0;
+		tr_result("an INIT whose listed address is another client's indexes its Tc in "
+			  "pending_ctags and still lists its other addresses: its T-bit packet from "
+			  "the held address finds its association, a COOKIE-ECHO from the address "
+			  "after it reaches its backend",
+			  got != b || from_fresh != b ?
+				WHY("T-bit packet (Tc of z's INIT) from v to %u, COOKIE-ECHO from the "
+				    "next address made an association on %u, expected %u", got,
+				    from_fresh, b) : NULL);
+	}
 
 	/* A handshake past the timeout is no one's: an INIT listing its
 	 * address takes it, and the COOKIE-ECHO from there follows. */
@@ -427,6 +454,81 @@ static void listed_victim(void)
 			    (unsigned long long)o.d[SCTPLB_STAT_ASSOC_CREATED], b) : NULL);
 }
 
+/* One multihomed client (a1 listing a2 and a3): INIT Tc from a1, COOKIE-ECHO
+ * Ts from `from`; 0 if both went through and made the association. */
+static int own_assoc(const char *a1, const char *a2, const char *a3, uint32_t tc, uint32_t ts,
+		     const char *from, struct out *o)
+{
+	struct pkt_spec s = { .src = a1, .dst = VIP4, .sport = CPORT, .dport = PORT,
+			      .chunks = { CH_INIT(tc, a1, a2, a3) } };
+
+	if (run(&s, true, o) || !forwarded(o) || client(from, ts, CT_COOKIE_ECHO, o) ||
+	    !forwarded(o) || !o->d[SCTPLB_STAT_ASSOC_CREATED])
+		return -1;
+	return 0;
+}
+
+/* The tag Tc an association keeps (0: none stored). */
+static uint32_t ctag_of(uint32_t ts)
+{
+	struct sctplb_assoc_key k = fx_assoc_key(SVC, ts, htons(CPORT), htons(PORT));
+	struct sctplb_assoc a;
+	bool pending;
+
+	return fx_assoc_lookup(&fx, &k, &a, &pending) ? 0 : a.ctag;
+}
+
+/*
+ * 6. A client's own INITs take the entries its earlier INITs listed: a new
+ * INIT with another Tc within the handshake timeout, and one after an
+ * association whose COOKIE-ECHO came from a listed address (that entry
+ * names the association), each followed by a COOKIE-ECHO from a listed
+ * address, which must make the association of the new Tc.
+ */
+static void listed_own(void)
+{
+	const char *a1 = "203.0.113.244", *a2 = "198.51.100.244", *a3 = "198.51.100.245";
+	const char *c1 = "203.0.113.246", *c2 = "198.51.100.246", *c3 = "198.51.100.247";
+	uint32_t tc1 = 0x62000001u, tc2 = 0x62000002u, ts1 = 0x72000001u, ts2 = 0x72000002u;
+	uint32_t tc3 = 0x62000003u, tc4 = 0x62000004u, ts3 = 0x72000003u, ts4 = 0x72000004u;
+	struct out o;
+
+	/* A new INIT (Disable Restart off: a restart) within the timeout. */
+	if (own_assoc(a1, a2, NULL, tc1, ts1, a1, &o))
+		return tr_result("listed own", "first association not made");
+	now += NSEC;
+	if (own_assoc(a1, a2, a3, tc2, ts2, a2, &o))
+		return tr_result("a client's new INIT within the handshake timeout takes the entries "
+				 "its earlier INIT listed",
+				 WHY("the COOKIE-ECHO from the listed address: %s",
+				     fx_stat_name(o.reason)));
+	tr_result("a client's new INIT within the handshake timeout takes the entries its earlier "
+		  "INIT listed: the COOKIE-ECHO from a listed address makes the association of the "
+		  "new Tc",
+		  ctag_of(ts2) != tc2 ? WHY("the association's Tc %#x, expected %#x", ctag_of(ts2),
+					    tc2) : NULL);
+
+	/* The first association's COOKIE-ECHO from the listed address (its
+	 * entry names the association), a new INIT after the timeout. */
+	if (own_assoc(c1, c2, NULL, tc3, ts3, c2, &o))
+		return tr_result("listed own", "association from the listed address not made");
+	now += SCTPLB_HANDSHAKE_TIMEOUT_S * NSEC + NSEC;
+	if (own_assoc(c1, c2, c3, tc4, ts4, c2, &o))
+		return tr_result("a client's new INIT takes the listed entry that names its earlier "
+				 "association",
+				 WHY("the COOKIE-ECHO from that address: %s", fx_stat_name(o.reason)));
+	if (client(c3, 0x72000005u, CT_COOKIE_ECHO, &o) || !forwarded(&o))
+		return tr_result("a client's new INIT takes the listed entry that names its earlier "
+				 "association",
+				 WHY("the COOKIE-ECHO from the address listed after it: %s",
+				     fx_stat_name(o.reason)));
+	tr_result("a client's new INIT takes the listed entry that names its earlier association: "
+		  "COOKIE-ECHOs from it and from the address after it are forwarded, the "
+		  "association of the new Tc",
+		  ctag_of(ts4) != tc4 ? WHY("the association's Tc %#x, expected %#x", ctag_of(ts4),
+					    tc4) : NULL);
+}
+
 int main(void)
 {
 	struct fx_load_opts lo = { .test_clock = true };
@@ -444,6 +546,7 @@ int main(void)
 	nat_clients();
 	confirmation();
 	listed_victim();
+	listed_own();
 	fx_unload(&fx);
 	return tr_failures ? 1 : 0;
 }
