@@ -193,8 +193,9 @@ _Static_assert(SCTPLB_HANDSHAKE_SETS <= 65536, "sctplb_handshake.src_set: 16 bit
  * another backend, a newer association of the address (bpf/lib/lb.h
  * hs_hand_over).  An INIT whose walk did not reach every
  * parameter (a first fragment, more addresses than SCTPLB_MAX_INIT_ADDRS)
- * flags its source with neither SCTPLB_HS_F_SRC nor SCTPLB_HS_F_ONE_ADDR:
- * some address may have no entry.  A COOKIE-ECHO from a listed address, or
+ * or met an address whose handshake is another client's (bpf/lib/lb.h
+ * hs_listed_holds) flags its source with neither SCTPLB_HS_F_SRC nor
+ * SCTPLB_HS_F_ONE_ADDR: some address may have no entry of its.  A COOKIE-ECHO from a listed address, or
  * onto a handshake with neither flag (or written before they existed),
  * writes pending_ctags as before.
  */

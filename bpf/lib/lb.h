@@ -615,7 +615,8 @@ found:
 	stag = hs.stag;
 	hs.stag = 0; /* the source's association, not the listed addresses' */
 	/* Neither flag when some address may have no entry (the walk did not
-	 * cover the INIT): the COOKIE-ECHO then indexes Tc in pending_ctags. */
+	 * cover the INIT, or an address is another client's): the COOKIE-ECHO
+	 * then indexes Tc in pending_ctags. */
 	n = init_listed_addrs(b, p, &k, &hs, stamp, same);
 	hs.flags = n < 0 ? 0 : n ? SCTPLB_HS_F_SRC : SCTPLB_HS_F_ONE_ADDR;
 	hs.src_set = 0;

@@ -1348,8 +1348,11 @@ static void verifier_budget(void)
 	fprintf(J, "  \"verifier\": {\"limit\": %d", VERIFIER_LIMIT);
 	for (i = 0; i < 4; i++) {
 		at = strstr(logs[i], "processed ");
-		if (!at || sscanf(at, "processed %ld insns", &insns[i]) != 1)
-			insns[i] = -1;
+		if (!at || sscanf(at, "processed %ld insns", &insns[i]) != 1) {
+			printf("%s %s n/a", i ? "," : "", names[i]);
+			fprintf(J, ", \"%s\": null", names[i]);
+			continue;
+		}
 		printf("%s %s %ld (%.0f%%)", i ? "," : "", names[i], insns[i],
 		       100.0 * insns[i] / VERIFIER_LIMIT);
 		fprintf(J, ", \"%s\": %ld", names[i], insns[i]);
