@@ -22,12 +22,10 @@
 #define SCTP_PARAM_DISABLE_RESTART 0xc007
 
 /*
- * A handshake created at the returned time or later is pending at now:
- * younger than the handshake timeout (an older one is stale: its client has
- * given up or finished).  A handshake stamped by a finer clock than ours
- * (user space) may be a tick in our future: young.
+ * hs is pending: younger than the handshake timeout (an older one is stale:
+ * its client has given up or finished).
  */
-static __always_inline __u64 handshake_young_from(__u64 now)
+static __always_inline bool handshake_young(const struct sctplb_handshake *hs, __u64 now)
 {
 	__u64 timeout = SCTPLB_HANDSHAKE_TIMEOUT_S;
 	struct sctplb_config *cfg;
@@ -36,13 +34,9 @@ static __always_inline __u64 handshake_young_from(__u64 now)
 	cfg = bpf_map_lookup_elem(&settings, &zero);
 	if (cfg && cfg->handshake_timeout_s)
 		timeout = cfg->handshake_timeout_s;
-	timeout *= 1000000000ull;
-	return now >= timeout ? now - timeout + 1 : 0;
-}
-
-static __always_inline bool handshake_young(const struct sctplb_handshake *hs, __u64 now)
-{
-	return hs->created_ns >= handshake_young_from(now);
+	/* A handshake stamped by a finer clock than ours (user space) may be
+	 * a tick in our future: young. */
+	return !(now > hs->created_ns && now - hs->created_ns >= timeout * 1000000000ull);
 }
 
 /*
@@ -56,23 +50,18 @@ static __always_inline bool handshake_young(const struct sctplb_handshake *hs, _
  * one included.  An entry listed by an INIT from the same source set is
  * the same client's (a restart, a new INIT): taken, as by the source's own
  * INIT (a listed entry with Ts had its Tc indexed in pending_ctags by its
- * COOKIE-ECHO).  v is the listed entry, created now; young_from is
- * hs_listed_young_from(v).  What it does not keep: a listed entry past the
- * handshake timeout, whose source's handshake may still be an unconfirmed
- * association's Tc index for it (docs/datapath.md, "The Tc index").
+ * COOKIE-ECHO).  v is the listed entry, created now.  What it does not
+ * keep: a listed entry past the handshake timeout, whose source's
+ * handshake may still be an unconfirmed association's Tc index for it
+ * (docs/datapath.md, "The Tc index").
  */
 static __always_inline bool hs_listed_holds(const struct sctplb_handshake *old,
-					    const struct sctplb_handshake *v, __u64 young_from)
+					    const struct sctplb_handshake *v)
 {
 	if ((old->flags & SCTPLB_HS_F_LISTED) && old->src_set == v->src_set)
 		return false;
-	return sctplb_handshake_keep(old) || (old->ctag != v->ctag && old->created_ns >= young_from);
-}
-
-/* hs_listed_holds's young_from, for v created now. */
-static __always_inline __u64 hs_listed_young_from(const struct sctplb_handshake *v)
-{
-	return handshake_young_from(v->created_ns);
+	return sctplb_handshake_keep(old) ||
+	       (old->ctag != v->ctag && handshake_young(old, v->created_ns));
 }
 
 /* handshakes: hs_find(_in), hs_put(_in), hs_held_in, hs_replace_in
@@ -81,7 +70,7 @@ static __always_inline __u64 hs_listed_young_from(const struct sctplb_handshake 
  * fresh INITs evicts the other handshakes of its set first
  * (sctplb_handshake_keep). */
 SETTABLE_DEFINE_KEEP_HOLD(hs, handshakes, struct sctplb_handshake_set, sctplb_handshake_keep,
-			  hs_listed_holds, hs_listed_young_from)
+			  hs_listed_holds)
 
 /* The decision so far, carried to forwarding and counting. */
 struct lb {

@@ -21,11 +21,10 @@
  *	the same, with KEEP(const V *v) (a __u32: not 0 = keep) for entries
  *	that go only when every way of the set is kept (user space:
  *	lb_settable_layout.keep).
- *   SETTABLE_DEFINE_KEEP_HOLD(NAME, MAP, SET, KEEP, HOLD, HOLD_ARG)
+ *   SETTABLE_DEFINE_KEEP_HOLD(NAME, MAP, SET, KEEP, HOLD)
  *	the same, and NAME_held_in (below) with HOLD(const V *old,
- *	const V *v, __u64 arg) (not 0: k's entry old is not to give way to
- *	v), arg = HOLD_ARG(const V *v), taken once before the look (it may
- *	call helpers; HOLD, inside the look's retries, should not).
+ *	const V *v) (not 0: k's entry old, a copy NAME_look made, is not to
+ *	give way to v; it may call helpers).
  *   SETTABLE_DEFINE_RANK(NAME, MAP, SET, RANK)
  *	the same, with the victim of a full set the way of the least
  *	RANK(s, i), a __u64 in [1, 2^63) of set s's used way i, best without a
@@ -205,40 +204,23 @@ static __always_inline __u64 settable_nz32(__u32 x)
 	}                                                                                      \
 	SETTABLE_DEFINE_RANK(NAME, MAP, SET, NAME##_rank)
 
-#define SETTABLE_DEFINE_KEEP_HOLD(NAME, MAP, SET, KEEP, HOLD, HOLD_ARG)                        \
+#define SETTABLE_DEFINE_KEEP_HOLD(NAME, MAP, SET, KEEP, HOLD)                                  \
 	SETTABLE_DEFINE_KEEP(NAME, MAP, SET, KEEP)                                             \
                                                                                                \
-	/* Lock-free, as NAME_look: 1 if k's entry holds against v (HOLD), */             \
-	/* 0 if not (no entry, or a writer inside the set every time).     */             \
-	/* Global: checked once, not at each call                          */             \
-	/* (the guard under the lock, at each put's call site in a bpf_loop  */             \
-	/* callback, was past the verifier's budget; as a global put, past  */             \
-	/* the tc program's 512 bytes of stack).                            */             \
+	/* 1 if k's entry, by NAME_look, holds against v (HOLD), 0 if not  */             \
+	/* (no entry, or a writer inside the set every time).  Global:     */             \
+	/* checked once, not at each call (the guard under the lock, at   */             \
+	/* each put's call site in a bpf_loop callback, was past the       */             \
+	/* verifier's budget; as a global put, past the tc program's 512   */             \
+	/* bytes of stack).                                                */             \
 	__noinline int NAME##_held(struct NAME##_nolock *u, const NAME##_key_t *k,            \
 				   const NAME##_val_t *v)                                       \
 	{                                                                                      \
-		SET *s = NAME##_of_nolock(u);                                                  \
-		int w, n, h, held = 0;                                                         \
-		__u32 seq;                                                                     \
-		__u64 arg;                                                                     \
+		NAME##_val_t old;                                                              \
                                                                                                \
-		if (!u || !k || !v)                                                            \
+		if (!u || !k || !v || NAME##_look(u, k, &old) <= 0)                            \
 			return 0;                                                              \
-		arg = HOLD_ARG(v);                                                             \
-		_Pragma("nounroll") for (n = 0; n < SETTABLE_FIND_TRIES; n++) {                \
-			seq = settable_seq(&s->seq);                                           \
-			if (seq & 1)                                                           \
-				continue;                                                      \
-			settable_barrier();                                                    \
-			w = NAME##__way(s, k, true);                                           \
-			h = w >= 0 && w < NAME##_WAYS && HOLD(&s->e[w].val, v, arg);           \
-			settable_barrier();                                                    \
-			if (settable_seq(&s->seq) == seq) {                                    \
-				held = h;                                                      \
-				break;                                                         \
-			}                                                                      \
-		}                                                                              \
-		return held;                                                                   \
+		return HOLD(&old, v);                                                          \
 	}                                                                                      \
                                                                                                \
 	static __always_inline __maybe_unused bool NAME##_held_in(SET *s,                      \

@@ -491,42 +491,38 @@ static void listed_own(void)
 	const char *c1 = "203.0.113.246", *c2 = "198.51.100.246", *c3 = "198.51.100.247";
 	uint32_t tc1 = 0x62000001u, tc2 = 0x62000002u, ts1 = 0x72000001u, ts2 = 0x72000002u;
 	uint32_t tc3 = 0x62000003u, tc4 = 0x62000004u, ts3 = 0x72000003u, ts4 = 0x72000004u;
+	const char *name;
 	struct out o;
 
 	/* A new INIT (Disable Restart off: a restart) within the timeout. */
+	name = "a client's new INIT within the handshake timeout takes the entries its earlier "
+	       "INIT listed: the COOKIE-ECHO from a listed address makes the association of the "
+	       "new Tc";
 	if (own_assoc(a1, a2, NULL, tc1, ts1, a1, &o))
 		return tr_result("listed own", "first association not made");
 	now += NSEC;
 	if (own_assoc(a1, a2, a3, tc2, ts2, a2, &o))
-		return tr_result("a client's new INIT within the handshake timeout takes the entries "
-				 "its earlier INIT listed",
-				 WHY("the COOKIE-ECHO from the listed address: %s",
-				     fx_stat_name(o.reason)));
-	tr_result("a client's new INIT within the handshake timeout takes the entries its earlier "
-		  "INIT listed: the COOKIE-ECHO from a listed address makes the association of the "
-		  "new Tc",
-		  ctag_of(ts2) != tc2 ? WHY("the association's Tc %#x, expected %#x", ctag_of(ts2),
-					    tc2) : NULL);
+		return tr_result(name, WHY("the COOKIE-ECHO from the listed address: %s",
+					   fx_stat_name(o.reason)));
+	tr_result(name, ctag_of(ts2) != tc2 ? WHY("the association's Tc %#x, expected %#x",
+						  ctag_of(ts2), tc2) : NULL);
 
 	/* The first association's COOKIE-ECHO from the listed address (its
 	 * entry names the association), a new INIT after the timeout. */
+	name = "a client's new INIT takes the listed entry that names its earlier association: "
+	       "COOKIE-ECHOs from it and from the address after it are forwarded, the "
+	       "association of the new Tc";
 	if (own_assoc(c1, c2, NULL, tc3, ts3, c2, &o))
 		return tr_result("listed own", "association from the listed address not made");
 	now += SCTPLB_HANDSHAKE_TIMEOUT_S * NSEC + NSEC;
 	if (own_assoc(c1, c2, c3, tc4, ts4, c2, &o))
-		return tr_result("a client's new INIT takes the listed entry that names its earlier "
-				 "association",
-				 WHY("the COOKIE-ECHO from that address: %s", fx_stat_name(o.reason)));
+		return tr_result(name, WHY("the COOKIE-ECHO from that address: %s",
+					   fx_stat_name(o.reason)));
 	if (client(c3, 0x72000005u, CT_COOKIE_ECHO, &o) || !forwarded(&o))
-		return tr_result("a client's new INIT takes the listed entry that names its earlier "
-				 "association",
-				 WHY("the COOKIE-ECHO from the address listed after it: %s",
-				     fx_stat_name(o.reason)));
-	tr_result("a client's new INIT takes the listed entry that names its earlier association: "
-		  "COOKIE-ECHOs from it and from the address after it are forwarded, the "
-		  "association of the new Tc",
-		  ctag_of(ts4) != tc4 ? WHY("the association's Tc %#x, expected %#x", ctag_of(ts4),
-					    tc4) : NULL);
+		return tr_result(name, WHY("the COOKIE-ECHO from the address listed after it: %s",
+					   fx_stat_name(o.reason)));
+	tr_result(name, ctag_of(ts4) != tc4 ? WHY("the association's Tc %#x, expected %#x",
+						  ctag_of(ts4), tc4) : NULL);
 }
 
 int main(void)
