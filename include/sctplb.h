@@ -22,7 +22,7 @@
 #include "sctplb_rtag.h"
 #include "sctplb_settable.h"
 
-#define SCTPLB_ABI_VERSION 5
+#define SCTPLB_ABI_VERSION 6
 
 /* Sizes. */
 #define SCTPLB_MAX_PATHS     4      /* VIPs per service: path index = VIP index */
@@ -230,43 +230,51 @@ struct sctplb_client {
 };
 
 /*
- * client_filter: which client transport addresses client_index may hold, so
- * that an INIT from one it cannot hold (nearly every new client, every
- * spoofed INIT) skips that LRU hash's lookup, a cold bucket: ~70 ns of an
- * INIT (docs/bench.md).  An array of 64-bit words, two generations of
- * SCTPLB_CLIENT_FILTER_BITS bits (words [0, W) and [W, 2W), W =
- * SCTPLB_CLIENT_FILTER_WORDS); the word after them counts gc's rebuilds.
- * The datapath sets an address's bit (sctplb_client_filter_bit) in both
- * generations, atomically, once its client_index entry is written, and
- * reads the OR of the two: a clear bit means no entry (but for the entries
- * that programs of an older sctplb, still attached during an upgrade, write
- * without a bit: until `attach` has replaced them all, or the next sweep's
- * rebuild).  Nothing clears a
- * bit but gc, one generation per sweep (the count's low bit says which):
- * cleared, then set again from client_index, while the other, untouched,
- * still covers every entry; so the bits of addresses gone from client_index
- * go within two sweeps.  `attach` sets the bits of every entry before and
- * after its programs go in (a map made by an upgrade starts from
- * client_index).  Mmapable: user space sets bits with atomic ORs.  Unkeyed:
- * an attacker who picks addresses whose bits are set pays what every INIT
- * paid before, the lookup.
+ * Key filters: which keys a table may hold, so that a packet whose key is
+ * almost always new skips that table's lookup, a cold bucket (docs/bench.md):
+ *   client_filter  the client transport addresses client_index may hold: an
+ *                  INIT reads client_index (the restart rule) only where its
+ *                  source's bit is set (nearly no new client, no spoofed
+ *                  INIT), ~70 ns of an INIT;
+ *   assoc_filter   the keys assocs may hold: a COOKIE-ECHO, and an INIT-ACK
+ *                  on the return path, look assocs up for an association
+ *                  that already has their Ts (the collision rule) only
+ *                  where the key's bit is set, ~60 ns of a COOKIE-ECHO.
+ * Each is an array of 64-bit words, two generations of SCTPLB_FILTER_BITS
+ * bits interleaved: a bit's word of each generation side by side
+ * (SCTPLB_FILTER_WORD), so that a look reads one cache line; the word after
+ * them counts gc's rebuilds.  The datapath sets a key's bit
+ * (sctplb_filter_bit) in both generations, atomically, once the table's
+ * entry is written, and reads the OR of the two: a clear bit means no entry
+ * (but for the entries that programs of an older sctplb, still attached
+ * during an upgrade, write without a bit: until `attach` has replaced them
+ * all, or the next sweep's rebuild).  Nothing clears a bit but gc, one
+ * generation per sweep (the count's low bit says which): cleared, then set
+ * again from the table, while the other, untouched, still covers every
+ * entry; so the bits of keys gone from the table go within two sweeps.
+ * `attach` sets the bits of every entry before and after its programs go in
+ * (a map made by an upgrade starts from the table).  Mmapable: user space
+ * sets bits with atomic ORs.  Unkeyed: an attacker who picks keys whose bits
+ * are set pays what every packet paid before, the lookup.
  */
-#define SCTPLB_CLIENT_FILTER_LOG2  20 /* 128 KiB a generation */
-#define SCTPLB_CLIENT_FILTER_BITS  (1u << SCTPLB_CLIENT_FILTER_LOG2)
-#define SCTPLB_CLIENT_FILTER_WORDS (SCTPLB_CLIENT_FILTER_BITS / 64)
-#define SCTPLB_CLIENT_FILTER_GEN   (2 * SCTPLB_CLIENT_FILTER_WORDS) /* the rebuild count */
+#define SCTPLB_FILTER_LOG2  20 /* 128 KiB a generation */
+#define SCTPLB_FILTER_BITS  (1u << SCTPLB_FILTER_LOG2)
+#define SCTPLB_FILTER_WORDS (SCTPLB_FILTER_BITS / 64)
+#define SCTPLB_FILTER_GEN   (2 * SCTPLB_FILTER_WORDS) /* the rebuild count */
+/* The word of a bit in generation g (0 or 1). */
+#define SCTPLB_FILTER_WORD(bit, g) (((bit) >> 6) * 2 + (g))
 
-/* The filter bit of a client key (its padding zeroed). */
+/* The filter bit of a key of `size` bytes (a multiple of 4, padding zeroed). */
 static inline __attribute__((always_inline)) __u32
-sctplb_client_filter_bit(const struct sctplb_client_key *k)
+sctplb_filter_bit(const void *key, __u32 size)
 {
-	const __u32 *w = (const __u32 *)k;
+	const __u32 *w = (const __u32 *)key;
 	__u64 h = 0x9e3779b97f4a7c15ull;
-	int i;
+	__u32 i;
 
-	for (i = 0; i < (int)(sizeof(*k) / sizeof(__u32)); i++)
+	for (i = 0; i < size / sizeof(__u32); i++)
 		h = (h ^ w[i]) * 0xff51afd7ed558ccdull;
-	return (__u32)(h >> (64 - SCTPLB_CLIENT_FILTER_LOG2));
+	return (__u32)(h >> (64 - SCTPLB_FILTER_LOG2));
 }
 
 /*
@@ -814,8 +822,10 @@ struct sctplb_redirect_err_key {
 	X(CLIENT_INDEX, client_index, LRU_HASH, SCTPLB_MAX_ASSOCS, struct sctplb_client_key,   \
 	  struct sctplb_client, SCTPLB_MAP_F_ASSOCS,                                           \
 	  "client transport address -> backend of its last association (restart rule)")       \
-	X(CLIENT_FILTER, client_filter, ARRAY, SCTPLB_CLIENT_FILTER_GEN + 1, __u32, __u64,     \
+	X(CLIENT_FILTER, client_filter, ARRAY, SCTPLB_FILTER_GEN + 1, __u32, __u64,            \
 	  SCTPLB_MAP_F_MMAP, "the client transport addresses client_index may hold (bits)")  \
+	X(ASSOC_FILTER, assoc_filter, ARRAY, SCTPLB_FILTER_GEN + 1, __u32, __u64,              \
+	  SCTPLB_MAP_F_MMAP, "the keys assocs may hold (bits)")                               \
 	X(ASSOCS, assocs, HASH, SCTPLB_MAX_ASSOCS, struct sctplb_assoc_key, struct sctplb_assoc, \
 	  SCTPLB_MAP_F_ASSOCS, "confirmed associations by (service, Ts, ports); never evicted") \
 	X(ASSOC_CTAGS, assoc_ctags, HASH, SCTPLB_MAX_ASSOCS, struct sctplb_assoc_key,          \

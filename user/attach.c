@@ -490,11 +490,11 @@ int do_attach(const struct cmd_args *a)
 	err = open_maps(&m, true);
 	if (err)
 		return err;
-	/* client_filter (include/sctplb.h) holds the bit of every client_index
-	 * entry before these programs read it, and again after they are in:
-	 * the programs they replace (an older sctplb's, before the filter
-	 * existed) wrote entries without bits until then. */
-	err = lb_client_filter_fill(&m);
+	/* The key filters (include/sctplb.h) hold the bit of every entry of
+	 * their tables before these programs read them, and again after they
+	 * are in: the programs they replace (an older sctplb's, before a
+	 * filter existed) wrote entries without bits until then. */
+	err = lb_filters_fill(&m);
 	if (err) {
 		lb_maps_close(&m);
 		return err;
@@ -520,7 +520,7 @@ int do_attach(const struct cmd_args *a)
 	if (!err)
 		attach_redirect_trace(&m);
 	if (!err)
-		err = lb_client_filter_fill(&m);
+		err = lb_filters_fill(&m);
 	lb_maps_close(&m);
 	return err;
 }

@@ -431,43 +431,47 @@ static __always_inline bool choose_by_ctag(const struct pkt *p, struct lb *lb)
 }
 
 /*
- * client_filter (include/sctplb.h): the words of k's bit in both
- * generations, and its mask; false if the map has none (it always has).
+ * Key filters (include/sctplb.h, client_filter and assoc_filter): the words
+ * of a bit in both generations of the filter map, and its mask; false if the
+ * map has none (it always has).
  */
-static __always_inline bool client_filter_words(const struct sctplb_client_key *k, __u64 **a,
-						__u64 **b, __u64 *mask)
+static __always_inline bool filter_words(void *filter, __u32 bit, __u64 **a, __u64 **b,
+					 __u64 *mask)
 {
-	__u32 bit = sctplb_client_filter_bit(k), i = bit >> 6;
-	__u32 j = i + SCTPLB_CLIENT_FILTER_WORDS;
+	__u32 i = SCTPLB_FILTER_WORD(bit, 0), j = i + 1;
 
 	*mask = 1ull << (bit & 63);
-	*a = bpf_map_lookup_elem(&client_filter, &i);
-	*b = bpf_map_lookup_elem(&client_filter, &j);
+	*a = bpf_map_lookup_elem(filter, &i);
+	*b = bpf_map_lookup_elem(filter, &j);
 	return *a && *b;
 }
 
-/* Whether client_index may hold k: a clear bit in both generations says it
- * does not, and saves the INIT its lookup. */
-static __always_inline bool client_filter_has(const struct sctplb_client_key *k)
+/* Whether the filter's table may hold the key of this bit: a clear bit in
+ * both generations says it does not, and saves the packet its lookup. */
+static __always_inline bool filter_has(void *filter, __u32 bit)
 {
 	__u64 *a, *b, mask;
 
-	return !client_filter_words(k, &a, &b, &mask) || ((*a | *b) & mask);
+	return !filter_words(filter, bit, &a, &b, &mask) || ((*a | *b) & mask);
 }
 
-/* k's client_index entry has just been written: its bit, after it (gc's
- * rebuild relies on that order: include/sctplb.h).  Always the atomic OR,
- * a full barrier on x86: a plain read of the word first could be satisfied
- * before the entry's write is visible, and skip a bit a rebuild clears. */
-static __always_inline void client_filter_add(const struct sctplb_client_key *k)
+/* The key of this bit has just been written to the filter's table: its bit,
+ * after it (gc's rebuild relies on that order: include/sctplb.h).  Always
+ * the atomic OR, a full barrier on x86: a plain read of the word first could
+ * be satisfied before the entry's write is visible, and skip a bit a rebuild
+ * clears. */
+static __always_inline void filter_add(void *filter, __u32 bit)
 {
 	__u64 *a, *b, mask;
 
-	if (!client_filter_words(k, &a, &b, &mask))
+	if (!filter_words(filter, bit, &a, &b, &mask))
 		return;
 	__sync_fetch_and_or(a, mask);
 	__sync_fetch_and_or(b, mask);
 }
+
+#define client_filter_bit(k) sctplb_filter_bit((k), sizeof(struct sctplb_client_key))
+#define assoc_filter_bit(ak) sctplb_filter_bit((ak), sizeof(struct sctplb_assoc_key))
 
 /* The pending handshake of a client transport address (set s: hs_set(k)),
  * copied to *hs. */
@@ -543,7 +547,8 @@ static __always_inline int choose_init(const struct buf *b, const struct pkt *p,
 	/* A restart reaches the backend that holds the old association, unless
 	 * the client says it may be another endpoint behind the same NAT'd
 	 * address and port, whose restart the backend must not see. */
-	ci = client_filter_has(&k) ? bpf_map_lookup_elem(&client_index, &k) : NULL;
+	ci = filter_has(&client_filter, client_filter_bit(&k)) ?
+		     bpf_map_lookup_elem(&client_index, &k) : NULL;
 	set = hs_set_of_idx(&k, &sidx); /* one hash for the lookup and the put */
 	have = hs_find_in(set, &k, &hs); /* lock-free (settable.h) */
 	if (ci) {
@@ -661,14 +666,27 @@ static __noinline __u32 hs_src_stag(__u32 src_set, const struct sctplb_client_ke
 }
 
 /*
+ * The confirmed association of a key that is almost always new (the Ts of a
+ * COOKIE-ECHO, of an INIT-ACK): looked up only where assoc_filter has the
+ * key's bit (include/sctplb.h).
+ */
+static __always_inline struct sctplb_assoc *assocs_lookup_new(const struct sctplb_assoc_key *ak)
+{
+	return filter_has(&assoc_filter, assoc_filter_bit(ak)) ? bpf_map_lookup_elem(&assocs, ak) :
+								  NULL;
+}
+
+/*
  * The association of (service, vtag, ports): confirmed, else unconfirmed
- * (include/sctplb.h).  *set: the key's set of assocs_pending when it looked
- * there (not found among the confirmed), else NULL.
+ * (include/sctplb.h); new_key: ak is almost always new (assocs_lookup_new).
+ * *set: the key's set of assocs_pending when it looked there (not found
+ * among the confirmed), else NULL.
  */
 static __always_inline struct sctplb_assoc *assoc_find_set(const struct sctplb_assoc_key *ak,
-							    struct sctplb_pending_set **set)
+							    struct sctplb_pending_set **set,
+							    bool new_key)
 {
-	struct sctplb_assoc *a = bpf_map_lookup_elem(&assocs, ak);
+	struct sctplb_assoc *a = new_key ? assocs_lookup_new(ak) : bpf_map_lookup_elem(&assocs, ak);
 
 	*set = NULL;
 	if (a)
@@ -682,7 +700,7 @@ static __always_inline struct sctplb_assoc *assoc_find(const struct sctplb_assoc
 							bool *pending)
 {
 	struct sctplb_pending_set *set;
-	struct sctplb_assoc *a = assoc_find_set(ak, &set);
+	struct sctplb_assoc *a = assoc_find_set(ak, &set, false);
 
 	*pending = set != NULL;
 	return a;
@@ -903,7 +921,7 @@ static __always_inline struct sctplb_assoc *assoc_create(const struct sctplb_ass
 	 * looked; an unconfirmed one is found by the insert itself
 	 * (BPF_NOEXIST), under its set's lock. */
 	if (!set) {
-		a = bpf_map_lookup_elem(&assocs, ak);
+		a = assocs_lookup_new(ak);
 		if (a)
 			goto exists;
 		set = pend_set_of(ak);
@@ -963,6 +981,9 @@ static __always_inline struct sctplb_assoc *assoc_confirm(const struct sctplb_as
 		lb_event_assoc(SCTPLB_EV_TABLE_FULL, ak, a);
 		return a;
 	}
+	/* Its bit before it leaves the unconfirmed table: a COOKIE-ECHO of
+	 * the key on another CPU finds it in one table or the other. */
+	filter_add(&assoc_filter, assoc_filter_bit(ak));
 	lb_event_assoc(why == SCTPLB_STAT_ASSOC_CONFIRMED ? SCTPLB_EV_CONFIRMED : SCTPLB_EV_PROMOTED,
 		       ak, a);
 	ck.vtag = a->ctag;
@@ -971,7 +992,7 @@ static __always_inline struct sctplb_assoc *assoc_confirm(const struct sctplb_as
 	pend_delete(ak);
 	client_key(&k, p, ak->service_id);
 	bpf_map_update_elem(&client_index, &k, &ce, BPF_ANY);
-	client_filter_add(&k);
+	filter_add(&client_filter, client_filter_bit(&k));
 	stat_inc(why);
 	c = bpf_map_lookup_elem(&assocs, ak);
 	return c ? c : a;
@@ -999,7 +1020,7 @@ static __always_inline int choose_cookie(const struct pkt *p, struct lb *lb,
 
 	stat_inc(SCTPLB_STAT_COOKIE_ECHO);
 	client_key(&k, p, p->service_id);
-	a = assoc_find_set(ak, &pset); /* the set, for the create */
+	a = assoc_find_set(ak, &pset, true); /* the set, for the create */
 	if (a && (a->flags & SCTPLB_ASSOC_F_FROM_INIT_ACK))
 		return established(p, lb, a);
 	set = hs_set(&k);

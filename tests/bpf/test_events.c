@@ -284,7 +284,7 @@ static void test_collision(void)
 				  .seen = sctplb_stamp(now) };
 	struct seq_out o;
 
-	bpf_map_update_elem(fx.assocs, &k, &a, BPF_ANY);
+	fx_assoc_put(&fx, &k, &a, BPF_ANY);
 	now += NSEC;
 	pkt(C6, VIP6, 0, (struct chunk_spec)CH_INIT(tc), &o);
 	now += NSEC;
@@ -324,7 +324,7 @@ static void test_table_full(void)
 	for (i = 0; i < 100000; i++) {
 		struct sctplb_assoc_key k = fx_assoc_key(SVC, 0x10000000u + i, htons(1), htons(PORT));
 
-		if (bpf_map_update_elem(fx.assocs, &k, &a, BPF_NOEXIST))
+		if (fx_assoc_put(&fx, &k, &a, BPF_NOEXIST))
 			break;
 		filled++;
 	}
@@ -459,7 +459,7 @@ static void test_redirect_err(void)
 		return;
 	}
 	/* backend 3 lives behind slb-out (198.51.100.13) */
-	bpf_map_update_elem(fx.assocs, &ak, &a, BPF_ANY);
+	fx_assoc_put(&fx, &ak, &a, BPF_ANY);
 	s.vtag = 0x75000070u;
 	if (system("ip link set slb-out-peer down"))
 		check("redirect_err", false, "cannot set slb-out-peer down");

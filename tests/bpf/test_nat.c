@@ -203,7 +203,7 @@ static int nat_same_port(struct fx *fx)
 
 	if (nat_service(fx, 0))
 		return -1;
-	return bpf_map_update_elem(fx->assocs, &k, &a, BPF_NOEXIST) ||
+	return fx_assoc_put(fx, &k, &a, BPF_NOEXIST) ||
 	       bpf_map_update_elem(fx->assoc_ctags, &ck, &cv, BPF_NOEXIST) ? -1 : 0;
 }
 

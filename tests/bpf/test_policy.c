@@ -134,7 +134,7 @@ int main(void)
 		return 1;
 	}
 	k = fx_assoc_key(SVC1, TS, htons(40000), htons(PORT1));
-	bpf_map_update_elem(fx.assocs, &k, &a, BPF_ANY);
+	fx_assoc_put(&fx, &k, &a, BPF_ANY);
 	rule4(SVC1, "192.0.2.0", 24, SCTPLB_POLICY_DENY);
 	rule4(SVC1, "192.0.2.128", 25, SCTPLB_POLICY_ALLOW);
 	rule6(SVC1, "2001:db8:bad::", 48, SCTPLB_POLICY_DENY);

@@ -95,7 +95,7 @@ static int add_assoc(uint32_t svc, uint32_t ts, uint16_t sport, uint32_t be)
 	struct sctplb_assoc_key k = fx_assoc_key(svc, ts, htons(CPORT), htons(sport));
 	struct sctplb_assoc a = { .backend_id = be, .state = SCTPLB_ASSOC_ESTABLISHED };
 
-	return bpf_map_update_elem(fx.assocs, &k, &a, BPF_ANY);
+	return fx_assoc_put(&fx, &k, &a, BPF_ANY);
 }
 
 static void run_case(const struct pcase *c)

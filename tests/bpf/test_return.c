@@ -152,7 +152,7 @@ static int collide_ts5(struct fx *fx)
 	struct sctplb_assoc v = { .backend_id = 2, .ctag = 0x1234,
 				  .state = SCTPLB_ASSOC_ESTABLISHED, .created = 1 };
 
-	return bpf_map_update_elem(fx->assocs, &k, &v, BPF_NOEXIST) ? -1 : 0;
+	return fx_assoc_put(fx, &k, &v, BPF_NOEXIST) ? -1 : 0;
 }
 
 /*

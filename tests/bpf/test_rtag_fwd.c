@@ -186,7 +186,7 @@ int main(void)
 		struct sctplb_assoc_key k = fx_assoc_key(SVC, ts, htons(CPORT), htons(PORT));
 		struct sctplb_assoc a = { .backend_id = 3, .ctag = tc, .state = SCTPLB_ASSOC_ESTABLISHED };
 
-		bpf_map_update_elem(fx.assocs, &k, &a, BPF_NOEXIST);
+		fx_assoc_put(&fx, &k, &a, BPF_NOEXIST);
 		if (pkt_send(C4, VIP4, ts, (struct chunk_spec)CH_DATA(), &o) || !seq_forwarded(&o) ||
 		    o.backend != 3 || o.d[SCTPLB_STAT_RTAG_UNKNOWN] != 1 || o.d[SCTPLB_STAT_ESTABLISHED] != 1)
 			tr_result("a backend without the agent: its learnt association through the fallback",

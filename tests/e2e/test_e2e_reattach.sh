@@ -5,9 +5,10 @@
 # association is lost, sent == received, every association stays on its backend.
 # The traffic runs until every association has 25 echoes before the re-attach and 25
 # more after it (through the new programs).  Both return variants.  Before the re-attach
-# the pinned client_filter is removed, as pins made by an sctplb before it have none:
-# attach makes it and sets the bit of every client_index entry (the restart rule reads
-# client_index only where the bit is set: include/sctplb.h).
+# the pinned key filters are removed, as pins made by an sctplb before them have none:
+# attach makes them and sets the bit of every client_index and assocs entry (the restart
+# rule reads client_index, the collision rule assocs, only where the bit is set:
+# include/sctplb.h).
 set -u
 cd "$(dirname "$0")/../.." || exit 1
 # shellcheck source=tests/e2e/lib/lb.sh
@@ -44,16 +45,21 @@ for ret in fwd dsr; do
 	lb_wait_echoes "${ret}_reattach" 25 ||
 		fail "${ret}_reattach_before" "not 25 echoes on every association: $(lb_received "${ret}_reattach")"
 	progs0=$(prog_ids) maps0=$(map_ids) pins0=$(lb_assoc_backends s4)
-	rm -f "$LB_PIN/client_filter"
+	rm -f "$LB_PIN/client_filter" "$LB_PIN/assoc_filter"
 	ta=$(now_ms)
 	out=$(lb_attach 2>&1)
 	rc=$?
 	tb=$(now_ms)
-	read -r fset ftotal < <(build/tests/settable filter "$LB_PIN" 2>&1)
+	read -r fset ftotal aset atotal < <(build/tests/settable filter "$LB_PIN" 2>&1)
 	if [ -n "$ftotal" ] && [ "$ftotal" -gt 0 ] 2>/dev/null && [ "$fset" = "$ftotal" ]; then
 		pass "${ret}_reattach_filter"
 	else
 		fail "${ret}_reattach_filter" "client_filter made by the re-attach has the bits of $fset of $ftotal client_index entries (want all, at least one)"
+	fi
+	if [ -n "$atotal" ] && [ "$atotal" -gt 0 ] 2>/dev/null && [ "$aset" = "$atotal" ]; then
+		pass "${ret}_reattach_assoc_filter"
+	else
+		fail "${ret}_reattach_assoc_filter" "assoc_filter made by the re-attach has the bits of $aset of $atotal assocs entries (want all, at least one)"
 	fi
 	progs1=$(prog_ids) maps1=$(map_ids)
 	at=$(lb_received "${ret}_reattach")

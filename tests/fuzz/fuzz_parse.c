@@ -166,6 +166,7 @@ static void configure(void)
 	FAKE_MAP(handshakes, 6);
 	FAKE_MAP(client_index, 5);
 	FAKE_MAP(client_filter, 0);
+	FAKE_MAP(assoc_filter, 0);
 	FAKE_MAP(assocs, 5);
 	FAKE_MAP(assoc_ctags, 5);
 	FAKE_MAP(assocs_pending, 5);
@@ -289,10 +290,11 @@ static void put_assoc(__u32 ts, __u32 tc, __u16 cport, __u32 be, int v6, uint8_t
 	struct sctplb_client_key k = ckey(cport, v6, last);
 
 	bpf_map_update_elem(&assocs, &ak, &a, BPF_NOEXIST);
+	filter_add(&assoc_filter, assoc_filter_bit(&ak)); /* as a confirmation sets it */
 	ak.vtag = tc;
 	bpf_map_update_elem(&assoc_ctags, &ak, &cv, BPF_NOEXIST);
 	bpf_map_update_elem(&client_index, &k, &ce, BPF_NOEXIST);
-	client_filter_add(&k); /* as a confirmation sets it */
+	filter_add(&client_filter, client_filter_bit(&k)); /* as a confirmation sets it */
 }
 
 static void put_handshake(__u16 cport, int v6, uint8_t last, __u32 be, __u32 tc)
@@ -327,6 +329,7 @@ static void reset(__u32 policy)
 	fake_map_clear(&handshakes);
 	fake_map_clear(&client_index);
 	fake_map_clear(&client_filter);
+	fake_map_clear(&assoc_filter);
 	fake_map_clear(&assocs);
 	fake_map_clear(&assoc_ctags);
 	fake_map_clear(&assocs_pending);

@@ -7,8 +7,9 @@
  *
  *   settable count PIN_DIR                          entries (ways with a stamp)
  *   settable put PIN_DIR KEY_HEX VAL_HEX STAMP      KEY -> VAL, stamped STAMP
- *   settable filter PIN_DIR                         "SET TOTAL": client_index's
- *       entries whose client_filter bit is set (include/sctplb.h), of all
+ *   settable filter PIN_DIR                         "SET TOTAL ASET ATOTAL":
+ *       client_index's entries whose client_filter bit is set
+ *       (include/sctplb.h), of all; assocs' whose assoc_filter bit is set
  */
 #include <errno.h>
 #include <stdio.h>
@@ -33,6 +34,26 @@ static int unhex(const char *s, void *out, size_t n)
 	return 0;
 }
 
+/* The entries of table whose bit is set in the filter: *set of *total. */
+static int filter_count(const struct lb_maps *m, enum lb_filter which, enum lb_map_id table,
+			size_t ksize, unsigned long *set, unsigned long *total)
+{
+	unsigned char k[64], next[64];
+	void *prev = NULL;
+	int r;
+
+	while (!bpf_map_get_next_key(m->fd[table], prev, next)) {
+		memcpy(k, next, ksize);
+		prev = k;
+		r = lb_filter_test(m, which, k);
+		if (r < 0)
+			return r;
+		*set += r;
+		(*total)++;
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct sctplb_client_key k;
@@ -50,25 +71,19 @@ int main(int argc, char **argv)
 	}
 	err = lb_maps_open(&m, argv[2], 0, 0);
 	if (!err && !strcmp(argv[1], "filter")) {
-		struct sctplb_client_key next;
-		unsigned long set = 0, total = 0;
-		void *prev = NULL;
-		int r;
+		unsigned long set[LB_FILTER_N] = {}, total[LB_FILTER_N] = {};
+		int r = filter_count(&m, LB_FILTER_CLIENT, LB_CLIENT_INDEX,
+				     sizeof(struct sctplb_client_key), &set[0], &total[0]);
 
-		while (!bpf_map_get_next_key(m.fd[LB_CLIENT_INDEX], prev, &next)) {
-			k = next;
-			prev = &k;
-			r = lb_client_filter_test(&m, &k);
-			if (r < 0) {
-				fprintf(stderr, "settable: filter: %s\n", strerror(-r));
-				lb_maps_close(&m);
-				return 1;
-			}
-			set += r;
-			total++;
-		}
-		printf("%lu %lu\n", set, total);
+		if (!r)
+			r = filter_count(&m, LB_FILTER_ASSOC, LB_ASSOCS,
+					 sizeof(struct sctplb_assoc_key), &set[1], &total[1]);
 		lb_maps_close(&m);
+		if (r < 0) {
+			fprintf(stderr, "settable: filter: %s\n", strerror(-r));
+			return 1;
+		}
+		printf("%lu %lu %lu %lu\n", set[0], total[0], set[1], total[1]);
 		return 0;
 	}
 	if (!err)

@@ -669,37 +669,55 @@ static void test_pending(void)
 }
 
 /*
- * Each sweep rebuilds a generation of client_filter (include/sctplb.h): the
- * bit of a client_index entry gone since goes within two sweeps, a live
- * one's stays.
+ * Each sweep rebuilds a generation of each key filter (include/sctplb.h):
+ * the bit of an entry gone since goes within two sweeps, a live one's stays;
+ * client_filter of client_index's entries, assoc_filter of assocs'.
  */
-static void test_client_filter(void)
+static void test_filters(void)
 {
 	const struct sctplb_config defaults = {};
 	struct sctplb_client_key live = ckey(1, 44011, "192.0.2.71");
 	struct sctplb_client_key gone = ckey(1, 44012, "192.0.2.72");
 	struct sctplb_client c = { .backend_id = 1, .stag = 0x701 };
+	struct sctplb_assoc_key alive = akey(1, 0x711, 44011);
+	struct sctplb_assoc_key agone = alive;
+	struct sctplb_assoc a = { .backend_id = 1, .state = SCTPLB_ASSOC_ESTABLISHED,
+				  .created = sctplb_stamp(NOW), .seen = sctplb_stamp(NOW) };
 	struct gc_result r;
-	int err, setup, after1;
+	int err, setup, after1, aafter1;
 
 	clear_all();
+	put_backend(1, 1, true); /* the association's backend exists: kept */
+	agone.vtag = 0x712;
 	setup = bpf_map_update_elem(m.fd[LB_CLIENT_INDEX], &live, &c, BPF_ANY) ||
 		bpf_map_update_elem(m.fd[LB_CLIENT_INDEX], &gone, &c, BPF_ANY) ||
-		lb_client_filter_fill(&m) || lb_client_filter_test(&m, &gone) != 1 ||
-		bpf_map_delete_elem(m.fd[LB_CLIENT_INDEX], &gone);
+		bpf_map_update_elem(m.fd[LB_ASSOCS], &alive, &a, BPF_ANY) ||
+		bpf_map_update_elem(m.fd[LB_ASSOCS], &agone, &a, BPF_ANY) || lb_filters_fill(&m) ||
+		lb_filter_test(&m, LB_FILTER_CLIENT, &gone) != 1 ||
+		lb_filter_test(&m, LB_FILTER_ASSOC, &agone) != 1 ||
+		bpf_map_delete_elem(m.fd[LB_CLIENT_INDEX], &gone) ||
+		bpf_map_delete_elem(m.fd[LB_ASSOCS], &agone);
 	/* After one sweep the gone entry's bit is still in the generation not
 	 * rebuilt: both answer for the live one. */
 	err = gc_sweep(&m, NOW, &defaults, &r);
-	after1 = lb_client_filter_test(&m, &gone);
+	after1 = lb_filter_test(&m, LB_FILTER_CLIENT, &gone);
+	aafter1 = lb_filter_test(&m, LB_FILTER_ASSOC, &agone);
 	if (!err)
 		err = gc_sweep(&m, NOW, &defaults, &r);
 	CHECK("client_filter_rebuilt", !setup && err == 0 && after1 == 1 &&
-					       lb_client_filter_test(&m, &gone) == 0 &&
-					       lb_client_filter_test(&m, &live) == 1,
+					       lb_filter_test(&m, LB_FILTER_CLIENT, &gone) == 0 &&
+					       lb_filter_test(&m, LB_FILTER_CLIENT, &live) == 1,
 	      "setup failed %d, err %d: the gone entry's bit after one sweep %d (want 1), after two "
 	      "%d (want 0), the live one's %d (want 1)", setup, err, after1,
-	      lb_client_filter_test(&m, &gone), lb_client_filter_test(&m, &live));
+	      lb_filter_test(&m, LB_FILTER_CLIENT, &gone), lb_filter_test(&m, LB_FILTER_CLIENT, &live));
+	CHECK("assoc_filter_rebuilt", !setup && err == 0 && aafter1 == 1 &&
+					      lb_filter_test(&m, LB_FILTER_ASSOC, &agone) == 0 &&
+					      lb_filter_test(&m, LB_FILTER_ASSOC, &alive) == 1,
+	      "setup failed %d, err %d: the gone association's bit after one sweep %d (want 1), "
+	      "after two %d (want 0), the live one's %d (want 1)", setup, err, aafter1,
+	      lb_filter_test(&m, LB_FILTER_ASSOC, &agone), lb_filter_test(&m, LB_FILTER_ASSOC, &alive));
 	bpf_map_delete_elem(m.fd[LB_CLIENT_INDEX], &live);
+	bpf_map_delete_elem(m.fd[LB_ASSOCS], &alive);
 }
 
 /*
@@ -794,7 +812,7 @@ int main(void)
 	test_snat();
 	test_pending();
 	test_hs_restart();
-	test_client_filter();
+	test_filters();
 	sctplb__destroy(skel);
 	return failed;
 }

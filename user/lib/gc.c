@@ -180,96 +180,133 @@ static bool hs_expired(const struct sctplb_handshake *h, __u64 now, const struct
 	return now_past(h->created_ns, now, gc_handshake_ns(cfg));
 }
 
-/* ---- client_filter (include/sctplb.h) ---- */
+/* ---- key filters (include/sctplb.h) ---- */
+
+/* Each filter's map and the table whose keys it holds. */
+static const struct filter_kind {
+	int map, table;
+	__u32 ksize, vsize;
+} filter_kinds[LB_FILTER_N] = {
+	[LB_FILTER_CLIENT] = { LB_CLIENT_FILTER, LB_CLIENT_INDEX, sizeof(struct sctplb_client_key),
+			       sizeof(struct sctplb_client) },
+	[LB_FILTER_ASSOC] = { LB_ASSOC_FILTER, LB_ASSOCS, sizeof(struct sctplb_assoc_key),
+			      sizeof(struct sctplb_assoc) },
+};
 
 struct filter_fill {
+	const struct filter_kind *kind;
 	__u64 *w;               /* the map, mmapped */
-	__u32 base[2];          /* the first word of each generation to set */
+	int gen[2];             /* the generations to set */
 	int n;
 };
 
-static int filter_open(const struct lb_maps *m, struct filter_fill *f)
+static int filter_open(const struct lb_maps *m, enum lb_filter which, struct filter_fill *f)
 {
-	f->w = mmap(NULL, (SCTPLB_CLIENT_FILTER_GEN + 1) * sizeof(__u64), PROT_READ | PROT_WRITE,
-		    MAP_SHARED, m->fd[LB_CLIENT_FILTER], 0);
-	return f->w == MAP_FAILED ? -errno : 0;
+	int err;
+
+	f->kind = &filter_kinds[which];
+	f->w = mmap(NULL, (SCTPLB_FILTER_GEN + 1) * sizeof(__u64), PROT_READ | PROT_WRITE,
+		    MAP_SHARED, m->fd[f->kind->map], 0);
+	if (f->w != MAP_FAILED)
+		return 0;
+	err = -errno;
+	return lb_err(err, "cannot map %s/%s: %s", m->dir, lb_map_names[f->kind->map],
+		      strerror(-err));
 }
 
 static void filter_close(struct filter_fill *f)
 {
-	munmap(f->w, (SCTPLB_CLIENT_FILTER_GEN + 1) * sizeof(__u64));
+	munmap(f->w, (SCTPLB_FILTER_GEN + 1) * sizeof(__u64));
 }
 
-/* A client_index entry's bit, in each generation of f: atomic ORs, as the
- * datapath's (an OR of plain stores would undo one it made in between). */
+/* An entry's bit, in each generation of f: atomic ORs, as the datapath's (an
+ * OR of plain stores would undo one it made in between). */
 static int filter_set(const void *key, const void *val, void *arg)
 {
 	struct filter_fill *f = arg;
-	__u32 bit = sctplb_client_filter_bit(key);
+	__u32 bit = sctplb_filter_bit(key, f->kind->ksize);
 	int g;
 
 	(void)val;
 	for (g = 0; g < f->n; g++)
-		__atomic_fetch_or(&f->w[f->base[g] + (bit >> 6)], 1ull << (bit & 63),
+		__atomic_fetch_or(&f->w[SCTPLB_FILTER_WORD(bit, f->gen[g])], 1ull << (bit & 63),
 				  __ATOMIC_RELAXED);
 	return 0;
 }
 
 static int filter_scan(const struct lb_maps *m, struct filter_fill *f)
 {
-	return scan_map(m->fd[LB_CLIENT_INDEX], sizeof(struct sctplb_client_key),
-			sizeof(struct sctplb_client), filter_set, f);
+	return scan_map(m->fd[f->kind->table], f->kind->ksize, f->kind->vsize, filter_set, f);
 }
 
-int lb_client_filter_fill(const struct lb_maps *m)
+int lb_filters_fill(const struct lb_maps *m)
 {
-	struct filter_fill f = { .base = { 0, SCTPLB_CLIENT_FILTER_WORDS }, .n = 2 };
-	int err = filter_open(m, &f);
+	enum lb_filter which;
+	int err = 0;
 
-	if (err)
-		return lb_err(err, "cannot map %s/client_filter: %s", m->dir, strerror(-err));
-	err = filter_scan(m, &f);
-	filter_close(&f);
+	for (which = 0; which < LB_FILTER_N && !err; which++) {
+		struct filter_fill f = { .gen = { 0, 1 }, .n = 2 };
+
+		err = filter_open(m, which, &f);
+		if (err)
+			break;
+		err = filter_scan(m, &f);
+		filter_close(&f);
+	}
 	return err;
 }
 
 /* The caller holds the pin directory's lock (user/gc.c): two rebuilds at
  * once could each clear a generation. */
-int lb_client_filter_rebuild(const struct lb_maps *m, int *gen)
+int lb_filter_rebuild(const struct lb_maps *m, enum lb_filter which, int *gen)
 {
 	struct filter_fill f = { .n = 1 };
 	__u32 i, g;
-	int err = filter_open(m, &f);
+	int err = filter_open(m, which, &f);
 
 	if (err)
-		return lb_err(err, "cannot map %s/client_filter: %s", m->dir, strerror(-err));
-	g = __atomic_load_n(&f.w[SCTPLB_CLIENT_FILTER_GEN], __ATOMIC_RELAXED) & 1;
-	f.base[0] = g * SCTPLB_CLIENT_FILTER_WORDS;
+		return err;
+	g = __atomic_load_n(&f.w[SCTPLB_FILTER_GEN], __ATOMIC_RELAXED) & 1;
+	f.gen[0] = (int)g;
 	/* Cleared whole before the scan: an entry the datapath writes from
 	 * here on sets its own bit (after the entry), one written before is
 	 * found by the scan.  The other generation answers meanwhile. */
-	for (i = 0; i < SCTPLB_CLIENT_FILTER_WORDS; i++)
-		__atomic_store_n(&f.w[f.base[0] + i], 0, __ATOMIC_RELAXED);
+	for (i = 0; i < SCTPLB_FILTER_WORDS; i++)
+		__atomic_store_n(&f.w[SCTPLB_FILTER_WORD(i << 6, g)], 0, __ATOMIC_RELAXED);
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	err = filter_scan(m, &f);
 	if (!err)
-		__atomic_fetch_add(&f.w[SCTPLB_CLIENT_FILTER_GEN], 1, __ATOMIC_SEQ_CST);
+		__atomic_fetch_add(&f.w[SCTPLB_FILTER_GEN], 1, __ATOMIC_SEQ_CST);
 	filter_close(&f);
 	if (!err && gen)
 		*gen = (int)g;
 	return err;
 }
 
-int lb_client_filter_test(const struct lb_maps *m, const struct sctplb_client_key *k)
+int lb_filter_add(const struct lb_maps *m, enum lb_filter which, const void *key)
 {
-	struct filter_fill f;
-	__u32 bit = sctplb_client_filter_bit(k);
-	__u64 mask = 1ull << (bit & 63);
-	int err = filter_open(m, &f), set;
+	struct filter_fill f = { .gen = { 0, 1 }, .n = 2 };
+	int err = filter_open(m, which, &f);
 
 	if (err)
 		return err;
-	set = ((f.w[bit >> 6] | f.w[SCTPLB_CLIENT_FILTER_WORDS + (bit >> 6)]) & mask) != 0;
+	filter_set(key, NULL, &f);
+	filter_close(&f);
+	return 0;
+}
+
+int lb_filter_test(const struct lb_maps *m, enum lb_filter which, const void *key)
+{
+	struct filter_fill f;
+	__u32 bit;
+	__u64 mask;
+	int err = filter_open(m, which, &f), set;
+
+	if (err)
+		return err;
+	bit = sctplb_filter_bit(key, f.kind->ksize);
+	mask = 1ull << (bit & 63);
+	set = ((f.w[SCTPLB_FILTER_WORD(bit, 0)] | f.w[SCTPLB_FILTER_WORD(bit, 1)]) & mask) != 0;
 	filter_close(&f);
 	return set;
 }
@@ -799,9 +836,11 @@ int gc_sweep(const struct lb_maps *m, __u64 now_ns, const struct sctplb_config *
 		active[id] = id != SCTPLB_BACKEND_NONE && (be.flags & SCTPLB_BE_F_ACTIVE);
 	}
 	err = run(&c);
-	/* After the sweep: the bits of the client_index entries it removed go. */
+	/* After the sweep: the bits of the entries it removed go. */
 	if (!err)
-		err = lb_client_filter_rebuild(m, NULL);
+		err = lb_filter_rebuild(m, LB_FILTER_CLIENT, NULL);
+	if (!err)
+		err = lb_filter_rebuild(m, LB_FILTER_ASSOC, NULL);
 	return err;
 }
 

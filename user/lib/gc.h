@@ -54,30 +54,38 @@ __u64 gc_idle_ns(const struct sctplb_config *cfg);
 __u64 gc_grace_ns(const struct sctplb_config *cfg);
 __u64 gc_handshake_ns(const struct sctplb_config *cfg);
 
-/* One sweep; out is zeroed first.  Then one generation of client_filter is
- * rebuilt (lb_client_filter_rebuild): the caller holds the pin directory's
- * lock (LB_OPEN_LOCK).  Returns 0 or -errno (message in lb_err_msg()). */
+/* One sweep; out is zeroed first.  Then one generation of each key filter
+ * is rebuilt (lb_filter_rebuild): the caller holds the pin directory's lock
+ * (LB_OPEN_LOCK).  Returns 0 or -errno (message in lb_err_msg()). */
 int gc_sweep(const struct lb_maps *m, __u64 now_ns, const struct sctplb_config *cfg,
 	     struct gc_result *out);
 
 /*
- * client_filter's bits from user space (the layout and the rules are in
- * include/sctplb.h; the datapath's side is bpf/lib/lb.h client_filter_*):
- *   lb_client_filter_fill     sets the bit of every client_index entry in
- *                             both generations, clearing nothing: attach,
- *                             and a map an upgrade made;
- *   lb_client_filter_rebuild  gc's: clears the generation the rebuild count
- *                             names, sets it again from client_index, counts
- *                             the rebuild (*gen, when not NULL: the one
- *                             rebuilt); under the pin directory's lock, as
- *                             two at once could each clear a generation;
- *   lb_client_filter_test     1 if k's bit is set in either generation, 0 if
- *                             not, or a negative errno.
+ * The key filters' bits from user space (the layout and the rules are in
+ * include/sctplb.h; the datapath's side is bpf/lib/lb.h filter_*):
+ *   lb_filters_fill     sets the bit of every entry of each filter's table
+ *                       in both generations, clearing nothing: attach, and
+ *                       a map an upgrade made;
+ *   lb_filter_rebuild   gc's: clears the generation the rebuild count names,
+ *                       sets it again from the table, counts the rebuild
+ *                       (*gen, when not NULL: the one rebuilt); under the pin
+ *                       directory's lock, as two at once could each clear a
+ *                       generation;
+ *   lb_filter_add       sets one key's bit in both generations, as the
+ *                       datapath does once it has written the entry;
+ *   lb_filter_test      1 if the key's bit is set in either generation, 0 if
+ *                       not, or a negative errno.
  * 0 or a negative errno.
  */
-int lb_client_filter_fill(const struct lb_maps *m);
-int lb_client_filter_rebuild(const struct lb_maps *m, int *gen);
-int lb_client_filter_test(const struct lb_maps *m, const struct sctplb_client_key *k);
+enum lb_filter {
+	LB_FILTER_CLIENT,       /* client_filter: client_index's keys */
+	LB_FILTER_ASSOC,        /* assoc_filter: assocs' keys */
+	LB_FILTER_N
+};
+int lb_filters_fill(const struct lb_maps *m);
+int lb_filter_rebuild(const struct lb_maps *m, enum lb_filter which, int *gen);
+int lb_filter_add(const struct lb_maps *m, enum lb_filter which, const void *key);
+int lb_filter_test(const struct lb_maps *m, enum lb_filter which, const void *key);
 
 /*
  * Removes every association, assoc_ctags, client_index and handshake entry

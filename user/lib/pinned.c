@@ -700,6 +700,50 @@ static int upgrade_abi4(struct lb_maps *m, const char *dir, unsigned int flags)
 	return err;
 }
 
+/*
+ * ABI 5 -> 6, in place: the key filters' generations are interleaved
+ * (include/sctplb.h, SCTPLB_FILTER_WORD) and assoc_filter is new.
+ * client_filter's pin is removed and both filters are made anew (empty),
+ * then settings says ABI 6; attach sets the bits of every entry of their
+ * tables (lb_filters_fill), before and after its programs go in, as for
+ * pins older than the filters.  Every other map is kept.
+ */
+static int upgrade_abi5(struct lb_maps *m, const char *dir, unsigned int flags)
+{
+	bool present[LB_MAP_N] = {};
+	char path[PATH_MAX];
+	struct sctplb_config c = {};
+	__u32 zero = 0;
+	int fd, err, j;
+
+	err = pinned_settings(dir, &c, sizeof(c));
+	if (err || c.abi_version != 5)
+		return 0;       /* not ABI 5: the checks below say what it is */
+	if (!(flags & LB_OPEN_CREATE))
+		return lb_err(-EPROTO, "the maps pinned under %s have ABI version 5, this sctplb "
+			      "expects %u; 'sctplb attach' upgrades them in place (nothing "
+			      "established is lost)", dir, SCTPLB_ABI_VERSION);
+	map_path(path, sizeof(path), dir, LB_CLIENT_FILTER);
+	if (unlink(path) && errno != ENOENT)
+		return lb_err(-errno, "cannot upgrade %s: removing %s: %s", dir, path,
+			      strerror(errno));
+	for (j = 0; j < LB_MAP_N; j++) {
+		map_path(path, sizeof(path), dir, j);
+		present[j] = access(path, F_OK) == 0;
+	}
+	err = create_missing(m, 0, present);
+	if (err)
+		return err;
+	c.abi_version = SCTPLB_ABI_VERSION;
+	map_path(path, sizeof(path), dir, LB_SETTINGS);
+	fd = bpf_obj_get(path);
+	if (fd < 0 || bpf_map_update_elem(fd, &zero, &c, BPF_ANY))
+		err = lb_err(-errno, "cannot write %s: %s", path, strerror(errno));
+	if (fd >= 0)
+		close(fd);
+	return err;
+}
+
 int lb_maps_open(struct lb_maps *m, const char *dir, unsigned int flags, __u32 max_assocs)
 {
 	bool present[LB_MAP_N] = {}, any = false, all = true;
@@ -725,6 +769,8 @@ int lb_maps_open(struct lb_maps *m, const char *dir, unsigned int flags, __u32 m
 	err = upgrade_abi3(m, dir, flags, max_assocs);
 	if (!err)
 		err = upgrade_abi4(m, dir, flags);
+	if (!err)
+		err = upgrade_abi5(m, dir, flags);
 	if (err)
 		goto fail;
 

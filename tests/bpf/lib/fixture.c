@@ -22,6 +22,7 @@
 #include "sctplb.skel.h"
 #include "maglev.h"
 #include "fixture.h"
+#include "gc.h"
 #include "pinned.h"
 #include "settable.h"
 
@@ -217,6 +218,16 @@ int fx_assoc_lookup(struct fx *fx, const struct sctplb_assoc_key *k, struct sctp
 	if (pending)
 		*pending = p;
 	return 0;
+}
+
+int fx_assoc_put(struct fx *fx, const struct sctplb_assoc_key *k, const struct sctplb_assoc *a,
+		 __u64 flags)
+{
+	struct lb_maps m;
+
+	if (bpf_map_update_elem(fx->assocs, k, a, flags) || fx_lb_maps(fx, &m))
+		return -1;
+	return lb_filter_add(&m, LB_FILTER_ASSOC, k) ? -1 : 0;
 }
 
 int fx_handshakes(struct fx *fx, struct lb_settable *t)

@@ -84,6 +84,11 @@ void fx_unload(struct fx *fx);
  * -1 if neither holds it; *pending says which (may be NULL). */
 int fx_assoc_lookup(struct fx *fx, const struct sctplb_assoc_key *k, struct sctplb_assoc *a,
 		    bool *pending);
+/* An association put in assocs from user space (bpf_map_update_elem's
+ * flags) with its assoc_filter bit, as a confirmation or attach's fill
+ * leaves it (include/sctplb.h): 0 or -1. */
+int fx_assoc_put(struct fx *fx, const struct sctplb_assoc_key *k, const struct sctplb_assoc *a,
+		 __u64 flags);
 /* The handshakes table (user/lib/settable.h) with the loaded key: 0 or -1;
  * a handshake by client key: 0, or -1 if absent; the number of handshakes. */
 int fx_handshakes(struct fx *fx, struct lb_settable *t);
