@@ -14,6 +14,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "err.h"
 #include "gc.h"
 #include "pinned.h"
 #include "settable.h"
@@ -720,6 +721,30 @@ static void test_filters(void)
 	bpf_map_delete_elem(m.fd[LB_ASSOCS], &alive);
 }
 
+/* A rebuild that fails after a good sweep says what the sweep removed and
+ * why the filter was not rebuilt (assoc_filter's fd swapped for a map that
+ * cannot be mmapped). */
+static void test_filter_rebuild_fails(void)
+{
+	const struct sctplb_config defaults = {};
+	int saved = m.fd[LB_ASSOC_FILTER], err;
+	struct gc_result r;
+	const char *msg;
+
+	clear_all();
+	put_hs(1, 44013, "192.0.2.73", 1, NOW - S(3600)); /* expired: the sweep removes it */
+	m.fd[LB_ASSOC_FILTER] = m.fd[LB_SETTINGS];
+	err = gc_sweep(&m, NOW, &defaults, &r);
+	m.fd[LB_ASSOC_FILTER] = saved;
+	msg = lb_err_msg();
+	CHECK("filter_rebuild_failure_named", err < 0 && r.handshakes == 1 && msg &&
+						      strstr(msg, "the sweep removed 1 entries") &&
+						      strstr(msg, "assoc_filter") &&
+						      strstr(msg, "run gc again"),
+	      "err %d, handshakes removed %u, message: %s", err, r.handshakes, msg ? msg : "(none)");
+	lb_err_clear();
+}
+
 /*
  * A handshake whose Ts names an unconfirmed association is that association's
  * restart rule: an expired one stays while the association does.
@@ -813,6 +838,7 @@ int main(void)
 	test_pending();
 	test_hs_restart();
 	test_filters();
+	test_filter_rebuild_fails();
 	sctplb__destroy(skel);
 	return failed;
 }

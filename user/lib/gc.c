@@ -836,11 +836,22 @@ int gc_sweep(const struct lb_maps *m, __u64 now_ns, const struct sctplb_config *
 		active[id] = id != SCTPLB_BACKEND_NONE && (be.flags & SCTPLB_BE_F_ACTIVE);
 	}
 	err = run(&c);
-	/* After the sweep: the bits of the entries it removed go. */
-	if (!err)
-		err = lb_filter_rebuild(m, LB_FILTER_CLIENT, NULL);
+	if (err)
+		return err;
+	/* After the sweep: the bits of the entries it removed go.  A failure
+	 * says what the sweep did, which the caller then does not print. */
+	err = lb_filter_rebuild(m, LB_FILTER_CLIENT, NULL);
 	if (!err)
 		err = lb_filter_rebuild(m, LB_FILTER_ASSOC, NULL);
+	if (err) {
+		char cause[256];
+
+		snprintf(cause, sizeof(cause), "%s", lb_err_msg() ? lb_err_msg() : strerror(-err));
+		err = lb_err(err, "the sweep removed %u entries, then a key filter could not be "
+			     "rebuilt: %s. Nothing is lost (the filters keep the bits they had, "
+			     "a false positive costs a lookup); run gc again once that is mended",
+			     gc_total(out), cause);
+	}
 	return err;
 }
 
