@@ -26,6 +26,7 @@
 #include <linux/bpf.h>
 
 #include "fixture.h"
+#include "gc.h"
 #include "maglev.h"
 #include "pkt.h"
 #include "rtag.h"
@@ -165,8 +166,8 @@ uint64_t stat_get(struct fx *fx, int idx)
 
 #define DATA_BODY 64
 
-/* An established association as COOKIE-ECHO leaves it: assocs, assoc_ctags,
- * client_index. */
+/* An established association as its confirmation leaves it: assocs,
+ * assoc_ctags, client_index, and the key filters' bits. */
 static void put_assoc_svc(struct fx *fx, uint32_t svc, uint32_t ts, uint32_t tc, uint16_t cport,
 			  const char *caddr, uint32_t backend)
 {
@@ -177,12 +178,15 @@ static void put_assoc_svc(struct fx *fx, uint32_t svc, uint32_t ts, uint32_t tc,
 	struct sctplb_ctag_value cv = { .stag = ts };
 	struct sctplb_client_key ck = fx_client_key(svc, htons(cport), caddr);
 	struct sctplb_client c = { .backend_id = backend, .stag = ts };
+	struct lb_maps m;
 
-	if (bpf_map_update_elem(fx->assocs, &k, &a, BPF_ANY))
+	if (fx_lb_maps(fx, &m) || bpf_map_update_elem(fx->assocs, &k, &a, BPF_ANY) ||
+	    lb_filter_add(&m, LB_FILTER_ASSOC, &k))
 		DIE("assoc");
 	k.vtag = tc;
 	if (bpf_map_update_elem(fx->assoc_ctags, &k, &cv, BPF_ANY) ||
-	    bpf_map_update_elem(fx->client_index, &ck, &c, BPF_ANY))
+	    bpf_map_update_elem(fx->client_index, &ck, &c, BPF_ANY) ||
+	    lb_filter_add(&m, LB_FILTER_CLIENT, &ck))
 		DIE("assoc indexes");
 }
 

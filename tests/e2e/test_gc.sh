@@ -201,14 +201,17 @@ grep -q "state of the deleted service removed: 1 association, 1 assoc_ctags, 1 c
 out=$(sl backend del sig be3 2>&1)
 grep -q "removed: 0 associations" <<<"$out" && pass backend_del_nothing_to_remove || fail backend_del_nothing_to_remove "$out"
 
-# ---- pins of an sctplb before client_filter: gc makes it and goes on sweeping ----
+# ---- pins of an sctplb before the key filters: gc makes them and goes on sweeping ----
 put client 1 41019 192.0.2.39 1 0x777
-rm -f "$PIN/client_filter"
+rm -f "$PIN/client_filter" "$PIN/assoc_filter"
 out=$(sl gc 2>&1)
 rc=$?
-read -r fset ftotal < <(build/tests/settable filter "$PIN" 2>&1)
+read -r fset ftotal aset atotal < <(build/tests/settable filter "$PIN" 2>&1)
 [ "$rc" = 0 ] && [ -e "$PIN/client_filter" ] && [ -n "$ftotal" ] && [ "$ftotal" -gt 0 ] 2>/dev/null &&
 	[ "$fset" -gt 0 ] && pass gc_pins_without_client_filter ||
 	fail gc_pins_without_client_filter "gc exit $rc, map made: $([ -e "$PIN/client_filter" ] && echo yes || echo no), bits $fset of $ftotal (want some: the sweep's rebuild): $out"
+[ "$rc" = 0 ] && [ -e "$PIN/assoc_filter" ] && [ -n "$atotal" ] && [ "$atotal" -gt 0 ] 2>/dev/null &&
+	[ "$aset" -gt 0 ] && pass gc_pins_without_assoc_filter ||
+	fail gc_pins_without_assoc_filter "gc exit $rc, map made: $([ -e "$PIN/assoc_filter" ] && echo yes || echo no), bits $aset of $atotal assocs entries (want some: the sweep's rebuild): $out"
 
 exit $failed
