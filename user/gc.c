@@ -69,9 +69,10 @@ static int sweep_once(bool quiet_if_nothing)
 
 	/* Locked: the sweep rebuilds a generation of each key filter, which
 	 * no other rebuild or attach's fill may overlap (include/sctplb.h).
-	 * Pins of an older sctplb get the maps it did not have (the filters),
-	 * as attach makes them, so that the sweeps go on (gc_loop takes
-	 * -ENOENT for "nothing configured yet"). */
+	 * A filter whose pin is missing (removed by hand) is made, as attach
+	 * makes it, so that the sweeps go on (gc_loop takes -ENOENT for
+	 * "nothing configured yet"); pins of an older ABI are refused with
+	 * "attach upgrades them". */
 	err = need_root() ? -EPERM :
 			    lb_maps_open(&m, g.pin_path, LB_OPEN_LOCK | LB_OPEN_COMPLETE, g.max_assocs);
 	if (err)

@@ -982,7 +982,9 @@ static __always_inline struct sctplb_assoc *assoc_confirm(const struct sctplb_as
 		return a;
 	}
 	/* Its bit before it leaves the unconfirmed table: a COOKIE-ECHO of
-	 * the key on another CPU finds it in one table or the other. */
+	 * the key on another CPU that reads the bit clear finds it there
+	 * (unless the rest of this runs between its two reads, as before the
+	 * filter: docs/datapath.md). */
 	filter_add(&assoc_filter, assoc_filter_bit(ak));
 	lb_event_assoc(why == SCTPLB_STAT_ASSOC_CONFIRMED ? SCTPLB_EV_CONFIRMED : SCTPLB_EV_PROMOTED,
 		       ak, a);

@@ -201,7 +201,7 @@ grep -q "state of the deleted service removed: 1 association, 1 assoc_ctags, 1 c
 out=$(sl backend del sig be3 2>&1)
 grep -q "removed: 0 associations" <<<"$out" && pass backend_del_nothing_to_remove || fail backend_del_nothing_to_remove "$out"
 
-# ---- pins of an sctplb before the key filters: gc makes them and goes on sweeping ----
+# ---- the key filters' pins missing (removed by hand): gc makes them and goes on sweeping ----
 put client 1 41019 192.0.2.39 1 0x777
 rm -f "$PIN/client_filter" "$PIN/assoc_filter"
 out=$(sl gc 2>&1)

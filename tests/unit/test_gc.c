@@ -738,7 +738,7 @@ static void test_filter_rebuild_fails(void)
 	m.fd[LB_ASSOC_FILTER] = saved;
 	msg = lb_err_msg();
 	CHECK("filter_rebuild_failure_named", err < 0 && r.handshakes == 1 && msg &&
-						      strstr(msg, "the sweep removed 1 entries") &&
+						      strstr(msg, "the sweep removed 1 entry,") &&
 						      strstr(msg, "assoc_filter") &&
 						      strstr(msg, "run gc again"),
 	      "err %d, handshakes removed %u, message: %s", err, r.handshakes, msg ? msg : "(none)");

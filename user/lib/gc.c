@@ -847,10 +847,10 @@ int gc_sweep(const struct lb_maps *m, __u64 now_ns, const struct sctplb_config *
 		char cause[256];
 
 		snprintf(cause, sizeof(cause), "%s", lb_err_msg() ? lb_err_msg() : strerror(-err));
-		err = lb_err(err, "the sweep removed %u entries, then a key filter could not be "
+		err = lb_err(err, "the sweep removed %u entr%s, then a key filter could not be "
 			     "rebuilt: %s. Nothing is lost (the filters keep the bits they had, "
 			     "a false positive costs a lookup); run gc again once that is mended",
-			     gc_total(out), cause);
+			     gc_total(out), gc_total(out) == 1 ? "y" : "ies", cause);
 	}
 	return err;
 }

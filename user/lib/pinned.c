@@ -441,14 +441,46 @@ static int pinned_settings(const char *dir, void *val, __u32 size)
 	return err;
 }
 
+/* Creates the maps not pinned under m->dir (an upgrade has just moved some
+ * aside); the others are kept. */
+static int create_unpinned(struct lb_maps *m, __u32 max_assocs)
+{
+	bool present[LB_MAP_N] = {};
+	char path[PATH_MAX];
+	int j;
+
+	for (j = 0; j < LB_MAP_N; j++) {
+		map_path(path, sizeof(path), m->dir, j);
+		present[j] = access(path, F_OK) == 0;
+	}
+	return create_missing(m, max_assocs, present);
+}
+
+/* An upgrade's last step: c, with the current ABI version, as the settings
+ * pinned under dir. */
+static int settings_upgraded(const char *dir, struct sctplb_config *c)
+{
+	char path[PATH_MAX];
+	__u32 zero = 0;
+	int fd, err = 0;
+
+	c->abi_version = SCTPLB_ABI_VERSION;
+	map_path(path, sizeof(path), dir, LB_SETTINGS);
+	fd = bpf_obj_get(path);
+	if (fd < 0 || bpf_map_update_elem(fd, &zero, c, BPF_ANY))
+		err = lb_err(-errno, "cannot write %s: %s", path, strerror(errno));
+	if (fd >= 0)
+		close(fd);
+	return err;
+}
+
 static int upgrade_abi3(struct lb_maps *m, const char *dir, unsigned int flags, __u32 max_assocs)
 {
 	__u8 old[LB_ABI3_CONFIG_SIZE] = {};
-	bool present[LB_MAP_N] = {};
 	char path[PATH_MAX], aside[PATH_MAX + 8];
 	struct sctplb_config c = {};
 	struct abi3_entries hs = {}, pend = {}, pctag = {};
-	__u32 zero = 0, abi;
+	__u32 abi;
 	size_t j;
 	int fd, err;
 
@@ -498,28 +530,16 @@ static int upgrade_abi3(struct lb_maps *m, const char *dir, unsigned int flags, 
 			goto out;
 		}
 	}
-	for (j = 0; j < LB_MAP_N; j++) {
-		map_path(path, sizeof(path), dir, j);
-		present[j] = access(path, F_OK) == 0;
-	}
-	err = create_missing(m, max_assocs, present);
+	err = create_unpinned(m, max_assocs);
 	if (err)
 		goto out;
 	/* ABI 3's fields, as they were; then the version and a fresh key. */
 	memcpy(&c, old, sizeof(old));
-	c.abi_version = SCTPLB_ABI_VERSION;
 	err = lb_settable_key_new(c.settable_key);
+	if (!err)
+		err = settings_upgraded(dir, &c);
 	if (err)
 		goto out;
-	map_path(path, sizeof(path), dir, LB_SETTINGS);
-	fd = bpf_obj_get(path);
-	if (fd < 0 || bpf_map_update_elem(fd, &zero, &c, BPF_ANY)) {
-		err = lb_err(-errno, "cannot write %s: %s", path, strerror(errno));
-		if (fd >= 0)
-			close(fd);
-		goto out;
-	}
-	close(fd);
 	err = abi3_copy(dir, LB_HANDSHAKES, c.settable_key, &hs, abi3_hs_stamp);
 	if (!err)
 		err = abi3_copy(dir, LB_PENDING, c.settable_key, &pend, abi3_assoc_stamp);
@@ -546,7 +566,8 @@ out:
  * did not (assocs_pending, pending_ctags) the set grew by 4 bytes, its
  * entries moved by 4: those maps are replaced as ABI 3's were (pinned
  * aside, created anew as large as they were, every set copied to the same
- * index: same key, same number of sets), then settings says ABI 5.
+ * index: same key, same number of sets), then settings says the current
+ * ABI (ABI 4 pins have no key filter: the new ones are made with the tables).
  */
 static const enum lb_map_id settables[] = { LB_HANDSHAKES, LB_PENDING, LB_PENDING_CTAGS };
 #define LB_SETTABLES_N (sizeof(settables) / sizeof(settables[0]))
@@ -628,10 +649,9 @@ static int abi4_copy(const char *path, enum lb_map_id id, const struct abi4_sets
 static int upgrade_abi4(struct lb_maps *m, const char *dir, unsigned int flags)
 {
 	struct abi4_sets o[LB_SETTABLES_N] = {};
-	bool present[LB_MAP_N] = {};
 	char path[PATH_MAX], aside[PATH_MAX + 8];
 	struct sctplb_config c = {};
-	__u32 zero = 0, max_assocs = 0;
+	__u32 max_assocs = 0;
 	size_t j;
 	int fd, err;
 
@@ -666,12 +686,8 @@ static int upgrade_abi4(struct lb_maps *m, const char *dir, unsigned int flags)
 			err = lb_err(err, "cannot upgrade %s: moving %s aside: %s", dir, path,
 				     strerror(-err));
 	}
-	for (j = 0; j < LB_MAP_N && !err; j++) {
-		map_path(path, sizeof(path), dir, j);
-		present[j] = access(path, F_OK) == 0;
-	}
 	if (!err)
-		err = create_missing(m, max_assocs, present);
+		err = create_unpinned(m, max_assocs);
 	for (j = 0; j < LB_SETTABLES_N && !err; j++) {
 		if (!o[j].sets)
 			continue;
@@ -681,15 +697,8 @@ static int upgrade_abi4(struct lb_maps *m, const char *dir, unsigned int flags)
 			err = lb_err(err, "cannot copy the sets of ABI 4 into %s: %s", path,
 				     strerror(-err));
 	}
-	if (!err) {
-		c.abi_version = SCTPLB_ABI_VERSION;
-		map_path(path, sizeof(path), dir, LB_SETTINGS);
-		fd = bpf_obj_get(path);
-		if (fd < 0 || bpf_map_update_elem(fd, &zero, &c, BPF_ANY))
-			err = lb_err(-errno, "cannot write %s: %s", path, strerror(errno));
-		if (fd >= 0)
-			close(fd);
-	}
+	if (!err)
+		err = settings_upgraded(dir, &c);
 	for (j = 0; j < LB_SETTABLES_N; j++) {
 		if (!err && o[j].sets) {
 			snprintf(aside, sizeof(aside), "%s/%s_abi4", dir, lb_map_names[settables[j]]);
@@ -710,11 +719,9 @@ static int upgrade_abi4(struct lb_maps *m, const char *dir, unsigned int flags)
  */
 static int upgrade_abi5(struct lb_maps *m, const char *dir, unsigned int flags)
 {
-	bool present[LB_MAP_N] = {};
 	char path[PATH_MAX];
 	struct sctplb_config c = {};
-	__u32 zero = 0;
-	int fd, err, j;
+	int err;
 
 	err = pinned_settings(dir, &c, sizeof(c));
 	if (err || c.abi_version != 5)
@@ -727,21 +734,8 @@ static int upgrade_abi5(struct lb_maps *m, const char *dir, unsigned int flags)
 	if (unlink(path) && errno != ENOENT)
 		return lb_err(-errno, "cannot upgrade %s: removing %s: %s", dir, path,
 			      strerror(errno));
-	for (j = 0; j < LB_MAP_N; j++) {
-		map_path(path, sizeof(path), dir, j);
-		present[j] = access(path, F_OK) == 0;
-	}
-	err = create_missing(m, 0, present);
-	if (err)
-		return err;
-	c.abi_version = SCTPLB_ABI_VERSION;
-	map_path(path, sizeof(path), dir, LB_SETTINGS);
-	fd = bpf_obj_get(path);
-	if (fd < 0 || bpf_map_update_elem(fd, &zero, &c, BPF_ANY))
-		err = lb_err(-errno, "cannot write %s: %s", path, strerror(errno));
-	if (fd >= 0)
-		close(fd);
-	return err;
+	err = create_unpinned(m, 0);
+	return err ? err : settings_upgraded(dir, &c);
 }
 
 int lb_maps_open(struct lb_maps *m, const char *dir, unsigned int flags, __u32 max_assocs)
