@@ -22,7 +22,7 @@
 #include "sctplb_rtag.h"
 #include "sctplb_settable.h"
 
-#define SCTPLB_ABI_VERSION 6
+#define SCTPLB_ABI_VERSION 5
 
 /* Sizes. */
 #define SCTPLB_MAX_PATHS     4      /* VIPs per service: path index = VIP index */
@@ -241,9 +241,9 @@ struct sctplb_client {
  *                  that already has their Ts (the collision rule) only
  *                  where the key's bit is set, ~60 ns of a COOKIE-ECHO.
  * Each is an array of 64-bit words, two generations of SCTPLB_FILTER_BITS
- * bits interleaved: a bit's word of each generation side by side
- * (SCTPLB_FILTER_WORD), so that a look reads one cache line; the word after
- * them counts gc's rebuilds.  The datapath sets a key's bit
+ * bits (words [0, W) and [W, 2W), W = SCTPLB_FILTER_WORDS: a bit's word in
+ * each, SCTPLB_FILTER_WORD; side by side in one line measured the same); the
+ * word after them counts gc's rebuilds.  The datapath sets a key's bit
  * (sctplb_filter_bit) in both generations, atomically, once the table's
  * entry is written, and reads the OR of the two: a clear bit means no entry
  * (but for the entries that programs of an older sctplb, still attached
@@ -262,7 +262,7 @@ struct sctplb_client {
 #define SCTPLB_FILTER_WORDS (SCTPLB_FILTER_BITS / 64)
 #define SCTPLB_FILTER_GEN   (2 * SCTPLB_FILTER_WORDS) /* the rebuild count */
 /* The word of a bit in generation g (0 or 1). */
-#define SCTPLB_FILTER_WORD(bit, g) (((bit) >> 6) * 2 + (g))
+#define SCTPLB_FILTER_WORD(bit, g) ((g) * SCTPLB_FILTER_WORDS + ((bit) >> 6))
 
 /* The filter bit of a key of `size` bytes (a multiple of 4, padding zeroed). */
 static inline __attribute__((always_inline)) __u32

@@ -438,7 +438,7 @@ static __always_inline bool choose_by_ctag(const struct pkt *p, struct lb *lb)
 static __always_inline bool filter_words(void *filter, __u32 bit, __u64 **a, __u64 **b,
 					 __u64 *mask)
 {
-	__u32 i = SCTPLB_FILTER_WORD(bit, 0), j = i + 1;
+	__u32 i = SCTPLB_FILTER_WORD(bit, 0), j = SCTPLB_FILTER_WORD(bit, 1);
 
 	*mask = 1ull << (bit & 63);
 	*a = bpf_map_lookup_elem(filter, &i);

@@ -10,9 +10,7 @@
  * in a bpffs directory unique to the run, removed on exit.  Then the same
  * for ABI 4 -> 5 (the sets' sequence count): the upgraded unconfirmed
  * tables are put back in ABI 4's layout (the count's 4 bytes out, entries
- * moved back), settings says 4, and an attach upgrades them again.  Then
- * ABI 5 -> 6 (the key filters' layout): settings says 5, assoc_filter's pin
- * removed; an attach makes client_filter anew and assoc_filter.
+ * moved back), settings says 4, and an attach upgrades them again.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -325,55 +323,6 @@ static void abi4(void)
 	lb_maps_close(&m);
 }
 
-static __u32 map_id(int fd)
-{
-	struct bpf_map_info info = {};
-	__u32 len = sizeof(info);
-
-	return fd >= 0 && !bpf_obj_get_info_by_fd(fd, &info, &len) ? info.id : 0;
-}
-
-/* ABI 5 -> 6 (the key filters interleaved, assoc_filter new): client_filter
- * made anew, assoc_filter made, every other map kept (ak: an association
- * put at the start). */
-static void abi5(const struct sctplb_assoc_key *ak)
-{
-	const char *name = "an attach over ABI 5 maps upgrades them in place: client_filter made "
-			   "anew, assoc_filter made, settings says the current ABI, assocs kept";
-	struct sctplb_config c;
-	struct sctplb_assoc a;
-	struct lb_maps m;
-	__u32 filter0, assocs0;
-	char path[256];
-	int err;
-
-	if (lb_maps_open(&m, dir, 0, 0) || lb_settings_read(&m, &c))
-		return tr_result("ABI 5 maps", "cannot open the maps");
-	filter0 = map_id(m.fd[LB_CLIENT_FILTER]);
-	assocs0 = map_id(m.fd[LB_ASSOCS]);
-	c.abi_version = 5;
-	err = lb_settings_write(&m, &c);
-	lb_maps_close(&m);
-	snprintf(path, sizeof(path), "%s/assoc_filter", dir);
-	if (err || unlink(path) || !filter0 || !assocs0)
-		return tr_result("ABI 5 maps", "cannot make them");
-	refused_read_only(5);
-	err = lb_maps_open(&m, dir, LB_OPEN_CREATE | LB_OPEN_LOCK, 0);
-	if (err)
-		return tr_result(name, lb_err_msg() ? lb_err_msg() : strerror(-err));
-	lb_settings_read(&m, &c);
-	tr_report(c.abi_version == SCTPLB_ABI_VERSION && c.idle_timeout_s == 123 &&
-			  map_id(m.fd[LB_CLIENT_FILTER]) != filter0 && map_id(m.fd[LB_ASSOC_FILTER]) &&
-			  map_id(m.fd[LB_ASSOCS]) == assocs0 &&
-			  !bpf_map_lookup_elem(m.fd[LB_ASSOCS], ak, &a) && a.backend_id == 2,
-		  name, "abi %u idle %u, client_filter id %u (was %u), assoc_filter id %u, assocs id %u "
-		  "(was %u), the association %s", c.abi_version, c.idle_timeout_s,
-		  map_id(m.fd[LB_CLIENT_FILTER]), filter0, map_id(m.fd[LB_ASSOC_FILTER]),
-		  map_id(m.fd[LB_ASSOCS]), assocs0,
-		  bpf_map_lookup_elem(m.fd[LB_ASSOCS], ak, &a) ? "gone" : "kept");
-	lb_maps_close(&m);
-}
-
 int main(void)
 {
 	struct sctplb_assoc_key ak = { .service_id = 1, .vtag = 0xabc, .cport = htons(1),
@@ -451,6 +400,5 @@ int main(void)
 	if (!err)
 		lb_maps_close(&m);
 	abi4();
-	abi5(&ak);
 	return tr_failures ? 1 : 0;
 }

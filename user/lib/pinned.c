@@ -566,8 +566,8 @@ out:
  * did not (assocs_pending, pending_ctags) the set grew by 4 bytes, its
  * entries moved by 4: those maps are replaced as ABI 3's were (pinned
  * aside, created anew as large as they were, every set copied to the same
- * index: same key, same number of sets), then settings says the current
- * ABI (ABI 4 pins have no key filter: the new ones are made with the tables).
+ * index: same key, same number of sets), then settings says ABI 5 (ABI 4
+ * pins have no key filter: they are made with the tables).
  */
 static const enum lb_map_id settables[] = { LB_HANDSHAKES, LB_PENDING, LB_PENDING_CTAGS };
 #define LB_SETTABLES_N (sizeof(settables) / sizeof(settables[0]))
@@ -709,35 +709,6 @@ static int upgrade_abi4(struct lb_maps *m, const char *dir, unsigned int flags)
 	return err;
 }
 
-/*
- * ABI 5 -> 6, in place: the key filters' generations are interleaved
- * (include/sctplb.h, SCTPLB_FILTER_WORD) and assoc_filter is new.
- * client_filter's pin is removed and both filters are made anew (empty),
- * then settings says ABI 6; attach sets the bits of every entry of their
- * tables (lb_filters_fill), before and after its programs go in, as for
- * pins older than the filters.  Every other map is kept.
- */
-static int upgrade_abi5(struct lb_maps *m, const char *dir, unsigned int flags)
-{
-	char path[PATH_MAX];
-	struct sctplb_config c = {};
-	int err;
-
-	err = pinned_settings(dir, &c, sizeof(c));
-	if (err || c.abi_version != 5)
-		return 0;       /* not ABI 5: the checks below say what it is */
-	if (!(flags & LB_OPEN_CREATE))
-		return lb_err(-EPROTO, "the maps pinned under %s have ABI version 5, this sctplb "
-			      "expects %u; 'sctplb attach' upgrades them in place (nothing "
-			      "established is lost)", dir, SCTPLB_ABI_VERSION);
-	map_path(path, sizeof(path), dir, LB_CLIENT_FILTER);
-	if (unlink(path) && errno != ENOENT)
-		return lb_err(-errno, "cannot upgrade %s: removing %s: %s", dir, path,
-			      strerror(errno));
-	err = create_unpinned(m, 0);
-	return err ? err : settings_upgraded(dir, &c);
-}
-
 int lb_maps_open(struct lb_maps *m, const char *dir, unsigned int flags, __u32 max_assocs)
 {
 	bool present[LB_MAP_N] = {}, any = false, all = true;
@@ -763,8 +734,6 @@ int lb_maps_open(struct lb_maps *m, const char *dir, unsigned int flags, __u32 m
 	err = upgrade_abi3(m, dir, flags, max_assocs);
 	if (!err)
 		err = upgrade_abi4(m, dir, flags);
-	if (!err)
-		err = upgrade_abi5(m, dir, flags);
 	if (err)
 		goto fail;
 
