@@ -50,18 +50,27 @@ static __always_inline bool handshake_young(const struct sctplb_handshake *hs, _
  * one included.  An entry listed by an INIT from the same source set is
  * the same client's (a restart, a new INIT): taken, as by the source's own
  * INIT (a listed entry with Ts had its Tc indexed in pending_ctags by its
- * COOKIE-ECHO).  v is the listed entry, created now.  What it does not
- * keep: a listed entry past the handshake timeout, whose source's
- * handshake may still be an unconfirmed association's Tc index for it
- * (docs/datapath.md, "The Tc index").
+ * COOKIE-ECHO).  Nor, past the timeout, an entry another client's INIT
+ * listed while that INIT's source handshake names an unconfirmed
+ * association of its Tc: the listed entry is that association's Tc index
+ * for k's address (docs/datapath.md, "The Tc index"), and gc keeps it so
+ * until the association is confirmed.  v is the listed entry, created now.
  */
-static __always_inline bool hs_listed_holds(const struct sctplb_handshake *old,
+static __always_inline __u32 hs_src_stag_in(const struct sctplb_handshake_set *s,
+					    const struct sctplb_client_key *k, __u32 ctag);
+
+static __always_inline bool hs_listed_holds(const struct sctplb_client_key *k,
+					    const struct sctplb_handshake *old,
 					    const struct sctplb_handshake *v)
 {
-	if ((old->flags & SCTPLB_HS_F_LISTED) && old->src_set == v->src_set)
+	__u32 src = old->src_set;
+
+	if ((old->flags & SCTPLB_HS_F_LISTED) && src == v->src_set)
 		return false;
 	return sctplb_handshake_keep(old) ||
-	       (old->ctag != v->ctag && handshake_young(old, v->created_ns));
+	       (old->ctag != v->ctag && handshake_young(old, v->created_ns)) ||
+	       ((old->flags & SCTPLB_HS_F_LISTED) &&
+		hs_src_stag_in(bpf_map_lookup_elem(&handshakes, &src), k, old->ctag));
 }
 
 /* handshakes: hs_find(_in), hs_put(_in), hs_held_in, hs_replace_in
@@ -647,10 +656,9 @@ SETTABLE_DEFINE(pctag, pending_ctags, struct sctplb_pending_ctag_set)
  * and a Ts; 0 if none.  Read in place without the lock: the caller checks
  * that the association of that Ts carries ctag.
  */
-static __noinline __u32 hs_src_stag(__u32 src_set, const struct sctplb_client_key *k,
-					  __u32 ctag)
+static __always_inline __u32 hs_src_stag_in(const struct sctplb_handshake_set *s,
+					    const struct sctplb_client_key *k, __u32 ctag)
 {
-	struct sctplb_handshake_set *s = hs_set_at(src_set);
 	__u32 i, stag;
 
 	if (!s)
@@ -663,6 +671,12 @@ static __noinline __u32 hs_src_stag(__u32 src_set, const struct sctplb_client_ke
 			return stag;
 	}
 	return 0;
+}
+
+static __noinline __u32 hs_src_stag(__u32 src_set, const struct sctplb_client_key *k,
+					  __u32 ctag)
+{
+	return hs_src_stag_in(hs_set_at(src_set), k, ctag);
 }
 
 /*

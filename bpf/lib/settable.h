@@ -22,7 +22,7 @@
  *	that go only when every way of the set is kept (user space:
  *	lb_settable_layout.keep).
  *   SETTABLE_DEFINE_KEEP_HOLD(NAME, MAP, SET, KEEP, HOLD)
- *	the same, and NAME_held_in (below) with HOLD(const V *old,
+ *	the same, and NAME_held_in (below) with HOLD(const K *k, const V *old,
  *	const V *v) (not 0: k's entry old, a copy NAME_look made, is not to
  *	give way to v; it may call helpers).
  *   SETTABLE_DEFINE_RANK(NAME, MAP, SET, RANK)
@@ -220,7 +220,7 @@ static __always_inline __u64 settable_nz32(__u32 x)
                                                                                                \
 		if (!u || !k || !v || NAME##_look(u, k, &old) <= 0)                            \
 			return 0;                                                              \
-		return HOLD(&old, v);                                                          \
+		return HOLD(k, &old, v);                                                       \
 	}                                                                                      \
                                                                                                \
 	static __always_inline __maybe_unused bool NAME##_held_in(SET *s,                      \

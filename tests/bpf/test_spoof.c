@@ -454,6 +454,38 @@ static void listed_victim(void)
 			    (unsigned long long)o.d[SCTPLB_STAT_ASSOC_CREATED], b) : NULL);
 }
 
+/*
+ * 5, continued.  A listed address's handshake past the timeout is still the
+ * Tc index of the association its INIT's source made (no pending_ctags
+ * entry: the source's handshake answers for it), as long as that
+ * association is unconfirmed: an INIT from elsewhere listing the address
+ * leaves it.
+ */
+static void listed_tc_index(void)
+{
+	const char *s = "203.0.113.242", *a = "203.0.113.243", *x = "198.51.100.235";
+	const char *name = "an INIT listing an address whose listed handshake, past the timeout, "
+			   "is still the Tc index of another client's unconfirmed association "
+			   "leaves it: that client's T-bit packet (Tc) from the address reaches "
+			   "its backend";
+	uint32_t tc = 0x61000701u, ts = 0x71000701u, b, before, after;
+	struct out o;
+
+	if (init_listing(s, a, tc, &o) || !forwarded(&o))
+		return tr_result(name, "setup: INIT from s listing a not forwarded");
+	b = o.backend;
+	if (client(s, ts, CT_COOKIE_ECHO, &o) || o.backend != b || !o.d[SCTPLB_STAT_ASSOC_CREATED])
+		return tr_result(name, "setup: COOKIE-ECHO from s made no association");
+	before = tbit_to(a, tc, (struct chunk_spec)CH_SC_T);
+	now += SCTPLB_HANDSHAKE_TIMEOUT_S * NSEC;
+	if (init_listing(x, a, tag_for(0x61000800u, b, false), &o) || !forwarded(&o))
+		return tr_result(name, "setup: INIT from x listing a not forwarded");
+	after = tbit_to(a, tc, (struct chunk_spec)CH_SC_T);
+	tr_result(name, before == b && after == b ? NULL :
+		  WHY("T-bit SHUTDOWN-COMPLETE with Tc from a: to %u before the INIT from x, to %u "
+		      "after it (0: no association), expected %u", before, after, b));
+}
+
 /* One multihomed client (a1 listing a2 and a3): INIT Tc from a1, COOKIE-ECHO
  * Ts from `from`; 0 if both went through and made the association. */
 static int own_assoc(const char *a1, const char *a2, const char *a3, uint32_t tc, uint32_t ts,
@@ -542,6 +574,7 @@ int main(void)
 	nat_clients();
 	confirmation();
 	listed_victim();
+	listed_tc_index();
 	listed_own();
 	fx_unload(&fx);
 	return tr_failures ? 1 : 0;
