@@ -17,7 +17,9 @@
  *   5. An INIT that lists another client's address (a spoofed one, from any
  *      address) neither re-points that client's pending handshake nor takes
  *      the handshake that names its unconfirmed association (its restart
- *      rule and Tc index); the INIT's own Tc is then indexed in
+ *      rule and Tc index), nor, past the timeout, a listed address's
+ *      handshake that is still the Tc index of the unconfirmed association
+ *      its INIT's source made; the INIT's own Tc is then indexed in
  *      pending_ctags, for its other addresses.
  *   6. A client's own new INIT takes the entries its earlier INITs listed.
  * Filling the tables with spoofed handshakes is test_hostile's "full" part.
