@@ -40,6 +40,31 @@ static __always_inline bool handshake_young(const struct sctplb_handshake *hs, _
 }
 
 /*
+ * Ts of the association made from the source of the INIT that listed k's
+ * address, by its Tc: the handshake of set src_set (the listed entry's) of
+ * the same service and client port, flagged SCTPLB_HS_F_SRC, with Tc ctag
+ * and a Ts; 0 if none.  Read in place without the lock: a caller that takes
+ * the association checks that it carries ctag.
+ */
+static __always_inline __u32 hs_src_stag_in(__u32 src_set, const struct sctplb_client_key *k,
+					    __u32 ctag)
+{
+	const struct sctplb_handshake_set *s = bpf_map_lookup_elem(&handshakes, &src_set);
+	__u32 i, stag;
+
+	if (!s)
+		return 0;
+	for (i = 0; i < SCTPLB_HANDSHAKE_WAYS; i++) {
+		const struct sctplb_handshake_entry *e = &s->e[i];
+
+		if (s->stamp[i] && sctplb_hs_listed_src(&e->key, &e->val, k, ctag) &&
+		    (stag = e->val.stag))
+			return stag;
+	}
+	return 0;
+}
+
+/*
  * An address an INIT lists does not take the handshake of its address from
  * another client (init_one_param): not one that names an unconfirmed
  * association (its restart rule, and its Tc index if it is the source of
@@ -56,21 +81,15 @@ static __always_inline bool handshake_young(const struct sctplb_handshake *hs, _
  * for k's address (docs/datapath.md, "The Tc index"), and gc keeps it so
  * until the association is confirmed.  v is the listed entry, created now.
  */
-static __always_inline __u32 hs_src_stag_in(const struct sctplb_handshake_set *s,
-					    const struct sctplb_client_key *k, __u32 ctag);
-
 static __always_inline bool hs_listed_holds(const struct sctplb_client_key *k,
 					    const struct sctplb_handshake *old,
 					    const struct sctplb_handshake *v)
 {
-	__u32 src = old->src_set;
-
-	if ((old->flags & SCTPLB_HS_F_LISTED) && src == v->src_set)
+	if ((old->flags & SCTPLB_HS_F_LISTED) && old->src_set == v->src_set)
 		return false;
 	return sctplb_handshake_keep(old) ||
 	       (old->ctag != v->ctag && handshake_young(old, v->created_ns)) ||
-	       ((old->flags & SCTPLB_HS_F_LISTED) &&
-		hs_src_stag_in(bpf_map_lookup_elem(&handshakes, &src), k, old->ctag));
+	       ((old->flags & SCTPLB_HS_F_LISTED) && hs_src_stag_in(old->src_set, k, old->ctag));
 }
 
 /* handshakes: hs_find(_in), hs_put(_in), hs_held_in, hs_replace_in
@@ -649,34 +668,11 @@ found:
 SETTABLE_DEFINE_RANK(pend, assocs_pending, struct sctplb_pending_set, pending_rank)
 SETTABLE_DEFINE(pctag, pending_ctags, struct sctplb_pending_ctag_set)
 
-/*
- * Ts of the association made from the source of the INIT that listed k's
- * address, by its Tc: the handshake of set src_set (the listed entry's) of
- * the same service and client port, flagged SCTPLB_HS_F_SRC, with Tc ctag
- * and a Ts; 0 if none.  Read in place without the lock: the caller checks
- * that the association of that Ts carries ctag.
- */
-static __always_inline __u32 hs_src_stag_in(const struct sctplb_handshake_set *s,
-					    const struct sctplb_client_key *k, __u32 ctag)
-{
-	__u32 i, stag;
-
-	if (!s)
-		return 0;
-	for (i = 0; i < SCTPLB_HANDSHAKE_WAYS; i++) {
-		const struct sctplb_handshake_entry *e = &s->e[i];
-
-		if (s->stamp[i] && sctplb_hs_listed_src(&e->key, &e->val, k, ctag) &&
-		    (stag = e->val.stag))
-			return stag;
-	}
-	return 0;
-}
-
+/* hs_src_stag_in as a subprogram of its own, as pending_by_ctag calls it. */
 static __noinline __u32 hs_src_stag(__u32 src_set, const struct sctplb_client_key *k,
 					  __u32 ctag)
 {
-	return hs_src_stag_in(hs_set_at(src_set), k, ctag);
+	return hs_src_stag_in(src_set, k, ctag);
 }
 
 /*

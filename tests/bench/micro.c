@@ -178,15 +178,13 @@ static void put_assoc_svc(struct fx *fx, uint32_t svc, uint32_t ts, uint32_t tc,
 	struct sctplb_ctag_value cv = { .stag = ts };
 	struct sctplb_client_key ck = fx_client_key(svc, htons(cport), caddr);
 	struct sctplb_client c = { .backend_id = backend, .stag = ts };
-	struct lb_maps m;
 
-	if (fx_lb_maps(fx, &m) || bpf_map_update_elem(fx->assocs, &k, &a, BPF_ANY) ||
-	    lb_filter_add(&m, LB_FILTER_ASSOC, &k))
+	if (fx_assoc_put(fx, &k, &a, BPF_ANY))
 		DIE("assoc");
 	k.vtag = tc;
 	if (bpf_map_update_elem(fx->assoc_ctags, &k, &cv, BPF_ANY) ||
 	    bpf_map_update_elem(fx->client_index, &ck, &c, BPF_ANY) ||
-	    lb_filter_add(&m, LB_FILTER_CLIENT, &ck))
+	    fx_filter_add(fx, LB_FILTER_CLIENT, &ck))
 		DIE("assoc indexes");
 }
 

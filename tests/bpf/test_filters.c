@@ -136,6 +136,31 @@ static int clear_gen(int fd, int g)
 	return 0;
 }
 
+/* gc's two rebuilds of a filter (its map fd, keys of ksize bytes) after the
+ * entry of gone left its table: NULL if the live key's bit stayed in both
+ * generations and gone's went one generation a rebuild, else why not. */
+static const char *rebuilt_twice(const struct lb_maps *m, enum lb_filter which, int fd,
+				 const void *live, const void *gone, __u32 ksize)
+{
+	__u32 lb = sctplb_filter_bit(live, ksize), gb = sctplb_filter_bit(gone, ksize);
+	int lg0, lg1, gg0, gg1, gen1 = -1, gen2 = -1, err;
+
+	err = lb_filter_rebuild(m, which, &gen1);
+	filter_bits(fd, lb, &lg0, &lg1);
+	filter_bits(fd, gb, &gg0, &gg1);
+	if (err || lg0 != 1 || lg1 != 1 || gg0 + gg1 != 1)
+		return WHY("first rebuild %d (generation %d): live %d %d (want 1 1), gone %d %d "
+			   "(want one of two)", err, gen1, lg0, lg1, gg0, gg1);
+	err = lb_filter_rebuild(m, which, &gen2);
+	filter_bits(fd, lb, &lg0, &lg1);
+	filter_bits(fd, gb, &gg0, &gg1);
+	if (err || gen1 == gen2 || lg0 != 1 || lg1 != 1 || gg0 || gg1 ||
+	    lb_filter_test(m, which, gone) != 0)
+		return WHY("second rebuild %d (generations %d then %d): live %d %d (want 1 1), "
+			   "gone %d %d (want 0 0)", err, gen1, gen2, lg0, lg1, gg0, gg1);
+	return NULL;
+}
+
 /* 1. A confirmation sets the bit; the restart rule reads the entry. */
 static void confirmation_sets(void)
 {
@@ -183,11 +208,12 @@ static void fill_sets(void)
 static void rebuild(void)
 {
 	const char *live = "198.51.100.23", *gone = "198.51.100.24";
+	struct sctplb_client_key kl = fx_client_key(SVC, htons(CPORT), live);
 	struct sctplb_client_key kg = fx_client_key(SVC, htons(CPORT), gone);
 	struct sctplb_client c = { .backend_id = 2, .stag = 0x54000001u };
-	int lg0, lg1, gg0, gg1, gen1 = -1, gen2 = -1, r, err;
+	const char *name, *bad;
 	struct lb_maps m;
-	const char *name;
+	int r;
 
 	if (!confirmed(live, 0x53000001u) || fx_lb_maps(&fx, &m) ||
 	    bpf_map_update_elem(fx.client_index, &kg, &c, BPF_ANY) || lb_filters_fill(&m))
@@ -204,23 +230,13 @@ static void rebuild(void)
 	       "from client_index goes within two";
 	if (bpf_map_delete_elem(fx.client_index, &kg))
 		return tr_result(name, "setup: delete");
-	err = lb_filter_rebuild(&m, LB_FILTER_CLIENT, &gen1);
-	bits(live, &lg0, &lg1);
-	bits(gone, &gg0, &gg1);
-	if (err || lg0 != 1 || lg1 != 1 || gg0 + gg1 != 1)
-		return tr_result(name, WHY("first rebuild %d (generation %d): live %d %d (want 1 1), "
-					   "gone %d %d (want one of two)", err, gen1, lg0, lg1, gg0,
-					   gg1));
-	err = lb_filter_rebuild(&m, LB_FILTER_CLIENT, &gen2);
-	bits(live, &lg0, &lg1);
-	bits(gone, &gg0, &gg1);
+	bad = rebuilt_twice(&m, LB_FILTER_CLIENT, bpf_map__fd(fx.skel->maps.client_filter), &kl,
+			    &kg, sizeof(kl));
+	if (bad)
+		return tr_result(name, bad);
 	now += NSEC;
 	r = restarts(live, 0x63000002u);
-	tr_result(name, !err && gen1 != gen2 && lg0 == 1 && lg1 == 1 && gg0 == 0 && gg1 == 0 &&
-				lb_filter_test(&m, LB_FILTER_CLIENT, &kg) == 0 && r == 1 ? NULL :
-		  WHY("second rebuild %d (generations %d then %d): live %d %d (want 1 1), gone "
-		      "%d %d (want 0 0), live restarts %d (want 1)", err, gen1, gen2, lg0, lg1, gg0,
-		      gg1, r));
+	tr_result(name, r == 1 ? NULL : WHY("live restarts %d (want 1)", r));
 }
 
 /* A COOKIE-ECHO with Ts ts from client a, whose INIT went to backend 2 (the
@@ -295,10 +311,11 @@ static void assoc_fill_sets(void)
 static void assoc_rebuild(void)
 {
 	uint32_t live = 0x57000001u, gone = 0x57000002u;
+	struct sctplb_assoc_key kl = fx_assoc_key(SVC, live, htons(CPORT), htons(PORT));
 	struct sctplb_assoc_key kg = fx_assoc_key(SVC, gone, htons(CPORT), htons(PORT));
-	int lg0, lg1, gg0, gg1, gen1 = -1, gen2 = -1, r, err;
+	const char *name, *bad;
 	struct lb_maps m;
-	const char *name;
+	int r;
 
 	if (!confirmed("198.51.100.34", live) || !confirmed("198.51.100.35", gone) ||
 	    fx_lb_maps(&fx, &m))
@@ -318,23 +335,13 @@ static void assoc_rebuild(void)
 	       "that of one gone from assocs goes within two";
 	if (bpf_map_delete_elem(fx.assocs, &kg))
 		return tr_result(name, "setup: delete");
-	err = lb_filter_rebuild(&m, LB_FILTER_ASSOC, &gen1);
-	assoc_bits(live, &lg0, &lg1);
-	assoc_bits(gone, &gg0, &gg1);
-	if (err || lg0 != 1 || lg1 != 1 || gg0 + gg1 != 1)
-		return tr_result(name, WHY("first rebuild %d (generation %d): live %d %d (want 1 1), "
-					   "gone %d %d (want one of two)", err, gen1, lg0, lg1, gg0,
-					   gg1));
-	err = lb_filter_rebuild(&m, LB_FILTER_ASSOC, &gen2);
-	assoc_bits(live, &lg0, &lg1);
-	assoc_bits(gone, &gg0, &gg1);
+	bad = rebuilt_twice(&m, LB_FILTER_ASSOC, bpf_map__fd(fx.skel->maps.assoc_filter), &kl, &kg,
+			    sizeof(kl));
+	if (bad)
+		return tr_result(name, bad);
 	now += NSEC;
 	r = collides("198.51.100.37", live);
-	tr_result(name, !err && gen1 != gen2 && lg0 == 1 && lg1 == 1 && gg0 == 0 && gg1 == 0 &&
-				lb_filter_test(&m, LB_FILTER_ASSOC, &kg) == 0 && r == 1 ? NULL :
-		  WHY("second rebuild %d (generations %d then %d): live %d %d (want 1 1), gone "
-		      "%d %d (want 0 0), collision on the live one %d (want 1)", err, gen1, gen2,
-		      lg0, lg1, gg0, gg1, r));
+	tr_result(name, r == 1 ? NULL : WHY("collision on the live one %d (want 1)", r));
 }
 
 int main(void)

@@ -684,8 +684,16 @@ static void test_filters(void)
 	struct sctplb_assoc_key agone = alive;
 	struct sctplb_assoc a = { .backend_id = 1, .state = SCTPLB_ASSOC_ESTABLISHED,
 				  .created = sctplb_stamp(NOW), .seen = sctplb_stamp(NOW) };
+	const struct {
+		const char *name;
+		enum lb_filter which;
+		const void *live, *gone;
+	} f[] = {
+		{ "client_filter_rebuilt", LB_FILTER_CLIENT, &live, &gone },
+		{ "assoc_filter_rebuilt", LB_FILTER_ASSOC, &alive, &agone },
+	};
 	struct gc_result r;
-	int err, setup, after1, aafter1;
+	int err, setup, after1[2], i;
 
 	clear_all();
 	put_backend(1, 1, true); /* the association's backend exists: kept */
@@ -701,22 +709,18 @@ static void test_filters(void)
 	/* After one sweep the gone entry's bit is still in the generation not
 	 * rebuilt: both answer for the live one. */
 	err = gc_sweep(&m, NOW, &defaults, &r);
-	after1 = lb_filter_test(&m, LB_FILTER_CLIENT, &gone);
-	aafter1 = lb_filter_test(&m, LB_FILTER_ASSOC, &agone);
+	for (i = 0; i < 2; i++)
+		after1[i] = lb_filter_test(&m, f[i].which, f[i].gone);
 	if (!err)
 		err = gc_sweep(&m, NOW, &defaults, &r);
-	CHECK("client_filter_rebuilt", !setup && err == 0 && after1 == 1 &&
-					       lb_filter_test(&m, LB_FILTER_CLIENT, &gone) == 0 &&
-					       lb_filter_test(&m, LB_FILTER_CLIENT, &live) == 1,
-	      "setup failed %d, err %d: the gone entry's bit after one sweep %d (want 1), after two "
-	      "%d (want 0), the live one's %d (want 1)", setup, err, after1,
-	      lb_filter_test(&m, LB_FILTER_CLIENT, &gone), lb_filter_test(&m, LB_FILTER_CLIENT, &live));
-	CHECK("assoc_filter_rebuilt", !setup && err == 0 && aafter1 == 1 &&
-					      lb_filter_test(&m, LB_FILTER_ASSOC, &agone) == 0 &&
-					      lb_filter_test(&m, LB_FILTER_ASSOC, &alive) == 1,
-	      "setup failed %d, err %d: the gone association's bit after one sweep %d (want 1), "
-	      "after two %d (want 0), the live one's %d (want 1)", setup, err, aafter1,
-	      lb_filter_test(&m, LB_FILTER_ASSOC, &agone), lb_filter_test(&m, LB_FILTER_ASSOC, &alive));
+	for (i = 0; i < 2; i++)
+		CHECK(f[i].name, !setup && err == 0 && after1[i] == 1 &&
+					 lb_filter_test(&m, f[i].which, f[i].gone) == 0 &&
+					 lb_filter_test(&m, f[i].which, f[i].live) == 1,
+		      "setup failed %d, err %d: the gone entry's bit after one sweep %d (want 1), "
+		      "after two %d (want 0), the live one's %d (want 1)", setup, err, after1[i],
+		      lb_filter_test(&m, f[i].which, f[i].gone),
+		      lb_filter_test(&m, f[i].which, f[i].live));
 	bpf_map_delete_elem(m.fd[LB_CLIENT_INDEX], &live);
 	bpf_map_delete_elem(m.fd[LB_ASSOCS], &alive);
 }

@@ -220,14 +220,18 @@ int fx_assoc_lookup(struct fx *fx, const struct sctplb_assoc_key *k, struct sctp
 	return 0;
 }
 
-int fx_assoc_put(struct fx *fx, const struct sctplb_assoc_key *k, const struct sctplb_assoc *a,
-		 __u64 flags)
+int fx_filter_add(struct fx *fx, int which, const void *key)
 {
 	struct lb_maps m;
 
-	if (bpf_map_update_elem(fx->assocs, k, a, flags) || fx_lb_maps(fx, &m))
-		return -1;
-	return lb_filter_add(&m, LB_FILTER_ASSOC, k) ? -1 : 0;
+	return fx_lb_maps(fx, &m) || lb_filter_add(&m, which, key) ? -1 : 0;
+}
+
+int fx_assoc_put(struct fx *fx, const struct sctplb_assoc_key *k, const struct sctplb_assoc *a,
+		 __u64 flags)
+{
+	return bpf_map_update_elem(fx->assocs, k, a, flags) ||
+	       fx_filter_add(fx, LB_FILTER_ASSOC, k) ? -1 : 0;
 }
 
 int fx_handshakes(struct fx *fx, struct lb_settable *t)

@@ -84,9 +84,11 @@ void fx_unload(struct fx *fx);
  * -1 if neither holds it; *pending says which (may be NULL). */
 int fx_assoc_lookup(struct fx *fx, const struct sctplb_assoc_key *k, struct sctplb_assoc *a,
 		    bool *pending);
-/* An association put in assocs from user space (bpf_map_update_elem's
- * flags) with its assoc_filter bit, as a confirmation or attach's fill
- * leaves it (include/sctplb.h): 0 or -1. */
+/* A key's bit in a key filter (user/lib/gc.h enum lb_filter: 0 client_filter,
+ * 1 assoc_filter), as a confirmation or attach's fill sets it: 0 or -1.  An
+ * association put in assocs from user space (bpf_map_update_elem's flags)
+ * with its assoc_filter bit (include/sctplb.h): 0 or -1. */
+int fx_filter_add(struct fx *fx, int which, const void *key);
 int fx_assoc_put(struct fx *fx, const struct sctplb_assoc_key *k, const struct sctplb_assoc *a,
 		 __u64 flags);
 /* The handshakes table (user/lib/settable.h) with the loaded key: 0 or -1;
