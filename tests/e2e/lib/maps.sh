@@ -2,12 +2,23 @@
 # pass/fail and sets PIN (the pin directory) and SNAPSHOT_MAPS (the maps that
 # hold what it configures).
 
-# snapshot [DIR]: the dump of every map in SNAPSHOT_MAPS, for before/after comparisons.
+# snapshot [DIR]: the entries of every map in SNAPSHOT_MAPS, for before/after
+# comparisons.  Sorted: a hash map dumps a bucket's entries newest first, so a key
+# deleted and put back (a rollback) may come out in another order with nothing changed.
 snapshot() {
 	local dir=${1:-$PIN} m
 	for m in $SNAPSHOT_MAPS; do
 		echo "== $m"
-		bpftool map dump pinned "$dir/$m" 2>&1 | grep -v '^Found'
+		bpftool -j map dump pinned "$dir/$m" 2>&1 | python3 -c '
+import json, sys
+text = sys.stdin.read()
+try:
+    entries = json.loads(text)
+except ValueError:
+    print(text, end="")
+    sys.exit()
+for line in sorted(json.dumps(e, sort_keys=True) for e in entries):
+    print(line)'
 	done
 }
 
