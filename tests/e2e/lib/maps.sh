@@ -5,21 +5,24 @@
 # snapshot [DIR]: the entries of every map in SNAPSHOT_MAPS, for before/after
 # comparisons.  Sorted: a hash map dumps a bucket's entries newest first, so a key
 # deleted and put back (a rollback) may come out in another order with nothing changed.
+# bpftool -j prints a map's entries as a list on one line; other lines (errors) stay.
 snapshot() {
 	local dir=${1:-$PIN} m
 	for m in $SNAPSHOT_MAPS; do
 		echo "== $m"
-		bpftool -j map dump pinned "$dir/$m" 2>&1 | python3 -c '
+		bpftool -j map dump pinned "$dir/$m" 2>&1
+	done | python3 -c '
 import json, sys
-text = sys.stdin.read()
-try:
-    entries = json.loads(text)
-except ValueError:
-    print(text, end="")
-    sys.exit()
-for line in sorted(json.dumps(e, sort_keys=True) for e in entries):
-    print(line)'
-	done
+for line in sys.stdin:
+    try:
+        entries = json.loads(line)
+    except ValueError:
+        entries = None
+    if not isinstance(entries, list):
+        print(line, end="")
+        continue
+    for e in sorted(json.dumps(e, sort_keys=True) for e in entries):
+        print(e)'
 }
 
 # expect_error NAME PATTERN CMD...: CMD fails, its message says PATTERN (case
