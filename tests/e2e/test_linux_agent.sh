@@ -112,14 +112,14 @@ wait_stat() {
 
 log=$TOPO_DIR/linux_agent.log blog=$TOPO_DIR/linux_agent_large.log
 if ! lb_traffic linux_agent_large --local "$CLI_A4,$CLI_B4" --remote "$VIP_A4,$VIP_B4" --port $PORT \
-	--lport-base $BLBASE --assocs $BASSOCS --rate 10 --size $BSIZE --duration 5 --drain 15000 \
+	--lport-base $BLBASE --assocs $BASSOCS --rate 10 --size $BSIZE --duration "$TOPO_UNTIL_STOPPED" --drain 15000 \
 	--assoc-max-rtx 200; then
 	fail linux_agent_large_messages "associations not up: $(tail -c 300 "$blog")"
 	exit 1
 fi
 bpid=$LB_TRAFFIC_PID
 if ! lb_traffic linux_agent --local "$CLI_A4,$CLI_B4" --remote "$VIP_A4,$VIP_B4" --port $PORT \
-	--lport-base $LBASE --assocs $ASSOCS --rate 20 --duration 5 --drain 15000 \
+	--lport-base $LBASE --assocs $ASSOCS --rate 20 --duration "$TOPO_UNTIL_STOPPED" --drain 15000 \
 	--assoc-max-rtx 200; then
 	fail linux_agent_nothing_lost "associations not up: $(tail -c 300 "$log")"
 	exit 1
@@ -139,9 +139,12 @@ if ! sl apply "$TOPO_DIR/config.json" >/dev/null || ! lb_attach; then
 	exit 1
 fi
 echo "  forwarder restarted with its maps deleted in $(($(now_ms) - t_restart)) ms (it held $held associations)"
-wait "$LB_TRAFFIC_PID"
+# The restarted forwarder (its counters new) routes the running associations by tag.
+wait_stat rtag_fwd 60 60 ||
+	fail linux_agent_restarted_forwarder "no traffic routed by tag after the restart: rtag_fwd $(lb_stat rtag_fwd)"
+topo_traffic_stop "$LB_TRAFFIC_PID"
 rc=$?
-wait "$bpid"
+topo_traffic_stop "$bpid"
 brc=$?
 lb_check_assocs linux_agent_nothing_lost "$log" - $PORT
 lb_check_assocs linux_agent_large_messages "$blog" - $PORT

@@ -121,9 +121,10 @@ six_up() {
 	[ "$prom_assocs_during" = 6 ]
 }
 if lb_traffic t1 --local "$CLI_A4,$CLI_B4" --remote "$VIP_A4,$VIP_B4" --port $PORT \
-	--lport-base 43000 --assocs 6 --rate 20 --duration 5; then
-	wait_until 4 six_up
-	wait "$LB_TRAFFIC_PID"
+	--lport-base 43000 --assocs 6 --rate 20 --duration "$TOPO_UNTIL_STOPPED"; then
+	wait_until 30 six_up
+	lb_wait_echoes t1 20 || fail traffic "echoes: $(lb_received t1)"
+	lb_traffic_stop || fail traffic "traffic exited $?"
 	lb_check_assocs traffic "$TOPO_DIR/t1.log" s4 $PORT
 else
 	fail traffic "associations not up: $(tail -c 300 "$TOPO_DIR/t1.log")"
@@ -253,19 +254,19 @@ topo_wait_log "$TOPO_DIR/monitor.log" '"event":"start"' 10 ||
 	fail monitor_start "no start line: $(cat "$TOPO_DIR/monitor.err")"
 [ "$fo0" = none ] && fo0=0
 if lb_traffic fo --local "$CLI_A4,$CLI_B4" --remote "$VIP_A4,$VIP_B4" --port $PORT \
-	--lport-base 44000 --assocs 6 --rate 50 --duration 7; then
+	--lport-base 44000 --assocs 6 --rate 50 --duration "$TOPO_UNTIL_STOPPED"; then
 	before_ok() { h0=$(health_of 0) h1=$(health_of 1); [ "$h0" = active:6 ] && [ "$h1" = standby:6 ]; }
-	wait_until 3 before_ok && pass health_before_cut ||
+	wait_until 30 before_ok && pass health_before_cut ||
 		fail health_before_cut "path 0: $h0, path 1: $h1 (expected active:6, standby:6)"
 	prom_before() {
 		[ "$(prom_query 'sum(sctplb_assoc_paths{service="s4",path="0",health="active"})')" -ge 6 ] 2>/dev/null &&
 		[ "$(prom_query 'sum(sctplb_assoc_paths{service="s4",path="1",health="standby"})')" -ge 6 ] 2>/dev/null
 	}
-	wait_until 5 prom_before && pass prom_health_before_cut ||
+	wait_until 30 prom_before && pass prom_health_before_cut ||
 		fail prom_health_before_cut "Prometheus: $(prom_query 'sum(sctplb_assoc_paths{service="s4",path="0",health="active"})') active on path 0"
 	topo_cut_path A
 	during_ok() { h0=$(health_of 0) h1=$(health_of 1) dp=$(data_paths); [ "$h0" = silent:6 ] && [ "$h1" = active:6 ] && [ "$dp" = "1 1 1 1 1 1" ]; }
-	wait_until 5 during_ok && pass health_during_cut ||
+	wait_until 30 during_ok && pass health_during_cut ||
 		fail health_during_cut "path 0: $h0, path 1: $h1, DATA paths $dp (expected silent:6, active:6, all 1)"
 	# sctplb paths: the client's path-A address toward the backends is silent, path B active.
 	paths_ok() {
@@ -275,7 +276,7 @@ print(" ".join(sorted(set("%d:%s" % (r["path"], r["health"]) for r in json.load(
                           if r["service"] == "s4" and r["dir"] == "to_backend"))))')
 		grep -q "0:silent" <<<"$ph" && grep -q "1:active" <<<"$ph" && ! grep -q "0:active" <<<"$ph"
 	}
-	wait_until 5 paths_ok && pass paths_health_during_cut ||
+	wait_until 30 paths_ok && pass paths_health_during_cut ||
 		fail paths_health_during_cut "sctplb paths (path:health): $ph"
 	prom_fo() {
 		fo1=$(prom_query 'sum(sctplb_failovers_total{service="s4"})')
@@ -284,10 +285,10 @@ print(" ".join(sorted(set("%d:%s" % (r["path"], r["health"]) for r in json.load(
 		silent0=$(prom_query 'sum(sctplb_assoc_paths{service="s4",path="0",health="silent"})')
 		[ "$silent0" -ge 6 ] 2>/dev/null
 	}
-	wait_until 5 prom_fo && pass prom_failovers ||
+	wait_until 30 prom_fo && pass prom_failovers ||
 		fail prom_failovers "sctplb_failovers_total $fo0 -> ${fo1:-?}, silent path-0 paths $silent0"
 	echo "  failovers seen by Prometheus: $fo0 -> ${fo1:-?}; during the cut path 0 $h0, path 1 $h1"
-	wait "$LB_TRAFFIC_PID"
+	lb_traffic_stop || fail failover_traffic_exit "traffic exited $?"
 	topo_restore_path A
 	lb_check_assocs failover_traffic "$TOPO_DIR/fo.log" s4 $PORT
 	# The monitor: every association of this traffic established, failed over from
@@ -313,7 +314,7 @@ PY
 		grep -q "established:6" <<<"$mon" && grep -q "failover01:6" <<<"$mon" &&
 			grep -q "silent0:6" <<<"$mon"
 	}
-	wait_until 5 mon_ok && pass monitor_failover_every_assoc ||
+	wait_until 30 mon_ok && pass monitor_failover_every_assoc ||
 		fail monitor_failover_every_assoc "monitor events (associations): $mon"
 	echo "  monitor: $mon; $(wc -l <"$TOPO_DIR/monitor.log") lines"
 	# The sweep's removals reach the same stream: each ended association "expired".

@@ -76,11 +76,14 @@ grep -q "allow .*192.0.2.0/29" <<<"$out" && grep -q "deny .*default" <<<"$out" &
 refused denied_source_never_up 47000 "$CLI_B4" "$VIP_B4"
 
 if lb_traffic allowed --local "$CLI_A4,$CLI_B4" --remote "$VIP_A4,$VIP_B4" --port $PORT \
-	--lport-base 45000 --assocs 6 --rate 20 --duration 5; then
+	--lport-base 45000 --assocs 6 --rate 20 --duration "$TOPO_UNTIL_STOPPED"; then
 	# ---- 2. deny the running client: its associations go on ----
-	sleep 1
+	lb_wait_echoes allowed 5 || fail established_not_cut "no echoes before the deny: $(lb_received allowed)"
 	sl policy add s4 deny "$CLI_A4" >/dev/null || fail policy_add_deny "sctplb policy add deny failed"
-	wait "$LB_TRAFFIC_PID"
+	at_deny=$(lb_received allowed)
+	lb_wait_echoes allowed 20 "$at_deny" ||
+		fail established_not_cut "echoes stopped after the deny: $at_deny -> $(lb_received allowed)"
+	lb_traffic_stop || fail established_not_cut "traffic exited $?"
 	lb_check_assocs established_not_cut "$TOPO_DIR/allowed.log" s4 $PORT
 else
 	fail allowed_source_up "associations not up: $(tail -c 300 "$TOPO_DIR/allowed.log")"
