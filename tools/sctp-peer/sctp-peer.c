@@ -258,6 +258,11 @@ static void stack_init(void)
 		usrsctp_sysctl_set_sctp_rto_max_default(o.rto_max);
 		usrsctp_sysctl_set_sctp_rto_initial_default(o.rto_initial);
 		usrsctp_sysctl_set_sctp_init_rto_max_default(o.rto_max > 1000 ? o.rto_max : 1000);
+		/* The stack's 8 INIT attempts take ~3 s with these timers: give it one per
+		 * rto_min of the connect timeout, so that --connect-timeout alone decides
+		 * how long a client waits for its peer to appear. */
+		usrsctp_sysctl_set_sctp_init_rtx_max_default(
+			(uint32_t)(o.connect_timeout_ms / o.rto_min + 8));
 		usrsctp_sysctl_set_sctp_path_rtx_max_default(o.path_max_rtx);
 		usrsctp_sysctl_set_sctp_assoc_rtx_max_default(o.assoc_max_rtx);
 		usrsctp_sysctl_set_sctp_heartbeat_interval_default(o.hb_interval);
