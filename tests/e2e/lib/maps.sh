@@ -3,26 +3,11 @@
 # hold what it configures).
 
 # snapshot [DIR]: the entries of every map in SNAPSHOT_MAPS, for before/after
-# comparisons.  Sorted: a hash map dumps a bucket's entries newest first, so a key
-# deleted and put back (a rollback) may come out in another order with nothing changed.
-# bpftool -j prints a map's entries as a list on one line; other lines (errors) stay.
+# comparisons, as tests/tools/mapsnap.c prints them: sorted (a rollback that deletes a
+# key and puts it back may reorder a hash map's dump with nothing changed), an
+# array's zero entries counted, a Maglev table's inner map by id and content digest.
 snapshot() {
-	local dir=${1:-$PIN} m
-	for m in $SNAPSHOT_MAPS; do
-		echo "== $m"
-		bpftool -j map dump pinned "$dir/$m" 2>&1
-	done | python3 -c '
-import json, sys
-for line in sys.stdin:
-    try:
-        entries = json.loads(line)
-    except ValueError:
-        entries = None
-    if not isinstance(entries, list):
-        print(line, end="")
-        continue
-    for e in sorted(json.dumps(e, sort_keys=True) for e in entries):
-        print(e)'
+	"$top/build/tests/mapsnap" "${1:-$PIN}" $SNAPSHOT_MAPS 2>&1
 }
 
 # expect_error NAME PATTERN CMD...: CMD fails, its message says PATTERN (case
