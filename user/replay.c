@@ -279,6 +279,7 @@ int do_replay(const struct cmd_args *a)
 	const char *file = a->pos[0];
 	char errbuf[512];
 	struct sctplb *skel = NULL;
+	struct bpf_program *prog;
 	const unsigned char *frame;
 	size_t len;
 	struct vipset *vips = NULL;
@@ -302,6 +303,11 @@ int do_replay(const struct cmd_args *a)
 		goto out_maps;
 	}
 	skel->rodata->sctplb_trace = 1;
+	/* Only the two programs a packet runs through: each costs the verifier about a
+	 * second, and the others would not run. */
+	bpf_object__for_each_program(prog, skel->obj)
+		bpf_program__set_autoload(prog, prog == skel->progs.sctplb_xdp ||
+						      prog == skel->progs.sctplb_tc_return);
 	err = sctplb__load(skel);
 	if (err) {
 		fprintf(stderr, "Error: loading the programs for replay failed: %s%s\n", strerror(-err),
