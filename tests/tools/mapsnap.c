@@ -113,15 +113,49 @@ static char *inner(__u32 id)
 	return s;
 }
 
+/* One entry: a line in e, or, with digest, folded into *digest (FNV-1a). */
+static int entry(const struct bpf_map_info *info, const unsigned char *key,
+		 const unsigned char *val, size_t vsize, struct entries *e, unsigned long *zeros,
+		 uint64_t *digest)
+{
+	char *line, *tail = NULL;
+	size_t i;
+
+	if (digest) {
+		for (i = 0; i < info->key_size; i++)
+			*digest = (*digest ^ key[i]) * 1099511628211ull;
+		for (i = 0; i < vsize; i++)
+			*digest = (*digest ^ val[i]) * 1099511628211ull;
+	}
+	if ((info->type == BPF_MAP_TYPE_ARRAY || info->type == BPF_MAP_TYPE_PERCPU_ARRAY) &&
+	    is_zero(val, vsize)) {
+		(*zeros)++;
+		return 0;
+	}
+	if (digest) {
+		e->n++;
+		return 0;
+	}
+	if (of_maps(info->type) && !(tail = inner(*(const __u32 *)val)))
+		return -ENOMEM;
+	line = hex(key, info->key_size, val, vsize, tail ? tail : "");
+	free(tail);
+	if (!line || add(e, line)) {
+		free(line);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
 /*
- * Every entry of the map as a line in e (sorted), or, with digest, folded into
- * *digest (FNV-1a over keys and values in key order, for an array's index order).
+ * Every entry of the map, through entry(): in batches of the whole map where
+ * the kernel can, else key by key.
  */
 static int collect(int fd, struct entries *e, unsigned long *zeros, uint64_t *digest)
 {
 	struct bpf_map_info info = { 0 };
-	__u32 len = sizeof(info);
-	unsigned char *key = NULL, *next = NULL, *val = NULL;
+	__u32 len = sizeof(info), count, i;
+	unsigned char *key = NULL, *next = NULL, *val = NULL, batch[64];
 	size_t vsize;
 	int ncpus = libbpf_num_possible_cpus(), err;
 	bool first = true;
@@ -131,56 +165,36 @@ static int collect(int fd, struct entries *e, unsigned long *zeros, uint64_t *di
 	if (ncpus < 1)
 		return -EINVAL;
 	vsize = percpu(info.type) ? (size_t)ncpus * ((info.value_size + 7) & ~7u) : info.value_size;
-	key = calloc(1, info.key_size + 1);
-	next = calloc(1, info.key_size + 1);
-	val = calloc(1, vsize + 1);
-	if (!key || !next || !val) {
+	count = info.max_entries;
+	key = calloc(count, info.key_size);
+	val = calloc(count, vsize);
+	if (!key || !val) {
 		err = -ENOMEM;
 		goto out;
 	}
-	for (;;) {
-		char *line, *tail = NULL;
-
+	err = bpf_map_lookup_batch(fd, NULL, batch, key, val, &count, NULL) ? -errno : 0;
+	if (!err || err == -ENOENT) { /* ENOENT: the last batch */
+		for (i = 0, err = 0; i < count && !err; i++)
+			err = entry(&info, key + (size_t)i * info.key_size, val + (size_t)i * vsize,
+				    vsize, e, zeros, digest);
+		goto out;
+	}
+	next = calloc(1, info.key_size);
+	if (!next) {
+		err = -ENOMEM;
+		goto out;
+	}
+	for (err = 0; !err;) {
 		if (bpf_map_get_next_key(fd, first ? NULL : key, next)) {
 			err = errno == ENOENT ? 0 : -errno;
 			break;
 		}
 		first = false;
 		memcpy(key, next, info.key_size);
-		if (bpf_map_lookup_elem(fd, key, val)) {
-			if (errno == ENOENT) /* deleted meanwhile, or an empty map-of-maps slot */
-				continue;
-			err = -errno;
-			break;
-		}
-		if (digest) {
-			size_t i;
-
-			for (i = 0; i < info.key_size; i++)
-				*digest = (*digest ^ key[i]) * 1099511628211ull;
-			for (i = 0; i < vsize; i++)
-				*digest = (*digest ^ val[i]) * 1099511628211ull;
-		}
-		if ((info.type == BPF_MAP_TYPE_ARRAY || info.type == BPF_MAP_TYPE_PERCPU_ARRAY) &&
-		    is_zero(val, vsize)) {
-			(*zeros)++;
-			continue;
-		}
-		if (digest) {
-			e->n++;
-			continue;
-		}
-		if (of_maps(info.type) && !(tail = inner(*(__u32 *)val))) {
-			err = -ENOMEM;
-			break;
-		}
-		line = hex(key, info.key_size, val, vsize, tail ? tail : "");
-		free(tail);
-		if (!line || add(e, line)) {
-			free(line);
-			err = -ENOMEM;
-			break;
-		}
+		if (bpf_map_lookup_elem(fd, key, val))
+			err = errno == ENOENT ? 0 : -errno; /* ENOENT: deleted meanwhile, or an empty slot */
+		else
+			err = entry(&info, key, val, vsize, e, zeros, digest);
 	}
 out:
 	free(key);
