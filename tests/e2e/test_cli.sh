@@ -47,8 +47,11 @@ mapfile -t GLOBALS < <(awk -F'\t' '$1 == "global" { print $3 }' "$TMP/list")
 [ ${#CMDS[@]} -ge 20 ] && [ ${#GLOBALS[@]} -ge 5 ] && pass "table_listed (${#CMDS[@]} commands, ${#GLOBALS[@]} global options)" ||
 	fail table_listed "${#CMDS[@]} commands, ${#GLOBALS[@]} global options"
 opts_of() { awk -F'\t' -v c="$1" '$1 == "option" && $2 == c { print $3 }' "$TMP/list"; }
-# usage_of CMD: the usage line, as the command's help prints it.
-usage_of() { "$SCTPLB" help $1 | sed -n '1s/^Usage: sctplb //p'; }
+# usage_of CMD: the usage line, as the command's help prints it (asked once per command:
+# the man page checks below look a command up by its usage line many times).
+declare -A USAGE
+for c in "${CMDS[@]}"; do USAGE[$c]=$("$SCTPLB" help $c | sed -n '1s/^Usage: sctplb //p'); done
+usage_of() { echo "${USAGE[$1]}"; }
 
 # ---- help: from the table, for every command ----
 "$SCTPLB" help >"$TMP/help" 2>&1; rc=$?
@@ -144,7 +147,7 @@ done
 [ -z "$bad" ] && pass man_has_every_command_and_option || fail man_has_every_command_and_option "$bad"
 bad=
 while IFS=$'\t' read -r kind u o; do
-	c=$(for x in "${CMDS[@]}"; do [ "$(usage_of "$x")" = "$u" ] && echo "$x"; done)
+	c=$(for x in "${CMDS[@]}"; do [ "${USAGE[$x]}" = "$u" ] && echo "$x"; done)
 	if [ -z "$c" ]; then bad+=" [man's '$u' is no command]"
 	elif [ "$kind" = option ] && ! opts_of "$c" | grep -qxF -- "$o"; then bad+=" [man's $c $o is no option]"; fi
 done <"$TMP/man.cmds"
