@@ -868,6 +868,7 @@ static bool run_case(struct fx *fx, const char *scenario, const void *tc)
 
 int main(void)
 {
+	fx_tc_ingress = true; /* the tc-only and XDP-beside-tc cases */
 	return tb_run("test_nat", &FX, setup, SCENARIOS, sizeof(SCENARIOS) / sizeof(SCENARIOS[0]),
 		      sizeof(struct ncase), run_case);
 }

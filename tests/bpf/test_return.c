@@ -694,6 +694,7 @@ static bool run_case(struct fx *fx, const char *scenario, const void *tc)
 
 int main(void)
 {
+	fx_tc_ingress = true; /* the tc-only and XDP-beside-tc cases */
 	return tb_run("return", &FX, setup_scenario, SCENARIOS,
 		      sizeof(SCENARIOS) / sizeof(SCENARIOS[0]), sizeof(struct tcase), run_case);
 }

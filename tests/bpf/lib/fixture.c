@@ -346,6 +346,8 @@ void fx_set_clock(struct fx *fx, uint64_t ns)
 	fx->skel->bss->sctplb_clock_ns = ns;
 }
 
+bool fx_tc_ingress;
+
 int fx_load_opts(struct fx *fx, const struct fx_load_opts *o)
 {
 	struct sctplb *s = sctplb__open();
@@ -372,6 +374,8 @@ int fx_load_opts(struct fx *fx, const struct fx_load_opts *o)
 		sctplb__destroy(s);
 		return -1;
 	}
+	bpf_program__set_autoload(s->progs.sctplb_tc_ingress, fx_tc_ingress);
+	bpf_program__set_autoload(s->progs.sctplb_tc_finish, fx_tc_ingress);
 	if (sctplb__load(s)) {
 		fprintf(stderr, "fixture: sctplb__load failed (verifier log above)\n");
 		sctplb__destroy(s);
@@ -394,7 +398,7 @@ int fx_load_opts(struct fx *fx, const struct fx_load_opts *o)
 	fx->settings = bpf_map__fd(s->maps.settings);
 	fx->stats = bpf_map__fd(s->maps.stats);
 	fx->trace = bpf_map__fd(s->maps.trace);
-	fx->prog_tc_ingress = bpf_program__fd(s->progs.sctplb_tc_ingress);
+	fx->prog_tc_ingress = fx_tc_ingress ? bpf_program__fd(s->progs.sctplb_tc_ingress) : -1;
 	fx->prog_tc_return = bpf_program__fd(s->progs.sctplb_tc_return);
 	if (fx->ncpus <= 0)
 		fx->ncpus = libbpf_num_possible_cpus();
@@ -620,21 +624,41 @@ void fx_stats(struct fx *fx, uint64_t out[SCTPLB_STAT_MAX])
 	}
 }
 
+/* In batches: the table has SCTPLB_PATH_STATS_N slots, and a table test counts them
+ * before and after every packet. */
 long fx_path_slots(struct fx *fx)
 {
-	struct sctplb_path_counters v[fx->ncpus];
-	long n = 0;
-	__u32 k;
-	int c;
+	enum { BATCH = 4096 };
+	struct sctplb_path_counters *v = calloc((size_t)BATCH * fx->ncpus, sizeof(*v));
+	__u32 *keys = calloc(BATCH, sizeof(*keys)), in = 0, out = 0, n, i;
+	long slots = 0;
+	bool first = true;
+	int c, err;
 
-	for (k = 0; k < SCTPLB_PATH_STATS_N; k++) {
-		if (bpf_map_lookup_elem(fx->path_stats, &k, v))
-			continue;
-		for (c = 0; c < fx->ncpus && !v[c].packets; c++)
-			;
-		n += c < fx->ncpus;
+	if (!v || !keys) {
+		slots = -1;
+		goto out;
 	}
-	return n;
+	do {
+		n = BATCH;
+		err = bpf_map_lookup_batch(fx->path_stats, first ? NULL : &in, &out, keys, v, &n,
+					   NULL) ? -errno : 0;
+		if (err && err != -ENOENT) { /* ENOENT: the last batch */
+			slots = -1;
+			break;
+		}
+		for (i = 0; i < n; i++) {
+			for (c = 0; c < fx->ncpus && !v[(size_t)i * fx->ncpus + c].packets; c++)
+				;
+			slots += c < fx->ncpus;
+		}
+		in = out;
+		first = false;
+	} while (!err);
+out:
+	free(v);
+	free(keys);
+	return slots;
 }
 
 bool fx_path_stats(struct fx *fx, uint32_t slot, struct sctplb_path_counters *sum)
@@ -676,12 +700,47 @@ void fx_decision(struct fx *fx, struct sctplb_decision *d)
 	bpf_map_lookup_elem(fx->trace, &zero, d);
 }
 
+/* The entries of a map in batches: 0, or -1 where the kernel cannot batch it. */
+static int count_batch(int fd, long *count)
+{
+	enum { BATCH = 4096 };
+	struct bpf_map_info mi = { 0 };
+	__u32 len = sizeof(mi), n;
+	uint8_t in[64], out[64];
+	void *keys = NULL, *vals = NULL;
+	bool first = true;
+	int err = -1;
+
+	if (!bpf_obj_get_info_by_fd(fd, &mi, &len) && (keys = calloc(BATCH, mi.key_size)) &&
+	    (vals = calloc(BATCH, (size_t)((mi.value_size + 7) & ~7u) * libbpf_num_possible_cpus()))) {
+		*count = 0;
+		do {
+			n = BATCH;
+			err = bpf_map_lookup_batch(fd, first ? NULL : in, out, keys, vals, &n, NULL)
+				      ? -errno : 0;
+			if (err && err != -ENOENT) /* ENOENT: the last batch */
+				break;
+			*count += n;
+			memcpy(in, out, sizeof(in));
+			first = false;
+		} while (!err);
+	}
+	free(keys);
+	free(vals);
+	return !err || err == -ENOENT ? 0 : -1;
+}
+
+/* Batched where it can be: a table test counts its maps before and after every
+ * packet, and some fill a table first. */
 long fx_count(int fd)
 {
 	uint8_t key[64], next[64];
 	long n = 0;
 	void *prev = NULL;
 
+	if (!count_batch(fd, &n))
+		return n;
+	n = 0;
 	while (!bpf_map_get_next_key(fd, prev, next)) {
 		memcpy(key, next, sizeof(key));
 		prev = key;

@@ -47,7 +47,7 @@ struct fx {
 	    assoc_ctags, path_stats, settings, stats, trace;
 	int pending, pending_ctags; /* the unconfirmed associations and their Tc index */
 	int svc_rtag, server_ids;   /* routable tags */
-	int prog_tc_ingress;       /* sctplb_tc_ingress */
+	int prog_tc_ingress;       /* sctplb_tc_ingress, if fx_tc_ingress; else -1 */
 	int prog_tc_return;        /* sctplb_tc_return */
 };
 
@@ -79,6 +79,10 @@ struct fx_load_opts {
 	bool test_clock;           /* the datapath's clock is fx_set_clock's */
 };
 int fx_load_opts(struct fx *fx, const struct fx_load_opts *o);
+/* Load sctplb_tc_ingress and sctplb_tc_finish as well (default false: a test binary
+ * that runs neither sets it before loading; each costs the verifier about a second
+ * per load, and a table test loads the object once per scenario). */
+extern bool fx_tc_ingress;
 void fx_unload(struct fx *fx);
 /* An association by key, confirmed (assocs) or not (assocs_pending): 0, or
  * -1 if neither holds it; *pending says which (may be NULL). */
