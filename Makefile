@@ -6,6 +6,12 @@ CC      ?= gcc
 BUILD   := build
 ARCH    := x86
 
+# The distribution's python3 and tools (scripts/deps.sh), not a version manager's shims
+# (pyenv, rbenv, asdf): a pyenv shim runs several bash scripts before python3, 0.5 s a
+# call here, and the tests call python3 hundreds of times (test_e2e_spread: 58 s, 36 s
+# without); it could also pick a python the distribution's packages do not serve.
+export PATH := $(shell printf '%s' "$$PATH" | tr ':' '\n' | grep -v -e '/\.pyenv/' -e '/shims$$' | paste -sd: -)
+
 CFLAGS  ?= -O2 -g
 CFLAGS  += -Wall -Wextra -Werror -Iinclude -I$(BUILD) -Iuser/lib -D_GNU_SOURCE
 LDLIBS  := -lbpf -lxdp -ljson-c -lpcap -lelf -lz -lmicrohttpd

@@ -17,6 +17,7 @@ PKGS=(
   qemu-system-x86                # Linux kernel SCTP in VMs (tests/vm: Debian kernel, TCG)
   bird2                          # BGP: forwarders announce the VIPs to an ECMP router (test_e2e_ecmp)
   libmicrohttpd-dev prometheus curl # sctplb metrics (HTTP server); tests/e2e/test_metrics.sh scrapes it
+  python3                        # the tests' checks (standard library only), the distribution's
 )
 
 missing=()
