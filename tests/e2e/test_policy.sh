@@ -47,12 +47,13 @@ import json, sys
 b, n = int(sys.argv[1]), int(sys.argv[2])
 print(sum(1 for a in json.load(sys.stdin) if b <= a["cport"] < b + n))' "$1" "$2"
 }
-# refused NAME LPORT_BASE LOCAL REMOTE: 2 associations that must never come up.
+# refused NAME LPORT_BASE LOCAL REMOTE: 2 associations that must never come up: their
+# clients give up after 4 INITs each (--init-attempts), all dropped.
 refused() {
 	local name=$1 base=$2 d0 d1
 	d0=$(lb_stat policy_drop)
 	if lb_traffic "$name" --local "$3" --remote "$4" --port $PORT --lport-base "$base" \
-		--assocs 2 --rate 10 --duration 2; then
+		--assocs 2 --rate 10 --duration 2 --init-attempts 4; then
 		fail "$name" "associations came up: $(tail -c 200 "$TOPO_DIR/$name.log")"
 	fi
 	kill "$LB_TRAFFIC_PID" 2>/dev/null

@@ -56,6 +56,7 @@ static struct opts {
 	int size;
 	const char *ready_file, *progress_file;
 	long connect_timeout_ms, drain_ms;
+	int init_attempts;          /* 0: as the timers and --connect-timeout give */
 	int default_timers;
 	int rto_min, rto_max, rto_initial, path_max_rtx, assoc_max_rtx, hb_interval;
 	int quiet;
@@ -267,6 +268,8 @@ static void stack_init(void)
 		usrsctp_sysctl_set_sctp_assoc_rtx_max_default(o.assoc_max_rtx);
 		usrsctp_sysctl_set_sctp_heartbeat_interval_default(o.hb_interval);
 	}
+	if (o.init_attempts)
+		usrsctp_sysctl_set_sctp_init_rtx_max_default((uint32_t)o.init_attempts);
 }
 
 static void sock_common(struct socket *s)
@@ -1018,6 +1021,7 @@ static void usage(FILE *f)
 	      "                    [common] [timers]\n"
 	      "  sctp-peer stats FILE [--event NAME] [--first] [KEY[.SUB]...]\n"
 	      "common: --size BYTES (64) --connect-timeout MS (5000) --drain MS (3000)\n"
+	      "        --init-attempts N (give up a connect after N INITs unanswered)\n"
 	      "        --remote-encap-port PORT (= --udp-encap port) --quiet\n"
 	      "timers (fast failover is the default): --fast-failover --default-timers\n"
 	      "        --rto-min MS (100) --rto-max MS (400) --rto-initial MS (200)\n"
@@ -1096,6 +1100,7 @@ int main(int argc, char **argv)
 		else if (OPT("--ready-file")) o.ready_file = TAKE();
 		else if (OPT("--progress-file")) o.progress_file = TAKE();
 		else if (OPT("--connect-timeout")) o.connect_timeout_ms = num(a, TAKE(), 1, 3600000);
+		else if (OPT("--init-attempts")) o.init_attempts = num(a, TAKE(), 1, 1000);
 		else if (OPT("--drain")) o.drain_ms = num(a, TAKE(), 0, 3600000);
 		else if (OPT("--quiet")) o.quiet = 1;
 		else if (OPT("--fast-failover")) o.default_timers = 0;
