@@ -196,7 +196,8 @@ assocs_same() {
 }
 wait_until 30 assocs_same && pass prom_assocs_equal_list ||
 	fail prom_assocs_equal_list "assoc list $n_lb, Prometheus $n_prom"
-fill=$(prom_query 'sctplb_table_max_entries{table="assocs"}')
+fill_known() { fill=$(prom_query 'sctplb_table_max_entries{table="assocs"}'); [ "$fill" != none ]; }
+wait_until 20 fill_known
 [ "$fill" = 262144 ] && pass prom_table_max || fail prom_table_max "assocs max_entries $fill"
 
 # The exposition format, as Prometheus's own checker reads it.
@@ -278,15 +279,15 @@ print(" ".join(sorted(set("%d:%s" % (r["path"], r["health"]) for r in json.load(
 	}
 	wait_until 30 paths_ok && pass paths_health_during_cut ||
 		fail paths_health_during_cut "sctplb paths (path:health): $ph"
+	# Both queries every time: one condition, so that neither value is read unset.
+	# (The first traffic's ended associations are silent too: at least 6.)
 	prom_fo() {
 		fo1=$(prom_query 'sum(sctplb_failovers_total{service="s4"})')
-		[ "$fo1" != none ] && [ $((fo1 - fo0)) -ge 6 ] &&
-		# (the first traffic's ended associations are silent too)
 		silent0=$(prom_query 'sum(sctplb_assoc_paths{service="s4",path="0",health="silent"})')
-		[ "$silent0" -ge 6 ] 2>/dev/null
+		[ "$fo1" != none ] && [ $((fo1 - fo0)) -ge 6 ] && [ "$silent0" -ge 6 ] 2>/dev/null
 	}
 	wait_until 30 prom_fo && pass prom_failovers ||
-		fail prom_failovers "sctplb_failovers_total $fo0 -> ${fo1:-?}, silent path-0 paths $silent0"
+		fail prom_failovers "sctplb_failovers_total $fo0 -> ${fo1:-?}, silent path-0 paths ${silent0:-?}, sctplb stats failovers $(lb_stat failovers 2>&1), scrape up $(prom_query 'up{job="sctplb"}') in $(prom_query 'scrape_duration_seconds{job="sctplb"}') s"
 	echo "  failovers seen by Prometheus: $fo0 -> ${fo1:-?}; during the cut path 0 $h0, path 1 $h1"
 	lb_traffic_stop || fail failover_traffic_exit "traffic exited $?"
 	topo_restore_path A
@@ -344,7 +345,11 @@ traced() {
 	[ "$v" = none ] && v=0
 	echo "${v%.*}"
 }
-redir0=$(lb_stat fwd_redirect) ref0=$(refused) tr0=$(traced)
+# A query answers none while the series is stale (a scrape that timed out on a loaded
+# machine): wait for a value.
+ref_known() { ref0=$(refused); [ "$ref0" != none ]; }
+wait_until 20 ref_known
+redir0=$(lb_stat fwd_redirect) tr0=$(traced)
 mac=$(ip -n "$FWD_NS" -o link show "$FWD_CLI_IF_A" | sed -n 's/.*link\/ether \([0-9a-f:]*\).*/\1/p')
 ip netns exec "$CLI_NS" python3 tests/e2e/tools/sctp_flood.py --ifname "$CLI_IF_A" \
 	--dst-mac "$mac" --vip "$VIP_A4" --port $PORT --pairs 50 --src4 192.0.2.0/29 --seed 7 \
