@@ -13,6 +13,7 @@
  * text.  An entry of a map of maps is the inner map's id and a digest of all
  * of that inner map's entries, so a write into a live inner map shows too.
  * A map that cannot be read gives one "error: ..." line, and the others go on.
+ * The walk is lb_map_scan's (user/lib/gc.c), gc's own.
  * Exit status 0; 2 on a bad command line.
  */
 #include <errno.h>
@@ -24,6 +25,7 @@
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include "gc.h"
 
 struct entries {
 	char **line;
@@ -75,12 +77,6 @@ static int is_zero(const unsigned char *v, size_t n)
 	return 1;
 }
 
-static bool percpu(__u32 type)
-{
-	return type == BPF_MAP_TYPE_PERCPU_ARRAY || type == BPF_MAP_TYPE_PERCPU_HASH ||
-	       type == BPF_MAP_TYPE_LRU_PERCPU_HASH;
-}
-
 static bool of_maps(__u32 type)
 {
 	return type == BPF_MAP_TYPE_ARRAY_OF_MAPS || type == BPF_MAP_TYPE_HASH_OF_MAPS;
@@ -113,94 +109,61 @@ static char *inner(__u32 id)
 	return s;
 }
 
+/* A walk of one map: where its entries go. */
+struct walk {
+	struct bpf_map_info info;
+	size_t vsize;
+	struct entries *e;
+	unsigned long *zeros;
+	uint64_t *digest;
+};
+
 /* One entry: a line in e, or, with digest, folded into *digest (FNV-1a). */
-static int entry(const struct bpf_map_info *info, const unsigned char *key,
-		 const unsigned char *val, size_t vsize, struct entries *e, unsigned long *zeros,
-		 uint64_t *digest)
+static int entry(const void *k, const void *v, void *ctx)
 {
+	const unsigned char *key = k, *val = v;
+	struct walk *w = ctx;
 	char *line, *tail = NULL;
 	size_t i;
 
-	if (digest) {
-		for (i = 0; i < info->key_size; i++)
-			*digest = (*digest ^ key[i]) * 1099511628211ull;
-		for (i = 0; i < vsize; i++)
-			*digest = (*digest ^ val[i]) * 1099511628211ull;
+	if (w->digest) {
+		for (i = 0; i < w->info.key_size; i++)
+			*w->digest = (*w->digest ^ key[i]) * 1099511628211ull;
+		for (i = 0; i < w->vsize; i++)
+			*w->digest = (*w->digest ^ val[i]) * 1099511628211ull;
 	}
-	if ((info->type == BPF_MAP_TYPE_ARRAY || info->type == BPF_MAP_TYPE_PERCPU_ARRAY) &&
-	    is_zero(val, vsize)) {
-		(*zeros)++;
+	if ((w->info.type == BPF_MAP_TYPE_ARRAY || w->info.type == BPF_MAP_TYPE_PERCPU_ARRAY) &&
+	    is_zero(val, w->vsize)) {
+		(*w->zeros)++;
 		return 0;
 	}
-	if (digest) {
-		e->n++;
+	if (w->digest) {
+		w->e->n++;
 		return 0;
 	}
-	if (of_maps(info->type) && !(tail = inner(*(const __u32 *)val)))
+	if (of_maps(w->info.type) && !(tail = inner(*(const __u32 *)val)))
 		return -ENOMEM;
-	line = hex(key, info->key_size, val, vsize, tail ? tail : "");
+	line = hex(key, w->info.key_size, val, w->vsize, tail ? tail : "");
 	free(tail);
-	if (!line || add(e, line)) {
+	if (!line || add(w->e, line)) {
 		free(line);
 		return -ENOMEM;
 	}
 	return 0;
 }
 
-/*
- * Every entry of the map, through entry(): in batches of the whole map where
- * the kernel can, else key by key.
- */
+/* Every entry of the map, through entry() (lb_map_scan: batches where it can). */
 static int collect(int fd, struct entries *e, unsigned long *zeros, uint64_t *digest)
 {
-	struct bpf_map_info info = { 0 };
-	__u32 len = sizeof(info), count, i;
-	unsigned char *key = NULL, *next = NULL, *val = NULL, batch[64];
-	size_t vsize;
-	int ncpus = libbpf_num_possible_cpus(), err;
-	bool first = true;
+	struct walk w = { .e = e, .zeros = zeros, .digest = digest };
+	__u32 len = sizeof(w.info);
 
-	if (bpf_obj_get_info_by_fd(fd, &info, &len))
+	if (bpf_obj_get_info_by_fd(fd, &w.info, &len))
 		return -errno;
-	if (ncpus < 1)
+	w.vsize = lb_map_value_size(&w.info);
+	if (!w.vsize)
 		return -EINVAL;
-	vsize = percpu(info.type) ? (size_t)ncpus * ((info.value_size + 7) & ~7u) : info.value_size;
-	count = info.max_entries;
-	key = calloc(count, info.key_size);
-	val = calloc(count, vsize);
-	if (!key || !val) {
-		err = -ENOMEM;
-		goto out;
-	}
-	err = bpf_map_lookup_batch(fd, NULL, batch, key, val, &count, NULL) ? -errno : 0;
-	if (!err || err == -ENOENT) { /* ENOENT: the last batch */
-		for (i = 0, err = 0; i < count && !err; i++)
-			err = entry(&info, key + (size_t)i * info.key_size, val + (size_t)i * vsize,
-				    vsize, e, zeros, digest);
-		goto out;
-	}
-	next = calloc(1, info.key_size);
-	if (!next) {
-		err = -ENOMEM;
-		goto out;
-	}
-	for (err = 0; !err;) {
-		if (bpf_map_get_next_key(fd, first ? NULL : key, next)) {
-			err = errno == ENOENT ? 0 : -errno;
-			break;
-		}
-		first = false;
-		memcpy(key, next, info.key_size);
-		if (bpf_map_lookup_elem(fd, key, val))
-			err = errno == ENOENT ? 0 : -errno; /* ENOENT: deleted meanwhile, or an empty slot */
-		else
-			err = entry(&info, key, val, vsize, e, zeros, digest);
-	}
-out:
-	free(key);
-	free(next);
-	free(val);
-	return err;
+	return lb_map_scan(fd, w.info.key_size, w.vsize, entry, &w);
 }
 
 int main(int argc, char **argv)

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <bpf/bpf.h>
+#include <bpf/libbpf.h>
 
 #include "err.h"
 #include "events.h"
@@ -62,10 +63,8 @@ static void *vec_at(const struct vec *v, size_t i)
 
 /* ---- scanning ---- */
 
-typedef int (*scan_fn)(const void *key, const void *val, void *ctx);
-
 /* get_next_key walk, where batch lookups are not supported. */
-static int scan_slow(int fd, void *key, void *next, void *val, scan_fn fn, void *ctx)
+static int scan_slow(int fd, void *key, void *next, void *val, lb_scan_fn fn, void *ctx)
 {
 	void *prev = NULL;
 	int err;
@@ -86,11 +85,19 @@ static int scan_slow(int fd, void *key, void *next, void *val, scan_fn fn, void 
 	return errno == ENOENT ? 0 : -errno;
 }
 
-/*
- * Calls fn(key, value) for every entry of the hash map fd, BATCH at a time
- * with bpf_map_lookup_batch.  fn must not delete (collect, then delete).
- */
-static int scan_map(int fd, __u32 ksz, __u32 vsz, scan_fn fn, void *ctx)
+__u32 lb_map_value_size(const struct bpf_map_info *mi)
+{
+	int ncpus;
+
+	if (mi->type != BPF_MAP_TYPE_PERCPU_ARRAY && mi->type != BPF_MAP_TYPE_PERCPU_HASH &&
+	    mi->type != BPF_MAP_TYPE_LRU_PERCPU_HASH)
+		return mi->value_size;
+	ncpus = libbpf_num_possible_cpus();
+	return ncpus > 0 ? (__u32)ncpus * ((mi->value_size + 7) & ~7u) : 0;
+}
+
+/* BATCH at a time with bpf_map_lookup_batch (gc.h). */
+int lb_map_scan(int fd, __u32 ksz, __u32 vsz, lb_scan_fn fn, void *ctx)
 {
 	DECLARE_LIBBPF_OPTS(bpf_map_batch_opts, opts);
 	__u32 batch = BATCH, count, i;
@@ -236,7 +243,7 @@ static int filter_set(const void *key, const void *val, void *arg)
 
 static int filter_scan(const struct lb_maps *m, struct filter_fill *f)
 {
-	return scan_map(m->fd[f->kind->table], f->kind->ksize, f->kind->vsize, filter_set, f);
+	return lb_map_scan(m->fd[f->kind->table], f->kind->ksize, f->kind->vsize, filter_set, f);
 }
 
 int lb_filters_fill(const struct lb_maps *m)
@@ -373,7 +380,7 @@ static int tbl_delete(const struct ctx *c, enum lb_map_id id, const void *k, con
 }
 
 struct set_scan {
-	scan_fn fn;
+	lb_scan_fn fn;
 	void *ctx;
 };
 
@@ -385,13 +392,13 @@ static int set_scan_one(const void *key, const void *val, uint32_t stamp, void *
 	return s->fn(key, val, s->ctx);
 }
 
-static int tbl_scan(struct ctx *c, enum lb_map_id id, __u32 ksz, __u32 vsz, scan_fn fn)
+static int tbl_scan(struct ctx *c, enum lb_map_id id, __u32 ksz, __u32 vsz, lb_scan_fn fn)
 {
 	struct set_scan s = { fn, c };
 
 	if (c->is_set[id])
 		return lb_settable_walk(&c->set[id], set_scan_one, &s);
-	return scan_map(c->m->fd[id], ksz, vsz, fn, c);
+	return lb_map_scan(c->m->fd[id], ksz, vsz, fn, c);
 }
 
 /* Opens the set-associative tables among the maps (the others are hash maps). */
@@ -536,7 +543,7 @@ static int collect_key(struct ctx *c, const void *key)
 }
 
 /* Scans map for candidates: fn collects the keys (ksz bytes) to delete. */
-static int scan_collect(struct ctx *c, enum lb_map_id map, __u32 ksz, __u32 vsz, scan_fn fn)
+static int scan_collect(struct ctx *c, enum lb_map_id map, __u32 ksz, __u32 vsz, lb_scan_fn fn)
 {
 	c->cand.sz = ksz;
 	c->cand.n = 0;

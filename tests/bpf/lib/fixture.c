@@ -624,41 +624,30 @@ void fx_stats(struct fx *fx, uint64_t out[SCTPLB_STAT_MAX])
 	}
 }
 
-/* In batches: the table has SCTPLB_PATH_STATS_N slots, and a table test counts them
- * before and after every packet. */
+/* One path slot: counted if any CPU's copy has packets. */
+static int path_slot_used(const void *key, const void *val, void *ctx)
+{
+	const struct sctplb_path_counters *v = val;
+	struct fx *fx = ((void **)ctx)[0];
+	long *n = ((void **)ctx)[1];
+	int c;
+
+	(void)key;
+	for (c = 0; c < fx->ncpus && !v[c].packets; c++)
+		;
+	*n += c < fx->ncpus;
+	return 0;
+}
+
+/* In batches (lb_map_scan): a table test counts the slots before and after every packet. */
 long fx_path_slots(struct fx *fx)
 {
-	enum { BATCH = 4096 };
-	struct sctplb_path_counters *v = calloc((size_t)BATCH * fx->ncpus, sizeof(*v));
-	__u32 *keys = calloc(BATCH, sizeof(*keys)), in = 0, out = 0, n, i;
-	long slots = 0;
-	bool first = true;
-	int c, err;
+	long n = 0;
+	void *ctx[2] = { fx, &n };
 
-	if (!v || !keys) {
-		slots = -1;
-		goto out;
-	}
-	do {
-		n = BATCH;
-		err = bpf_map_lookup_batch(fx->path_stats, first ? NULL : &in, &out, keys, v, &n,
-					   NULL) ? -errno : 0;
-		if (err && err != -ENOENT) { /* ENOENT: the last batch */
-			slots = -1;
-			break;
-		}
-		for (i = 0; i < n; i++) {
-			for (c = 0; c < fx->ncpus && !v[(size_t)i * fx->ncpus + c].packets; c++)
-				;
-			slots += c < fx->ncpus;
-		}
-		in = out;
-		first = false;
-	} while (!err);
-out:
-	free(v);
-	free(keys);
-	return slots;
+	return lb_map_scan(fx->path_stats, sizeof(__u32),
+			   fx->ncpus * sizeof(struct sctplb_path_counters), path_slot_used, ctx)
+		       ? -1 : n;
 }
 
 bool fx_path_stats(struct fx *fx, uint32_t slot, struct sctplb_path_counters *sum)
@@ -700,52 +689,25 @@ void fx_decision(struct fx *fx, struct sctplb_decision *d)
 	bpf_map_lookup_elem(fx->trace, &zero, d);
 }
 
-/* The entries of a map in batches: 0, or -1 where the kernel cannot batch it. */
-static int count_batch(int fd, long *count)
+static int count_one(const void *key, const void *val, void *ctx)
 {
-	enum { BATCH = 4096 };
-	struct bpf_map_info mi = { 0 };
-	__u32 len = sizeof(mi), n;
-	uint8_t in[64], out[64];
-	void *keys = NULL, *vals = NULL;
-	bool first = true;
-	int err = -1;
-
-	if (!bpf_obj_get_info_by_fd(fd, &mi, &len) && (keys = calloc(BATCH, mi.key_size)) &&
-	    (vals = calloc(BATCH, (size_t)((mi.value_size + 7) & ~7u) * libbpf_num_possible_cpus()))) {
-		*count = 0;
-		do {
-			n = BATCH;
-			err = bpf_map_lookup_batch(fd, first ? NULL : in, out, keys, vals, &n, NULL)
-				      ? -errno : 0;
-			if (err && err != -ENOENT) /* ENOENT: the last batch */
-				break;
-			*count += n;
-			memcpy(in, out, sizeof(in));
-			first = false;
-		} while (!err);
-	}
-	free(keys);
-	free(vals);
-	return !err || err == -ENOENT ? 0 : -1;
+	(void)key;
+	(void)val;
+	++*(long *)ctx;
+	return 0;
 }
 
-/* Batched where it can be: a table test counts its maps before and after every
+/* In batches (lb_map_scan): a table test counts its maps before and after every
  * packet, and some fill a table first. */
 long fx_count(int fd)
 {
-	uint8_t key[64], next[64];
+	struct bpf_map_info mi = { 0 };
+	__u32 len = sizeof(mi);
 	long n = 0;
-	void *prev = NULL;
 
-	if (!count_batch(fd, &n))
-		return n;
-	n = 0;
-	while (!bpf_map_get_next_key(fd, prev, next)) {
-		memcpy(key, next, sizeof(key));
-		prev = key;
-		n++;
-	}
+	if (bpf_obj_get_info_by_fd(fd, &mi, &len) ||
+	    lb_map_scan(fd, mi.key_size, lb_map_value_size(&mi), count_one, &n))
+		return -1;
 	return n;
 }
 
