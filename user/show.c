@@ -316,83 +316,85 @@ static int see_path_clients(const struct sctplb_assoc_key *k, const struct sctpl
 	return 0;
 }
 
+/* One path_stats entry: its CPUs' counters summed into a row when it has packets. */
+struct path_sum {
+	const struct lb_maps *m;
+	int ncpu;
+	__u32 stride;                   /* bytes between two CPUs' copies */
+	struct path_row *rows;
+	size_t n;
+	int *slot;
+};
+
+static int sum_path(const void *key, const void *val, void *arg)
+{
+	struct path_sum *w = arg;
+	__u32 k = *(const __u32 *)key, bid = k / (SCTPLB_MAX_PATHS * 2);
+	struct sctplb_path_counters sum = { 0 };
+	struct sctplb_backend be;
+	int c;
+
+	for (c = 0; c < w->ncpu; c++) {
+		const struct sctplb_path_counters *pc =
+			(const void *)((const char *)val + (size_t)c * w->stride);
+
+		sum.packets += pc->packets;
+		sum.bytes += pc->bytes;
+		sum.data_chunks += pc->data_chunks;
+		sum.heartbeats += pc->heartbeats;
+		if (pc->last_seen_ns > sum.last_seen_ns)
+			sum.last_seen_ns = pc->last_seen_ns;
+		if (pc->last_data_ns > sum.last_data_ns)
+			sum.last_data_ns = pc->last_data_ns;
+	}
+	if (!sum.packets || k >= SCTPLB_PATH_STATS_N ||
+	    bpf_map_lookup_elem(w->m->fd[LB_BACKENDS], &bid, &be))
+		return 0;
+	w->slot[k] = w->n;
+	w->rows[w->n++] = (struct path_row){
+		.service_id = be.service_id,
+		.backend_id = bid,
+		.path = k / 2 % SCTPLB_MAX_PATHS,
+		.dir = k % 2,
+		.c = sum,
+	};
+	return 0;
+}
+
 int read_paths(const struct lb_maps *m, struct path_row **rows, size_t *n)
 {
-	int ncpu = libbpf_num_possible_cpus(), c, err = 0;
-	struct sctplb_path_counters *v = NULL;
-	struct path_clients w = { 0 };
-	int *slot = NULL;
-	__u32 *keys = NULL, i, cnt, total = 0, batch;
-	LIBBPF_OPTS(bpf_map_batch_opts, o);
+	struct path_sum w = { .m = m, .ncpu = libbpf_num_possible_cpus() };
+	struct path_clients pc = { 0 };
+	__u32 i;
+	int err;
 
 	*rows = NULL;
 	*n = 0;
-	if (ncpu < 1)
+	if (w.ncpu < 1)
 		return -EINVAL;
-	keys = calloc(SCTPLB_PATH_STATS_N, sizeof(*keys));
-	v = calloc((size_t)SCTPLB_PATH_STATS_N * ncpu, sizeof(*v));
-	slot = malloc(SCTPLB_PATH_STATS_N * sizeof(*slot));
-	*rows = calloc(SCTPLB_PATH_STATS_N, sizeof(**rows));
-	if (!keys || !v || !slot || !*rows) {
+	w.stride = (sizeof(struct sctplb_path_counters) + 7) & ~7u;
+	w.slot = malloc(SCTPLB_PATH_STATS_N * sizeof(*w.slot));
+	w.rows = calloc(SCTPLB_PATH_STATS_N, sizeof(*w.rows));
+	if (!w.slot || !w.rows) {
 		err = -ENOMEM;
 		goto out;
 	}
-	/* the whole array in a few system calls */
-	while (total < SCTPLB_PATH_STATS_N) {
-		cnt = SCTPLB_PATH_STATS_N - total;
-		err = bpf_map_lookup_batch(m->fd[LB_PATH_STATS], total ? &batch : NULL, &batch,
-					   keys + total, v + (size_t)total * ncpu, &cnt, &o);
-		total += cnt;
-		if (err) {
-			err = errno == ENOENT ? 0 : -errno;
-			break;
-		}
-	}
-	if (err)
-		goto out;
 	for (i = 0; i < SCTPLB_PATH_STATS_N; i++)
-		slot[i] = -1;
-	for (i = 0; i < total; i++) {
-		struct sctplb_path_counters sum = { 0 };
-		const struct sctplb_path_counters *pc = v + (size_t)i * ncpu;
-		struct sctplb_backend be;
-		__u32 bid = keys[i] / (SCTPLB_MAX_PATHS * 2);
-
-		for (c = 0; c < ncpu; c++) {
-			sum.packets += pc[c].packets;
-			sum.bytes += pc[c].bytes;
-			sum.data_chunks += pc[c].data_chunks;
-			sum.heartbeats += pc[c].heartbeats;
-			if (pc[c].last_seen_ns > sum.last_seen_ns)
-				sum.last_seen_ns = pc[c].last_seen_ns;
-			if (pc[c].last_data_ns > sum.last_data_ns)
-				sum.last_data_ns = pc[c].last_data_ns;
-		}
-		if (!sum.packets || keys[i] >= SCTPLB_PATH_STATS_N ||
-		    bpf_map_lookup_elem(m->fd[LB_BACKENDS], &bid, &be))
-			continue;
-		slot[keys[i]] = *n;
-		(*rows)[(*n)++] = (struct path_row){
-			.service_id = be.service_id,
-			.backend_id = bid,
-			.path = keys[i] / 2 % SCTPLB_MAX_PATHS,
-			.dir = keys[i] % 2,
-			.c = sum,
-		};
-	}
-	w.rows = *rows;
-	w.slot = slot;
-	if (*n)
-		err = lb_assocs_walk(m, see_path_clients, &w);
+		w.slot[i] = -1;
+	err = lb_map_scan(m->fd[LB_PATH_STATS], sizeof(__u32), w.stride * w.ncpu, sum_path, &w);
+	pc.rows = w.rows;
+	pc.slot = w.slot;
+	if (!err && w.n)
+		err = lb_assocs_walk(m, see_path_clients, &pc);
 out:
-	free(keys);
-	free(v);
-	free(slot);
+	free(w.slot);
 	if (err) {
-		free(*rows);
-		*rows = NULL;
-		*n = 0;
+		free(w.rows);
+		w.rows = NULL;
+		w.n = 0;
 	}
+	*rows = w.rows;
+	*n = w.n;
 	return err;
 }
 

@@ -13,7 +13,7 @@
  * text.  An entry of a map of maps is the inner map's id and a digest of all
  * of that inner map's entries, so a write into a live inner map shows too.
  * A map that cannot be read gives one "error: ..." line, and the others go on.
- * The walk is lb_map_scan's (user/lib/gc.c), gc's own.
+ * The walk is lb_map_scan (user/lib/pinned.c), the one gc, assoc list and paths use.
  * Exit status 0; 2 on a bad command line.
  */
 #include <errno.h>
@@ -25,7 +25,7 @@
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
-#include "gc.h"
+#include "pinned.h"
 
 struct entries {
 	char **line;

@@ -18,10 +18,6 @@
 #include "settable.h"
 
 #define NS 1000000000ull
-#ifndef ENOTSUPP
-#define ENOTSUPP 524 /* the kernel's, for "no batch ops" */
-#endif
-#define BATCH 256
 
 __u64 gc_idle_ns(const struct sctplb_config *cfg)
 {
@@ -59,101 +55,6 @@ static void *vec_push(struct vec *v)
 static void *vec_at(const struct vec *v, size_t i)
 {
 	return v->p + v->sz * i;
-}
-
-/* ---- scanning ---- */
-
-/* get_next_key walk, where batch lookups are not supported. */
-static int scan_slow(int fd, void *key, void *next, void *val, lb_scan_fn fn, void *ctx)
-{
-	void *prev = NULL;
-	int err;
-
-	while (bpf_map_get_next_key(fd, prev, next) == 0) {
-		/* key <- next, without knowing the size here: swap the buffers */
-		void *t = key;
-
-		key = next;
-		next = t;
-		prev = key;
-		if (bpf_map_lookup_elem(fd, key, val))
-			continue;       /* deleted meanwhile */
-		err = fn(key, val, ctx);
-		if (err)
-			return err;
-	}
-	return errno == ENOENT ? 0 : -errno;
-}
-
-__u32 lb_map_value_size(const struct bpf_map_info *mi)
-{
-	int ncpus;
-
-	if (mi->type != BPF_MAP_TYPE_PERCPU_ARRAY && mi->type != BPF_MAP_TYPE_PERCPU_HASH &&
-	    mi->type != BPF_MAP_TYPE_LRU_PERCPU_HASH)
-		return mi->value_size;
-	ncpus = libbpf_num_possible_cpus();
-	return ncpus > 0 ? (__u32)ncpus * ((mi->value_size + 7) & ~7u) : 0;
-}
-
-/* BATCH at a time with bpf_map_lookup_batch (gc.h). */
-int lb_map_scan(int fd, __u32 ksz, __u32 vsz, lb_scan_fn fn, void *ctx)
-{
-	DECLARE_LIBBPF_OPTS(bpf_map_batch_opts, opts);
-	__u32 batch = BATCH, count, i;
-	__u64 tok_in = 0, tok_out = 0;
-	unsigned char *keys, *vals;
-	bool first = true;
-	int err = 0, e;
-
-	keys = malloc((size_t)ksz * batch);
-	vals = malloc((size_t)vsz * batch);
-	if (!keys || !vals) {
-		err = -ENOMEM;
-		goto out;
-	}
-	for (;;) {
-		count = batch;
-		e = bpf_map_lookup_batch(fd, first ? NULL : &tok_in, &tok_out, keys, vals, &count, &opts);
-		e = e < 0 ? errno : 0;
-		if (e == ENOSPC && count == 0) {
-			/* one bucket holds more than batch entries */
-			unsigned char *nk = realloc(keys, (size_t)ksz * batch * 2);
-			unsigned char *nv = nk ? realloc(vals, (size_t)vsz * batch * 2) : NULL;
-
-			if (nk)
-				keys = nk;
-			if (!nv) {
-				err = -ENOMEM;
-				goto out;
-			}
-			vals = nv;
-			batch *= 2;
-			continue;
-		}
-		if (e && e != ENOENT) {
-			if (first && (e == EINVAL || e == ENOTSUPP || e == EOPNOTSUPP)) {
-				/* no batch ops for this map or kernel */
-				err = scan_slow(fd, keys, keys + ksz, vals, fn, ctx);
-				goto out;
-			}
-			err = lb_err(-e, "reading a map failed: %s", strerror(e));
-			goto out;
-		}
-		for (i = 0; i < count; i++) {
-			err = fn(keys + (size_t)ksz * i, vals + (size_t)vsz * i, ctx);
-			if (err)
-				goto out;
-		}
-		if (e == ENOENT)
-			break;
-		tok_in = tok_out;
-		first = false;
-	}
-out:
-	free(keys);
-	free(vals);
-	return err;
 }
 
 /* ---- expiry rules ---- */

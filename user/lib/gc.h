@@ -37,20 +37,6 @@
 #include "sctplb.h"
 #include "pinned.h"
 
-/*
- * Calls fn(key, value, ctx) for every entry of map fd (keys of ksz bytes, values
- * of vsz: a per-CPU map's is every possible CPU's, each 8-byte aligned), in batch
- * lookups where the kernel has them for the map, else key by key.  fn must not
- * delete (collect, then delete); a non-zero return from fn ends the walk and is
- * returned.  0, or a negative errno.
- */
-typedef int (*lb_scan_fn)(const void *key, const void *val, void *ctx);
-int lb_map_scan(int fd, __u32 ksz, __u32 vsz, lb_scan_fn fn, void *ctx);
-/* The vsz lb_map_scan takes for a map: its value size, or for a per-CPU map that of
- * every possible CPU's copy, each 8-byte aligned.  0 if the CPUs cannot be counted. */
-struct bpf_map_info;
-__u32 lb_map_value_size(const struct bpf_map_info *mi);
-
 struct gc_result {
 	__u32 assocs_scanned;
 	__u32 handshakes_scanned;

@@ -846,68 +846,110 @@ int lb_settings_write(const struct lb_maps *m, const struct sctplb_config *c)
 	return 0;
 }
 
-/*
- * The walk reads LB_WALK_BATCH entries per system call
- * (BPF_MAP_LOOKUP_BATCH): one call per entry (get_next_key, then lookup)
- * made `assoc list` of a million associations take 4-10 s.  A hash map's
- * batch ends at a bucket's end; a bucket larger than the whole buffer
- * (ENOSPC with nothing read) doubles it.
- */
-#define LB_WALK_BATCH     8192
-#define LB_WALK_BATCH_MAX (1u << 20)
+#ifndef ENOTSUPP
+#define ENOTSUPP 524 /* the kernel's, for "no batch ops" */
+#endif
+#define LB_SCAN_BATCH     4096
+#define LB_SCAN_BUF_BYTES (8u << 20) /* fewer entries per call where values are large */
 
-struct walk_buf {
-	struct sctplb_assoc_key *keys;
-	struct sctplb_assoc *vals;
-	__u32 cap;
-};
-
-static int walk_buf_grow(struct walk_buf *b, __u32 cap)
+/* get_next_key walk, where batch lookups are not supported. */
+static int scan_slow(int fd, void *key, void *next, void *val, lb_scan_fn fn, void *ctx)
 {
-	void *k = realloc(b->keys, (size_t)cap * sizeof(*b->keys));
-
-	if (!k)
-		return -ENOMEM;
-	b->keys = k;
-	k = realloc(b->vals, (size_t)cap * sizeof(*b->vals));
-	if (!k)
-		return -ENOMEM;
-	b->vals = k;
-	b->cap = cap;
-	return 0;
-}
-
-/* Every entry of one association map: fn for each, in the kernel's order. */
-static int walk_map(int fd, bool confirmed, struct walk_buf *b, lb_assoc_fn fn, void *arg)
-{
-	__u64 in_batch = 0, out_batch = 0;    /* a hash map's cursor is a bucket number */
-	bool first = true, last = false;
-	__u32 n, i;
+	void *prev = NULL;
 	int err;
 
-	while (!last) {
-		n = b->cap;
-		err = bpf_map_lookup_batch(fd, first ? NULL : &in_batch, &out_batch, b->keys,
-					   b->vals, &n, NULL) ? -errno : 0;
-		if (err == -ENOSPC && n == 0 && b->cap < LB_WALK_BATCH_MAX) {
-			err = walk_buf_grow(b, b->cap * 2);
-			if (err)
-				return err;
+	while (bpf_map_get_next_key(fd, prev, next) == 0) {
+		/* key <- next, without knowing the size here: swap the buffers */
+		void *t = key;
+
+		key = next;
+		next = t;
+		prev = key;
+		if (bpf_map_lookup_elem(fd, key, val))
+			continue;       /* deleted meanwhile */
+		err = fn(key, val, ctx);
+		if (err)
+			return err;
+	}
+	return errno == ENOENT ? 0 : -errno;
+}
+
+__u32 lb_map_value_size(const struct bpf_map_info *mi)
+{
+	int ncpus;
+
+	if (mi->type != BPF_MAP_TYPE_PERCPU_ARRAY && mi->type != BPF_MAP_TYPE_PERCPU_HASH &&
+	    mi->type != BPF_MAP_TYPE_LRU_PERCPU_HASH)
+		return mi->value_size;
+	ncpus = libbpf_num_possible_cpus();
+	return ncpus > 0 ? (__u32)ncpus * ((mi->value_size + 7) & ~7u) : 0;
+}
+
+/*
+ * LB_SCAN_BATCH entries per system call (BPF_MAP_LOOKUP_BATCH): one call per
+ * entry (get_next_key, then lookup) made `assoc list` of a million
+ * associations take 4-10 s.  A hash map's batch ends at a bucket's end; a
+ * bucket larger than the whole buffer (ENOSPC with nothing read) doubles it.
+ */
+int lb_map_scan(int fd, __u32 ksz, __u32 vsz, lb_scan_fn fn, void *ctx)
+{
+	DECLARE_LIBBPF_OPTS(bpf_map_batch_opts, opts);
+	__u32 batch = LB_SCAN_BATCH, count, i;
+	__u64 tok_in = 0, tok_out = 0;
+	unsigned char *keys, *vals;
+	bool first = true;
+	int err = 0, e;
+
+	if ((__u64)(ksz + vsz) * batch > LB_SCAN_BUF_BYTES)
+		batch = LB_SCAN_BUF_BYTES / (ksz + vsz) ?: 1;
+	keys = malloc((size_t)ksz * batch);
+	vals = malloc((size_t)vsz * batch);
+	if (!keys || !vals) {
+		err = -ENOMEM;
+		goto out;
+	}
+	for (;;) {
+		count = batch;
+		e = bpf_map_lookup_batch(fd, first ? NULL : &tok_in, &tok_out, keys, vals, &count, &opts);
+		e = e < 0 ? errno : 0;
+		if (e == ENOSPC && count == 0) {
+			/* one bucket holds more than batch entries */
+			unsigned char *nk = realloc(keys, (size_t)ksz * batch * 2);
+			unsigned char *nv = nk ? realloc(vals, (size_t)vsz * batch * 2) : NULL;
+
+			if (nk)
+				keys = nk;
+			if (!nv) {
+				err = -ENOMEM;
+				goto out;
+			}
+			vals = nv;
+			batch *= 2;
 			continue;
 		}
-		if (err == -ENOENT)
-			last = true;    /* the end: n holds what was left */
-		else if (err)
-			return err;
-		for (i = 0; i < n; i++) {
-			err = fn(&b->keys[i], &b->vals[i], confirmed, arg);
-			if (err)
-				return err;
+		if (e && e != ENOENT) {
+			if (first && (e == EINVAL || e == ENOTSUPP || e == EOPNOTSUPP)) {
+				/* no batch ops for this map or kernel */
+				err = scan_slow(fd, keys, keys + ksz, vals, fn, ctx);
+				goto out;
+			}
+			err = lb_err(-e, "reading a map failed: %s", strerror(e));
+			goto out;
 		}
-		in_batch = out_batch;
+		for (i = 0; i < count; i++) {
+			err = fn(keys + (size_t)ksz * i, vals + (size_t)vsz * i, ctx);
+			if (err)
+				goto out;
+		}
+		if (e == ENOENT)
+			break;
+		tok_in = tok_out;
 		first = false;
 	}
-	return 0;
+out:
+	free(keys);
+	free(vals);
+	return err;
 }
 
 struct pending_walk {
@@ -923,18 +965,27 @@ static int walk_pending_one(const void *key, const void *val, uint32_t stamp, vo
 	return w->fn(key, val, false, w->arg);
 }
 
+struct confirmed_walk {
+	lb_assoc_fn fn;
+	void *arg;
+};
+
+static int walk_confirmed_one(const void *key, const void *val, void *arg)
+{
+	const struct confirmed_walk *w = arg;
+
+	return w->fn(key, val, true, w->arg);
+}
+
 int lb_assocs_walk(const struct lb_maps *m, lb_assoc_fn fn, void *arg)
 {
+	struct confirmed_walk cw = { fn, arg };
 	struct pending_walk pw = { fn, arg };
 	struct lb_settable t;
-	struct walk_buf b = {};
 	int err;
 
-	err = walk_buf_grow(&b, LB_WALK_BATCH);
-	if (!err)
-		err = walk_map(m->fd[LB_ASSOCS], true, &b, fn, arg);
-	free(b.keys);
-	free(b.vals);
+	err = lb_map_scan(m->fd[LB_ASSOCS], sizeof(struct sctplb_assoc_key),
+			  sizeof(struct sctplb_assoc), walk_confirmed_one, &cw);
 	/* The unconfirmed ones: sets of a table (a batch of whole sets per call). */
 	if (!err)
 		err = lb_settable_open(&t, m, LB_PENDING);
