@@ -1293,12 +1293,16 @@ static void section_flood(void)
 static void machine(void)
 {
 	char line[256], model[128] = "?", jit[8] = "?";
+	int family = -1, num = -1, stepping = -1; /* a hypervisor's "AMD EPYC" hides which one */
 	struct utsname u;
 	FILE *f = fopen("/proc/cpuinfo", "r");
 
-	while (f && fgets(line, sizeof(line), f))
-		if (sscanf(line, "model name : %127[^\n]", model) == 1)
-			break;
+	while (f && fgets(line, sizeof(line), f) && strcmp(line, "\n")) { /* the first CPU */
+		sscanf(line, "model name : %127[^\n]", model);
+		sscanf(line, "cpu family : %d", &family);
+		sscanf(line, "model : %d", &num);
+		sscanf(line, "stepping : %d", &stepping);
+	}
 	if (f)
 		fclose(f);
 	f = fopen("/proc/sys/net/core/bpf_jit_enable", "r");
@@ -1309,10 +1313,12 @@ static void machine(void)
 		fclose(f);
 	}
 	uname(&u);
-	printf("machine: %s, %ld CPUs, kernel %s, bpf_jit_enable=%s\n", model,
-	       sysconf(_SC_NPROCESSORS_ONLN), u.release, jit);
-	fprintf(J, "  \"machine\": {\"cpu\": \"%s\", \"cpus\": %ld, \"kernel\": \"%s\", "
-		"\"jit\": \"%s\"},\n", model, sysconf(_SC_NPROCESSORS_ONLN), u.release, jit);
+	printf("machine: %s (family %d, model %d, stepping %d), %ld CPUs, kernel %s, "
+	       "bpf_jit_enable=%s\n", model, family, num, stepping, sysconf(_SC_NPROCESSORS_ONLN),
+	       u.release, jit);
+	fprintf(J, "  \"machine\": {\"cpu\": \"%s\", \"cpu_family\": %d, \"cpu_model\": %d, "
+		"\"cpu_stepping\": %d, \"cpus\": %ld, \"kernel\": \"%s\", \"jit\": \"%s\"},\n",
+		model, family, num, stepping, sysconf(_SC_NPROCESSORS_ONLN), u.release, jit);
 	if (strcmp(jit, "1") && strcmp(jit, "2"))
 		fprintf(stderr, "bench: warning: the JIT is off: figures are the interpreter's\n");
 }
