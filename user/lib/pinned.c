@@ -853,7 +853,8 @@ int lb_settings_write(const struct lb_maps *m, const struct sctplb_config *c)
 #define LB_SCAN_BUF_BYTES (8u << 20) /* fewer entries per call where values are large */
 
 /* get_next_key walk, where batch lookups are not supported. */
-static int scan_slow(int fd, void *key, void *next, void *val, lb_scan_fn fn, void *ctx)
+static int scan_slow(int fd, void *key, void *next, void *val, __u64 flags, lb_scan_fn fn,
+		     void *ctx)
 {
 	void *prev = NULL;
 	int err;
@@ -865,7 +866,7 @@ static int scan_slow(int fd, void *key, void *next, void *val, lb_scan_fn fn, vo
 		key = next;
 		next = t;
 		prev = key;
-		if (bpf_map_lookup_elem(fd, key, val))
+		if (bpf_map_lookup_elem_flags(fd, key, val, flags))
 			continue;       /* deleted meanwhile */
 		err = fn(key, val, ctx);
 		if (err)
@@ -891,9 +892,9 @@ __u32 lb_map_value_size(const struct bpf_map_info *mi)
  * associations take 4-10 s.  A hash map's batch ends at a bucket's end; a
  * bucket larger than the whole buffer (ENOSPC with nothing read) doubles it.
  */
-int lb_map_scan(int fd, __u32 ksz, __u32 vsz, lb_scan_fn fn, void *ctx)
+int lb_map_scan_flags(int fd, __u32 ksz, __u32 vsz, __u64 elem_flags, lb_scan_fn fn, void *ctx)
 {
-	DECLARE_LIBBPF_OPTS(bpf_map_batch_opts, opts);
+	DECLARE_LIBBPF_OPTS(bpf_map_batch_opts, opts, .elem_flags = elem_flags);
 	__u32 batch = LB_SCAN_BATCH, count, i;
 	__u64 tok_in = 0, tok_out = 0;
 	unsigned char *keys, *vals;
@@ -930,7 +931,7 @@ int lb_map_scan(int fd, __u32 ksz, __u32 vsz, lb_scan_fn fn, void *ctx)
 		if (e && e != ENOENT) {
 			if (first && (e == EINVAL || e == ENOTSUPP || e == EOPNOTSUPP)) {
 				/* no batch ops for this map or kernel */
-				err = scan_slow(fd, keys, keys + ksz, vals, fn, ctx);
+				err = scan_slow(fd, keys, keys + ksz, vals, elem_flags, fn, ctx);
 				goto out;
 			}
 			err = lb_err(-e, "reading a map failed: %s", strerror(e));
@@ -950,6 +951,11 @@ out:
 	free(keys);
 	free(vals);
 	return err;
+}
+
+int lb_map_scan(int fd, __u32 ksz, __u32 vsz, lb_scan_fn fn, void *ctx)
+{
+	return lb_map_scan_flags(fd, ksz, vsz, 0, fn, ctx);
 }
 
 struct pending_walk {

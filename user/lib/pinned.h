@@ -80,6 +80,9 @@ struct sctplb *lb_skel_open(void);
  */
 typedef int (*lb_scan_fn)(const void *key, const void *val, void *ctx);
 int lb_map_scan(int fd, __u32 ksz, __u32 vsz, lb_scan_fn fn, void *ctx);
+/* The same with the batch lookup's elem_flags (BPF_F_LOCK: each value read under its
+ * bpf_spin_lock, as a set-associative table's sets are). */
+int lb_map_scan_flags(int fd, __u32 ksz, __u32 vsz, __u64 elem_flags, lb_scan_fn fn, void *ctx);
 /* The vsz lb_map_scan takes for a map: its value size, or for a per-CPU map that of
  * every possible CPU's copy, each 8-byte aligned.  0 if the CPUs cannot be counted. */
 struct bpf_map_info;

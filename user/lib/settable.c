@@ -260,8 +260,6 @@ int lb_settable_delete(const struct lb_settable *t, const void *key, const void 
 	}
 }
 
-#define LB_SETTABLE_BATCH 1024
-
 /* fn for every used way of one set read whole; its first non-zero return. */
 static int walk_one_set(const struct lb_settable *t, void *set, lb_settable_fn fn, void *arg)
 {
@@ -275,36 +273,27 @@ static int walk_one_set(const struct lb_settable *t, void *set, lb_settable_fn f
 	return err;
 }
 
+struct sets_walk {
+	const struct lb_settable *t;
+	lb_settable_fn fn;
+	void *arg;
+};
+
+static int walk_set_read(const void *key, const void *set, void *arg)
+{
+	const struct sets_walk *w = arg;
+
+	(void)key;
+	return walk_one_set(w->t, (void *)set, w->fn, w->arg);
+}
+
+/* Whole sets, each read under its lock, in batches (lb_map_scan_flags). */
 int lb_settable_walk(const struct lb_settable *t, lb_settable_fn fn, void *arg)
 {
-	__u32 *keys = calloc(LB_SETTABLE_BATCH, sizeof(*keys)), in = 0, out = 0, n, i;
-	char *sets = calloc(LB_SETTABLE_BATCH, t->l.set_size);
-	LIBBPF_OPTS(bpf_map_batch_opts, opts, .elem_flags = BPF_F_LOCK);
-	bool first = true, last = false;
-	int err = 0;
+	struct sets_walk w = { t, fn, arg };
 
-	if (!keys || !sets) {
-		err = -ENOMEM;
-		goto out;
-	}
-	while (!last && !err) {
-		n = LB_SETTABLE_BATCH;
-		if (bpf_map_lookup_batch(t->fd, first ? NULL : &in, &out, keys, sets, &n, &opts)) {
-			err = -errno;
-			if (err != -ENOENT)
-				break;
-			err = 0;
-			last = true;    /* the end: n holds what was left */
-		}
-		for (i = 0; i < n && !err; i++)
-			err = walk_one_set(t, sets + (size_t)i * t->l.set_size, fn, arg);
-		in = out;
-		first = false;
-	}
-out:
-	free(keys);
-	free(sets);
-	return err;
+	return lb_map_scan_flags(t->fd, sizeof(__u32), t->l.set_size, BPF_F_LOCK, walk_set_read,
+				 &w);
 }
 
 int lb_settable_walk_set(const struct lb_settable *t, uint32_t idx, lb_settable_fn fn, void *arg)
