@@ -1331,13 +1331,117 @@ static void machine(void)
  * loading.  Informational; a program over the limit fails every test.
  */
 #define VERIFIER_LIMIT 1000000
+#define STACK_LIMIT    512      /* MAX_BPF_STACK: the frames of one chain of calls together */
+#define STACK_SUBPROGS 64
+
+/*
+ * The stack of program fd's deepest chain of calls, as the verifier's
+ * check_max_stack_depth adds it up against 512 bytes (each frame rounded up
+ * to 16, the JIT's granularity), from the frames its BPF_LOG_STATS line gives
+ * ("stack depth a+b+...", one per subprogram in order) and the calls of the
+ * translated program, where a BPF-to-BPF call's imm is the callee's index
+ * (the call of an inlined bpf_loop's callback included: the check counts the
+ * callback as called where it is referenced).  The stats line's frames are
+ * the final ones: a subprogram whose bpf_loop calls were inlined (they keep
+ * their BPF_PSEUDO_FUNC load of the callback) got 24 bytes more after the
+ * check (three saved registers, optimize_bpf_loop), taken off here.  -1 if
+ * it cannot be read.
+ */
+static long chain_from(int sub, int nsub, const long *frame, bool calls[][STACK_SUBPROGS],
+		       long *memo, int depth)
+{
+	long best = 0, d;
+	int c;
+
+	if (memo[sub] >= 0)
+		return memo[sub];
+	if (depth > nsub)
+		return -1; /* recursion: the verifier refuses it anyway */
+	for (c = 0; c < nsub; c++) {
+		if (!calls[sub][c])
+			continue;
+		d = chain_from(c, nsub, frame, calls, memo, depth + 1);
+		if (d < 0)
+			return -1;
+		if (d > best)
+			best = d;
+	}
+	return memo[sub] = ((frame[sub] + 15) & ~15L) + best;
+}
+
+static long stack_chain(int fd, const char *log)
+{
+	static bool calls[STACK_SUBPROGS][STACK_SUBPROGS], inlined[STACK_SUBPROGS];
+	struct bpf_func_info fi[STACK_SUBPROGS];
+	long frame[STACK_SUBPROGS], memo[STACK_SUBPROGS];
+	struct bpf_prog_info info = {};
+	__u32 len = sizeof(info), n, i, nfi;
+	struct bpf_insn *insns = NULL;
+	const char *at = strstr(log, "stack depth ");
+	int nsub = 0, sub, k;
+	long r = -1;
+
+	if (fd < 0 || !at || bpf_obj_get_info_by_fd(fd, &info, &len))
+		return -1;
+	for (at += strlen("stack depth "); nsub < STACK_SUBPROGS; nsub++) {
+		char *end;
+
+		frame[nsub] = strtol(at, &end, 10);
+		if (end == at)
+			break;
+		at = *end == '+' ? end + 1 : end;
+		if (*end != '+') {
+			nsub++;
+			break;
+		}
+	}
+	n = info.xlated_prog_len / sizeof(*insns);
+	nfi = info.nr_func_info;
+	if (!n || nfi != (__u32)nsub || nfi > STACK_SUBPROGS ||
+	    info.func_info_rec_size != sizeof(struct bpf_func_info))
+		return -1;
+	insns = calloc(n, sizeof(*insns));
+	if (!insns)
+		return -1;
+	memset(&info, 0, sizeof(info));
+	info.xlated_prog_len = n * sizeof(*insns);
+	info.xlated_prog_insns = (__u64)(unsigned long)insns;
+	info.nr_func_info = nfi;
+	info.func_info_rec_size = sizeof(struct bpf_func_info);
+	info.func_info = (__u64)(unsigned long)fi;
+	len = sizeof(info);
+	if (bpf_obj_get_info_by_fd(fd, &info, &len))
+		goto out;
+	memset(calls, 0, sizeof(calls));
+	memset(inlined, 0, sizeof(inlined));
+	for (i = 0, sub = 0; i < n; i++) {
+		while (sub + 1 < nsub && i >= fi[sub + 1].insn_off)
+			sub++;
+		if (insns[i].code == (BPF_LD | BPF_IMM | BPF_DW) &&
+		    insns[i].src_reg == BPF_PSEUDO_FUNC)
+			inlined[sub] = true;
+		if (insns[i].code == (BPF_JMP | BPF_CALL) && insns[i].src_reg == BPF_PSEUDO_CALL &&
+		    insns[i].imm >= 0 && insns[i].imm < nsub)
+			calls[sub][insns[i].imm] = true;
+	}
+	for (k = 0; k < nsub; k++) {
+		memo[k] = -1;
+		if (inlined[k] && frame[k] >= 24)
+			frame[k] -= 24;
+	}
+	r = chain_from(0, nsub, frame, calls, memo, 0);
+out:
+	free(insns);
+	return r;
+}
+
 static void verifier_budget(void)
 {
 	static char logs[4][8192];
 	static const char *const names[4] = { "sctplb_xdp", "sctplb_tc_ingress", "sctplb_tc_finish",
 					      "sctplb_tc_return" };
 	struct sctplb *s = sctplb__open();
-	long insns[4] = { 0 };
+	long insns[4] = { 0 }, stack[4];
 	struct bpf_program *p;
 	const char *at;
 	int i;
@@ -1352,6 +1456,10 @@ static void verifier_budget(void)
 	}
 	if (sctplb__load(s))
 		DIE("verifier budget: sctplb__load failed");
+	for (i = 0; i < 4; i++)
+		stack[i] = stack_chain(bpf_program__fd(bpf_object__find_program_by_name(s->obj,
+										 names[i])),
+				       logs[i]);
 	printf("verifier: instructions processed of %d:", VERIFIER_LIMIT);
 	fprintf(J, "  \"verifier\": {\"limit\": %d", VERIFIER_LIMIT);
 	for (i = 0; i < 4; i++) {
@@ -1364,6 +1472,15 @@ static void verifier_budget(void)
 		printf("%s %s %ld (%.0f%%)", i ? "," : "", names[i], insns[i],
 		       100.0 * insns[i] / VERIFIER_LIMIT);
 		fprintf(J, ", \"%s\": %ld", names[i], insns[i]);
+	}
+	printf("\n   stack of the deepest chain of calls, of %d bytes:", STACK_LIMIT);
+	fprintf(J, ", \"stack_limit\": %d", STACK_LIMIT);
+	for (i = 0; i < 4; i++) {
+		printf("%s %s %s", i ? "," : "", names[i], stack[i] < 0 ? "n/a" : "");
+		if (stack[i] >= 0)
+			printf("%ld (%ld free)", stack[i], STACK_LIMIT - stack[i]);
+		fprintf(J, stack[i] < 0 ? ", \"stack_%s\": null" : ", \"stack_%s\": %ld",
+			names[i], stack[i]);
 	}
 	printf("\n");
 	fprintf(J, "},\n");
