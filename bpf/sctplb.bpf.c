@@ -324,12 +324,39 @@ static __always_inline int datapath(void *ctx, enum lb_hook h, struct pkt *p)
 	return verdict;
 }
 
+/*
+ * The packet's summary in per-CPU memory rather than in the program's frame:
+ * every chain of calls (the program, sctplb_xdp_fwd or sctplb_tc_lb, their
+ * callees) was at the verifier's 512 bytes of stack (the bench's stack
+ * line), with struct pkt the main frame's largest local.  The global
+ * functions always received it as memory of unknown content, so the
+ * verifier knows no less of it there.  One per CPU: sctplb's programs run in
+ * softirq and do not nest on a CPU; the control programs load this object
+ * apart and do not share it (user/lib/ctl.c binds only the pinned maps).
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct pkt);
+} pkt_scratch SEC(".maps");
+
+/* This CPU's struct pkt, zeroed; NULL never in practice (an array's entry). */
+static __always_inline struct pkt *pkt_new(void)
+{
+	struct pkt *p = bpf_map_lookup_elem(&pkt_scratch, &(__u32){ 0 });
+
+	if (p)
+		__builtin_memset(p, 0, sizeof(*p));
+	return p;
+}
+
 SEC("xdp")
 int sctplb_xdp(struct xdp_md *ctx)
 {
-	struct pkt p = {};
+	struct pkt *p = pkt_new();
 
-	return datapath(ctx, LB_XDP, &p);
+	return p ? datapath(ctx, LB_XDP, p) : XDP_PASS;
 }
 
 /* parse_upper() for tc; global: verified once. */
@@ -387,23 +414,25 @@ static __always_inline void tc_buf(struct __sk_buff *skb, struct buf *b)
  */
 static __always_inline int tc_ingress(struct __sk_buff *skb, bool companion)
 {
-	struct pkt p = {};
+	struct pkt *p = pkt_new();
 	struct buf b;
 	int verdict;
 
-	if (from_xdp_meta(skb, &p)) {
+	if (!p)
+		return TC_ACT_OK;
+	if (from_xdp_meta(skb, p)) {
 		/* Decided and counted by XDP: only the redirect is left.  A
 		 * failure here is counted as a second reason. */
-		verdict = sctplb_tc_lb(skb, &p, 1);
+		verdict = sctplb_tc_lb(skb, p, 1);
 		if (verdict == TC_ACT_SHOT)
-			stat_inc(p.reason);
-		trace_decision(&p, verdict, p.reason);
+			stat_inc(p->reason);
+		trace_decision(p, verdict, p->reason);
 		return verdict;
 	}
 	if (companion)
 		return TC_ACT_OK; /* XDP has decided and counted it */
 	tc_buf(skb, &b);
-	return datapath(skb, LB_TC, &p);
+	return datapath(skb, LB_TC, p);
 }
 
 /* Where XDP cannot run: the whole datapath at tc ingress. */
@@ -453,28 +482,30 @@ SEC("tc")
 int sctplb_tc_return(struct __sk_buff *skb)
 {
 	int act, verdict = TC_ACT_OK;
-	struct pkt p = {};
+	struct pkt *p = pkt_new();
 	__u32 off = 0;
 	struct buf b;
 
+	if (!p)
+		return TC_ACT_OK;
 	tc_buf(skb, &b);
-	act = parse_l3(&b, &p, &off);
-	if (act == ACT_CONTINUE && (p.proto == IPPROTO_ICMP || p.proto == IPPROTO_ICMPV6)) {
+	act = parse_l3(&b, p, &off);
+	if (act == ACT_CONTINUE && (p->proto == IPPROTO_ICMP || p->proto == IPPROTO_ICMPV6)) {
 		/* an error about a packet sent to a NAT backend (bpf/lib/nat.h) */
-		verdict = sctplb_tc_ret_icmp(skb, &p, off);
-		trace_decision(&p, verdict, p.reason);
+		verdict = sctplb_tc_ret_icmp(skb, p, off);
+		trace_decision(p, verdict, p->reason);
 		return verdict;
 	}
 	if (act == ACT_CONTINUE)
-		act = sctplb_tc_upper(skb, &p, off, 1);
+		act = sctplb_tc_upper(skb, p, off, 1);
 	if (act == ACT_CONTINUE) {
-		verdict = sctplb_tc_ret(skb, &p);
-		lb_events_flush_pending(&p); /* the events the packet made (bpf/lib/event.h) */
-	} else if (p.frag == FRAG_LATER) { /* a NAT backend's? (bpf/lib/nat.h) */
-		verdict = sctplb_tc_ret_frag(skb, &p);
+		verdict = sctplb_tc_ret(skb, p);
+		lb_events_flush_pending(p); /* the events the packet made (bpf/lib/event.h) */
+	} else if (p->frag == FRAG_LATER) { /* a NAT backend's? (bpf/lib/nat.h) */
+		verdict = sctplb_tc_ret_frag(skb, p);
 	} else
-		p.reason = ACT_REASON(act);
-	trace_decision(&p, verdict, p.reason);
+		p->reason = ACT_REASON(act);
+	trace_decision(p, verdict, p->reason);
 	return verdict;
 }
 
