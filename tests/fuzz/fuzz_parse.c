@@ -186,6 +186,7 @@ static void configure(void)
 	FAKE_MAP(be_meta, 0);
 	FAKE_MAP(trace, 0);
 	FAKE_MAP(assoc_scratch, 0);
+	FAKE_MAP(pkt_scratch, 0);
 	FAKE_MAP(nexthops, 0);
 	FAKE_MAP(ppid_stats, 0);
 	FAKE_MAP(policy4, 0);
