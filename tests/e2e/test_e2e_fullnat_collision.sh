@@ -100,7 +100,9 @@ stats=$("$SCTP_PEER" stats "$TOPO_DIR/client.log" sent received lost 2>/dev/null
 flows=$(snat_flows list | tr '\n' ';')
 echo "  client: exit $rc, sent received lost: $stats; flows: $flows"
 
-# The capture: the ABORT the client got, and the tags of its INITs.
+# The capture: the ABORT the client got, and the tags of its INITs (the restart's INIT
+# was sent moments ago: stop the capture, so that it is in the file).
+nat_capture_stop
 abort=$(lb_python - "$VIP_A4 $VIP_B4" "$tc1" "$CLI_A4 $CLI_B4" "$TOPO_DIR"/client-*.pcap <<'PY'
 import socket, struct, sys
 import pcapfile

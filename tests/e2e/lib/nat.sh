@@ -17,6 +17,8 @@
 #                              clients and reach only SA, SB, through the forwarder
 #   nat_capture_start          tcpdump on the client's two interfaces (CLI_NS): SCTP, UDP
 #                              and ICMP errors (whose quotes must hold no backend address)
+#   nat_capture_stop           stops it, every frame it captured written (a test that
+#                              reads the files itself calls it first)
 #   nat_capture_check NAME     stops it; PASS if no frame holds any backend address
 #                              (either family, anywhere: headers, INIT-ACK parameters,
 #                              chunks) and the VIPs did answer (frames from a VIP
@@ -86,11 +88,18 @@ nat_capture_start() {
 	done
 }
 
-nat_capture_check() {
-	local name=$1 pid out addrs="" n p f
+# tcpdump writes a frame once libpcap hands it over, which may be a ring block's timeout
+# after the frame crossed the interface: the files are whole only once it has exited.
+nat_capture_stop() {
+	local pid
 	for pid in $NAT_CAPTURE_PIDS; do kill -INT "$pid" 2>/dev/null; done
 	for pid in $NAT_CAPTURE_PIDS; do wait "$pid" 2>/dev/null; done
 	NAT_CAPTURE_PIDS=""
+}
+
+nat_capture_check() {
+	local name=$1 out addrs="" n p f
+	nat_capture_stop
 	for n in 1 2 3; do
 		for p in A4 B4 A6 B6; do addrs="$addrs $(eval echo "\$BE${n}_$p")"; done
 	done
