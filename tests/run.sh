@@ -14,6 +14,14 @@ mountpoint -q /sys/fs/bpf || mount -t bpf bpf /sys/fs/bpf
 
 log_dir=build/test-logs
 mkdir -p "$log_dir"
+# One run at a time: a second would clear the first one's logs and counts.  The tests
+# do not inherit the lock (8>&- below): one that left a process behind would hold it.
+exec 8>"$log_dir/.run.lock"
+if ! flock -n 8; then
+	echo "another test run is using $log_dir: wait for it to end, then run again"
+	echo "0 passed, 1 failed"
+	exit 1
+fi
 rm -f "$log_dir"/*.log "$log_dir"/*.count
 jobs_max=${TEST_JOBS:-2}
 [ "$jobs_max" -ge 1 ] 2>/dev/null || jobs_max=1
@@ -26,8 +34,8 @@ run_one() {
 	name=$(basename "$t")
 	log="$log_dir/$name.log"
 	case "$t" in
-	*.sh) timeout 900 bash "$t" >"$log" 2>&1 </dev/null; rc=$? ;;
-	*) timeout 900 "$t" >"$log" 2>&1 </dev/null; rc=$? ;;
+	*.sh) timeout 900 bash "$t" >"$log" 2>&1 </dev/null 8>&-; rc=$? ;;
+	*) timeout 900 "$t" >"$log" 2>&1 </dev/null 8>&-; rc=$? ;;
 	esac
 	p=$(grep -c '^PASS ' "$log")
 	f=$(grep -c '^FAIL ' "$log")
