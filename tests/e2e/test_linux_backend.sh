@@ -42,8 +42,8 @@ fi
 
 # What leaves the VM on each path, for the source-address check below.
 for t in tapa tapb; do
-	topo_bg "$BE1_NS" "$TOPO_DIR/$t.tcpdump.log" tcpdump -i "$t" -nn -U -w "$TOPO_DIR/$t.pcap" -Q in sctp
-	topo_wait_log "$TOPO_DIR/$t.tcpdump.log" "listening on" 10 || fail linux_backend_setup "tcpdump on $t"
+	topo_capture "$BE1_NS" "$t" "$TOPO_DIR/$t.pcap" -Q in sctp ||
+		fail linux_backend_setup "tcpdump on $t"
 done
 
 lb_failover linux_backend diam $PORT "$CLI_A4,$CLI_B4" "$VIP_A4,$VIP_B4" 42000

@@ -49,8 +49,7 @@ for s in diam:3868 ncat:7777; do
 done
 
 cap() { # NS IF: tcpdump of SCTP on IF into $TOPO_DIR/NS-IF.pcap
-	topo_bg "$1" "$TOPO_DIR/$2-$1.log" tcpdump -i "$2" -nn -U -w "$TOPO_DIR/$1-$2.pcap" sctp
-	topo_wait_log "$TOPO_DIR/$2-$1.log" "listening on" 10 || die "tcpdump on $2"
+	topo_capture "$1" "$2" "$TOPO_DIR/$1-$2.pcap" sctp || die "tcpdump on $2"
 }
 
 vm_backend srv -- "

@@ -81,18 +81,13 @@ nat_capture_start() {
 	local ifn
 	for ifn in "$CLI_IF_A" "$CLI_IF_B"; do
 		rm -f "$TOPO_DIR/client-$ifn.pcap"
-		topo_bg "$CLI_NS" "$TOPO_DIR/tcpdump-$ifn.log" tcpdump -n -U --immediate-mode -s 0 \
-			-i "$ifn" -w "$TOPO_DIR/client-$ifn.pcap" sctp or udp or icmp or icmp6
+		topo_capture "$CLI_NS" "$ifn" "$TOPO_DIR/client-$ifn.pcap" \
+			sctp or udp or icmp or icmp6 || return 1
 		NAT_CAPTURE_PIDS="$NAT_CAPTURE_PIDS $TOPO_LAST_PID"
-		topo_wait_log "$TOPO_DIR/tcpdump-$ifn.log" "listening on" 5 || return 1
 	done
 }
 
-# Without --immediate-mode libpcap hands tcpdump the frames of a ring block only when the
-# block fills or times out (about a second), and an interrupted tcpdump drops what it has
-# not been handed ("51 packets received by filter, 2 captured": a whole association lost
-# from the file, test_e2e_fullnat_collision failing 3 runs in 10 here). With it, each frame
-# is written as it comes; the files are whole once tcpdump has exited.
+# The files are whole once tcpdump has exited (topo_capture).
 nat_capture_stop() {
 	local pid
 	for pid in $NAT_CAPTURE_PIDS; do kill -INT "$pid" 2>/dev/null; done

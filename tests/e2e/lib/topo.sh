@@ -352,6 +352,19 @@ topo_bg() {
 	TOPO_BG_PIDS="$TOPO_BG_PIDS $TOPO_LAST_PID"
 }
 
+# topo_capture NS IF FILE [TCPDUMP ARGS...]: tcpdump of IF (in NS) into FILE, its log in
+# FILE.log; returns once it listens.  --immediate-mode: without it libpcap hands tcpdump a
+# ring block's frames only when the block fills or times out (about a second), and an
+# interrupted tcpdump drops what it has not been handed ("51 packets received by filter, 2
+# captured": a whole association missing from the file).  The file is whole once tcpdump
+# has exited (kill -INT or topo_stop_bg, then wait).
+topo_capture() {
+	local ns=$1 ifn=$2 file=$3
+	shift 3
+	topo_bg "$ns" "$file.log" tcpdump -nn -U --immediate-mode -s 0 -i "$ifn" -w "$file" "$@"
+	topo_wait_log "$file.log" "listening on" 10
+}
+
 TOPO_DEADLINE=${TOPO_DEADLINE:-60}
 # Longer than every wait a test makes before it stops such traffic (each <= TOPO_DEADLINE).
 TOPO_UNTIL_STOPPED=600
