@@ -958,45 +958,40 @@ int lb_map_scan(int fd, __u32 ksz, __u32 vsz, lb_scan_fn fn, void *ctx)
 	return lb_map_scan_flags(fd, ksz, vsz, 0, fn, ctx);
 }
 
-struct pending_walk {
+/* lb_assocs_walk's callback and argument, for the two tables' walks. */
+struct assoc_walk {
 	lb_assoc_fn fn;
 	void *arg;
 };
 
 static int walk_pending_one(const void *key, const void *val, uint32_t stamp, void *arg)
 {
-	const struct pending_walk *w = arg;
+	const struct assoc_walk *w = arg;
 
 	(void)stamp;
 	return w->fn(key, val, false, w->arg);
 }
 
-struct confirmed_walk {
-	lb_assoc_fn fn;
-	void *arg;
-};
-
 static int walk_confirmed_one(const void *key, const void *val, void *arg)
 {
-	const struct confirmed_walk *w = arg;
+	const struct assoc_walk *w = arg;
 
 	return w->fn(key, val, true, w->arg);
 }
 
 int lb_assocs_walk(const struct lb_maps *m, lb_assoc_fn fn, void *arg)
 {
-	struct confirmed_walk cw = { fn, arg };
-	struct pending_walk pw = { fn, arg };
+	struct assoc_walk w = { fn, arg };
 	struct lb_settable t;
 	int err;
 
 	err = lb_map_scan(m->fd[LB_ASSOCS], sizeof(struct sctplb_assoc_key),
-			  sizeof(struct sctplb_assoc), walk_confirmed_one, &cw);
+			  sizeof(struct sctplb_assoc), walk_confirmed_one, &w);
 	/* The unconfirmed ones: sets of a table (a batch of whole sets per call). */
 	if (!err)
 		err = lb_settable_open(&t, m, LB_PENDING);
 	if (!err)
-		err = lb_settable_walk(&t, walk_pending_one, &pw);
+		err = lb_settable_walk(&t, walk_pending_one, &w);
 	return err;
 }
 
