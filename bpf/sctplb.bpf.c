@@ -247,12 +247,12 @@ __noinline int sctplb_tc_lb(struct __sk_buff *skb, struct pkt *p, __u32 from_xdp
 /*
  * Above IP: parse_upper(), a full-NAT client's ASCONF (bpf/lib/nat.h), then
  * choose and forward (lb_forward): the verdict, p->reason set.  At tc each
- * step is a global function of its own (its frames share the stack's 512
- * bytes); XDP's are one (sctplb_xdp_fwd): each call returns through this
- * CPU's return thunk, which here costs a mispredicted branch (SRSO "safe
- * RET": ~5 ns a packet), and the verifier meets the forwarding half with
- * only ctx and p live, so the two halves still verify one after the other
- * (sctplb_xdp: 471k instructions processed of the 1M, 455k when apart).
+ * step is a global function of its own (verified once; their frames share
+ * the stack's 512 bytes).  At XDP all of it is inlined into sctplb_xdp: a
+ * global function's call and return cost a forwarded packet 10-20% here
+ * (each return goes through this CPU's return thunk, SRSO "safe RET", and
+ * the call saves and restores registers), for ~100k more instructions
+ * processed by the verifier (docs/bench.md, "Goals").
  */
 static __always_inline int upper_forward(void *ctx, enum lb_hook h, struct pkt *p, __u32 off)
 {
@@ -273,12 +273,6 @@ static __always_inline int upper_forward(void *ctx, enum lb_hook h, struct pkt *
 		return hook_verdict(h, ACT_KIND(act));
 	}
 	return h == LB_XDP ? lb_forward(ctx, LB_XDP, p, false) : sctplb_tc_lb(ctx, p, 0);
-}
-
-/* upper_forward for XDP; global: verified once. */
-__noinline int sctplb_xdp_fwd(struct xdp_md *ctx, struct pkt *p, __u32 off)
-{
-	return p ? upper_forward(ctx, LB_XDP, p, off) : XDP_ABORTED;
 }
 
 /* The packet left the forwarder toward its backend (or on its way there). */
@@ -305,7 +299,7 @@ static __always_inline int datapath(void *ctx, enum lb_hook h, struct pkt *p)
 	stat_inc(SCTPLB_STAT_RX);
 	act = parse_l3(&b, p, &off);
 	if (act == ACT_CONTINUE) {
-		verdict = h == LB_XDP ? sctplb_xdp_fwd(ctx, p, off) : upper_forward(ctx, h, p, off);
+		verdict = upper_forward(ctx, h, p, off);
 		/* full NAT: a forwarded INIT's addresses (bpf/lib/nat.h) */
 		if ((p->svc_flags & SCTPLB_SVC_F_NAT) && p->first_type == SCTP_CID_INIT &&
 		    forwarded(h, verdict, p)) {
@@ -326,11 +320,10 @@ static __always_inline int datapath(void *ctx, enum lb_hook h, struct pkt *p)
 
 /*
  * The packet's summary in per-CPU memory rather than in the program's frame:
- * every chain of calls (the program, sctplb_xdp_fwd or sctplb_tc_lb, their
- * callees) was at the verifier's 512 bytes of stack (the bench's stack
- * line), with struct pkt the main frame's largest local.  The global
- * functions always received it as memory of unknown content, so the
- * verifier knows no less of it there.  One per CPU: sctplb's programs run in
+ * each program's deepest chain of calls was at the verifier's 512 bytes of
+ * stack (the bench's stack line), with struct pkt the main frame's largest
+ * local.  The verifier tracks no map value's content, as it tracked none of
+ * what the global functions received through a pointer.  One per CPU: sctplb's programs run in
  * softirq and do not nest on a CPU; the control programs load this object
  * apart and do not share it (user/lib/ctl.c binds only the pinned maps).
  */

@@ -42,8 +42,8 @@ struct nat_sums {
 
 /*
  * Scratch space: a full-NAT flow being made, and the sums of the rewrite.
- * The 512 bytes of BPF stack are shared with the callers (sctplb_xdp and
- * sctplb_xdp_fwd hold the packet summary and the FIB request).
+ * The 512 bytes of BPF stack are shared with the callers (sctplb_xdp holds
+ * the FIB request).
  */
 struct nat_scratch {
 	struct sctplb_snat_flow f;
