@@ -371,19 +371,15 @@ __noinline int sctplb_tc_lb(struct __sk_buff *skb, struct pkt *p, __u32 from_xdp
 	return p ? lb_forward(skb, LB_TC, p, from_xdp) : TC_ACT_SHOT;
 }
 
-/* The decision XDP left in the metadata when it had no neighbour entry. */
-static __always_inline bool from_xdp_meta(struct __sk_buff *skb, struct pkt *p)
+/* The decision XDP left in the metadata when it had no neighbour entry, or NULL. */
+static __always_inline const struct sctplb_meta *xdp_meta(struct __sk_buff *skb)
 {
 	void *data = (void *)(long)skb->data;
-	struct sctplb_meta *m = (void *)(long)skb->data_meta;
+	const struct sctplb_meta *m = (void *)(long)skb->data_meta;
 
 	if ((void *)(m + 1) > data || m->magic != SCTPLB_META_MAGIC)
-		return false;
-	p->backend_id = m->backend_id;
-	p->service_id = m->service_id;
-	p->path = m->path & (SCTPLB_MAX_PATHS - 1);
-	p->l3_len = m->l3_len;
-	return true;
+		return NULL;
+	return m;
 }
 
 /* Makes the whole packet readable with direct access (the chunk walk needs it). */
@@ -407,23 +403,29 @@ static __always_inline void tc_buf(struct __sk_buff *skb, struct buf *b)
  */
 static __always_inline int tc_ingress(struct __sk_buff *skb, bool companion)
 {
-	struct pkt *p = pkt_new();
+	const struct sctplb_meta *m = xdp_meta(skb);
+	struct pkt *p;
 	struct buf b;
 	int verdict;
 
+	if (!m && companion)
+		return TC_ACT_OK; /* XDP has decided and counted it */
+	p = pkt_new();
 	if (!p)
 		return TC_ACT_OK;
-	if (from_xdp_meta(skb, p)) {
+	if (m) {
 		/* Decided and counted by XDP: only the redirect is left.  A
 		 * failure here is counted as a second reason. */
+		p->backend_id = m->backend_id;
+		p->service_id = m->service_id;
+		p->path = m->path & (SCTPLB_MAX_PATHS - 1);
+		p->l3_len = m->l3_len;
 		verdict = sctplb_tc_lb(skb, p, 1);
 		if (verdict == TC_ACT_SHOT)
 			stat_inc(p->reason);
 		trace_decision(p, verdict, p->reason);
 		return verdict;
 	}
-	if (companion)
-		return TC_ACT_OK; /* XDP has decided and counted it */
 	tc_buf(skb, &b);
 	return datapath(skb, LB_TC, p);
 }
