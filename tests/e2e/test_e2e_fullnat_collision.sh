@@ -108,7 +108,7 @@ import socket, struct, sys
 import pcapfile
 vips = [socket.inet_pton(socket.AF_INET, a) for a in sys.argv[1].split()]
 tc1 = int(sys.argv[2], 16)
-aborts, init_tags, icmps = [], set(), 0
+aborts, init_tags, icmps, own = [], set(), 0, []
 clients = [socket.inet_pton(socket.AF_INET, a) for a in sys.argv[3].split()]
 for f in sys.argv[4:]:
     for pkt in pcapfile.frames(f):
@@ -128,10 +128,17 @@ for f in sys.argv[4:]:
             cause, clen2 = struct.unpack(">HH", sctp[16:20])
             quoted_tag = struct.unpack(">I", sctp[24:28])[0] if len(sctp) >= 28 else None
             aborts.append((vtag, flags, cause, quoted_tag))
+        elif ctype == 6 and pkt[26:30] in clients:
+            own.append((vtag, flags))  # the client's own ABORT: how it gave up
 ok = [a for a in aborts if a == (tc1, 0x02, 176, tc1)]
-print("aborts=%s init_tags=%s icmp_translated=%d" %
+# A client ABORT with the T bit and a tag no INIT carried: the stack restarted after the
+# collision ABORT (new tag, INIT deferred to the pending T1 timer) and gave up at that
+# timer (Max.Init.Retransmits), before sending the new INIT.
+print("aborts=%s init_tags=%s icmp_translated=%d client_aborts=%s" %
       (["vtag %08x flags %#x cause %d quotes %08x" % a for a in aborts],
-       sorted("%08x" % t for t in init_tags), icmps))
+       sorted("%08x" % t for t in init_tags), icmps,
+       ["vtag %08x flags %#x%s" % (v, f, "" if v in init_tags else " (tag of no INIT)")
+        for v, f in own]))
 sys.exit(0 if ok and len(init_tags) >= 2 else 1)
 PY
 )
@@ -148,6 +155,7 @@ if [ "$rc" -eq 0 ] && [ "${received:-0}" -eq 20 ] && [ "${lost:-1}" -eq 0 ] &&
 	pass collision_restart
 else
 	fail collision_restart "client exit $rc, sent received lost $stats, flows $flows"
+	grep -E '"event":"(cant_start|comm_lost|error)"' "$TOPO_DIR/client.log" | sed 's/^/  client: /'
 fi
 if [ "$(lb_stat nat_icmp_to_client)" -ge 1 ] && ! grep -q "icmp_translated=0" <<<"$abort"; then
 	pass collision_icmp
