@@ -249,10 +249,10 @@ __noinline int sctplb_tc_lb(struct __sk_buff *skb, struct pkt *p, __u32 from_xdp
  * choose and forward (lb_forward): the verdict, p->reason set.  At tc each
  * step is a global function of its own (verified once; their frames share
  * the stack's 512 bytes).  At XDP all of it is inlined into sctplb_xdp: a
- * global function's call and return cost a forwarded packet 10-20% here
- * (each return goes through this CPU's return thunk, SRSO "safe RET", and
- * the call saves and restores registers), for ~100k more instructions
- * processed by the verifier (docs/bench.md, "Goals").
+ * global function's call and return cost a forwarded packet 5-20% in the
+ * bench on a Zen 3 (the return goes through the CPU's return thunk, SRSO
+ * "safe RET", and the call saves and restores registers), for ~100k more
+ * instructions processed by the verifier (docs/bench.md, "Goals").
  */
 static __always_inline int upper_forward(void *ctx, enum lb_hook h, struct pkt *p, __u32 off)
 {
@@ -323,9 +323,10 @@ static __always_inline int datapath(void *ctx, enum lb_hook h, struct pkt *p)
  * each program's deepest chain of calls was at the verifier's 512 bytes of
  * stack (the bench's stack line), with struct pkt the main frame's largest
  * local.  The verifier tracks no map value's content, as it tracked none of
- * what the global functions received through a pointer.  One per CPU: sctplb's programs run in
- * softirq and do not nest on a CPU; the control programs load this object
- * apart and do not share it (user/lib/ctl.c binds only the pinned maps).
+ * what the global functions received through a pointer.  One per CPU:
+ * sctplb's programs run in softirq and do not nest on a CPU; the control
+ * programs load this object apart and do not share it (user/lib/ctl.c binds
+ * only the pinned maps).
  */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
