@@ -1170,9 +1170,11 @@ static __always_inline int choose_backend(const struct buf *b, struct pkt *p, st
 		return choose_icmp(p, lb);
 	if (p->first_type == SCTP_CID_INIT) {
 		act = policy_check(p);
-		if (act != ACT_CONTINUE)
-			return act;
-		act = choose_init(b, p, lb);
+		if (act == ACT_CONTINUE)
+			act = choose_init(b, p, lb);
+		if (act == ACT_CONTINUE && p->frag == FRAG_FIRST)
+			remember_fragment(p, lb);
+		return act;
 	} else {
 		r = svc_rtag_of(p->service_id);
 		if (r && !p->tbit && choose_routable(p, lb, r)) {
