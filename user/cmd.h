@@ -45,8 +45,6 @@ struct lb_service_cfg *cmd_service(struct lb_model *md, const char *name);
 int read_model(struct lb_model *md);
 /* Prints a JSON value on one line... or pretty when stdout is a terminal. */
 void print_json(struct json_object *o);
-/* "1.5s", "3m05s", "2h10m" ("-" for 0: never), for ages from CLOCK_MONOTONIC ns. */
-const char *fmt_age(__u64 then_ns, __u64 now_ns, char *buf, size_t len);
 __u64 now_monotonic_ns(void);
 /* The counters' names, by enum sctplb_stat (show.c). */
 extern const char *const stat_names[];

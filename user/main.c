@@ -114,24 +114,6 @@ __u64 now_monotonic_ns(void)
 	return (__u64)ts.tv_sec * 1000000000ull + ts.tv_nsec;
 }
 
-const char *fmt_age(__u64 then_ns, __u64 now_ns, char *buf, size_t len)
-{
-	double s;
-
-	if (!then_ns) {
-		snprintf(buf, len, "-");
-		return buf;
-	}
-	s = now_ns > then_ns ? (now_ns - then_ns) / 1e9 : 0;
-	if (s < 60)
-		snprintf(buf, len, "%.1fs", s);
-	else if (s < 3600)
-		snprintf(buf, len, "%ldm%02lds", (long)s / 60, (long)s % 60);
-	else
-		snprintf(buf, len, "%ldh%02ldm", (long)s / 3600, ((long)s % 3600) / 60);
-	return buf;
-}
-
 int do_help(const struct cmd_args *a)
 {
 	if (arg_opt(a, "list")) {

@@ -19,6 +19,7 @@
 #include "addr.h"
 #include "cmd.h"
 #include "health.h"
+#include "line.h"
 #include "model.h"
 
 const char *const stat_names[] = {
@@ -467,7 +468,7 @@ static void print_paths(const struct lb_model *nm, struct path_row *rows, size_t
 			       vip, cl, dir, (unsigned long long)r->c.packets,
 			       (unsigned long long)r->c.bytes, (unsigned long long)r->c.data_chunks,
 			       (unsigned long long)r->c.heartbeats,
-			       fmt_age(r->c.last_seen_ns, now, age, sizeof(age)), health, rs);
+			       lb_fmt_age(r->c.last_seen_ns, now, age, sizeof(age)), health, rs);
 		} else {
 			struct json_object *o = json_object_new_object();
 
@@ -636,28 +637,61 @@ static int list_assoc(const struct sctplb_assoc_key *k, const struct sctplb_asso
 	int p;
 
 	if (!g.json) {
-		/* CLOSING: time since ABORT/SHUTDOWN-COMPLETE; LEARNT: from the
+		/* The header's columns (do_assoc_list), by hand (line.h): as
+		 * "0x%08x %-6u %-6u %-12s %-12s %-11s %9s %9s %9s %-11s %s\n"
+		 * CLOSING: time since ABORT/SHUTDOWN-COMPLETE; LEARNT: from the
 		 * backend's INIT-ACK (return path) or the client's COOKIE-ECHO */
-		printf("0x%08x %-6u %-6u %-12s %-12s %-11s %9s %9s %9s %-11s %s\n", k->vtag, ntohs(k->cport),
-		       ntohs(k->sport), svc_name_x(w->nx, k->service_id, b1, sizeof(b1)),
-		       be_name_x(w->nx, k->service_id, v->backend_id, b2, sizeof(b2)),
-		       state_name(v->state), fmt_age(lb_stamp_ns(v->created), w->now, age, sizeof(age)),
-		       fmt_age(lb_stamp_ns(v->seen), w->now, idle, sizeof(idle)),
-		       v->state == SCTPLB_ASSOC_CLOSING ?
-		       fmt_age(lb_stamp_ns(v->closing), w->now, closing, sizeof(closing)) : "-",
-		       v->flags & SCTPLB_ASSOC_F_FROM_INIT_ACK ? "init-ack" : "cookie-echo",
-		       confirmed ? "yes" : "no");
+		struct lb_line l;
+		int dp = lb_assoc_data_path(v);
+
+		lb_line_init(&l);
+		lb_line_str(&l, "0x", 0);
+		lb_line_hex(&l, k->vtag, 8);
+		lb_line_str(&l, " ", 0);
+		lb_line_u(&l, ntohs(k->cport), -6, 0);
+		lb_line_str(&l, " ", 0);
+		lb_line_u(&l, ntohs(k->sport), -6, 0);
+		lb_line_str(&l, " ", 0);
+		lb_line_str(&l, svc_name_x(w->nx, k->service_id, b1, sizeof(b1)), -12);
+		lb_line_str(&l, " ", 0);
+		lb_line_str(&l, be_name_x(w->nx, k->service_id, v->backend_id, b2, sizeof(b2)), -12);
+		lb_line_str(&l, " ", 0);
+		lb_line_str(&l, state_name(v->state), -11);
+		lb_line_str(&l, " ", 0);
+		lb_line_str(&l, lb_fmt_age(lb_stamp_ns(v->created), w->now, age, sizeof(age)), 9);
+		lb_line_str(&l, " ", 0);
+		lb_line_str(&l, lb_fmt_age(lb_stamp_ns(v->seen), w->now, idle, sizeof(idle)), 9);
+		lb_line_str(&l, " ", 0);
+		lb_line_str(&l, v->state == SCTPLB_ASSOC_CLOSING ?
+			    lb_fmt_age(lb_stamp_ns(v->closing), w->now, closing, sizeof(closing)) :
+			    "-", 9);
+		lb_line_str(&l, " ", 0);
+		lb_line_str(&l, v->flags & SCTPLB_ASSOC_F_FROM_INIT_ACK ? "init-ack" : "cookie-echo",
+			    -11);
+		lb_line_str(&l, confirmed ? " yes\n" : " no\n", 0);
+		lb_line_write(&l, stdout);
+		/* as "    path %d %-7s client %-24s last %s data %s%s\n" */
 		for (p = 0; p < SCTPLB_MAX_PATHS; p++) {
 			struct sctplb_addr ca = lb_assoc_client(v, p);
 
 			if (!ca.family && !v->path[p].seen)
 				continue;
-			printf("    path %d %-7s client %-24s last %s data %s%s\n",
-			       p, lb_path_health_names[lb_assoc_path_health(v, p, w->now, w->silent_ns)],
-			       lb_addr_fmt(&ca, a, sizeof(a)),
-			       fmt_age(lb_stamp_ns(v->path[p].seen), w->now, idle, sizeof(idle)),
-			       fmt_age(lb_stamp_ns(v->path[p].data), w->now, closing, sizeof(closing)),
-			       p == lb_assoc_data_path(v) ? " (DATA path)" : "");
+			lb_line_init(&l);
+			lb_line_str(&l, "    path ", 0);
+			lb_line_u(&l, p, 0, 0);
+			lb_line_str(&l, " ", 0);
+			lb_line_str(&l, lb_path_health_names[lb_assoc_path_health(v, p, w->now,
+										   w->silent_ns)], -7);
+			lb_line_str(&l, " client ", 0);
+			lb_line_str(&l, lb_addr_fmt(&ca, a, sizeof(a)), -24);
+			lb_line_str(&l, " last ", 0);
+			lb_line_str(&l, lb_fmt_age(lb_stamp_ns(v->path[p].seen), w->now, idle,
+						   sizeof(idle)), 0);
+			lb_line_str(&l, " data ", 0);
+			lb_line_str(&l, lb_fmt_age(lb_stamp_ns(v->path[p].data), w->now, closing,
+						   sizeof(closing)), 0);
+			lb_line_str(&l, p == dp ? " (DATA path)\n" : "\n", 0);
+			lb_line_write(&l, stdout);
 		}
 		return 0;
 	}

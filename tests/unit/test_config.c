@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /* Address, port, name and configuration-file parsing: tables of input and expected result. */
+#include <arpa/inet.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "addr.h"
@@ -76,6 +78,43 @@ int main(void)
 	}
 	e = lb_addr_parse("2001:db8::1", &a);
 	CHECK("addr_roundtrip", !e && !strcmp(lb_addr_fmt(&a, buf, sizeof(buf)), "2001:db8::1"), "%s", buf);
+	/* IPv4 is formatted by hand: as inet_ntop, for every value of each byte */
+	for (i = 0, n = 0; i < 4 * 256; i++) {
+		char want[LB_ADDRSTRLEN];
+		unsigned char *b = (unsigned char *)a.addr;
+
+		a.family = SCTPLB_AF_INET;
+		a.addr[0] = htonl(0xc0000201u); /* 192.0.2.1, one byte swept */
+		b[i / 256] = (unsigned char)(i % 256);
+		inet_ntop(AF_INET, a.addr, want, sizeof(want));
+		n += !!strcmp(lb_addr_fmt(&a, buf, sizeof(buf)), want);
+	}
+	CHECK("addr_fmt_v4_as_inet_ntop", n == 0, "%zu of 1024 differ", n);
+	/* IPv6 too: every pattern of zero words (the "::" run), with words of
+	 * each length and ffff (IPv4-mapped and -compatible), as inet_ntop */
+	srand(15);
+	for (i = 0, n = 0; i < 256 * 64; i++) {
+		static const unsigned int some[] = { 0x1, 0xf, 0x10, 0xab, 0x100, 0xdb8, 0x1000,
+						     0xffff };
+		char want[LB_ADDRSTRLEN];
+		unsigned char *b = (unsigned char *)a.addr;
+		int wi;
+
+		a.family = SCTPLB_AF_INET6;
+		for (wi = 0; wi < 8; wi++) {
+			unsigned int v = (i & 255) >> wi & 1 ? 0 :
+					 i / 256 % 2 ? some[rand() % 8] : (unsigned int)rand() & 0xffff;
+
+			if (i / 256 % 4 == 3 && wi == 5) /* ::ffff:a.b.c.d when the rest is 0 */
+				v = 0xffff;
+			b[2 * wi] = (unsigned char)(v >> 8);
+			b[2 * wi + 1] = (unsigned char)v;
+		}
+		inet_ntop(AF_INET6, a.addr, want, sizeof(want));
+		if (strcmp(lb_addr_fmt(&a, buf, sizeof(buf)), want) && n++ < 3)
+			printf("  %s, inet_ntop %s\n", buf, want);
+	}
+	CHECK("addr_fmt_v6_as_inet_ntop", n == 0, "%zu of %d differ", n, 256 * 64);
 	e = lb_addr_list_parse("192.0.2.1,2001:db8::1", list, SCTPLB_MAX_PATHS, &n, NULL);
 	CHECK("addr_list", !e && n == 2 && list[1].family == SCTPLB_AF_INET6, "%d %zu", e, n);
 	e = lb_addr_list_parse("192.0.2.1,,192.0.2.2", list, SCTPLB_MAX_PATHS, &n, NULL);

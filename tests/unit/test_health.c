@@ -185,9 +185,75 @@ static void test_failover(void)
 	lb_failover_free(&t);
 }
 
+/* lb_fmt_age's reference: the printf formats it stands for. */
+static void fmt_age_ref(__u64 then_ns, __u64 now_ns, char *buf, size_t len)
+{
+	double s = (now_ns > then_ns ? now_ns - then_ns : 0) / 1e9;
+
+	if (!then_ns)
+		snprintf(buf, len, "-");
+	else if (s < 60)
+		snprintf(buf, len, "%.1fs", s);
+	else if (s < 3600)
+		snprintf(buf, len, "%ldm%02lds", (long)s / 60, (long)s % 60);
+	else
+		snprintf(buf, len, "%ldh%02ldm", (long)s / 3600, ((long)s % 3600) / 60);
+}
+
+/*
+ * Ages as assoc list and paths print them, written by hand: every age
+ * printf would write the same, around each place where a digit turns
+ * (tenths and their ties, 60 s, 3600 s, hours), at stamps' steps, and cut
+ * to a short buffer as snprintf cuts.
+ */
+static void test_fmt_age(void)
+{
+	static const __u64 edges[] = { 0, 1, MS(49), MS(50), MS(51), MS(149), MS(150), MS(151),
+				       MS(950), MS(9950), MS(59949), MS(59950), MS(59951),
+				       S(60), S(61), S(599), S(3599), S(3600), S(3660),
+				       S(86400) + S(59), S(999999) };
+	char got[32], want[32], small[4], small_want[4];
+	unsigned int n = 0, bad = 0;
+	__u64 d, e;
+	int k;
+
+	for (e = 0; e < sizeof(edges) / sizeof(edges[0]); e++)
+		for (k = -3; k <= 3; k++) {
+			d = edges[e] + k;
+			if (k < 0 && edges[e] < (__u64)-k)
+				continue;
+			lb_fmt_age(NOW - d, NOW, got, sizeof(got));
+			fmt_age_ref(NOW - d, NOW, want, sizeof(want));
+			n++;
+			if (strcmp(got, want) && bad++ < 5)
+				printf("  age %llu ns: \"%s\", printf \"%s\"\n",
+				       (unsigned long long)d, got, want);
+		}
+	for (d = 0; d < S(20000); d += 134217728ull * 7 + 12345) { /* stamps' steps, and off them */
+		lb_fmt_age(NOW - d, NOW, got, sizeof(got));
+		fmt_age_ref(NOW - d, NOW, want, sizeof(want));
+		n++;
+		if (strcmp(got, want) && bad++ < 5)
+			printf("  age %llu ns: \"%s\", printf \"%s\"\n", (unsigned long long)d, got,
+			       want);
+	}
+	CHECK("fmt_age_as_printf", bad == 0, "%u of %u ages differ from printf's", bad, n);
+
+	lb_fmt_age(0, NOW, got, sizeof(got));
+	lb_fmt_age(NOW + S(5), NOW, want, sizeof(want)); /* then after now: 0 */
+	CHECK("fmt_age_never_and_future", !strcmp(got, "-") && !strcmp(want, "0.0s"),
+	      "never \"%s\", then after now \"%s\"", got, want);
+
+	lb_fmt_age(NOW - S(7384), NOW, small, sizeof(small));
+	fmt_age_ref(NOW - S(7384), NOW, small_want, sizeof(small_want));
+	CHECK("fmt_age_cut", !strcmp(small, small_want) && !strcmp(small, "2h0"),
+	      "\"%s\", snprintf \"%s\"", small, small_want);
+}
+
 int main(void)
 {
 	test_health();
 	test_failover();
+	test_fmt_age();
 	return failed;
 }

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "addr.h"
+#include "line.h"
 
 int lb_addr_parse(const char *s, struct sctplb_addr *out)
 {
@@ -29,14 +30,81 @@ int lb_addr_parse(const char *s, struct sctplb_addr *out)
 	return 0;
 }
 
+/* The dotted quad of b[0..3], as inet_ntop writes it. */
+static void line_ipv4(struct lb_line *l, const unsigned char *b)
+{
+	int i;
+
+	for (i = 0; i < 4; i++) {
+		if (i)
+			lb_line_str(l, ".", 0);
+		lb_line_u(l, b[i], 0, 0);
+	}
+}
+
+/*
+ * An IPv6 address as glibc's inet_ntop writes it: lowercase hex words
+ * without leading zeros, the longest run of two or more zero words (the
+ * first of equal runs) as "::", and the last 32 bits as a dotted quad after
+ * six zero words, or five and ffff (IPv4-compatible and -mapped).
+ */
+static void line_ipv6(struct lb_line *l, const unsigned char *b)
+{
+	int best = -1, best_len = 0, cur = -1, i;
+	unsigned int w[8];
+
+	for (i = 0; i < 8; i++) {
+		w[i] = (unsigned int)b[2 * i] << 8 | b[2 * i + 1];
+		if (!w[i]) {
+			if (cur < 0)
+				cur = i;
+			if (i - cur + 1 > best_len) {
+				best = cur;
+				best_len = i - cur + 1;
+			}
+		} else {
+			cur = -1;
+		}
+	}
+	if (best_len < 2)
+		best = -1;
+	for (i = 0; i < 8; i++) {
+		if (best >= 0 && i >= best && i < best + best_len) {
+			if (i == best)
+				lb_line_str(l, ":", 0);
+			continue;
+		}
+		if (i)
+			lb_line_str(l, ":", 0);
+		if (i == 6 && best == 0 && (best_len == 6 || (best_len == 5 && w[5] == 0xffff))) {
+			line_ipv4(l, b + 12);
+			return;
+		}
+		lb_line_hex(l, w[i], 0);
+	}
+	if (best >= 0 && best + best_len == 8)
+		lb_line_str(l, ":", 0);
+}
+
+/* By hand, not by inet_ntop: glibc's formats with sprintf, most of the time
+ * of listing a million associations' addresses (assoc list). */
 const char *lb_addr_fmt(const struct sctplb_addr *a, char *buf, size_t len)
 {
+	struct lb_line l;
+
+	lb_line_init(&l);
 	if (a->family == SCTPLB_AF_INET)
-		inet_ntop(AF_INET, a->addr, buf, len);
+		line_ipv4(&l, (const unsigned char *)a->addr);
 	else if (a->family == SCTPLB_AF_INET6)
-		inet_ntop(AF_INET6, a->addr, buf, len);
+		line_ipv6(&l, (const unsigned char *)a->addr);
 	else
-		snprintf(buf, len, "-");
+		lb_line_str(&l, "-", 0);
+	if (!len)
+		return buf;
+	if (l.n >= len)
+		l.n = len - 1; /* cut, as snprintf would */
+	memcpy(buf, l.s, l.n);
+	buf[l.n] = 0;
 	return buf;
 }
 

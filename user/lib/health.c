@@ -2,10 +2,12 @@
 /*
  * health.c: path health and failovers (health.h).
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "health.h"
+#include "line.h"
 #include "grow.h"
 
 const char *const lb_path_health_names[LB_PATH_HEALTH_N] = {
@@ -50,6 +52,51 @@ int lb_assoc_data_path(const struct sctplb_assoc *a)
 			path = p;
 		}
 	return path;
+}
+
+const char *lb_fmt_age(__u64 then_ns, __u64 now_ns, char *buf, size_t len)
+{
+	__u64 d = now_ns > then_ns ? now_ns - then_ns : 0, q;
+	double s = d / 1e9;
+	struct lb_line l;
+
+	if (!len)
+		return buf;
+	lb_line_init(&l);
+	if (!then_ns) {
+		lb_line_str(&l, "-", 0);
+	} else if (s < 60) {
+		/* Tenths, to nearest: s lies on the same side of a tie as d
+		 * (whole ns, ulps of s far smaller), so this is "%.1f" of s.
+		 * A tie itself (d ends in exactly 50 ms) goes to printf, which
+		 * rounds the double's exact value. */
+		if (d % 100000000 == 50000000) {
+			snprintf(buf, len, "%.1fs", s);
+			return buf;
+		}
+		q = (d + 50000000) / 100000000;
+		lb_line_u(&l, q / 10, 0, 0);
+		lb_line_str(&l, ".", 0);
+		lb_line_u(&l, q % 10, 0, 0);
+		lb_line_str(&l, "s", 0);
+	} else if (s < 3600) {
+		q = (__u64)s;
+		lb_line_u(&l, q / 60, 0, 0);
+		lb_line_str(&l, "m", 0);
+		lb_line_u(&l, q % 60, 2, 1);
+		lb_line_str(&l, "s", 0);
+	} else {
+		q = (__u64)s;
+		lb_line_u(&l, q / 3600, 0, 0);
+		lb_line_str(&l, "h", 0);
+		lb_line_u(&l, q % 3600 / 60, 2, 1);
+		lb_line_str(&l, "m", 0);
+	}
+	if (l.n >= len)
+		l.n = len - 1; /* cut, as snprintf would */
+	memcpy(buf, l.s, l.n);
+	buf[l.n] = 0;
+	return buf;
 }
 
 struct sctplb_addr lb_assoc_client(const struct sctplb_assoc *a, int p)

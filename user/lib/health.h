@@ -50,6 +50,15 @@ static inline __u64 lb_stamp_ns(__u32 st)
 	return st ? sctplb_stamp_ns(st + 1) - 1 : 0;
 }
 
+/*
+ * "1.5s", "3m05s", "2h10m" ("-" for then_ns 0: never): the age of then_ns at
+ * now_ns (CLOCK_MONOTONIC ns), as printf's "%.1fs", "%ldm%02lds" and
+ * "%ldh%02ldm" of the seconds would write it, in buf (len bytes).  Written
+ * by hand: assoc list formats several ages per association, and printf's
+ * were half of listing a million.
+ */
+const char *lb_fmt_age(__u64 then_ns, __u64 now_ns, char *buf, size_t len);
+
 /* The client address of path p of a (family 0: the client never sent there). */
 struct sctplb_addr lb_assoc_client(const struct sctplb_assoc *a, int p);
 
