@@ -835,6 +835,38 @@ static void sc_addr(uint32_t i, char *buf, size_t n)
 	snprintf(buf, n, "203.0.113.%u", i % 256);
 }
 
+/* A stamp n stamps (134 ms each) before st, or 1 (not 0: "never") this early after boot. */
+static uint32_t stamp_ago(uint32_t st, uint32_t n)
+{
+	return st > n ? st - n : 1;
+}
+
+/*
+ * Association i's value as a live multihomed one holds it (what `assoc list`
+ * prints: three lines and six ages): created an hour ago; path 0, the IPv4
+ * address its DATA comes from (sc_addr, the spread packets' source), DATA 2 s
+ * ago; path 1 an IPv6 address with HEARTBEATs only, 20 s ago.
+ */
+static void sc_value(uint32_t i, uint32_t now, struct sctplb_assoc *v)
+{
+	char a[32];
+
+	memset(v, 0, sizeof(*v));
+	v->backend_id = 1 + i % NBE;
+	v->ctag = SC_TC(i);
+	v->state = SCTPLB_ASSOC_ESTABLISHED;
+	v->packets = SCTPLB_CONFIRM_PACKETS;
+	v->created = stamp_ago(now, 26822);
+	v->seen = v->path[0].seen = v->path[0].data = stamp_ago(now, 15);
+	sc_addr(i, a, sizeof(a));
+	inet_pton(AF_INET, a, v->path[0].caddr);
+	v->path[0].family = SCTPLB_AF_INET;
+	snprintf(a, sizeof(a), "2001:db8:1::%x:%x", i >> 16, i & 0xffff);
+	inet_pton(AF_INET6, a, v->path[1].caddr);
+	v->path[1].family = SCTPLB_AF_INET6;
+	v->path[1].seen = stamp_ago(now, 149);
+}
+
 /* Inserts associations [from, to) in batches; adds the seconds spent per map. */
 static void sc_fill(struct fx *fx, uint32_t from, uint32_t to, double secs[3])
 {
@@ -850,16 +882,15 @@ static void sc_fill(struct fx *fx, uint32_t from, uint32_t to, double secs[3])
 	uint64_t t;
 
 	for (i = from; i < to; i += n) {
+		uint32_t now = sctplb_stamp(fx_now());
+
 		n = to - i < B ? to - i : B;
 		for (j = 0; j < n; j++) {
 			uint32_t x = i + j;
 
 			ak[j] = fx_assoc_key(SVC, SC_TS(x), htons(SC_PORT(x)), htons(PORT));
 			ck[j] = fx_assoc_key(SVC, SC_TC(x), htons(SC_PORT(x)), htons(PORT));
-			memset(&av[j], 0, sizeof(av[j]));
-			av[j].backend_id = 1 + x % NBE;
-			av[j].ctag = SC_TC(x);
-			av[j].state = SCTPLB_ASSOC_ESTABLISHED;
+			sc_value(x, now, &av[j]);
 			cv[j].stag = SC_TS(x);
 			sc_addr(x, a, sizeof(a));
 			ik[j] = fx_client_key(SVC, htons(SC_PORT(x)), a);
