@@ -99,13 +99,7 @@ const char *lb_addr_fmt(const struct sctplb_addr *a, char *buf, size_t len)
 		line_ipv6(&l, (const unsigned char *)a->addr);
 	else
 		lb_line_str(&l, "-", 0);
-	if (!len)
-		return buf;
-	if (l.n >= len)
-		l.n = len - 1; /* cut, as snprintf would */
-	memcpy(buf, l.s, l.n);
-	buf[l.n] = 0;
-	return buf;
+	return lb_line_copy(&l, buf, len);
 }
 
 int lb_addr_list_parse(const char *s, struct sctplb_addr *out, size_t max,

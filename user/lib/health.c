@@ -60,8 +60,6 @@ const char *lb_fmt_age(__u64 then_ns, __u64 now_ns, char *buf, size_t len)
 	double s = d / 1e9;
 	struct lb_line l;
 
-	if (!len)
-		return buf;
 	lb_line_init(&l);
 	if (!then_ns) {
 		lb_line_str(&l, "-", 0);
@@ -92,11 +90,7 @@ const char *lb_fmt_age(__u64 then_ns, __u64 now_ns, char *buf, size_t len)
 		lb_line_u(&l, q % 3600 / 60, 2, 1);
 		lb_line_str(&l, "m", 0);
 	}
-	if (l.n >= len)
-		l.n = len - 1; /* cut, as snprintf would */
-	memcpy(buf, l.s, l.n);
-	buf[l.n] = 0;
-	return buf;
+	return lb_line_copy(&l, buf, len);
 }
 
 struct sctplb_addr lb_assoc_client(const struct sctplb_assoc *a, int p)

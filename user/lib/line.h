@@ -18,7 +18,7 @@
 
 struct lb_line {
 	size_t n;               /* bytes in s, at most LB_LINE_MAX - 1 */
-	char s[LB_LINE_MAX];    /* not terminated until lb_line_str0 */
+	char s[LB_LINE_MAX];    /* not terminated: lb_line_copy */
 };
 
 static inline void lb_line_init(struct lb_line *l)
@@ -98,11 +98,17 @@ static inline void lb_line_hex(struct lb_line *l, unsigned long long v, int digi
 	lb_line_put(l, d + k, sizeof(d) - k);
 }
 
-/* The line as a C string (terminated in place). */
-static inline const char *lb_line_str0(struct lb_line *l)
+/* The line into buf (len bytes) as a C string, cut as snprintf cuts; buf. */
+static inline char *lb_line_copy(const struct lb_line *l, char *buf, size_t len)
 {
-	l->s[l->n] = 0;
-	return l->s;
+	size_t n;
+
+	if (!len)
+		return buf;
+	n = l->n < len ? l->n : len - 1;
+	memcpy(buf, l->s, n);
+	buf[n] = 0;
+	return buf;
 }
 
 /* Writes the line to f. */
