@@ -521,6 +521,7 @@ int sctplb_table_delete(struct sctplb_table_op *op)
 	struct sctplb_client_key hk;
 	struct sctplb_assoc_key ak;
 	struct sctplb_ctag_value cv;
+	struct sctplb_client cl;
 	__u32 zero = 0;
 	int r;
 
@@ -543,6 +544,11 @@ int sctplb_table_delete(struct sctplb_table_op *op)
 		ak = op->key.assoc;
 		cv = op->val.ctag;
 		r = pctag_delete_judged_in(pctag_set(&ak), &ak, expect ? &cv : NULL);
+		break;
+	case SCTPLB_TABLE_CLIENTS:
+		hk = op->key.hs;
+		cl = op->val.client;
+		r = cli_delete_judged_in(cli_set(&hk), &hk, expect ? &cl : NULL);
 		break;
 	default:
 		return SCTPLB_TABLE_OP_INVAL;

@@ -22,7 +22,7 @@
 #include "sctplb_rtag.h"
 #include "sctplb_settable.h"
 
-#define SCTPLB_ABI_VERSION 5
+#define SCTPLB_ABI_VERSION 6
 
 /* Sizes. */
 #define SCTPLB_MAX_PATHS     4      /* VIPs per service: path index = VIP index */
@@ -134,8 +134,8 @@ struct sctplb_maglev_slot {
  * set of an address is keyed, so that no one can aim at a client's): a
  * client transport address that sent an INIT -> the backend chosen for it.  Keyed by the INIT's source address and by each
  * address the INIT lists (up to SCTPLB_MAX_INIT_ADDRS), so that a COOKIE-ECHO
- * from any of the client's addresses finds it.  client_index (LRU): the same
- * key for confirmed associations, written when one is confirmed, used by the
+ * from any of the client's addresses finds it.  client_index (a keyed
+ * set-associative table too, below): the same key for confirmed associations, written when one is confirmed, used by the
  * restart rule; an unconfirmed association's restart rule is its handshake's
  * stag (a COOKIE-ECHO writes one insert less, and a flood of spoofed pairs
  * never evicts a confirmed association's entry).
@@ -228,6 +228,26 @@ struct sctplb_client {
 	__u32 backend_id;
 	__u32 stag;             /* Ts of the association it holds */
 };
+
+/*
+ * client_index is a set-associative table (include/sctplb_settable.h),
+ * SCTPLB_CLIENT_WAYS ways a set, of --max-assocs / 0.75 ways: 39 bytes a way,
+ * 52 an association of --max-assocs, against 110.5 for the LRU hash it was
+ * (the hash element's 48-byte header and its bucket: docs/compact-table.md).
+ * A full set gives its oldest entry to a new one, as the LRU gave its least
+ * recently used: an entry lost costs a restart of its client the old backend
+ * (the INIT goes by Maglev), nothing else.  Only a confirmed association
+ * writes here, so no flood fills it, and its sets are keyed.  With one entry
+ * for each of --max-assocs associations, ~5% of them have met a full set
+ * (uniform hashing, simulated), 2% at 80% of it, 0.2% at half.  16 ways
+ * would lose less for the memory, but their find and put took sctplb_xdp past
+ * the verifier's million instructions processed.
+ */
+#define SCTPLB_CLIENT_WAYS 8
+#define SCTPLB_CLIENT_SETS(max_assocs)                                                       \
+	((__u32)(((__u64)(max_assocs) * 4 / 3 + SCTPLB_CLIENT_WAYS - 1) / SCTPLB_CLIENT_WAYS))
+SCTPLB_SETTABLE_TYPES(sctplb_client, struct sctplb_client_key, struct sctplb_client,
+		      SCTPLB_CLIENT_WAYS);
 
 /*
  * Key filters: which keys a table may hold, so that a packet whose key is
@@ -819,9 +839,10 @@ struct sctplb_redirect_err_key {
 	X(HANDSHAKES, handshakes, ARRAY, SCTPLB_HANDSHAKE_SETS, __u32,                          \
 	  struct sctplb_handshake_set, 0,                                                      \
 	  "pending handshakes by client transport address (sets of a keyed table)")            \
-	X(CLIENT_INDEX, client_index, LRU_HASH, SCTPLB_MAX_ASSOCS, struct sctplb_client_key,   \
-	  struct sctplb_client, SCTPLB_MAP_F_ASSOCS,                                           \
-	  "client transport address -> backend of its last association (restart rule)")       \
+	X(CLIENT_INDEX, client_index, ARRAY, SCTPLB_CLIENT_SETS(SCTPLB_MAX_ASSOCS), __u32,     \
+	  struct sctplb_client_set, SCTPLB_MAP_F_ASSOCS,                                       \
+	  "client transport address -> backend of its last association (restart rule), sets " \
+	  "of a keyed table")                                                                  \
 	X(CLIENT_FILTER, client_filter, ARRAY, SCTPLB_FILTER_GEN + 1, __u32, __u64,            \
 	  SCTPLB_MAP_F_MMAP, "the client transport addresses client_index may hold (bits)")  \
 	X(ASSOC_FILTER, assoc_filter, ARRAY, SCTPLB_FILTER_GEN + 1, __u32, __u64,              \
@@ -1018,8 +1039,8 @@ struct sctplb_redirect_err_key {
 	X(POLICY_DROP, XDP_DROP)
 
 /*
- * User space's delete of a set-associative table's entry (the handshakes and
- * the unconfirmed associations): the argument of the control program
+ * User space's delete of a set-associative table's entry (the handshakes,
+ * the unconfirmed associations, the client index): the argument of the control program
  * sctplb_table_delete (bpf/sctplb.bpf.c, BPF_PROG_TYPE_SYSCALL, run with
  * BPF_PROG_TEST_RUN by user/lib/settable.c).  A set is one array value: a
  * delete written from user space would read the whole set and write it back,
@@ -1031,6 +1052,7 @@ enum sctplb_table {
 	SCTPLB_TABLE_HANDSHAKES = 0,
 	SCTPLB_TABLE_PENDING = 1,
 	SCTPLB_TABLE_PENDING_CTAGS = 2,
+	SCTPLB_TABLE_CLIENTS = 3,
 	SCTPLB_TABLE_N
 };
 
@@ -1047,13 +1069,14 @@ struct sctplb_table_op {
 	__u32 table;            /* enum sctplb_table */
 	__u32 flags;            /* SCTPLB_TABLE_OP_F_* */
 	union {
-		struct sctplb_client_key hs;
+		struct sctplb_client_key hs;    /* handshakes, client_index */
 		struct sctplb_assoc_key assoc;  /* assocs_pending, pending_ctags */
 	} key;
 	union {
 		struct sctplb_handshake hs;
 		struct sctplb_assoc assoc;
 		struct sctplb_ctag_value ctag;
+		struct sctplb_client client;
 	} val;
 };
 

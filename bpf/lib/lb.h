@@ -100,6 +100,26 @@ static __always_inline bool hs_listed_holds(const struct sctplb_client_key *k,
 SETTABLE_DEFINE_KEEP_HOLD(hs, handshakes, struct sctplb_handshake_set, sctplb_handshake_keep,
 			  hs_listed_holds)
 
+/* client_index: cli_find, cli_put (settable.h); the oldest of a full set goes
+ * (include/sctplb.h). */
+SETTABLE_DEFINE(cli, client_index, struct sctplb_client_set)
+
+/* Its find and put as global functions: verified once, not once for every
+ * state that reaches their calls, with which sctplb_xdp went past the
+ * verifier's million instructions processed. */
+__noinline int client_find(const struct sctplb_client_key *k, struct sctplb_client *out)
+{
+	return k && out && cli_find(k, out);
+}
+
+__noinline int client_put(const struct sctplb_client_key *k, const struct sctplb_client *v,
+			  __u32 stamp)
+{
+	if (k && v)
+		cli_put(k, v, stamp);
+	return 0;
+}
+
 /* The decision so far, carried to forwarding and counting. */
 struct lb {
 	struct sctplb_backend *be;
@@ -559,8 +579,8 @@ static __always_inline int choose_init(const struct buf *b, const struct pkt *p,
 	struct sctplb_handshake_set *set;
 	struct sctplb_client_key k;
 	__u32 *tagp, ctag, rbe = SCTPLB_BACKEND_NONE, rstag = 0, stamp;
-	struct sctplb_client *ci;
-	bool restart = false, have, old, same;
+	struct sctplb_client ci;
+	bool restart = false, have, have_ci, old, same;
 	__u32 stag, sidx, ostag, octag;
 	__u8 oflags;
 	int n;
@@ -575,14 +595,13 @@ static __always_inline int choose_init(const struct buf *b, const struct pkt *p,
 	/* A restart reaches the backend that holds the old association, unless
 	 * the client says it may be another endpoint behind the same NAT'd
 	 * address and port, whose restart the backend must not see. */
-	ci = filter_has(&client_filter, client_filter_bit(&k)) ?
-		     bpf_map_lookup_elem(&client_index, &k) : NULL;
+	have_ci = filter_has(&client_filter, client_filter_bit(&k)) && client_find(&k, &ci);
 	set = hs_set_of_idx(&k, &sidx); /* one hash for the lookup and the put */
 	have = hs_find_in(set, &k, &hs); /* lock-free (settable.h) */
-	if (ci) {
+	if (have_ci) {
 		restart = true;
-		rbe = ci->backend_id;
-		rstag = ci->stag;
+		rbe = ci.backend_id;
+		rstag = ci.stag;
 	} else if (have && hs.stag) {
 		restart = true;
 		rbe = hs.backend_id;
@@ -1003,7 +1022,7 @@ static __always_inline struct sctplb_assoc *assoc_confirm(const struct sctplb_as
 	pctag_delete(&ck);
 	pend_delete(ak);
 	client_key(&k, p, ak->service_id);
-	bpf_map_update_elem(&client_index, &k, &ce, BPF_ANY);
+	client_put(&k, &ce, a->seen);
 	filter_add(&client_filter, client_filter_bit(&k));
 	stat_inc(why);
 	c = bpf_map_lookup_elem(&assocs, ak);

@@ -182,8 +182,7 @@ static void put_assoc_svc(struct fx *fx, uint32_t svc, uint32_t ts, uint32_t tc,
 	if (fx_assoc_put(fx, &k, &a, BPF_ANY))
 		DIE("assoc");
 	k.vtag = tc;
-	if (bpf_map_update_elem(fx->assoc_ctags, &k, &cv, BPF_ANY) ||
-	    bpf_map_update_elem(fx->client_index, &ck, &c, BPF_ANY) ||
+	if (bpf_map_update_elem(fx->assoc_ctags, &k, &cv, BPF_ANY) || fx_client_put(fx, &ck, &c) ||
 	    fx_filter_add(fx, LB_FILTER_CLIENT, &ck))
 		DIE("assoc indexes");
 }
@@ -626,7 +625,7 @@ static void spin_case(const char *name)
 			if (n % 3 == 2) {
 				fx_clear(FX.pending);
 				fx_clear(FX.pending_ctags);
-				clear_map(FX.client_index);
+				fx_clear(FX.client_index);
 			}
 		}
 		printf("%s: %.1f ns per call with overhead, %u bad\n", name, d / n, bad);
@@ -749,7 +748,7 @@ static void section_cases(void)
 			clear_map(FX.assoc_ctags);
 			fx_clear(FX.pending);
 			fx_clear(FX.pending_ctags);
-			clear_map(FX.client_index);
+			fx_clear(FX.client_index);
 			put_assoc(&FX, TS1, TC1, CPORT, C4, 1);
 			put_assoc(&FX, TS_NONEIGH, TC1 + 4, CPORT + 4, C4, 4);
 			put_assoc(&FX, TS_NOPATH, TC1 + 5, CPORT + 5, C4, 5);
@@ -818,14 +817,6 @@ static long memlock(int fd)
 	return v;
 }
 
-static uint32_t max_entries(int fd)
-{
-	struct bpf_map_info mi = { 0 };
-	__u32 len = sizeof(mi);
-
-	return bpf_obj_get_info_by_fd(fd, &mi, &len) ? 0 : mi.max_entries;
-}
-
 /* Association i of the scaling table. */
 #define SC_TS(i)    (0x10000000u + (i))
 #define SC_TC(i)    (0x20000000u + (i))
@@ -874,13 +865,15 @@ static void sc_fill(struct fx *fx, uint32_t from, uint32_t to, double secs[3])
 	static struct sctplb_assoc_key ak[B], ck[B];
 	static struct sctplb_assoc av[B];
 	static struct sctplb_ctag_value cv[B];
-	static struct sctplb_client_key ik[B];
-	static struct sctplb_client iv[B];
+	struct sctplb_client_entry *ie = calloc(to - from, sizeof(*ie));
+	struct lb_settable ct;
 	LIBBPF_OPTS(bpf_map_batch_opts, bo);
 	uint32_t i, j, n, cnt;
 	char a[32];
 	uint64_t t;
 
+	if (!ie)
+		DIE("memory");
 	for (i = from; i < to; i += n) {
 		uint32_t now = sctplb_stamp(fx_now());
 
@@ -893,8 +886,9 @@ static void sc_fill(struct fx *fx, uint32_t from, uint32_t to, double secs[3])
 			sc_value(x, now, &av[j]);
 			cv[j].stag = SC_TS(x);
 			sc_addr(x, a, sizeof(a));
-			ik[j] = fx_client_key(SVC, htons(SC_PORT(x)), a);
-			iv[j] = (struct sctplb_client){ .backend_id = 1 + x % NBE, .stag = SC_TS(x) };
+			ie[x - from].key = fx_client_key(SVC, htons(SC_PORT(x)), a);
+			ie[x - from].val = (struct sctplb_client){ .backend_id = 1 + x % NBE,
+								   .stag = SC_TS(x) };
 		}
 		cnt = n;
 		t = now_ns();
@@ -906,12 +900,14 @@ static void sc_fill(struct fx *fx, uint32_t from, uint32_t to, double secs[3])
 		if (bpf_map_update_batch(fx->assoc_ctags, ck, cv, &cnt, &bo) || cnt != n)
 			DIE("assoc_ctags batch: %s", strerror(errno));
 		secs[1] += (now_ns() - t) / 1e9;
-		cnt = n;
-		t = now_ns();
-		if (bpf_map_update_batch(fx->client_index, ik, iv, &cnt, &bo) || cnt != n)
-			DIE("client_index batch: %s", strerror(errno));
-		secs[2] += (now_ns() - t) / 1e9;
 	}
+	/* client_index, a set-associative table: its sets read and the
+	 * changed ones written back, in batches, once (lb_settable_fill). */
+	t = now_ns();
+	if (fx_clients(fx, &ct) || lb_settable_fill(&ct, ie, to - from, sctplb_stamp(fx_now())))
+		DIE("client_index fill of [%u, %u)", from, to);
+	secs[2] += (now_ns() - t) / 1e9;
+	free(ie);
 }
 
 /*
@@ -1027,7 +1023,7 @@ static void section_scaling(void)
 	struct fx fx = FX;
 	double secs[3] = { 0 }, last_hot = 0;
 	long ml[5];
-	uint32_t me[5], filled = 0, s, r, i, ret, bad = 0;
+	uint32_t filled = 0, s, r, i, ret, bad = 0;
 	int rounds = QUICK ? 3 : 5;
 	uint8_t fpkt[PKT_MAX], hot[PKT_MAX];
 	size_t flen, hlen;
@@ -1099,31 +1095,32 @@ static void section_scaling(void)
 		(last_hot + mr) / last_hot);
 
 	/* Memory: the maps' memlock (preallocated hash maps, LRU included: all of
-	 * max_entries; arrays of sets: all of their sets).  The five maps
-	 * --max-assocs sizes: what a confirmed association holds (the first three)
-	 * and what the table's capacity costs per association (all five: the
-	 * unconfirmed tables hold as many, in sets of ways entries). */
+	 * max_entries; arrays of sets: all of their sets) per association of the
+	 * --max-assocs (cap) that sized them.  The five maps --max-assocs sizes:
+	 * what a confirmed association holds (the first three) and what the
+	 * table's capacity costs per association (all five: the unconfirmed
+	 * tables hold as many; client_index has a third more ways than
+	 * associations, include/sctplb.h). */
 	int fds[5] = { fx.assocs, fx.assoc_ctags, fx.client_index, fx.pending, fx.pending_ctags };
-	uint32_t ways[5] = { 1, 1, 1, SCTPLB_PENDING_WAYS, SCTPLB_PENDING_CTAG_WAYS };
 	double per = 0, all = 0;
 
-	printf("   memory (fdinfo memlock / max_entries):");
+	printf("   memory (fdinfo memlock / --max-assocs):");
 	fprintf(J, "    \"memory\": {");
 	for (i = 0; i < 5; i++) {
 		ml[i] = memlock(fds[i]);
-		me[i] = max_entries(fds[i]) * ways[i];
 		if (i < 3)
-			per += (double)ml[i] / me[i];
-		all += (double)ml[i] / me[i];
-		printf(" %s %.1f B", mapname[i], (double)ml[i] / me[i]);
-		fprintf(J, "\"%s_memlock\": %ld, \"%s_bytes_per_entry\": %.1f, ", mapname[i], ml[i],
-			mapname[i], (double)ml[i] / me[i]);
+			per += (double)ml[i] / cap;
+		all += (double)ml[i] / cap;
+		printf(" %s %.1f B", mapname[i], (double)ml[i] / cap);
+		fprintf(J, "\"%s_memlock\": %ld, \"%s_bytes_per_assoc\": %.1f, ", mapname[i], ml[i],
+			mapname[i], (double)ml[i] / cap);
 	}
 	printf("; per confirmed association %.0f B; all five maps %.0f B per association "
 	       "(%.0f MiB for %u)\n", per, all, all * cap / 1048576.0, cap);
 	fprintf(J, "\"bytes_per_confirmed\": %.1f, \"bytes_per_assoc\": %.1f},\n", per, all);
-	printf("   insert 1M from user space (bpf_map_update_batch, 16384 per call): assocs %.2f s, "
-	       "assoc_ctags %.2f s, client_index %.2f s, all three %.2f s\n",
+	printf("   insert 1M from user space (bpf_map_update_batch, 16384 per call; client_index "
+	       "lb_settable_fill): assocs %.2f s, assoc_ctags %.2f s, client_index %.2f s, all three "
+	       "%.2f s\n",
 	       secs[0], secs[1], secs[2], secs[0] + secs[1] + secs[2]);
 	fprintf(J, "    \"insert_1m_s\": {\"assocs\": %.3f, \"assoc_ctags\": %.3f, "
 		"\"client_index\": %.3f, \"total\": %.3f},\n",

@@ -32,6 +32,7 @@
 #include "gc.h"
 #include "pkt.h"
 #include "seq.h"
+#include "settable.h"
 #include "report.h"
 #include "sctplb.skel.h"
 
@@ -192,7 +193,7 @@ static void fill_sets(void)
 	struct lb_maps m;
 	int before, after, g0, g1, err;
 
-	if (bpf_map_update_elem(fx.client_index, &k, &c, BPF_ANY) || fx_lb_maps(&fx, &m))
+	if (fx_client_put(&fx, &k, &c) || fx_lb_maps(&fx, &m))
 		return tr_result(name, "setup: client_index entry not put");
 	before = restarts(a, 0x62000001u);
 	err = lb_filters_fill(&m);
@@ -212,11 +213,12 @@ static void rebuild(void)
 	struct sctplb_client_key kg = fx_client_key(SVC, htons(CPORT), gone);
 	struct sctplb_client c = { .backend_id = 2, .stag = 0x54000001u };
 	const char *name, *bad;
+	struct lb_settable t;
 	struct lb_maps m;
 	int r;
 
 	if (!confirmed(live, 0x53000001u) || fx_lb_maps(&fx, &m) ||
-	    bpf_map_update_elem(fx.client_index, &kg, &c, BPF_ANY) || lb_filters_fill(&m))
+	    fx_client_put(&fx, &kg, &c) || lb_filters_fill(&m))
 		return tr_result("rebuild", "setup");
 
 	/* A rebuild under way: its generation cleared, its scan not done. */
@@ -225,10 +227,10 @@ static void rebuild(void)
 								 restarts(live, 0x63000001u);
 	tr_result(name, r == 1 ? NULL : WHY("restarted %d (want 1)", r));
 
-	/* The entry of gone leaves client_index (gc, or the LRU). */
+	/* The entry of gone leaves client_index (gc, or a newer entry of its set). */
 	name = "gc's rebuilds, a generation each: a live entry's bit stays, that of an entry gone "
 	       "from client_index goes within two";
-	if (bpf_map_delete_elem(fx.client_index, &kg))
+	if (lb_settable_open(&t, &m, LB_CLIENT_INDEX) || lb_settable_delete(&t, &kg, NULL))
 		return tr_result(name, "setup: delete");
 	bad = rebuilt_twice(&m, LB_FILTER_CLIENT, bpf_map__fd(fx.skel->maps.client_filter), &kl,
 			    &kg, sizeof(kl));

@@ -600,10 +600,10 @@ static int replay_one(struct fx *fx, const struct capture *cap, const char *dir)
 		else if (cv.stag != r.ts)
 			snprintf(err, sizeof(err), "assoc_ctags[Tc %#x]: expected Ts %#x (the established association), got %#x",
 				 r.tc, r.ts, cv.stag);
-		else if (bpf_map_lookup_elem(fx->client_index, &cl, &ce) || ce.stag != r.ts)
+		else if (fx_client_lookup(fx, &cl, &ce) || ce.stag != r.ts)
 			/* Not the first INIT's: that one may have been lost on another path. */
 			snprintf(err, sizeof(err), "client_index of the COOKIE-ECHO's source: expected Ts %#x, got %s%#x",
-				 r.ts, bpf_map_lookup_elem(fx->client_index, &cl, &ce) ? "absent " : "",
+				 r.ts, fx_client_lookup(fx, &cl, &ce) ? "absent " : "",
 				 ce.stag);
 	}
 	failed += result(cap->file, "assoc_ctags[Tc] and client_index name the established association", err);

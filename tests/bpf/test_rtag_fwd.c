@@ -51,7 +51,7 @@ static char why[512];
 static long state(void)
 {
 	return fx_handshake_count(&fx) + fx_count(fx.assocs) + fx_pending_count(&fx) +
-	       fx_count(fx.client_index) + fx_count(fx.assoc_ctags) + fx_pending_ctag_count(&fx);
+	       fx_client_count(&fx) + fx_count(fx.assoc_ctags) + fx_pending_ctag_count(&fx);
 }
 
 /* The routable tag of server sid (nonce n). */

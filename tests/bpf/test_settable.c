@@ -13,7 +13,9 @@
  *      next oldest;
  *   4. a handshake naming an unconfirmed association (its restart rule) goes
  *      only when every way of its set is such a handshake;
- *   5. the index is keyed: two keys put the same clients in different sets.
+ *   5. the index is keyed: two keys put the same clients in different sets;
+ *   6. lb_settable_fill (an upgrade's bulk copy) leaves a table as one
+ *      lb_settable_put per entry would, an overflowing set included.
  * gc's removal of expired handshakes from the table is tests/unit/test_gc's
  * (stale_handshakes_removed, fresh_handshake_kept, hs_of_*); the upgrade of
  * ABI 3's LRU handshakes, tests/unit/test_upgrade.
@@ -137,7 +139,7 @@ static void eviction(void)
 			return tr_result("full set", WHY("INIT %d not forwarded", i));
 	}
 	before = fx_handshake_count(&fx);
-	outside = fx_count(fx.client_index) + fx_count(fx.pending) + fx_count(fx.assocs);
+	outside = fx_client_count(&fx) + fx_count(fx.pending) + fx_count(fx.assocs);
 	now += NSEC;
 	if (init(a[WAYS], 0x1000 + WAYS, &o) || !seq_forwarded(&o))
 		return tr_result("full set", "last INIT not forwarded");
@@ -145,7 +147,7 @@ static void eviction(void)
 		missing += !have(a[i], NULL);
 	tr_report(!have(a[0], NULL) && !missing && have("203.0.113.77", NULL) &&
 		  fx_handshake_count(&fx) == before &&
-		  fx_count(fx.client_index) + fx_count(fx.pending) + fx_count(fx.assocs) == outside,
+		  fx_client_count(&fx) + fx_count(fx.pending) + fx_count(fx.assocs) == outside,
 		  "a full set and one INIT more: exactly the oldest handshake goes, nothing else",
 		  "oldest %s, %d of the others missing, other set's %s, %ld -> %ld handshakes",
 		  have(a[0], NULL) ? "kept" : "gone", missing,
@@ -243,6 +245,62 @@ static void keyed(void)
 		  "%d of 64 in the same set", same);
 }
 
+struct way_copy {
+	struct sctplb_client_entry e[64];
+	uint32_t stamp[64];
+	int n;
+};
+
+static int copy_way(const void *key, const void *val, uint32_t stamp, void *arg)
+{
+	struct way_copy *w = arg;
+
+	if (w->n == 64)
+		return -1;
+	memcpy(&w->e[w->n].key, key, sizeof(w->e[0].key));
+	memcpy(&w->e[w->n].val, val, sizeof(w->e[0].val));
+	w->stamp[w->n++] = stamp;
+	return 0;
+}
+
+/* 6. A fill of client_index against one put per entry. */
+static void fill(void)
+{
+	const char *name = "lb_settable_fill leaves client_index as one lb_settable_put per entry "
+			   "would: the overflow of a full set evicting as a put does, every other "
+			   "entry in its set";
+	enum { SAME = SCTPLB_CLIENT_WAYS + 4, OTHER = 20, N = SAME + OTHER };
+	struct sctplb_client_entry kv[N];
+	static struct way_copy a, b;
+	char addrs[SAME][32], other[32];
+	struct lb_settable c;
+	int i, err = 0;
+
+	if (fx_clients(&fx, &c) || fx_same_set(&c, SVC, htons(CPORT), 500, addrs, SAME) < 0)
+		return tr_result(name, "setup");
+	memset(kv, 0, sizeof(kv));
+	for (i = 0; i < N; i++) {
+		snprintf(other, sizeof(other), "198.51.100.%d", 100 + i);
+		kv[i].key = fx_client_key(SVC, htons(CPORT), i < SAME ? addrs[i] : other);
+		kv[i].val = (struct sctplb_client){ .backend_id = 1 + i % 3, .stag = 0x6a000000u + i };
+	}
+	fx_clear(fx.client_index);
+	err = lb_settable_fill(&c, kv, N, 77) || lb_settable_walk(&c, copy_way, &a);
+	fx_clear(fx.client_index);
+	for (i = 0; !err && i < N; i++)
+		err = lb_settable_put(&c, &kv[i].key, &kv[i].val, 77);
+	if (!err)
+		err = lb_settable_walk(&c, copy_way, &b);
+	fx_clear(fx.client_index);
+	tr_result(name, !err && a.n == N - 4 && a.n == b.n && !memcmp(a.e, b.e, sizeof(a.e)) &&
+				!memcmp(a.stamp, b.stamp, sizeof(a.stamp)) ?
+				NULL :
+				WHY("err %d, %d entries filled, %d put (want %d each), the same %d",
+				    err, a.n, b.n, N - 4,
+				    !memcmp(a.e, b.e, sizeof(a.e)) &&
+					    !memcmp(a.stamp, b.stamp, sizeof(a.stamp))));
+}
+
 int main(void)
 {
 	struct fx_load_opts lo = { .test_clock = true };
@@ -258,6 +316,7 @@ int main(void)
 	eviction();
 	keep();
 	keyed();
+	fill();
 	fx_unload(&fx);
 	return tr_failures ? 1 : 0;
 }

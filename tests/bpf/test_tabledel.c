@@ -15,7 +15,8 @@
  *      (the reason for the control program): this case fails with it.
  *   3. the same guard on the unconfirmed tables (assocs_pending and its Tc
  *      index pending_ctags): gc's delete of an association a packet touched
- *      since gc judged it (a stamp, a path) leaves it, and its index with it.
+ *      since gc judged it (a stamp, a path) leaves it, and its index with it;
+ *      and on client_index: an entry a newer association rewrote is kept.
  *   4. the control program follows the maps: after the datapath is loaded
  *      anew (its maps made anew, as by a detach and an attach), a process
  *      that ran deletes before deletes from the new table, not from the maps
@@ -255,6 +256,20 @@ static void unconfirmed(void)
 	tr_result("a delete of a Tc index entry changed since it was judged leaves it", why2);
 }
 
+/* The client index (gc: the entry of a removed association goes, unless a
+ * newer association has rewritten it since). */
+static void clients(void)
+{
+	struct sctplb_client_key k = key_of("198.51.100.71");
+	struct sctplb_client v = { .backend_id = 1, .stag = 0x6161 };
+	struct sctplb_client v2 = { .backend_id = 1, .stag = 0x6162 };
+	const char *why = NULL;
+
+	if (guarded(LB_CLIENT_INDEX, &k, &v, &v2, sizeof(v), &why) == 0)
+		why = NULL;
+	tr_result("a delete of a client_index entry rewritten since it was judged leaves it", why);
+}
+
 /* The datapath loaded with one service and one backend, its maps in m and T. */
 static int load_all(void)
 {
@@ -299,6 +314,7 @@ int main(void)
 	exact();
 	race();
 	unconfirmed();
+	clients();
 	reloaded();
 	fx_unload(&fx);
 	return tr_failures ? 1 : 0;

@@ -31,8 +31,8 @@ fail() { echo "FAIL $1: $2"; failed=1; }
 sl() { "$SCTPLB" --pin-path "$PIN" "$@"; }
 jcount() { python3 -c "import json,sys; print(len(json.load(sys.stdin)))"; }
 count() {
-	if [ "$1" = handshakes ]; then  # a set-associative table: its entries
-		build/tests/settable count "$PIN"
+	if [ "$1" = handshakes ] || [ "$1" = client_index ]; then  # set-associative tables: their entries
+		build/tests/settable count "$PIN" "$1"
 	else
 		bpftool -j map dump pinned "$PIN/$1" | jcount
 	fi
@@ -59,6 +59,9 @@ def upd(m, k, v):
 def ckey(svc, cport, addr):
     fam, raw = caddr(addr)
     return struct.pack("<IHBB", int(svc), socket.htons(int(cport)), fam, 0) + raw
+def put_client(svc, cport, addr, be, stag):  # client_index: a set-associative table
+    subprocess.check_call(["build/tests/settable", "put", pin, ckey(svc, cport, addr).hex(),
+                           struct.pack("<II", int(be), int(stag)).hex(), str(now >> 27), "client_index"])
 if kind == "assoc":
     svc, vtag, ctag, be, state, cport, idle = (int(x, 0) for x in a[:7])
     closing = now - int(a[7]) * S if len(a) > 7 and a[7] != "-" else 0
@@ -77,10 +80,10 @@ if kind == "assoc":
         upd("assoc_ctags", struct.pack("<IIHH", svc, ctag, socket.htons(cport), socket.htons(3868)),
             struct.pack("<I", vtag))
     if client:
-        upd("client_index", ckey(svc, cport, client), struct.pack("<II", be, vtag))
+        put_client(svc, cport, client, be, vtag)
 elif kind == "client":
     svc, cport, addr, be, stag = a
-    upd("client_index", ckey(svc, cport, addr), struct.pack("<II", int(be), int(stag, 0)))
+    put_client(svc, cport, addr, be, int(stag, 0))
 elif kind == "hs":
     svc, cport, addr, be, age = a
     v = struct.pack("<IIQB7x", int(be), 0x77, now - int(age) * S, 0)

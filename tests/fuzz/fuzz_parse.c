@@ -294,7 +294,7 @@ static void put_assoc(__u32 ts, __u32 tc, __u16 cport, __u32 be, int v6, uint8_t
 	filter_add(&assoc_filter, assoc_filter_bit(&ak)); /* as a confirmation sets it */
 	ak.vtag = tc;
 	bpf_map_update_elem(&assoc_ctags, &ak, &cv, BPF_NOEXIST);
-	bpf_map_update_elem(&client_index, &k, &ce, BPF_NOEXIST);
+	cli_put(&k, &ce, 1);
 	filter_add(&client_filter, client_filter_bit(&k)); /* as a confirmation sets it */
 }
 
@@ -586,7 +586,7 @@ static void before_read(const struct pkt *p, struct before *s)
 	struct sctplb_client_key k = { .service_id = p->service_id, .cport = p->sport,
 				       .family = p->family };
 	struct sctplb_handshake h;
-	struct sctplb_client *c;
+	struct sctplb_client c;
 	struct sctplb_ctag_value *cv;
 	struct sctplb_assoc *a;
 	unsigned int i;
@@ -597,8 +597,8 @@ static void before_read(const struct pkt *p, struct before *s)
 		s->assoc = true, s->assoc_be = a->backend_id;
 	if (hs_find(&k, &h))
 		s->hs = true, s->hs_be = h.backend_id, s->hs_ctag = h.ctag;
-	if ((c = bpf_map_lookup_elem(&client_index, &k)))
-		s->client = true, s->client_be = c->backend_id;
+	if (cli_find(&k, &c))
+		s->client = true, s->client_be = c.backend_id;
 	if ((cv = bpf_map_lookup_elem(&assoc_ctags, &ak))) {
 		s->ctag = true;
 		ak.vtag = cv->stag;

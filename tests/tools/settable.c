@@ -1,13 +1,14 @@
 /* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
 /*
- * settable: the handshakes table (a keyed set-associative table,
- * include/sctplb_settable.h) of a pin directory, for the end-to-end scripts,
- * through user/lib/settable.c: the one body of the index and the victim rule
- * (tests/bpf/test_settable checks it against the datapath).
+ * settable: a keyed set-associative table (include/sctplb_settable.h) of a
+ * pin directory, the handshakes unless TABLE names another (client_index),
+ * for the end-to-end scripts, through user/lib/settable.c: the one body of
+ * the index and the victim rule (tests/bpf/test_settable checks it against
+ * the datapath).
  *
- *   settable count PIN_DIR                          entries (ways with a stamp)
- *   settable put PIN_DIR KEY_HEX VAL_HEX STAMP      KEY -> VAL, stamped STAMP
- *   settable filter PIN_DIR                         "SET TOTAL ASET ATOTAL":
+ *   settable count PIN_DIR [TABLE]                      entries (ways with a stamp)
+ *   settable put PIN_DIR KEY_HEX VAL_HEX STAMP [TABLE]  KEY -> VAL, stamped STAMP
+ *   settable filter PIN_DIR                             "SET TOTAL ASET ATOTAL":
  *       client_index's entries whose client_filter bit is set
  *       (include/sctplb.h), of all; assocs' whose assoc_filter bit is set
  */
@@ -34,39 +35,74 @@ static int unhex(const char *s, void *out, size_t n)
 	return 0;
 }
 
+struct filter_count {
+	const struct lb_maps *m;
+	enum lb_filter which;
+	unsigned long *set, *total;
+};
+
+static int count_one(const void *key, const void *val, uint32_t stamp, void *arg)
+{
+	const struct filter_count *c = arg;
+	int r = lb_filter_test(c->m, c->which, key);
+
+	(void)val;
+	(void)stamp;
+	if (r < 0)
+		return r;
+	*c->set += r;
+	(*c->total)++;
+	return 0;
+}
+
 /* The entries of table whose bit is set in the filter: *set of *total. */
 static int filter_count(const struct lb_maps *m, enum lb_filter which, enum lb_map_id table,
 			size_t ksize, unsigned long *set, unsigned long *total)
 {
+	struct filter_count c = { m, which, set, total };
 	unsigned char k[64], next[64];
+	struct lb_settable t;
 	void *prev = NULL;
 	int r;
 
+	if (!lb_settable_open(&t, m, table))
+		return lb_settable_walk(&t, count_one, &c);
 	while (!bpf_map_get_next_key(m->fd[table], prev, next)) {
 		memcpy(k, next, ksize);
 		prev = k;
-		r = lb_filter_test(m, which, k);
+		r = count_one(k, NULL, 0, &c);
 		if (r < 0)
 			return r;
-		*set += r;
-		(*total)++;
 	}
 	return 0;
 }
 
 int main(int argc, char **argv)
 {
-	struct sctplb_client_key k;
-	struct sctplb_handshake v;
+	unsigned char k[64], v[sizeof(struct sctplb_assoc)];
+	enum lb_map_id id = LB_HANDSHAKES;
+	const char *table = NULL;
 	struct lb_settable t;
 	struct lb_maps m;
-	int err;
+	int err, i;
 
 	if (argc < 3 ||
 	    (strcmp(argv[1], "count") && strcmp(argv[1], "put") && strcmp(argv[1], "filter")) ||
-	    (!strcmp(argv[1], "put") && argc != 6)) {
-		fprintf(stderr, "usage: settable count PIN_DIR | put PIN_DIR KEY_HEX VAL_HEX STAMP | "
-			"filter PIN_DIR\n");
+	    (!strcmp(argv[1], "put") && argc != 6 && argc != 7) ||
+	    (!strcmp(argv[1], "count") && argc != 3 && argc != 4)) {
+		fprintf(stderr, "usage: settable count PIN_DIR [TABLE] | "
+			"put PIN_DIR KEY_HEX VAL_HEX STAMP [TABLE] | filter PIN_DIR\n");
+		return 2;
+	}
+	if (!strcmp(argv[1], "count") && argc == 4)
+		table = argv[3];
+	if (!strcmp(argv[1], "put") && argc == 7)
+		table = argv[6];
+	for (i = 0; table && i < LB_MAP_N; i++)
+		if (!strcmp(lb_map_names[i], table))
+			id = (enum lb_map_id)i;
+	if (table && strcmp(lb_map_names[id], table)) {
+		fprintf(stderr, "settable: no map %s\n", table);
 		return 2;
 	}
 	err = lb_maps_open(&m, argv[2], 0, 0);
@@ -87,7 +123,7 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	if (!err)
-		err = lb_settable_open(&t, &m, LB_HANDSHAKES);
+		err = lb_settable_open(&t, &m, id);
 	if (err) {
 		fprintf(stderr, "settable: %s\n", lb_err_msg());
 		return 1;
@@ -101,12 +137,13 @@ int main(int argc, char **argv)
 		}
 		printf("%ld\n", n);
 	} else {
-		if (unhex(argv[3], &k, sizeof(k)) || unhex(argv[4], &v, sizeof(v))) {
-			fprintf(stderr, "settable: a key is %zu bytes and a value %zu, in hex\n",
-				sizeof(k), sizeof(v));
+		if (t.l.key_size > sizeof(k) || t.l.val_size > sizeof(v) ||
+		    unhex(argv[3], k, t.l.key_size) || unhex(argv[4], v, t.l.val_size)) {
+			fprintf(stderr, "settable: a key is %u bytes and a value %u, in hex\n",
+				t.l.key_size, t.l.val_size);
 			return 2;
 		}
-		err = lb_settable_put(&t, &k, &v, (uint32_t)strtoul(argv[5], NULL, 0));
+		err = lb_settable_put(&t, k, v, (uint32_t)strtoul(argv[5], NULL, 0));
 		if (err) {
 			fprintf(stderr, "settable: put: %s\n", strerror(-err));
 			return 1;

@@ -10,7 +10,10 @@
  * in a bpffs directory unique to the run, removed on exit.  Then the same
  * for ABI 4 -> 5 (the sets' sequence count): the upgraded unconfirmed
  * tables are put back in ABI 4's layout (the count's 4 bytes out, entries
- * moved back), settings says 4, and an attach upgrades them again.
+ * moved back), settings says 4, and an attach upgrades them again.  Then
+ * ABI 5 -> 6: client_index, an LRU hash in every ABI before 6 (in each of
+ * the three cases above too), becomes a set-associative table with every
+ * entry carried over, sized by the LRU's --max-assocs.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -45,6 +48,8 @@ static void cleanup(void)
 		snprintf(path, sizeof(path), "%s/%s_abi3", dir, lb_map_names[i]);
 		unlink(path);
 		snprintf(path, sizeof(path), "%s/%s_abi4", dir, lb_map_names[i]);
+		unlink(path);
+		snprintf(path, sizeof(path), "%s/%s_lru", dir, lb_map_names[i]);
 		unlink(path);
 	}
 	rmdir(dir);
@@ -116,6 +121,55 @@ static void fill_pctag(__u32 i, void *k, void *v)
 	((struct sctplb_ctag_value *)v)->stag = 0x75000000u + i;
 }
 
+#define NCLIENTS    300
+#define CLIENTS_MAX 65536       /* the LRU's --max-assocs */
+
+/* client_index before ABI 6: service 1, port 20000 + i, 203.0.113.0/24
+ * and on, backend 1 + i % 4, Ts 0x5e000000 + i. */
+static void fill_client(__u32 i, void *k, void *v)
+{
+	*(struct sctplb_client_key *)k = ckey(20000 + i, 0xcb007100 + i);
+	*(struct sctplb_client *)v = (struct sctplb_client){ .backend_id = 1 + i % 4,
+							     .stag = 0x5e000000u + i };
+}
+
+static int make_lru_clients(void)
+{
+	return make_lru("client_index", sizeof(struct sctplb_client_key),
+			sizeof(struct sctplb_client), CLIENTS_MAX, NCLIENTS, fill_client);
+}
+
+/* client_index after an upgrade: a table of the LRU's size, every entry of
+ * the LRU in it, the LRU's pin gone. */
+static void check_clients(const struct lb_maps *m, unsigned int abi)
+{
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info), i;
+	struct lb_settable t;
+	char path[256], name[96];
+	int bad = 0, err;
+
+	err = lb_settable_open(&t, m, LB_CLIENT_INDEX) ||
+	      bpf_obj_get_info_by_fd(m->fd[LB_CLIENT_INDEX], &info, &len);
+	for (i = 0; !err && i < NCLIENTS; i++) {
+		struct sctplb_client_key k, wk;
+		struct sctplb_client v, want;
+
+		fill_client(i, &wk, &want);
+		k = wk;
+		bad += lb_settable_lookup(&t, &k, &v, NULL) || v.backend_id != want.backend_id ||
+		       v.stag != want.stag;
+	}
+	snprintf(name, sizeof(name), "ABI %u's client_index (an LRU hash) carried into a table as "
+		 "large, every entry, its pin gone", abi);
+	snprintf(path, sizeof(path), "%s/client_index_lru", dir);
+	tr_report(!err && !bad && lb_settable_count(&t) == NCLIENTS &&
+		  info.max_entries == SCTPLB_CLIENT_SETS(CLIENTS_MAX) && access(path, F_OK) != 0,
+		  name, "err %d, %d of %d differ, %ld entries, %u sets (want %u), %s %s", err, bad,
+		  NCLIENTS, err ? -1 : lb_settable_count(&t), info.max_entries,
+		  SCTPLB_CLIENT_SETS(CLIENTS_MAX), path, access(path, F_OK) ? "absent" : "left");
+}
+
 /* settings, handshakes and the unconfirmed tables replaced by ABI 3's, with
  * what ABI 3 held. */
 static int make_abi3(void)
@@ -151,7 +205,8 @@ static int make_abi3(void)
 	if (bpf_obj_pin(fd, path))
 		return -1;
 	close(fd);
-	return make_lru("assocs_pending", sizeof(struct sctplb_assoc_key), sizeof(struct sctplb_assoc),
+	return make_lru_clients() ||
+	       make_lru("assocs_pending", sizeof(struct sctplb_assoc_key), sizeof(struct sctplb_assoc),
 			PEND_MAX, NPEND, fill_pending) ||
 	       make_lru("pending_ctags", sizeof(struct sctplb_assoc_key),
 			sizeof(struct sctplb_ctag_value), PEND_MAX, NPEND, fill_pctag);
@@ -288,7 +343,8 @@ static void abi4(void)
 	    (pways = full_set(&m, LB_PENDING, fill_pending, false)) < 0 ||
 	    (cways = full_set(&m, LB_PENDING_CTAGS, fill_pctag, false)) < 0 ||
 	    make_abi4_table(&m, LB_PENDING) ||
-	    make_abi4_table(&m, LB_PENDING_CTAGS) || lb_settings_read(&m, &c)) {
+	    make_abi4_table(&m, LB_PENDING_CTAGS) || lb_settings_read(&m, &c) ||
+	    make_lru_clients()) {
 		lb_maps_close(&m);
 		return tr_result("ABI 4 maps", "cannot make them");
 	}
@@ -320,6 +376,48 @@ static void abi4(void)
 	snprintf(path, sizeof(path), "%s/assocs_pending_abi4", dir);
 	tr_report(access(path, F_OK) != 0, "ABI 4's pins removed", "%s %s", path,
 		  access(path, F_OK) ? "absent" : "left");
+	check_clients(&m, 4);
+	lb_maps_close(&m);
+}
+
+/* ABI 5: the current maps but client_index, an LRU hash. */
+static void abi5(void)
+{
+	struct sctplb_assoc_key ak = { .service_id = 1, .vtag = 0x555, .cport = htons(5),
+				       .sport = htons(2) };
+	struct sctplb_assoc a = { .backend_id = 3, .ctag = 0x556, .state = SCTPLB_ASSOC_ESTABLISHED };
+	struct sctplb_config c;
+	struct lb_settable t;
+	struct lb_maps m;
+	long hs = -1;
+	int err;
+
+	if (lb_maps_open(&m, dir, 0, 0) || lb_settings_read(&m, &c) ||
+	    bpf_map_update_elem(m.fd[LB_ASSOCS], &ak, &a, BPF_ANY)) {
+		lb_maps_close(&m);
+		return tr_result("ABI 5 maps", "cannot make them");
+	}
+	c.abi_version = 5;
+	err = lb_settings_write(&m, &c) || make_lru_clients();
+	lb_maps_close(&m);
+	if (err)
+		return tr_result("ABI 5 maps", "cannot write settings or client_index");
+	refused_read_only(5);
+	err = lb_maps_open(&m, dir, LB_OPEN_CREATE | LB_OPEN_LOCK, 0);
+	if (err)
+		return tr_result("an attach over ABI 5 maps upgrades them in place",
+				 lb_err_msg() ? lb_err_msg() : strerror(-err));
+	tr_result("an attach over ABI 5 maps upgrades them in place", NULL);
+	lb_settings_read(&m, &c);
+	tr_report(c.abi_version == SCTPLB_ABI_VERSION && c.idle_timeout_s == 123,
+		  "settings: ABI 5's configuration kept, the current ABI written", "abi %u idle %u",
+		  c.abi_version, c.idle_timeout_s);
+	check_clients(&m, 5);
+	hs = lb_settable_open(&t, &m, LB_HANDSHAKES) ? -1 : lb_settable_count(&t);
+	tr_report(hs == 100 && bpf_map_lookup_elem(m.fd[LB_ASSOCS], &ak, &a) == 0 &&
+		  a.backend_id == 3, "ABI 5's other maps kept: handshakes, associations",
+		  "%ld handshakes, assocs[%#x] %s", hs, ak.vtag,
+		  bpf_map_lookup_elem(m.fd[LB_ASSOCS], &ak, &a) ? "absent" : "present");
 	lb_maps_close(&m);
 }
 
@@ -392,6 +490,7 @@ int main(void)
 	snprintf(path, sizeof(path), "%s/settings_abi3", dir);
 	tr_report(access(path, F_OK) != 0, "the old maps' pins removed", "%s %s", path,
 		  access(path, F_OK) ? "absent" : "left");
+	check_clients(&m, 3);
 	lb_maps_close(&m);
 
 	err = lb_maps_open(&m, dir, 0, 0);
@@ -400,5 +499,6 @@ int main(void)
 	if (!err)
 		lb_maps_close(&m);
 	abi4();
+	abi5();
 	return tr_failures ? 1 : 0;
 }

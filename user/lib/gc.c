@@ -142,9 +142,23 @@ static int filter_set(const void *key, const void *val, void *arg)
 	return 0;
 }
 
+static int filter_set_way(const void *key, const void *val, uint32_t stamp, void *arg)
+{
+	(void)stamp;
+	return filter_set(key, val, arg);
+}
+
 static int filter_scan(const struct lb_maps *m, struct filter_fill *f)
 {
-	return lb_map_scan(m->fd[f->kind->table], f->kind->ksize, f->kind->vsize, filter_set, f);
+	struct lb_settable_layout l;
+	struct lb_settable t;
+	int err;
+
+	if (lb_settable_layout(f->kind->table, &l))
+		return lb_map_scan(m->fd[f->kind->table], f->kind->ksize, f->kind->vsize,
+				   filter_set, f);
+	err = lb_settable_open(&t, m, f->kind->table);
+	return err ? err : lb_settable_walk(&t, filter_set_way, f);
 }
 
 int lb_filters_fill(const struct lb_maps *m)
@@ -305,7 +319,8 @@ static int tbl_scan(struct ctx *c, enum lb_map_id id, __u32 ksz, __u32 vsz, lb_s
 /* Opens the set-associative tables among the maps (the others are hash maps). */
 static int tbl_open(struct ctx *c)
 {
-	static const enum lb_map_id sets[] = { LB_PENDING, LB_PENDING_CTAGS, LB_HANDSHAKES };
+	static const enum lb_map_id sets[] = { LB_PENDING, LB_PENDING_CTAGS, LB_HANDSHAKES,
+					       LB_CLIENT_INDEX };
 	size_t i;
 	int err;
 
@@ -425,9 +440,8 @@ static void remove_indexes(struct ctx *c, const struct sctplb_assoc_key *k,
 		ck.cport = k->cport;
 		ck.family = ap->family;
 		memcpy(ck.caddr, ap->caddr, sizeof(ck.caddr));
-		if (bpf_map_lookup_elem(c->m->fd[LB_CLIENT_INDEX], &ck, &cl) == 0 &&
-		    cl.stag == k->vtag && cl.backend_id == a->backend_id &&
-		    bpf_map_delete_elem(c->m->fd[LB_CLIENT_INDEX], &ck) == 0)
+		if (tbl_lookup(c, LB_CLIENT_INDEX, &ck, &cl) == 0 && cl.stag == k->vtag &&
+		    cl.backend_id == a->backend_id && tbl_delete(c, LB_CLIENT_INDEX, &ck, &cl) == 0)
 			c->r->clients++;
 	}
 }
@@ -541,12 +555,13 @@ static int remove_clients(struct ctx *c)
 		const struct sctplb_client_key *k = vec_at(&c->cand, i);
 		struct sctplb_client v;
 
-		if (bpf_map_lookup_elem(c->m->fd[LB_CLIENT_INDEX], k, &v))
+		if (tbl_lookup(c, LB_CLIENT_INDEX, k, &v))
 			continue;
-		/* again: the datapath may have written a new association's entry */
+		/* again: the datapath may have written a new association's entry
+		 * (and after this, the delete keeps one: it expects v) */
 		if (!client_gone(c, k, &v))
 			continue;
-		if (bpf_map_delete_elem(c->m->fd[LB_CLIENT_INDEX], k) == 0)
+		if (tbl_delete(c, LB_CLIENT_INDEX, k, &v) == 0)
 			c->r->clients++;
 	}
 	return 0;

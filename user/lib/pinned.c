@@ -48,6 +48,9 @@ __u32 lb_assoc_map_entries(enum lb_map_id id, __u32 max_assocs)
 	__u32 ways = id == LB_PENDING ? SCTPLB_PENDING_WAYS :
 		     id == LB_PENDING_CTAGS ? SCTPLB_PENDING_CTAG_WAYS : 1;
 
+	if (id == LB_CLIENT_INDEX)
+		return SCTPLB_CLIENT_SETS(max_assocs);
+
 	return (max_assocs + ways - 1) / ways;
 }
 
@@ -456,6 +459,74 @@ static int create_unpinned(struct lb_maps *m, __u32 max_assocs)
 	return create_missing(m, max_assocs, present);
 }
 
+/* An upgrade's old map: its pin moved from path to path + suffix (bpffs has
+ * no rename, nor dots in names), so that a failure later leaves the
+ * configuration readable.  0, or an error said. */
+static int pin_aside(const char *dir, const char *path, const char *suffix)
+{
+	char aside[PATH_MAX + 8];
+	int fd = bpf_obj_get(path), err;
+
+	snprintf(aside, sizeof(aside), "%s%s", path, suffix);
+	unlink(aside);
+	err = fd < 0 || bpf_obj_pin(fd, aside) || unlink(path) ? -errno : 0;
+	if (fd >= 0)
+		close(fd);
+	return err ? lb_err(err, "cannot upgrade %s: moving %s aside: %s", dir, path,
+			    strerror(-err)) : 0;
+}
+
+/*
+ * ABI 5 and before: client_index was an LRU hash; it is a set-associative
+ * table (include/sctplb.h).  Every upgrade moves an LRU client_index aside
+ * with its entries (clients_aside) before it creates the maps it lacks, and
+ * puts them into the new table once the tables' key is known
+ * (clients_copy), each stamped with the upgrade's time (the LRU kept none).
+ * Its max_entries was --max-assocs.
+ */
+static int clients_aside(const char *dir, struct abi3_entries *e)
+{
+	char path[PATH_MAX];
+	int err;
+
+	map_path(path, sizeof(path), dir, LB_CLIENT_INDEX);
+	err = abi3_read(path, sizeof(struct sctplb_client_key), sizeof(struct sctplb_client), e);
+	if (err)
+		return lb_err(err, "cannot read %s (an LRU hash before ABI 6): %s", path,
+			      strerror(-err));
+	return e->max_entries ? pin_aside(dir, path, "_lru") : 0; /* none, or a table already */
+}
+
+static int clients_copy(const char *dir, const __u32 hkey[4], struct abi3_entries *e)
+{
+	char path[PATH_MAX], aside[PATH_MAX + 8];
+	struct lb_settable_layout l;
+	struct lb_settable t;
+	int fd, err = 0;
+
+	if (e->max_entries) {
+		/* The table was just made: no program uses it yet (lb_settable_fill). */
+		map_path(path, sizeof(path), dir, LB_CLIENT_INDEX);
+		fd = bpf_obj_get(path);
+		err = fd < 0 ? -errno : lb_settable_layout(LB_CLIENT_INDEX, &l);
+		if (!err)
+			err = lb_settable_init(&t, fd, l, hkey);
+		if (!err)
+			err = lb_settable_fill(&t, e->kv, e->n, abi3_now_stamp(NULL));
+		if (fd >= 0)
+			close(fd);
+		if (err)
+			err = lb_err(err, "cannot copy client_index's entries into %s: %s", path,
+				     strerror(-err));
+		snprintf(aside, sizeof(aside), "%s_lru", path);
+		if (!err)
+			unlink(aside);
+	}
+	free(e->kv);
+	e->kv = NULL;
+	return err;
+}
+
 /* An upgrade's last step: c, with the current ABI version, as the settings
  * pinned under dir. */
 static int settings_upgraded(const char *dir, struct sctplb_config *c)
@@ -479,10 +550,10 @@ static int upgrade_abi3(struct lb_maps *m, const char *dir, unsigned int flags, 
 	__u8 old[LB_ABI3_CONFIG_SIZE] = {};
 	char path[PATH_MAX], aside[PATH_MAX + 8];
 	struct sctplb_config c = {};
-	struct abi3_entries hs = {}, pend = {}, pctag = {};
+	struct abi3_entries hs = {}, pend = {}, pctag = {}, cli = {};
 	__u32 abi;
 	size_t j;
-	int fd, err;
+	int err;
 
 	err = pinned_settings(dir, old, sizeof(old));
 	memcpy(&abi, old, sizeof(abi));
@@ -513,24 +584,15 @@ static int upgrade_abi3(struct lb_maps *m, const char *dir, unsigned int flags, 
 	/* The unconfirmed tables as large as the LRU maps were (--max-assocs then). */
 	if (!max_assocs && pend.max_entries)
 		max_assocs = pend.max_entries;
-	/* Pinned aside (bpffs has no rename, nor dots in names), so that a failure below leaves the
-	 * configuration readable. */
-	for (j = 0; j < LB_ABI3_N; j++) {
+	for (j = 0; j < LB_ABI3_N && !err; j++) {
 		map_path(path, sizeof(path), dir, abi3_replaced[j]);
-		snprintf(aside, sizeof(aside), "%s_abi3", path);
-		fd = bpf_obj_get(path);
-		if (fd < 0)
-			continue;
-		unlink(aside);
-		err = bpf_obj_pin(fd, aside) || unlink(path) ? -errno : 0;
-		close(fd);
-		if (err) {
-			err = lb_err(err, "cannot upgrade %s: moving %s aside: %s", dir, path,
-				     strerror(-err));
-			goto out;
-		}
+		if (access(path, F_OK) == 0)
+			err = pin_aside(dir, path, "_abi3");
 	}
-	err = create_unpinned(m, max_assocs);
+	if (!err)
+		err = clients_aside(dir, &cli);
+	if (!err)
+		err = create_unpinned(m, max_assocs);
 	if (err)
 		goto out;
 	/* ABI 3's fields, as they were; then the version and a fresh key. */
@@ -545,6 +607,8 @@ static int upgrade_abi3(struct lb_maps *m, const char *dir, unsigned int flags, 
 		err = abi3_copy(dir, LB_PENDING, c.settable_key, &pend, abi3_assoc_stamp);
 	if (!err)
 		err = abi3_copy(dir, LB_PENDING_CTAGS, c.settable_key, &pctag, abi3_now_stamp);
+	if (!err)
+		err = clients_copy(dir, c.settable_key, &cli);
 	if (err)
 		goto out;
 	for (j = 0; j < LB_ABI3_N; j++) {
@@ -555,6 +619,7 @@ out:
 	free(hs.kv);
 	free(pend.kv);
 	free(pctag.kv);
+	free(cli.kv);
 	return err;
 }
 
@@ -650,10 +715,11 @@ static int upgrade_abi4(struct lb_maps *m, const char *dir, unsigned int flags)
 {
 	struct abi4_sets o[LB_SETTABLES_N] = {};
 	char path[PATH_MAX], aside[PATH_MAX + 8];
+	struct abi3_entries cli = {};
 	struct sctplb_config c = {};
 	__u32 max_assocs = 0;
 	size_t j;
-	int fd, err;
+	int err;
 
 	err = pinned_settings(dir, &c, sizeof(c));
 	if (err || c.abi_version != 4)
@@ -676,16 +742,10 @@ static int upgrade_abi4(struct lb_maps *m, const char *dir, unsigned int flags)
 		if (!o[j].sets)
 			continue;
 		map_path(path, sizeof(path), dir, settables[j]);
-		snprintf(aside, sizeof(aside), "%s_abi4", path);
-		fd = bpf_obj_get(path);
-		unlink(aside);
-		err = fd < 0 || bpf_obj_pin(fd, aside) || unlink(path) ? -errno : 0;
-		if (fd >= 0)
-			close(fd);
-		if (err)
-			err = lb_err(err, "cannot upgrade %s: moving %s aside: %s", dir, path,
-				     strerror(-err));
+		err = pin_aside(dir, path, "_abi4");
 	}
+	if (!err)
+		err = clients_aside(dir, &cli);
 	if (!err)
 		err = create_unpinned(m, max_assocs);
 	for (j = 0; j < LB_SETTABLES_N && !err; j++) {
@@ -698,6 +758,9 @@ static int upgrade_abi4(struct lb_maps *m, const char *dir, unsigned int flags)
 				     strerror(-err));
 	}
 	if (!err)
+		err = clients_copy(dir, c.settable_key, &cli);
+	free(cli.kv);
+	if (!err)
 		err = settings_upgraded(dir, &c);
 	for (j = 0; j < LB_SETTABLES_N; j++) {
 		if (!err && o[j].sets) {
@@ -707,6 +770,35 @@ static int upgrade_abi4(struct lb_maps *m, const char *dir, unsigned int flags)
 		free(o[j].sets);
 	}
 	return err;
+}
+
+/*
+ * ABI 5 -> 6, in place: client_index, an LRU hash, becomes a set-associative
+ * table (include/sctplb.h: 52 bytes an association where the LRU took 110.5),
+ * as large as --max-assocs made the LRU unless --max-assocs says otherwise;
+ * its entries are carried over (clients_aside, clients_copy).  Every other
+ * map is kept.
+ */
+static int upgrade_abi5(struct lb_maps *m, const char *dir, unsigned int flags, __u32 max_assocs)
+{
+	struct abi3_entries cli = {};
+	struct sctplb_config c = {};
+	int err;
+
+	err = pinned_settings(dir, &c, sizeof(c));
+	if (err || c.abi_version != 5)
+		return 0;       /* not ABI 5: the checks below say what it is */
+	if (!(flags & LB_OPEN_CREATE))
+		return lb_err(-EPROTO, "the maps pinned under %s have ABI version 5, this sctplb "
+			      "expects %u; 'sctplb attach' upgrades them in place (nothing "
+			      "established is lost)", dir, SCTPLB_ABI_VERSION);
+	err = clients_aside(dir, &cli);
+	if (!err)
+		err = create_unpinned(m, max_assocs ? max_assocs : cli.max_entries);
+	if (!err)
+		err = clients_copy(dir, c.settable_key, &cli);
+	free(cli.kv);
+	return err ? err : settings_upgraded(dir, &c);
 }
 
 int lb_maps_open(struct lb_maps *m, const char *dir, unsigned int flags, __u32 max_assocs)
@@ -734,6 +826,8 @@ int lb_maps_open(struct lb_maps *m, const char *dir, unsigned int flags, __u32 m
 	err = upgrade_abi3(m, dir, flags, max_assocs);
 	if (!err)
 		err = upgrade_abi4(m, dir, flags);
+	if (!err)
+		err = upgrade_abi5(m, dir, flags, max_assocs);
 	if (err)
 		goto fail;
 

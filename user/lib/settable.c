@@ -49,6 +49,10 @@ int lb_settable_layout(enum lb_map_id id, struct lb_settable_layout *l)
 		*l = LB_SETTABLE_LAYOUT(struct sctplb_pending_ctag_set);
 		l->table = SCTPLB_TABLE_PENDING_CTAGS;
 		return 0;
+	case LB_CLIENT_INDEX:
+		*l = LB_SETTABLE_LAYOUT(struct sctplb_client_set);
+		l->table = SCTPLB_TABLE_CLIENTS;
+		return 0;
 	default:
 		return -EPROTO;
 	}
@@ -191,41 +195,111 @@ int lb_settable_lookup(const struct lb_settable *t, const void *key, void *val, 
 	return err;
 }
 
+/* key -> val in set, read whole (way: key's way there, -1 if none), by the
+ * datapath's rule (bpf/lib/settable.h): its way, an empty way, else the
+ * oldest not kept, else the oldest (the first of equals). */
+static void place(const struct lb_settable *t, void *set, int way, const void *key,
+		  const void *val, uint32_t stamp)
+{
+	uint64_t rank, best = UINT64_MAX;
+	uint32_t i, st;
+	__u32 kw[64];
+	int w = way;
+
+	memcpy(kw, key, t->l.key_size); /* its words, aligned */
+	for (i = 0; way < 0 && i < t->l.ways; i++) {
+		st = stamps(t, set)[i];
+		rank = st ? (uint64_t)(t->l.keep && t->l.keep(entry(t, set, i) + t->l.key_size) != 0)
+				    << 32 | st : 0;
+		if (rank < best) {
+			best = rank;
+			w = (int)i;
+		}
+	}
+	memcpy(entry(t, set, w), key, t->l.key_size);
+	memcpy(entry(t, set, w) + t->l.key_size, val, t->l.val_size);
+	stamps(t, set)[w] = sctplb_settable_stamp(stamp);
+	fps(t, set)[w] = sctplb_settable_fp(kw, t->l.key_size / 4);
+}
+
 int lb_settable_put(const struct lb_settable *t, const void *key, const void *val,
 		    uint32_t stamp)
 {
-	uint64_t rank, best = UINT64_MAX;
-	uint32_t idx, i, st;
-	__u32 kw[64];
+	uint32_t idx;
 	void *set, *old = NULL;
-	int err, w, way;
+	int err, way;
 
-	memcpy(kw, key, t->l.key_size); /* its words, aligned */
 	err = load(t, key, &idx, &set, &way);
 	if (!err && !(old = copy_set(t, set)))
 		err = -ENOMEM;
 	if (!err) {
-		/* The datapath's rule (bpf/lib/settable.h): its way, an empty
-		 * way, else the oldest not kept, else the oldest (the first of
-		 * equals). */
-		w = way;
-		for (i = 0; way < 0 && i < t->l.ways; i++) {
-			st = stamps(t, set)[i];
-			rank = st ? (uint64_t)(t->l.keep && t->l.keep(entry(t, set, i) + t->l.key_size) != 0)
-					    << 32 | st : 0;
-			if (rank < best) {
-				best = rank;
-				w = (int)i;
-			}
-		}
-		memcpy(entry(t, set, w), key, t->l.key_size);
-		memcpy(entry(t, set, w) + t->l.key_size, val, t->l.val_size);
-		stamps(t, set)[w] = sctplb_settable_stamp(stamp);
-		fps(t, set)[w] = sctplb_settable_fp(kw, t->l.key_size / 4);
+		place(t, set, way, key, val, stamp);
 		err = write_set(t, idx, old, set);
 	}
 	free(old);
 	free(set);
+	return err;
+}
+
+struct fill {
+	const struct lb_settable *t;
+	char *sets;             /* every set, read */
+};
+
+static int fill_read(const void *key, const void *set, void *arg)
+{
+	const struct fill *f = arg;
+	__u32 idx;
+
+	memcpy(&idx, key, sizeof(idx));
+	if (idx < f->t->nsets)
+		memcpy(f->sets + (size_t)idx * f->t->l.set_size, set, f->t->l.set_size);
+	return 0;
+}
+
+int lb_settable_fill(const struct lb_settable *t, const void *kv, size_t n, uint32_t stamp)
+{
+	enum { B = 4096 };
+	size_t esz = t->l.key_size + t->l.val_size, i, sz = t->l.set_size;
+	struct fill f = { t, calloc(t->nsets, sz) };
+	uint8_t *touched = calloc(t->nsets, 1);
+	__u32 keys[B], nb, idx, cnt;
+	char *vals = malloc(B * sz);
+	int err = f.sets && touched && vals ? 0 : -ENOMEM;
+
+	if (!err)
+		err = lb_map_scan_flags(t->fd, sizeof(__u32), sz, BPF_F_LOCK, fill_read, &f);
+	for (i = 0; !err && i < n; i++) {
+		const char *k = (const char *)kv + i * esz;
+		char *set;
+
+		idx = lb_settable_index(t, k);
+		set = f.sets + (size_t)idx * sz;
+		place(t, set, way_of(t, set, k), k, k + t->l.key_size, stamp);
+		touched[idx] = 1;
+	}
+	/* The changed sets, in batches; seq even as read: nothing reads the
+	 * table yet (lb_settable_fill's contract). */
+	for (idx = 0, nb = 0; !err && idx <= t->nsets; idx++) {
+		if (idx < t->nsets && touched[idx]) {
+			keys[nb] = idx;
+			memcpy(vals + (size_t)nb * sz, f.sets + (size_t)idx * sz, sz);
+			nb++;
+		}
+		if (nb == B || (idx == t->nsets && nb)) {
+			LIBBPF_OPTS(bpf_map_batch_opts, o, .elem_flags = BPF_F_LOCK);
+
+			cnt = nb;
+			if (bpf_map_update_batch(t->fd, keys, vals, &cnt, &o))
+				err = -errno;
+			else if (cnt != nb)
+				err = -EIO;
+			nb = 0;
+		}
+	}
+	free(vals);
+	free(touched);
+	free(f.sets);
 	return err;
 }
 

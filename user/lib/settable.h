@@ -20,6 +20,14 @@
  *                                         -ENOENT
  *   lb_settable_put(t, k, v, stamp)      k -> *v: its way, else an empty way,
  *                                         else the oldest (the datapath's rule)
+ *   lb_settable_fill(t, kv, n, stamp)    n entries (kv: each key then its value,
+ *                                         packed) put as lb_settable_put would,
+ *                                         stamped stamp, into a table that no
+ *                                         program uses yet (one just made: an
+ *                                         upgrade's, a test's): every set read and
+ *                                         the changed ones written back in batches,
+ *                                         a few system calls in all where n puts
+ *                                         take 4 n
  *   lb_settable_delete(t, k, expect)     0, -ENOENT; with expect, only if the
  *                                         value still equals *expect (-ESTALE);
  *                                         in the kernel, under the set's lock (the
@@ -84,6 +92,7 @@ uint32_t lb_settable_index(const struct lb_settable *t, const void *key);
 int lb_settable_lookup(const struct lb_settable *t, const void *key, void *val, uint32_t *stamp);
 int lb_settable_put(const struct lb_settable *t, const void *key, const void *val,
 		    uint32_t stamp);
+int lb_settable_fill(const struct lb_settable *t, const void *kv, size_t n, uint32_t stamp);
 int lb_settable_delete(const struct lb_settable *t, const void *key, const void *expect);
 int lb_settable_walk(const struct lb_settable *t, lb_settable_fn fn, void *arg);
 int lb_settable_walk_set(const struct lb_settable *t, uint32_t idx, lb_settable_fn fn, void *arg);

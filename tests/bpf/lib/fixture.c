@@ -207,6 +207,33 @@ long fx_pending_ctag_count(struct fx *fx)
 	return fx_pending_ctags(fx, &t) ? -1 : lb_settable_count(&t);
 }
 
+int fx_clients(struct fx *fx, struct lb_settable *t)
+{
+	return fx_settable(fx, fx->client_index, LB_SETTABLE_LAYOUT(struct sctplb_client_set), t);
+}
+
+int fx_client_lookup(struct fx *fx, const struct sctplb_client_key *k, struct sctplb_client *v)
+{
+	struct lb_settable t;
+
+	return fx_clients(fx, &t) || lb_settable_lookup(&t, k, v, NULL) ? -1 : 0;
+}
+
+int fx_client_put(struct fx *fx, const struct sctplb_client_key *k, const struct sctplb_client *v)
+{
+	struct lb_settable t;
+
+	return fx_clients(fx, &t) || lb_settable_put(&t, k, v, sctplb_stamp(fx_now())) ?
+		       -1 : 0;
+}
+
+long fx_client_count(struct fx *fx)
+{
+	struct lb_settable t;
+
+	return fx_clients(fx, &t) ? -1 : lb_settable_count(&t);
+}
+
 int fx_assoc_lookup(struct fx *fx, const struct sctplb_assoc_key *k, struct sctplb_assoc *a,
 		    bool *pending)
 {
@@ -369,7 +396,8 @@ int fx_load_opts(struct fx *fx, const struct fx_load_opts *o)
 							lb_assoc_map_entries(LB_PENDING_CTAGS,
 									     o->assocs_max)))) ||
 	    (o->client_index_max &&
-	     bpf_map__set_max_entries(s->maps.client_index, o->client_index_max))) {
+	     bpf_map__set_max_entries(s->maps.client_index,
+				      lb_assoc_map_entries(LB_CLIENT_INDEX, o->client_index_max)))) {
 		fprintf(stderr, "fixture: cannot resize the association maps\n");
 		sctplb__destroy(s);
 		return -1;

@@ -74,7 +74,7 @@ int fx_load(struct fx *fx);
 /* fx_load with options; a zero field keeps the default. */
 struct fx_load_opts {
 	uint32_t assocs_max;       /* max_entries of assocs and assoc_ctags */
-	uint32_t client_index_max; /* max_entries of client_index */
+	uint32_t client_index_max; /* client_index sized for this many associations */
 	bool no_trace;             /* sctplb_trace = 0 (the benchmark) */
 	bool test_clock;           /* the datapath's clock is fx_set_clock's */
 };
@@ -101,6 +101,13 @@ int fx_handshakes(struct fx *fx, struct lb_settable *t);
 int fx_handshake_lookup(struct fx *fx, const struct sctplb_client_key *k,
 			struct sctplb_handshake *h);
 long fx_handshake_count(struct fx *fx);
+/* client_index (user/lib/settable.h) with the loaded key: 0 or -1; an entry by
+ * client key: 0, or -1 if absent; one put from user space (stamped now): 0 or
+ * -1; the number of entries. */
+int fx_clients(struct fx *fx, struct lb_settable *t);
+int fx_client_lookup(struct fx *fx, const struct sctplb_client_key *k, struct sctplb_client *v);
+int fx_client_put(struct fx *fx, const struct sctplb_client_key *k, const struct sctplb_client *v);
+long fx_client_count(struct fx *fx);
 /* The Ts of a client tag Tc, confirmed or not: 0 or -1. */
 int fx_ctag_lookup(struct fx *fx, const struct sctplb_assoc_key *k, struct sctplb_ctag_value *v,
 		   bool *pending);

@@ -187,7 +187,7 @@ void tb_snap(struct fx *fx, const uint32_t *pk, const struct sctplb_assoc_key *a
 	fx_stats(fx, s->stats);
 	n[0] = fx_count(fx->assocs) + fx_pending_count(fx);
 	n[1] = fx_handshake_count(fx);
-	n[2] = fx_count(fx->client_index);
+	n[2] = fx_client_count(fx);
 	n[3] = fx_ctag_count(fx);
 	n[4] = fx_path_slots(fx);
 }
@@ -352,11 +352,11 @@ void tb_check_maps(const struct tb_maps *w, const struct tb_map_check ms[TB_MAPS
 			struct sctplb_handshake h;
 			struct sctplb_client v;
 
-			if (bpf_map_lookup_elem(w->fx->client_index, &k, &v) &&
+			if (fx_client_lookup(w->fx, &k, &v) &&
 			    !fx_handshake_lookup(w->fx, &k, &h) && h.stag) {
 				v.backend_id = h.backend_id;
 				v.stag = h.stag;
-			} else if (bpf_map_lookup_elem(w->fx->client_index, &k, &v)) {
+			} else if (fx_client_lookup(w->fx, &k, &v)) {
 				tb_fail(f, "client_index[%s] (or its handshake's Ts): expected {backend %u, Ts %#x}, got absent",
 					m->addr, m->backend, m->stag);
 				break;
