@@ -464,14 +464,16 @@ static void emit_tables(struct mbuf *b, const struct lb_maps *m)
 			n[i] = max[i] = 0;
 			continue;
 		}
-		n[i] = map_count(m->fd[tables[i]], info.key_size);
-		max[i] = info.max_entries;
-		/* A set-associative table: its entries, not its sets. */
+		/* A set-associative table: its entries, not its sets (whose keys
+		 * a walk of an array's would count, one system call each). */
 		if (!lb_settable_open(&t, m, tables[i])) {
 			long e = lb_settable_count(&t);
 
 			n[i] = e < 0 ? 0 : (__u64)e;
 			max[i] = t.nsets * t.l.ways;
+		} else {
+			n[i] = map_count(m->fd[tables[i]], info.key_size);
+			max[i] = info.max_entries;
 		}
 	}
 	mb_family(b, "sctplb_table_entries", "gauge", "entries in each table of state (map)");
