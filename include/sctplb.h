@@ -231,21 +231,20 @@ struct sctplb_client {
 
 /*
  * client_index is a set-associative table (include/sctplb_settable.h),
- * SCTPLB_CLIENT_WAYS ways a set, of --max-assocs / 0.75 ways: 39 bytes a way,
- * 52 an association of --max-assocs, against 110.5 for the LRU hash it was
- * (the hash element's 48-byte header and its bucket: docs/compact-table.md).
- * A full set gives its oldest entry to a new one, as the LRU gave its least
- * recently used: an entry lost costs a restart of its client the old backend
- * (the INIT goes by Maglev), nothing else.  Only a confirmed association
- * writes here, so no flood fills it, and its sets are keyed.  With one entry
- * for each of --max-assocs associations, ~5% of them have met a full set
- * (uniform hashing, simulated), 2% at 80% of it, 0.2% at half.  16 ways
- * would lose less for the memory, but their find and put took sctplb_xdp past
- * the verifier's million instructions processed.
+ * SCTPLB_CLIENT_WAYS ways a set, of --max-assocs / 0.85 ways: 38.5 bytes a
+ * way, 45.3 an association of --max-assocs, against 110.5 for the LRU hash it
+ * was (the hash element's 48-byte header and its bucket:
+ * docs/compact-table.md).  A full set gives its oldest entry to a new one, as
+ * the LRU gave its least recently used: an entry lost costs a restart of its
+ * client the old backend (the INIT goes by Maglev), nothing else.  Only a
+ * confirmed association writes here, so no flood fills it, and its sets are
+ * keyed.  With one entry for each of --max-assocs associations, ~4.4% of them
+ * have met a full set (uniform hashing, simulated), 1% at 80% of it, 0.02%
+ * at half; 8 ways a set would lose ~8% for the same bytes.
  */
-#define SCTPLB_CLIENT_WAYS 8
+#define SCTPLB_CLIENT_WAYS 16
 #define SCTPLB_CLIENT_SETS(max_assocs)                                                       \
-	((__u32)(((__u64)(max_assocs) * 4 / 3 + SCTPLB_CLIENT_WAYS - 1) / SCTPLB_CLIENT_WAYS))
+	((__u32)(((__u64)(max_assocs) * 20 / 17 + SCTPLB_CLIENT_WAYS - 1) / SCTPLB_CLIENT_WAYS))
 SCTPLB_SETTABLE_TYPES(sctplb_client, struct sctplb_client_key, struct sctplb_client,
 		      SCTPLB_CLIENT_WAYS);
 

@@ -105,8 +105,8 @@ SETTABLE_DEFINE_KEEP_HOLD(hs, handshakes, struct sctplb_handshake_set, sctplb_ha
 SETTABLE_DEFINE(cli, client_index, struct sctplb_client_set)
 
 /* Its find and put as global functions: verified once, not once for every
- * state that reaches their calls, with which sctplb_xdp went past the
- * verifier's million instructions processed. */
+ * state that reaches their calls (sctplb_xdp 15k instructions processed
+ * fewer, tc ingress 18k). */
 __noinline int client_find(const struct sctplb_client_key *k, struct sctplb_client *out)
 {
 	return k && out && cli_find(k, out);

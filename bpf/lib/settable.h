@@ -286,26 +286,30 @@ static __always_inline __u64 settable_nz32(__u32 x)
 		return NAME##__way(s, k, false);                                               \
 	}                                                                                      \
                                                                                                \
-	/* The way a new key takes, with the lock held: an empty way, else   */              \
-	/* the least RANK (the first of equals).  Without a branch: the      */              \
-	/* verifier would follow each way chosen, and 8 ways of choices do   */              \
-	/* not fit its budget.  rank: 0 empty, else RANK; mask all ones      */              \
-	/* where rank < best.                                                */              \
+	/* The way a new key takes, with the lock held: an empty way, else   */                \
+	/* the least RANK (the first of equals).  Without a branch: the      */                \
+	/* verifier would follow each way chosen, and 8 ways of choices do   */                \
+	/* not fit its budget.  rank: 0 empty, else RANK; lt 1 where         */                \
+	/* rank < best.  The choice is a product (w += (i - w) * lt), not a  */                \
+	/* mask: the verifier forks its state at each AND or OR of a         */                \
+	/* constant with a register it knows in [-1, 0] (maybe_fork_scalars; */                \
+	/* kernel 6.18.44 here): i & mask at every way doubled the paths,    */                \
+	/* 2^WAYS where no branch joins them (NAME__empty).                  */                \
 	static __always_inline int NAME##__victim(const SET *s)                                \
 	{                                                                                      \
-		__u64 rank, best = ~0ull >> 1;                                                 \
-		int w = 0, i;                                                                  \
+		__u64 rank, best = ~0ull >> 1, d, lt;                                          \
+		__s64 w = 0;                                                                   \
+		int i;                                                                         \
                                                                                                \
 		_Pragma("nounroll") for (i = 0; i < NAME##_WAYS; i++) {                        \
-			__u64 used = settable_nz32(s->stamp[i]), mask;                         \
-                                                                                               \
-			rank = RANK(s, i) & -used;                                             \
-			mask = -((rank - best) >> 63);                                         \
-			asm volatile("" : "+r"(mask)); /* no select: a branch */               \
-			best = (rank & mask) | (best & ~mask);                                 \
-			w = (int)(((__u64)i & mask) | ((__u64)w & ~mask));                     \
+			rank = RANK(s, i) * settable_nz32(s->stamp[i]);                        \
+			d = rank - best;                                                       \
+			lt = d >> 63;                                                          \
+			asm volatile("" : "+r"(lt)); /* no select: a branch */                 \
+			best += d * lt;                                                        \
+			w += ((__s64)i - w) * (__s64)lt;                                       \
 		}                                                                              \
-		return w;                                                                      \
+		return (int)w;                                                                 \
 	}                                                                                      \
                                                                                                \
 	/* Lock-free looks (the seqcount, above): 1 found (*out a copy), 0  */             \
@@ -344,15 +348,18 @@ static __always_inline __u64 settable_nz32(__u32 x)
 	/* COOKIE-ECHO's unconfirmed inserts, docs/bench.md).              */              \
 	static __always_inline int NAME##__empty(const SET *s)                                 \
 	{                                                                                      \
-		__u64 mask;                                                                    \
-		int w = NAME##_WAYS, i;                                                        \
+		__u64 empty;                                                                   \
+		__s64 w = NAME##_WAYS;                                                         \
+		int i;                                                                         \
                                                                                                \
+		/* a product, not a mask: no fork of the verifier's state  */                  \
+		/* at each way (NAME__victim)                              */                  \
 		_Pragma("unroll") for (i = NAME##_WAYS - 1; i >= 0; i--) {                     \
-			mask = settable_nz32(s->stamp[i]) - 1; /* all ones: empty */           \
-			asm volatile("" : "+r"(mask)); /* no select: a branch */               \
-			w = (int)(((__u64)i & mask) | ((__u64)w & ~mask));                     \
+			empty = 1 - settable_nz32(s->stamp[i]);                                \
+			asm volatile("" : "+r"(empty)); /* no select: a branch */              \
+			w += ((__s64)i - w) * (__s64)empty;                                    \
 		}                                                                              \
-		return w;                                                                      \
+		return (int)w;                                                                 \
 	}                                                                                      \
                                                                                                \
 	/* The way a new key takes: an empty one, else the victim. */                         \
