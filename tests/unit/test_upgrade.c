@@ -329,6 +329,36 @@ static void refused_read_only(unsigned int abi)
 	lb_err_clear();
 }
 
+/* The maps m holds (closed here) made ABI abi's by settings c: a read-only
+ * open refuses them, an attach upgrades them (m open again), the configuration
+ * kept: 0, or -1 (reported). */
+static int attach_over(unsigned int abi, struct sctplb_config *c, struct lb_maps *m)
+{
+	char name[64];
+	int err;
+
+	c->abi_version = abi;
+	err = lb_settings_write(m, c);
+	lb_maps_close(m);
+	snprintf(name, sizeof(name), "an attach over ABI %u maps upgrades them in place", abi);
+	if (err) {
+		tr_result(name, "setup: cannot write settings");
+		return -1;
+	}
+	refused_read_only(abi);
+	err = lb_maps_open(m, dir, LB_OPEN_CREATE | LB_OPEN_LOCK, 0);
+	if (err) {
+		tr_result(name, lb_err_msg() ? lb_err_msg() : strerror(-err));
+		return -1;
+	}
+	tr_result(name, NULL);
+	lb_settings_read(m, c);
+	tr_report(c->abi_version == SCTPLB_ABI_VERSION && c->idle_timeout_s == 123,
+		  "settings: the current ABI written, the configuration kept", "ABI %u: abi %u "
+		  "idle %u", abi, c->abi_version, c->idle_timeout_s);
+	return 0;
+}
+
 static void abi4(void)
 {
 	struct sctplb_config c;
@@ -336,7 +366,7 @@ static void abi4(void)
 	struct lb_maps m;
 	char path[256];
 	long hs = -1;
-	int err, pways = -1, cways = -1;
+	int pways = -1, cways = -1;
 
 	if (lb_maps_open(&m, dir, 0, 0) || lb_settable_open(&t, &m, LB_HANDSHAKES) ||
 	    (hs = lb_settable_count(&t)) != 100 ||
@@ -348,21 +378,8 @@ static void abi4(void)
 		lb_maps_close(&m);
 		return tr_result("ABI 4 maps", "cannot make them");
 	}
-	c.abi_version = 4;
-	err = lb_settings_write(&m, &c);
-	lb_maps_close(&m);
-	if (err)
-		return tr_result("ABI 4 maps", "cannot write settings");
-	refused_read_only(4);
-	err = lb_maps_open(&m, dir, LB_OPEN_CREATE | LB_OPEN_LOCK, 0);
-	if (err)
-		return tr_result("an attach over ABI 4 maps upgrades them in place",
-				 lb_err_msg() ? lb_err_msg() : strerror(-err));
-	tr_result("an attach over ABI 4 maps upgrades them in place", NULL);
-	lb_settings_read(&m, &c);
-	tr_report(c.abi_version == SCTPLB_ABI_VERSION && c.idle_timeout_s == 123,
-		  "settings: the current ABI written, the configuration kept", "abi %u idle %u",
-		  c.abi_version, c.idle_timeout_s);
+	if (attach_over(4, &c, &m))
+		return;
 	/* The same sets, at the same indexes: every entry found by its key,
 	 * those of the full sets too (every way copied). */
 	check_pending(&m, pways, cways);
@@ -390,28 +407,14 @@ static void abi5(void)
 	struct lb_settable t;
 	struct lb_maps m;
 	long hs = -1;
-	int err;
 
 	if (lb_maps_open(&m, dir, 0, 0) || lb_settings_read(&m, &c) ||
-	    bpf_map_update_elem(m.fd[LB_ASSOCS], &ak, &a, BPF_ANY)) {
+	    bpf_map_update_elem(m.fd[LB_ASSOCS], &ak, &a, BPF_ANY) || make_lru_clients()) {
 		lb_maps_close(&m);
 		return tr_result("ABI 5 maps", "cannot make them");
 	}
-	c.abi_version = 5;
-	err = lb_settings_write(&m, &c) || make_lru_clients();
-	lb_maps_close(&m);
-	if (err)
-		return tr_result("ABI 5 maps", "cannot write settings or client_index");
-	refused_read_only(5);
-	err = lb_maps_open(&m, dir, LB_OPEN_CREATE | LB_OPEN_LOCK, 0);
-	if (err)
-		return tr_result("an attach over ABI 5 maps upgrades them in place",
-				 lb_err_msg() ? lb_err_msg() : strerror(-err));
-	tr_result("an attach over ABI 5 maps upgrades them in place", NULL);
-	lb_settings_read(&m, &c);
-	tr_report(c.abi_version == SCTPLB_ABI_VERSION && c.idle_timeout_s == 123,
-		  "settings: ABI 5's configuration kept, the current ABI written", "abi %u idle %u",
-		  c.abi_version, c.idle_timeout_s);
+	if (attach_over(5, &c, &m))
+		return;
 	check_clients(&m, 5);
 	hs = lb_settable_open(&t, &m, LB_HANDSHAKES) ? -1 : lb_settable_count(&t);
 	tr_report(hs == 100 && bpf_map_lookup_elem(m.fd[LB_ASSOCS], &ak, &a) == 0 &&

@@ -545,24 +545,39 @@ static int settings_upgraded(const char *dir, struct sctplb_config *c)
 	return err;
 }
 
+/* Whether the settings pinned under dir (size bytes, into val) say ABI abi,
+ * which this sctplb upgrades: 1 if so and flags may create maps, 0 if they
+ * say another (the checks after the upgrades name it), or an error said: a
+ * command that only reads does not upgrade. */
+static int upgrade_from(const char *dir, unsigned int abi, void *val, __u32 size,
+			unsigned int flags)
+{
+	__u32 v;
+
+	if (pinned_settings(dir, val, size))
+		return 0;
+	memcpy(&v, val, sizeof(v));     /* abi_version leads settings in every ABI */
+	if (v != abi)
+		return 0;
+	if (!(flags & LB_OPEN_CREATE))
+		return lb_err(-EPROTO, "the maps pinned under %s have ABI version %u, this sctplb "
+			      "expects %u; 'sctplb attach' upgrades them in place (nothing "
+			      "established is lost)", dir, abi, SCTPLB_ABI_VERSION);
+	return 1;
+}
+
 static int upgrade_abi3(struct lb_maps *m, const char *dir, unsigned int flags, __u32 max_assocs)
 {
 	__u8 old[LB_ABI3_CONFIG_SIZE] = {};
 	char path[PATH_MAX], aside[PATH_MAX + 8];
 	struct sctplb_config c = {};
 	struct abi3_entries hs = {}, pend = {}, pctag = {}, cli = {};
-	__u32 abi;
 	size_t j;
 	int err;
 
-	err = pinned_settings(dir, old, sizeof(old));
-	memcpy(&abi, old, sizeof(abi));
-	if (err || abi != 3)
-		return 0;       /* not ABI 3: the checks below say what it is */
-	if (!(flags & LB_OPEN_CREATE))
-		return lb_err(-EPROTO, "the maps pinned under %s have ABI version 3, this sctplb "
-			      "expects %u; 'sctplb attach' upgrades them in place (nothing "
-			      "established is lost)", dir, SCTPLB_ABI_VERSION);
+	err = upgrade_from(dir, 3, old, sizeof(old), flags);
+	if (err <= 0)
+		return err;
 	map_path(path, sizeof(path), dir, LB_HANDSHAKES);
 	err = abi3_read(path, sizeof(struct sctplb_client_key), sizeof(struct sctplb_handshake), &hs);
 	if (!err) {
@@ -721,13 +736,10 @@ static int upgrade_abi4(struct lb_maps *m, const char *dir, unsigned int flags)
 	size_t j;
 	int err;
 
-	err = pinned_settings(dir, &c, sizeof(c));
-	if (err || c.abi_version != 4)
-		return 0;       /* not ABI 4: the checks below say what it is */
-	if (!(flags & LB_OPEN_CREATE))
-		return lb_err(-EPROTO, "the maps pinned under %s have ABI version 4, this sctplb "
-			      "expects %u; 'sctplb attach' upgrades them in place (nothing "
-			      "established is lost)", dir, SCTPLB_ABI_VERSION);
+	err = upgrade_from(dir, 4, &c, sizeof(c), flags);
+	if (err <= 0)
+		return err;
+	err = 0;
 	for (j = 0; j < LB_SETTABLES_N && !err; j++) {
 		map_path(path, sizeof(path), dir, settables[j]);
 		err = abi4_read(path, settables[j], &o[j]);
@@ -785,13 +797,9 @@ static int upgrade_abi5(struct lb_maps *m, const char *dir, unsigned int flags, 
 	struct sctplb_config c = {};
 	int err;
 
-	err = pinned_settings(dir, &c, sizeof(c));
-	if (err || c.abi_version != 5)
-		return 0;       /* not ABI 5: the checks below say what it is */
-	if (!(flags & LB_OPEN_CREATE))
-		return lb_err(-EPROTO, "the maps pinned under %s have ABI version 5, this sctplb "
-			      "expects %u; 'sctplb attach' upgrades them in place (nothing "
-			      "established is lost)", dir, SCTPLB_ABI_VERSION);
+	err = upgrade_from(dir, 5, &c, sizeof(c), flags);
+	if (err <= 0)
+		return err;
 	err = clients_aside(dir, &cli);
 	if (!err)
 		err = create_unpinned(m, max_assocs ? max_assocs : cli.max_entries);
