@@ -19,6 +19,8 @@ struct fx;
 int prog_floor(void);               /* swap the MACs, XDP_TX */
 int prog_floor_tc(void);            /* the same as a tc program: swap the MACs, TC_ACT_OK */
 int prog_fib(bool v6, uint32_t flags); /* the floor plus one bpf_fib_lookup */
+/* the end-to-end floor forwarder: the MACs written, XDP_REDIRECT to ifindex */
+int prog_redirect(int ifindex, const uint8_t dmac[6], const uint8_t smac[6]);
 /* The generator: restores n header bytes, XDP_TX while fewer than window
  * frames are in flight to recv_map's receiver; *sent_map counts what it sent. */
 int prog_tx(const uint8_t *hdr, size_t n, int recv_map, uint32_t window, int *sent_map);

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
 /*
  * Section 5 of docs/bench.md: packets per second forwarded between veths in
- * the namespaces of tests/e2e/lib/topo.sh, by sctplb (--mode lb) or by plain
- * kernel routing (--mode kernel), for a bounded time.
+ * the namespaces of tests/e2e/lib/topo.sh, by sctplb (--mode lb), by plain
+ * kernel routing (--mode kernel) or by the floor forwarder (--mode floor: the
+ * least an XDP forwarder does, progs.c prog_redirect, toward --fwd-be-if: the
+ * most any XDP forwarder gets from this path), for a bounded time.
  *
  *   generator  BPF_PROG_TEST_RUN with BPF_F_TEST_XDP_LIVE_FRAMES in the
  *              client namespace: a program that restores the Ethernet and IP
@@ -197,11 +199,11 @@ static int pin(int cpu)
 int e2e_main(int argc, char **argv)
 {
 	const char *mode = NULL, *cli_ns = NULL, *fwd_ns = NULL, *be_ns = NULL;
-	const char *cli_if = NULL, *fwd_if = NULL, *be_if = NULL, *gen_if = NULL;
+	const char *cli_if = NULL, *fwd_if = NULL, *be_if = NULL, *gen_if = NULL, *fwd_be_if = NULL;
 	const char *src = NULL, *vip = NULL, *be_addr = NULL, *json = NULL;
 	double seconds = 5;
 	int round = 0, i, gen, cnt, cnt_map, cpu_map, sent_map, cli_ifx, cpu = -1;
-	uint8_t dmac[6], pkt[PKT_MAX];
+	uint8_t dmac[6], be_mac[6], pkt[PKT_MAX];
 	struct pkt_info info;
 	uint64_t c0, c1, s0, t0, t1, sent, lost, tried = 0, fwd0 = 0, fwd1 = 0, base, o0, o1;
 	const uint32_t R = 1 << 18;
@@ -216,6 +218,7 @@ int e2e_main(int argc, char **argv)
 		else if (!strcmp(k, "--cli-if")) cli_if = v;
 		else if (!strcmp(k, "--fwd-if")) fwd_if = v;
 		else if (!strcmp(k, "--be-if")) be_if = v;
+		else if (!strcmp(k, "--fwd-be-if")) fwd_be_if = v;
 		else if (!strcmp(k, "--gen-if")) gen_if = v;
 		else if (!strcmp(k, "--cpu")) cpu = atoi(v);
 		else if (!strcmp(k, "--src")) src = v;
@@ -230,10 +233,12 @@ int e2e_main(int argc, char **argv)
 		}
 	}
 	if (!mode || !cli_ns || !fwd_ns || !be_ns || !cli_if || !fwd_if || !be_if || !src ||
-	    !vip || !be_addr || (strcmp(mode, "lb") && strcmp(mode, "kernel"))) {
-		fprintf(stderr, "bench e2e: --mode kernel|lb --cli-ns --fwd-ns --be-ns --cli-if "
-				"--fwd-if --be-if --src --vip --be-addr [--gen-if IF] [--cpu N] "
-				"[--seconds S] [--json FILE]\n");
+	    !vip || !be_addr ||
+	    (strcmp(mode, "lb") && strcmp(mode, "kernel") && strcmp(mode, "floor")) ||
+	    (!strcmp(mode, "floor") && !fwd_be_if)) {
+		fprintf(stderr, "bench e2e: --mode kernel|lb|floor --cli-ns --fwd-ns --be-ns --cli-if "
+				"--fwd-if --be-if --src --vip --be-addr [--fwd-be-if IF (floor)] "
+				"[--gen-if IF] [--cpu N] [--seconds S] [--json FILE]\n");
 		return 2;
 	}
 	cpu = pin(cpu);
@@ -250,6 +255,7 @@ int e2e_main(int argc, char **argv)
 	if (bpf_xdp_attach(BE_IF, cnt, XDP_FLAGS_DRV_MODE, NULL))
 		DIE("attach the counter to %s: %s", be_if, strerror(errno));
 	BE_ATTACHED = true;
+	mac_of(be_if, be_mac);
 
 	/* Forwarder. */
 	enter(NS_FWD);
@@ -268,6 +274,15 @@ int e2e_main(int argc, char **argv)
 			DIE("sctplb set-up");
 		if (bpf_xdp_attach(FWD_IF, EFX.prog, XDP_FLAGS_DRV_MODE, NULL))
 			DIE("attach sctplb to %s: %s", fwd_if, strerror(errno));
+		FWD_ATTACHED = true;
+	} else if (!strcmp(mode, "floor")) {
+		uint8_t smac[6];
+		int fwd;
+
+		mac_of(fwd_be_if, smac);
+		fwd = prog_redirect(ifindex(fwd_be_if), be_mac, smac);
+		if (fwd < 0 || bpf_xdp_attach(FWD_IF, fwd, XDP_FLAGS_DRV_MODE, NULL))
+			DIE("attach the floor forwarder to %s: %s", fwd_if, strerror(errno));
 		FWD_ATTACHED = true;
 	}
 

@@ -76,6 +76,43 @@ int prog_floor(void)
 }
 
 /*
+ * The end-to-end floor forwarder: the least an XDP forwarder does, with no
+ * parsing and no lookup: the next hop's MACs written and XDP_REDIRECT to
+ * ifindex (bpf_redirect), as sctplb forwards to a backend on another
+ * interface.  r2 = data, r3 = data_end; 14 bytes or XDP_DROP.
+ */
+int prog_redirect(int ifindex, const uint8_t dmac[6], const uint8_t smac[6])
+{
+	uint32_t d0, s0;
+	uint16_t d4, s4;
+
+	memcpy(&d0, dmac, 4);
+	memcpy(&d4, dmac + 4, 2);
+	memcpy(&s0, smac, 4);
+	memcpy(&s4, smac + 4, 2);
+
+	const struct bpf_insn p[] = {
+		LDX(BPF_W, 2, 1, 0),            /* r2 = ctx->data */
+		LDX(BPF_W, 3, 1, 4),            /* r3 = ctx->data_end */
+		MOV_R(4, 2),
+		ADD_I(4, 14),
+		JGT_R(4, 3, 8),                 /* short frame: drop */
+		ST(BPF_W, 2, 0, (int32_t)d0),
+		ST(BPF_H, 2, 4, d4),
+		ST(BPF_W, 2, 6, (int32_t)s0),
+		ST(BPF_H, 2, 10, s4),
+		MOV_I(1, ifindex),
+		MOV_I(2, 0),
+		CALL(BPF_FUNC_redirect),
+		EXIT(),
+		MOV_I(0, 1),                    /* XDP_DROP */
+		EXIT(),
+	};
+
+	return load("bench_redirect", p, sizeof(p) / sizeof(p[0]));
+}
+
+/*
  * The floor as a tc program, for the agent's tc programs: struct __sk_buff
  * has data at offset 76 and data_end at 80; TC_ACT_OK (0).  Direct packet
  * access needs the program type to allow it: SCHED_CLS does.

@@ -5,7 +5,8 @@
 #   1-4  build/sctplb-bench micro: BPF_PROG_TEST_RUN in a private network
 #        namespace (it vanishes with the process; nothing is pinned)
 #   5    build/sctplb-bench e2e: the topology of tests/e2e/lib/topo.sh, kernel
-#        routing and sctplb alternately, BENCH_E2E_SECONDS (5) each,
+#        routing, sctplb and the floor forwarder (the least an XDP forwarder
+#        does: the most any gets from this path) in turn, BENCH_E2E_SECONDS (5) each,
 #        BENCH_E2E_ROUNDS (2) rounds, each run pinned to one CPU
 # Writes build/bench.json (micro + e2e); namespaces are deleted on exit.
 # BENCH_QUICK=1: smaller sizes, for a smoke run.
@@ -68,12 +69,14 @@ echo
 echo "5. End to end: ${E2E_SECONDS} s per run, DATA of one established association (IPv4, 64-byte"
 echo "   payload) from the client's veth (live frames, XDP_TX) through the forwarder to backend 1"
 for r in $(seq 1 "$E2E_ROUNDS"); do
-	for mode in kernel lb; do
-		topo_fwd_mode "$mode" || die "topo_fwd_mode $mode"
+	for mode in kernel lb floor; do
+		# the floor forwarder, as sctplb, with no kernel route to the VIPs
+		topo_fwd_mode "${mode/floor/lb}" || die "topo_fwd_mode $mode"
 		timeout $((E2E_SECONDS + 30)) "$BENCH" e2e --mode "$mode" --round "$r" \
 			--seconds "$E2E_SECONDS" --json "$E2E" \
 			--cli-ns "$CLI_NS" --fwd-ns "$FWD_NS" --be-ns "$BE1_NS" \
 			--cli-if "$CLI_IF_A" --fwd-if "$FWD_CLI_IF_A" --be-if "$BE_IF_A" --gen-if e2egen \
+			--fwd-be-if "$FWD_BE1_IF_A" \
 			--src "$CLI_A4" --vip "$VIP_A4" --be-addr "$BE1_A4" || die "e2e $mode failed"
 	done
 done
@@ -87,11 +90,16 @@ jq --slurpfile runs "$E2E" '
 	. + {e2e: {seconds_per_run: ($runs[0].seconds // null),
 		   kernel_pps: ([$runs[] | select(.mode == "kernel") | .pps] | med),
 		   lb_pps: ([$runs[] | select(.mode == "lb") | .pps] | med),
+		   floor_pps: ([$runs[] | select(.mode == "floor") | .pps] | med),
 		   runs: $runs}}
 	| .e2e.lb_over_kernel = (if .e2e.kernel_pps then .e2e.lb_pps / .e2e.kernel_pps else null end)
+	| .e2e.floor_over_kernel = (if .e2e.kernel_pps and .e2e.floor_pps then .e2e.floor_pps / .e2e.kernel_pps else null end)
+	| .e2e.lb_over_floor = (if .e2e.floor_pps then .e2e.lb_pps / .e2e.floor_pps else null end)
 	' "$MICRO" >"$OUT" || die "cannot write $OUT"
 jq -r '.e2e | "   median: kernel routing \(.kernel_pps / 1e6 * 100 | round / 100) Mpps, " +
-	"sctplb \(.lb_pps / 1e6 * 100 | round / 100) Mpps (\(.lb_over_kernel * 100 | round / 100)x kernel)"' "$OUT"
+	"sctplb \(.lb_pps / 1e6 * 100 | round / 100) Mpps (\(.lb_over_kernel * 100 | round / 100)x kernel), " +
+	"the floor forwarder \(.floor_pps / 1e6 * 100 | round / 100) Mpps (\(.floor_over_kernel * 100 | round / 100)x kernel; " +
+	"sctplb \(.lb_over_floor * 100 | round / 100)x the floor forwarder)"' "$OUT"
 
 # The goals of issues 11, 12 and 15 with the measured values: .goals in
 # $OUT, one line each, then a one-line summary.  met: true/false, or null for
@@ -133,6 +141,7 @@ jq '
 		value: (.scaling.assoc_list_s // null | r2), unit: "s", met: (.scaling.assoc_list_s // null | le(2))},
 	  e2e_2_5x_kernel: {issue: "15.5", goal: "end to end at least 2.5x kernel routing, no frame lost",
 		value: (.e2e.lb_over_kernel | r2), lost: $e2e_lost, elsewhere: $e2e_elsewhere, unit: "x kernel",
+		floor_over_kernel: (.e2e.floor_over_kernel | r2), lb_over_floor: (.e2e.lb_over_floor | r2),
 		met: (if .e2e.lb_over_kernel == null then null else .e2e.lb_over_kernel >= 2.5 and $e2e_lost == 0 end)},
 	  flood_zero_lost: {issue: "11", goal: "no established association lost to 1M spoofed INITs",
 		value: (.flood.lost // null), unit: "associations", met: (if .flood then .flood.lost == 0 else null end)},
@@ -163,6 +172,7 @@ jq -r '.goals | to_entries[] | .value |
 	"\(.goal): \(if .value == null then "not measured" else "\(.value) \(.unit)" end)" +
 	(if .of then " of \(.of)" else "" end) + (if .lost != null then ", \(.lost) frames lost" else "" end) +
 	(if (.elsewhere // 0) > 0 then " (\(.elsewhere) frames received on another CPU than the pinned one)" else "" end) +
+	(if .floor_over_kernel then " (the floor forwarder \(.floor_over_kernel)x kernel: the most an XDP forwarder gets here; sctplb \(.lb_over_floor)x it)" else "" end) +
 	(if .ratio then " (\(.ratio)x floor, \(.pps_per_cpu) packets/s per CPU)" else "" end) +
 	(if .init_ack_ns then " (INIT-ACK \(.init_ack_ns) ns)" else "" end) +
 	(if .bound then " (one dependent memory read here \(.memory_read_ns) ns: a per-association table is at least \(.bound)x hot)" else "" end) +
