@@ -675,6 +675,22 @@ static json_object *stats_json(const char *event)
 		jadd_dbl(a, "max_gap_ms", t->max_gap_ns / 1e6);
 		jadd_int(a, "path_events", as->path_events);
 		jadd_int(a, "backend_changes", t->backend_changes);
+		{
+			long seq[8], n;
+			uint64_t age[8], now = mono_ns();
+			json_object *un = json_object_new_array();
+
+			n = t->tx_ns ? tally_unanswered(t, n_msgs, now, seq, age, 8) : 0;
+			for (long k = 0; k < n && k < 8; k++) {
+				json_object *u = json_object_new_object();
+
+				jadd_int(u, "s", seq[k]);
+				jadd_dbl(u, "age_ms", age[k] / 1e6);
+				json_object_array_add(un, u);
+			}
+			/* the oldest 8 messages not echoed, and their age now */
+			json_object_object_add(a, "unanswered", un);
+		}
 		json_object_array_add(pa, a);
 		tally_sum(&sum, t);
 		if (as->up_ms)

@@ -10,6 +10,11 @@
  *   tally_reply(t, data, len, n_msgs, now)   an echo received at now (ns):
  *        0 counted (received, or dup), -1 not an echo of ours (bad)
  *   tally_sum(s, t)                          t added to the run's totals s
+ *   tally_unanswered(t, n_msgs, now, seq, age_ns, max)
+ *        the messages sent (or tried) and not echoed, oldest first: up to max
+ *        of their numbers and ages at now into seq and age_ns; returns how
+ *        many there are in all.  A failure's evidence: a message sent just
+ *        before the end was slow, one sent seconds before it was lost.
  */
 #ifndef SCTP_PEER_TALLY_H
 #define SCTP_PEER_TALLY_H
@@ -80,6 +85,23 @@ static inline int tally_reply(struct tally *t, const char *data, size_t len, lon
 		snprintf(t->backend, sizeof(t->backend), "%s", name);
 	}
 	return 0;
+}
+
+static inline long tally_unanswered(const struct tally *t, long n_msgs, uint64_t now, long *seq,
+				    uint64_t *age_ns, int max)
+{
+	long s, n = 0;
+
+	for (s = 0; s < n_msgs; s++) {
+		if (!t->tx_ns[s] || t->seen[s])
+			continue;
+		if (n < max) {
+			seq[n] = s;
+			age_ns[n] = now - t->tx_ns[s];
+		}
+		n++;
+	}
+	return n;
 }
 
 static inline void tally_sum(struct tally_sum *s, const struct tally *t)

@@ -211,6 +211,12 @@ if st["assocs_up"] != n:
 if st["sent"] == 0 or st["sent"] != st["received"] or st["lost"] or st["send_errors"]:
     errs.append("sent=%d received=%d lost=%d send_errors=%d" %
                 (st["sent"], st["received"], st["lost"], st["send_errors"]))
+    # which messages, and how long before the end they were sent (sctp-peer's
+    # "unanswered", oldest first): seconds is a loss, a few RTTs a slow echo
+    for a in st["per_assoc"]:
+        if a.get("unanswered"):
+            errs.append("lport %d not echoed: %s" % (a["lport"], ", ".join(
+                "s=%d sent %.0f ms before the end" % (u["s"], u["age_ms"]) for u in a["unanswered"])))
 for a in st["per_assoc"]:
     lp = a["lport"]
     if not a["backend"] or a["backend_changes"]:
