@@ -213,9 +213,10 @@ if st["sent"] == 0 or st["sent"] != st["received"] or st["lost"] or st["send_err
                 (st["sent"], st["received"], st["lost"], st["send_errors"]))
     # which messages, and how long before the end they were sent (sctp-peer's
     # "unanswered", oldest first): seconds is a loss, a few RTTs a slow echo
+    # and the association's state then (an ABORT ends it: comm_lost)
     for a in st["per_assoc"]:
         if a.get("unanswered"):
-            errs.append("lport %d not echoed: %s" % (a["lport"], ", ".join(
+            errs.append("lport %d (%s) not echoed: %s" % (a["lport"], a["state"], ", ".join(
                 "s=%d sent %.0f ms before the end" % (u["s"], u["age_ms"]) for u in a["unanswered"])))
 for a in st["per_assoc"]:
     lp = a["lport"]
