@@ -135,10 +135,11 @@ struct sctplb_maglev_slot {
  * client transport address that sent an INIT -> the backend chosen for it.  Keyed by the INIT's source address and by each
  * address the INIT lists (up to SCTPLB_MAX_INIT_ADDRS), so that a COOKIE-ECHO
  * from any of the client's addresses finds it.  client_index (a keyed
- * set-associative table too, below): the same key for confirmed associations, written when one is confirmed, used by the
- * restart rule; an unconfirmed association's restart rule is its handshake's
- * stag (a COOKIE-ECHO writes one insert less, and a flood of spoofed pairs
- * never evicts a confirmed association's entry).
+ * set-associative table too, below): the same key for confirmed
+ * associations, written when one is confirmed, used by the restart rule; an
+ * unconfirmed association's restart rule is its handshake's stag (a
+ * COOKIE-ECHO writes one insert less, and a flood of spoofed pairs never
+ * evicts a confirmed association's entry).
  */
 struct sctplb_client_key {
 	__u32 service_id;
