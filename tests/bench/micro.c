@@ -904,7 +904,7 @@ static void sc_fill(struct fx *fx, uint32_t from, uint32_t to, double secs[3])
 	/* client_index, a set-associative table: its sets read and the
 	 * changed ones written back, in batches, once (lb_settable_fill). */
 	t = now_ns();
-	if (fx_clients(fx, &ct) || lb_settable_fill(&ct, ie, to - from, sctplb_stamp(fx_now())))
+	if (fx_clients(fx, &ct) || lb_settable_fill(&ct, ie, to - from, sctplb_stamp(fx_now()), NULL))
 		DIE("client_index fill of [%u, %u)", from, to);
 	secs[2] += (now_ns() - t) / 1e9;
 	free(ie);

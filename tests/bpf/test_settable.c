@@ -285,7 +285,7 @@ static void fill(void)
 		kv[i].val = (struct sctplb_client){ .backend_id = 1 + i % 3, .stag = 0x6a000000u + i };
 	}
 	fx_clear(fx.client_index);
-	err = lb_settable_fill(&c, kv, N, 77) || lb_settable_walk(&c, copy_way, &a);
+	err = lb_settable_fill(&c, kv, N, 77, NULL) || lb_settable_walk(&c, copy_way, &a);
 	fx_clear(fx.client_index);
 	for (i = 0; !err && i < N; i++)
 		err = lb_settable_put(&c, &kv[i].key, &kv[i].val, 77);

@@ -41,13 +41,12 @@ struct filter_count {
 	unsigned long *set, *total;
 };
 
-static int count_one(const void *key, const void *val, uint32_t stamp, void *arg)
+static int count_one(const void *key, const void *val, void *arg)
 {
 	const struct filter_count *c = arg;
 	int r = lb_filter_test(c->m, c->which, key);
 
 	(void)val;
-	(void)stamp;
 	if (r < 0)
 		return r;
 	*c->set += r;
@@ -57,24 +56,11 @@ static int count_one(const void *key, const void *val, uint32_t stamp, void *arg
 
 /* The entries of table whose bit is set in the filter: *set of *total. */
 static int filter_count(const struct lb_maps *m, enum lb_filter which, enum lb_map_id table,
-			size_t ksize, unsigned long *set, unsigned long *total)
+			size_t ksize, size_t vsize, unsigned long *set, unsigned long *total)
 {
 	struct filter_count c = { m, which, set, total };
-	unsigned char k[64], next[64];
-	struct lb_settable t;
-	void *prev = NULL;
-	int r;
 
-	if (!lb_settable_open(&t, m, table))
-		return lb_settable_walk(&t, count_one, &c);
-	while (!bpf_map_get_next_key(m->fd[table], prev, next)) {
-		memcpy(k, next, ksize);
-		prev = k;
-		r = count_one(k, NULL, 0, &c);
-		if (r < 0)
-			return r;
-	}
-	return 0;
+	return lb_table_scan(m, table, ksize, vsize, count_one, &c);
 }
 
 int main(int argc, char **argv)
@@ -109,11 +95,13 @@ int main(int argc, char **argv)
 	if (!err && !strcmp(argv[1], "filter")) {
 		unsigned long set[LB_FILTER_N] = {}, total[LB_FILTER_N] = {};
 		int r = filter_count(&m, LB_FILTER_CLIENT, LB_CLIENT_INDEX,
-				     sizeof(struct sctplb_client_key), &set[0], &total[0]);
+				     sizeof(struct sctplb_client_key), sizeof(struct sctplb_client),
+				     &set[0], &total[0]);
 
 		if (!r)
 			r = filter_count(&m, LB_FILTER_ASSOC, LB_ASSOCS,
-					 sizeof(struct sctplb_assoc_key), &set[1], &total[1]);
+					 sizeof(struct sctplb_assoc_key), sizeof(struct sctplb_assoc),
+					 &set[1], &total[1]);
 		lb_maps_close(&m);
 		if (r < 0) {
 			fprintf(stderr, "settable: filter: %s\n", strerror(-r));

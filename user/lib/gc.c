@@ -142,23 +142,9 @@ static int filter_set(const void *key, const void *val, void *arg)
 	return 0;
 }
 
-static int filter_set_way(const void *key, const void *val, uint32_t stamp, void *arg)
-{
-	(void)stamp;
-	return filter_set(key, val, arg);
-}
-
 static int filter_scan(const struct lb_maps *m, struct filter_fill *f)
 {
-	struct lb_settable_layout l;
-	struct lb_settable t;
-	int err;
-
-	if (lb_settable_layout(f->kind->table, &l))
-		return lb_map_scan(m->fd[f->kind->table], f->kind->ksize, f->kind->vsize,
-				   filter_set, f);
-	err = lb_settable_open(&t, m, f->kind->table);
-	return err ? err : lb_settable_walk(&t, filter_set_way, f);
+	return lb_table_scan(m, f->kind->table, f->kind->ksize, f->kind->vsize, filter_set, f);
 }
 
 int lb_filters_fill(const struct lb_maps *m)
@@ -294,26 +280,9 @@ static int tbl_delete(const struct ctx *c, enum lb_map_id id, const void *k, con
 	return bpf_map_delete_elem(c->m->fd[id], k) ? -errno : 0;
 }
 
-struct set_scan {
-	lb_scan_fn fn;
-	void *ctx;
-};
-
-static int set_scan_one(const void *key, const void *val, uint32_t stamp, void *arg)
-{
-	const struct set_scan *s = arg;
-
-	(void)stamp;
-	return s->fn(key, val, s->ctx);
-}
-
 static int tbl_scan(struct ctx *c, enum lb_map_id id, __u32 ksz, __u32 vsz, lb_scan_fn fn)
 {
-	struct set_scan s = { fn, c };
-
-	if (c->is_set[id])
-		return lb_settable_walk(&c->set[id], set_scan_one, &s);
-	return lb_map_scan(c->m->fd[id], ksz, vsz, fn, c);
+	return lb_table_scan(c->m, id, ksz, vsz, fn, c);
 }
 
 /* Opens the set-associative tables among the maps (the others are hash maps). */

@@ -353,16 +353,6 @@ static int abi3_read(const char *path, __u32 ksz, __u32 vsz, struct abi3_entries
 	return 0;
 }
 
-static const void *abi3_key(const struct abi3_entries *e, size_t i)
-{
-	return (const char *)e->kv + i * (e->ksz + e->vsz);
-}
-
-static const void *abi3_val(const struct abi3_entries *e, size_t i)
-{
-	return (const char *)abi3_key(e, i) + e->ksz;
-}
-
 /* Unconfirmed associations, least recently seen first: put in that order, a
  * full set keeps the live ones (the datapath's victim rule, bpf/lib/lb.h). */
 static int abi3_cmp_seen(const void *x, const void *y)
@@ -374,7 +364,9 @@ static int abi3_cmp_seen(const void *x, const void *y)
 	       a->packets != b->packets ? (a->packets < b->packets ? -1 : 1) : 0;
 }
 
-/* The entries e into the new table id, each stamped by stamp_of. */
+/* The entries e of an old LRU hash into the new table id, in order, each
+ * stamped by stamp_of: at once (lb_settable_fill), since no program uses the
+ * table yet. */
 static int abi3_copy(const char *dir, enum lb_map_id id, const __u32 hkey[4],
 		     const struct abi3_entries *e,
 		     __u32 (*stamp_of)(const void *val))
@@ -382,7 +374,6 @@ static int abi3_copy(const char *dir, enum lb_map_id id, const __u32 hkey[4],
 	struct lb_settable_layout l;
 	struct lb_settable t;
 	char path[PATH_MAX];
-	size_t i;
 	int fd, err;
 
 	map_path(path, sizeof(path), dir, id);
@@ -390,13 +381,13 @@ static int abi3_copy(const char *dir, enum lb_map_id id, const __u32 hkey[4],
 	err = fd < 0 ? -errno : lb_settable_layout(id, &l);
 	if (!err)
 		err = lb_settable_init(&t, fd, l, hkey);
-	for (i = 0; !err && i < e->n; i++)
-		err = lb_settable_put(&t, abi3_key(e, i), abi3_val(e, i), stamp_of(abi3_val(e, i)));
+	if (!err)
+		err = lb_settable_fill(&t, e->kv, e->n, 0, stamp_of);
 	if (fd >= 0)
 		close(fd);
 	if (err)
-		return lb_err(err, "cannot copy the entries of ABI 3 into %s: %s", path,
-			      strerror(-err));
+		return lb_err(err, "cannot copy the entries of the old %s into %s: %s",
+			      lb_map_names[id], path, strerror(-err));
 	return 0;
 }
 
@@ -499,26 +490,12 @@ static int clients_aside(const char *dir, struct abi3_entries *e)
 
 static int clients_copy(const char *dir, const __u32 hkey[4], struct abi3_entries *e)
 {
-	char path[PATH_MAX], aside[PATH_MAX + 8];
-	struct lb_settable_layout l;
-	struct lb_settable t;
-	int fd, err = 0;
+	char aside[PATH_MAX + 8];
+	int err = 0;
 
 	if (e->max_entries) {
-		/* The table was just made: no program uses it yet (lb_settable_fill). */
-		map_path(path, sizeof(path), dir, LB_CLIENT_INDEX);
-		fd = bpf_obj_get(path);
-		err = fd < 0 ? -errno : lb_settable_layout(LB_CLIENT_INDEX, &l);
-		if (!err)
-			err = lb_settable_init(&t, fd, l, hkey);
-		if (!err)
-			err = lb_settable_fill(&t, e->kv, e->n, abi3_now_stamp(NULL));
-		if (fd >= 0)
-			close(fd);
-		if (err)
-			err = lb_err(err, "cannot copy client_index's entries into %s: %s", path,
-				     strerror(-err));
-		snprintf(aside, sizeof(aside), "%s_lru", path);
+		err = abi3_copy(dir, LB_CLIENT_INDEX, hkey, e, abi3_now_stamp);
+		snprintf(aside, sizeof(aside), "%s/%s_lru", dir, lb_map_names[LB_CLIENT_INDEX]);
 		if (!err)
 			unlink(aside);
 	}

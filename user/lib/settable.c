@@ -257,7 +257,8 @@ static int fill_read(const void *key, const void *set, void *arg)
 	return 0;
 }
 
-int lb_settable_fill(const struct lb_settable *t, const void *kv, size_t n, uint32_t stamp)
+int lb_settable_fill(const struct lb_settable *t, const void *kv, size_t n, uint32_t stamp,
+		     uint32_t (*stamp_of)(const void *val))
 {
 	enum { B = 4096 };
 	size_t esz = t->l.key_size + t->l.val_size, i, sz = t->l.set_size;
@@ -275,7 +276,8 @@ int lb_settable_fill(const struct lb_settable *t, const void *kv, size_t n, uint
 
 		idx = lb_settable_index(t, k);
 		set = f.sets + (size_t)idx * sz;
-		place(t, set, way_of(t, set, k), k, k + t->l.key_size, stamp);
+		place(t, set, way_of(t, set, k), k, k + t->l.key_size,
+		      stamp_of ? stamp_of(k + t->l.key_size) : stamp);
 		touched[idx] = 1;
 	}
 	/* The changed sets, in batches; seq even as read: nothing reads the
@@ -368,6 +370,33 @@ int lb_settable_walk(const struct lb_settable *t, lb_settable_fn fn, void *arg)
 
 	return lb_map_scan_flags(t->fd, sizeof(__u32), t->l.set_size, BPF_F_LOCK, walk_set_read,
 				 &w);
+}
+
+struct scan_way {
+	lb_scan_fn fn;
+	void *arg;
+};
+
+static int scan_way(const void *key, const void *val, uint32_t stamp, void *arg)
+{
+	const struct scan_way *w = arg;
+
+	(void)stamp;
+	return w->fn(key, val, w->arg);
+}
+
+int lb_table_scan(const struct lb_maps *m, enum lb_map_id id, __u32 ksz, __u32 vsz,
+		  lb_scan_fn fn, void *arg)
+{
+	struct scan_way w = { fn, arg };
+	struct lb_settable_layout l;
+	struct lb_settable t;
+	int err;
+
+	if (lb_settable_layout(id, &l))
+		return lb_map_scan(m->fd[id], ksz, vsz, fn, arg);
+	err = lb_settable_open(&t, m, id);
+	return err ? err : lb_settable_walk(&t, scan_way, &w);
 }
 
 int lb_settable_walk_set(const struct lb_settable *t, uint32_t idx, lb_settable_fn fn, void *arg)

@@ -20,9 +20,11 @@
  *                                         -ENOENT
  *   lb_settable_put(t, k, v, stamp)      k -> *v: its way, else an empty way,
  *                                         else the oldest (the datapath's rule)
- *   lb_settable_fill(t, kv, n, stamp)    n entries (kv: each key then its value,
- *                                         packed) put as lb_settable_put would,
- *                                         stamped stamp, into a table that no
+ *   lb_settable_fill(t, kv, n, stamp, stamp_of)
+ *                                         n entries (kv: each key then its value,
+ *                                         packed) put in order as lb_settable_put
+ *                                         would, each stamped stamp_of(value), or
+ *                                         stamp if stamp_of is NULL, into a table that no
  *                                         program uses yet (one just made: an
  *                                         upgrade's, a test's): every set read and
  *                                         the changed ones written back in batches,
@@ -42,6 +44,9 @@
  *   lb_settable_walk_set(t, i, fn, arg)  the same over set i alone (an entry may
  *                                         name another's set); -ENOENT past the table
  *   lb_settable_count(t)                 entries, or a negative errno
+ *   lb_table_scan(m, id, ksz, vsz, fn, arg)  fn(k, v, arg) for every entry of
+ *                                         pinned map id: a table's ways, or a
+ *                                         hash map's entries (lb_map_scan)
  * Functions return 0 or a negative errno, and print nothing.
  */
 #ifndef SCTPLB_SETTABLE_LIB_H
@@ -92,10 +97,13 @@ uint32_t lb_settable_index(const struct lb_settable *t, const void *key);
 int lb_settable_lookup(const struct lb_settable *t, const void *key, void *val, uint32_t *stamp);
 int lb_settable_put(const struct lb_settable *t, const void *key, const void *val,
 		    uint32_t stamp);
-int lb_settable_fill(const struct lb_settable *t, const void *kv, size_t n, uint32_t stamp);
+int lb_settable_fill(const struct lb_settable *t, const void *kv, size_t n, uint32_t stamp,
+		     uint32_t (*stamp_of)(const void *val));
 int lb_settable_delete(const struct lb_settable *t, const void *key, const void *expect);
 int lb_settable_walk(const struct lb_settable *t, lb_settable_fn fn, void *arg);
 int lb_settable_walk_set(const struct lb_settable *t, uint32_t idx, lb_settable_fn fn, void *arg);
 long lb_settable_count(const struct lb_settable *t);
+int lb_table_scan(const struct lb_maps *m, enum lb_map_id id, __u32 ksz, __u32 vsz,
+		  lb_scan_fn fn, void *arg);
 
 #endif
