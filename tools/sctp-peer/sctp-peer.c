@@ -477,6 +477,110 @@ static int srv_receive(struct socket *s, union sctp_sockstore addr, void *data, 
 	return 1;
 }
 
+/* SIGUSR1 in a server: one "assoc_status" line per association it has
+ * echoed on (its stack's view: state, data not yet acknowledged or not yet
+ * sent, the primary path, each peer address's state, congestion window, RTO
+ * and smoothed RTT), then "status_end".  A test that saw a message go
+ * unanswered asks for it: lost on a path, stuck in the send queue, or never
+ * sent tell themselves apart here. */
+static struct socket *srv_sock;
+
+static const char *status_state_name(int32_t st)
+{
+	switch (st) {
+	case SCTP_CLOSED: return "closed";
+	case SCTP_COOKIE_WAIT: return "cookie_wait";
+	case SCTP_COOKIE_ECHOED: return "cookie_echoed";
+	case SCTP_ESTABLISHED: return "established";
+	case SCTP_SHUTDOWN_SENT: return "shutdown_sent";
+	case SCTP_SHUTDOWN_RECEIVED: return "shutdown_received";
+	case SCTP_SHUTDOWN_ACK_SENT: return "shutdown_ack_sent";
+	case SCTP_SHUTDOWN_PENDING: return "shutdown_pending";
+	default: return "other";
+	}
+}
+
+static const char *path_state_name(int32_t st)
+{
+	switch (st) {
+	case SCTP_ACTIVE: return "active";
+	case SCTP_INACTIVE: return "inactive";
+	case SCTP_UNCONFIRMED: return "unconfirmed";
+	default: return "other";
+	}
+}
+
+static void srv_status(void)
+{
+	sctp_assoc_t ids[MAX_ASSOCS];
+	uint64_t msgs[MAX_ASSOCS];
+	char buf[INET6_ADDRSTRLEN];
+	int n = 0;
+	json_object *j;
+
+	pthread_mutex_lock(&lock);
+	for (int i = 0; i < MAX_ASSOCS; i++)
+		if (srv_counts[i].id) {
+			ids[n] = srv_counts[i].id;
+			msgs[n++] = srv_counts[i].msgs;
+		}
+	pthread_mutex_unlock(&lock);
+	for (int i = 0; i < n; i++) {
+		struct sctp_status st;
+		socklen_t len = sizeof(st);
+		struct sockaddr *pa = NULL;
+		json_object *paths;
+		uint8_t *q;
+		int np;
+
+		j = event_new("assoc_status");
+		jadd_str(j, "name", o.name);
+		jadd_int(j, "assoc_id", ids[i]);
+		jadd_int(j, "msgs", (int64_t)msgs[i]);
+		memset(&st, 0, sizeof(st));
+		st.sstat_assoc_id = ids[i];
+		if (usrsctp_getsockopt(srv_sock, IPPROTO_SCTP, SCTP_STATUS, &st, &len) < 0) {
+			jadd_str(j, "error", strerror(errno));
+			emit(j);
+			continue;
+		}
+		jadd_str(j, "state", status_state_name(st.sstat_state));
+		jadd_int(j, "unacked", st.sstat_unackdata);
+		jadd_int(j, "pending", st.sstat_penddata);
+		jadd_int(j, "rwnd", st.sstat_rwnd);
+		jadd_str(j, "primary", sa_ntop((struct sockaddr *)&st.sstat_primary.spinfo_address, buf, sizeof(buf)));
+		paths = json_object_new_array();
+		np = usrsctp_getpaddrs(srv_sock, ids[i], &pa);
+		q = (uint8_t *)pa;
+		for (int k = 0; k < np; k++) {
+			struct sockaddr *sa = (struct sockaddr *)q;
+			struct sctp_paddrinfo pi;
+			socklen_t pl = sizeof(pi);
+			json_object *pj = json_object_new_object();
+
+			memset(&pi, 0, sizeof(pi));
+			pi.spinfo_assoc_id = ids[i];
+			memcpy(&pi.spinfo_address, sa, sa_len(sa));
+			jadd_str(pj, "addr", sa_ntop(sa, buf, sizeof(buf)));
+			if (usrsctp_getsockopt(srv_sock, IPPROTO_SCTP, SCTP_GET_PEER_ADDR_INFO, &pi, &pl) == 0) {
+				jadd_str(pj, "state", path_state_name(pi.spinfo_state));
+				jadd_int(pj, "cwnd", pi.spinfo_cwnd);
+				jadd_int(pj, "srtt", pi.spinfo_srtt);
+				jadd_int(pj, "rto", pi.spinfo_rto);
+			}
+			json_object_array_add(paths, pj);
+			q += sa_len(sa);
+		}
+		if (np > 0)
+			usrsctp_freepaddrs(pa);
+		json_object_object_add(j, "paths", paths);
+		emit(j);
+	}
+	j = event_new("status_end");
+	jadd_str(j, "name", o.name);
+	emit(j);
+}
+
 static int run_server(void)
 {
 	struct socket *s;
@@ -493,6 +597,8 @@ static int run_server(void)
 		die(EXIT_USAGE, "usrsctp_socket: %s", strerror(errno));
 	sock_common(s);
 	sock_bind(s, o.port);
+	srv_sock = s;
+	on_usr1 = srv_status;
 	if (usrsctp_listen(s, 128) < 0)
 		die(EXIT_USAGE, "listen: %s", strerror(errno));
 	j = event_new("listening");

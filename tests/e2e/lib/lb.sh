@@ -145,9 +145,13 @@ lb_servers() {
 # (a cut detected, a re-attach crossed) runs with --duration $TOPO_UNTIL_STOPPED and
 # ends with lb_traffic_stop once the test has waited for it (lb_wait_echoes).
 lb_traffic() {
-	local name=$1
+	local name=$1 a prev=""
 	shift
-	rm -f "$TOPO_DIR/$name.ready" "$TOPO_DIR/$name.progress"
+	rm -f "$TOPO_DIR/$name.ready" "$TOPO_DIR/$name.progress" "$TOPO_DIR/$name.port"
+	for a in "$@"; do
+		[ "$prev" = --port ] && echo "$a" >"$TOPO_DIR/$name.port"
+		prev=$a
+	done
 	# shellcheck disable=SC2046
 	topo_bg "$CLI_NS" "$TOPO_DIR/$name.log" timeout $((TOPO_UNTIL_STOPPED + 120)) "$SCTP_PEER" traffic \
 		--quiet $(topo_peer_args) --ready-file "$TOPO_DIR/$name.ready" \
@@ -160,11 +164,24 @@ lb_traffic() {
 lb_traffic_stop() { topo_traffic_stop "$LB_TRAFFIC_PID"; }
 
 # lb_wait_echoes NAME N [BASE]: wait until every association of traffic NAME has N
-# echoes more than in BASE (lb_received NAME taken earlier; none: N each).
+# echoes more than in BASE (lb_received NAME taken earlier; none: N each).  When they
+# do not, prints what the servers' stacks say of the associations left behind, while
+# the traffic still runs (lb_server_status).
 lb_wait_echoes() {
-	local name=$1
+	local name=$1 behind
 	shift
-	wait_until "$TOPO_DEADLINE" topo_echoed "$TOPO_DIR/$name.progress" "$@"
+	wait_until "$TOPO_DEADLINE" topo_echoed "$TOPO_DIR/$name.progress" "$@" && return 0
+	behind=$(python3 -c '
+import json, sys
+pa = json.load(open(sys.argv[1]))["per_assoc"]
+n = int(sys.argv[2])
+base = [int(x) for x in sys.argv[3].split()] if len(sys.argv) > 3 else [0] * len(pa)
+print(" ".join(str(a["lport"]) for a, b in zip(pa, base) if a["received"] < b + n))' \
+		"$TOPO_DIR/$name.progress" "$@" 2>/dev/null)
+	# shellcheck disable=SC2086 # one argument per client port
+	[ -n "$behind" ] && [ -s "$TOPO_DIR/$name.port" ] &&
+		lb_server_status "$(cat "$TOPO_DIR/$name.port")" $behind
+	return 1
 }
 lb_received() { topo_received "$TOPO_DIR/$1.progress"; }
 
@@ -214,6 +231,9 @@ if st["sent"] == 0 or st["sent"] != st["received"] or st["lost"] or st["send_err
     # which messages, and how long before the end they were sent (sctp-peer's
     # "unanswered", oldest first): seconds is a loss, a few RTTs a slow echo
     # and the association's state then (an ABORT ends it: comm_lost)
+    stalled = [a["lport"] for a in st["per_assoc"] if a.get("unanswered")]
+    with open(os.path.join(tdir, "stalled"), "w") as f:
+        f.write(" ".join(map(str, stalled)))
     for a in st["per_assoc"]:
         if a.get("unanswered"):
             errs.append("lport %d (%s) not echoed: %s" % (a["lport"], a["state"], ", ".join(
@@ -242,9 +262,34 @@ PY
 		pass "$name"
 	else
 		fail "$name" "${out%%|*}"
+		# shellcheck disable=SC2046 # one argument per client port
+		[ -s "$TOPO_DIR/stalled" ] && lb_server_status "$port" $(cat "$TOPO_DIR/stalled")
 	fi
+	rm -f "$TOPO_DIR/stalled"
 	echo "  $name: ${out#*|}"
 }
+
+# lb_server_status PORT LPORT...: asks every server of PORT for its stack's view of
+# its associations (SIGUSR1: sctp-peer's assoc_status lines) and prints those of the
+# client ports given: a message never echoed was lost on a path (unacked, a path
+# inactive), held in the send queue (pending) or never sent.
+lb_server_status() {
+	local port=$1 pidf log n
+	shift
+	for pidf in "$TOPO_DIR"/be*-"$port".pid; do
+		[ -f "$pidf" ] || continue
+		log=${pidf%.pid}.log
+		n=$(grep -c '"event":"status_end"' "$log")
+		kill -USR1 "$(cat "$pidf")" 2>/dev/null &&
+			wait_until 5 _lb_status_ended "$log" "$n"
+	done
+	lb_python - "$TOPO_DIR" "$port" "$@" <<'PY' | sed 's/^/    server: /'
+import sys
+import peerlog
+print("\n".join(peerlog.server_status(sys.argv[1], sys.argv[2], set(map(int, sys.argv[3:])))))
+PY
+}
+_lb_status_ended() { [ "$(grep -c '"event":"status_end"' "$1")" -gt "$2" ]; }
 
 # lb_failover NAME SVC PORT LOCAL REMOTE LPORT_BASE [ARGS...]: 6 associations at 50 msg/s,
 # each step waiting for what it needs rather than for a time: once every association

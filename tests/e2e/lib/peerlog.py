@@ -34,3 +34,30 @@ def server_events(tdir, port, kinds):
     for path in sorted(glob.glob("%s/be*-%s.log" % (tdir, port))):
         out.extend(j for j in events(path) if j.get("event") in kinds)
     return out
+
+
+def server_status(tdir, port, lports):
+    """What the servers of PORT under TDIR said of the associations of the client
+    ports LPORTS in their last "assoc_status" lines (sctp-peer server, SIGUSR1),
+    one string per association."""
+    out = []
+    for path in sorted(glob.glob("%s/be*-%s.log" % (tdir, port))):
+        evs = events(path)
+        ids = {j["assoc_id"]: j["rport"] for j in evs
+               if j.get("event") == "comm_up" and j.get("rport") in lports}
+        last, moves = {}, {}
+        for j in evs:
+            if j.get("event") == "assoc_status" and j.get("assoc_id") in ids:
+                last[j["assoc_id"]] = j
+            elif j.get("event") == "path" and j.get("assoc_id") in ids:
+                moves.setdefault(j["assoc_id"], []).append("%s %s" % (j["addr"], j["state"]))
+        for aid, j in sorted(last.items()):
+            paths = " ".join("%s %s cwnd=%s rto=%s" % (p["addr"], p.get("state"), p.get("cwnd"),
+                                                        p.get("rto")) for p in j.get("paths", []))
+            m = moves.get(aid, [])
+            out.append("%s assoc %d (lport %d): %s unacked=%s pending=%s msgs=%s primary=%s; %s; "
+                       "%d path events, the last: %s" % (
+                           j["name"], aid, ids[aid], j.get("state", j.get("error")), j.get("unacked"),
+                           j.get("pending"), j.get("msgs"), j.get("primary"), paths, len(m),
+                           ", ".join(m[-4:])))
+    return out

@@ -451,6 +451,7 @@ topo_start_server() {
 	ns=$(eval echo "\$BE${n}_NS")
 	log=$TOPO_DIR/be$n-$port.log
 	topo_bg "$ns" "$log" "$SCTP_PEER" server --name "be$n" --local "$addrs" --port "$port" "$@"
+	echo "$TOPO_LAST_PID" >"$TOPO_DIR/be$n-$port.pid"
 	wait_until "$TOPO_DEADLINE" _topo_listening "$log" "$TOPO_LAST_PID"
 	if ! grep -q '"event":"listening"' "$log"; then
 		echo "topo_start_server: be$n port $port did not start:" >&2
