@@ -595,8 +595,10 @@ static __always_inline int choose_init(const struct buf *b, const struct pkt *p,
 	/* A restart reaches the backend that holds the old association, unless
 	 * the client says it may be another endpoint behind the same NAT'd
 	 * address and port, whose restart the backend must not see. */
-	have_ci = filter_has(&client_filter, client_filter_bit(&k)) && client_find(&k, &ci);
 	set = hs_set_of_idx(&k, &sidx); /* one hash for the lookup and the put */
+	if (set)
+		SETTABLE_TOUCH(set); /* its misses beside client_filter's */
+	have_ci = filter_has(&client_filter, client_filter_bit(&k)) && client_find(&k, &ci);
 	have = hs_find_in(set, &k, &hs); /* lock-free (settable.h) */
 	if (have_ci) {
 		restart = true;
@@ -708,8 +710,9 @@ static __always_inline struct sctplb_assoc *assocs_lookup_new(const struct sctpl
 /*
  * The association of (service, vtag, ports): confirmed, else unconfirmed
  * (include/sctplb.h); new_key: ak is almost always new (assocs_lookup_new).
- * *set: the key's set of assocs_pending when it looked there (not found
- * among the confirmed), else NULL.
+ * *set: on entry the key's set of assocs_pending if the caller has it, else
+ * NULL; on return that set when it looked there (not found among the
+ * confirmed), else NULL.
  */
 static __always_inline struct sctplb_assoc *assoc_find_set(const struct sctplb_assoc_key *ak,
 							    struct sctplb_pending_set **set,
@@ -717,10 +720,12 @@ static __always_inline struct sctplb_assoc *assoc_find_set(const struct sctplb_a
 {
 	struct sctplb_assoc *a = new_key ? assocs_lookup_new(ak) : bpf_map_lookup_elem(&assocs, ak);
 
-	*set = NULL;
-	if (a)
+	if (a) {
+		*set = NULL;
 		return a;
-	*set = pend_set_of(ak);
+	}
+	if (!*set)
+		*set = pend_set_of(ak);
 	return pend_ref_in(*set, ak);
 }
 
@@ -728,7 +733,7 @@ static __always_inline struct sctplb_assoc *assoc_find_set(const struct sctplb_a
 static __always_inline struct sctplb_assoc *assoc_find(const struct sctplb_assoc_key *ak,
 							bool *pending)
 {
-	struct sctplb_pending_set *set;
+	struct sctplb_pending_set *set = NULL;
 	struct sctplb_assoc *a = assoc_find_set(ak, &set, false);
 
 	*pending = set != NULL;
@@ -1042,7 +1047,7 @@ static __always_inline struct sctplb_assoc *assoc_confirm(const struct sctplb_as
 static __always_inline int choose_cookie(const struct pkt *p, struct lb *lb,
 					 struct sctplb_assoc_key *ak)
 {
-	struct sctplb_pending_set *pset = NULL;
+	struct sctplb_pending_set *pset;
 	struct sctplb_client_key k;
 	struct sctplb_handshake hs = {};
 	struct sctplb_handshake_set *set;
@@ -1051,10 +1056,17 @@ static __always_inline int choose_cookie(const struct pkt *p, struct lb *lb,
 
 	stat_inc(SCTPLB_STAT_COOKIE_ECHO);
 	client_key(&k, p, p->service_id);
-	a = assoc_find_set(ak, &pset, true); /* the set, for the create */
+	/* The two sets a new association reads and writes, cold in a large
+	 * table: their misses together, and beside assoc_filter's. */
+	set = hs_set(&k);
+	if (set)
+		SETTABLE_TOUCH(set);
+	pset = pend_set_of(ak);
+	if (pset)
+		SETTABLE_TOUCH(pset);
+	a = assoc_find_set(ak, &pset, true); /* pset kept, for the create */
 	if (a && (a->flags & SCTPLB_ASSOC_F_FROM_INIT_ACK))
 		return established(p, lb, a);
-	set = hs_set(&k);
 	have = pending_handshake(set, &k, lb->now, &hs);
 	if (a && (!have || hs.backend_id == a->backend_id))
 		return established(p, lb, a); /* a retransmission */
