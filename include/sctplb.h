@@ -136,7 +136,9 @@ struct sctplb_maglev_slot {
  * address the INIT lists (up to SCTPLB_MAX_INIT_ADDRS), so that a COOKIE-ECHO
  * from any of the client's addresses finds it.  client_index (a keyed
  * set-associative table too, below): the same key for confirmed
- * associations, written when one is confirmed, used by the restart rule; an
+ * associations, written when one is confirmed (for every client address it
+ * has used; one it uses later, with its first packet on a path: spare
+ * entries, which never evict: docs/datapath.md), used by the restart rule; an
  * unconfirmed association's restart rule is its handshake's stag (a
  * COOKIE-ECHO writes one insert less, and a flood of spoofed pairs never
  * evicts a confirmed association's entry).
@@ -241,7 +243,10 @@ struct sctplb_client {
  * confirmed association writes here, so no flood fills it, and its sets are
  * keyed.  With one entry for each of --max-assocs associations, ~4.4% of them
  * have met a full set (uniform hashing, simulated), 1% at 80% of it, 0.02%
- * at half; 8 ways a set would lose ~8% for the same bytes.
+ * at half; 8 ways a set would lose ~8% for the same bytes.  An association's
+ * other client addresses are spare entries (stamped 1, put only where a set
+ * has room: bpf/lib/settable.h NAME_put_spare), which those first entries
+ * evict before any other, so they keep these rates.
  */
 #define SCTPLB_CLIENT_WAYS 16
 #define SCTPLB_CLIENT_SETS(max_assocs)                                                       \

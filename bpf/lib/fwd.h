@@ -132,7 +132,7 @@ static __always_inline void count_path(const struct pkt *p, __u32 backend_id, __
  * the packets counted toward SCTPLB_CONFIRM_PACKETS, then no more.
  */
 static __always_inline void assoc_path_seen(const struct pkt *p, struct sctplb_assoc *a, __u8 path,
-					    __u64 now)
+					    __u64 now, bool confirmed)
 {
 	struct sctplb_assoc_path *ap = &a->path[path & (SCTPLB_MAX_PATHS - 1)];
 	__u32 st = sctplb_stamp(now);
@@ -142,6 +142,7 @@ static __always_inline void assoc_path_seen(const struct pkt *p, struct sctplb_a
 	    ap->caddr[3] != p->saddr[3]) {
 		__builtin_memcpy(ap->caddr, p->saddr, 16);
 		ap->family = p->family;
+		client_path_new(p, a, st, confirmed);
 	}
 	if (ap->seen != st)
 		ap->seen = st;
@@ -170,7 +171,7 @@ static __always_inline void count_forward(const struct pkt *p, const struct lb *
 	count_path(p, lb->backend_id, path, SCTPLB_DIR_TO_BACKEND, lb->now);
 	if (lb->assoc) {
 		lb_event_path(p, lb->assoc, lb->backend_id, path);
-		assoc_path_seen(p, lb->assoc, path, lb->now);
+		assoc_path_seen(p, lb->assoc, path, lb->now, lb->confirmed);
 	}
 }
 

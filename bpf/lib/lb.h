@@ -104,26 +104,19 @@ SETTABLE_DEFINE_KEEP_HOLD(hs, handshakes, struct sctplb_handshake_set, sctplb_ha
  * (include/sctplb.h). */
 SETTABLE_DEFINE(cli, client_index, struct sctplb_client_set)
 
-/* Its find and put as global functions: verified once, not once for every
- * state that reaches their calls (sctplb_xdp 15k instructions processed
- * fewer, tc ingress 18k). */
+/* Its find and put (client_index_add) as global functions: verified once,
+ * not once for every state that reaches their calls (sctplb_xdp 15k
+ * instructions processed fewer, tc ingress 18k). */
 __noinline int client_find(const struct sctplb_client_key *k, struct sctplb_client *out)
 {
 	return k && out && cli_find(k, out);
-}
-
-__noinline int client_put(const struct sctplb_client_key *k, const struct sctplb_client *v,
-			  __u32 stamp)
-{
-	if (k && v)
-		cli_put(k, v, stamp);
-	return 0;
 }
 
 /* The decision so far, carried to forwarding and counting. */
 struct lb {
 	struct sctplb_backend *be;
 	struct sctplb_assoc *assoc;     /* NULL until the association exists */
+	bool confirmed;                 /* assoc is in the confirmed table */
 	__u32 backend_id;
 	__u32 service_id;
 	__u64 now;
@@ -198,6 +191,14 @@ static __always_inline void client_key(struct sctplb_client_key *k, const struct
 	k->family = p->family;
 	k->pad = 0;
 	__builtin_memcpy(k->caddr, p->saddr, 16);
+}
+
+/* k's address is (family, caddr). */
+static __always_inline bool client_key_is(const struct sctplb_client_key *k, __u8 family,
+					  const __u32 *caddr)
+{
+	return k->family == family && k->caddr[0] == caddr[0] && k->caddr[1] == caddr[1] &&
+	       k->caddr[2] == caddr[2] && k->caddr[3] == caddr[3];
 }
 
 static __always_inline void assoc_key(struct sctplb_assoc_key *k, const struct pkt *p,
@@ -521,6 +522,57 @@ static __always_inline void filter_add(void *filter, __u32 bit)
 #define client_filter_bit(k) sctplb_filter_bit((k), sizeof(struct sctplb_client_key))
 #define assoc_filter_bit(ak) sctplb_filter_bit((ak), sizeof(struct sctplb_assoc_key))
 
+/*
+ * k's client_index entry, then its client_filter bit (filter_add).  An
+ * association's first entry (the address that confirmed it) is put as the
+ * table puts, stamped; the entries of its other addresses (spare) only into
+ * room the set has, stamped oldest (cli_put_spare): a multihomed client's
+ * second address never costs another association its entry, and goes
+ * first when a set fills.
+ */
+__noinline int client_index_add(const struct sctplb_client_key *k, const struct sctplb_client *v,
+				__u32 stamp, bool spare)
+{
+	if (!k || !v)
+		return 0;
+	if (spare)
+		cli_put_spare(k, v);
+	else
+		cli_put(k, v, stamp);
+	filter_add(&client_filter, client_filter_bit(k));
+	return 0;
+}
+
+/*
+ * The client_index entries of the association a (Ts stag), just confirmed:
+ * k, the confirming packet's client address, and every other address it has
+ * used so far, since a restart may come from any of them (those it uses
+ * later: client_path_new).  A global function, verified once.
+ */
+__noinline int client_index_paths(const struct sctplb_assoc *a, const struct sctplb_client_key *k,
+				  __u32 stag)
+{
+	struct sctplb_client ce = { .stag = stag };
+	struct sctplb_client_key pk;
+	int i;
+
+	if (!a || !k)
+		return 0;
+	ce.backend_id = a->backend_id;
+	client_index_add(k, &ce, a->seen, false);
+	for (i = 0; i < SCTPLB_MAX_PATHS; i++) {
+		const struct sctplb_assoc_path *ap = &a->path[i];
+
+		if (!ap->family || client_key_is(k, ap->family, ap->caddr))
+			continue;
+		pk = *k;
+		pk.family = ap->family;
+		__builtin_memcpy(pk.caddr, ap->caddr, 16);
+		client_index_add(&pk, &ce, a->seen, true);
+	}
+	return 0;
+}
+
 /* The pending handshake of a client transport address (set s: hs_set(k)),
  * copied to *hs. */
 static __always_inline bool pending_handshake(struct sctplb_handshake_set *s,
@@ -841,10 +893,12 @@ static __always_inline bool assoc_close(struct sctplb_assoc *a, __u64 now)
 }
 
 /* A packet of a known association: its backend, and teardown. */
-static __always_inline int established(const struct pkt *p, struct lb *lb, struct sctplb_assoc *a)
+static __always_inline int established(const struct pkt *p, struct lb *lb, struct sctplb_assoc *a,
+				       bool confirmed)
 {
 	stat_inc(SCTPLB_STAT_ESTABLISHED);
 	lb->assoc = a;
+	lb->confirmed = confirmed;
 	if (!use_backend(lb, a->backend_id, false))
 		return act_drop(SCTPLB_STAT_NO_BACKEND);
 	if (p->ends && assoc_close(a, lb->now)) {
@@ -1001,7 +1055,6 @@ static __always_inline struct sctplb_assoc *assoc_confirm(const struct sctplb_as
 							  struct sctplb_assoc *a, __u32 why,
 							  const struct pkt *p)
 {
-	struct sctplb_client ce = { .backend_id = a->backend_id, .stag = ak->vtag };
 	struct sctplb_ctag_value cv = { .stag = ak->vtag };
 	struct sctplb_client_key k;
 	struct sctplb_assoc_key ck = *ak;
@@ -1026,12 +1079,37 @@ static __always_inline struct sctplb_assoc *assoc_confirm(const struct sctplb_as
 	bpf_map_update_elem(&assoc_ctags, &ck, &cv, BPF_NOEXIST);
 	pctag_delete(&ck);
 	pend_delete(ak);
-	client_key(&k, p, ak->service_id);
-	client_put(&k, &ce, a->seen);
-	filter_add(&client_filter, client_filter_bit(&k));
-	stat_inc(why);
 	c = bpf_map_lookup_elem(&assocs, ak);
-	return c ? c : a;
+	if (c)
+		a = c;
+	client_key(&k, p, ak->service_id);
+	client_index_paths(a, &k, ak->vtag);
+	stat_inc(why);
+	return a;
+}
+
+/*
+ * The client of the association a on an address this path had not used:
+ * if a is confirmed, that address's client_index entry, as at the
+ * confirmation, so that a restart from there finds the backend too
+ * (choose_init).  Not for a T-bit packet: it carries Tc, not Ts, and ends
+ * the association.  A global function, verified once (and the test of
+ * confirmed in it: a branch of every caller's would be walked for every
+ * state that reaches it, 135k instructions processed more in tc ingress).
+ */
+__noinline int client_path_new(const struct pkt *p, const struct sctplb_assoc *a, __u32 stamp,
+			       bool confirmed)
+{
+	struct sctplb_client ce = {};
+	struct sctplb_client_key k;
+
+	if (!p || !a || !confirmed || p->tbit)
+		return 0;
+	ce.backend_id = a->backend_id;
+	ce.stag = p->vtag;
+	client_key(&k, p, p->service_id);
+	client_index_add(&k, &ce, stamp, true);
+	return 0;
 }
 
 /*
@@ -1066,10 +1144,10 @@ static __always_inline int choose_cookie(const struct pkt *p, struct lb *lb,
 		SETTABLE_TOUCH(pset);
 	a = assoc_find_set(ak, &pset, true); /* pset kept, for the create */
 	if (a && (a->flags & SCTPLB_ASSOC_F_FROM_INIT_ACK))
-		return established(p, lb, a);
+		return established(p, lb, a, !pset);
 	have = pending_handshake(set, &k, lb->now, &hs);
 	if (a && (!have || hs.backend_id == a->backend_id))
-		return established(p, lb, a); /* a retransmission */
+		return established(p, lb, a, !pset); /* a retransmission */
 	if (!have) {
 		stat_inc(SCTPLB_STAT_COOKIE_NO_HANDSHAKE);
 		return unknown_vtag(p, lb);
@@ -1227,10 +1305,12 @@ static __always_inline int choose_backend(const struct buf *b, struct pkt *p, st
 				return unknown_vtag(p, lb);
 			if (p->tbit)
 				stat_inc(SCTPLB_STAT_TBIT);
-			act = established(p, lb, a);
+			act = established(p, lb, a, !pending);
 			if (act == ACT_CONTINUE && pending && !p->tbit && !p->ends &&
-			    a->packets + 1 >= SCTPLB_CONFIRM_PACKETS)
+			    a->packets + 1 >= SCTPLB_CONFIRM_PACKETS) {
 				lb->assoc = assoc_confirm(&ak, a, SCTPLB_STAT_ASSOC_PROMOTED, p);
+				lb->confirmed = lb->assoc != a; /* a: the table was full */
+			}
 		}
 	}
 out:

@@ -37,6 +37,11 @@
  *   void NAME_put(const K *k, const V *v, __u32 stamp)
  *	k -> *v, stamped stamp (sctplb_stamp(now)): k's way, else an empty
  *	way, else the oldest not kept (KEEP), else the oldest.
+ *   void NAME_put_spare(const K *k, const V *v)
+ *	k -> *v in a spare way only: k's own (left as it is if it holds *v)
+ *	or an empty one; never evicts.  Stamped 1, older than any put's stamp,
+ *	so that the next put into a full set takes it first: an entry the
+ *	table keeps while it has room, and gives up before any other.
  *   bool NAME_held_in(SET *s, const K *k, const V *v)
  *	(SETTABLE_DEFINE_KEEP_HOLD) k's entry holds against a put of v
  *	(HOLD), read without the lock as NAME_look (a look that met a writer
@@ -447,6 +452,42 @@ static __always_inline __u64 settable_nz32(__u32 x)
 		bpf_spin_unlock(&s->lock);                                                     \
 	}                                                                                      \
                                                                                                \
+	static __always_inline void NAME##__put_spare(SET *s, const NAME##_key_t *k,        \
+						      const NAME##_val_t *v)                    \
+	{                                                                                      \
+		const __u32 *have, *want = (const __u32 *)v;                                   \
+		__u32 diff = 0;                                                                \
+		int w, i, j;                                                                   \
+                                                                                               \
+		if (!s)                                                                        \
+			return;                                                                \
+		bpf_spin_lock(&s->lock);                                                       \
+		w = NAME##_way(s, k);                                                          \
+		if (w >= 0 && w < NAME##_WAYS) {                                               \
+			have = (const __u32 *)&s->e[w].val;                                    \
+			_Pragma("unroll") for (j = 0; j < sizeof(*v) / 4; j++)                 \
+				diff |= have[j] ^ want[j];                                     \
+			if (!diff)                                                             \
+				w = NAME##_WAYS; /* it holds *v: as it is */                   \
+		} else {                                                                       \
+			w = NAME##__empty(s);                                                  \
+		}                                                                              \
+		if (w < NAME##_WAYS) {                                                         \
+			settable_write_begin(&s->seq);                                         \
+			_Pragma("unroll") for (i = 0; i < NAME##_WAYS; i++) {                  \
+				if (i == w) {                                                  \
+					s->e[i].key = *k;                                      \
+					s->e[i].val = *v;                                      \
+					s->fp[i] = sctplb_settable_fp((const __u32 *)k,        \
+								      NAME##_WORDS);           \
+					s->stamp[i] = 1;                                       \
+				}                                                              \
+			}                                                                      \
+			settable_write_end(&s->seq);                                           \
+		}                                                                              \
+		bpf_spin_unlock(&s->lock);                                                     \
+	}                                                                                      \
+                                                                                               \
 	static __always_inline bool NAME##__replace(SET *s, const NAME##_key_t *k,          \
 						    const NAME##_val_t *expect,                 \
 						    const NAME##_val_t *v)                      \
@@ -540,6 +581,12 @@ static __always_inline __u64 settable_nz32(__u32 x)
 							 const NAME##_val_t *v, __u32 stamp)    \
 	{                                                                                      \
 		NAME##__put(NAME##_set(k), k, v, stamp);                                       \
+	}                                                                                      \
+                                                                                               \
+	static __noinline __maybe_unused void NAME##_put_spare(const NAME##_key_t *k,           \
+							       const NAME##_val_t *v)           \
+	{                                                                                      \
+		NAME##__put_spare(NAME##_set(k), k, v);                                        \
 	}                                                                                      \
                                                                                                \
 	static __noinline __maybe_unused bool NAME##_delete(const NAME##_key_t *k)              \

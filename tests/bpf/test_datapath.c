@@ -101,9 +101,9 @@ struct tcase {
 #define CONFIRMED_ASSOC(ts, be, tc) { .kind = K_ASSOC, .tag = (ts), .backend = (be), .ctag = (tc), \
 	.state = SCTPLB_ASSOC_ESTABLISHED, .table = TB_CONFIRMED }
 #define CONFIRMED_CTAG(tc, ts) { .kind = K_CTAG, .tag = (tc), .stag = (ts), .table = TB_CONFIRMED }
-/* A new association: client_index grows when it is confirmed (CONFIRMS). */
+/* A new association: client_index grows when it is confirmed, by one entry
+ * for each client address it has used (.new_clients). */
 #define NEW_ASSOC .new_assocs = 1, .new_ctags = 1
-#define CONFIRMS .new_clients = 1
 #define END { .name = NULL }
 
 /* ---- configuration changes between cases ---- */
@@ -233,21 +233,26 @@ static const struct tcase LIFECYCLE[] = {
 	  TO(1, 0, XDP_TX), .data = 1, .stats = { S(ESTABLISHED) }, .assoc = TS1 },
 	/* The association's 4th packet (SCTPLB_CONFIRM_PACKETS): sustained client
 	 * traffic confirms it in direct return, as no blind spoofer's pair does. */
-	{ "SACK+DATA on path 1 (IPv6) toward the backend's path-1 address: the 4th packet confirms",
+	{ "SACK+DATA on path 1 (IPv6) toward the backend's path-1 address: the 4th packet confirms, "
+	  "an entry for each client address used (path 0's too)",
 	  .pkt = { V6(C6A, TS1), .chunks = { CH(CT_SACK), CH_DATA(.body = 64) } },
 	  TO(1, 1, XDP_REDIRECT), .data = 1, .stats = { S(ESTABLISHED), S(ASSOC_PROMOTED) },
-	  .assoc = TS1, CONFIRMS,
-	  .maps = { CONFIRMED_ASSOC(TS1, 1, TC1), CONFIRMED_CTAG(TC1, TS1), CLIENT(C6A, 1, TS1) } },
+	  .assoc = TS1, .new_clients = 2,
+	  .maps = { CONFIRMED_ASSOC(TS1, 1, TC1), CONFIRMED_CTAG(TC1, TS1), CLIENT(C6A, 1, TS1),
+		    CLIENT(C4A, 1, TS1) } },
 	{ "several DATA and an I-DATA in one packet",
 	  .pkt = { V4(C4A, TS1), .chunks = { CH_DATA(), CH_DATA(.body = 100), CH_DATA(.body = 3),
 					     CH(CT_IDATA) } },
 	  TO(1, 0, XDP_TX), .data = 4, .stats = { S(ESTABLISHED) }, .assoc = TS1 },
-	{ "HEARTBEAT on path 1 from an address not in the INIT: same backend, its path-1 address",
+	{ "HEARTBEAT on path 1 from an address not in the INIT: same backend, its path-1 address, "
+	  "its client_index entry",
 	  .pkt = { V6(C6B, TS1), .chunks = { CH(CT_HEARTBEAT) } },
-	  TO(1, 1, XDP_REDIRECT), .hb = 1, .stats = { S(ESTABLISHED) }, .assoc = TS1 },
-	{ "HEARTBEAT-ACK on path 0",
+	  TO(1, 1, XDP_REDIRECT), .hb = 1, .stats = { S(ESTABLISHED) }, .assoc = TS1,
+	  .new_clients = 1, .maps = { CLIENT(C6B, 1, TS1) } },
+	{ "HEARTBEAT-ACK on path 0 from another address: its entry",
 	  .pkt = { V4(C4B, TS1), .chunks = { CH(CT_HEARTBEAT_ACK) } },
-	  TO(1, 0, XDP_TX), .hb = 1, .stats = { S(ESTABLISHED) }, .assoc = TS1 },
+	  TO(1, 0, XDP_TX), .hb = 1, .stats = { S(ESTABLISHED) }, .assoc = TS1,
+	  .new_clients = 1, .maps = { CLIENT(C4B, 1, TS1) } },
 	{ "SACK",
 	  .pkt = { V4(C4A, TS1), .chunks = { CH(CT_SACK) } },
 	  TO(1, 0, XDP_TX), .stats = { S(ESTABLISHED) }, .assoc = TS1 },
@@ -476,6 +481,48 @@ static const struct tcase RESTART[] = {
 	{ "the old association's vtag still reaches backend 1",
 	  .pkt = { V4(C4A, TS1), .chunks = { CH(CT_SACK) } },
 	  TO(1, 0, XDP_TX), .stats = { S(ESTABLISHED) }, .assoc = TS1 },
+	END
+};
+
+/*
+ * A restart may come from any address the association has used (RFC 9260
+ * 5.2.4), not only the one that confirmed it: each gets a client_index
+ * entry, at the confirmation and on a path's first packet from an address.
+ */
+static const struct tcase RESTART_PATHS[] = {
+	{ "INIT", INIT_C4A(TC1), TO(1, 0, XDP_TX), .stats = { S(INIT) }, .new_handshakes = 1 },
+	{ "COOKIE-ECHO", .pkt = { V4(C4A, TS1), .chunks = { CH_COOKIE() } },
+	  TO(1, 0, XDP_TX), .stats = { S(COOKIE_ECHO), S(ASSOC_CREATED) }, NEW_ASSOC, .assoc = TS1 },
+	{ "DATA on path 1 from an address the INIT did not list, unconfirmed: no entry yet",
+	  .pkt = { V6(C6A, TS1), .chunks = { CH_DATA() } },
+	  TO(1, 1, XDP_REDIRECT), .data = 1, .stats = { S(ESTABLISHED) }, .assoc = TS1 },
+	{ "DATA on path 0", .pkt = { V4(C4A, TS1), .chunks = { CH_DATA() } },
+	  TO(1, 0, XDP_TX), .data = 1, .stats = { S(ESTABLISHED) }, .assoc = TS1 },
+	{ "DATA on path 0, the 4th packet: confirmed, an entry for both addresses",
+	  .pkt = { V4(C4A, TS1), .chunks = { CH_DATA() } },
+	  TO(1, 0, XDP_TX), .data = 1, .stats = { S(ESTABLISHED), S(ASSOC_PROMOTED) },
+	  .assoc = TS1, .new_clients = 2,
+	  .maps = { CONFIRMED_ASSOC(TS1, 1, TC1), CLIENT(C4A, 1, TS1), CLIENT(C6A, 1, TS1) } },
+	{ "HEARTBEAT on path 1 from a third address, after the confirmation: its entry",
+	  .pkt = { V6(C6B, TS1), .chunks = { CH(CT_HEARTBEAT) } },
+	  TO(1, 1, XDP_REDIRECT), .hb = 1, .stats = { S(ESTABLISHED) }, .assoc = TS1,
+	  .new_clients = 1, .maps = { CLIENT(C6B, 1, TS1) } },
+	{ "restart from the path-1 address used before the confirmation: old backend though "
+	  "Maglev says 2",
+	  .before = table_be2, .pkt = { V6(C6A, 0), .chunks = { CH_INIT(TC5, C6A) } },
+	  TO(1, 1, XDP_REDIRECT), .stats = { S(INIT), S(INIT_RESTART) }, .new_handshakes = 1,
+	  .maps = { HS(C6A, 1, TC5, 1) } },
+	{ "restart from the address first used after it: old backend",
+	  .pkt = { V6(C6B, 0), .chunks = { CH_INIT(TC6, C6B) } },
+	  TO(1, 1, XDP_REDIRECT), .stats = { S(INIT), S(INIT_RESTART) }, .new_handshakes = 1,
+	  .maps = { HS(C6B, 1, TC6, 1) } },
+	{ "T-bit ABORT from an address of none: no entry (it carries Tc, not Ts)",
+	  .pkt = { V4(C4B, TC1), .chunks = { CH_ABORT_T } },
+	  TO(1, 0, XDP_TX), .stats = { S(TBIT), S(ESTABLISHED), S(ASSOC_CLOSING) }, .assoc = TS1,
+	  .maps = { CLOSING(TS1, 1, TC1, true) } },
+	{ "an INIT from that address: not a restart, Maglev",
+	  .pkt = { V4(C4B, 0), .chunks = { CH_INIT(TC4, C4B) } },
+	  TO(2, 0, XDP_REDIRECT), .stats = { S(INIT) }, .new_handshakes = 1 },
 	END
 };
 
@@ -727,6 +774,7 @@ static const struct tb_scenario SCENARIOS[] = {
 	{ "ipv6-ext", IPV6_EXT, NULL, NULL },
 	{ "udp-encap", UDP_ENCAP_CASES, NULL, NULL },
 	{ "restart", RESTART, NULL, NULL },
+	{ "restart-paths", RESTART_PATHS, NULL, NULL },
 	{ "drained", DRAINED, NULL, NULL },
 	{ "no-backend", NO_BACKENDS, NULL, NULL },
 	{ "fib", FIB, NULL, NULL },

@@ -37,6 +37,7 @@
 #define C4    "198.51.100.50"
 #define C6    "2001:db8:2::50"
 #define C4B   "198.51.100.51"
+#define C6B   "2001:db8:2::51"  /* a client no association has used */
 #define DENIED "198.51.100.77"
 #define NSEC  1000000000ull
 #define TC1   0x7c000001u
@@ -286,13 +287,13 @@ static void test_collision(void)
 
 	fx_assoc_put(&fx, &k, &a, BPF_ANY);
 	now += NSEC;
-	pkt(C6, VIP6, 0, (struct chunk_spec)CH_INIT(tc), &o);
+	pkt(C6B, VIP6, 0, (struct chunk_spec)CH_INIT(tc), &o);
 	now += NSEC;
-	pkt(C6, VIP6, ts, (struct chunk_spec)CH_COOKIE(), &o);
+	pkt(C6B, VIP6, ts, (struct chunk_spec)CH_COOKIE(), &o);
 	drain();
 	check("collision", o.d[SCTPLB_STAT_ASSOC_COLLISION] == 1 && only(1) &&
 	      is(0, &(struct want){ SCTPLB_EV_COLLISION, 1, ts, tc, 1, SCTPLB_EV_NO_PATH, 0,
-				    C6 }), why);
+				    C6B }), why);
 	bpf_map_delete_elem(fx.assocs, &k);
 }
 

@@ -119,9 +119,9 @@ struct tcase {
 	.state = SCTPLB_ASSOC_ESTABLISHED, .flags = SCTPLB_ASSOC_F_FROM_INIT_ACK, .table = TB_CONFIRMED }
 #define CONFIRMED_CTAG(tc, ts) { .kind = K_CTAG, .tag = (tc), .stag = (ts), .table = TB_CONFIRMED }
 #define NEIGH(a) { .kind = K_NEIGH, .addr = (a) }
-/* A new association: client_index grows when it is confirmed (CONFIRMS). */
+/* A new association: client_index grows when it is confirmed, by one entry
+ * for each client address it has used (.new_clients). */
 #define NEW_ASSOC .new_assocs = 1, .new_ctags = 1
-#define CONFIRMS .new_clients = 1
 #define LEARNT_F SCTPLB_ASSOC_F_FROM_INIT_ACK
 #define UDP .udp_sport = ENCAP, .udp_dport = ENCAP
 #define END { .name = NULL }
@@ -216,10 +216,12 @@ static const struct tcase RETURN[] = {
 	  .pkt = { R4(C4A, TC1), .chunks = { INIT_ACK(TS1) } },
 	  RET(2, 0, RET_INIT_ACK), .stats = { S(RET_INIT_ACK), S(RET_PKTS) }, .assoc = TS1,
 	  .maps = { LEARNT(TS1, 2, TC1) } },
-	{ "backend's DATA (vtag Tc) to C4A: RET_PKTS, path_stats toward the client, confirms",
+	{ "backend's DATA (vtag Tc) to C4A: RET_PKTS, path_stats toward the client, confirms: "
+	  "client_index for C4A and for path 1's C6B (a restart may come from either)",
 	  .pkt = { R4(C4A, TC1), .chunks = { CH_DATA() } },
 	  RET(2, 0, RET_PKTS), .data = 1, .stats = { S(RET_PKTS), S(ASSOC_CONFIRMED) }, .assoc = TS1,
-	  CONFIRMS, .maps = { CONFIRMED(TS1, 2, TC1), CONFIRMED_CTAG(TC1, TS1), CLIENT(C4A, 2, TS1) } },
+	  .new_clients = 2, .maps = { CONFIRMED(TS1, 2, TC1), CONFIRMED_CTAG(TC1, TS1),
+				      CLIENT(C4A, 2, TS1), CLIENT(C6B, 2, TS1) } },
 	{ "backend's first IPv4 fragment (MF, offset 0): classified as usual",
 	  .pkt = { R4(C4A, TC1), .frag = 0x2000, .chunks = { CH_DATA() } },
 	  RET(2, 0, RET_PKTS), .data = 1, .stats = { S(RET_PKTS) }, .assoc = TS1 },
@@ -358,7 +360,7 @@ static const struct tcase UDP_ENCAP_CASES[] = {
 	{ "backend's DATA over UDP on path 1: bytes = outer IP length",
 	  .cport = CPORT + 100, .pkt = { R6(C6A, TC4), UDP, .chunks = { CH_DATA() } },
 	  RET(1, 1, RET_PKTS), .data = 1, .stats = { S(RET_PKTS), S(ASSOC_CONFIRMED) }, .assoc = TS4,
-	  CONFIRMS, .maps = { CLIENT(C6A, 1, TS4) } },
+	  .new_clients = 2, .maps = { CLIENT(C6A, 1, TS4), CLIENT(C4B, 1, TS4) } },
 	{ "UDP from the encapsulation port, inner source port not the service's",
 	  .cport = CPORT + 100, .pkt = { R4(C4A, TC4), UDP, .sport = PORT + 1, .chunks = { CH_DATA() } },
 	  .hook = H_RET, .verdict = TC_ACT_OK, .svc = 0, .backend = 0,
@@ -390,7 +392,7 @@ static const struct tcase IPV6_CASES[] = {
 	{ "backend's DATA to C6B: path_stats toward the client, family 6",
 	  .pkt = { R6(C6B, TC6), .chunks = { CH_DATA() } },
 	  RET(1, 1, RET_PKTS), .data = 1, .stats = { S(RET_PKTS), S(ASSOC_CONFIRMED) }, .assoc = TS6,
-	  CONFIRMS, .maps = { CLIENT(C6B, 1, TS6) } },
+	  .new_clients = 2, .maps = { CLIENT(C6B, 1, TS6), CLIENT(C4B, 1, TS6) } },
 	{ "backend's T-bit SHUTDOWN-COMPLETE (vtag Ts): CLOSING",
 	  .pkt = { R6(C6A, TS6), .chunks = { CH_SC_T } },
 	  RET(1, 1, CT_ENDED), .stats = { S(RET_PKTS), S(CT_ENDED) }, .assoc = TS6,

@@ -14,7 +14,10 @@
  *      tell) trusts nothing, and the find reads it under the lock: found,
  *      whole; a datapath write leaves the count a multiple of 4;
  *   3. user space's puts (user/lib/settable.c: three writes under the lock)
- *      racing finds: nothing torn, and the count left 2 modulo 4.
+ *      racing finds: nothing torn, and the count left 2 modulo 4;
+ *   4. and, with no race, a put into a spare way (NAME_put_spare) takes only
+ *      an empty way or its key's own, stamped oldest, and the next put into
+ *      the full set takes it before any other.
  * No verdict depends on time: the loops run until their counts are reached,
  * with a bound that only catches a hang.
  */
@@ -230,6 +233,75 @@ static void against_user_writer(void)
 		  set_seq());
 }
 
+/* The way of key {a, 0} in the set, with its stamp and first word; -1 if absent. */
+static int way_of(__u32 a, __u32 *stamp, __u32 *w0)
+{
+	struct st_set s;
+	__u32 zero = 0;
+	int i;
+
+	if (bpf_map_lookup_elem_flags(bpf_map__fd(skel->maps.st_table), &zero, &s, BPF_F_LOCK))
+		return -1;
+	for (i = 0; i < ST_WAYS; i++)
+		if (s.stamp[i] && s.e[i].key.a == a && !s.e[i].key.b) {
+			*stamp = s.stamp[i];
+			*w0 = s.e[i].val.w[0];
+			return i;
+		}
+	return -1;
+}
+
+static int put_key(struct bpf_program *prog, __u32 a, __u32 val)
+{
+	skel->bss->io.key = a;
+	skel->bss->io.next = val;
+	return run(prog, 1);
+}
+
+static void spare(void)
+{
+	__u32 st = 0, w0 = 0, k;
+	int w, w1, w2, w3, w100;
+	bool ok = true;
+
+	clear();
+	/* keys 1..ST_WAYS-1 put, stamped 10 + key: one way left */
+	for (k = 1; k < ST_WAYS; k++)
+		ok &= put_key(skel->progs.st_put_key, k, 10 + k) >= 0;
+	ok &= put_key(skel->progs.st_put_spare_key, 100, 5) >= 0;
+	w = way_of(100, &st, &w0);
+	tr_report(ok && w >= 0 && st == 1 && w0 == 5,
+		  "a spare put takes the set's empty way, stamped 1 (older than any put)",
+		  "key 100: way %d, stamp %u, value %u", w, st, w0);
+	ok &= put_key(skel->progs.st_put_spare_key, 101, 6) >= 0;
+	w = way_of(101, &st, &w0);
+	w100 = way_of(100, &st, &w0);
+	w1 = way_of(1, &st, &w0);
+	tr_report(ok && w < 0 && w100 >= 0 && w1 >= 0, "a spare put into a full set evicts nothing",
+		  "key 101 way %d, key 100 way %d, key 1 way %d", w, w100, w1);
+	ok &= put_key(skel->progs.st_put_spare_key, 2, 12) >= 0; /* key 2 holds 12 */
+	w = way_of(2, &st, &w0);
+	tr_report(ok && w >= 0 && st == 12 && w0 == 12,
+		  "a spare put of a key holding that value leaves it as it is (its stamp kept)",
+		  "key 2: way %d, stamp %u, value %u", w, st, w0);
+	ok &= put_key(skel->progs.st_put_spare_key, 3, 7) >= 0;
+	w = way_of(3, &st, &w0);
+	tr_report(ok && w >= 0 && st == 1 && w0 == 7,
+		  "a spare put of a key holding another value rewrites its way, stamped 1",
+		  "key 3: way %d, stamp %u, value %u", w, st, w0);
+	/* the set: 1 (stamp 11), 2 (12), 3 and 100 (stamp 1) */
+	ok &= put_key(skel->progs.st_put_key, 102, 20) >= 0;
+	w = way_of(102, &st, &w0);
+	w1 = way_of(1, &st, &w0);
+	w2 = way_of(2, &st, &w0);
+	w3 = way_of(3, &st, &w0);
+	w100 = way_of(100, &st, &w0);
+	tr_report(ok && w >= 0 && w1 >= 0 && w2 >= 0 && (w3 < 0) != (w100 < 0),
+		  "a put into a full set takes a spare way before the oldest stamped one",
+		  "key 102 way %d; key 1 way %d, key 2 way %d, key 3 way %d, key 100 way %d", w, w1,
+		  w2, w3, w100);
+}
+
 int main(void)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -250,6 +322,7 @@ int main(void)
 		  "seq %u", set_seq());
 	odd_count();
 	against_user_writer();
+	spare();
 	settable_test__destroy(skel);
 	return tr_failures ? 1 : 0;
 }

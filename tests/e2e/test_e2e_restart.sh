@@ -5,7 +5,11 @@
 # new Initiate Tags to be3; a new client process opens the same 12 local ports (new
 # INITs, new tags) plus 4 fresh ones.  sctplb's restart rule (client_index) must bring
 # each of the 12 back to the backend that held it; the fresh ones show the new Maglev
-# table.  Return through the forwarder.
+# table.  The same from the client's other address (RFC 9260 5.2.4: a restart may come
+# from any address of the association): 6 more associations, made over path A beside the
+# 12 and killed with them, are restarted by a process whose primary path is B, with INITs
+# from CLI_B4, an address each used only on its path B (heartbeats): they must come back
+# to be1 and be2 too, not go to be3.  Return through the forwarder.
 set -u
 cd "$(dirname "$0")/../.." || exit 1
 # shellcheck source=tests/e2e/lib/lb.sh
@@ -25,11 +29,41 @@ if ! lb_traffic first --local "$CLI_A4,$CLI_B4" --remote "$VIP_A4,$VIP_B4" --por
 	fail restart "associations not up: $(tail -c 300 "$TOPO_DIR/first.log")"
 	exit 1
 fi
+FIRST_PID=$LB_TRAFFIC_PID
 lb_wait_echoes first 10 || fail restart_before "not 10 echoes on every association: $(lb_received first)"
+
+# The 6 of the restart from the other address; sctplb monitor from here on.
+# Their client_index entries for CLI_B4: every association has carried a packet from
+# CLI_B4 on path B (sctplb assoc list shows the address on path 1).
+pathb_seen() {
+	lb_json assoc list | python3 -c '
+import json, sys
+want = set(range(47100, 47106))
+seen = {a["cport"] for a in json.load(sys.stdin) if a["cport"] in want and a["confirmed"]
+        and any(p["path"] == 1 and p["client"] == sys.argv[1] for p in a["paths"])}
+sys.exit(0 if seen == want else 1)' "$CLI_B4"
+}
+sl --json monitor --service s4 --interval 0.1 >"$TOPO_DIR/monitor.log" 2>"$TOPO_DIR/monitor.err" &
+MON=$!
+topo_wait_log "$TOPO_DIR/monitor.log" '"event":"start"' 10 ||
+	fail restart_b_monitor "no start line: $(cat "$TOPO_DIR/monitor.err")"
+B_UP=""
+if lb_traffic firstb --local "$CLI_A4,$CLI_B4" --remote "$VIP_A4,$VIP_B4" --port $PORT \
+	--lport-base 47100 --assocs 6 --rate 20 --duration "$TOPO_UNTIL_STOPPED"; then
+	B_UP=1
+	lb_wait_echoes firstb 10 || fail restart_b_before "echoes: $(lb_received firstb)"
+	wait_until "$TOPO_DEADLINE" pathb_seen ||
+		fail restart_b_before "not every association seen on path 1 from $CLI_B4"
+	kill -KILL $(pgrep -P "$LB_TRAFFIC_PID") 2>/dev/null
+	wait "$LB_TRAFFIC_PID" 2>/dev/null
+else
+	fail restart_b "associations not up: $(tail -c 300 "$TOPO_DIR/firstb.log")"
+fi
 # ip netns exec execs timeout, whose child is sctp-peer: kill that one, by pid.
-kill -KILL $(pgrep -P "$LB_TRAFFIC_PID") 2>/dev/null
-wait "$LB_TRAFFIC_PID" 2>/dev/null
-old=$(lb_assoc_backends s4)
+kill -KILL $(pgrep -P "$FIRST_PID") 2>/dev/null
+wait "$FIRST_PID" 2>/dev/null
+oldb=$(lb_assoc_backends s4 | tr ' ' '\n' | grep '^471' | tr '\n' ' ')
+old=$(lb_assoc_backends s4 | tr ' ' '\n' | grep '^470' | tr '\n' ' ')
 echo "  before the restart (sctplb assoc list, cport=backend): $old"
 lb_backend_add s4 3 --weight 100 || fail restart_add_backend "backend add s4 be3 --weight 100 failed"
 sl backend list s4 | sed 's/^/  /'
@@ -74,6 +108,42 @@ if grep -q be3 <<<"${out#*fresh ports now on }"; then
 else
 	fail restart_maglev_changed "none of the 4 fresh associations on be3 (weight 100): ${out#*|}"
 fi
+
+# ---- the restart from the address of the associations' path B ----
+if [ -n "$B_UP" ]; then
+	echo "  before the restart from $CLI_B4 (cport=backend): $oldb"
+	# Their INIT listed CLI_B4, and while that handshake is young an INIT from there goes
+	# to its backend anyway (INIT_PINNED): with a 1 s timeout, the 2 s of the traffic
+	# above have expired it, and only client_index names the backend.
+	sl config handshake-timeout 1 >/dev/null || fail restart_b_timeout "config handshake-timeout 1 refused"
+	if lb_traffic secondb --local "$CLI_B4,$CLI_A4" --remote "$VIP_B4,$VIP_A4" --port $PORT \
+		--lport-base 47100 --assocs 6 --rate 20 --duration 2; then
+		wait "$LB_TRAFFIC_PID"
+		lb_check_assocs restart_b_traffic "$TOPO_DIR/secondb.log" s4 $PORT
+	else
+		fail restart_b_traffic "associations not up: $(tail -c 300 "$TOPO_DIR/secondb.log")"
+	fi
+	out=$(lb_python - "$TOPO_DIR/secondb.log" "$oldb" "$TOPO_DIR/monitor.log" "$CLI_B4" <<'PY'
+import sys
+import peerlog
+log, old, mon, addr = sys.argv[1:5]
+old = dict(kv.split("=") for kv in old.split())
+st = peerlog.last_stats(log)
+moved = ["%d: held by %s, restarted on %s" % (a["lport"], old.get(str(a["lport"])), a["backend"])
+         for a in st["per_assoc"] if a["backend"] != old.get(str(a["lport"]))]
+rs = {j["cport"] for j in peerlog.events(mon)
+      if j.get("event") == "restart" and j.get("client") == addr and 47100 <= j.get("cport", 0) < 47106}
+print("%s|%d of %d back on their backend; restarts from %s seen by sctplb: %d" % (
+    "; ".join(moved), len(old) - len(moved), len(old), addr, len(rs)))
+sys.exit(1 if moved or len(old) != 6 or len(rs) != 6 else 0)
+PY
+	)
+	rc=$?
+	echo "  ${out#*|}"
+	if [ $rc -eq 0 ]; then pass restart_from_other_address; else fail restart_from_other_address "${out%%|*} (${out#*|})"; fi
+fi
+kill "$MON" 2>/dev/null
+wait "$MON" 2>/dev/null
 
 ids=$TOPO_ID pin=$LB_PIN
 lb_destroy

@@ -76,6 +76,40 @@ int st_write_slow(struct xdp_md *ctx)
 	return XDP_PASS;
 }
 
+/* {io.key, 0} -> io.next in every word: a put stamped io.next (st_put_key),
+ * a put into a spare way (st_put_spare_key: settable.h). */
+static __always_inline void key_val(struct st_key *k, struct st_val *v)
+{
+	int i;
+
+	k->a = io.key;
+	k->b = 0;
+	for (i = 0; i < ST_WORDS; i++)
+		v->w[i] = io.next;
+}
+
+SEC("xdp")
+int st_put_key(struct xdp_md *ctx)
+{
+	struct st_key k;
+	struct st_val v;
+
+	key_val(&k, &v);
+	st_put(&k, &v, io.next);
+	return XDP_PASS;
+}
+
+SEC("xdp")
+int st_put_spare_key(struct xdp_md *ctx)
+{
+	struct st_key k;
+	struct st_val v;
+
+	key_val(&k, &v);
+	st_put_spare(&k, &v);
+	return XDP_PASS;
+}
+
 /* The look alone (the global function): 1, 0, or -1 (count odd or moved). */
 int look_ret;
 
