@@ -425,18 +425,12 @@ static __always_inline __u64 settable_nz32(__u32 x)
 		return found;                                                                  \
 	}                                                                                      \
                                                                                                \
-	static __always_inline void NAME##__put(SET *s, const NAME##_key_t *k,      \
-							    const NAME##_val_t *v, __u32 stamp) \
+	/* Way w (none if w >= WAYS) := k -> *v, stamped st; lock held. */                 \
+	static __always_inline void NAME##__write(SET *s, int w, const NAME##_key_t *k,      \
+						  const NAME##_val_t *v, __u32 st)              \
 	{                                                                                      \
-		__u32 st = sctplb_settable_stamp(stamp);                                       \
-		int w, i;                                                                      \
+		int i;                                                                         \
                                                                                                \
-		if (!s)                                                                        \
-			return;                                                                \
-		bpf_spin_lock(&s->lock);                                                       \
-		w = NAME##_way(s, k);                                                          \
-		if (w < 0)                                                                     \
-			w = NAME##__slot(s);                                                   \
 		settable_write_begin(&s->seq);                                                 \
 		/* Written at constant offsets: w used as an offset would make  */             \
 		/* the verifier track every way the loop above could choose.     */             \
@@ -449,42 +443,52 @@ static __always_inline __u64 settable_nz32(__u32 x)
 			}                                                                      \
 		}                                                                              \
 		settable_write_end(&s->seq);                                                   \
+	}                                                                                      \
+                                                                                               \
+	/* Way w holds exactly *v; lock held. */                                              \
+	static __always_inline bool NAME##__holds(const SET *s, int w, const NAME##_val_t *v) \
+	{                                                                                      \
+		const __u32 *have = (const __u32 *)&s->e[w].val, *want = (const __u32 *)v;     \
+		__u32 diff = 0;                                                                \
+		int j;                                                                         \
+                                                                                               \
+		_Pragma("unroll") for (j = 0; j < sizeof(*v) / 4; j++)                         \
+			diff |= have[j] ^ want[j];                                             \
+		return !diff;                                                                  \
+	}                                                                                      \
+                                                                                               \
+	static __always_inline void NAME##__put(SET *s, const NAME##_key_t *k,      \
+							    const NAME##_val_t *v, __u32 stamp) \
+	{                                                                                      \
+		int w;                                                                         \
+                                                                                               \
+		if (!s)                                                                        \
+			return;                                                                \
+		bpf_spin_lock(&s->lock);                                                       \
+		w = NAME##_way(s, k);                                                          \
+		if (w < 0)                                                                     \
+			w = NAME##__slot(s);                                                   \
+		NAME##__write(s, w, k, v, sctplb_settable_stamp(stamp));                       \
 		bpf_spin_unlock(&s->lock);                                                     \
 	}                                                                                      \
                                                                                                \
 	static __always_inline void NAME##__put_spare(SET *s, const NAME##_key_t *k,        \
 						      const NAME##_val_t *v)                    \
 	{                                                                                      \
-		const __u32 *have, *want = (const __u32 *)v;                                   \
-		__u32 diff = 0;                                                                \
-		int w, i, j;                                                                   \
+		int w;                                                                         \
                                                                                                \
 		if (!s)                                                                        \
 			return;                                                                \
 		bpf_spin_lock(&s->lock);                                                       \
 		w = NAME##_way(s, k);                                                          \
 		if (w >= 0 && w < NAME##_WAYS) {                                               \
-			have = (const __u32 *)&s->e[w].val;                                    \
-			_Pragma("unroll") for (j = 0; j < sizeof(*v) / 4; j++)                 \
-				diff |= have[j] ^ want[j];                                     \
-			if (!diff)                                                             \
-				w = NAME##_WAYS; /* it holds *v: as it is */                   \
+			if (NAME##__holds(s, w, v))                                            \
+				w = NAME##_WAYS; /* as it is */                                \
 		} else {                                                                       \
 			w = NAME##__empty(s);                                                  \
 		}                                                                              \
-		if (w < NAME##_WAYS) {                                                         \
-			settable_write_begin(&s->seq);                                         \
-			_Pragma("unroll") for (i = 0; i < NAME##_WAYS; i++) {                  \
-				if (i == w) {                                                  \
-					s->e[i].key = *k;                                      \
-					s->e[i].val = *v;                                      \
-					s->fp[i] = sctplb_settable_fp((const __u32 *)k,        \
-								      NAME##_WORDS);           \
-					s->stamp[i] = 1;                                       \
-				}                                                              \
-			}                                                                      \
-			settable_write_end(&s->seq);                                           \
-		}                                                                              \
+		if (w < NAME##_WAYS)                                                           \
+			NAME##__write(s, w, k, v, 1);                                          \
 		bpf_spin_unlock(&s->lock);                                                     \
 	}                                                                                      \
                                                                                                \
@@ -492,20 +496,15 @@ static __always_inline __u64 settable_nz32(__u32 x)
 						    const NAME##_val_t *expect,                 \
 						    const NAME##_val_t *v)                      \
 	{                                                                                      \
-		const __u32 *have, *want = (const __u32 *)expect;                              \
 		bool done = false;                                                             \
-		__u32 diff = 0;                                                                \
-		int w, j;                                                                      \
+		int w;                                                                         \
                                                                                                \
 		if (!s)                                                                        \
 			return false;                                                          \
 		bpf_spin_lock(&s->lock);                                                       \
 		w = NAME##_way(s, k);                                                          \
 		if (w >= 0 && w < NAME##_WAYS) {                                               \
-			have = (const __u32 *)&s->e[w].val;                                    \
-			_Pragma("unroll") for (j = 0; j < sizeof(*v) / 4; j++)                 \
-				diff |= have[j] ^ want[j];                                     \
-			if (!diff) {                                                           \
+			if (NAME##__holds(s, w, expect)) {                                     \
 				settable_write_begin(&s->seq);                                 \
 				if (v)                                                         \
 					s->e[w].val = *v;                                      \
