@@ -445,7 +445,7 @@ static __always_inline __u64 settable_nz32(__u32 x)
 		settable_write_end(&s->seq);                                                   \
 	}                                                                                      \
                                                                                                \
-	/* Way w holds exactly *v; lock held. */                                              \
+	/* Way w holds exactly *v; lock held. */                                               \
 	static __always_inline bool NAME##__holds(const SET *s, int w, const NAME##_val_t *v) \
 	{                                                                                      \
 		const __u32 *have = (const __u32 *)&s->e[w].val, *want = (const __u32 *)v;     \
@@ -457,8 +457,10 @@ static __always_inline __u64 settable_nz32(__u32 x)
 		return !diff;                                                                  \
 	}                                                                                      \
                                                                                                \
-	static __always_inline void NAME##__put(SET *s, const NAME##_key_t *k,      \
-							    const NAME##_val_t *v, __u32 stamp) \
+	/* A put (spare: into a spare way only, stamped 1: NAME_put_spare).  */                \
+	static __always_inline void NAME##__put(SET *s, const NAME##_key_t *k,                 \
+						const NAME##_val_t *v, __u32 stamp,            \
+						bool spare)                                    \
 	{                                                                                      \
 		int w;                                                                         \
                                                                                                \
@@ -467,28 +469,10 @@ static __always_inline __u64 settable_nz32(__u32 x)
 		bpf_spin_lock(&s->lock);                                                       \
 		w = NAME##_way(s, k);                                                          \
 		if (w < 0)                                                                     \
-			w = NAME##__slot(s);                                                   \
-		NAME##__write(s, w, k, v, sctplb_settable_stamp(stamp));                       \
-		bpf_spin_unlock(&s->lock);                                                     \
-	}                                                                                      \
-                                                                                               \
-	static __always_inline void NAME##__put_spare(SET *s, const NAME##_key_t *k,        \
-						      const NAME##_val_t *v)                    \
-	{                                                                                      \
-		int w;                                                                         \
-                                                                                               \
-		if (!s)                                                                        \
-			return;                                                                \
-		bpf_spin_lock(&s->lock);                                                       \
-		w = NAME##_way(s, k);                                                          \
-		if (w >= 0 && w < NAME##_WAYS) {                                               \
-			if (NAME##__holds(s, w, v))                                            \
-				w = NAME##_WAYS; /* as it is */                                \
-		} else {                                                                       \
-			w = NAME##__empty(s);                                                  \
-		}                                                                              \
-		if (w < NAME##_WAYS)                                                           \
-			NAME##__write(s, w, k, v, 1);                                          \
+			w = spare ? NAME##__empty(s) : NAME##__slot(s);                        \
+		else if (spare && NAME##__holds(s, w, v))                                      \
+			w = NAME##_WAYS; /* as it is */                                        \
+		NAME##__write(s, w, k, v, spare ? 1 : sctplb_settable_stamp(stamp));           \
 		bpf_spin_unlock(&s->lock);                                                     \
 	}                                                                                      \
                                                                                                \
@@ -562,7 +546,7 @@ static __always_inline __u64 settable_nz32(__u32 x)
 	static __noinline __maybe_unused void NAME##_put_in(SET *s, const NAME##_key_t *k,      \
 							    const NAME##_val_t *v, __u32 stamp) \
 	{                                                                                      \
-		NAME##__put(s, k, v, stamp);                                                   \
+		NAME##__put(s, k, v, stamp, false);                                            \
 	}                                                                                      \
                                                                                                \
 	static __noinline __maybe_unused bool NAME##_delete_in(SET *s, const NAME##_key_t *k)   \
@@ -579,13 +563,13 @@ static __always_inline __u64 settable_nz32(__u32 x)
 	static __noinline __maybe_unused void NAME##_put(const NAME##_key_t *k,                 \
 							 const NAME##_val_t *v, __u32 stamp)    \
 	{                                                                                      \
-		NAME##__put(NAME##_set(k), k, v, stamp);                                       \
+		NAME##__put(NAME##_set(k), k, v, stamp, false);                                \
 	}                                                                                      \
                                                                                                \
 	static __noinline __maybe_unused void NAME##_put_spare(const NAME##_key_t *k,           \
 							       const NAME##_val_t *v)           \
 	{                                                                                      \
-		NAME##__put_spare(NAME##_set(k), k, v);                                        \
+		NAME##__put(NAME##_set(k), k, v, 0, true);                                     \
 	}                                                                                      \
                                                                                                \
 	static __noinline __maybe_unused bool NAME##_delete(const NAME##_key_t *k)              \

@@ -17,6 +17,21 @@ source tests/e2e/lib/lb.sh
 PORT=5000
 start=$(now_ms)
 
+# held PREFIX: "cport=backend" of sctplb's associations whose client port starts so.
+held() { lb_assoc_backends s4 | tr ' ' '\n' | grep "^$1" | tr '\n' ' '; }
+
+# restart_traffic CHECK NAME LOCAL REMOTE LPORT_BASE ASSOCS: a restarting client's 2 s of
+# traffic, then lb_check_assocs CHECK of it.
+restart_traffic() {
+	if lb_traffic "$2" --local "$3" --remote "$4" --port $PORT --lport-base "$5" --assocs "$6" \
+		--rate 20 --duration 2; then
+		wait "$LB_TRAFFIC_PID"
+		lb_check_assocs "$1" "$TOPO_DIR/$2.log" s4 $PORT
+	else
+		fail "$1" "associations not up: $(tail -c 300 "$TOPO_DIR/$2.log")"
+	fi
+}
+
 if ! lb_create --return fwd || ! sl service add s4 --vip "$VIP_A4,$VIP_B4" --port $PORT >/dev/null ||
 	! lb_servers $PORT "$VIP_A4,$VIP_B4"; then
 	fail setup "topology, sctplb or servers failed"
@@ -62,20 +77,14 @@ fi
 # ip netns exec execs timeout, whose child is sctp-peer: kill that one, by pid.
 kill -KILL $(pgrep -P "$FIRST_PID") 2>/dev/null
 wait "$FIRST_PID" 2>/dev/null
-oldb=$(lb_assoc_backends s4 | tr ' ' '\n' | grep '^471' | tr '\n' ' ')
-old=$(lb_assoc_backends s4 | tr ' ' '\n' | grep '^470' | tr '\n' ' ')
+oldb=$(held 471)
+old=$(held 470)
 echo "  before the restart (sctplb assoc list, cport=backend): $old"
 lb_backend_add s4 3 --weight 100 || fail restart_add_backend "backend add s4 be3 --weight 100 failed"
 sl backend list s4 | sed 's/^/  /'
 r0=$(lb_stat init_restart)
 
-if lb_traffic second --local "$CLI_A4,$CLI_B4" --remote "$VIP_A4,$VIP_B4" --port $PORT \
-	--lport-base 47000 --assocs 16 --rate 20 --duration 2; then
-	wait "$LB_TRAFFIC_PID"
-	lb_check_assocs restart_traffic "$TOPO_DIR/second.log" s4 $PORT
-else
-	fail restart_traffic "associations not up: $(tail -c 300 "$TOPO_DIR/second.log")"
-fi
+restart_traffic restart_traffic second "$CLI_A4,$CLI_B4" "$VIP_A4,$VIP_B4" 47000 16
 r1=$(lb_stat init_restart)
 out=$(lb_python - "$TOPO_DIR/second.log" "$old" "$TOPO_DIR" $PORT <<'PY'
 import sys
@@ -116,13 +125,7 @@ if [ -n "$B_UP" ]; then
 	# to its backend anyway (INIT_PINNED): with a 1 s timeout, the 2 s of the traffic
 	# above have expired it, and only client_index names the backend.
 	sl config handshake-timeout 1 >/dev/null || fail restart_b_timeout "config handshake-timeout 1 refused"
-	if lb_traffic secondb --local "$CLI_B4,$CLI_A4" --remote "$VIP_B4,$VIP_A4" --port $PORT \
-		--lport-base 47100 --assocs 6 --rate 20 --duration 2; then
-		wait "$LB_TRAFFIC_PID"
-		lb_check_assocs restart_b_traffic "$TOPO_DIR/secondb.log" s4 $PORT
-	else
-		fail restart_b_traffic "associations not up: $(tail -c 300 "$TOPO_DIR/secondb.log")"
-	fi
+	restart_traffic restart_b_traffic secondb "$CLI_B4,$CLI_A4" "$VIP_B4,$VIP_A4" 47100 6
 	out=$(lb_python - "$TOPO_DIR/secondb.log" "$oldb" "$TOPO_DIR/monitor.log" "$CLI_B4" <<'PY'
 import sys
 import peerlog

@@ -171,13 +171,7 @@ lb_wait_echoes() {
 	local name=$1 behind
 	shift
 	wait_until "$TOPO_DEADLINE" topo_echoed "$TOPO_DIR/$name.progress" "$@" && return 0
-	behind=$(python3 -c '
-import json, sys
-pa = json.load(open(sys.argv[1]))["per_assoc"]
-n = int(sys.argv[2])
-base = [int(x) for x in sys.argv[3].split()] if len(sys.argv) > 3 else [0] * len(pa)
-print(" ".join(str(a["lport"]) for a, b in zip(pa, base) if a["received"] < b + n))' \
-		"$TOPO_DIR/$name.progress" "$@" 2>/dev/null)
+	behind=$(topo_behind "$TOPO_DIR/$name.progress" "$@")
 	# shellcheck disable=SC2086 # one argument per client port
 	[ -n "$behind" ] && [ -s "$TOPO_DIR/$name.port" ] &&
 		lb_server_status "$(cat "$TOPO_DIR/$name.port")" $behind

@@ -76,6 +76,7 @@
 #   topo_received PROGRESS       echoes so far per association, space separated
 #   topo_echoed PROGRESS N [BASE]  every association has N echoes more than in BASE
 #                                (a topo_received line; none: N echoes each)
+#   topo_behind PROGRESS N [BASE]  the client ports of those that do not
 #   topo_unreachable LOG OFFSET ADDR N  each of the N associations has logged remote
 #                                ADDR unreachable after byte OFFSET of LOG (its size
 #                                when the path was cut: order, not time)
@@ -388,7 +389,10 @@ import json, sys
 print(" ".join(str(a["received"]) for a in json.load(open(sys.argv[1]))["per_assoc"]))' "$1" 2>/dev/null
 }
 
-topo_echoed() {
+# topo_behind PROGRESS N [BASE]: the client ports of the associations with fewer than N
+# echoes more than in BASE ("received" per association, as topo_received prints it;
+# none: N each); fails while the progress file is not written or does not match BASE.
+topo_behind() {
 	python3 -c '
 import json, sys
 try:
@@ -397,7 +401,15 @@ except (OSError, ValueError, KeyError):
     sys.exit(1)  # not written yet
 n = int(sys.argv[2])
 base = [int(x) for x in sys.argv[3].split()] if len(sys.argv) > 3 else [0] * len(pa)
-sys.exit(0 if pa and len(base) == len(pa) and all(a["received"] >= b + n for a, b in zip(pa, base)) else 1)' "$@"
+if not pa or len(base) != len(pa):
+    sys.exit(1)
+print(" ".join(str(a["lport"]) for a, b in zip(pa, base) if a["received"] < b + n))' "$@"
+}
+
+# topo_echoed PROGRESS N [BASE]: every association has its N echoes (topo_behind).
+topo_echoed() {
+	local behind
+	behind=$(topo_behind "$@") && [ -z "$behind" ]
 }
 
 topo_unreachable() {
