@@ -618,7 +618,7 @@ int do_status(const struct cmd_args *a)
 	if (ifs)
 		if_freenameindex(ifs);
 	/* The maps: where, and whether they are usable by this version. */
-	if (access(g.pin_path, F_OK) == 0 && lb_maps_open(&m, g.pin_path, 0, 0) == 0) {
+	if (access(g.pin_path, F_OK) == 0 && lb_maps_open(&m, g.pin_path, 0, NULL) == 0) {
 		struct sctplb_config c = {};
 
 		lb_settings_read(&m, &c); /* a zero ABI version says it could not */

@@ -18,7 +18,7 @@ struct global {
 	bool json;              /* --json */
 	bool verbose;           /* --verbose: libbpf and libxdp info and debug messages */
 	bool quiet;             /* --quiet: not even their warnings */
-	__u32 max_assocs;       /* --max-assocs, when the maps are created */
+	struct lb_sizes sizes;  /* --max-assocs, --max-clients: when the maps are created */
 };
 
 extern struct global g;

@@ -55,6 +55,9 @@ const struct param_opt global_opts[] = {
 	OPT("pin-path", "DIR", "bpffs directory of the pinned maps (default " LB_DEFAULT_PIN_PATH ")"),
 	OPT("max-assocs", "N", "size of the association tables when they are created (1024 to "
 	    "67108864; default 262144)"),
+	OPT("max-clients", "N", "client addresses the client index holds for the restart rule, "
+	    "when it is created (1024 to 134217728; default --max-assocs; twice it when most "
+	    "clients are multihomed)"),
 	FLAG("json", "JSON output (listings, status, gc, replay)"),
 	{ .name = "verbose", .short_name = 'v',
 	  .help = "also the informational and debug messages of libbpf and libxdp (the verifier's log)" },

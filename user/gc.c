@@ -74,7 +74,7 @@ static int sweep_once(bool quiet_if_nothing)
 	 * "nothing configured yet"); pins of an older ABI are refused with
 	 * "attach upgrades them". */
 	err = need_root() ? -EPERM :
-			    lb_maps_open(&m, g.pin_path, LB_OPEN_LOCK | LB_OPEN_COMPLETE, g.max_assocs);
+			    lb_maps_open(&m, g.pin_path, LB_OPEN_LOCK | LB_OPEN_COMPLETE, &g.sizes);
 	if (err)
 		return err;
 	err = lb_settings_read(&m, &cfg);

@@ -70,10 +70,26 @@ int need_root(void)
 
 int open_maps(struct lb_maps *m, bool modify)
 {
+	const struct {
+		const char *opt;
+		enum lb_map_id id;
+		__u32 want;
+	} given[] = { { "--max-assocs", LB_ASSOCS, g.sizes.assocs },
+		      { "--max-clients", LB_CLIENT_INDEX, g.sizes.clients } };
+	__u32 max;
+	size_t i;
+	int err;
+
 	if (need_root())
 		return -EPERM;
-	return lb_maps_open(m, g.pin_path, modify ? LB_OPEN_CREATE | LB_OPEN_LOCK : 0,
-			    g.max_assocs);
+	err = lb_maps_open(m, g.pin_path, modify ? LB_OPEN_CREATE | LB_OPEN_LOCK : 0, &g.sizes);
+	/* A size given for maps that existed is not applied: said, and the command goes on. */
+	for (i = 0; !err && i < sizeof(given) / sizeof(given[0]); i++)
+		if (given[i].want && !lb_map_sized_for(m, given[i].id, given[i].want, &max))
+			fprintf(stderr, "Warning: %s %u not applied: %s under %s exists, with "
+				"max_entries %u; the tables are sized only when they are created\n",
+				given[i].opt, given[i].want, lb_map_names[given[i].id], g.pin_path, max);
+	return err;
 }
 
 int open_model(struct lb_maps *m, bool modify, struct lb_model *md)
@@ -205,8 +221,13 @@ int main(int argc, char **argv)
 			}
 			g.pin_path = v;
 		} else if (!strcmp(o->name, "max-assocs")) {
-			if (!v || lb_u32_parse(v, 1024, 1u << 26, &g.max_assocs)) {
+			if (!v || lb_u32_parse(v, 1024, 1u << 26, &g.sizes.assocs)) {
 				fprintf(stderr, "Error: --max-assocs needs a number from 1024 to %u\n", 1u << 26);
+				return 2;
+			}
+		} else if (!strcmp(o->name, "max-clients")) {
+			if (!v || lb_u32_parse(v, 1024, 1u << 27, &g.sizes.clients)) {
+				fprintf(stderr, "Error: --max-clients needs a number from 1024 to %u\n", 1u << 27);
 				return 2;
 			}
 		}

@@ -481,7 +481,7 @@ static void emit_tables(struct mbuf *b, const struct lb_maps *m)
 		mb_printf(b, "sctplb_table_entries{table=\"%s\"} %llu\n", lb_map_names[tables[i]],
 			  (unsigned long long)n[i]);
 	mb_family(b, "sctplb_table_max_entries", "gauge", "capacity of each table of state "
-		  "(max_entries; assocs and its companions are sized by --max-assocs)");
+		  "(max_entries; assocs and its companions are sized by --max-assocs, client_index by --max-clients)");
 	for (i = 0; i < sizeof(tables) / sizeof(tables[0]); i++)
 		mb_printf(b, "sctplb_table_max_entries{table=\"%s\"} %u\n", lb_map_names[tables[i]],
 			  max[i]);
@@ -691,7 +691,7 @@ static char *scrape(struct metrics_ctx *ctx, size_t *len, char *err, size_t errl
 	bool have_agent;
 	int e;
 
-	e = lb_maps_open(&m, g.pin_path, 0, 0);
+	e = lb_maps_open(&m, g.pin_path, 0, NULL);
 	if (e) {
 		snprintf(err, errlen, "cannot open the maps under %s: %s\n", g.pin_path,
 			 lb_err_msg() ? lb_err_msg() : strerror(-e));

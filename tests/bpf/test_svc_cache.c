@@ -204,7 +204,7 @@ int main(void)
 	}
 	pins_dir_make("svcc");
 	if (fx_netns_setup(&FX) || fx_load(&FX) || pin_maps() ||
-	    lb_maps_open(&m, pins_dir, LB_OPEN_LOCK, 0)) {
+	    lb_maps_open(&m, pins_dir, LB_OPEN_LOCK, NULL)) {
 		tr_report(0, "svc_cache_setup", "fixture, pins under %s or maps: %s", pins_dir,
 			  lb_err_msg());
 		return 1;

@@ -114,6 +114,35 @@ out=$(SCTPLB_FAIL_AFTER=1 "$SCTPLB" --pin-path "$PIN" service add u --vip 192.0.
 	pass err_commit_printed_once || fail err_commit_printed_once "rc $rc: $out"
 rm -rf "$PIN"
 
+# ---- table sizes: --max-assocs, --max-clients (when the maps are created) ----
+# max_entries NAME: the pinned map's, as bpftool reads it.
+max_entries() { bpftool -j map show pinned "$PIN/$1" | python3 -c 'import json,sys; print(json.load(sys.stdin)["max_entries"])'; }
+sets_for() { echo $((($1 * 20 / 17 + 15) / 16)); }   # SCTPLB_CLIENT_SETS
+"$SCTPLB" --pin-path "$PIN" --max-assocs 4096 service add s --vip 192.0.2.1 --port 1 >/dev/null &&
+	a=$(max_entries assocs) && c=$(max_entries client_index) &&
+	[ "$a" = 4096 ] && [ "$c" = "$(sets_for 4096)" ] &&
+	pass sizes_clients_follow_assocs || fail sizes_clients_follow_assocs "assocs $a, client_index $c sets (want 4096, $(sets_for 4096))"
+rm -rf "$PIN"
+"$SCTPLB" --pin-path "$PIN" --max-assocs 4096 --max-clients 8192 service add s --vip 192.0.2.1 --port 1 >/dev/null &&
+	a=$(max_entries assocs) && c=$(max_entries client_index) &&
+	[ "$a" = 4096 ] && [ "$c" = "$(sets_for 8192)" ] &&
+	pass sizes_max_clients || fail sizes_max_clients "assocs $a, client_index $c sets (want 4096, $(sets_for 8192))"
+out=$("$SCTPLB" --pin-path "$PIN" --max-clients 16384 --max-assocs 2048 service add t --vip 192.0.2.2 --port 1 2>&1); rc=$?
+a=$(max_entries assocs); c=$(max_entries client_index)
+[ $rc = 0 ] && grep -q "^Warning: --max-clients 16384 not applied: client_index under $PIN exists" <<<"$out" &&
+	grep -q "^Warning: --max-assocs 2048 not applied: assocs under $PIN exists" <<<"$out" &&
+	[ "$a" = 4096 ] && [ "$c" = "$(sets_for 8192)" ] &&
+	pass sizes_not_applied_said || fail sizes_not_applied_said "rc $rc, assocs $a, client_index $c: $out"
+out=$("$SCTPLB" --pin-path "$PIN" --max-clients 8192 service list 2>&1) && ! grep -q Warning <<<"$out" &&
+	pass sizes_same_quiet || fail sizes_same_quiet "$out"
+rm -rf "$PIN"
+for bad in 1023 134217729 x; do
+	out=$("$SCTPLB" --pin-path "$PIN" --max-clients $bad service add s --vip 192.0.2.1 --port 1 2>&1); rc=$?
+	[ $rc = 2 ] && grep -q "^Error: --max-clients needs a number from 1024 to 134217728" <<<"$out" &&
+		[ ! -e "$PIN" ] || { fail "err_max_clients_$bad" "rc $rc, $PIN $([ -e "$PIN" ] && echo created): $out"; continue; }
+	pass "err_max_clients_$bad"
+done
+
 # ---- version (of a binary built from this tree, as make test does) ----
 want=$(git describe --always --dirty 2>/dev/null)
 abi=$(awk '/define SCTPLB_ABI_VERSION/{print $3}' include/sctplb.h)

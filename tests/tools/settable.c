@@ -91,7 +91,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "settable: no map %s\n", table);
 		return 2;
 	}
-	err = lb_maps_open(&m, argv[2], 0, 0);
+	err = lb_maps_open(&m, argv[2], 0, NULL);
 	if (!err && !strcmp(argv[1], "filter")) {
 		unsigned long set[LB_FILTER_N] = {}, total[LB_FILTER_N] = {};
 		int r = filter_count(&m, LB_FILTER_CLIENT, LB_CLIENT_INDEX,

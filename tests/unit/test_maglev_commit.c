@@ -73,7 +73,8 @@ int main(void)
 	int n, err, rolled = 0, switched_back = 0, bad = 0, done = -1;
 
 	pins_dir_make("mc");
-	if (lb_maps_open(&m, pins_dir, LB_OPEN_CREATE | LB_OPEN_LOCK, 1024)) {
+	if (lb_maps_open(&m, pins_dir, LB_OPEN_CREATE | LB_OPEN_LOCK,
+			 &(struct lb_sizes){ .assocs = 1024 })) {
 		tr_report(0, "commit_setup", "maps under %s: %s", pins_dir, lb_err_msg());
 		return 1;
 	}

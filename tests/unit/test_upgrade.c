@@ -139,14 +139,15 @@ static int make_lru_clients(void)
 			sizeof(struct sctplb_client), CLIENTS_MAX, NCLIENTS, fill_client);
 }
 
-/* client_index after an upgrade: a table of the LRU's size, every entry of
- * the LRU in it, the LRU's pin gone. */
-static void check_clients(const struct lb_maps *m, unsigned int abi)
+/* client_index after an upgrade: a table for clients client addresses (the
+ * LRU's size unless --max-clients was given), every entry of the LRU in it,
+ * the LRU's pin gone. */
+static void check_clients(const struct lb_maps *m, unsigned int abi, __u32 clients)
 {
 	struct bpf_map_info info = {};
 	__u32 len = sizeof(info), i;
 	struct lb_settable t;
-	char path[256], name[96];
+	char path[256], name[128];
 	int bad = 0, err;
 
 	err = lb_settable_open(&t, m, LB_CLIENT_INDEX) ||
@@ -160,14 +161,15 @@ static void check_clients(const struct lb_maps *m, unsigned int abi)
 		bad += lb_settable_lookup(&t, &k, &v, NULL) || v.backend_id != want.backend_id ||
 		       v.stag != want.stag;
 	}
-	snprintf(name, sizeof(name), "ABI %u's client_index (an LRU hash) carried into a table as "
-		 "large, every entry, its pin gone", abi);
+	snprintf(name, sizeof(name), "ABI %u's client_index (an LRU hash) carried into a table %s, "
+		 "every entry, its pin gone", abi, clients == CLIENTS_MAX ? "as large" :
+		 "of --max-clients");
 	snprintf(path, sizeof(path), "%s/client_index_lru", dir);
 	tr_report(!err && !bad && lb_settable_count(&t) == NCLIENTS &&
-		  info.max_entries == SCTPLB_CLIENT_SETS(CLIENTS_MAX) && access(path, F_OK) != 0,
+		  info.max_entries == SCTPLB_CLIENT_SETS(clients) && access(path, F_OK) != 0,
 		  name, "err %d, %d of %d differ, %ld entries, %u sets (want %u), %s %s", err, bad,
 		  NCLIENTS, err ? -1 : lb_settable_count(&t), info.max_entries,
-		  SCTPLB_CLIENT_SETS(CLIENTS_MAX), path, access(path, F_OK) ? "absent" : "left");
+		  SCTPLB_CLIENT_SETS(clients), path, access(path, F_OK) ? "absent" : "left");
 }
 
 /* settings, handshakes and the unconfirmed tables replaced by ABI 3's, with
@@ -316,7 +318,7 @@ static void refused_read_only(unsigned int abi)
 {
 	struct lb_maps m;
 	char want[32], name[96];
-	int err = lb_maps_open(&m, dir, 0, 0);
+	int err = lb_maps_open(&m, dir, 0, NULL);
 
 	snprintf(want, sizeof(want), "ABI version %u", abi);
 	snprintf(name, sizeof(name),
@@ -330,9 +332,10 @@ static void refused_read_only(unsigned int abi)
 }
 
 /* The maps m holds (closed here) made ABI abi's by settings c: a read-only
- * open refuses them, an attach upgrades them (m open again), the configuration
- * kept: 0, or -1 (reported). */
-static int attach_over(unsigned int abi, struct sctplb_config *c, struct lb_maps *m)
+ * open refuses them, an attach (with sizes sz) upgrades them (m open again),
+ * the configuration kept: 0, or -1 (reported). */
+static int attach_over(unsigned int abi, struct sctplb_config *c, struct lb_maps *m,
+		       const struct lb_sizes *sz)
 {
 	char name[64];
 	int err;
@@ -346,7 +349,7 @@ static int attach_over(unsigned int abi, struct sctplb_config *c, struct lb_maps
 		return -1;
 	}
 	refused_read_only(abi);
-	err = lb_maps_open(m, dir, LB_OPEN_CREATE | LB_OPEN_LOCK, 0);
+	err = lb_maps_open(m, dir, LB_OPEN_CREATE | LB_OPEN_LOCK, sz);
 	if (err) {
 		tr_result(name, lb_err_msg() ? lb_err_msg() : strerror(-err));
 		return -1;
@@ -368,7 +371,7 @@ static void abi4(void)
 	long hs = -1;
 	int pways = -1, cways = -1;
 
-	if (lb_maps_open(&m, dir, 0, 0) || lb_settable_open(&t, &m, LB_HANDSHAKES) ||
+	if (lb_maps_open(&m, dir, 0, NULL) || lb_settable_open(&t, &m, LB_HANDSHAKES) ||
 	    (hs = lb_settable_count(&t)) != 100 ||
 	    (pways = full_set(&m, LB_PENDING, fill_pending, false)) < 0 ||
 	    (cways = full_set(&m, LB_PENDING_CTAGS, fill_pctag, false)) < 0 ||
@@ -378,7 +381,7 @@ static void abi4(void)
 		lb_maps_close(&m);
 		return tr_result("ABI 4 maps", "cannot make them");
 	}
-	if (attach_over(4, &c, &m))
+	if (attach_over(4, &c, &m, NULL))
 		return;
 	/* The same sets, at the same indexes: every entry found by its key,
 	 * those of the full sets too (every way copied). */
@@ -393,12 +396,13 @@ static void abi4(void)
 	snprintf(path, sizeof(path), "%s/assocs_pending_abi4", dir);
 	tr_report(access(path, F_OK) != 0, "ABI 4's pins removed", "%s %s", path,
 		  access(path, F_OK) ? "absent" : "left");
-	check_clients(&m, 4);
+	check_clients(&m, 4, CLIENTS_MAX);
 	lb_maps_close(&m);
 }
 
-/* ABI 5: the current maps but client_index, an LRU hash. */
-static void abi5(void)
+/* ABI 5: the current maps but client_index, an LRU hash; upgraded by an
+ * attach given --max-clients clients (0: none given). */
+static void abi5(__u32 clients)
 {
 	struct sctplb_assoc_key ak = { .service_id = 1, .vtag = 0x555, .cport = htons(5),
 				       .sport = htons(2) };
@@ -408,14 +412,14 @@ static void abi5(void)
 	struct lb_maps m;
 	long hs = -1;
 
-	if (lb_maps_open(&m, dir, 0, 0) || lb_settings_read(&m, &c) ||
+	if (lb_maps_open(&m, dir, 0, NULL) || lb_settings_read(&m, &c) ||
 	    bpf_map_update_elem(m.fd[LB_ASSOCS], &ak, &a, BPF_ANY) || make_lru_clients()) {
 		lb_maps_close(&m);
 		return tr_result("ABI 5 maps", "cannot make them");
 	}
-	if (attach_over(5, &c, &m))
+	if (attach_over(5, &c, &m, &(struct lb_sizes){ .clients = clients }))
 		return;
-	check_clients(&m, 5);
+	check_clients(&m, 5, clients ? clients : CLIENTS_MAX);
 	hs = lb_settable_open(&t, &m, LB_HANDSHAKES) ? -1 : lb_settable_count(&t);
 	tr_report(hs == 100 && bpf_map_lookup_elem(m.fd[LB_ASSOCS], &ak, &a) == 0 &&
 		  a.backend_id == 3, "ABI 5's other maps kept: handshakes, associations",
@@ -441,7 +445,7 @@ int main(void)
 	atexit(cleanup);
 
 	/* An ABI 4 set with an established association, then ABI 3's two maps. */
-	if (lb_maps_open(&m, dir, LB_OPEN_CREATE, 0) ||
+	if (lb_maps_open(&m, dir, LB_OPEN_CREATE, NULL) ||
 	    bpf_map_update_elem(m.fd[LB_ASSOCS], &ak, &a, BPF_NOEXIST)) {
 		printf("FAIL upgrade: setup: %s\n", lb_err_msg() ? lb_err_msg() : strerror(errno));
 		return 1;
@@ -454,7 +458,7 @@ int main(void)
 
 	refused_read_only(3);
 
-	err = lb_maps_open(&m, dir, LB_OPEN_CREATE | LB_OPEN_LOCK, 0);
+	err = lb_maps_open(&m, dir, LB_OPEN_CREATE | LB_OPEN_LOCK, NULL);
 	if (err) {
 		printf("FAIL upgrade: %s\n", lb_err_msg() ? lb_err_msg() : strerror(-err));
 		return 1;
@@ -493,15 +497,16 @@ int main(void)
 	snprintf(path, sizeof(path), "%s/settings_abi3", dir);
 	tr_report(access(path, F_OK) != 0, "the old maps' pins removed", "%s %s", path,
 		  access(path, F_OK) ? "absent" : "left");
-	check_clients(&m, 3);
+	check_clients(&m, 3, CLIENTS_MAX);
 	lb_maps_close(&m);
 
-	err = lb_maps_open(&m, dir, 0, 0);
+	err = lb_maps_open(&m, dir, 0, NULL);
 	tr_report(!err, "the upgraded maps open as the current ABI", "%s",
 		  err && lb_err_msg() ? lb_err_msg() : "ok");
 	if (!err)
 		lb_maps_close(&m);
 	abi4();
-	abi5();
+	abi5(0);
+	abi5(4 * CLIENTS_MAX);
 	return tr_failures ? 1 : 0;
 }

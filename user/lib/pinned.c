@@ -37,21 +37,29 @@ const char *const lb_map_names[LB_MAP_N] = {
 static const __u32 map_flags[LB_MAP_N] = { SCTPLB_MAPS(LB_MAP_FLAGS) };
 #undef LB_MAP_FLAGS
 
-/* Maps sized by --max-assocs when they are created. */
+/* Maps sized by --max-assocs (client_index: --max-clients) when they are created. */
 static bool sized_by_max_assocs(int i)
 {
 	return map_flags[i] & SCTPLB_MAP_F_ASSOCS;
 }
 
-__u32 lb_assoc_map_entries(enum lb_map_id id, __u32 max_assocs)
+__u32 lb_assoc_map_entries(enum lb_map_id id, __u32 n)
 {
 	__u32 ways = id == LB_PENDING ? SCTPLB_PENDING_WAYS :
 		     id == LB_PENDING_CTAGS ? SCTPLB_PENDING_CTAG_WAYS : 1;
 
 	if (id == LB_CLIENT_INDEX)
-		return SCTPLB_CLIENT_SETS(max_assocs);
+		return SCTPLB_CLIENT_SETS(n);
 
-	return (max_assocs + ways - 1) / ways;
+	return (n + ways - 1) / ways;
+}
+
+/* The entries that size map i (0: its default), from sz (NULL: defaults). */
+static __u32 size_of(const struct lb_sizes *sz, int i)
+{
+	if (!sz)
+		return 0;
+	return i == LB_CLIENT_INDEX && sz->clients ? sz->clients : sz->assocs;
 }
 
 static bool on_bpffs(const char *path)
@@ -244,7 +252,7 @@ static int lock_dir(struct lb_maps *m)
 	return 0;
 }
 
-static int create_missing(struct lb_maps *m, __u32 max_assocs, const bool *present)
+static int create_missing(struct lb_maps *m, const struct lb_sizes *sz, const bool *present)
 {
 	struct sctplb *skel;
 	struct bpf_program *prog;
@@ -266,8 +274,8 @@ static int create_missing(struct lb_maps *m, __u32 max_assocs, const bool *prese
 			err = fd;
 			goto out;
 		}
-		if (!present[i] && max_assocs && sized_by_max_assocs(i))
-			bpf_map__set_max_entries(map, lb_assoc_map_entries(i, max_assocs));
+		if (!present[i] && size_of(sz, i) && sized_by_max_assocs(i))
+			bpf_map__set_max_entries(map, lb_assoc_map_entries(i, size_of(sz, i)));
 		map_path(path, sizeof(path), m->dir, i);
 		bpf_map__set_pin_path(map, path);
 	}
@@ -414,7 +422,7 @@ static __u32 abi3_now_stamp(const void *v)
 	return sctplb_stamp((__u64)ts.tv_sec * 1000000000ull + ts.tv_nsec);
 }
 
-static int create_missing(struct lb_maps *m, __u32 max_assocs, const bool *present);
+static int create_missing(struct lb_maps *m, const struct lb_sizes *sz, const bool *present);
 
 /* The settings value pinned under dir, if it has size bytes: 0, else not 0
  * (none pinned, another size: another ABI, which the caller's checks name). */
@@ -437,7 +445,7 @@ static int pinned_settings(const char *dir, void *val, __u32 size)
 
 /* Creates the maps not pinned under m->dir (an upgrade has just moved some
  * aside); the others are kept. */
-static int create_unpinned(struct lb_maps *m, __u32 max_assocs)
+static int create_unpinned(struct lb_maps *m, const struct lb_sizes *sz)
 {
 	bool present[LB_MAP_N] = {};
 	char path[PATH_MAX];
@@ -447,7 +455,7 @@ static int create_unpinned(struct lb_maps *m, __u32 max_assocs)
 		map_path(path, sizeof(path), m->dir, j);
 		present[j] = access(path, F_OK) == 0;
 	}
-	return create_missing(m, max_assocs, present);
+	return create_missing(m, sz, present);
 }
 
 /* An upgrade's old map: its pin moved from path to path + suffix (bpffs has
@@ -543,8 +551,10 @@ static int upgrade_from(const char *dir, unsigned int abi, void *val, __u32 size
 	return 1;
 }
 
-static int upgrade_abi3(struct lb_maps *m, const char *dir, unsigned int flags, __u32 max_assocs)
+static int upgrade_abi3(struct lb_maps *m, const char *dir, unsigned int flags,
+			const struct lb_sizes *sz)
 {
+	struct lb_sizes to = { size_of(sz, LB_ASSOCS), size_of(sz, LB_CLIENT_INDEX) };
 	__u8 old[LB_ABI3_CONFIG_SIZE] = {};
 	char path[PATH_MAX], aside[PATH_MAX + 8];
 	struct sctplb_config c = {};
@@ -574,8 +584,8 @@ static int upgrade_abi3(struct lb_maps *m, const char *dir, unsigned int flags, 
 	if (pend.n)
 		qsort(pend.kv, pend.n, pend.ksz + pend.vsz, abi3_cmp_seen);
 	/* The unconfirmed tables as large as the LRU maps were (--max-assocs then). */
-	if (!max_assocs && pend.max_entries)
-		max_assocs = pend.max_entries;
+	if (!to.assocs && pend.max_entries)
+		to.assocs = pend.max_entries;
 	for (j = 0; j < LB_ABI3_N && !err; j++) {
 		map_path(path, sizeof(path), dir, abi3_replaced[j]);
 		if (access(path, F_OK) == 0)
@@ -584,7 +594,7 @@ static int upgrade_abi3(struct lb_maps *m, const char *dir, unsigned int flags, 
 	if (!err)
 		err = clients_aside(dir, &cli);
 	if (!err)
-		err = create_unpinned(m, max_assocs);
+		err = create_unpinned(m, &to);
 	if (err)
 		goto out;
 	/* ABI 3's fields, as they were; then the version and a fresh key. */
@@ -703,13 +713,14 @@ static int abi4_copy(const char *path, enum lb_map_id id, const struct abi4_sets
 	return err;
 }
 
-static int upgrade_abi4(struct lb_maps *m, const char *dir, unsigned int flags)
+static int upgrade_abi4(struct lb_maps *m, const char *dir, unsigned int flags,
+			const struct lb_sizes *sz)
 {
+	struct lb_sizes to = { 0, size_of(sz, LB_CLIENT_INDEX) };
 	struct abi4_sets o[LB_SETTABLES_N] = {};
 	char path[PATH_MAX], aside[PATH_MAX + 8];
 	struct abi3_entries cli = {};
 	struct sctplb_config c = {};
-	__u32 max_assocs = 0;
 	size_t j;
 	int err;
 
@@ -725,7 +736,7 @@ static int upgrade_abi4(struct lb_maps *m, const char *dir, unsigned int flags)
 		/* The unconfirmed tables as large as they were: both were sized by
 		 * one --max-assocs, which their sets give back. */
 		if (!err && settables[j] == LB_PENDING && o[j].sets)
-			max_assocs = o[j].nsets * SCTPLB_PENDING_WAYS;
+			to.assocs = o[j].nsets * SCTPLB_PENDING_WAYS;
 	}
 	for (j = 0; j < LB_SETTABLES_N && !err; j++) {
 		if (!o[j].sets)
@@ -736,7 +747,7 @@ static int upgrade_abi4(struct lb_maps *m, const char *dir, unsigned int flags)
 	if (!err)
 		err = clients_aside(dir, &cli);
 	if (!err)
-		err = create_unpinned(m, max_assocs);
+		err = create_unpinned(m, &to);
 	for (j = 0; j < LB_SETTABLES_N && !err; j++) {
 		if (!o[j].sets)
 			continue;
@@ -764,11 +775,13 @@ static int upgrade_abi4(struct lb_maps *m, const char *dir, unsigned int flags)
 /*
  * ABI 5 -> 6, in place: client_index, an LRU hash, becomes a set-associative
  * table (include/sctplb.h: 52 bytes an association where the LRU took 110.5),
- * as large as --max-assocs made the LRU unless --max-assocs says otherwise;
+ * as large as --max-assocs made the LRU unless --max-clients (or
+ * --max-assocs) says otherwise;
  * its entries are carried over (clients_aside, clients_copy).  Every other
  * map is kept.
  */
-static int upgrade_abi5(struct lb_maps *m, const char *dir, unsigned int flags, __u32 max_assocs)
+static int upgrade_abi5(struct lb_maps *m, const char *dir, unsigned int flags,
+			const struct lb_sizes *sz)
 {
 	struct abi3_entries cli = {};
 	struct sctplb_config c = {};
@@ -779,14 +792,26 @@ static int upgrade_abi5(struct lb_maps *m, const char *dir, unsigned int flags, 
 		return err;
 	err = clients_aside(dir, &cli);
 	if (!err)
-		err = create_unpinned(m, max_assocs ? max_assocs : cli.max_entries);
+		err = create_unpinned(m, &(struct lb_sizes){ 0, size_of(sz, LB_CLIENT_INDEX) ?
+								   : cli.max_entries });
 	if (!err)
 		err = clients_copy(dir, c.settable_key, &cli);
 	free(cli.kv);
 	return err ? err : settings_upgraded(dir, &c);
 }
 
-int lb_maps_open(struct lb_maps *m, const char *dir, unsigned int flags, __u32 max_assocs)
+bool lb_map_sized_for(const struct lb_maps *m, enum lb_map_id id, __u32 n, __u32 *max_entries)
+{
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+
+	if (bpf_obj_get_info_by_fd(m->fd[id], &info, &len))
+		return true; /* nothing known to differ */
+	*max_entries = info.max_entries;
+	return info.max_entries == lb_assoc_map_entries(id, n);
+}
+
+int lb_maps_open(struct lb_maps *m, const char *dir, unsigned int flags, const struct lb_sizes *sz)
 {
 	bool present[LB_MAP_N] = {}, any = false, all = true;
 	char path[PATH_MAX];
@@ -808,11 +833,11 @@ int lb_maps_open(struct lb_maps *m, const char *dir, unsigned int flags, __u32 m
 			goto fail;
 	}
 
-	err = upgrade_abi3(m, dir, flags, max_assocs);
+	err = upgrade_abi3(m, dir, flags, sz);
 	if (!err)
-		err = upgrade_abi4(m, dir, flags);
+		err = upgrade_abi4(m, dir, flags, sz);
 	if (!err)
-		err = upgrade_abi5(m, dir, flags, max_assocs);
+		err = upgrade_abi5(m, dir, flags, sz);
 	if (err)
 		goto fail;
 
@@ -857,7 +882,7 @@ int lb_maps_open(struct lb_maps *m, const char *dir, unsigned int flags, __u32 m
 		goto fail;
 	}
 	if (!all) {
-		err = create_missing(m, max_assocs, present);
+		err = create_missing(m, sz, present);
 		if (err)
 			goto fail;
 		for (i = 0; i < LB_MAP_N; i++) {

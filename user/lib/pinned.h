@@ -47,14 +47,30 @@ struct lb_maps {
 #define LB_OPEN_COMPLETE (1u << 2)
 
 /*
- * max_entries of map id (SCTPLB_MAP_F_ASSOCS) for max_assocs associations:
- * max_assocs, or for a set-associative table its sets (max_assocs / ways,
- * rounded up).
+ * max_entries of map id (SCTPLB_MAP_F_ASSOCS) for n entries: n, or for a
+ * set-associative table its sets (n / ways, rounded up; client_index's with
+ * its slack, SCTPLB_CLIENT_SETS).  n is associations, or for client_index
+ * client addresses.
  */
-__u32 lb_assoc_map_entries(enum lb_map_id id, __u32 max_assocs);
+__u32 lb_assoc_map_entries(enum lb_map_id id, __u32 n);
 
-/* max_assocs: 0 = default; applied only to maps created now. */
-int lb_maps_open(struct lb_maps *m, const char *dir, unsigned int flags, __u32 max_assocs);
+/*
+ * The sizes of the tables that hold associations (--max-assocs) and of the
+ * client index (--max-clients: client addresses, as many as --max-assocs
+ * unless it is given).  0 = the default.  Applied only to maps created now
+ * (or replaced by an upgrade): lb_map_sized_for tells whether a pinned map
+ * has the size given.
+ */
+struct lb_sizes {
+	__u32 assocs;
+	__u32 clients;
+};
+
+/* sz may be NULL: the defaults. */
+int lb_maps_open(struct lb_maps *m, const char *dir, unsigned int flags, const struct lb_sizes *sz);
+/* Whether opened map id (SCTPLB_MAP_F_ASSOCS) has the size for n entries;
+ * *max_entries its size. */
+bool lb_map_sized_for(const struct lb_maps *m, enum lb_map_id id, __u32 n, __u32 *max_entries);
 void lb_maps_close(struct lb_maps *m);
 
 /*
