@@ -50,7 +50,9 @@ __u64 now_monotonic_ns(void);
 extern const char *const stat_names[];
 /* show.c, for metrics.c: a per-CPU stats map summed (out: SCTPLB_STAT_MAX values),
  * and every path_stats slot that has counted something, summed over CPUs, with the
- * client addresses its associations hold there (*rows malloc'ed, the caller frees). */
+ * client addresses its associations hold there (*rows malloc'ed, the caller frees).
+ * read_paths walks the associations for those addresses; a caller that wants every
+ * association too (metrics: one walk a scrape) gives also, called for each of them. */
 int read_stats(int fd, __u64 *out);
 struct path_row {
 	__u32 service_id, backend_id;
@@ -59,7 +61,8 @@ struct path_row {
 	__u64 clients;                  /* associations with a client address on the path */
 	struct sctplb_addr client;      /* theirs when they all have the same; family 0: not */
 };
-int read_paths(const struct lb_maps *m, struct path_row **rows, size_t *n);
+int read_paths(const struct lb_maps *m, struct path_row **rows, size_t *n, lb_assoc_fn also,
+	       void *arg);
 /* ppid_stats summed over CPUs: out has SCTPLB_MAX_SERVICES * SCTPLB_PPID_N values. */
 int read_ppid(int fd, __u64 *out);
 extern const char *const ppid_names[SCTPLB_PPID_N], *const ppid_help[SCTPLB_PPID_N];

@@ -226,7 +226,8 @@ static int cmp_sum(const void *a, const void *b)
 	return x->dir - y->dir;
 }
 
-static void emit_paths(struct mbuf *b, const struct lb_model *md, const struct lb_maps *m)
+static void emit_paths(struct mbuf *b, const struct lb_model *md, const struct path_row *rows,
+		       size_t n)
 {
 	static const struct { const char *name, *type, *help; } fam[] = {
 		{ "sctplb_path_packets_total", "counter", "packets per service, backend, path (VIP index) and direction, over every client address" },
@@ -235,17 +236,14 @@ static void emit_paths(struct mbuf *b, const struct lb_model *md, const struct l
 		{ "sctplb_path_heartbeats_total", "counter", "HEARTBEAT and HEARTBEAT-ACK chunks per service, backend, path and direction" },
 		{ "sctplb_path_clients", "gauge", "associations with a client address on the path, per service, backend, path and direction" },
 	};
-	struct path_row *rows = NULL;
-	struct path_sum *sums = NULL;
-	size_t n = 0, ns = 0, i, j;
+	struct path_sum *sums;
+	size_t ns = 0, i, j;
 	char s1[80], s2[80];
 	unsigned f;
 
-	if (read_paths(m, &rows, &n))
-		goto out;
 	sums = calloc(n ? n : 1, sizeof(*sums));
 	if (!sums)
-		goto out;
+		return;
 	/* one row per (service, backend, path, direction) already */
 	for (i = 0; i < n; i++) {
 		const struct path_row *r = &rows[i];
@@ -269,8 +267,6 @@ static void emit_paths(struct mbuf *b, const struct lb_model *md, const struct l
 				  (unsigned long long)v);
 		}
 	}
-out:
-	free(rows);
 	free(sums);
 }
 
@@ -338,11 +334,14 @@ static const char *state_label(__u32 s)
 	       s == SCTPLB_ASSOC_CLOSING ? "closing" : "unknown";
 }
 
+/* What one walk of the associations a scrape makes gathers (read_paths' walk,
+ * which also counts the client addresses of each path). */
 struct assoc_walk {
-	struct tally *c;        /* (service, backend, !confirmed, state) */
-	struct tally *hh;       /* (service, backend, path, health) */
+	struct tally c;         /* (service, backend, !confirmed, state) */
+	struct tally hh;        /* (service, backend, path, health) */
 	struct lb_failover *fo;
 	__u64 now, silent_ns;
+	__u64 n[2];             /* entries of assocs_pending, of assocs */
 };
 
 static int see_assoc(const struct sctplb_assoc_key *k, const struct sctplb_assoc *v,
@@ -351,31 +350,27 @@ static int see_assoc(const struct sctplb_assoc_key *k, const struct sctplb_assoc
 	struct assoc_walk *w = arg;
 	int p;
 
-	tally_add(w->c, k->service_id, v->backend_id, !confirmed, v->state);
+	w->n[confirmed]++;
+	tally_add(&w->c, k->service_id, v->backend_id, !confirmed, v->state);
 	for (p = 0; p < SCTPLB_MAX_PATHS; p++) {
 		enum lb_path_health h = lb_assoc_path_health(v, p, w->now, w->silent_ns);
 
 		if (h != LB_PATH_UNUSED)
-			tally_add(w->hh, k->service_id, v->backend_id, p, h);
+			tally_add(&w->hh, k->service_id, v->backend_id, p, h);
 	}
 	lb_failover_see(w->fo, k, v);
 	return 0;
 }
 
+/* The gauges of w's walk, then the handshakes'. */
 static void emit_assocs(struct mbuf *b, const struct lb_model *md, const struct lb_maps *m,
-			struct lb_failover *fo)
+			struct assoc_walk *w)
 {
-	struct sctplb_config cfg = {};
-	struct tally c = { 0 }, hh = { 0 }, hc = { 0 };
-	__u64 now = now_monotonic_ns(), silent_ns;
+	struct tally c = w->c, hh = w->hh, hc = { 0 };
+	const struct lb_failover *fo = w->fo;
 	char s1[80], s2[80];
 	size_t i;
 
-	lb_settings_read(m, &cfg);
-	silent_ns = lb_path_silent_ns(&cfg);
-	lb_failover_begin(fo);
-	lb_assocs_walk(m, see_assoc, &(struct assoc_walk){ &c, &hh, fo, now, silent_ns });
-	lb_failover_end(fo);
 	qsort(c.v, c.n, sizeof(*c.v), cmp_tally);
 	mb_family(b, "sctplb_associations", "gauge", "associations per service, backend, state "
 		  "(established, closing) and confirmed (assocs) or not (assocs_pending)");
@@ -397,7 +392,7 @@ static void emit_assocs(struct mbuf *b, const struct lb_model *md, const struct 
 	mb_family(b, "sctplb_path_silent_seconds", "gauge", "the silent time of path health "
 		  "(config path-silent)");
 	mb_printf(b, "sctplb_path_silent_seconds %llu\n",
-		  (unsigned long long)(silent_ns / 1000000000ull));
+		  (unsigned long long)(w->silent_ns / 1000000000ull));
 	mb_family(b, "sctplb_failovers_total", "counter", "associations whose DATA moved to another "
 		  "path (and back: one more), per service and backend, seen between two scrapes since "
 		  "this exporter started");
@@ -406,8 +401,6 @@ static void emit_assocs(struct mbuf *b, const struct lb_model *md, const struct 
 			  m_svc(md, fo->count[i].service_id, s1, sizeof(s1)),
 			  m_be(md, fo->count[i].service_id, fo->count[i].backend_id, s2, sizeof(s2)),
 			  (unsigned long long)fo->count[i].failovers);
-	free(hh.v);
-
 	/* Handshakes: per service and backend chosen. */
 	{
 		struct lb_settable t;
@@ -422,31 +415,30 @@ static void emit_assocs(struct mbuf *b, const struct lb_model *md, const struct 
 		mb_printf(b, "sctplb_handshakes{service=\"%s\",backend=\"%s\"} %llu\n",
 			  m_svc(md, hc.v[i].sid, s1, sizeof(s1)),
 			  m_be(md, hc.v[i].sid, hc.v[i].bid, s2, sizeof(s2)), (unsigned long long)hc.v[i].n);
-	free(c.v);
 	free(hc.v);
 }
 
 /* ---- table fill ---- */
 
-/* Entries of a hash map, by walking its keys (no lookup). */
-static __u64 map_count(int fd, __u32 key_size)
+static int count_one(const void *key, const void *val, void *ctx)
 {
-	char k[2][256];
-	__u64 n = 0;
-	int cur = 0;
-
-	if (key_size > sizeof(k[0]))
-		return 0;
-	if (bpf_map_get_next_key(fd, NULL, k[cur]))
-		return 0;
-	do {
-		n++;
-		cur ^= 1;
-	} while (bpf_map_get_next_key(fd, k[cur ^ 1], k[cur]) == 0);
-	return n;
+	(void)key;
+	(void)val;
+	++*(__u64 *)ctx;
+	return 0;
 }
 
-static void emit_tables(struct mbuf *b, const struct lb_maps *m)
+/* Entries of a map, in batch lookups (a key walk took a system call each). */
+static __u64 map_count(int fd, const struct bpf_map_info *info)
+{
+	__u32 vsz = lb_map_value_size(info);
+	__u64 n = 0;
+
+	return vsz && !lb_map_scan(fd, info->key_size, vsz, count_one, &n) ? n : 0;
+}
+
+/* The tables' fill; the association tables' as w's walk counted them. */
+static void emit_tables(struct mbuf *b, const struct lb_maps *m, const struct assoc_walk *w)
 {
 	static const enum lb_map_id tables[] = { LB_ASSOCS, LB_ASSOC_CTAGS, LB_PENDING,
 						 LB_PENDING_CTAGS, LB_HANDSHAKES, LB_CLIENT_INDEX,
@@ -464,15 +456,14 @@ static void emit_tables(struct mbuf *b, const struct lb_maps *m)
 			n[i] = max[i] = 0;
 			continue;
 		}
-		/* A set-associative table: its entries, not its sets (whose keys
-		 * a walk of an array's would count, one system call each). */
+		/* A set-associative table: its entries, not its sets. */
 		if (!lb_settable_open(&t, m, tables[i])) {
-			long e = lb_settable_count(&t);
+			long e = tables[i] == LB_PENDING ? (long)w->n[0] : lb_settable_count(&t);
 
 			n[i] = e < 0 ? 0 : (__u64)e;
 			max[i] = t.nsets * t.l.ways;
 		} else {
-			n[i] = map_count(m->fd[tables[i]], info.key_size);
+			n[i] = tables[i] == LB_ASSOCS ? w->n[1] : map_count(m->fd[tables[i]], &info);
 			max[i] = info.max_entries;
 		}
 	}
@@ -685,7 +676,11 @@ static bool read_agent_stats(const char *dir, __u64 *out)
 static char *scrape(struct metrics_ctx *ctx, size_t *len, char *err, size_t errlen)
 {
 	__u64 fwd[SCTPLB_STAT_MAX], agent[SCTPLB_STAT_MAX];
+	struct assoc_walk w = { .fo = &ctx->fo, .now = now_monotonic_ns() };
+	struct sctplb_config cfg = {};
+	struct path_row *rows = NULL;
 	struct mbuf b = { 0 };
+	size_t n = 0;
 	struct lb_model md;
 	struct lb_maps m;
 	bool have_agent;
@@ -714,9 +709,20 @@ static char *scrape(struct metrics_ctx *ctx, size_t *len, char *err, size_t errl
 		  SCTPLB_ABI_VERSION);
 	emit_stats(&b, fwd, have_agent ? agent : NULL);
 	emit_ppid(&b, &md, m.fd[LB_PPID_STATS]);
-	emit_paths(&b, &md, &m);
-	emit_assocs(&b, &md, &m, &ctx->fo);
-	emit_tables(&b, &m);
+	/* One walk of the associations: the paths' clients, the gauges, the failovers,
+	 * the two tables' fill. */
+	lb_settings_read(&m, &cfg);
+	w.silent_ns = lb_path_silent_ns(&cfg);
+	lb_failover_begin(&ctx->fo);
+	if (read_paths(&m, &rows, &n, see_assoc, &w))
+		n = 0;
+	lb_failover_end(&ctx->fo);
+	emit_paths(&b, &md, rows, n);
+	emit_assocs(&b, &md, &m, &w);
+	emit_tables(&b, &m, &w);
+	free(rows);
+	free(w.c.v);
+	free(w.hh.v);
 	emit_netdev(&b);
 	emit_redirect_errs(&b, m.fd[LB_REDIRECT_ERRS]);
 	lb_model_free(&md);

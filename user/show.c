@@ -282,6 +282,8 @@ out:
 struct path_clients {
 	struct path_row *rows;
 	const int *slot;                /* sctplb_path_index -> row, or -1 */
+	lb_assoc_fn also;               /* read_paths' caller's, or NULL */
+	void *arg;
 };
 
 static void path_client(struct path_row *r, const struct sctplb_addr *ca)
@@ -298,8 +300,8 @@ static int see_path_clients(const struct sctplb_assoc_key *k, const struct sctpl
 	struct path_clients *w = arg;
 	int p, d;
 
-	(void)k;
-	(void)confirmed;
+	if (w->also && w->also(k, a, confirmed, w->arg))
+		return 1;
 	if (a->backend_id >= SCTPLB_MAX_BACKENDS)
 		return 0;
 	for (p = 0; p < SCTPLB_MAX_PATHS; p++) {
@@ -362,10 +364,11 @@ static int sum_path(const void *key, const void *val, void *arg)
 	return 0;
 }
 
-int read_paths(const struct lb_maps *m, struct path_row **rows, size_t *n)
+int read_paths(const struct lb_maps *m, struct path_row **rows, size_t *n, lb_assoc_fn also,
+	       void *arg)
 {
 	struct path_sum w = { .m = m, .ncpu = libbpf_num_possible_cpus() };
-	struct path_clients pc = { 0 };
+	struct path_clients pc = { .also = also, .arg = arg };
 	__u32 i;
 	int err;
 
@@ -385,7 +388,7 @@ int read_paths(const struct lb_maps *m, struct path_row **rows, size_t *n)
 	err = lb_map_scan(m->fd[LB_PATH_STATS], sizeof(__u32), w.stride * w.ncpu, sum_path, &w);
 	pc.rows = w.rows;
 	pc.slot = w.slot;
-	if (!err && w.n)
+	if (!err && (w.n || also))
 		err = lb_assocs_walk(m, see_path_clients, &pc);
 out:
 	free(w.slot);
@@ -522,7 +525,7 @@ int do_paths(const struct cmd_args *a)
 	if (err)
 		return err;
 	lb_settings_read(&m, &cfg);
-	err = read_paths(&m, &rows, &n);
+	err = read_paths(&m, &rows, &n, NULL, NULL);
 	if (err || interval == 0) {
 		if (!err)
 			print_paths(&nm, rows, n, NULL, 0, 0, false, lb_path_silent_ns(&cfg));
@@ -540,7 +543,7 @@ int do_paths(const struct cmd_args *a)
 		sleep_s(interval);
 		if (stop)
 			break;
-		err = read_paths(&m, &rows, &n);
+		err = read_paths(&m, &rows, &n, NULL, NULL);
 		if (err)
 			break;
 		if (!g.json)

@@ -12,6 +12,9 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <signal.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -910,49 +913,131 @@ static void sc_fill(struct fx *fx, uint32_t from, uint32_t to, double secs[3])
 	free(ie);
 }
 
-/*
- * `sctplb assoc list` (the command, build/sctplb) over this instance's maps,
- * pinned for the time of the run under PIN_DIR (a directory unique to the
- * run that run.sh gives and removes on exit); its output goes to /dev/null.
- * Seconds, or -1 when not measured (no --pin-dir, or it failed: said why).
- */
 static const char *PIN_DIR;
-static double assoc_list_time(struct fx *fx)
-{
-	uint64_t t0, t1;
-	int st = -1, fd;
-	pid_t pid;
 
-	if (!PIN_DIR)
-		return -1;
-	if (mkdir(PIN_DIR, 0700) && errno != EEXIST) {
-		fprintf(stderr, "bench: %s: %s: assoc list not timed\n", PIN_DIR, strerror(errno));
-		return -1;
-	}
-	if (bpf_object__pin_maps(fx->skel->obj, PIN_DIR)) {
-		fprintf(stderr, "bench: cannot pin the maps under %s: assoc list not timed\n", PIN_DIR);
-		rmdir(PIN_DIR);
-		return -1;
-	}
-	t0 = now_ns();
-	pid = fork();
+/* build/sctplb with args over the maps pinned under PIN_DIR, its output to
+ * /dev/null, waited for: the seconds it took, or -1 (said why). */
+static double command_time(const char *what, char *const *args)
+{
+	uint64_t t0 = now_ns();
+	int st = -1, fd;
+	pid_t pid = fork();
+
 	if (pid == 0) {
 		fd = open("/dev/null", O_WRONLY);
 		if (fd < 0 || dup2(fd, 1) < 0)
 			_exit(127);
-		execl("build/sctplb", "sctplb", "--pin-path", PIN_DIR, "assoc", "list", (char *)NULL);
+		execv("build/sctplb", args);
 		_exit(127);
 	}
 	if (pid > 0)
 		waitpid(pid, &st, 0);
-	t1 = now_ns();
-	bpf_object__unpin_maps(fx->skel->obj, PIN_DIR);
-	rmdir(PIN_DIR);
 	if (pid < 0 || !WIFEXITED(st) || WEXITSTATUS(st)) {
-		fprintf(stderr, "bench: sctplb assoc list failed (status %#x): not timed\n", st);
+		fprintf(stderr, "bench: sctplb %s failed (status %#x): not timed\n", what, st);
 		return -1;
 	}
-	return (t1 - t0) / 1e9;
+	return (now_ns() - t0) / 1e9;
+}
+
+/* One GET /metrics from 127.0.0.1:port, read to its end: the seconds it took,
+ * or -1 when nothing listens there yet, -2 when the answer is not a 200 with
+ * the association gauges in it. */
+static double scrape_once(int port)
+{
+	static const char req[] = "GET /metrics HTTP/1.0\r\nHost: localhost\r\n\r\n";
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(port),
+				  .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	static char buf[1 << 20], rest[1 << 16];
+	size_t got = 0;
+	uint64_t t0;
+	ssize_t r;
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa))) {
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	t0 = now_ns();
+	if (write(fd, req, sizeof(req) - 1) != (ssize_t)sizeof(req) - 1) {
+		close(fd);
+		return -2;
+	}
+	/* Its first MiB kept (the status line, the association gauges), the rest read. */
+	while ((r = got < sizeof(buf) - 1 ? read(fd, buf + got, sizeof(buf) - 1 - got) :
+					    read(fd, rest, sizeof(rest))) > 0)
+		got += got < sizeof(buf) - 1 ? (size_t)r : 0;
+	buf[got] = 0;
+	close(fd);
+	if (strncmp(buf, "HTTP/1.", 7) || strncmp(buf + 8, " 200", 4) ||
+	    !strstr(buf, "sctplb_associations{"))
+		return -2;
+	return (now_ns() - t0) / 1e9;
+}
+
+/*
+ * `sctplb metrics` over the same pins, in this process's network namespace:
+ * the second of two scrapes (the first has no last look to count failovers
+ * against), or -1 when not measured (said why).
+ */
+static double scrape_time(void)
+{
+	char *args[] = { "sctplb", "--pin-path", (char *)PIN_DIR, "metrics", "--listen",
+			 "127.0.0.1:9464", NULL };
+	double t = -1;
+	int st;
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		int fd = open("/dev/null", O_WRONLY);
+
+		if (fd < 0 || dup2(fd, 1) < 0)
+			_exit(127);
+		execv("build/sctplb", args);
+		_exit(127);
+	}
+	if (pid < 0)
+		return -1;
+	/* Until it listens (or has exited): a condition, not a fixed time. */
+	while ((t = scrape_once(9464)) == -1 && waitpid(pid, &st, WNOHANG) == 0)
+		usleep(20000);
+	if (t >= 0)
+		t = scrape_once(9464);
+	kill(pid, SIGTERM);
+	waitpid(pid, &st, 0);
+	if (t < 0)
+		fprintf(stderr, "bench: sctplb metrics gave no scrape (%s): not timed\n",
+			t == -1 ? "it did not listen" : "not a 200 with the association gauges");
+	return t;
+}
+
+/*
+ * `sctplb assoc list` and a scrape of `sctplb metrics` (the command,
+ * build/sctplb) over this instance's maps, pinned for the time of the run
+ * under PIN_DIR (a directory unique to the run that run.sh gives and removes
+ * on exit).  Seconds each, or -1 when not measured (no --pin-dir, or it
+ * failed: said why).
+ */
+static void control_plane_times(struct fx *fx, double *list_s, double *scrape_s)
+{
+	char *args[] = { "sctplb", "--pin-path", (char *)PIN_DIR, "assoc", "list", NULL };
+
+	*list_s = *scrape_s = -1;
+	if (!PIN_DIR)
+		return;
+	if (mkdir(PIN_DIR, 0700) && errno != EEXIST) {
+		fprintf(stderr, "bench: %s: %s: assoc list not timed\n", PIN_DIR, strerror(errno));
+		return;
+	}
+	if (bpf_object__pin_maps(fx->skel->obj, PIN_DIR)) {
+		fprintf(stderr, "bench: cannot pin the maps under %s: assoc list not timed\n", PIN_DIR);
+		rmdir(PIN_DIR);
+		return;
+	}
+	*list_s = command_time("assoc list", args);
+	*scrape_s = scrape_time();
+	bpf_object__unpin_maps(fx->skel->obj, PIN_DIR);
+	rmdir(PIN_DIR);
 }
 
 static size_t sc_packet(uint32_t i, uint8_t *out)
@@ -1125,13 +1210,18 @@ static void section_scaling(void)
 	fprintf(J, "    \"insert_1m_s\": {\"assocs\": %.3f, \"assoc_ctags\": %.3f, "
 		"\"client_index\": %.3f, \"total\": %.3f},\n",
 		secs[0], secs[1], secs[2], secs[0] + secs[1] + secs[2]);
-	double al = assoc_list_time(&fx);
+	double al, sc;
 
+	control_plane_times(&fx, &al, &sc);
 	if (al >= 0)
 		printf("   sctplb assoc list of the %u associations (output to /dev/null): %.2f s\n",
 		       filled, al);
+	if (sc >= 0)
+		printf("   sctplb metrics, one scrape of the %u associations: %.2f s\n", filled, sc);
 	fprintf(J, "    \"assoc_list_assocs\": %u, \"assoc_list_s\": ", filled);
-	fprintf(J, al >= 0 ? "%.3f\n  },\n" : "null\n  },\n", al);
+	fprintf(J, al >= 0 ? "%.3f,\n" : "null,\n", al);
+	fprintf(J, sc >= 0 ? "    \"metrics_scrape_s\": %.3f\n  },\n" :
+			     "    \"metrics_scrape_s\": null\n  },\n", sc);
 
 	/*
 	 * 3. Maglev, on this instance's maglev map.  A switch: SVC has a table

@@ -186,16 +186,20 @@ fi
 echo "  per path (path:packets:DATA:HB): $(lb_path_counters s4)"
 
 # The association gauge: 6 established and confirmed while the traffic ran; then equal
-# to assoc list.
+# to assoc list, and so are the association tables' fill (counted in the same walk of the
+# associations), and the Tc index's (counted apart) to the confirmed table's.
 [ "$prom_assocs_during" = 6 ] && pass prom_assocs_during_traffic ||
 	fail prom_assocs_during_traffic "sum(sctplb_associations) during the traffic: $prom_assocs_during, expected 6"
 assocs_same() {
 	n_lb=$(lb_json assoc list | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')
 	n_prom=$(prom_query 'sum(sctplb_associations)')
-	[ "$n_prom" = "$n_lb" ]
+	n_tab=$(prom_query 'sum(sctplb_table_entries{table=~"assocs|assocs_pending"})')
+	n_ctags=$(prom_query 'sctplb_table_entries{table="assoc_ctags"}')
+	n_conf=$(prom_query 'sctplb_table_entries{table="assocs"}')
+	[ "$n_prom" = "$n_lb" ] && [ "$n_tab" = "$n_lb" ] && [ "$n_ctags" = "$n_conf" ] && [ "$n_conf" -gt 0 ]
 }
 wait_until 30 assocs_same && pass prom_assocs_equal_list ||
-	fail prom_assocs_equal_list "assoc list $n_lb, Prometheus $n_prom"
+	fail prom_assocs_equal_list "assoc list $n_lb, Prometheus $n_prom, tables $n_tab (assocs $n_conf, assoc_ctags $n_ctags)"
 fill_known() { fill=$(prom_query 'sctplb_table_max_entries{table="assocs"}'); [ "$fill" != none ]; }
 wait_until 20 fill_known
 [ "$fill" = 262144 ] && pass prom_table_max || fail prom_table_max "assocs max_entries $fill"

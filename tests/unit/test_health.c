@@ -5,6 +5,7 @@
  * then a sequence of looks at associations whose DATA moves between paths ->
  * exact failover counts per backend.  No BPF, no clock.
  */
+#include <arpa/inet.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -128,12 +129,12 @@ static void assoc_at(struct sctplb_assoc *a, struct sctplb_assoc_key *k, __u32 v
 	}
 }
 
-static __u64 fo_count(const struct lb_failover *t, __u32 be)
+static __u64 fo_count(const struct lb_failover *t, __u32 sid, __u32 be)
 {
 	size_t i;
 
 	for (i = 0; i < t->ncount; i++)
-		if (t->count[i].service_id == 1 && t->count[i].backend_id == be)
+		if (t->count[i].service_id == sid && t->count[i].backend_id == be)
 			return t->count[i].failovers;
 	return 0;
 }
@@ -173,10 +174,10 @@ static void test_failover(void)
 		}
 		lb_failover_end(&t);
 	}
-	CHECK("failover_backend1", fo_count(&t, 1) == 2, "backend 1: %llu failovers, expected 2",
-	      (unsigned long long)fo_count(&t, 1));
-	CHECK("failover_backend2", fo_count(&t, 2) == 1, "backend 2: %llu failovers, expected 1",
-	      (unsigned long long)fo_count(&t, 2));
+	CHECK("failover_backend1", fo_count(&t, 1, 1) == 2, "backend 1: %llu failovers, expected 2",
+	      (unsigned long long)fo_count(&t, 1, 1));
+	CHECK("failover_backend2", fo_count(&t, 1, 2) == 1, "backend 2: %llu failovers, expected 1",
+	      (unsigned long long)fo_count(&t, 1, 2));
 	CHECK("failover_per_look", moves[0] == 0 && moves[1] == 0 && moves[2] == 2 &&
 	      moves[3] == 0 && moves[4] == 1 && moves[5] == 0,
 	      "moves per look %d %d %d %d %d %d, expected 0 0 2 0 1 0", moves[0], moves[1],
@@ -250,10 +251,67 @@ static void test_fmt_age(void)
 	      "\"%s\", snprintf \"%s\"", small, small_want);
 }
 
+/*
+ * A table's worth: 100,000 associations whose keys share all fields but one
+ * with many others (2 services x 200 tags x 250 client ports), so that a
+ * lookup that compared less than the whole key would find another's entry;
+ * looked at four times, the last look remembered in a table keyed by
+ * association (lb_failover_end):
+ *   look 0: all on path 0;
+ *   look 1: every 10th on path 1                              -> 10,000 failovers
+ *   look 2: the first half only, as in look 1 (the rest ended) -> 0, 50,000 remembered
+ *   look 3: all on path 0: the first half's 5,000 move back, the second half are
+ *           new lives                                          -> 5,000
+ * Each association is seen twice in look 2 (a walk may show an entry twice).
+ */
+static void test_failover_many(void)
+{
+	enum { N = 100000 };
+	static const int in_look[4] = { N, N, N / 2, N };
+	struct lb_failover t = {};
+	struct sctplb_assoc a;
+	struct sctplb_assoc_key k;
+	unsigned moves[4] = { 0 }, i;
+	int look, twice;
+
+	for (look = 0; look < 4; look++) {
+		lb_failover_begin(&t);
+		for (twice = 0; twice < (look == 2 ? 2 : 1); twice++)
+			for (i = 0; i < (unsigned)in_look[look]; i++) {
+				int dp = (look == 1 || look == 2) && i % 10 == 0;
+
+				memset(&a, 0, sizeof(a));
+				memset(&k, 0, sizeof(k));
+				k.service_id = 1 + i % 2;
+				k.vtag = i / 2 % 200;
+				k.cport = htons(i / 400 % 250);
+				k.sport = htons(36412);
+				a.backend_id = 1 + i % 3;
+				a.path[dp].data = a.path[dp].seen = sctplb_stamp(NOW + S(look));
+				moves[look] += lb_failover_see(&t, &k, &a);
+			}
+		lb_failover_end(&t);
+		if (look == 2)
+			CHECK("failover_many_forgets_ended", t.nprev == N / 2,
+			      "%zu associations remembered after look 2, expected %d", t.nprev, N / 2);
+	}
+	CHECK("failover_many_per_look", moves[0] == 0 && moves[1] == N / 10 && moves[2] == 0 &&
+	      moves[3] == N / 20, "moves per look %u %u %u %u, expected 0 %d 0 %d", moves[0],
+	      moves[1], moves[2], moves[3], N / 10, N / 20);
+	/* The associations that move are even: service 1's, all three backends'. */
+	CHECK("failover_many_per_backend", fo_count(&t, 1, 1) + fo_count(&t, 1, 2) +
+	      fo_count(&t, 1, 3) == N / 10 + N / 20 && fo_count(&t, 1, 1) && fo_count(&t, 1, 2) &&
+	      fo_count(&t, 1, 3) && t.ncount == 3, "%zu (service, backend) rows, %llu failovers "
+	      "(service 1)", t.ncount, (unsigned long long)(fo_count(&t, 1, 1) + fo_count(&t, 1, 2) +
+							  fo_count(&t, 1, 3)));
+	lb_failover_free(&t);
+}
+
 int main(void)
 {
 	test_health();
 	test_failover();
+	test_failover_many();
 	test_fmt_age();
 	return failed;
 }

@@ -114,10 +114,20 @@ enum lb_path_health lb_assoc_path_health(const struct sctplb_assoc *a, int p, __
 	return lb_path_health(&c, now_ns, silent_ns);
 }
 
-static int cmp_key(const void *x, const void *y)
+/* The slot of k in the last look's table: its own, or the empty one where it would go. */
+static struct lb_fo_assoc *fo_slot(const struct lb_failover *t, const struct sctplb_assoc_key *k)
 {
-	return memcmp(&((const struct lb_fo_assoc *)x)->k, &((const struct lb_fo_assoc *)y)->k,
-		      sizeof(struct sctplb_assoc_key));
+	__u64 h = ((__u64)k->service_id << 32 | k->vtag) ^ ((__u64)k->cport << 16 | k->sport) << 7;
+	size_t i;
+
+	h *= 0x9e3779b97f4a7c15ull; /* Fibonacci hashing: the top bits, well mixed */
+	for (i = h >> 32 & (t->nslots - 1);; i = (i + 1) & (t->nslots - 1)) {
+		struct lb_fo_assoc *s = &t->prev[i];
+
+		if (s->path < 0 || (s->k.vtag == k->vtag && s->k.service_id == k->service_id &&
+				    s->k.cport == k->cport && s->k.sport == k->sport))
+			return s;
+	}
 }
 
 void lb_failover_begin(struct lb_failover *t)
@@ -150,7 +160,7 @@ int lb_failover_see(struct lb_failover *t, const struct sctplb_assoc_key *k,
 
 	if (me.path < 0)
 		return 0;
-	old = t->prev ? bsearch(&me, t->prev, t->nprev, sizeof(me), cmp_key) : NULL;
+	old = t->nprev ? fo_slot(t, k) : NULL;
 	if (old && old->path >= 0 && old->path != me.path) {
 		count_failover(t, k->service_id, a->backend_id);
 		moved = 1;
@@ -163,18 +173,34 @@ int lb_failover_see(struct lb_failover *t, const struct sctplb_assoc_key *k,
 	return moved;
 }
 
+/* This look's associations become the last look's: a table that a lookup
+ * finds its key in with one probe mostly (a sorted array's binary search took
+ * ~20, most of them cache misses, for a million associations). */
 void lb_failover_end(struct lb_failover *t)
 {
-	struct lb_fo_assoc *buf = t->prev;
-	size_t cap = t->capprev;
+	size_t need = 16, i;
 
-	qsort(t->cur, t->ncur, sizeof(*t->cur), cmp_key);
-	/* cur becomes prev; the old prev's memory is reused for the next look. */
-	t->prev = t->cur;
-	t->capprev = t->capcur;
-	t->nprev = t->ncur;
-	t->cur = buf;
-	t->capcur = cap;
+	while (need < 2 * t->ncur)
+		need *= 2;
+	if (need != t->nslots) {
+		struct lb_fo_assoc *n = malloc(need * sizeof(*n));
+
+		if (!n) {
+			t->nprev = t->ncur = 0; /* nothing remembered: no failover seen next */
+			return;
+		}
+		free(t->prev);
+		t->prev = n;
+		t->nslots = need;
+	}
+	memset(t->prev, 0xff, t->nslots * sizeof(*t->prev)); /* path -1: empty */
+	t->nprev = 0;
+	for (i = 0; i < t->ncur; i++) {
+		struct lb_fo_assoc *s = fo_slot(t, &t->cur[i].k);
+
+		t->nprev += s->path < 0;
+		*s = t->cur[i];
+	}
 	t->ncur = 0;
 }
 

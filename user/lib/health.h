@@ -82,8 +82,12 @@ struct lb_fo_count {
 };
 
 struct lb_failover {
-	struct lb_fo_assoc *prev, *cur;         /* prev sorted by key */
-	size_t nprev, capprev, ncur, capcur;
+	struct lb_fo_assoc *cur;                /* this look's, in the order seen */
+	size_t ncur, capcur;
+	struct lb_fo_assoc *prev;               /* the last look's: open addressing by key,
+						   nslots (a power of two, at least twice
+						   nprev), path -1 in an empty slot */
+	size_t nprev, nslots;
 	struct lb_fo_count *count;
 	size_t ncount, capcount;
 };
