@@ -548,7 +548,7 @@ int sctplb_table_delete(struct sctplb_table_op *op)
 	case SCTPLB_TABLE_CLIENTS:
 		hk = op->key.hs;
 		cl = op->val.client;
-		r = cli_delete_judged_in(cli_set(&hk), &hk, expect ? &cl : NULL);
+		r = cli_delete_judged2(&hk, expect ? &cl : NULL);
 		break;
 	default:
 		return SCTPLB_TABLE_OP_INVAL;

@@ -237,16 +237,20 @@ struct sctplb_client {
  * SCTPLB_CLIENT_WAYS ways a set, of --max-assocs / 0.85 ways: 38.5 bytes a
  * way, 45.3 an association of --max-assocs, against 110.5 for the LRU hash it
  * was (the hash element's 48-byte header and its bucket:
- * docs/compact-table.md).  A full set gives its oldest entry to a new one, as
- * the LRU gave its least recently used: an entry lost costs a restart of its
- * client the old backend (the INIT goes by Maglev), nothing else.  Only a
- * confirmed association writes here, so no flood fills it, and its sets are
- * keyed.  With one entry for each of --max-assocs associations, ~4.4% of them
- * have met a full set (uniform hashing, simulated), 1% at 80% of it, 0.02%
- * at half; 8 ways a set would lose ~8% for the same bytes.  An association's
- * other client addresses are spare entries (stamped 1, put only where a set
- * has room: bpf/lib/settable.h NAME_put_spare), which those first entries
- * evict before any other, so they keep these rates.
+ * docs/compact-table.md).  A key has two candidate sets
+ * (sctplb_settable_index2): a new entry goes to the emptier, and only when
+ * both are full does it take the older of their oldest entries, as the LRU
+ * gave its least recently used: an entry lost costs a restart of its client
+ * the old backend (the INIT goes by Maglev), nothing else.  Only a confirmed
+ * association writes here, so no flood fills it, and its sets are keyed.
+ * With one entry for each of --max-assocs associations none is lost (uniform
+ * hashing, simulated: 16-way sets with two candidates fill to ~85% before an
+ * insert finds both full); with one candidate set, as until 2026-12-02,
+ * ~4.4% were.  An association's other client addresses are spare entries
+ * (stamped 1, put only where a set has room: bpf/lib/settable.h
+ * NAME_put_spare2), which those first entries evict before any other: with
+ * every association of two addresses, 99.35% of the first entries are kept
+ * at full --max-assocs, and ~18% of the second (docs/datapath.md).
  */
 #define SCTPLB_CLIENT_WAYS 16
 #define SCTPLB_CLIENT_SETS(max_assocs)                                                       \

@@ -21,6 +21,7 @@
  * the SipHash key the 128-bit random settable_key of the pinned settings
  * (struct sctplb_config), made once with the maps: an attacker who cannot
  * compute a client's set needs a table-full of entries to evict it, not WAYS.
+ * (A table of two candidate sets a key: sctplb_settable_index2 below.)
  * Keys are compared as 32-bit words: sizeof(K) is a multiple of 4 and K has
  * no padding that is not zeroed.
  *
@@ -90,6 +91,25 @@ SCTPLB_INLINE __u32 sctplb_settable_index(const __u32 hkey[4], const __u32 *key,
 					     SCTPLB_SETTABLE_SIP_D);
 
 	return (__u32)(((__u64)h * nsets) >> 32);
+}
+
+/*
+ * A table of two candidate sets a key (client_index): the key's first set is
+ * sctplb_settable_index's, its second (*i2) from the SipHash's upper 32
+ * bits; it may be the first.  A lookup reads both; a new key takes the
+ * emptier (bpf/lib/settable.h NAME_put2): 16-way sets fill to ~85% before
+ * any insert finds both full, where one set a key gives its first victim
+ * at ~60% (docs/compact-table.md).  A table of one set a key keeps its
+ * entries where the first set is: the first set stays the one it was.
+ */
+SCTPLB_INLINE __u32 sctplb_settable_index2(const __u32 hkey[4], const __u32 *key, int nwords,
+					   __u32 nsets, __u32 *i2)
+{
+	__u64 h = sctplb_siphash_u32s(hkey, key, nwords, SCTPLB_SETTABLE_SIP_C,
+				      SCTPLB_SETTABLE_SIP_D);
+
+	*i2 = (__u32)(((h >> 32) * nsets) >> 32);
+	return (__u32)(((__u64)(__u32)h * nsets) >> 32);
 }
 
 /* The fingerprint of a key of nwords 32-bit words: its words xor-folded to 16 bits. */

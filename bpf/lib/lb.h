@@ -100,7 +100,8 @@ static __always_inline bool hs_listed_holds(const struct sctplb_client_key *k,
 SETTABLE_DEFINE_KEEP_HOLD(hs, handshakes, struct sctplb_handshake_set, sctplb_handshake_keep,
 			  hs_listed_holds)
 
-/* client_index: cli_find, cli_put (settable.h); the oldest of a full set goes
+/* client_index: two candidate sets a key, cli_find2, cli_put2 (settable.h); a
+ * new entry goes to the emptier, the oldest of two full sets goes
  * (include/sctplb.h). */
 SETTABLE_DEFINE(cli, client_index, struct sctplb_client_set)
 
@@ -109,7 +110,7 @@ SETTABLE_DEFINE(cli, client_index, struct sctplb_client_set)
  * instructions processed fewer, tc ingress 18k). */
 __noinline int client_find(const struct sctplb_client_key *k, struct sctplb_client *out)
 {
-	return k && out && cli_find(k, out);
+	return k && out && cli_find2(k, out);
 }
 
 /* The decision so far, carried to forwarding and counting. */
@@ -526,7 +527,7 @@ static __always_inline void filter_add(void *filter, __u32 bit)
  * k's client_index entry, then its client_filter bit (filter_add).  An
  * association's first entry (the address that confirmed it) is put as the
  * table puts, stamped; the entries of its other addresses (spare) only into
- * room the set has, stamped oldest (cli_put_spare): a multihomed client's
+ * room the sets have, stamped oldest (cli_put_spare2): a multihomed client's
  * second address never costs another association its entry, and goes
  * first when a set fills.
  */
@@ -535,10 +536,7 @@ __noinline int client_index_add(const struct sctplb_client_key *k, const struct 
 {
 	if (!k || !v)
 		return 0;
-	if (spare)
-		cli_put_spare(k, v);
-	else
-		cli_put(k, v, stamp);
+	cli__put2(k, v, stamp, spare); /* inline: one frame, not two on the deepest chain */
 	filter_add(&client_filter, client_filter_bit(k));
 	return 0;
 }

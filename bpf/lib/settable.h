@@ -77,6 +77,21 @@
  *	that delete (expect NULL: whatever the value), and what it found: 1
  *	gone, 0 not there, -1 there but changed since (kept).
  *
+ * A table of two candidate sets a key (include/sctplb_settable.h
+ * sctplb_settable_index2; client_index) is used through these alone:
+ *
+ *   bool NAME_find2(const K *k, V *out)
+ *	k's entry in its first set, else in its second.
+ *   void NAME_put2(const K *k, const V *v, __u32 stamp)
+ *   void NAME_put_spare2(const K *k, const V *v)
+ *	as NAME_put and NAME_put_spare, in the set that holds k, else the
+ *	one with more empty ways (the first of equals), else the one whose
+ *	victim (RANK) is the lesser; which set holds k is seen without the
+ *	locks, so two CPUs putting one new key at once may each put it in
+ *	another set: finds then read the first set's, and a delete takes both.
+ *   int NAME_delete_judged2(const K *k, const V *expect)
+ *	NAME_delete_judged_in in both sets: 1 if either had it and it went.
+ *
  * The set of a key costs a SipHash (~30 ns in BPF: no rotate instruction);
  * several accesses to one key take it once:
  *
@@ -142,6 +157,23 @@ static __always_inline void *settable_set_idx(void *map, const void *k, int nwor
 	i = sctplb_settable_index(cfg->settable_key, k, nwords, SETTABLE_MAX_ENTRIES(map));
 	*idx = i;
 	return bpf_map_lookup_elem(map, &i);
+}
+
+/* A table of two candidate sets a key (sctplb_settable_index2): the first
+ * set, and the second in *s2 (NULL when it is the first, or none). */
+static __always_inline void *settable_sets2(void *map, const void *k, int nwords, void **s2)
+{
+	struct sctplb_config *cfg;
+	__u32 zero = 0, i1, i2;
+
+	*s2 = NULL;
+	cfg = bpf_map_lookup_elem(&settings, &zero);
+	if (!cfg)
+		return NULL;
+	i1 = sctplb_settable_index2(cfg->settable_key, k, nwords, SETTABLE_MAX_ENTRIES(map), &i2);
+	if (i2 != i1)
+		*s2 = bpf_map_lookup_elem(map, &i2);
+	return bpf_map_lookup_elem(map, &i1);
 }
 
 static __always_inline void *settable_set(void *map, const void *k, int nwords)
@@ -577,6 +609,99 @@ static __always_inline __u64 settable_nz32(__u32 x)
 		return NAME##__delete(NAME##_set(k), k);                                       \
 	}                                                                                      \
                                                                                                \
+	/* Two candidate sets a key (above): s1 and s2 from one SipHash.  */                \
+	static __always_inline SET *NAME##_sets2(const NAME##_key_t *k, SET **s2)              \
+	{                                                                                      \
+		return settable_sets2(&MAP, k, NAME##_WORDS, (void **)s2);                     \
+	}                                                                                      \
+                                                                                               \
+	/* The empty ways of s, read without the lock, without a branch. */                  \
+	static __always_inline __u32 NAME##__free(const SET *s)                                \
+	{                                                                                      \
+		__u32 n = 0;                                                                   \
+		int i;                                                                         \
+                                                                                               \
+		_Pragma("unroll") for (i = 0; i < NAME##_WAYS; i++)                            \
+			n += 1 - (__u32)settable_nz32(s->stamp[i]);                            \
+		return n;                                                                      \
+	}                                                                                      \
+                                                                                               \
+	/* The least RANK of a full set (its victim's), without a branch. */                 \
+	static __always_inline __u64 NAME##__least(const SET *s)                               \
+	{                                                                                      \
+		__u64 best = ~0ull >> 1, d;                                                    \
+		int i;                                                                         \
+                                                                                               \
+		_Pragma("nounroll") for (i = 0; i < NAME##_WAYS; i++) {                        \
+			d = RANK(s, i) - best;                                                 \
+			best += d * (d >> 63);                                                 \
+		}                                                                              \
+		return best;                                                                   \
+	}                                                                                      \
+                                                                                               \
+	/* The set of two (s2 not NULL) a key not in either goes to: the    */              \
+	/* emptier, else (both full; not for a spare, which never evicts)   */              \
+	/* the one whose victim ranks lower; s1 of equals.                  */              \
+	static __always_inline SET *NAME##__pick2(SET *s1, SET *s2, bool spare)                \
+	{                                                                                      \
+		__u32 f1 = NAME##__free(s1), f2 = NAME##__free(s2);                            \
+                                                                                               \
+		if (f1 != f2)                                                                  \
+			return f1 > f2 ? s1 : s2;                                              \
+		if (f1 || spare)                                                               \
+			return s1;                                                             \
+		return NAME##__least(s1) <= NAME##__least(s2) ? s1 : s2;                       \
+	}                                                                                      \
+                                                                                               \
+	/* Whether s holds k, seen without the lock or the seqcount: a put  */              \
+	/* chooses its set by it (above), then finds k's way under the lock. */              \
+	static __always_inline bool NAME##__has(const SET *s, const NAME##_key_t *k)           \
+	{                                                                                      \
+		return NAME##__way(s, k, true) >= 0;                                           \
+	}                                                                                      \
+                                                                                               \
+	static __noinline __maybe_unused bool NAME##_find2(const NAME##_key_t *k,              \
+							   NAME##_val_t *out)                   \
+	{                                                                                      \
+		SET *s2, *s1 = NAME##_sets2(k, &s2);                                           \
+                                                                                               \
+		if (!s1)                                                                       \
+			return false;                                                          \
+		/* both sets' misses at once, not one after the other */                      \
+		SETTABLE_TOUCH(s1);                                                            \
+		if (s2)                                                                        \
+			SETTABLE_TOUCH(s2);                                                    \
+		return NAME##__find(s1, k, out) || (s2 && NAME##__find(s2, k, out));           \
+	}                                                                                      \
+                                                                                               \
+	static __always_inline void NAME##__put2(const NAME##_key_t *k, const NAME##_val_t *v, \
+						 __u32 stamp, bool spare)                      \
+	{                                                                                      \
+		SET *s2, *s1 = NAME##_sets2(k, &s2), *s;                                       \
+                                                                                               \
+		if (!s1)                                                                       \
+			return;                                                                \
+		if (!s2 || NAME##__has(s1, k))                                                 \
+			s = s1;                                                                \
+		else if (NAME##__has(s2, k))                                                   \
+			s = s2;                                                                \
+		else                                                                           \
+			s = NAME##__pick2(s1, s2, spare);                                      \
+		NAME##__put(s, k, v, stamp, spare);                                            \
+	}                                                                                      \
+                                                                                               \
+	static __noinline __maybe_unused void NAME##_put2(const NAME##_key_t *k,               \
+							  const NAME##_val_t *v, __u32 stamp)   \
+	{                                                                                      \
+		NAME##__put2(k, v, stamp, false);                                              \
+	}                                                                                      \
+                                                                                               \
+	static __noinline __maybe_unused void NAME##_put_spare2(const NAME##_key_t *k,         \
+								const NAME##_val_t *v)          \
+	{                                                                                      \
+		NAME##__put2(k, v, 0, true);                                                   \
+	}                                                                                      \
+                                                                                               \
 	/* The set of k from a frame of its own: the hash's spills off the  */              \
 	/* caller's stack, for callers deep in a program.                    */              \
 	static __noinline __maybe_unused SET *NAME##_set_of(const NAME##_key_t *k)             \
@@ -618,6 +743,20 @@ static __always_inline __u64 settable_nz32(__u32 x)
 		if (expect ? NAME##_delete_if_in(s, k, expect) : NAME##_delete_in(s, k))       \
 			return 1;                                                              \
 		return NAME##_ref_in(s, k) ? -1 : 0;                                           \
+	}                                                                                      \
+                                                                                               \
+	static __always_inline __maybe_unused int NAME##_delete_judged2(const NAME##_key_t *k, \
+				const NAME##_val_t *expect)                                     \
+	{                                                                                      \
+		SET *s2, *s1 = NAME##_sets2(k, &s2);                                           \
+		int r1, r2 = 0;                                                                \
+                                                                                               \
+		if (!s1)                                                                       \
+			return 0;                                                              \
+		r1 = NAME##_delete_judged_in(s1, k, expect);                                   \
+		if (s2)                                                                        \
+			r2 = NAME##_delete_judged_in(s2, k, expect);                           \
+		return r1 > 0 || r2 > 0 ? 1 : r1 < 0 || r2 < 0 ? -1 : 0;                       \
 	}                                                                                      \
                                                                                                \
 	/* k's value in place, its way's stamp made stamp, found and      */              \

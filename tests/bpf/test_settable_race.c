@@ -17,7 +17,12 @@
  *      racing finds: nothing torn, and the count left 2 modulo 4;
  *   4. and, with no race, a put into a spare way (NAME_put_spare) takes only
  *      an empty way or its key's own, stamped oldest, and the next put into
- *      the full set takes it before any other.
+ *      the full set takes it before any other;
+ *   5. a table of two candidate sets a key (NAME_put2, client_index's): a
+ *      new key goes to the emptier set, its later puts to its own way, a key
+ *      whose two sets are full evicts the older victim, a spare takes an
+ *      empty way of either and evicts nothing, a find and a delete look in
+ *      both, and user space's put chooses as the datapath does.
  * No verdict depends on time: the loops run until their counts are reached,
  * with a bound that only catches a hang.
  */
@@ -302,6 +307,163 @@ static void spare(void)
 		  w2, w3, w100);
 }
 
+/* ---- 5. two candidate sets a key ---- */
+
+static struct lb_settable T2;
+
+static void clear2(void)
+{
+	struct st2_set z;
+	__u32 i;
+
+	memset(&z, 0, sizeof(z));
+	for (i = 0; i < ST2_SETS; i++)
+		bpf_map_update_elem(bpf_map__fd(skel->maps.st2_table), &i, &z, BPF_F_LOCK);
+}
+
+/* The set holding key {a, 0} (its stamp, value and copies over the table),
+ * or -1. */
+static int set_of(__u32 a, __u32 *stamp, __u32 *val, int *copies)
+{
+	struct st2_set s;
+	int i, found = -1;
+	__u32 n;
+
+	*copies = 0;
+	for (n = 0; n < ST2_SETS; n++) {
+		if (bpf_map_lookup_elem_flags(bpf_map__fd(skel->maps.st2_table), &n, &s, BPF_F_LOCK))
+			return -1;
+		for (i = 0; i < ST_WAYS; i++)
+			if (s.stamp[i] && s.e[i].key.a == a && !s.e[i].key.b) {
+				found = (int)n;
+				*stamp = s.stamp[i];
+				*val = s.e[i].val;
+				++*copies;
+			}
+	}
+	return found;
+}
+
+/* Keys {a, 0} from *from on whose candidate sets are (c1, c2). */
+static __u32 key_with(__u32 *from, uint32_t c1, uint32_t c2)
+{
+	struct st_key k = { 0, 0 };
+	uint32_t i2;
+
+	for (k.a = *from;; k.a++)
+		if (lb_settable_index2(&T2, &k, &i2) == c1 && i2 == c2)
+			break;
+	*from = k.a + 1;
+	return k.a;
+}
+
+static void two_candidates(void)
+{
+	struct lb_settable_layout l = LB_SETTABLE_LAYOUT(struct st2_set);
+	__u32 hkey[4] = { 0 }, from = 1000, aa[ST_WAYS + 1], bb[ST_WAYS], k, k2, k3, st, v;
+	struct st_key sk = { 0, 0 };
+	uint32_t a = 0, b;
+	int i, set, n, ok = 1;
+
+	l.candidates = 2;
+	if (lb_settable_init(&T2, bpf_map__fd(skel->maps.st2_table), l, hkey)) {
+		tr_result("two candidate sets", "setup: lb_settable_init");
+		return;
+	}
+	/* sets A and B: those of a key whose two differ */
+	for (sk.a = 1; (a = lb_settable_index2(&T2, &sk, &b)) == b; sk.a++)
+		;
+	for (i = 0; i <= ST_WAYS; i++)
+		aa[i] = key_with(&from, a, a);
+	for (i = 0; i < ST_WAYS; i++)
+		bb[i] = key_with(&from, b, b);
+	k = key_with(&from, a, b);
+	k2 = key_with(&from, a, b);
+	k3 = key_with(&from, a, b);
+
+	clear2();
+	ok &= put_key(skel->progs.st2_put_key, aa[0], 10) >= 0;
+	ok &= put_key(skel->progs.st2_put_key, aa[1], 11) >= 0;
+	ok &= put_key(skel->progs.st2_put_key, k, 12) >= 0;
+	set = set_of(k, &st, &v, &n);
+	tr_report(ok && set == (int)b && v == 12 && n == 1,
+		  "two candidate sets: a new key goes to the emptier (2 of 4 ways used in its "
+		  "first set, none in its second)", "key in set %d (first %u, second %u), value %u, "
+		  "%d copies", set, a, b, v, n);
+	/* B now the fuller (3 of 4 used, A 2) */
+	ok &= put_key(skel->progs.st2_put_key, bb[0], 13) >= 0;
+	ok &= put_key(skel->progs.st2_put_key, bb[1], 13) >= 0;
+	ok &= put_key(skel->progs.st2_put_key, k, 14) >= 0;
+	set = set_of(k, &st, &v, &n);
+	skel->bss->io.key = k;
+	ok &= run(skel->progs.st2_find_key, 1) >= 0;
+	sk.a = k;
+	tr_report(ok && set == (int)b && v == 14 && n == 1 && skel->bss->io.result == 14 &&
+		  lb_settable_lookup(&T2, &sk, &v, NULL) == 0 && v == 14,
+		  "two candidate sets: a key's next put rewrites its own way (its second set, now "
+		  "the fuller), found there by the datapath and by user space",
+		  "set %d, value %u, %d copies, datapath found %d", set, v, n, skel->bss->io.result);
+
+	/* both full: A's puts older than B's */
+	clear2();
+	for (i = 0; i < ST_WAYS; i++)
+		ok &= put_key(skel->progs.st2_put_key, aa[i], 20 + i) >= 0;
+	for (i = 0; i < ST_WAYS; i++)
+		ok &= put_key(skel->progs.st2_put_key, bb[i], 30 + i) >= 0;
+	ok &= put_key(skel->progs.st2_put_key, k2, 40) >= 0;
+	set = set_of(k2, &st, &v, &n);
+	for (i = 1, n = 0; i < ST_WAYS; i++)
+		n += set_of(aa[i], &st, &v, &(int){ 0 }) == (int)a;
+	for (i = 0; i < ST_WAYS; i++)
+		n += set_of(bb[i], &st, &v, &(int){ 0 }) == (int)b;
+	tr_report(ok && set == (int)a && set_of(aa[0], &st, &v, &(int){ 0 }) < 0 &&
+		  n == 2 * ST_WAYS - 1, "two candidate sets, both full: the set whose victim is "
+		  "older gives it up, and nothing else moves", "new key in set %d (want %u), the "
+		  "oldest %s, %d of %d others in place", set, a,
+		  set_of(aa[0], &st, &v, &(int){ 0 }) < 0 ? "gone" : "kept", n, 2 * ST_WAYS - 1);
+
+	/* spares: into an empty way of the emptier set; never evicting */
+	clear2();
+	for (i = 0; i < ST_WAYS - 1; i++)
+		ok &= put_key(skel->progs.st2_put_key, aa[i], 50 + i) >= 0;
+	ok &= put_key(skel->progs.st2_put_spare_key, k, 60) >= 0;
+	set = set_of(k, &st, &v, &n);
+	tr_report(ok && set == (int)b && st == 1 && v == 60,
+		  "two candidate sets: a spare goes to an empty way of the emptier set, stamped 1",
+		  "set %d (want %u), stamp %u, value %u", set, b, st, v);
+	for (i = 0; i < ST_WAYS - 1; i++)
+		ok &= put_key(skel->progs.st2_put_key, bb[i], 70 + i) >= 0;
+	ok &= put_key(skel->progs.st2_put_key, aa[ST_WAYS - 1], 80) >= 0;
+	ok &= put_key(skel->progs.st2_put_spare_key, k3, 81) >= 0;
+	for (i = 0, n = 0; i < ST_WAYS; i++)
+		n += set_of(aa[i], &st, &v, &(int){ 0 }) == (int)a;
+	for (i = 0; i < ST_WAYS - 1; i++)
+		n += set_of(bb[i], &st, &v, &(int){ 0 }) == (int)b;
+	tr_report(ok && set_of(k3, &st, &v, &(int){ 0 }) < 0 && set_of(k, &st, &v, &(int){ 0 }) == (int)b &&
+		  n == 2 * ST_WAYS - 1, "two candidate sets: a spare whose sets are both full is "
+		  "not stored, and evicts nothing", "spare %s, %d of %d entries in place",
+		  set_of(k3, &st, &v, &(int){ 0 }) < 0 ? "absent" : "stored", n, 2 * ST_WAYS - 1);
+
+	/* a delete looks in both sets */
+	skel->bss->io.key = k;
+	ok &= run(skel->progs.st2_delete_key, 1) >= 0;
+	i = skel->bss->io.result;
+	ok &= run(skel->progs.st2_delete_key, 1) >= 0;
+	tr_report(ok && i == 1 && skel->bss->io.result == 0 && set_of(k, &st, &v, &n) < 0,
+		  "two candidate sets: a delete finds the key in its second set (then: not there)",
+		  "first delete %d, second %d", i, skel->bss->io.result);
+
+	/* user space's put chooses as the datapath does */
+	clear2();
+	ok &= put_key(skel->progs.st2_put_key, aa[0], 90) >= 0;
+	sk.a = k2;
+	v = 91;
+	ok &= lb_settable_put(&T2, &sk, &v, 91) == 0;
+	set = set_of(k2, &st, &v, &n);
+	tr_report(ok && set == (int)b && v == 91, "two candidate sets: user space's put takes "
+		  "the emptier set too", "set %d (want %u)", set, b);
+}
+
 int main(void)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -323,6 +485,7 @@ int main(void)
 	odd_count();
 	against_user_writer();
 	spare();
+	two_candidates();
 	settable_test__destroy(skel);
 	return tr_failures ? 1 : 0;
 }

@@ -52,6 +52,7 @@ int lb_settable_layout(enum lb_map_id id, struct lb_settable_layout *l)
 	case LB_CLIENT_INDEX:
 		*l = LB_SETTABLE_LAYOUT(struct sctplb_client_set);
 		l->table = SCTPLB_TABLE_CLIENTS;
+		l->candidates = 2;
 		return 0;
 	default:
 		return -EPROTO;
@@ -75,13 +76,23 @@ int lb_settable_open(struct lb_settable *t, const struct lb_maps *m, enum lb_map
 	return err;
 }
 
-uint32_t lb_settable_index(const struct lb_settable *t, const void *key)
+uint32_t lb_settable_index2(const struct lb_settable *t, const void *key, uint32_t *second)
 {
-	__u32 w[64];
+	__u32 w[64], i1;
 
 	/* The key's words, aligned, as the datapath reads them. */
 	memcpy(w, key, t->l.key_size);
-	return sctplb_settable_index(t->hkey, w, t->l.key_size / 4, t->nsets);
+	i1 = sctplb_settable_index2(t->hkey, w, t->l.key_size / 4, t->nsets, second);
+	if (t->l.candidates != 2)
+		*second = i1;
+	return i1;
+}
+
+uint32_t lb_settable_index(const struct lb_settable *t, const void *key)
+{
+	uint32_t second;
+
+	return lb_settable_index2(t, key, &second);
 }
 
 static uint32_t *stamps(const struct lb_settable *t, void *set)
@@ -159,39 +170,90 @@ static void *copy_set(const struct lb_settable *t, const void *set)
 	return c;
 }
 
+/* Way i's rank under the table's KEEP (bpf/lib/settable.h settable_rank_keep):
+ * the kept after the others, each the older first; 0 if the way is empty. */
+static uint64_t rank_of(const struct lb_settable *t, void *set, uint32_t i)
+{
+	uint32_t st = stamps(t, set)[i];
+
+	return st ? (uint64_t)(t->l.keep && t->l.keep(entry(t, set, i) + t->l.key_size) != 0)
+			    << 32 | st : 0;
+}
+
 /*
- * The set of key, read whole into *set (calloc'd: the caller frees it, error
- * or not), its index *idx and key's way *w there (-1: not there).
+ * Of key's candidate sets (set[0], set[1]: one set twice in a table of one
+ * set a key), the one that holds key (*w its way), else (*w -1) the one a
+ * new key goes to: the one with more empty ways, else the one whose least
+ * rank (its victim's) is lower, the first of equals (bpf/lib/settable.h
+ * NAME_put2).
  */
-static int load(const struct lb_settable *t, const void *key, uint32_t *idx, void **set, int *w)
+static int choose(const struct lb_settable *t, void *const set[2], const void *key, int *w)
+{
+	uint64_t least[2] = { UINT64_MAX, UINT64_MAX }, r;
+	uint32_t n[2] = { 0, 0 }, i;
+	int c;
+
+	for (c = 0; c < 2; c++)
+		if ((*w = way_of(t, set[c], key)) >= 0)
+			return c;
+	for (c = 0; c < 2; c++)
+		for (i = 0; i < t->l.ways; i++) {
+			r = rank_of(t, set[c], i);
+			n[c] += !r;
+			if (r && r < least[c])
+				least[c] = r;
+		}
+	if (n[0] != n[1])
+		return n[0] > n[1] ? 0 : 1;
+	return n[0] || least[0] <= least[1] ? 0 : 1;
+}
+
+/*
+ * key's candidate sets, each read whole into a calloc'd set[c] (the caller
+ * frees both, error or not: one pointer twice when the sets are one), their
+ * indexes idx[c], and *c the one that holds key (*w its way there) or, if
+ * none does (*w -1), the one a new key goes to (choose).
+ */
+static int load(const struct lb_settable *t, const void *key, uint32_t idx[2], void *set[2],
+		int *c, int *w)
 {
 	int err;
 
-	*idx = lb_settable_index(t, key);
-	*set = calloc(1, t->l.set_size);
-	if (!*set)
+	idx[0] = lb_settable_index2(t, key, &idx[1]);
+	set[0] = calloc(1, t->l.set_size);
+	set[1] = idx[1] == idx[0] ? set[0] : calloc(1, t->l.set_size);
+	if (!set[0] || !set[1])
 		return -ENOMEM;
-	err = read_set(t, *idx, *set);
+	err = read_set(t, idx[0], set[0]);
+	if (!err && set[1] != set[0])
+		err = read_set(t, idx[1], set[1]);
 	if (!err)
-		*w = way_of(t, *set, key);
+		*c = choose(t, set, key, w);
 	return err;
+}
+
+static void unload(void *set[2])
+{
+	if (set[1] != set[0])
+		free(set[1]);
+	free(set[0]);
 }
 
 int lb_settable_lookup(const struct lb_settable *t, const void *key, void *val, uint32_t *stamp)
 {
-	uint32_t idx;
-	void *set;
-	int err, w;
+	uint32_t idx[2];
+	void *set[2];
+	int err, c, w;
 
-	err = load(t, key, &idx, &set, &w);
+	err = load(t, key, idx, set, &c, &w);
 	if (!err && w < 0)
 		err = -ENOENT;
 	if (!err) {
-		memcpy(val, entry(t, set, w) + t->l.key_size, t->l.val_size);
+		memcpy(val, entry(t, set[c], w) + t->l.key_size, t->l.val_size);
 		if (stamp)
-			*stamp = stamps(t, set)[w];
+			*stamp = stamps(t, set[c])[w];
 	}
-	free(set);
+	unload(set);
 	return err;
 }
 
@@ -202,15 +264,13 @@ static void place(const struct lb_settable *t, void *set, int way, const void *k
 		  const void *val, uint32_t stamp)
 {
 	uint64_t rank, best = UINT64_MAX;
-	uint32_t i, st;
+	uint32_t i;
 	__u32 kw[64];
 	int w = way;
 
 	memcpy(kw, key, t->l.key_size); /* its words, aligned */
 	for (i = 0; way < 0 && i < t->l.ways; i++) {
-		st = stamps(t, set)[i];
-		rank = st ? (uint64_t)(t->l.keep && t->l.keep(entry(t, set, i) + t->l.key_size) != 0)
-				    << 32 | st : 0;
+		rank = rank_of(t, set, i);
 		if (rank < best) {
 			best = rank;
 			w = (int)i;
@@ -225,19 +285,19 @@ static void place(const struct lb_settable *t, void *set, int way, const void *k
 int lb_settable_put(const struct lb_settable *t, const void *key, const void *val,
 		    uint32_t stamp)
 {
-	uint32_t idx;
-	void *set, *old = NULL;
-	int err, way;
+	uint32_t idx[2];
+	void *set[2], *old = NULL;
+	int err, c, way;
 
-	err = load(t, key, &idx, &set, &way);
-	if (!err && !(old = copy_set(t, set)))
+	err = load(t, key, idx, set, &c, &way);
+	if (!err && !(old = copy_set(t, set[c])))
 		err = -ENOMEM;
 	if (!err) {
-		place(t, set, way, key, val, stamp);
-		err = write_set(t, idx, old, set);
+		place(t, set[c], way, key, val, stamp);
+		err = write_set(t, idx[c], old, set[c]);
 	}
 	free(old);
-	free(set);
+	unload(set);
 	return err;
 }
 
@@ -272,13 +332,17 @@ int lb_settable_fill(const struct lb_settable *t, const void *kv, size_t n, uint
 		err = lb_map_scan_flags(t->fd, sizeof(__u32), sz, BPF_F_LOCK, fill_read, &f);
 	for (i = 0; !err && i < n; i++) {
 		const char *k = (const char *)kv + i * esz;
-		char *set;
+		uint32_t ci[2];
+		void *set[2];
+		int c, w;
 
-		idx = lb_settable_index(t, k);
-		set = f.sets + (size_t)idx * sz;
-		place(t, set, way_of(t, set, k), k, k + t->l.key_size,
+		ci[0] = lb_settable_index2(t, k, &ci[1]);
+		set[0] = f.sets + (size_t)ci[0] * sz;
+		set[1] = f.sets + (size_t)ci[1] * sz;
+		c = choose(t, set, k, &w);
+		place(t, set[c], w, k, k + t->l.key_size,
 		      stamp_of ? stamp_of(k + t->l.key_size) : stamp);
-		touched[idx] = 1;
+		touched[ci[c]] = 1;
 	}
 	/* The changed sets, in batches; seq even as read: nothing reads the
 	 * table yet (lb_settable_fill's contract). */

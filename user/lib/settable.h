@@ -64,6 +64,8 @@ struct lb_settable_layout {
 	__u32 (*keep)(const void *val); /* the table's KEEP (bpf/lib/settable.h), not 0: keep;
 					 * NULL: none */
 	__u32 table;                    /* enum sctplb_table (lb_settable_layout's) */
+	__u32 candidates;               /* sets a key may be in: 2 (client_index,
+					 * sctplb_settable_index2), else 1 */
 };
 #define LB_SETTABLE_LAYOUT(SET)                                                            \
 	((struct lb_settable_layout){                                                      \
@@ -93,7 +95,10 @@ int lb_settable_init(struct lb_settable *t, int fd, struct lb_settable_layout l,
 		     const __u32 hkey[4]);
 int lb_settable_open(struct lb_settable *t, const struct lb_maps *m, enum lb_map_id id);
 int lb_settable_layout(enum lb_map_id id, struct lb_settable_layout *l);
+/* The set of key: its first; *second its other candidate set (the first
+ * again in a table of one set a key). */
 uint32_t lb_settable_index(const struct lb_settable *t, const void *key);
+uint32_t lb_settable_index2(const struct lb_settable *t, const void *key, uint32_t *second);
 int lb_settable_lookup(const struct lb_settable *t, const void *key, void *val, uint32_t *stamp);
 int lb_settable_put(const struct lb_settable *t, const void *key, const void *val,
 		    uint32_t stamp);

@@ -209,7 +209,10 @@ long fx_pending_ctag_count(struct fx *fx)
 
 int fx_clients(struct fx *fx, struct lb_settable *t)
 {
-	return fx_settable(fx, fx->client_index, LB_SETTABLE_LAYOUT(struct sctplb_client_set), t);
+	struct lb_settable_layout l;
+
+	/* the table's own layout: two candidate sets a key */
+	return lb_settable_layout(LB_CLIENT_INDEX, &l) ?: fx_settable(fx, fx->client_index, l, t);
 }
 
 int fx_client_lookup(struct fx *fx, const struct sctplb_client_key *k, struct sctplb_client *v)

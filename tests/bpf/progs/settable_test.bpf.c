@@ -23,6 +23,15 @@ struct {
 
 SETTABLE_DEFINE(st, st_table, struct st_set)
 
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, ST2_SETS);
+	__type(key, __u32);
+	__type(value, struct st2_set);
+} st2_table SEC(".maps");
+
+SETTABLE_DEFINE(st2, st2_table, struct st2_set)
+
 SEC("xdp")
 int st_write(struct xdp_md *ctx)
 {
@@ -107,6 +116,48 @@ int st_put_spare_key(struct xdp_md *ctx)
 
 	key_val(&k, &v);
 	st_put_spare(&k, &v);
+	return XDP_PASS;
+}
+
+/* The table of two candidate sets a key: {io.key, 0} -> io.next, stamped
+ * io.next (a spare: stamped 1); found (io.result: the value, or -1);
+ * deleted (io.result: 1 gone, 0 not there). */
+SEC("xdp")
+int st2_put_key(struct xdp_md *ctx)
+{
+	struct st_key k = { .a = io.key };
+	__u32 v = io.next;
+
+	st2_put2(&k, &v, io.next);
+	return XDP_PASS;
+}
+
+SEC("xdp")
+int st2_put_spare_key(struct xdp_md *ctx)
+{
+	struct st_key k = { .a = io.key };
+	__u32 v = io.next;
+
+	st2_put_spare2(&k, &v);
+	return XDP_PASS;
+}
+
+SEC("xdp")
+int st2_find_key(struct xdp_md *ctx)
+{
+	struct st_key k = { .a = io.key };
+	__u32 v;
+
+	io.result = st2_find2(&k, &v) ? (__s32)v : -1;
+	return XDP_PASS;
+}
+
+SEC("xdp")
+int st2_delete_key(struct xdp_md *ctx)
+{
+	struct st_key k = { .a = io.key };
+
+	io.result = st2_delete_judged2(&k, NULL);
 	return XDP_PASS;
 }
 

@@ -24,6 +24,11 @@ struct st_val {
 
 SCTPLB_SETTABLE_TYPES(st, struct st_key, struct st_val, ST_WAYS);
 
+/* A table of two candidate sets a key (NAME_put2 ...): ST2_SETS sets of
+ * ST_WAYS ways, a one-word value. */
+#define ST2_SETS 4
+SCTPLB_SETTABLE_TYPES(st2, struct st_key, __u32, ST_WAYS);
+
 /* The programs' inputs and counts (the object's .bss). */
 struct st_io {
 	__u32 key;              /* the key the reader finds: {key, 0} */
@@ -32,6 +37,7 @@ struct st_io {
 	__u32 torn;             /* reader: copies whose words do not */
 	__u32 missing;          /* reader: key not found */
 	__u32 writes;           /* writer: puts done */
+	__s32 result;           /* st2_find_key: the value found, or -1; st2_delete_key: 1, 0, -1 */
 };
 
 #endif
