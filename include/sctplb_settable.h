@@ -98,9 +98,10 @@ SCTPLB_INLINE __u32 sctplb_settable_index(const __u32 hkey[4], const __u32 *key,
  * sctplb_settable_index's, its second (*i2) from the SipHash's upper 32
  * bits; it may be the first.  A lookup reads both; a new key takes the
  * emptier (bpf/lib/settable.h NAME_put2): 16-way sets fill to ~85% before
- * any insert finds both full, where one set a key gives its first victim
- * at ~60% (docs/compact-table.md).  A table of one set a key keeps its
- * entries where the first set is: the first set stays the one it was.
+ * any insert finds both full, where with one set a key ~4.4% of the entries
+ * have met a full set by then (docs/compact-table.md).  A table of one set
+ * a key keeps its entries where the first set is: the first set stays the
+ * one it was.
  */
 SCTPLB_INLINE __u32 sctplb_settable_index2(const __u32 hkey[4], const __u32 *key, int nwords,
 					   __u32 nsets, __u32 *i2)

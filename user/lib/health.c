@@ -120,7 +120,7 @@ static struct lb_fo_assoc *fo_slot(const struct lb_failover *t, const struct sct
 	__u64 h = ((__u64)k->service_id << 32 | k->vtag) ^ ((__u64)k->cport << 16 | k->sport) << 7;
 	size_t i;
 
-	h *= 0x9e3779b97f4a7c15ull; /* Fibonacci hashing: the top bits, well mixed */
+	h *= 0x9e3779b97f4a7c15ull; /* times 2^64 / phi: the upper half well mixed */
 	for (i = h >> 32 & (t->nslots - 1);; i = (i + 1) & (t->nslots - 1)) {
 		struct lb_fo_assoc *s = &t->prev[i];
 
