@@ -195,6 +195,15 @@ $(PRIM_SKEL): $(PRIM_OBJ)
 	$(BPFTOOL) gen skeleton $< name prim > $@
 $(BUILD)/tests/test_prim: $(PRIM_SKEL)
 
+# The lookup references of the bench's section 1 (tests/bench/progs/lookup.bpf.c).
+LOOKUP_OBJ  := $(BUILD)/lookup.bpf.o
+LOOKUP_SKEL := $(BUILD)/lookup.skel.h
+$(LOOKUP_OBJ): tests/bench/progs/lookup.bpf.c $(wildcard bpf/lib/*.h include/*.h) | $(BUILD)
+	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+$(LOOKUP_SKEL): $(LOOKUP_OBJ)
+	$(BPFTOOL) gen skeleton $< name lookup > $@
+$(BENCH): $(LOOKUP_SKEL)
+
 # The lock-free find against writers (tests/bpf/progs/settable_test.bpf.c),
 # for tests/bpf/test_settable_race.c.
 ST_OBJ  := $(BUILD)/settable_test.bpf.o

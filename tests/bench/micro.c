@@ -34,6 +34,7 @@
 #include "pkt.h"
 #include "rtag.h"
 #include "sctplb.skel.h"
+#include "lookup.skel.h"
 #include "bench.h"
 
 #define SVC     1
@@ -399,11 +400,16 @@ static const char *const R1_NAMES[R1_N] = {
 	"breakdown: INIT listing no address (1 handshake)",
 };
 
-/* Reference programs (not sctplb): the floor plus one FIB lookup. */
-enum { REF_FIB4, REF_FIB4_DIRECT, REF_FIB6, REF_N };
+/* Reference programs (not sctplb): the floor plus one FIB lookup, or one
+ * hot lookup of an association's key (tests/bench/progs/lookup.bpf.c): what
+ * the hash map costs an established packet now, and what a keyed
+ * set-associative table's would (docs/compact-table.md). */
+enum { REF_FIB4, REF_FIB4_DIRECT, REF_FIB6, REF_HASH, REF_SETINDEX, REF_SET2, REF_N };
 static const char *const REF_NAMES[REF_N] = {
 	"reference: floor + bpf_fib_lookup IPv4", "reference: floor + bpf_fib_lookup IPv4, DIRECT",
 	"reference: floor + bpf_fib_lookup IPv6",
+	"reference: floor + hash map lookup (hit)", "reference: floor + SipHash-1-3 set index",
+	"reference: floor + keyed set lookup (hit)",
 };
 static int REF_PROG[REF_N];
 
@@ -649,6 +655,24 @@ static void spin_case(const char *name)
 	printf("%s: %.1f ns, verdict %s\n", NCASES[c].name, d / n, verdict_str(ret));
 }
 
+/* The lookup references: loaded once (kept for the run), the key put. */
+static void lookup_refs(void)
+{
+	static struct lookup *lk;
+	unsigned char pkt[64] = { 0 };
+	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = pkt, .data_size_in = sizeof(pkt));
+
+	lk = lookup__open_and_load();
+	if (!lk || bpf_prog_test_run_opts(bpf_program__fd(lk->progs.ref_put), &o)) {
+		fprintf(stderr, "bench: lookup references not loaded: %s\n", strerror(errno));
+		REF_PROG[REF_HASH] = REF_PROG[REF_SETINDEX] = REF_PROG[REF_SET2] = -1;
+		return;
+	}
+	REF_PROG[REF_HASH] = bpf_program__fd(lk->progs.ref_hash);
+	REF_PROG[REF_SETINDEX] = bpf_program__fd(lk->progs.ref_setindex);
+	REF_PROG[REF_SET2] = bpf_program__fd(lk->progs.ref_set2);
+}
+
 static void section_cases(void)
 {
 	static double floor_n[64], r1[R1_N][64], r1_ratio[R1_N][64], overhead[64];
@@ -674,6 +698,7 @@ static void section_cases(void)
 	REF_PROG[REF_FIB4] = prog_fib(false, 0);
 	REF_PROG[REF_FIB4_DIRECT] = prog_fib(false, BPF_FIB_LOOKUP_DIRECT);
 	REF_PROG[REF_FIB6] = prog_fib(true, 0);
+	lookup_refs();
 
 	for (r = 0; r < ROUNDS; r++) {
 		double f0, f1, d;
@@ -687,9 +712,12 @@ static void section_cases(void)
 				    verdict_str(NCASES[c].want));
 			NCASES[c].ns[r] = d;
 		}
-		for (c = 0; c < REF_N; c++)
+		for (c = 0; c < REF_N; c++) {
 			ref[c][r] = REF_PROG[c] < 0 ? 0 :
 				    run_prog(REF_PROG[c], fpkt, flen, FX.if_in, REPEAT, &ret);
+			if (c >= REF_HASH && REF_PROG[c] >= 0 && ret != XDP_TX)
+				DIE("%s: verdict %s (a miss?)", REF_NAMES[c], verdict_str(ret));
+		}
 		f1 = run_prog(FLOOR, fpkt, flen, FX.if_in, REPEAT, &ret);
 		if (f0 < 0 || f1 < 0 || ret != XDP_TX)
 			DIE("floor");
