@@ -404,12 +404,12 @@ static const char *const R1_NAMES[R1_N] = {
  * hot lookup of an association's key (tests/bench/progs/lookup.bpf.c): what
  * the hash map costs an established packet now, and what a keyed
  * set-associative table's would (docs/compact-table.md). */
-enum { REF_FIB4, REF_FIB4_DIRECT, REF_FIB6, REF_HASH, REF_SETINDEX, REF_SET2, REF_N };
+enum { REF_FIB4, REF_FIB4_DIRECT, REF_FIB6, REF_HASH, REF_SETINDEX, REF_MSINDEX, REF_SET2, REF_N };
 static const char *const REF_NAMES[REF_N] = {
 	"reference: floor + bpf_fib_lookup IPv4", "reference: floor + bpf_fib_lookup IPv4, DIRECT",
 	"reference: floor + bpf_fib_lookup IPv6",
 	"reference: floor + hash map lookup (hit)", "reference: floor + SipHash-1-3 set index",
-	"reference: floor + keyed set lookup (hit)",
+	"reference: floor + multiply-shift set index", "reference: floor + keyed set lookup (hit)",
 };
 static int REF_PROG[REF_N];
 
@@ -665,11 +665,13 @@ static void lookup_refs(void)
 	lk = lookup__open_and_load();
 	if (!lk || bpf_prog_test_run_opts(bpf_program__fd(lk->progs.ref_put), &o)) {
 		fprintf(stderr, "bench: lookup references not loaded: %s\n", strerror(errno));
-		REF_PROG[REF_HASH] = REF_PROG[REF_SETINDEX] = REF_PROG[REF_SET2] = -1;
+		REF_PROG[REF_HASH] = REF_PROG[REF_SETINDEX] = REF_PROG[REF_MSINDEX] =
+			REF_PROG[REF_SET2] = -1;
 		return;
 	}
 	REF_PROG[REF_HASH] = bpf_program__fd(lk->progs.ref_hash);
 	REF_PROG[REF_SETINDEX] = bpf_program__fd(lk->progs.ref_setindex);
+	REF_PROG[REF_MSINDEX] = bpf_program__fd(lk->progs.ref_msindex);
 	REF_PROG[REF_SET2] = bpf_program__fd(lk->progs.ref_set2);
 }
 

@@ -8,6 +8,9 @@
  *                 every established packet of a learnt association pays now);
  *   ref_setindex  the keyed SipHash-1-3 that gives a key its two candidate
  *                 sets (sctplb_settable_index2), alone;
+ *   ref_msindex   a keyed multiply-shift index instead (each word xored with
+ *                 a secret word, times an odd constant, the products xored):
+ *                 what a cheaper index would cost (not used by sctplb);
  *   ref_set2      in a keyed set-associative table of 16 ways a set and two
  *                 candidate sets, a 48-byte value in place (the compact
  *                 table's lookup, docs/compact-table.md): the index, then
@@ -87,6 +90,25 @@ int ref_setindex(struct xdp_md *ctx)
 	if (cfg)
 		sink += sctplb_settable_index2(cfg->settable_key, (const __u32 *)&k,
 					       sizeof(k) / 4, 1024, &i2) + i2;
+	return tx(ctx);
+}
+
+SEC("xdp")
+int ref_msindex(struct xdp_md *ctx)
+{
+	struct sctplb_assoc_key k = the_key();
+	const __u32 *w = (const __u32 *)&k;
+	struct sctplb_config *cfg;
+	__u32 zero = 0;
+	__u64 h;
+
+	cfg = bpf_map_lookup_elem(&settings, &zero);
+	if (cfg) {
+		h = ((__u64)(w[0] ^ cfg->settable_key[0]) * 0x9e3779b97f4a7c15ull) ^
+		    ((__u64)(w[1] ^ cfg->settable_key[1]) * 0xc2b2ae3d27d4eb4full) ^
+		    ((__u64)(w[2] ^ cfg->settable_key[2]) * 0x165667b19e3779f9ull);
+		sink += (__u32)(((h >> 32) * 1024) >> 32);
+	}
 	return tx(ctx);
 }
 
